@@ -1,0 +1,105 @@
+"""Wire dicts (as decoded by the schema codec) to public models. Pure: no I/O."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from ._models import Account, AutoBuySettings, Capabilities, LoginInfo, PostalAddress, Terms
+
+# The service's "no limit" sentinel for PerPrintLimit (decimal.MaxValue of .NET money).
+_UNLIMITED = Decimal("922337203685477.5807")
+
+_CAPABILITY_FIELDS = {
+    "can_purchase_postage": "CanPurchasePostage",
+    "can_print_shipping": "CanPrintShipping",
+    "can_print_international": "CanPrintInternational",
+    "can_use_cost_codes": "CanUseCostCodes",
+    "must_use_cost_codes": "MustUseCostCodes",
+    "can_edit_cost_codes": "CanEditCostCodes",
+    "allow_all_mail_classes": "AllowAllMailClasses",
+    "can_manage_users": "CanManageUsers",
+    "can_change_payment_method": "CanChangePaymentMethod",
+    "can_use_invoicing": "CanUseInvoicing",
+    "can_email_notifications": "CanEmailNotifications",
+    "disable_conversation_token": "DisableConversationToken",
+    "can_print_ups": "CanPrintUPS",
+    "can_print_fedex": "CanPrintFX",
+}
+
+
+def address_from_wire(wire: dict[str, Any] | None) -> PostalAddress:
+    wire = wire or {}
+    return PostalAddress(
+        full_name=wire.get("FullName"),
+        company=wire.get("Company"),
+        address1=wire.get("Address1"),
+        address2=wire.get("Address2"),
+        city=wire.get("City"),
+        state=wire.get("State"),
+        zip_code=wire.get("ZIPCode"),
+        zip_code_add_on=wire.get("ZIPCodeAddOn"),
+        country=wire.get("Country"),
+        phone=wire.get("PhoneNumber"),
+        email=wire.get("EmailAddress"),
+    )
+
+
+def capabilities_from_wire(wire: dict[str, Any]) -> Capabilities:
+    limit = wire.get("PerPrintLimit")
+    return Capabilities(
+        **{name: bool(wire.get(wire_name, False)) for name, wire_name in _CAPABILITY_FIELDS.items()},
+        per_print_limit=None if limit is None or limit >= _UNLIMITED else limit,
+        flags={k: v for k, v in wire.items() if isinstance(v, bool)},
+    )
+
+
+def account_from_wire(wire: dict[str, Any]) -> Account:
+    info = wire["AccountInfo"]
+    balance = info["PostageBalance"]
+    auto = info.get("AutoBuySettings")
+    terms = info.get("Terms") or {}
+    return Account(
+        customer_id=info["CustomerID"],
+        meter_number=info["MeterNumber"],
+        user_id=info["UserID"],
+        username=info["Username"],
+        available_postage=balance["AvailablePostage"],
+        control_total=balance["ControlTotal"],
+        max_postage_balance=info["MaxPostageBalance"],
+        monthly_postage_purchase_limit=info["MonthlyPostagePurchaseLimit"],
+        cost_code_limit=info["CostCodeLimit"],
+        max_users=info["MaxUsers"],
+        capabilities=capabilities_from_wire(info["Capabilities"]),
+        account_status=wire.get("AccountStatus"),
+        plan_id=info["PlanID"],
+        pending_plan_id=info.get("PendingPlanId"),
+        resubmit_status=info["ResubmitStatus"],
+        auto_buy=None
+        if auto is None
+        else AutoBuySettings(
+            enabled=auto["AutoBuyEnabled"],
+            purchase_amount=auto.get("PurchaseAmount", Decimal("0")),
+            trigger_amount=auto.get("TriggerAmount", Decimal("0")),
+        ),
+        terms=Terms(
+            general=terms.get("TermsGP", False),
+            ups=terms.get("TermsUPS", False),
+            fedex=terms.get("TermsFX", False),
+            dhl_express=terms.get("TermsDX", False),
+            parcel_guard=terms.get("TermsParcelGuard", False),
+        ),
+        email=wire.get("CustomerEmail") or None,
+        address=address_from_wire(wire.get("Address")),
+        meter_address=address_from_wire(info.get("MeterPhysicalAddress")),
+        verification_phone=wire.get("VerificationPhoneNumber"),
+    )
+
+
+def login_from_wire(wire: dict[str, Any]) -> LoginInfo:
+    return LoginInfo(
+        last_login_time=wire.get("LastLoginTime"),
+        password_expired=wire.get("PasswordExpired", False),
+        codewords_set=wire.get("CodewordsSet", True),
+        banner_text=wire.get("LoginBannerText", ""),
+    )

@@ -1,0 +1,104 @@
+"""Immutable results the SDK returns. Wire spellings live in ``_mapping``, not here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PostalAddress(_Model):
+    """A postal address as the service keeps it (contact or meter address)."""
+
+    full_name: str | None = None
+    company: str | None = None
+    address1: str | None = None
+    address2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zip_code: str | None = None
+    zip_code_add_on: str | None = None
+    country: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+class Capabilities(_Model):
+    """What the account and user may do. ``flags`` keeps every flag the service sent, by wire name."""
+
+    can_purchase_postage: bool
+    can_print_shipping: bool
+    can_print_international: bool
+    can_use_cost_codes: bool
+    must_use_cost_codes: bool
+    can_edit_cost_codes: bool
+    allow_all_mail_classes: bool
+    can_manage_users: bool
+    can_change_payment_method: bool
+    can_use_invoicing: bool
+    can_email_notifications: bool
+    disable_conversation_token: bool
+    can_print_ups: bool
+    can_print_fedex: bool
+    per_print_limit: Decimal | None = Field(
+        default=None, description="Most one label may cost; None when the service sets no limit."
+    )
+    flags: dict[str, bool] = Field(default_factory=dict)
+
+
+class AutoBuySettings(_Model):
+    """The service's own auto-refill setting (SetAutoBuy / AccountInfo.AutoBuySettings)."""
+
+    enabled: bool
+    purchase_amount: Decimal = Decimal("0")
+    trigger_amount: Decimal = Decimal("0")
+
+
+class Terms(_Model):
+    """Which terms of service the account has accepted."""
+
+    general: bool = False
+    ups: bool = False
+    fedex: bool = False
+    dhl_express: bool = False
+    parcel_guard: bool = False
+
+
+class Account(_Model):
+    """A One Balance account as GetAccountInfo reports it."""
+
+    customer_id: int
+    meter_number: int
+    user_id: int
+    username: str
+    available_postage: Decimal
+    control_total: Decimal
+    max_postage_balance: Decimal
+    monthly_postage_purchase_limit: int
+    cost_code_limit: int
+    max_users: int
+    capabilities: Capabilities
+    account_status: str | None = None
+    plan_id: int
+    pending_plan_id: int | None = None
+    resubmit_status: str
+    auto_buy: AutoBuySettings | None = None
+    terms: Terms
+    email: str | None = None
+    address: PostalAddress
+    meter_address: PostalAddress
+    verification_phone: str | None = None
+
+
+class LoginInfo(_Model):
+    """What AuthenticateUser said about the user besides the token."""
+
+    last_login_time: datetime | None = None
+    password_expired: bool = False
+    codewords_set: bool = True
+    banner_text: str = ""

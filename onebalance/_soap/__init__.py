@@ -1,0 +1,1 @@
+"""SOAP wire layer shared by the client and the sandbox (private)."""

@@ -1,0 +1,158 @@
+"""SOAP 1.1 envelopes and the SWSIM fault format, for both sides of the wire.
+
+A SWSIM fault is HTTP 500 with ``soap:Fault``: ``faultcode`` (``soap:Server`` for business
+errors, ``soap:Client`` for schema or SOAPAction problems), ``faultstring`` ending in the hex
+code, ``faultactor``, and a ``detail`` holding ``sdcerror@code`` (8 hex digits) and, where the
+service advanced the conversation before failing, a replacement ``authenticator``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+
+from ._schema import Complex, Operation, Schema, SchemaError, decode, encode
+from ._xml import FAULT_NS, SCHEMA_FAULT_NS, SOAP_ENV, UnsafeXML, localname, parse
+
+_ENV = f"{{{SOAP_ENV}}}Envelope"
+_BODY = f"{{{SOAP_ENV}}}Body"
+_FAULT = f"{{{SOAP_ENV}}}Fault"
+_HEX8 = re.compile(r"[0-9a-fA-F]{8}")
+
+
+@dataclass(frozen=True, slots=True)
+class SoapFault(Exception):
+    """A ``soap:Fault`` read off the wire. ``code`` is the 8-hex-digit SWSIM code, lower case."""
+
+    faultcode: str
+    faultstring: str
+    code: str | None = None
+    authenticator: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.faultcode}: {self.faultstring}"
+
+
+class MalformedResponse(ValueError):
+    """The response is not a SOAP envelope of the expected operation."""
+
+
+def _default_ns(ns: str) -> Any:
+    """An nsmap making ``ns`` the default namespace (lxml-stubs only allow str keys)."""
+    return {None: ns}
+
+
+def _envelope() -> tuple[etree._Element, etree._Element]:
+    env = etree.Element(_ENV, nsmap={"soap": SOAP_ENV})
+    body = etree.SubElement(env, _BODY)
+    return env, body
+
+
+def build(schema: Schema, op: Operation, payload: Mapping[str, Any], *, response: bool) -> bytes:
+    """Serialize ``payload`` as the request (or response) element of ``op``."""
+    element = op.output if response else op.input
+    env, body = _envelope()
+    wrapper = etree.SubElement(body, f"{{{element.ns}}}{element.name}", nsmap=_default_ns(element.ns))
+    assert isinstance(element.type, Complex)
+    encode(wrapper, payload, element.type)
+    return etree.tostring(env, xml_declaration=True, encoding="utf-8")
+
+
+def build_fault(
+    faultstring: str,
+    *,
+    code: str | None,
+    faultcode: str = "soap:Server",
+    actor: str = "",
+    authenticator: str | None = None,
+    schema_violation: bool = False,
+) -> bytes:
+    """A SWSIM-style fault envelope (sent with HTTP 500)."""
+    env, body = _envelope()
+    fault = etree.SubElement(body, _FAULT)
+    etree.SubElement(fault, "faultcode").text = faultcode
+    etree.SubElement(fault, "faultstring").text = faultstring
+    etree.SubElement(fault, "faultactor").text = actor
+    detail = etree.SubElement(fault, "detail")
+    if code is not None:
+        if schema_violation:
+            etree.SubElement(
+                detail, f"{{{SCHEMA_FAULT_NS}}}stamps_exception", {"code": code}, nsmap=_default_ns(SCHEMA_FAULT_NS)
+            )
+        else:
+            err = etree.SubElement(detail, f"{{{FAULT_NS}}}sdcerror", {"code": code}, nsmap=_default_ns(FAULT_NS))
+            err.text = faultstring
+    if authenticator is not None:
+        etree.SubElement(detail, f"{{{FAULT_NS}}}authenticator", nsmap=_default_ns(FAULT_NS)).text = authenticator
+    return etree.tostring(env, xml_declaration=True, encoding="utf-8")
+
+
+def body_child(data: bytes) -> etree._Element:
+    """The single element inside ``Envelope/Body`` (raises :class:`MalformedResponse`)."""
+    try:
+        root = parse(data)
+    except UnsafeXML as exc:
+        raise MalformedResponse(str(exc)) from None
+    if root.tag != _ENV:
+        raise MalformedResponse("not a SOAP 1.1 envelope")
+    body = root.find(_BODY)
+    if body is None:
+        raise MalformedResponse("SOAP envelope without a Body")
+    children = [c for c in body if isinstance(c.tag, str)]
+    if len(children) != 1:
+        raise MalformedResponse("SOAP Body must hold exactly one element")
+    return children[0]
+
+
+def read_fault(node: etree._Element) -> SoapFault:
+    faultcode = (node.findtext("faultcode") or "").strip()
+    faultstring = (node.findtext("faultstring") or "").strip()
+    code: str | None = None
+    authenticator: str | None = None
+    detail = node.find("detail")
+    if detail is not None:
+        for child in detail:
+            if not isinstance(child.tag, str):
+                continue
+            name = localname(child.tag)
+            if name == "authenticator" and child.text:
+                authenticator = child.text.strip()
+            elif code is None and child.get("code") and _HEX8.fullmatch(child.get("code", "").strip()):
+                code = child.get("code", "").strip().lower()
+    if code is None:
+        m = re.search(r"\[0x([0-9a-fA-F]{8})\]", faultstring)
+        if m:
+            code = m.group(1).lower()
+    return SoapFault(faultcode, faultstring, code, authenticator)
+
+
+def read_response(op: Operation, data: bytes) -> dict[str, Any]:
+    """Decode a response of ``op``; a ``soap:Fault`` is raised as :class:`SoapFault`."""
+    node = body_child(data)
+    if node.tag == _FAULT:
+        raise read_fault(node)
+    expected = f"{{{op.output.ns}}}{op.output.name}"
+    if node.tag != expected:
+        raise MalformedResponse(f"expected {op.output.name}, got {localname(node.tag)}")
+    assert isinstance(op.output.type, Complex)
+    try:
+        return decode(node, op.output.type)
+    except SchemaError as exc:
+        raise MalformedResponse(f"{op.output.name} does not fit the schema: {exc}") from None
+
+
+def read_request(schema: Schema, data: bytes, soap_action: str | None) -> tuple[Operation, dict[str, Any]]:
+    """Decode a request the way the service would; raises :class:`SchemaError` or ``LookupError``."""
+    node = body_child(data)
+    action = (soap_action or "").strip().strip('"')
+    op = schema.by_action.get(action)
+    if op is None:
+        raise LookupError(action)
+    if node.tag != f"{{{op.input.ns}}}{op.input.name}":
+        raise SchemaError(f"The element '{localname(node.tag)}' is not expected for {op.name}.", localname(node.tag))
+    assert isinstance(op.input.type, Complex)
+    return op, decode(node, op.input.type)

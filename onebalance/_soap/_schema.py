@@ -1,0 +1,436 @@
+"""A compiled view of the package's WSDL: operations, element order and simple-type rules.
+
+The WSDL is compiled once per process into plain objects (:class:`Complex`, :class:`Field`,
+:class:`Simple`). :func:`encode` turns a dict into elements in schema order and :func:`decode`
+turns elements back into a dict of Python values, checking order, occurrence, enumerations,
+lengths and patterns on the way, so that the sandbox refuses what the real service refuses
+(SWSIM answers schema violations with ``soap:Client`` and code 00490102).
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from typing import Any
+
+from lxml import etree
+
+from ._xml import XSI, localname, parse
+
+XS = "http://www.w3.org/2001/XMLSchema"
+WSDL_NS = "http://schemas.xmlsoap.org/wsdl/"
+SOAP_BINDING = "http://schemas.xmlsoap.org/wsdl/soap/"
+
+_INTEGER_BASES = {"int", "long", "short", "unsignedInt", "unsignedShort", "unsignedLong", "integer", "byte"}
+
+
+class SchemaError(ValueError):
+    """A document or value does not fit the schema. ``element`` names where."""
+
+    def __init__(self, message: str, element: str = "") -> None:
+        super().__init__(message)
+        self.element = element
+
+
+@dataclass(frozen=True, slots=True)
+class Simple:
+    name: str
+    base: str
+    enumeration: frozenset[str] | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: re.Pattern[str] | None = None
+
+    def check(self, text: str, where: str) -> None:
+        if self.enumeration is not None and text not in self.enumeration:
+            raise SchemaError(
+                f"The value '{text}' is invalid according to its datatype '{self.name}' - "
+                "The Enumeration constraint failed.",
+                where,
+            )
+        if self.max_length is not None and len(text) > self.max_length:
+            raise SchemaError(
+                f"The '{where}' element is invalid - The actual length is greater than the MaxLength value.", where
+            )
+        if self.min_length is not None and len(text) < self.min_length:
+            raise SchemaError(
+                f"The '{where}' element is invalid - The actual length is less than the MinLength value.", where
+            )
+        if self.pattern is not None and not self.pattern.fullmatch(text):
+            raise SchemaError(f"The '{where}' element is invalid - The Pattern constraint failed.", where)
+
+
+@dataclass(slots=True)
+class Field:
+    name: str
+    ns: str
+    type_ref: tuple[str, str]
+    min_occurs: int = 1
+    max_occurs: int | None = 1
+    nillable: bool = False
+    type: Simple | Complex | None = None
+
+    @property
+    def repeated(self) -> bool:
+        return self.max_occurs is None or self.max_occurs > 1
+
+
+@dataclass(slots=True)
+class Choice:
+    options: list[Field]
+    min_occurs: int = 1
+
+
+@dataclass(slots=True)
+class Complex:
+    name: str
+    particles: list[Field | Choice] = field(default_factory=list)
+    base: tuple[str, str] | None = None
+    _by_name: dict[str, tuple[int, Field]] = field(default_factory=dict)
+
+    def index(self) -> None:
+        self._by_name = {}
+        for i, p in enumerate(self.particles):
+            for f in p.options if isinstance(p, Choice) else [p]:
+                self._by_name[f.name] = (i, f)
+
+    def lookup(self, name: str) -> tuple[int, Field] | None:
+        return self._by_name.get(name)
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    name: str
+    soap_action: str
+    input: Field
+    output: Field
+
+
+class Schema:
+    """The compiled WSDL: operations by name and by SOAPAction, and the types they use."""
+
+    def __init__(self, wsdl: bytes) -> None:
+        root = parse(wsdl)
+        self.target_namespace: str = root.get("targetNamespace", "")
+        self.service_name = ""
+        self.port_name = ""
+        self.location = ""
+        self._complex: dict[tuple[str, str], Complex] = {}
+        self._simple: dict[tuple[str, str], Simple] = {}
+        self._elements: dict[tuple[str, str], Field] = {}
+        for schema in root.iter(f"{{{XS}}}schema"):
+            self._load_schema(schema)
+        for c in self._complex.values():
+            self._flatten(c, set())
+        for c in self._complex.values():
+            for p in c.particles:
+                for f in p.options if isinstance(p, Choice) else [p]:
+                    f.type = self._resolve(f.type_ref)
+            c.index()
+        for f in self._elements.values():
+            f.type = self._resolve(f.type_ref)
+        self.operations: dict[str, Operation] = {}
+        self.by_action: dict[str, Operation] = {}
+        self._load_operations(root)
+
+    # -- loading -------------------------------------------------------------------------------
+    def _load_schema(self, schema: etree._Element) -> None:
+        tns = schema.get("targetNamespace", "")
+        for node in schema:
+            name = node.get("name")
+            if name is None:
+                continue
+            kind = localname(node.tag)
+            if kind == "simpleType":
+                self._simple[(tns, name)] = self._simple_type(node, name)
+            elif kind == "complexType":
+                self._complex[(tns, name)] = self._complex_type(node, tns, name)
+            elif kind == "element":
+                self._elements[(tns, name)] = self._element(node, tns, top=True)
+
+    def _simple_type(self, node: etree._Element, name: str) -> Simple:
+        restriction = node.find(f"{{{XS}}}restriction")
+        if restriction is None:
+            return Simple(name, "string")
+        base = _qn(restriction, restriction.get("base", "s:string"))
+        enum = [e.get("value", "") for e in restriction.findall(f"{{{XS}}}enumeration")]
+        facets = {localname(f.tag): f.get("value", "") for f in restriction}
+        base_name = base[1] if base[0] == XS else self._simple[base].base
+        pattern = re.compile(facets["pattern"]) if "pattern" in facets else None
+        return Simple(
+            name,
+            base_name,
+            frozenset(enum) if enum else None,
+            int(facets["minLength"]) if "minLength" in facets else None,
+            int(facets["maxLength"]) if "maxLength" in facets else None,
+            pattern,
+        )
+
+    def _complex_type(self, node: etree._Element, tns: str, name: str) -> Complex:
+        c = Complex(name)
+        content = node.find(f"{{{XS}}}complexContent")
+        if content is not None:
+            ext = content.find(f"{{{XS}}}extension")
+            if ext is not None:
+                c.base = _qn(ext, ext.get("base", ""))
+                node = ext
+        seq = node.find(f"{{{XS}}}sequence")
+        if seq is not None:
+            for child in seq:
+                kind = localname(child.tag)
+                if kind == "element":
+                    c.particles.append(self._element(child, tns))
+                elif kind == "choice":
+                    c.particles.append(
+                        Choice(
+                            [self._element(e, tns) for e in child.findall(f"{{{XS}}}element")],
+                            int(child.get("minOccurs", "1")),
+                        )
+                    )
+        return c
+
+    def _element(self, node: etree._Element, tns: str, top: bool = False) -> Field:
+        name = node.get("name", "")
+        inline = node.find(f"{{{XS}}}complexType")
+        if inline is not None:
+            key = (tns, f"{name}#element")
+            self._complex[key] = self._complex_type(inline, tns, name)
+            type_ref = key
+        else:
+            type_ref = _qn(node, node.get("type", "s:string"))
+        max_occurs = node.get("maxOccurs", "1")
+        return Field(
+            name=name,
+            ns=tns,
+            type_ref=type_ref,
+            min_occurs=int(node.get("minOccurs", "1")),
+            max_occurs=None if max_occurs == "unbounded" else int(max_occurs),
+            nillable=node.get("nillable") == "true",
+        )
+
+    def _flatten(self, c: Complex, seen: set[str]) -> None:
+        if c.base is None or c.name in seen:
+            return
+        base = self._complex[c.base]
+        self._flatten(base, seen | {c.name})
+        c.particles = list(base.particles) + c.particles
+        c.base = None
+
+    def _resolve(self, ref: tuple[str, str]) -> Simple | Complex:
+        if ref[0] == XS:
+            return Simple(ref[1], ref[1])
+        if ref in self._complex:
+            return self._complex[ref]
+        return self._simple[ref]
+
+    def _load_operations(self, root: etree._Element) -> None:
+        messages = {}
+        for msg in root.findall(f"{{{WSDL_NS}}}message"):
+            part = msg.find(f"{{{WSDL_NS}}}part")
+            assert part is not None
+            messages[msg.get("name")] = self._elements[_qn(part, part.get("element", ""))]
+        port_type = root.find(f"{{{WSDL_NS}}}portType")
+        assert port_type is not None
+        io = {}
+        for op in port_type.findall(f"{{{WSDL_NS}}}operation"):
+            inp = op.find(f"{{{WSDL_NS}}}input")
+            out = op.find(f"{{{WSDL_NS}}}output")
+            assert inp is not None and out is not None
+            io[op.get("name")] = (
+                messages[_qn(inp, inp.get("message", ""))[1]],
+                messages[_qn(out, out.get("message", ""))[1]],
+            )
+        for binding in root.findall(f"{{{WSDL_NS}}}binding"):
+            if binding.find(f"{{{SOAP_BINDING}}}binding") is None:
+                continue
+            for op in binding.findall(f"{{{WSDL_NS}}}operation"):
+                name = op.get("name", "")
+                action_node = op.find(f"{{{SOAP_BINDING}}}operation")
+                assert action_node is not None
+                operation = Operation(name, action_node.get("soapAction", ""), *io[name])
+                self.operations[name] = operation
+                self.by_action[operation.soap_action] = operation
+        service = root.find(f"{{{WSDL_NS}}}service")
+        if service is not None:
+            self.service_name = service.get("name", "")
+            port = service.find(f"{{{WSDL_NS}}}port")
+            if port is not None:
+                self.port_name = port.get("name", "")
+                address = port.find(f"{{{SOAP_BINDING}}}address")
+                self.location = address.get("location", "") if address is not None else ""
+
+    def complex_type(self, name: str) -> Complex:
+        """A complex type of the target namespace by name (for tests and tools)."""
+        found = self._complex[(self.target_namespace, name)]
+        return found
+
+
+def _qn(node: etree._Element, value: str) -> tuple[str, str]:
+    prefix, _, local = value.rpartition(":")
+    return node.nsmap.get(prefix or None, "") or "", local
+
+
+@functools.lru_cache(maxsize=1)
+def swsim_schema() -> Schema:
+    """The package's SWSIM subset, compiled once per process."""
+    return Schema(wsdl_bytes())
+
+
+@functools.lru_cache(maxsize=1)
+def wsdl_bytes() -> bytes:
+    """The bytes of the WSDL that ships inside the package."""
+    return resources.files("onebalance._soap").joinpath("wsdl/swsim_v111.wsdl").read_bytes()
+
+
+# -- values ----------------------------------------------------------------------------------------
+def format_simple(value: Any, simple: Simple) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")  # type: ignore[no-any-return]
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    return str(value)
+
+
+_DT = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?")
+
+
+def parse_simple(text: str, simple: Simple, where: str) -> Any:
+    simple.check(text, where)
+    base = simple.base
+    try:
+        if base == "boolean":
+            if text in ("true", "1"):
+                return True
+            if text in ("false", "0"):
+                return False
+            raise ValueError(text)
+        if base in _INTEGER_BASES:
+            return int(text)
+        if base in ("decimal", "double", "float"):
+            return Decimal(text)
+        if base == "dateTime":
+            m = _DT.fullmatch(text)
+            if not m:
+                raise ValueError(text)
+            frac = (m.group(2) or "")[:7].ljust(7, "0")[:7]
+            dt = datetime.fromisoformat(m.group(1)).replace(microsecond=int(frac[1:7] or 0) if frac else 0)
+            if m.group(3):
+                tz = m.group(3).replace("Z", "+00:00")
+                dt = datetime.fromisoformat(m.group(1) + tz).astimezone(timezone.utc).replace(tzinfo=None)
+            return dt
+        if base == "base64Binary":
+            return base64.b64decode(text, validate=True)
+    except (ValueError, InvalidOperation, ArithmeticError):
+        raise SchemaError(
+            f"The '{where}' element is invalid - The value '{text[:40]}' is invalid according "
+            f"to its datatype '{base}'.",
+            where,
+        ) from None
+    return text
+
+
+# -- encode / decode -------------------------------------------------------------------------------
+def encode(parent: etree._Element, value: Mapping[str, Any], ctype: Complex) -> None:
+    """Append ``value``'s fields to ``parent`` as child elements, in schema order."""
+    for particle in ctype.particles:
+        if isinstance(particle, Choice):
+            chosen = [f for f in particle.options if value.get(f.name) is not None]
+            if len(chosen) > 1:
+                raise SchemaError(f"only one of {[f.name for f in particle.options]} may be given", ctype.name)
+            if not chosen:
+                if particle.min_occurs:
+                    raise SchemaError(f"one of {[f.name for f in particle.options]} is required", ctype.name)
+                continue
+            _encode_field(parent, chosen[0], value[chosen[0].name])
+            continue
+        item = value.get(particle.name)
+        if item is None:
+            if particle.nillable and particle.name in value and particle.min_occurs:
+                etree.SubElement(parent, f"{{{particle.ns}}}{particle.name}", {f"{{{XSI}}}nil": "true"})
+            elif particle.min_occurs:
+                raise SchemaError(f"{ctype.name}.{particle.name} is required", particle.name)
+            continue
+        _encode_field(parent, particle, item)
+    extra = set(value) - set(ctype._by_name)
+    if extra:
+        raise SchemaError(f"{ctype.name} has no element {sorted(extra)[0]}", sorted(extra)[0])
+
+
+def _encode_field(parent: etree._Element, f: Field, item: Any) -> None:
+    items = item if f.repeated and isinstance(item, (list, tuple)) else [item]
+    for one in items:
+        node = etree.SubElement(parent, f"{{{f.ns}}}{f.name}")
+        if isinstance(f.type, Complex):
+            encode(node, one, f.type)
+        else:
+            assert f.type is not None
+            text = format_simple(one, f.type)
+            f.type.check(text, f.name)
+            node.text = text
+
+
+def decode(node: etree._Element, ctype: Complex) -> dict[str, Any]:
+    """Read ``node``'s children as ``ctype``, refusing what the schema does not allow."""
+    out: dict[str, Any] = {}
+    counts = [0] * len(ctype.particles)
+    position = 0
+    for child in node:
+        if not isinstance(child.tag, str):
+            continue
+        tag = child.tag
+        name = tag.rpartition("}")[2]
+        found = ctype.lookup(name)
+        if found is None or not tag.startswith("{" + found[1].ns + "}"):
+            raise SchemaError(f"The element '{ctype.name}' has invalid child element '{name}'.", name)
+        index, f = found
+        if index < position:
+            raise SchemaError(f"The element '{ctype.name}' has invalid child element '{name}' (out of order).", name)
+        for skipped in range(position, index):
+            _check_min(ctype, skipped, counts[skipped])
+        position = index
+        particle = ctype.particles[index]
+        if isinstance(particle, Choice):
+            if counts[index] and not any(o.name == name and o.repeated for o in particle.options):
+                raise SchemaError(f"The element '{ctype.name}' has more than one of a choice.", name)
+        elif counts[index] and not f.repeated:
+            raise SchemaError(f"The element '{ctype.name}' has invalid child element '{name}' (repeated).", name)
+        counts[index] += 1
+        value = _decode_value(child, f)
+        if f.repeated:
+            out.setdefault(name, []).append(value)
+        else:
+            out[name] = value
+    for remaining in range(position, len(ctype.particles)):
+        _check_min(ctype, remaining, counts[remaining])
+    return out
+
+
+def _check_min(ctype: Complex, index: int, count: int) -> None:
+    particle = ctype.particles[index]
+    need = particle.min_occurs
+    if count < need:
+        name = "|".join(o.name for o in particle.options) if isinstance(particle, Choice) else particle.name
+        raise SchemaError(
+            f"The element '{ctype.name}' has incomplete content. List of possible elements expected: '{name}'.", name
+        )
+
+
+def _decode_value(child: etree._Element, f: Field) -> Any:
+    if f.nillable and child.get(f"{{{XSI}}}nil") == "true":
+        return None
+    if isinstance(f.type, Complex):
+        return decode(child, f.type)
+    assert f.type is not None
+    return parse_simple(child.text or "", f.type, f.name)

@@ -1,0 +1,38 @@
+"""A stateful simulator of the One Balance (SWSIM v111) service, for tests and demos.
+
+>>> from onebalance.sandbox import Sandbox
+>>> sandbox = Sandbox()
+>>> creds = sandbox.create_demo_account()
+>>> with sandbox.mock() as url:          # in-process, through ``responses``
+...     ...
+>>> with sandbox.serve() as server:      # a real HTTP server on 127.0.0.1
+...     server.url
+"""
+
+from ._clock import Clock
+from ._core import Reply, WireObserver
+from ._sandbox import IN_PROCESS_URL, Sandbox, SandboxCredentials
+from ._server import SOAP_PATH, SandboxServer
+from ._state import (
+    DEMO_INTEGRATION_ID,
+    DEMO_PASSWORD,
+    DEMO_USERNAME,
+    AccountStatus,
+    SandboxAccount,
+)
+
+__all__ = [
+    "DEMO_INTEGRATION_ID",
+    "DEMO_PASSWORD",
+    "DEMO_USERNAME",
+    "IN_PROCESS_URL",
+    "SOAP_PATH",
+    "AccountStatus",
+    "Clock",
+    "Reply",
+    "Sandbox",
+    "SandboxAccount",
+    "SandboxCredentials",
+    "SandboxServer",
+    "WireObserver",
+]

@@ -1,0 +1,201 @@
+"""The dispatcher: request bytes + SOAPAction → response bytes, over the locked state.
+
+The XML is parsed and written outside the lock; only the handler runs under it. Handlers are
+registered per operation with the authentication they need (see ``_handlers``).
+"""
+
+from __future__ import annotations
+
+import enum
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .._soap._envelope import MalformedResponse, build, build_fault, read_request
+from .._soap._schema import Operation, Schema, SchemaError, swsim_schema
+from . import _auth
+from . import _faults as faults
+from ._clock import Clock
+from ._state import Conversation, SandboxAccount
+
+if TYPE_CHECKING:
+    from ._store import SqliteStore
+
+#: Called with ("request" | "response", operation name or None, body) for every exchange.
+WireObserver = Callable[[str, "str | None", bytes], None]
+
+
+class Auth(enum.Enum):
+    NONE = "none"  # no authentication (registration, password reset, ...)
+    LOGIN = "login"  # AuthenticateUser: Credentials only, starts a conversation
+    REQUIRED = "required"  # Authenticator or Credentials
+
+
+@dataclass
+class Call:
+    state: SandboxState
+    op: Operation
+    request: dict[str, Any]
+    account: SandboxAccount | None = None
+    conversation: Conversation | None = None
+
+    @property
+    def user(self) -> SandboxAccount:
+        assert self.account is not None
+        return self.account
+
+
+Handler = Callable[[Call], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Registered:
+    fn: Handler
+    auth: Auth
+
+
+HANDLERS: dict[str, Registered] = {}
+
+
+def operation(name: str, auth: Auth = Auth.REQUIRED) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        HANDLERS[name] = Registered(fn, auth)
+        return fn
+
+    return register
+
+
+@dataclass
+class SandboxState:
+    clock: Clock
+    accounts: dict[str, SandboxAccount] = field(default_factory=dict)
+    integrations: set[str] = field(default_factory=set)
+    tokens: dict[str, tuple[str, str, int]] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    store: SqliteStore | None = None
+    dirty: set[str] = field(default_factory=set)
+
+    def touch(self, account: SandboxAccount) -> None:
+        self.dirty.add(account.key)
+
+    def next_id(self, name: str, start: int) -> int:
+        value = self.counters.get(name, start) + 1
+        self.counters[name] = value
+        return value
+
+    def flush(self) -> None:
+        if self.store is not None and self.dirty:
+            self.store.save(self, [self.accounts[k] for k in self.dirty if k in self.accounts])
+        self.dirty.clear()
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    status: int
+    body: bytes
+    content_type: str = "text/xml; charset=utf-8"
+
+
+class Dispatcher:
+    def __init__(
+        self, state: SandboxState, *, schema: Schema | None = None, observers: list[WireObserver] | None = None
+    ) -> None:
+        self.state = state
+        self.schema = schema or swsim_schema()
+        self.observers = observers if observers is not None else []
+        self.actor = ""
+
+    def handle(self, body: bytes, soap_action: str | None) -> Reply:
+        op_name: str | None = None
+        try:
+            op, request = read_request(self.schema, body, soap_action)
+            op_name = op.name
+            self._observe("request", op_name, body)
+        except LookupError:
+            reply = self._fault(
+                faults.SandboxFault(
+                    "",
+                    f"Server did not recognize the value of HTTP Header SOAPAction: {soap_action or ''}.",
+                    faultcode="soap:Client",
+                ),
+                token=None,
+                plain=True,
+            )
+            self._observe("response", None, reply.body)
+            return reply
+        except (SchemaError, MalformedResponse) as exc:
+            reply = self._schema_fault(str(exc))
+            self._observe("response", op_name, reply.body)
+            return reply
+        reply = self._run(op, request)
+        self._observe("response", op_name, reply.body)
+        return reply
+
+    def _run(self, op: Operation, request: dict[str, Any]) -> Reply:
+        registered = HANDLERS.get(op.name)
+        if registered is None:  # pragma: no cover - every WSDL operation has a handler
+            return self._fault(
+                faults.SandboxFault("", f"{op.name} is not simulated", faultcode="soap:Server"), token=None, plain=True
+            )
+        call = Call(self.state, op, request)
+        token: str | None = None
+        with self.state.lock:
+            try:
+                try:
+                    self._authenticate(call, registered.auth)
+                    result = registered.fn(call)
+                except faults.SandboxFault:
+                    if call.conversation is not None and call.account is not None:
+                        token = _auth.advance(self.state, call.account, call.conversation)
+                        self.state.touch(call.account)
+                    raise
+                if call.conversation is not None and call.account is not None:
+                    result = {"Authenticator": _auth.advance(self.state, call.account, call.conversation), **result}
+                    self.state.touch(call.account)
+            except faults.SandboxFault as fault:
+                self.state.flush()
+                return self._fault(fault, token=token)
+            self.state.flush()
+        return Reply(200, build(self.schema, op, result, response=True))
+
+    def _authenticate(self, call: Call, auth: Auth) -> None:
+        state = self.state
+        if auth is Auth.NONE:
+            return
+        request = call.request
+        if auth is Auth.LOGIN:
+            call.account = _auth.check_credentials(state, request["Credentials"])
+            call.conversation = _auth.start_conversation(state, call.account, via_login=True)
+            return
+        if request.get("Authenticator") is not None:
+            call.account, call.conversation = _auth.check_token(state, request["Authenticator"])
+        else:
+            call.account = _auth.check_credentials(state, request["Credentials"])
+            call.conversation = _auth.start_conversation(state, call.account, via_login=False)
+
+    def _fault(self, fault: faults.SandboxFault, *, token: str | None, plain: bool = False) -> Reply:
+        return Reply(
+            500,
+            build_fault(
+                fault.message if plain else fault.faultstring,
+                code=None if plain else fault.code,
+                faultcode=fault.faultcode,
+                actor=self.actor,
+                authenticator=token,
+            ),
+        )
+
+    def _schema_fault(self, message: str) -> Reply:
+        text = f"Invalid SOAP message due to XML Schema validation failure. {message}"
+        return Reply(
+            500,
+            build_fault(
+                text, code=faults.SCHEMA_VIOLATION, faultcode="soap:Client", actor=self.actor, schema_violation=True
+            ),
+        )
+
+    def _observe(self, direction: str, op_name: str | None, body: bytes) -> None:
+        for observer in self.observers:
+            observer(direction, op_name, body)

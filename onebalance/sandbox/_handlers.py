@@ -1,0 +1,115 @@
+"""Request handlers of the simulated One Balance service, one function per operation.
+
+Each returns the response element's fields (without the Authenticator, which the dispatcher
+adds) or raises :class:`SandboxFault`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from .._soap._schema import Complex
+from ._core import Auth, Call, operation
+from ._state import SandboxAccount
+
+
+@operation("AuthenticateUser", auth=Auth.LOGIN)
+def authenticate_user(call: Call) -> dict[str, Any]:
+    account = call.user
+    previous = account.last_login
+    account.last_login = call.state.clock.now()
+    result: dict[str, Any] = {
+        "ClearCredential": False,
+        "LoginBannerText": "",
+        "PasswordExpired": False,
+        "CodewordsSet": True,
+    }
+    if previous is not None:
+        result = {"LastLoginTime": _naive(previous), **result}
+    return result
+
+
+@operation("GetAccountInfo")
+def get_account_info(call: Call) -> dict[str, Any]:
+    account = call.user
+    info_type = call.op.output.type
+    assert isinstance(info_type, Complex)
+    capabilities_type = _field_type(_field_type(info_type, "AccountInfo"), "Capabilities")
+    capabilities: dict[str, Any] = {}
+    for particle in capabilities_type.particles:
+        name = getattr(particle, "name", "")
+        if name == "PerPrintLimit":
+            capabilities[name] = account.per_print_limit
+        elif getattr(particle, "min_occurs", 0) or name in account.capabilities:
+            capabilities[name] = account.capabilities.get(name, False)
+    address = dict(account.address)
+    info: dict[str, Any] = {
+        "CustomerID": account.customer_id,
+        "MeterNumber": account.meter_number,
+        "UserID": account.user_id,
+        "PostageBalance": {
+            "AvailablePostage": account.available_postage,
+            "ControlTotal": account.control_total,
+        },
+        "MaxPostageBalance": account.max_postage_balance,
+        "LPOCity": address.get("City", "")[:29],
+        "LPOState": address.get("State", "")[:3],
+        "LPOZip": address.get("ZIPCode", "")[:6],
+        "AccountId": account.customer_id,
+        "CorpID": 0,
+        "StoreID": "",
+        "CostCodeLimit": account.cost_code_limit,
+        "MonthlyPostagePurchaseLimit": account.monthly_postage_purchase_limit,
+        "MaxUsers": account.max_users,
+        "Capabilities": capabilities,
+        "MeterPhysicalAddress": address,
+        "ResubmitStatus": "NOT_IN_RESUBMISSION",
+        "PlanID": account.plan_id,
+        "Username": account.username,
+        "RatesetType": "CBP",
+        "Terms": {
+            "TermsGP": True,
+            "TermsAR": True,
+            "TermsSL": True,
+            "TermsDX": False,
+            "TermsFX": True,
+            "TermsUPS": True,
+            "TermsCM": False,
+            "TermsCanadaPost": False,
+            "TermsParcelGuard": False,
+        },
+        "MaxImageCount": 1,
+        "GAPickupCarrier": "Usps",
+        "LocalCurrency": "USD",
+        "HasPOURMailerID": False,
+        "GPPickupCarrier": "None",
+        "MailingZipCode": address.get("ZIPCode", ""),
+    }
+    result: dict[str, Any] = {
+        "AccountInfo": info,
+        "Address": address,
+        "CustomerEmail": account.email,
+        "AccountStatus": account.status.value,
+        "DateAdvanceConfig": {
+            "MaxDateAdvanceEnvelope": 7,
+            "MaxDateAdvanceMailingLabel": 7,
+            "MaxDateAdvanceShippingLabel": 7,
+        },
+    }
+    if account.verification_phone:
+        result["VerificationPhoneNumber"] = account.verification_phone
+    return result
+
+
+def _field_type(ctype: Complex, name: str) -> Complex:
+    found = ctype.lookup(name)
+    assert found is not None and isinstance(found[1].type, Complex)
+    return found[1].type
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=None) if moment.tzinfo else moment
+
+
+__all__ = ["SandboxAccount", "authenticate_user", "get_account_info"]

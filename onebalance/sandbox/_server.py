@@ -1,0 +1,108 @@
+"""The sandbox as a real threaded HTTP server on 127.0.0.1 (port 0 by default)."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from . import Sandbox
+
+SOAP_PATH = "/swsim/swsimv111.asmx"
+MAX_BODY = 8 * 1024 * 1024
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        return
+
+    def _send(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        if parts.path.lower() == SOAP_PATH and parts.query.lower() == "wsdl":
+            self._send(200, self.server.sandbox.wsdl(self.server.url), "text/xml; charset=utf-8")
+        else:
+            self._send(404, b"not found", "text/plain")
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if urlsplit(self.path).path.lower() != SOAP_PATH:
+            self.rfile.read(min(length, MAX_BODY))
+            self._send(404, b"not found", "text/plain")
+            return
+        if length > MAX_BODY:
+            self.close_connection = True
+            self._send(413, b"request too large", "text/plain")
+            return
+        body = self.rfile.read(length)
+        reply = self.server.sandbox.handle(body, self.headers.get("SOAPAction"))
+        self._send(reply.status, reply.body, reply.content_type)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, sandbox: Sandbox, host: str, port: int) -> None:
+        self.sandbox = sandbox
+        super().__init__((host, port), _Handler)
+        bound_host, bound_port = self.server_address[:2]
+        self.url = f"http://{_host_for_url(str(bound_host))}:{bound_port}{SOAP_PATH}"
+
+
+def _host_for_url(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+class SandboxServer:
+    """A running sandbox server. ``url`` is the SOAP endpoint; ``wsdl_url`` serves the WSDL."""
+
+    def __init__(self, sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.sandbox = sandbox
+        self._server = _Server(sandbox, host, port)
+        self.url = self._server.url
+        self.wsdl_url = self.url + "?wsdl"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="onebalance-sandbox", kwargs={"poll_interval": 0.1}, daemon=True
+        )
+        self._started = False
+
+    def start(self) -> SandboxServer:
+        if not self._started:
+            self.sandbox.dispatcher.actor = self.url
+            self._thread.start()
+            self._started = True
+        return self
+
+    def stop(self) -> None:
+        if self._started:
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+            self._started = False
+        self._server.server_close()
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until interrupted (used by ``onebalance sandbox serve``)."""
+        self.sandbox.dispatcher.actor = self.url
+        try:
+            self._server.serve_forever(poll_interval=0.2)
+        finally:
+            self._server.server_close()
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

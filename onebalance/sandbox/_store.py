@@ -1,0 +1,58 @@
+"""``--state FILE``: the sandbox's state in SQLite, so that it survives a restart."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ._state import SandboxAccount
+
+if TYPE_CHECKING:
+    from ._core import SandboxState
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS accounts (username TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class SqliteStore:
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._conn = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.executescript(_SCHEMA)
+        self._lock = threading.Lock()
+
+    def load(self, state: SandboxState) -> None:
+        with self._lock:
+            for (body,) in self._conn.execute("SELECT body FROM accounts"):
+                account = SandboxAccount.model_validate_json(body)
+                state.accounts[account.key] = account
+            meta = dict(self._conn.execute("SELECT key, value FROM meta").fetchall())
+        state.integrations.update(json.loads(meta.get("integrations", "[]")))
+        state.counters.update(json.loads(meta.get("counters", "{}")))
+        if "clock_offset" in meta:
+            state.clock.advance(timedelta(seconds=float(meta["clock_offset"])) - state.clock.offset)
+
+    def save(self, state: SandboxState, accounts: Iterable[SandboxAccount]) -> None:
+        rows = [(a.key, a.model_dump_json()) for a in accounts]
+        meta = [
+            ("integrations", json.dumps(sorted(state.integrations))),
+            ("counters", json.dumps(state.counters)),
+            ("clock_offset", str(state.clock.offset.total_seconds())),
+        ]
+        with self._lock:
+            self._conn.execute("BEGIN")
+            self._conn.executemany("INSERT OR REPLACE INTO accounts VALUES (?, ?)", rows)
+            self._conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta)
+            self._conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()

@@ -1,0 +1,1 @@
+"""Test helpers for platforms that embed onebalance (the pytest plugin lives here)."""
