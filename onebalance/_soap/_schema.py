@@ -293,11 +293,11 @@ def format_simple(value: Any, simple: Simple) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        return format(value, "f")  # type: ignore[no-any-return]
+        return format(value, "f")
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(timezone.utc).replace(tzinfo=None)
-        return value.isoformat()
+        return str(value.isoformat())
     if isinstance(value, bytes):
         return base64.b64encode(value).decode("ascii")
     return str(value)
