@@ -4,8 +4,8 @@ fails the test on any mismatch."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 import pytest

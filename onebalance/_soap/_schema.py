@@ -86,6 +86,11 @@ class Choice:
     options: list[Field]
     min_occurs: int = 1
 
+    @property
+    def required(self) -> bool:
+        """XSD: a choice whose every option may occur zero times is satisfied by nothing."""
+        return self.min_occurs > 0 and all(o.min_occurs > 0 for o in self.options)
+
 
 @dataclass(slots=True)
 class Complex:
@@ -306,6 +311,20 @@ def format_simple(value: Any, simple: Simple) -> str:
 _DT = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?")
 
 
+def _parse_datetime(text: str) -> datetime:
+    """xs:dateTime as .NET writes it (up to 7 fractional digits); offsets are turned into naive UTC."""
+    m = _DT.fullmatch(text)
+    if not m:
+        raise ValueError(text)
+    moment = datetime.fromisoformat(m.group(1))
+    if m.group(2):
+        moment = moment.replace(microsecond=int(m.group(2)[1:7].ljust(6, "0")))
+    if m.group(3):
+        offset = m.group(3).replace("Z", "+00:00")
+        moment = datetime.fromisoformat(moment.isoformat() + offset).astimezone(timezone.utc).replace(tzinfo=None)
+    return moment
+
+
 def parse_simple(text: str, simple: Simple, where: str) -> Any:
     simple.check(text, where)
     base = simple.base
@@ -321,15 +340,7 @@ def parse_simple(text: str, simple: Simple, where: str) -> Any:
         if base in ("decimal", "double", "float"):
             return Decimal(text)
         if base == "dateTime":
-            m = _DT.fullmatch(text)
-            if not m:
-                raise ValueError(text)
-            frac = (m.group(2) or "")[:7].ljust(7, "0")[:7]
-            dt = datetime.fromisoformat(m.group(1)).replace(microsecond=int(frac[1:7] or 0) if frac else 0)
-            if m.group(3):
-                tz = m.group(3).replace("Z", "+00:00")
-                dt = datetime.fromisoformat(m.group(1) + tz).astimezone(timezone.utc).replace(tzinfo=None)
-            return dt
+            return _parse_datetime(text)
         if base == "base64Binary":
             return base64.b64decode(text, validate=True)
     except (ValueError, InvalidOperation, ArithmeticError):
@@ -350,7 +361,7 @@ def encode(parent: etree._Element, value: Mapping[str, Any], ctype: Complex) -> 
             if len(chosen) > 1:
                 raise SchemaError(f"only one of {[f.name for f in particle.options]} may be given", ctype.name)
             if not chosen:
-                if particle.min_occurs:
+                if particle.required:
                     raise SchemaError(f"one of {[f.name for f in particle.options]} is required", ctype.name)
                 continue
             _encode_field(parent, chosen[0], value[chosen[0].name])
@@ -419,7 +430,7 @@ def decode(node: etree._Element, ctype: Complex) -> dict[str, Any]:
 
 def _check_min(ctype: Complex, index: int, count: int) -> None:
     particle = ctype.particles[index]
-    need = particle.min_occurs
+    need = int(particle.required) if isinstance(particle, Choice) else particle.min_occurs
     if count < need:
         name = "|".join(o.name for o in particle.options) if isinstance(particle, Choice) else particle.name
         raise SchemaError(

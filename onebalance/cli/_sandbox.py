@@ -49,33 +49,39 @@ def serve(host: str, port: int, state_path: Path | None, as_json: bool) -> None:
     try:
         server = SandboxServer(box, host, port)
     except OSError as exc:
+        box.close()
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    # Before the ready line: a harness may send SIGTERM as soon as it has read it.
+    signal.signal(signal.SIGTERM, stop)
     info = {
         "url": server.url,
         "integration_id": creds.integration_id,
         "username": creds.username,
         "password": creds.password,
     }
-    if as_json:
-        click.echo(json.dumps(info))
-    else:
-        click.echo(f"One Balance sandbox listening on {server.url}")
-        click.echo(f"  WSDL:           {server.wsdl_url}")
-        click.echo(f"  integration id: {creds.integration_id}")
-        click.echo(f"  username:       {creds.username}")
-        click.echo(f"  password:       {creds.password}   (the documented demo account)")
-        if state_path:
-            click.echo(f"  state:          {state_path}")
-        click.echo("Press Ctrl+C to stop.")
-    sys.stdout.flush()
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
     try:
+        _announce(info, server, state_path, as_json)
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         box.close()
+
+
+def _announce(info: dict[str, str], server: SandboxServer, state_path: Path | None, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(info))
+    else:
+        click.echo(f"One Balance sandbox listening on {server.url}")
+        click.echo(f"  WSDL:           {server.wsdl_url}")
+        click.echo(f"  integration id: {info['integration_id']}")
+        click.echo(f"  username:       {info['username']}")
+        click.echo(f"  password:       {info['password']}   (the documented demo account)")
+        if state_path:
+            click.echo(f"  state:          {state_path}")
+        click.echo("Press Ctrl+C to stop.")
+    sys.stdout.flush()

@@ -171,6 +171,8 @@ class Dispatcher:
             return
         if request.get("Authenticator") is not None:
             call.account, call.conversation = _auth.check_token(state, request["Authenticator"])
+        elif request.get("Credentials") is None:
+            raise faults.SandboxFault(faults.INVALID_AUTHENTICATOR)
         else:
             call.account = _auth.check_credentials(state, request["Credentials"])
             call.conversation = _auth.start_conversation(state, call.account, via_login=False)

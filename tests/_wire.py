@@ -1,0 +1,37 @@
+"""Raw SWSIM exchanges with a sandbox, below the client, for tests of the service's own rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from onebalance._soap._envelope import SoapFault, build, read_response
+from onebalance._soap._schema import swsim_schema
+from onebalance.sandbox import Sandbox, SandboxCredentials
+
+
+def call(sandbox: Sandbox, operation: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """Send one request straight to the dispatcher; a fault is raised as ``SoapFault``."""
+    schema = swsim_schema()
+    op = schema.operations[operation]
+    reply = sandbox.handle(build(schema, op, payload, response=False), f'"{op.soap_action}"')
+    result = read_response(op, reply.body)
+    assert reply.status == 200
+    return result
+
+
+def credentials(creds: SandboxCredentials, password: str | None = None) -> dict[str, str]:
+    return {"IntegrationID": creds.integration_id, "Username": creds.username,
+            "Password": creds.password if password is None else password}
+
+
+def login(sandbox: Sandbox, creds: SandboxCredentials) -> str:
+    token: str = call(sandbox, "AuthenticateUser", {"Credentials": credentials(creds)})["Authenticator"]
+    return token
+
+
+def fault_code(sandbox: Sandbox, operation: str, payload: dict[str, Any]) -> str | None:
+    try:
+        call(sandbox, operation, payload)
+    except SoapFault as fault:
+        return fault.code
+    raise AssertionError(f"{operation} succeeded; a fault was expected")

@@ -1,0 +1,80 @@
+"""The compiled schema codec: schema order out, strict checks in, exact values both ways."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+from lxml import etree
+
+from onebalance._soap._schema import SchemaError, decode, encode, swsim_schema
+
+NS = "http://stamps.com/xml/namespace/2021/01/swsim/SwsimV111"
+
+
+def _encode(type_name: str, value: dict) -> etree._Element:
+    root = etree.Element(f"{{{NS}}}Root")
+    encode(root, value, swsim_schema().complex_type(type_name))
+    return root
+
+
+def test_fields_are_written_in_schema_order_whatever_the_dict_order():
+    root = _encode("Credentials", {"Password": "p", "Username": "u",
+                                   "IntegrationID": "0b1ba1a2-7e57-4d3e-9a5d-5a4db0c0ffee"})
+    assert [etree.QName(c).localname for c in root] == ["IntegrationID", "Username", "Password"]
+
+
+def test_values_round_trip_exactly():
+    value = {"AutoBuyEnabled": True, "PurchaseAmount": Decimal("10.0000"), "TriggerAmount": Decimal("25.5")}
+    assert decode(_encode("AutoBuySettings", value), swsim_schema().complex_type("AutoBuySettings")) == value
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ({"IntegrationID": "nope", "Username": "u", "Password": "p"}, "Pattern"),
+        ({"IntegrationID": "0b1ba1a2-7e57-4d3e-9a5d-5a4db0c0ffee", "Username": "u" * 41, "Password": "p"},
+         "MaxLength"),
+        ({"IntegrationID": "0b1ba1a2-7e57-4d3e-9a5d-5a4db0c0ffee", "Password": "p"}, "required"),
+        ({"IntegrationID": "0b1ba1a2-7e57-4d3e-9a5d-5a4db0c0ffee", "Username": "u", "Password": "p", "X": 1},
+         "no element X"),
+    ],
+)
+def test_encoding_refuses_what_the_schema_does_not_allow(value, message):
+    with pytest.raises(SchemaError, match=message):
+        _encode("Credentials", value)
+
+
+def test_decoding_converts_simple_types():
+    ctype = swsim_schema().operations["AuthenticateUser"].output.type
+    node = etree.fromstring(
+        f'<AuthenticateUserResponse xmlns="{NS}"><Authenticator>t</Authenticator>'
+        "<LastLoginTime>2026-11-01T08:30:00.1234567-05:00</LastLoginTime><ClearCredential>1</ClearCredential>"
+        "<LoginBannerText/><PasswordExpired>false</PasswordExpired><CodewordsSet>true</CodewordsSet>"
+        "</AuthenticateUserResponse>"
+    )
+    result = decode(node, ctype)
+    assert result["LastLoginTime"] == datetime(2026, 11, 1, 13, 30, 0, 123456)
+    assert result["ClearCredential"] is True
+    assert result["LoginBannerText"] == ""
+
+
+@pytest.mark.parametrize("bad", ["<ClearCredential>maybe</ClearCredential>", ""])
+def test_decoding_refuses_bad_values_and_missing_elements(bad):
+    ctype = swsim_schema().operations["AuthenticateUser"].output.type
+    node = etree.fromstring(
+        f'<AuthenticateUserResponse xmlns="{NS}"><Authenticator>t</Authenticator>{bad}'
+        "<LoginBannerText/><PasswordExpired>false</PasswordExpired><CodewordsSet>true</CodewordsSet>"
+        "</AuthenticateUserResponse>"
+    )
+    with pytest.raises(SchemaError):
+        decode(node, ctype)
+
+
+def test_the_package_wsdl_is_compiled_once_per_process():
+    assert swsim_schema() is swsim_schema()
+    schema = swsim_schema()
+    assert schema.service_name == "SwsimV111"
+    assert schema.port_name == "SwsimV111Soap"
+    assert schema.operations["GetAccountInfo"].soap_action == f"{NS}/GetAccountInfo"

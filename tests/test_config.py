@@ -1,0 +1,63 @@
+"""Bad configuration is refused with a typed error before anything is sent."""
+
+from __future__ import annotations
+
+import pytest
+import responses
+
+from onebalance import PRODUCTION_ENDPOINT, TESTING_ENDPOINT, ConfigurationError, OneBalance, Timeout
+from onebalance.sandbox import DEMO_INTEGRATION_ID
+
+GOOD = {"integration_id": DEMO_INTEGRATION_ID, "username": "merchant", "password": "Passw0rd!",
+        "endpoint": TESTING_ENDPOINT}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("integration_id", "not-a-guid", "integration_id"),
+        ("integration_id", "", "integration_id"),
+        ("username", "", "username"),
+        ("username", "x" * 41, "username"),
+        ("password", "", "password"),
+        ("endpoint", "", "endpoint"),
+        ("endpoint", "ftp://swsim.stamps.com/x", "http"),
+        ("endpoint", "http://swsim.stamps.com/swsim/swsimv111.asmx", "https"),
+        ("endpoint", "http://10.1.2.3/swsim/swsimv111.asmx", "https"),
+        ("endpoint", "https://user:pw@swsim.stamps.com/swsim/swsimv111.asmx", "credentials"),
+        ("endpoint", "swsim.stamps.com", "http"),
+    ],
+)
+def test_bad_configuration_is_refused_and_nothing_is_sent(field, value, message):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        with pytest.raises(ConfigurationError, match=message):
+            OneBalance(**(GOOD | {field: value}))
+        assert len(mock.calls) == 0
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [PRODUCTION_ENDPOINT, TESTING_ENDPOINT, "http://127.0.0.1:8080/swsim/swsimv111.asmx",
+     "http://localhost/swsim/swsimv111.asmx", "http://[::1]:9000/swsim/swsimv111.asmx",
+     "http://swsim.sandbox.onebalance.test/swsim/swsimv111.asmx"],
+)
+def test_https_everywhere_and_plain_http_only_on_local_hosts(endpoint):
+    assert OneBalance(**(GOOD | {"endpoint": endpoint})).endpoint == endpoint
+
+
+@pytest.mark.parametrize(("connect", "read"), [(0, 1), (1, -1), (1, "3")])
+def test_timeouts_must_be_positive_numbers(connect, read):
+    with pytest.raises(ConfigurationError, match="timeout"):
+        Timeout(connect=connect, read=read)
+
+
+def test_every_call_has_connect_and_read_timeouts():
+    client = OneBalance(**GOOD, timeout=Timeout(connect=2, read=7))
+    assert client.timeout.as_tuple() == (2, 7)
+    assert OneBalance(**GOOD).timeout.as_tuple() == (5.0, 30.0)
+
+
+def test_clients_share_one_session_and_one_parsed_wsdl():
+    a, b = OneBalance(**GOOD), OneBalance(**(GOOD | {"username": "other"}))
+    assert a._transport.session is b._transport.session
+    assert a._schema is b._schema
