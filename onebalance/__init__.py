@@ -33,6 +33,7 @@ from ._errors import (
     ValidationError,
 )
 from ._models import Account, AutoBuySettings, Capabilities, LoginInfo, PostalAddress, Terms
+from ._soap._zeep import zeep_service
 from ._version import __version__
 
 __all__ = [
@@ -69,4 +70,5 @@ __all__ = [
     "UnknownFault",
     "ValidationError",
     "__version__",
+    "zeep_service",
 ]
