@@ -184,7 +184,7 @@ class OneBalance:
         try:
             if reply.status not in (200, 500):
                 raise MalformedResponse(f"HTTP {reply.status}")
-            return read_response(op, reply.body)
+            return read_response(op, reply.body, strict=False)
         except SoapFault as fault:
             error = error_for_fault(
                 code=fault.code,

@@ -78,3 +78,18 @@ def test_the_package_wsdl_is_compiled_once_per_process():
     assert schema.service_name == "SwsimV111"
     assert schema.port_name == "SwsimV111Soap"
     assert schema.operations["GetAccountInfo"].soap_action == f"{NS}/GetAccountInfo"
+
+
+def test_lenient_decoding_passes_over_unknown_elements_but_not_missing_ones():
+    ctype = swsim_schema().operations["AuthenticateUser"].output.type
+    node = etree.fromstring(
+        f'<AuthenticateUserResponse xmlns="{NS}"><Authenticator>t</Authenticator><AddedInV200>x</AddedInV200>'
+        "<LoginBannerText/><ClearCredential>false</ClearCredential><PasswordExpired>false</PasswordExpired>"
+        "<CodewordsSet>true</CodewordsSet></AuthenticateUserResponse>"
+    )
+    with pytest.raises(SchemaError):
+        decode(node, ctype)
+    assert decode(node, ctype, strict=False)["Authenticator"] == "t"
+    node.remove(node[0])
+    with pytest.raises(SchemaError, match="Authenticator"):
+        decode(node, ctype, strict=False)

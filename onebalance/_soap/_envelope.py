@@ -130,8 +130,11 @@ def read_fault(node: etree._Element) -> SoapFault:
     return SoapFault(faultcode, faultstring, code, authenticator)
 
 
-def read_response(op: Operation, data: bytes) -> dict[str, Any]:
-    """Decode a response of ``op``; a ``soap:Fault`` is raised as :class:`SoapFault`."""
+def read_response(op: Operation, data: bytes, *, strict: bool = True) -> dict[str, Any]:
+    """Decode a response of ``op``; a ``soap:Fault`` is raised as :class:`SoapFault`.
+
+    The client reads with ``strict=False``: elements a later service version adds are passed over.
+    """
     node = body_child(data)
     if node.tag == _FAULT:
         raise read_fault(node)
@@ -140,7 +143,7 @@ def read_response(op: Operation, data: bytes) -> dict[str, Any]:
         raise MalformedResponse(f"expected {op.output.name}, got {localname(node.tag)}")
     assert isinstance(op.output.type, Complex)
     try:
-        return decode(node, op.output.type)
+        return decode(node, op.output.type, strict=strict)
     except SchemaError as exc:
         raise MalformedResponse(f"{op.output.name} does not fit the schema: {exc}") from None
 

@@ -392,8 +392,12 @@ def _encode_field(parent: etree._Element, f: Field, item: Any) -> None:
             node.text = text
 
 
-def decode(node: etree._Element, ctype: Complex) -> dict[str, Any]:
-    """Read ``node``'s children as ``ctype``, refusing what the schema does not allow."""
+def decode(node: etree._Element, ctype: Complex, *, strict: bool = True) -> dict[str, Any]:
+    """Read ``node``'s children as ``ctype``, refusing what the schema does not allow.
+
+    ``strict=False`` (how the client reads responses) passes over elements the schema does not
+    know and does not insist on their order; required elements and valid values are still checked.
+    """
     out: dict[str, Any] = {}
     counts = [0] * len(ctype.particles)
     position = 0
@@ -404,13 +408,18 @@ def decode(node: etree._Element, ctype: Complex) -> dict[str, Any]:
         name = tag.rpartition("}")[2]
         found = ctype.lookup(name)
         if found is None or not tag.startswith("{" + found[1].ns + "}"):
+            if not strict:
+                continue
             raise SchemaError(f"The element '{ctype.name}' has invalid child element '{name}'.", name)
         index, f = found
-        if index < position:
-            raise SchemaError(f"The element '{ctype.name}' has invalid child element '{name}' (out of order).", name)
-        for skipped in range(position, index):
-            _check_min(ctype, skipped, counts[skipped])
-        position = index
+        if strict:
+            if index < position:
+                raise SchemaError(
+                    f"The element '{ctype.name}' has invalid child element '{name}' (out of order).", name
+                )
+            for skipped in range(position, index):
+                _check_min(ctype, skipped, counts[skipped])
+            position = index
         particle = ctype.particles[index]
         if isinstance(particle, Choice):
             if counts[index] and not any(o.name == name and o.repeated for o in particle.options):
@@ -418,7 +427,7 @@ def decode(node: etree._Element, ctype: Complex) -> dict[str, Any]:
         elif counts[index] and not f.repeated:
             raise SchemaError(f"The element '{ctype.name}' has invalid child element '{name}' (repeated).", name)
         counts[index] += 1
-        value = _decode_value(child, f)
+        value = _decode_value(child, f, strict)
         if f.repeated:
             out.setdefault(name, []).append(value)
         else:
@@ -438,10 +447,10 @@ def _check_min(ctype: Complex, index: int, count: int) -> None:
         )
 
 
-def _decode_value(child: etree._Element, f: Field) -> Any:
+def _decode_value(child: etree._Element, f: Field, strict: bool) -> Any:
     if f.nillable and child.get(f"{{{XSI}}}nil") == "true":
         return None
     if isinstance(f.type, Complex):
-        return decode(child, f.type)
+        return decode(child, f.type, strict=strict)
     assert f.type is not None
     return parse_simple(child.text or "", f.type, f.name)
