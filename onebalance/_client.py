@@ -19,6 +19,7 @@ from pydantic import SecretStr
 from . import _mapping
 from ._config import Timeout, check_credentials, check_endpoint
 from ._errors import (
+    ClientClosed,
     ConversationError,
     ProtocolError,
     ServiceError,
@@ -78,6 +79,8 @@ class OneBalance:
     def authenticate(self) -> LoginInfo:
         """Log in now (otherwise the first call does). Starts a new conversation."""
         with self._lock:
+            if self._closed:
+                raise ClientClosed(operation="AuthenticateUser")
             return self._login()
 
     def account(self) -> Account:
@@ -85,7 +88,10 @@ class OneBalance:
         return _mapping.account_from_wire(self.call("GetAccountInfo", {}))
 
     def close(self) -> None:
-        """Forget the conversation. The shared connection pool stays open for other clients."""
+        """Forget the conversation; later calls raise :class:`ClientClosed`.
+
+        The shared connection pool stays open for the process's other clients.
+        """
         with self._lock:
             self._token = None
             self._closed = True
@@ -109,7 +115,8 @@ class OneBalance:
         error the client logs in again and repeats the call once.
         """
         with self._lock:
-            self._closed = False
+            if self._closed:
+                raise ClientClosed(operation=operation)
             for attempt in (1, 2):
                 if self._token is None:
                     self._login()

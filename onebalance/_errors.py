@@ -4,6 +4,7 @@
 
     OneBalanceError
     ├── ConfigurationError          bad endpoint, credentials or options (nothing was sent)
+    ├── ClientClosed                the client was closed
     ├── ValidationError             bad input refused before anything was sent
     ├── TransportError              the exchange itself failed
     │   ├── ConnectError            no connection (refused, DNS, TLS, reset before sending)
@@ -38,6 +39,7 @@ __all__ = [
     "AuthenticationError",
     "AuthenticationFailed",
     "AuthenticatorExpired",
+    "ClientClosed",
     "ConfigurationError",
     "ConnectError",
     "ConversationError",
@@ -110,6 +112,10 @@ class OneBalanceError(Exception):
 
 class ConfigurationError(OneBalanceError, ValueError):
     default_message = "Invalid configuration"
+
+
+class ClientClosed(OneBalanceError):
+    default_message = "The client was closed; make a new one"
 
 
 class ValidationError(OneBalanceError, ValueError):

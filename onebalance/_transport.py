@@ -13,7 +13,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from ._config import Timeout
-from ._errors import ConnectError, RequestTimeout, TransportError
+from ._errors import ConfigurationError, ConnectError, RequestTimeout, TransportError
 
 _shared: requests.Session | None = None
 _shared_lock = threading.Lock()
@@ -31,7 +31,6 @@ def shared_session() -> requests.Session:
                 session.mount("https://", adapter)
                 session.mount("http://", adapter)
                 session.headers["User-Agent"] = "onebalance-python"
-                session.trust_env = False
                 _shared = session
     return _shared
 
@@ -47,6 +46,11 @@ class Transport:
     """Posts SOAP envelopes; maps every ``requests`` failure to the SDK's errors."""
 
     def __init__(self, session: requests.Session | None = None, timeout: Timeout | None = None) -> None:
+        if session is not None and session.verify is False:
+            raise ConfigurationError(
+                "TLS verification is switched off on the session passed in; onebalance will not send "
+                "credentials without it (set session.verify to a CA bundle path instead)"
+            )
         self._session = session
         self.timeout = timeout or Timeout()
 
@@ -63,7 +67,6 @@ class Transport:
                 headers=headers,
                 timeout=self.timeout.as_tuple(),
                 allow_redirects=False,
-                verify=True,
             )
             content = response.content
         except requests.ConnectTimeout:

@@ -93,3 +93,23 @@ def test_lenient_decoding_passes_over_unknown_elements_but_not_missing_ones():
     node.remove(node[0])
     with pytest.raises(SchemaError, match="Authenticator"):
         decode(node, ctype, strict=False)
+
+
+@pytest.mark.parametrize(
+    ("type_name", "field", "text"),
+    [
+        ("AccountInfoV54", "CustomerID", "99999999999999999999999"),
+        ("AccountInfoV54", "CustomerID", "12.5"),
+        ("PostageBalance", "AvailablePostage", "1E+999999999"),
+        ("PostageBalance", "AvailablePostage", "NaN"),
+        ("PostageBalance", "AvailablePostage", "Infinity"),
+        ("AccountInfoV54", "AccountId", "9223372036854775808"),
+    ],
+)
+def test_numbers_out_of_their_xsd_range_or_form_are_refused(type_name, field, text):
+    from onebalance._soap._schema import parse_simple
+
+    found = swsim_schema().complex_type(type_name).lookup(field)
+    assert found is not None
+    with pytest.raises(SchemaError):
+        parse_simple(text, found[1].type, field)

@@ -61,3 +61,26 @@ def test_clients_share_one_session_and_one_parsed_wsdl():
     a, b = OneBalance(**GOOD), OneBalance(**(GOOD | {"username": "other"}))
     assert a._transport.session is b._transport.session
     assert a._schema is b._schema
+
+
+def test_a_session_with_tls_verification_off_is_refused():
+    import requests
+
+    session = requests.Session()
+    session.verify = False
+    with pytest.raises(ConfigurationError, match="TLS verification"):
+        OneBalance(**GOOD, session=session)
+    session.verify = "/etc/ssl/certs/ca-certificates.crt"  # a private CA bundle is fine
+    assert OneBalance(**GOOD, session=session)
+
+
+def test_a_closed_client_refuses_calls(client):
+    from onebalance import ClientClosed
+
+    client.account()
+    with client:
+        pass
+    with pytest.raises(ClientClosed):
+        client.account()
+    with pytest.raises(ClientClosed):
+        client.authenticate()

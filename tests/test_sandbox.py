@@ -158,3 +158,25 @@ def test_state_file_keeps_accounts_tokens_and_clock_across_restarts(tmp_path, ma
 def test_sandbox_without_state_file_starts_empty():
     box = Sandbox()
     assert box.state.accounts == {}
+
+
+def test_control_api_refuses_unknown_account_fields(sandbox):
+    with pytest.raises(ValueError, match="emial"):
+        sandbox.create_account("typo", "Passw0rd-1", emial="x@example.com")
+
+
+def test_integrations_survive_a_restart(tmp_path, make_sandbox):
+    first = make_sandbox(state_path=tmp_path / "s.sqlite")
+    first.add_integration("11111111-2222-3333-4444-555555555555")
+    first.close()
+    second = make_sandbox(state_path=tmp_path / "s.sqlite")
+    assert "11111111-2222-3333-4444-555555555555" in second.state.integrations
+
+
+def test_a_wildcard_bind_announces_a_reachable_url():
+    from onebalance.sandbox._server import _host_for_url
+
+    assert _host_for_url("0.0.0.0") == "127.0.0.1"
+    assert _host_for_url("::") == "[::1]"
+    assert _host_for_url("::1") == "[::1]"
+    assert _host_for_url("127.0.0.1") == "127.0.0.1"

@@ -27,7 +27,20 @@ XS = "http://www.w3.org/2001/XMLSchema"
 WSDL_NS = "http://schemas.xmlsoap.org/wsdl/"
 SOAP_BINDING = "http://schemas.xmlsoap.org/wsdl/soap/"
 
-_INTEGER_BASES = {"int", "long", "short", "unsignedInt", "unsignedShort", "unsignedLong", "integer", "byte"}
+#: xs integer types and their bounds (None: unbounded, but the text is capped in length).
+_INTEGER_BOUNDS: dict[str, tuple[int, int] | None] = {
+    "byte": (-(2**7), 2**7 - 1),
+    "short": (-(2**15), 2**15 - 1),
+    "int": (-(2**31), 2**31 - 1),
+    "long": (-(2**63), 2**63 - 1),
+    "unsignedShort": (0, 2**16 - 1),
+    "unsignedInt": (0, 2**32 - 1),
+    "unsignedLong": (0, 2**64 - 1),
+    "integer": None,
+}
+_INTEGER = re.compile(r"[+-]?\d{1,40}")
+_DECIMAL = re.compile(r"[+-]?(?:\d{1,29}(?:\.\d{0,28})?|\.\d{1,28})")
+_DOUBLE = re.compile(r"[+-]?(?:\d{1,40}(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?")
 
 
 class SchemaError(ValueError):
@@ -335,9 +348,21 @@ def parse_simple(text: str, simple: Simple, where: str) -> Any:
             if text in ("false", "0"):
                 return False
             raise ValueError(text)
-        if base in _INTEGER_BASES:
-            return int(text)
-        if base in ("decimal", "double", "float"):
+        if base in _INTEGER_BOUNDS:
+            if not _INTEGER.fullmatch(text):
+                raise ValueError(text)
+            value = int(text)
+            bounds = _INTEGER_BOUNDS[base]
+            if bounds is not None and not bounds[0] <= value <= bounds[1]:
+                raise ValueError(text)
+            return value
+        if base == "decimal":
+            if not _DECIMAL.fullmatch(text):
+                raise ValueError(text)
+            return Decimal(text)
+        if base in ("double", "float"):
+            if not _DOUBLE.fullmatch(text):
+                raise ValueError(text)
             return Decimal(text)
         if base == "dateTime":
             return _parse_datetime(text)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 TOKEN_LIFETIME = timedelta(hours=24)
 #: Tokens remembered per conversation so that a reused one is told apart from garbage.
 TOKENS_KEPT = 16
-#: Conversations kept per account; older ones are forgotten (their tokens answer 002b0203).
+#: Conversations kept per account; older ones are forgotten (their tokens then answer 002b0201).
 CONVERSATIONS_KEPT = 8
 
 

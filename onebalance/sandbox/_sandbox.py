@@ -121,6 +121,8 @@ class Sandbox:
     def add_integration(self, integration_id: str) -> None:
         with self.state.lock:
             self.state.integrations.add(integration_id.lower())
+            if self.state.store is not None:
+                self.state.store.save(self.state, [])
 
     def create_account(
         self,

@@ -64,6 +64,11 @@ class _Server(ThreadingHTTPServer):
 
 
 def _host_for_url(host: str) -> str:
+    """A host clients can reach: a wildcard bind is reached through loopback."""
+    if host in ("0.0.0.0", ""):  # noqa: S104 - naming the wildcard, not binding to it
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
     return f"[{host}]" if ":" in host else host
 
 

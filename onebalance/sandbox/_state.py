@@ -72,7 +72,7 @@ class Conversation(BaseModel):
 
 
 class SandboxAccount(BaseModel):
-    model_config = ConfigDict(validate_assignment=False)
+    model_config = ConfigDict(validate_assignment=False, extra="forbid")
 
     integration_id: str
     username: str
