@@ -1,0 +1,36 @@
+"""The docs say what the code does where the two could drift apart."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import onebalance._errors
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _tree(text: str) -> list[str]:
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() == "OneBalanceError" or "──" in ln]
+    return [re.sub(r"`", "", ln) for ln in lines]
+
+
+def test_the_error_tree_in_the_docs_is_the_one_in_the_code():
+    documented = _tree((ROOT / "docs" / "errors.md").read_text())
+    assert documented
+    assert documented == _tree(onebalance._errors.__doc__ or "")
+
+
+def test_every_error_class_is_in_the_tree():
+    tree = "\n".join(_tree(onebalance._errors.__doc__ or ""))
+    for name in onebalance._errors.__all__:
+        obj = getattr(onebalance._errors, name)
+        if isinstance(obj, type):
+            assert re.search(rf"\b{name}\b", tree), name
+
+
+def test_readme_gives_exactly_two_setup_commands():
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Set up", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"```sh\n(.*?)\n```", section, re.S)
+    assert commands == ["pip install . && onebalance demo", 'pip install -e ".[test]" && pytest']
