@@ -22,8 +22,26 @@ REAL = ROOT.parent / "shared" / "specs" / "swsim" / "SwsimV111.wsdl"
 OUT = ROOT / "onebalance" / "_soap" / "wsdl" / "swsim_v111.wsdl"
 
 OPERATIONS = [
+    # foundation
     "AuthenticateUser",
     "GetAccountInfo",
+    # accounts: registration, verification, codewords, passwords, payment methods, closing
+    "RegisterAccount",
+    "StartAccountVerification",
+    "FinishAccountVerification",
+    "EnumCodeWordTypes",
+    "SetCodeWords",
+    "GetCodewordQuestions",
+    "StartPasswordReset",
+    "FinishPasswordReset",
+    "ChangePassword",
+    "CancelAccount",
+    "RecoverUsername",
+    "ListPaymentMethods",
+    "AddUserPaymentMethod",
+    "ChangeDefaultPaymentMethod",
+    "DeleteUserPaymentMethod",
+    "GetURL",
 ]
 
 WSDL = "http://schemas.xmlsoap.org/wsdl/"
