@@ -21,8 +21,8 @@ from ._config import Timeout, check_credentials, check_endpoint
 from ._errors import (
     ClientClosed,
     ConversationError,
+    OneBalanceError,
     ProtocolError,
-    ServiceError,
     ValidationError,
     error_for_fault,
 )
@@ -214,7 +214,7 @@ class OneBalance:
 class _Fault(Exception):
     """A typed service error plus the replacement token its fault carried (kept off the error)."""
 
-    def __init__(self, error: ServiceError, replacement_token: str | None) -> None:
+    def __init__(self, error: OneBalanceError, replacement_token: str | None) -> None:
         super().__init__(error.message)
         self.error = error
         self.replacement_token = replacement_token

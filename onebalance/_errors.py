@@ -5,7 +5,12 @@
     OneBalanceError
     ├── ConfigurationError          bad endpoint, credentials or options (nothing was sent)
     ├── ClientClosed                the client was closed
-    ├── ValidationError             bad input refused before anything was sent
+    ├── ValidationError             bad input, refused before anything was sent (or by the service, same code)
+    │   ├── InvalidPassword                 002b0401-002b0406, 0045014f
+    │   ├── InvalidCodewords                002b0502
+    │   ├── InvalidPaymentMethod            card or bank details (Luhn, expiry, routing number)
+    │   └── TermsNotAccepted                registration without the merchant accepting the terms
+    ├── NotConnected                no credentials stored for the merchant
     ├── TransportError              the exchange itself failed
     │   ├── ConnectError            no connection (refused, DNS, TLS, reset before sending)
     │   ├── RequestTimeout          no answer within the read timeout
@@ -13,6 +18,7 @@
     └── ServiceError                a SOAP fault from the service (``code`` = 8 hex digits)
         ├── AuthenticationError
         │   ├── AuthenticationFailed        002b0601 wrong username or password
+        │   ├── AccountDisconnected         002b0601 for stored credentials that used to work
         │   ├── InvalidIntegrationId        002b0207
         │   ├── AccountLocked               002b0607, 0055010c
         │   ├── PasswordExpired             002b0608
@@ -23,6 +29,16 @@
         │   ├── AuthenticatorExpired        002b0202 (older than 24 h)
         │   ├── ConversationSuperseded      002b0203 (a newer AuthenticateUser replaced it)
         │   └── ConversationOutOfSync       002b0204 (an older token was reused)
+        ├── AccountSuspended                carries ``reason`` (a SuspensionReason)
+        │   ├── PaymentHold                 00450190
+        │   ├── AdminHold                   00450191, 002b0a0c
+        │   ├── ActivityBlocked             00560201
+        │   └── CapabilityDisabled          8004800b, 80048008, 80048011
+        ├── RegistrationError               the service refused a registration
+        │   ├── UsernameTaken               RegistrationStatus=Fail (carries suggested_username)
+        │   └── PaymentMethodRefused        002b0802
+        ├── VerificationFailed              the phone verification code was refused
+        ├── PasswordResetError              002b0501 not in reset, 002b060c codewords never set
         ├── SchemaViolation                 00490102 or a soap:Client fault
         └── UnknownFault                    any other code, kept in ``code``
 
@@ -31,14 +47,20 @@ Every message is safe to show a person: no password, token, card number or envel
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 __all__ = [
     "AccountClosed",
+    "AccountDisconnected",
     "AccountLocked",
+    "AccountSuspended",
+    "ActivityBlocked",
+    "AdminHold",
     "AuthenticationError",
     "AuthenticationFailed",
     "AuthenticatorExpired",
+    "CapabilityDisabled",
     "ClientClosed",
     "ConfigurationError",
     "ConnectError",
@@ -46,18 +68,31 @@ __all__ = [
     "ConversationOutOfSync",
     "ConversationSuperseded",
     "InvalidAuthenticator",
+    "InvalidCodewords",
     "InvalidIntegrationId",
+    "InvalidPassword",
+    "InvalidPaymentMethod",
+    "NotConnected",
     "OneBalanceError",
     "PasswordExpired",
+    "PasswordResetError",
     "PasswordResetRequired",
+    "PaymentHold",
+    "PaymentMethodRefused",
     "ProtocolError",
+    "RegistrationError",
     "RequestTimeout",
     "SchemaViolation",
     "ServiceError",
+    "SuspensionReason",
+    "TermsNotAccepted",
     "TransportError",
     "UnknownFault",
+    "UsernameTaken",
     "ValidationError",
+    "VerificationFailed",
     "error_for_fault",
+    "register_fault",
 ]
 
 
@@ -79,8 +114,10 @@ class OneBalanceError(Exception):
         code: str | None = None,
         http_status: int | None = None,
         transaction_id: str | None = None,
+        faultstring: str | None = None,
     ) -> None:
         self.message = message or self.default_message
+        self.faultstring = faultstring
         self.operation = operation
         self.code = code
         self.http_status = http_status
@@ -128,6 +165,26 @@ class ValidationError(OneBalanceError, ValueError):
         super().__init__(message, **kw)
 
 
+class InvalidPassword(ValidationError):
+    default_message = "The password does not meet the service's rules"
+
+
+class InvalidCodewords(ValidationError):
+    default_message = "The codeword questions or answers do not meet the service's rules"
+
+
+class InvalidPaymentMethod(ValidationError):
+    default_message = "The payment details are not valid"
+
+
+class TermsNotAccepted(ValidationError):
+    default_message = "The merchant must accept the terms of service before registering"
+
+
+class NotConnected(OneBalanceError):
+    default_message = "No One Balance account is connected for this merchant"
+
+
 class TransportError(OneBalanceError):
     default_message = "The request could not be completed"
 
@@ -149,10 +206,6 @@ class ServiceError(OneBalanceError):
 
     default_message = "The One Balance service refused the request"
 
-    def __init__(self, message: str | None = None, *, faultstring: str | None = None, **kw: Any) -> None:
-        self.faultstring = faultstring
-        super().__init__(message, **kw)
-
 
 class AuthenticationError(ServiceError):
     default_message = "Authentication with the One Balance service failed"
@@ -164,6 +217,15 @@ class AuthenticationFailed(AuthenticationError):
 
 class InvalidIntegrationId(AuthenticationError):
     default_message = "Authentication failed: the integration id is not known to the service"
+
+
+class AccountDisconnected(AuthenticationError):
+    """Stored credentials that used to work were refused: the password was changed outside the platform."""
+
+    default_message = (
+        "The One Balance account is disconnected: its stored credentials were refused "
+        "(the password was probably changed outside the platform)"
+    )
 
 
 class AccountLocked(AuthenticationError):
@@ -204,6 +266,79 @@ class ConversationOutOfSync(ConversationError):
     default_message = "Conversation out of sync: an older token was reused"
 
 
+class SuspensionReason(str, enum.Enum):
+    """Why an account may not buy or print."""
+
+    PAYMENT_HOLD = "payment_hold"
+    ADMIN_HOLD = "admin_hold"
+    ACTIVITY_BLOCKED = "activity_blocked"
+    CAPABILITY_DISABLED = "capability_disabled"
+
+
+class AccountSuspended(ServiceError):
+    """The account may not buy or print; ``reason`` says why (a :class:`SuspensionReason`)."""
+
+    default_message = "The One Balance account is suspended"
+    reason: SuspensionReason = SuspensionReason.ACTIVITY_BLOCKED
+
+    def __init__(self, message: str | None = None, *, reason: SuspensionReason | None = None, **kw: Any) -> None:
+        if reason is not None:
+            self.reason = reason
+        super().__init__(message or f"{self.default_message} ({_REASON_TEXT[self.reason]})", **kw)
+
+
+class PaymentHold(AccountSuspended):
+    reason = SuspensionReason.PAYMENT_HOLD
+
+
+class AdminHold(AccountSuspended):
+    reason = SuspensionReason.ADMIN_HOLD
+
+
+class ActivityBlocked(AccountSuspended):
+    reason = SuspensionReason.ACTIVITY_BLOCKED
+
+
+class CapabilityDisabled(AccountSuspended):
+    reason = SuspensionReason.CAPABILITY_DISABLED
+
+
+_REASON_TEXT = {
+    SuspensionReason.PAYMENT_HOLD: "payment hold: the payment method was declined",
+    SuspensionReason.ADMIN_HOLD: "administrative hold placed by the provider",
+    SuspensionReason.ACTIVITY_BLOCKED: "activity blocked because of the account's status",
+    SuspensionReason.CAPABILITY_DISABLED: "the capability needed is switched off for this account",
+}
+
+
+class RegistrationError(ServiceError):
+    default_message = "The service refused the registration"
+
+
+class UsernameTaken(RegistrationError):
+    """The username is taken; ``suggested_username`` is the service's alternative."""
+
+    default_message = "The username is taken"
+
+    def __init__(self, message: str | None = None, *, suggested_username: str | None = None, **kw: Any) -> None:
+        self.suggested_username = suggested_username
+        if message is None and suggested_username:
+            message = f"{self.default_message}; the service suggests {suggested_username!r}"
+        super().__init__(message, **kw)
+
+
+class PaymentMethodRefused(RegistrationError):
+    default_message = "The payment method was refused by the service"
+
+
+class VerificationFailed(ServiceError):
+    default_message = "The phone verification code was refused"
+
+
+class PasswordResetError(ServiceError):
+    default_message = "The password reset could not go on"
+
+
 class SchemaViolation(ServiceError):
     default_message = "The service rejected the request as malformed"
 
@@ -212,7 +347,7 @@ class UnknownFault(ServiceError):
     default_message = "The One Balance service returned an error"
 
 
-_BY_CODE: dict[str, type[ServiceError]] = {
+_BY_CODE: dict[str, type[OneBalanceError]] = {
     "002b0601": AuthenticationFailed,
     "002b0207": InvalidIntegrationId,
     "002b0607": AccountLocked,
@@ -231,10 +366,35 @@ _BY_CODE: dict[str, type[ServiceError]] = {
     "002b0204": ConversationOutOfSync,
     "8004e114": ConversationOutOfSync,
     "00490102": SchemaViolation,
+    "00450190": PaymentHold,
+    "00450191": AdminHold,
+    "002b0a0c": AdminHold,
+    "00560201": ActivityBlocked,
+    "8004800b": CapabilityDisabled,
+    "80048008": CapabilityDisabled,
+    "80048011": CapabilityDisabled,
+    "002b0401": InvalidPassword,
+    "002b0402": InvalidPassword,
+    "002b0403": InvalidPassword,
+    "002b0404": InvalidPassword,
+    "002b0405": InvalidPassword,
+    "002b0406": InvalidPassword,
+    "0045014f": InvalidPassword,
+    "002b0502": InvalidCodewords,
+    "002b0802": PaymentMethodRefused,
+    "002b0808": RegistrationError,
+    "00450122": RegistrationError,
+    "00450123": RegistrationError,
+    "8004043c": RegistrationError,
+    "002b0501": PasswordResetError,
+    "002b060c": PasswordResetError,
+    "002b060d": PasswordResetError,
+    # Codes the public record does not give; the sandbox uses these and documents them.
+    "002b0901": VerificationFailed,
 }
 
 
-def register_fault(code: str, cls: type[ServiceError]) -> None:
+def register_fault(code: str, cls: type[OneBalanceError]) -> None:
     """Map a SWSIM code to an error class (used by the modules that own each area)."""
     _BY_CODE[code.lower()] = cls
 
@@ -247,9 +407,9 @@ def error_for_fault(
     operation: str | None,
     http_status: int | None,
     transaction_id: str | None = None,
-) -> ServiceError:
+) -> OneBalanceError:
     """The one place where a SOAP fault becomes a typed error."""
-    cls: type[ServiceError]
+    cls: type[OneBalanceError]
     if code is not None and code.lower() in _BY_CODE:
         cls = _BY_CODE[code.lower()]
     elif faultcode.endswith("Client"):
