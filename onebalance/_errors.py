@@ -11,6 +11,7 @@
     │   ├── InvalidPaymentMethod            card or bank details (Luhn, expiry, routing number)
     │   └── TermsNotAccepted                registration without the merchant accepting the terms
     ├── NotConnected                no credentials stored for the merchant
+    ├── CredentialStoreError        the credential store cannot be read or written (wrong key, tampering)
     ├── TransportError              the exchange itself failed
     │   ├── ConnectError            no connection (refused, DNS, TLS, reset before sending)
     │   ├── RequestTimeout          no answer within the read timeout
@@ -67,6 +68,7 @@ __all__ = [
     "ConversationError",
     "ConversationOutOfSync",
     "ConversationSuperseded",
+    "CredentialStoreError",
     "InvalidAuthenticator",
     "InvalidCodewords",
     "InvalidIntegrationId",
@@ -179,6 +181,10 @@ class InvalidPaymentMethod(ValidationError):
 
 class TermsNotAccepted(ValidationError):
     default_message = "The merchant must accept the terms of service before registering"
+
+
+class CredentialStoreError(OneBalanceError):
+    default_message = "The credential store cannot be read or written"
 
 
 class NotConnected(OneBalanceError):
