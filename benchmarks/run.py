@@ -82,7 +82,7 @@ def bench_client_overhead(n: int) -> list[tuple[str, float, float]]:
     client = OneBalance(integration_id=creds.integration_id, username=creds.username, password=creds.password,
                         endpoint="https://swsim.sandbox.onebalance.test/swsim/swsimv111.asmx")
     client._token = "token"  # skip the login: only GetAccountInfo is measured
-    client._transport.post = lambda *a, **k: HttpReply(200, canned, "text/xml")  # type: ignore[method-assign]
+    client._wire.transport.post = lambda *a, **k: HttpReply(200, canned, "text/xml")  # type: ignore[method-assign]
     sdk = per_call(client.account, n)
     floor = per_call(lambda: floor_get_account_info(canned), n)
     return [("GetAccountInfo client CPU per call", sdk, floor)]

@@ -9,28 +9,19 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 import requests
 from pydantic import SecretStr
 
 from . import _mapping
-from ._config import Timeout, check_credentials, check_endpoint
-from ._errors import (
-    ClientClosed,
-    ConversationError,
-    OneBalanceError,
-    ProtocolError,
-    ValidationError,
-    error_for_fault,
-)
-from ._models import Account, LoginInfo
-from ._redact import redact_xml, scrub
-from ._soap._envelope import MalformedResponse, SoapFault, build, read_response
-from ._soap._schema import Schema, SchemaError, swsim_schema
-from ._transport import Transport
+from ._config import Timeout, check_credentials
+from ._errors import AccountDisconnected, AuthenticationFailed, ClientClosed, ConversationError, ValidationError
+from ._inputs import Codewords, PaymentMethod, check_password
+from ._models import Account, LoginInfo, PaymentMethodInfo
+from ._rules import normalize_phone
+from ._wire import Wire, WireFault
 
 logger = logging.getLogger("onebalance")
 
@@ -47,6 +38,12 @@ class OneBalance:
     Safe to share between threads: calls on one client are serialized, because each rolling
     token is valid for exactly one call. Clients share the parsed WSDL and one connection pool
     per process, so a platform can hold thousands of them.
+
+    ``credentials_verified=True`` says these credentials have logged in before (the platform
+    stored them after a successful login): if the service then refuses them, the error is
+    :class:`AccountDisconnected` rather than :class:`AuthenticationFailed`.
+    ``client_ip`` is the merchant's IPv4 address, which the service asks for (fraud checks)
+    when payment methods change.
     """
 
     def __init__(
@@ -58,23 +55,31 @@ class OneBalance:
         endpoint: str,
         timeout: Timeout | None = None,
         session: requests.Session | None = None,
+        credentials_verified: bool = False,
+        client_ip: str = "127.0.0.1",
     ) -> None:
         check_credentials(integration_id, username, password)
-        self.endpoint = check_endpoint(endpoint)
+        self._wire = Wire(endpoint, timeout=timeout, session=session)
+        self.endpoint = self._wire.endpoint
         self.integration_id = integration_id.strip()
         self.username = username
+        self.client_ip = client_ip
         self._password = SecretStr(password)
-        self._transport = Transport(session, timeout)
-        self._schema: Schema = swsim_schema()
+        self._verified = credentials_verified
         self._token: str | None = None
         self._lock = threading.RLock()
         self._closed = False
         self.login_info: LoginInfo | None = None
 
-    # -- public API ------------------------------------------------------------------------------
+    # -- session ---------------------------------------------------------------------------------
     @property
     def timeout(self) -> Timeout:
-        return self._transport.timeout
+        return self._wire.transport.timeout
+
+    @property
+    def credentials_verified(self) -> bool:
+        """True once these credentials have logged in (or were stored after doing so)."""
+        return self._verified
 
     def authenticate(self) -> LoginInfo:
         """Log in now (otherwise the first call does). Starts a new conversation."""
@@ -82,10 +87,6 @@ class OneBalance:
             if self._closed:
                 raise ClientClosed(operation="AuthenticateUser")
             return self._login()
-
-    def account(self) -> Account:
-        """The account's balance, control total, limits, capabilities and status."""
-        return _mapping.account_from_wire(self.call("GetAccountInfo", {}))
 
     def close(self) -> None:
         """Forget the conversation; later calls raise :class:`ClientClosed`.
@@ -107,8 +108,104 @@ class OneBalance:
     def __repr__(self) -> str:
         return f"OneBalance(username={self.username!r}, endpoint={self.endpoint!r})"
 
+    # -- the account -----------------------------------------------------------------------------
+    def account(self) -> Account:
+        """The account's balance, control total, limits, capabilities and status."""
+        return _mapping.account_from_wire(self.call("GetAccountInfo", {}))
+
+    def start_phone_verification(self, method: Literal["SMS", "Voice"] = "SMS", phone: str | None = None) -> None:
+        """Have the service send a verification code by text message or voice call."""
+        if method not in ("SMS", "Voice"):
+            raise ValidationError("method must be 'SMS' or 'Voice'", field="method")
+        payload: dict[str, Any] = {"PhoneVerificationOption": method}
+        if phone is not None:
+            digits = normalize_phone(phone)
+            if digits is None:
+                raise ValidationError("The phone number must be a 10-digit US number.", field="phone")
+            payload["PhoneNumber"] = digits
+        self.call("StartAccountVerification", payload)
+
+    def finish_phone_verification(self, code: str) -> None:
+        """Send back the code the merchant received."""
+        code = code.strip()
+        if not code.isdigit() or not 4 <= len(code) <= 10:
+            raise ValidationError("The verification code is the digits the merchant received.", field="code")
+        self.call("FinishAccountVerification", {"PhoneVerificationCode": code}, secrets=(code,))
+
+    def set_codewords(self, codewords: Codewords) -> None:
+        """Set the two security questions that unlock a password reset."""
+        self.call(
+            "SetCodeWords",
+            {
+                "Codeword1Type": codewords.question1,
+                "Codeword1": codewords.answer1.get_secret_value(),
+                "Codeword2Type": codewords.question2,
+                "Codeword2": codewords.answer2.get_secret_value(),
+            },
+            secrets=(codewords.answer1.get_secret_value(), codewords.answer2.get_secret_value()),
+        )
+
+    def change_password(self, new_password: str) -> None:
+        """Change the password (the service wants the current one too); the client then uses the new one."""
+        check_password(new_password, field="new_password")
+        with self._lock:
+            self.call(
+                "ChangePassword",
+                {"OldPassword": self._password.get_secret_value(), "NewPassword": new_password},
+                secrets=(new_password,),
+            )
+            self._password = SecretStr(new_password)
+
+    @property
+    def password(self) -> SecretStr:
+        """The password this client logs in with (for saving after a change)."""
+        return self._password
+
+    def payment_methods(self) -> list[PaymentMethodInfo]:
+        return _mapping.payment_methods_from_wire(self.call("ListPaymentMethods", {}))
+
+    def add_payment_method(self, method: PaymentMethod, *, make_default: bool = True) -> str:
+        """Add a card or bank account; with ``make_default`` it pays for everything. Returns its id."""
+        payload: dict[str, Any] = {"MachineInfo": {"IPAddress": self.client_ip}}
+        if make_default:
+            payload["DefaultPaymentMethodType"] = "AllDefaultPaymentMethods"
+        wire = _mapping.payment_to_wire(method)
+        payload.update(wire)
+        response = self.call("AddUserPaymentMethod", payload, secrets=_payment_secrets(wire))
+        return str(response.get("PaymentMethodID") or "")
+
+    def set_default_payment_method(self, payment_method_id: str) -> None:
+        self.call(
+            "ChangeDefaultPaymentMethod",
+            {
+                "MachineInfo": {"IPAddress": self.client_ip},
+                "PaymentType": "AllDefaultPaymentMethods",
+                "PaymentMethodID": payment_method_id,
+            },
+        )
+
+    def delete_payment_method(self, payment_method_id: str) -> None:
+        self.call("DeleteUserPaymentMethod", {"PaymentMethodID": payment_method_id})
+
+    def page_url(self, page: str = "SetTermsGeneral", context: str = "onebalance") -> str:
+        """A provider web page for the merchant (e.g. ``SetTermsGeneral`` to accept the terms)."""
+        return str(self.call("GetURL", {"URLType": page, "ApplicationContext": context}).get("URL") or "")
+
+    def cancel_account(self, *, address: str, city: str, state: str, zip_code: str) -> None:
+        """Close the account. The service asks for the account's physical address as confirmation."""
+        with self._lock:
+            self.call("CancelAccount", {"Address": address, "City": city, "State": state, "Zip": zip_code})
+            self._token = None
+
     # -- engine ----------------------------------------------------------------------------------
-    def call(self, operation: str, payload: dict[str, Any], *, transaction_id: str | None = None) -> dict[str, Any]:
+    def call(
+        self,
+        operation: str,
+        payload: dict[str, Any],
+        *,
+        transaction_id: str | None = None,
+        secrets: tuple[str, ...] = (),
+    ) -> dict[str, Any]:
         """Run an authenticated SWSIM operation and return its decoded response.
 
         ``payload`` holds the request's fields other than the Authenticator. On a conversation
@@ -122,13 +219,14 @@ class OneBalance:
                     self._login()
                 assert self._token is not None
                 try:
-                    response = self._exchange(
+                    response = self._wire.exchange(
                         operation,
                         {"Authenticator": self._token, **payload},
+                        secrets=self._secrets() + secrets,
                         transaction_id=transaction_id,
                         attempt=attempt,
                     )
-                except _Fault as fault:
+                except WireFault as fault:
                     # The service may have moved the conversation on before failing.
                     self._token = fault.replacement_token
                     if isinstance(fault.error, ConversationError) and attempt == 1:
@@ -141,80 +239,59 @@ class OneBalance:
                         self._token = None
                         continue
                     raise fault.error from None
-                self._token = response.pop("Authenticator")
+                self._token = response.pop("Authenticator", None)
                 return response
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _login(self) -> LoginInfo:
-        credentials = {
+    def call_with_credentials(self, operation: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Run an operation authenticated with Credentials instead of the conversation token.
+
+        It leaves the client's conversation alone (no new login supersedes it), which is what
+        support tools want when they look at an account a platform is using.
+        """
+        if self._closed:
+            raise ClientClosed(operation=operation)
+        try:
+            response = self._wire.exchange(
+                operation, {"Credentials": self._credentials(), **payload}, secrets=self._secrets()
+            )
+        except WireFault as fault:
+            raise self._login_error(fault.error) from None
+        response.pop("Authenticator", None)
+        self._verified = True
+        return response
+
+    def _credentials(self) -> dict[str, str]:
+        return {
             "IntegrationID": self.integration_id,
             "Username": self.username,
             "Password": self._password.get_secret_value(),
         }
+
+    def _login(self) -> LoginInfo:
         self._token = None
         try:
-            response = self._exchange("AuthenticateUser", {"Credentials": credentials})
-        except _Fault as fault:
-            raise fault.error from None
+            response = self._wire.exchange(
+                "AuthenticateUser", {"Credentials": self._credentials()}, secrets=self._secrets()
+            )
+        except WireFault as fault:
+            raise self._login_error(fault.error) from None
         self._token = response["Authenticator"]
+        self._verified = True
         self.login_info = _mapping.login_from_wire(response)
         return self.login_info
+
+    def _login_error(self, error: Exception) -> Exception:
+        if isinstance(error, AuthenticationFailed) and self._verified:
+            return AccountDisconnected(
+                operation=error.operation, code=error.code, http_status=error.http_status, faultstring=error.faultstring
+            )
+        return error
 
     def _secrets(self) -> tuple[str, ...]:
         return (self._password.get_secret_value(), self._token or "")
 
-    def _exchange(
-        self, operation: str, payload: dict[str, Any], *, transaction_id: str | None = None, attempt: int = 1
-    ) -> dict[str, Any]:
-        op = self._schema.operations[operation]
-        try:
-            body = build(self._schema, op, payload, response=False)
-        except SchemaError as exc:
-            raise ValidationError(
-                scrub(str(exc), self._secrets()), field=exc.element or None, operation=operation
-            ) from None
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("op=%s request=%s", operation, redact_xml(body.decode("utf-8", "replace")))
-        started = time.perf_counter()
-        reply = self._transport.post(self.endpoint, body, op.soap_action, operation=operation)
-        duration_ms = (time.perf_counter() - started) * 1000
-        logger.info(
-            "op=%s endpoint=%s status=%s duration_ms=%.1f attempt=%d",
-            operation,
-            self.endpoint,
-            reply.status,
-            duration_ms,
-            attempt,
-        )
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("op=%s response=%s", operation, redact_xml(reply.body.decode("utf-8", "replace")))
-        try:
-            if reply.status not in (200, 500):
-                raise MalformedResponse(f"HTTP {reply.status}")
-            return read_response(op, reply.body, strict=False)
-        except SoapFault as fault:
-            error = error_for_fault(
-                code=fault.code,
-                faultcode=fault.faultcode,
-                faultstring=scrub(fault.faultstring, self._secrets()),
-                operation=operation,
-                http_status=reply.status,
-                transaction_id=transaction_id,
-            )
-            raise _Fault(error, fault.authenticator) from None
-        except MalformedResponse as exc:
-            raise ProtocolError(
-                f"{ProtocolError.default_message} (HTTP {reply.status}: {scrub(str(exc), self._secrets())[:200]})",
-                operation=operation,
-                http_status=reply.status,
-                transaction_id=transaction_id,
-            ) from None
 
-
-class _Fault(Exception):
-    """A typed service error plus the replacement token its fault carried (kept off the error)."""
-
-    def __init__(self, error: OneBalanceError, replacement_token: str | None) -> None:
-        super().__init__(error.message)
-        self.error = error
-        self.replacement_token = replacement_token
+def _payment_secrets(wire: dict[str, Any]) -> tuple[str, ...]:
+    inner = next(iter(wire.values()))
+    return tuple(str(inner[k]) for k in ("AccountNumber", "CVN", "RouteID") if inner.get(k))

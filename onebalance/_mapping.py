@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from ._models import Account, AutoBuySettings, Capabilities, LoginInfo, PostalAddress, Terms
+from ._models import Account, AutoBuySettings, Capabilities, LoginInfo, PaymentMethodInfo, PostalAddress, Terms
 
 # The service's "no limit" sentinel for PerPrintLimit (decimal.MaxValue of .NET money).
 _UNLIMITED = Decimal("922337203685477.5807")
@@ -103,3 +104,66 @@ def login_from_wire(wire: dict[str, Any]) -> LoginInfo:
         codewords_set=wire.get("CodewordsSet", True),
         banner_text=wire.get("LoginBannerText", ""),
     )
+
+
+def address_to_wire(address: PostalAddress) -> dict[str, Any]:
+    wire = {
+        "FullName": address.full_name,
+        "Company": address.company,
+        "Address1": address.address1,
+        "Address2": address.address2,
+        "City": address.city,
+        "State": address.state,
+        "ZIPCode": address.zip_code,
+        "ZIPCodeAddOn": address.zip_code_add_on,
+        "Country": address.country,
+        "PhoneNumber": address.phone,
+        "EmailAddress": address.email,
+    }
+    return {k: v for k, v in wire.items() if v is not None}
+
+
+def payment_to_wire(method: Any) -> dict[str, Any]:
+    """``CreditCard`` or ``BankAccount`` (from ``_inputs``) as the request's payment choice."""
+    from ._inputs import CreditCard
+
+    if isinstance(method, CreditCard):
+        card: dict[str, Any] = {
+            "CreditCardType": method.card_type,
+            "AccountNumber": method.number.get_secret_value(),
+            "ExpirationDate": datetime(method.expiration_year, method.expiration_month, 1),
+        }
+        if method.cvn is not None:
+            card["CVN"] = method.cvn.get_secret_value()
+        if method.billing_address is not None:
+            card["BillingAddress"] = address_to_wire(method.billing_address)
+        return {"CreditCard": card}
+    return {
+        "AchAccount": {
+            "AchAccountType": method.account_type,
+            "BankName": method.bank_name,
+            "AccountNumber": method.account_number.get_secret_value(),
+            "RouteID": method.routing_number,
+            "AccountHolderName": method.holder_name,
+        }
+    }
+
+
+def payment_methods_from_wire(wire: dict[str, Any]) -> list[PaymentMethodInfo]:
+    methods = (wire.get("PaymentMethods") or {}).get("PaymentMethod") or []
+    out = []
+    for m in methods:
+        if m is None:
+            continue
+        defaults = (m.get("DefaultPayment") or {}).get("DefaultPaymentMethodTypeOptions") or []
+        out.append(
+            PaymentMethodInfo(
+                id=m.get("PaymentMethodId") or "",
+                billing_method=m.get("BillingMethod"),
+                card_type=m.get("CreditCardType"),
+                last4=m.get("Last4"),
+                bank_name=m.get("BankName"),
+                default_for=tuple(defaults),
+            )
+        )
+    return out

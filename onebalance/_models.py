@@ -102,3 +102,18 @@ class LoginInfo(_Model):
     password_expired: bool = False
     codewords_set: bool = True
     banner_text: str = ""
+
+
+class PaymentMethodInfo(_Model):
+    """A payment method on file (ListPaymentMethods); never more than the last four digits."""
+
+    id: str
+    billing_method: str | None = None
+    card_type: str | None = None
+    last4: str | None = None
+    bank_name: str | None = None
+    default_for: tuple[str, ...] = ()
+
+    @property
+    def is_default(self) -> bool:
+        return bool(self.default_for)

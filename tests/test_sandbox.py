@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 import requests
 
-from onebalance import AccountClosed, AccountLocked, AuthenticationFailed
+from onebalance import AccountClosed, AccountDisconnected, AccountLocked, AuthenticationFailed
 from onebalance._soap._envelope import body_child, read_fault
 from onebalance.sandbox import AccountStatus, Sandbox
 
@@ -50,12 +50,20 @@ def test_account_status_is_reported(sandbox, client):
     assert client.account().account_status == "PaymentHold"
 
 
-def test_password_changed_behind_the_platforms_back(sandbox, client):
+def test_password_changed_behind_the_platforms_back_is_a_disconnection(sandbox, client, client_for, endpoint):
     client.account()
     sandbox.set_password("demo-merchant", "Changed-elsewhere1")
     sandbox.advance_clock(timedelta(hours=25))
-    with pytest.raises(AuthenticationFailed):
+    with pytest.raises(AccountDisconnected) as info:
         client.account()
+    assert info.value.code == "002b0601"
+    assert not isinstance(info.value, AuthenticationFailed)
+    # A password typed wrong at a first login is not a disconnection.
+    with pytest.raises(AuthenticationFailed):
+        client_for(endpoint, password="Typed-wrong1").account()
+    # Credentials stored after a successful login are known to have worked.
+    with pytest.raises(AccountDisconnected):
+        client_for(endpoint, credentials_verified=True).account()
 
 
 def test_wsdl_is_served_in_both_modes_pointing_at_the_endpoint(endpoint):
