@@ -6,8 +6,15 @@ labels are billed to the merchant's own carrier accounts. Import everything from
     from onebalance import OneBalance, TESTING_ENDPOINT
 """
 
+from ._accounts import Accounts, Registration, RemedyReport, RemedyStep
 from ._client import OneBalance
 from ._config import PRODUCTION_ENDPOINT, TESTING_ENDPOINT, Timeout
+from ._credentials import (
+    CredentialStore,
+    EncryptedFileCredentialStore,
+    InMemoryCredentialStore,
+    StoredCredentials,
+)
 from ._errors import (
     AccountClosed,
     AccountDisconnected,
@@ -51,8 +58,10 @@ from ._errors import (
     ValidationError,
     VerificationFailed,
 )
-from ._models import Account, AutoBuySettings, Capabilities, LoginInfo, PostalAddress, Terms
+from ._inputs import BankAccount, Codewords, CreditCard, RegistrationForm, StoreProfile, generate_password
+from ._models import Account, AutoBuySettings, Capabilities, LoginInfo, PaymentMethodInfo, PostalAddress, Terms
 from ._soap._zeep import zeep_service
+from ._status import AccountState, Diagnosis, Finding, Remedy, RemedyAction, SupportContact
 from ._version import __version__
 
 __all__ = [
@@ -60,6 +69,8 @@ __all__ = [
     "AccountClosed",
     "AccountDisconnected",
     "AccountLocked",
+    "Accounts",
+    "AccountState",
     "AccountSuspended",
     "ActivityBlocked",
     "AdminHold",
@@ -67,15 +78,24 @@ __all__ = [
     "AuthenticationFailed",
     "AuthenticatorExpired",
     "AutoBuySettings",
+    "BankAccount",
     "Capabilities",
     "CapabilityDisabled",
     "ClientClosed",
+    "Codewords",
     "ConfigurationError",
     "ConnectError",
     "ConversationError",
     "ConversationOutOfSync",
     "ConversationSuperseded",
+    "CredentialStore",
     "CredentialStoreError",
+    "CreditCard",
+    "Diagnosis",
+    "EncryptedFileCredentialStore",
+    "Finding",
+    "generate_password",
+    "InMemoryCredentialStore",
     "InvalidAuthenticator",
     "InvalidCodewords",
     "InvalidIntegrationId",
@@ -85,22 +105,32 @@ __all__ = [
     "NotConnected",
     "OneBalance",
     "OneBalanceError",
-    "PRODUCTION_ENDPOINT",
     "PasswordExpired",
     "PasswordResetError",
     "PasswordResetRequired",
     "PaymentHold",
+    "PaymentMethodInfo",
     "PaymentMethodRefused",
     "PostalAddress",
+    "PRODUCTION_ENDPOINT",
     "ProtocolError",
+    "Registration",
     "RegistrationError",
+    "RegistrationForm",
+    "Remedy",
+    "RemedyAction",
+    "RemedyReport",
+    "RemedyStep",
     "RequestTimeout",
     "SchemaViolation",
     "ServiceError",
+    "StoredCredentials",
+    "StoreProfile",
+    "SupportContact",
     "SuspensionReason",
-    "TESTING_ENDPOINT",
     "Terms",
     "TermsNotAccepted",
+    "TESTING_ENDPOINT",
     "Timeout",
     "TransportError",
     "UnknownFault",

@@ -1,0 +1,496 @@
+"""``Accounts``: a platform's One Balance accounts, one per merchant, kept connected.
+
+It registers merchants, keeps their credentials in a :class:`CredentialStore`, tells what is
+wrong with an account (:meth:`Accounts.diagnose`) and runs the remedies that can be automated
+(:meth:`Accounts.unsuspend`), checking the account again after each one.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+import requests
+from pydantic import BaseModel, ConfigDict
+
+from . import _mapping
+from ._client import OneBalance
+from ._config import Timeout, check_credentials
+from ._credentials import CredentialStore, StoredCredentials
+from ._errors import (
+    NotConnected,
+    OneBalanceError,
+    UsernameTaken,
+    ValidationError,
+)
+from ._inputs import Codewords, PaymentMethod, RegistrationForm, check_password, generate_password
+from ._status import AccountState, Diagnosis, RemedyAction, SupportContact, assess
+from ._wire import Wire
+
+
+class Registration(BaseModel):
+    """A registered account waiting for its phone verification."""
+
+    model_config = ConfigDict(frozen=True)
+
+    merchant_id: str
+    username: str
+    user_id: int
+    promo_url: str | None = None
+
+
+class RemedyStep(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    action: RemedyAction
+    ok: bool
+    detail: str
+    state_after: AccountState
+
+
+class RemedyReport(BaseModel):
+    """What a reconnection or unsuspension did, step by step, and where the account ended up."""
+
+    model_config = ConfigDict(frozen=True)
+
+    merchant_id: str
+    before: Diagnosis
+    steps: tuple[RemedyStep, ...]
+    after: Diagnosis
+
+    @property
+    def active(self) -> bool:
+        return self.after.active
+
+
+class Accounts:
+    """The platform's One Balance accounts, keyed by the platform's merchant id.
+
+    Clients are cached per merchant (one conversation each) and rebuilt when credentials change.
+    Safe to use from many threads.
+    """
+
+    def __init__(
+        self,
+        *,
+        integration_id: str,
+        endpoint: str,
+        store: CredentialStore,
+        timeout: Timeout | None = None,
+        session: requests.Session | None = None,
+        client_ip: str = "127.0.0.1",
+        support: SupportContact | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        check_credentials(integration_id, "placeholder", "placeholder")
+        self.integration_id = integration_id
+        self.store = store
+        self.support = support or SupportContact()
+        self._wire = Wire(endpoint, timeout=timeout, session=session)
+        self.endpoint = self._wire.endpoint
+        self._timeout = timeout
+        self._session = session
+        self._client_ip = client_ip
+        self._now = now or (lambda: datetime.now(timezone.utc))
+        self._clients: dict[str, tuple[StoredCredentials, OneBalance]] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"Accounts(endpoint={self.endpoint!r}, store={self.store!r})"
+
+    # -- clients ---------------------------------------------------------------------------------
+    def client(self, merchant_id: str) -> OneBalance:
+        """The merchant's client (cached), from the stored credentials; :class:`NotConnected` if none."""
+        stored = self.store.get(merchant_id)
+        if stored is None:
+            raise NotConnected(f"No One Balance account is connected for merchant {merchant_id!r}")
+        with self._lock:
+            cached = self._clients.get(merchant_id)
+            if cached is not None and cached[0] == stored:
+                return cached[1]
+            client = self._make_client(stored)
+            self._clients[merchant_id] = (stored, client)
+            return client
+
+    def _make_client(self, stored: StoredCredentials) -> OneBalance:
+        return OneBalance(
+            integration_id=stored.integration_id,
+            username=stored.username,
+            password=stored.password_value(),
+            endpoint=stored.endpoint,
+            timeout=self._timeout,
+            session=self._session,
+            credentials_verified=stored.verified_at is not None,
+            client_ip=self._client_ip,
+        )
+
+    def _save(
+        self,
+        merchant_id: str,
+        client: OneBalance,
+        *,
+        status: Literal["connected", "pending_verification"] = "connected",
+    ) -> None:
+        stored = StoredCredentials(
+            integration_id=client.integration_id,
+            username=client.username,
+            password=client.password,
+            endpoint=client.endpoint,
+            verified_at=self._now(),
+            status=status,
+            updated_at=self._now(),
+        )
+        self.store.put(merchant_id, stored)
+        with self._lock:
+            self._clients[merchant_id] = (stored, client)
+
+    def connect(self, merchant_id: str, *, username: str, password: str) -> Diagnosis:
+        """Connect an existing account: log in with these credentials and, if they work, store them."""
+        client = OneBalance(
+            integration_id=self.integration_id,
+            username=username,
+            password=password,
+            endpoint=self.endpoint,
+            timeout=self._timeout,
+            session=self._session,
+            client_ip=self._client_ip,
+        )
+        client.authenticate()
+        self._save(merchant_id, client)
+        return self.diagnose(merchant_id)
+
+    # -- registration ----------------------------------------------------------------------------
+    def register(self, merchant_id: str, form: RegistrationForm) -> Registration:
+        """Register a new account from ``form``; nothing is sent unless the whole form is valid.
+
+        The credentials are stored at once (status ``pending_verification``) so that they are
+        never lost; :meth:`finish_phone_verification` completes the connection.
+        """
+        form.check()
+        assert form.username and form.password and form.payment and form.codewords and form.client_ip
+        self.store.check_merchant_id(merchant_id)
+        password = form.password.get_secret_value()
+        payment = _mapping.payment_to_wire(form.payment)
+        codewords = form.codewords
+        request: dict[str, Any] = {
+            "IntegrationID": self.integration_id,
+            "UserName": form.username,
+            "Password": password,
+            "Codeword1Type": codewords.question1,
+            "Codeword1": codewords.answer1.get_secret_value(),
+            "Codeword2Type": codewords.question2,
+            "Codeword2": codewords.answer2.get_secret_value(),
+            "PhysicalAddress": {
+                k: v
+                for k, v in {
+                    "FullName": form.full_name,
+                    "Company": form.company,
+                    "Address1": form.address1,
+                    "Address2": form.address2,
+                    "City": form.city,
+                    "State": form.state,
+                    "ZIPCode": form.zip_code[:5] if form.zip_code else None,
+                    "Country": "US",
+                    "PhoneNumber": form.phone,
+                    "EmailAddress": form.email,
+                }.items()
+                if v
+            },
+            "MachineInfo": {"IPAddress": form.client_ip},
+            "Email": form.email,
+            "AccountType": form.account_type,
+            **({"PromoCode": form.promo_code} if form.promo_code else {}),
+            **payment,
+        }
+        secrets = (
+            password,
+            codewords.answer1.get_secret_value(),
+            codewords.answer2.get_secret_value(),
+            *(str(v) for k, v in next(iter(payment.values())).items() if k in ("AccountNumber", "CVN")),
+        )
+        response = self._wire.call("RegisterAccount", request, secrets=secrets)
+        if response.get("RegistrationStatus") != "Success":
+            raise UsernameTaken(
+                suggested_username=response.get("SuggestedUserName") or None, operation="RegisterAccount"
+            )
+        client = OneBalance(
+            integration_id=self.integration_id,
+            username=form.username,
+            password=password,
+            endpoint=self.endpoint,
+            timeout=self._timeout,
+            session=self._session,
+            client_ip=form.client_ip,
+        )
+        self._save(merchant_id, client, status="pending_verification")
+        client.authenticate()
+        return Registration(
+            merchant_id=merchant_id,
+            username=form.username,
+            user_id=int(response.get("UserId") or 0),
+            promo_url=response.get("PromoUrl") or None,
+        )
+
+    def start_phone_verification(
+        self, merchant_id: str, method: Literal["SMS", "Voice"] = "SMS", phone: str | None = None
+    ) -> None:
+        self.client(merchant_id).start_phone_verification(method, phone)
+
+    def finish_phone_verification(self, merchant_id: str, code: str) -> Diagnosis:
+        """Finish verification; the account is then connected (stored with status ``connected``)."""
+        client = self.client(merchant_id)
+        client.finish_phone_verification(code)
+        self._save(merchant_id, client)
+        return self.diagnose(merchant_id)
+
+    def codeword_types(self) -> list[tuple[str, str]]:
+        """The security questions the service offers: (type, description)."""
+        response = self._wire.call("EnumCodeWordTypes", {})
+        items = (response.get("CodeWords") or {}).get("CodewordV2") or []
+        return [(i["CodewordType"], i["Description"]) for i in items if i and i["CodewordType"] != "Undefined"]
+
+    def set_codewords(self, merchant_id: str, codewords: Codewords) -> None:
+        self.client(merchant_id).set_codewords(codewords)
+
+    # -- diagnosis -------------------------------------------------------------------------------
+    def diagnose(self, merchant_id: str) -> Diagnosis:
+        """Where the account stands and what can be done. It uses Credentials, so it never logs the
+        platform's own conversation out."""
+        stored = self.store.get(merchant_id)
+        if stored is None:
+            return assess(merchant_id, NotConnected(), support=self.support, now=self._now())
+        client = self._make_client(stored)
+        try:
+            account = _mapping.account_from_wire(client.call_with_credentials("GetAccountInfo", {}))
+        except OneBalanceError as exc:
+            return assess(merchant_id, exc, username=stored.username, support=self.support, now=self._now())
+        terms_url = None
+        if not account.terms.general:
+            try:
+                terms_url = str(
+                    client.call_with_credentials(
+                        "GetURL", {"URLType": "SetTermsGeneral", "ApplicationContext": "onebalance"}
+                    ).get("URL")
+                    or ""
+                )
+            except OneBalanceError:
+                terms_url = None
+        return assess(merchant_id, account, terms_url=terms_url, support=self.support, now=self._now())
+
+    # -- remedies --------------------------------------------------------------------------------
+    def reconnect(self, merchant_id: str, *, password: str | None = None) -> RemedyReport:
+        """Log in again (with ``password`` if the merchant changed it) and store what works."""
+        return self.unsuspend(merchant_id, password=password, only=(RemedyAction.REAUTHENTICATE,))
+
+    def unsuspend(
+        self,
+        merchant_id: str,
+        *,
+        password: str | None = None,
+        new_password: str | None = None,
+        payment_method: PaymentMethod | None = None,
+        codeword_answers: tuple[str, str] | None = None,
+        temporary_password: str | None = None,
+        verification_code: str | None = None,
+        only: tuple[RemedyAction, ...] | None = None,
+    ) -> RemedyReport:
+        """Run every automated remedy that applies and has what it needs; check the account after each.
+
+        ``password``: the merchant's current password (after a change outside the platform).
+        ``new_password``: for an expired password or a reset (one is generated when not given).
+        ``payment_method``: replaces a declined one. ``codeword_answers`` start a password reset,
+        ``temporary_password`` (from the merchant's email) finishes it. ``verification_code``
+        finishes phone verification (without it, a code is sent).
+        """
+        if new_password is not None:
+            check_password(new_password, field="new_password")
+        before = self.diagnose(merchant_id)
+        current = before
+        steps: list[RemedyStep] = []
+        tried: set[RemedyAction] = set()
+        while not current.active:
+            remedy = next(
+                (
+                    r
+                    for r in current.automated_remedies
+                    if r.action not in tried
+                    and (only is None or r.action in only)
+                    and self._can_run(
+                        r.action, current.state, password, payment_method, codeword_answers, temporary_password
+                    )
+                ),
+                None,
+            )
+            if remedy is None:
+                break
+            tried.add(remedy.action)
+            try:
+                detail = self._run(
+                    merchant_id,
+                    remedy.action,
+                    current.state,
+                    password=password,
+                    new_password=new_password,
+                    payment_method=payment_method,
+                    codeword_answers=codeword_answers,
+                    temporary_password=temporary_password,
+                    verification_code=verification_code,
+                )
+                ok = True
+            except OneBalanceError as exc:
+                detail, ok = f"{type(exc).__name__}: {exc}", False
+            current = self.diagnose(merchant_id)
+            steps.append(RemedyStep(action=remedy.action, ok=ok, detail=detail, state_after=current.state))
+        return RemedyReport(merchant_id=merchant_id, before=before, steps=tuple(steps), after=current)
+
+    @staticmethod
+    def _can_run(
+        action: RemedyAction,
+        state: AccountState,
+        password: str | None,
+        payment_method: PaymentMethod | None,
+        codeword_answers: tuple[str, str] | None,
+        temporary_password: str | None,
+    ) -> bool:
+        if action is RemedyAction.REAUTHENTICATE:
+            return password is not None or state not in (AccountState.DISCONNECTED, AccountState.INVALID_CREDENTIALS)
+        if action is RemedyAction.REPLACE_PAYMENT_METHOD:
+            return payment_method is not None
+        if action is RemedyAction.RESET_PASSWORD:
+            return temporary_password is not None or codeword_answers is not None
+        return action in (RemedyAction.CHANGE_PASSWORD, RemedyAction.VERIFY_PHONE)
+
+    def _run(
+        self,
+        merchant_id: str,
+        action: RemedyAction,
+        state: AccountState,
+        *,
+        password: str | None,
+        new_password: str | None,
+        payment_method: PaymentMethod | None,
+        codeword_answers: tuple[str, str] | None,
+        temporary_password: str | None,
+        verification_code: str | None,
+    ) -> str:
+        if action is RemedyAction.REAUTHENTICATE:
+            stored = self._stored(merchant_id)
+            client = OneBalance(
+                integration_id=stored.integration_id,
+                username=stored.username,
+                password=password if password is not None else stored.password_value(),
+                endpoint=stored.endpoint,
+                timeout=self._timeout,
+                session=self._session,
+                client_ip=self._client_ip,
+            )
+            client.authenticate()
+            self._save(merchant_id, client)
+            return "logged in and stored the credentials"
+        if action is RemedyAction.CHANGE_PASSWORD:
+            self.change_password(merchant_id, new_password)
+            return "changed the password and stored it"
+        if action is RemedyAction.REPLACE_PAYMENT_METHOD:
+            assert payment_method is not None
+            self.replace_payment_method(merchant_id, payment_method)
+            return f"added the new payment method (ending {payment_method.last4}) as the default"
+        if action is RemedyAction.RESET_PASSWORD:
+            if temporary_password is not None:
+                self.finish_password_reset(merchant_id, temporary_password, new_password)
+                return "finished the password reset and stored the new password"
+            assert codeword_answers is not None
+            self.start_password_reset(merchant_id, *codeword_answers)
+            return "started a password reset: the merchant is emailed a temporary password"
+        if action is RemedyAction.VERIFY_PHONE:
+            if verification_code is None:
+                self.start_phone_verification(merchant_id)
+                return "sent a verification code to the merchant's phone"
+            self.finish_phone_verification(merchant_id, verification_code)
+            return "verified the merchant's phone"
+        raise ValidationError(f"{action.value} cannot be automated")  # pragma: no cover
+
+    def change_password(self, merchant_id: str, new_password: str | None = None) -> str:
+        """Change the password (generating one when not given) and store it. Returns nothing secret."""
+        password = new_password or generate_password()
+        client = self.client(merchant_id)
+        client.change_password(password)
+        self._save(merchant_id, client)
+        return "changed"
+
+    def replace_payment_method(self, merchant_id: str, method: PaymentMethod) -> str:
+        """Add ``method`` as the default payment method (this lifts a payment hold). Returns its id."""
+        return self.client(merchant_id).add_payment_method(method, make_default=True)
+
+    def password_reset_questions(self, merchant_id: str) -> tuple[str, str]:
+        stored = self._stored(merchant_id)
+        response = self._wire.call(
+            "GetCodewordQuestions", {"Username": stored.username, "IntegrationId": stored.integration_id}
+        )
+        return response.get("Codeword1Question") or "", response.get("Codeword2Question") or ""
+
+    def start_password_reset(self, merchant_id: str, answer1: str, answer2: str) -> None:
+        """Answer the codeword questions; the service emails the merchant a temporary password."""
+        stored = self._stored(merchant_id)
+        self._wire.call(
+            "StartPasswordReset",
+            {
+                "Username": stored.username,
+                "Codeword1": answer1,
+                "Codeword2": answer2,
+                "IntegrationId": stored.integration_id,
+            },
+            secrets=(answer1, answer2),
+        )
+
+    def finish_password_reset(self, merchant_id: str, temporary_password: str, new_password: str | None = None) -> None:
+        """Finish a reset with the emailed temporary password; the new password is stored."""
+        stored = self._stored(merchant_id)
+        password = new_password or generate_password()
+        check_password(password, field="new_password")
+        self._wire.call(
+            "FinishPasswordReset",
+            {
+                "Username": stored.username,
+                "TempPassword": temporary_password,
+                "NewPassword": password,
+                "IntegrationId": stored.integration_id,
+            },
+            secrets=(temporary_password, password),
+        )
+        client = OneBalance(
+            integration_id=stored.integration_id,
+            username=stored.username,
+            password=password,
+            endpoint=stored.endpoint,
+            timeout=self._timeout,
+            session=self._session,
+            client_ip=self._client_ip,
+        )
+        client.authenticate()
+        self._save(merchant_id, client)
+
+    def terms_url(self, merchant_id: str) -> str:
+        """The provider's page where the merchant accepts the terms of service."""
+        return self.client(merchant_id).page_url("SetTermsGeneral")
+
+    def close(self, merchant_id: str, *, address: str, city: str, state: str, zip_code: str) -> None:
+        """Close the account (CancelAccount) and forget its credentials."""
+        self.client(merchant_id).cancel_account(address=address, city=city, state=state, zip_code=zip_code)
+        self.store.delete(merchant_id)
+        with self._lock:
+            self._clients.pop(merchant_id, None)
+
+    def recover_username(self, email: str) -> None:
+        """The service emails the usernames registered to ``email`` (it never says whether any are)."""
+        self._wire.call("RecoverUsername", {"EmailAddress": email})
+
+    def _stored(self, merchant_id: str) -> StoredCredentials:
+        stored = self.store.get(merchant_id)
+        if stored is None:
+            raise NotConnected(f"No One Balance account is connected for merchant {merchant_id!r}")
+        return stored
+
+
+__all__ = ["Accounts", "Registration", "RemedyReport", "RemedyStep"]

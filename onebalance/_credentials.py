@@ -1,0 +1,493 @@
+"""Where a platform keeps each merchant's One Balance credentials, keyed by the platform's merchant id.
+
+:class:`CredentialStore` is the interface; :class:`InMemoryCredentialStore` serves tests and
+single-process demos, :class:`EncryptedFileCredentialStore` keeps the credentials in one JSON file on
+disk with every record encrypted on its own by ``cryptography.fernet`` (AES-128-CBC with an
+HMAC-SHA256 tag), so one bad record never hides the others. ``MultiFernet`` gives key rotation: the
+first key encrypts, the others only decrypt.
+
+Threat model. The encryption protects the file at rest: a copy of the store (a backup, a leaked
+volume, a stolen disk) reveals neither passwords nor usernames without the key, and any change to a
+record is detected (authenticated encryption) instead of being read as other credentials. It does
+not protect against anything that can read the key: a process that holds it (this one) can decrypt
+every record, so keep the key apart from the file (a secret manager, an environment variable, or a
+key file with mode 0600 that is not backed up with the store). File modes (0600 on the store, its
+lock file and the key file) are a second line of defence against other local users, not a
+replacement for the key.
+
+Several processes may share one file: every read-modify-write holds an exclusive ``flock`` on the
+sibling ``<path>.lock`` file and every write replaces the file atomically (temp file, fsync,
+``os.replace``, fsync of the directory), so readers always see a whole file and no update is lost.
+"""
+
+from __future__ import annotations
+
+import abc
+import json
+import os
+import secrets
+import stat
+import sys
+import threading
+import unicodedata
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import ValidationError as PydanticValidationError
+
+from ._errors import ConfigurationError, CredentialStoreError, ValidationError
+
+if sys.platform != "win32":
+    import fcntl
+
+__all__ = [
+    "KEY_ENV",
+    "KEY_FILE_ENV",
+    "CredentialStore",
+    "EncryptedFileCredentialStore",
+    "InMemoryCredentialStore",
+    "StoredCredentials",
+]
+
+#: One or more Fernet keys, separated by commas; the first one encrypts.
+KEY_ENV = "ONEBALANCE_CREDENTIALS_KEY"
+#: Path of a key file: one Fernet key per line, mode 0600; the first one encrypts.
+KEY_FILE_ENV = "ONEBALANCE_CREDENTIALS_KEY_FILE"
+
+_MAX_MERCHANT_ID = 200
+_FILE_VERSION = 1
+_KEY_HELP = (
+    f"pass keys=[...] or key_file=..., or set {KEY_ENV} (keys separated by commas) or {KEY_FILE_ENV}; "
+    "make a key with EncryptedFileCredentialStore.generate_key() (see the onebalance docs on credential storage)"
+)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class StoredCredentials(BaseModel):
+    """One merchant's One Balance credentials. ``repr``, ``str`` and ``model_dump_json`` mask the password."""
+
+    # hide_input_in_errors: a refused field must not put the password into pydantic's error text.
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
+    integration_id: str
+    username: str
+    password: SecretStr
+    endpoint: str
+    verified_at: datetime | None = Field(
+        default=None, description="When these credentials last logged in successfully; None = never."
+    )
+    status: Literal["connected", "pending_verification"] = "connected"
+    updated_at: datetime = Field(default_factory=_now)
+
+    def password_value(self) -> str:
+        """The password itself, for the SDK's login call only. Never log or show it."""
+        return self.password.get_secret_value()
+
+    if not TYPE_CHECKING:  # type checkers already refuse assignment to a frozen model
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            # pydantic's own frozen-instance error quotes the assigned value whatever hide_input_in_errors
+            # says, so ``credentials.password = new_password`` would put the new password into the error.
+            raise PydanticValidationError.from_exception_data(
+                type(self).__name__, [{"type": "frozen_instance", "loc": (name,), "input": "**********"}]
+            )
+
+
+def _check_merchant_id(merchant_id: object) -> str:
+    if (
+        not isinstance(merchant_id, str)
+        or not merchant_id
+        or len(merchant_id) > _MAX_MERCHANT_ID
+        or any(unicodedata.category(ch) == "Cc" for ch in merchant_id)
+    ):
+        raise ValidationError(
+            f"merchant_id must be a non-empty string of at most {_MAX_MERCHANT_ID} characters "
+            "without control characters",
+            field="merchant_id",
+        )
+    return merchant_id
+
+
+def _check_credentials(credentials: object) -> StoredCredentials:
+    if not isinstance(credentials, StoredCredentials):
+        raise ValidationError("credentials must be a StoredCredentials", field="credentials")
+    return credentials
+
+
+class CredentialStore(abc.ABC):
+    """Each merchant's credentials, keyed by the platform's merchant id.
+
+    A merchant id is a non-empty string of at most 200 characters without control characters;
+    anything else raises :class:`~onebalance.ValidationError` (``field="merchant_id"``).
+    Implementations call :meth:`check_merchant_id` on every id they are given.
+    """
+
+    @staticmethod
+    def check_merchant_id(merchant_id: object) -> str:
+        """Return ``merchant_id`` if it is valid, else raise ``ValidationError(field="merchant_id")``."""
+        return _check_merchant_id(merchant_id)
+
+    @abc.abstractmethod
+    def get(self, merchant_id: str) -> StoredCredentials | None:
+        """The merchant's credentials, or None if none are stored."""
+
+    @abc.abstractmethod
+    def put(self, merchant_id: str, credentials: StoredCredentials) -> None:
+        """Store (or replace) the merchant's credentials."""
+
+    @abc.abstractmethod
+    def delete(self, merchant_id: str) -> bool:
+        """Forget the merchant's credentials; True if there were any."""
+
+    @abc.abstractmethod
+    def merchant_ids(self) -> list[str]:
+        """Every merchant with stored credentials, sorted."""
+
+
+class InMemoryCredentialStore(CredentialStore):
+    """Credentials in a dict behind a lock: safe to share between threads, gone when the process ends."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._records: dict[str, StoredCredentials] = {}
+
+    def get(self, merchant_id: str) -> StoredCredentials | None:
+        merchant_id = _check_merchant_id(merchant_id)
+        with self._lock:
+            return self._records.get(merchant_id)
+
+    def put(self, merchant_id: str, credentials: StoredCredentials) -> None:
+        merchant_id = _check_merchant_id(merchant_id)
+        credentials = _check_credentials(credentials)
+        with self._lock:
+            self._records[merchant_id] = credentials
+
+    def delete(self, merchant_id: str) -> bool:
+        merchant_id = _check_merchant_id(merchant_id)
+        with self._lock:
+            return self._records.pop(merchant_id, None) is not None
+
+    def merchant_ids(self) -> list[str]:
+        with self._lock:
+            return sorted(self._records)
+
+    def __repr__(self) -> str:
+        with self._lock:
+            return f"{type(self).__name__}(merchants={len(self._records)})"
+
+
+def _mode_text(mode: int) -> str:
+    return f"{stat.S_IMODE(mode):04o}"
+
+
+def _read_key_file(path: Path) -> list[str]:
+    """The keys in a key file (one per line, blank lines and ``#`` comments skipped); mode must be 0600."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError as exc:
+        raise ConfigurationError(f"the key file {path} cannot be read: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigurationError(f"the key file {path} is not a regular file")
+        if info.st_mode & 0o077:
+            raise ConfigurationError(
+                f"the key file {path} has mode {_mode_text(info.st_mode)}: it must not be readable or writable "
+                f"by group or others; set mode 0600 (chmod 600 {path})"
+            )
+        data = f.read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigurationError(f"the key file {path} is not UTF-8 text") from None
+    keys = [line.strip() for line in text.splitlines()]
+    keys = [key for key in keys if key and not key.startswith("#")]
+    if not keys:
+        raise ConfigurationError(f"the key file {path} holds no key; {_KEY_HELP}")
+    return keys
+
+
+def _find_keys(
+    keys: Sequence[str | bytes] | None, key_file: str | os.PathLike[str] | None
+) -> tuple[list[str | bytes], str]:
+    """The raw keys and where they came from (for error messages), in the documented order of sources."""
+    if keys is not None:
+        if isinstance(keys, (str, bytes)):
+            keys = [keys]  # one key given on its own
+        if not keys:
+            raise ConfigurationError(f"keys is empty; {_KEY_HELP}")
+        return list(keys), "the keys argument"
+    if key_file is not None:
+        return list(_read_key_file(Path(key_file))), f"the key file {key_file}"
+    from_env = [key.strip() for key in os.environ.get(KEY_ENV, "").split(",")]
+    from_env = [key for key in from_env if key]
+    if from_env:
+        return list(from_env), KEY_ENV
+    env_file = os.environ.get(KEY_FILE_ENV, "").strip()
+    if env_file:
+        return list(_read_key_file(Path(env_file))), f"the key file {env_file} ({KEY_FILE_ENV})"
+    raise ConfigurationError(f"no key to encrypt the credential store; {_KEY_HELP}")
+
+
+def _to_bytes(key: str | bytes) -> bytes:
+    return key.encode("ascii", "replace") if isinstance(key, str) else key
+
+
+def _make_fernet(key: str | bytes, what: str, where: str = "") -> Fernet:
+    """A Fernet for ``key``; the error never includes the key (nor the library's own exception, by chaining)."""
+    fernet: Fernet | None = None
+    with suppress(ValueError, TypeError):
+        fernet = Fernet(_to_bytes(key))
+    if fernet is None:  # raised outside the except block so that no __context__ holds the key
+        raise ConfigurationError(
+            f"{what} is not a valid Fernet key{where}: a key is 32 url-safe base64-encoded bytes; "
+            "make one with EncryptedFileCredentialStore.generate_key()"
+        )
+    return fernet
+
+
+class EncryptedFileCredentialStore(CredentialStore):
+    """Credentials in one JSON file, each record encrypted on its own with Fernet (see the module docstring).
+
+    Keys come from, in order: ``keys``; ``key_file``; the environment variable
+    ``ONEBALANCE_CREDENTIALS_KEY`` (keys separated by commas); the file named by
+    ``ONEBALANCE_CREDENTIALS_KEY_FILE``. The first key encrypts; the others only decrypt, so that
+    records written before a key change stay readable (see :meth:`rotate`). A key file holds one key
+    per line (blank lines and ``#`` comments skipped) and must have mode 0600.
+
+    File format: ``{"version": 1, "records": {merchant_id: "<fernet token>"}}``. A missing file is an
+    empty store; it is created (mode 0600) on the first write, in a directory that must already
+    exist. A store file that group or others may access is refused. POSIX only (``fcntl.flock``).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        keys: Sequence[str | bytes] | None = None,
+        key_file: str | os.PathLike[str] | None = None,
+    ) -> None:
+        if sys.platform == "win32":  # pragma: no cover - the SDK's CI runs on POSIX
+            raise ConfigurationError("EncryptedFileCredentialStore needs a POSIX system (fcntl.flock)")
+        self._path = Path(path)
+        self._lock_path = self._path.with_name(self._path.name + ".lock")
+        raw, source = _find_keys(keys, key_file)
+        self._fernets = [_make_fernet(key, f"key {n}", f" (from {source})") for n, key in enumerate(raw, start=1)]
+        self._multi = MultiFernet(self._fernets)
+
+    @staticmethod
+    def generate_key() -> str:
+        """A new random Fernet key (url-safe base64 text). Keep it apart from the store file."""
+        return Fernet.generate_key().decode("ascii")
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(path={str(self._path)!r}, keys={len(self._fernets)})"
+
+    # -- the CredentialStore interface --------------------------------------------------------
+
+    def get(self, merchant_id: str) -> StoredCredentials | None:
+        merchant_id = _check_merchant_id(merchant_id)
+        with self._locked(exclusive=False):
+            token = self._read().get(merchant_id)
+        return None if token is None else self._decrypt(merchant_id, token)
+
+    def put(self, merchant_id: str, credentials: StoredCredentials) -> None:
+        merchant_id = _check_merchant_id(merchant_id)
+        credentials = _check_credentials(credentials)
+        with self._locked(exclusive=True):
+            records = self._read()
+            records[merchant_id] = self._encrypt(credentials)  # under the lock: never with a key rotate() retired
+            self._write(records)
+
+    def delete(self, merchant_id: str) -> bool:
+        merchant_id = _check_merchant_id(merchant_id)
+        with self._locked(exclusive=True):
+            records = self._read()
+            if records.pop(merchant_id, None) is None:
+                return False
+            self._write(records)
+            return True
+
+    def merchant_ids(self) -> list[str]:
+        with self._locked(exclusive=False):
+            return sorted(self._read())
+
+    # -- key rotation --------------------------------------------------------------------------
+
+    def rotate(self, new_key: str | bytes) -> None:
+        """Make ``new_key`` the key that encrypts and re-encrypt every record with it.
+
+        The keys this store already had stay as decrypt-only keys. Afterwards a store opened with only
+        the new key reads every record; one opened with only an old key reads none. Roll out the new
+        key as a *second* key to every process first, then rotate, then make it the first key
+        everywhere and drop the old one. If any record cannot be decrypted nothing is changed.
+        """
+        new = _make_fernet(new_key, "the new key")
+        fernets = [new, *self._fernets]
+        multi = MultiFernet(fernets)
+        with self._locked(exclusive=True):
+            records = self._read()
+            rotated: dict[str, str] = {}
+            unreadable: list[str] = []
+            for merchant_id, token in records.items():
+                try:
+                    rotated[merchant_id] = multi.rotate(token.encode("ascii")).decode("ascii")
+                except (InvalidToken, UnicodeEncodeError):
+                    unreadable.append(merchant_id)
+            if unreadable:
+                shown = ", ".join(repr(m) for m in sorted(unreadable)[:5])
+                more = f" and {len(unreadable) - 5} more" if len(unreadable) > 5 else ""
+                raise CredentialStoreError(
+                    f"cannot rotate {self._path}: the records for merchants {shown}{more} cannot be decrypted "
+                    "with the configured keys; nothing was changed"
+                )
+            self._write(rotated)
+            self._fernets = fernets
+            self._multi = multi
+
+    # -- records -------------------------------------------------------------------------------
+
+    def _encrypt(self, credentials: StoredCredentials) -> str:
+        data = credentials.model_dump(mode="json")
+        data["password"] = credentials.password_value()  # model_dump masks it
+        plaintext = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return self._multi.encrypt(plaintext).decode("ascii")
+
+    def _decrypt(self, merchant_id: str, token: str) -> StoredCredentials:
+        # Errors are raised outside the except blocks: no __context__ holds a plaintext or token.
+        plaintext: bytes | None = None
+        with suppress(InvalidToken, UnicodeEncodeError):
+            plaintext = self._multi.decrypt(token.encode("ascii"))
+        if plaintext is None:
+            raise CredentialStoreError(
+                f"the record for merchant {merchant_id!r} cannot be decrypted with the configured keys "
+                "(a different key, or the record was altered)"
+            )
+        credentials: StoredCredentials | None = None
+        with suppress(PydanticValidationError):
+            credentials = StoredCredentials.model_validate_json(plaintext)
+        if credentials is None:
+            raise CredentialStoreError(
+                f"the record for merchant {merchant_id!r} decrypts but is not valid StoredCredentials "
+                "(written by another version of onebalance?)"
+            )
+        return credentials
+
+    # -- the file ------------------------------------------------------------------------------
+
+    @contextmanager
+    def _locked(self, *, exclusive: bool) -> Iterator[None]:
+        """Hold ``flock`` on ``<path>.lock``: exclusive for read-modify-write, shared for reads.
+
+        The lock file is never removed (removing it would let two writers lock different files).
+        """
+        fd: int | None = None
+        problem = ""
+        try:
+            fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            problem = exc.strerror or type(exc).__name__
+        if fd is None:
+            if exclusive and not self._path.parent.is_dir():
+                raise CredentialStoreError(
+                    f"cannot write the credential store {self._path}: the directory {self._path.parent} does not exist"
+                )
+            if exclusive:
+                raise CredentialStoreError(f"cannot open the lock file {self._lock_path}: {problem}")
+            # A reader in a read-only directory: writes replace the file atomically, so an unlocked
+            # read still sees one whole version of the file.
+            yield
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            yield
+        finally:
+            os.close(fd)  # closing the descriptor releases the lock
+
+    def _read(self) -> dict[str, str]:
+        """The records as stored (merchant id -> token). Call with the lock held."""
+        path = self._path
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            return {}
+        except OSError as exc:
+            raise CredentialStoreError(f"cannot read the credential store {path}: {exc.strerror}") from None
+        with os.fdopen(fd, "rb") as f:
+            info = os.fstat(f.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise CredentialStoreError(f"the credential store {path} is not a regular file")
+            if info.st_mode & 0o077:
+                raise ConfigurationError(
+                    f"the credential store {path} has mode {_mode_text(info.st_mode)}: it must not be accessible "
+                    f"by group or others; check who may have read it, then set mode 0600 (chmod 600 {path})"
+                )
+            data = f.read()
+        if not data.strip():
+            return {}  # an empty file (made with touch and chmod 600) is an empty store
+        document: Any = None
+        with suppress(ValueError):  # JSONDecodeError and UnicodeDecodeError
+            document = json.loads(data)
+        records = document.get("records") if isinstance(document, dict) else None
+        if (
+            not isinstance(document, dict)
+            or not isinstance(records, dict)
+            or not all(isinstance(k, str) and isinstance(v, str) for k, v in records.items())
+        ):
+            raise CredentialStoreError(
+                f"the credential store {path} is corrupt: it is not a onebalance credential store file"
+            )
+        version = document.get("version")
+        if version != _FILE_VERSION:
+            shown = version if isinstance(version, int) else "unknown"
+            raise CredentialStoreError(
+                f"the credential store {path} has format version {shown}; this onebalance reads version {_FILE_VERSION}"
+            )
+        return dict(records)
+
+    def _write(self, records: dict[str, str]) -> None:
+        """Replace the file atomically with ``records``. Call with the exclusive lock held."""
+        path = self._path
+        body = json.dumps(
+            {"version": _FILE_VERSION, "records": dict(sorted(records.items()))}, indent=1, ensure_ascii=False
+        ).encode("utf-8")
+        directory = path.parent
+        tmp = directory / f".{path.name}.{os.getpid()}.{secrets.token_hex(6)}.tmp"
+        try:
+            fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileNotFoundError:
+            raise CredentialStoreError(
+                f"cannot write the credential store {path}: the directory {directory} does not exist"
+            ) from None
+        except OSError as exc:
+            raise CredentialStoreError(f"cannot write the credential store {path}: {exc.strerror}") from None
+        try:
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    os.fchmod(f.fileno(), 0o600)  # whatever the umask did
+                    f.write(body)
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.replace(tmp, path)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
+            dir_fd = os.open(directory, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+        except OSError as exc:
+            raise CredentialStoreError(f"cannot write the credential store {path}: {exc.strerror}") from None
