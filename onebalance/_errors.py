@@ -394,9 +394,12 @@ _BY_CODE: dict[str, type[OneBalanceError]] = {
     "8004043c": RegistrationError,
     "002b0501": PasswordResetError,
     "002b060c": PasswordResetError,
-    "002b060d": PasswordResetError,
+    "002b060d": InvalidCodewords,
     # Codes the public record does not give; the sandbox uses these and documents them.
     "002b0901": VerificationFailed,
+    "002b0902": ValidationError,  # CancelAccount: the confirmation address does not match
+    "002b0903": ValidationError,  # no such payment method
+    "002b0904": ValidationError,  # the default (only) payment method cannot be deleted
 }
 
 

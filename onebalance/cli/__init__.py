@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .._version import __version__
+from ._account import account
 from ._demo import demo
 from ._sandbox import sandbox
 
@@ -15,6 +16,7 @@ def cli() -> None:
     """One Balance: USPS postage from one account, UPS and FedEx billed to carrier accounts."""
 
 
+cli.add_command(account)
 cli.add_command(demo)
 cli.add_command(sandbox)
 

@@ -7,10 +7,13 @@
 ...     ...
 >>> with sandbox.serve() as server:      # a real HTTP server on 127.0.0.1
 ...     server.url
+
+Codes, temporary passwords and emails the service would send land in ``sandbox.outbox``.
 """
 
 from ._clock import Clock
 from ._core import Reply, WireObserver
+from ._payments import DECLINED_TEST_CARD
 from ._sandbox import IN_PROCESS_URL, Sandbox, SandboxCredentials
 from ._server import SOAP_PATH, SandboxServer
 from ._state import (
@@ -18,10 +21,15 @@ from ._state import (
     DEMO_PASSWORD,
     DEMO_USERNAME,
     AccountStatus,
+    Codewords,
+    Hold,
+    PaymentMethod,
     SandboxAccount,
+    SandboxMessage,
 )
 
 __all__ = [
+    "DECLINED_TEST_CARD",
     "DEMO_INTEGRATION_ID",
     "DEMO_PASSWORD",
     "DEMO_USERNAME",
@@ -29,10 +37,14 @@ __all__ = [
     "SOAP_PATH",
     "AccountStatus",
     "Clock",
+    "Codewords",
+    "Hold",
+    "PaymentMethod",
     "Reply",
     "Sandbox",
     "SandboxAccount",
     "SandboxCredentials",
+    "SandboxMessage",
     "SandboxServer",
     "WireObserver",
 ]

@@ -8,6 +8,17 @@
 * Anything else is 002b0201.
 * Any call may send Credentials instead; that starts a side conversation which does not
   supersede the others.
+
+Logins (AuthenticateUser, or Credentials on any call):
+
+* a wrong password of a known account counts a failed login; the 5th in a row answers
+  002b0601 like the others but locks the account, and every later login answers 002b0607,
+  even with the right password, until the account is unlocked (``Sandbox.unlock`` or a
+  finished password reset). A successful login resets the count. Wrong passwords on a locked
+  account answer 002b0607 and are not counted; on a closed one, 002b0601;
+* the temporary password of a reset in progress answers 002b0605 (the old password keeps
+  working until FinishPasswordReset);
+* a closed account answers 00550108, a locked one 002b0607 (also for its live tokens).
 """
 
 from __future__ import annotations
@@ -17,7 +28,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from . import _faults as faults
-from ._state import AccountStatus, Conversation, SandboxAccount
+from ._state import LOCKOUT_AFTER, Conversation, SandboxAccount
 
 if TYPE_CHECKING:
     from ._core import SandboxState
@@ -38,19 +49,37 @@ def check_credentials(state: SandboxState, credentials: dict[str, str]) -> Sandb
     if credentials["IntegrationID"].lower() not in state.integrations:
         raise faults.SandboxFault(faults.INVALID_INTEGRATION_ID)
     account = state.accounts.get(credentials["Username"].lower())
-    if account is None or not secrets.compare_digest(account.password, credentials["Password"]):
+    if account is None or account.integration_id.lower() != credentials["IntegrationID"].lower():
         raise faults.SandboxFault(faults.AUTHENTICATION_FAILED)
-    if account.integration_id.lower() != credentials["IntegrationID"].lower():
+    password = credentials["Password"]
+    if not _same(account.password, password):
+        if account.closed:
+            raise faults.SandboxFault(faults.AUTHENTICATION_FAILED)
+        if account.reset is not None and _same(account.reset.temp_password, password):
+            raise faults.SandboxFault(faults.IN_PASSWORD_RESET)
+        if account.locked:
+            raise faults.SandboxFault(faults.ACCOUNT_LOCKED)
+        account.failed_logins += 1
+        if account.failed_logins >= LOCKOUT_AFTER:
+            account.locked = True
+        state.touch(account)
         raise faults.SandboxFault(faults.AUTHENTICATION_FAILED)
     check_login_allowed(account)
+    if account.failed_logins:
+        account.failed_logins = 0
+        state.touch(account)
     return account
 
 
+def _same(expected: str, given: str) -> bool:
+    return secrets.compare_digest(expected.encode(), given.encode())
+
+
 def check_login_allowed(account: SandboxAccount) -> None:
-    if account.status is AccountStatus.LOCKED:
-        raise faults.SandboxFault(faults.ACCOUNT_LOCKED)
-    if account.status is AccountStatus.CLOSED:
+    if account.closed:
         raise faults.SandboxFault(faults.ACCOUNT_CLOSED)
+    if account.locked:
+        raise faults.SandboxFault(faults.ACCOUNT_LOCKED)
 
 
 def start_conversation(state: SandboxState, account: SandboxAccount, *, via_login: bool) -> Conversation:

@@ -1,7 +1,14 @@
 """The dispatcher: request bytes + SOAPAction → response bytes, over the locked state.
 
 The XML is parsed and written outside the lock; only the handler runs under it. Handlers are
-registered per operation with the authentication they need (see ``_handlers``).
+registered per operation with the authentication they need (see ``_handlers``):
+
+* ``Auth.NONE``: no Authenticator in or out (RegisterAccount, the password reset, ...);
+* ``Auth.LOGIN``: AuthenticateUser, Credentials only;
+* ``Auth.REQUIRED``: an Authenticator or Credentials. The response gets the conversation's
+  next token, unless the handler sets ``call.end_conversation`` (CancelAccount). While the
+  account's password is expired, only handlers registered with ``allow_expired_password``
+  run; the others answer 002b0608.
 """
 
 from __future__ import annotations
@@ -10,14 +17,14 @@ import enum
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from .._soap._envelope import MalformedResponse, build, build_fault, read_request
 from .._soap._schema import Operation, Schema, SchemaError, swsim_schema
 from . import _auth
 from . import _faults as faults
 from ._clock import Clock
-from ._state import Conversation, SandboxAccount
+from ._state import OUTBOX_KEPT, Conversation, SandboxAccount, SandboxMessage
 
 if TYPE_CHECKING:
     from ._store import SqliteStore
@@ -39,6 +46,10 @@ class Call:
     request: dict[str, Any]
     account: SandboxAccount | None = None
     conversation: Conversation | None = None
+    #: The endpoint URL the request came in on (the dispatcher's ``actor``; may be empty).
+    actor: str = ""
+    #: Set by a handler whose response must not carry the next Authenticator (CancelAccount).
+    end_conversation: bool = False
 
     @property
     def user(self) -> SandboxAccount:
@@ -53,14 +64,19 @@ Handler = Callable[[Call], dict[str, Any]]
 class Registered:
     fn: Handler
     auth: Auth
+    allow_expired_password: bool = False
 
 
 HANDLERS: dict[str, Registered] = {}
 
 
-def operation(name: str, auth: Auth = Auth.REQUIRED) -> Callable[[Handler], Handler]:
+def operation(
+    name: str, auth: Auth = Auth.REQUIRED, *, allow_expired_password: bool = False
+) -> Callable[[Handler], Handler]:
+    """Register ``fn`` as the handler of operation ``name``."""
+
     def register(fn: Handler) -> Handler:
-        HANDLERS[name] = Registered(fn, auth)
+        HANDLERS[name] = Registered(fn, auth, allow_expired_password)
         return fn
 
     return register
@@ -76,9 +92,48 @@ class SandboxState:
     lock: threading.RLock = field(default_factory=threading.RLock)
     store: SqliteStore | None = None
     dirty: set[str] = field(default_factory=set)
+    #: Every message sent (the last ``OUTBOX_KEPT``), oldest first; see ``send``.
+    outbox: list[SandboxMessage] = field(default_factory=list)
+    unsaved_messages: list[SandboxMessage] = field(default_factory=list)
 
     def touch(self, account: SandboxAccount) -> None:
         self.dirty.add(account.key)
+
+    def send(
+        self,
+        channel: Literal["sms", "voice", "email"],
+        account: SandboxAccount,
+        to: str,
+        subject: str,
+        body: str,
+        code: str | None = None,
+    ) -> SandboxMessage:
+        """Send an SMS, voice call or email the sandbox way: it only lands in the outbox (``Sandbox.outbox``)."""
+        message = SandboxMessage(
+            channel=channel,
+            to=to,
+            username=account.username,
+            subject=subject,
+            body=body,
+            code=code,
+            sent_at=self.clock.now(),
+        )
+        self.outbox.append(message)
+        del self.outbox[:-OUTBOX_KEPT]
+        self.unsaved_messages.append(message)
+        return message
+
+    def add_account(self, **fields: Any) -> SandboxAccount:
+        """A new account with fresh customer, meter and user ids (``fields`` as for SandboxAccount)."""
+        account = SandboxAccount(
+            customer_id=self.next_id("customer", 100000),
+            meter_number=self.next_id("meter", 4000000),
+            user_id=self.next_id("user", 500000),
+            **fields,
+        )
+        self.accounts[account.key] = account
+        self.touch(account)
+        return account
 
     def next_id(self, name: str, start: int) -> int:
         value = self.counters.get(name, start) + 1
@@ -86,9 +141,10 @@ class SandboxState:
         return value
 
     def flush(self) -> None:
-        if self.store is not None and self.dirty:
+        if self.store is not None and (self.dirty or self.unsaved_messages):
             self.store.save(self, [self.accounts[k] for k in self.dirty if k in self.accounts])
         self.dirty.clear()
+        self.unsaved_messages.clear()
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +182,7 @@ class Dispatcher:
             self._observe("response", None, reply.body)
             return reply
         except (SchemaError, MalformedResponse) as exc:
-            reply = self._schema_fault(str(exc))
+            reply = self._schema_fault(f"{faults.MESSAGES[faults.SCHEMA_VIOLATION]} {exc}")
             self._observe("response", op_name, reply.body)
             return reply
         reply = self._run(op, request)
@@ -139,20 +195,29 @@ class Dispatcher:
             return self._fault(
                 faults.SandboxFault("", f"{op.name} is not simulated", faultcode="soap:Server"), token=None, plain=True
             )
-        call = Call(self.state, op, request)
+        call = Call(self.state, op, request, actor=self.actor)
         token: str | None = None
         with self.state.lock:
             try:
                 try:
                     self._authenticate(call, registered.auth)
+                    if (
+                        call.account is not None
+                        and call.account.password_expired
+                        and registered.auth is Auth.REQUIRED
+                        and not registered.allow_expired_password
+                    ):
+                        raise faults.SandboxFault(faults.PASSWORD_EXPIRED)
                     result = registered.fn(call)
-                except faults.SandboxFault:
-                    if call.conversation is not None and call.account is not None:
+                except faults.SandboxFault as fault:
+                    # The service validates the schema before it moves the conversation on.
+                    if call.conversation is not None and call.account is not None and not fault.schema:
                         token = _auth.advance(self.state, call.account, call.conversation)
                         self.state.touch(call.account)
                     raise
                 if call.conversation is not None and call.account is not None:
-                    result = {"Authenticator": _auth.advance(self.state, call.account, call.conversation), **result}
+                    if not call.end_conversation:
+                        result = {"Authenticator": _auth.advance(self.state, call.account, call.conversation), **result}
                     self.state.touch(call.account)
             except faults.SandboxFault as fault:
                 self.state.flush()
@@ -178,6 +243,8 @@ class Dispatcher:
             call.conversation = _auth.start_conversation(state, call.account, via_login=False)
 
     def _fault(self, fault: faults.SandboxFault, *, token: str | None, plain: bool = False) -> Reply:
+        if fault.schema:
+            return self._schema_fault(fault.message)
         return Reply(
             500,
             build_fault(
@@ -189,8 +256,7 @@ class Dispatcher:
             ),
         )
 
-    def _schema_fault(self, message: str) -> Reply:
-        text = f"Invalid SOAP message due to XML Schema validation failure. {message}"
+    def _schema_fault(self, text: str) -> Reply:
         return Reply(
             500,
             build_fault(

@@ -1,4 +1,22 @@
-"""The service's own errors, as the sandbox raises them. Codes are 8 lower-case hex digits."""
+"""The service's own errors, as the sandbox raises them. Codes are 8 lower-case hex digits.
+
+Most codes are the real service's (NOTES section 5). The real service documents no code for a
+few situations the sandbox has to answer; it uses these, all in the otherwise unused 002b09xx
+range (``onebalance._errors`` maps 002b0901; the others are unknown to it):
+
+==========  =============================================================================
+Code        When
+==========  =============================================================================
+002b0901    FinishAccountVerification: wrong, void or expired code, or none was started.
+002b0902    CancelAccount: the address, city, state or ZIP do not match the account's.
+002b0903    ChangeDefaultPaymentMethod / DeleteUserPaymentMethod: no such payment method.
+002b0904    DeleteUserPaymentMethod: the default (or only) payment method cannot be deleted.
+==========  =============================================================================
+
+Input the real service's older schemas limit (UserName at most 40 characters, Email at most
+41, a 10-digit phone number, all four codewords together) is refused like a schema violation:
+``soap:Client`` with code 00490102, see :meth:`SandboxFault.schema_violation`.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +26,21 @@ MESSAGES: dict[str, str] = {
     "002b0203": "Invalid conversation token.",
     "002b0204": "Conversation out-of-sync.",
     "002b0207": "Invalid integration ID.",
+    "002b0501": "The account is not in password reset.",
+    "002b0502": "Invalid codewords.",
     "002b0601": "Authentication failed.",
     "002b0605": "Account is in password reset.",
     "002b0607": "Account locked.",
     "002b0608": "Password expired.",
+    "002b060c": "Codewords are not set for this account.",
+    "002b0802": "Creation of payment method failed.",
+    "002b0808": "The physical address may not be a PO box.",
+    "002b0901": "Invalid verification code.",
+    "002b0902": "The cancellation details do not match the account.",
+    "002b0903": "No such payment method.",
+    "002b0904": "The default payment method cannot be deleted.",
+    "00450123": "Invalid promo code.",
+    "0045014f": "The old password is required when calling with an authenticator.",
     "00550108": "Account closed.",
     "00490102": "Invalid SOAP message due to XML Schema validation failure.",
 }
@@ -21,21 +50,47 @@ EXPIRED_AUTHENTICATOR = "002b0202"
 CONVERSATION_SUPERSEDED = "002b0203"
 CONVERSATION_OUT_OF_SYNC = "002b0204"
 INVALID_INTEGRATION_ID = "002b0207"
+NOT_IN_PASSWORD_RESET = "002b0501"  # noqa: S105 - an error code
 AUTHENTICATION_FAILED = "002b0601"
+IN_PASSWORD_RESET = "002b0605"  # noqa: S105 - an error code
 ACCOUNT_LOCKED = "002b0607"
+PASSWORD_EXPIRED = "002b0608"  # noqa: S105 - an error code
+CODEWORDS_NOT_SET = "002b060c"
+INVALID_PROMO_CODE = "00450123"
+OLD_PASSWORD_NEEDED = "0045014f"  # noqa: S105 - an error code
 ACCOUNT_CLOSED = "00550108"
 SCHEMA_VIOLATION = "00490102"
+# Chosen by the sandbox (see the module docstring).
+INVALID_VERIFICATION_CODE = "002b0901"
+CANCELLATION_MISMATCH = "002b0902"
+NO_SUCH_PAYMENT_METHOD = "002b0903"
+DEFAULT_PAYMENT_METHOD = "002b0904"
 
 
 class SandboxFault(Exception):
     """A fault the simulated service answers with (HTTP 500, ``soap:Fault``)."""
 
-    def __init__(self, code: str, message: str | None = None, *, faultcode: str = "soap:Server") -> None:
+    def __init__(
+        self, code: str, message: str | None = None, *, faultcode: str = "soap:Server", schema: bool = False
+    ) -> None:
         self.code = code
         self.message = message or MESSAGES.get(code, "The request failed.")
         self.faultcode = faultcode
+        self.schema = schema
         super().__init__(self.faultstring)
+
+    @classmethod
+    def schema_violation(cls, message: str) -> SandboxFault:
+        """Refuse input the way the service refuses a request that breaks its schema (00490102)."""
+        return cls(
+            SCHEMA_VIOLATION,
+            f"{MESSAGES[SCHEMA_VIOLATION]} {message}",
+            faultcode="soap:Client",
+            schema=True,
+        )
 
     @property
     def faultstring(self) -> str:
+        if self.schema:
+            return self.message
         return f"{self.message} [0x{self.code}]"

@@ -1,7 +1,9 @@
 """Request handlers of the simulated One Balance service, one function per operation.
 
 Each returns the response element's fields (without the Authenticator, which the dispatcher
-adds) or raises :class:`SandboxFault`.
+adds) or raises :class:`SandboxFault`. This module holds the login and GetAccountInfo; the
+account operations live in ``_registration``, ``_passwords``, ``_payments`` and ``_pages``,
+which are imported at the end so that importing this module registers every handler.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 
 from .._soap._schema import Complex
 from ._core import Auth, Call, operation
-from ._state import SandboxAccount
+from ._state import Hold, SandboxAccount
 
 
 @operation("AuthenticateUser", auth=Auth.LOGIN)
@@ -22,16 +24,23 @@ def authenticate_user(call: Call) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ClearCredential": False,
         "LoginBannerText": "",
-        "PasswordExpired": False,
-        "CodewordsSet": True,
+        "PasswordExpired": account.password_expired,
+        "CodewordsSet": account.codewords is not None,
     }
     if previous is not None:
         result = {"LastLoginTime": _naive(previous), **result}
     return result
 
 
-@operation("GetAccountInfo")
+@operation("GetAccountInfo", allow_expired_password=True)
 def get_account_info(call: Call) -> dict[str, Any]:
+    """The account as the service reports it.
+
+    ``AccountStatus`` is one of the sandbox's values (see ``AccountStatus``), ``ResubmitStatus``
+    is PAYMENT_RESUBMISSION while a payment hold is on, ``Terms.TermsGP`` says whether the
+    general terms are accepted, and ``VerificationPhoneNumber`` is the verified phone, if any.
+    It works while the password is expired, so that a client can show why.
+    """
     account = call.user
     info_type = call.op.output.type
     assert isinstance(info_type, Complex)
@@ -64,12 +73,12 @@ def get_account_info(call: Call) -> dict[str, Any]:
         "MaxUsers": account.max_users,
         "Capabilities": capabilities,
         "MeterPhysicalAddress": address,
-        "ResubmitStatus": "NOT_IN_RESUBMISSION",
+        "ResubmitStatus": "PAYMENT_RESUBMISSION" if Hold.PAYMENT_HOLD in account.holds else "NOT_IN_RESUBMISSION",
         "PlanID": account.plan_id,
         "Username": account.username,
         "RatesetType": "CBP",
         "Terms": {
-            "TermsGP": True,
+            "TermsGP": account.terms_accepted,
             "TermsAR": True,
             "TermsSL": True,
             "TermsDX": False,
@@ -99,6 +108,8 @@ def get_account_info(call: Call) -> dict[str, Any]:
     }
     if account.verification_phone:
         result["VerificationPhoneNumber"] = account.verification_phone
+        if account.verification_extension:
+            result["VerificationPhoneExtension"] = account.verification_extension
     return result
 
 
@@ -112,4 +123,15 @@ def _naive(moment: datetime) -> datetime:
     return moment.replace(tzinfo=None) if moment.tzinfo else moment
 
 
-__all__ = ["SandboxAccount", "authenticate_user", "get_account_info"]
+# Registers the account operations' handlers.
+from . import _pages, _passwords, _payments, _registration  # noqa: E402
+
+__all__ = [
+    "SandboxAccount",
+    "_pages",
+    "_passwords",
+    "_payments",
+    "_registration",
+    "authenticate_user",
+    "get_account_info",
+]

@@ -4,24 +4,30 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
+from .. import _rules
 from .._soap._schema import wsdl_bytes
 from . import _auth, _handlers  # noqa: F401 - registers the handlers
 from ._clock import Clock
 from ._core import Dispatcher, Reply, SandboxState, WireObserver
+from ._pages import DEFAULT_SITE, PAGES_PREFIX, serve_page, site
 from ._server import SOAP_PATH, SandboxServer
 from ._state import (
     DEMO_INTEGRATION_ID,
     DEMO_PASSWORD,
     DEMO_USERNAME,
     AccountStatus,
+    Codewords,
+    Hold,
+    PaymentMethod,
     SandboxAccount,
+    SandboxMessage,
 )
 from ._store import SqliteStore
 
@@ -29,7 +35,9 @@ if TYPE_CHECKING:
     import responses
 
 #: Where the in-process sandbox answers; the ``.test`` domain never resolves, so nothing leaks.
-IN_PROCESS_URL = f"https://swsim.sandbox.onebalance.test{SOAP_PATH}"
+IN_PROCESS_URL = f"{DEFAULT_SITE}{SOAP_PATH}"
+#: The payment method a seeded account gets unless ``payment_methods`` is given.
+SEEDED_CARD_LAST4 = "1111"
 
 _LOCATION = re.compile(rb'(<soap:address location=")[^"]*(")')
 
@@ -55,7 +63,12 @@ class Sandbox:
 
     The same dispatcher answers in-process (``mock()`` / ``mount()``, through ``responses``)
     and over real HTTP (``serve()``). The control API seeds accounts, sets balances and
-    status, and moves the clock. ``state_path`` keeps the state in SQLite across restarts.
+    status, places and lifts holds, and moves the clock. ``state_path`` keeps the state in
+    SQLite across restarts (the outbox included).
+
+    What the service would send to a person (verification codes by SMS or voice, temporary
+    passwords and usernames by email) lands in the **outbox**: see ``outbox``, ``messages``,
+    ``verification_code`` and ``temporary_password``.
     """
 
     def __init__(
@@ -93,7 +106,11 @@ class Sandbox:
         return SandboxServer(self, host, port).start()
 
     def mount(self, mock: responses.RequestsMock, url: str = IN_PROCESS_URL) -> str:
-        """Answer requests to ``url`` through an existing ``responses`` mock. Returns ``url``."""
+        """Answer requests to ``url`` through an existing ``responses`` mock. Returns ``url``.
+
+        The sandbox's web pages (GetURL's answers, under ``/sandbox/`` on ``url``'s host) are
+        answered too.
+        """
         import responses as _responses
 
         def soap(request: Any) -> tuple[int, dict[str, str], bytes]:
@@ -104,10 +121,25 @@ class Sandbox:
         def wsdl(request: Any) -> tuple[int, dict[str, str], bytes]:
             return 200, {"Content-Type": "text/xml; charset=utf-8"}, self.wsdl(url)
 
+        def page(request: Any) -> tuple[int, dict[str, str], bytes]:
+            parts = request.url.split("/", 3)
+            reply = self.page(request.method, "/" + (parts[3] if len(parts) > 3 else ""))
+            return reply.status, {"Content-Type": reply.content_type}, reply.body
+
         self.dispatcher.actor = url
         mock.add_callback(_responses.POST, url, callback=soap)
         mock.add_callback(_responses.GET, re.compile(re.escape(url) + r"\?(?i:wsdl)$"), callback=wsdl)
+        pages = re.compile(re.escape(site(url) + PAGES_PREFIX) + r".*")
+        mock.add_callback(_responses.GET, pages, callback=page)
+        mock.add_callback(_responses.POST, pages, callback=page)
         return url
+
+    def page(self, method: str, target: str) -> Reply:
+        """Answer a request for one of the sandbox's web pages (``target``: path and query).
+
+        These are the pages GetURL points at; both mounts route ``/sandbox/...`` here.
+        """
+        return serve_page(self.state, method, target)
 
     @contextlib.contextmanager
     def mock(self, url: str = IN_PROCESS_URL) -> Iterator[str]:
@@ -136,19 +168,33 @@ class Sandbox:
         capabilities: Mapping[str, bool] | None = None,
         **fields: Any,
     ) -> SandboxAccount:
-        """Seed an account; returns a copy of it. ``capabilities`` overrides flags by wire name."""
+        """Seed an account; returns a copy of it. ``capabilities`` overrides flags by wire name.
+
+        ``status`` puts the account in that condition (see ``set_status``). ``**fields`` sets any
+        other ``SandboxAccount`` field, for example ``phone_verified=False``,
+        ``terms_accepted=False``, ``holds=["admin_hold"]``, ``codewords=Codewords(...)`` or
+        ``payment_methods=[...]``. Unless ``payment_methods`` is given, the account gets one
+        default Visa card ending in 1111.
+        """
         with self.state.lock:
             if username.lower() in self.state.accounts:
                 raise ValueError(f"sandbox account {username!r} exists already")
             self.state.integrations.add(integration_id.lower())
-            customer_id = self.state.next_id("customer", 100000)
-            account = SandboxAccount(
+            if "payment_methods" not in fields:
+                today = self.clock.now().date()
+                fields["payment_methods"] = [
+                    PaymentMethod(
+                        id=str(self.state.next_id("payment_method", 700000)),
+                        card_type="Visa",
+                        last4=SEEDED_CARD_LAST4,
+                        expires=date(today.year + 3, 12, 1),
+                        default=True,
+                    )
+                ]
+            account = self.state.add_account(
                 integration_id=integration_id,
                 username=username,
                 password=password,
-                customer_id=customer_id,
-                meter_number=self.state.next_id("meter", 4000000),
-                user_id=self.state.next_id("user", 500000),
                 available_postage=Decimal(balance),
                 max_postage_balance=Decimal(max_postage_balance),
                 status=status,
@@ -156,8 +202,6 @@ class Sandbox:
             )
             if capabilities:
                 account.capabilities.update(capabilities)
-            self.state.accounts[account.key] = account
-            self.state.touch(account)
             self.state.flush()
             return account.model_copy(deep=True)
 
@@ -185,19 +229,117 @@ class Sandbox:
             self.state.flush()
 
     def set_status(self, username: str, status: AccountStatus) -> None:
-        with self.state.lock:
-            account = self._get(username)
-            account.status = AccountStatus(status)
-            self.state.touch(account)
-            self.state.flush()
+        """Put the account in ``status``'s condition, on top of the others it is in.
+
+        ``PAYMENT_HOLD``, ``ADMIN_HOLD`` and ``ACTIVITY_BLOCKED`` place that hold, ``LOCKED``
+        locks, ``CLOSED`` closes, ``PASSWORD_EXPIRED`` expires the password,
+        ``VERIFICATION_REQUIRED`` un-verifies the phone and ``TERMS_REQUIRED`` withdraws the
+        terms. ``ACTIVE`` clears every condition: a plain active account again. What
+        GetAccountInfo then reports is the first condition in ``AccountStatus``'s order.
+        """
+        self._update(username, lambda a: a.set_status(AccountStatus(status)))
 
     def set_password(self, username: str, password: str) -> None:
-        """Change the password behind the platform's back (as a user would on the provider's site)."""
+        """Change the password behind the platform's back (as a user would on the provider's site).
+
+        The password rules are not applied. It ends a password expiry and a reset in progress.
+        """
+        self._update(username, lambda a: a.change_password(password))
+
+    def place_hold(self, username: str, reason: Hold | str) -> None:
+        """Place a hold: ``"payment_hold"``, ``"admin_hold"`` or ``"activity_blocked"``.
+
+        A payment hold is lifted when a usable payment method becomes the default (or by
+        ``lift_hold``); the others only by ``lift_hold`` (or ``set_status(ACTIVE)``).
+        """
+        self._update(username, lambda a: a.place_hold(Hold(reason)))
+
+    def lift_hold(self, username: str, reason: Hold | str) -> None:
+        self._update(username, lambda a: a.lift_hold(Hold(reason)))
+
+    def decline_payment_method(self, username: str) -> None:
+        """The default payment method was declined: it is marked so, and a payment hold is placed."""
+
+        def decline(account: SandboxAccount) -> None:
+            method = account.default_payment_method
+            if method is None:
+                raise ValueError(f"sandbox account {username!r} has no payment method")
+            method.declined = True
+            account.place_hold(Hold.PAYMENT_HOLD)
+
+        self._update(username, decline)
+
+    def expire_password(self, username: str) -> None:
+        """Expire the password: AuthenticateUser says ``PasswordExpired=true``, and every call but
+        GetAccountInfo and ChangePassword answers 002b0608 until the password is changed."""
+        self._update(username, lambda a: setattr(a, "password_expired", True))
+
+    def set_terms_accepted(self, username: str, accepted: bool) -> None:
+        """Accept or withdraw the general terms (``Terms.TermsGP``; AccountStatus ``TermsRequired``)."""
+        self._update(username, lambda a: setattr(a, "terms_accepted", accepted))
+
+    def lock(self, username: str) -> None:
+        """Lock the account, as 5 failed logins would: logins and tokens answer 002b0607."""
+        self._update(username, lambda a: setattr(a, "locked", True))
+
+    def unlock(self, username: str) -> None:
+        """Unlock the account and forget its failed logins."""
+
+        def unlock(account: SandboxAccount) -> None:
+            account.locked = False
+            account.failed_logins = 0
+
+        self._update(username, unlock)
+
+    def set_codewords(self, username: str, type1: str, answer1: str, type2: str, answer2: str) -> None:
+        """Set the security questions (CodewordType names) and answers; checked like SetCodeWords."""
+        violation = _rules.codewords_violation(type1, answer1, type2, answer2)
+        if violation:
+            raise ValueError(violation[1])
+        codewords = Codewords(type1=type1, answer1=answer1.strip(), type2=type2, answer2=answer2.strip())
+        self._update(username, lambda a: setattr(a, "codewords", codewords))
+
+    def verify_phone(self, username: str, phone: str | None = None) -> None:
+        """Mark the phone verified, as FinishAccountVerification would (``phone``: the account's by default)."""
+
+        def verify(account: SandboxAccount) -> None:
+            number = _rules.normalize_phone(phone or account.address.get("PhoneNumber") or "")
+            account.phone_verified = True
+            account.verification_phone = number or phone or account.verification_phone
+            account.verification = None
+
+        self._update(username, verify)
+
+    # -- outbox ----------------------------------------------------------------------------------
+    @property
+    def outbox(self) -> list[SandboxMessage]:
+        """Every message the sandbox "sent" (its last 1000), oldest first. Messages are frozen."""
         with self.state.lock:
-            account = self._get(username)
-            account.password = password
-            self.state.touch(account)
-            self.state.flush()
+            return list(self.state.outbox)
+
+    def messages(
+        self, to: str | None = None, channel: Literal["sms", "voice", "email"] | None = None
+    ) -> list[SandboxMessage]:
+        """The outbox's messages to ``to`` (an email address or phone number) and/or by ``channel``."""
+        return [
+            m
+            for m in self.outbox
+            if (to is None or m.to.lower() == to.lower()) and (channel is None or m.channel == channel)
+        ]
+
+    def verification_code(self, username: str) -> str:
+        """The latest phone verification code sent to the account (KeyError if none was)."""
+        return self._latest_code(username, ("sms", "voice"), "verification code")
+
+    def temporary_password(self, username: str) -> str:
+        """The latest temporary password emailed to the account (KeyError if none was)."""
+        return self._latest_code(username, ("email",), "temporary password")
+
+    def _latest_code(self, username: str, channels: tuple[str, ...], what: str) -> str:
+        for message in reversed(self.outbox):
+            if message.username.lower() == username.lower() and message.channel in channels and message.code:
+                return message.code
+        raise KeyError(f"no {what} was sent to sandbox account {username!r}")
 
     def set_capability(self, username: str, name: str, value: bool) -> None:
         with self.state.lock:
@@ -216,6 +358,13 @@ class Sandbox:
     def close(self) -> None:
         if self.state.store is not None:
             self.state.store.close()
+
+    def _update(self, username: str, change: Callable[[SandboxAccount], object]) -> None:
+        with self.state.lock:
+            account = self._get(username)
+            change(account)
+            self.state.touch(account)
+            self.state.flush()
 
     def _get(self, username: str) -> SandboxAccount:
         try:

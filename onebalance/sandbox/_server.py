@@ -1,4 +1,8 @@
-"""The sandbox as a real threaded HTTP server on 127.0.0.1 (port 0 by default)."""
+"""The sandbox as a real threaded HTTP server on 127.0.0.1 (port 0 by default).
+
+It answers SOAP on ``SOAP_PATH``, the WSDL on ``SOAP_PATH?wsdl`` and the sandbox's web pages
+(GetURL's answers, see ``_pages``) under ``/sandbox/``.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+from ._pages import PAGES_PREFIX
 
 if TYPE_CHECKING:
     from . import Sandbox
@@ -33,14 +39,22 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         if parts.path.lower() == SOAP_PATH and parts.query.lower() == "wsdl":
             self._send(200, self.server.sandbox.wsdl(self.server.url), "text/xml; charset=utf-8")
+        elif parts.path.startswith(PAGES_PREFIX):
+            reply = self.server.sandbox.page("GET", self.path)
+            self._send(reply.status, reply.body, reply.content_type)
         else:
             self._send(404, b"not found", "text/plain")
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        if urlsplit(self.path).path.lower() != SOAP_PATH:
+        path = urlsplit(self.path).path
+        if path.lower() != SOAP_PATH:
             self.rfile.read(min(length, MAX_BODY))
-            self._send(404, b"not found", "text/plain")
+            if path.startswith(PAGES_PREFIX):
+                reply = self.server.sandbox.page("POST", self.path)
+                self._send(reply.status, reply.body, reply.content_type)
+            else:
+                self._send(404, b"not found", "text/plain")
             return
         if length > MAX_BODY:
             self.close_connection = True

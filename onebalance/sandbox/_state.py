@@ -1,18 +1,22 @@
 """The sandbox's state: plain models behind one lock (moto-style).
 
-An account carries what GetAccountInfo reports plus what the simulator needs: its password,
-status and live conversations. Everything here is JSON-serializable through pydantic so that
-``--state FILE`` can keep it in SQLite.
+An account carries what GetAccountInfo reports plus what the simulator needs: its password and
+password history, the conditions that make up its status (locked, closed, holds, expired
+password, unverified phone, terms not accepted), codewords, a password reset or phone
+verification in progress, payment methods and live conversations. Everything here is
+JSON-serializable through pydantic so that ``--state FILE`` can keep it in SQLite.
 """
 
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .._rules import PASSWORD_HISTORY
 
 #: A ready account every ``onebalance sandbox serve`` starts with. Fixed, documented, not secret.
 DEMO_INTEGRATION_ID = "0b1ba1a2-7e57-4d3e-9a5d-5a4db0c0ffee"
@@ -49,13 +53,60 @@ UNLIMITED_PER_PRINT = Decimal("922337203685477.5807")
 
 
 class AccountStatus(str, enum.Enum):
-    """The sandbox's account states; the value is what GetAccountInfo's AccountStatus says."""
+    """An account's status; the value is what GetAccountInfo's ``AccountStatus`` says.
 
-    ACTIVE = "Active"
-    LOCKED = "Locked"
+    The real values of that free string are undocumented (NOTES section 7); these are the
+    sandbox's. An account can be in several conditions at once: it reports the first that
+    applies, in this order.
+
+    ========================  ==========================================================================
+    Value                     Condition
+    ========================  ==========================================================================
+    ``Closed``                CancelAccount closed it. Logins answer 00550108.
+    ``Locked``                5 consecutive failed logins, or ``lock()``. Logins answer 002b0607.
+    ``AdminHold``             ``place_hold(.., "admin_hold")``; lifted only by the control API.
+    ``ActivityBlocked``       ``place_hold(.., "activity_blocked")``; lifted only by the control API.
+    ``PaymentHold``           ``place_hold(.., "payment_hold")`` or ``decline_payment_method()``; lifted
+                              when a usable payment method becomes the default. GetAccountInfo's
+                              ResubmitStatus is PAYMENT_RESUBMISSION meanwhile.
+    ``PasswordExpired``       ``expire_password()``; calls other than GetAccountInfo and ChangePassword
+                              answer 002b0608 until the password is changed.
+    ``VerificationRequired``  The phone is not verified (accounts made by RegisterAccount).
+    ``TermsRequired``         The general terms (Terms.TermsGP) are not accepted.
+    ``Active``                None of the above.
+    ========================  ==========================================================================
+    """
+
     CLOSED = "Closed"
-    PAYMENT_HOLD = "PaymentHold"
+    LOCKED = "Locked"
     ADMIN_HOLD = "AdminHold"
+    ACTIVITY_BLOCKED = "ActivityBlocked"
+    PAYMENT_HOLD = "PaymentHold"
+    PASSWORD_EXPIRED = "PasswordExpired"  # noqa: S105 - a status
+    VERIFICATION_REQUIRED = "VerificationRequired"
+    TERMS_REQUIRED = "TermsRequired"
+    ACTIVE = "Active"
+
+
+class Hold(str, enum.Enum):
+    """Why an account may not buy or print (the values match ``onebalance.SuspensionReason``)."""
+
+    PAYMENT_HOLD = "payment_hold"
+    ADMIN_HOLD = "admin_hold"
+    ACTIVITY_BLOCKED = "activity_blocked"
+
+
+_HOLD_STATUS = {
+    Hold.ADMIN_HOLD: AccountStatus.ADMIN_HOLD,
+    Hold.ACTIVITY_BLOCKED: AccountStatus.ACTIVITY_BLOCKED,
+    Hold.PAYMENT_HOLD: AccountStatus.PAYMENT_HOLD,
+}
+_STATUS_HOLD = {status: hold for hold, status in _HOLD_STATUS.items()}
+
+#: Consecutive failed logins that lock an account.
+LOCKOUT_AFTER = 5
+#: Messages the outbox keeps (in memory and in the state file); older ones are dropped.
+OUTBOX_KEPT = 1000
 
 
 class Conversation(BaseModel):
@@ -71,7 +122,92 @@ class Conversation(BaseModel):
     via_login: bool = True
 
 
+class Codewords(BaseModel):
+    """The two security questions (CodewordType names) and their answers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type1: str
+    answer1: str
+    type2: str
+    answer2: str
+
+    def matches(self, answer1: str, answer2: str) -> bool:
+        """Answers are compared trimmed and without regard to case."""
+        return _fold(answer1) == _fold(self.answer1) and _fold(answer2) == _fold(self.answer2)
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+class PasswordReset(BaseModel):
+    """A reset in progress: the temporary password that was emailed, and when."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    temp_password: str
+    started_at: datetime
+
+
+class PendingVerification(BaseModel):
+    """A phone verification in progress (StartAccountVerification)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str
+    phone: str
+    extension: str | None = None
+    channel: Literal["SMS", "Voice"] = "SMS"
+    attempts: int = 0
+    sent_at: datetime
+
+
+class PaymentMethod(BaseModel):
+    """A stored payment method. Only the last four digits of its number are kept."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    billing_method: Literal["CreditCard", "ACH"] = "CreditCard"
+    card_type: str | None = None
+    last4: str
+    expires: date | None = None
+    bank_name: str | None = None
+    default: bool = False
+    declined: bool = False
+
+    def usable(self, today: date) -> bool:
+        """Not declined and, for a card, not expired."""
+        if self.declined:
+            return False
+        return self.expires is None or (self.expires.year, self.expires.month) >= (today.year, today.month)
+
+
+class SandboxMessage(BaseModel):
+    """An SMS, voice call or email the sandbox "sent" (see ``Sandbox.outbox``).
+
+    ``code`` is the verification code or temporary password it carries, if any.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    channel: Literal["sms", "voice", "email"]
+    to: str
+    username: str
+    subject: str
+    body: str
+    code: str | None = None
+    sent_at: datetime
+
+
 class SandboxAccount(BaseModel):
+    """One simulated account. ``status`` is derived from its conditions (see :class:`AccountStatus`).
+
+    ``status=`` is accepted when an account is made, and turns into the matching condition
+    (``PAYMENT_HOLD`` into a payment hold, ``LOCKED`` into ``locked``, ...).
+    """
+
     model_config = ConfigDict(validate_assignment=False, extra="forbid")
 
     integration_id: str
@@ -88,9 +224,10 @@ class SandboxAccount(BaseModel):
     max_users: int = 1
     capabilities: dict[str, bool] = Field(default_factory=lambda: dict.fromkeys(DEFAULT_CAPABILITIES, True))
     per_print_limit: Decimal = UNLIMITED_PER_PRINT
-    status: AccountStatus = AccountStatus.ACTIVE
     plan_id: int = 1
     email: str = "merchant@example.com"
+    account_type: str = "OfficeBasedBusiness"
+    #: The physical address (GetAccountInfo's Address and MeterPhysicalAddress).
     address: dict[str, Any] = Field(
         default_factory=lambda: {
             "FullName": "Demo Merchant",
@@ -103,10 +240,114 @@ class SandboxAccount(BaseModel):
             "PhoneNumber": "3105551234",
         }
     )
+    mailing_address: dict[str, Any] | None = None
+    # -- status conditions -------------------------------------------------------------------
+    closed: bool = False
+    locked: bool = False
+    holds: list[Hold] = Field(default_factory=list)
+    password_expired: bool = False
+    phone_verified: bool = True
+    terms_accepted: bool = True
+    failed_logins: int = 0
+    # -- security --------------------------------------------------------------------------
+    #: The last passwords, the current one last (a new password may not be one of them).
+    password_history: list[str] = Field(default_factory=list)
+    codewords: Codewords | None = None
+    reset: PasswordReset | None = None
+    verification: PendingVerification | None = None
     verification_phone: str | None = None
+    verification_extension: str | None = None
+    # -- payment ---------------------------------------------------------------------------
+    payment_methods: list[PaymentMethod] = Field(default_factory=list)
+    #: Opaque id of the account in the sandbox's web pages (GetURL).
+    page_id: str | None = None
     last_login: datetime | None = None
     conversations: list[Conversation] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _status_to_conditions(cls, data: Any) -> Any:
+        """Accept ``status=`` (and state saved before the conditions existed)."""
+        if isinstance(data, dict) and "status" in data:
+            data = dict(data)
+            status = AccountStatus(data.pop("status"))
+            if status in _STATUS_HOLD:
+                data["holds"] = [*data.get("holds", ()), _STATUS_HOLD[status]]
+            else:
+                data.update(_STATUS_FIELDS.get(status, {}))
+        return data
+
+    @model_validator(mode="after")
+    def _history_has_the_password(self) -> SandboxAccount:
+        if not self.password_history or self.password_history[-1] != self.password:
+            self.password_history = [*self.password_history, self.password][-PASSWORD_HISTORY:]
+        return self
 
     @property
     def key(self) -> str:
         return self.username.lower()
+
+    @property
+    def status(self) -> AccountStatus:
+        """What GetAccountInfo reports: the first condition that applies (see :class:`AccountStatus`)."""
+        if self.closed:
+            return AccountStatus.CLOSED
+        if self.locked:
+            return AccountStatus.LOCKED
+        for hold, status in _HOLD_STATUS.items():
+            if hold in self.holds:
+                return status
+        if self.password_expired:
+            return AccountStatus.PASSWORD_EXPIRED
+        if not self.phone_verified:
+            return AccountStatus.VERIFICATION_REQUIRED
+        if not self.terms_accepted:
+            return AccountStatus.TERMS_REQUIRED
+        return AccountStatus.ACTIVE
+
+    def set_status(self, status: AccountStatus) -> None:
+        """Put the account in ``status``'s condition; ``ACTIVE`` clears every condition."""
+        status = AccountStatus(status)
+        if status is AccountStatus.ACTIVE:
+            self.closed = self.locked = self.password_expired = False
+            self.phone_verified = self.terms_accepted = True
+            self.holds = []
+            self.failed_logins = 0
+        elif status in _STATUS_HOLD:
+            self.place_hold(_STATUS_HOLD[status])
+        else:
+            for name, value in _STATUS_FIELDS[status].items():
+                setattr(self, name, value)
+
+    def place_hold(self, hold: Hold | str) -> None:
+        hold = Hold(hold)
+        if hold not in self.holds:
+            self.holds.append(hold)
+
+    def lift_hold(self, hold: Hold | str) -> None:
+        hold = Hold(hold)
+        self.holds = [h for h in self.holds if h is not hold]
+
+    def change_password(self, password: str) -> None:
+        """A new password, remembered in the history; it ends an expiry and a reset in progress."""
+        self.password = password
+        self.password_history = [*self.password_history, password][-PASSWORD_HISTORY:]
+        self.password_expired = False
+        self.reset = None
+
+    @property
+    def default_payment_method(self) -> PaymentMethod | None:
+        return next((m for m in self.payment_methods if m.default), None)
+
+    def payment_method(self, method_id: str) -> PaymentMethod | None:
+        return next((m for m in self.payment_methods if m.id == method_id), None)
+
+
+_STATUS_FIELDS: dict[AccountStatus, dict[str, Any]] = {
+    AccountStatus.ACTIVE: {},
+    AccountStatus.CLOSED: {"closed": True},
+    AccountStatus.LOCKED: {"locked": True},
+    AccountStatus.PASSWORD_EXPIRED: {"password_expired": True},
+    AccountStatus.VERIFICATION_REQUIRED: {"phone_verified": False},
+    AccountStatus.TERMS_REQUIRED: {"terms_accepted": False},
+}

@@ -1,4 +1,8 @@
-"""``--state FILE``: the sandbox's state in SQLite, so that it survives a restart."""
+"""``--state FILE``: the sandbox's state in SQLite, so that it survives a restart.
+
+It keeps the accounts (everything on ``SandboxAccount``), the known integrations, the id
+counters, the clock offset and the outbox (its last ``OUTBOX_KEPT`` messages).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ._state import SandboxAccount
+from ._state import OUTBOX_KEPT, SandboxAccount, SandboxMessage
 
 if TYPE_CHECKING:
     from ._core import SandboxState
@@ -18,6 +22,7 @@ if TYPE_CHECKING:
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (username TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL);
 """
 
 
@@ -35,6 +40,8 @@ class SqliteStore:
                 account = SandboxAccount.model_validate_json(body)
                 state.accounts[account.key] = account
             meta = dict(self._conn.execute("SELECT key, value FROM meta").fetchall())
+            messages = self._conn.execute("SELECT body FROM outbox ORDER BY id DESC LIMIT ?", (OUTBOX_KEPT,))
+            state.outbox[:0] = reversed([SandboxMessage.model_validate_json(body) for (body,) in messages])
         state.integrations.update(json.loads(meta.get("integrations", "[]")))
         state.counters.update(json.loads(meta.get("counters", "{}")))
         if "clock_offset" in meta:
@@ -51,7 +58,13 @@ class SqliteStore:
             self._conn.execute("BEGIN")
             self._conn.executemany("INSERT OR REPLACE INTO accounts VALUES (?, ?)", rows)
             self._conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta)
+            if state.unsaved_messages:
+                self._conn.executemany(
+                    "INSERT INTO outbox (body) VALUES (?)", [(m.model_dump_json(),) for m in state.unsaved_messages]
+                )
+                self._conn.execute("DELETE FROM outbox WHERE id <= (SELECT MAX(id) FROM outbox) - ?", (OUTBOX_KEPT,))
             self._conn.execute("COMMIT")
+        state.unsaved_messages.clear()
 
     def close(self) -> None:
         with self._lock:

@@ -1,0 +1,393 @@
+"""``onebalance account``: support tooling over the platform's credential store.
+
+Exit codes (also in ``docs/support.md``):
+
+===  ==========================================================================
+ 0   done; every account the command looked at is active
+ 1   the command failed (an SDK or service error not about the account itself)
+ 2   usage error (bad options)
+ 3   done, but at least one account needs attention (not active)
+ 4   configuration problem (no store, no key, no endpoint or integration id)
+===  ==========================================================================
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from .._accounts import Accounts, RemedyReport
+from .._credentials import EncryptedFileCredentialStore
+from .._errors import ConfigurationError, CredentialStoreError, OneBalanceError
+from .._inputs import BankAccount, CreditCard
+from .._status import Diagnosis
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ATTENTION, EXIT_CONFIG = 0, 1, 2, 3, 4
+
+
+class _Context:
+    def __init__(
+        self, store: Path | None, key_file: Path | None, endpoint: str | None, integration_id: str | None, as_json: bool
+    ) -> None:
+        self.store_path, self.key_file, self.endpoint, self.integration_id = store, key_file, endpoint, integration_id
+        self.as_json = as_json
+        self._accounts: Accounts | None = None
+
+    def accounts(self) -> Accounts:
+        if self._accounts is None:
+            if self.store_path is None:
+                _fail(EXIT_CONFIG, "no credential store: pass --store PATH or set ONEBALANCE_CREDENTIALS_STORE")
+            if not self.endpoint or not self.integration_id:
+                _fail(
+                    EXIT_CONFIG,
+                    "pass --endpoint and --integration-id (or ONEBALANCE_ENDPOINT and ONEBALANCE_INTEGRATION_ID)",
+                )
+            assert self.store_path is not None
+            try:
+                store = EncryptedFileCredentialStore(self.store_path, key_file=self.key_file)
+                self._accounts = Accounts(
+                    integration_id=self.integration_id or "", endpoint=self.endpoint or "", store=store
+                )
+            except (ConfigurationError, CredentialStoreError) as exc:
+                _fail(EXIT_CONFIG, str(exc))
+        assert self._accounts is not None
+        return self._accounts
+
+
+def _fail(code: int, message: str) -> NoReturn:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group()
+@click.option(
+    "--store",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="ONEBALANCE_CREDENTIALS_STORE",
+    help="The encrypted credential store (env ONEBALANCE_CREDENTIALS_STORE).",
+)
+@click.option(
+    "--key-file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="A file with the store's key(s); otherwise ONEBALANCE_CREDENTIALS_KEY(_FILE).",
+)
+@click.option("--endpoint", envvar="ONEBALANCE_ENDPOINT", help="The SWSIM endpoint (env ONEBALANCE_ENDPOINT).")
+@click.option("--integration-id", envvar="ONEBALANCE_INTEGRATION_ID", help="env ONEBALANCE_INTEGRATION_ID")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output for scripts.")
+@click.pass_context
+def account(
+    ctx: click.Context,
+    store: Path | None,
+    key_file: Path | None,
+    endpoint: str | None,
+    integration_id: str | None,
+    as_json: bool,
+) -> None:
+    """Look after merchants' One Balance accounts (exit codes: 0 active, 1 failed, 2 usage,
+    3 needs attention, 4 configuration)."""
+    ctx.obj = _Context(store, key_file, endpoint, integration_id, as_json)
+
+
+def _targets(ctx: _Context, merchant_id: str | None, all_: bool) -> list[str]:
+    if bool(merchant_id) == all_:
+        raise click.UsageError("give one MERCHANT_ID or --all")
+    if merchant_id:
+        return [merchant_id]
+    try:
+        return ctx.accounts().store.merchant_ids()
+    except CredentialStoreError as exc:
+        _fail(EXIT_CONFIG, str(exc))
+
+
+def _run_each(
+    ctx: _Context, ids: list[str], action: Callable[[str], Diagnosis | RemedyReport], label: str
+) -> list[tuple[str, Diagnosis | RemedyReport | OneBalanceError]]:
+    results: list[tuple[str, Diagnosis | RemedyReport | OneBalanceError]] = []
+    show_bar = len(ids) > 1 and not ctx.as_json
+    items: Iterable[str]
+    with (
+        click.progressbar(ids, label=label, file=sys.stderr, show_pos=True)
+        if show_bar
+        else contextlib.nullcontext(ids) as items
+    ):
+        for merchant_id in items:
+            try:
+                results.append((merchant_id, action(merchant_id)))
+            except OneBalanceError as exc:
+                results.append((merchant_id, exc))
+    return results
+
+
+def _diagnosis_of(result: Diagnosis | RemedyReport | OneBalanceError) -> Diagnosis | None:
+    if isinstance(result, RemedyReport):
+        return result.after
+    return result if isinstance(result, Diagnosis) else None
+
+
+def _finish(
+    ctx: _Context, results: list[tuple[str, Diagnosis | RemedyReport | OneBalanceError]], *, detailed: bool
+) -> None:
+    if ctx.as_json:
+        out: list[dict[str, Any]] = []
+        for merchant_id, result in results:
+            if isinstance(result, OneBalanceError):
+                out.append(
+                    {
+                        "merchant_id": merchant_id,
+                        "error": type(result).__name__,
+                        "message": str(result),
+                        "code": result.code,
+                    }
+                )
+            else:
+                data = result.model_dump(mode="json")
+                if isinstance(result, RemedyReport):
+                    data["active"] = result.active
+                else:
+                    data["active"] = result.active
+                out.append(data)
+        click.echo(json.dumps(out[0] if len(out) == 1 else out, indent=2))
+    else:
+        for merchant_id, result in results:
+            if isinstance(result, OneBalanceError):
+                click.echo(f"merchant {merchant_id}\n  error:   {type(result).__name__}: {result}")
+                continue
+            if isinstance(result, RemedyReport):
+                click.echo(f"merchant {merchant_id}: {result.before.state.value} -> {result.after.state.value}")
+                for step in result.steps:
+                    click.echo(
+                        f"  {'ok ' if step.ok else 'ERR'} {step.action.value}: {step.detail} "
+                        f"(now {step.state_after.value})"
+                    )
+                if not result.steps:
+                    click.echo("  nothing the SDK can do without more input")
+                if detailed or not result.active:
+                    click.echo("\n".join(result.after.lines()[1:]))
+            elif detailed:
+                click.echo("\n".join(result.lines()))
+            else:
+                balance = f"${result.account.available_postage:,.2f}" if result.account else "-"
+                click.echo(f"{merchant_id:<24} {result.username or '-':<24} {result.state.value:<22} {balance}")
+        if len(results) > 1:
+            _summary(results)
+    failed = any(isinstance(r, OneBalanceError) for _, r in results)
+    attention = any((d := _diagnosis_of(r)) is not None and not d.active for _, r in results)
+    sys.exit(EXIT_FAILED if failed else EXIT_ATTENTION if attention else EXIT_OK)
+
+
+def _summary(results: list[tuple[str, Diagnosis | RemedyReport | OneBalanceError]]) -> None:
+    counts: dict[str, int] = {}
+    for _, result in results:
+        diagnosis = _diagnosis_of(result)
+        key = "error" if diagnosis is None else diagnosis.state.value
+        counts[key] = counts.get(key, 0) + 1
+    click.echo()
+    click.echo(f"{'state':<24} {'accounts':>8}")
+    for key, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        click.echo(f"{key:<24} {count:>8}")
+    click.echo(f"{'total':<24} {len(results):>8}")
+
+
+_target_args = [
+    click.argument("merchant_id", required=False),
+    click.option("--all", "all_", is_flag=True, help="Every merchant in the credential store."),
+]
+
+
+def _targeted(fn: Callable[..., Any]) -> Callable[..., Any]:
+    for decorator in reversed(_target_args):
+        fn = decorator(fn)
+    return fn
+
+
+@account.command()
+@_targeted
+@click.pass_obj
+def status(ctx: _Context, merchant_id: str | None, all_: bool) -> None:
+    """One line per account: state and balance."""
+    ids = _targets(ctx, merchant_id, all_)
+    _finish(ctx, _run_each(ctx, ids, ctx.accounts().diagnose, "checking"), detailed=False)
+
+
+@account.command()
+@_targeted
+@click.pass_obj
+def diagnose(ctx: _Context, merchant_id: str | None, all_: bool) -> None:
+    """The state, its reason, and the remedies (the SDK's and those that need a person)."""
+    ids = _targets(ctx, merchant_id, all_)
+    _finish(ctx, _run_each(ctx, ids, ctx.accounts().diagnose, "diagnosing"), detailed=True)
+
+
+def _read_secret(flag: bool, what: str) -> str | None:
+    if not flag:
+        return None
+    value = sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else click.prompt(what, hide_input=True)
+    return value or None
+
+
+@account.command()
+@_targeted
+@click.option("--password-stdin", is_flag=True, help="Read the merchant's current password from standard input.")
+@click.pass_obj
+def reconnect(ctx: _Context, merchant_id: str | None, all_: bool, password_stdin: bool) -> None:
+    """Log in again (with a new password if the merchant changed it) and store what works."""
+    ids = _targets(ctx, merchant_id, all_)
+    if password_stdin and len(ids) > 1:
+        raise click.UsageError("--password-stdin works for one merchant at a time")
+    password = _read_secret(password_stdin, "Current password")
+    _finish(
+        ctx,
+        _run_each(ctx, ids, lambda m: ctx.accounts().reconnect(m, password=password), "reconnecting"),
+        detailed=False,
+    )
+
+
+def _load_payment(path: Path | None) -> CreditCard | BankAccount | None:
+    if path is None:
+        return None
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise click.UsageError(f"cannot read the payment file {path}: {type(exc).__name__}") from None
+    if not isinstance(data, dict):
+        raise click.UsageError("the payment file must hold one JSON object")
+    return BankAccount(**data) if "routing_number" in data else CreditCard(**data)
+
+
+@account.command()
+@_targeted
+@click.option("--password-stdin", is_flag=True, help="Read the merchant's current password from standard input.")
+@click.option(
+    "--new-password-stdin",
+    is_flag=True,
+    help="Read a new password from standard input (otherwise one is generated where a new one is needed).",
+)
+@click.option(
+    "--payment-file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="JSON card (number, expiration_month, expiration_year, cvn) or bank account (bank_name, "
+    "routing_number, account_number, holder_name) to replace a declined payment method.",
+)
+@click.option("--codeword-answers", nargs=2, help="The two codeword answers, to start a password reset.")
+@click.option("--temporary-password", help="The temporary password the merchant was emailed.")
+@click.option("--verification-code", help="The phone verification code the merchant received.")
+@click.pass_obj
+def unsuspend(
+    ctx: _Context,
+    merchant_id: str | None,
+    all_: bool,
+    password_stdin: bool,
+    new_password_stdin: bool,
+    payment_file: Path | None,
+    codeword_answers: tuple[str, str] | None,
+    temporary_password: str | None,
+    verification_code: str | None,
+) -> None:
+    """Run every remedy the SDK can apply, checking the account after each."""
+    ids = _targets(ctx, merchant_id, all_)
+    if len(ids) > 1 and any(
+        (password_stdin, new_password_stdin, payment_file, codeword_answers, temporary_password, verification_code)
+    ):
+        raise click.UsageError("inputs for one merchant cannot be used with --all")
+    try:
+        payment = _load_payment(payment_file)
+    except OneBalanceError as exc:
+        raise click.UsageError(f"payment file: {exc}") from None
+    password = _read_secret(password_stdin, "Current password")
+    new_password = _read_secret(new_password_stdin, "New password")
+
+    def run(m: str) -> RemedyReport:
+        return ctx.accounts().unsuspend(
+            m,
+            password=password,
+            new_password=new_password,
+            payment_method=payment,
+            codeword_answers=codeword_answers,
+            temporary_password=temporary_password,
+            verification_code=verification_code,
+        )
+
+    _finish(ctx, _run_each(ctx, ids, run, "unsuspending"), detailed=False)
+
+
+@account.command("reset-password")
+@click.argument("merchant_id")
+@click.option("--codeword-answers", nargs=2, help="Answers to the two codeword questions: starts the reset.")
+@click.option("--temporary-password", help="The emailed temporary password: finishes the reset.")
+@click.option(
+    "--new-password-stdin",
+    is_flag=True,
+    help="Read the new password from standard input (otherwise a strong one is generated and stored).",
+)
+@click.pass_obj
+def reset_password(
+    ctx: _Context,
+    merchant_id: str,
+    codeword_answers: tuple[str, str] | None,
+    temporary_password: str | None,
+    new_password_stdin: bool,
+) -> None:
+    """Reset a forgotten password: show the questions, start with the answers, finish with the temporary one."""
+    accounts = ctx.accounts()
+    try:
+        if temporary_password:
+            new_password = _read_secret(new_password_stdin, "New password")
+            accounts.finish_password_reset(merchant_id, temporary_password, new_password)
+            _finish(ctx, [(merchant_id, accounts.diagnose(merchant_id))], detailed=True)
+        elif codeword_answers:
+            accounts.start_password_reset(merchant_id, *codeword_answers)
+            _message(
+                ctx,
+                {
+                    "merchant_id": merchant_id,
+                    "step": "started",
+                    "next": "the merchant is emailed a temporary password; run again with --temporary-password",
+                },
+            )
+        else:
+            q1, q2 = accounts.password_reset_questions(merchant_id)
+            _message(
+                ctx,
+                {
+                    "merchant_id": merchant_id,
+                    "questions": [q1, q2],
+                    "next": "run again with --codeword-answers ANSWER1 ANSWER2",
+                },
+            )
+    except OneBalanceError as exc:
+        _fail(EXIT_FAILED, f"{type(exc).__name__}: {exc}")
+
+
+@account.command()
+@click.argument("merchant_id")
+@click.option("--address", required=True, help="The account's street address, as confirmation.")
+@click.option("--city", required=True)
+@click.option("--state", required=True)
+@click.option("--zip", "zip_code", required=True)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+def close(ctx: _Context, merchant_id: str, address: str, city: str, state: str, zip_code: str, yes: bool) -> None:
+    """Close the account (it cannot be reopened) and forget its credentials."""
+    if not yes and not click.confirm(
+        f"Close the One Balance account of merchant {merchant_id}? It cannot be reopened", default=False
+    ):
+        _fail(EXIT_USAGE, "not closed")
+    try:
+        ctx.accounts().close(merchant_id, address=address, city=city, state=state, zip_code=zip_code)
+    except OneBalanceError as exc:
+        _fail(EXIT_FAILED, f"{type(exc).__name__}: {exc}")
+    _message(ctx, {"merchant_id": merchant_id, "closed": True})
+
+
+def _message(ctx: _Context, data: dict[str, Any]) -> None:
+    if ctx.as_json:
+        click.echo(json.dumps(data, indent=2))
+    else:
+        for key, value in data.items():
+            click.echo(f"{key}: {value if not isinstance(value, list) else ' / '.join(map(str, value))}")
