@@ -1,4 +1,9 @@
-"""``onebalance demo``: the SDK's whole flow, on the embedded sandbox or any SWSIM endpoint."""
+"""``onebalance demo``: the SDK's whole flow, on the embedded sandbox or any SWSIM endpoint.
+
+Against an endpoint that is a onebalance sandbox (embedded, or ``onebalance sandbox serve``),
+the walk also registers a merchant and suspends it through the sandbox's control API. Against
+any other endpoint it shows only what is safe on a real account: login and account info.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,15 @@ import contextlib
 from collections.abc import Iterator
 
 import click
+from pydantic import SecretStr
 
+from .._accounts import Accounts
 from .._client import OneBalance
-from .._errors import AuthenticationFailed, OneBalanceError
+from .._credentials import InMemoryCredentialStore
+from .._errors import AuthenticationFailed, OneBalanceError, UsernameTaken
+from .._inputs import Codewords, CreditCard, RegistrationForm, StoreProfile
 from .._models import Account
-from ..sandbox import Sandbox
+from ..sandbox import Sandbox, SandboxControl
 
 
 def _step(title: str) -> None:
@@ -38,11 +47,11 @@ def account_summary(account: Account) -> str:
 
 
 @contextlib.contextmanager
-def _embedded() -> Iterator[tuple[str, str, str, str, Sandbox]]:
+def _embedded() -> Iterator[tuple[str, str, str, str]]:
     box = Sandbox()
     creds = box.create_demo_account()
     with box.serve() as server:
-        yield server.url, creds.integration_id, creds.username, creds.password, box
+        yield server.url, creds.integration_id, creds.username, creds.password
 
 
 @click.command()
@@ -68,44 +77,133 @@ def demo(endpoint: str | None, integration_id: str | None, username: str | None,
         ]
         if missing:
             raise click.UsageError(f"--endpoint needs {', '.join(missing)} (or their ONEBALANCE_* variables)")
-        assert integration_id and username and password
-        _walk(endpoint, integration_id, username, password, None)
+        assert integration_id
+        assert username
+        assert password
+        _walk(endpoint, integration_id, username, password)
         return
-    with _embedded() as (url, iid, user, pwd, box):
+    with _embedded() as (url, iid, user, pwd):
         click.echo(f"Started the embedded One Balance sandbox at {url}")
-        _walk(url, iid, user, pwd, box)
+        _walk(url, iid, user, pwd)
 
 
-def _walk(url: str, integration_id: str, username: str, password: str, box: Sandbox | None) -> None:
+def _walk(url: str, integration_id: str, username: str, password: str) -> None:
+    control = SandboxControl(url)
+    sandbox = control.available()
     try:
-        client = OneBalance(integration_id=integration_id, username=username, password=password, endpoint=url)
-        _step("1. Log in (AuthenticateUser starts a rolling conversation)")
-        login = client.authenticate()
-        click.echo(f"  logged in as {username}; password expired: {'yes' if login.password_expired else 'no'}")
-
-        _step("2. Account summary (GetAccountInfo)")
-        click.echo(account_summary(client.account()))
-
-        _step("3. Another instance logs in as the same user; this client recovers on its own")
-        other = OneBalance(integration_id=integration_id, username=username, password=password, endpoint=url)
-        other.authenticate()
-        click.echo("  a second login superseded the first conversation (the service answers 002b0203)")
-        balance = client.account().available_postage
-        click.echo(f"  the first client logged in again transparently and read the balance: ${balance:,.2f}")
-
-        if box is not None:
-            _step("4. A wrong password gives a typed error that names the problem and holds no secret")
-            wrong = OneBalance(
-                integration_id=integration_id,
-                username=username,
-                password="not-the-password1",  # noqa: S106
-                endpoint=url,
-            )
-            try:
-                wrong.account()
-            except AuthenticationFailed as exc:
-                click.echo(f"  {type(exc).__name__}: {exc}")
+        _session_steps(url, integration_id, username, password, sandbox)
+        if sandbox:
+            _account_steps(url, integration_id, control)
+        else:
+            click.echo()
+            click.echo("(registration and suspension are shown only against a onebalance sandbox)")
     except OneBalanceError as exc:
         raise click.ClickException(f"{type(exc).__name__}: {exc}") from None
     click.echo()
     click.secho("Demo finished.", fg="green")
+
+
+def _session_steps(url: str, integration_id: str, username: str, password: str, sandbox: bool) -> None:
+    client = OneBalance(integration_id=integration_id, username=username, password=password, endpoint=url)
+    _step("1. Log in (AuthenticateUser starts a rolling conversation)")
+    login = client.authenticate()
+    click.echo(f"  logged in as {username}; password expired: {'yes' if login.password_expired else 'no'}")
+
+    _step("2. Account summary (GetAccountInfo)")
+    click.echo(account_summary(client.account()))
+
+    _step("3. Another instance logs in as the same user; this client recovers on its own")
+    other = OneBalance(integration_id=integration_id, username=username, password=password, endpoint=url)
+    other.authenticate()
+    click.echo("  a second login superseded the first conversation (the service answers 002b0203)")
+    balance = client.account().available_postage
+    click.echo(f"  the first client logged in again transparently and read the balance: ${balance:,.2f}")
+
+    if sandbox:
+        _step("4. A wrong password gives a typed error that names the problem and holds no secret")
+        wrong = OneBalance(
+            integration_id=integration_id,
+            username=username,
+            password="not-the-password1",  # noqa: S106 - deliberately wrong
+            endpoint=url,
+        )
+        try:
+            wrong.account()
+        except AuthenticationFailed as exc:
+            click.echo(f"  {type(exc).__name__}: {exc}")
+
+
+def _account_steps(url: str, integration_id: str, control: SandboxControl) -> None:
+    accounts = Accounts(
+        integration_id=integration_id, endpoint=url, store=InMemoryCredentialStore(), client_ip="203.0.113.7"
+    )
+    merchant = "acme-widgets"
+
+    _step("5. Register a merchant: the form is pre-filled from the store's profile")
+    profile = StoreProfile(
+        store_name="Acme Widgets",
+        owner_name="Ada Lovelace",
+        address1="1990 E Grand Ave",
+        city="El Segundo",
+        state="CA",
+        zip_code="90245",
+        email="ada@acme.example",
+        phone="(310) 555-0142",
+    )
+    form = RegistrationForm.from_store(profile)
+    click.echo(
+        f"  pre-filled: {form.full_name}, {form.company}, {form.address1}, {form.city} {form.state} "
+        f"{form.zip_code}, {form.email}, {form.phone}"
+    )
+    form.address2 = "Suite 200"
+    form.password = SecretStr("Widgets-2026")  # the merchant's choice
+    form.payment = CreditCard(number="4111 1111 1111 1111", expiration_month=12, expiration_year=2031, cvn="737")
+    form.codewords = Codewords(question1="PetsName", answer1="Rex", question2="BirthCity", answer2="Springfield")
+    form.terms_accepted = True
+    form.client_ip = "203.0.113.7"
+    click.echo("  edited: Suite 200 added; card ending 1111, two codewords, terms accepted by the merchant")
+    try:
+        registration = accounts.register(merchant, form)
+    except UsernameTaken as exc:
+        click.echo(f"  {form.username!r} is taken; the service suggests {exc.suggested_username!r}: using it")
+        form.username = exc.suggested_username
+        registration = accounts.register(merchant, form)
+    click.echo(
+        f"  registered {registration.username} (user id {registration.user_id}); its credentials are "
+        "in the credential store, pending phone verification"
+    )
+
+    _step("6. Phone verification by text message")
+    accounts.start_phone_verification(merchant, "SMS")
+    code = control.call("verification_code", username=registration.username)
+    click.echo("  the merchant reads the code from the text message (here: the sandbox's outbox)")
+    diagnosis = accounts.finish_phone_verification(merchant, code)
+    click.echo(f"  verified; the account is {diagnosis.state.value}")
+
+    _step("7. The card is declined: the account gets a payment hold")
+    control.call("decline_payment_method", username=registration.username)
+    for line in accounts.diagnose(merchant).lines():
+        click.echo(f"  {line}")
+
+    _step("8. Unsuspend: the SDK runs the remedies it can (here: a new card from the merchant)")
+    new_card = CreditCard(number="5555 5555 5555 4444", expiration_month=6, expiration_year=2030, cvn="123")
+    report = accounts.unsuspend(merchant, payment_method=new_card)
+    for step in report.steps:
+        click.echo(f"  {'done' if step.ok else 'failed'}: {step.detail} -> {step.state_after.value}")
+
+    _step("9. Log in again with the stored credentials")
+    stored = accounts.store.get(merchant)
+    assert stored is not None
+    fresh = OneBalance(
+        integration_id=stored.integration_id,
+        username=stored.username,
+        password=stored.password_value(),
+        endpoint=stored.endpoint,
+        credentials_verified=True,
+    )
+    fresh.authenticate()
+    account = fresh.account()
+    click.echo(
+        f"  {account.username}: {account.account_status}, ${account.available_postage:,.2f} postage, "
+        f"payment methods: {', '.join(f'{m.card_type} ending {m.last4}' for m in fresh.payment_methods())}"
+    )

@@ -12,6 +12,7 @@ Codes, temporary passwords and emails the service would send land in ``sandbox.o
 """
 
 from ._clock import Clock
+from ._control import SandboxControl
 from ._core import Reply, WireObserver
 from ._payments import DECLINED_TEST_CARD
 from ._sandbox import IN_PROCESS_URL, Sandbox, SandboxCredentials
@@ -43,6 +44,7 @@ __all__ = [
     "Reply",
     "Sandbox",
     "SandboxAccount",
+    "SandboxControl",
     "SandboxCredentials",
     "SandboxMessage",
     "SandboxServer",

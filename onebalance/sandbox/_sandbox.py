@@ -15,6 +15,7 @@ from .. import _rules
 from .._soap._schema import wsdl_bytes
 from . import _auth, _handlers  # noqa: F401 - registers the handlers
 from ._clock import Clock
+from ._control import CONTROL_PREFIX, handle_control
 from ._core import Dispatcher, Reply, SandboxState, WireObserver
 from ._pages import DEFAULT_SITE, PAGES_PREFIX, serve_page, site
 from ._server import SOAP_PATH, SandboxServer
@@ -123,7 +124,12 @@ class Sandbox:
 
         def page(request: Any) -> tuple[int, dict[str, str], bytes]:
             parts = request.url.split("/", 3)
-            reply = self.page(request.method, "/" + (parts[3] if len(parts) > 3 else ""))
+            body = request.body or b""
+            reply = self.page(
+                request.method,
+                "/" + (parts[3] if len(parts) > 3 else ""),
+                body.encode() if isinstance(body, str) else body,
+            )
             return reply.status, {"Content-Type": reply.content_type}, reply.body
 
         self.dispatcher.actor = url
@@ -134,11 +140,14 @@ class Sandbox:
         mock.add_callback(_responses.POST, pages, callback=page)
         return url
 
-    def page(self, method: str, target: str) -> Reply:
-        """Answer a request for one of the sandbox's web pages (``target``: path and query).
+    def page(self, method: str, target: str, body: bytes = b"") -> Reply:
+        """Answer a request for one of the sandbox's web pages (``target``: path and query), or
+        for the control API under ``/sandbox/control/`` (see ``_control``).
 
         These are the pages GetURL points at; both mounts route ``/sandbox/...`` here.
         """
+        if target.startswith(CONTROL_PREFIX):
+            return handle_control(self, method, target.split("?", 1)[0], body)
         return serve_page(self.state, method, target)
 
     @contextlib.contextmanager

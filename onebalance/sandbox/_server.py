@@ -49,9 +49,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         path = urlsplit(self.path).path
         if path.lower() != SOAP_PATH:
-            self.rfile.read(min(length, MAX_BODY))
+            data = self.rfile.read(min(length, MAX_BODY))
             if path.startswith(PAGES_PREFIX):
-                reply = self.server.sandbox.page("POST", self.path)
+                reply = self.server.sandbox.page("POST", self.path, data)
                 self._send(reply.status, reply.body, reply.content_type)
             else:
                 self._send(404, b"not found", "text/plain")

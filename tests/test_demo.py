@@ -1,0 +1,90 @@
+"""`onebalance demo` shows the whole flow and never prints a secret."""
+
+from __future__ import annotations
+
+import pytest
+import responses
+from click.testing import CliRunner
+
+from onebalance.cli import cli
+
+SECRETS = ("Widgets-2026", "4111111111111111", "4111 1111 1111 1111", "5555555555554444", "5555 5555 5555 4444",
+           "cvn", "Springfield", "Demo-Passw0rd")
+
+
+@pytest.fixture
+def codes(monkeypatch) -> list[str]:
+    """The verification codes the demo read from the sandbox (to check that none is printed)."""
+    from onebalance.sandbox import SandboxControl
+
+    seen: list[str] = []
+    original = SandboxControl.call
+
+    def call(self, action, **args):
+        result = original(self, action, **args)
+        if action == "verification_code":
+            seen.append(result)
+        return result
+
+    monkeypatch.setattr(SandboxControl, "call", call)
+    return seen
+
+
+def _check(output: str, codes: list[str]) -> None:
+    for step in range(1, 10):
+        assert f"== {step}." in output, step
+    assert "state:   payment_hold" in output
+    assert "-> active" in output
+    assert "acmewidgets: Active" in output
+    assert "Demo finished." in output
+    leaked = [s for s in SECRETS if s in output]
+    assert not leaked
+    assert codes
+    assert not [c for c in codes if c in output]
+
+
+def test_demo_on_the_embedded_sandbox(codes):
+    result = CliRunner().invoke(cli, ["demo"], env={"ONEBALANCE_ENDPOINT": None})
+    assert result.exit_code == 0, result.output
+    _check(result.output, codes)
+
+
+def test_demo_against_a_served_sandbox_twice_uses_the_suggested_username(sandbox):
+    creds = sandbox.create_demo_account()
+    with sandbox.serve() as server:
+        env = {"ONEBALANCE_ENDPOINT": server.url, "ONEBALANCE_INTEGRATION_ID": creds.integration_id,
+               "ONEBALANCE_USERNAME": creds.username, "ONEBALANCE_PASSWORD": creds.password}
+        first = CliRunner().invoke(cli, ["demo"], env=env)
+        second = CliRunner().invoke(cli, ["demo"], env=env)
+    assert first.exit_code == 0, first.output
+    assert second.exit_code == 0, second.output
+    assert "is taken; the service suggests 'acmewidgets2'" in second.output
+    assert "registered acmewidgets2" in second.output
+
+
+def test_demo_against_an_endpoint_that_is_not_a_sandbox_does_only_safe_steps(sandbox):
+    creds = sandbox.create_demo_account()
+    url = "https://swsim.example.test/swsim/swsimv111.asmx"
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        def soap(request):
+            reply = sandbox.handle(request.body, request.headers.get("SOAPAction"))
+            return reply.status, {"Content-Type": reply.content_type}, reply.body
+
+        mock.add_callback(responses.POST, url, callback=soap)
+        env = {"ONEBALANCE_ENDPOINT": url, "ONEBALANCE_INTEGRATION_ID": creds.integration_id,
+               "ONEBALANCE_USERNAME": creds.username, "ONEBALANCE_PASSWORD": creds.password}
+        result = CliRunner().invoke(cli, ["demo"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "== 3." in result.output
+    assert "== 4." not in result.output  # no wrong password sent to a real account
+    assert "== 5." not in result.output  # no registration on a real service
+    assert "shown only against a onebalance sandbox" in result.output
+    assert sandbox.account("demo-merchant").failed_logins == 0
+
+
+@pytest.mark.parametrize("missing", ["ONEBALANCE_USERNAME", "ONEBALANCE_PASSWORD"])
+def test_demo_endpoint_needs_credentials(missing):
+    env = {"ONEBALANCE_ENDPOINT": "https://swsim.example.test/x", "ONEBALANCE_INTEGRATION_ID": "x",
+           "ONEBALANCE_USERNAME": "u", "ONEBALANCE_PASSWORD": "p", missing: None}
+    result = CliRunner().invoke(cli, ["demo"], env=env)
+    assert result.exit_code == 2
