@@ -1,0 +1,43 @@
+"""Every operation in the package's WSDL is exercised by the SDK against the sandbox, so every
+request the SDK sends and every response the sandbox returns has been checked against the real
+SwsimV111.wsdl (the ``wire_log`` fixture checks each exchange at teardown)."""
+
+from __future__ import annotations
+
+from onebalance import Accounts, Codewords, CreditCard, InMemoryCredentialStore, RegistrationForm, StoreProfile
+from onebalance._soap._schema import swsim_schema
+from onebalance.sandbox import DEMO_INTEGRATION_ID
+
+
+def test_the_sdk_exercises_every_operation_of_its_wsdl(sandbox, endpoint, wire_log, require_real_swsim):
+    accounts = Accounts(integration_id=DEMO_INTEGRATION_ID, endpoint=endpoint.url, store=InMemoryCredentialStore())
+    profile = StoreProfile(store_name="Conformance Co", owner_name="Grace Hopper", address1="2 Navy Way",
+                           city="Arlington", state="VA", zip_code="22202", email="grace@conf.example",
+                           phone="7035550100")
+    codewords = Codewords(question1="PetsName", answer1="Bug", question2="StreetName", answer2="Main")
+    form = RegistrationForm.from_store(
+        profile, password="Cobol-1959", codewords=codewords, terms_accepted=True, client_ip="198.51.100.4",
+        payment=CreditCard(number="4111111111111111", expiration_month=1, expiration_year=2032, cvn="123"))
+    registration = accounts.register("m", form)
+    accounts.codeword_types()
+    accounts.start_phone_verification("m")
+    accounts.finish_phone_verification("m", sandbox.verification_code(registration.username))
+    client = accounts.client("m")
+    client.set_codewords(codewords)
+    new_id = client.add_payment_method(
+        CreditCard(number="5555555555554444", expiration_month=2, expiration_year=2032), make_default=False)
+    client.set_default_payment_method(new_id)
+    old = next(m for m in client.payment_methods() if m.id != new_id)
+    client.delete_payment_method(old.id)
+    client.page_url("SetTermsGeneral")
+    accounts.change_password("m", "Cobol-2024a")
+    accounts.password_reset_questions("m")
+    accounts.start_password_reset("m", "Bug", "Main")
+    accounts.finish_password_reset("m", sandbox.temporary_password(registration.username), "Cobol-2025b")
+    accounts.recover_username("grace@conf.example")
+    accounts.diagnose("m")
+    accounts.close("m", address="2 Navy Way", city="Arlington", state="VA", zip_code="22202")
+
+    seen = {op for direction, op, _ in wire_log if direction == "request" and op}
+    assert seen == set(swsim_schema().operations)
+    assert not require_real_swsim.errors(wire_log[-1][2])
