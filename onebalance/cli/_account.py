@@ -26,7 +26,7 @@ from .._accounts import Accounts, RemedyReport
 from .._credentials import EncryptedFileCredentialStore
 from .._errors import ConfigurationError, CredentialStoreError, OneBalanceError
 from .._inputs import BankAccount, CreditCard
-from .._status import Diagnosis
+from .._status import AccountState, Diagnosis
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ATTENTION, EXIT_CONFIG = 0, 1, 2, 3, 4
 
@@ -101,7 +101,7 @@ def _targets(ctx: _Context, merchant_id: str | None, all_: bool) -> list[str]:
         return [merchant_id]
     try:
         return ctx.accounts().store.merchant_ids()
-    except CredentialStoreError as exc:
+    except (CredentialStoreError, ConfigurationError) as exc:
         _fail(EXIT_CONFIG, str(exc))
 
 
@@ -119,6 +119,8 @@ def _run_each(
         for merchant_id in items:
             try:
                 results.append((merchant_id, action(merchant_id)))
+            except (CredentialStoreError, ConfigurationError) as exc:
+                _fail(EXIT_CONFIG, str(exc))
             except OneBalanceError as exc:
                 results.append((merchant_id, exc))
     return results
@@ -131,7 +133,11 @@ def _diagnosis_of(result: Diagnosis | RemedyReport | OneBalanceError) -> Diagnos
 
 
 def _finish(
-    ctx: _Context, results: list[tuple[str, Diagnosis | RemedyReport | OneBalanceError]], *, detailed: bool
+    ctx: _Context,
+    results: list[tuple[str, Diagnosis | RemedyReport | OneBalanceError]],
+    *,
+    detailed: bool,
+    many: bool,
 ) -> None:
     if ctx.as_json:
         out: list[dict[str, Any]] = []
@@ -152,7 +158,7 @@ def _finish(
                 else:
                     data["active"] = result.active
                 out.append(data)
-        click.echo(json.dumps(out[0] if len(out) == 1 else out, indent=2))
+        click.echo(json.dumps(out if many else out[0], indent=2))
     else:
         for merchant_id, result in results:
             if isinstance(result, OneBalanceError):
@@ -166,7 +172,11 @@ def _finish(
                         f"(now {step.state_after.value})"
                     )
                 if not result.steps:
-                    click.echo("  nothing the SDK can do without more input")
+                    click.echo(
+                        "  already active: nothing to do"
+                        if result.before.active
+                        else "  nothing the SDK can do without more input"
+                    )
                 if detailed or not result.active:
                     click.echo("\n".join(result.after.lines()[1:]))
             elif detailed:
@@ -174,9 +184,12 @@ def _finish(
             else:
                 balance = f"${result.account.available_postage:,.2f}" if result.account else "-"
                 click.echo(f"{merchant_id:<24} {result.username or '-':<24} {result.state.value:<22} {balance}")
-        if len(results) > 1:
+        if many:
             _summary(results)
-    failed = any(isinstance(r, OneBalanceError) for _, r in results)
+    failed = any(
+        isinstance(r, OneBalanceError) or ((d := _diagnosis_of(r)) is not None and d.state is AccountState.UNREACHABLE)
+        for _, r in results
+    )
     attention = any((d := _diagnosis_of(r)) is not None and not d.active for _, r in results)
     sys.exit(EXIT_FAILED if failed else EXIT_ATTENTION if attention else EXIT_OK)
 
@@ -212,7 +225,7 @@ def _targeted(fn: Callable[..., Any]) -> Callable[..., Any]:
 def status(ctx: _Context, merchant_id: str | None, all_: bool) -> None:
     """One line per account: state and balance."""
     ids = _targets(ctx, merchant_id, all_)
-    _finish(ctx, _run_each(ctx, ids, ctx.accounts().diagnose, "checking"), detailed=False)
+    _finish(ctx, _run_each(ctx, ids, ctx.accounts().diagnose, "checking"), detailed=False, many=all_)
 
 
 @account.command()
@@ -221,7 +234,7 @@ def status(ctx: _Context, merchant_id: str | None, all_: bool) -> None:
 def diagnose(ctx: _Context, merchant_id: str | None, all_: bool) -> None:
     """The state, its reason, and the remedies (the SDK's and those that need a person)."""
     ids = _targets(ctx, merchant_id, all_)
-    _finish(ctx, _run_each(ctx, ids, ctx.accounts().diagnose, "diagnosing"), detailed=True)
+    _finish(ctx, _run_each(ctx, ids, ctx.accounts().diagnose, "diagnosing"), detailed=True, many=all_)
 
 
 def _read_secret(flag: bool, what: str) -> str | None:
@@ -238,13 +251,14 @@ def _read_secret(flag: bool, what: str) -> str | None:
 def reconnect(ctx: _Context, merchant_id: str | None, all_: bool, password_stdin: bool) -> None:
     """Log in again (with a new password if the merchant changed it) and store what works."""
     ids = _targets(ctx, merchant_id, all_)
-    if password_stdin and len(ids) > 1:
-        raise click.UsageError("--password-stdin works for one merchant at a time")
+    if password_stdin and all_:
+        raise click.UsageError("--password-stdin works for one merchant at a time, not with --all")
     password = _read_secret(password_stdin, "Current password")
     _finish(
         ctx,
         _run_each(ctx, ids, lambda m: ctx.accounts().reconnect(m, password=password), "reconnecting"),
         detailed=False,
+        many=all_,
     )
 
 
@@ -291,7 +305,7 @@ def unsuspend(
 ) -> None:
     """Run every remedy the SDK can apply, checking the account after each."""
     ids = _targets(ctx, merchant_id, all_)
-    if len(ids) > 1 and any(
+    if all_ and any(
         (password_stdin, new_password_stdin, payment_file, codeword_answers, temporary_password, verification_code)
     ):
         raise click.UsageError("inputs for one merchant cannot be used with --all")
@@ -313,7 +327,7 @@ def unsuspend(
             verification_code=verification_code,
         )
 
-    _finish(ctx, _run_each(ctx, ids, run, "unsuspending"), detailed=False)
+    _finish(ctx, _run_each(ctx, ids, run, "unsuspending"), detailed=False, many=all_)
 
 
 @account.command("reset-password")
@@ -339,7 +353,7 @@ def reset_password(
         if temporary_password:
             new_password = _read_secret(new_password_stdin, "New password")
             accounts.finish_password_reset(merchant_id, temporary_password, new_password)
-            _finish(ctx, [(merchant_id, accounts.diagnose(merchant_id))], detailed=True)
+            _finish(ctx, [(merchant_id, accounts.diagnose(merchant_id))], detailed=True, many=False)
         elif codeword_answers:
             accounts.start_password_reset(merchant_id, *codeword_answers)
             _message(
@@ -374,10 +388,15 @@ def reset_password(
 @click.pass_obj
 def close(ctx: _Context, merchant_id: str, address: str, city: str, state: str, zip_code: str, yes: bool) -> None:
     """Close the account (it cannot be reopened) and forget its credentials."""
-    if not yes and not click.confirm(
-        f"Close the One Balance account of merchant {merchant_id}? It cannot be reopened", default=False
-    ):
-        _fail(EXIT_USAGE, "not closed")
+    if not yes:
+        try:
+            confirmed = click.confirm(
+                f"Close the One Balance account of merchant {merchant_id}? It cannot be reopened", default=False
+            )
+        except click.Abort:
+            confirmed = False
+        if not confirmed:
+            _fail(EXIT_USAGE, "not closed (confirm, or pass --yes)")
     try:
         ctx.accounts().close(merchant_id, address=address, city=city, state=state, zip_code=zip_code)
     except OneBalanceError as exc:
