@@ -20,6 +20,7 @@ from ._client import OneBalance
 from ._config import Timeout, check_credentials
 from ._credentials import CredentialStore, StoredCredentials
 from ._errors import (
+    AccountDisconnected,
     NotConnected,
     OneBalanceError,
     UsernameTaken,
@@ -28,6 +29,15 @@ from ._errors import (
 from ._inputs import Codewords, PaymentMethod, RegistrationForm, check_password, generate_password
 from ._status import AccountState, Diagnosis, RemedyAction, SupportContact, assess
 from ._wire import Wire
+
+
+def _refused_error(stored: StoredCredentials) -> AccountDisconnected:
+    when = f" at {stored.refused_at:%Y-%m-%d %H:%M} UTC" if stored.refused_at else ""
+    return AccountDisconnected(
+        f"{AccountDisconnected.default_message}; they were refused{when} and are not sent again (each refusal "
+        "counts towards a lockout): reconnect with the merchant's current password",
+        code="002b0601",
+    )
 
 
 class Registration(BaseModel):
@@ -106,15 +116,17 @@ class Accounts:
         stored = self.store.get(merchant_id)
         if stored is None:
             raise NotConnected(f"No One Balance account is connected for merchant {merchant_id!r}")
+        if stored.status == "disconnected":
+            raise _refused_error(stored)
         with self._lock:
             cached = self._clients.get(merchant_id)
             if cached is not None and cached[0] == stored:
                 return cached[1]
-            client = self._make_client(stored)
+            client = self._make_client(stored, merchant_id)
             self._clients[merchant_id] = (stored, client)
             return client
 
-    def _make_client(self, stored: StoredCredentials) -> OneBalance:
+    def _make_client(self, stored: StoredCredentials, merchant_id: str) -> OneBalance:
         return OneBalance(
             integration_id=stored.integration_id,
             username=stored.username,
@@ -124,7 +136,17 @@ class Accounts:
             session=self._session,
             credentials_verified=stored.verified_at is not None,
             client_ip=self._client_ip,
+            on_credentials_refused=lambda error: self._mark_refused(merchant_id, stored),
         )
+
+    def _mark_refused(self, merchant_id: str, stored: StoredCredentials) -> None:
+        """Remember that the service refused these credentials, so nothing sends them again on its own."""
+        current = self.store.get(merchant_id)
+        if current is not None and current.password_value() == stored.password_value():
+            now = self._now()
+            self.store.put(
+                merchant_id, current.model_copy(update={"status": "disconnected", "refused_at": now, "updated_at": now})
+            )
 
     def _save(
         self,
@@ -143,6 +165,7 @@ class Accounts:
             updated_at=self._now(),
         )
         self.store.put(merchant_id, stored)
+        client._on_refused = lambda error: self._mark_refused(merchant_id, stored)
         with self._lock:
             self._clients[merchant_id] = (stored, client)
 
@@ -261,7 +284,11 @@ class Accounts:
         stored = self.store.get(merchant_id)
         if stored is None:
             return assess(merchant_id, NotConnected(), support=self.support, now=self._now())
-        client = self._make_client(stored)
+        if stored.status == "disconnected":
+            return assess(
+                merchant_id, _refused_error(stored), username=stored.username, support=self.support, now=self._now()
+            )
+        client = self._make_client(stored, merchant_id)
         try:
             account = _mapping.account_from_wire(client.call_with_credentials("GetAccountInfo", {}))
         except OneBalanceError as exc:
@@ -281,8 +308,30 @@ class Accounts:
 
     # -- remedies --------------------------------------------------------------------------------
     def reconnect(self, merchant_id: str, *, password: str | None = None) -> RemedyReport:
-        """Log in again (with ``password`` if the merchant changed it) and store what works."""
-        return self.unsuspend(merchant_id, password=password, only=(RemedyAction.REAUTHENTICATE,))
+        """Log in again (with ``password`` if the merchant changed it) and store what works.
+
+        Without ``password`` the stored one is tried once, even if it was refused before: a person
+        asked for it.
+        """
+        before = self.diagnose(merchant_id)
+        try:
+            detail = self._run(
+                merchant_id,
+                RemedyAction.REAUTHENTICATE,
+                before.state,
+                password=password,
+                new_password=None,
+                payment_method=None,
+                codeword_answers=None,
+                temporary_password=None,
+                verification_code=None,
+            )
+            ok = True
+        except OneBalanceError as exc:
+            detail, ok = f"{type(exc).__name__}: {exc}", False
+        after = self.diagnose(merchant_id)
+        step = RemedyStep(action=RemedyAction.REAUTHENTICATE, ok=ok, detail=detail, state_after=after.state)
+        return RemedyReport(merchant_id=merchant_id, before=before, steps=(step,), after=after)
 
     def unsuspend(
         self,
@@ -382,6 +431,7 @@ class Accounts:
                 username=stored.username,
                 password=password if password is not None else stored.password_value(),
                 endpoint=stored.endpoint,
+                on_credentials_refused=lambda error: self._mark_refused(merchant_id, stored),
                 timeout=self._timeout,
                 session=self._session,
                 client_ip=self._client_ip,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Literal
 
@@ -17,7 +18,14 @@ from pydantic import SecretStr
 
 from . import _mapping
 from ._config import Timeout, check_credentials
-from ._errors import AccountDisconnected, AuthenticationFailed, ClientClosed, ConversationError, ValidationError
+from ._errors import (
+    AccountDisconnected,
+    AuthenticationFailed,
+    ClientClosed,
+    ConversationError,
+    OneBalanceError,
+    ValidationError,
+)
 from ._inputs import Codewords, PaymentMethod, check_password
 from ._models import Account, LoginInfo, PaymentMethodInfo
 from ._rules import normalize_phone
@@ -44,6 +52,11 @@ class OneBalance:
     :class:`AccountDisconnected` rather than :class:`AuthenticationFailed`.
     ``client_ip`` is the merchant's IPv4 address, which the service asks for (fraud checks)
     when payment methods change.
+
+    Credentials the service refuses are not sent again by this client: every refusal counts
+    towards the service's lockout (five in a row lock the account), so later calls raise the
+    same error without sending anything. Make a new client with the new password.
+    ``on_credentials_refused`` is called once when that happens.
     """
 
     def __init__(
@@ -57,6 +70,7 @@ class OneBalance:
         session: requests.Session | None = None,
         credentials_verified: bool = False,
         client_ip: str = "127.0.0.1",
+        on_credentials_refused: Callable[[OneBalanceError], None] | None = None,
     ) -> None:
         check_credentials(integration_id, username, password)
         self._wire = Wire(endpoint, timeout=timeout, session=session)
@@ -66,6 +80,8 @@ class OneBalance:
         self.client_ip = client_ip
         self._password = SecretStr(password)
         self._verified = credentials_verified
+        self._refused: OneBalanceError | None = None
+        self._on_refused = on_credentials_refused
         self._token: str | None = None
         self._lock = threading.RLock()
         self._closed = False
@@ -251,6 +267,7 @@ class OneBalance:
         """
         if self._closed:
             raise ClientClosed(operation=operation)
+        self._check_not_refused(operation)
         try:
             response = self._wire.exchange(
                 operation, {"Credentials": self._credentials(), **payload}, secrets=self._secrets()
@@ -270,6 +287,7 @@ class OneBalance:
 
     def _login(self) -> LoginInfo:
         self._token = None
+        self._check_not_refused("AuthenticateUser")
         try:
             response = self._wire.exchange(
                 "AuthenticateUser", {"Credentials": self._credentials()}, secrets=self._secrets()
@@ -281,12 +299,27 @@ class OneBalance:
         self.login_info = _mapping.login_from_wire(response)
         return self.login_info
 
-    def _login_error(self, error: Exception) -> Exception:
+    def _login_error(self, error: OneBalanceError) -> OneBalanceError:
         if isinstance(error, AuthenticationFailed) and self._verified:
-            return AccountDisconnected(
+            error = AccountDisconnected(
                 operation=error.operation, code=error.code, http_status=error.http_status, faultstring=error.faultstring
             )
+        if isinstance(error, (AuthenticationFailed, AccountDisconnected)):
+            self._refused = error
+            if self._on_refused is not None:
+                self._on_refused(error)
         return error
+
+    def _check_not_refused(self, operation: str) -> None:
+        refused = self._refused
+        if refused is not None:
+            raise type(refused)(
+                f"{refused.message} (not sent again: each refusal counts towards a lockout; "
+                "use a new client with the new password)",
+                operation=operation,
+                code=refused.code,
+                faultstring=refused.faultstring,
+            )
 
     def _secrets(self) -> tuple[str, ...]:
         return (self._password.get_secret_value(), self._token or "")

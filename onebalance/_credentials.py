@@ -7,8 +7,10 @@ HMAC-SHA256 tag), so one bad record never hides the others. ``MultiFernet`` give
 first key encrypts, the others only decrypt.
 
 Threat model. The encryption protects the file at rest: a copy of the store (a backup, a leaked
-volume, a stolen disk) reveals neither passwords nor usernames without the key, and any change to a
-record is detected (authenticated encryption) instead of being read as other credentials. It does
+volume, a stolen disk) reveals neither passwords nor usernames without the key; any change to a
+record is detected (authenticated encryption), and so is a record moved to another merchant's slot
+(each record carries its merchant id inside the encryption). Not detected: an older record of the
+same merchant put back (a rollback), and the merchant ids themselves are in clear text. It does
 not protect against anything that can read the key: a process that holds it (this one) can decrypt
 every record, so keep the key apart from the file (a secret manager, an environment variable, or a
 key file with mode 0600 that is not backed up with the store). File modes (0600 on the store, its
@@ -67,6 +69,9 @@ _KEY_HELP = (
 )
 
 
+_MERCHANT_KEY = "_merchant_id"
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -84,7 +89,13 @@ class StoredCredentials(BaseModel):
     verified_at: datetime | None = Field(
         default=None, description="When these credentials last logged in successfully; None = never."
     )
-    status: Literal["connected", "pending_verification"] = "connected"
+    status: Literal["connected", "pending_verification", "disconnected"] = Field(
+        default="connected",
+        description="'disconnected': the service refused these credentials; the SDK does not send them "
+        "again on its own (each refusal counts towards a lockout) until they are replaced or reconnect "
+        "is asked for.",
+    )
+    refused_at: datetime | None = Field(default=None, description="When the service refused these credentials.")
     updated_at: datetime = Field(default_factory=_now)
 
     def password_value(self) -> str:
@@ -308,7 +319,9 @@ class EncryptedFileCredentialStore(CredentialStore):
         credentials = _check_credentials(credentials)
         with self._locked(exclusive=True):
             records = self._read()
-            records[merchant_id] = self._encrypt(credentials)  # under the lock: never with a key rotate() retired
+            records[merchant_id] = self._encrypt(
+                merchant_id, credentials
+            )  # under the lock: never with a key rotate() retired
             self._write(records)
 
     def delete(self, merchant_id: str) -> bool:
@@ -359,9 +372,11 @@ class EncryptedFileCredentialStore(CredentialStore):
 
     # -- records -------------------------------------------------------------------------------
 
-    def _encrypt(self, credentials: StoredCredentials) -> str:
+    def _encrypt(self, merchant_id: str, credentials: StoredCredentials) -> str:
         data = credentials.model_dump(mode="json")
         data["password"] = credentials.password_value()  # model_dump masks it
+        # Bound to its merchant: a record moved to another merchant's slot is refused on reading.
+        data[_MERCHANT_KEY] = merchant_id
         plaintext = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
         return self._multi.encrypt(plaintext).decode("ascii")
 
@@ -376,8 +391,16 @@ class EncryptedFileCredentialStore(CredentialStore):
                 "(a different key, or the record was altered)"
             )
         credentials: StoredCredentials | None = None
-        with suppress(PydanticValidationError):
-            credentials = StoredCredentials.model_validate_json(plaintext)
+        owner: object = None
+        with suppress(PydanticValidationError, ValueError):
+            data = json.loads(plaintext)
+            owner = data.pop(_MERCHANT_KEY, None)
+            credentials = StoredCredentials.model_validate(data)
+        if credentials is not None and owner != merchant_id:
+            raise CredentialStoreError(
+                f"the record stored for merchant {merchant_id!r} belongs to another merchant "
+                "(records were moved within the file)"
+            )
         if credentials is None:
             raise CredentialStoreError(
                 f"the record for merchant {merchant_id!r} decrypts but is not valid StoredCredentials "

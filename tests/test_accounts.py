@@ -338,3 +338,26 @@ def test_no_secret_in_debug_logs_through_registration_suspension_and_reconnectio
                accounts.store.get("shop-1").password_value(), *tokens}
     assert not [s for s in secrets if s in text]
 
+
+
+def test_refused_credentials_are_never_resent_so_checks_cannot_lock_the_account(accounts, sandbox):
+    from onebalance import AccountDisconnected
+
+    username = _register(accounts, sandbox)
+    client = accounts.client("shop-1")
+    sandbox.set_password(username, "Changed-elsewhere7")
+    sandbox.advance_clock(timedelta(hours=25))  # the client's conversation expires: it must log in again
+    with pytest.raises(AccountDisconnected):
+        client.account()
+    failures = sandbox.account(username).failed_logins
+    for _ in range(10):
+        with pytest.raises(AccountDisconnected, match="not sent again"):
+            client.account()
+        assert accounts.diagnose("shop-1").state is AccountState.DISCONNECTED
+        with pytest.raises(AccountDisconnected):
+            accounts.client("shop-1")
+    assert sandbox.account(username).failed_logins == failures == 1
+    assert accounts.store.get("shop-1").status == "disconnected"
+    assert accounts.reconnect("shop-1", password="Changed-elsewhere7").active
+    assert accounts.store.get("shop-1").status == "connected"
+    assert accounts.client("shop-1").account().username == username

@@ -339,13 +339,18 @@ def test_reconnect_with_the_new_password_on_stdin(mixed):
     assert mixed("status", "shop-moved").exit_code == EXIT_OK
 
 
-def test_reconnect_without_the_password_changes_nothing(mixed):
-    before = mixed.store.get("shop-moved")
+def test_reconnect_without_the_password_tries_the_stored_one_once_then_never_again(mixed):
     result = mixed("reconnect", "shop-moved")
     assert result.exit_code == EXIT_ATTENTION
     assert "disconnected -> disconnected" in result.stdout
-    assert "nothing the SDK can do without more input" in result.stdout
-    assert mixed.store.get("shop-moved") == before
+    assert "ERR reauthenticate" in result.stdout
+    stored = mixed.store.get("shop-moved")
+    assert stored.status == "disconnected"
+    assert stored.password_value() != "Moved-Elsewhere9"
+    failures = mixed.sandbox.account("moved-shop").failed_logins
+    for _ in range(6):  # a scheduled check must never lock the account
+        assert mixed("status", "shop-moved").exit_code == EXIT_ATTENTION
+    assert mixed.sandbox.account("moved-shop").failed_logins == failures
     assert mixed.sandbox.account("moved-shop").password == "Moved-Elsewhere9"
 
 

@@ -482,3 +482,14 @@ def test_processes_sharing_the_file_lose_no_update(store_path: Path, key: str) -
     assert store.merchant_ids() == sorted(f"p{w}-{i:02d}" for w in range(4) for i in range(25))
     assert store.get("p3-24").username == "user3"  # type: ignore[union-attr]
     assert mode_of(store_path) == 0o600
+
+
+def test_a_record_moved_to_another_merchants_slot_is_refused(tmp_path):
+    store = EncryptedFileCredentialStore(tmp_path / "creds.json", keys=[EncryptedFileCredentialStore.generate_key()])
+    store.put("alice", creds(username="alice", password="Alice-pass1"))
+    store.put("bob", creds(username="bob", password="Bob-pass1"))
+    data = json.loads((tmp_path / "creds.json").read_text())
+    data["records"]["alice"], data["records"]["bob"] = data["records"]["bob"], data["records"]["alice"]
+    (tmp_path / "creds.json").write_text(json.dumps(data))
+    with pytest.raises(CredentialStoreError, match="belongs to another merchant"):
+        store.get("alice")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from onebalance import AccountState, Accounts, InMemoryCredentialStore
+from onebalance import Accounts, AccountState, InMemoryCredentialStore
 from onebalance.sandbox import DEMO_INTEGRATION_ID, SandboxControl
 
 
