@@ -154,13 +154,14 @@ class Accounts:
         client: OneBalance,
         *,
         status: Literal["connected", "pending_verification"] = "connected",
+        verified: bool = True,
     ) -> None:
         stored = StoredCredentials(
             integration_id=client.integration_id,
             username=client.username,
             password=client.password,
             endpoint=client.endpoint,
-            verified_at=self._now(),
+            verified_at=self._now() if verified else None,
             status=status,
             updated_at=self._now(),
         )
@@ -185,7 +186,7 @@ class Accounts:
         return self.diagnose(merchant_id)
 
     # -- registration ----------------------------------------------------------------------------
-    def register(self, merchant_id: str, form: RegistrationForm) -> Registration:
+    def register(self, merchant_id: str, form: RegistrationForm, *, replace: bool = False) -> Registration:
         """Register a new account from ``form``; nothing is sent unless the whole form is valid.
 
         The credentials are stored at once (status ``pending_verification``) so that they are
@@ -194,6 +195,12 @@ class Accounts:
         form.check()
         assert form.username and form.password and form.payment and form.codewords and form.client_ip
         self.store.check_merchant_id(merchant_id)
+        if not replace and self.store.get(merchant_id) is not None:
+            raise ValidationError(
+                f"merchant {merchant_id!r} already has One Balance credentials stored; close or forget that "
+                "account first, or pass replace=True",
+                field="merchant_id",
+            )
         password = form.password.get_secret_value()
         payment = _mapping.payment_to_wire(form.payment)
         codewords = form.codewords
@@ -247,8 +254,9 @@ class Accounts:
             session=self._session,
             client_ip=form.client_ip,
         )
-        self._save(merchant_id, client, status="pending_verification")
+        self._save(merchant_id, client, status="pending_verification", verified=False)
         client.authenticate()
+        self._save(merchant_id, client, status="pending_verification")
         return Registration(
             merchant_id=merchant_id,
             username=form.username,
@@ -343,6 +351,7 @@ class Accounts:
         codeword_answers: tuple[str, str] | None = None,
         temporary_password: str | None = None,
         verification_code: str | None = None,
+        client_ip: str | None = None,
         only: tuple[RemedyAction, ...] | None = None,
     ) -> RemedyReport:
         """Run every automated remedy that applies and has what it needs; check the account after each.
@@ -351,7 +360,8 @@ class Accounts:
         ``new_password``: for an expired password or a reset (one is generated when not given).
         ``payment_method``: replaces a declined one. ``codeword_answers`` start a password reset,
         ``temporary_password`` (from the merchant's email) finishes it. ``verification_code``
-        finishes phone verification (without it, a code is sent).
+        finishes phone verification (without it, a code is sent). ``client_ip``: the merchant's
+        IP address, sent with a payment method change.
         """
         if new_password is not None:
             check_password(new_password, field="new_password")
@@ -386,6 +396,7 @@ class Accounts:
                     codeword_answers=codeword_answers,
                     temporary_password=temporary_password,
                     verification_code=verification_code,
+                    client_ip=client_ip,
                 )
                 ok = True
             except OneBalanceError as exc:
@@ -423,6 +434,7 @@ class Accounts:
         codeword_answers: tuple[str, str] | None,
         temporary_password: str | None,
         verification_code: str | None,
+        client_ip: str | None = None,
     ) -> str:
         if action is RemedyAction.REAUTHENTICATE:
             stored = self._stored(merchant_id)
@@ -444,7 +456,7 @@ class Accounts:
             return "changed the password and stored it"
         if action is RemedyAction.REPLACE_PAYMENT_METHOD:
             assert payment_method is not None
-            self.replace_payment_method(merchant_id, payment_method)
+            self.replace_payment_method(merchant_id, payment_method, client_ip=client_ip)
             return f"added the new payment method (ending {payment_method.last4}) as the default"
         if action is RemedyAction.RESET_PASSWORD:
             if temporary_password is not None:
@@ -469,9 +481,12 @@ class Accounts:
         self._save(merchant_id, client)
         return "changed"
 
-    def replace_payment_method(self, merchant_id: str, method: PaymentMethod) -> str:
-        """Add ``method`` as the default payment method (this lifts a payment hold). Returns its id."""
-        return self.client(merchant_id).add_payment_method(method, make_default=True)
+    def replace_payment_method(self, merchant_id: str, method: PaymentMethod, *, client_ip: str | None = None) -> str:
+        """Add ``method`` as the default payment method (this lifts a payment hold). Returns its id.
+
+        ``client_ip`` is the merchant's IP address (the service uses it for fraud checks).
+        """
+        return self.client(merchant_id).add_payment_method(method, make_default=True, client_ip=client_ip)
 
     def password_reset_questions(self, merchant_id: str) -> tuple[str, str]:
         stored = self._stored(merchant_id)

@@ -7,6 +7,7 @@ when the service refuses the token as expired, superseded, out of sync or unknow
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import threading
 from collections.abc import Callable
@@ -180,9 +181,14 @@ class OneBalance:
     def payment_methods(self) -> list[PaymentMethodInfo]:
         return _mapping.payment_methods_from_wire(self.call("ListPaymentMethods", {}))
 
-    def add_payment_method(self, method: PaymentMethod, *, make_default: bool = True) -> str:
-        """Add a card or bank account; with ``make_default`` it pays for everything. Returns its id."""
-        payload: dict[str, Any] = {"MachineInfo": {"IPAddress": self.client_ip}}
+    def add_payment_method(
+        self, method: PaymentMethod, *, make_default: bool = True, client_ip: str | None = None
+    ) -> str:
+        """Add a card or bank account; with ``make_default`` it pays for everything. Returns its id.
+
+        ``client_ip``: the merchant's IPv4 address for this change (default: the client's).
+        """
+        payload: dict[str, Any] = {"MachineInfo": {"IPAddress": _ipv4(client_ip or self.client_ip)}}
         if make_default:
             payload["DefaultPaymentMethodType"] = "AllDefaultPaymentMethods"
         wire = _mapping.payment_to_wire(method)
@@ -190,11 +196,11 @@ class OneBalance:
         response = self.call("AddUserPaymentMethod", payload, secrets=_payment_secrets(wire))
         return str(response.get("PaymentMethodID") or "")
 
-    def set_default_payment_method(self, payment_method_id: str) -> None:
+    def set_default_payment_method(self, payment_method_id: str, *, client_ip: str | None = None) -> None:
         self.call(
             "ChangeDefaultPaymentMethod",
             {
-                "MachineInfo": {"IPAddress": self.client_ip},
+                "MachineInfo": {"IPAddress": _ipv4(client_ip or self.client_ip)},
                 "PaymentType": "AllDefaultPaymentMethods",
                 "PaymentMethodID": payment_method_id,
             },
@@ -323,6 +329,15 @@ class OneBalance:
 
     def _secrets(self) -> tuple[str, ...]:
         return (self._password.get_secret_value(), self._token or "")
+
+
+def _ipv4(address: str) -> str:
+    try:
+        if ipaddress.ip_address(address).version == 4:
+            return address
+    except ValueError:
+        pass
+    raise ValidationError("client_ip must be the merchant's IPv4 address", field="client_ip")
 
 
 def _payment_secrets(wire: dict[str, Any]) -> tuple[str, ...]:

@@ -49,6 +49,7 @@ Every message is safe to show a person: no password, token, card number or envel
 from __future__ import annotations
 
 import enum
+import re
 from typing import Any
 
 __all__ = [
@@ -403,6 +404,10 @@ _BY_CODE: dict[str, type[OneBalanceError]] = {
 }
 
 
+#: For these the service's own text says what is wrong (which rule, which field); it goes into the message.
+_SERVICE_TEXT_MATTERS = (UnknownFault, ValidationError, RegistrationError, VerificationFailed, PasswordResetError)
+
+
 def register_fault(code: str, cls: type[OneBalanceError]) -> None:
     """Map a SWSIM code to an error class (used by the modules that own each area)."""
     _BY_CODE[code.lower()] = cls
@@ -425,7 +430,8 @@ def error_for_fault(
         cls = SchemaViolation
     else:
         cls = UnknownFault
-    message = f"{cls.default_message}: {faultstring}" if cls is UnknownFault and faultstring else None
+    detail = re.sub(r"\s*\[0x[0-9a-fA-F]{8}\]\s*$", "", faultstring or "").strip()
+    message = f"{cls.default_message}: {detail}" if detail and issubclass(cls, _SERVICE_TEXT_MATTERS) else None
     return cls(
         message,
         faultstring=faultstring,

@@ -3,7 +3,7 @@
 :func:`assess` is pure: it turns what the service said (an :class:`Account` or an error) into a
 :class:`Diagnosis`. Every signal counts: faults (holds, locks, closure, password state,
 refused credentials), ``AccountStatus``, ``ResubmitStatus``, the terms, phone verification
-and the capabilities.
+and the capabilities. (Whether the phone is verified shows only through ``AccountStatus``.)
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ class Diagnosis(_Model):
                 needs = f" (needs: {', '.join(remedy.needs)})" if remedy.needs else ""
                 url = f" {remedy.url}" if remedy.url else ""
                 out.append(f"  {title}: {remedy.description}{needs}{url}")
-        if self.manual_remedies:
+        if any(r.action is RemedyAction.CONTACT_SUPPORT for r in self.manual_remedies):
             out.append(f"  support: {self.support.name}, {self.support.phone}")
         return out
 
@@ -275,18 +275,27 @@ _SUSPENSION_STATES = {
     SuspensionReason.CAPABILITY_DISABLED: AccountState.CAPABILITIES_OFF,
 }
 
-#: AccountStatus values are not documented; these words are read case-insensitively.
-_STATUS_WORDS = (
-    ("closed", AccountState.CLOSED),
-    ("adminhold", AccountState.ADMIN_HOLD),
-    ("paymenthold", AccountState.PAYMENT_HOLD),
-    ("block", AccountState.ACTIVITY_BLOCKED),  # before "lock": "ActivityBlocked" contains it
-    ("suspend", AccountState.ACTIVITY_BLOCKED),
-    ("lock", AccountState.LOCKED),
-    ("passwordexpired", AccountState.PASSWORD_EXPIRED),
-    ("verification", AccountState.VERIFICATION_REQUIRED),
-    ("terms", AccountState.TERMS_NOT_ACCEPTED),
-)
+#: AccountStatus values are not documented. These (compared without case, spaces or
+#: underscores) are read as states; any other value than "active" is reported as UNKNOWN so
+#: that a person looks at it, rather than taken for an active account.
+_STATUS_VALUES = {
+    "active": AccountState.ACTIVE,
+    "closed": AccountState.CLOSED,
+    "cancelled": AccountState.CLOSED,
+    "locked": AccountState.LOCKED,
+    "lockedout": AccountState.LOCKED,
+    "adminhold": AccountState.ADMIN_HOLD,
+    "accountinadminhold": AccountState.ADMIN_HOLD,
+    "paymenthold": AccountState.PAYMENT_HOLD,
+    "accountonpaymenthold": AccountState.PAYMENT_HOLD,
+    "activityblocked": AccountState.ACTIVITY_BLOCKED,
+    "blocked": AccountState.ACTIVITY_BLOCKED,
+    "suspended": AccountState.ACTIVITY_BLOCKED,
+    "passwordexpired": AccountState.PASSWORD_EXPIRED,
+    "passwordreset": AccountState.PASSWORD_RESET,
+    "verificationrequired": AccountState.VERIFICATION_REQUIRED,
+    "termsrequired": AccountState.TERMS_NOT_ACCEPTED,
+}
 
 
 def state_for_error(error: OneBalanceError) -> AccountState:
@@ -313,11 +322,11 @@ def state_for_error(error: OneBalanceError) -> AccountState:
 
 def findings_for_account(account: Account) -> list[Finding]:
     found: list[Finding] = []
-    status = (account.account_status or "").replace(" ", "").replace("_", "").lower()
-    for word, state in _STATUS_WORDS:
-        if word in status:
+    status = (account.account_status or "").replace(" ", "").replace("_", "").replace("-", "").lower()
+    if status:
+        state = _STATUS_VALUES.get(status, AccountState.UNKNOWN)
+        if state is not AccountState.ACTIVE:
             found.append(Finding(state=state, detail=f"the service reports AccountStatus {account.account_status!r}"))
-            break
     if account.resubmit_status != "NOT_IN_RESUBMISSION":
         found.append(
             Finding(state=AccountState.PAYMENT_HOLD, detail=f"a payment is in resubmission ({account.resubmit_status})")

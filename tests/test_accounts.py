@@ -361,3 +361,23 @@ def test_refused_credentials_are_never_resent_so_checks_cannot_lock_the_account(
     assert accounts.reconnect("shop-1", password="Changed-elsewhere7").active
     assert accounts.store.get("shop-1").status == "connected"
     assert accounts.client("shop-1").account().username == username
+
+
+def test_registering_over_a_stored_account_is_refused_unless_asked(accounts, sandbox):
+    accounts.register("shop-1", _form())
+    before = accounts.store.get("shop-1")
+    with pytest.raises(ValidationError, match="already has One Balance credentials"):
+        accounts.register("shop-1", _form(username="another-shop"))
+    assert accounts.store.get("shop-1") == before
+    assert accounts.register("shop-1", _form(username="another-shop"), replace=True).username == "another-shop"
+
+
+def test_payment_changes_send_the_merchants_ip(accounts, sandbox, wire_log):
+    username = _register(accounts, sandbox)
+    sandbox.place_hold(username, "payment_hold")
+    accounts.unsuspend("shop-1", payment_method=CreditCard(**(CARD | {"number": "5555555555554444"})),
+                       client_ip="198.51.100.23")
+    sent = [b for d, op, b in wire_log if d == "request" and op == "AddUserPaymentMethod"]
+    assert b"<IPAddress>198.51.100.23</IPAddress>" in sent[-1]
+    with pytest.raises(ValidationError, match="client_ip"):
+        accounts.replace_payment_method("shop-1", CreditCard(**CARD), client_ip="not-an-ip")

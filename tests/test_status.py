@@ -147,3 +147,29 @@ def test_diagnosis_serializes_for_scripts():
     data = assess("m1", PaymentHold()).model_dump(mode="json")
     assert data["state"] == "payment_hold"
     assert data["support"]["phone"] == "(855) 889-7867"
+
+
+@pytest.mark.parametrize("status", ["Frozen", "Unlocked", "UnderReview"])
+def test_an_unknown_account_status_is_surfaced_not_taken_for_active(status):
+    diagnosis = assess("m1", _account(account_status=status))
+    assert diagnosis.state is AccountState.UNKNOWN
+    assert status in diagnosis.reason
+    assert {r.action for r in diagnosis.manual_remedies} == {RemedyAction.CONTACT_SUPPORT}
+
+
+def test_the_support_line_shows_only_when_support_is_a_remedy():
+    terms_only = assess("m1", _account(terms=Terms(general=False)), terms_url="https://x.test/terms")
+    assert not any(line.strip().startswith("support:") for line in terms_only.lines())
+    held = assess("m1", AdminHold())
+    assert any(line.strip().startswith("support:") for line in held.lines())
+
+
+def test_error_messages_carry_the_services_reason_where_it_matters():
+    refused = error_for_fault(code="002b0902", faultcode="soap:Server",
+                              faultstring="The cancellation details do not match the account. [0x002b0902]",
+                              operation="CancelAccount", http_status=500)
+    assert "do not match the account" in str(refused)
+    assert "[0x002b0902]" not in refused.message
+    locked = error_for_fault(code="002b0607", faultcode="soap:Server", faultstring="Account locked. [0x002b0607]",
+                             operation="AuthenticateUser", http_status=500)
+    assert str(locked).count("locked") == 1
