@@ -9,7 +9,16 @@
     │   ├── InvalidPassword                 002b0401-002b0406, 0045014f
     │   ├── InvalidCodewords                002b0502
     │   ├── InvalidPaymentMethod            card or bank details (Luhn, expiry, routing number)
-    │   └── TermsNotAccepted                registration without the merchant accepting the terms
+    │   ├── TermsNotAccepted                registration without the merchant accepting the terms
+    │   ├── InvalidAmount                   00560103 a postage amount out of bounds
+    │   │   └── AmountBelowMinimum          less than the $10.00 minimum purchase
+    │   ├── BalanceLimitExceeded            00560104, 80040c54 the balance would exceed its maximum
+    │   ├── MonthlyLimitExceeded            80040c58 the monthly purchase limit would be exceeded
+    │   ├── CostAccountRequired             the account must assign purchases to a cost account
+    │   ├── UnknownCostAccount              no such cost account
+    │   ├── InvalidAutoBuySettings          0045018d, 0045018e, 0045018f
+    │   └── InvoicedAccount                 0045018b, 00560106 invoiced accounts do not buy postage
+    ├── PermissionDenied            0045018a, 0045018c the user may not do this (admins only)
     ├── NotConnected                no credentials stored for the merchant
     ├── CredentialStoreError        the credential store cannot be read or written (wrong key, tampering)
     ├── TransportError              the exchange itself failed
@@ -36,8 +45,12 @@
         │   ├── ActivityBlocked             00560201
         │   └── CapabilityDisabled          8004800b, 80048008, 80048011
         ├── RegistrationError               the service refused a registration
-        │   ├── UsernameTaken               RegistrationStatus=Fail (carries suggested_username)
-        │   └── PaymentMethodRefused        002b0802
+        │   └── UsernameTaken               RegistrationStatus=Fail (carries suggested_username)
+        ├── PaymentMethodRefused            002b0802, 80040427
+        ├── StaleControlTotal               00450116 and older codes (carries the refreshed balance)
+        ├── PurchaseRejected                PurchaseStatus=Rejected (carries rejection_code)
+        ├── PurchaseInProgress              8004041b, 00450203 the same purchase is still being processed
+        ├── InsufficientFunds               00560101, 80040414 (carries needed and available)
         ├── VerificationFailed              the phone verification code was refused
         ├── PasswordResetError              002b0501 not in reset, 002b060c codewords never set
         ├── SchemaViolation                 00490102 or a soap:Client fault
@@ -59,9 +72,11 @@ __all__ = [
     "AccountSuspended",
     "ActivityBlocked",
     "AdminHold",
+    "AmountBelowMinimum",
     "AuthenticationError",
     "AuthenticationFailed",
     "AuthenticatorExpired",
+    "BalanceLimitExceeded",
     "CapabilityDisabled",
     "ClientClosed",
     "ConfigurationError",
@@ -69,12 +84,18 @@ __all__ = [
     "ConversationError",
     "ConversationOutOfSync",
     "ConversationSuperseded",
+    "CostAccountRequired",
     "CredentialStoreError",
+    "InsufficientFunds",
+    "InvalidAmount",
     "InvalidAuthenticator",
+    "InvalidAutoBuySettings",
     "InvalidCodewords",
     "InvalidIntegrationId",
     "InvalidPassword",
     "InvalidPaymentMethod",
+    "InvoicedAccount",
+    "MonthlyLimitExceeded",
     "NotConnected",
     "OneBalanceError",
     "PasswordExpired",
@@ -82,14 +103,19 @@ __all__ = [
     "PasswordResetRequired",
     "PaymentHold",
     "PaymentMethodRefused",
+    "PermissionDenied",
     "ProtocolError",
+    "PurchaseInProgress",
+    "PurchaseRejected",
     "RegistrationError",
     "RequestTimeout",
     "SchemaViolation",
     "ServiceError",
+    "StaleControlTotal",
     "SuspensionReason",
     "TermsNotAccepted",
     "TransportError",
+    "UnknownCostAccount",
     "UnknownFault",
     "UsernameTaken",
     "ValidationError",
@@ -186,6 +212,42 @@ class TermsNotAccepted(ValidationError):
 
 class CredentialStoreError(OneBalanceError):
     default_message = "The credential store cannot be read or written"
+
+
+class InvalidAmount(ValidationError):
+    default_message = "The postage amount is out of bounds"
+
+
+class AmountBelowMinimum(InvalidAmount):
+    default_message = "The minimum postage purchase is $10.00"
+
+
+class BalanceLimitExceeded(ValidationError):
+    default_message = "The purchase would take the postage balance above the account's maximum"
+
+
+class MonthlyLimitExceeded(ValidationError):
+    default_message = "The purchase would exceed the account's monthly postage purchase limit"
+
+
+class CostAccountRequired(ValidationError):
+    default_message = "This account must assign every purchase to a cost account"
+
+
+class UnknownCostAccount(ValidationError):
+    default_message = "No such cost account"
+
+
+class InvalidAutoBuySettings(ValidationError):
+    default_message = "The auto-refill settings are not valid"
+
+
+class InvoicedAccount(ValidationError):
+    default_message = "Invoiced accounts are billed later and do not buy postage"
+
+
+class PermissionDenied(OneBalanceError):
+    default_message = "This user may not do that: only an account administrator may buy postage"
 
 
 class NotConnected(OneBalanceError):
@@ -334,8 +396,61 @@ class UsernameTaken(RegistrationError):
         super().__init__(message, **kw)
 
 
-class PaymentMethodRefused(RegistrationError):
+class PaymentMethodRefused(ServiceError):
     default_message = "The payment method was refused by the service"
+
+
+class StaleControlTotal(ServiceError):
+    """The ControlTotal sent is stale: postage was printed or bought elsewhere since it was read.
+
+    Nothing was bought. ``available_postage`` and ``control_total`` hold the refreshed balance;
+    show it to the person and let them decide whether to buy again.
+    """
+
+    default_message = "Postage was printed or bought elsewhere since the balance was read; nothing was bought"
+
+    def __init__(
+        self, message: str | None = None, *, available_postage: Any = None, control_total: Any = None, **kw: Any
+    ) -> None:
+        self.available_postage = available_postage
+        self.control_total = control_total
+        super().__init__(message, **kw)
+
+
+class PurchaseRejected(ServiceError):
+    """The service rejected the purchase (``rejection_code``: CustomerActionRequired, SystemFailure,
+    RejectedDueToFraud; ``rejection_reason`` is its text). Nothing was bought."""
+
+    default_message = "The postage purchase was rejected"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        rejection_code: str | None = None,
+        rejection_reason: str | None = None,
+        **kw: Any,
+    ) -> None:
+        self.rejection_code = rejection_code
+        self.rejection_reason = rejection_reason
+        super().__init__(message or f"{self.default_message}: {rejection_reason or rejection_code}", **kw)
+
+
+class PurchaseInProgress(ServiceError):
+    default_message = "The same purchase is still being processed; check the balance before trying again"
+
+
+class InsufficientFunds(ServiceError):
+    """Not enough postage. ``needed`` and ``available`` are set when the SDK knows them."""
+
+    default_message = "Not enough postage in the One Balance account"
+
+    def __init__(self, message: str | None = None, *, needed: Any = None, available: Any = None, **kw: Any) -> None:
+        self.needed = needed
+        self.available = available
+        if message is None and needed is not None and available is not None:
+            message = f"{self.default_message}: ${needed:,.2f} needed, ${available:,.2f} available"
+        super().__init__(message, **kw)
 
 
 class VerificationFailed(ServiceError):
@@ -389,6 +504,28 @@ _BY_CODE: dict[str, type[OneBalanceError]] = {
     "0045014f": InvalidPassword,
     "002b0502": InvalidCodewords,
     "002b0802": PaymentMethodRefused,
+    "80040427": PaymentMethodRefused,
+    "00560103": InvalidAmount,
+    "00560104": BalanceLimitExceeded,
+    "80040c54": BalanceLimitExceeded,
+    "80040c58": MonthlyLimitExceeded,
+    "00560106": InvoicedAccount,
+    "0045018b": InvoicedAccount,
+    "0045018a": PermissionDenied,
+    "0045018c": PermissionDenied,
+    "0045018d": InvalidAutoBuySettings,
+    "0045018e": InvalidAutoBuySettings,
+    "0045018f": InvalidAutoBuySettings,
+    "00450116": StaleControlTotal,
+    "00560105": StaleControlTotal,
+    "00560301": StaleControlTotal,
+    "80040c59": StaleControlTotal,
+    "80040435": StaleControlTotal,
+    "8004041b": PurchaseInProgress,
+    "00450203": PurchaseInProgress,
+    "00600103": PurchaseInProgress,
+    "00560101": InsufficientFunds,
+    "80040414": InsufficientFunds,
     "002b0808": RegistrationError,
     "00450122": RegistrationError,
     "00450123": RegistrationError,
@@ -405,7 +542,14 @@ _BY_CODE: dict[str, type[OneBalanceError]] = {
 
 
 #: For these the service's own text says what is wrong (which rule, which field); it goes into the message.
-_SERVICE_TEXT_MATTERS = (UnknownFault, ValidationError, RegistrationError, VerificationFailed, PasswordResetError)
+_SERVICE_TEXT_MATTERS = (
+    UnknownFault,
+    ValidationError,
+    RegistrationError,
+    VerificationFailed,
+    PasswordResetError,
+    PaymentMethodRefused,
+)
 
 
 def register_fault(code: str, cls: type[OneBalanceError]) -> None:

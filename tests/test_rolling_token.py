@@ -13,6 +13,7 @@ from onebalance import (
     AuthenticatorExpired,
     ConversationOutOfSync,
     ConversationSuperseded,
+    InsufficientFunds,
     InvalidAuthenticator,
     InvalidIntegrationId,
 )
@@ -151,9 +152,9 @@ def test_client_sends_the_replacement_token_from_a_fault(client_for, demo):
                  body=_fault("80040414", "Insufficient Postage", authenticator="replacement-token"))
         mock.add(responses.POST, IN_PROCESS_URL, status=500, body=_fault("80040414", "Insufficient Postage"))
         client = client_for(demo_at)
-        with pytest.raises(Exception, match="Insufficient Postage"):
+        with pytest.raises(InsufficientFunds):
             client.account()
-        with pytest.raises(Exception, match="Insufficient Postage"):
+        with pytest.raises(InsufficientFunds):
             client.account()
         assert b"<Authenticator>replacement-token</Authenticator>" in mock.calls[2].request.body
 
