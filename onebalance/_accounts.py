@@ -8,7 +8,7 @@ wrong with an account (:meth:`Accounts.diagnose`) and runs the remedies that can
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import Any, Literal
 
@@ -27,8 +27,22 @@ from ._errors import (
     ValidationError,
 )
 from ._inputs import Codewords, PaymentMethod, RegistrationForm, check_password, generate_password
+from ._notify import Notifier, RefillProposal
+from ._postage import Postage
+from ._records import InMemoryPostageRecords, PostageRecords
 from ._status import AccountState, Diagnosis, RemedyAction, SupportContact, assess
 from ._wire import Wire
+
+
+def _check_ipv4(address: str) -> None:
+    import ipaddress
+
+    try:
+        if ipaddress.ip_address(address).version == 4:
+            return
+    except ValueError:
+        pass
+    raise ValidationError("client_ip must be the merchant's IPv4 address", field="client_ip")
 
 
 def _refused_error(stored: StoredCredentials) -> AccountDisconnected:
@@ -93,6 +107,9 @@ class Accounts:
         client_ip: str = "127.0.0.1",
         support: SupportContact | None = None,
         now: Callable[[], datetime] | None = None,
+        records: PostageRecords | None = None,
+        refill_prompt: Callable[[RefillProposal], bool] | None = None,
+        notifiers: Sequence[Notifier] = (),
     ) -> None:
         check_credentials(integration_id, "placeholder", "placeholder")
         self.integration_id = integration_id
@@ -104,6 +121,9 @@ class Accounts:
         self._session = session
         self._client_ip = client_ip
         self._now = now or (lambda: datetime.now(timezone.utc))
+        self.records = records or InMemoryPostageRecords()
+        self.refill_prompt = refill_prompt
+        self.notifiers = list(notifiers)
         self._clients: dict[str, tuple[StoredCredentials, OneBalance]] = {}
         self._lock = threading.Lock()
 
@@ -169,6 +189,17 @@ class Accounts:
         client._on_refused = lambda error: self._mark_refused(merchant_id, stored)
         with self._lock:
             self._clients[merchant_id] = (stored, client)
+
+    def postage(self, merchant_id: str) -> Postage:
+        """The merchant's postage funding: quotes, purchases, auto-refill, receipts and history."""
+        return Postage(
+            merchant_id,
+            self.client(merchant_id),
+            self.records,
+            prompt=self.refill_prompt,
+            notifiers=self.notifiers,
+            now=self._now,
+        )
 
     def connect(self, merchant_id: str, *, username: str, password: str) -> Diagnosis:
         """Connect an existing account: log in with these credentials and, if they work, store them."""
@@ -315,13 +346,16 @@ class Accounts:
         return assess(merchant_id, account, terms_url=terms_url, support=self.support, now=self._now())
 
     # -- remedies --------------------------------------------------------------------------------
-    def reconnect(self, merchant_id: str, *, password: str | None = None) -> RemedyReport:
+    def reconnect(self, merchant_id: str, *, password: str | None = None, retry_refused: bool = True) -> RemedyReport:
         """Log in again (with ``password`` if the merchant changed it) and store what works.
 
-        Without ``password`` the stored one is tried once, even if it was refused before: a person
-        asked for it.
+        Without ``password`` the stored one is tried once, even if it was refused before (a person
+        asked for it) unless ``retry_refused`` is false: then a refused record is left alone, which
+        is what a scheduled run over every merchant wants.
         """
         before = self.diagnose(merchant_id)
+        if password is None and not retry_refused and before.state is AccountState.DISCONNECTED:
+            return RemedyReport(merchant_id=merchant_id, before=before, steps=(), after=before)
         try:
             detail = self._run(
                 merchant_id,
@@ -365,6 +399,8 @@ class Accounts:
         """
         if new_password is not None:
             check_password(new_password, field="new_password")
+        if client_ip is not None:
+            _check_ipv4(client_ip)
         before = self.diagnose(merchant_id)
         current = before
         steps: list[RemedyStep] = []
@@ -443,6 +479,7 @@ class Accounts:
                 username=stored.username,
                 password=password if password is not None else stored.password_value(),
                 endpoint=stored.endpoint,
+                credentials_verified=password is None and stored.verified_at is not None,
                 on_credentials_refused=lambda error: self._mark_refused(merchant_id, stored),
                 timeout=self._timeout,
                 session=self._session,

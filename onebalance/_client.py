@@ -11,6 +11,8 @@ import ipaddress
 import logging
 import threading
 from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
 from types import TracebackType
 from typing import Any, Literal
 
@@ -28,7 +30,15 @@ from ._errors import (
     ValidationError,
 )
 from ._inputs import Codewords, PaymentMethod, check_password
-from ._models import Account, LoginInfo, PaymentMethodInfo
+from ._models import (
+    Account,
+    BalanceTransaction,
+    CostAccount,
+    LoginInfo,
+    PaymentMethodInfo,
+    PostageBalance,
+    PurchaseResult,
+)
 from ._rules import normalize_phone
 from ._wire import Wire, WireFault
 
@@ -208,6 +218,71 @@ class OneBalance:
 
     def delete_payment_method(self, payment_method_id: str) -> None:
         self.call("DeleteUserPaymentMethod", {"PaymentMethodID": payment_method_id})
+
+    # -- postage ---------------------------------------------------------------------------------
+    def purchase_postage(
+        self, amount: Decimal, control_total: Decimal, integrator_tx_id: str, *, send_email: bool | None = None
+    ) -> PurchaseResult:
+        """PurchasePostage as the service has it (no SDK rules: see :class:`~onebalance.Postage`).
+
+        ``integrator_tx_id`` makes it idempotent: the service answers a repeat with the first result.
+        """
+        payload: dict[str, Any] = {
+            "PurchaseAmount": amount,
+            "ControlTotal": control_total,
+            "IntegratorTxID": integrator_tx_id,
+        }
+        if send_email is not None:
+            payload["SendEmail"] = send_email
+        response = self.call("PurchasePostage", payload, transaction_id=integrator_tx_id)
+        balance = response["PostageBalance"]
+        status = response["PurchaseStatus"]
+        return PurchaseResult(
+            status=status,
+            transaction_id=response["TransactionID"],
+            balance=PostageBalance(
+                available_postage=balance["AvailablePostage"], control_total=balance["ControlTotal"]
+            ),
+            integrator_tx_id=integrator_tx_id,
+            rejection_code=response.get("RejectionCode") if status == "Rejected" else None,
+            rejection_reason=response.get("RejectionReason") if status == "Rejected" else None,
+        )
+
+    def set_auto_buy(
+        self, enabled: bool, purchase_amount: Decimal | None = None, trigger_amount: Decimal | None = None
+    ) -> None:
+        """The service's own auto-refill (SetAutoBuy): buy ``purchase_amount`` when the balance falls below
+        ``trigger_amount``."""
+        settings: dict[str, Any] = {"AutoBuyEnabled": enabled}
+        if purchase_amount is not None:
+            settings["PurchaseAmount"] = purchase_amount
+        if trigger_amount is not None:
+            settings["TriggerAmount"] = trigger_amount
+        self.call("SetAutoBuy", {"AutoBuySettings": settings})
+
+    def cost_accounts(self) -> list[CostAccount]:
+        items = (self.call("EnumCostCodes", {}).get("CostCodes") or {}).get("CostCodes") or []
+        return [CostAccount(id=i["id"], name=i["name"]) for i in items if i]
+
+    def balance_history(
+        self, since: date, until: date | None = None, types: tuple[str, ...] = ("All",), *, page_size: int = 200
+    ) -> list[BalanceTransaction]:
+        """Every transaction between ``since`` and ``until`` (inclusive), newest first, all pages."""
+        payload: dict[str, Any] = {
+            "TransactionsPerPage": page_size,
+            "TransactionDateMin": since,
+            "Filters": {"TransactionType": list(types)},
+        }
+        if until is not None:
+            payload["TransactionDateMax"] = until
+        first = self.call("GetBalanceHistory", payload)
+        out = _mapping.transactions_from_wire(first)
+        token = first.get("BalanceHistoryToken")
+        for page in range(2, int(first.get("TotalPages") or 1) + 1):
+            more = self.call("GetBalanceHistoryByToken", {"BalanceHistoryToken": token, "PageNumber": page})
+            token = more.get("BalanceHistoryToken") or token
+            out += _mapping.transactions_from_wire(more)
+        return out
 
     def page_url(self, page: str = "SetTermsGeneral", context: str = "onebalance") -> str:
         """A provider web page for the merchant (e.g. ``SetTermsGeneral`` to accept the terms)."""

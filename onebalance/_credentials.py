@@ -396,6 +396,11 @@ class EncryptedFileCredentialStore(CredentialStore):
             data = json.loads(plaintext)
             owner = data.pop(_MERCHANT_KEY, None)
             credentials = StoredCredentials.model_validate(data)
+        if credentials is not None and owner is None:
+            raise CredentialStoreError(
+                f"the record for merchant {merchant_id!r} is not bound to its merchant (written by an earlier "
+                "version of onebalance): store the credentials again"
+            )
         if credentials is not None and owner != merchant_id:
             raise CredentialStoreError(
                 f"the record stored for merchant {merchant_id!r} belongs to another merchant "

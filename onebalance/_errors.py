@@ -538,6 +538,7 @@ _BY_CODE: dict[str, type[OneBalanceError]] = {
     "002b0902": ValidationError,  # CancelAccount: the confirmation address does not match
     "002b0903": ValidationError,  # no such payment method
     "002b0904": ValidationError,  # the default (only) payment method cannot be deleted
+    "002b0905": ValidationError,  # GetBalanceHistoryByToken: unknown or forgotten token
 }
 
 

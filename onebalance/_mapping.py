@@ -6,7 +6,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from ._models import Account, AutoBuySettings, Capabilities, LoginInfo, PaymentMethodInfo, PostalAddress, Terms
+from ._models import (
+    Account,
+    AutoBuySettings,
+    BalanceTransaction,
+    Capabilities,
+    LoginInfo,
+    PaymentMethodInfo,
+    PostalAddress,
+    Terms,
+)
 
 # The service's "no limit" sentinel for PerPrintLimit (decimal.MaxValue of .NET money).
 _UNLIMITED = Decimal("922337203685477.5807")
@@ -167,3 +176,20 @@ def payment_methods_from_wire(wire: dict[str, Any]) -> list[PaymentMethodInfo]:
             )
         )
     return out
+
+
+def transactions_from_wire(wire: dict[str, Any]) -> list[BalanceTransaction]:
+    items = (wire.get("Transactions") or {}).get("Transaction") or []
+    return [
+        BalanceTransaction(
+            date=t["Date"],
+            type=t["Type"],
+            cost=t["Cost"],
+            credit=t["Credit"],
+            balance=t["Balance"],
+            brand=t.get("Brand") or "",
+            purchase_type=t.get("PurchaseType"),
+        )
+        for t in items
+        if t
+    ]

@@ -117,3 +117,40 @@ class PaymentMethodInfo(_Model):
     @property
     def is_default(self) -> bool:
         return bool(self.default_for)
+
+
+class PostageBalance(_Model):
+    """The balance as the service last reported it."""
+
+    available_postage: Decimal
+    control_total: Decimal
+
+
+class CostAccount(_Model):
+    """A cost account (SWSIM cost code) purchases, refills and labels can be assigned to."""
+
+    id: int
+    name: str
+
+
+class PurchaseResult(_Model):
+    """What PurchasePostage answered. ``status``: Pending, Processing, Success or Rejected."""
+
+    status: str
+    transaction_id: int
+    balance: PostageBalance
+    integrator_tx_id: str
+    rejection_code: str | None = None
+    rejection_reason: str | None = None
+
+
+class BalanceTransaction(_Model):
+    """One line of the service's balance history (GetBalanceHistory)."""
+
+    date: datetime
+    type: str
+    cost: Decimal
+    credit: Decimal
+    balance: Decimal
+    brand: str = ""
+    purchase_type: str | None = None

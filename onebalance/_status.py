@@ -149,11 +149,14 @@ _REASONS = {
     AccountState.VERIFICATION_REQUIRED: "The merchant's phone number has not been verified.",
     AccountState.TERMS_NOT_ACCEPTED: "The merchant has not accepted the provider's terms of service.",
     AccountState.UNREACHABLE: "The One Balance service could not be reached.",
-    AccountState.UNKNOWN: "The service refused the account for a reason the SDK does not know.",
+    AccountState.UNKNOWN: "The service reports something about the account that the SDK does not know.",
 }
 
 _CONTACT = Remedy(
     action=RemedyAction.CONTACT_SUPPORT, automated=False, description="call the provider's support to lift it"
+)
+_ASK_SUPPORT = Remedy(
+    action=RemedyAction.CONTACT_SUPPORT, automated=False, description="ask the provider's support what it means"
 )
 _RESET = Remedy(
     action=RemedyAction.RESET_PASSWORD,
@@ -263,7 +266,7 @@ def remedies_for(state: AccountState, terms_url: str | None = None) -> tuple[tup
                 ),
             ),
         ),
-        AccountState.UNKNOWN: ((), (_CONTACT,)),
+        AccountState.UNKNOWN: ((), (_ASK_SUPPORT,)),
     }
     return table[state]
 

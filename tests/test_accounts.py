@@ -381,3 +381,24 @@ def test_payment_changes_send_the_merchants_ip(accounts, sandbox, wire_log):
     assert b"<IPAddress>198.51.100.23</IPAddress>" in sent[-1]
     with pytest.raises(ValidationError, match="client_ip"):
         accounts.replace_payment_method("shop-1", CreditCard(**CARD), client_ip="not-an-ip")
+
+
+def test_a_scheduled_reconnect_leaves_refused_credentials_alone(accounts, sandbox):
+    username = _register(accounts, sandbox)
+    sandbox.set_password(username, "Changed-elsewhere7")
+    assert accounts.diagnose("shop-1").state is AccountState.DISCONNECTED
+    failures = sandbox.account(username).failed_logins
+    report = accounts.reconnect("shop-1", retry_refused=False)
+    assert report.steps == ()
+    assert sandbox.account(username).failed_logins == failures
+    asked = accounts.reconnect("shop-1")  # a person asked: the stored password is tried once
+    assert "AccountDisconnected" in asked.steps[0].detail
+    assert sandbox.account(username).failed_logins == failures + 1
+
+
+def test_a_bad_client_ip_is_refused_before_anything_is_sent(accounts, sandbox, wire_log):
+    _register(accounts, sandbox)
+    sent = len(wire_log)
+    with pytest.raises(ValidationError, match="client_ip"):
+        accounts.unsuspend("shop-1", payment_method=CreditCard(**CARD), client_ip="999.1.1.1")
+    assert len(wire_log) == sent

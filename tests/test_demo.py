@@ -31,8 +31,11 @@ def codes(monkeypatch) -> list[str]:
 
 
 def _check(output: str, codes: list[str]) -> None:
-    for step in range(1, 10):
+    for step in range(1, 13):
         assert f"== {step}." in output, step
+    assert "total charged  $51.75" in output  # a 3.5% fee on the $50.00 default refill
+    assert "notice sent: Postage refilled: $100.00" in output
+    assert output.count("receipt R-") >= 3  # the history links both refills to their receipts
     assert "state:   payment_hold" in output
     assert "-> active" in output
     assert "acmewidgets: Active" in output

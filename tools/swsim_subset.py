@@ -42,6 +42,12 @@ OPERATIONS = [
     "ChangeDefaultPaymentMethod",
     "DeleteUserPaymentMethod",
     "GetURL",
+    # postage: purchases, auto-buy, cost codes, balance history
+    "PurchasePostage",
+    "SetAutoBuy",
+    "EnumCostCodes",
+    "GetBalanceHistory",
+    "GetBalanceHistoryByToken",
 ]
 
 WSDL = "http://schemas.xmlsoap.org/wsdl/"

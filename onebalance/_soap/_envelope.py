@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
@@ -24,14 +23,17 @@ _FAULT = f"{{{SOAP_ENV}}}Fault"
 _HEX8 = re.compile(r"[0-9a-fA-F]{8}")
 
 
-@dataclass(frozen=True, slots=True)
 class SoapFault(Exception):
     """A ``soap:Fault`` read off the wire. ``code`` is the 8-hex-digit SWSIM code, lower case."""
 
-    faultcode: str
-    faultstring: str
-    code: str | None = None
-    authenticator: str | None = None
+    def __init__(
+        self, faultcode: str, faultstring: str, code: str | None = None, authenticator: str | None = None
+    ) -> None:
+        super().__init__(faultstring)
+        self.faultcode = faultcode
+        self.faultstring = faultstring
+        self.code = code
+        self.authenticator = authenticator
 
     def __str__(self) -> str:
         return f"{self.faultcode}: {self.faultstring}"

@@ -7,6 +7,7 @@ import click
 from .._version import __version__
 from ._account import account
 from ._demo import demo
+from ._postage import postage
 from ._sandbox import sandbox
 
 
@@ -18,6 +19,7 @@ def cli() -> None:
 
 cli.add_command(account)
 cli.add_command(demo)
+cli.add_command(postage)
 cli.add_command(sandbox)
 
 

@@ -18,68 +18,19 @@ import json
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
-from .._accounts import Accounts, RemedyReport
-from .._credentials import EncryptedFileCredentialStore
+from .._accounts import RemedyReport
 from .._errors import ConfigurationError, CredentialStoreError, OneBalanceError
 from .._inputs import BankAccount, CreditCard
 from .._status import AccountState, Diagnosis
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ATTENTION, EXIT_CONFIG = 0, 1, 2, 3, 4
-
-
-class _Context:
-    def __init__(
-        self, store: Path | None, key_file: Path | None, endpoint: str | None, integration_id: str | None, as_json: bool
-    ) -> None:
-        self.store_path, self.key_file, self.endpoint, self.integration_id = store, key_file, endpoint, integration_id
-        self.as_json = as_json
-        self._accounts: Accounts | None = None
-
-    def accounts(self) -> Accounts:
-        if self._accounts is None:
-            if self.store_path is None:
-                _fail(EXIT_CONFIG, "no credential store: pass --store PATH or set ONEBALANCE_CREDENTIALS_STORE")
-            if not self.endpoint or not self.integration_id:
-                _fail(
-                    EXIT_CONFIG,
-                    "pass --endpoint and --integration-id (or ONEBALANCE_ENDPOINT and ONEBALANCE_INTEGRATION_ID)",
-                )
-            assert self.store_path is not None
-            try:
-                store = EncryptedFileCredentialStore(self.store_path, key_file=self.key_file)
-                self._accounts = Accounts(
-                    integration_id=self.integration_id or "", endpoint=self.endpoint or "", store=store
-                )
-            except (ConfigurationError, CredentialStoreError) as exc:
-                _fail(EXIT_CONFIG, str(exc))
-        assert self._accounts is not None
-        return self._accounts
-
-
-def _fail(code: int, message: str) -> NoReturn:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(code)
+from ._common import EXIT_ATTENTION, EXIT_CONFIG, EXIT_FAILED, EXIT_OK, EXIT_USAGE, _Context, _fail, common_options
 
 
 @click.group()
-@click.option(
-    "--store",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="ONEBALANCE_CREDENTIALS_STORE",
-    help="The encrypted credential store (env ONEBALANCE_CREDENTIALS_STORE).",
-)
-@click.option(
-    "--key-file",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="A file with the store's key(s); otherwise ONEBALANCE_CREDENTIALS_KEY(_FILE).",
-)
-@click.option("--endpoint", envvar="ONEBALANCE_ENDPOINT", help="The SWSIM endpoint (env ONEBALANCE_ENDPOINT).")
-@click.option("--integration-id", envvar="ONEBALANCE_INTEGRATION_ID", help="env ONEBALANCE_INTEGRATION_ID")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output for scripts.")
+@common_options
 @click.pass_context
 def account(
     ctx: click.Context,
@@ -256,7 +207,9 @@ def reconnect(ctx: _Context, merchant_id: str | None, all_: bool, password_stdin
     password = _read_secret(password_stdin, "Current password")
     _finish(
         ctx,
-        _run_each(ctx, ids, lambda m: ctx.accounts().reconnect(m, password=password), "reconnecting"),
+        _run_each(
+            ctx, ids, lambda m: ctx.accounts().reconnect(m, password=password, retry_refused=not all_), "reconnecting"
+        ),
         detailed=False,
         many=all_,
     )
@@ -291,6 +244,7 @@ def _load_payment(path: Path | None) -> CreditCard | BankAccount | None:
 @click.option("--codeword-answers", nargs=2, help="The two codeword answers, to start a password reset.")
 @click.option("--temporary-password", help="The temporary password the merchant was emailed.")
 @click.option("--verification-code", help="The phone verification code the merchant received.")
+@click.option("--client-ip", help="The merchant's IPv4 address, sent with a payment method change.")
 @click.pass_obj
 def unsuspend(
     ctx: _Context,
@@ -302,11 +256,20 @@ def unsuspend(
     codeword_answers: tuple[str, str] | None,
     temporary_password: str | None,
     verification_code: str | None,
+    client_ip: str | None,
 ) -> None:
     """Run every remedy the SDK can apply, checking the account after each."""
     ids = _targets(ctx, merchant_id, all_)
     if all_ and any(
-        (password_stdin, new_password_stdin, payment_file, codeword_answers, temporary_password, verification_code)
+        (
+            password_stdin,
+            new_password_stdin,
+            payment_file,
+            codeword_answers,
+            temporary_password,
+            verification_code,
+            client_ip,
+        )
     ):
         raise click.UsageError("inputs for one merchant cannot be used with --all")
     try:
@@ -325,6 +288,7 @@ def unsuspend(
             codeword_answers=codeword_answers,
             temporary_password=temporary_password,
             verification_code=verification_code,
+            client_ip=client_ip,
         )
 
     _finish(ctx, _run_each(ctx, ids, run, "unsuspending"), detailed=False, many=all_)

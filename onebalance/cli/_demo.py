@@ -207,3 +207,62 @@ def _account_steps(url: str, integration_id: str, control: SandboxControl) -> No
         f"  {account.username}: {account.account_status}, ${account.available_postage:,.2f} postage, "
         f"payment methods: {', '.join(f'{m.card_type} ending {m.last4}' for m in fresh.payment_methods())}"
     )
+    _postage_steps(accounts, merchant, control, registration.username)
+
+
+def _postage_steps(accounts: Accounts, merchant: str, control: SandboxControl, username: str) -> None:
+    from decimal import Decimal
+
+    from .._notify import CallbackNotifier, RefillEvent, RefillProposal
+    from .._records import AutoRefillSettings
+
+    def prompt(proposal: RefillProposal) -> bool:
+        click.echo(
+            f"  prompt: refill ${proposal.amount:,.2f} (balance ${proposal.balance:,.2f}, label "
+            f"${proposal.needed:,.2f})? the merchant approves"
+        )
+        return True
+
+    def notify(event: object) -> None:
+        if isinstance(event, RefillEvent):
+            click.echo(f"  notice sent: {event.subject()}")
+
+    accounts.refill_prompt = prompt
+    accounts.notifiers.append(CallbackNotifier(notify))
+    funding = accounts.postage(merchant)
+    funding.update_settings(
+        has_mailstation=True, default_refill_amount=Decimal("50.00"), low_balance_threshold=Decimal("20.00")
+    )
+
+    _step("10. Add postage: a quote to confirm, then a receipt (a Mailstation store pays 3.5% by card)")
+    quote = funding.quote(
+        preset="default",
+        cost_account="Marketing" if any(c.name == "Marketing" for c in funding.cost_accounts()) else None,
+    )
+    for line in quote.text().splitlines():
+        click.echo(f"  {line}")
+    click.echo("  the merchant confirms")
+    receipt = funding.buy(quote)
+    for line in receipt.text().splitlines():
+        click.echo(f"  | {line}")
+    click.echo(f"  (also as a {len(receipt.pdf()):,}-byte PDF to print)")
+
+    _step("11. Auto-refill: a label purchase that would take the balance below $25.00 refills $100.00 first")
+    funding.update_settings(
+        auto_refill=AutoRefillSettings(threshold=Decimal("25.00"), amount=Decimal("100.00"), prompt_before_refill=True)
+    )
+    label = Decimal("38.40")
+    click.echo(f"  balance ${funding.balance().available_postage:,.2f}; a ${label} USPS label is next")
+    refill = funding.ensure_funds(label, reason="a USPS label")
+    if refill is not None:
+        click.echo(f"  refilled: receipt {refill.receipt_id}, balance ${refill.balance_after:,.2f}")
+    control.call("print_postage", username=username, amount=str(label), memo="USPS label")
+    click.echo(f"  label printed; balance ${funding.balance().available_postage:,.2f}")
+
+    _step("12. The postage history, with receipts linked to the SDK's refills")
+    for entry in funding.history().entries:
+        link = f"  receipt {entry.receipt_id}" if entry.receipt_id else ""
+        click.echo(
+            f"  {entry.date:%Y-%m-%d %H:%M}  {entry.type:<10} {entry.cost:>8.2f} {entry.credit:>8.2f} "
+            f"{entry.balance:>8.2f}{link}"
+        )

@@ -9,6 +9,7 @@
 ...     server.url
 
 Codes, temporary passwords and emails the service would send land in ``sandbox.outbox``.
+Every movement of a balance is in ``sandbox.ledger(username)`` (``check_ledger`` checks it).
 """
 
 from ._clock import Clock
@@ -22,8 +23,12 @@ from ._state import (
     DEMO_PASSWORD,
     DEMO_USERNAME,
     AccountStatus,
+    AutoBuy,
+    Charge,
     Codewords,
+    CostCode,
     Hold,
+    LedgerEntry,
     PaymentMethod,
     SandboxAccount,
     SandboxMessage,
@@ -37,9 +42,13 @@ __all__ = [
     "IN_PROCESS_URL",
     "SOAP_PATH",
     "AccountStatus",
+    "AutoBuy",
+    "Charge",
     "Clock",
     "Codewords",
+    "CostCode",
     "Hold",
+    "LedgerEntry",
     "PaymentMethod",
     "Reply",
     "Sandbox",

@@ -1,7 +1,8 @@
 """The control API over HTTP, so that harnesses in any language can drive a served sandbox.
 
 ``POST /sandbox/control/<action>`` with a JSON object of arguments answers
-``{"ok": true, "result": ...}``, or ``{"ok": false, "error": "..."}`` with HTTP 400/404.
+``{"ok": true, "result": ...}``, or ``{"ok": false, "error": "..."}`` with HTTP 400/404
+(``check_ledger`` answers 400 with the problems when the ledger is inconsistent).
 The actions are the :class:`Sandbox` control methods listed in ``ACTIONS``.
 :class:`SandboxControl` is the Python client for it.
 """
@@ -43,6 +44,20 @@ ACTIONS = (
     "messages",
     "account",
     "add_integration",
+    # postage
+    "print_postage",
+    "refund",
+    "adjust",
+    "credit",
+    "ledger",
+    "charges",
+    "check_ledger",
+    "set_mailstation",
+    "add_funding_account",
+    "set_next_purchase_outcome",
+    "set_cost_codes",
+    "set_monthly_limit",
+    "set_auto_buy",
 )
 
 
@@ -76,7 +91,7 @@ def handle_control(sandbox: Sandbox, method: str, path: str, body: bytes) -> Rep
             raise ValueError("the body must be a JSON object")
         fn: Callable[..., Any] = getattr(sandbox, action)
         result = fn(**args)
-    except (TypeError, ValueError, KeyError) as exc:
+    except (TypeError, ValueError, KeyError, AssertionError) as exc:
         return _reply(400, {"ok": False, "error": f"{type(exc).__name__}: {exc}"})
     return _reply(200, {"ok": True, "result": _jsonable(result)})
 

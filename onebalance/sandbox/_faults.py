@@ -2,7 +2,8 @@
 
 Most codes are the real service's (NOTES section 5). The real service documents no code for a
 few situations the sandbox has to answer; it uses these, all in the otherwise unused 002b09xx
-range (``onebalance._errors`` maps them: 002b0901 to VerificationFailed, the others to ValidationError):
+range (``onebalance._errors`` maps 002b0901 to VerificationFailed and 002b0902-002b0904 to
+ValidationError; 002b0905 is not mapped there yet, so the SDK reads it as UnknownFault):
 
 ==========  =============================================================================
 Code        When
@@ -11,6 +12,8 @@ Code        When
 002b0902    CancelAccount: the address, city, state or ZIP do not match the account's.
 002b0903    ChangeDefaultPaymentMethod / DeleteUserPaymentMethod: no such payment method.
 002b0904    DeleteUserPaymentMethod: the default (or only) payment method cannot be deleted.
+002b0905    GetBalanceHistoryByToken: the BalanceHistoryToken is unknown (never issued to
+            this account, or one of its older than the last 50 queries).
 ==========  =============================================================================
 
 Input the real service's older schemas limit (UserName at most 40 characters, Email at most
@@ -39,6 +42,23 @@ MESSAGES: dict[str, str] = {
     "002b0902": "The cancellation details do not match the account.",
     "002b0903": "No such payment method.",
     "002b0904": "The default payment method cannot be deleted.",
+    "002b0905": "Unknown balance history token.",
+    "00450116": "Purchase stale control total.",
+    "0045018a": "Only an account administrator may change the auto-buy settings.",
+    "0045018b": "Auto-buy is not available to invoiced accounts.",
+    "0045018c": "The user may not purchase postage, so may not change the auto-buy settings.",
+    "0045018d": "The auto-buy TriggerAmount must be greater than $0.",
+    "0045018e": "The auto-buy PurchaseAmount must be at least $10.00, in whole cents.",
+    "0045018f": "The auto-buy TriggerAmount plus PurchaseAmount may not exceed the maximum postage balance.",
+    "00450190": "Account status does not allow purchase: UserAccountIsOnPaymentHold.",
+    "00450191": "Account status does not allow purchase: UserAccountIsOnAdminHold.",
+    "00560103": "Purchase postage amount out of bounds.",
+    "00560104": "The purchase cannot exceed the maximum postage balance.",
+    "00560106": "Purchase postage is not applicable to invoiced accounts.",
+    "00560201": "Activity blocked due to the account's status.",
+    "80040c58": "Monthly meter purchase limit exceeded.",
+    "8004041b": "A postage purchase is still being processed.",
+    "8004800b": "Postage purchases are disabled for this account.",
     "00450123": "Invalid promo code.",
     "0045014f": "The old password is required when calling with an authenticator.",
     "00550108": "Account closed.",
@@ -60,11 +80,29 @@ INVALID_PROMO_CODE = "00450123"
 OLD_PASSWORD_NEEDED = "0045014f"  # noqa: S105 - an error code
 ACCOUNT_CLOSED = "00550108"
 SCHEMA_VIOLATION = "00490102"
+# Postage (NOTES sections 3, 5 and 8).
+PURCHASE_STALE_CONTROL_TOTAL = "00450116"
+AUTO_BUY_NOT_ADMIN = "0045018a"
+AUTO_BUY_INVOICED = "0045018b"
+AUTO_BUY_NO_PURCHASE_PERMISSION = "0045018c"
+AUTO_BUY_TRIGGER_NOT_POSITIVE = "0045018d"
+AUTO_BUY_AMOUNT_BELOW_MINIMUM = "0045018e"
+AUTO_BUY_ABOVE_MAXIMUM = "0045018f"
+PAYMENT_HOLD = "00450190"
+ADMIN_HOLD = "00450191"
+PURCHASE_AMOUNT_OUT_OF_BOUNDS = "00560103"
+ABOVE_MAX_POSTAGE_BALANCE = "00560104"
+INVOICED_ACCOUNT = "00560106"
+ACTIVITY_BLOCKED = "00560201"
+MONTHLY_LIMIT_EXCEEDED = "80040c58"
+PURCHASE_PENDING = "8004041b"
+PURCHASE_DISABLED = "8004800b"
 # Chosen by the sandbox (see the module docstring).
 INVALID_VERIFICATION_CODE = "002b0901"
 CANCELLATION_MISMATCH = "002b0902"
 NO_SUCH_PAYMENT_METHOD = "002b0903"
 DEFAULT_PAYMENT_METHOD = "002b0904"
+UNKNOWN_HISTORY_TOKEN = "002b0905"  # noqa: S105 - an error code
 
 
 class SandboxFault(Exception):

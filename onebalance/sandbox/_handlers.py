@@ -2,8 +2,9 @@
 
 Each returns the response element's fields (without the Authenticator, which the dispatcher
 adds) or raises :class:`SandboxFault`. This module holds the login and GetAccountInfo; the
-account operations live in ``_registration``, ``_passwords``, ``_payments`` and ``_pages``,
-which are imported at the end so that importing this module registers every handler.
+account operations live in ``_registration``, ``_passwords``, ``_payments`` and ``_pages``, the
+postage operations in ``_postage``, which are imported at the end so that importing this module
+registers every handler.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from .._soap._schema import Complex
+from . import _ledger
 from ._core import Auth, Call, operation
 from ._state import Hold, SandboxAccount
 
@@ -40,8 +42,13 @@ def get_account_info(call: Call) -> dict[str, Any]:
     is PAYMENT_RESUBMISSION while a payment hold is on, ``Terms.TermsGP`` says whether the
     general terms are accepted, and ``VerificationPhoneNumber`` is the verified phone, if any.
     It works while the password is expired, so that a client can show why.
+
+    A purchase answered Pending or Processing completes first (see ``_postage``); the balance
+    and control total are the ledger's, and ``AutoBuySettings`` is reported once it was set.
     """
     account = call.user
+    _ledger.settle_pending(call.state, account)
+    available, control_total = _ledger.balance(account)
     info_type = call.op.output.type
     assert isinstance(info_type, Complex)
     capabilities_type = _field_type(_field_type(info_type, "AccountInfo"), "Capabilities")
@@ -58,8 +65,8 @@ def get_account_info(call: Call) -> dict[str, Any]:
         "MeterNumber": account.meter_number,
         "UserID": account.user_id,
         "PostageBalance": {
-            "AvailablePostage": account.available_postage,
-            "ControlTotal": account.control_total,
+            "AvailablePostage": available,
+            "ControlTotal": control_total,
         },
         "MaxPostageBalance": account.max_postage_balance,
         "LPOCity": address.get("City", "")[:29],
@@ -77,6 +84,7 @@ def get_account_info(call: Call) -> dict[str, Any]:
         "PlanID": account.plan_id,
         "Username": account.username,
         "RatesetType": "CBP",
+        "AutoBuySettings": _postage.auto_buy_on_wire(account),
         "Terms": {
             "TermsGP": account.terms_accepted,
             "TermsAR": True,
@@ -123,14 +131,15 @@ def _naive(moment: datetime) -> datetime:
     return moment.replace(tzinfo=None) if moment.tzinfo else moment
 
 
-# Registers the account operations' handlers.
-from . import _pages, _passwords, _payments, _registration  # noqa: E402
+# Registers the account and postage operations' handlers.
+from . import _pages, _passwords, _payments, _postage, _registration  # noqa: E402
 
 __all__ = [
     "SandboxAccount",
     "_pages",
     "_passwords",
     "_payments",
+    "_postage",
     "_registration",
     "authenticate_user",
     "get_account_info",

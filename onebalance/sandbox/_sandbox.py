@@ -11,9 +11,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from pydantic import ValidationError as PydanticValidationError
+
 from .. import _rules
 from .._soap._schema import wsdl_bytes
-from . import _auth, _handlers  # noqa: F401 - registers the handlers
+from . import _auth, _handlers, _ledger, _payments, _postage  # noqa: F401 - _handlers registers the handlers
 from ._clock import Clock
 from ._control import CONTROL_PREFIX, handle_control
 from ._core import Dispatcher, Reply, SandboxState, WireObserver
@@ -24,9 +26,15 @@ from ._state import (
     DEMO_PASSWORD,
     DEMO_USERNAME,
     AccountStatus,
+    AutoBuy,
+    BillingMethod,
+    Charge,
     Codewords,
+    CostCode,
     Hold,
+    LedgerEntry,
     PaymentMethod,
+    PurchaseOutcome,
     SandboxAccount,
     SandboxMessage,
 )
@@ -39,6 +47,11 @@ if TYPE_CHECKING:
 IN_PROCESS_URL = f"{DEFAULT_SITE}{SOAP_PATH}"
 #: The payment method a seeded account gets unless ``payment_methods`` is given.
 SEEDED_CARD_LAST4 = "1111"
+#: The cost codes a seeded account gets unless ``cost_codes`` is given (ids 1, 2, ...).
+SEEDED_COST_CODES = ("Default", "Marketing")
+#: ``add_funding_account`` kinds and the BillingMethod they pay with.
+FUNDING_ACCOUNTS: dict[str, BillingMethod] = {"reserve_account": "EnterprisePaymentAccount", "purchase_power": "OMAS"}
+_COST_CODE_NAME_MAX = 30
 
 _LOCATION = re.compile(rb'(<soap:address location=")[^"]*(")')
 
@@ -183,11 +196,22 @@ class Sandbox:
         other ``SandboxAccount`` field, for example ``phone_verified=False``,
         ``terms_accepted=False``, ``holds=["admin_hold"]``, ``codewords=Codewords(...)`` or
         ``payment_methods=[...]``. Unless ``payment_methods`` is given, the account gets one
-        default Visa card ending in 1111.
+        default Visa card ending in 1111, and unless ``cost_codes`` is given, the cost codes
+        1 "Default" and 2 "Marketing". ``has_mailstation=True`` gives it a Mailstation device.
+
+        The balance (and a ``control_total`` among ``fields``) is recorded in the ledger as an
+        opening Adjustment. ValueError if the balance is not whole cents in [0, maximum].
         """
         with self.state.lock:
             if username.lower() in self.state.accounts:
                 raise ValueError(f"sandbox account {username!r} exists already")
+            opening = _ledger.money(fields.pop("available_postage", balance), "balance")
+            maximum = _ledger.money(max_postage_balance, "max_postage_balance")
+            control_total = _ledger.money(fields.pop("control_total", 0), "control_total")
+            if not 0 <= opening <= maximum or control_total < 0:
+                raise ValueError(f"a balance of {opening} (control total {control_total}) does not fit [0, {maximum}]")
+            if "cost_codes" not in fields:
+                fields["cost_codes"] = [CostCode(id=i, name=n) for i, n in enumerate(SEEDED_COST_CODES, 1)]
             self.state.integrations.add(integration_id.lower())
             if "payment_methods" not in fields:
                 today = self.clock.now().date()
@@ -204,13 +228,15 @@ class Sandbox:
                 integration_id=integration_id,
                 username=username,
                 password=password,
-                available_postage=Decimal(balance),
-                max_postage_balance=Decimal(max_postage_balance),
+                available_postage=opening,
+                control_total=control_total,
+                max_postage_balance=maximum,
                 status=status,
                 **fields,
             )
             if capabilities:
                 account.capabilities.update(capabilities)
+            _ledger.open_ledger(self.state, account, "opening balance")
             self.state.flush()
             return account.model_copy(deep=True)
 
@@ -229,11 +255,208 @@ class Sandbox:
     def set_balance(
         self, username: str, available: Decimal | str | int, control_total: Decimal | str | int | None = None
     ) -> None:
+        """Set AvailablePostage (and ControlTotal, if given), recorded as one Adjustment in the ledger.
+
+        The Adjustment credits or debits the difference; a new control total is recorded as
+        postage declared consumed outside the ledger. ValueError if the balance is not whole
+        cents in [0, maximum] or the control total is negative.
+        """
         with self.state.lock:
             account = self._get(username)
-            account.available_postage = Decimal(available)
-            if control_total is not None:
-                account.control_total = Decimal(control_total)
+            amount = _ledger.money(available, "available")
+            total = None if control_total is None else _ledger.money(control_total, "control_total")
+            if not 0 <= amount <= account.max_postage_balance or (total is not None and total < 0):
+                raise ValueError(f"a balance of {amount} does not fit [0, {account.max_postage_balance}]")
+            _ledger.set_balance(self.state, account, amount, total, "set_balance")
+            self.state.flush()
+
+    # -- postage ---------------------------------------------------------------------------------
+    def print_postage(self, username: str, amount: Decimal | str | int, memo: str = "") -> list[LedgerEntry]:
+        """Another application prints a label: a Print entry debits ``amount`` and raises the
+        control total (so a client's ControlTotal is stale), then the service-side auto-buy runs.
+
+        Returns copies of the entries added (the Print, and the auto-buy's Purchase if one was
+        made). ValueError if the balance is short (insufficient postage) or the amount is not
+        a positive number of cents. Holds do not stop it: the printing happened elsewhere.
+        """
+        with self.state.lock:
+            account = self._get(username)
+            entries = _ledger.debit_for_print(self.state, account, _ledger.money(amount), memo)
+            self.state.flush()
+            return [e.model_copy() for e in entries]
+
+    def refund(self, username: str, amount: Decimal | str | int, memo: str = "") -> LedgerEntry:
+        """A printed label was refunded: a Refund entry credits ``amount`` and lowers the control total.
+
+        Nothing is clamped: ValueError if the amount is not positive, is more than the postage
+        consumed (the control total), or would take the balance above its maximum.
+        """
+        with self.state.lock:
+            account = self._get(username)
+            value = _ledger.money(amount)
+            if value <= 0:
+                raise ValueError(f"a refund is a positive amount, not {value}")
+            if value > account.control_total:
+                raise ValueError(f"cannot refund {value}: only {account.control_total} of postage was consumed")
+            if account.available_postage + value > account.max_postage_balance:
+                raise ValueError(
+                    f"a refund of {value} would take the balance above its maximum of {account.max_postage_balance}"
+                )
+            entry = _ledger.post(self.state, account, "Refund", credit=value, memo=memo)
+            self.state.flush()
+            return entry.model_copy()
+
+    def adjust(self, username: str, amount: Decimal | str | int, memo: str = "") -> LedgerEntry:
+        """The provider corrects the balance: an Adjustment of ``amount`` (positive credits, negative
+        debits). The control total does not move. ValueError if the balance would leave [0, maximum]."""
+        return self._credit_or_adjust(username, "Adjustment", amount, memo)
+
+    def credit(self, username: str, amount: Decimal | str | int, memo: str = "") -> LedgerEntry:
+        """The provider credits postage (a promotion, a goodwill credit): a Credit entry of a positive
+        ``amount``. ValueError if the balance would exceed its maximum."""
+        if _ledger.money(amount) <= 0:
+            raise ValueError(f"a credit is a positive amount, not {amount}")
+        return self._credit_or_adjust(username, "Credit", amount, memo)
+
+    def _credit_or_adjust(
+        self, username: str, kind: Literal["Credit", "Adjustment"], amount: Decimal | str | int, memo: str
+    ) -> LedgerEntry:
+        with self.state.lock:
+            account = self._get(username)
+            value = _ledger.money(amount)
+            if not value:
+                raise ValueError("an adjustment of 0.00 changes nothing")
+            if not 0 <= account.available_postage + value <= account.max_postage_balance:
+                raise ValueError(
+                    f"{kind.lower()} of {value} would take the balance {account.available_postage} "
+                    f"outside [0, {account.max_postage_balance}]"
+                )
+            entry = _ledger.post(
+                self.state,
+                account,
+                kind,
+                credit=value if value > 0 else _ledger.ZERO,
+                cost=-value if value < 0 else _ledger.ZERO,
+                memo=memo,
+            )
+            self.state.flush()
+            return entry.model_copy()
+
+    def ledger(self, username: str) -> list[LedgerEntry]:
+        """Copies of the account's ledger entries, oldest first."""
+        with self.state.lock:
+            return [e.model_copy() for e in self._get(username).ledger]
+
+    def charges(self, username: str) -> list[Charge]:
+        """Copies of what the account's purchases charged to its payment methods, oldest first."""
+        with self.state.lock:
+            return [c.model_copy() for c in self._get(username).charges]
+
+    def check_ledger(self, username: str) -> None:
+        """Check the ledger invariants (see ``_ledger``); AssertionError listing every problem."""
+        with self.state.lock:
+            found = _ledger.problems(self._get(username))
+        if found:
+            raise AssertionError(f"the ledger of sandbox account {username!r} is inconsistent:\n" + "\n".join(found))
+
+    def set_mailstation(self, username: str, value: bool) -> None:
+        """Give the account a Mailstation device (or take it away): credit-card purchases then pay a 3.5% fee."""
+        self._update(username, lambda a: setattr(a, "has_mailstation", bool(value)))
+
+    def add_funding_account(self, username: str, kind: str) -> PaymentMethod:
+        """Add a Reserve Account (``"reserve_account"``, BillingMethod EnterprisePaymentAccount) or
+        Purchase Power (``"purchase_power"``, BillingMethod OMAS) and make it the default (which
+        lifts a payment hold). Neither pays an administrative fee. Returns a copy of it."""
+        if kind not in FUNDING_ACCOUNTS:
+            raise ValueError(f"kind must be one of {sorted(FUNDING_ACCOUNTS)}, not {kind!r}")
+        with self.state.lock:
+            account = self._get(username)
+            method_id = str(self.state.next_id("payment_method", 700000))
+            method = PaymentMethod(
+                id=method_id,
+                billing_method=FUNDING_ACCOUNTS[kind],
+                last4=method_id[-4:],
+            )
+            _payments.store(self.state, account, method, default=True)
+            self.state.touch(account)
+            self.state.flush()
+            return method.model_copy()
+
+    def set_next_purchase_outcome(self, username: str, status: str, rejection_code: str | None = None) -> None:
+        """Make the account's next PurchasePostage (not an auto-buy) answer ``status`` once its checks pass.
+
+        ``"Rejected"`` answers Rejected with ``rejection_code`` (CustomerActionRequired,
+        SystemFailure or RejectedDueToFraud; CustomerActionRequired if omitted): nothing is
+        bought, no hold is placed. ``"Pending"`` or ``"Processing"`` answer that status: the
+        purchase completes on the account's next GetAccountInfo. ``"Success"`` clears the knob.
+        """
+        if status == "Success":
+            outcome = None
+        else:
+            try:
+                outcome = PurchaseOutcome.model_validate({"status": status, "rejection_code": rejection_code})
+            except PydanticValidationError as exc:
+                raise ValueError(str(exc)) from None
+            if status != "Rejected" and rejection_code is not None:
+                raise ValueError("a rejection code goes only with the status Rejected")
+        self._update(username, lambda a: setattr(a, "next_purchase_outcome", outcome))
+
+    def set_cost_codes(self, username: str, names: list[str]) -> list[CostCode]:
+        """Replace the account's cost codes (EnumCostCodes). A name kept keeps its id; new names get
+        new ids. ValueError for an empty, duplicate or over-30-character name, or more than the
+        account's CostCodeLimit. Returns copies of them."""
+        with self.state.lock:
+            account = self._get(username)
+            if len({n.casefold() for n in names}) != len(names):
+                raise ValueError("cost code names must be unique")
+            if len(names) > account.cost_code_limit:
+                raise ValueError(f"the account may have at most {account.cost_code_limit} cost codes")
+            for name in names:
+                if not name.strip() or len(name) > _COST_CODE_NAME_MAX:
+                    raise ValueError(f"a cost code name has 1 to {_COST_CODE_NAME_MAX} characters: {name!r}")
+            ids = {c.name: c.id for c in account.cost_codes}
+            next_id = max([c.id for c in account.cost_codes], default=0)
+            codes = []
+            for name in names:
+                if name not in ids:
+                    next_id += 1
+                    ids[name] = next_id
+                codes.append(CostCode(id=ids[name], name=name))
+            account.cost_codes = codes
+            self.state.touch(account)
+            self.state.flush()
+            return [c.model_copy() for c in codes]
+
+    def set_monthly_limit(self, username: str, amount: int | str) -> None:
+        """Set MonthlyPostagePurchaseLimit (whole dollars; purchases and auto-buys of the calendar month count)."""
+        value = _ledger.money(amount, "the monthly limit")
+        if value != value.to_integral_value() or value < 0:
+            raise ValueError(f"the monthly limit is a whole, non-negative number of dollars, not {amount!r}")
+        self._update(username, lambda a: setattr(a, "monthly_postage_purchase_limit", int(value)))
+
+    def set_auto_buy(
+        self,
+        username: str,
+        enabled: bool,
+        purchase_amount: Decimal | str | int = "0.00",
+        trigger_amount: Decimal | str | int = "0.00",
+    ) -> None:
+        """Set the auto-buy settings as SetAutoBuy would, without its hold and permission checks.
+
+        ValueError for settings SetAutoBuy refuses (trigger <= 0, purchase < $10.00, their sum
+        above the maximum balance).
+        """
+        auto = AutoBuy(
+            enabled=bool(enabled),
+            purchase_amount=_ledger.money(purchase_amount, "purchase_amount"),
+            trigger_amount=_ledger.money(trigger_amount, "trigger_amount"),
+        )
+        with self.state.lock:
+            account = self._get(username)
+            problem = _postage.auto_buy_problem(auto, account.max_postage_balance)
+            if problem is not None:
+                raise ValueError(f"{problem[1]} [{problem[0]}]")
+            account.auto_buy = auto
             self.state.touch(account)
             self.state.flush()
 
@@ -266,15 +489,20 @@ class Sandbox:
     def lift_hold(self, username: str, reason: Hold | str) -> None:
         self._update(username, lambda a: a.lift_hold(Hold(reason)))
 
-    def decline_payment_method(self, username: str) -> None:
-        """The default payment method was declined: it is marked so, and a payment hold is placed."""
+    def decline_payment_method(self, username: str, hold: bool = True) -> None:
+        """The default payment method was declined: it is marked so, and a payment hold is placed.
+
+        ``hold=False`` only marks it: the next purchase that charges it is then rejected
+        (CustomerActionRequired), and that places the hold.
+        """
 
         def decline(account: SandboxAccount) -> None:
             method = account.default_payment_method
             if method is None:
                 raise ValueError(f"sandbox account {username!r} has no payment method")
             method.declined = True
-            account.place_hold(Hold.PAYMENT_HOLD)
+            if hold:
+                account.place_hold(Hold.PAYMENT_HOLD)
 
         self._update(username, decline)
 

@@ -3,8 +3,11 @@
 An account carries what GetAccountInfo reports plus what the simulator needs: its password and
 password history, the conditions that make up its status (locked, closed, holds, expired
 password, unverified phone, terms not accepted), codewords, a password reset or phone
-verification in progress, payment methods and live conversations. Everything here is
-JSON-serializable through pydantic so that ``--state FILE`` can keep it in SQLite.
+verification in progress, payment methods and live conversations, and its postage: the
+ledger every balance is explained by, the charges to its payment methods, auto-buy settings,
+cost codes, a purchase in progress, remembered purchase results (IntegratorTxID replays) and
+balance-history queries. Everything here is JSON-serializable through pydantic so that
+``--state FILE`` can keep it in SQLite.
 """
 
 from __future__ import annotations
@@ -163,13 +166,18 @@ class PendingVerification(BaseModel):
     sent_at: datetime
 
 
+#: How a payment method pays (the wire's BillingMethod). ``EnterprisePaymentAccount`` is what the
+#: SDK calls a Reserve Account, ``OMAS`` is Purchase Power; neither carries an administrative fee.
+BillingMethod = Literal["CreditCard", "ACH", "EnterprisePaymentAccount", "OMAS"]
+
+
 class PaymentMethod(BaseModel):
     """A stored payment method. Only the last four digits of its number are kept."""
 
     model_config = ConfigDict(extra="forbid")
 
     id: str
-    billing_method: Literal["CreditCard", "ACH"] = "CreditCard"
+    billing_method: BillingMethod = "CreditCard"
     card_type: str | None = None
     last4: str
     expires: date | None = None
@@ -182,6 +190,128 @@ class PaymentMethod(BaseModel):
         if self.declined:
             return False
         return self.expires is None or (self.expires.year, self.expires.month) >= (today.year, today.month)
+
+
+#: What a ledger entry records (the wire's TransactionType, without ``All``).
+EntryType = Literal["Purchase", "Credit", "Print", "Adjustment", "Refund"]
+PurchaseStatus = Literal["Pending", "Processing", "Success", "Rejected"]
+RejectionCode = Literal["CustomerActionRequired", "SystemFailure", "RejectedDueToFraud"]
+
+
+class LedgerEntry(BaseModel):
+    """One movement of an account's postage (see ``_ledger``). Amounts are whole cents, never negative.
+
+    ``cost`` is debited and ``credit`` credited; ``balance`` and ``control_total`` are the
+    account's after the entry. ``consumed`` is only ever set on an ``Adjustment``: postage
+    declared consumed outside the ledger (how a seeded or ``set_balance`` control total is
+    explained); it moves the control total, not the balance.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: int
+    date: datetime
+    type: EntryType
+    cost: Decimal = Decimal("0.00")
+    credit: Decimal = Decimal("0.00")
+    balance: Decimal
+    control_total: Decimal
+    consumed: Decimal = Decimal("0.00")
+    brand: str = "Stamps.com"
+    #: "Manual" (PurchasePostage) or "AutoBuy" for purchases; None for the other types.
+    purchase_type: str | None = None
+    integrator_tx_id: str | None = None
+    #: The PurchasePostage TransactionID, for purchases.
+    transaction_id: int | None = None
+    memo: str = ""
+
+
+class Charge(BaseModel):
+    """What a purchase charged to a payment method: the postage, the administrative fee, the total."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    transaction_id: int
+    date: datetime
+    amount: Decimal
+    fee: Decimal
+    total: Decimal
+    payment_method_id: str
+    billing_method: BillingMethod
+    purchase_type: str
+
+
+class AutoBuy(BaseModel):
+    """The service's auto-refill (SetAutoBuy): buy ``purchase_amount`` when the balance falls below
+    ``trigger_amount``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool
+    purchase_amount: Decimal = Decimal("0.00")
+    trigger_amount: Decimal = Decimal("0.00")
+
+
+class CostCode(BaseModel):
+    """A cost account (EnumCostCodes' cost_code_info_v1)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: int
+    name: str
+
+
+class PurchaseOutcome(BaseModel):
+    """What the next PurchasePostage answers instead of paying (``Sandbox.set_next_purchase_outcome``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["Pending", "Processing", "Rejected"]
+    rejection_code: RejectionCode | None = None
+
+
+class PendingPurchase(BaseModel):
+    """A purchase answered Pending or Processing; it completes on the account's next GetAccountInfo."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    transaction_id: int
+    amount: Decimal
+    status: Literal["Pending", "Processing"]
+    integrator_tx_id: str | None = None
+    requested_at: datetime
+
+
+class PurchaseReplay(BaseModel):
+    """The remembered result of a PurchasePostage with an IntegratorTxID: a response or a fault."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: PurchaseStatus | None = None
+    transaction_id: int | None = None
+    available_postage: Decimal | None = None
+    control_total: Decimal | None = None
+    rejection_reason: str | None = None
+    rejection_code: RejectionCode | None = None
+    fault_code: str | None = None
+    fault_message: str | None = None
+
+
+class HistoryQuery(BaseModel):
+    """A GetBalanceHistory query behind a BalanceHistoryToken.
+
+    ``last_entry_id`` is the newest ledger entry when the query was made: later pages come from
+    the same snapshot, so that entries added meanwhile do not shift them.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    per_page: int
+    date_min: date
+    date_max: date | None = None
+    types: list[EntryType]
+    last_entry_id: int
+    created_at: datetime
 
 
 class SandboxMessage(BaseModel):
@@ -259,6 +389,22 @@ class SandboxAccount(BaseModel):
     verification_extension: str | None = None
     # -- payment ---------------------------------------------------------------------------
     payment_methods: list[PaymentMethod] = Field(default_factory=list)
+    #: A SendPro Mailstation device: a credit card then pays a 3.5% administrative fee on purchases.
+    has_mailstation: bool = False
+    # -- postage ---------------------------------------------------------------------------
+    #: Every movement of the balance, oldest first; ``available_postage`` and ``control_total``
+    #: always equal the last entry's (see ``_ledger``).
+    ledger: list[LedgerEntry] = Field(default_factory=list)
+    #: What each purchase charged to a payment method, oldest first.
+    charges: list[Charge] = Field(default_factory=list)
+    auto_buy: AutoBuy | None = None
+    cost_codes: list[CostCode] = Field(default_factory=list)
+    next_purchase_outcome: PurchaseOutcome | None = None
+    pending_purchase: PendingPurchase | None = None
+    #: PurchasePostage results by IntegratorTxID (an account belongs to one integration), oldest first.
+    purchase_replays: dict[str, PurchaseReplay] = Field(default_factory=dict)
+    #: GetBalanceHistory queries by BalanceHistoryToken, oldest first.
+    history_queries: dict[str, HistoryQuery] = Field(default_factory=dict)
     #: Opaque id of the account in the sandbox's web pages (GetURL).
     page_id: str | None = None
     last_login: datetime | None = None

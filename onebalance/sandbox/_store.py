@@ -1,7 +1,10 @@
 """``--state FILE``: the sandbox's state in SQLite, so that it survives a restart.
 
-It keeps the accounts (everything on ``SandboxAccount``), the known integrations, the id
-counters, the clock offset and the outbox (its last ``OUTBOX_KEPT`` messages).
+It keeps the accounts (everything on ``SandboxAccount``: their ledgers, charges, auto-buy
+settings, cost codes, purchase replays and balance-history queries among it), the known
+integrations, the id counters, the clock offset and the outbox (its last ``OUTBOX_KEPT``
+messages). An account saved before ledgers existed gets an opening Adjustment that explains
+its balance when it is loaded.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import _ledger
 from ._state import OUTBOX_KEPT, SandboxAccount, SandboxMessage
 
 if TYPE_CHECKING:
@@ -46,6 +50,8 @@ class SqliteStore:
         state.counters.update(json.loads(meta.get("counters", "{}")))
         if "clock_offset" in meta:
             state.clock.advance(timedelta(seconds=float(meta["clock_offset"])) - state.clock.offset)
+        for account in state.accounts.values():
+            _ledger.open_ledger(state, account, "balance carried over")
 
     def save(self, state: SandboxState, accounts: Iterable[SandboxAccount]) -> None:
         rows = [(a.key, a.model_dump_json()) for a in accounts]

@@ -35,6 +35,12 @@ def test_the_sdk_exercises_every_operation_of_its_wsdl(sandbox, endpoint, wire_l
     accounts.start_password_reset("m", "Bug", "Main")
     accounts.finish_password_reset("m", sandbox.temporary_password(registration.username), "Cobol-2025b")
     accounts.recover_username("grace@conf.example")
+    postage = accounts.postage("m")
+    postage.add("25.00", cost_account=postage.cost_accounts()[0].id if postage.cost_accounts() else None)
+    postage.set_auto_buy(True, purchase_amount="50.00", trigger_amount="10.00")
+    for amount in ("10.00", "11.00", "12.00"):
+        postage.add(amount)
+    assert len(postage.client.balance_history(postage._now().date().replace(day=1), page_size=2)) >= 4
     accounts.diagnose("m")
     accounts.close("m", address="2 Navy Way", city="Arlington", state="VA", zip_code="22202")
 

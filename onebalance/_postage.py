@@ -1,0 +1,538 @@
+"""``Postage``: fund a merchant's One Balance: quotes, purchases, presets, receipts, auto-refill, history.
+
+Every rule is checked before anything is bought (the $10 minimum, the account's maximum balance,
+the monthly purchase limit, admin rights, cost accounts); the purchase then carries the
+ControlTotal last seen and an IntegratorTxID fixed by the quote, so confirming twice never buys
+twice and a stale ControlTotal is reported with the refreshed balance instead of buying again.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from ._client import OneBalance
+from ._errors import (
+    AmountBelowMinimum,
+    BalanceLimitExceeded,
+    CostAccountRequired,
+    InsufficientFunds,
+    InvalidAmount,
+    InvoicedAccount,
+    MonthlyLimitExceeded,
+    PermissionDenied,
+    PurchaseRejected,
+    StaleControlTotal,
+    UnknownCostAccount,
+    ValidationError,
+)
+from ._fees import administrative_fee, payment_kind, postage_payment_method
+from ._models import Account, AutoBuySettings, CostAccount
+from ._notify import LowBalanceEvent, Notifier, RefillEvent, RefillProposal, deliver
+from ._receipts import Receipt, RefillKind
+from ._records import MINIMUM_PURCHASE, AutoRefillSettings, FundingSettings, PostageRecords
+
+logger = logging.getLogger("onebalance")
+CENT = Decimal("0.01")
+
+#: One lock per merchant for refills in this process, so racing label purchases refill once.
+_refill_locks: dict[str, threading.Lock] = {}
+_refill_locks_guard = threading.Lock()
+
+
+def _refill_lock(key: str) -> threading.Lock:
+    with _refill_locks_guard:
+        return _refill_locks.setdefault(key, threading.Lock())
+
+
+def money(value: Decimal | int | str, field: str = "amount") -> Decimal:
+    """A positive amount of dollars with at most two decimals, or :class:`InvalidAmount`."""
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise InvalidAmount(f"{field} must be an amount of dollars such as 25.00", field=field) from None
+    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(CENT):
+        raise InvalidAmount(f"{field} must be a positive amount of dollars with at most two decimals", field=field)
+    return amount.quantize(CENT)
+
+
+class Balance(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    available_postage: Decimal
+    control_total: Decimal
+    max_postage_balance: Decimal
+    low_balance_threshold: Decimal | None = None
+
+    @property
+    def low(self) -> bool:
+        return self.low_balance_threshold is not None and self.available_postage < self.low_balance_threshold
+
+    @property
+    def room(self) -> Decimal:
+        """How much postage can still be added before the maximum."""
+        return max(Decimal("0.00"), self.max_postage_balance - self.available_postage)
+
+
+class Quote(BaseModel):
+    """A purchase ready to confirm: what will be added, the fee, the total charged, and the checks passed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    quote_id: str
+    merchant_id: str
+    username: str
+    kind: RefillKind
+    amount: Decimal
+    fee: Decimal
+    total_charged: Decimal
+    payment_method: str
+    payment_kind: str
+    cost_account: CostAccount | None = None
+    balance_before: Decimal
+    balance_after: Decimal
+    control_total: Decimal
+    max_postage_balance: Decimal
+    created_at: datetime
+
+    @property
+    def integrator_tx_id(self) -> str:
+        return f"onebalance-{self.quote_id}"
+
+    def text(self) -> str:
+        lines = [
+            f"Add ${self.amount:,.2f} of postage to {self.username}",
+            f"  fee            ${self.fee:,.2f}",
+            f"  total charged  ${self.total_charged:,.2f} to {self.payment_method}",
+            f"  balance        ${self.balance_before:,.2f} -> ${self.balance_after:,.2f} "
+            f"(maximum ${self.max_postage_balance:,.2f})",
+        ]
+        if self.cost_account:
+            lines.append(f"  cost account   {self.cost_account.name}")
+        return "\n".join(lines)
+
+
+HistoryType = Literal["Purchase", "Credit", "Print", "Adjustment", "Refund"]
+
+
+class HistoryEntry(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    date: datetime
+    type: str
+    cost: Decimal
+    credit: Decimal
+    balance: Decimal
+    purchase_type: str | None = None
+    receipt_id: str | None = None
+    cost_account: str | None = None
+
+
+class History(BaseModel):
+    """Purchases, prints, refunds and adjustments, newest first, with the running balance."""
+
+    model_config = ConfigDict(frozen=True)
+
+    merchant_id: str
+    since: date
+    until: date | None
+    entries: tuple[HistoryEntry, ...]
+
+    def csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["date", "type", "cost", "credit", "balance", "purchase_type", "receipt_id", "cost_account"])
+        for e in self.entries:
+            writer.writerow(
+                [
+                    e.date.isoformat(),
+                    e.type,
+                    f"{e.cost:.2f}",
+                    f"{e.credit:.2f}",
+                    f"{e.balance:.2f}",
+                    e.purchase_type or "",
+                    e.receipt_id or "",
+                    e.cost_account or "",
+                ]
+            )
+        return out.getvalue()
+
+
+class Postage:
+    """One merchant's postage funding. Get it from :meth:`Accounts.postage` or build it on a client."""
+
+    def __init__(
+        self,
+        merchant_id: str,
+        client: OneBalance,
+        records: PostageRecords,
+        *,
+        prompt: Callable[[RefillProposal], bool] | None = None,
+        notifiers: Sequence[Notifier] = (),
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.merchant_id = merchant_id
+        self.client = client
+        self.records = records
+        self.prompt = prompt
+        self.notifiers = list(notifiers)
+        self._now = now or (lambda: datetime.now(timezone.utc))
+
+    # -- reading ---------------------------------------------------------------------------------
+    @property
+    def settings(self) -> FundingSettings:
+        return self.records.settings(self.merchant_id)
+
+    def update_settings(self, **changes: object) -> FundingSettings:
+        """Change some of the merchant's funding settings (validated) and keep them."""
+        current = self.settings.model_dump()
+        current.update(changes)
+        settings = FundingSettings(**current)
+        self.records.put_settings(self.merchant_id, settings)
+        return settings
+
+    def balance(self) -> Balance:
+        account = self.client.account()
+        return self._balance(account)
+
+    def _balance(self, account: Account) -> Balance:
+        return Balance(
+            available_postage=account.available_postage,
+            control_total=account.control_total,
+            max_postage_balance=account.max_postage_balance,
+            low_balance_threshold=self.settings.low_balance_threshold,
+        )
+
+    def cost_accounts(self) -> list[CostAccount]:
+        return self.client.cost_accounts()
+
+    def _cost_account(self, wanted: int | str | None, account: Account) -> CostAccount | None:
+        if wanted is None:
+            if account.capabilities.must_use_cost_codes:
+                raise CostAccountRequired(field="cost_account")
+            return None
+        for cost_account in self.cost_accounts():
+            if wanted in (cost_account.id, cost_account.name) or str(wanted) == str(cost_account.id):
+                return cost_account
+        raise UnknownCostAccount(f"No cost account {wanted!r} on this account", field="cost_account")
+
+    # -- quoting and buying ----------------------------------------------------------------------
+    def quote(
+        self,
+        amount: Decimal | int | str | None = None,
+        *,
+        preset: Literal["last", "default"] | None = None,
+        cost_account: int | str | None = None,
+    ) -> Quote:
+        """Check a purchase against every rule and price it; nothing is bought.
+
+        Give ``amount`` ("other amount"), or ``preset="last"`` (the last refill's amount) or
+        ``preset="default"`` (the merchant's default refill amount).
+        """
+        if (amount is None) == (preset is None):
+            raise ValidationError("give an amount or a preset ('last' or 'default')", field="amount")
+        kind: RefillKind = "manual"
+        if preset == "last":
+            last = self.records.last_refill(self.merchant_id)
+            if last is None:
+                raise ValidationError("there is no earlier refill to repeat", field="preset")
+            amount, kind = last.amount, "last"
+        elif preset == "default":
+            amount, kind = self.settings.default_refill_amount, "default"
+        elif preset is not None:
+            raise ValidationError("preset must be 'last' or 'default'", field="preset")
+        assert amount is not None
+        return self._quote(money(amount), kind=kind, cost_account=cost_account, account=self.client.account())
+
+    def _quote(self, amount: Decimal, *, kind: RefillKind, cost_account: int | str | None, account: Account) -> Quote:
+        if amount < MINIMUM_PURCHASE:
+            raise AmountBelowMinimum(
+                f"The minimum postage purchase is ${MINIMUM_PURCHASE}; ${amount} was asked for", field="amount"
+            )
+        caps = account.capabilities
+        if caps.can_use_invoicing:
+            raise InvoicedAccount()
+        if not caps.can_purchase_postage:
+            raise PermissionDenied()
+        chosen = self._cost_account(cost_account, account)
+        balance = self._balance(account)
+        if amount > balance.room:
+            raise BalanceLimitExceeded(
+                f"Adding ${amount:,.2f} would take the balance to ${account.available_postage + amount:,.2f}, above "
+                f"the account's maximum of ${account.max_postage_balance:,.2f}; at most ${balance.room:,.2f} can "
+                "be added now",
+                field="amount",
+            )
+        limit = Decimal(account.monthly_postage_purchase_limit)
+        if limit > 0:
+            bought = self.month_to_date()
+            if bought + amount > limit:
+                raise MonthlyLimitExceeded(
+                    f"${bought:,.2f} bought this month; ${amount:,.2f} more would pass the monthly limit of "
+                    f"${limit:,.2f}",
+                    field="amount",
+                )
+        method = postage_payment_method(self.client.payment_methods())
+        kind_of_payment = payment_kind(method)
+        fee = administrative_fee(amount, kind_of_payment, has_mailstation=self.settings.has_mailstation)
+        described = "the payment method on file"
+        if method is not None:
+            described = (
+                f"{method.card_type or method.bank_name or method.billing_method} ending {method.last4}"
+                if method.last4
+                else (method.billing_method or described)
+            )
+        return Quote(
+            quote_id=uuid.uuid4().hex,
+            merchant_id=self.merchant_id,
+            username=account.username,
+            kind=kind,
+            amount=amount,
+            fee=fee,
+            total_charged=amount + fee,
+            payment_method=described,
+            payment_kind=kind_of_payment.value,
+            cost_account=chosen,
+            balance_before=account.available_postage,
+            balance_after=account.available_postage + amount,
+            control_total=account.control_total,
+            max_postage_balance=account.max_postage_balance,
+            created_at=self._now(),
+        )
+
+    def month_to_date(self) -> Decimal:
+        """Postage bought this calendar month (UTC), from the service's history."""
+        today = self._now().date()
+        purchases = self.client.balance_history(today.replace(day=1), today, ("Purchase",))
+        return sum((t.credit for t in purchases), Decimal("0.00"))
+
+    def buy(self, quote: Quote) -> Receipt:
+        """Confirm a quote: buy it exactly once. Confirming the same quote again returns its receipt."""
+        if quote.merchant_id != self.merchant_id:
+            raise ValidationError("this quote is for another merchant", field="quote")
+        done = self.records.receipt_for(quote.integrator_tx_id)
+        if done is not None:
+            return done
+        try:
+            result = self.client.purchase_postage(quote.amount, quote.control_total, quote.integrator_tx_id)
+        except StaleControlTotal as exc:
+            fresh = self.client.account()
+            raise StaleControlTotal(
+                f"{StaleControlTotal.default_message}. The balance is now ${fresh.available_postage:,.2f}: "
+                "quote again to buy",
+                available_postage=fresh.available_postage,
+                control_total=fresh.control_total,
+                operation=exc.operation,
+                code=exc.code,
+                transaction_id=quote.integrator_tx_id,
+            ) from None
+        if result.status == "Rejected":
+            raise PurchaseRejected(
+                rejection_code=result.rejection_code,
+                rejection_reason=result.rejection_reason,
+                operation="PurchasePostage",
+                transaction_id=quote.integrator_tx_id,
+            )
+        receipt = self.records.add_receipt(
+            Receipt(
+                receipt_id=f"R-{quote.quote_id[:12].upper()}",
+                merchant_id=self.merchant_id,
+                username=quote.username,
+                created_at=self._now(),
+                status=result.status,
+                kind=quote.kind,
+                amount=quote.amount,
+                fee=quote.fee,
+                total_charged=quote.total_charged,
+                payment_method=quote.payment_method,
+                payment_kind=quote.payment_kind,
+                cost_account=quote.cost_account.name if quote.cost_account else None,
+                transaction_id=result.transaction_id,
+                integrator_tx_id=quote.integrator_tx_id,
+                balance_after=result.balance.available_postage,
+                control_total_after=result.balance.control_total,
+            )
+        )
+        logger.info(
+            "op=add_postage merchant=%s amount=%s status=%s transaction=%s",
+            self.merchant_id,
+            quote.amount,
+            result.status,
+            result.transaction_id,
+        )
+        self._warn_if_low(receipt.balance_after, quote.username)
+        return receipt
+
+    def add(self, amount: Decimal | int | str, *, cost_account: int | str | None = None) -> Receipt:
+        """Quote and buy in one step."""
+        return self.buy(self.quote(amount, cost_account=cost_account))
+
+    def _warn_if_low(self, balance: Decimal, username: str) -> None:
+        threshold = self.settings.low_balance_threshold
+        if threshold is not None and balance < threshold:
+            logger.warning(
+                "event=low_balance merchant=%s balance=%s threshold=%s", self.merchant_id, balance, threshold
+            )
+            deliver(
+                self.notifiers,
+                LowBalanceEvent(merchant_id=self.merchant_id, username=username, balance=balance, threshold=threshold),
+            )
+
+    # -- the service's auto-buy ------------------------------------------------------------------
+    def set_auto_buy(
+        self,
+        enabled: bool,
+        *,
+        purchase_amount: Decimal | int | str | None = None,
+        trigger_amount: Decimal | int | str | None = None,
+    ) -> AutoBuySettings:
+        """Set the service's own auto-refill; checked as the service would, then read back."""
+        purchase = money(purchase_amount, "purchase_amount") if purchase_amount is not None else None
+        trigger = money(trigger_amount, "trigger_amount") if trigger_amount is not None else None
+        if enabled:
+            if purchase is None or trigger is None:
+                raise ValidationError(
+                    "an enabled auto-refill needs purchase_amount and trigger_amount",
+                    field="purchase_amount" if purchase is None else "trigger_amount",
+                )
+            if purchase < MINIMUM_PURCHASE:
+                raise AmountBelowMinimum(
+                    f"The auto-refill amount must be at least ${MINIMUM_PURCHASE}",
+                    code="0045018e",
+                    field="purchase_amount",
+                )
+            account = self.client.account()
+            if purchase + trigger > account.max_postage_balance:
+                raise BalanceLimitExceeded(
+                    f"Trigger plus purchase (${trigger + purchase:,.2f}) must not exceed the maximum balance of "
+                    f"${account.max_postage_balance:,.2f}",
+                    code="0045018f",
+                    field="purchase_amount",
+                )
+        self.client.set_auto_buy(enabled, purchase, trigger)
+        settings = self.client.account().auto_buy
+        return settings or AutoBuySettings(enabled=False)
+
+    # -- the SDK's auto-refill -------------------------------------------------------------------
+    def ensure_funds(self, needed: Decimal | int | str, *, reason: str = "a label") -> Receipt | None:
+        """Make sure ``needed`` can be paid, refilling first when the auto-refill policy says so.
+
+        Run it before a label purchase. When the balance after paying would fall below the policy's
+        threshold, it buys the policy's amount (never past the maximum balance), after asking the
+        prompt hook if the merchant wants to be asked, and notifies afterwards. Racing callers on one
+        merchant refill once. Raises :class:`InsufficientFunds` when ``needed`` still cannot be paid.
+        """
+        cost = money(needed, "needed")
+        with _refill_lock(f"{self.client.endpoint}|{self.client.username}"):
+            account = self.client.account()
+            policy = self.settings.auto_refill
+            receipt = None
+            if policy is not None and policy.enabled and account.available_postage - cost < policy.threshold:
+                receipt = self._auto_refill(policy, account, cost, reason)
+            available = receipt.balance_after if receipt else account.available_postage
+            if cost > available:
+                raise InsufficientFunds(needed=cost, available=available, operation="ensure_funds")
+            return receipt
+
+    def _auto_refill(
+        self, policy: AutoRefillSettings, account: Account, needed: Decimal, reason: str
+    ) -> Receipt | None:
+        room = account.max_postage_balance - account.available_postage
+        amount = min(policy.amount, room).quantize(CENT)
+        if amount < MINIMUM_PURCHASE:
+            logger.info("event=auto_refill_skipped merchant=%s reason=no_room room=%s", self.merchant_id, room)
+            return None
+        quote = self._quote(amount, kind="auto_refill", cost_account=policy.cost_account_id, account=account)
+        if policy.prompt_before_refill:
+            proposal = RefillProposal(
+                merchant_id=self.merchant_id,
+                amount=quote.amount,
+                fee=quote.fee,
+                total_charged=quote.total_charged,
+                balance=account.available_postage,
+                needed=needed,
+                threshold=policy.threshold,
+                cost_account=quote.cost_account.name if quote.cost_account else None,
+            )
+            if self.prompt is None or not self.prompt(proposal):
+                logger.info("event=auto_refill_declined merchant=%s amount=%s", self.merchant_id, amount)
+                return None
+        receipt = self.buy(quote)
+        deliver(
+            self.notifiers,
+            RefillEvent(
+                merchant_id=self.merchant_id,
+                receipt=receipt,
+                reason=(
+                    f"The balance of ${account.available_postage:,.2f} would have fallen below "
+                    f"${policy.threshold:,.2f} after {reason} costing ${needed:,.2f}."
+                ),
+            ),
+        )
+        return receipt
+
+    # -- history ---------------------------------------------------------------------------------
+    def history(
+        self,
+        since: date | None = None,
+        until: date | None = None,
+        *,
+        types: Sequence[HistoryType] | None = None,
+        cost_account: int | str | None = None,
+    ) -> History:
+        """The balance history (service) joined with the SDK's receipts (fee, cost account, receipt id)."""
+        today = self._now().date()
+        since = since or today - timedelta(days=30)
+        lines = self.client.balance_history(since, until, tuple(types) if types else ("All",))
+        receipts = list(self.records.receipts(self.merchant_id))
+        by_amount: dict[Decimal, list[Receipt]] = {}
+        for r in receipts:
+            by_amount.setdefault(r.amount, []).append(r)
+        wanted = None
+        if cost_account is not None:
+            wanted = next(
+                (
+                    c.name
+                    for c in self.cost_accounts()
+                    if cost_account in (c.id, c.name) or str(cost_account) == str(c.id)
+                ),
+                str(cost_account),
+            )
+        entries = []
+        for line in lines:
+            receipt = None
+            if line.type == "Purchase":
+                candidates = [
+                    r
+                    for r in by_amount.get(line.credit, [])
+                    if abs((_aware(line.date) - r.created_at).total_seconds()) < 600
+                ]
+                if candidates:
+                    receipt = min(candidates, key=lambda r: abs((_aware(line.date) - r.created_at).total_seconds()))
+                    by_amount[line.credit].remove(receipt)
+            entry = HistoryEntry(
+                date=line.date,
+                type=line.type,
+                cost=line.cost,
+                credit=line.credit,
+                balance=line.balance,
+                purchase_type=line.purchase_type,
+                receipt_id=receipt.receipt_id if receipt else None,
+                cost_account=receipt.cost_account if receipt else None,
+            )
+            if wanted is None or entry.cost_account == wanted:
+                entries.append(entry)
+        return History(merchant_id=self.merchant_id, since=since, until=until, entries=tuple(entries))
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

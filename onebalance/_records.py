@@ -1,0 +1,192 @@
+"""The SDK's own postage records: receipts and each merchant's funding settings.
+
+The service keeps the balance and its history but not what the SDK knows about a purchase
+(the fee charged, the cost account, the refill preset, the receipt), nor a merchant's refill
+preferences. :class:`PostageRecords` keeps those; :class:`SqlitePostageRecords` is the
+embedded default for a process or a few on one machine.
+"""
+
+from __future__ import annotations
+
+import abc
+import sqlite3
+import threading
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from pydantic import Field, field_validator
+
+from ._errors import AmountBelowMinimum, ValidationError
+from ._inputs import _Input
+from ._receipts import Receipt
+
+MINIMUM_PURCHASE = Decimal("10.00")
+
+
+class AutoRefillSettings(_Input):
+    """The SDK-side auto-refill a platform runs before label purchases (kept per merchant)."""
+
+    enabled: bool = True
+    threshold: Decimal = Field(description="Refill when the balance would fall below this.")
+    amount: Decimal = Field(description="How much postage to add (at least $10.00).")
+    cost_account_id: int | None = None
+    prompt_before_refill: bool = Field(default=False, description="Ask (the prompt hook) before refilling.")
+    notify_email: str | None = Field(default=None, description="Email a notice after each refill.")
+
+    @field_validator("amount")
+    @classmethod
+    def _minimum(cls, value: Decimal) -> Decimal:
+        if value < MINIMUM_PURCHASE:
+            raise AmountBelowMinimum(f"The refill amount must be at least ${MINIMUM_PURCHASE}.", field="amount")
+        return value
+
+    @field_validator("threshold")
+    @classmethod
+    def _positive(cls, value: Decimal) -> Decimal:
+        if value <= 0:
+            raise ValidationError("The refill threshold must be more than $0.", field="threshold")
+        return value
+
+
+class FundingSettings(_Input):
+    """A merchant's postage funding preferences."""
+
+    default_refill_amount: Decimal = Decimal("100.00")
+    has_mailstation: bool = Field(default=False, description="A Mailstation device: card payments pay a 3.5% fee.")
+    low_balance_threshold: Decimal | None = Field(default=None, description="Warn when the balance is below this.")
+    auto_refill: AutoRefillSettings | None = None
+
+
+class PostageRecords(abc.ABC):
+    @abc.abstractmethod
+    def add_receipt(self, receipt: Receipt) -> Receipt:
+        """Keep ``receipt``; a receipt for the same IntegratorTxID already kept is returned instead."""
+
+    @abc.abstractmethod
+    def receipt_for(self, integrator_tx_id: str) -> Receipt | None: ...
+
+    @abc.abstractmethod
+    def receipts(self, merchant_id: str, since: datetime | None = None, until: datetime | None = None) -> list[Receipt]:
+        """The merchant's receipts, oldest first."""
+
+    @abc.abstractmethod
+    def settings(self, merchant_id: str) -> FundingSettings: ...
+
+    @abc.abstractmethod
+    def put_settings(self, merchant_id: str, settings: FundingSettings) -> None: ...
+
+    def last_refill(self, merchant_id: str) -> Receipt | None:
+        done = [r for r in self.receipts(merchant_id) if r.status == "Success"]
+        return done[-1] if done else None
+
+
+class InMemoryPostageRecords(PostageRecords):
+    def __init__(self) -> None:
+        self._receipts: dict[str, Receipt] = {}
+        self._settings: dict[str, FundingSettings] = {}
+        self._lock = threading.Lock()
+
+    def add_receipt(self, receipt: Receipt) -> Receipt:
+        with self._lock:
+            return self._receipts.setdefault(receipt.integrator_tx_id, receipt)
+
+    def receipt_for(self, integrator_tx_id: str) -> Receipt | None:
+        with self._lock:
+            return self._receipts.get(integrator_tx_id)
+
+    def receipts(self, merchant_id: str, since: datetime | None = None, until: datetime | None = None) -> list[Receipt]:
+        with self._lock:
+            found = [
+                r
+                for r in self._receipts.values()
+                if r.merchant_id == merchant_id
+                and (since is None or r.created_at >= since)
+                and (until is None or r.created_at <= until)
+            ]
+        return sorted(found, key=lambda r: r.created_at)
+
+    def settings(self, merchant_id: str) -> FundingSettings:
+        with self._lock:
+            return self._settings.get(merchant_id, FundingSettings())
+
+    def put_settings(self, merchant_id: str, settings: FundingSettings) -> None:
+        with self._lock:
+            self._settings[merchant_id] = settings
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS receipts (
+    integrator_tx_id TEXT PRIMARY KEY,
+    merchant_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS receipts_by_merchant ON receipts (merchant_id, created_at);
+CREATE TABLE IF NOT EXISTS funding_settings (merchant_id TEXT PRIMARY KEY, body TEXT NOT NULL);
+"""
+
+
+class SqlitePostageRecords(PostageRecords):
+    """Receipts and settings in one SQLite file (WAL), safe for several threads and processes."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._conn = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None, timeout=30)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.executescript(_SCHEMA)
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"SqlitePostageRecords(path={str(self.path)!r})"
+
+    def add_receipt(self, receipt: Receipt) -> Receipt:
+        with self._lock:
+            self._conn.execute(
+                "INSERT OR IGNORE INTO receipts VALUES (?, ?, ?, ?)",
+                (
+                    receipt.integrator_tx_id,
+                    receipt.merchant_id,
+                    receipt.created_at.isoformat(),
+                    receipt.model_dump_json(),
+                ),
+            )
+        kept = self.receipt_for(receipt.integrator_tx_id)
+        assert kept is not None
+        return kept
+
+    def receipt_for(self, integrator_tx_id: str) -> Receipt | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT body FROM receipts WHERE integrator_tx_id = ?", (integrator_tx_id,)
+            ).fetchone()
+        return Receipt.model_validate_json(row[0]) if row else None
+
+    def receipts(self, merchant_id: str, since: datetime | None = None, until: datetime | None = None) -> list[Receipt]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT body FROM receipts WHERE merchant_id = ? ORDER BY created_at", (merchant_id,)
+            ).fetchall()
+        found = [Receipt.model_validate_json(r[0]) for r in rows]
+        return [
+            r for r in found if (since is None or r.created_at >= since) and (until is None or r.created_at <= until)
+        ]
+
+    def settings(self, merchant_id: str) -> FundingSettings:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT body FROM funding_settings WHERE merchant_id = ?", (merchant_id,)
+            ).fetchone()
+        return FundingSettings.model_validate_json(row[0]) if row else FundingSettings()
+
+    def put_settings(self, merchant_id: str, settings: FundingSettings) -> None:
+        if not merchant_id:
+            raise ValidationError("merchant_id must not be empty", field="merchant_id")
+        with self._lock:
+            self._conn.execute(
+                "INSERT OR REPLACE INTO funding_settings VALUES (?, ?)", (merchant_id, settings.model_dump_json())
+            )
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()

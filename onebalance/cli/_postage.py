@@ -1,0 +1,267 @@
+"""``onebalance postage``: balance, quotes, purchases, auto-refill and history for one merchant.
+
+Exit codes as for ``onebalance account``: 0 done, 1 failed, 2 usage, 4 configuration.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .._errors import ConfigurationError, CredentialStoreError, OneBalanceError, ValidationError
+from .._postage import Postage, Quote
+from .._receipts import Receipt
+from .._records import AutoRefillSettings
+from ._common import EXIT_CONFIG, EXIT_FAILED, EXIT_USAGE, _Context, _fail, common_options
+
+
+@click.group()
+@common_options
+@click.option(
+    "--records",
+    "records_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="ONEBALANCE_RECORDS",
+    help="SQLite file of receipts and funding settings (env ONEBALANCE_RECORDS).",
+)
+@click.pass_context
+def postage(
+    ctx: click.Context,
+    store: Path | None,
+    key_file: Path | None,
+    endpoint: str | None,
+    integration_id: str | None,
+    as_json: bool,
+    records_path: Path | None,
+) -> None:
+    """Fund merchants' USPS postage (One Balance)."""
+    ctx.obj = _Context(store, key_file, endpoint, integration_id, as_json)
+    ctx.obj.records_path = records_path
+
+
+def _postage(ctx: _Context, merchant_id: str) -> Postage:
+    try:
+        return ctx.accounts().postage(merchant_id)
+    except (ConfigurationError, CredentialStoreError) as exc:
+        _fail(EXIT_CONFIG, str(exc))
+    except OneBalanceError as exc:
+        _fail(EXIT_FAILED, f"{type(exc).__name__}: {exc}")
+
+
+def _out(ctx: _Context, data: dict[str, Any], text: str) -> None:
+    click.echo(json.dumps(data, indent=2, default=str) if ctx.as_json else text)
+
+
+def _run(fn: Any) -> Any:
+    try:
+        return fn()
+    except ValidationError as exc:
+        _fail(EXIT_USAGE, f"{type(exc).__name__}: {exc}")
+    except (ConfigurationError, CredentialStoreError) as exc:
+        _fail(EXIT_CONFIG, str(exc))
+    except OneBalanceError as exc:
+        _fail(EXIT_FAILED, f"{type(exc).__name__}: {exc}")
+
+
+@postage.command()
+@click.argument("merchant_id")
+@click.pass_obj
+def balance(ctx: _Context, merchant_id: str) -> None:
+    """The postage balance, its maximum, and the auto-refill settings."""
+    funding = _postage(ctx, merchant_id)
+    current = _run(funding.balance)
+    settings = funding.settings
+    text = (
+        f"available postage  ${current.available_postage:,.2f}\n"
+        f"maximum balance    ${current.max_postage_balance:,.2f} (room for ${current.room:,.2f})\n"
+        f"control total      ${current.control_total:,.2f}"
+    )
+    if current.low:
+        text += f"\nLOW: below the warning threshold of ${settings.low_balance_threshold:,.2f}"
+    if settings.auto_refill and settings.auto_refill.enabled:
+        text += (
+            f"\nauto-refill        ${settings.auto_refill.amount:,.2f} when below "
+            f"${settings.auto_refill.threshold:,.2f}"
+        )
+    _out(ctx, current.model_dump(mode="json") | {"low": current.low}, text)
+
+
+def _amount_args(fn: Any) -> Any:
+    fn = click.option("--cost-account", help="Cost account id or name.")(fn)
+    fn = click.option("--default", "use_default", is_flag=True, help="The default refill amount.")(fn)
+    fn = click.option("--last", "use_last", is_flag=True, help="The last refill amount.")(fn)
+    fn = click.argument("amount", required=False)(fn)
+    return click.argument("merchant_id")(fn)
+
+
+def _quote(funding: Postage, amount: str | None, use_last: bool, use_default: bool, cost_account: str | None) -> Quote:
+    if sum((amount is not None, use_last, use_default)) != 1:
+        raise click.UsageError("give one of AMOUNT, --last or --default")
+    preset = "last" if use_last else "default" if use_default else None
+    cost: int | str | None = int(cost_account) if cost_account and cost_account.isdigit() else cost_account
+    quote: Quote = _run(lambda: funding.quote(amount, preset=preset, cost_account=cost))  # type: ignore[arg-type]
+    return quote
+
+
+@postage.command()
+@_amount_args
+@click.pass_obj
+def quote(
+    ctx: _Context, merchant_id: str, amount: str | None, use_last: bool, use_default: bool, cost_account: str | None
+) -> None:
+    """Price a purchase and check it against every rule; nothing is bought."""
+    result = _quote(_postage(ctx, merchant_id), amount, use_last, use_default, cost_account)
+    _out(ctx, result.model_dump(mode="json"), result.text())
+
+
+@postage.command()
+@_amount_args
+@click.option("--yes", is_flag=True, help="Buy without asking for confirmation.")
+@click.option("--receipt-pdf", type=click.Path(dir_okay=False, path_type=Path), help="Write the receipt as a PDF.")
+@click.pass_obj
+def add(
+    ctx: _Context,
+    merchant_id: str,
+    amount: str | None,
+    use_last: bool,
+    use_default: bool,
+    cost_account: str | None,
+    yes: bool,
+    receipt_pdf: Path | None,
+) -> None:
+    """Add postage: show the quote, confirm, buy once, print the receipt."""
+    funding = _postage(ctx, merchant_id)
+    offer = _quote(funding, amount, use_last, use_default, cost_account)
+    if not ctx.as_json:
+        click.echo(offer.text())
+    if not yes:
+        try:
+            confirmed = click.confirm("Buy it?", default=False, err=True)
+        except click.Abort:
+            confirmed = False
+        if not confirmed:
+            _fail(EXIT_USAGE, "not bought (confirm, or pass --yes)")
+    receipt: Receipt = _run(lambda: funding.buy(offer))
+    if receipt_pdf is not None:
+        receipt_pdf.write_bytes(receipt.pdf())
+    _out(ctx, receipt.model_dump(mode="json"), receipt.text())
+
+
+@postage.command("auto-refill")
+@click.argument("merchant_id")
+@click.option("--enable/--disable", default=None, help="Turn the SDK's auto-refill on or off.")
+@click.option("--threshold", help="Refill when a label would take the balance below this.")
+@click.option("--amount", help="How much to add each time (at least $10.00).")
+@click.option("--cost-account", type=int, help="Cost account id to charge refills to.")
+@click.option("--prompt/--no-prompt", "prompt", default=None, help="Ask before each refill.")
+@click.option("--email", help="Email a notice after each refill.")
+@click.option("--service", is_flag=True, help="Set the service's own auto-buy (SetAutoBuy) instead.")
+@click.pass_obj
+def auto_refill(
+    ctx: _Context,
+    merchant_id: str,
+    enable: bool | None,
+    threshold: str | None,
+    amount: str | None,
+    cost_account: int | None,
+    prompt: bool | None,
+    email: str | None,
+    service: bool,
+) -> None:
+    """Show or change auto-refill (the SDK's policy, or with --service the service's own)."""
+    funding = _postage(ctx, merchant_id)
+    if service:
+        if enable is None:
+            raise click.UsageError("--service needs --enable or --disable")
+        result = _run(lambda: funding.set_auto_buy(enable, purchase_amount=amount, trigger_amount=threshold))
+        _out(
+            ctx,
+            result.model_dump(mode="json"),
+            f"service auto-buy: {'on' if result.enabled else 'off'}, ${result.purchase_amount:,.2f} below "
+            f"${result.trigger_amount:,.2f}",
+        )
+        return
+    current = funding.settings.auto_refill
+    if enable is not None or threshold or amount or cost_account is not None or prompt is not None or email:
+        values: dict[str, Any] = current.model_dump() if current else {}
+        values.update(
+            {
+                k: v
+                for k, v in {
+                    "enabled": enable,
+                    "threshold": threshold and Decimal(threshold),
+                    "amount": amount and Decimal(amount),
+                    "cost_account_id": cost_account,
+                    "prompt_before_refill": prompt,
+                    "notify_email": email,
+                }.items()
+                if v is not None
+            }
+        )
+        if "threshold" not in values or "amount" not in values:
+            raise click.UsageError("a new auto-refill needs --threshold and --amount")
+        settings = _run(lambda: AutoRefillSettings(**values))
+        funding.update_settings(auto_refill=settings)
+        current = settings
+    if current is None:
+        _out(ctx, {"auto_refill": None}, "auto-refill: off (not set)")
+        return
+    _out(
+        ctx,
+        current.model_dump(mode="json"),
+        f"auto-refill: {'on' if current.enabled else 'off'}, ${current.amount:,.2f} when a label would take the "
+        f"balance below ${current.threshold:,.2f}"
+        + (", asks first" if current.prompt_before_refill else "")
+        + (f", notifies {current.notify_email}" if current.notify_email else ""),
+    )
+
+
+@postage.command()
+@click.argument("merchant_id")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First day (default: 30 days ago).")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day (default: today).")
+@click.option(
+    "--type",
+    "types",
+    multiple=True,
+    type=click.Choice(["Purchase", "Credit", "Print", "Adjustment", "Refund"]),
+    help="Only these types.",
+)
+@click.option("--cost-account", help="Only entries charged to this cost account (id or name).")
+@click.option("--csv", "csv_path", help="Write CSV to this file ('-' for standard output).")
+@click.pass_obj
+def history(
+    ctx: _Context,
+    merchant_id: str,
+    since: Any,
+    until: Any,
+    types: tuple[str, ...],
+    cost_account: str | None,
+    csv_path: str | None,
+) -> None:
+    """Purchases, prints, refunds and adjustments with the running balance."""
+    funding = _postage(ctx, merchant_id)
+    start: date | None = since.date() if since else None
+    end: date | None = until.date() if until else None
+    cost: int | str | None = int(cost_account) if cost_account and cost_account.isdigit() else cost_account
+    found = _run(lambda: funding.history(start, end, types=list(types) or None, cost_account=cost))  # type: ignore[arg-type]
+    if csv_path == "-":
+        sys.stdout.write(found.csv())
+        return
+    if csv_path:
+        Path(csv_path).write_text(found.csv())
+    if ctx.as_json:
+        click.echo(json.dumps(found.model_dump(mode="json"), indent=2))
+        return
+    click.echo(f"{'date':<17} {'type':<11} {'cost':>9} {'credit':>9} {'balance':>9}  receipt")
+    for e in found.entries:
+        click.echo(
+            f"{e.date:%Y-%m-%d %H:%M} {e.type:<11} {e.cost:>9.2f} {e.credit:>9.2f} {e.balance:>9.2f}  "
+            f"{e.receipt_id or ''}{' (' + e.cost_account + ')' if e.cost_account else ''}"
+        )
