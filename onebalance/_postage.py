@@ -427,7 +427,8 @@ class Postage:
         """Make sure ``needed`` can be paid, refilling first when the auto-refill policy says so.
 
         Run it before a label purchase. When the balance after paying would fall below the policy's
-        threshold, it buys the policy's amount (never past the maximum balance), after asking the
+        threshold, it buys the policy's amount (more if the label needs more; never past the maximum
+        balance, and nothing if even that could not pay for the label), after asking the
         prompt hook if the merchant wants to be asked, and notifies afterwards. Racing callers on one
         merchant refill once. Raises :class:`InsufficientFunds` when ``needed`` still cannot be paid.
         """
@@ -447,9 +448,14 @@ class Postage:
         self, policy: AutoRefillSettings, account: Account, needed: Decimal, reason: str
     ) -> Receipt | None:
         room = account.max_postage_balance - account.available_postage
-        amount = min(policy.amount, room).quantize(CENT)
-        if amount < MINIMUM_PURCHASE:
-            logger.info("event=auto_refill_skipped merchant=%s reason=no_room room=%s", self.merchant_id, room)
+        shortfall = needed - account.available_postage
+        # Enough to pay for the label even when that is more than the policy's amount; never past the
+        # maximum. A refill that still could not pay for it is not made: no money moves for nothing.
+        amount = min(max(policy.amount, shortfall, MINIMUM_PURCHASE), room).quantize(CENT)
+        if amount < MINIMUM_PURCHASE or account.available_postage + amount < needed:
+            logger.info(
+                "event=auto_refill_skipped merchant=%s reason=no_room room=%s needed=%s", self.merchant_id, room, needed
+            )
             return None
         quote = self._quote(amount, kind="auto_refill", cost_account=policy.cost_account_id, account=account)
         if policy.prompt_before_refill:

@@ -338,3 +338,14 @@ def test_history_links_refills_to_receipts_filters_and_exports(shop, sandbox):
     csv_text = history.csv()
     assert csv_text.splitlines()[0] == "date,type,cost,credit,balance,purchase_type,receipt_id,cost_account"
     assert first.receipt_id in csv_text
+
+
+def test_a_refill_covers_a_label_dearer_than_the_policy_amount_or_is_not_made(shop, sandbox):
+    _policy(shop, threshold=D("20.00"), amount=D("30.00"))
+    receipt = shop.ensure_funds("120.00")  # 50 + 30 would not pay for it: the refill is 70
+    assert (receipt.amount, receipt.balance_after) == (D("70.00"), D("120.00"))
+    sandbox.print_postage("shop", "120.00")
+    sandbox.set_balance("shop", "10.00")
+    with pytest.raises(InsufficientFunds):
+        shop.ensure_funds("600.00")  # no refill could pay for it: none is made
+    assert shop.balance().available_postage == D("10.00")
