@@ -356,24 +356,20 @@ class Accounts:
         before = self.diagnose(merchant_id)
         if password is None and not retry_refused and before.state is AccountState.DISCONNECTED:
             return RemedyReport(merchant_id=merchant_id, before=before, steps=(), after=before)
+        step, after = self._attempt(merchant_id, RemedyAction.REAUTHENTICATE, before.state, password=password)
+        return RemedyReport(merchant_id=merchant_id, before=before, steps=(step,), after=after)
+
+    def _attempt(
+        self, merchant_id: str, action: RemedyAction, state: AccountState, **inputs: Any
+    ) -> tuple[RemedyStep, Diagnosis]:
+        """Run one remedy, then look at the account again."""
         try:
-            detail = self._run(
-                merchant_id,
-                RemedyAction.REAUTHENTICATE,
-                before.state,
-                password=password,
-                new_password=None,
-                payment_method=None,
-                codeword_answers=None,
-                temporary_password=None,
-                verification_code=None,
-            )
+            detail = self._run(merchant_id, action, state, **inputs)
             ok = True
         except OneBalanceError as exc:
             detail, ok = f"{type(exc).__name__}: {exc}", False
         after = self.diagnose(merchant_id)
-        step = RemedyStep(action=RemedyAction.REAUTHENTICATE, ok=ok, detail=detail, state_after=after.state)
-        return RemedyReport(merchant_id=merchant_id, before=before, steps=(step,), after=after)
+        return RemedyStep(action=action, ok=ok, detail=detail, state_after=after.state), after
 
     def unsuspend(
         self,
@@ -421,24 +417,19 @@ class Accounts:
             if remedy is None:
                 break
             tried.add(remedy.action)
-            try:
-                detail = self._run(
-                    merchant_id,
-                    remedy.action,
-                    current.state,
-                    password=password,
-                    new_password=new_password,
-                    payment_method=payment_method,
-                    codeword_answers=codeword_answers,
-                    temporary_password=temporary_password,
-                    verification_code=verification_code,
-                    client_ip=client_ip,
-                )
-                ok = True
-            except OneBalanceError as exc:
-                detail, ok = f"{type(exc).__name__}: {exc}", False
-            current = self.diagnose(merchant_id)
-            steps.append(RemedyStep(action=remedy.action, ok=ok, detail=detail, state_after=current.state))
+            step, current = self._attempt(
+                merchant_id,
+                remedy.action,
+                current.state,
+                password=password,
+                new_password=new_password,
+                payment_method=payment_method,
+                codeword_answers=codeword_answers,
+                temporary_password=temporary_password,
+                verification_code=verification_code,
+                client_ip=client_ip,
+            )
+            steps.append(step)
         return RemedyReport(merchant_id=merchant_id, before=before, steps=tuple(steps), after=current)
 
     @staticmethod
@@ -464,12 +455,12 @@ class Accounts:
         action: RemedyAction,
         state: AccountState,
         *,
-        password: str | None,
-        new_password: str | None,
-        payment_method: PaymentMethod | None,
-        codeword_answers: tuple[str, str] | None,
-        temporary_password: str | None,
-        verification_code: str | None,
+        password: str | None = None,
+        new_password: str | None = None,
+        payment_method: PaymentMethod | None = None,
+        codeword_answers: tuple[str, str] | None = None,
+        temporary_password: str | None = None,
+        verification_code: str | None = None,
         client_ip: str | None = None,
     ) -> str:
         if action is RemedyAction.REAUTHENTICATE:

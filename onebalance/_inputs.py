@@ -26,20 +26,9 @@ from ._errors import (
     ValidationError,
 )
 from ._models import PostalAddress
+from ._rules import CodewordType
 
 CardType = Literal["Visa", "MasterCard", "AmericanExpress", "Discover"]
-CodewordType = Literal[
-    "MothersMaidenName",
-    "PetsName",
-    "BirthCity",
-    "HighSchoolMascot",
-    "FathersBirthplace",
-    "StreetName",
-    "FirstSchoolsName",
-    "FirstCarsMakeModel",
-    "Last4SocialSecurityNumber",
-    "Last4DriversLicense",
-]
 AccountType = Literal["Individual", "HomeOffice", "HomeBasedBusiness", "OfficeBasedBusiness"]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Literal, get_args
 
 Violation = tuple[str, str]
 
@@ -44,7 +45,7 @@ def password_violation(password: str, *, previous: tuple[str, ...] = ()) -> Viol
 
 # -- codewords (security questions) -------------------------------------------------------------------
 INVALID_CODEWORDS = "002b0502"
-CODEWORD_TYPES = (
+CodewordType = Literal[
     "MothersMaidenName",
     "PetsName",
     "BirthCity",
@@ -55,7 +56,8 @@ CODEWORD_TYPES = (
     "FirstCarsMakeModel",
     "Last4SocialSecurityNumber",
     "Last4DriversLicense",
-)
+]
+CODEWORD_TYPES: tuple[str, ...] = get_args(CodewordType)
 CODEWORD_MIN = 2
 CODEWORD_MAX = 33
 
