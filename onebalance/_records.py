@@ -17,11 +17,16 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
-from ._errors import AmountBelowMinimum, ValidationError
+from ._errors import AmountBelowMinimum, ConfigurationError, InvalidAmount, ValidationError
 from ._inputs import _Input
 from ._receipts import Receipt
 
 MINIMUM_PURCHASE = Decimal("10.00")
+
+
+def _whole_cents(value: Decimal, field: str) -> None:
+    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+        raise InvalidAmount(f"{field} must be an amount of dollars with at most two decimals", field=field)
 
 
 class AutoRefillSettings(_Input):
@@ -37,6 +42,7 @@ class AutoRefillSettings(_Input):
     @field_validator("amount")
     @classmethod
     def _minimum(cls, value: Decimal) -> Decimal:
+        _whole_cents(value, "amount")
         if value < MINIMUM_PURCHASE:
             raise AmountBelowMinimum(f"The refill amount must be at least ${MINIMUM_PURCHASE}.", field="amount")
         return value
@@ -46,6 +52,7 @@ class AutoRefillSettings(_Input):
     def _positive(cls, value: Decimal) -> Decimal:
         if value <= 0:
             raise ValidationError("The refill threshold must be more than $0.", field="threshold")
+        _whole_cents(value, "threshold")
         return value
 
 
@@ -132,9 +139,12 @@ class SqlitePostageRecords(PostageRecords):
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._conn = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None, timeout=30)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.executescript(_SCHEMA)
+        try:
+            self._conn = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None, timeout=30)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise ConfigurationError(f"cannot use {self.path} as the postage records file: {exc}") from None
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:

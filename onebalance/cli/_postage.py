@@ -8,14 +8,13 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import click
 
 from .._errors import ConfigurationError, CredentialStoreError, OneBalanceError, ValidationError
-from .._postage import Postage, Quote
+from .._postage import Postage, Quote, money
 from .._receipts import Receipt
 from .._records import AutoRefillSettings
 from ._common import EXIT_CONFIG, EXIT_FAILED, EXIT_USAGE, _Context, _fail, common_options
@@ -138,8 +137,7 @@ def add(
     """Add postage: show the quote, confirm, buy once, print the receipt."""
     funding = _postage(ctx, merchant_id)
     offer = _quote(funding, amount, use_last, use_default, cost_account)
-    if not ctx.as_json:
-        click.echo(offer.text())
+    click.echo(offer.text(), err=ctx.as_json)
     if not yes:
         try:
             confirmed = click.confirm("Buy it?", default=False, err=True)
@@ -148,9 +146,12 @@ def add(
         if not confirmed:
             _fail(EXIT_USAGE, "not bought (confirm, or pass --yes)")
     receipt: Receipt = _run(lambda: funding.buy(offer))
+    _out(ctx, receipt.model_dump(mode="json"), receipt.text())  # the receipt first: the money has moved
     if receipt_pdf is not None:
-        receipt_pdf.write_bytes(receipt.pdf())
-    _out(ctx, receipt.model_dump(mode="json"), receipt.text())
+        try:
+            receipt_pdf.write_bytes(receipt.pdf())
+        except OSError as exc:
+            _fail(EXIT_FAILED, f"bought, but the PDF receipt could not be written to {receipt_pdf}: {exc.strerror}")
 
 
 @postage.command("auto-refill")
@@ -183,8 +184,9 @@ def auto_refill(
         _out(
             ctx,
             result.model_dump(mode="json"),
-            f"service auto-buy: {'on' if result.enabled else 'off'}, ${result.purchase_amount:,.2f} below "
-            f"${result.trigger_amount:,.2f}",
+            f"service auto-buy: on, ${result.purchase_amount:,.2f} below ${result.trigger_amount:,.2f}"
+            if result.enabled
+            else "service auto-buy: off",
         )
         return
     current = funding.settings.auto_refill
@@ -195,8 +197,8 @@ def auto_refill(
                 k: v
                 for k, v in {
                     "enabled": enable,
-                    "threshold": threshold and Decimal(threshold),
-                    "amount": amount and Decimal(amount),
+                    "threshold": threshold and _run(lambda: money(threshold, "threshold")),
+                    "amount": amount and _run(lambda: money(amount, "amount")),
                     "cost_account_id": cost_account,
                     "prompt_before_refill": prompt,
                     "notify_email": email,
