@@ -49,7 +49,7 @@
         ├── PaymentMethodRefused            002b0802, 80040427
         ├── StaleControlTotal               00450116 and older codes (carries the refreshed balance)
         ├── PurchaseRejected                PurchaseStatus=Rejected (carries rejection_code)
-        ├── PurchaseInProgress              8004041b, 00450203 the same purchase is still being processed
+        ├── PurchaseInProgress              8004041b, 00450203 a purchase is still being processed
         ├── InsufficientFunds               00560101, 80040414 (carries needed and available)
         ├── VerificationFailed              the phone verification code was refused
         ├── PasswordResetError              002b0501 not in reset, 002b060c codewords never set
@@ -247,7 +247,7 @@ class InvoicedAccount(ValidationError):
 
 
 class PermissionDenied(OneBalanceError):
-    default_message = "This user may not do that: only an account administrator may buy postage"
+    default_message = "This user may not do that: only an account administrator may"
 
 
 class NotConnected(OneBalanceError):
@@ -437,7 +437,7 @@ class PurchaseRejected(ServiceError):
 
 
 class PurchaseInProgress(ServiceError):
-    default_message = "The same purchase is still being processed; check the balance before trying again"
+    default_message = "A purchase is still being processed on this account; check the balance before buying again"
 
 
 class InsufficientFunds(ServiceError):
@@ -550,6 +550,7 @@ _SERVICE_TEXT_MATTERS = (
     VerificationFailed,
     PasswordResetError,
     PaymentMethodRefused,
+    PermissionDenied,
 )
 
 

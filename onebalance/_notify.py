@@ -45,6 +45,7 @@ class RefillEvent(BaseModel):
     merchant_id: str
     receipt: Receipt
     reason: str
+    notify_email: str | None = None
 
     def subject(self) -> str:
         return f"Postage refilled: ${self.receipt.amount:,.2f} added to {self.receipt.username}"
@@ -94,7 +95,8 @@ class CallbackNotifier:
 class EmailNotifier:
     """Sends each event as an email through an SMTP server (STARTTLS and login when configured).
 
-    ``recipients`` is fixed here, or taken per merchant from the auto-refill settings' email.
+    ``recipients`` is fixed here; otherwise ``recipients_for(merchant_id)``; otherwise the address in
+    the merchant's auto-refill settings (``notify_email``), which refill events carry.
     """
 
     def __init__(
@@ -120,6 +122,8 @@ class EmailNotifier:
 
     def notify(self, event: Event) -> None:
         to = list(self.recipients) or list(self.recipients_for(event.merchant_id) if self.recipients_for else [])
+        if not to and isinstance(event, RefillEvent) and event.notify_email:
+            to = [event.notify_email]  # the merchant's own address from its auto-refill settings
         if not to:
             return
         message = EmailMessage()

@@ -27,6 +27,7 @@ from ._errors import (
     CostAccountRequired,
     InsufficientFunds,
     InvalidAmount,
+    InvalidAutoBuySettings,
     InvoicedAccount,
     MonthlyLimitExceeded,
     PermissionDenied,
@@ -43,6 +44,12 @@ from ._records import MINIMUM_PURCHASE, AutoRefillSettings, FundingSettings, Pos
 
 logger = logging.getLogger("onebalance")
 CENT = Decimal("0.01")
+_FRIENDLY = {
+    "EnterprisePaymentAccount": "Reserve Account",
+    "OMAS": "Purchase Power",
+    "ACH": "bank account",
+    "Invoice": "invoice",
+}
 
 #: One lock per merchant for refills in this process, so racing label purchases refill once.
 _refill_locks: dict[str, threading.Lock] = {}
@@ -262,7 +269,7 @@ class Postage:
         if caps.can_use_invoicing:
             raise InvoicedAccount()
         if not caps.can_purchase_postage:
-            raise PermissionDenied()
+            raise PermissionDenied("Only an account administrator may buy postage; this user may not")
         chosen = self._cost_account(cost_account, account)
         balance = self._balance(account)
         if amount > balance.room:
@@ -286,11 +293,8 @@ class Postage:
         fee = administrative_fee(amount, kind_of_payment, has_mailstation=self.settings.has_mailstation)
         described = "the payment method on file"
         if method is not None:
-            described = (
-                f"{method.card_type or method.bank_name or method.billing_method} ending {method.last4}"
-                if method.last4
-                else (method.billing_method or described)
-            )
+            name = method.card_type or method.bank_name or _FRIENDLY.get(method.billing_method or "", "account")
+            described = f"{name} ending {method.last4}" if method.last4 else name
         return Quote(
             quote_id=uuid.uuid4().hex,
             merchant_id=self.merchant_id,
@@ -320,8 +324,10 @@ class Postage:
         if quote.merchant_id != self.merchant_id:
             raise ValidationError("this quote is for another merchant", field="quote")
         done = self.records.receipt_for(quote.integrator_tx_id)
-        if done is not None:
+        if done is not None and done.status == "Success":
             return done
+        # A pending purchase is asked about again with the same IntegratorTxID: the service answers
+        # with its current state, and never buys twice.
         try:
             result = self.client.purchase_postage(quote.amount, quote.control_total, quote.integrator_tx_id)
         except StaleControlTotal as exc:
@@ -333,6 +339,8 @@ class Postage:
                 control_total=fresh.control_total,
                 operation=exc.operation,
                 code=exc.code,
+                http_status=exc.http_status,
+                faultstring=exc.faultstring,
                 transaction_id=quote.integrator_tx_id,
             ) from None
         if result.status == "Rejected":
@@ -369,7 +377,8 @@ class Postage:
             result.status,
             result.transaction_id,
         )
-        self._warn_if_low(receipt.balance_after, quote.username)
+        if receipt.status == "Success":
+            self._warn_if_low(receipt.balance_after, quote.username)
         return receipt
 
     def add(self, amount: Decimal | int | str, *, cost_account: int | str | None = None) -> Receipt:
@@ -405,14 +414,14 @@ class Postage:
                     field="purchase_amount" if purchase is None else "trigger_amount",
                 )
             if purchase < MINIMUM_PURCHASE:
-                raise AmountBelowMinimum(
+                raise InvalidAutoBuySettings(
                     f"The auto-refill amount must be at least ${MINIMUM_PURCHASE}",
                     code="0045018e",
                     field="purchase_amount",
                 )
             account = self.client.account()
             if purchase + trigger > account.max_postage_balance:
-                raise BalanceLimitExceeded(
+                raise InvalidAutoBuySettings(
                     f"Trigger plus purchase (${trigger + purchase:,.2f}) must not exceed the maximum balance of "
                     f"${account.max_postage_balance:,.2f}",
                     code="0045018f",
@@ -478,6 +487,7 @@ class Postage:
             RefillEvent(
                 merchant_id=self.merchant_id,
                 receipt=receipt,
+                notify_email=policy.notify_email,
                 reason=(
                     f"The balance of ${account.available_postage:,.2f} would have fallen below "
                     f"${policy.threshold:,.2f} after {reason} costing ${needed:,.2f}."
@@ -505,14 +515,12 @@ class Postage:
             by_amount.setdefault(r.amount, []).append(r)
         wanted = None
         if cost_account is not None:
-            wanted = next(
-                (
-                    c.name
-                    for c in self.cost_accounts()
-                    if cost_account in (c.id, c.name) or str(cost_account) == str(c.id)
-                ),
-                str(cost_account),
-            )
+            match = [
+                c for c in self.cost_accounts() if cost_account in (c.id, c.name) or str(cost_account) == str(c.id)
+            ]
+            if not match:
+                raise UnknownCostAccount(f"No cost account {cost_account!r} on this account", field="cost_account")
+            wanted = match[0].name
         entries = []
         for line in lines:
             receipt = None
@@ -526,7 +534,7 @@ class Postage:
                     receipt = min(candidates, key=lambda r: abs((_aware(line.date) - r.created_at).total_seconds()))
                     by_amount[line.credit].remove(receipt)
             entry = HistoryEntry(
-                date=line.date,
+                date=_aware(line.date),
                 type=line.type,
                 cost=line.cost,
                 credit=line.credit,

@@ -68,7 +68,8 @@ class FundingSettings(_Input):
 class PostageRecords(abc.ABC):
     @abc.abstractmethod
     def add_receipt(self, receipt: Receipt) -> Receipt:
-        """Keep ``receipt``; a receipt for the same IntegratorTxID already kept is returned instead."""
+        """Keep ``receipt``; a receipt for the same IntegratorTxID already kept is returned instead,
+        unless that one was still pending and this one tells how the purchase ended."""
 
     @abc.abstractmethod
     def receipt_for(self, integrator_tx_id: str) -> Receipt | None: ...
@@ -88,6 +89,11 @@ class PostageRecords(abc.ABC):
         return done[-1] if done else None
 
 
+def _settles(kept: Receipt, new: Receipt) -> bool:
+    """A receipt kept while the purchase was pending gives way to one that says how it ended."""
+    return kept.status in ("Pending", "Processing") and new.status != kept.status
+
+
 class InMemoryPostageRecords(PostageRecords):
     def __init__(self) -> None:
         self._receipts: dict[str, Receipt] = {}
@@ -96,7 +102,10 @@ class InMemoryPostageRecords(PostageRecords):
 
     def add_receipt(self, receipt: Receipt) -> Receipt:
         with self._lock:
-            return self._receipts.setdefault(receipt.integrator_tx_id, receipt)
+            kept = self._receipts.get(receipt.integrator_tx_id)
+            if kept is None or _settles(kept, receipt):
+                self._receipts[receipt.integrator_tx_id] = kept = receipt
+            return kept
 
     def receipt_for(self, integrator_tx_id: str) -> Receipt | None:
         with self._lock:
@@ -151,9 +160,11 @@ class SqlitePostageRecords(PostageRecords):
         return f"SqlitePostageRecords(path={str(self.path)!r})"
 
     def add_receipt(self, receipt: Receipt) -> Receipt:
+        kept = self.receipt_for(receipt.integrator_tx_id)
+        verb = "INSERT OR REPLACE" if kept is not None and _settles(kept, receipt) else "INSERT OR IGNORE"
         with self._lock:
             self._conn.execute(
-                "INSERT OR IGNORE INTO receipts VALUES (?, ?, ?, ?)",
+                f"INSERT {verb.split(' ', 1)[1]} INTO receipts VALUES (?, ?, ?, ?)",  # noqa: S608 - fixed words
                 (
                     receipt.integrator_tx_id,
                     receipt.merchant_id,

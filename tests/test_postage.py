@@ -20,6 +20,7 @@ from onebalance import (
     InMemoryPostageRecords,
     InsufficientFunds,
     InvalidAmount,
+    InvalidAutoBuySettings,
     InvoicedAccount,
     LowBalanceEvent,
     MonthlyLimitExceeded,
@@ -182,10 +183,10 @@ def test_a_rejected_purchase_buys_nothing_and_says_why(shop, sandbox):
 
 
 def test_the_services_auto_buy_setting(shop, sandbox):
-    with pytest.raises(AmountBelowMinimum) as low:
+    with pytest.raises(InvalidAutoBuySettings) as low:  # the class the service's own refusal maps to
         shop.set_auto_buy(True, purchase_amount="5.00", trigger_amount="20.00")
     assert low.value.code == "0045018e"
-    with pytest.raises(BalanceLimitExceeded) as high:
+    with pytest.raises(InvalidAutoBuySettings) as high:
         shop.set_auto_buy(True, purchase_amount="400.00", trigger_amount="150.00")
     assert high.value.code == "0045018f"
     settings = shop.set_auto_buy(True, purchase_amount="100.00", trigger_amount="20.00")
@@ -300,8 +301,8 @@ def test_refill_email_over_smtp(shop, sandbox):
     controller = Controller(Handler(), hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        shop.notifiers.append(EmailNotifier("127.0.0.1", port, sender="postage@platform.test",
-                                            recipients=["owner@shop.test"], starttls=False))
+        # no recipients configured: the merchant's address from its auto-refill settings is used
+        shop.notifiers.append(EmailNotifier("127.0.0.1", port, sender="postage@platform.test", starttls=False))
         _policy(shop, notify_email="owner@shop.test")
         shop.ensure_funds("40.00")
     finally:
@@ -349,3 +350,22 @@ def test_a_refill_covers_a_label_dearer_than_the_policy_amount_or_is_not_made(sh
     with pytest.raises(InsufficientFunds):
         shop.ensure_funds("600.00")  # no refill could pay for it: none is made
     assert shop.balance().available_postage == D("10.00")
+
+
+def test_a_pending_purchase_settles_without_a_second_charge(shop, sandbox):
+    sandbox.set_next_purchase_outcome("shop", "Pending")
+    quote = shop.quote("30.00")
+    pending = shop.buy(quote)
+    assert pending.status == "Pending"
+    assert shop.quote(preset="default")  # reading the account lets the sandbox complete it
+    settled = shop.buy(quote)  # asked again with the same IntegratorTxID
+    assert settled.status == "Success"
+    assert settled.balance_after == D("80.00")
+    assert shop.records.receipt_for(quote.integrator_tx_id) == settled
+    assert len([e for e in sandbox.ledger("shop") if e.type == "Purchase"]) == 1
+
+
+def test_history_with_an_unknown_cost_account_is_refused(shop):
+    with pytest.raises(UnknownCostAccount):
+        shop.history(cost_account="Nowhere")
+    assert all(e.date.tzinfo is not None for e in shop.history().entries)

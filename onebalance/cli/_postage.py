@@ -208,9 +208,10 @@ def auto_refill(
         )
         if "threshold" not in values or "amount" not in values:
             raise click.UsageError("a new auto-refill needs --threshold and --amount")
-        settings = _run(lambda: AutoRefillSettings(**values))
-        funding.update_settings(auto_refill=settings)
-        current = settings
+        new = _run(lambda: AutoRefillSettings(**values))
+        _kept(ctx)
+        funding.update_settings(auto_refill=new)
+        current = new
     if current is None:
         _out(ctx, {"auto_refill": None}, "auto-refill: off (not set)")
         return
@@ -226,8 +227,47 @@ def auto_refill(
 
 @postage.command()
 @click.argument("merchant_id")
+@click.option("--mailstation/--no-mailstation", default=None, help="The store has a Mailstation (3.5% card fee).")
+@click.option("--default-amount", help="The default refill amount.")
+@click.option("--low-threshold", help="Warn when the balance is below this.")
+@click.pass_obj
+def settings(
+    ctx: _Context, merchant_id: str, mailstation: bool | None, default_amount: str | None, low_threshold: str | None
+) -> None:
+    """Show or change the merchant's funding settings (kept in --records)."""
+    funding = _postage(ctx, merchant_id)
+    changes: dict[str, Any] = {}
+    if mailstation is not None:
+        changes["has_mailstation"] = mailstation
+    if default_amount is not None:
+        changes["default_refill_amount"] = _run(lambda: money(default_amount, "default_amount"))
+    if low_threshold is not None:
+        changes["low_balance_threshold"] = _run(lambda: money(low_threshold, "low_threshold"))
+    if changes:
+        _kept(ctx)
+        current = _run(lambda: funding.update_settings(**changes))
+    else:
+        current = funding.settings
+    _out(
+        ctx,
+        current.model_dump(mode="json"),
+        f"mailstation        {'yes' if current.has_mailstation else 'no'}\n"
+        f"default refill     ${current.default_refill_amount:,.2f}\n"
+        f"low-balance alert  " + (f"${current.low_balance_threshold:,.2f}" if current.low_balance_threshold else "off"),
+    )
+
+
+def _kept(ctx: _Context) -> None:
+    if ctx.records_path is None:
+        click.echo(
+            "warning: no --records file (or ONEBALANCE_RECORDS): this change lasts only for this command", err=True
+        )
+
+
+@postage.command()
+@click.argument("merchant_id")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First day (default: 30 days ago).")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day (default: today).")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day (default: no end).")
 @click.option(
     "--type",
     "types",
@@ -261,7 +301,7 @@ def history(
     if ctx.as_json:
         click.echo(json.dumps(found.model_dump(mode="json"), indent=2))
         return
-    click.echo(f"{'date':<17} {'type':<11} {'cost':>9} {'credit':>9} {'balance':>9}  receipt")
+    click.echo(f"{'date':<16} {'type':<11} {'cost':>9} {'credit':>9} {'balance':>9}  receipt")
     for e in found.entries:
         click.echo(
             f"{e.date:%Y-%m-%d %H:%M} {e.type:<11} {e.cost:>9.2f} {e.credit:>9.2f} {e.balance:>9.2f}  "

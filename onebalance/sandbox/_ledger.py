@@ -249,7 +249,7 @@ def purchase_obstacle(account: SandboxAccount, amount: Decimal, now: datetime) -
         return "the account is invoiced"
     if committed(account) + amount > account.max_postage_balance:
         return f"the balance would exceed its maximum of ${account.max_postage_balance:,.2f}"
-    if month_to_date(account, now) + amount > account.monthly_postage_purchase_limit:
+    if 0 < account.monthly_postage_purchase_limit < month_to_date(account, now) + amount:
         return f"the monthly purchase limit of ${account.monthly_postage_purchase_limit:,} would be exceeded"
     return None
 

@@ -150,7 +150,7 @@ def _purchase(
         )
     now = state.clock.now()
     limit = account.monthly_postage_purchase_limit
-    if _ledger.month_to_date(account, now) + amount > limit:
+    if limit > 0 and _ledger.month_to_date(account, now) + amount > limit:  # 0: no monthly limit
         raise SandboxFault(faults.MONTHLY_LIMIT_EXCEEDED, f"Monthly meter purchase limit of ${limit:,} exceeded.")
     transaction_id = _ledger.next_transaction_id(state)
     available, current_total = _ledger.balance(account)
