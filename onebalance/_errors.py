@@ -51,6 +51,11 @@
         ├── PurchaseRejected                PurchaseStatus=Rejected (carries rejection_code)
         ├── PurchaseInProgress              8004041b, 00450203 a purchase is still being processed
         ├── InsufficientFunds               00560101, 80040414 (carries needed and available)
+        ├── PlanRestriction                 00450208 the account's plan does not allow the service
+        ├── AddressError                    00450140, 00450163, 00450121 the destination address is not valid
+        ├── LabelNotFound                   00450202 no such label on this account
+        ├── VoidRefused                     00450201 too old, 00450205 refund not allowed
+        ├── PrintLimitExceeded              002b0a01, 8004043e, 80040442 over the per-print limit
         ├── VerificationFailed              the phone verification code was refused
         ├── PasswordResetError              002b0501 not in reset, 002b060c codewords never set
         ├── SchemaViolation                 00490102 or a soap:Client fault
@@ -71,6 +76,7 @@ __all__ = [
     "AccountLocked",
     "AccountSuspended",
     "ActivityBlocked",
+    "AddressError",
     "AdminHold",
     "AmountBelowMinimum",
     "AuthenticationError",
@@ -95,6 +101,7 @@ __all__ = [
     "InvalidPassword",
     "InvalidPaymentMethod",
     "InvoicedAccount",
+    "LabelNotFound",
     "MonthlyLimitExceeded",
     "NotConnected",
     "OneBalanceError",
@@ -104,6 +111,8 @@ __all__ = [
     "PaymentHold",
     "PaymentMethodRefused",
     "PermissionDenied",
+    "PlanRestriction",
+    "PrintLimitExceeded",
     "ProtocolError",
     "PurchaseInProgress",
     "PurchaseRejected",
@@ -120,6 +129,7 @@ __all__ = [
     "UsernameTaken",
     "ValidationError",
     "VerificationFailed",
+    "VoidRefused",
     "error_for_fault",
     "register_fault",
 ]
@@ -453,6 +463,28 @@ class InsufficientFunds(ServiceError):
         super().__init__(message, **kw)
 
 
+class PlanRestriction(ServiceError):
+    """The account's plan does not allow this mail service (e.g. only Priority and Priority Express)."""
+
+    default_message = "The account's plan does not allow this mail service"
+
+
+class AddressError(ServiceError):
+    default_message = "The destination address is not valid for USPS"
+
+
+class LabelNotFound(ServiceError):
+    default_message = "No such label on this account"
+
+
+class VoidRefused(ServiceError):
+    default_message = "The label cannot be voided"
+
+
+class PrintLimitExceeded(ServiceError):
+    default_message = "The label costs more than the account's per-print limit"
+
+
 class VerificationFailed(ServiceError):
     default_message = "The phone verification code was refused"
 
@@ -526,6 +558,22 @@ _BY_CODE: dict[str, type[OneBalanceError]] = {
     "00600103": PurchaseInProgress,
     "00560101": InsufficientFunds,
     "80040414": InsufficientFunds,
+    "00450208": PlanRestriction,
+    "00450140": AddressError,
+    "00450163": AddressError,
+    "00450104": AddressError,
+    "00450121": AddressError,
+    "00450202": LabelNotFound,
+    "003c0103": LabelNotFound,
+    "00450201": VoidRefused,
+    "003c0102": VoidRefused,
+    "00450205": VoidRefused,
+    "003c0101": VoidRefused,
+    "80040810": VoidRefused,
+    "8004043b": VoidRefused,
+    "002b0a01": PrintLimitExceeded,
+    "8004043e": PrintLimitExceeded,
+    "80040442": PrintLimitExceeded,
     "002b0808": RegistrationError,
     "00450122": RegistrationError,
     "00450123": RegistrationError,
@@ -551,6 +599,9 @@ _SERVICE_TEXT_MATTERS = (
     PasswordResetError,
     PaymentMethodRefused,
     PermissionDenied,
+    PlanRestriction,
+    AddressError,
+    VoidRefused,
 )
 
 
