@@ -129,6 +129,7 @@ __all__ = [
     "CallbackNotifier",
     "Capabilities",
     "CapabilityDisabled",
+    "CleansedAddress",
     "ClientClosed",
     "Codewords",
     "ConfigurationError",
@@ -215,9 +216,20 @@ __all__ = [
     "UnknownCostAccount",
     "UnknownFault",
     "UsernameTaken",
+    "UspsShipping",
     "ValidationError",
     "VerificationFailed",
     "VoidRefused",
     "zeep_service",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # Loaded on first use: ``carriers`` imports ``onebalance._errors``, so importing the USPS layer
+    # (which imports ``carriers``) while this package initialises would be circular.
+    if name in ("UspsShipping", "CleansedAddress"):
+        from . import _usps_service
+
+        return getattr(_usps_service, name)
+    raise AttributeError(f"module 'onebalance' has no attribute {name!r}")

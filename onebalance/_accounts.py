@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import requests
 from pydantic import BaseModel, ConfigDict
@@ -32,6 +32,9 @@ from ._postage import Postage
 from ._records import InMemoryPostageRecords, PostageRecords
 from ._status import AccountState, Diagnosis, RemedyAction, SupportContact, assess
 from ._wire import Wire
+
+if TYPE_CHECKING:
+    from ._usps_service import UspsShipping
 
 
 def _check_ipv4(address: str) -> None:
@@ -200,6 +203,12 @@ class Accounts:
             notifiers=self.notifiers,
             now=self._now,
         )
+
+    def usps(self, merchant_id: str) -> UspsShipping:
+        """USPS labels for the merchant, paid from its One Balance: rates, labels, voids, tracking."""
+        from ._usps_service import UspsShipping
+
+        return UspsShipping(self.postage(merchant_id))
 
     def connect(self, merchant_id: str, *, username: str, password: str) -> Diagnosis:
         """Connect an existing account: log in with these credentials and, if they work, store them."""

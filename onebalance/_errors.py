@@ -587,6 +587,7 @@ _BY_CODE: dict[str, type[OneBalanceError]] = {
     "002b0903": ValidationError,  # no such payment method
     "002b0904": ValidationError,  # the default (only) payment method cannot be deleted
     "002b0905": ValidationError,  # GetBalanceHistoryByToken: unknown or forgotten token
+    "002b0906": ValidationError,  # GetRates/CreateIndicium: no rate for that service and package
 }
 
 

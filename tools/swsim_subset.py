@@ -48,6 +48,12 @@ OPERATIONS = [
     "EnumCostCodes",
     "GetBalanceHistory",
     "GetBalanceHistoryByToken",
+    # USPS labels through One Balance
+    "CleanseAddress",
+    "GetRates",
+    "CreateIndicium",
+    "CancelIndicium",
+    "TrackShipment",
 ]
 
 WSDL = "http://schemas.xmlsoap.org/wsdl/"

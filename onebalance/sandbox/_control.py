@@ -58,6 +58,10 @@ ACTIONS = (
     "set_cost_codes",
     "set_monthly_limit",
     "set_auto_buy",
+    # labels
+    "approve_refunds",
+    "labels",
+    "label",
 )
 
 

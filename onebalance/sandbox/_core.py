@@ -14,6 +14,7 @@ registered per operation with the authentication they need (see ``_handlers``):
 from __future__ import annotations
 
 import enum
+import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -68,6 +69,9 @@ class Registered:
 
 
 HANDLERS: dict[str, Registered] = {}
+#: Run under the lock for the account of every authenticated call, before its handler (the
+#: delayed refunds of ``_usps`` are credited this way).
+ACCOUNT_HOOKS: list[Callable[[SandboxState, SandboxAccount], None]] = []
 
 
 def operation(
@@ -95,6 +99,8 @@ class SandboxState:
     #: Every message sent (the last ``OUTBOX_KEPT``), oldest first; see ``send``.
     outbox: list[SandboxMessage] = field(default_factory=list)
     unsaved_messages: list[SandboxMessage] = field(default_factory=list)
+    #: The key of the sandbox's HMACs (CleanseHash, Mac); kept with ``--state``.
+    secret: str = field(default_factory=lambda: secrets.token_hex(16))
 
     def touch(self, account: SandboxAccount) -> None:
         self.dirty.add(account.key)
@@ -201,6 +207,9 @@ class Dispatcher:
             try:
                 try:
                     self._authenticate(call, registered.auth)
+                    if call.account is not None:
+                        for hook in ACCOUNT_HOOKS:
+                            hook(self.state, call.account)
                     if (
                         call.account is not None
                         and call.account.password_expired

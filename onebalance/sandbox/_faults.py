@@ -14,7 +14,12 @@ Code        When
 002b0904    DeleteUserPaymentMethod: the default (or only) payment method cannot be deleted.
 002b0905    GetBalanceHistoryByToken: the BalanceHistoryToken is unknown (never issued to
             this account, or one of its older than the last 50 queries).
+002b0906    GetRates with both ServiceType and PackageType (or CreateIndicium): no rate
+            exists for them (wrong package for the service, too heavy, not domestic).
 ==========  =============================================================================
+
+TrackShipment of an unknown label (or another account's) answers 00450202, the code
+CancelIndicium uses for the same situation.
 
 Input the real service's older schemas limit (UserName at most 40 characters, Email at most
 41, a 10-digit phone number, all four codewords together) is refused like a schema violation:
@@ -62,6 +67,16 @@ MESSAGES: dict[str, str] = {
     "00450123": "Invalid promo code.",
     "0045014f": "The old password is required when calling with an authenticator.",
     "00550108": "Account closed.",
+    "002b0906": "No rate matches the service type, package type and weight.",
+    "002b0a01": "The postage amount exceeds the account's per-print limit.",
+    "00450140": "Invalid destination address.",
+    "00450163": "The destination address does not match its CleanseHash.",
+    "00450201": "The indicium is too old to be refunded (240 hours).",
+    "00450202": "Non-existent transaction, or one that belongs to another user.",
+    "00450205": "Refund not allowed: the label is already voided.",
+    "00450208": "The account's plan allows only Priority Mail and Priority Mail Express.",
+    "80040414": "Insufficient Postage.",
+    "80048011": "Printing is disabled for this account.",
     "00490102": "Invalid SOAP message due to XML Schema validation failure.",
 }
 
@@ -103,6 +118,17 @@ CANCELLATION_MISMATCH = "002b0902"
 NO_SUCH_PAYMENT_METHOD = "002b0903"
 DEFAULT_PAYMENT_METHOD = "002b0904"
 UNKNOWN_HISTORY_TOKEN = "002b0905"  # noqa: S105 - an error code
+NO_SUCH_RATE = "002b0906"
+# Labels (NOTES section 4).
+PER_PRINT_LIMIT = "002b0a01"
+INVALID_DESTINATION = "00450140"
+CLEANSE_HASH_MISMATCH = "00450163"
+CANCEL_TOO_OLD = "00450201"
+NO_SUCH_TRANSACTION = "00450202"
+REFUND_NOT_ALLOWED = "00450205"
+MAIL_CLASS_NOT_ALLOWED = "00450208"
+INSUFFICIENT_POSTAGE = "80040414"
+PRINT_DISABLED = "80048011"
 
 
 class SandboxFault(Exception):

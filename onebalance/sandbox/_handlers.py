@@ -132,7 +132,7 @@ def _naive(moment: datetime) -> datetime:
 
 
 # Registers the account and postage operations' handlers.
-from . import _pages, _passwords, _payments, _postage, _registration  # noqa: E402
+from . import _pages, _passwords, _payments, _postage, _registration, _usps  # noqa: E402
 
 __all__ = [
     "SandboxAccount",
@@ -141,6 +141,7 @@ __all__ = [
     "_payments",
     "_postage",
     "_registration",
+    "_usps",
     "authenticate_user",
     "get_account_info",
 ]

@@ -6,6 +6,7 @@ came in on; ``DEFAULT_SITE`` when it came straight through ``Sandbox.handle``):
 * ``SetTermsGeneral``: ``<site>/sandbox/terms?account=<page id>``. ``GET`` shows a small HTML
   page with an "I accept" form; ``POST`` accepts the general terms (``Terms.TermsGP`` becomes
   true, and AccountStatus leaves ``TermsRequired``).
+* CreateIndicium's label URLs, ``<site>/sandbox/labels/<StampsTxID>.png`` (see ``_usps``).
 * any other UrlType: ``<site>/sandbox/pages/<UrlType>?account=<page id>``, a page that only says
   which page it stands for.
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 DEFAULT_SITE = "https://swsim.sandbox.onebalance.test"
 PAGES_PREFIX = "/sandbox/"
 TERMS_PATH = "/sandbox/terms"
+LABELS_PREFIX = "/sandbox/labels/"
 OTHER_PAGES = re.compile(r"/sandbox/pages/([A-Za-z0-9]+)")
 HTML = "text/html; charset=utf-8"
 
@@ -56,6 +58,13 @@ def get_url(call: Call) -> dict[str, Any]:
 def serve_page(state: SandboxState, method: str, target: str) -> Reply:
     """Answer ``method`` (GET or POST) on ``target`` (a path with its query) under ``/sandbox/``."""
     parts = urlsplit(target)
+    if method == "GET" and parts.path.startswith(LABELS_PREFIX):
+        from ._usps import serve_label
+
+        with state.lock:
+            label = serve_label(state, parts.path)
+        if label is not None:
+            return label
     page_id = (parse_qs(parts.query).get("account") or [""])[0]
     with state.lock:
         account = _by_page_id(state, page_id)

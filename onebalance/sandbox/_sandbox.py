@@ -15,7 +15,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from .. import _rules
 from .._soap._schema import wsdl_bytes
-from . import _auth, _handlers, _ledger, _payments, _postage  # noqa: F401 - _handlers registers the handlers
+from . import _auth, _handlers, _ledger, _payments, _postage, _usps  # noqa: F401 - _handlers registers the handlers
 from ._clock import Clock
 from ._control import CONTROL_PREFIX, handle_control
 from ._core import Dispatcher, Reply, SandboxState, WireObserver
@@ -32,6 +32,7 @@ from ._state import (
     Codewords,
     CostCode,
     Hold,
+    Label,
     LedgerEntry,
     PaymentMethod,
     PurchaseOutcome,
@@ -459,6 +460,30 @@ class Sandbox:
             account.auto_buy = auto
             self.state.touch(account)
             self.state.flush()
+
+    # -- labels ----------------------------------------------------------------------------------
+    def approve_refunds(self, username: str) -> list[Label]:
+        """USPS approves every pending refund of the account's voided labels: each is credited
+        (a Refund entry; the control total goes down). Returns copies of the labels refunded. A
+        refund that would take the balance above its maximum stays pending."""
+        with self.state.lock:
+            account = self._get(username)
+            approved = _usps.approve_refunds(self.state, account)
+            self.state.flush()
+            return [label.model_copy() for label in approved]
+
+    def labels(self, username: str) -> list[Label]:
+        """Copies of the labels CreateIndicium printed for the account, oldest first."""
+        with self.state.lock:
+            return [label.model_copy() for label in self._get(username).labels]
+
+    def label(self, username: str, stamps_tx_id: str) -> Label:
+        """A copy of one label by its StampsTxID; KeyError if the account has none such."""
+        with self.state.lock:
+            for label in self._get(username).labels:
+                if label.stamps_tx_id == stamps_tx_id.lower():
+                    return label.model_copy()
+        raise KeyError(f"no label {stamps_tx_id!r} for {username!r}")
 
     def set_status(self, username: str, status: AccountStatus) -> None:
         """Put the account in ``status``'s condition, on top of the others it is in.

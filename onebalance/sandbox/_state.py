@@ -297,6 +297,51 @@ class PurchaseReplay(BaseModel):
     fault_message: str | None = None
 
 
+class Label(BaseModel):
+    """A label CreateIndicium printed (see ``_usps``). ``refund_status``: "" while valid,
+    "pending" once voided (the refund not credited yet), "approved" once credited, "none" for a
+    voided sample label (nothing to refund)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: int
+    stamps_tx_id: str
+    tracking_number: str
+    integrator_tx_id: str
+    amount: Decimal
+    service_type: str
+    package_type: str | None = None
+    deliver_days: int = 3
+    created_at: datetime
+    sample: bool = False
+    voided_at: datetime | None = None
+    refund_status: Literal["", "pending", "approved", "none"] = ""
+    refunded_at: datetime | None = None
+    cost_code_id: int | None = None
+    #: The response's Rate, the addresses and what the response said then (for replays).
+    rate: dict[str, Any] = Field(default_factory=dict)
+    from_address: dict[str, Any] = Field(default_factory=dict)
+    to_address: dict[str, Any] = Field(default_factory=dict)
+    url: str = ""
+    image_data: bool = False
+    available_after: Decimal = Decimal("0.00")
+    control_total_after: Decimal = Decimal("0.00")
+
+    @property
+    def voided(self) -> bool:
+        return self.voided_at is not None
+
+
+class IndiciumReplay(BaseModel):
+    """The remembered result of a CreateIndicium: the label it made, or its fault."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stamps_tx_id: str | None = None
+    fault_code: str | None = None
+    fault_message: str | None = None
+
+
 class HistoryQuery(BaseModel):
     """A GetBalanceHistory query behind a BalanceHistoryToken.
 
@@ -403,6 +448,9 @@ class SandboxAccount(BaseModel):
     pending_purchase: PendingPurchase | None = None
     #: PurchasePostage results by IntegratorTxID (an account belongs to one integration), oldest first.
     purchase_replays: dict[str, PurchaseReplay] = Field(default_factory=dict)
+    #: Labels CreateIndicium printed, oldest first, and its results by IntegratorTxID.
+    labels: list[Label] = Field(default_factory=list)
+    indicium_replays: dict[str, IndiciumReplay] = Field(default_factory=dict)
     #: GetBalanceHistory queries by BalanceHistoryToken, oldest first.
     history_queries: dict[str, HistoryQuery] = Field(default_factory=dict)
     #: Opaque id of the account in the sandbox's web pages (GetURL).

@@ -48,6 +48,8 @@ class SqliteStore:
             state.outbox[:0] = reversed([SandboxMessage.model_validate_json(body) for (body,) in messages])
         state.integrations.update(json.loads(meta.get("integrations", "[]")))
         state.counters.update(json.loads(meta.get("counters", "{}")))
+        if "secret" in meta:
+            state.secret = meta["secret"]
         if "clock_offset" in meta:
             state.clock.advance(timedelta(seconds=float(meta["clock_offset"])) - state.clock.offset)
         for account in state.accounts.values():
@@ -59,6 +61,7 @@ class SqliteStore:
             ("integrations", json.dumps(sorted(state.integrations))),
             ("counters", json.dumps(state.counters)),
             ("clock_offset", str(state.clock.offset.total_seconds())),
+            ("secret", state.secret),
         ]
         with self._lock:
             self._conn.execute("BEGIN")

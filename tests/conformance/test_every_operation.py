@@ -41,6 +41,19 @@ def test_the_sdk_exercises_every_operation_of_its_wsdl(sandbox, endpoint, wire_l
     for amount in ("10.00", "11.00", "12.00"):
         postage.add(amount)
     assert len(postage.client.balance_history(postage._now().date().replace(day=1), page_size=2)) >= 4
+    from datetime import date
+
+    from carriers import Address, Parcel, ShipmentRequest, Weight
+
+    usps = accounts.usps("m")
+    to = Address(name="Ada", street_lines=["350 5th Ave"], city="New York", state="NY", postal_code="10118")
+    shipment = ShipmentRequest(shipper=to, recipient=to, parcels=[Parcel(weight=Weight(value="1", unit="lb"))],
+                               ship_date=date.today())
+    usps.cleanse(to)
+    rate = next(r for r in usps.rates(shipment) if r.service_code == "US-PM")
+    label = usps.buy(rate, shipment, idempotency_key="conformance-1")
+    usps.track(label.tracking_number)
+    usps.void(label)
     accounts.diagnose("m")
     accounts.close("m", address="2 Navy Way", city="Arlington", state="VA", zip_code="22202")
 

@@ -1,0 +1,187 @@
+"""``UspsShipping``: USPS labels paid from the One Balance (CleanseAddress, GetRates, CreateIndicium,
+CancelIndicium, TrackShipment).
+
+All the wire spelling lives in :mod:`onebalance._usps`; this module only sends, in order, and applies
+the SDK's rules: the plan restriction is checked before anything is bought, the recipient is
+cleansed and its CleanseHash passed on, the label is paid for only after the auto-refill policy has
+run, and a purchase is made idempotent by an IntegratorTxID derived from the merchant and the
+caller's key, so a retried or repeated ``buy`` never prints (or pays for) a second label.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from decimal import Decimal
+
+import requests
+
+from carriers import (
+    Address,
+    Label,
+    OneBalancePayment,
+    Rate,
+    RefundStatus,
+    ShipmentRequest,
+    Tracking,
+    VoidResult,
+)
+
+from . import _usps
+from ._errors import PlanRestriction, TransportError, ValidationError
+from ._postage import Postage
+from ._usps import CleansedAddress
+
+logger = logging.getLogger("onebalance")
+
+__all__ = ["UspsShipping", "integrator_tx_id"]
+
+#: The PlanRestriction code SWSIM uses for the same refusal.
+_PLAN_RESTRICTION = "00450208"
+
+
+def integrator_tx_id(merchant_id: str, idempotency_key: str) -> str:
+    """The CreateIndicium IntegratorTxID for one logical purchase: the same inputs, the same id.
+
+    SWSIM recognises a replay by (IntegrationID, IntegratorTxID), so the merchant is part of it:
+    two merchants using the same key never collide.
+    """
+    if not idempotency_key or not idempotency_key.strip():
+        raise ValidationError("idempotency_key: is required to buy a label", field="idempotency_key")
+    digest = hashlib.sha256(f"usps-label|{merchant_id}|{idempotency_key}".encode()).hexdigest()
+    return f"ob-{digest[:40]}"
+
+
+class UspsShipping:
+    """USPS rates and labels for one merchant, paid from its One Balance.
+
+    Built on the merchant's :class:`~onebalance.Postage` (its client, merchant id and records)::
+
+        usps = UspsShipping(postage)
+        rate = carriers.cheapest(usps.rates(shipment))
+        label = usps.buy(rate, shipment, idempotency_key="order-1042")
+    """
+
+    def __init__(self, postage: Postage) -> None:
+        self.postage = postage
+        self.client = postage.client
+        self.merchant_id = postage.merchant_id
+
+    def __repr__(self) -> str:
+        return f"UspsShipping(merchant_id={self.merchant_id!r})"
+
+    # -- addresses and rates -----------------------------------------------------------------------
+    def cleanse(self, address: Address) -> CleansedAddress:
+        """USPS standardisation of ``address`` (with the CleanseHash a label needs)."""
+        response = self.client.call("CleanseAddress", _usps.cleanse_request(address))
+        return _usps.parse_cleanse(response, address)
+
+    def rates(self, shipment: ShipmentRequest) -> list[Rate]:
+        """Every USPS rate for ``shipment`` (or only ``shipment.service``), cheapest first."""
+        response = self.client.call("GetRates", _usps.rate_request(shipment))
+        return _usps.parse_rates(response, OneBalancePayment(), shipment.options)
+
+    # -- labels ------------------------------------------------------------------------------------
+    def buy(
+        self,
+        rate: Rate,
+        shipment: ShipmentRequest,
+        *,
+        idempotency_key: str,
+        sample: bool = False,
+        cost_account: int | str | None = None,
+        image_type: str = "Png",
+    ) -> Label:
+        """Buy the label for ``rate`` (from :meth:`rates`) and return it with its image.
+
+        ``idempotency_key`` names this purchase: calling again with the same key (after a timeout,
+        a crash, or by mistake) returns the same label and pays once. ``sample=True`` prints a
+        sample label that costs nothing. Raises :class:`PlanRestriction` before sending anything
+        when the plan allows only Priority Mail and Priority Mail Express, :class:`AddressError`
+        when USPS refuses the recipient, and :class:`InsufficientFunds` when the balance cannot
+        pay even after the auto-refill policy ran.
+        """
+        tx_id = integrator_tx_id(self.merchant_id, idempotency_key)
+        _usps.indicium_request(rate, shipment, tx_id, image_type=image_type)  # refuse bad input before any call
+        account = self.client.account()
+        if not account.capabilities.allow_all_mail_classes and rate.service_code not in _usps.PRIORITY_SERVICES:
+            raise PlanRestriction(
+                f"The account's plan allows only Priority Mail and Priority Mail Express, not {rate.service_code}",
+                operation="CreateIndicium",
+                code=_PLAN_RESTRICTION,
+                transaction_id=tx_id,
+            )
+        cost_code_id = None
+        if cost_account is not None or account.capabilities.must_use_cost_codes:
+            chosen = self.postage._cost_account(cost_account, account)
+            cost_code_id = chosen.id if chosen is not None else None
+        cleansed = self.cleanse(shipment.recipient)
+        if not sample:
+            self.postage.ensure_funds(rate.total.amount, reason=f"a {rate.service_name} label")
+        payload = _usps.indicium_request(
+            rate,
+            shipment,
+            tx_id,
+            to_cleanse_hash=cleansed.cleanse_hash,
+            sample=sample,
+            cost_code_id=cost_code_id,
+            image_type=image_type,
+        )
+        response = self.client.call("CreateIndicium", payload, transaction_id=tx_id)
+        image = None if _usps.image_data(response) else self._fetch_image(_usps.label_urls(response), tx_id)
+        label, balance = _usps.parse_indicium(response, rate, image=image, image_type=image_type, sample=sample)
+        logger.info(
+            "event=usps_label merchant=%s service=%s cost=%s sample=%s balance=%s tx=%s",
+            self.merchant_id,
+            label.service_code,
+            label.cost.amount,
+            sample,
+            balance,
+            tx_id,
+        )
+        return label
+
+    def _fetch_image(self, urls: list[str], tx_id: str) -> bytes | None:
+        """The first page of the label from its URL, with the client's session and timeouts."""
+        if not urls:
+            return None
+        session = self.client._wire.transport.session
+        try:
+            reply = session.get(urls[0], timeout=self.client.timeout.as_tuple(), allow_redirects=False)
+        except requests.RequestException as exc:
+            raise TransportError(
+                f"Could not fetch the label image ({type(exc).__name__})",
+                operation="CreateIndicium",
+                transaction_id=tx_id,
+            ) from None
+        if reply.status_code != 200 or not reply.content:
+            raise TransportError(
+                f"Could not fetch the label image (HTTP {reply.status_code})",
+                operation="CreateIndicium",
+                http_status=reply.status_code,
+                transaction_id=tx_id,
+            )
+        return reply.content
+
+    def void(self, label: Label) -> VoidResult:
+        """Cancel ``label``. USPS refunds later (batched, days): the refund is ``pending``.
+
+        A sample label (no tracking, no cost) is voided with nothing to refund. Raises
+        :class:`VoidRefused` (too old, already used) or :class:`LabelNotFound` from the service.
+        """
+        self.client.call("CancelIndicium", _usps.cancel_request(label))
+        refund = label.cost if label.cost.amount > Decimal(0) else None
+        return VoidResult(
+            carrier=label.carrier,
+            tracking_number=label.tracking_number,
+            voided=True,
+            refund=refund,
+            refund_status=RefundStatus.PENDING if refund is not None else RefundStatus.NOT_APPLICABLE,
+            carrier_reference=label.carrier_reference,
+        )
+
+    def track(self, tracking_number: str) -> Tracking:
+        """The parcel's USPS tracking, newest event first."""
+        request = _usps.track_request(tracking_number)
+        response = self.client.call("TrackShipment", request)
+        return _usps.parse_tracking(response, request["TrackingNumber"])

@@ -1,0 +1,153 @@
+"""The sandbox's USPS price table (deterministic, not the real prices).
+
+Domestic services (v111's ServiceType enumeration has no ``US-GA``: Ground Advantage arrived in a
+later schema, so the sandbox cannot answer it on the v111 wire and leaves it out):
+
+========  ===========  ==========  ==================  ==========
+Service   base         per lb      weight limit        DeliverDays
+========  ===========  ==========  ==================  ==========
+US-FC     $4.50        $0.40       15.99 oz            2-5
+US-PM     $8.70        $1.10       70 lb               1-3
+US-XM     $28.75       $2.60       70 lb               1-2
+US-PS     $7.90        $0.75       70 lb               2-8
+========  ===========  ==========  ==================  ==========
+
+Package types ``Package`` and ``Large Envelope or Flat`` (at most 13 oz) are priced
+``base + per_lb * ceil(lb) * zone factor`` (at least 1 lb; zone factor ``1 + 0.15 * (zone - 1)``),
+rounded half-up to the cent. The flat-rate types exist for US-PM and US-XM only, at a fixed
+price whatever the weight (up to 70 lb) and zone.
+
+The zone is ``min(8, |first 3 digits of the From ZIP - those of the To ZIP| // 125 + 1)``. Without
+a To ZIP the zone is 1 and ``MaxAmount`` carries the zone-8 price. A To address outside the US
+(Country other than ``US``) has no rates.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+CENT = Decimal("0.01")
+MAX_OUNCES = Decimal(70 * 16)
+LETTER_FLAT_OUNCES = Decimal(13)
+
+
+@dataclass(frozen=True)
+class Service:
+    code: str
+    description: str
+    base: Decimal
+    per_lb: Decimal
+    max_ounces: Decimal
+    days: tuple[int, int]
+
+
+SERVICES: dict[str, Service] = {
+    s.code: s
+    for s in (
+        Service("US-FC", "USPS First-Class Mail", Decimal("4.50"), Decimal("0.40"), Decimal("15.99"), (2, 5)),
+        Service("US-PM", "USPS Priority Mail", Decimal("8.70"), Decimal("1.10"), MAX_OUNCES, (1, 3)),
+        Service("US-XM", "USPS Priority Mail Express", Decimal("28.75"), Decimal("2.60"), MAX_OUNCES, (1, 2)),
+        Service("US-PS", "USPS Parcel Select Ground", Decimal("7.90"), Decimal("0.75"), MAX_OUNCES, (2, 8)),
+    )
+}
+ZONED_PACKAGES = ("Package", "Large Envelope or Flat")
+FLAT_RATES: dict[str, dict[str, Decimal]] = {
+    "US-PM": {
+        "Flat Rate Envelope": Decimal("9.85"),
+        "Flat Rate Padded Envelope": Decimal("10.40"),
+        "Small Flat Rate Box": Decimal("10.40"),
+        "Flat Rate Box": Decimal("17.05"),
+        "Large Flat Rate Box": Decimal("22.80"),
+    },
+    "US-XM": {
+        "Flat Rate Envelope": Decimal("30.45"),
+        "Flat Rate Padded Envelope": Decimal("30.95"),
+        "Small Flat Rate Box": Decimal("62.15"),
+        "Flat Rate Box": Decimal("71.45"),
+        "Large Flat Rate Box": Decimal("81.30"),
+    },
+}
+_ZIP3 = re.compile(r"\s*(\d{3})")
+
+
+def zone(from_zip: str | None, to_zip: str | None) -> int | None:
+    """The zone 1-8, or None when either ZIP lacks its first 3 digits."""
+    a, b = _ZIP3.match(from_zip or ""), _ZIP3.match(to_zip or "")
+    if a is None or b is None:
+        return None
+    return min(8, abs(int(a.group(1)) - int(b.group(1))) // 125 + 1)
+
+
+def ounces(rate: dict[str, Any]) -> Decimal:
+    lb = Decimal(str(rate.get("WeightLb") or 0))
+    oz = Decimal(str(rate.get("WeightOz") or 0))
+    return lb * 16 + oz
+
+
+def price(service: Service, package: str, weight_oz: Decimal, zone_: int) -> Decimal | None:
+    """The price, or None when the service has no such package or the weight is out of bounds."""
+    if weight_oz < 0 or weight_oz > service.max_ounces:
+        return None
+    flat = FLAT_RATES.get(service.code, {}).get(package)
+    if flat is not None:
+        return flat
+    if package not in ZONED_PACKAGES or (package == "Large Envelope or Flat" and weight_oz > LETTER_FLAT_OUNCES):
+        return None
+    pounds = max(1, math.ceil(weight_oz / 16))
+    factor = Decimal(1) + Decimal("0.15") * (zone_ - 1)
+    return (service.base + service.per_lb * pounds * factor).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def rates(request: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every rate matching the request's RateV40 (ServiceType/PackageType Unknown or omitted: all)."""
+    to = request.get("To") or {}
+    if (to.get("Country") or "US").upper() != "US":
+        return []
+    wanted_service = request.get("ServiceType")
+    wanted_package = request.get("PackageType")
+    services = [s for code, s in SERVICES.items() if wanted_service in (None, "Unknown", code)]
+    weight = ounces(request)
+    from_zip = (request.get("From") or {}).get("ZIPCode")
+    z = zone(from_zip, to.get("ZIPCode"))
+    out: list[dict[str, Any]] = []
+    for service in services:
+        packages = [*ZONED_PACKAGES, *FLAT_RATES.get(service.code, {})]
+        for package in packages:
+            if wanted_package not in (None, "Unknown", package):
+                continue
+            amount = price(service, package, weight, z or 1)
+            if amount is None:
+                continue
+            rate: dict[str, Any] = {
+                "From": request.get("From") or {},
+                "To": to,
+                "Amount": amount,
+            }
+            if z is None and package not in FLAT_RATES.get(service.code, {}):
+                rate["MaxAmount"] = price(service, package, weight, 8)
+            rate.update(
+                {
+                    "ServiceType": service.code,
+                    "ServiceDescription": f"{service.description} - {package}",
+                    "DeliverDays": f"{service.days[0]}-{service.days[1]}",
+                    "WeightLb": request.get("WeightLb") if request.get("WeightLb") is not None else 0.0,
+                    "WeightOz": request.get("WeightOz") if request.get("WeightOz") is not None else 0.0,
+                    "PackageType": package,
+                }
+            )
+            for echoed in ("Length", "Width", "Height", "ShipDate"):
+                if request.get(echoed) is not None:
+                    rate[echoed] = request[echoed]
+            rate["EffectiveWeightInOunces"] = math.ceil(weight)
+            rate["Zone"] = z or 1
+            out.append(rate)
+    return out
+
+
+def deliver_days(service_type: str) -> int:
+    """The upper bound of the service's DeliverDays."""
+    return SERVICES[service_type].days[1]

@@ -1,0 +1,448 @@
+"""USPS operations: CleanseAddress, GetRates, CreateIndicium, CancelIndicium, TrackShipment.
+
+**CleanseAddress** upper-cases and trims every text field. A US address (Country omitted or
+``US``) whose State is a USPS state code and whose ZIPCode is 5 digits other than ``00000``,
+with an Address1, matches: AddressMatch and CityStateZipOK true, a ZIPCodeAddOn derived from the
+address (deterministic), and ``CleanseHash``: an HMAC-SHA256 (key: the sandbox's secret, kept
+with ``--state``) of the normalised Address1, Address2, City, State and ZIP. An unknown state or
+ZIP ``00000`` does not match: CityStateZipOK false and one CandidateAddresses entry (the state
+taken from the ZIP's first digit, or a ZIP made from the state), itself cleansed. A missing
+Address1 does not match either (no candidate). ``PO BOX`` in Address1/2 sets IsPOBox;
+ResidentialDeliveryIndicator is Yes without a Company, No with one.
+
+**GetRates** answers the price table of ``_rates``. ServiceType/PackageType ``Unknown`` or omitted
+match everything; nothing matching is a success without rates, except when both are given:
+fault 002b0906.
+
+**CreateIndicium** repeats the stored result of an IntegratorTxID already seen by the account
+(the same response, faults included; no second debit). Otherwise, in order: holds 00450190 /
+00450191 / 00560201; CanPrintShipping false 80048011; AllowAllMailClasses false and a service
+other than US-PM / US-XM 00450208; the To address (``Rate.To``): with a CleanseHash it must be
+the sandbox's HMAC of that address (00450163), without one its state and ZIP must be valid
+(00450140); the rate is recomputed from the table (002b0906 if there is none; the Amount sent is
+ignored and the sandbox's is charged and returned); Amount above Capabilities PerPrintLimit
+002b0a01; the balance. When the balance is short and auto-buy is enabled, the service-side
+auto-buy buys PurchaseAmount **before** the print if that covers it (else 80040414 Insufficient
+Postage); after the print the usual auto-buy runs (``_ledger.auto_buy``). SampleOnly labels
+cost nothing (no ledger entry, no balance check) and their tracking number starts with
+``SAMPLE``. A label is a Print entry (IntegratorTxID, memo with the tracking number and
+cost_code_id), a 22-digit tracking number (9400 First-Class / Parcel Select, 9405 Priority,
+9470 Express), a StampsTxID and ``<site>/sandbox/labels/<StampsTxID>.png`` (a 1x1 PNG, 410 once
+voided). With ReturnImageData the PNG comes as ImageData and the URL is empty.
+
+**CancelIndicium**: unknown or another account's label 00450202; already voided 00450205;
+older than 240 h 00450201. Otherwise the label is voided at once and its refund is pending
+(a sample label: voided, nothing to refund). A pending refund is credited (a Refund entry) by
+``Sandbox.approve_refunds``, or by itself on the account's first authenticated call 24 h or
+more after the void. A refund that would take the balance over its maximum stays pending.
+
+**TrackShipment** (unknown label: 00450202) reports, newest first: "Shipping Label Created" at
+creation, "Accepted" 6 h later, "In Transit" at 24 h, "Out for Delivery" after the DeliverDays
+upper bound in days, "Delivered" 4 h after that, each once the sandbox clock has passed it. A
+voided label shows only its creation and "Label voided".
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import struct
+import uuid
+import zlib
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from . import _faults as faults
+from . import _ledger, _rates
+from ._core import ACCOUNT_HOOKS, Call, Reply, SandboxState, operation
+from ._faults import SandboxFault
+from ._pages import site
+from ._postage import _check_holds
+from ._state import IndiciumReplay, Label, LedgerEntry, SandboxAccount
+
+_STATE_CODES = (
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC "
+    "ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR VI GU AS MP AA AE AP"
+)
+STATES = frozenset(_STATE_CODES.split())
+_STATE_BY_DIGIT = dict(zip("0123456789", ("MA", "NY", "VA", "FL", "OH", "MN", "IL", "TX", "CO", "CA"), strict=True))
+_ZIP = re.compile(r"\d{5}")
+_PO_BOX = re.compile(r"\bP\.?\s*O\.?\s*BOX\b")
+CANCEL_WINDOW = timedelta(hours=240)
+REFUND_DELAY = timedelta(hours=24)
+TRACKING_PREFIX = {"US-PM": "9405", "US-XM": "9470"}
+LABEL_PATH = re.compile(r"/sandbox/labels/([0-9a-fA-F-]{36})\.png")
+_TEXT_FIELDS = ("FullName", "Company", "Address1", "Address2", "Address3", "City", "State", "Country", "Urbanization")
+
+
+def _png() -> bytes:
+    """A 1x1 white PNG, the same bytes every time."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff")) + chunk(b"IEND", b"")
+    )
+
+
+LABEL_PNG = _png()
+
+
+# -- addresses -------------------------------------------------------------------------------------
+def normalise(address: dict[str, Any]) -> dict[str, Any]:
+    out = dict(address)
+    for name in _TEXT_FIELDS:
+        if isinstance(out.get(name), str):
+            out[name] = " ".join(out[name].upper().split())
+    for name in ("ZIPCode", "ZIPCodeAddOn"):
+        if isinstance(out.get(name), str):
+            out[name] = out[name].strip()
+    return out
+
+
+def _key(address: dict[str, Any]) -> str:
+    return "|".join(str(address.get(n) or "") for n in ("Address1", "Address2", "City", "State", "ZIPCode"))
+
+
+def cleanse_hash(state: SandboxState, address: dict[str, Any]) -> str:
+    """The sandbox's CleanseHash of ``address`` (normalised first)."""
+    digest = hmac.new(state.secret.encode(), _key(normalise(address)).encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def _valid_place(address: dict[str, Any]) -> tuple[bool, bool]:
+    """(state valid, ZIP valid) of a normalised address."""
+    zip_ = address.get("ZIPCode") or ""
+    return address.get("State") in STATES, bool(_ZIP.fullmatch(zip_)) and zip_ != "00000"
+
+
+def _cleansed(state: SandboxState, address: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in address.items() if k not in ("CleanseHash", "OverrideHash")}
+    add_on = int.from_bytes(hashlib.sha256(_key(out).encode()).digest()[:4], "big") % 10000
+    out["ZIPCodeAddOn"] = f"{add_on:04d}"
+    out["Country"] = out.get("Country") or "US"
+    out["CleanseHash"] = cleanse_hash(state, out)
+    return out
+
+
+@operation("CleanseAddress")
+def cleanse_address(call: Call) -> dict[str, Any]:
+    address = normalise(call.request["Address"])
+    domestic = (address.get("Country") or "US") == "US"
+    state_ok, zip_ok = _valid_place(address)
+    place_ok = domestic and state_ok and zip_ok
+    match = place_ok and bool(address.get("Address1"))
+    candidates: list[dict[str, Any]] = []
+    if domestic and not place_ok and address.get("Address1") and (state_ok or zip_ok):
+        candidate = dict(address)
+        if not state_ok:
+            candidate["State"] = _STATE_BY_DIGIT[candidate["ZIPCode"][0]]
+        else:
+            digit = next((d for d, s in _STATE_BY_DIGIT.items() if s == candidate["State"]), "2")
+            candidate["ZIPCode"] = f"{digit}0001"
+        candidates.append(_cleansed(call.state, candidate))
+    elif domestic and not place_ok and address.get("Address1"):
+        candidate = {**address, "State": "CA", "ZIPCode": "90245"}
+        candidates.append(_cleansed(call.state, candidate))
+    po_box = bool(_PO_BOX.search(f"{address.get('Address1') or ''} {address.get('Address2') or ''}"))
+    return {
+        "Address": _cleansed(call.state, address) if match else address,
+        "AddressMatch": match,
+        "CityStateZipOK": place_ok,
+        "ResidentialDeliveryIndicator": "No" if address.get("Company") else "Yes",
+        "IsPOBox": po_box,
+        "CandidateAddresses": {"Address": candidates} if candidates else {},
+        "StatusCodes": {"ReturnCode": 31 if match else 22},
+        "AddressCleansingResult": "Full Address Verified." if match else "Invalid Address.",
+        "VerificationLevel": "Maximum" if match else ("Partial" if place_ok else "None"),
+    }
+
+
+# -- GetRates --------------------------------------------------------------------------------------
+@operation("GetRates")
+def get_rates(call: Call) -> dict[str, Any]:
+    request = call.request["Rate"]
+    found = _rates.rates(request)
+    specific = all(request.get(n) not in (None, "Unknown") for n in ("ServiceType", "PackageType"))
+    if not found and specific:
+        raise SandboxFault(faults.NO_SUCH_RATE)
+    return {"Rates": {"Rate": found} if found else {}}
+
+
+# -- CreateIndicium --------------------------------------------------------------------------------
+@operation("CreateIndicium")
+def create_indicium(call: Call) -> dict[str, Any]:
+    account, request, state = call.user, call.request, call.state
+    tx_id: str = request["IntegratorTxID"]
+    replay = account.indicium_replays.get(tx_id)
+    if replay is not None:
+        if replay.fault_code is not None:
+            raise SandboxFault(replay.fault_code, replay.fault_message)
+        return _indicium_response(_label(account, replay.stamps_tx_id))
+    try:
+        label = _create(call)
+    except SandboxFault as fault:
+        _remember(account, tx_id, IndiciumReplay(fault_code=fault.code, fault_message=fault.message))
+        state.touch(account)
+        raise
+    _remember(account, tx_id, IndiciumReplay(stamps_tx_id=label.stamps_tx_id))
+    state.touch(account)
+    return _indicium_response(label)
+
+
+def _remember(account: SandboxAccount, tx_id: str, replay: IndiciumReplay) -> None:
+    account.indicium_replays[tx_id] = replay
+    for old in list(account.indicium_replays)[: -_ledger.REPLAYS_KEPT]:
+        del account.indicium_replays[old]
+
+
+def _create(call: Call) -> Label:
+    account, request, state = call.user, call.request, call.state
+    rate_in: dict[str, Any] = request["Rate"]
+    service = rate_in.get("ServiceType")
+    _check_holds(account)
+    if not account.capabilities.get("CanPrintShipping", False):
+        raise SandboxFault(faults.PRINT_DISABLED)
+    if not account.capabilities.get("AllowAllMailClasses", False) and service not in ("US-PM", "US-XM"):
+        raise SandboxFault(faults.MAIL_CLASS_NOT_ALLOWED)
+    to = normalise(rate_in.get("To") or {})
+    given_hash = to.get("CleanseHash")
+    if given_hash:
+        if not hmac.compare_digest(str(given_hash).encode(), cleanse_hash(state, to).encode()):
+            raise SandboxFault(faults.CLEANSE_HASH_MISMATCH)
+    elif (to.get("Country") or "US") != "US" or not all(_valid_place(to)):
+        raise SandboxFault(faults.INVALID_DESTINATION)
+    if service in (None, "Unknown"):
+        raise SandboxFault(faults.NO_SUCH_RATE)
+    found = _rates.rates({**rate_in, "PackageType": rate_in.get("PackageType") or "Package"})
+    if not found:
+        raise SandboxFault(faults.NO_SUCH_RATE)
+    rate = found[0]
+    amount: Decimal = rate["Amount"]
+    if amount > account.per_print_limit:
+        raise SandboxFault(faults.PER_PRINT_LIMIT)
+    sample = bool(request.get("SampleOnly"))
+    if not sample and amount > account.available_postage:
+        _auto_buy_first(state, account, amount)
+        if amount > account.available_postage:
+            raise SandboxFault(faults.INSUFFICIENT_POSTAGE)
+    seq = state.next_id("label", 0)
+    tracking = f"{TRACKING_PREFIX.get(service, '9400')}{seq:010d}{account.meter_number % 10**8:08d}"
+    if sample:
+        tracking = "SAMPLE" + tracking
+    stamps_tx_id = str(uuid.uuid4())
+    cost_code = request.get("cost_code_id")
+    if not sample:
+        memo = f"label {tracking}" + (f", cost code {cost_code}" if cost_code is not None else "")
+        entry = _ledger.post(
+            state, account, "Print", cost=amount, integrator_tx_id=request["IntegratorTxID"], memo=memo
+        )
+        _ledger.auto_buy(state, account, entry)
+    available, control_total = _ledger.balance(account)
+    image_data = bool(request.get("ReturnImageData"))
+    label = Label(
+        id=seq,
+        stamps_tx_id=stamps_tx_id,
+        tracking_number=tracking,
+        integrator_tx_id=request["IntegratorTxID"],
+        amount=amount,
+        service_type=str(service),
+        package_type=rate["PackageType"],
+        deliver_days=_rates.deliver_days(str(service)),
+        created_at=state.clock.now(),
+        sample=sample,
+        cost_code_id=cost_code,
+        rate=rate,
+        from_address=normalise(rate_in.get("From") or {}),
+        to_address=to,
+        url="" if image_data else f"{site(call.actor)}/sandbox/labels/{stamps_tx_id}.png",
+        image_data=image_data,
+        available_after=available,
+        control_total_after=control_total,
+    )
+    account.labels.append(label)
+    return label
+
+
+def _auto_buy_first(state: SandboxState, account: SandboxAccount, amount: Decimal) -> None:
+    settings = account.auto_buy
+    if settings is None or not settings.enabled:
+        return
+    if account.available_postage + settings.purchase_amount < amount:
+        return
+    if _ledger.purchase_obstacle(account, settings.purchase_amount, state.clock.now()) is not None:
+        return
+    _ledger.pay(
+        state,
+        account,
+        settings.purchase_amount,
+        transaction_id=_ledger.next_transaction_id(state),
+        purchase_type="AutoBuy",
+        memo="auto-buy: the balance was short for a label",
+    )
+
+
+def _mac(label: Label, what: str) -> str:
+    return hashlib.sha256(f"{what}:{label.stamps_tx_id}".encode()).hexdigest()
+
+
+def _indicium_response(label: Label) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "IntegratorTxID": label.integrator_tx_id,
+        "TrackingNumber": label.tracking_number,
+        "Rate": label.rate,
+        "StampsTxID": label.stamps_tx_id,
+        "URL": label.url,
+        "PostageBalance": {"AvailablePostage": label.available_after, "ControlTotal": label.control_total_after},
+        "Mac": _mac(label, "mac"),
+        "PostageHash": _mac(label, "postage"),
+    }
+    if label.image_data:
+        result["ImageData"] = {"base64Binary": [LABEL_PNG]}
+    return result
+
+
+def _label(account: SandboxAccount, stamps_tx_id: str | None) -> Label:
+    found = next((lb for lb in account.labels if lb.stamps_tx_id == stamps_tx_id), None)
+    if found is None:  # pragma: no cover - replays keep their label
+        raise SandboxFault(faults.NO_SUCH_TRANSACTION)
+    return found
+
+
+def _find(account: SandboxAccount, request: dict[str, Any]) -> Label:
+    tx_id, tracking = request.get("StampsTxID"), request.get("TrackingNumber")
+    for label in account.labels:
+        if (tx_id is not None and label.stamps_tx_id.lower() == str(tx_id).lower()) or (
+            tracking is not None and label.tracking_number == str(tracking).strip()
+        ):
+            return label
+    raise SandboxFault(faults.NO_SUCH_TRANSACTION)
+
+
+# -- CancelIndicium and refunds --------------------------------------------------------------------
+@operation("CancelIndicium")
+def cancel_indicium(call: Call) -> dict[str, Any]:
+    account, state = call.user, call.state
+    label = _find(account, call.request)
+    now = state.clock.now()
+    if label.voided:
+        raise SandboxFault(faults.REFUND_NOT_ALLOWED)
+    if now - label.created_at > CANCEL_WINDOW:
+        raise SandboxFault(faults.CANCEL_TOO_OLD)
+    label.voided_at = now
+    label.refund_status = "none" if label.sample else "pending"
+    if call.request.get("SendEmail") and not label.sample:
+        state.send(
+            "email",
+            account,
+            account.email,
+            "Your label was voided",
+            f"Label {label.tracking_number} was voided; its refund of ${label.amount:,.2f} is pending.",
+        )
+    state.touch(account)
+    return {}
+
+
+def approve_refunds(state: SandboxState, account: SandboxAccount, *, due_only: bool = False) -> list[Label]:
+    """Credit the pending refunds (only those 24 h past their void when ``due_only``)."""
+    now = state.clock.now()
+    approved: list[Label] = []
+    for label in account.labels:
+        if label.refund_status != "pending" or label.voided_at is None:
+            continue
+        if due_only and now - label.voided_at < REFUND_DELAY:
+            continue
+        if (
+            account.available_postage + label.amount > account.max_postage_balance
+            or label.amount > account.control_total
+        ):
+            continue
+        entry: LedgerEntry = _ledger.post(
+            state, account, "Refund", credit=label.amount, memo=f"refund of label {label.tracking_number}"
+        )
+        label.refund_status = "approved"
+        label.refunded_at = entry.date
+        approved.append(label)
+    if approved:
+        state.touch(account)
+    return approved
+
+
+def _settle(state: SandboxState, account: SandboxAccount) -> None:
+    if any(label.refund_status == "pending" for label in account.labels):
+        approve_refunds(state, account, due_only=True)
+
+
+ACCOUNT_HOOKS.append(_settle)
+
+
+# -- TrackShipment ---------------------------------------------------------------------------------
+def _event(when: datetime, text: str, kind: str, where: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Timestamp": when,
+        "Event": text,
+        "TrackingEventType": kind,
+        "City": where.get("City") or "",
+        "State": where.get("State") or "",
+        "Zip": where.get("ZIPCode") or "",
+        "Country": where.get("Country") or "US",
+        "SignedBy": "",
+        "AuthorizedAgent": False,
+    }
+
+
+@operation("TrackShipment")
+def track_shipment(call: Call) -> dict[str, Any]:
+    label = _find(call.user, call.request)
+    now = call.state.clock.now()
+    start = label.created_at
+    out_for_delivery = start + timedelta(days=label.deliver_days)
+    delivered = out_for_delivery + timedelta(hours=4)
+    origin, destination = label.from_address, label.to_address
+    events = [_event(start, "Shipping Label Created", "ShippingLabelCreated", origin)]
+    if label.voided_at is not None:
+        events.append(_event(label.voided_at, "Label voided", "None", origin))
+    else:
+        for when, text, kind, where in (
+            (start + timedelta(hours=6), "Accepted", "AcceptOrPickup", origin),
+            (start + timedelta(hours=24), "In Transit", "Enroute", origin),
+            (out_for_delivery, "Out for Delivery", "OutForDelivery", destination),
+            (delivered, "Delivered", "Delivered", destination),
+        ):
+            if now >= when:
+                events.append(_event(when, text, kind, where))
+    events.reverse()
+    return {
+        "TrackingEvents": {"TrackingEvent": events},
+        "GuaranteedDeliveryDate": delivered if label.service_type == "US-XM" and not label.voided else None,
+        "ExpectedDeliveryDate": None if label.voided else delivered,
+        "ServiceDescription": _rates.SERVICES[label.service_type].description,
+        "Carrier": "USPS",
+        "DestinationInfo": {
+            "DestinationCity": destination.get("City") or "",
+            "DestinationState": destination.get("State") or "",
+            "DestinationZip": destination.get("ZIPCode") or "",
+            "DestinationCountry": destination.get("Country") or "US",
+        },
+    }
+
+
+# -- the label images ------------------------------------------------------------------------------
+def serve_label(state: SandboxState, path: str) -> Reply | None:
+    """``/sandbox/labels/<StampsTxID>.png``: the label's PNG (404 unknown, 410 voided); None: not a label path."""
+    m = LABEL_PATH.fullmatch(path)
+    if m is None:
+        return None
+    wanted = m.group(1).lower()
+    for account in state.accounts.values():
+        for label in account.labels:
+            if label.stamps_tx_id == wanted:
+                if label.voided:
+                    return Reply(410, b"this label was voided", "text/plain")
+                return Reply(200, LABEL_PNG, "image/png")
+    return Reply(404, b"no such label", "text/plain")

@@ -1,0 +1,132 @@
+"""USPS labels through One Balance, end to end against the sandbox (both modes)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from carriers import Address, Carrier, OneBalancePayment, Parcel, ShipmentRequest, TrackingStatus, Weight
+from onebalance import (
+    Accounts,
+    AutoRefillSettings,
+    InMemoryCredentialStore,
+    InsufficientFunds,
+    LabelNotFound,
+    PlanRestriction,
+    VoidRefused,
+)
+from onebalance.sandbox import DEMO_INTEGRATION_ID
+
+D = Decimal
+PASSWORD = "Ship-passw0rd"
+SHIPPER = Address(name="Acme Widgets", street_lines=["1990 E Grand Ave"], city="El Segundo", state="CA",
+                  postal_code="90245", phone="3105550142")
+RECIPIENT = Address(name="Ada Lovelace", street_lines=["350 5th Ave"], city="New York", state="NY",
+                    postal_code="10118", phone="2125550100")
+
+
+@pytest.fixture
+def usps(sandbox, endpoint):
+    sandbox.create_account("shipper", PASSWORD, balance="100.00")
+    accounts = Accounts(integration_id=DEMO_INTEGRATION_ID, endpoint=endpoint.url, store=InMemoryCredentialStore(),
+                        now=sandbox.clock.now)
+    accounts.connect("m1", username="shipper", password=PASSWORD)
+    return accounts.usps("m1")
+
+
+def _shipment(pounds: str = "2", service: str | None = None) -> ShipmentRequest:
+    return ShipmentRequest(shipper=SHIPPER, recipient=RECIPIENT, parcels=[Parcel(weight=Weight(value=pounds,
+                           unit="lb"))], ship_date=date.today(), service=service)
+
+
+def _priority(usps, shipment):
+    return next(r for r in usps.rates(shipment) if r.service_code == "US-PM")
+
+
+def _prints(sandbox) -> list:
+    return [e for e in sandbox.ledger("shipper") if e.type == "Print"]
+
+
+def test_rates_for_every_service_paid_from_one_balance(usps):
+    rates = usps.rates(_shipment())
+    assert {r.service_code for r in rates} >= {"US-PM", "US-XM"}
+    assert all(r.carrier is Carrier.USPS and isinstance(r.payment, OneBalancePayment) for r in rates)
+    assert all(r.total.amount > 0 for r in rates)
+
+
+def test_cleansing_gives_the_hash_the_label_needs(usps):
+    cleansed = usps.cleanse(RECIPIENT)
+    assert cleansed.match
+    assert cleansed.cleanse_hash
+
+
+def test_a_label_debits_the_one_balance_once_per_idempotency_key(usps, sandbox):
+    shipment = _shipment()
+    rate = _priority(usps, shipment)
+    label = usps.buy(rate, shipment, idempotency_key="order-1001")
+    assert label.tracking_number
+    assert label.label_image.startswith(b"\x89PNG")
+    assert isinstance(label.paid_by, OneBalancePayment)
+    assert sandbox.account("shipper").available_postage == D("100.00") - label.cost.amount
+    again = usps.buy(rate, shipment, idempotency_key="order-1001")  # a retry or a double click
+    assert again.tracking_number == label.tracking_number
+    assert len(_prints(sandbox)) == 1
+    sandbox.check_ledger("shipper")
+
+
+def test_sample_labels_cost_nothing(usps, sandbox):
+    shipment = _shipment()
+    usps.buy(_priority(usps, shipment), shipment, idempotency_key="sample-1", sample=True)
+    assert sandbox.account("shipper").available_postage == D("100.00")
+
+
+def test_a_plan_that_does_not_allow_the_service_is_refused_before_anything_is_bought(usps, sandbox, wire_log):
+    sandbox.set_capability("shipper", "AllowAllMailClasses", False)
+    shipment = _shipment("0.5")
+    first_class = next((r for r in usps.rates(shipment) if r.service_code == "US-FC"), None)
+    assert first_class is not None
+    with pytest.raises(PlanRestriction):
+        usps.buy(first_class, shipment, idempotency_key="fc-1")
+    assert not [op for d, op, _ in wire_log if d == "request" and op == "CreateIndicium"]
+    usps.buy(_priority(usps, shipment), shipment, idempotency_key="pm-1")  # Priority is allowed
+
+
+def test_insufficient_funds_runs_the_auto_refill_policy(usps, sandbox):
+    sandbox.set_balance("shipper", "3.00")
+    shipment = _shipment("10")
+    rate = _priority(usps, shipment)
+    with pytest.raises(InsufficientFunds):
+        usps.buy(rate, shipment, idempotency_key="big-1")
+    assert not _prints(sandbox)
+    usps.postage.update_settings(auto_refill=AutoRefillSettings(threshold=D("20.00"), amount=D("100.00")))
+    label = usps.buy(rate, shipment, idempotency_key="big-1")
+    assert sandbox.account("shipper").available_postage == D("103.00") - label.cost.amount
+    sandbox.check_ledger("shipper")
+
+
+def test_void_refunds_once_the_service_approves(usps, sandbox):
+    shipment = _shipment()
+    label = usps.buy(_priority(usps, shipment), shipment, idempotency_key="void-1")
+    after_print = sandbox.account("shipper").available_postage
+    result = usps.void(label)
+    assert (result.voided, result.refund_status) == (True, "pending")
+    assert sandbox.account("shipper").available_postage == after_print  # not credited yet
+    sandbox.approve_refunds("shipper")
+    assert sandbox.account("shipper").available_postage == D("100.00")
+    with pytest.raises(VoidRefused):
+        usps.void(label)
+    sandbox.check_ledger("shipper")
+
+
+def test_tracking_moves_with_time(usps, sandbox):
+    shipment = _shipment()
+    label = usps.buy(_priority(usps, shipment), shipment, idempotency_key="track-1")
+    assert usps.track(label.tracking_number).status is TrackingStatus.PRE_TRANSIT
+    sandbox.advance_clock(timedelta(days=6))
+    tracking = usps.track(label.tracking_number)
+    assert tracking.status is TrackingStatus.DELIVERED
+    assert tracking.events[0].occurred_at >= tracking.events[-1].occurred_at
+    with pytest.raises(LabelNotFound):
+        usps.track("9400000000000000000000")
