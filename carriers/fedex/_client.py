@@ -1,0 +1,124 @@
+"""The FedEx client: rates, labels billed to the merchant's own account, cancel, tracking."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+import requests
+
+from carriers import Label, Rate, ShipmentRequest, Tracking, VoidResult
+from carriers._label import tracking_number as clean_tracking_number
+from onebalance._config import Timeout
+from onebalance._errors import ClientClosed, ValidationError
+
+from . import _mapping
+from ._proxy import FedexProxy
+from ._settings import FedexSettings
+
+__all__ = ["FedexClient"]
+
+RATE_PATH = "/rate/v1/rates/quotes"
+SHIP_PATH = "/ship/v1/shipments"
+CANCEL_PATH = "/ship/v1/shipments/cancel"
+TRACK_PATH = "/track/v1/trackingnumbers"
+
+
+class FedexClient:
+    """One merchant's FedEx account. Safe to share between threads; use as a context manager.
+
+    ``buy`` with an idempotency key it has seen returns the first label again without a second
+    shipment; the key is also sent to FedEx as ``x-customer-transaction-id``.
+    """
+
+    def __init__(
+        self,
+        settings: FedexSettings,
+        timeout: Timeout | None = None,
+        session: requests.Session | None = None,
+        *,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        extra: dict[str, Any] = {"clock": clock} if clock is not None else {}
+        self.settings = settings
+        self._proxy = FedexProxy(settings, timeout, session, **extra)
+        self._bought: dict[str, Label] = {}
+        self._buy_locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"FedexClient(account=****{self.settings.account_number[-4:]}, base_url={self.settings.base_url!r})"
+
+    @property
+    def account_number(self) -> str:
+        return self.settings.account_number
+
+    @property
+    def tokens_fetched(self) -> int:
+        """How many OAuth tokens this client has fetched (for monitoring the token cache)."""
+        return self._proxy.tokens_fetched
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ClientClosed()
+
+    # -- operations ----------------------------------------------------------------------------
+    def rates(self, shipment: ShipmentRequest) -> list[Rate]:
+        """Every service's price (or ``shipment.service``'s), billed to the settings' account."""
+        self._check_open()
+        payload = _mapping.rate_request(shipment, self.account_number)
+        body = self._proxy.call("rate", "POST", RATE_PATH, payload)
+        return _mapping.parse_rate_response(body, self.account_number)
+
+    def buy(self, rate: Rate, shipment: ShipmentRequest, idempotency_key: str | None = None) -> Label:
+        """Buy the label for ``rate`` (paymentType SENDER, payor = the settings' account).
+
+        ``idempotency_key`` defaults to ``shipment.idempotency_key``, else a new one (no dedupe).
+        """
+        self._check_open()
+        key = idempotency_key or shipment.idempotency_key or uuid.uuid4().hex
+        if not isinstance(key, str) or not 1 <= len(key) <= 64:
+            raise ValidationError("idempotency_key: must be 1 to 64 characters", field="idempotency_key")
+        payload = _mapping.ship_request(rate, shipment, self.account_number)
+        with self._lock:
+            key_lock = self._buy_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            first = self._bought.get(key)
+            if first is not None:
+                return first
+            body = self._proxy.call("ship", "POST", SHIP_PATH, payload, transaction_id=key)
+            label = _mapping.parse_ship_response(body, self.account_number, created_at=datetime.now(timezone.utc))
+            self._bought[key] = label
+            return label
+
+    def void(self, label: Label) -> VoidResult:
+        """Cancel the shipment; FedEx bills the account only for shipments that are used."""
+        self._check_open()
+        payload = _mapping.cancel_request(label, self.account_number)
+        body = self._proxy.call("cancel", "PUT", CANCEL_PATH, payload)
+        return _mapping.parse_cancel_response(body, label)
+
+    def track(self, tracking_number: str) -> Tracking:
+        """Where the parcel is, with every scan, newest first."""
+        self._check_open()
+        number = clean_tracking_number(tracking_number)
+        if not isinstance(number, str):
+            raise ValidationError("tracking_number: is required", field="tracking_number")
+        body = self._proxy.call("track", "POST", TRACK_PATH, _mapping.track_request(number))
+        return _mapping.parse_track_response(body, number)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def close(self) -> None:
+        """Forget the token; later calls raise :class:`ClientClosed`. The shared session stays open."""
+        self._closed = True
+        self._proxy.forget_token()
+
+    def __enter__(self) -> FedexClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

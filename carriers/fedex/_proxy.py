@@ -1,0 +1,181 @@
+"""The one place that does FedEx HTTP: OAuth token cache, JSON calls, error mapping, logging.
+
+The token is fetched with the client credentials (form body), cached, and fetched again shortly
+before it expires; a call answered 401 gets a fresh token and is sent once more. Nothing secret
+(the client secret, the token, a label's bytes) is ever logged or put in an error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import requests
+
+from onebalance._config import Timeout
+from onebalance._errors import (
+    ConfigurationError,
+    ConnectError,
+    OneBalanceError,
+    ProtocolError,
+    RequestTimeout,
+    TransportError,
+)
+from onebalance._transport import shared_session
+
+from . import _mapping
+from ._settings import FedexSettings
+
+__all__ = ["FedexProxy"]
+
+log = logging.getLogger("onebalance.carriers.fedex")
+
+TOKEN_PATH = "/oauth/token"  # noqa: S105 - a URL path, not a password
+#: Fetch a new token this long before the old one expires (FedEx tokens last 60 minutes), or after
+#: half its life when it is short.
+REFRESH_MARGIN = 300.0
+_SECRET_KEYS = frozenset({"access_token", "client_secret", "client_id", "encodedLabel", "authorization"})
+
+
+def redact(value: Any) -> Any:
+    """A copy of a JSON value with secrets and label images replaced, for DEBUG logs."""
+    if isinstance(value, Mapping):
+        return {k: ("<redacted>" if k in _SECRET_KEYS else redact(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return value
+
+
+class FedexProxy:
+    """HTTP to FedEx for one :class:`FedexSettings`. Thread-safe; the token is shared by all threads."""
+
+    def __init__(
+        self,
+        settings: FedexSettings,
+        timeout: Timeout | None = None,
+        session: requests.Session | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if session is not None and session.verify is False:
+            raise ConfigurationError("TLS verification is switched off on the session passed in")
+        self.settings = settings
+        self.timeout = timeout or Timeout()
+        self._session = session
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._token: str | None = None
+        self._refresh_at = 0.0
+        self.tokens_fetched = 0
+
+    def __repr__(self) -> str:
+        return f"FedexProxy(base_url={self.settings.base_url!r}, has_token={self._token is not None})"
+
+    @property
+    def session(self) -> requests.Session:
+        return self._session if self._session is not None else shared_session()
+
+    # -- token ---------------------------------------------------------------------------------
+    def token(self, *, stale: str | None = None) -> str:
+        """A valid token; a new one if none is cached, it is near expiry, or it is ``stale``."""
+        with self._lock:
+            if self._token is not None and self._token != stale and self._clock() < self._refresh_at:
+                return self._token
+            form = _mapping.token_request(self.settings.client_id, self.settings.client_secret.get_secret_value())
+            status, body = self._exchange("oauth", "POST", TOKEN_PATH, form=form)
+            if status != 200:
+                raise _mapping.error_for(status, body, "oauth")
+            token, expires_in = _mapping.parse_token_response(body)
+            self._token = token
+            self._refresh_at = self._clock() + max(expires_in - min(REFRESH_MARGIN, expires_in / 2), 0)
+            self.tokens_fetched += 1
+            log.info("fedex operation=oauth expires_in=%s", expires_in)
+            return token
+
+    def forget_token(self) -> None:
+        with self._lock:
+            self._token = None
+
+    # -- calls ---------------------------------------------------------------------------------
+    def call(
+        self, operation: str, method: str, path: str, payload: Mapping[str, Any], *, transaction_id: str | None = None
+    ) -> dict[str, Any]:
+        """Send ``payload`` as JSON with a bearer token; retry once with a new token on 401."""
+        transaction_id = transaction_id or uuid.uuid4().hex
+        token = self.token()
+        for attempt in (1, 2):
+            headers = {
+                "Authorization": f"Bearer {token}",
+                "x-customer-transaction-id": transaction_id,
+                "x-locale": "en_US",
+            }
+            status, body = self._exchange(operation, method, path, json_body=payload, headers=headers, attempt=attempt)
+            if status == 401 and attempt == 1:
+                token = self.token(stale=token)
+                continue
+            if 200 <= status < 300:
+                return body
+            raise _mapping.error_for(status, body, operation)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _exchange(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        *,
+        form: Mapping[str, str] | None = None,
+        json_body: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        attempt: int = 1,
+    ) -> tuple[int, dict[str, Any]]:
+        url = self.settings.base_url + path
+        sent = dict(headers or {})
+        sent["Accept"] = "application/json"
+        if json_body is not None:
+            sent["Content-Type"] = "application/json"
+            data: Any = json.dumps(json_body, separators=(",", ":")).encode()
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("fedex operation=%s request=%s", operation, json.dumps(redact(json_body)))
+        else:
+            data = dict(form or {})
+        started = time.perf_counter()
+        try:
+            response = self.session.request(
+                method, url, data=data, headers=sent, timeout=self.timeout.as_tuple(), allow_redirects=False
+            )
+            content = response.content
+        except requests.ConnectTimeout:
+            raise ConnectError("Timed out connecting to FedEx", operation=operation) from None
+        except requests.ReadTimeout:
+            raise RequestTimeout(f"No answer from FedEx within {self.timeout.read:g} s", operation=operation) from None
+        except requests.exceptions.SSLError:
+            raise ConnectError("TLS verification of the FedEx endpoint failed", operation=operation) from None
+        except requests.ConnectionError as exc:
+            raise ConnectError(f"Could not connect to FedEx ({type(exc).__name__})", operation=operation) from None
+        except requests.RequestException as exc:
+            raise TransportError(f"The FedEx exchange failed ({type(exc).__name__})", operation=operation) from None
+        status = response.status_code
+        log.info(
+            "fedex operation=%s method=%s path=%s status=%s duration_ms=%.0f attempt=%s",
+            operation, method, path, status, (time.perf_counter() - started) * 1000, attempt,
+        )  # fmt: skip
+        try:
+            body = json.loads(content) if content else {}
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            error: OneBalanceError = ProtocolError(
+                f"FedEx answered HTTP {status} with a body that is not a JSON object",
+                operation=operation,
+                http_status=status,
+            )
+            raise error
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("fedex operation=%s status=%s response=%s", operation, status, json.dumps(redact(body)))
+        return status, body

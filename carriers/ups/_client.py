@@ -1,0 +1,111 @@
+"""The carrier-neutral face of UPS: rates, buy, void, track."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+import requests
+
+from onebalance._config import Timeout
+from onebalance._errors import ValidationError
+
+from .._label import Label, VoidResult
+from .._rate import Rate
+from .._shipment import ShipmentRequest
+from .._tracking import Tracking
+from . import mapping
+from ._proxy import UpsProxy
+from ._settings import UpsSettings
+
+__all__ = ["UpsClient"]
+
+
+class UpsClient:
+    """UPS labels billed to the merchant's own account (``settings.account_number``).
+
+    Safe to share between threads. ``buy`` with an idempotency key already used by this client
+    returns the first label without a second shipment; the key also travels to UPS as the
+    transaction reference (``CustomerContext``) and ``transId``.
+    """
+
+    def __init__(
+        self,
+        settings: UpsSettings,
+        timeout: Timeout | None = None,
+        session: requests.Session | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        self._clock = clock
+        self.proxy = UpsProxy(settings, timeout=timeout, session=session, clock=clock)
+        self._labels: dict[str, Label] = {}
+        self._buy_locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"UpsClient(base_url={self.settings.base_url!r}, account=****{self.settings.account_number[-4:]})"
+
+    def __enter__(self) -> UpsClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Forget the cached token and labels (the shared HTTP session stays open for other clients)."""
+        with self._lock:
+            self._labels.clear()
+
+    def rates(self, shipment: ShipmentRequest) -> list[Rate]:
+        """Every UPS service's price (a Shop request), each paid by the merchant's UPS account."""
+        body = self.proxy.call(
+            "POST", mapping.rate_path(), operation="rate", body=mapping.rate_request(shipment, self.settings)
+        )
+        return mapping.parse_rate_response(body, self.settings, shipment)
+
+    def buy(self, rate: Rate, shipment: ShipmentRequest, idempotency_key: str | None = None) -> Label:
+        """Buy ``rate``'s label, billed to the shipper's own account (BillShipper).
+
+        The key defaults to ``shipment.idempotency_key``, then to a fresh one.
+        """
+        key = idempotency_key or shipment.idempotency_key or uuid.uuid4().hex
+        if idempotency_key is not None:
+            ShipmentRequest.model_validate(
+                {**{n: getattr(shipment, n) for n in type(shipment).model_fields}, "idempotency_key": key}
+            )
+        with self._lock:
+            if key in self._labels:
+                return self._labels[key]
+            key_lock = self._buy_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            with self._lock:
+                if key in self._labels:
+                    return self._labels[key]
+            request = mapping.ship_request(rate, shipment, self.settings, context=key)
+            body = self.proxy.call(
+                "POST", mapping.ship_path(), operation="ship", body=request, trans_id=mapping.trans_id(key)
+            )
+            label = mapping.parse_ship_response(
+                body, rate, self.settings, datetime.fromtimestamp(self._clock(), timezone.utc)
+            )
+            with self._lock:
+                self._labels[key] = label
+            return label
+
+    def void(self, label: Label) -> VoidResult:
+        """Void a UPS label (the whole shipment)."""
+        body = self.proxy.call("DELETE", mapping.void_path(label), operation="void")
+        return mapping.parse_void_response(body, label)
+
+    def track(self, tracking_number: str) -> Tracking:
+        """Where the parcel is, newest scan first."""
+        number = "".join(tracking_number.split()) if isinstance(tracking_number, str) else ""
+        if not number.isalnum():
+            raise ValidationError("tracking_number: must be letters and digits", field="tracking_number")
+        body = self.proxy.call("GET", mapping.track_path(number) + "?locale=en_US", operation="track")
+        return mapping.parse_track_response(body, number)

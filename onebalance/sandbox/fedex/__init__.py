@@ -1,0 +1,27 @@
+"""A stateful simulator of FedEx's REST APIs (OAuth, Rate, Ship, Cancel, Track), for tests and demos.
+
+>>> from onebalance.sandbox.fedex import FedexSandbox
+>>> sandbox = FedexSandbox()
+>>> creds = sandbox.create_credentials()
+>>> with sandbox.mock() as url:          # in-process, through ``responses``
+...     settings = creds.settings(url)
+>>> with sandbox.serve() as server:      # a real HTTP server on 127.0.0.1
+...     settings = creds.settings(server.url)
+
+The layout follows moto: state (``_state``), handlers (``_handlers``), wire format and errors
+(``_wire``), prices (``_rates``), and the two mounts (``_sandbox``, ``_server``).
+"""
+
+from ._sandbox import CONTROL_PREFIX, IN_PROCESS_URL, FedexSandbox, FedexSandboxCredentials, Observer
+from ._server import FedexSandboxServer
+from ._wire import FedexReply
+
+__all__ = [
+    "CONTROL_PREFIX",
+    "IN_PROCESS_URL",
+    "FedexReply",
+    "FedexSandbox",
+    "FedexSandboxCredentials",
+    "FedexSandboxServer",
+    "Observer",
+]

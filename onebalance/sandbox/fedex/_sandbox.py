@@ -1,0 +1,195 @@
+"""The public face of the FedEx sandbox: control API and the two ways to mount the handler."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import secrets
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from .._clock import Clock
+from . import _handlers
+from ._server import FedexSandboxServer
+from ._state import FedexState, Project, Shipment
+from ._wire import FedexFault, FedexReply, error_reply, json_reply
+
+if TYPE_CHECKING:
+    import responses
+
+    from carriers.fedex import FedexSettings
+
+__all__ = ["CONTROL_PREFIX", "IN_PROCESS_URL", "FedexSandbox", "FedexSandboxCredentials", "Observer"]
+
+#: Where the in-process sandbox answers; ``.test`` never resolves, so nothing leaks.
+IN_PROCESS_URL = "https://fedex.sandbox.test"
+#: The control API over HTTP (for ``serve``): ``POST /sandbox/control/{credentials,advance,expire-tokens}``.
+CONTROL_PREFIX = "/sandbox/control/"
+
+#: ``observer(direction, operation, status, body)``: direction "request" or "response", operation
+#: ``"POST /ship/v1/shipments"``, status None for requests, body the parsed JSON (or None).
+Observer = Callable[[str, str, "int | None", Any], None]
+
+
+@dataclass(frozen=True)
+class FedexSandboxCredentials:
+    """A FedEx project the sandbox knows. ``repr()`` never shows the secret."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
+    account_number: str
+
+    def settings(self, base_url: str) -> FedexSettings:
+        """These credentials as :class:`carriers.fedex.FedexSettings` for ``base_url``."""
+        from carriers.fedex import FedexSettings
+
+        return FedexSettings(
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            account_number=self.account_number,
+            base_url=base_url,
+        )
+
+
+class FedexSandbox:
+    """A stateful FedEx REST simulator (OAuth, Rate, Ship, Cancel, Track).
+
+    ``token_lifetime`` is the ``expires_in`` of every token (FedEx: 3600 s). Time is the sandbox's
+    own :class:`Clock`: ``advance`` it to expire tokens or move parcels along.
+    """
+
+    def __init__(self, *, token_lifetime: int = 3600, observers: Sequence[Observer] = ()) -> None:
+        self.state = FedexState(clock=Clock(), token_lifetime=token_lifetime)
+        self.observers = list(observers)
+
+    @property
+    def clock(self) -> Clock:
+        return self.state.clock
+
+    # -- the one handler ---------------------------------------------------------------------------
+    def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes = b"") -> FedexReply:
+        """Answer one request (``target``: path and query). Both mounts call this."""
+        method = method.upper()
+        path = urlsplit(target).path
+        if path.startswith(CONTROL_PREFIX):
+            return self._control(method, path[len(CONTROL_PREFIX) :], body)
+        operation = f"{method} {path}"
+        if self.observers and path != "/oauth/token":
+            sent = _parse(body)
+            for observer in self.observers:
+                observer("request", operation, None, sent)
+        reply = _handlers.handle(self.state, method, target, headers, body)
+        for observer in self.observers:
+            observer("response", operation, reply.status, reply.json())
+        return reply
+
+    # -- mounts ------------------------------------------------------------------------------------
+    def mount(self, mock: responses.RequestsMock, url: str = IN_PROCESS_URL) -> str:
+        """Answer every request under ``url`` through an existing ``responses`` mock. Returns ``url``."""
+        import responses as _responses
+
+        def callback(request: Any) -> tuple[int, dict[str, str], bytes]:
+            body = request.body or b""
+            parts = urlsplit(request.url)
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
+            reply = self.handle(
+                request.method, target, dict(request.headers), body.encode() if isinstance(body, str) else body
+            )
+            return reply.status, reply.headers, reply.body
+
+        pattern = re.compile(re.escape(url.rstrip("/")) + r"(/.*)?$")
+        for method in (_responses.GET, _responses.POST, _responses.PUT, _responses.DELETE):
+            mock.add_callback(method, pattern, callback=callback)
+        return url
+
+    @contextlib.contextmanager
+    def mock(self, url: str = IN_PROCESS_URL) -> Iterator[str]:
+        """Answer requests to ``url`` in-process, without sockets. Yields the base URL."""
+        import responses as _responses
+
+        with _responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+            yield self.mount(mock, url)
+
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> FedexSandboxServer:
+        """Start a threaded HTTP server; use as a context manager or call ``stop()``."""
+        return FedexSandboxServer(self, host, port).start()
+
+    # -- control API -------------------------------------------------------------------------------
+    def create_credentials(
+        self, client_id: str | None = None, client_secret: str | None = None, account_number: str | None = None
+    ) -> FedexSandboxCredentials:
+        """A new project: an API key pair bound to a 9-digit account (made up when not given)."""
+        with self.state.lock:
+            client_id = client_id or "l7" + secrets.token_hex(15)
+            if client_id in self.state.projects:
+                raise ValueError("a project with this client_id exists already")
+            account = account_number or f"{700_000_000 + secrets.randbelow(99_999_999):09d}"
+            if not re.fullmatch(r"\d{9}", account):
+                raise ValueError("a FedEx account number is 9 digits")
+            project = Project(client_id, client_secret or secrets.token_hex(16), account)
+            self.state.projects[client_id] = project
+            return FedexSandboxCredentials(project.client_id, project.client_secret, project.account_number)
+
+    def advance(self, delta: timedelta | float) -> None:
+        """Move the sandbox clock forward (a timedelta or seconds): tokens expire, parcels move."""
+        self.state.clock.advance(delta)
+
+    def expire_tokens(self, client_id: str | None = None) -> int:
+        """Expire every token (or one project's) now; returns how many."""
+        with self.state.lock:
+            now = self.state.clock.now()
+            count = 0
+            for token in self.state.tokens.values():
+                if (client_id is None or token.client_id == client_id) and token.expires_at > now:
+                    token.expires_at = now
+                    count += 1
+            return count
+
+    def shipments(self, account_number: str | None = None) -> list[Shipment]:
+        """The shipments made (optionally for one account), oldest first."""
+        with self.state.lock:
+            return [s for s in self.state.shipments.values() if account_number in (None, s.account_number)]
+
+    @property
+    def tokens_issued(self) -> int:
+        with self.state.lock:
+            return len(self.state.tokens)
+
+    def _control(self, method: str, action: str, body: bytes) -> FedexReply:
+        data = _parse(body) or {}
+        try:
+            if method != "POST" or not isinstance(data, dict):
+                raise FedexFault(400, "BAD.REQUEST.ERROR", "Control calls are POST with a JSON object.")
+            if action == "credentials":
+                try:
+                    made = self.create_credentials(data.get("client_id"), data.get("client_secret"),
+                                                   data.get("account_number"))  # fmt: skip
+                except ValueError as exc:
+                    raise FedexFault(400, "BAD.REQUEST.ERROR", str(exc)) from None
+                return json_reply(
+                    201,
+                    {"client_id": made.client_id, "client_secret": made.client_secret,
+                     "account_number": made.account_number},
+                )  # fmt: skip
+            if action == "advance":
+                seconds = data.get("seconds")
+                if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+                    raise FedexFault(400, "BAD.REQUEST.ERROR", "seconds must be a number of seconds (>= 0).")
+                self.advance(seconds)
+                return json_reply(200, {"now": self.state.clock.now().isoformat()})
+            if action == "expire-tokens":
+                return json_reply(200, {"expired": self.expire_tokens(data.get("client_id"))})
+            raise FedexFault(404, "NOT.FOUND.ERROR", "No such control call.")
+        except FedexFault as fault:
+            return error_reply(fault, None)
+
+
+def _parse(body: bytes) -> Any:
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        return None

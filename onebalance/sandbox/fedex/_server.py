@@ -1,0 +1,91 @@
+"""The FedEx sandbox as a real threaded HTTP server on 127.0.0.1 (port 0 by default)."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._sandbox import FedexSandbox
+
+__all__ = ["FedexSandboxServer"]
+
+MAX_BODY = 2 * 1024 * 1024
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server: _Server
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        return
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            self.close_connection = True
+            status, headers, body = 413, {"Content-Type": "text/plain"}, b"request too large"
+        else:
+            data = self.rfile.read(length) if length else b""
+            reply = self.server.sandbox.handle(self.command, self.path, dict(self.headers.items()), data)
+            status, headers, body = reply.status, reply.headers, reply.body
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _answer  # noqa: N815 - stdlib naming
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, sandbox: FedexSandbox, host: str, port: int) -> None:
+        self.sandbox = sandbox
+        super().__init__((host, port), _Handler)
+
+
+class FedexSandboxServer:
+    """A running FedEx sandbox. ``url`` is the base URL to put in ``FedexSettings.base_url``."""
+
+    def __init__(self, sandbox: FedexSandbox, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.sandbox = sandbox
+        self._server = _Server(sandbox, host, port)
+        bound_host, bound_port = self._server.server_address[:2]
+        shown = "127.0.0.1" if bound_host in ("0.0.0.0", "") else str(bound_host)  # noqa: S104 - naming, not binding
+        self.url = f"http://{shown}:{bound_port}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="fedex-sandbox", kwargs={"poll_interval": 0.1}, daemon=True
+        )
+        self._started = False
+
+    def start(self) -> FedexSandboxServer:
+        if not self._started:
+            self._thread.start()
+            self._started = True
+        return self
+
+    def stop(self) -> None:
+        if self._started:
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+            self._started = False
+        self._server.server_close()
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until interrupted (for a ``sandbox serve`` command)."""
+        try:
+            self._server.serve_forever(poll_interval=0.2)
+        finally:
+            self._server.server_close()
+
+    def __enter__(self) -> FedexSandboxServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,398 @@
+"""UPS: the client against the UPS sandbox, in-process (``responses``) and over real HTTP.
+
+Every request the client sends and every answer the sandbox gives is checked against UPS's own
+OpenAPI specs in ../shared/specs/ups (skipped with a reason when they are absent).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from carriers import (
+    Address,
+    Carrier,
+    CarrierAccountPayment,
+    Dimensions,
+    Parcel,
+    ShipmentRequest,
+    TrackingStatus,
+    Weight,
+    cheapest,
+    fastest,
+)
+from carriers.ups import UpsClient, UpsSettings, mapping
+from onebalance._errors import (
+    AuthenticationFailed,
+    ConfigurationError,
+    LabelNotFound,
+    PaymentMethodRefused,
+    PermissionDenied,
+    ValidationError,
+    VoidRefused,
+)
+from onebalance.sandbox.ups import UpsReply, UpsSandbox
+
+from ._specs import SPECS
+
+UPS_SPECS = SPECS / "ups"
+CLIENT_ID = "app-client-id-123"
+SECRET = "s3cr3t-Do-Not-Leak-9f8e7d"
+SHIPPER = "A1B2C3"
+GIF_MAGIC = b"GIF89a"
+
+
+# -- conformance against the real specs ------------------------------------------------------------
+
+
+@cache
+def _spec(name: str) -> dict[str, Any]:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    # Shipping.yaml and Tracking.yaml carry stray tab characters after some values, which YAML forbids.
+    text = (UPS_SPECS / name).read_text(encoding="utf-8").replace("\t", "    ")
+    return yaml.load(text, Loader=loader)
+
+
+@cache
+def _validator(spec: str, pointer: str) -> Any:
+    import jsonschema
+
+    document = _spec(spec)
+    return jsonschema.Draft7Validator({**document, "$ref": pointer})
+
+
+def _schema_errors(spec: str, pointer: str, instance: Any) -> list[str]:
+    errors = _validator(spec, pointer).iter_errors(instance)
+    return [f"{spec} {pointer} at {'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors]
+
+
+def _operation(method: str, path: str) -> tuple[str, str, str, str] | None:
+    """(spec file, request schema, 200 schema, error schema) for an exchange, as UPS's specs name them."""
+    parts = [p for p in path.split("/") if p]
+    oauth = "OAuthClientCredentials.yaml"
+    if method == "POST" and parts == ["security", "v1", "oauth", "token"]:
+        return (oauth, "", "#/components/schemas/tokenSuccessResponse", "#/components/schemas/tokenErrorResponse")
+    if method == "POST" and parts[:2] == ["api", "rating"]:
+        s = "#/components/schemas/"
+        return ("Rating.yaml", s + "RATERequestWrapper", s + "RATEResponseWrapper", s + "ErrorResponse")
+    if method == "POST" and parts[:2] == ["api", "shipments"] and parts[-1] == "ship":
+        s = "#/components/schemas/"
+        return ("Shipping.yaml", s + "SHIPRequestWrapper", s + "SHIPResponseWrapper", s + "ErrorResponse")
+    if method == "DELETE" and parts[:2] == ["api", "shipments"]:
+        s = "#/components/schemas/"
+        return ("Shipping.yaml", "", s + "VOIDSHIPMENTResponseWrapper", s + "ErrorResponse")
+    if method == "GET" and parts[:4] == ["api", "track", "v1", "details"]:
+        s = "#/components/schemas/"
+        return ("Tracking.yaml", "", s + "TrackApiResponse", s + "Response")
+    return None
+
+
+def conformance_problems(exchange: Exchange) -> list[str]:
+    path = urlsplit(exchange.target).path
+    operation = _operation(exchange.method, path)
+    if operation is None:
+        return [f"{exchange.method} {path}: no such UPS operation in the specs"]
+    spec, request_schema, ok_schema, error_schema = operation
+    problems: list[str] = []
+    if spec == "OAuthClientCredentials.yaml":
+        body = _spec(spec)["paths"]["/security/v1/oauth/token"]["post"]["requestBody"]["content"]
+        form = {k: v[0] for k, v in parse_qs(exchange.body.decode()).items()}
+        import jsonschema
+
+        for error in jsonschema.Draft7Validator(body["application/x-www-form-urlencoded"]["schema"]).iter_errors(form):
+            problems.append(f"token form: {error.message}")
+    elif request_schema:
+        problems += _schema_errors(spec, request_schema, json.loads(exchange.body))
+    if spec == "Tracking.yaml":
+        headers = {k.lower() for k in exchange.headers}
+        problems += [f"track: missing required header {h}" for h in ("transid", "transactionsrc") if h not in headers]
+    answer = exchange.reply.json()
+    problems += _schema_errors(spec, ok_schema if exchange.reply.status == 200 else error_schema, answer)
+    if exchange.reply.status != 200:
+        errors = answer.get("response", {}).get("errors")
+        if not (isinstance(errors, list) and errors and {"code", "message"} <= set(errors[0])):
+            problems.append(f"{path}: error answer not in UPS's shape")
+    return problems
+
+
+# -- fixtures --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Exchange:
+    method: str
+    target: str
+    headers: dict[str, str]
+    body: bytes
+    reply: UpsReply
+
+
+@dataclass
+class Ups:
+    sandbox: UpsSandbox
+    url: str
+    exchanges: list[Exchange]
+
+    def settings(self, account: str = SHIPPER, secret: str = SECRET) -> UpsSettings:
+        return UpsSettings(client_id=CLIENT_ID, client_secret=secret, account_number=account, base_url=self.url)
+
+    def client(self, account: str = SHIPPER) -> UpsClient:
+        return UpsClient(self.settings(account), clock=lambda: self.sandbox.clock.now().timestamp())
+
+    def paths(self) -> list[tuple[str, str, int]]:
+        return [(e.method, urlsplit(e.target).path, e.reply.status) for e in self.exchanges]
+
+
+@pytest.fixture(params=["in_process", "server"])
+def ups(request: pytest.FixtureRequest) -> Iterator[Ups]:
+    sandbox = UpsSandbox()
+    sandbox.add_account(CLIENT_ID, SECRET, SHIPPER)
+    exchanges: list[Exchange] = []
+    original = sandbox.handle
+
+    def recording(method: str, target: str, headers: dict[str, str], body: bytes = b"") -> UpsReply:
+        reply = original(method, target, headers, body)
+        exchanges.append(Exchange(method, target, dict(headers), body, reply))
+        return reply
+
+    sandbox.handle = recording  # type: ignore[method-assign]
+    if request.param == "in_process":
+        with sandbox.mock() as url:
+            yield Ups(sandbox, url, exchanges)
+    else:
+        with sandbox.serve() as server:
+            yield Ups(sandbox, server.url, exchanges)
+    if UPS_SPECS.is_dir():
+        problems = [p for exchange in exchanges for p in conformance_problems(exchange)]
+        assert not problems, "exchanges that break UPS's OpenAPI specs:\n" + "\n".join(problems[:20])
+
+
+@pytest.fixture
+def shipment() -> ShipmentRequest:
+    return ShipmentRequest(
+        shipper=Address(
+            name="Ann Shipper",
+            company="Acme",
+            street_lines=["1 Main St"],
+            city="Springfield",
+            state="IL",
+            postal_code="62701",
+            phone="2175550100",
+        ),
+        recipient=Address(
+            name="Jane Doe",
+            street_lines="9 Elm St",
+            city="Austin",
+            state="TX",
+            postal_code="78701-1234",
+            residential=True,
+        ),
+        parcels=[Parcel(weight=Weight("2.5", "lb"), dimensions=Dimensions(10, 8, 4))],
+        ship_date=date(2026, 11, 23),
+    )
+
+
+# -- tests -----------------------------------------------------------------------------------------
+
+
+def test_conformance_specs_present() -> None:
+    if not UPS_SPECS.is_dir():
+        pytest.skip(f"UPS's OpenAPI specs are not at {UPS_SPECS}: conformance is not checked")
+    assert _operation("POST", "/api/rating/v2409/Shop") is not None
+    # the checker itself catches a request that breaks the spec
+    assert _schema_errors("Rating.yaml", "#/components/schemas/RATERequestWrapper", {"RateRequest": {}})
+
+
+def test_token_is_fetched_once_cached_and_refreshed_before_expiry(ups: Ups, shipment: ShipmentRequest) -> None:
+    client = ups.client()
+    client.rates(shipment)
+    client.rates(shipment)
+    assert client.proxy.token_fetches == 1
+    token_calls = [p for p in ups.paths() if p[1] == "/security/v1/oauth/token"]
+    assert token_calls == [("POST", "/security/v1/oauth/token", 200)]
+    ups.sandbox.advance(14399 - 30)  # inside the 60 s margin: refreshed before UPS would refuse it
+    client.rates(shipment)
+    assert client.proxy.token_fetches == 2
+    assert all(status != 401 for _, _, status in ups.paths())
+
+
+def test_one_retry_with_a_fresh_token_on_401(ups: Ups, shipment: ShipmentRequest) -> None:
+    client = ups.client()
+    client.rates(shipment)
+    assert ups.sandbox.expire_tokens() == 1
+    assert len(client.rates(shipment)) == 4
+    assert ups.paths()[-3:] == [
+        ("POST", "/api/rating/v2409/Shop", 401),
+        ("POST", "/security/v1/oauth/token", 200),
+        ("POST", "/api/rating/v2409/Shop", 200),
+    ]
+
+
+def test_wrong_secret_is_authentication_failed(ups: Ups, shipment: ShipmentRequest) -> None:
+    client = UpsClient(ups.settings(secret="wrong"))
+    with pytest.raises(AuthenticationFailed) as caught:
+        client.rates(shipment)
+    assert caught.value.http_status == 401 and caught.value.operation == "token"
+
+
+def test_rate_shopping(ups: Ups, shipment: ShipmentRequest) -> None:
+    rates = ups.client().rates(shipment)
+    assert {r.service_code for r in rates} == {"01", "02", "03", "12"}
+    assert all(r.payment == CarrierAccountPayment(Carrier.UPS, SHIPPER) for r in rates)
+    ground = cheapest(rates)
+    assert ground.service_code == "03" and ground.service_name == "UPS Ground"
+    # 2.5 lb but 10x8x4 in is 2.3 lb dimensional -> 3 lb; zone 2+|6-7| = 3: 9.00 + 2*1.10 + 0.85 = 12.05, fuel 1.51
+    assert ground.total.amount == Decimal("13.56") and ground.base is not None
+    assert ground.base.amount == Decimal("12.05")
+    assert [(c.name, c.amount.amount) for c in ground.surcharges] == [("Fuel surcharge", Decimal("1.51"))]
+    assert fastest(rates).service_code == "01" and fastest(rates).delivery_days == 1
+
+
+def test_rate_for_one_service(ups: Ups, shipment: ShipmentRequest) -> None:
+    rates = ups.client().rates(shipment.model_copy(update={"service": "02"}))
+    assert [r.service_code for r in rates] == ["02"]
+
+
+def test_buy_is_billed_to_the_shippers_own_account(ups: Ups, shipment: ShipmentRequest) -> None:
+    client = ups.client()
+    rate = cheapest(client.rates(shipment))
+    label = client.buy(rate, shipment, idempotency_key="order-1")
+    assert label.paid_by == CarrierAccountPayment(Carrier.UPS, SHIPPER)
+    assert label.cost == rate.total
+    assert label.label_image.startswith(GIF_MAGIC) and label.label_format == "GIF"
+    assert label.tracking_number is not None and label.tracking_number.startswith("1Z" + SHIPPER + "03")
+    ship = next(e for e in ups.exchanges if e.target.endswith("/ship"))
+    wire = json.loads(ship.body)["ShipmentRequest"]["Shipment"]
+    assert wire["PaymentInformation"]["ShipmentCharge"] == [{"Type": "01", "BillShipper": {"AccountNumber": SHIPPER}}]
+    assert wire["Shipper"]["ShipperNumber"] == SHIPPER
+    assert [s.shipper_number for s in ups.sandbox.shipments()] == [SHIPPER]
+
+
+def test_mismatched_bill_shipper_account_is_refused(ups: Ups, shipment: ShipmentRequest) -> None:
+    client = ups.client()
+    rate = cheapest(client.rates(shipment))
+    request = mapping.ship_request(rate, shipment, client.settings, context="k1")
+    request["ShipmentRequest"]["Shipment"]["PaymentInformation"]["ShipmentCharge"][0]["BillShipper"][
+        "AccountNumber"
+    ] = "Z9Z9Z9"
+    with pytest.raises(PaymentMethodRefused) as caught:
+        client.proxy.call("POST", mapping.ship_path(), operation="ship", body=request)
+    assert caught.value.code == "111580" and caught.value.http_status == 400
+    assert ups.sandbox.shipments() == []
+
+
+def test_shipper_number_of_another_account_is_refused(ups: Ups, shipment: ShipmentRequest) -> None:
+    ups.sandbox.add_account(CLIENT_ID, SECRET, SHIPPER, "Q7Q7Q7")
+    rate = cheapest(ups.client().rates(shipment))
+    with pytest.raises(PermissionDenied) as caught:
+        ups.client("X0X0X0").rates(shipment)
+    assert caught.value.code == "120100"
+    with pytest.raises(ValidationError):  # a rate billed to another account cannot be bought here
+        ups.client("Q7Q7Q7").buy(rate, shipment, "k")
+
+
+def test_buy_is_idempotent(ups: Ups, shipment: ShipmentRequest) -> None:
+    client = ups.client()
+    rate = cheapest(client.rates(shipment))
+    first = client.buy(rate, shipment, idempotency_key="order-42")
+    again = client.buy(rate, shipment, idempotency_key="order-42")
+    assert again == first
+    assert sum(1 for e in ups.exchanges if e.target.endswith("/ship")) == 1
+    # a new client (a restarted process) with the same key: the sandbox dedupes on the transaction reference
+    other = ups.client().buy(rate, shipment, idempotency_key="order-42")
+    assert other.tracking_number == first.tracking_number
+    assert len(ups.sandbox.shipments()) == 1
+    ship = [e for e in ups.exchanges if e.target.endswith("/ship")]
+    assert {e.headers.get("transId") for e in ship} == {mapping.trans_id("order-42")}
+    assert json.loads(ship[0].body)["ShipmentRequest"]["Request"]["TransactionReference"] == {
+        "CustomerContext": "order-42"
+    }
+    assert client.buy(rate, shipment, idempotency_key="order-43").tracking_number != first.tracking_number
+
+
+def test_void(ups: Ups, shipment: ShipmentRequest) -> None:
+    client = ups.client()
+    label = client.buy(cheapest(client.rates(shipment)), shipment, "v-1")
+    result = client.void(label)
+    assert result.voided and result.carrier is Carrier.UPS and result.tracking_number == label.tracking_number
+    assert [s.voided for s in ups.sandbox.shipments()] == [True]
+    unknown = label.model_copy(update={"carrier_reference": "1Z" + SHIPPER + "0399999999"})
+    with pytest.raises(VoidRefused) as caught:
+        client.void(unknown)
+    assert caught.value.code == "190102"
+
+
+def test_tracking_moves_with_the_clock(ups: Ups, shipment: ShipmentRequest) -> None:
+    client = ups.client()
+    label = client.buy(cheapest(client.rates(shipment)), shipment, "t-1")
+    assert label.tracking_number is not None
+    tracking = client.track(label.tracking_number)
+    assert tracking.status is TrackingStatus.PRE_TRANSIT and len(tracking.events) == 1
+    ups.sandbox.advance(timedelta(hours=13))
+    assert client.track(label.tracking_number).status is TrackingStatus.IN_TRANSIT
+    ups.sandbox.advance(timedelta(days=6))
+    done = client.track(label.tracking_number)
+    assert done.status is TrackingStatus.DELIVERED and done.delivered_at is not None
+    assert len(done.events) == 5 and done.events[-1].status is TrackingStatus.PRE_TRANSIT
+    assert done.latest is not None and done.latest.city == "Austin"
+    with pytest.raises(LabelNotFound):
+        client.track("1Z" + SHIPPER + "0300000999")
+    with pytest.raises(ValidationError) as caught:
+        client.track("12345")
+    assert caught.value.code == "TV1002"
+
+
+def test_secret_and_token_never_logged_or_shown(
+    ups: Ups, shipment: ShipmentRequest, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    client = ups.client()
+    label = client.buy(cheapest(client.rates(shipment)), shipment, "s-1")
+    ups.sandbox.expire_tokens()
+    client.void(label)
+    tokens = [e.reply.json()["access_token"] for e in ups.exchanges if e.target.startswith("/security")]
+    assert len(tokens) == 2
+    assert "ups operation=ship" in caplog.text  # the log is there, just clean
+    shown = [caplog.text, repr(client.settings), str(client.settings), repr(client), repr(client.proxy)]
+    shown += [repr(client.proxy.token()), repr(ups.sandbox.state.accounts[CLIENT_ID])]
+    for text in shown:
+        assert SECRET not in text
+        assert all(token not in text for token in tokens)
+    with pytest.raises(AuthenticationFailed) as caught:
+        UpsClient(ups.settings(secret="wrong-" + SECRET)).rates(shipment)
+    assert SECRET not in str(caught.value) + repr(caught.value)
+
+
+def test_settings_are_checked() -> None:
+    with pytest.raises(ConfigurationError):
+        UpsSettings(client_id="a", client_secret="b", account_number="12345")
+    with pytest.raises(ConfigurationError):
+        UpsSettings(client_id="a", client_secret="b", account_number="A1B2C3", base_url="http://ups.example.com")
+    settings = UpsSettings(client_id="a", client_secret="b", account_number="a1-b2c3")
+    assert settings.account_number == "A1B2C3" and settings.base_url == "https://wwwcie.ups.com"
+
+
+def test_unsupported_packaging_is_refused_before_sending(shipment: ShipmentRequest) -> None:
+    settings = UpsSettings(client_id="a", client_secret="b", account_number=SHIPPER)
+    flat = shipment.model_copy(update={"parcels": (Parcel(weight=Weight(1), package_type="small_flat_rate_box"),)})
+    with pytest.raises(ValidationError) as caught:
+        mapping.rate_request(flat, settings)
+    assert caught.value.field == "parcels.0.package_type"
+
+
+def test_spec_files_are_not_copied_into_the_package() -> None:
+    root = Path(__file__).resolve().parent.parent
+    assert not list((root / "carriers" / "ups").glob("*.yaml"))
+    assert not list((root / "onebalance" / "sandbox" / "ups").glob("*.yaml"))
