@@ -151,7 +151,7 @@ def serve() -> Iterator[Callable[..., Served]]:
 def test_serve_json_line_is_a_working_endpoint(serve: Callable[..., Served]) -> None:
     served = serve()
     info = served.info
-    assert set(info) == {"url", "integration_id", "username", "password"}
+    assert set(info) == {"url", "integration_id", "username", "password", "ups", "fedex"}
     assert info["url"].startswith("http://127.0.0.1:")
     assert info["url"].endswith("/swsim/swsimv111.asmx")
     assert (info["integration_id"], info["username"], info["password"]) == (
@@ -167,6 +167,30 @@ def test_serve_json_line_is_a_working_endpoint(serve: Callable[..., Served]) -> 
     wsdl = requests.get(info["url"] + "?wsdl", timeout=5)
     assert wsdl.status_code == 200
     assert f'<soap:address location="{info["url"]}"' in wsdl.text
+
+
+def test_serve_json_line_gives_working_ups_and_fedex_sandboxes(serve: Callable[..., Served]) -> None:
+    from datetime import date
+
+    from carriers import Address, Parcel, ShipmentRequest, Weight
+    from carriers.fedex import FedexClient, FedexSettings
+    from carriers.ups import UpsClient, UpsSettings
+
+    info = serve().info
+    shipper = Address(name="Acme", street_lines=["1 Main St"], city="Austin", state="TX", postal_code="78701",
+                      phone="5125550100")
+    recipient = Address(name="Ada", street_lines=["350 5th Ave"], city="New York", state="NY", postal_code="10118",
+                        phone="2125550100")
+    shipment = ShipmentRequest(shipper=shipper, recipient=recipient,
+                               parcels=[Parcel(weight=Weight(value="2", unit="lb"))], ship_date=date.today())
+    ups, fedex = info["ups"], info["fedex"]
+    assert set(ups) == set(fedex) == {"url", "client_id", "client_secret", "account_number"}
+    ups_client = UpsClient(UpsSettings(client_id=ups["client_id"], client_secret=ups["client_secret"],
+                                       account_number=ups["account_number"], base_url=ups["url"]))
+    fedex_client = FedexClient(FedexSettings(client_id=fedex["client_id"], client_secret=fedex["client_secret"],
+                                             account_number=fedex["account_number"], base_url=fedex["url"]))
+    assert ups_client.rates(shipment)
+    assert fedex_client.rates(shipment)
 
 
 def test_serve_honours_port(serve: Callable[..., Served]) -> None:

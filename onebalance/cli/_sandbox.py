@@ -7,10 +7,13 @@ import signal
 import sys
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import click
 
 from ..sandbox import Sandbox, SandboxServer
+from ..sandbox.fedex import FedexSandbox, FedexSandboxServer
+from ..sandbox.ups import UpsSandbox, UpsSandboxServer
 
 
 @click.group()
@@ -48,6 +51,7 @@ def serve(host: str, port: int, state_path: Path | None, as_json: bool) -> None:
     creds = box.create_demo_account()
     try:
         server = SandboxServer(box, host, port)
+        ups, fedex = _carrier_sandboxes(host)
     except OSError as exc:
         box.close()
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
@@ -57,11 +61,18 @@ def serve(host: str, port: int, state_path: Path | None, as_json: bool) -> None:
 
     # Before the ready line: a harness may send SIGTERM as soon as it has read it.
     signal.signal(signal.SIGTERM, stop)
-    info = {
+    info: dict[str, Any] = {
         "url": server.url,
         "integration_id": creds.integration_id,
         "username": creds.username,
         "password": creds.password,
+        "ups": {"url": ups.url, "client_id": UPS_DEMO[0], "client_secret": UPS_DEMO[1], "account_number": UPS_DEMO[2]},
+        "fedex": {
+            "url": fedex.url,
+            "client_id": FEDEX_DEMO[0],
+            "client_secret": FEDEX_DEMO[1],
+            "account_number": FEDEX_DEMO[2],
+        },
     }
     try:
         _announce(info, server, state_path, as_json)
@@ -69,10 +80,32 @@ def serve(host: str, port: int, state_path: Path | None, as_json: bool) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        ups.stop()
+        fedex.stop()
         box.close()
 
 
-def _announce(info: dict[str, str], server: SandboxServer, state_path: Path | None, as_json: bool) -> None:
+#: Documented, fixed demo credentials of the UPS and FedEx sandboxes (not secret).
+UPS_DEMO = ("demo-ups-client", "demo-ups-secret", "A1B2C3")
+FEDEX_DEMO = ("demo-fedex-client", "demo-fedex-secret", "700000001")
+
+
+def _carrier_sandboxes(host: str) -> tuple[UpsSandboxServer, FedexSandboxServer]:
+    """The UPS and FedEx sandboxes (in memory, on free ports) with their demo credentials."""
+    ups_box = UpsSandbox()
+    ups_box.add_account(*UPS_DEMO)
+    fedex_box = FedexSandbox()
+    fedex_box.create_credentials(*FEDEX_DEMO)
+    ups = UpsSandboxServer(ups_box, host, 0).start()
+    try:
+        fedex = FedexSandboxServer(fedex_box, host, 0).start()
+    except OSError:
+        ups.stop()
+        raise
+    return ups, fedex
+
+
+def _announce(info: dict[str, Any], server: SandboxServer, state_path: Path | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(info))
     else:
@@ -83,5 +116,11 @@ def _announce(info: dict[str, str], server: SandboxServer, state_path: Path | No
         click.echo(f"  password:       {info['password']}   (the documented demo account)")
         if state_path:
             click.echo(f"  state:          {state_path}")
+        for carrier in ("ups", "fedex"):
+            c = info[carrier]
+            click.echo(
+                f"{carrier.upper()} sandbox at {c['url']} (client id {c['client_id']}, secret "
+                f"{c['client_secret']}, account {c['account_number']}; in memory)"
+            )
         click.echo("Press Ctrl+C to stop.")
     sys.stdout.flush()
