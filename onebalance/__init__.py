@@ -189,6 +189,7 @@ __all__ = [
     "PurchaseRejected",
     "PurchaseResult",
     "Quote",
+    "RateShop",
     "Receipt",
     "RefillEvent",
     "RefillProposal",
@@ -202,6 +203,7 @@ __all__ = [
     "RequestTimeout",
     "SchemaViolation",
     "ServiceError",
+    "Shipping",
     "SqlitePostageRecords",
     "StaleControlTotal",
     "StoredCredentials",
@@ -232,4 +234,8 @@ def __getattr__(name: str) -> object:
         from . import _usps_service
 
         return getattr(_usps_service, name)
+    if name in ("Shipping", "RateShop"):
+        from . import _shipping
+
+        return getattr(_shipping, name)
     raise AttributeError(f"module 'onebalance' has no attribute {name!r}")
