@@ -31,11 +31,17 @@ def codes(monkeypatch) -> list[str]:
 
 
 def _check(output: str, codes: list[str]) -> None:
-    for step in range(1, 13):
+    for step in range(1, 15):
         assert f"== {step}." in output, step
     assert "total charged  $51.75" in output  # a 3.5% fee on the $50.00 default refill
     assert "notice sent: Postage refilled: $100.00" in output
     assert output.count("receipt R-") >= 3  # the history links both refills to their receipts
+    assert "cheapest:" in output
+    assert "(only the USPS label debited it)" in output
+    assert "paid by one balance" in output
+    assert output.count("paid by carrier account") == 2
+    assert "demo-ups-secret" not in output
+    assert "demo-fedex-secret" not in output
     assert "state:   payment_hold" in output
     assert "-> active" in output
     assert "acmewidgets: Active" in output

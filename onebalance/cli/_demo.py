@@ -208,6 +208,7 @@ def _account_steps(url: str, integration_id: str, control: SandboxControl) -> No
         f"payment methods: {', '.join(f'{m.card_type} ending {m.last4}' for m in fresh.payment_methods())}"
     )
     _postage_steps(accounts, merchant, control, registration.username)
+    _shipping_steps(accounts, merchant)
 
 
 def _postage_steps(accounts: Accounts, merchant: str, control: SandboxControl, username: str) -> None:
@@ -266,3 +267,92 @@ def _postage_steps(accounts: Accounts, merchant: str, control: SandboxControl, u
             f"  {entry.date:%Y-%m-%d %H:%M}  {entry.type:<10} {entry.cost:>8.2f} {entry.credit:>8.2f} "
             f"{entry.balance:>8.2f}{link}"
         )
+
+
+def _shipping_steps(accounts: Accounts, merchant: str) -> None:
+    """Steps 13-14: a rate shop across USPS (One Balance), UPS and FedEx (the merchant's own accounts),
+    one label from each, and a void. UPS and FedEx run on embedded sandboxes."""
+    from datetime import date
+
+    from carriers import Address, Carrier, Parcel, ShipmentRequest, Weight
+    from carriers.fedex import FedexClient, FedexSettings
+    from carriers.ups import UpsClient, UpsSettings
+
+    from .._shipping import Shipping
+    from ..sandbox.fedex import FedexSandbox
+    from ..sandbox.ups import UpsSandbox
+    from ._sandbox import FEDEX_DEMO, UPS_DEMO
+
+    ups_box, fedex_box = UpsSandbox(), FedexSandbox()
+    ups_box.add_account(*UPS_DEMO)
+    fedex_box.create_credentials(*FEDEX_DEMO)
+    with ups_box.serve() as ups_server, fedex_box.serve() as fedex_server:
+        shipping = Shipping(
+            usps=accounts.usps(merchant),
+            ups=UpsClient(
+                UpsSettings(
+                    client_id=UPS_DEMO[0],
+                    client_secret=UPS_DEMO[1],
+                    account_number=UPS_DEMO[2],
+                    base_url=ups_server.url,
+                )
+            ),
+            fedex=FedexClient(
+                FedexSettings(
+                    client_id=FEDEX_DEMO[0],
+                    client_secret=FEDEX_DEMO[1],
+                    account_number=FEDEX_DEMO[2],
+                    base_url=fedex_server.url,
+                )
+            ),
+        )
+        shipment = ShipmentRequest(
+            shipper=Address(
+                name="Acme Widgets",
+                street_lines=["1990 E Grand Ave"],
+                city="El Segundo",
+                state="CA",
+                postal_code="90245",
+                phone="3105550142",
+            ),
+            recipient=Address(
+                name="Grace Hopper",
+                street_lines=["350 5th Ave"],
+                city="New York",
+                state="NY",
+                postal_code="10118",
+                phone="2125550100",
+            ),
+            parcels=[Parcel(weight=Weight(value="2", unit="lb"))],
+            ship_date=date.today(),
+        )
+
+        _step("13. Rate shop: USPS, UPS and FedEx at once")
+        shop = shipping.rates(shipment)
+        for rate in shop.rates[:8]:
+            days = f"{rate.delivery_days} days" if rate.delivery_days is not None else "-"
+            click.echo(f"  {rate.carrier.value.upper():<6} {rate.service_name:<34} ${rate.total.amount:>7,.2f}  {days}")
+        if shop.cheapest and shop.fastest:
+            click.echo(
+                f"  cheapest: {shop.cheapest.carrier.value.upper()} {shop.cheapest.service_name}; "
+                f"fastest: {shop.fastest.carrier.value.upper()} {shop.fastest.service_name}"
+            )
+
+        _step(
+            "14. One label from each carrier: USPS paid from the One Balance, UPS and FedEx billed to the "
+            "merchant's accounts"
+        )
+        balance = accounts.postage(merchant).balance().available_postage
+        labels = []
+        for carrier in (Carrier.USPS, Carrier.UPS, Carrier.FEDEX):
+            rate = min((r for r in shop.rates if r.carrier is carrier), key=lambda r: r.total.amount)
+            label = shipping.buy(rate, shipment, idempotency_key=f"demo-order-{carrier.value}")
+            labels.append(label)
+            click.echo(
+                f"  {carrier.value.upper():<6} {label.tracking_number}  ${label.cost.amount:,.2f}  "
+                f"paid by {label.paid_by.kind.replace('_', ' ')}"
+            )
+        after = accounts.postage(merchant).balance().available_postage
+        click.echo(f"  One Balance: ${balance:,.2f} -> ${after:,.2f} (only the USPS label debited it)")
+        voided = shipping.void(labels[1])
+        click.echo(f"  voided the UPS label {voided.tracking_number}: {'done' if voided.voided else 'refused'}")
