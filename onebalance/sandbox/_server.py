@@ -6,11 +6,11 @@ It answers SOAP on ``SOAP_PATH``, the WSDL on ``SOAP_PATH?wsdl`` and the sandbox
 
 from __future__ import annotations
 
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from ._http import BackgroundServer
 from ._pages import PAGES_PREFIX
 
 if TYPE_CHECKING:
@@ -86,43 +86,14 @@ def _host_for_url(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-class SandboxServer:
+class SandboxServer(BackgroundServer):
     """A running sandbox server. ``url`` is the SOAP endpoint; ``wsdl_url`` serves the WSDL."""
 
     def __init__(self, sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0) -> None:
         self.sandbox = sandbox
-        self._server = _Server(sandbox, host, port)
-        self.url = self._server.url
+        server = _Server(sandbox, host, port)
+        super().__init__(server, server.url)
         self.wsdl_url = self.url + "?wsdl"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="onebalance-sandbox", kwargs={"poll_interval": 0.1}, daemon=True
-        )
-        self._started = False
 
-    def start(self) -> SandboxServer:
-        if not self._started:
-            self.sandbox.dispatcher.actor = self.url
-            self._thread.start()
-            self._started = True
-        return self
-
-    def stop(self) -> None:
-        if self._started:
-            self._server.shutdown()
-            self._thread.join(timeout=5)
-            self._started = False
-        self._server.server_close()
-
-    def serve_forever(self) -> None:
-        """Serve in the calling thread until interrupted (used by ``onebalance sandbox serve``)."""
+    def _prepare(self) -> None:
         self.sandbox.dispatcher.actor = self.url
-        try:
-            self._server.serve_forever(poll_interval=0.2)
-        finally:
-            self._server.server_close()
-
-    def __enter__(self) -> SandboxServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

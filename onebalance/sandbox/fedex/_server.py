@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
+
+from .._http import BackgroundServer
 
 if TYPE_CHECKING:
     from ._sandbox import FedexSandbox
@@ -50,42 +51,14 @@ class _Server(ThreadingHTTPServer):
         super().__init__((host, port), _Handler)
 
 
-class FedexSandboxServer:
+class FedexSandboxServer(BackgroundServer):
     """A running FedEx sandbox. ``url`` is the base URL to put in ``FedexSettings.base_url``."""
+
+    thread_name = "fedex-sandbox"
 
     def __init__(self, sandbox: FedexSandbox, host: str = "127.0.0.1", port: int = 0) -> None:
         self.sandbox = sandbox
-        self._server = _Server(sandbox, host, port)
-        bound_host, bound_port = self._server.server_address[:2]
+        server = _Server(sandbox, host, port)
+        bound_host, bound_port = server.server_address[:2]
         shown = "127.0.0.1" if bound_host in ("0.0.0.0", "") else str(bound_host)  # noqa: S104 - naming, not binding
-        self.url = f"http://{shown}:{bound_port}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="fedex-sandbox", kwargs={"poll_interval": 0.1}, daemon=True
-        )
-        self._started = False
-
-    def start(self) -> FedexSandboxServer:
-        if not self._started:
-            self._thread.start()
-            self._started = True
-        return self
-
-    def stop(self) -> None:
-        if self._started:
-            self._server.shutdown()
-            self._thread.join(timeout=5)
-            self._started = False
-        self._server.server_close()
-
-    def serve_forever(self) -> None:
-        """Serve in the calling thread until interrupted (for a ``sandbox serve`` command)."""
-        try:
-            self._server.serve_forever(poll_interval=0.2)
-        finally:
-            self._server.server_close()
-
-    def __enter__(self) -> FedexSandboxServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        super().__init__(server, f"http://{shown}:{bound_port}")

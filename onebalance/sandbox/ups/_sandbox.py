@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import re
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 from .._clock import Clock
+from .._http import BackgroundServer
 from ._state import UpsAccount, UpsShipment, UpsState
 from ._wire import Handler, UpsReply
 
@@ -136,40 +136,12 @@ class _Server(ThreadingHTTPServer):
         self.url = f"http://{shown}:{bound_port}"
 
 
-class UpsSandboxServer:
+class UpsSandboxServer(BackgroundServer):
     """A running UPS sandbox server; ``url`` is its base URL (give it to ``UpsSettings.base_url``)."""
+
+    thread_name = "ups-sandbox"
 
     def __init__(self, sandbox: UpsSandbox, host: str = "127.0.0.1", port: int = 0) -> None:
         self.sandbox = sandbox
-        self._server = _Server(sandbox, host, port)
-        self.url = self._server.url
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="ups-sandbox", kwargs={"poll_interval": 0.1}, daemon=True
-        )
-        self._started = False
-
-    def start(self) -> UpsSandboxServer:
-        if not self._started:
-            self._thread.start()
-            self._started = True
-        return self
-
-    def stop(self) -> None:
-        if self._started:
-            self._server.shutdown()
-            self._thread.join(timeout=5)
-            self._started = False
-        self._server.server_close()
-
-    def serve_forever(self) -> None:
-        """Serve in the calling thread until interrupted (for ``onebalance sandbox serve``)."""
-        try:
-            self._server.serve_forever(poll_interval=0.2)
-        finally:
-            self._server.server_close()
-
-    def __enter__(self) -> UpsSandboxServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        server = _Server(sandbox, host, port)
+        super().__init__(server, server.url)
