@@ -391,7 +391,6 @@ class Accounts:
         temporary_password: str | None = None,
         verification_code: str | None = None,
         client_ip: str | None = None,
-        only: tuple[RemedyAction, ...] | None = None,
     ) -> RemedyReport:
         """Run every automated remedy that applies and has what it needs; check the account after each.
 
@@ -416,7 +415,6 @@ class Accounts:
                     r
                     for r in current.automated_remedies
                     if r.action not in tried
-                    and (only is None or r.action in only)
                     and self._can_run(
                         r.action, current.state, password, payment_method, codeword_answers, temporary_password
                     )

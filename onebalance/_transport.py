@@ -35,6 +35,16 @@ def shared_session() -> requests.Session:
     return _shared
 
 
+def check_session(session: requests.Session | None) -> requests.Session | None:
+    """Refuse a caller's session with TLS verification switched off (a CA bundle path is fine)."""
+    if session is not None and session.verify is False:
+        raise ConfigurationError(
+            "TLS verification is switched off on the session passed in; onebalance will not send "
+            "credentials without it (set session.verify to a CA bundle path instead)"
+        )
+    return session
+
+
 @dataclass(frozen=True, slots=True)
 class HttpReply:
     status: int
@@ -46,12 +56,7 @@ class Transport:
     """Posts SOAP envelopes; maps every ``requests`` failure to the SDK's errors."""
 
     def __init__(self, session: requests.Session | None = None, timeout: Timeout | None = None) -> None:
-        if session is not None and session.verify is False:
-            raise ConfigurationError(
-                "TLS verification is switched off on the session passed in; onebalance will not send "
-                "credentials without it (set session.verify to a CA bundle path instead)"
-            )
-        self._session = session
+        self._session = check_session(session)
         self.timeout = timeout or Timeout()
 
     @property

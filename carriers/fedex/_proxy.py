@@ -19,14 +19,13 @@ import requests
 
 from onebalance._config import Timeout
 from onebalance._errors import (
-    ConfigurationError,
     ConnectError,
     OneBalanceError,
     ProtocolError,
     RequestTimeout,
     TransportError,
 )
-from onebalance._transport import shared_session
+from onebalance._transport import check_session, shared_session
 
 from . import _mapping
 from ._settings import FedexSettings
@@ -62,8 +61,7 @@ class FedexProxy:
         *,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if session is not None and session.verify is False:
-            raise ConfigurationError("TLS verification is switched off on the session passed in")
+        check_session(session)
         self.settings = settings
         self.timeout = timeout or Timeout()
         self._session = session

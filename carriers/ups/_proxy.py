@@ -19,8 +19,8 @@ from typing import Any
 import requests
 
 from onebalance._config import Timeout
-from onebalance._errors import ConfigurationError, ConnectError, ProtocolError, RequestTimeout, TransportError
-from onebalance._transport import shared_session
+from onebalance._errors import ConnectError, ProtocolError, RequestTimeout, TransportError
+from onebalance._transport import check_session, shared_session
 
 from . import mapping
 from ._settings import UpsSettings
@@ -49,8 +49,7 @@ class UpsProxy:
         session: requests.Session | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if session is not None and session.verify is False:
-            raise ConfigurationError("TLS verification is switched off on the session passed in")
+        check_session(session)
         self.settings = settings
         self.timeout = timeout or Timeout()
         self._session = session
