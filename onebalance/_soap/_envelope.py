@@ -14,7 +14,7 @@ from typing import Any
 
 from lxml import etree
 
-from ._schema import Complex, Operation, Schema, SchemaError, decode, encode
+from ._schema import Complex, Operation, Schema, SchemaError, decode, encode_text
 from ._xml import FAULT_NS, SCHEMA_FAULT_NS, SOAP_ENV, UnsafeXML, localname, parse
 
 _ENV = f"{{{SOAP_ENV}}}Envelope"
@@ -54,14 +54,25 @@ def _envelope() -> tuple[etree._Element, etree._Element]:
     return env, body
 
 
+_HEAD = f"<?xml version='1.0' encoding='utf-8'?>\n<soap:Envelope xmlns:soap=\"{SOAP_ENV}\"><soap:Body>"
+_TAIL = "</soap:Body></soap:Envelope>"
+
+
 def build(schema: Schema, op: Operation, payload: Mapping[str, Any], *, response: bool) -> bytes:
-    """Serialize ``payload`` as the request (or response) element of ``op``."""
+    """Serialize ``payload`` as the request (or response) element of ``op``.
+
+    The envelope is written as text around the codec's output: the same bytes lxml would
+    write for the tree, at a fraction of the cost.
+    """
     element = op.output if response else op.input
-    env, body = _envelope()
-    wrapper = etree.SubElement(body, f"{{{element.ns}}}{element.name}", nsmap=_default_ns(element.ns))
     assert isinstance(element.type, Complex)
-    encode(wrapper, payload, element.type)
-    return etree.tostring(env, xml_declaration=True, encoding="utf-8")
+    content = encode_text(payload, element.type, element.ns)
+    name = element.name
+    if content:
+        text = f'{_HEAD}<{name} xmlns="{element.ns}">{content}</{name}>{_TAIL}'
+    else:
+        text = f'{_HEAD}<{name} xmlns="{element.ns}"/>{_TAIL}'
+    return text.encode("utf-8")
 
 
 def build_fault(
