@@ -51,14 +51,13 @@ def get_account_info(call: Call) -> dict[str, Any]:
     available, control_total = _ledger.balance(account)
     info_type = call.op.output.type
     assert isinstance(info_type, Complex)
-    capabilities_type = _field_type(_field_type(info_type, "AccountInfo"), "Capabilities")
+    flags = account.capabilities
     capabilities: dict[str, Any] = {}
-    for particle in capabilities_type.particles:
-        name = getattr(particle, "name", "")
+    for name, required in _capability_fields(info_type):
         if name == "PerPrintLimit":
             capabilities[name] = account.per_print_limit
-        elif getattr(particle, "min_occurs", 0) or name in account.capabilities:
-            capabilities[name] = account.capabilities.get(name, False)
+        elif required or name in flags:
+            capabilities[name] = flags.get(name, False)
     address = dict(account.address)
     info: dict[str, Any] = {
         "CustomerID": account.customer_id,
@@ -119,6 +118,19 @@ def get_account_info(call: Call) -> dict[str, Any]:
         if account.verification_extension:
             result["VerificationPhoneExtension"] = account.verification_extension
     return result
+
+
+#: The Capabilities fields (name, required) of each GetAccountInfo response type seen, by its id.
+_CAPABILITY_FIELDS: dict[int, tuple[Complex, list[tuple[str, bool]]]] = {}
+
+
+def _capability_fields(info_type: Complex) -> list[tuple[str, bool]]:
+    cached = _CAPABILITY_FIELDS.get(id(info_type))
+    if cached is None or cached[0] is not info_type:
+        capabilities_type = _field_type(_field_type(info_type, "AccountInfo"), "Capabilities")
+        fields = [(getattr(p, "name", ""), bool(getattr(p, "min_occurs", 0))) for p in capabilities_type.particles]
+        cached = _CAPABILITY_FIELDS[id(info_type)] = (info_type, fields)
+    return cached[1]
 
 
 def _field_type(ctype: Complex, name: str) -> Complex:

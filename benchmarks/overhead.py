@@ -1,0 +1,311 @@
+"""Item 1 (and 5): client CPU per operation with the network taken out, beside the floor and zeep.
+
+Every client here talks through the same ``requests`` session whose adapter answers from a
+canned response (recorded from the in-process sandbox at the start of the run), so ``requests``
+costs the same on every side and only the network is missing:
+
+* **sdk**: the SDK's public call (``OneBalance.account()``, ``purchase_postage``, USPS
+  ``CreateIndicium`` as ``UspsShipping.buy`` sends it, ``UpsClient.buy``): request mapping,
+  envelope, checks, decoding and the result models;
+* **floor**: the same request built and the same response read by hand with lxml (or json),
+  into plain typed values, with no checks and no models: the least any client can do;
+* **naive**: zeep by hand (a zeep client built from the same WSDL), for the SOAP operations.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from _common import (
+    WSDL,
+    BareSession,
+    Recorder,
+    Row,
+    Sent,
+    canned_session,
+    cpu_per_call,
+    fmt_us,
+    shipment,
+    soap_action,
+)
+from lxml import etree
+
+from carriers import Carrier
+from carriers.ups import UpsClient, UpsSettings
+from carriers.ups import mapping as ups_mapping
+from onebalance import InMemoryPostageRecords, OneBalance, Postage, UspsShipping
+from onebalance import _usps as usps_mapping
+from onebalance.sandbox import Sandbox
+from onebalance.sandbox.ups import UpsSandbox
+
+NS = "http://stamps.com/xml/namespace/2021/01/swsim/SwsimV111"
+ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+URL = "https://swsim.bench.test/swsim/swsimv111.asmx"
+UPS_URL = "https://ups.bench.test"
+PASSWORD = "Bench-passw0rd"
+TARGET = 1.5
+
+
+# -- the hand-written floor ----------------------------------------------------------------------------
+def _text(value: Any) -> str:
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _append(parent: etree._Element, name: str, value: Any) -> None:
+    for one in value if isinstance(value, list) else [value]:
+        node = etree.SubElement(parent, f"{{{NS}}}{name}")
+        if isinstance(one, Mapping):
+            for key, item in one.items():
+                _append(node, key, item)
+        else:
+            node.text = _text(one)
+
+
+def hand_envelope(operation: str, fields: Mapping[str, Any]) -> bytes:
+    env = etree.Element(f"{{{ENV}}}Envelope", nsmap={"soap": ENV})
+    body = etree.SubElement(env, f"{{{ENV}}}Body")
+    request = etree.SubElement(body, f"{{{NS}}}{operation}", nsmap={None: NS})  # type: ignore[dict-item]
+    for key, value in fields.items():
+        _append(request, key, value)
+    return etree.tostring(env, xml_declaration=True, encoding="utf-8")
+
+
+def hand_post(session: Any, operation: str, envelope: bytes) -> etree._Element:
+    reply = session.post(
+        URL,
+        data=envelope,
+        headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{NS}/{operation}"'},
+        timeout=(5, 30),
+    )
+    return etree.fromstring(reply.content)[0][0]
+
+
+_Q = f"{{{NS}}}"
+_INT = int
+_INFO: dict[str, Callable[[str], Any]] = {
+    _Q + "CustomerID": _INT,
+    _Q + "MeterNumber": _INT,
+    _Q + "UserID": _INT,
+    _Q + "MaxPostageBalance": Decimal,
+    _Q + "CostCodeLimit": _INT,
+    _Q + "MonthlyPostagePurchaseLimit": _INT,
+    _Q + "MaxUsers": _INT,
+    _Q + "PlanID": _INT,
+    _Q + "PendingPlanId": _INT,
+    _Q + "ResubmitStatus": str,
+    _Q + "Username": str,
+}
+
+
+def _local(tag: str) -> str:
+    return tag[len(_Q) :]
+
+
+def floor_account(session: Any) -> dict[str, Any]:
+    """GetAccountInfo by hand: every value ``Account`` carries, typed, no checks."""
+    node = hand_post(session, "GetAccountInfo", hand_envelope("GetAccountInfo", {"Authenticator": "token"}))
+    out: dict[str, Any] = {"Authenticator": node.findtext(_Q + "Authenticator")}
+    for child in node:
+        tag = child.tag
+        if tag == _Q + "AccountInfo":
+            for item in child:
+                itag = item.tag
+                convert = _INFO.get(itag)
+                if convert is not None:
+                    out[_local(itag)] = convert(item.text or "")
+                elif itag == _Q + "PostageBalance":
+                    out["available"] = Decimal(item[0].text or "0")
+                    out["control"] = Decimal(item[1].text or "0")
+                elif itag == _Q + "Capabilities":
+                    out["capabilities"] = {
+                        _local(c.tag): c.text == "true" for c in item if c.tag != _Q + "PerPrintLimit"
+                    }
+                    out["per_print_limit"] = Decimal(item.findtext(_Q + "PerPrintLimit") or "0")
+                elif itag in (_Q + "Terms", _Q + "MeterPhysicalAddress"):
+                    out[_local(itag)] = {_local(c.tag): c.text for c in item}
+                elif itag == _Q + "AutoBuySettings":
+                    out["auto_buy"] = {_local(c.tag): c.text for c in item}
+        elif tag == _Q + "Address":
+            out["address"] = {_local(c.tag): c.text for c in child}
+        elif tag in (_Q + "CustomerEmail", _Q + "AccountStatus", _Q + "VerificationPhoneNumber"):
+            out[_local(tag)] = child.text
+    return out
+
+
+def floor_purchase(session: Any, tx: str) -> dict[str, Any]:
+    fields = {"Authenticator": "token", "PurchaseAmount": Decimal("10.00"), "ControlTotal": Decimal("0.00")}
+    node = hand_post(session, "PurchasePostage", hand_envelope("PurchasePostage", {**fields, "IntegratorTxID": tx}))
+    balance = node.find(_Q + "PostageBalance")
+    assert balance is not None
+    return {
+        "Authenticator": node.findtext(_Q + "Authenticator"),
+        "status": node.findtext(_Q + "PurchaseStatus"),
+        "transaction_id": int(node.findtext(_Q + "TransactionID") or "0"),
+        "available": Decimal(balance.findtext(_Q + "AvailablePostage") or "0"),
+        "control": Decimal(balance.findtext(_Q + "ControlTotal") or "0"),
+    }
+
+
+def floor_indicium(session: Any, wire: Mapping[str, Any]) -> dict[str, Any]:
+    """CreateIndicium by hand, from the request's fields already laid out as the wire wants them."""
+    node = hand_post(session, "CreateIndicium", hand_envelope("CreateIndicium", {"Authenticator": "token", **wire}))
+    rate = node.find(_Q + "Rate")
+    assert rate is not None
+    addons = rate.find(_Q + "AddOns")
+    cost = Decimal(rate.findtext(_Q + "Amount") or "0")
+    if addons is not None:
+        cost += sum((Decimal(a.findtext(_Q + "Amount") or "0") for a in addons), Decimal(0))
+    image = node.find(_Q + "ImageData")
+    assert image is not None
+    return {
+        "Authenticator": node.findtext(_Q + "Authenticator"),
+        "tracking_number": node.findtext(_Q + "TrackingNumber"),
+        "stamps_tx_id": node.findtext(_Q + "StampsTxID"),
+        "service": rate.findtext(_Q + "ServiceType"),
+        "cost": cost,
+        "image": base64.b64decode(image[0].text or ""),
+        "balance": Decimal(node.findtext(f"{_Q}PostageBalance/{_Q}AvailablePostage") or "0"),
+    }
+
+
+def floor_ups_ship(session: Any, path: str, request: Mapping[str, Any]) -> dict[str, Any]:
+    """UPS Ship by hand: json out, json in, the label's values read."""
+    reply = session.post(
+        UPS_URL + path,
+        data=json.dumps(request).encode(),
+        headers={"Authorization": "Bearer token", "Content-Type": "application/json", "transId": "t"},
+        timeout=(5, 30),
+    )
+    results = reply.json()["ShipmentResponse"]["ShipmentResults"]
+    package = results["PackageResults"]
+    package = package[0] if isinstance(package, list) else package
+    charges = results.get("NegotiatedRateCharges", {}).get("TotalCharge") or results["ShipmentCharges"]["TotalCharges"]
+    return {
+        "tracking_number": package["TrackingNumber"],
+        "cost": Decimal(charges["MonetaryValue"]),
+        "image": base64.b64decode(package["ShippingLabel"]["GraphicImage"]),
+        "reference": results.get("ShipmentIdentificationNumber"),
+    }
+
+
+# -- zeep by hand ----------------------------------------------------------------------------------------
+def zeep_service(session: Any) -> Any:
+    """What a user writing zeep by hand does: a client from the WSDL, over their session."""
+    import zeep
+    from zeep.transports import Transport
+
+    client = zeep.Client(str(WSDL), transport=Transport(session=session, operation_timeout=30))
+    return client.create_service(f"{{{NS}}}SwsimV111Soap", URL)
+
+
+# -- the run --------------------------------------------------------------------------------------------
+def _swsim_recorder(box: Sandbox) -> Recorder:
+    def live(sent: Sent) -> tuple[int, bytes, str]:
+        reply = box.handle(sent.body, sent.headers.get("SOAPAction"))
+        return reply.status, reply.body, reply.content_type
+
+    return Recorder(live, soap_action)
+
+
+def _ups_recorder(box: UpsSandbox) -> Recorder:
+    def live(sent: Sent) -> tuple[int, bytes, str]:
+        reply = box.handle(sent.method, sent.url[len(UPS_URL) :] or "/", dict(sent.headers), sent.body)
+        return reply.status, reply.body, reply.headers.get("Content-Type", "application/json")
+
+    return Recorder(live, lambda sent: f"{sent.method} {sent.url.split('?')[0]}")
+
+
+def _cases(stack: str) -> list[tuple[str, dict[str, Callable[[], object]]]]:
+    """The four operations, each as sdk / floor / naive over a session of kind ``stack``
+    (``requests``: the whole requests stack with a canned adapter; ``bare``: no HTTP library)."""
+    make = canned_session if stack == "requests" else BareSession
+    ids = itertools.count()
+    # Record real answers of the in-process sandboxes, then replay them.
+    box = Sandbox()
+    box.create_account("bench", PASSWORD, balance="400.00")
+    recorder = _swsim_recorder(box)
+    session = make(recorder)
+    creds = box.create_demo_account()
+    client = OneBalance(
+        integration_id=creds.integration_id, username="bench", password=PASSWORD, endpoint=URL, session=session
+    )
+    usps = UspsShipping(Postage("bench", client, InMemoryPostageRecords()))
+    ship = shipment()
+    rate = next(r for r in usps.rates(ship) if r.service_code == "US-PM")
+    usps.buy(rate, ship, idempotency_key="record")
+    cleanse_hash = usps.cleanse(ship.recipient).cleanse_hash
+    client.purchase_postage(Decimal("10.00"), client.account().control_total, "record")
+    indicium_wire = usps_mapping.indicium_request(rate, ship, "ob-floor", to_cleanse_hash=cleanse_hash)
+
+    ups_box = UpsSandbox()
+    ups_box.add_account("bench-app", "bench-secret", "A1B2C3")
+    ups_recorder = _ups_recorder(ups_box)
+    ups_session = make(ups_recorder)
+    settings = UpsSettings(client_id="bench-app", client_secret="bench-secret", account_number="A1B2C3",
+                           base_url=UPS_URL)
+    ups = UpsClient(settings, session=ups_session)
+    ups_rate = next(r for r in ups.rates(ship) if r.carrier is Carrier.UPS)
+    ups.buy(ups_rate, ship, idempotency_key="record")
+    ups_wire = ups_mapping.ship_request(ups_rate, ship, settings, context="floor")
+    recorder.replaying = ups_recorder.replaying = True
+    zeep = zeep_service(session)
+
+    def sdk_indicium() -> object:
+        """What UspsShipping.buy does for its CreateIndicium (buy also reads the account and cleanses)."""
+        tx = f"ob-{next(ids)}"
+        payload = usps_mapping.indicium_request(rate, ship, tx, to_cleanse_hash=cleanse_hash)
+        response = client.call("CreateIndicium", payload, transaction_id=tx)
+        return usps_mapping.parse_indicium(response, rate)
+
+    def sdk_ups() -> object:
+        return ups.buy(ups_rate, ship, idempotency_key=f"k-{next(ids)}")
+
+    return [
+        ("GetAccountInfo", {
+            "sdk": client.account,
+            "floor": lambda: floor_account(session),
+            "naive": lambda: zeep.GetAccountInfo(Authenticator="token"),
+        }),
+        ("PurchasePostage", {
+            "sdk": lambda: client.purchase_postage(Decimal("10.00"), Decimal("0.00"), f"tx-{next(ids)}"),
+            "floor": lambda: floor_purchase(session, f"tx-{next(ids)}"),
+            "naive": lambda: zeep.PurchasePostage(Authenticator="token", PurchaseAmount=Decimal("10.00"),
+                                                  ControlTotal=Decimal("0.00"), IntegratorTxID=f"tx-{next(ids)}"),
+        }),
+        ("CreateIndicium", {
+            "sdk": sdk_indicium,
+            "floor": lambda: floor_indicium(session, indicium_wire),
+            "naive": lambda: zeep.CreateIndicium(Authenticator="token", **indicium_wire),
+        }),
+        ("UPS ship", {
+            "sdk": sdk_ups,
+            "floor": lambda: floor_ups_ship(ups_session, ups_mapping.ship_path(), ups_wire),
+        }),
+    ]
+
+
+def run(quick: bool) -> list[Row]:
+    n, rounds = (150, 3) if quick else (1000, 5)
+    rows = []
+    for stack, label in (("requests", "with requests"), ("bare", "codec alone")):
+        for name, fns in _cases(stack):
+            times = cpu_per_call(fns, n, rounds)
+            ratio = times["sdk"] / times["floor"]
+            reference = f"floor {fmt_us(times['floor'])}"
+            if "naive" in times:
+                reference += f"; zeep {fmt_us(times['naive'])} = {times['naive'] / times['sdk']:.1f}x the sdk"
+            rows.append(Row("1", f"{name} ({label}): CPU per call / floor",
+                            f"{ratio:.2f}x ({fmt_us(times['sdk'])})", reference, f"<= {TARGET}x", ratio <= TARGET))
+    return rows
