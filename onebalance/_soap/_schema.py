@@ -56,6 +56,8 @@ class SchemaError(ValueError):
 #: How a simple type's text is read: as is (a string without facets), through ``_BOOLEANS`` (a
 #: boolean without facets), or by ``parse_simple`` (everything else).
 _AS_IS, _BOOLEAN, _PARSED = 0, 1, 2
+#: A complex type's kind in the lenient reader's table.
+_COMPLEX = 3
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
 
@@ -140,6 +142,11 @@ class Choice:
         return self.min_occurs > 0 and all(o.min_occurs > 0 for o in self.options)
 
 
+#: The lenient reader's view of a field: name, repeats, the other options of its choice, nillable,
+#: how to read it (``_AS_IS``, ``_BOOLEAN``, ``_PARSED`` or ``_COMPLEX``) and its type.
+_Loose = tuple[str, bool, tuple[str, ...], bool, int, "Simple | Complex"]
+
+
 @dataclass(slots=True)
 class Complex:
     name: str
@@ -151,7 +158,7 @@ class Complex:
     _need: list[int] = field(default_factory=list)
     #: For the lenient reader: each field by Clark tag with its particle's other options (a choice's
     #: siblings, which may not also occur), and the required particles' names.
-    _loose: dict[str, tuple[Field, tuple[str, ...]]] = field(default_factory=dict)
+    _loose: dict[str, _Loose] = field(default_factory=dict)
     #: (index, name, minimum) of each required field, or (index, "", 1) of a required choice.
     _required: list[tuple[int, str, int]] = field(default_factory=list)
 
@@ -169,7 +176,10 @@ class Complex:
         for i, p in enumerate(self.particles):
             options = p.options if isinstance(p, Choice) else [p]
             for f in options:
-                self._loose[f.tag] = (f, tuple(o.name for o in options if o is not f))
+                assert f.type is not None
+                kind = _COMPLEX if isinstance(f.type, Complex) else f.type.reader
+                siblings = tuple(o.name for o in options if o is not f)
+                self._loose[f.tag] = (f.name, f.repeats, siblings, f.nillable, kind, f.type)
             if self._need[i]:
                 self._required.append((i, "" if isinstance(p, Choice) else p.name, self._need[i]))
 
@@ -618,28 +628,24 @@ def _decode_loose(node: etree._Element, ctype: Complex) -> dict[str, Any]:
         found = loose.get(child.tag)  # comments have a function for a tag: never found
         if found is None:
             continue
-        f, siblings = found
-        name = f.name
-        if not f.repeats and (name in out or (siblings and any(s in out for s in siblings))):
+        name, repeats, siblings, nillable, kind, ftype = found
+        if not repeats and (name in out or (siblings and any(s in out for s in siblings))):
             what = "more than one of a choice" if siblings else f"invalid child element '{name}' (repeated)"
             raise SchemaError(f"The element '{ctype.name}' has {what}.", name)
-        ftype = f.type
         value: Any
-        if f.nillable and child.get(_XSI_NIL) == "true":
+        if nillable and child.get(_XSI_NIL) == "true":
             value = None
-        elif isinstance(ftype, Complex):
-            value = _decode_loose(child, ftype)
+        elif kind == _AS_IS:
+            value = child.text or ""
+        elif kind == _BOOLEAN:
+            value = _BOOLEANS.get(child.text)  # type: ignore[arg-type]
+            if value is None:
+                value = parse_simple(child.text or "", ftype, name)  # type: ignore[arg-type]
+        elif kind == _COMPLEX:
+            value = _decode_loose(child, ftype)  # type: ignore[arg-type]
         else:
-            assert ftype is not None
-            text = child.text or ""
-            reader = ftype.reader
-            if reader == _AS_IS:
-                value = text
-            elif reader == _BOOLEAN and text in _BOOLEANS:
-                value = _BOOLEANS[text]
-            else:
-                value = parse_simple(text, ftype, name)
-        if f.repeats:
+            value = parse_simple(child.text or "", ftype, name)  # type: ignore[arg-type]
+        if repeats:
             if name in out:
                 out[name].append(value)
             else:
