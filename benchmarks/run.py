@@ -17,13 +17,10 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import Row  # noqa: E402
+from _common import Row
 
 
 def machine() -> str:
