@@ -57,6 +57,7 @@ def main() -> None:
     args = parser.parse_args()
     only = {s.strip() for s in args.only.split(",")}
     print(f"machine: {machine()}", flush=True)
+    print(f"load average at start: {os.getloadavg()[0]:.2f} (other work on the machine skews the figures)", flush=True)
     started = time.perf_counter()
     rows: list[Row] = []
     if "1" in only:
@@ -78,7 +79,7 @@ def main() -> None:
     print()
     print(table(rows))
     print(f"\n{sum(r.met is True for r in rows)} of {sum(r.met is not None for r in rows)} targets met "
-          f"({time.perf_counter() - started:.0f} s)")
+          f"({time.perf_counter() - started:.0f} s; load average at the end: {os.getloadavg()[0]:.2f})")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,173 @@
+"""Item 3 (and 5): label purchases per second from 32 threads when every call takes 50 ms.
+
+The sandbox server runs in its own process (``_serve.py --latency 0.05``): every SOAP call
+sleeps 50 ms before it is dispatched, outside the sandbox's lock, as a distant service would.
+A purchase is ``UspsShipping.buy`` (public API only): it reads the account, cleanses the
+recipient, checks the funds (the auto-refill policy) and buys the label, so it makes
+``calls_per_purchase`` SOAP calls (counted in the same run). The ideal is every thread always
+waiting on exactly one call: ``threads / (calls_per_purchase x latency)`` purchases per second.
+
+* **(a) 32 accounts**: each thread buys for its own merchant (its own client, the shared pool);
+* **(b) one account**: the 32 threads buy through one merchant's ``UspsShipping``.
+
+Beside each, zeep by hand: a zeep client and a session per merchant making the same calls with
+the rolling Authenticator; on one account its threads take turns on the one conversation.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import requests
+from _common import WSDL, Row, shipment
+from requests.adapters import HTTPAdapter
+from sandbox_speed import server
+
+from carriers import Rate
+from onebalance import InMemoryPostageRecords, OneBalance, Postage, UspsShipping
+from onebalance import _usps as usps_mapping
+
+LATENCY = 0.05
+THREADS = 32
+TARGET = 0.85
+NS = "http://stamps.com/xml/namespace/2021/01/swsim/SwsimV111"
+
+
+class CountingSession(requests.Session):
+    """A session (with a pool for every thread) that counts the calls it sends."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=THREADS * 2, max_retries=0)
+        self.mount("http://", adapter)
+        self.mount("https://", adapter)
+        self.calls = 0
+        self._lock = threading.Lock()
+
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
+        with self._lock:
+            self.calls += 1
+        return super().request(*args, **kwargs)
+
+
+def _merchant(info: dict[str, Any], username: str, session: requests.Session | None = None) -> UspsShipping:
+    client = OneBalance(integration_id=info["integration_id"], username=username, password=info["password"],
+                        endpoint=info["url"], session=session)
+    return UspsShipping(Postage(username, client, InMemoryPostageRecords()))
+
+
+def _priority(usps: UspsShipping) -> Rate:
+    return next(r for r in usps.rates(shipment()) if r.service_code == "US-PM")
+
+
+def drive(buys: list[Callable[[int], object]], sessions: list[CountingSession], calls: int, seconds: float) -> float:
+    """Purchases per second while each of ``buys`` runs in its own thread: the SOAP calls the
+    ``sessions`` sent per second during the window (after a warm-up), over ``calls`` per purchase.
+
+    Counting calls, not finished purchases, measures the steady state even when one purchase
+    takes longer than the window (32 threads taking turns on one conversation)."""
+    stop = threading.Event()
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(buys) + 1)
+
+    def sent() -> int:
+        return sum(s.calls for s in sessions)
+
+    def worker(i: int) -> None:
+        start.wait()
+        n = itertools.count()
+        try:
+            while not stop.is_set():
+                buys[i](next(n))
+        except BaseException as exc:  # reported after the run
+            errors.append(exc)
+            stop.set()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(buys))]
+    for t in threads:
+        t.start()
+    start.wait()
+    time.sleep(min(2.0, seconds / 3))
+    began, before = time.perf_counter(), sent()
+    time.sleep(seconds)
+    elapsed, after = time.perf_counter() - began, sent()
+    stop.set()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return (after - before) / elapsed / calls
+
+
+# -- zeep by hand ----------------------------------------------------------------------------------------
+class ZeepMerchant:
+    """A hand-written zeep client for one merchant: its own session, its own conversation."""
+
+    def __init__(self, info: dict[str, Any], username: str, rate: Rate) -> None:
+        import zeep
+        from zeep.transports import Transport
+
+        self.session = CountingSession()
+        client = zeep.Client(str(WSDL), transport=Transport(session=self.session, operation_timeout=30))
+        self.service = client.create_service(f"{{{NS}}}SwsimV111Soap", info["url"])
+        self.credentials = {"IntegrationID": info["integration_id"], "Username": username,
+                            "Password": info["password"]}
+        self.rate = rate
+        self.username = username
+        self.token = self.service.AuthenticateUser(Credentials=self.credentials).Authenticator
+        self.lock = threading.Lock()
+
+    def buy(self, n: int, thread: int = 0) -> object:
+        ship = shipment()
+        with self.lock:  # one rolling token: calls on one conversation take turns
+            info = self.service.GetAccountInfo(Authenticator=self.token)
+            self.token = info.Authenticator
+            cleansed = self.service.CleanseAddress(Authenticator=self.token,
+                                                   **usps_mapping.cleanse_request(ship.recipient))
+            self.token = cleansed.Authenticator
+            info = self.service.GetAccountInfo(Authenticator=self.token)
+            self.token = info.Authenticator
+            tx = f"zeep-{self.username}-{thread}-{n}"
+            payload = usps_mapping.indicium_request(self.rate, ship, tx, to_cleanse_hash=cleansed.Address.CleanseHash)
+            label = self.service.CreateIndicium(Authenticator=self.token, **payload)
+            self.token = label.Authenticator
+            return label
+
+
+def run(quick: bool) -> list[Row]:
+    seconds = 4.0 if quick else 15.0
+    rows = []
+    with server("--latency", str(LATENCY), "--accounts", str(THREADS)) as info:
+        session = CountingSession()  # shared by every merchant, as the SDK's own pool is
+        merchants = [_merchant(info, name, session) for name in info["usernames"]]
+        rates = [_priority(m) for m in merchants]
+        merchants[0].buy(rates[0], shipment(), idempotency_key="probe-warm")
+        session.calls = 0
+        merchants[0].buy(rates[0], shipment(), idempotency_key="probe")
+        calls = session.calls
+        ideal = THREADS / (calls * LATENCY)
+
+        many = [
+            (lambda n, m=m, r=r, i=i: m.buy(r, shipment(), idempotency_key=f"a-{i}-{n}"))
+            for i, (m, r) in enumerate(zip(merchants, rates, strict=True))
+        ]
+        one, rate = merchants[0], rates[0]
+        shared = [(lambda n, i=i: one.buy(rate, shipment(), idempotency_key=f"b-{i}-{n}")) for i in range(THREADS)]
+        sdk_many = drive(many, [session], calls, seconds)
+        sdk_one = drive(shared, [session], calls, seconds)
+
+        zeeps = [ZeepMerchant(info, name, rate) for name in info["usernames"]]
+        zeep_sessions = [z.session for z in zeeps]
+        zeep_many = drive([(lambda n, z=z: z.buy(n)) for z in zeeps], zeep_sessions, calls, seconds)
+        zeep_one = drive([(lambda n, i=i: zeeps[0].buy(n, i)) for i in range(THREADS)], zeep_sessions, calls, seconds)
+
+    for label, measured, naive in (("(a) 32 accounts", sdk_many, zeep_many), ("(b) one account", sdk_one, zeep_one)):
+        ratio = measured / ideal
+        rows.append(Row("3", f"{label}: label purchases/s / ideal", f"{ratio:.2f} ({measured:,.1f}/s)",
+                        f"ideal {ideal:,.1f}/s = {THREADS} threads / ({calls} calls x {LATENCY * 1000:.0f} ms); "
+                        f"zeep by hand {naive:,.1f}/s = {naive / ideal:.2f}", f">= {TARGET}", ratio >= TARGET))
+    return rows
