@@ -44,7 +44,9 @@ def main() -> None:
         box.create_account(name, PASSWORD, balance="100000.00", max_postage_balance="1000000.00")
     real = box.handle
     if args.canned:
-        canned = real(get_account_info_request(names[0]), "http://stamps.com/xml/namespace/2021/01/swsim/SwsimV111/GetAccountInfo")
+        canned = real(
+            get_account_info_request(names[0]), "http://stamps.com/xml/namespace/2021/01/swsim/SwsimV111/GetAccountInfo"
+        )
 
         def answer(body: bytes, soap_action: str | None) -> Reply:
             return canned
@@ -59,8 +61,12 @@ def main() -> None:
 
         box.handle = slow  # type: ignore[method-assign]
     with SandboxServer(box).start() as server:
-        print(json.dumps({"url": server.url, "integration_id": DEMO_INTEGRATION_ID, "usernames": names,
-                          "password": PASSWORD}), flush=True)
+        print(
+            json.dumps(
+                {"url": server.url, "integration_id": DEMO_INTEGRATION_ID, "usernames": names, "password": PASSWORD}
+            ),
+            flush=True,
+        )
         sys.stdin.read()
 
 

@@ -17,6 +17,7 @@ the rolling Authenticator; on one account its threads take turns on the one conv
 from __future__ import annotations
 
 import itertools
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -55,8 +56,13 @@ class CountingSession(requests.Session):
 
 
 def _merchant(info: dict[str, Any], username: str, session: requests.Session | None = None) -> UspsShipping:
-    client = OneBalance(integration_id=info["integration_id"], username=username, password=info["password"],
-                        endpoint=info["url"], session=session)
+    client = OneBalance(
+        integration_id=info["integration_id"],
+        username=username,
+        password=info["password"],
+        endpoint=info["url"],
+        session=session,
+    )
     return UspsShipping(Postage(username, client, InMemoryPostageRecords()))
 
 
@@ -114,8 +120,7 @@ class ZeepMerchant:
         self.session = CountingSession()
         client = zeep.Client(str(WSDL), transport=Transport(session=self.session, operation_timeout=30))
         self.service = client.create_service(f"{{{NS}}}SwsimV111Soap", info["url"])
-        self.credentials = {"IntegrationID": info["integration_id"], "Username": username,
-                            "Password": info["password"]}
+        self.credentials = {"IntegrationID": info["integration_id"], "Username": username, "Password": info["password"]}
         self.rate = rate
         self.username = username
         self.token = self.service.AuthenticateUser(Credentials=self.credentials).Authenticator
@@ -126,8 +131,9 @@ class ZeepMerchant:
         with self.lock:  # one rolling token: calls on one conversation take turns
             info = self.service.GetAccountInfo(Authenticator=self.token)
             self.token = info.Authenticator
-            cleansed = self.service.CleanseAddress(Authenticator=self.token,
-                                                   **usps_mapping.cleanse_request(ship.recipient))
+            cleansed = self.service.CleanseAddress(
+                Authenticator=self.token, **usps_mapping.cleanse_request(ship.recipient)
+            )
             self.token = cleansed.Authenticator
             info = self.service.GetAccountInfo(Authenticator=self.token)
             self.token = info.Authenticator
@@ -158,6 +164,14 @@ def run(quick: bool) -> list[Row]:
         one, rate = merchants[0], rates[0]
         shared = [(lambda n, i=i: one.buy(rate, shipment(), idempotency_key=f"b-{i}-{n}")) for i in range(THREADS)]
         sdk_many = drive(many, [session], calls, seconds)
+        # The same with a shorter GIL switch interval (a process-wide setting the SDK leaves alone): a
+        # thread whose answer has arrived then waits less for a thread busy encoding or decoding.
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(0.001)
+        try:
+            sdk_many_short = drive(many, [session], calls, seconds)
+        finally:
+            sys.setswitchinterval(interval)
         sdk_one = drive(shared, [session], calls, seconds)
 
         zeeps = [ZeepMerchant(info, name, rate) for name in info["usernames"]]
@@ -167,7 +181,24 @@ def run(quick: bool) -> list[Row]:
 
     for label, measured, naive in (("(a) 32 accounts", sdk_many, zeep_many), ("(b) one account", sdk_one, zeep_one)):
         ratio = measured / ideal
-        rows.append(Row("3", f"{label}: label purchases/s / ideal", f"{ratio:.2f} ({measured:,.1f}/s)",
-                        f"ideal {ideal:,.1f}/s = {THREADS} threads / ({calls} calls x {LATENCY * 1000:.0f} ms); "
-                        f"zeep by hand {naive:,.1f}/s = {naive / ideal:.2f}", f">= {TARGET}", ratio >= TARGET))
+        rows.append(
+            Row(
+                "3",
+                f"{label}: label purchases/s / ideal",
+                f"{ratio:.2f} ({measured:,.1f}/s)",
+                f"ideal {ideal:,.1f}/s = {THREADS} threads / ({calls} calls x {LATENCY * 1000:.0f} ms); "
+                f"zeep by hand {naive:,.1f}/s = {naive / ideal:.2f}",
+                f">= {TARGET}",
+                ratio >= TARGET,
+            )
+        )
+    rows.insert(
+        1,
+        Row(
+            "3",
+            "(a) again, sys.setswitchinterval(0.001): purchases/s / ideal",
+            f"{sdk_many_short / ideal:.2f} ({sdk_many_short:,.1f}/s)",
+            f"the GIL's default switch interval is {interval * 1000:g} ms",
+        ),
+    )
     return rows

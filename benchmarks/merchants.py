@@ -66,8 +66,7 @@ def _child(code: str, runs: int) -> dict[str, float]:
 def sdk_client(i: int) -> object:
     from onebalance import OneBalance
 
-    return OneBalance(integration_id=INTEGRATION, username=f"m-{i}", password=f"Bench-passw0rd-{i}",
-                      endpoint=ENDPOINT)
+    return OneBalance(integration_id=INTEGRATION, username=f"m-{i}", password=f"Bench-passw0rd-{i}", endpoint=ENDPOINT)
 
 
 def zeep_client(i: int) -> object:
@@ -77,9 +76,7 @@ def zeep_client(i: int) -> object:
 
     session = requests.Session()
     client = zeep.Client(str(WSDL), transport=Transport(session=session, operation_timeout=30))
-    return client.create_service(
-        "{http://stamps.com/xml/namespace/2021/01/swsim/SwsimV111}SwsimV111Soap", ENDPOINT
-    )
+    return client.create_service("{http://stamps.com/xml/namespace/2021/01/swsim/SwsimV111}SwsimV111Soap", ENDPOINT)
 
 
 def per_client(make: Callable[[int], object], count: int, start: int) -> tuple[float, float, list[object]]:
@@ -133,18 +130,39 @@ def run(quick: bool) -> list[Row]:
     time_ratio = sdk_cpu / zeep_cpu
     mem_ratio = sdk_mem / zeep_mem
     return [
-        Row("2", "first client in a process: build (WSDL compiled), wall",
+        Row(
+            "2",
+            "first client in a process: build (WSDL compiled), wall",
             f"{sdk_first['build'] * 1000:,.1f} ms = {sdk_first['build'] / zeep_first['build']:.2f}x zeep",
-            f"zeep client from the WSDL {zeep_first['build'] * 1000:,.1f} ms"),
-        Row("2", "first client in a process: import, wall",
+            f"zeep client from the WSDL {zeep_first['build'] * 1000:,.1f} ms",
+        ),
+        Row(
+            "2",
+            "first client in a process: import, wall",
             f"{sdk_first['import'] * 1000:,.0f} ms = {sdk_first['import'] / zeep_first['import']:.2f}x zeep",
             f"import zeep + requests {zeep_first['import'] * 1000:,.0f} ms; peak RSS {fmt_bytes(sdk_first['rss'])} "
-            f"vs zeep {fmt_bytes(zeep_first['rss'])}"),
-        Row("2", "each further client: CPU / zeep's", f"{time_ratio:.4f}x ({fmt_us(sdk_cpu)})",
-            f"zeep client + session {fmt_us(zeep_cpu)}", f"< {TARGET}x", time_ratio < TARGET),
-        Row("2", "each further client: memory / zeep's", f"{mem_ratio:.4f}x ({fmt_bytes(sdk_mem)})",
-            f"zeep client + session {fmt_bytes(zeep_mem)}", f"< {TARGET}x", mem_ratio < TARGET),
-        Row("2", f"{merchants:,} merchants' clients in one process",
+            f"vs zeep {fmt_bytes(zeep_first['rss'])}",
+        ),
+        Row(
+            "2",
+            "each further client: CPU / zeep's",
+            f"{time_ratio:.4f}x ({fmt_us(sdk_cpu)})",
+            f"zeep client + session {fmt_us(zeep_cpu)}",
+            f"< {TARGET}x",
+            time_ratio < TARGET,
+        ),
+        Row(
+            "2",
+            "each further client: memory / zeep's",
+            f"{mem_ratio:.4f}x ({fmt_bytes(sdk_mem)})",
+            f"zeep client + session {fmt_bytes(zeep_mem)}",
+            f"< {TARGET}x",
+            mem_ratio < TARGET,
+        ),
+        Row(
+            "2",
+            f"{merchants:,} merchants' clients in one process",
             f"{elapsed:.2f} s, {fmt_bytes(held)}",
-            f"zeep by hand: ~{zeep_cpu * merchants:,.0f} s CPU, ~{fmt_bytes(zeep_mem * merchants)}"),
+            f"zeep by hand: ~{zeep_cpu * merchants:,.0f} s CPU, ~{fmt_bytes(zeep_mem * merchants)}",
+        ),
     ]

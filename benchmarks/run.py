@@ -78,8 +78,10 @@ def main() -> None:
         rows += sandbox_speed.run(args.quick)
     print()
     print(table(rows))
-    print(f"\n{sum(r.met is True for r in rows)} of {sum(r.met is not None for r in rows)} targets met "
-          f"({time.perf_counter() - started:.0f} s; load average at the end: {os.getloadavg()[0]:.2f})")
+    print(
+        f"\n{sum(r.met is True for r in rows)} of {sum(r.met is not None for r in rows)} targets met "
+        f"({time.perf_counter() - started:.0f} s; load average at the end: {os.getloadavg()[0]:.2f})"
+    )
 
 
 if __name__ == "__main__":
