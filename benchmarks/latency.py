@@ -17,10 +17,12 @@ the rolling Authenticator; on one account its threads take turns on the one conv
 from __future__ import annotations
 
 import itertools
-import sys
+import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -70,7 +72,26 @@ def _priority(usps: UspsShipping) -> Rate:
     return next(r for r in usps.rates(shipment()) if r.service_code == "US-PM")
 
 
-def drive(buys: list[Callable[[int], object]], sessions: list[CountingSession], calls: int, seconds: float) -> float:
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far; 0 where /proc is not there."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Drive:
+    rate: float  # purchases per second
+    client_cpu: float  # cores this process used during the window
+    server_cpu: float  # cores the server process used
+    load: float  # the machine's load average after the window
+
+
+def drive(
+    buys: list[Callable[[int], object]], sessions: list[CountingSession], calls: int, seconds: float, server_pid: int
+) -> Drive:
     """Purchases per second while each of ``buys`` runs in its own thread: the SOAP calls the
     ``sessions`` sent per second during the window (after a warm-up), over ``calls`` per purchase.
 
@@ -99,14 +120,16 @@ def drive(buys: list[Callable[[int], object]], sessions: list[CountingSession], 
     start.wait()
     time.sleep(min(2.0, seconds / 3))
     began, before = time.perf_counter(), sent()
+    cpu, server_cpu = time.process_time(), cpu_seconds(server_pid)
     time.sleep(seconds)
     elapsed, after = time.perf_counter() - began, sent()
+    cpu, server_cpu = time.process_time() - cpu, cpu_seconds(server_pid) - server_cpu
     stop.set()
     for t in threads:
         t.join()
     if errors:
         raise errors[0]
-    return (after - before) / elapsed / calls
+    return Drive((after - before) / elapsed / calls, cpu / elapsed, server_cpu / elapsed, os.getloadavg()[0])
 
 
 # -- zeep by hand ----------------------------------------------------------------------------------------
@@ -146,8 +169,8 @@ class ZeepMerchant:
 
 def run(quick: bool) -> list[Row]:
     seconds = 4.0 if quick else 15.0
-    rows = []
     with server("--latency", str(LATENCY), "--accounts", str(THREADS)) as info:
+        pid = info["pid"]
         session = CountingSession()  # shared by every merchant, as the SDK's own pool is
         merchants = [_merchant(info, name, session) for name in info["usernames"]]
         rates = [_priority(m) for m in merchants]
@@ -163,42 +186,27 @@ def run(quick: bool) -> list[Row]:
         ]
         one, rate = merchants[0], rates[0]
         shared = [(lambda n, i=i: one.buy(rate, shipment(), idempotency_key=f"b-{i}-{n}")) for i in range(THREADS)]
-        sdk_many = drive(many, [session], calls, seconds)
-        # The same with a shorter GIL switch interval (a process-wide setting the SDK leaves alone): a
-        # thread whose answer has arrived then waits less for a thread busy encoding or decoding.
-        interval = sys.getswitchinterval()
-        sys.setswitchinterval(0.001)
-        try:
-            sdk_many_short = drive(many, [session], calls, seconds)
-        finally:
-            sys.setswitchinterval(interval)
-        sdk_one = drive(shared, [session], calls, seconds)
+        sdk_many = drive(many, [session], calls, seconds, pid)
+        sdk_one = drive(shared, [session], calls, seconds, pid)
 
         zeeps = [ZeepMerchant(info, name, rate) for name in info["usernames"]]
-        zeep_sessions = [z.session for z in zeeps]
-        zeep_many = drive([(lambda n, z=z: z.buy(n)) for z in zeeps], zeep_sessions, calls, seconds)
-        zeep_one = drive([(lambda n, i=i: zeeps[0].buy(n, i)) for i in range(THREADS)], zeep_sessions, calls, seconds)
+        sessions = [z.session for z in zeeps]
+        zeep_many = drive([(lambda n, z=z: z.buy(n)) for z in zeeps], sessions, calls, seconds, pid)
+        zeep_one = drive([(lambda n, i=i: zeeps[0].buy(n, i)) for i in range(THREADS)], sessions, calls, seconds, pid)
 
-    for label, measured, naive in (("(a) 32 accounts", sdk_many, zeep_many), ("(b) one account", sdk_one, zeep_one)):
-        ratio = measured / ideal
+    rows = []
+    for label, sdk, naive in (("(a) 32 accounts", sdk_many, zeep_many), ("(b) one account", sdk_one, zeep_one)):
+        ratio = sdk.rate / ideal
         rows.append(
             Row(
                 "3",
                 f"{label}: label purchases/s / ideal",
-                f"{ratio:.2f} ({measured:,.1f}/s)",
+                f"{ratio:.2f} ({sdk.rate:,.1f}/s)",
                 f"ideal {ideal:,.1f}/s = {THREADS} threads / ({calls} calls x {LATENCY * 1000:.0f} ms); "
-                f"zeep by hand {naive:,.1f}/s = {naive / ideal:.2f}",
+                f"zeep by hand {naive.rate:,.1f}/s = {naive.rate / ideal:.2f}; CPU: client {sdk.client_cpu:.2f} "
+                f"core (zeep {naive.client_cpu:.2f}), server {sdk.server_cpu:.2f}; load average {sdk.load:.1f}",
                 f">= {TARGET}",
                 ratio >= TARGET,
             )
         )
-    rows.insert(
-        1,
-        Row(
-            "3",
-            "(a) again, sys.setswitchinterval(0.001): purchases/s / ideal",
-            f"{sdk_many_short / ideal:.2f} ({sdk_many_short:,.1f}/s)",
-            f"the GIL's default switch interval is {interval * 1000:g} ms",
-        ),
-    )
     return rows

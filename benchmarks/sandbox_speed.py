@@ -44,7 +44,7 @@ def server(*args: str) -> Iterator[dict[str, Any]]:
     )
     try:
         assert child.stdout is not None
-        yield json.loads(child.stdout.readline())
+        yield {**json.loads(child.stdout.readline()), "pid": child.pid}
     finally:
         assert child.stdin is not None
         child.stdin.close()
