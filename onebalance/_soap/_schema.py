@@ -54,8 +54,10 @@ class SchemaError(ValueError):
 
 
 #: How a simple type's text is read: as is (a string without facets), through ``_BOOLEANS`` (a
-#: boolean without facets), or by ``parse_simple`` (everything else).
-_AS_IS, _BOOLEAN, _PARSED = 0, 1, 2
+#: boolean without facets), checked and kept (a string with facets), as an integer or a decimal
+#: (without facets), or by ``parse_simple`` (everything else). Every fast way gives the same value
+#: as ``parse_simple`` and leaves what it would refuse to it.
+_AS_IS, _BOOLEAN, _PARSED, _CHECKED, _INTEGER_VALUE, _DECIMAL_VALUE = 0, 1, 2, 4, 5, 6
 #: A complex type's kind in the lenient reader's table.
 _COMPLEX = 3
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
@@ -69,8 +71,10 @@ class Simple:
     min_length: int | None = None
     max_length: int | None = None
     pattern: re.Pattern[str] | None = None
-    #: ``_AS_IS``, ``_BOOLEAN`` or ``_PARSED`` (derived from the above).
+    #: ``_AS_IS``, ``_BOOLEAN``, ``_CHECKED``, ``_INTEGER_VALUE``, ``_DECIMAL_VALUE`` or ``_PARSED``
+    #: (derived from the above), and an integer type's bounds.
     reader: int = field(init=False, default=_PARSED, compare=False)
+    bounds: tuple[int, int] | None = field(init=False, default=None, compare=False)
     #: True when ``check`` has nothing to check.
     unchecked: bool = field(init=False, default=False, compare=False)
 
@@ -82,6 +86,13 @@ class Simple:
             reader = _BOOLEAN
         elif unchecked and self.base not in _TYPED_BASES:
             reader = _AS_IS
+        elif self.base not in _TYPED_BASES:
+            reader = _CHECKED
+        elif unchecked and self.base in _INTEGER_BOUNDS:
+            reader = _INTEGER_VALUE
+            object.__setattr__(self, "bounds", _INTEGER_BOUNDS[self.base])
+        elif unchecked and self.base == "decimal":
+            reader = _DECIMAL_VALUE
         object.__setattr__(self, "unchecked", unchecked)
         object.__setattr__(self, "reader", reader)
 
@@ -643,6 +654,18 @@ def _decode_loose(node: etree._Element, ctype: Complex) -> dict[str, Any]:
                 value = parse_simple(child.text or "", ftype, name)  # type: ignore[arg-type]
         elif kind == _COMPLEX:
             value = _decode_loose(child, ftype)  # type: ignore[arg-type]
+        elif kind == _CHECKED:
+            value = child.text or ""
+            ftype.check(value, name)  # type: ignore[union-attr]
+        elif kind == _INTEGER_VALUE:
+            text = child.text or ""
+            value = int(text) if _INTEGER.fullmatch(text) else None
+            bounds = ftype.bounds  # type: ignore[union-attr]
+            if value is None or (bounds is not None and not bounds[0] <= value <= bounds[1]):
+                value = parse_simple(text, ftype, name)  # type: ignore[arg-type]  # raises the schema error
+        elif kind == _DECIMAL_VALUE:
+            text = child.text or ""
+            value = Decimal(text) if _DECIMAL.fullmatch(text) else parse_simple(text, ftype, name)  # type: ignore[arg-type]
         else:
             value = parse_simple(child.text or "", ftype, name)  # type: ignore[arg-type]
         if repeats:
