@@ -1,10 +1,12 @@
 """A compiled view of the package's WSDL: operations, element order and simple-type rules.
 
 The WSDL is compiled once per process into plain objects (:class:`Complex`, :class:`Field`,
-:class:`Simple`). :func:`encode` turns a dict into elements in schema order and :func:`decode`
-turns elements back into a dict of Python values, checking order, occurrence, enumerations,
-lengths and patterns on the way, so that the sandbox refuses what the real service refuses
-(SWSIM answers schema violations with ``soap:Client`` and code 00490102).
+:class:`Simple`). :func:`encode_text` writes a dict as XML text in schema order (:func:`encode`
+appends it to an lxml element) and :func:`decode` turns elements back into a dict of Python
+values, checking order, occurrence, enumerations, lengths and patterns on the way, so that the
+sandbox refuses what the real service refuses (SWSIM answers schema violations with
+``soap:Client`` and code 00490102). Both sides are the hot path of every call: each type keeps
+its fields' tags and readers precomputed when the WSDL is compiled (see docs/performance.md).
 """
 
 from __future__ import annotations
