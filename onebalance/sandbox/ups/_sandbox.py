@@ -9,6 +9,7 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
+from .._chaos import CONTROL_ACTIONS, Answer, Faults, control_answer, in_process, over_http, send_answer
 from .._clock import Clock
 from .._http import BackgroundServer
 from ._state import UpsAccount, UpsShipment, UpsState
@@ -21,6 +22,22 @@ if TYPE_CHECKING:
 IN_PROCESS_URL = "https://ups.sandbox.test"
 MAX_BODY = 8 * 1024 * 1024
 _SHIPPER = re.compile(r"[A-Z0-9]{6}")
+#: Fault injection's control actions: ``POST /sandbox/control/<action>`` (see ``_chaos.control``).
+FAULT_CONTROL = tuple(f"/sandbox/control/{action}" for action in CONTROL_ACTIONS)
+
+
+def operation_of(method: str, target: str) -> str | None:
+    """The fault injection name of a UPS call: oauth, rate, ship, void or track (None: other)."""
+    path = target.split("?", 1)[0]
+    if path == "/security/v1/oauth/token":
+        return "oauth"
+    if path.startswith("/api/rating/"):
+        return "rate"
+    if path.startswith("/api/shipments/"):
+        return "void" if method.upper() == "DELETE" else "ship"
+    if path.startswith("/api/track/"):
+        return "track"
+    return None
 
 
 class UpsSandbox:
@@ -30,6 +47,8 @@ class UpsSandbox:
         self.clock = clock or Clock()
         self.state = UpsState(clock=self.clock)
         self.handler = Handler(self.state)
+        #: Transport fault injection and added latency, in both mounts (see ``_chaos``).
+        self.faults = Faults()
 
     # -- control API -----------------------------------------------------------------------------
     def add_account(self, client_id: str, client_secret: str, *shipper_numbers: str) -> UpsAccount:
@@ -72,18 +91,30 @@ class UpsSandbox:
         """Answer every request under ``url`` through an existing ``responses`` mock. Returns ``url``."""
         import responses as _responses
 
-        def callback(request: Any) -> tuple[int, dict[str, str], bytes]:
+        def callback(request: Any) -> Answer:
             body = request.body or b""
             target = request.url[len(url) :] or "/"
-            reply = self.handle(
-                request.method, target, dict(request.headers), body.encode() if isinstance(body, str) else body
-            )
-            return reply.status, reply.headers, reply.body
+            data = body.encode() if isinstance(body, str) else body
+            if target.startswith(FAULT_CONTROL):
+                return self._fault_control(request.method, target, data)
+            if self.faults.active:
+                operation = operation_of(request.method, target)
+                return in_process(self.faults, operation, request, lambda: self._answer(request, target, data))
+            return self._answer(request, target, data)
 
         pattern = re.compile(re.escape(url) + r"/.*")
         for method in (_responses.GET, _responses.POST, _responses.DELETE, _responses.PUT):
             mock.add_callback(method, pattern, callback=callback)
         return url
+
+    def _answer(self, request: Any, target: str, data: bytes) -> Answer:
+        reply = self.handle(request.method, target, dict(request.headers), data)
+        return reply.status, reply.headers, reply.body
+
+    def _fault_control(self, method: str, target: str, body: bytes) -> Answer:
+        answer = control_answer(self.faults, method, target.split("?", 1)[0].rsplit("/", 1)[-1], body)
+        assert answer is not None
+        return answer
 
     @contextlib.contextmanager
     def mock(self, url: str = IN_PROCESS_URL) -> Iterator[str]:
@@ -93,9 +124,12 @@ class UpsSandbox:
         with _responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
             yield self.mount(mock, url)
 
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> UpsSandboxServer:
-        """Start a threaded HTTP server; use as a context manager or call ``stop()``."""
-        return UpsSandboxServer(self, host, port).start()
+    def serve(self, host: str = "127.0.0.1", port: int = 0, *, latency: float | None = None) -> UpsSandboxServer:
+        """Start a threaded HTTP server; use as a context manager or call ``stop()``.
+
+        ``latency`` sets ``faults.latency``: seconds added before every UPS call.
+        """
+        return UpsSandboxServer(self, host, port, latency=latency).start()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -108,9 +142,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
+        sandbox = self.server.sandbox
         if length > MAX_BODY:
             self.close_connection = True
             reply = UpsReply(413, b'{"response":{"errors":[{"code":"10413","message":"Request too large"}]}}')
+        elif self.path.startswith(FAULT_CONTROL):
+            send_answer(self, sandbox._fault_control(self.command, self.path, self.rfile.read(length)))
+            return
+        elif sandbox.faults.active:
+            over_http(self, sandbox.faults, operation_of(self.command, self.path), length, self._run)
+            return
         else:
             body = self.rfile.read(length)
             reply = self.server.sandbox.handle(self.command, self.path, dict(self.headers.items()), body)
@@ -120,6 +161,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
         self.wfile.write(reply.body)
+
+    def _run(self, body: bytes) -> Answer:
+        reply = self.server.sandbox.handle(self.command, self.path, dict(self.headers.items()), body)
+        return reply.status, reply.headers, reply.body
 
     do_GET = do_POST = do_DELETE = do_PUT = _answer  # noqa: N815 - stdlib naming
 
@@ -141,7 +186,11 @@ class UpsSandboxServer(BackgroundServer):
 
     thread_name = "ups-sandbox"
 
-    def __init__(self, sandbox: UpsSandbox, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, sandbox: UpsSandbox, host: str = "127.0.0.1", port: int = 0, *, latency: float | None = None
+    ) -> None:
         self.sandbox = sandbox
+        if latency is not None:
+            sandbox.faults.latency = latency
         server = _Server(sandbox, host, port)
         super().__init__(server, server.url)
