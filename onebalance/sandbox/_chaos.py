@@ -399,8 +399,7 @@ def over_http(
             _send_rst(handler)
         elif kind == "timeout_before":
             faults.wait(spec.delay)
-            handler.close_connection = True
-            send_answer(handler, spec.answer())
+            send_answer(handler, _closing(spec.answer()))
         elif kind in ACTING_KINDS:
             answer = act(body)
             if kind == "reset_after":
@@ -409,13 +408,17 @@ def over_http(
                 faults.wait(spec.delay)
                 send_answer(handler, answer)
             else:  # truncated: announce every byte, send half, close
-                handler.close_connection = True
-                send_answer(handler, (answer[0], answer[1], answer[2][: len(answer[2]) // 2]), length=len(answer[2]))
-        else:
-            handler.close_connection = True
+                status, headers, data = _closing(answer)
+                send_answer(handler, (status, headers, data[: len(data) // 2]), length=len(data))
+        else:  # an answer from the edge (5xx, HTML page, 429); the connection stays open
             send_answer(handler, spec.answer())
     except OSError:  # the client gave up first (a timeout fault): nothing to tell it
         handler.close_connection = True
+
+
+def _closing(answer: Answer) -> Answer:
+    """``answer`` with ``Connection: close`` (the handler then closes the connection after it)."""
+    return answer[0], {**answer[1], "Connection": "close"}, answer[2]
 
 
 def _send_rst(handler: BaseHTTPRequestHandler) -> None:

@@ -97,11 +97,10 @@ def handle_control(sandbox: Sandbox, method: str, path: str, body: bytes) -> Rep
         args = json.loads(body or b"{}")
         if not isinstance(args, dict):
             raise ValueError("the body must be a JSON object")
-        if action in _chaos.CONTROL_ACTIONS:
-            result = _chaos.control(sandbox.faults, action, args)
-        else:
-            fn: Callable[..., Any] = getattr(sandbox, action)
-            result = fn(**args)
+        if action in _chaos.CONTROL_ACTIONS:  # answers plain JSON already
+            return _reply(200, {"ok": True, "result": _chaos.control(sandbox.faults, action, args)})
+        fn: Callable[..., Any] = getattr(sandbox, action)
+        result = fn(**args)
     except (TypeError, ValueError, KeyError, AssertionError) as exc:
         return _reply(400, {"ok": False, "error": f"{type(exc).__name__}: {exc}"})
     return _reply(200, {"ok": True, "result": _jsonable(result)})
