@@ -23,7 +23,7 @@ IN_PROCESS_URL = "https://ups.sandbox.test"
 MAX_BODY = 8 * 1024 * 1024
 _SHIPPER = re.compile(r"[A-Z0-9]{6}")
 #: Fault injection's control actions: ``POST /sandbox/control/<action>`` (see ``_chaos.control``).
-FAULT_CONTROL = tuple(f"/sandbox/control/{action}" for action in CONTROL_ACTIONS)
+FAULT_CONTROL = frozenset(f"/sandbox/control/{action}" for action in CONTROL_ACTIONS)
 
 
 def operation_of(method: str, target: str) -> str | None:
@@ -95,7 +95,7 @@ class UpsSandbox:
             body = request.body or b""
             target = request.url[len(url) :] or "/"
             data = body.encode() if isinstance(body, str) else body
-            if target.startswith(FAULT_CONTROL):
+            if target.split("?", 1)[0] in FAULT_CONTROL:
                 return self._fault_control(request.method, target, data)
             if self.faults.active:
                 operation = operation_of(request.method, target)
@@ -146,7 +146,7 @@ class _Handler(BaseHTTPRequestHandler):
         if length > MAX_BODY:
             self.close_connection = True
             reply = UpsReply(413, b'{"response":{"errors":[{"code":"10413","message":"Request too large"}]}}')
-        elif self.path.startswith(FAULT_CONTROL):
+        elif self.path.split("?", 1)[0] in FAULT_CONTROL:
             send_answer(self, sandbox._fault_control(self.command, self.path, self.rfile.read(length)))
             return
         elif sandbox.faults.active:
