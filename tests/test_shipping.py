@@ -120,19 +120,23 @@ def platform(sandbox, tmp_path):
     ups_box.add_account("ups-id", "ups-secret", "A1B2C3")
     fedex_box.create_credentials("fx-id", "fx-secret", "700000001")
     key = EncryptedFileCredentialStore.generate_key()
-    with sandbox.serve() as swsim, ups_box.serve() as ups_server, fedex_box.serve() as fedex_server:
+    import responses  # in-process: no servers to start and stop, so these tests stay fast
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        swsim_url = sandbox.mount(mock)
+        ups_url, fedex_url = ups_box.mount(mock), fedex_box.mount(mock)
 
         def make() -> Accounts:
             return Accounts(
                 integration_id=sandbox.create_demo_account().integration_id,
-                endpoint=swsim.url,
+                endpoint=swsim_url,
                 store=EncryptedFileCredentialStore(tmp_path / "creds.json", keys=[key]),
                 records=SqlitePostageRecords(tmp_path / "records.sqlite"),
             )
 
         accounts = make()
         accounts.connect("m", username="ship-m", password="Ship-m-passw0rd")
-        yield accounts, make, ups_box, ups_server.url, fedex_box, fedex_server.url
+        yield accounts, make, ups_box, ups_url, fedex_box, fedex_url
 
 
 def test_a_merchant_without_carrier_accounts_gets_usps_only(platform):
