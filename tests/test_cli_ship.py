@@ -167,7 +167,7 @@ def test_rates_shops_every_carrier_and_marks_cheapest_and_fastest(shell):
 )
 def test_bad_shipment_input_exits_2_before_anything_is_sent(shell, change, message):
     args = list(SHIPMENT)
-    for name, value in zip(change[::2], change[1::2]):
+    for name, value in zip(change[::2], change[1::2], strict=True):
         if name in args:
             args[args.index(name) + 1] = value
         else:
@@ -224,9 +224,12 @@ def test_buy_refuses_bad_input_with_exit_2_and_buys_nothing(shell, tmp_path):
         (["--carrier", "usps", "--service", "US-XX", "--idempotency-key", "k1"], "US-XX"),
         (["--carrier", "usps", "--service", "US-PM", "--idempotency-key", "bad key!"], "idempotency_key"),
         (["--carrier", "ups", "--service", "03", "--idempotency-key", "k2"], "no UPS account connected"),
-        (["--carrier", "usps", "--service", "US-PM", "--idempotency-key", "k3", "--label-out",
-          str(tmp_path / "missing" / "l.png")], "cannot write"),  # fmt: skip
-    ]
+        (
+            ["--carrier", "usps", "--service", "US-PM", "--idempotency-key", "k3",
+             "--label-out", str(tmp_path / "missing" / "l.png")],
+            "cannot write",
+        ),
+    ]  # fmt: skip
     for extra, message in cases:
         result = shell(*base, *extra)
         assert result.exit_code == EXIT_USAGE, (extra, result.output)
@@ -242,8 +245,9 @@ def test_void_reports_the_refund_outcome_and_track_lists_events(shell, tmp_path)
     shell.connect_all()
     bought = {}
     for carrier, service in (("usps", "US-PM"), ("ups", "03"), ("fedex", "FEDEX_GROUND")):
+        out = str(tmp_path / f"{carrier}.png")
         result = shell("--json", "buy", MERCHANT, *SHIPMENT, "--carrier", carrier, "--service", service,
-                       "--idempotency-key", f"order-3-{carrier}", "--label-out", str(tmp_path / f"{carrier}.png"))  # fmt: skip
+                       "--idempotency-key", f"order-3-{carrier}", "--label-out", out)  # fmt: skip
         assert result.exit_code == EXIT_OK, result.output
         bought[carrier] = json.loads(result.stdout)
     for carrier, label in bought.items():

@@ -148,7 +148,7 @@ def test_a_merchant_without_carrier_accounts_gets_usps_only(platform):
 
 
 def test_connected_carrier_accounts_are_stored_encrypted_and_join_the_router(platform, tmp_path):
-    accounts, make, ups_box, ups_url, fedex_box, fedex_url = platform
+    accounts, make, _, ups_url, _, fedex_url = platform
     ups = accounts.connect_ups("m", client_id="ups-id", client_secret="ups-secret", account_number="a1b2c3",
                                base_url=ups_url)
     accounts.connect_fedex("m", client_id="fx-id", client_secret="fx-secret", account_number="700-000-001",
@@ -167,7 +167,7 @@ def test_connected_carrier_accounts_are_stored_encrypted_and_join_the_router(pla
 
 
 def test_carrier_clients_are_cached_per_merchant_so_tokens_are_reused(platform):
-    accounts, _, ups_box, ups_url, fedex_box, fedex_url = platform
+    accounts, _, ups_box, ups_url, _, fedex_url = platform
     accounts.connect_ups("m", client_id="ups-id", client_secret="ups-secret", account_number="A1B2C3", base_url=ups_url)
     accounts.connect_fedex("m", client_id="fx-id", client_secret="fx-secret", account_number="700000001",
                            base_url=fedex_url)
