@@ -529,13 +529,15 @@ class Postage:
         by_amount: dict[Decimal, list[Receipt]] = {}
         for r in receipts:
             by_amount.setdefault(r.amount, []).append(r)
-        prints: dict[Decimal, list[Label]] = {}
+        prints: dict[Decimal, list[Label]] = {}  # every USPS label the SDK bought, by cost, oldest first
         if self.labels is not None:
             for entry in self.labels.entries(self.merchant_id, Carrier.USPS):
-                if entry.label is not None and entry.label.cost_account_id is not None:
+                if entry.label is not None and entry.label.cost.amount > 0:
                     prints.setdefault(entry.label.cost.amount, []).append(entry.label)
+        for pool in prints.values():
+            pool.sort(key=lambda p: p.created_at)
         names: dict[int, str] = {}
-        if prints or cost_account is not None:
+        if any(p.cost_account_id is not None for pool in prints.values() for p in pool) or cost_account is not None:
             names = {c.id: c.name for c in self.cost_accounts()}
         wanted = None
         if cost_account is not None:
@@ -545,18 +547,25 @@ class Postage:
             if not match:
                 raise UnknownCostAccount(f"No cost account {cost_account!r} on this account", field="cost_account")
             wanted = match[0]
+        # Prints and labels are paired oldest first, each print with the earliest unpaired label of the
+        # same cost bought within 10 minutes of it: labels of equal cost pair in the order they were bought.
+        print_accounts: dict[int, str] = {}
+        # The service lists newest first: at equal times, the later line is the older one.
+        for index, line in sorted(enumerate(lines), key=lambda item: (_aware(item[1].date), -item[0])):
+            pool = prints.get(line.cost) if line.type == "Print" else None
+            if not pool:
+                continue
+            moment = _aware(line.date)
+            near = [p for p in pool if abs((moment - p.created_at).total_seconds()) < 600]
+            if near:
+                printed = near[0]
+                pool.remove(printed)
+                if printed.cost_account_id is not None:
+                    print_accounts[index] = names.get(printed.cost_account_id, str(printed.cost_account_id))
         entries = []
-        for line in lines:
+        for index, line in enumerate(lines):
             receipt = None
-            print_cost_account = None
-            if line.type == "Print" and prints.get(line.cost):
-                moment = _aware(line.date)
-                near = [p for p in prints[line.cost] if abs((moment - p.created_at).total_seconds()) < 600]
-                if near:
-                    printed = min(near, key=lambda p: abs((moment - p.created_at).total_seconds()))
-                    prints[line.cost].remove(printed)
-                    assert printed.cost_account_id is not None
-                    print_cost_account = names.get(printed.cost_account_id, str(printed.cost_account_id))
+            print_cost_account = print_accounts.get(index)
             if line.type == "Purchase":
                 candidates = [
                     r
