@@ -534,10 +534,10 @@ class Postage:
             for entry in self.labels.entries(self.merchant_id, Carrier.USPS):
                 if entry.label is not None and entry.label.cost.amount > 0:
                     prints.setdefault(entry.label.cost.amount, []).append(entry.label)
-        for pool in prints.values():
-            pool.sort(key=lambda p: p.created_at)
+        for same_cost in prints.values():
+            same_cost.sort(key=lambda p: p.created_at)
         names: dict[int, str] = {}
-        if any(p.cost_account_id is not None for pool in prints.values() for p in pool) or cost_account is not None:
+        if cost_account is not None or any(p.cost_account_id is not None for ps in prints.values() for p in ps):
             names = {c.id: c.name for c in self.cost_accounts()}
         wanted = None
         if cost_account is not None:
