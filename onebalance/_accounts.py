@@ -28,7 +28,6 @@ from ._errors import (
     ValidationError,
 )
 from ._inputs import Codewords, PaymentMethod, RegistrationForm, check_password, generate_password
-from ._labels import InMemoryLabelJournal, LabelJournal, SqliteLabelJournal
 from ._notify import Notifier, RefillProposal
 from ._postage import Postage
 from ._records import InMemoryPostageRecords, PostageRecords, SqlitePostageRecords
@@ -39,6 +38,7 @@ if TYPE_CHECKING:
     from carriers.fedex import FedexClient, FedexSettings
     from carriers.ups import UpsClient, UpsSettings
 
+    from ._labels import LabelJournal
     from ._shipping import Shipping
     from ._usps_service import UspsShipping
 
@@ -144,6 +144,9 @@ class Accounts:
         self.refill_prompt = refill_prompt
         self.notifiers = list(notifiers)
         if labels is None:
+            # Imported here: the journal imports ``carriers``, which imports this package's errors.
+            from ._labels import InMemoryLabelJournal, SqliteLabelJournal
+
             labels = (
                 SqliteLabelJournal(self.records.path)
                 if isinstance(self.records, SqlitePostageRecords)
