@@ -809,7 +809,8 @@ def _carrier_settings(
         )
         if field is None and "endpoint" in text.lower():
             field = "base_url"
-        raise ValidationError(f"{name} account: {exc.message}", field=field) from None
+        text = exc.message.removeprefix(f"{name} settings: ")
+        raise ValidationError(f"{name} account: {text}", field=field) from None
 
 
 __all__ = ["Accounts", "Registration", "RemedyReport", "RemedyStep"]

@@ -196,6 +196,7 @@ def test_buy_usps_debits_the_one_balance_once_for_a_repeated_key(shell, tmp_path
     data = json.loads(again.stdout)
     assert shell.balance() == Decimal("100.00") - cost  # paid once
     assert data["tracking_number"] in first.stdout and Decimal(data["one_balance"]) == shell.balance()
+    assert data["replayed"] is True and "label bought" in first.stdout
     prints = [e for e in shell.sandbox.ledger(USERNAME) if e.type == "Print"]
     assert len(prints) == 1
 

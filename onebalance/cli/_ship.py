@@ -455,10 +455,18 @@ def buy(
         _fail(EXIT_USAGE, f"{chosen.display_name} offers no {service} rate for this shipment (offered: {codes})")
     rate = min(matching, key=lambda r: r.total.amount)
     cost: int | str | None = int(cost_account) if cost_account and cost_account.isdigit() else cost_account
+    journal = ctx.accounts().labels
+    earlier = _run(lambda: journal.get(merchant_id, chosen, idempotency_key))
+    replayed = earlier is not None and earlier.label is not None
     label: Label = _run(lambda: shipping.buy(rate, shipment, idempotency_key=idempotency_key, cost_account=cost))
-    data = _label_json(label) | {"idempotency_key": idempotency_key, "label_file": str(label_out)}
+    data = _label_json(label) | {
+        "idempotency_key": idempotency_key,
+        "label_file": str(label_out),
+        "replayed": replayed,
+    }
     lines = [
-        f"{label.carrier.display_name} {label.service_code} label bought",
+        f"{label.carrier.display_name} {label.service_code} label "
+        + ("already bought with this idempotency key: nothing was charged again" if replayed else "bought"),
         f"tracking number   {label.tracking_number or '(none for this mail class)'}",
         f"label id          {label.carrier_reference or '-'}",
         f"cost              {_money(label.cost.amount)}",
