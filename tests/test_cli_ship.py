@@ -271,3 +271,16 @@ def test_void_reports_the_refund_outcome_and_track_lists_events(shell, tmp_path)
 def test_without_configuration_exit_4(shell):
     result = shell("rates", MERCHANT, *SHIPMENT, env={"ONEBALANCE_CREDENTIALS_STORE": None})
     assert result.exit_code == EXIT_CONFIG
+
+
+def test_a_plan_restriction_buys_nothing_and_frees_the_key(shell, tmp_path):
+    shell.sandbox.set_capability(USERNAME, "AllowAllMailClasses", False)
+    args = ["buy", MERCHANT, *SHIPMENT, "--carrier", "usps", "--idempotency-key", "order-5",
+            "--label-out", str(tmp_path / "l.png")]  # fmt: skip
+    refused = shell(*args, "--service", "US-PS")
+    assert refused.exit_code == EXIT_FAILED
+    assert "PlanRestriction" in refused.stderr and "Priority Mail" in refused.stderr
+    assert shell.balance() == Decimal("100.00") and not (tmp_path / "l.png").exists()
+    allowed = shell(*args, "--service", "US-PM")  # the same key, now for a service the plan allows
+    assert allowed.exit_code == EXIT_OK, allowed.output
+    assert shell.balance() < Decimal("100.00")
