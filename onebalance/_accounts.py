@@ -42,12 +42,11 @@ if TYPE_CHECKING:
     from ._shipping import Shipping
     from ._usps_service import UspsShipping
 
-_CARRIER_FIELDS = frozenset({"ups", "fedex"})
-
 
 def _one_balance_part(stored: StoredCredentials) -> dict[str, Any]:
-    """What the One Balance client is built from: carrier accounts changing must not rebuild it."""
-    return stored.model_dump(exclude=set(_CARRIER_FIELDS))
+    """What the One Balance client is built from: a carrier account (dis)connected must not rebuild
+    it (and so log in again), nor must the record's ``updated_at`` alone."""
+    return stored.model_dump(exclude={"ups", "fedex", "updated_at"})
 
 
 def _check_ipv4(address: str) -> None:

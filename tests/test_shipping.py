@@ -180,6 +180,9 @@ def test_carrier_clients_are_cached_per_merchant_so_tokens_are_reused(platform):
     # A changed password (a new One Balance record) keeps the carrier accounts.
     accounts.change_password("m", "Another-passw0rd1")
     assert accounts.shipping("m").carriers == (Carrier.USPS, Carrier.UPS, Carrier.FEDEX)
+    one_balance = accounts.client("m")
+    accounts.disconnect_fedex("m")  # a carrier account changing keeps the One Balance conversation
+    assert accounts.client("m") is one_balance
 
 
 @pytest.mark.parametrize(

@@ -36,7 +36,7 @@ from carriers import (
 
 from .._errors import ConfigurationError, CredentialStoreError, OneBalanceError, ValidationError
 from .._shipping import Shipping
-from ._common import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, EXIT_USAGE, _Context, _fail, common_options
+from ._common import EXIT_CONFIG, EXIT_FAILED, EXIT_USAGE, _Context, _fail, common_options
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -556,7 +556,6 @@ def track(ctx: _Context, merchant_id: str, tracking_number: str, carrier: str) -
         place = ", ".join(p for p in (event.city, event.state, event.postal_code) if p)
         lines.append(f"{event.occurred_at:%Y-%m-%d %H:%M %z}  {event.status.value:<16} {event.description} {place}")
     _out(ctx, found.model_dump(mode="json"), "\n".join(lines))
-    raise SystemExit(EXIT_OK)
 
 
 __all__ = ["ship"]
