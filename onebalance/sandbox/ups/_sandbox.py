@@ -10,7 +10,9 @@ The control API over HTTP lets harnesses in any language drive a served sandbox:
 * ``expire-tokens`` ``{"client_id"?}`` -> ``{"expired": n}``;
 * ``shipments`` ``{"shipper_number"?}`` -> ``{"shipments": [...]}`` (no label images);
 * ``requests`` -> ``{"requests": [[method, path], ...]}``, every API request received (control calls
-  are not listed).
+  are not listed);
+* fault injection's ``script_fault``, ``random_faults``, ``clear_faults``, ``fired_faults`` and
+  ``set_latency``, shared by the three sandboxes (see ``_chaos``): they answer ``{"ok": true, "result"}``.
 
 Errors answer 400 (or 404 for an unknown action) in UPS's own shape,
 ``{"response": {"errors": [{"code", "message"}]}}``.
@@ -28,7 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .._chaos import CONTROL_ACTIONS, Answer, Faults, control_answer, in_process, over_http, send_answer
+from .._chaos import Answer, Faults, control_answer, in_process, over_http
 from .._clock import Clock
 from .._http import BackgroundServer
 from ._state import UpsAccount, UpsShipment, UpsState
@@ -43,8 +45,6 @@ MAX_BODY = 8 * 1024 * 1024
 #: The control API over HTTP (see the module docstring).
 CONTROL_PREFIX = "/sandbox/control/"
 _SHIPPER = re.compile(r"[A-Z0-9]{6}")
-#: Fault injection's control actions: ``POST /sandbox/control/<action>`` (see ``_chaos.control``).
-FAULT_CONTROL = frozenset(f"/sandbox/control/{action}" for action in CONTROL_ACTIONS)
 
 
 def operation_of(method: str, target: str) -> str | None:
@@ -118,6 +118,9 @@ class UpsSandbox:
         return self.handler.handle(method, target, headers, body)
 
     def _control(self, method: str, action: str, body: bytes) -> UpsReply:
+        faulting = control_answer(self.faults, method, action.strip("/"), body)
+        if faulting is not None:  # the fault injection actions every sandbox shares (see ``_chaos``)
+            return UpsReply(faulting[0], faulting[2], dict(faulting[1]))
         try:
             data = json.loads(body) if body.strip() else {}
         except ValueError:
@@ -173,8 +176,6 @@ class UpsSandbox:
             body = request.body or b""
             target = request.url[len(url) :] or "/"
             data = body.encode() if isinstance(body, str) else body
-            if target.split("?", 1)[0] in FAULT_CONTROL:
-                return self._fault_control(request.method, target, data)
             if self.faults.active:
                 operation = operation_of(request.method, target)
                 return in_process(self.faults, operation, request, lambda: self._answer(request, target, data))
@@ -188,11 +189,6 @@ class UpsSandbox:
     def _answer(self, request: Any, target: str, data: bytes) -> Answer:
         reply = self.handle(request.method, target, dict(request.headers), data)
         return reply.status, reply.headers, reply.body
-
-    def _fault_control(self, method: str, target: str, body: bytes) -> Answer:
-        answer = control_answer(self.faults, method, target.split("?", 1)[0].rsplit("/", 1)[-1], body)
-        assert answer is not None
-        return answer
 
     @contextlib.contextmanager
     def mock(self, url: str = IN_PROCESS_URL) -> Iterator[str]:
@@ -243,9 +239,6 @@ class _Handler(BaseHTTPRequestHandler):
         if length > MAX_BODY:
             self.close_connection = True
             reply = UpsReply(413, b'{"response":{"errors":[{"code":"10413","message":"Request too large"}]}}')
-        elif self.path.split("?", 1)[0] in FAULT_CONTROL:
-            send_answer(self, sandbox._fault_control(self.command, self.path, self.rfile.read(length)))
-            return
         elif sandbox.faults.active:
             over_http(self, sandbox.faults, operation_of(self.command, self.path), length, self._run)
             return
