@@ -103,9 +103,14 @@ from ._records import (
     PostageRecords,
     SqlitePostageRecords,
 )
+from ._redact import install as _install_redaction
 from ._soap._zeep import zeep_service
 from ._status import AccountState, Diagnosis, Finding, Remedy, RemedyAction, SupportContact
 from ._version import __version__
+
+# Secrets are masked in every record of the SDK's loggers (and zeep's and urllib3's) from import on;
+# only a filter is added: levels and handlers stay as the application configured them.
+_install_redaction()
 
 __all__ = [
     "Account",

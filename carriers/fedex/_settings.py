@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 
 from onebalance._config import check_endpoint
 from onebalance._errors import ConfigurationError
+from onebalance._redact import register_secret
 
 __all__ = ["PRODUCTION_URL", "SANDBOX_URL", "FedexSettings"]
 
@@ -54,6 +55,7 @@ class FedexSettings(BaseModel):
     def _client_secret(cls, value: SecretStr) -> SecretStr:
         if not value.get_secret_value():
             raise ConfigurationError("client_secret must not be empty")
+        register_secret(value.get_secret_value())
         return value
 
     @field_validator("account_number", mode="before")

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 
 from onebalance._config import check_endpoint
 from onebalance._errors import ConfigurationError
+from onebalance._redact import register_secret
 
 from .._carrier import Carrier
 from .._payment import CarrierAccountPayment
@@ -62,6 +63,7 @@ class UpsSettings(BaseModel):
     def _client_secret(cls, value: SecretStr) -> SecretStr:
         if not value.get_secret_value():
             raise ConfigurationError("UPS settings: client_secret is required")
+        register_secret(value.get_secret_value())
         return value
 
     @field_validator("account_number", mode="before")
