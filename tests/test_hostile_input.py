@@ -69,7 +69,7 @@ def bait(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str, 
 
 
 def _laughs(levels: int = 10) -> str:
-    ents = ['<!ENTITY l0 "lol">'] + [f'<!ENTITY l{i} "{("&l%d;" % (i - 1)) * 10}">' for i in range(1, levels)]
+    ents = ['<!ENTITY l0 "lol">'] + [f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, levels)]
     return f"<!DOCTYPE r [{''.join(ents)}]>"
 
 

@@ -42,7 +42,7 @@ from onebalance import (
     StoreProfile,
     zeep_service,
 )
-from onebalance._redact import SECRET_ELEMENTS, LOGGERS
+from onebalance._redact import LOGGERS, SECRET_ELEMENTS
 from onebalance._shipping import Shipping
 from onebalance.cli import cli
 from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox
@@ -271,6 +271,10 @@ def test_no_secret_reaches_logs_errors_reprs_or_cli_output(keep: _Keep, tmp_path
         usps_rates = usps.rates(SHIPMENT)
         label = usps.buy(min(usps_rates, key=lambda r: r.total.amount), SHIPMENT, idempotency_key="leak-usps-1")
         seen.show("usps", usps, usps_rates, label, usps.track(label.tracking_number), usps.void(label))
+        ups_settings = UpsSettings(
+            client_id="ups-leak-id", client_secret=UPS_SECRET, account_number="A1B2C3", base_url=ups_server.url
+        )
+        seen.show("settings", ups_settings)
         ups = UpsClient(
             UpsSettings(client_id="ups-leak-id", client_secret=UPS_SECRET, account_number="A1B2C3",
                         base_url=ups_server.url)
@@ -282,8 +286,8 @@ def test_no_secret_reaches_logs_errors_reprs_or_cli_output(keep: _Keep, tmp_path
         for carrier_client in (ups, fedex):
             rates = carrier_client.rates(SHIPMENT)
             bought = carrier_client.buy(rates[0], SHIPMENT, idempotency_key=f"leak-{rates[0].carrier.value}")
-            seen.show("carrier", carrier_client, carrier_client.settings if hasattr(carrier_client, "settings") else None,
-                      rates, bought, carrier_client.track(bought.tracking_number), carrier_client.void(bought))  # fmt: skip
+            tracking = carrier_client.track(bought.tracking_number)
+            seen.show("carrier", carrier_client, rates, bought, tracking, carrier_client.void(bought))
         wrong_ups = UpsClient(
             UpsSettings(client_id="ups-leak-id", client_secret="wrong-" + UPS_SECRET, account_number="A1B2C3",
                         base_url=ups_server.url)
