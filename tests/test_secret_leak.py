@@ -185,8 +185,9 @@ def test_no_secret_reaches_logs_errors_reprs_or_cli_output(keep: _Keep, tmp_path
     seen = Seen()
     box = Sandbox(observers=[lambda direction, op, body: seen.wire.append(body)])
     box.create_demo_account()
-    ups_box, fedex_box = UpsSandbox(), FedexSandbox(
-        observers=[lambda d, op, status, body: seen.wire.append(json.dumps(body).encode())]
+    ups_box, fedex_box = (
+        UpsSandbox(),
+        FedexSandbox(observers=[lambda d, op, status, body: seen.wire.append(json.dumps(body).encode())]),
     )
     ups_box.add_account("ups-leak-id", UPS_SECRET, "A1B2C3")
     fedex_creds = fedex_box.create_credentials("fedex-leak-id", FEDEX_SECRET, "700000001")

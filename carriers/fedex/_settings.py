@@ -36,12 +36,15 @@ class FedexSettings(BaseModel):
     base_url: str = SANDBOX_URL
 
     def __init__(self, **data: Any) -> None:
+        error: ConfigurationError | None = None
         try:
             super().__init__(**data)
         except ConfigurationError:
             raise
         except Exception as exc:  # pydantic's ValidationError: never leak the values
-            raise ConfigurationError(f"FedEx settings are not valid ({_first_field(exc)})") from None
+            error = ConfigurationError(f"FedEx settings are not valid ({_first_field(exc)})")
+        if error is not None:
+            raise error  # outside the except block: pydantic's error (with the secret) is not its __context__
 
     @field_validator("client_id")
     @classmethod

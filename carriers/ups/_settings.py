@@ -41,15 +41,17 @@ class UpsSettings(BaseModel):
     def __init__(self, **data: Any) -> None:
         import pydantic
 
+        error: ConfigurationError | None = None
         try:
             super().__init__(**data)
         except pydantic.ValidationError as exc:
             first = exc.errors(include_url=False, include_input=False)[0]
             original = (first.get("ctx") or {}).get("error")
-            if isinstance(original, ConfigurationError):
-                raise original from None
             field = ".".join(str(p) for p in first["loc"])
-            raise ConfigurationError(f"UPS settings: {field}: {first['msg']}") from None
+            error = original if isinstance(original, ConfigurationError) else None
+            error = error or ConfigurationError(f"UPS settings: {field}: {first['msg']}")
+        if error is not None:
+            raise error  # outside the except block: pydantic's error (with the secret) is not its __context__
 
     @field_validator("client_id")
     @classmethod
