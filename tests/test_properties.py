@@ -45,7 +45,7 @@ from onebalance import (
 from onebalance._postage import money
 from onebalance.cli import cli
 
-settings.register_profile("onebalance-fast", max_examples=40, deadline=None)
+settings.register_profile("onebalance-fast", max_examples=30, deadline=None)
 settings.register_profile("onebalance-long", max_examples=1200, deadline=None)
 PROFILE = settings.get_profile(
     "onebalance-long" if os.environ.get("ONEBALANCE_HYPOTHESIS") == "long" else "onebalance-fast"
@@ -129,9 +129,9 @@ MODELS: dict[str, tuple[Callable[..., Any], st.SearchStrategy[dict[str, Any]]]] 
 }
 
 #: Secrets as they are drawn: distinctive enough that finding one in an error text means it was echoed.
-card_numbers = st.from_regex(r"\A4[0-9]{12,18}\Z") | st.from_regex(r"\A5[1-5][0-9]{14}\Z")
-passwords = st.from_regex(r"\AZq[A-Za-z0-9!#%]{6,40}\Z")
-answers = st.from_regex(r"\AQx[a-z ]{4,30}\Z")
+card_numbers = st.integers(min_value=4 * 10**12, max_value=6 * 10**18).map(str)
+passwords = st.text(alphabet="ABCabc0123456789!#%", min_size=6, max_size=30).map(lambda t: "Zq" + t)
+answers = st.text(alphabet="abcdefgh ", min_size=4, max_size=30).map(lambda t: "Qx" + t)
 SECRET_MODELS: dict[str, tuple[Callable[..., Any], Callable[[str], st.SearchStrategy[dict[str, Any]]]]] = {
     "CreditCard": (
         lambda **kw: CreditCard(**kw),
@@ -179,7 +179,7 @@ SECRET_MODELS: dict[str, tuple[Callable[..., Any], Callable[[str], st.SearchStra
         ),
     ),
 }
-SECRET_STRATEGY = {"CreditCard": card_numbers, "BankAccount": st.from_regex(r"\A[0-9]{10,17}\Z"), "Codewords": answers}
+SECRET_STRATEGY = {"CreditCard": card_numbers, "BankAccount": st.integers(min_value=10**9, max_value=10**17).map(str), "Codewords": answers}
 
 
 def _texts(exc: BaseException) -> Iterator[str]:
@@ -197,16 +197,16 @@ def test_models_are_built_or_refused_with_a_typed_error(name: str) -> None:
     @PROFILE
     @given(kwargs=strategy)
     def check(kwargs: dict[str, Any]) -> None:
-        with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-            try:
-                built = build(**kwargs)
-            except OneBalanceError:
-                pass
-            else:
-                assert built is not None
-            assert not mock.calls
+        try:
+            built = build(**kwargs)
+        except OneBalanceError:
+            pass
+        else:
+            assert built is not None
 
-    check()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        check()
+        assert not mock.calls
 
 
 @pytest.mark.parametrize("name", sorted(SECRET_MODELS))
@@ -218,17 +218,17 @@ def test_models_with_secrets_never_echo_them(name: str) -> None:
     @given(data=st.data(), secret=secrets)
     def check(data: st.DataObject, secret: str) -> None:
         kwargs = data.draw(make(secret))
-        with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-            try:
-                built = build(**kwargs)
-            except OneBalanceError as exc:
-                leaked = [text for text in _texts(exc) if secret in text]
-                assert not leaked, leaked
-            else:
-                assert secret not in repr(built) and secret not in str(built)
-            assert not mock.calls
+        try:
+            built = build(**kwargs)
+        except OneBalanceError as exc:
+            leaked = [text for text in _texts(exc) if secret in text]
+            assert not leaked, leaked
+        else:
+            assert secret not in repr(built) and secret not in str(built)
 
-    check()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        check()
+        assert not mock.calls
 
 
 # -- the CLI -------------------------------------------------------------------------------------------

@@ -342,7 +342,6 @@ def test_no_secret_reaches_logs_errors_reprs_or_cli_output(keep: _Keep, tmp_path
             cli, ["account", "--json", "reset-password", "shop-1", "--temporary-password", cli_temporary], env=env
         )
         seen.texts.append(("account reset-password --temporary-password", result.output))
-        seen.texts.append(("demo", runner.invoke(cli, ["demo"], env={"ONEBALANCE_ENDPOINT": None}).output))
         seen.secrets.add(store.get("shop-1").password.get_secret_value())  # type: ignore[union-attr]
 
     # -- what was seen -----------------------------------------------------------------------------------
