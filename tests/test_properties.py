@@ -179,7 +179,11 @@ SECRET_MODELS: dict[str, tuple[Callable[..., Any], Callable[[str], st.SearchStra
         ),
     ),
 }
-SECRET_STRATEGY = {"CreditCard": card_numbers, "BankAccount": st.integers(min_value=10**9, max_value=10**17).map(str), "Codewords": answers}
+SECRET_STRATEGY = {
+    "CreditCard": card_numbers,
+    "BankAccount": st.integers(min_value=10**9, max_value=10**17).map(str),
+    "Codewords": answers,
+}
 
 
 def _texts(exc: BaseException) -> Iterator[str]:
