@@ -344,6 +344,12 @@ def test_no_secret_reaches_logs_errors_reprs_or_cli_output(keep: _Keep, tmp_path
         seen.texts.append(("account reset-password --temporary-password", result.output))
         seen.secrets.add(store.get("shop-1").password.get_secret_value())  # type: ignore[union-attr]
 
+        # -- a card declined at purchase time, mid-conversation (a fault that carries the next token) ----
+        funding = accounts.postage("shop-1")
+        box.decline_payment_method(username, hold=False)
+        seen.expect(OneBalanceError, lambda: funding.buy(funding.quote("30.00")))
+        seen.expect(OneBalanceError, lambda: funding.buy(funding.quote("30.00")))  # now on payment hold
+
     # -- what was seen -----------------------------------------------------------------------------------
     for body in seen.wire:
         text = body.decode("utf-8", "replace")
