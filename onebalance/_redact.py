@@ -75,6 +75,8 @@ SECRET_KEYS = (
 MIN_SECRET_LENGTH = 6
 #: How many registered values are remembered (the oldest are forgotten first).
 MAX_REGISTERED = 4096
+#: Up to this many values, each is searched for on its own; beyond, one indexed pass over the text.
+_FIND_LIMIT = 256
 
 _ELEMENT = re.compile(
     r"(<(?:[\w.-]+:)?(?:" + "|".join(SECRET_ELEMENTS) + r")(?:\s[^>]*)?>)"
@@ -137,14 +139,16 @@ def scrub(text: str, secrets: tuple[str, ...]) -> str:
 class SecretRegistry:
     """Secret values to mask wherever they appear: a bounded, thread-safe set, searched in one pass.
 
-    Values are indexed by their first ``MIN_SECRET_LENGTH`` characters, so masking costs one dict
-    lookup per character of the text however many secrets are registered.
+    Up to a few hundred values, each is searched for (in C); beyond that they are indexed by their
+    first ``MIN_SECRET_LENGTH`` characters, so masking costs one dict lookup per character of the
+    text however many secrets are registered.
     """
 
     def __init__(self, limit: int = MAX_REGISTERED) -> None:
         self._limit = limit
         self._values: OrderedDict[str, None] = OrderedDict()
         self._index: dict[str, list[str]] = {}
+        self._longest_first: tuple[str, ...] = ()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -170,10 +174,18 @@ class SecretRegistry:
                 self._index[key].remove(old)
                 if not self._index[key]:
                     del self._index[key]
+            self._longest_first = tuple(sorted(self._values, key=len, reverse=True))
 
     def mask(self, text: str) -> str:
         index = self._index
         if not index or len(text) < MIN_SECRET_LENGTH:
+            return text
+        longest_first = self._longest_first
+        if len(longest_first) <= _FIND_LIMIT:
+            # A few hundred values: one C-speed search each beats the per-character scan.
+            for value in longest_first:
+                if value in text:
+                    text = text.replace(value, MASK)
             return text
         out: list[str] = []
         start = i = 0

@@ -76,6 +76,14 @@ def test_redaction_masks_by_name_by_shape_and_by_value():
     assert registry.mask("a Secret-two-2 b Secret-four-4 c Secret-one-1") == "a *** b *** c Secret-one-1"
     assert "Secret-" not in repr(registry)
 
+    many = SecretRegistry()  # past the few hundred searched one by one: the indexed pass
+    values = [f"value-{i:04d}-secret" for i in range(400)]
+    for value in values:
+        many.add(value)
+    many.add("value-0007-secret-longer")
+    text = "x value-0007-secret-longer y value-0399-secret z value-0001-secre"
+    assert many.mask(text) == "x *** y *** z value-0001-secre"
+
 
 def test_the_filter_masks_records_without_touching_the_applications_logging_config(caplog):
     from onebalance._redact import LOGGERS, RedactingFilter, register_secret
