@@ -336,6 +336,41 @@ def test_no_secret_reaches_logs_errors_reprs_or_cli_output(keep: _Keep, tmp_path
             assert result.exception is None or isinstance(result.exception, SystemExit), (command, result.output)
             assert result.exit_code in (0, 3), (command, result.output)
             seen.texts.append((" ".join(command[:3]), result.output))
+        ship_env = {**env, "ONEBALANCE_UPS_CLIENT_SECRET": UPS_SECRET}
+        parcel = ["--from-name", "Acme", "--from-street", "1 Main St", "--from-city", "Austin", "--from-state", "TX",
+                  "--from-zip", "78701", "--from-phone", "5125550100", "--to-name", "Ada", "--to-street",
+                  "350 5th Ave", "--to-city", "New York", "--to-state", "NY", "--to-zip", "10118", "--to-phone",
+                  "2125550100", "--weight-lb", "2"]  # fmt: skip
+        connects = [
+            (["ship", "connect-ups", "shop-1", "--client-id", "ups-leak-id", "--account-number", "A1B2C3",
+              "--base-url", ups_server.url], None),
+            (["ship", "connect-fedex", "shop-1", "--client-id", "fedex-leak-id", "--account-number", "700000001",
+              "--base-url", fedex_server.url], FEDEX_SECRET + "\n"),
+            (["ship", "--json", "carriers", "shop-1"], None),
+            (["ship", "--json", "rates", "shop-1", *parcel], None),
+        ]  # fmt: skip
+        for command, stdin in connects:
+            result = runner.invoke(cli, command, env=ship_env, input=stdin)
+            assert result.exit_code == 0, (command, result.output)
+            seen.texts.append((" ".join(command[:3]), result.output))
+        for carrier, service in (("usps", "US-PM"), ("ups", "03"), ("fedex", "FEDEX_GROUND")):
+            bought = runner.invoke(
+                cli,
+                ["ship", "--json", "buy", "shop-1", *parcel, "--carrier", carrier, "--service", service,
+                 "--idempotency-key", f"leak-cli-{carrier}", "--label-out", str(tmp_path / f"{carrier}.png")],
+                env=ship_env,
+            )  # fmt: skip
+            assert bought.exit_code == 0, bought.output
+            label = json.loads(bought.stdout)
+            tracked = runner.invoke(
+                cli, ["ship", "--json", "track", "shop-1", label["tracking_number"], "--carrier", carrier], env=ship_env
+            )
+            voided = runner.invoke(
+                cli,
+                ["ship", "--json", "void", "shop-1", "--carrier", carrier, "--label-id", label["label_id"]],
+                env=ship_env,
+            )
+            seen.texts += [("ship buy", bought.output), ("ship track", tracked.output), ("ship void", voided.output)]
         cli_temporary = box.temporary_password(username)
         seen.secrets.add(cli_temporary)
         result = runner.invoke(
