@@ -50,6 +50,7 @@ from ._errors import (
     MonthlyLimitExceeded,
     NotConnected,
     OneBalanceError,
+    OutcomeUnknown,
     PasswordExpired,
     PasswordResetError,
     PasswordResetRequired,
@@ -101,6 +102,7 @@ from ._records import (
     PostageRecords,
     SqlitePostageRecords,
 )
+from ._retry import RetryPolicy
 from ._soap._zeep import zeep_service
 from ._status import AccountState, Diagnosis, Finding, Remedy, RemedyAction, SupportContact
 from ._version import __version__
@@ -166,6 +168,7 @@ __all__ = [
     "LowBalanceEvent",
     "MonthlyLimitExceeded",
     "NotConnected",
+    "OutcomeUnknown",
     "Notifier",
     "OneBalance",
     "OneBalanceError",
@@ -189,6 +192,7 @@ __all__ = [
     "PurchaseRejected",
     "PurchaseResult",
     "Quote",
+    "RetryPolicy",
     "RateShop",
     "Receipt",
     "RefillEvent",
