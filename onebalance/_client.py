@@ -57,8 +57,10 @@ from ._errors import (
     ConversationError,
     ConversationSuperseded,
     OneBalanceError,
+    OutcomeUnknown,
     PurchaseInProgress,
     ValidationError,
+    VoidRefused,
 )
 from ._inputs import Codewords, PaymentMethod, check_password
 from ._models import (
@@ -414,16 +416,28 @@ class OneBalance:
     ) -> dict[str, Any]:
         """The retry loop around one operation; ``conversation``: on the rolling token (the lock is held)."""
         money = operation in MONEY
+        maybe_done = False  # an earlier attempt may have reached the service
 
         def attempt(number: int) -> dict[str, Any]:
+            nonlocal maybe_done
             try:
                 if conversation and not self._use_credentials:
                     return self._conversation_attempt(operation, payload, transaction_id, secrets, number)
                 return self._credentials_attempt(operation, payload, transaction_id, secrets, number)
+            except Transient as exc:
+                maybe_done = maybe_done or exc.sent
+                raise
             except PurchaseInProgress as exc:
-                if money and number > 1:
+                if money and maybe_done:
                     # The first attempt is still being processed: ask again with the same key.
                     raise Transient(exc, "in_progress", sent=True) from None
+                raise
+            except VoidRefused as exc:
+                if operation == "CancelIndicium" and maybe_done:
+                    # Refused now, perhaps because the lost attempt already voided the label.
+                    raise OutcomeUnknown(
+                        operation=operation, idempotency_key=transaction_id, cause=exc, attempts=number
+                    ) from None
                 raise
 
         return run(self.retry, operation, attempt, safety=swsim_safety(operation), key=transaction_id, money=money)

@@ -169,7 +169,7 @@ class UspsShipping:
         A sample label (no tracking, no cost) is voided with nothing to refund. Raises
         :class:`VoidRefused` (too old, already used) or :class:`LabelNotFound` from the service.
         """
-        self.client.call("CancelIndicium", _usps.cancel_request(label))
+        self.client.call("CancelIndicium", _usps.cancel_request(label), transaction_id=label.carrier_reference)
         refund = label.cost if label.cost.amount > Decimal(0) else None
         return VoidResult(
             carrier=label.carrier,

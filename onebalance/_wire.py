@@ -31,7 +31,7 @@ def _garbled(exc: MalformedResponse, output: str) -> bool:
     """True for a body cut short or not XML (another attempt may do better); False for a well-formed
     answer that is wrong (another operation's, outside the schema) or unsafe XML (a DTD, entities)."""
     if isinstance(exc.__context__, UnsafeXML):
-        return False
+        return str(exc).startswith("malformed XML")  # cut short or not XML; a DTD or entities: refused
     return not str(exc).startswith(("expected ", f"{output} does not fit"))
 
 

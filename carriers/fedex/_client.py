@@ -108,7 +108,12 @@ class FedexClient:
         self._check_open()
         payload = _mapping.cancel_request(label, self.account_number)
         body = self._proxy.call("cancel", "PUT", CANCEL_PATH, payload)
-        return _mapping.parse_cancel_response(body, label)
+        result = _mapping.parse_cancel_response(body, label)
+        output = body.get("output")
+        if not result.voided and isinstance(output, dict) and output.get("cancelledHistory") is True:
+            # Already cancelled (by an earlier attempt whose answer was lost, or before): it is void.
+            result = result.model_copy(update={"voided": True})
+        return result
 
     def track(self, tracking_number: str) -> Tracking:
         """Where the parcel is, with every scan, newest first."""
