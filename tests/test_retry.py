@@ -141,7 +141,8 @@ def test_the_default_policy_is_pinned():
     client = OneBalance(integration_id=DEMO_INTEGRATION_ID, username="u", password="p", endpoint=IN_PROCESS_URL)
     assert client.retry == RetryPolicy()
     assert client.concurrency == "auto"
-    assert UpsClient(UpsSettings(client_id="a", client_secret="b", account_number="A1B2C3")).proxy.retry == RetryPolicy()
+    ups = UpsClient(UpsSettings(client_id="a", client_secret="b", account_number="A1B2C3"))
+    assert ups.proxy.retry == RetryPolicy()
 
 
 @pytest.mark.parametrize(
@@ -158,7 +159,7 @@ def test_the_waits_grow_jittered_and_capped(swsim, demo_client, waits):
     swsim.plan["AuthenticateUser"] = ["refuse"] * 5
     demo_client(retry=policy).account()
     assert len(waits) == 5
-    for n, (wait, floor) in enumerate(zip(waits, [0.5, 1.0, 2.0, 3.0, 3.0])):
+    for n, (wait, floor) in enumerate(zip(waits, [0.5, 1.0, 2.0, 3.0, 3.0], strict=True)):
         assert floor <= wait <= min(floor + 0.5, 3.0), (n, waits)
 
 
@@ -393,7 +394,9 @@ def fedex() -> Iterator[tuple[Shim, FedexSandbox, FedexClient]]:
 
     def operation(request: Any) -> str:
         path = request.url[len(url) :]
-        return "oauth" if "oauth" in path else "cancel" if "cancel" in path else "ship" if "shipments" in path else "other"
+        if "oauth" in path or "cancel" in path:
+            return "oauth" if "oauth" in path else "cancel"
+        return "ship" if "shipments" in path else "other"
 
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         for method in (responses.GET, responses.POST, responses.PUT):
