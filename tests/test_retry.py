@@ -416,10 +416,15 @@ def test_fedex_reads_and_voids_are_retried_and_ship_is_not_after_it_may_have_hap
     shim.plan["ship"] = ["refuse"]
     label = client.buy(rate, shipment(), "order-10")
     assert shim.seen.count("ship") == 3
-    shim.plan["cancel"] = ["lose"]
-    assert client.void(label).voided  # the repeat finds the shipment cancelled by the lost first attempt
+    shim.plan["cancel"] = ["html503"]
+    assert client.void(label).voided  # the gateway's 503 stood in front of FedEx: the repeat cancels
     assert shim.seen.count("cancel") == 2
-    assert sandbox.state.shipments[label.tracking_number].cancelled_at is not None
+    other = client.buy(rate, shipment(), "order-11")
+    shim.plan["cancel"] = ["lose"]
+    with pytest.raises(OutcomeUnknown) as info:
+        client.void(other)  # the lost attempt cancelled it; the repeat is told "already cancelled"
+    assert info.value.operation == "cancel"
+    assert sandbox.state.shipments[other.tracking_number or ""].cancelled_at is not None
 
 
 @pytest.fixture

@@ -107,13 +107,8 @@ class FedexClient:
         """Cancel the shipment; FedEx bills the account only for shipments that are used."""
         self._check_open()
         payload = _mapping.cancel_request(label, self.account_number)
-        body = self._proxy.call("cancel", "PUT", CANCEL_PATH, payload)
-        result = _mapping.parse_cancel_response(body, label)
-        output = body.get("output")
-        if not result.voided and isinstance(output, dict) and output.get("cancelledHistory") is True:
-            # Already cancelled (by an earlier attempt whose answer was lost, or before): it is void.
-            result = result.model_copy(update={"voided": True})
-        return result
+        body = self._proxy.call("cancel", "PUT", CANCEL_PATH, payload, repeat_refused=_already_cancelled)
+        return _mapping.parse_cancel_response(body, label)
 
     def track(self, tracking_number: str) -> Tracking:
         """Where the parcel is, with every scan, newest first."""
@@ -135,3 +130,11 @@ class FedexClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _already_cancelled(body: dict[str, Any]) -> bool:
+    """FedEx's answer to cancelling a shipment that is already cancelled."""
+    output = body.get("output")
+    return (
+        isinstance(output, dict) and output.get("cancelledShipment") is False and output.get("cancelledHistory") is True
+    )

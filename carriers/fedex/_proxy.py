@@ -25,7 +25,7 @@ from typing import Any
 import requests
 
 from onebalance._config import Timeout
-from onebalance._errors import OneBalanceError, ProtocolError
+from onebalance._errors import OneBalanceError, OutcomeUnknown, ProtocolError
 from onebalance._retry import RetryPolicy, Safety, Transient, retry_after_seconds, run
 from onebalance._transport import check_session, send, shared_session
 
@@ -109,16 +109,43 @@ class FedexProxy:
 
     # -- calls ---------------------------------------------------------------------------------
     def call(
-        self, operation: str, method: str, path: str, payload: Mapping[str, Any], *, transaction_id: str | None = None
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        payload: Mapping[str, Any],
+        *,
+        transaction_id: str | None = None,
+        repeat_refused: Callable[[dict[str, Any]], bool] | None = None,
     ) -> dict[str, Any]:
         """Send ``payload`` as JSON with a bearer token, retried as the policy and the operation allow.
 
         A call answered 401 is sent once more with a new token; every attempt sends the same
-        ``x-customer-transaction-id``.
+        ``x-customer-transaction-id``. ``repeat_refused`` recognises an answer that an earlier
+        attempt may explain (a cancel answered "already cancelled"): after an attempt that may
+        have reached FedEx, such an answer is :class:`~onebalance.OutcomeUnknown`.
         """
         transaction_id = transaction_id or uuid.uuid4().hex
+        maybe_done = False
 
         def attempt(number: int) -> dict[str, Any]:
+            nonlocal maybe_done
+            try:
+                body = one(number)
+            except Transient as exc:
+                maybe_done = maybe_done or exc.sent
+                raise
+            if maybe_done and repeat_refused is not None and repeat_refused(body):
+                raise OutcomeUnknown(
+                    f"{OutcomeUnknown.default_message}: FedEx refused the repeat of a {operation} whose first "
+                    "answer was lost (perhaps because the first one went through)",
+                    operation=operation,
+                    idempotency_key=transaction_id,
+                    attempts=number,
+                )
+            return body
+
+        def one(number: int) -> dict[str, Any]:
             token = self._token_for(operation)
             for refreshed in (False, True):
                 headers = {
