@@ -481,3 +481,23 @@ def test_the_transient_classification_is_one_table():
     assert retry_module.swsim_safety("CreateIndicium") is retry_module.Safety.KEYED
     assert retry_module.swsim_safety("AddUserPaymentMethod") is retry_module.Safety.UNSAFE
     assert retry_module.swsim_safety("ChangePassword") is retry_module.Safety.UNSAFE
+
+
+# -- over real sockets, with the sandbox's own fault injection -----------------------------------
+@pytest.mark.parametrize("kind", ["reset_after", "timeout_after", "truncated"])
+def test_a_purchase_over_http_whose_answer_is_lost_is_bought_once(sandbox, client_for, wire_log, kind):
+    from onebalance import Timeout
+
+    creds = sandbox.create_demo_account()
+    with sandbox.serve() as server:
+        client = client_for(replace(creds, url=server.url), retry=FAST, timeout=Timeout(connect=2, read=0.2))
+        control = client.account().control_total
+        sandbox.faults.script("PurchasePostage", kind, times=1, delay=0.4)
+        result = client.purchase_postage(Decimal("25.00"), control, "tx-http")
+        fired = [(f.kind, f.acted) for f in sandbox.faults.fired]
+        sandbox.faults.clear()
+    assert result.status == "Success"
+    assert fired == [(kind, True)]  # the service bought it, the client never saw the answer
+    assert sandbox.account("demo-merchant").available_postage == Decimal("125.00")
+    assert len(sandbox.charges("demo-merchant")) == 1
+    assert _faults(wire_log) == []
