@@ -52,6 +52,7 @@ from ._errors import (
     MonthlyLimitExceeded,
     NotConnected,
     OneBalanceError,
+    OutcomeUnknown,
     PasswordExpired,
     PasswordResetError,
     PasswordResetRequired,
@@ -104,6 +105,7 @@ from ._records import (
     SqlitePostageRecords,
 )
 from ._redact import install as _install_redaction
+from ._retry import RetryPolicy
 from ._soap._zeep import zeep_service
 from ._status import AccountState, Diagnosis, Finding, Remedy, RemedyAction, SupportContact
 from ._version import __version__
@@ -177,6 +179,7 @@ __all__ = [
     "LowBalanceEvent",
     "MonthlyLimitExceeded",
     "NotConnected",
+    "OutcomeUnknown",
     "Notifier",
     "OneBalance",
     "OneBalanceError",
@@ -200,6 +203,7 @@ __all__ = [
     "PurchaseRejected",
     "PurchaseResult",
     "Quote",
+    "RetryPolicy",
     "RateShop",
     "Receipt",
     "RefillEvent",
