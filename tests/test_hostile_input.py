@@ -385,12 +385,6 @@ def test_malformed_ups_and_fedex_answers_are_protocol_errors(kind: str, case: st
 DEEP_JSON = b"[" * 100_000 + b"]" * 100_000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RecursionError,
-    reason="the UPS/FedEx proxies decode with json.loads/response.json(): they must call "
-    "onebalance._config.decode_json (see docs/security.md); remove this marker when they do",
-)
 @pytest.mark.parametrize("kind", ["ups", "fedex"])
 def test_deeply_nested_json_answers_are_protocol_errors(kind: str) -> None:
     with pytest.raises(ProtocolError):
@@ -486,3 +480,42 @@ def test_typed_errors_only(swsim: Sandbox) -> None:
     """A sanity check on the harness: an untouched answer goes through."""
     assert _account_with(swsim, lambda s, b: (s, {}, b)).username == "demo-merchant"
     assert isinstance(ProtocolError("x"), OneBalanceError)
+
+
+@pytest.mark.parametrize("verify", [None, "", 0])
+def test_every_client_refuses_a_session_with_verification_off_in_any_spelling(verify: Any) -> None:
+    session = requests.Session()
+    session.verify = verify
+    with pytest.raises(ConfigurationError, match="TLS verification is switched off"):
+        OneBalance(
+            integration_id="11111111-2222-3333-4444-555555555555",
+            username="u",
+            password="p4ssword",
+            endpoint="https://swsim.example.com/x",
+            session=session,
+        )
+    settings = dict(client_id="id-123", client_secret="secret-123", base_url="https://wwwcie.ups.com")
+    with pytest.raises(ConfigurationError):
+        UpsClient(UpsSettings(account_number="A1B2C3", **settings), session=session)
+    with pytest.raises(ConfigurationError):
+        FedexClient(FedexSettings(account_number="740561073", **settings), session=session)
+
+
+def test_the_soap_client_does_not_read_an_answer_over_the_cap() -> None:
+    with responses.RequestsMock() as mock:
+        mock.add(
+            "POST",
+            SWSIM_URL,
+            body=b"<x/>",
+            headers={"Content-Length": str(MAX_RESPONSE_BYTES + 1)},
+            content_type="text/xml",
+        )
+        client = OneBalance(
+            integration_id="11111111-2222-3333-4444-555555555555",
+            username="u",
+            password="p4ssword",
+            endpoint=SWSIM_URL,
+            retry=RetryPolicy.none(),
+        )
+        with pytest.raises(ProtocolError, match="larger than"):
+            client.authenticate()
