@@ -22,10 +22,10 @@
     ├── NotConnected                no credentials stored for the merchant
     ├── CredentialStoreError        the credential store cannot be read or written (wrong key, tampering)
     ├── TransportError              the exchange itself failed
-    │   ├── ConnectError            no connection (refused, DNS, TLS, reset before sending)
+    │   ├── ConnectError            no connection, or it was lost (refused, DNS, TLS, reset)
     │   ├── RequestTimeout          no answer within the read timeout
     │   ├── ProtocolError           an answer that is not the expected SOAP (HTML page, truncated body)
-│   └── OutcomeUnknown          a call that moves money failed so that whether it happened is unknown
+    │   └── OutcomeUnknown          a call that moves money failed so that whether it happened is unknown
     └── ServiceError                a SOAP fault from the service (``code`` = 8 hex digits)
         ├── AuthenticationError
         │   ├── AuthenticationFailed        002b0601 wrong username or password

@@ -17,7 +17,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
 from ._config import Timeout, check_tls, read_body
-from ._errors import ConnectError, RequestTimeout, TransportError
+from ._errors import ConnectError, ProtocolError, RequestTimeout, TransportError
 from ._retry import Transient, retry_after_seconds
 
 _shared: requests.Session | None = None
@@ -103,7 +103,7 @@ def send(
         ) from None
     except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
         raise Transient(
-            TransportError(f"The answer from {service} was cut short ({type(exc).__name__})", operation=operation),
+            ProtocolError(f"The answer from {service} was cut short ({type(exc).__name__})", operation=operation),
             "truncated",
             sent=True,
         ) from None
