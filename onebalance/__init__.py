@@ -61,11 +61,13 @@ from ._errors import (
     ProtocolError,
     PurchaseInProgress,
     PurchaseRejected,
+    RefillLockTimeout,
     RegistrationError,
     RequestTimeout,
     SchemaViolation,
     ServiceError,
     StaleControlTotal,
+    StoreError,
     SuspensionReason,
     TermsNotAccepted,
     TransportError,
@@ -103,6 +105,7 @@ from ._records import (
 )
 from ._soap._zeep import zeep_service
 from ._status import AccountState, Diagnosis, Finding, Remedy, RemedyAction, SupportContact
+from ._store import InMemoryStore, PostgresStore, SqliteStore, Store
 from ._version import __version__
 
 __all__ = [
@@ -152,6 +155,7 @@ __all__ = [
     "HistoryEntry",
     "InMemoryCredentialStore",
     "InMemoryPostageRecords",
+    "InMemoryStore",
     "InsufficientFunds",
     "InvalidAmount",
     "InvalidAuthenticator",
@@ -182,6 +186,7 @@ __all__ = [
     "PostageBalance",
     "PostageRecords",
     "PostalAddress",
+    "PostgresStore",
     "PrintLimitExceeded",
     "PRODUCTION_ENDPOINT",
     "ProtocolError",
@@ -192,6 +197,7 @@ __all__ = [
     "RateShop",
     "Receipt",
     "RefillEvent",
+    "RefillLockTimeout",
     "RefillProposal",
     "Registration",
     "RegistrationError",
@@ -205,7 +211,10 @@ __all__ = [
     "ServiceError",
     "Shipping",
     "SqlitePostageRecords",
+    "SqliteStore",
     "StaleControlTotal",
+    "Store",
+    "StoreError",
     "StoredCredentials",
     "StoreProfile",
     "SupportContact",

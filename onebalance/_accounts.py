@@ -21,6 +21,7 @@ from ._config import Timeout, check_credentials
 from ._credentials import CredentialStore, StoredCredentials
 from ._errors import (
     AccountDisconnected,
+    ConfigurationError,
     NotConnected,
     OneBalanceError,
     UsernameTaken,
@@ -31,6 +32,7 @@ from ._notify import Notifier, RefillProposal
 from ._postage import Postage
 from ._records import InMemoryPostageRecords, PostageRecords
 from ._status import AccountState, Diagnosis, RemedyAction, SupportContact, assess
+from ._store import Store
 from ._wire import Wire
 
 if TYPE_CHECKING:
@@ -97,6 +99,11 @@ class Accounts:
 
     Clients are cached per merchant (one conversation each) and rebuilt when credentials change.
     Safe to use from many threads.
+
+    ``store`` is a :class:`~onebalance.Store` (credentials, receipts, settings and the auto-refill
+    lock shared by every worker: :class:`~onebalance.SqliteStore`, :class:`~onebalance.PostgresStore`),
+    or just a :class:`~onebalance.CredentialStore`, with the receipts in ``records`` (in memory by
+    default) and a refill lock that covers this process only.
     """
 
     def __init__(
@@ -104,7 +111,7 @@ class Accounts:
         *,
         integration_id: str,
         endpoint: str,
-        store: CredentialStore,
+        store: CredentialStore | Store,
         timeout: Timeout | None = None,
         session: requests.Session | None = None,
         client_ip: str = "127.0.0.1",
@@ -116,7 +123,18 @@ class Accounts:
     ) -> None:
         check_credentials(integration_id, "placeholder", "placeholder")
         self.integration_id = integration_id
-        self.store = store
+        #: The Store given as ``store=``, if one was: its records, credentials and refill lock are used.
+        self._shared: Store | None = None
+        if isinstance(store, Store):
+            if records is not None and records is not store.records:
+                raise ConfigurationError(
+                    "records come from the store: pass store=<a Store> alone, or a CredentialStore with records=..."
+                )
+            self._shared, records, store = store, store.records, store.credentials
+        elif not isinstance(store, CredentialStore):
+            raise ConfigurationError("store must be a Store (SqliteStore, PostgresStore...) or a CredentialStore")
+        #: The merchants' credentials (the store's, when a Store was given).
+        self.store: CredentialStore = store
         self.support = support or SupportContact()
         self._wire = Wire(endpoint, timeout=timeout, session=session)
         self.endpoint = self._wire.endpoint
@@ -199,6 +217,7 @@ class Accounts:
             merchant_id,
             self.client(merchant_id),
             self.records,
+            store=self._shared,
             prompt=self.refill_prompt,
             notifiers=self.notifiers,
             now=self._now,
