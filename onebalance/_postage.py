@@ -67,6 +67,10 @@ def _refill_lock(key: str) -> threading.Lock:
         return _refill_locks.setdefault(key, threading.Lock())
 
 
+#: Tries of an auto-refill whose purchase met a stale ControlTotal (labels printed meanwhile).
+_REFILL_ATTEMPTS = 3
+
+
 def money(value: Decimal | int | str, field: str = "amount") -> Decimal:
     """A positive amount of dollars with at most two decimals, or :class:`InvalidAmount`."""
     try:
@@ -455,7 +459,9 @@ class Postage:
         prompt hook if the merchant wants to be asked, and notifies afterwards. Racing callers on one
         merchant refill once: the refill is decided and bought holding the merchant's refill lock
         (the store's, shared by every process using it), with the balance read again once the lock
-        is held. Raises :class:`InsufficientFunds` when ``needed`` still cannot be paid, and
+        is held. A refill refused for a stale ControlTotal (labels printed elsewhere meanwhile;
+        nothing was bought) is decided again on the fresh balance, up to three times. Raises
+        :class:`InsufficientFunds` when ``needed`` still cannot be paid, and
         :class:`RefillLockTimeout` (nothing bought) when the lock is not had within the store's
         ``lock_timeout``.
         """
@@ -467,13 +473,23 @@ class Postage:
                 raise InsufficientFunds(needed=cost, available=account.available_postage, operation="ensure_funds")
             return None
         with self._refill_guard():
-            # Read again under the lock: a worker that waited here while another refilled sees the
-            # refill, and does not buy a second one.
-            account = self.client.account()
-            policy = self.settings.auto_refill
-            receipt = None
-            if policy is not None and _refill_due(policy, account, cost):
-                receipt = self._auto_refill(policy, account, cost, reason)
+            for attempt in range(1, _REFILL_ATTEMPTS + 1):
+                # Read again under the lock: a worker that waited here while another refilled sees
+                # the refill, and does not buy a second one.
+                account = self.client.account()
+                policy = self.settings.auto_refill
+                receipt = None
+                if policy is None or not _refill_due(policy, account, cost):
+                    break
+                try:
+                    receipt = self._auto_refill(policy, account, cost, reason)
+                    break
+                except StaleControlTotal:
+                    # Labels printed elsewhere meanwhile; the service bought nothing. Decide again
+                    # on the fresh balance (still holding the lock).
+                    if attempt == _REFILL_ATTEMPTS:
+                        raise
+                    logger.info("event=auto_refill_stale merchant=%s attempt=%s", self.merchant_id, attempt)
             available = receipt.balance_after if receipt else account.available_postage
             if cost > available:
                 raise InsufficientFunds(needed=cost, available=available, operation="ensure_funds")
