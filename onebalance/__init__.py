@@ -12,8 +12,10 @@ from ._config import PRODUCTION_ENDPOINT, TESTING_ENDPOINT, Timeout
 from ._credentials import (
     CredentialStore,
     EncryptedFileCredentialStore,
+    FedexAccount,
     InMemoryCredentialStore,
     StoredCredentials,
+    UpsAccount,
 )
 from ._errors import (
     AccountClosed,
@@ -148,12 +150,14 @@ __all__ = [
     "Diagnosis",
     "EmailNotifier",
     "EncryptedFileCredentialStore",
+    "FedexAccount",
     "Finding",
     "FundingSettings",
     "generate_password",
     "History",
     "HistoryEntry",
     "InMemoryCredentialStore",
+    "InMemoryLabelJournal",
     "InMemoryPostageRecords",
     "InMemoryStore",
     "InsufficientFunds",
@@ -165,6 +169,8 @@ __all__ = [
     "InvalidPassword",
     "InvalidPaymentMethod",
     "InvoicedAccount",
+    "JournalEntry",
+    "LabelJournal",
     "LabelNotFound",
     "LoginInfo",
     "LowBalanceEvent",
@@ -210,6 +216,7 @@ __all__ = [
     "SchemaViolation",
     "ServiceError",
     "Shipping",
+    "SqliteLabelJournal",
     "SqlitePostageRecords",
     "SqliteStore",
     "StaleControlTotal",
@@ -226,6 +233,7 @@ __all__ = [
     "TransportError",
     "UnknownCostAccount",
     "UnknownFault",
+    "UpsAccount",
     "UsernameTaken",
     "UspsShipping",
     "ValidationError",
@@ -247,4 +255,8 @@ def __getattr__(name: str) -> object:
         from . import _shipping
 
         return getattr(_shipping, name)
+    if name in ("LabelJournal", "InMemoryLabelJournal", "SqliteLabelJournal", "JournalEntry"):
+        from . import _labels
+
+        return getattr(_labels, name)
     raise AttributeError(f"module 'onebalance' has no attribute {name!r}")

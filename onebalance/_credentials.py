@@ -41,9 +41,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import pydantic_core
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from pydantic import BaseModel, ConfigDict, Field, SecretBytes, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from ._errors import ConfigurationError, CredentialStoreError, ValidationError
@@ -58,12 +57,15 @@ if sys.platform != "win32":
 __all__ = [
     "KEY_ENV",
     "KEY_FILE_ENV",
+    "CarrierAccount",
     "CredentialStore",
     "EncryptedFileCredentialStore",
+    "FedexAccount",
     "InMemoryCredentialStore",
     "PostgresCredentialStore",
     "SqliteCredentialStore",
     "StoredCredentials",
+    "UpsAccount",
 ]
 
 #: One or more Fernet keys, separated by commas; the first one encrypts.
@@ -86,8 +88,67 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+_MASK = "**********"
+
+
+class CarrierAccount(BaseModel):
+    """A merchant's own UPS or FedEx account: the API app's credentials, the account billed, the host.
+
+    ``client_secret`` is a :class:`~pydantic.SecretStr`: ``repr``, ``str`` and ``model_dump_json`` mask
+    it, and so do error messages (``hide_input_in_errors``). The formats are checked by
+    :class:`~onebalance.Accounts` (``connect_ups`` / ``connect_fedex``) through the carriers' own
+    settings before anything is stored.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
+    client_id: str = Field(min_length=1, max_length=128)
+    client_secret: SecretStr
+    account_number: str = Field(min_length=1, max_length=16)
+    base_url: str = Field(min_length=1, max_length=500, description="The carrier's API host (or a sandbox's).")
+    connected_at: datetime = Field(default_factory=_now)
+
+    @field_validator("client_secret")
+    @classmethod
+    def _real_secret(cls, value: SecretStr) -> SecretStr:
+        # A record serialized with model_dump(mode="json") holds the mask, not the secret: refuse it
+        # loudly rather than send "**********" to the carrier (use StoredCredentials.to_record()).
+        if not value.get_secret_value() or value.get_secret_value() == _MASK:
+            raise ValueError("client_secret is missing (a record written without its secret)")
+        return value
+
+    def secret_value(self) -> str:
+        """The client secret itself, for the carrier's OAuth call only. Never log or show it."""
+        return self.client_secret.get_secret_value()
+
+    def __repr_args__(self) -> Any:
+        for name, value in super().__repr_args__():
+            yield (name, f"****{self.account_number[-4:]}") if name == "account_number" else (name, value)
+
+    if not TYPE_CHECKING:
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            # As for StoredCredentials: pydantic's frozen-instance error would quote the new secret.
+            raise PydanticValidationError.from_exception_data(
+                type(self).__name__, [{"type": "frozen_instance", "loc": (name,), "input": "**********"}]
+            )
+
+
+class UpsAccount(CarrierAccount):
+    """The merchant's UPS account: an OAuth app's client id and secret and the 6-character shipper number."""
+
+
+class FedexAccount(CarrierAccount):
+    """The merchant's FedEx account: an API key and secret and the 9-digit account number."""
+
+
 class StoredCredentials(BaseModel):
-    """One merchant's One Balance credentials. ``repr``, ``str`` and ``model_dump_json`` mask the password."""
+    """One merchant's One Balance credentials, and optionally its own UPS and FedEx accounts.
+
+    ``repr``, ``str`` and ``model_dump_json`` mask the password and the carriers' client secrets; a
+    store persists :meth:`to_record` (everything, secrets in clear) and reads it back with
+    ``model_validate``. Records written before ``ups`` and ``fedex`` existed load with both None.
+    """
 
     # hide_input_in_errors: a refused field must not put the password into pydantic's error text.
     model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
@@ -107,10 +168,26 @@ class StoredCredentials(BaseModel):
     )
     refused_at: datetime | None = Field(default=None, description="When the service refused these credentials.")
     updated_at: datetime = Field(default_factory=_now)
+    ups: UpsAccount | None = Field(default=None, description="The merchant's own UPS account, if connected.")
+    fedex: FedexAccount | None = Field(default=None, description="The merchant's own FedEx account, if connected.")
 
     def password_value(self) -> str:
         """The password itself, for the SDK's login call only. Never log or show it."""
         return self.password.get_secret_value()
+
+    def to_record(self) -> dict[str, Any]:
+        """Everything a store must keep, as JSON-ready data with every secret in clear.
+
+        ``StoredCredentials.model_validate(record)`` gives these credentials back. Only a store
+        (which encrypts or otherwise protects it) should call this; never log the result.
+        """
+        data = self.model_dump(mode="json")
+        data["password"] = self.password_value()
+        for name in ("ups", "fedex"):
+            account: CarrierAccount | None = getattr(self, name)
+            if account is not None:
+                data[name]["client_secret"] = account.secret_value()
+        return data
 
     if not TYPE_CHECKING:  # type checkers already refuse assignment to a frozen model
 
@@ -275,26 +352,13 @@ def _make_fernet(key: str | bytes, what: str, where: str = "") -> Fernet:
     return fernet
 
 
-def _reveal(value: Any) -> Any:
-    """``value`` (a ``model_dump()``) with every secret in clear, so that any field a model gains is kept."""
-    if isinstance(value, SecretStr):
-        return value.get_secret_value()
-    if isinstance(value, SecretBytes):
-        return value.get_secret_value().decode("utf-8")
-    if isinstance(value, dict):
-        return {k: _reveal(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_reveal(v) for v in value]
-    return value
-
-
 class _Sealer:
     """Fernet encryption of one merchant's credentials, bound to its merchant id.
 
     Shared by every encrypted store (the file, SQLite, PostgreSQL): the same keys, key sources,
     token format and error messages whatever holds the tokens. The first key encrypts; the
-    others only decrypt. The whole :class:`StoredCredentials` is serialised (every field, secrets
-    in clear inside the encryption), so fields added to the model are kept.
+    others only decrypt. The whole :class:`StoredCredentials` is serialised
+    (:meth:`StoredCredentials.to_record`: every field, secrets in clear inside the encryption).
     """
 
     def __init__(self, fernets: list[Fernet]) -> None:
@@ -315,10 +379,10 @@ class _Sealer:
         return _Sealer([_make_fernet(new_key, "the new key"), *self._fernets])
 
     def seal(self, merchant_id: str, credentials: StoredCredentials) -> str:
-        data = _reveal(credentials.model_dump())
+        data = credentials.to_record()  # every field, the password and the carriers' secrets in clear
         # Bound to its merchant: a record moved to another merchant's slot is refused on reading.
         data[_MERCHANT_KEY] = merchant_id
-        plaintext = pydantic_core.to_json(data)
+        plaintext = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
         return self._multi.encrypt(plaintext).decode("ascii")
 
     def reseal(self, token: str) -> str | None:

@@ -45,6 +45,9 @@ from ._receipts import Receipt, RefillKind
 from ._records import MINIMUM_PURCHASE, AutoRefillSettings, FundingSettings, PostageRecords
 
 if TYPE_CHECKING:
+    from carriers import Label
+
+    from ._labels import LabelJournal
     from ._store import Store
 
 logger = logging.getLogger("onebalance")
@@ -545,6 +548,9 @@ class Postage:
         return receipt
 
     # -- history ---------------------------------------------------------------------------------
+    #: The label journal (set by :meth:`Accounts.postage`): it links each USPS print to its cost account.
+    labels: LabelJournal | None = None
+
     def history(
         self,
         since: date | None = None,
@@ -553,7 +559,15 @@ class Postage:
         types: Sequence[HistoryType] | None = None,
         cost_account: int | str | None = None,
     ) -> History:
-        """The balance history (service) joined with the SDK's receipts (fee, cost account, receipt id)."""
+        """The balance history (service) joined with the SDK's records: each purchase with its receipt
+        (receipt id, cost account) and each label print with the cost account it was charged to.
+
+        The service's history names neither, so purchases are matched to receipts, and prints to the
+        labels in :attr:`labels` (the journal), by amount and time (within 10 minutes); cost account
+        names come from EnumCostCodes. A print the SDK did not buy shows no cost account.
+        """
+        from carriers import Carrier
+
         today = self._now().date()
         since = since or today - timedelta(days=30)
         lines = self.client.balance_history(since, until, tuple(types) if types else ("All",))
@@ -561,17 +575,43 @@ class Postage:
         by_amount: dict[Decimal, list[Receipt]] = {}
         for r in receipts:
             by_amount.setdefault(r.amount, []).append(r)
+        prints: dict[Decimal, list[Label]] = {}  # every USPS label the SDK bought, by cost, oldest first
+        if self.labels is not None:
+            for entry in self.labels.entries(self.merchant_id, Carrier.USPS):
+                if entry.label is not None and entry.label.cost.amount > 0:
+                    prints.setdefault(entry.label.cost.amount, []).append(entry.label)
+        for same_cost in prints.values():
+            same_cost.sort(key=lambda p: p.created_at)
+        names: dict[int, str] = {}
+        if cost_account is not None or any(p.cost_account_id is not None for ps in prints.values() for p in ps):
+            names = {c.id: c.name for c in self.cost_accounts()}
         wanted = None
         if cost_account is not None:
             match = [
-                c for c in self.cost_accounts() if cost_account in (c.id, c.name) or str(cost_account) == str(c.id)
+                name for id_, name in names.items() if cost_account in (id_, name) or str(cost_account) == str(id_)
             ]
             if not match:
                 raise UnknownCostAccount(f"No cost account {cost_account!r} on this account", field="cost_account")
-            wanted = match[0].name
+            wanted = match[0]
+        # Prints and labels are paired oldest first, each print with the earliest unpaired label of the
+        # same cost bought within 10 minutes of it: labels of equal cost pair in the order they were bought.
+        print_accounts: dict[int, str] = {}
+        # The service lists newest first: at equal times, the later line is the older one.
+        for index, line in sorted(enumerate(lines), key=lambda item: (_aware(item[1].date), -item[0])):
+            pool = prints.get(line.cost) if line.type == "Print" else None
+            if not pool:
+                continue
+            moment = _aware(line.date)
+            near = [p for p in pool if abs((moment - p.created_at).total_seconds()) < 600]
+            if near:
+                printed = near[0]
+                pool.remove(printed)
+                if printed.cost_account_id is not None:
+                    print_accounts[index] = names.get(printed.cost_account_id, str(printed.cost_account_id))
         entries = []
-        for line in lines:
+        for index, line in enumerate(lines):
             receipt = None
+            print_cost_account = print_accounts.get(index)
             if line.type == "Purchase":
                 candidates = [
                     r
@@ -581,7 +621,7 @@ class Postage:
                 if candidates:
                     receipt = min(candidates, key=lambda r: abs((_aware(line.date) - r.created_at).total_seconds()))
                     by_amount[line.credit].remove(receipt)
-            entry = HistoryEntry(
+            row = HistoryEntry(
                 date=_aware(line.date),
                 type=line.type,
                 cost=line.cost,
@@ -589,10 +629,10 @@ class Postage:
                 balance=line.balance,
                 purchase_type=line.purchase_type,
                 receipt_id=receipt.receipt_id if receipt else None,
-                cost_account=receipt.cost_account if receipt else None,
+                cost_account=receipt.cost_account if receipt else print_cost_account,
             )
-            if wanted is None or entry.cost_account == wanted:
-                entries.append(entry)
+            if wanted is None or row.cost_account == wanted:
+                entries.append(row)
         return History(merchant_id=self.merchant_id, since=since, until=until, entries=tuple(entries))
 
 

@@ -130,6 +130,8 @@ class UspsShipping:
         response = self.client.call("CreateIndicium", payload, transaction_id=tx_id)
         image = None if _usps.image_data(response) else self._fetch_image(_usps.label_urls(response), tx_id)
         label, balance = _usps.parse_indicium(response, rate, image=image, image_type=image_type, sample=sample)
+        if cost_code_id is not None:
+            label = label.model_copy(update={"cost_account_id": cost_code_id})
         logger.info(
             "event=usps_label merchant=%s service=%s cost=%s sample=%s balance=%s tx=%s",
             self.merchant_id,
