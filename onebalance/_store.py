@@ -299,8 +299,13 @@ class SqliteStore(Store):
                 return
 
     def _release(self, merchant_id: str, holder: str) -> None:
-        with self._lock, _store_errors(self._what):
-            self._conn.execute("DELETE FROM refill_locks WHERE merchant_id = ? AND holder = ?", (merchant_id, holder))
+        try:
+            with self._lock:
+                self._conn.execute(
+                    "DELETE FROM refill_locks WHERE merchant_id = ? AND holder = ?", (merchant_id, holder)
+                )
+        except sqlite3.Error as exc:  # the lease is no longer renewed: it runs out within lock_ttl
+            logger.warning("event=refill_unlock_failed merchant=%s error=%s", merchant_id, exc)
 
 
 # -- PostgreSQL ----------------------------------------------------------------------------------------
@@ -400,12 +405,26 @@ class PostgresDatabase:
             problem = _problem(exc)
         if problem:  # raised outside the except block: no driver exception (nor the DSN) chained to it
             raise ConfigurationError(f"cannot use PostgreSQL ({self.describe()}): {problem}")
+        # check: a connection broken meanwhile (a restarted server, a failover) is replaced before use.
         self.pool: ConnectionPool[psycopg.Connection[tuple[Any, ...]]] = ConnectionPool(
-            dsn, min_size=1, max_size=pool_size, kwargs=kwargs, open=False, timeout=pool_timeout, name="onebalance"
+            dsn,
+            min_size=1,
+            max_size=pool_size,
+            kwargs=kwargs,
+            open=False,
+            timeout=pool_timeout,
+            name="onebalance",
+            check=ConnectionPool.check_connection,
         )
         #: The refill locks' connections, apart: a worker holding a lock always finds one for its data.
         self.lock_pool: ConnectionPool[psycopg.Connection[tuple[Any, ...]]] = ConnectionPool(
-            dsn, min_size=0, max_size=lock_pool_size, kwargs=kwargs, open=False, name="onebalance-locks"
+            dsn,
+            min_size=0,
+            max_size=lock_pool_size,
+            kwargs=kwargs,
+            open=False,
+            name="onebalance-locks",
+            check=ConnectionPool.check_connection,
         )
         self.pool.open(wait=False)
         self.lock_pool.open(wait=False)

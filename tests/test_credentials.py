@@ -83,7 +83,7 @@ def store(request: pytest.FixtureRequest, store_path: Path, key: str, tmp_path: 
     elif request.param == "file":
         yield EncryptedFileCredentialStore(store_path, keys=[key])
     else:
-        for spec in store_spec(request.param, tmp_path):
+        for spec in store_spec(request.param, tmp_path, request):
             with spec.open() as shared:
                 yield shared.credentials
 

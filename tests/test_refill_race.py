@@ -22,11 +22,11 @@ from onebalance import Accounts, AutoRefillSettings, ConversationError, FundingS
 from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox
 from onebalance.sandbox._control import SandboxControl
 
-from ._stores import StoreSpec, store_spec
+from ._stores import StoreSpec, postgres_run_schema, store_spec  # noqa: F401 - a fixture
 
 D = Decimal
 USER, PASSWORD, MERCHANT = "racer", "Racer-passw0rd", "m-race"
-WORKERS, ROUNDS = 5, 6
+WORKERS, ROUNDS = 5, 4
 THRESHOLD, REFILL, LABEL = D("40.00"), D("100.00"), D("20.00")
 #: A refill is due when paying for a label would leave less than the threshold.
 DUE_BELOW = THRESHOLD + LABEL
@@ -73,7 +73,7 @@ def _work(spec: StoreSpec, url: str, worker: int, barrier: object, results: obje
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def spec(request: pytest.FixtureRequest, tmp_path: Path):
-    yield from store_spec(request.param, tmp_path)
+    yield from store_spec(request.param, tmp_path, request)
 
 
 def test_racing_processes_refill_once_per_crossing_and_the_ledgers_agree(spec: StoreSpec) -> None:

@@ -46,7 +46,7 @@ from onebalance import (
 )
 from onebalance.sandbox import DEMO_INTEGRATION_ID
 
-from ._stores import StoreSpec, store_spec
+from ._stores import StoreSpec, postgres_run_schema, store_spec  # noqa: F401 - a fixture
 
 D = Decimal
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
@@ -93,8 +93,14 @@ def receipt(
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def spec(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreSpec]:
-    """A new, empty shared store (SQLite file or PostgreSQL schema)."""
-    yield from store_spec(request.param, tmp_path)
+    """An empty shared store (SQLite file or PostgreSQL schema)."""
+    yield from store_spec(request.param, tmp_path, request)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def fresh_spec(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreSpec]:
+    """A shared store whose tables do not exist yet."""
+    yield from store_spec(request.param, tmp_path, request, fresh=True)
 
 
 @pytest.fixture
@@ -118,7 +124,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     if request.param == "memory":
         yield InMemoryStore()
         return
-    for made in store_spec(request.param, tmp_path):
+    for made in store_spec(request.param, tmp_path, request):
         with made.open() as opened:
             yield opened
 
@@ -417,10 +423,10 @@ def test_a_holder_that_crashed_does_not_block_the_others(spec: StoreSpec) -> Non
     assert waited < 2  # PostgreSQL releases it with the connection; SQLite's lease runs out (0.25 s)
 
 
-def test_sqlite_a_live_holder_renews_its_lease(tmp_path: Path) -> None:
-    for made in store_spec("sqlite", tmp_path):
-        with made.open(lock_ttl=0.15) as first, made.open(lock_ttl=0.15) as second, first.refill_lock("m1"):
-            time.sleep(0.3)  # longer than the lease: renewed meanwhile
+def test_sqlite_a_live_holder_renews_its_lease(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    for made in store_spec("sqlite", tmp_path, request):
+        with made.open(lock_ttl=0.3) as first, made.open(lock_ttl=0.3) as second, first.refill_lock("m1"):
+            time.sleep(0.45)  # longer than the lease: renewed meanwhile
             with pytest.raises(RefillLockTimeout), second.refill_lock("m1", timeout=0.1):
                 pytest.fail("a live holder lost its lock")
 
@@ -428,14 +434,17 @@ def test_sqlite_a_live_holder_renews_its_lease(tmp_path: Path) -> None:
 # -- migrations and configuration ----------------------------------------------------------------------
 
 
-def test_opening_again_migrates_nothing_and_keeps_the_data(open_store) -> None:
-    open_store().records.add_receipt(receipt("a"))
+def test_opening_again_migrates_nothing_and_keeps_the_data(fresh_spec: StoreSpec) -> None:
+    with fresh_spec.open() as first:
+        first.records.add_receipt(receipt("a"))
     for _ in range(2):
-        assert open_store().records.receipts("m1") == [receipt("a")]
+        with fresh_spec.open() as again:
+            assert again.records.receipts("m1") == [receipt("a")]
 
 
-def test_tables_from_a_newer_onebalance_are_refused(spec: StoreSpec, open_store) -> None:
-    open_store().close()
+def test_tables_from_a_newer_onebalance_are_refused(fresh_spec: StoreSpec) -> None:
+    spec = fresh_spec
+    spec.open().close()
     if spec.kind == "sqlite":
         with sqlite3.connect(spec.path) as conn:
             conn.execute("UPDATE onebalance_schema SET version = 99 WHERE component = 'records'")
@@ -451,7 +460,8 @@ def test_tables_from_a_newer_onebalance_are_refused(spec: StoreSpec, open_store)
         spec.open()
 
 
-def test_workers_starting_together_create_the_tables_once(spec: StoreSpec) -> None:
+def test_workers_starting_together_create_the_tables_once(fresh_spec: StoreSpec) -> None:
+    spec = fresh_spec
     barrier = threading.Barrier(4)
     opened: list[Store] = []
     errors: list[BaseException] = []
@@ -509,8 +519,8 @@ def test_postgres_store_configuration_errors() -> None:
         PostgresStore("postgresql://postgres@127.0.0.1:1/none", keys=[key], pool_size=0)
 
 
-def test_postgres_failures_in_use_are_store_errors(tmp_path: Path) -> None:
-    for made in store_spec("postgres", tmp_path):
+def test_postgres_failures_in_use_are_store_errors(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    for made in store_spec("postgres", tmp_path, request, fresh=True):
         with made.open(pool_timeout=2) as store:
             import psycopg
             from psycopg import sql
