@@ -12,13 +12,21 @@ maximum, and purchases that equal the store's receipts to the cent.
 from __future__ import annotations
 
 import multiprocessing
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from onebalance import Accounts, AutoRefillSettings, ConversationError, FundingSettings, StoredCredentials
+from onebalance import (
+    Accounts,
+    AutoRefillSettings,
+    ConversationError,
+    FundingSettings,
+    RefillProposal,
+    StoredCredentials,
+)
 from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox
 from onebalance.sandbox._control import SandboxControl
 
@@ -44,10 +52,19 @@ class Outcome:
     error: str = ""
 
 
+def _approve_slowly(proposal: RefillProposal) -> bool:
+    """The merchant's refill prompt (a policy service, say): it takes a moment to say yes, and the
+    refill is bought only after it, which leaves the other workers time to race for it."""
+    time.sleep(0.1)
+    return True
+
+
 def _work(spec: StoreSpec, url: str, worker: int, barrier: object, results: object) -> None:
     try:
         with spec.open() as store:
-            accounts = Accounts(integration_id=DEMO_INTEGRATION_ID, endpoint=url, store=store)
+            accounts = Accounts(
+                integration_id=DEMO_INTEGRATION_ID, endpoint=url, store=store, refill_prompt=_approve_slowly
+            )
             postage = accounts.postage(MERCHANT)
             control = SandboxControl(url)
             refills = retries = 0
@@ -89,7 +106,10 @@ def test_racing_processes_refill_once_per_crossing_and_the_ledgers_agree(spec: S
             ),
         )
         store.records.put_settings(
-            MERCHANT, FundingSettings(auto_refill=AutoRefillSettings(threshold=THRESHOLD, amount=REFILL))
+            MERCHANT,
+            FundingSettings(
+                auto_refill=AutoRefillSettings(threshold=THRESHOLD, amount=REFILL, prompt_before_refill=True)
+            ),
         )
         store.close()  # the workers open their own; this one is opened again below
         ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
