@@ -30,7 +30,6 @@ import abc
 import json
 import os
 import secrets
-import sqlite3
 import stat
 import sys
 import threading
@@ -46,7 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from ._errors import ConfigurationError, CredentialStoreError, ValidationError
-from ._records import SQLITE_BUSY_TIMEOUT, _migrate_sqlite, _open_sqlite, _sqlite_transaction, _store_errors
+from ._records import SQLITE_BUSY_TIMEOUT, _open_sqlite_tables, _sqlite_transaction, _store_errors
 
 if TYPE_CHECKING:
     from ._store import PostgresDatabase
@@ -680,11 +679,7 @@ class SqliteCredentialStore(CredentialStore):
         self.path = Path(path)
         self._sealer = _Sealer.from_sources(keys, key_file)
         _private_file(self.path, "the store file")
-        try:
-            self._conn = _open_sqlite(self.path, busy_timeout=busy_timeout)
-            _migrate_sqlite(self._conn, "credentials", _CREDENTIALS_STEPS)
-        except sqlite3.Error as exc:
-            raise ConfigurationError(f"cannot use {self.path} as the store file: {exc}") from None
+        self._conn = _open_sqlite_tables(self.path, "credentials", _CREDENTIALS_STEPS, busy_timeout, "the store file")
         self._lock = threading.Lock()
         self._what = f"the credential store {self.path}"
 

@@ -194,6 +194,25 @@ def _migrate_sqlite(conn: sqlite3.Connection, component: str, steps: Sequence[Se
         conn.execute("INSERT OR REPLACE INTO onebalance_schema VALUES (?, ?)", (component, len(steps)))
 
 
+def _open_sqlite_tables(
+    path: Path, component: str, steps: Sequence[Sequence[str]], busy_timeout: float, what: str
+) -> sqlite3.Connection:
+    """A connection to ``path`` with the ``component``'s tables migrated, or :class:`ConfigurationError`."""
+    problem = ""
+    try:
+        conn = _open_sqlite(path, busy_timeout=busy_timeout)
+        try:
+            _migrate_sqlite(conn, component, steps)
+        except BaseException:
+            conn.close()
+            raise
+    except sqlite3.Error as exc:
+        problem = str(exc)
+    if problem:  # raised outside the except block: no driver exception chained to it
+        raise ConfigurationError(f"cannot use {path} as {what}: {problem}")
+    return conn
+
+
 @contextmanager
 def _store_errors(what: str) -> Iterator[None]:
     """A database failure while the store is in use is a :class:`StoreError` (never a raw driver error)."""
@@ -230,11 +249,7 @@ class SqlitePostageRecords(PostageRecords):
 
     def __init__(self, path: str | Path, *, busy_timeout: float = SQLITE_BUSY_TIMEOUT) -> None:
         self.path = Path(path)
-        try:
-            self._conn = _open_sqlite(self.path, busy_timeout=busy_timeout)
-            _migrate_sqlite(self._conn, "records", _RECORDS_STEPS)
-        except sqlite3.Error as exc:
-            raise ConfigurationError(f"cannot use {self.path} as the postage records file: {exc}") from None
+        self._conn = _open_sqlite_tables(self.path, "records", _RECORDS_STEPS, busy_timeout, "the postage records file")
         self._lock = threading.Lock()
         self._what = f"the postage records file {self.path}"
 

@@ -52,8 +52,7 @@ from ._records import (
     PostageRecords,
     PostgresPostageRecords,
     SqlitePostageRecords,
-    _migrate_sqlite,
-    _open_sqlite,
+    _open_sqlite_tables,
     _sqlite_transaction,
     _store_errors,
 )
@@ -213,17 +212,19 @@ class SqliteStore(Store):
         self.lock_timeout = _seconds(lock_timeout, "lock_timeout")
         self.lock_ttl = _seconds(lock_ttl, "lock_ttl")
         busy_timeout = _seconds(busy_timeout, "busy_timeout")
-        self.credentials: SqliteCredentialStore = SqliteCredentialStore(
-            self.path, keys=keys, key_file=key_file, busy_timeout=busy_timeout
-        )
-        self.records: SqlitePostageRecords = SqlitePostageRecords(self.path, busy_timeout=busy_timeout)
+        opened: list[SqliteCredentialStore | SqlitePostageRecords] = []
         try:
-            self._conn = _open_sqlite(self.path, busy_timeout=busy_timeout)
-            _migrate_sqlite(self._conn, "locks", _LOCK_STEPS)
-        except sqlite3.Error as exc:
-            self.credentials.close()
-            self.records.close()
-            raise ConfigurationError(f"cannot use {self.path} as the store file: {exc}") from None
+            self.credentials: SqliteCredentialStore = SqliteCredentialStore(
+                self.path, keys=keys, key_file=key_file, busy_timeout=busy_timeout
+            )
+            opened.append(self.credentials)
+            self.records: SqlitePostageRecords = SqlitePostageRecords(self.path, busy_timeout=busy_timeout)
+            opened.append(self.records)
+            self._conn = _open_sqlite_tables(self.path, "locks", _LOCK_STEPS, busy_timeout, "the store file")
+        except BaseException:
+            for part in opened:
+                part.close()
+            raise
         self._lock = threading.Lock()
         self._threads = _ThreadLocks()
         self._what = f"the refill locks in {self.path}"
