@@ -177,21 +177,32 @@ def _migrate_sqlite(conn: sqlite3.Connection, component: str, steps: Sequence[Se
     has had. The whole check-and-apply holds the file's write lock, so processes opening the same new
     file at once neither race nor apply a step twice.
     """
+    if _schema_version(conn, component, len(steps)) == len(steps):
+        return  # up to date: nothing to write, no write lock taken
     with _sqlite_transaction(conn):
         conn.execute(
             "CREATE TABLE IF NOT EXISTS onebalance_schema (component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
         )
-        row = conn.execute("SELECT version FROM onebalance_schema WHERE component = ?", (component,)).fetchone()
-        version = row[0] if row else 0
-        if version > len(steps):
-            raise ConfigurationError(
-                f"the {component} tables have schema version {version}; this onebalance knows up to {len(steps)}: "
-                "upgrade onebalance"
-            )
+        version = _schema_version(conn, component, len(steps))  # again, now that no one else can migrate
         for step in steps[version:]:
             for statement in step:
                 conn.execute(statement)
         conn.execute("INSERT OR REPLACE INTO onebalance_schema VALUES (?, ?)", (component, len(steps)))
+
+
+def _schema_version(conn: sqlite3.Connection, component: str, known: int) -> int:
+    """How many of the ``component``'s steps the file has had (0 for a new file)."""
+    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'onebalance_schema'")
+    if exists.fetchone() is None:
+        return 0
+    row = conn.execute("SELECT version FROM onebalance_schema WHERE component = ?", (component,)).fetchone()
+    version = int(row[0]) if row else 0
+    if version > known:
+        raise ConfigurationError(
+            f"the {component} tables have schema version {version}; this onebalance knows up to {known}: "
+            "upgrade onebalance"
+        )
+    return version
 
 
 def _open_sqlite_tables(

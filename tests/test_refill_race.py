@@ -34,7 +34,7 @@ from ._stores import StoreSpec, postgres_run_schema, store_spec  # noqa: F401 - 
 
 D = Decimal
 USER, PASSWORD, MERCHANT = "racer", "Racer-passw0rd", "m-race"
-WORKERS, ROUNDS = 5, 4
+WORKERS, ROUNDS = 5, 3
 THRESHOLD, REFILL, LABEL = D("40.00"), D("100.00"), D("20.00")
 #: A refill is due when paying for a label would leave less than the threshold.
 DUE_BELOW = THRESHOLD + LABEL

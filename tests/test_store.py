@@ -364,22 +364,22 @@ def test_the_lock_is_exclusive_waits_for_its_holder_and_times_out(store: Store) 
     thread.start()
     assert held.wait(5)
     started = time.monotonic()
-    with pytest.raises(RefillLockTimeout, match="'m1'"), store.refill_lock("m1", timeout=0.1):
+    with pytest.raises(RefillLockTimeout, match="'m1'"), store.refill_lock("m1", timeout=0.05):
         pytest.fail("the lock was had twice")
-    assert 0.09 < time.monotonic() - started < 2
+    assert 0.04 < time.monotonic() - started < 2
     with store.refill_lock("m2", timeout=0.5):  # other merchants are not held up
         pass
-    threading.Timer(0.1, release.set).start()
+    threading.Timer(0.05, release.set).start()
     started = time.monotonic()
     with store.refill_lock("m1", timeout=5):  # waits for the holder, then has it
-        assert time.monotonic() - started >= 0.09
+        assert time.monotonic() - started >= 0.04
     thread.join()
 
 
 def test_the_lock_is_exclusive_between_workers(open_store) -> None:
     first, second = open_store(), open_store()
     with first.refill_lock("m1"):
-        with pytest.raises(RefillLockTimeout), second.refill_lock("m1", timeout=0.1):
+        with pytest.raises(RefillLockTimeout), second.refill_lock("m1", timeout=0.05):
             pytest.fail("two workers held the lock")
         with second.refill_lock("m2", timeout=1):
             pass
@@ -410,7 +410,7 @@ def test_a_holder_that_crashed_does_not_block_the_others(spec: StoreSpec) -> Non
     try:
         assert ready.wait(20)
         with spec.open() as store:
-            with pytest.raises(RefillLockTimeout), store.refill_lock("m1", timeout=0.1):
+            with pytest.raises(RefillLockTimeout), store.refill_lock("m1", timeout=0.05):
                 pytest.fail("the lock of a live holder was taken")
             os.kill(child.pid, signal.SIGKILL)  # type: ignore[arg-type]
             child.join(10)
@@ -559,7 +559,7 @@ def test_accounts_and_postage_use_the_store(sandbox, open_store) -> None:
             done: list[object] = []
             waiter = threading.Thread(target=lambda: done.append(worker.postage("m1").ensure_funds("5.00")))
             waiter.start()
-            time.sleep(0.1)
+            time.sleep(0.05)
             assert done == []  # waiting for the lock
             postage.add("50.00")  # meanwhile the holder refilled
         waiter.join(10)
@@ -602,7 +602,7 @@ def test_postage_needs_records_or_a_store() -> None:
 
 def test_a_refill_lock_timeout_buys_nothing(sandbox, wire_log) -> None:
     sandbox.create_account("busy", "Busy-passw0rd", balance="30.00")
-    store = InMemoryStore(lock_timeout=0.1)
+    store = InMemoryStore(lock_timeout=0.05)
     with sandbox.mock() as url:
         accounts = Accounts(integration_id=DEMO_INTEGRATION_ID, endpoint=url, store=store)
         accounts.connect("m1", username="busy", password="Busy-passw0rd")
