@@ -52,6 +52,7 @@ from ._errors import (
     MonthlyLimitExceeded,
     NotConnected,
     OneBalanceError,
+    OutcomeUnknown,
     PasswordExpired,
     PasswordResetError,
     PasswordResetRequired,
@@ -105,10 +106,16 @@ from ._records import (
     PostageRecords,
     SqlitePostageRecords,
 )
+from ._redact import install as _install_redaction
+from ._retry import RetryPolicy
 from ._soap._zeep import zeep_service
 from ._status import AccountState, Diagnosis, Finding, Remedy, RemedyAction, SupportContact
 from ._store import InMemoryStore, PostgresStore, SqliteStore, Store
 from ._version import __version__
+
+# Secrets are masked in every record of the SDK's loggers (and zeep's and urllib3's) from import on;
+# only a filter is added: levels and handlers stay as the application configured them.
+_install_redaction()
 
 __all__ = [
     "Account",
@@ -176,6 +183,7 @@ __all__ = [
     "LowBalanceEvent",
     "MonthlyLimitExceeded",
     "NotConnected",
+    "OutcomeUnknown",
     "Notifier",
     "OneBalance",
     "OneBalanceError",
@@ -200,6 +208,7 @@ __all__ = [
     "PurchaseRejected",
     "PurchaseResult",
     "Quote",
+    "RetryPolicy",
     "RateShop",
     "Receipt",
     "RefillEvent",

@@ -80,7 +80,11 @@ def money(value: Decimal | int | str, field: str = "amount") -> Decimal:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
         raise InvalidAmount(f"{field} must be an amount of dollars such as 25.00", field=field) from None
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(CENT):
+    try:
+        valid = amount.is_finite() and amount > 0 and amount == amount.quantize(CENT)
+    except InvalidOperation:  # too many digits to quantize (1e999)
+        valid = False
+    if not valid:
         raise InvalidAmount(f"{field} must be a positive amount of dollars with at most two decimals", field=field)
     return amount.quantize(CENT)
 

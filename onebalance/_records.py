@@ -16,7 +16,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,7 +33,11 @@ MINIMUM_PURCHASE = Decimal("10.00")
 
 
 def _whole_cents(value: Decimal, field: str) -> None:
-    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+    try:
+        whole = value.is_finite() and value == value.quantize(Decimal("0.01"))
+    except InvalidOperation:  # too many digits to quantize
+        whole = False
+    if not whole:
         raise InvalidAmount(f"{field} must be an amount of dollars with at most two decimals", field=field)
 
 

@@ -10,7 +10,9 @@ The control API over HTTP lets harnesses in any language drive a served sandbox:
 * ``expire-tokens`` ``{"client_id"?}`` -> ``{"expired": n}``;
 * ``shipments`` ``{"shipper_number"?}`` -> ``{"shipments": [...]}`` (no label images);
 * ``requests`` -> ``{"requests": [[method, path], ...]}``, every API request received (control calls
-  are not listed).
+  are not listed);
+* fault injection's ``script_fault``, ``random_faults``, ``clear_faults``, ``fired_faults`` and
+  ``set_latency``, shared by the three sandboxes (see ``_chaos``): they answer ``{"ok": true, "result"}``.
 
 Errors answer 400 (or 404 for an unknown action) in UPS's own shape,
 ``{"response": {"errors": [{"code", "message"}]}}``.
@@ -28,6 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from .._chaos import Answer, Faults, control_answer, in_process, over_http
 from .._clock import Clock
 from .._http import BackgroundServer
 from ._state import UpsAccount, UpsShipment, UpsState
@@ -44,6 +47,20 @@ CONTROL_PREFIX = "/sandbox/control/"
 _SHIPPER = re.compile(r"[A-Z0-9]{6}")
 
 
+def operation_of(method: str, target: str) -> str | None:
+    """The fault injection name of a UPS call: oauth, rate, ship, void or track (None: other)."""
+    path = target.split("?", 1)[0]
+    if path == "/security/v1/oauth/token":
+        return "oauth"
+    if path.startswith("/api/rating/"):
+        return "rate"
+    if path.startswith("/api/shipments/"):
+        return "void" if method.upper() == "DELETE" else "ship"
+    if path.startswith("/api/track/"):
+        return "track"
+    return None
+
+
 class UpsSandbox:
     """A stateful UPS simulator. Seed it with ``add_account``, move its clock with ``advance``."""
 
@@ -51,6 +68,8 @@ class UpsSandbox:
         self.clock = clock or Clock()
         self.state = UpsState(clock=self.clock)
         self.handler = Handler(self.state)
+        #: Transport fault injection and added latency, in both mounts (see ``_chaos``).
+        self.faults = Faults()
 
     # -- control API -----------------------------------------------------------------------------
     def add_account(self, client_id: str, client_secret: str, *shipper_numbers: str) -> UpsAccount:
@@ -99,6 +118,9 @@ class UpsSandbox:
         return self.handler.handle(method, target, headers, body)
 
     def _control(self, method: str, action: str, body: bytes) -> UpsReply:
+        faulting = control_answer(self.faults, method, action.strip("/"), body)
+        if faulting is not None:  # the fault injection actions every sandbox shares (see ``_chaos``)
+            return UpsReply(faulting[0], faulting[2], dict(faulting[1]))
         try:
             data = json.loads(body) if body.strip() else {}
         except ValueError:
@@ -150,18 +172,23 @@ class UpsSandbox:
         """Answer every request under ``url`` through an existing ``responses`` mock. Returns ``url``."""
         import responses as _responses
 
-        def callback(request: Any) -> tuple[int, dict[str, str], bytes]:
+        def callback(request: Any) -> Answer:
             body = request.body or b""
             target = request.url[len(url) :] or "/"
-            reply = self.handle(
-                request.method, target, dict(request.headers), body.encode() if isinstance(body, str) else body
-            )
-            return reply.status, reply.headers, reply.body
+            data = body.encode() if isinstance(body, str) else body
+            if self.faults.active:
+                operation = operation_of(request.method, target)
+                return in_process(self.faults, operation, request, lambda: self._answer(request, target, data))
+            return self._answer(request, target, data)
 
         pattern = re.compile(re.escape(url) + r"/.*")
         for method in (_responses.GET, _responses.POST, _responses.DELETE, _responses.PUT):
             mock.add_callback(method, pattern, callback=callback)
         return url
+
+    def _answer(self, request: Any, target: str, data: bytes) -> Answer:
+        reply = self.handle(request.method, target, dict(request.headers), data)
+        return reply.status, reply.headers, reply.body
 
     @contextlib.contextmanager
     def mock(self, url: str = IN_PROCESS_URL) -> Iterator[str]:
@@ -171,9 +198,12 @@ class UpsSandbox:
         with _responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
             yield self.mount(mock, url)
 
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> UpsSandboxServer:
-        """Start a threaded HTTP server; use as a context manager or call ``stop()``."""
-        return UpsSandboxServer(self, host, port).start()
+    def serve(self, host: str = "127.0.0.1", port: int = 0, *, latency: float | None = None) -> UpsSandboxServer:
+        """Start a threaded HTTP server; use as a context manager or call ``stop()``.
+
+        ``latency`` sets ``faults.latency``: seconds added before every UPS call.
+        """
+        return UpsSandboxServer(self, host, port, latency=latency).start()
 
 
 def _json(status: int, body: Any) -> UpsReply:
@@ -205,9 +235,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
+        sandbox = self.server.sandbox
         if length > MAX_BODY:
             self.close_connection = True
             reply = UpsReply(413, b'{"response":{"errors":[{"code":"10413","message":"Request too large"}]}}')
+        elif sandbox.faults.active:
+            over_http(self, sandbox.faults, operation_of(self.command, self.path), length, self._run)
+            return
         else:
             body = self.rfile.read(length)
             reply = self.server.sandbox.handle(self.command, self.path, dict(self.headers.items()), body)
@@ -217,6 +251,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
         self.wfile.write(reply.body)
+
+    def _run(self, body: bytes) -> Answer:
+        reply = self.server.sandbox.handle(self.command, self.path, dict(self.headers.items()), body)
+        return reply.status, reply.headers, reply.body
 
     do_GET = do_POST = do_DELETE = do_PUT = _answer  # noqa: N815 - stdlib naming
 
@@ -238,7 +276,11 @@ class UpsSandboxServer(BackgroundServer):
 
     thread_name = "ups-sandbox"
 
-    def __init__(self, sandbox: UpsSandbox, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, sandbox: UpsSandbox, host: str = "127.0.0.1", port: int = 0, *, latency: float | None = None
+    ) -> None:
         self.sandbox = sandbox
+        if latency is not None:
+            sandbox.faults.latency = latency
         server = _Server(sandbox, host, port)
         super().__init__(server, server.url)
