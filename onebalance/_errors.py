@@ -24,10 +24,10 @@
     ├── StoreError                  the shared store (SQLite file, PostgreSQL) cannot be read or written
     │   └── RefillLockTimeout       the merchant's refill lock was not had in time
     ├── TransportError              the exchange itself failed
-    │   ├── ConnectError            no connection (refused, DNS, TLS, reset before sending)
+    │   ├── ConnectError            no connection, or it was lost (refused, DNS, TLS, reset)
     │   ├── RequestTimeout          no answer within the read timeout
     │   ├── ProtocolError           an answer that is not the expected SOAP (HTML page, truncated body)
-│   └── OutcomeUnknown          a call that moves money failed so that whether it happened is unknown
+    │   └── OutcomeUnknown          a call that moves money failed so that whether it happened is unknown
     └── ServiceError                a SOAP fault from the service (``code`` = 8 hex digits)
         ├── AuthenticationError
         │   ├── AuthenticationFailed        002b0601 wrong username or password

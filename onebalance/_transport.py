@@ -16,8 +16,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
-from ._config import Timeout
-from ._errors import ConfigurationError, ConnectError, RequestTimeout, TransportError
+from ._config import Timeout, check_tls, read_body
+from ._errors import ConnectError, ProtocolError, RequestTimeout, TransportError
 from ._retry import Transient, retry_after_seconds
 
 _shared: requests.Session | None = None
@@ -41,13 +41,11 @@ def shared_session() -> requests.Session:
     return _shared
 
 
-def check_session(session: requests.Session | None) -> requests.Session | None:
-    """Refuse a caller's session with TLS verification switched off (a CA bundle path is fine)."""
-    if session is not None and session.verify is False:
-        raise ConfigurationError(
-            "TLS verification is switched off on the session passed in; onebalance will not send "
-            "credentials without it (set session.verify to a CA bundle path instead)"
-        )
+def check_session(session: requests.Session | None, *, service: str = "onebalance") -> requests.Session | None:
+    """Refuse a caller's session that would not verify TLS (``verify`` False, None, "" or 0); a CA
+    bundle path is an explicit opt-in, logged once (:func:`~onebalance._config.check_tls`)."""
+    if session is not None:
+        check_tls(session, service=service)
     return session
 
 
@@ -69,15 +67,21 @@ def send(
     timeout: Timeout,
     **kwargs: Any,
 ) -> requests.Response:
-    """One HTTP request with ``timeout``, never following redirects; the body is read before returning.
+    """One HTTP request with ``timeout``, never following redirects; the body is read before returning,
+    at most :data:`~onebalance._config.MAX_RESPONSE_BYTES` of it (a larger one is :class:`ProtocolError`).
 
     A failure another attempt may not meet raises :class:`~onebalance._retry.Transient` (its
     ``sent`` says whether the request may have reached ``service``); a TLS verification failure
     or a malformed request raises the SDK's error at once. Raw ``requests`` errors never escape.
     """
     try:
-        response = session.request(method, url, timeout=timeout.as_tuple(), allow_redirects=False, **kwargs)
-        _ = response.content
+        response = session.request(
+            method, url, timeout=timeout.as_tuple(), allow_redirects=False, stream=True, **kwargs
+        )
+        body = read_body(response, operation=operation, service=service)
+        # requests' own cache of the body, so that ``response.content`` is the capped read.
+        response._content = body
+        response._content_consumed = True  # type: ignore[attr-defined]
     except requests.ConnectTimeout:
         raise Transient(
             ConnectError(f"Timed out connecting to {service}", operation=operation), "connect_timeout", sent=False
@@ -99,7 +103,7 @@ def send(
         ) from None
     except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
         raise Transient(
-            TransportError(f"The answer from {service} was cut short ({type(exc).__name__})", operation=operation),
+            ProtocolError(f"The answer from {service} was cut short ({type(exc).__name__})", operation=operation),
             "truncated",
             sent=True,
         ) from None

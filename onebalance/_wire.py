@@ -69,10 +69,15 @@ class Wire:
     ) -> dict[str, Any]:
         """Send ``operation`` with ``payload``; the decoded response, or :class:`WireFault` / an SDK error."""
         op = self.schema.operations[operation]
+        # Errors are raised after the ``except`` blocks, never inside them: the caught exception would
+        # ride along as ``__context__`` with unscrubbed text (a secret from the payload or the fault).
+        refused: SchemaError | None = None
         try:
             body = build(self.schema, op, payload, response=False)
         except SchemaError as exc:
-            raise ValidationError(scrub(str(exc), secrets), field=exc.element or None, operation=operation) from None
+            refused = exc
+        if refused is not None:
+            raise ValidationError(scrub(str(refused), secrets), field=refused.element or None, operation=operation)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("op=%s request=%s", operation, scrub(redact_xml(body.decode("utf-8", "replace")), secrets))
         started = time.perf_counter()
@@ -101,12 +106,18 @@ class Wire:
                 sent=False,
                 retry_after=reply.retry_after,
             )
+        fault: SoapFault | None = None
+        malformed: MalformedResponse | None = None
         try:
             if reply.status not in (200, 500):
                 raise MalformedResponse(f"HTTP {reply.status}")
             return read_response(op, reply.body, strict=False)
-        except SoapFault as fault:
-            error = error_for_fault(
+        except SoapFault as exc:
+            fault = exc
+        except MalformedResponse as exc:
+            malformed = exc
+        if fault is not None:
+            error: OneBalanceError = error_for_fault(
                 code=fault.code,
                 faultcode=fault.faultcode,
                 faultstring=scrub(fault.faultstring, secrets),
@@ -114,15 +125,15 @@ class Wire:
                 http_status=reply.status,
                 transaction_id=transaction_id,
             )
-            raise WireFault(error, fault.authenticator) from None
-        except MalformedResponse as exc:
-            garbled = _garbled(exc, op.output.name)
-            error = ProtocolError(
-                f"{ProtocolError.default_message} (HTTP {reply.status}: {scrub(str(exc), secrets)[:200]})",
-                operation=operation,
-                http_status=reply.status,
-                transaction_id=transaction_id,
-            )
+            raise WireFault(error, fault.authenticator)
+        assert malformed is not None
+        garbled = _garbled(malformed, op.output.name)
+        error = ProtocolError(
+            f"{ProtocolError.default_message} (HTTP {reply.status}: {scrub(str(malformed), secrets)[:200]})",
+            operation=operation,
+            http_status=reply.status,
+            transaction_id=transaction_id,
+        )
         if (reply.status == 200 and garbled) or reply.status >= 500:
             # A gateway's error page, or a body cut short: the service may have acted on the request.
             reason = "bad_body" if reply.status == 200 else f"http_{reply.status}"

@@ -26,12 +26,15 @@ import responses
 from carriers import Address, Parcel, ShipmentRequest, Weight
 from carriers.fedex import FedexClient, FedexSettings
 from carriers.ups import UpsClient, UpsSettings
-from onebalance import ConfigurationError, OneBalance, OneBalanceError, ProtocolError
+from onebalance import ConfigurationError, OneBalance, OneBalanceError, ProtocolError, RetryPolicy
 from onebalance._config import MAX_RESPONSE_BYTES, check_tls, decode_json, read_body
 from onebalance._soap._xml import MAX_XML_BYTES, UnsafeXML, parse
 from onebalance.sandbox import Sandbox
 from onebalance.sandbox.fedex import FedexSandbox
 from onebalance.sandbox.ups import UpsSandbox
+
+#: Malformed answers are retried like any transient failure; these tests check the final error, not the waits.
+NO_WAIT = RetryPolicy(attempts=2, backoff_base=0, backoff_max=0)
 
 MARKER = "TOP-SECRET-MARKER-7f3a"
 #: Every hostile case must be refused well within this (a billion-laughs expansion would take minutes).
@@ -158,7 +161,11 @@ def _account_with(box: Sandbox, mutate: Callable[[int, bytes], tuple[int, dict[s
 
         mock.add_callback("POST", SWSIM_URL, callback=answer)
         client = OneBalance(
-            integration_id=creds.integration_id, username=creds.username, password=creds.password, endpoint=SWSIM_URL
+            integration_id=creds.integration_id,
+            username=creds.username,
+            password=creds.password,
+            endpoint=SWSIM_URL,
+            retry=NO_WAIT,
         )
         return client.account()
 
@@ -220,7 +227,11 @@ def _innocent_request(box: Sandbox) -> bytes:
     creds = box.create_demo_account()
     with box.mock() as url:
         OneBalance(
-            integration_id=creds.integration_id, username=creds.username, password=creds.password, endpoint=url
+            integration_id=creds.integration_id,
+            username=creds.username,
+            password=creds.password,
+            endpoint=url,
+            retry=NO_WAIT,
         ).authenticate()
     return seen[0]
 
@@ -269,7 +280,11 @@ def test_the_sandbox_server_answers_hostile_requests_with_a_fault(swsim: Sandbox
         conn.close()
         creds = swsim.create_demo_account()
         OneBalance(  # still serving
-            integration_id=creds.integration_id, username=creds.username, password=creds.password, endpoint=server.url
+            integration_id=creds.integration_id,
+            username=creds.username,
+            password=creds.password,
+            endpoint=server.url,
+            retry=NO_WAIT,
         ).account()
     assert counter.hits == 0
 
@@ -302,11 +317,12 @@ def _rest_rates(kind: str, target: str, mutate: Mutate) -> Any:
                 client_secret="hostile-client-secret",
                 account_number="A1B2C3",
                 base_url=url,
-            )
+            ),
+            retry=NO_WAIT,
         )
     else:
         box = FedexSandbox()
-        client = FedexClient(box.create_credentials(account_number="740561073").settings(url))
+        client = FedexClient(box.create_credentials(account_number="740561073").settings(url), retry=NO_WAIT)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
 
         def answer(request: Any) -> tuple[int, dict[str, str], bytes]:
@@ -369,12 +385,6 @@ def test_malformed_ups_and_fedex_answers_are_protocol_errors(kind: str, case: st
 DEEP_JSON = b"[" * 100_000 + b"]" * 100_000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RecursionError,
-    reason="the UPS/FedEx proxies decode with json.loads/response.json(): they must call "
-    "onebalance._config.decode_json (see docs/security.md); remove this marker when they do",
-)
 @pytest.mark.parametrize("kind", ["ups", "fedex"])
 def test_deeply_nested_json_answers_are_protocol_errors(kind: str) -> None:
     with pytest.raises(ProtocolError):
@@ -470,3 +480,42 @@ def test_typed_errors_only(swsim: Sandbox) -> None:
     """A sanity check on the harness: an untouched answer goes through."""
     assert _account_with(swsim, lambda s, b: (s, {}, b)).username == "demo-merchant"
     assert isinstance(ProtocolError("x"), OneBalanceError)
+
+
+@pytest.mark.parametrize("verify", [None, "", 0])
+def test_every_client_refuses_a_session_with_verification_off_in_any_spelling(verify: Any) -> None:
+    session = requests.Session()
+    session.verify = verify
+    with pytest.raises(ConfigurationError, match="TLS verification is switched off"):
+        OneBalance(
+            integration_id="11111111-2222-3333-4444-555555555555",
+            username="u",
+            password="p4ssword",
+            endpoint="https://swsim.example.com/x",
+            session=session,
+        )
+    settings = dict(client_id="id-123", client_secret="secret-123", base_url="https://wwwcie.ups.com")
+    with pytest.raises(ConfigurationError):
+        UpsClient(UpsSettings(account_number="A1B2C3", **settings), session=session)
+    with pytest.raises(ConfigurationError):
+        FedexClient(FedexSettings(account_number="740561073", **settings), session=session)
+
+
+def test_the_soap_client_does_not_read_an_answer_over_the_cap() -> None:
+    with responses.RequestsMock() as mock:
+        mock.add(
+            "POST",
+            SWSIM_URL,
+            body=b"<x/>",
+            headers={"Content-Length": str(MAX_RESPONSE_BYTES + 1)},
+            content_type="text/xml",
+        )
+        client = OneBalance(
+            integration_id="11111111-2222-3333-4444-555555555555",
+            username="u",
+            password="p4ssword",
+            endpoint=SWSIM_URL,
+            retry=RetryPolicy.none(),
+        )
+        with pytest.raises(ProtocolError, match="larger than"):
+            client.authenticate()

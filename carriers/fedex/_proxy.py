@@ -24,7 +24,7 @@ from typing import Any
 
 import requests
 
-from onebalance._config import Timeout
+from onebalance._config import Timeout, decode_json
 from onebalance._errors import OneBalanceError, OutcomeUnknown, ProtocolError
 from onebalance._retry import RetryPolicy, Safety, Transient, retry_after_seconds, run
 from onebalance._transport import check_session, send, shared_session
@@ -68,7 +68,7 @@ class FedexProxy:
         clock: Callable[[], float] = time.monotonic,
         retry: RetryPolicy | None = None,
     ) -> None:
-        check_session(session)
+        check_session(session, service="FedEx")
         self.settings = settings
         self.timeout = timeout or Timeout()
         self.retry = retry if retry is not None else RetryPolicy()
@@ -219,8 +219,8 @@ class FedexProxy:
             operation, method, path, status, (time.perf_counter() - started) * 1000, attempt,
         )  # fmt: skip
         try:
-            body = json.loads(content) if content else {}
-        except ValueError:
+            body = decode_json(content, service="FedEx", operation=operation, status=status) if content else {}
+        except ProtocolError:
             body = None
         error: OneBalanceError | None = None
         if not isinstance(body, dict):

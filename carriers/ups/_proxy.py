@@ -25,7 +25,7 @@ from typing import Any
 
 import requests
 
-from onebalance._config import Timeout
+from onebalance._config import Timeout, decode_json
 from onebalance._errors import OneBalanceError, ProtocolError
 from onebalance._retry import RetryPolicy, Safety, Transient, retry_after_seconds, run
 from onebalance._transport import check_session, send, shared_session
@@ -62,7 +62,7 @@ class UpsProxy:
         clock: Callable[[], float] = time.time,
         retry: RetryPolicy | None = None,
     ) -> None:
-        check_session(session)
+        check_session(session, service="UPS")
         self.settings = settings
         self.timeout = timeout or Timeout()
         self.retry = retry if retry is not None else RetryPolicy()
@@ -204,8 +204,8 @@ def _decode(response: requests.Response, operation: str, *, transaction_id: str 
     """UPS's JSON answer, its typed error, or :class:`Transient` for 429, 5xx and a 2xx that is not JSON."""
     status = response.status_code
     try:
-        decoded = response.json()
-    except ValueError:
+        decoded = decode_json(response.content, service="UPS", operation=operation, status=status)
+    except ProtocolError:
         decoded = None
     if 200 <= status < 300 and decoded is not None:
         return decoded
