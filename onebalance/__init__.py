@@ -64,11 +64,13 @@ from ._errors import (
     ProtocolError,
     PurchaseInProgress,
     PurchaseRejected,
+    RefillLockTimeout,
     RegistrationError,
     RequestTimeout,
     SchemaViolation,
     ServiceError,
     StaleControlTotal,
+    StoreError,
     SuspensionReason,
     TermsNotAccepted,
     TransportError,
@@ -108,6 +110,7 @@ from ._redact import install as _install_redaction
 from ._retry import RetryPolicy
 from ._soap._zeep import zeep_service
 from ._status import AccountState, Diagnosis, Finding, Remedy, RemedyAction, SupportContact
+from ._store import InMemoryStore, PostgresStore, SqliteStore, Store
 from ._version import __version__
 
 # Secrets are masked in every record of the SDK's loggers (and zeep's and urllib3's) from import on;
@@ -163,6 +166,7 @@ __all__ = [
     "InMemoryCredentialStore",
     "InMemoryLabelJournal",
     "InMemoryPostageRecords",
+    "InMemoryStore",
     "InsufficientFunds",
     "InvalidAmount",
     "InvalidAuthenticator",
@@ -196,6 +200,7 @@ __all__ = [
     "PostageBalance",
     "PostageRecords",
     "PostalAddress",
+    "PostgresStore",
     "PrintLimitExceeded",
     "PRODUCTION_ENDPOINT",
     "ProtocolError",
@@ -207,6 +212,7 @@ __all__ = [
     "RateShop",
     "Receipt",
     "RefillEvent",
+    "RefillLockTimeout",
     "RefillProposal",
     "Registration",
     "RegistrationError",
@@ -221,7 +227,10 @@ __all__ = [
     "Shipping",
     "SqliteLabelJournal",
     "SqlitePostageRecords",
+    "SqliteStore",
     "StaleControlTotal",
+    "Store",
+    "StoreError",
     "StoredCredentials",
     "StoreProfile",
     "SupportContact",

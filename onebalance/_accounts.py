@@ -32,6 +32,7 @@ from ._notify import Notifier, RefillProposal
 from ._postage import Postage
 from ._records import InMemoryPostageRecords, PostageRecords, SqlitePostageRecords
 from ._status import AccountState, Diagnosis, RemedyAction, SupportContact, assess
+from ._store import Store
 from ._wire import Wire
 
 if TYPE_CHECKING:
@@ -111,6 +112,11 @@ class Accounts:
     so are the merchant's UPS and FedEx clients (and with them their OAuth tokens). ``labels`` is
     the label journal that makes idempotency keys hold across processes (by default a table in the
     ``records`` SQLite file when it is one, else in memory). Safe to use from many threads.
+
+    ``store`` is a :class:`~onebalance.Store` (credentials, receipts, settings and the auto-refill
+    lock shared by every worker: :class:`~onebalance.SqliteStore`, :class:`~onebalance.PostgresStore`),
+    or just a :class:`~onebalance.CredentialStore`, with the receipts in ``records`` (in memory by
+    default) and a refill lock that covers this process only.
     """
 
     def __init__(
@@ -118,7 +124,7 @@ class Accounts:
         *,
         integration_id: str,
         endpoint: str,
-        store: CredentialStore,
+        store: CredentialStore | Store,
         timeout: Timeout | None = None,
         session: requests.Session | None = None,
         client_ip: str = "127.0.0.1",
@@ -131,7 +137,18 @@ class Accounts:
     ) -> None:
         check_credentials(integration_id, "placeholder", "placeholder")
         self.integration_id = integration_id
-        self.store = store
+        #: The Store given as ``store=``, if one was: its records, credentials and refill lock are used.
+        self._shared: Store | None = None
+        if isinstance(store, Store):
+            if records is not None and records is not store.records:
+                raise ConfigurationError(
+                    "records come from the store: pass store=<a Store> alone, or a CredentialStore with records=..."
+                )
+            self._shared, records, store = store, store.records, store.credentials
+        elif not isinstance(store, CredentialStore):
+            raise ConfigurationError("store must be a Store (SqliteStore, PostgresStore...) or a CredentialStore")
+        #: The merchants' credentials (the store's, when a Store was given).
+        self.store: CredentialStore = store
         self.support = support or SupportContact()
         self._wire = Wire(endpoint, timeout=timeout, session=session)
         self.endpoint = self._wire.endpoint
@@ -233,6 +250,7 @@ class Accounts:
             merchant_id,
             self.client(merchant_id),
             self.records,
+            store=self._shared,
             prompt=self.refill_prompt,
             notifiers=self.notifiers,
             now=self._now,

@@ -4,7 +4,9 @@
 single-process demos, :class:`EncryptedFileCredentialStore` keeps the credentials in one JSON file on
 disk with every record encrypted on its own by ``cryptography.fernet`` (AES-128-CBC with an
 HMAC-SHA256 tag), so one bad record never hides the others. ``MultiFernet`` gives key rotation: the
-first key encrypts, the others only decrypt.
+first key encrypts, the others only decrypt. :class:`SqliteCredentialStore` and
+:class:`PostgresCredentialStore` (the credentials of :class:`~onebalance.SqliteStore` and
+:class:`~onebalance.PostgresStore`) keep the same tokens, made by the same keys, in a table.
 
 Threat model. The encryption protects the file at rest: a copy of the store (a backup, a leaked
 volume, a stolen disk) reveals neither passwords nor usernames without the key; any change to a
@@ -17,7 +19,7 @@ key file with mode 0600 that is not backed up with the store). File modes (0600 
 lock file and the key file) are a second line of defence against other local users, not a
 replacement for the key.
 
-Several processes may share one file: every read-modify-write holds an exclusive ``flock`` on the
+Several processes may share one JSON file: every read-modify-write holds an exclusive ``flock`` on the
 sibling ``<path>.lock`` file and every write replaces the file atomically (temp file, fsync,
 ``os.replace``, fsync of the directory), so readers always see a whole file and no update is lost.
 """
@@ -43,6 +45,10 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from ._errors import ConfigurationError, CredentialStoreError, ValidationError
+from ._records import SQLITE_BUSY_TIMEOUT, _open_sqlite_tables, _sqlite_transaction, _store_errors
+
+if TYPE_CHECKING:
+    from ._store import PostgresDatabase
 
 if sys.platform != "win32":
     import fcntl
@@ -55,6 +61,8 @@ __all__ = [
     "EncryptedFileCredentialStore",
     "FedexAccount",
     "InMemoryCredentialStore",
+    "PostgresCredentialStore",
+    "SqliteCredentialStore",
     "StoredCredentials",
     "UpsAccount",
 ]
@@ -343,6 +351,89 @@ def _make_fernet(key: str | bytes, what: str, where: str = "") -> Fernet:
     return fernet
 
 
+class _Sealer:
+    """Fernet encryption of one merchant's credentials, bound to its merchant id.
+
+    Shared by every encrypted store (the file, SQLite, PostgreSQL): the same keys, key sources,
+    token format and error messages whatever holds the tokens. The first key encrypts; the
+    others only decrypt. The whole :class:`StoredCredentials` is serialised
+    (:meth:`StoredCredentials.to_record`: every field, secrets in clear inside the encryption).
+    """
+
+    def __init__(self, fernets: list[Fernet]) -> None:
+        self._fernets = fernets
+        self._multi = MultiFernet(fernets)
+
+    @classmethod
+    def from_sources(cls, keys: Sequence[str | bytes] | None, key_file: str | os.PathLike[str] | None) -> _Sealer:
+        raw, source = _find_keys(keys, key_file)
+        return cls([_make_fernet(key, f"key {n}", f" (from {source})") for n, key in enumerate(raw, start=1)])
+
+    @property
+    def key_count(self) -> int:
+        return len(self._fernets)
+
+    def with_new_key(self, new_key: str | bytes) -> _Sealer:
+        """A sealer that encrypts with ``new_key`` and still decrypts with every key this one has."""
+        return _Sealer([_make_fernet(new_key, "the new key"), *self._fernets])
+
+    def seal(self, merchant_id: str, credentials: StoredCredentials) -> str:
+        data = credentials.to_record()  # every field, the password and the carriers' secrets in clear
+        # Bound to its merchant: a record moved to another merchant's slot is refused on reading.
+        data[_MERCHANT_KEY] = merchant_id
+        plaintext = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return self._multi.encrypt(plaintext).decode("ascii")
+
+    def reseal(self, token: str) -> str | None:
+        """``token`` encrypted again with the first key, or None if no key decrypts it."""
+        try:
+            return self._multi.rotate(token.encode("ascii")).decode("ascii")
+        except (InvalidToken, UnicodeEncodeError):
+            return None
+
+    def open(self, merchant_id: str, token: str) -> StoredCredentials:
+        # Errors are raised outside the except blocks: no __context__ holds a plaintext or token.
+        plaintext: bytes | None = None
+        with suppress(InvalidToken, UnicodeEncodeError):
+            plaintext = self._multi.decrypt(token.encode("ascii"))
+        if plaintext is None:
+            raise CredentialStoreError(
+                f"the record for merchant {merchant_id!r} cannot be decrypted with the configured keys "
+                "(a different key, or the record was altered)"
+            )
+        credentials: StoredCredentials | None = None
+        owner: object = None
+        with suppress(PydanticValidationError, ValueError):
+            data = json.loads(plaintext)
+            owner = data.pop(_MERCHANT_KEY, None)
+            credentials = StoredCredentials.model_validate(data)
+        if credentials is not None and owner is None:
+            raise CredentialStoreError(
+                f"the record for merchant {merchant_id!r} is not bound to its merchant (written by an earlier "
+                "version of onebalance): store the credentials again"
+            )
+        if credentials is not None and owner != merchant_id:
+            raise CredentialStoreError(
+                f"the record stored for merchant {merchant_id!r} belongs to another merchant "
+                "(records were moved within the store)"
+            )
+        if credentials is None:
+            raise CredentialStoreError(
+                f"the record for merchant {merchant_id!r} decrypts but is not valid StoredCredentials "
+                "(written by another version of onebalance?)"
+            )
+        return credentials
+
+
+def _unreadable_error(where: str, unreadable: list[str]) -> CredentialStoreError:
+    shown = ", ".join(repr(m) for m in sorted(unreadable)[:5])
+    more = f" and {len(unreadable) - 5} more" if len(unreadable) > 5 else ""
+    return CredentialStoreError(
+        f"cannot rotate {where}: the records for merchants {shown}{more} cannot be decrypted "
+        "with the configured keys; nothing was changed"
+    )
+
+
 class EncryptedFileCredentialStore(CredentialStore):
     """Credentials in one JSON file, each record encrypted on its own with Fernet (see the module docstring).
 
@@ -368,9 +459,7 @@ class EncryptedFileCredentialStore(CredentialStore):
             raise ConfigurationError("EncryptedFileCredentialStore needs a POSIX system (fcntl.flock)")
         self._path = Path(path)
         self._lock_path = self._path.with_name(self._path.name + ".lock")
-        raw, source = _find_keys(keys, key_file)
-        self._fernets = [_make_fernet(key, f"key {n}", f" (from {source})") for n, key in enumerate(raw, start=1)]
-        self._multi = MultiFernet(self._fernets)
+        self._sealer = _Sealer.from_sources(keys, key_file)
 
     @staticmethod
     def generate_key() -> str:
@@ -382,7 +471,7 @@ class EncryptedFileCredentialStore(CredentialStore):
         return self._path
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(path={str(self._path)!r}, keys={len(self._fernets)})"
+        return f"{type(self).__name__}(path={str(self._path)!r}, keys={self._sealer.key_count})"
 
     # -- the CredentialStore interface --------------------------------------------------------
 
@@ -390,16 +479,15 @@ class EncryptedFileCredentialStore(CredentialStore):
         merchant_id = _check_merchant_id(merchant_id)
         with self._locked(exclusive=False):
             token = self._read().get(merchant_id)
-        return None if token is None else self._decrypt(merchant_id, token)
+        return None if token is None else self._sealer.open(merchant_id, token)
 
     def put(self, merchant_id: str, credentials: StoredCredentials) -> None:
         merchant_id = _check_merchant_id(merchant_id)
         credentials = _check_credentials(credentials)
         with self._locked(exclusive=True):
             records = self._read()
-            records[merchant_id] = self._encrypt(
-                merchant_id, credentials
-            )  # under the lock: never with a key rotate() retired
+            # Sealed under the lock: never with a key that rotate() retired.
+            records[merchant_id] = self._sealer.seal(merchant_id, credentials)
             self._write(records)
 
     def delete(self, merchant_id: str) -> bool:
@@ -425,70 +513,15 @@ class EncryptedFileCredentialStore(CredentialStore):
         key as a *second* key to every process first, then rotate, then make it the first key
         everywhere and drop the old one. If any record cannot be decrypted nothing is changed.
         """
-        new = _make_fernet(new_key, "the new key")
-        fernets = [new, *self._fernets]
-        multi = MultiFernet(fernets)
+        sealer = self._sealer.with_new_key(new_key)
         with self._locked(exclusive=True):
             records = self._read()
-            rotated: dict[str, str] = {}
-            unreadable: list[str] = []
-            for merchant_id, token in records.items():
-                try:
-                    rotated[merchant_id] = multi.rotate(token.encode("ascii")).decode("ascii")
-                except (InvalidToken, UnicodeEncodeError):
-                    unreadable.append(merchant_id)
+            rotated = {merchant_id: sealer.reseal(token) for merchant_id, token in records.items()}
+            unreadable = [merchant_id for merchant_id, token in rotated.items() if token is None]
             if unreadable:
-                shown = ", ".join(repr(m) for m in sorted(unreadable)[:5])
-                more = f" and {len(unreadable) - 5} more" if len(unreadable) > 5 else ""
-                raise CredentialStoreError(
-                    f"cannot rotate {self._path}: the records for merchants {shown}{more} cannot be decrypted "
-                    "with the configured keys; nothing was changed"
-                )
-            self._write(rotated)
-            self._fernets = fernets
-            self._multi = multi
-
-    # -- records -------------------------------------------------------------------------------
-
-    def _encrypt(self, merchant_id: str, credentials: StoredCredentials) -> str:
-        data = credentials.to_record()  # model_dump masks the password and the carriers' secrets
-        # Bound to its merchant: a record moved to another merchant's slot is refused on reading.
-        data[_MERCHANT_KEY] = merchant_id
-        plaintext = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        return self._multi.encrypt(plaintext).decode("ascii")
-
-    def _decrypt(self, merchant_id: str, token: str) -> StoredCredentials:
-        # Errors are raised outside the except blocks: no __context__ holds a plaintext or token.
-        plaintext: bytes | None = None
-        with suppress(InvalidToken, UnicodeEncodeError):
-            plaintext = self._multi.decrypt(token.encode("ascii"))
-        if plaintext is None:
-            raise CredentialStoreError(
-                f"the record for merchant {merchant_id!r} cannot be decrypted with the configured keys "
-                "(a different key, or the record was altered)"
-            )
-        credentials: StoredCredentials | None = None
-        owner: object = None
-        with suppress(PydanticValidationError, ValueError):
-            data = json.loads(plaintext)
-            owner = data.pop(_MERCHANT_KEY, None)
-            credentials = StoredCredentials.model_validate(data)
-        if credentials is not None and owner is None:
-            raise CredentialStoreError(
-                f"the record for merchant {merchant_id!r} is not bound to its merchant (written by an earlier "
-                "version of onebalance): store the credentials again"
-            )
-        if credentials is not None and owner != merchant_id:
-            raise CredentialStoreError(
-                f"the record stored for merchant {merchant_id!r} belongs to another merchant "
-                "(records were moved within the file)"
-            )
-        if credentials is None:
-            raise CredentialStoreError(
-                f"the record for merchant {merchant_id!r} decrypts but is not valid StoredCredentials "
-                "(written by another version of onebalance?)"
-            )
-        return credentials
+                raise _unreadable_error(str(self._path), unreadable)
+            self._write({merchant_id: token for merchant_id, token in rotated.items() if token is not None})
+            self._sealer = sealer
 
     # -- the file ------------------------------------------------------------------------------
 
@@ -596,3 +629,174 @@ class EncryptedFileCredentialStore(CredentialStore):
                 os.close(dir_fd)
         except OSError as exc:
             raise CredentialStoreError(f"cannot write the credential store {path}: {exc.strerror}") from None
+
+
+# -- in a database ----------------------------------------------------------------------------------
+
+_CREDENTIALS_STEPS: list[list[str]] = [
+    ["CREATE TABLE IF NOT EXISTS credentials (merchant_id TEXT PRIMARY KEY, token TEXT NOT NULL, updated_at TEXT)"],
+]
+
+
+def _private_file(path: Path, what: str) -> None:
+    """Create ``path`` with mode 0600 if it is missing; refuse one that group or others may access."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except FileNotFoundError:
+        raise ConfigurationError(f"cannot use {path} as {what}: the directory {path.parent} does not exist") from None
+    except OSError as exc:
+        raise ConfigurationError(f"cannot use {path} as {what}: {exc.strerror}") from None
+    try:
+        info = os.fstat(fd)
+    finally:
+        os.close(fd)
+    if not stat.S_ISREG(info.st_mode):
+        raise ConfigurationError(f"cannot use {path} as {what}: it is not a regular file")
+    if info.st_mode & 0o077:
+        raise ConfigurationError(
+            f"{what} {path} has mode {_mode_text(info.st_mode)}: it holds the merchants' encrypted credentials, so "
+            f"it must not be accessible by group or others; set mode 0600 (chmod 600 {path})"
+        )
+
+
+class SqliteCredentialStore(CredentialStore):
+    """Credentials in a SQLite file (WAL), each record encrypted on its own with Fernet.
+
+    The keys, their sources, the token format and the threat model are those of
+    :class:`EncryptedFileCredentialStore` (see the module docstring); the tokens sit in the
+    ``credentials`` table of the file :class:`~onebalance.SqliteStore` shares with the receipts. The
+    file is created with mode 0600; one that group or others may access is refused.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        keys: Sequence[str | bytes] | None = None,
+        key_file: str | os.PathLike[str] | None = None,
+        busy_timeout: float = SQLITE_BUSY_TIMEOUT,
+    ) -> None:
+        self.path = Path(path)
+        self._sealer = _Sealer.from_sources(keys, key_file)
+        _private_file(self.path, "the store file")
+        self._conn = _open_sqlite_tables(self.path, "credentials", _CREDENTIALS_STEPS, busy_timeout, "the store file")
+        self._lock = threading.Lock()
+        self._what = f"the credential store {self.path}"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(path={str(self.path)!r}, keys={self._sealer.key_count})"
+
+    def get(self, merchant_id: str) -> StoredCredentials | None:
+        merchant_id = _check_merchant_id(merchant_id)
+        with self._lock, _store_errors(self._what):
+            row = self._conn.execute("SELECT token FROM credentials WHERE merchant_id = ?", (merchant_id,)).fetchone()
+        return None if row is None else self._sealer.open(merchant_id, row[0])
+
+    def put(self, merchant_id: str, credentials: StoredCredentials) -> None:
+        merchant_id = _check_merchant_id(merchant_id)
+        credentials = _check_credentials(credentials)
+        with self._lock, _store_errors(self._what):
+            self._conn.execute(
+                "INSERT OR REPLACE INTO credentials VALUES (?, ?, ?)",
+                (merchant_id, self._sealer.seal(merchant_id, credentials), _now().isoformat()),
+            )
+
+    def delete(self, merchant_id: str) -> bool:
+        merchant_id = _check_merchant_id(merchant_id)
+        with self._lock, _store_errors(self._what):
+            return self._conn.execute("DELETE FROM credentials WHERE merchant_id = ?", (merchant_id,)).rowcount > 0
+
+    def merchant_ids(self) -> list[str]:
+        with self._lock, _store_errors(self._what):
+            return sorted(row[0] for row in self._conn.execute("SELECT merchant_id FROM credentials"))
+
+    def rotate(self, new_key: str | bytes) -> None:
+        """Make ``new_key`` the key that encrypts and re-encrypt every record with it, in one transaction.
+
+        As :meth:`EncryptedFileCredentialStore.rotate`: if any record cannot be decrypted, nothing changes.
+        """
+        sealer = self._sealer.with_new_key(new_key)
+        with self._lock, _store_errors(self._what), _sqlite_transaction(self._conn) as conn:
+            rows = conn.execute("SELECT merchant_id, token FROM credentials").fetchall()
+            rotated = {merchant_id: sealer.reseal(token) for merchant_id, token in rows}
+            unreadable = [merchant_id for merchant_id, token in rotated.items() if token is None]
+            if unreadable:
+                raise _unreadable_error(str(self.path), unreadable)
+            conn.executemany(
+                "UPDATE credentials SET token = ? WHERE merchant_id = ?",
+                [(token, merchant_id) for merchant_id, token in rotated.items()],
+            )
+            self._sealer = sealer
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+class PostgresCredentialStore(CredentialStore):
+    """Credentials in PostgreSQL, each record encrypted on its own with Fernet; made by
+    :class:`~onebalance.PostgresStore` (its ``credentials``).
+
+    The keys, their sources, the token format and the threat model are those of
+    :class:`EncryptedFileCredentialStore`: the database (and its backups) holds only tokens, and a
+    token copied to another merchant's row is refused.
+    """
+
+    def __init__(
+        self,
+        db: PostgresDatabase,
+        *,
+        keys: Sequence[str | bytes] | None = None,
+        key_file: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self._db = db
+        self._sealer = _Sealer.from_sources(keys, key_file)
+        self._get = db.sql("SELECT token FROM {credentials} WHERE merchant_id = %s")
+        self._put = db.sql(
+            """INSERT INTO {credentials} (merchant_id, token, updated_at) VALUES (%s, %s, now())
+            ON CONFLICT (merchant_id) DO UPDATE SET token = EXCLUDED.token, updated_at = EXCLUDED.updated_at"""
+        )
+        self._delete = db.sql("DELETE FROM {credentials} WHERE merchant_id = %s")
+        self._ids = db.sql("SELECT merchant_id FROM {credentials}")
+        self._all_for_update = db.sql("SELECT merchant_id, token FROM {credentials} FOR UPDATE")
+        self._update = db.sql("UPDATE {credentials} SET token = %s WHERE merchant_id = %s")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._db.describe()}, keys={self._sealer.key_count})"
+
+    def get(self, merchant_id: str) -> StoredCredentials | None:
+        merchant_id = _check_merchant_id(merchant_id)
+        with self._db.connection() as conn:
+            row = conn.execute(self._get, (merchant_id,)).fetchone()
+        return None if row is None else self._sealer.open(merchant_id, row[0])
+
+    def put(self, merchant_id: str, credentials: StoredCredentials) -> None:
+        merchant_id = _check_merchant_id(merchant_id)
+        token = self._sealer.seal(merchant_id, _check_credentials(credentials))
+        with self._db.connection() as conn:
+            conn.execute(self._put, (merchant_id, token))
+
+    def delete(self, merchant_id: str) -> bool:
+        merchant_id = _check_merchant_id(merchant_id)
+        with self._db.connection() as conn:
+            return conn.execute(self._delete, (merchant_id,)).rowcount > 0
+
+    def merchant_ids(self) -> list[str]:
+        with self._db.connection() as conn:
+            return sorted(row[0] for row in conn.execute(self._ids).fetchall())
+
+    def rotate(self, new_key: str | bytes) -> None:
+        """Make ``new_key`` the key that encrypts and re-encrypt every record with it, in one transaction.
+
+        As :meth:`EncryptedFileCredentialStore.rotate`: if any record cannot be decrypted, nothing changes.
+        """
+        sealer = self._sealer.with_new_key(new_key)
+        with self._db.connection() as conn, conn.transaction():
+            rows = conn.execute(self._all_for_update).fetchall()
+            rotated = {merchant_id: sealer.reseal(token) for merchant_id, token in rows}
+            unreadable = [merchant_id for merchant_id, token in rotated.items() if token is None]
+            if unreadable:
+                raise _unreadable_error(self._db.describe(), unreadable)
+            with conn.cursor() as cur:
+                cur.executemany(self._update, [(token, merchant_id) for merchant_id, token in rotated.items()])
+        self._sealer = sealer

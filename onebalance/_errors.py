@@ -21,6 +21,8 @@
     ├── PermissionDenied            0045018a, 0045018c the user may not do this (admins only)
     ├── NotConnected                no credentials stored for the merchant
     ├── CredentialStoreError        the credential store cannot be read or written (wrong key, tampering)
+    ├── StoreError                  the shared store (SQLite file, PostgreSQL) cannot be read or written
+    │   └── RefillLockTimeout       the merchant's refill lock was not had in time
     ├── TransportError              the exchange itself failed
     │   ├── ConnectError            no connection, or it was lost (refused, DNS, TLS, reset)
     │   ├── RequestTimeout          no answer within the read timeout
@@ -93,6 +95,8 @@ __all__ = [
     "ConversationSuperseded",
     "CostAccountRequired",
     "CredentialStoreError",
+    "RefillLockTimeout",
+    "StoreError",
     "InsufficientFunds",
     "InvalidAmount",
     "InvalidAuthenticator",
@@ -224,6 +228,18 @@ class TermsNotAccepted(ValidationError):
 
 class CredentialStoreError(OneBalanceError):
     default_message = "The credential store cannot be read or written"
+
+
+class StoreError(OneBalanceError):
+    """The shared store (its SQLite file or PostgreSQL database) cannot be read or written."""
+
+    default_message = "The store cannot be read or written"
+
+
+class RefillLockTimeout(StoreError):
+    """Another worker held the merchant's auto-refill lock for longer than the lock timeout; nothing was bought."""
+
+    default_message = "The merchant's auto-refill lock was not had in time; nothing was bought"
 
 
 class InvalidAmount(ValidationError):

@@ -14,6 +14,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Literal
@@ -24,6 +25,7 @@ from ._client import OneBalance
 from ._errors import (
     AmountBelowMinimum,
     BalanceLimitExceeded,
+    ConfigurationError,
     CostAccountRequired,
     InsufficientFunds,
     InvalidAmount,
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
     from carriers import Label
 
     from ._labels import LabelJournal
+    from ._store import Store
 
 logger = logging.getLogger("onebalance")
 CENT = Decimal("0.01")
@@ -56,7 +59,8 @@ _FRIENDLY = {
     "Invoice": "invoice",
 }
 
-#: One lock per merchant for refills in this process, so racing label purchases refill once.
+#: Without a store: one lock per account for refills in this process, so racing label purchases
+#: refill once. A :class:`~onebalance.Store` gives a lock shared by every process instead.
 _refill_locks: dict[str, threading.Lock] = {}
 _refill_locks_guard = threading.Lock()
 
@@ -64,6 +68,10 @@ _refill_locks_guard = threading.Lock()
 def _refill_lock(key: str) -> threading.Lock:
     with _refill_locks_guard:
         return _refill_locks.setdefault(key, threading.Lock())
+
+
+#: Tries of an auto-refill whose purchase met a stale ControlTotal (labels printed meanwhile).
+_REFILL_ATTEMPTS = 3
 
 
 def money(value: Decimal | int | str, field: str = "amount") -> Decimal:
@@ -190,14 +198,22 @@ class Postage:
         self,
         merchant_id: str,
         client: OneBalance,
-        records: PostageRecords,
+        records: PostageRecords | None = None,
         *,
+        store: Store | None = None,
         prompt: Callable[[RefillProposal], bool] | None = None,
         notifiers: Sequence[Notifier] = (),
         now: Callable[[], datetime] | None = None,
     ) -> None:
+        """``records`` keep the receipts and settings; a ``store`` gives them (unless ``records`` is
+        given too) and the auto-refill lock shared by every process that uses the store."""
+        if records is None:
+            if store is None:
+                raise ConfigurationError("Postage needs records (a PostageRecords) or a store (a Store)")
+            records = store.records
         self.merchant_id = merchant_id
         self.client = client
+        self.store = store
         self.records = records
         self.prompt = prompt
         self.notifiers = list(notifiers)
@@ -448,19 +464,49 @@ class Postage:
         threshold, it buys the policy's amount (more if the label needs more; never past the maximum
         balance, and nothing if even that could not pay for the label), after asking the
         prompt hook if the merchant wants to be asked, and notifies afterwards. Racing callers on one
-        merchant refill once. Raises :class:`InsufficientFunds` when ``needed`` still cannot be paid.
+        merchant refill once: the refill is decided and bought holding the merchant's refill lock
+        (the store's, shared by every process using it), with the balance read again once the lock
+        is held. A refill refused for a stale ControlTotal (labels printed elsewhere meanwhile;
+        nothing was bought) is decided again on the fresh balance, up to three times. Raises
+        :class:`InsufficientFunds` when ``needed`` still cannot be paid, and
+        :class:`RefillLockTimeout` (nothing bought) when the lock is not had within the store's
+        ``lock_timeout``.
         """
         cost = money(needed, "needed")
-        with _refill_lock(f"{self.client.endpoint}|{self.client.username}"):
-            account = self.client.account()
-            policy = self.settings.auto_refill
-            receipt = None
-            if policy is not None and policy.enabled and account.available_postage - cost < policy.threshold:
-                receipt = self._auto_refill(policy, account, cost, reason)
+        account = self.client.account()
+        policy = self.settings.auto_refill
+        if not _refill_due(policy, account, cost):
+            if cost > account.available_postage:
+                raise InsufficientFunds(needed=cost, available=account.available_postage, operation="ensure_funds")
+            return None
+        with self._refill_guard():
+            for attempt in range(1, _REFILL_ATTEMPTS + 1):
+                # Read again under the lock: a worker that waited here while another refilled sees
+                # the refill, and does not buy a second one.
+                account = self.client.account()
+                policy = self.settings.auto_refill
+                receipt = None
+                if policy is None or not _refill_due(policy, account, cost):
+                    break
+                try:
+                    receipt = self._auto_refill(policy, account, cost, reason)
+                    break
+                except StaleControlTotal:
+                    # Labels printed elsewhere meanwhile; the service bought nothing. Decide again
+                    # on the fresh balance (still holding the lock).
+                    if attempt == _REFILL_ATTEMPTS:
+                        raise
+                    logger.info("event=auto_refill_stale merchant=%s attempt=%s", self.merchant_id, attempt)
             available = receipt.balance_after if receipt else account.available_postage
             if cost > available:
                 raise InsufficientFunds(needed=cost, available=available, operation="ensure_funds")
             return receipt
+
+    def _refill_guard(self) -> AbstractContextManager[object]:
+        """The merchant's refill lock: the store's (every process) or, without one, this process's."""
+        if self.store is not None:
+            return self.store.refill_lock(self.merchant_id)
+        return _refill_lock(f"{self.client.endpoint}|{self.client.username}")
 
     def _auto_refill(
         self, policy: AutoRefillSettings, account: Account, needed: Decimal, reason: str
@@ -592,6 +638,11 @@ class Postage:
             if wanted is None or row.cost_account == wanted:
                 entries.append(row)
         return History(merchant_id=self.merchant_id, since=since, until=until, entries=tuple(entries))
+
+
+def _refill_due(policy: AutoRefillSettings | None, account: Account, cost: Decimal) -> bool:
+    """Whether paying ``cost`` would take the balance below the policy's threshold."""
+    return policy is not None and policy.enabled and account.available_postage - cost < policy.threshold
 
 
 def _aware(moment: datetime) -> datetime:

@@ -371,6 +371,25 @@ def test_history_with_an_unknown_cost_account_is_refused(shop):
     assert all(e.date.tzinfo is not None for e in shop.history().entries)
 
 
+def test_a_refill_met_by_a_label_printed_meanwhile_is_decided_again(shop, sandbox, wire_log):
+    proposals = []
+
+    def prompt(proposal):
+        proposals.append(proposal)
+        if len(proposals) == 1:
+            sandbox.print_postage("shop", "5.00")  # another worker's label, between the read and the purchase
+        return True
+
+    _policy(shop, prompt_before_refill=True)
+    shop.prompt = prompt
+    receipt = shop.ensure_funds("40.00")  # 50 - 40 is under 20
+    assert [p.balance for p in proposals] == [D("50.00"), D("45.00")]
+    assert (receipt.amount, receipt.balance_after) == (D("50.00"), D("95.00"))
+    assert _purchases_sent(wire_log) == 2  # the first was refused for its stale ControlTotal: nothing bought
+    assert len([e for e in sandbox.ledger("shop") if e.type == "Purchase"]) == 1
+    assert shop.records.receipts("m1") == [receipt]
+
+
 def test_history_shows_the_cost_account_of_each_label_print(sandbox, endpoint):
     """The balance history names no cost account; the SDK links each USPS print it bought to its own."""
     from datetime import date
