@@ -80,10 +80,17 @@ class CarrierModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
     def __init__(self, **data: Any) -> None:
+        # Errors are raised outside the except block so that pydantic's (which shows the input)
+        # does not ride along as __context__.
+        error: OneBalanceError | None = None
         try:
             super().__init__(**data)
         except pydantic.ValidationError as exc:
-            raise translate(exc) from None
+            error = translate(exc)
+        except TypeError as exc:  # a nested model given a mapping its __init__ does not take
+            error = ValidationError(f"{type(self).__name__}: {exc}")
+        if error is not None:
+            raise error
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable: build a new one, or use model_copy(update=...)")
@@ -99,15 +106,19 @@ class CarrierModel(BaseModel):
     @classmethod
     def model_validate(cls, obj: Any, **options: Any) -> Self:
         """Like pydantic's, but raising the SDK's errors (the mapping layers build models this way)."""
+        error: OneBalanceError | None = None
         try:
             return super().model_validate(obj, **options)
         except pydantic.ValidationError as exc:
-            raise translate(exc) from None
+            error = translate(exc)
+        raise error
 
     @classmethod
     def model_validate_json(cls, json_data: str | bytes | bytearray, **options: Any) -> Self:
         """Like pydantic's, but raising the SDK's errors."""
+        error: OneBalanceError | None = None
         try:
             return super().model_validate_json(json_data, **options)
         except pydantic.ValidationError as exc:
-            raise translate(exc) from None
+            error = translate(exc)
+        raise error

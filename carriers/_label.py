@@ -52,6 +52,9 @@ class Label(CarrierModel):
     created_at: datetime
     carrier_reference: str | None = Field(default=None, max_length=128)
     voided: bool = False
+    cost_account_id: int | None = Field(
+        default=None, description="USPS: the One Balance cost account the print was charged to (EnumCostCodes id)."
+    )
 
     @field_validator("tracking_number", mode="before")
     @classmethod

@@ -12,8 +12,10 @@ from ._config import PRODUCTION_ENDPOINT, TESTING_ENDPOINT, Timeout
 from ._credentials import (
     CredentialStore,
     EncryptedFileCredentialStore,
+    FedexAccount,
     InMemoryCredentialStore,
     StoredCredentials,
+    UpsAccount,
 )
 from ._errors import (
     AccountClosed,
@@ -50,6 +52,7 @@ from ._errors import (
     MonthlyLimitExceeded,
     NotConnected,
     OneBalanceError,
+    OutcomeUnknown,
     PasswordExpired,
     PasswordResetError,
     PasswordResetRequired,
@@ -61,11 +64,13 @@ from ._errors import (
     ProtocolError,
     PurchaseInProgress,
     PurchaseRejected,
+    RefillLockTimeout,
     RegistrationError,
     RequestTimeout,
     SchemaViolation,
     ServiceError,
     StaleControlTotal,
+    StoreError,
     SuspensionReason,
     TermsNotAccepted,
     TransportError,
@@ -101,9 +106,16 @@ from ._records import (
     PostageRecords,
     SqlitePostageRecords,
 )
+from ._redact import install as _install_redaction
+from ._retry import RetryPolicy
 from ._soap._zeep import zeep_service
 from ._status import AccountState, Diagnosis, Finding, Remedy, RemedyAction, SupportContact
+from ._store import InMemoryStore, PostgresStore, SqliteStore, Store
 from ._version import __version__
+
+# Secrets are masked in every record of the SDK's loggers (and zeep's and urllib3's) from import on;
+# only a filter is added: levels and handlers stay as the application configured them.
+_install_redaction()
 
 __all__ = [
     "Account",
@@ -145,13 +157,16 @@ __all__ = [
     "Diagnosis",
     "EmailNotifier",
     "EncryptedFileCredentialStore",
+    "FedexAccount",
     "Finding",
     "FundingSettings",
     "generate_password",
     "History",
     "HistoryEntry",
     "InMemoryCredentialStore",
+    "InMemoryLabelJournal",
     "InMemoryPostageRecords",
+    "InMemoryStore",
     "InsufficientFunds",
     "InvalidAmount",
     "InvalidAuthenticator",
@@ -161,11 +176,14 @@ __all__ = [
     "InvalidPassword",
     "InvalidPaymentMethod",
     "InvoicedAccount",
+    "JournalEntry",
+    "LabelJournal",
     "LabelNotFound",
     "LoginInfo",
     "LowBalanceEvent",
     "MonthlyLimitExceeded",
     "NotConnected",
+    "OutcomeUnknown",
     "Notifier",
     "OneBalance",
     "OneBalanceError",
@@ -182,6 +200,7 @@ __all__ = [
     "PostageBalance",
     "PostageRecords",
     "PostalAddress",
+    "PostgresStore",
     "PrintLimitExceeded",
     "PRODUCTION_ENDPOINT",
     "ProtocolError",
@@ -189,9 +208,11 @@ __all__ = [
     "PurchaseRejected",
     "PurchaseResult",
     "Quote",
+    "RetryPolicy",
     "RateShop",
     "Receipt",
     "RefillEvent",
+    "RefillLockTimeout",
     "RefillProposal",
     "Registration",
     "RegistrationError",
@@ -204,8 +225,12 @@ __all__ = [
     "SchemaViolation",
     "ServiceError",
     "Shipping",
+    "SqliteLabelJournal",
     "SqlitePostageRecords",
+    "SqliteStore",
     "StaleControlTotal",
+    "Store",
+    "StoreError",
     "StoredCredentials",
     "StoreProfile",
     "SupportContact",
@@ -217,6 +242,7 @@ __all__ = [
     "TransportError",
     "UnknownCostAccount",
     "UnknownFault",
+    "UpsAccount",
     "UsernameTaken",
     "UspsShipping",
     "ValidationError",
@@ -238,4 +264,8 @@ def __getattr__(name: str) -> object:
         from . import _shipping
 
         return getattr(_shipping, name)
+    if name in ("LabelJournal", "InMemoryLabelJournal", "SqliteLabelJournal", "JournalEntry"):
+        from . import _labels
+
+        return getattr(_labels, name)
     raise AttributeError(f"module 'onebalance' has no attribute {name!r}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import requests
 from pydantic import BaseModel, ConfigDict
@@ -18,9 +18,10 @@ from pydantic import BaseModel, ConfigDict
 from . import _mapping
 from ._client import OneBalance
 from ._config import Timeout, check_credentials
-from ._credentials import CredentialStore, StoredCredentials
+from ._credentials import CarrierAccount, CredentialStore, FedexAccount, StoredCredentials, UpsAccount
 from ._errors import (
     AccountDisconnected,
+    ConfigurationError,
     NotConnected,
     OneBalanceError,
     UsernameTaken,
@@ -29,12 +30,24 @@ from ._errors import (
 from ._inputs import Codewords, PaymentMethod, RegistrationForm, check_password, generate_password
 from ._notify import Notifier, RefillProposal
 from ._postage import Postage
-from ._records import InMemoryPostageRecords, PostageRecords
+from ._records import InMemoryPostageRecords, PostageRecords, SqlitePostageRecords
 from ._status import AccountState, Diagnosis, RemedyAction, SupportContact, assess
+from ._store import Store
 from ._wire import Wire
 
 if TYPE_CHECKING:
+    from carriers.fedex import FedexClient, FedexSettings
+    from carriers.ups import UpsClient, UpsSettings
+
+    from ._labels import LabelJournal
+    from ._shipping import Shipping
     from ._usps_service import UspsShipping
+
+
+def _one_balance_part(stored: StoredCredentials) -> dict[str, Any]:
+    """What the One Balance client is built from: a carrier account (dis)connected must not rebuild
+    it (and so log in again), nor must the record's ``updated_at`` alone."""
+    return stored.model_dump(exclude={"ups", "fedex", "updated_at"})
 
 
 def _check_ipv4(address: str) -> None:
@@ -95,8 +108,15 @@ class RemedyReport(BaseModel):
 class Accounts:
     """The platform's One Balance accounts, keyed by the platform's merchant id.
 
-    Clients are cached per merchant (one conversation each) and rebuilt when credentials change.
-    Safe to use from many threads.
+    Clients are cached per merchant (one conversation each) and rebuilt when credentials change;
+    so are the merchant's UPS and FedEx clients (and with them their OAuth tokens). ``labels`` is
+    the label journal that makes idempotency keys hold across processes (by default a table in the
+    ``records`` SQLite file when it is one, else in memory). Safe to use from many threads.
+
+    ``store`` is a :class:`~onebalance.Store` (credentials, receipts, settings and the auto-refill
+    lock shared by every worker: :class:`~onebalance.SqliteStore`, :class:`~onebalance.PostgresStore`),
+    or just a :class:`~onebalance.CredentialStore`, with the receipts in ``records`` (in memory by
+    default) and a refill lock that covers this process only.
     """
 
     def __init__(
@@ -104,7 +124,7 @@ class Accounts:
         *,
         integration_id: str,
         endpoint: str,
-        store: CredentialStore,
+        store: CredentialStore | Store,
         timeout: Timeout | None = None,
         session: requests.Session | None = None,
         client_ip: str = "127.0.0.1",
@@ -113,10 +133,22 @@ class Accounts:
         records: PostageRecords | None = None,
         refill_prompt: Callable[[RefillProposal], bool] | None = None,
         notifiers: Sequence[Notifier] = (),
+        labels: LabelJournal | None = None,
     ) -> None:
         check_credentials(integration_id, "placeholder", "placeholder")
         self.integration_id = integration_id
-        self.store = store
+        #: The Store given as ``store=``, if one was: its records, credentials and refill lock are used.
+        self._shared: Store | None = None
+        if isinstance(store, Store):
+            if records is not None and records is not store.records:
+                raise ConfigurationError(
+                    "records come from the store: pass store=<a Store> alone, or a CredentialStore with records=..."
+                )
+            self._shared, records, store = store, store.records, store.credentials
+        elif not isinstance(store, CredentialStore):
+            raise ConfigurationError("store must be a Store (SqliteStore, PostgresStore...) or a CredentialStore")
+        #: The merchants' credentials (the store's, when a Store was given).
+        self.store: CredentialStore = store
         self.support = support or SupportContact()
         self._wire = Wire(endpoint, timeout=timeout, session=session)
         self.endpoint = self._wire.endpoint
@@ -127,8 +159,20 @@ class Accounts:
         self.records = records or InMemoryPostageRecords()
         self.refill_prompt = refill_prompt
         self.notifiers = list(notifiers)
+        if labels is None:
+            # Imported here: the journal imports ``carriers``, which imports this package's errors.
+            from ._labels import InMemoryLabelJournal, SqliteLabelJournal
+
+            labels = (
+                SqliteLabelJournal(self.records.path)
+                if isinstance(self.records, SqlitePostageRecords)
+                else InMemoryLabelJournal()
+            )
+        self.labels = labels
         self._clients: dict[str, tuple[StoredCredentials, OneBalance]] = {}
+        self._carrier_clients: dict[tuple[str, str], tuple[CarrierAccount, Any]] = {}
         self._lock = threading.Lock()
+        self._store_lock = threading.RLock()  # read-modify-write of one merchant's record
 
     def __repr__(self) -> str:
         return f"Accounts(endpoint={self.endpoint!r}, store={self.store!r})"
@@ -143,7 +187,7 @@ class Accounts:
             raise _refused_error(stored)
         with self._lock:
             cached = self._clients.get(merchant_id)
-            if cached is not None and cached[0] == stored:
+            if cached is not None and _one_balance_part(cached[0]) == _one_balance_part(stored):
                 return cached[1]
             client = self._make_client(stored, merchant_id)
             self._clients[merchant_id] = (stored, client)
@@ -164,12 +208,14 @@ class Accounts:
 
     def _mark_refused(self, merchant_id: str, stored: StoredCredentials) -> None:
         """Remember that the service refused these credentials, so nothing sends them again on its own."""
-        current = self.store.get(merchant_id)
-        if current is not None and current.password_value() == stored.password_value():
-            now = self._now()
-            self.store.put(
-                merchant_id, current.model_copy(update={"status": "disconnected", "refused_at": now, "updated_at": now})
-            )
+        with self._store_lock:
+            current = self.store.get(merchant_id)
+            if current is not None and current.password_value() == stored.password_value():
+                now = self._now()
+                self.store.put(
+                    merchant_id,
+                    current.model_copy(update={"status": "disconnected", "refused_at": now, "updated_at": now}),
+                )
 
     def _save(
         self,
@@ -179,36 +225,194 @@ class Accounts:
         status: Literal["connected", "pending_verification"] = "connected",
         verified: bool = True,
     ) -> None:
-        stored = StoredCredentials(
-            integration_id=client.integration_id,
-            username=client.username,
-            password=client.password,
-            endpoint=client.endpoint,
-            verified_at=self._now() if verified else None,
-            status=status,
-            updated_at=self._now(),
-        )
-        self.store.put(merchant_id, stored)
+        with self._store_lock:
+            current = self.store.get(merchant_id)
+            stored = StoredCredentials(
+                integration_id=client.integration_id,
+                username=client.username,
+                password=client.password,
+                endpoint=client.endpoint,
+                verified_at=self._now() if verified else None,
+                status=status,
+                updated_at=self._now(),
+                # A new password or a reconnection keeps the merchant's UPS and FedEx accounts.
+                ups=current.ups if current is not None else None,
+                fedex=current.fedex if current is not None else None,
+            )
+            self.store.put(merchant_id, stored)
         client._on_refused = lambda error: self._mark_refused(merchant_id, stored)
         with self._lock:
             self._clients[merchant_id] = (stored, client)
 
     def postage(self, merchant_id: str) -> Postage:
         """The merchant's postage funding: quotes, purchases, auto-refill, receipts and history."""
-        return Postage(
+        funding = Postage(
             merchant_id,
             self.client(merchant_id),
             self.records,
+            store=self._shared,
             prompt=self.refill_prompt,
             notifiers=self.notifiers,
             now=self._now,
         )
+        funding.labels = self.labels  # the history shows each print's cost account from the journal
+        return funding
 
     def usps(self, merchant_id: str) -> UspsShipping:
         """USPS labels for the merchant, paid from its One Balance: rates, labels, voids, tracking."""
         from ._usps_service import UspsShipping
 
         return UspsShipping(self.postage(merchant_id))
+
+    # -- carriers --------------------------------------------------------------------------------
+    def shipping(self, merchant_id: str) -> Shipping:
+        """The merchant's carriers behind one router: USPS (paid from the One Balance) always, and UPS
+        and FedEx when their accounts are connected (:meth:`connect_ups`, :meth:`connect_fedex`).
+
+        The carrier clients are cached per merchant like the One Balance client, so their OAuth
+        tokens are reused from one call to the next; purchases go through :attr:`labels`.
+        """
+        from ._shipping import Shipping
+
+        usps = self.usps(merchant_id)  # NotConnected / AccountDisconnected first
+        stored = self._stored(merchant_id)
+        return Shipping(
+            usps=usps,
+            ups=self._ups_client(merchant_id, stored.ups) if stored.ups is not None else None,
+            fedex=self._fedex_client(merchant_id, stored.fedex) if stored.fedex is not None else None,
+            journal=self.labels,
+            merchant_id=merchant_id,
+            now=self._now,
+        )
+
+    def connect_ups(
+        self,
+        merchant_id: str,
+        *,
+        client_id: str,
+        client_secret: str,
+        account_number: str,
+        base_url: str | None = None,
+        verify: bool = True,
+    ) -> UpsAccount:
+        """Store the merchant's own UPS account (an OAuth app's client id and secret and its 6-character
+        shipper number) next to its One Balance credentials.
+
+        Formats are checked first (:class:`ValidationError`, nothing stored); with ``verify`` the
+        credentials must also get an OAuth token from ``base_url`` (default: UPS's test host, CIE).
+        Returns what was stored (the secret masked in its ``repr``).
+        """
+        from carriers.ups import CIE_URL, UpsSettings
+
+        settings = _carrier_settings(UpsSettings, client_id, client_secret, account_number, base_url or CIE_URL, "UPS")
+        account = UpsAccount(
+            client_id=settings.client_id,
+            client_secret=settings.client_secret,
+            account_number=settings.account_number,
+            base_url=settings.base_url,
+            connected_at=self._now(),
+        )
+        self._stored(merchant_id)
+        if verify:
+            self._ups_client(merchant_id, account).proxy.token()
+        self._put_carrier(merchant_id, "ups", account)
+        return account
+
+    def connect_fedex(
+        self,
+        merchant_id: str,
+        *,
+        client_id: str,
+        client_secret: str,
+        account_number: str,
+        base_url: str | None = None,
+        verify: bool = True,
+    ) -> FedexAccount:
+        """Store the merchant's own FedEx account (an API key and secret and its 9-digit account number).
+
+        As :meth:`connect_ups`; ``base_url`` defaults to FedEx's test host.
+        """
+        from carriers.fedex import SANDBOX_URL, FedexSettings
+
+        settings = _carrier_settings(
+            FedexSettings, client_id, client_secret, account_number, base_url or SANDBOX_URL, "FedEx"
+        )
+        account = FedexAccount(
+            client_id=settings.client_id,
+            client_secret=settings.client_secret,
+            account_number=settings.account_number,
+            base_url=settings.base_url,
+            connected_at=self._now(),
+        )
+        self._stored(merchant_id)
+        if verify:
+            self._fedex_client(merchant_id, account)._proxy.token()
+        self._put_carrier(merchant_id, "fedex", account)
+        return account
+
+    def disconnect_ups(self, merchant_id: str) -> bool:
+        """Forget the merchant's UPS account; True if one was stored. The One Balance stays connected."""
+        return self._put_carrier(merchant_id, "ups", None)
+
+    def disconnect_fedex(self, merchant_id: str) -> bool:
+        """Forget the merchant's FedEx account; True if one was stored."""
+        return self._put_carrier(merchant_id, "fedex", None)
+
+    def _put_carrier(self, merchant_id: str, name: str, account: CarrierAccount | None) -> bool:
+        with self._store_lock:
+            stored = self._stored(merchant_id)
+            had = getattr(stored, name) is not None
+            if account is None and not had:
+                return False
+            self.store.put(merchant_id, stored.model_copy(update={name: account, "updated_at": self._now()}))
+        if account is None:
+            with self._lock:
+                cached = self._carrier_clients.pop((merchant_id, name), None)
+            if cached is not None:
+                cached[1].close()
+        return had
+
+    def _ups_client(self, merchant_id: str, account: UpsAccount) -> UpsClient:
+        from carriers.ups import UpsClient, UpsSettings
+
+        with self._lock:
+            cached = self._carrier_clients.get((merchant_id, "ups"))
+            if cached is not None and cached[0] == account:
+                client: UpsClient = cached[1]
+                return client
+            client = UpsClient(
+                UpsSettings(
+                    client_id=account.client_id,
+                    client_secret=account.secret_value(),
+                    account_number=account.account_number,
+                    base_url=account.base_url,
+                ),
+                timeout=self._timeout,
+                session=self._session,
+            )
+            self._carrier_clients[(merchant_id, "ups")] = (account, client)
+            return client
+
+    def _fedex_client(self, merchant_id: str, account: FedexAccount) -> FedexClient:
+        from carriers.fedex import FedexClient, FedexSettings
+
+        with self._lock:
+            cached = self._carrier_clients.get((merchant_id, "fedex"))
+            if cached is not None and cached[0] == account:
+                client: FedexClient = cached[1]
+                return client
+            client = FedexClient(
+                FedexSettings(
+                    client_id=account.client_id,
+                    client_secret=account.secret_value(),
+                    account_number=account.account_number,
+                    base_url=account.base_url,
+                ),
+                timeout=self._timeout,
+                session=self._session,
+            )
+            self._carrier_clients[(merchant_id, "fedex")] = (account, client)
+            return client
 
     def connect(self, merchant_id: str, *, username: str, password: str) -> Diagnosis:
         """Connect an existing account: log in with these credentials and, if they work, store them."""
@@ -581,6 +785,9 @@ class Accounts:
         self.store.delete(merchant_id)
         with self._lock:
             self._clients.pop(merchant_id, None)
+            doomed = [self._carrier_clients.pop(k) for k in list(self._carrier_clients) if k[0] == merchant_id]
+        for _, carrier_client in doomed:
+            carrier_client.close()
 
     def recover_username(self, email: str) -> None:
         """The service emails the usernames registered to ``email`` (it never says whether any are)."""
@@ -591,6 +798,36 @@ class Accounts:
         if stored is None:
             raise NotConnected(f"No One Balance account is connected for merchant {merchant_id!r}")
         return stored
+
+
+_SettingsT = TypeVar("_SettingsT", "UpsSettings", "FedexSettings")
+
+
+def _carrier_settings(
+    cls: type[_SettingsT], client_id: str, client_secret: str, account_number: str, base_url: str, name: str
+) -> _SettingsT:
+    """The carrier's own settings from these inputs; a refused one is bad input (``ValidationError``)."""
+    for required, value in (("client_id", client_id), ("client_secret", client_secret)):
+        if not isinstance(value, str) or not value.strip():
+            raise ValidationError(f"{required}: the {name} {required.replace('_', ' ')} is required", field=required)
+    if not isinstance(account_number, str):
+        raise ValidationError(f"account_number: the {name} account number must be text", field="account_number")
+    try:
+        return cls(
+            client_id=client_id.strip(),
+            client_secret=client_secret.strip(),
+            account_number=account_number,
+            base_url=base_url,
+        )
+    except ConfigurationError as exc:
+        text = str(exc)
+        field: str | None = next(
+            (f for f in ("account_number", "base_url", "client_id", "client_secret") if f in text), None
+        )
+        if field is None and "endpoint" in text.lower():
+            field = "base_url"
+        text = exc.message.removeprefix(f"{name} settings: ")
+        raise ValidationError(f"{name} account: {text}", field=field) from None
 
 
 __all__ = ["Accounts", "Registration", "RemedyReport", "RemedyStep"]

@@ -2,7 +2,34 @@
 
 The client logs in lazily, carries the rolling Authenticator from each response to the next
 call (including the replacement token a fault may carry) and re-authenticates once, on its own,
-when the service refuses the token as expired, superseded, out of sync or unknown.
+when the service refuses the token as expired, out of sync or unknown.
+
+Concurrency (``concurrency=``). A rolling token is valid for exactly one call, and a user may
+have one conversation: a second AuthenticateUser of the same user supersedes the first
+(002b0203), and a token sent twice is out of sync (002b0204). So one conversation can serve one
+thread at a time. Every call may instead carry ``Credentials`` (integration id, username,
+password): stateless, any number in parallel, but the password travels on every call and the
+service authenticates each one.
+
+* ``"conversation"``: every call uses the conversation, one at a time (threads queue).
+* ``"credentials"``: every call sends Credentials (what ShipWorks' newest client does); no login.
+* ``"auto"`` (the default): a thread uses the conversation when it is free and sends
+  Credentials when another thread holds it, so many threads on one account run in parallel and
+  never share a token. The first call proves the credentials before any call runs in parallel
+  (a wrong password is sent once, not by every thread: five refusals lock the account).
+  When the conversation is superseded (another client or process of the same user logged in),
+  the client does **not** log in again: it sends Credentials from then on. Logging in again
+  would supersede the other client, which would log in again in turn, forever; with the
+  fall-back, two clients of one user settle after at most one supersession each, and the
+  survivor keeps its conversation. (Expired, out-of-sync and unknown tokens are this client's
+  own matter: it logs in again, once per call.)
+
+Retries (``retry=``, a :class:`~onebalance.RetryPolicy`) follow ``_retry``: reads are retried
+on transient failures; PurchasePostage, CreateIndicium and CancelIndicium are retried with the
+same IntegratorTxID (and ControlTotal); other writes only when the request never reached the
+service. After a failure in which the request may have reached the service the token may have
+been consumed, so the next attempt logs in again (or sends Credentials) rather than reuse it:
+the service answers a repeated IntegratorTxID with the first result, so nothing is bought twice.
 """
 
 from __future__ import annotations
@@ -10,7 +37,8 @@ from __future__ import annotations
 import ipaddress
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from types import TracebackType
@@ -25,9 +53,14 @@ from ._errors import (
     AccountDisconnected,
     AuthenticationFailed,
     ClientClosed,
+    ConfigurationError,
     ConversationError,
+    ConversationSuperseded,
     OneBalanceError,
+    OutcomeUnknown,
+    PurchaseInProgress,
     ValidationError,
+    VoidRefused,
 )
 from ._inputs import Codewords, PaymentMethod, check_password
 from ._models import (
@@ -39,12 +72,16 @@ from ._models import (
     PostageBalance,
     PurchaseResult,
 )
+from ._retry import MONEY, RetryPolicy, Safety, Transient, run, swsim_safety
 from ._rules import normalize_phone
 from ._wire import Wire, WireFault
 
 logger = logging.getLogger("onebalance")
 
-__all__ = ["OneBalance"]
+__all__ = ["Concurrency", "OneBalance"]
+
+Concurrency = Literal["auto", "conversation", "credentials"]
+_CONCURRENCY = ("auto", "conversation", "credentials")
 
 
 class OneBalance:
@@ -54,9 +91,13 @@ class OneBalance:
     >>> client.account().available_postage
     Decimal('100.00')
 
-    Safe to share between threads: calls on one client are serialized, because each rolling
-    token is valid for exactly one call. Clients share the parsed WSDL and one connection pool
-    per process, so a platform can hold thousands of them.
+    Safe to share between threads. With ``concurrency="auto"`` (the default) one thread at a
+    time uses the rolling-token conversation and the others send Credentials meanwhile, so
+    threads on one account run in parallel; ``"conversation"`` serializes the calls on the
+    token, ``"credentials"`` sends Credentials on every call (see the module docstring and
+    docs/reliability.md). ``retry`` is the :class:`RetryPolicy` (``RetryPolicy.none()``: no
+    retries). Clients share the parsed WSDL and one connection pool per process, so a platform
+    can hold thousands of them.
 
     ``credentials_verified=True`` says these credentials have logged in before (the platform
     stored them after a successful login): if the service then refuses them, the error is
@@ -82,9 +123,16 @@ class OneBalance:
         credentials_verified: bool = False,
         client_ip: str = "127.0.0.1",
         on_credentials_refused: Callable[[OneBalanceError], None] | None = None,
+        retry: RetryPolicy | None = None,
+        concurrency: Concurrency = "auto",
     ) -> None:
         check_credentials(integration_id, username, password)
-        self._wire = Wire(endpoint, timeout=timeout, session=session)
+        if concurrency not in _CONCURRENCY:
+            raise ConfigurationError("concurrency must be 'auto', 'conversation' or 'credentials'")
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise ConfigurationError("retry must be a RetryPolicy")
+        self._wire = Wire(endpoint, timeout=timeout, session=session, retry=retry)
+        self.concurrency: Concurrency = concurrency
         self.endpoint = self._wire.endpoint
         self.integration_id = integration_id.strip()
         self.username = username
@@ -94,7 +142,14 @@ class OneBalance:
         self._refused: OneBalanceError | None = None
         self._on_refused = on_credentials_refused
         self._token: str | None = None
+        #: Held by the one thread using the rolling token (and by password changes).
         self._lock = threading.RLock()
+        #: Held by the first call(s), until one proves the credentials, so a wrong password goes out once.
+        self._probe = threading.RLock()
+        self._established = False
+        #: Set in auto mode once the conversation was superseded: Credentials from then on.
+        self._use_credentials = concurrency == "credentials"
+        self._gate = _PasswordGate()
         self._closed = False
         self.login_info: LoginInfo | None = None
 
@@ -102,6 +157,15 @@ class OneBalance:
     @property
     def timeout(self) -> Timeout:
         return self._wire.transport.timeout
+
+    @property
+    def retry(self) -> RetryPolicy:
+        return self._wire.retry
+
+    @property
+    def uses_credentials(self) -> bool:
+        """True when every call sends Credentials (``concurrency="credentials"``, or auto after a supersession)."""
+        return self._use_credentials
 
     @property
     def credentials_verified(self) -> bool:
@@ -113,7 +177,7 @@ class OneBalance:
         with self._lock:
             if self._closed:
                 raise ClientClosed(operation="AuthenticateUser")
-            return self._login()
+            return run(self.retry, "AuthenticateUser", lambda n: self._login(n), safety=Safety.READ)
 
     def close(self) -> None:
         """Forget the conversation; later calls raise :class:`ClientClosed`.
@@ -175,10 +239,15 @@ class OneBalance:
     def change_password(self, new_password: str) -> None:
         """Change the password (the service wants the current one too); the client then uses the new one."""
         check_password(new_password, field="new_password")
-        with self._lock:
-            self.call(
+        # No call may send the old password while it changes (each would count as a failed login).
+        with self._lock, self._gate.exclusive():
+            if self._closed:
+                raise ClientClosed(operation="ChangePassword")
+            self._run(
                 "ChangePassword",
                 {"OldPassword": self._password.get_secret_value(), "NewPassword": new_password},
+                conversation=not self._use_credentials,
+                transaction_id=None,
                 secrets=(new_password,),
             )
             self._password = SecretStr(new_password)
@@ -290,8 +359,8 @@ class OneBalance:
 
     def cancel_account(self, *, address: str, city: str, state: str, zip_code: str) -> None:
         """Close the account. The service asks for the account's physical address as confirmation."""
+        self.call("CancelAccount", {"Address": address, "City": city, "State": state, "Zip": zip_code})
         with self._lock:
-            self.call("CancelAccount", {"Address": address, "City": city, "State": state, "Zip": zip_code})
             self._token = None
 
     # -- engine ----------------------------------------------------------------------------------
@@ -305,40 +374,149 @@ class OneBalance:
     ) -> dict[str, Any]:
         """Run an authenticated SWSIM operation and return its decoded response.
 
-        ``payload`` holds the request's fields other than the Authenticator. On a conversation
-        error the client logs in again and repeats the call once.
+        ``payload`` holds the request's fields other than the Authenticator or Credentials;
+        ``transaction_id`` is the operation's idempotency key (IntegratorTxID), if it has one.
+        The call goes over the conversation or with Credentials as ``concurrency`` says, and is
+        retried as the retry policy and the operation's kind allow.
         """
-        with self._lock:
-            if self._closed:
-                raise ClientClosed(operation=operation)
-            for attempt in (1, 2):
-                if self._token is None:
-                    self._login()
-                assert self._token is not None
+        if self._closed:
+            raise ClientClosed(operation=operation)
+        if not self._established:
+            with self._probe:
+                if not self._established:
+                    return self._routed(operation, payload, transaction_id, secrets)
+        return self._routed(operation, payload, transaction_id, secrets)
+
+    def _routed(
+        self, operation: str, payload: dict[str, Any], transaction_id: str | None, secrets: tuple[str, ...]
+    ) -> dict[str, Any]:
+        if not self._use_credentials:
+            blocking = self.concurrency == "conversation" or not self._established
+            if self._lock.acquire(blocking=blocking):
                 try:
-                    response = self._wire.exchange(
-                        operation,
-                        {"Authenticator": self._token, **payload},
-                        secrets=self._secrets() + secrets,
-                        transaction_id=transaction_id,
-                        attempt=attempt,
-                    )
-                except WireFault as fault:
-                    # The service may have moved the conversation on before failing.
-                    self._token = fault.replacement_token
-                    if isinstance(fault.error, ConversationError) and attempt == 1:
-                        logger.info(
-                            "op=%s event=reauthenticate reason=%s code=%s",
-                            operation,
-                            type(fault.error).__name__,
-                            fault.error.code,
+                    if not self._use_credentials:
+                        if self._closed:
+                            raise ClientClosed(operation=operation)
+                        return self._run(
+                            operation, payload, conversation=True, transaction_id=transaction_id, secrets=secrets
                         )
-                        self._token = None
-                        continue
+                finally:
+                    self._lock.release()
+        with self._gate.shared():
+            return self._run(operation, payload, conversation=False, transaction_id=transaction_id, secrets=secrets)
+
+    def _run(
+        self,
+        operation: str,
+        payload: dict[str, Any],
+        *,
+        conversation: bool,
+        transaction_id: str | None,
+        secrets: tuple[str, ...],
+    ) -> dict[str, Any]:
+        """The retry loop around one operation; ``conversation``: on the rolling token (the lock is held)."""
+        money = operation in MONEY
+        maybe_done = False  # an earlier attempt may have reached the service
+
+        def attempt(number: int) -> dict[str, Any]:
+            nonlocal maybe_done
+            try:
+                if conversation and not self._use_credentials:
+                    return self._conversation_attempt(operation, payload, transaction_id, secrets, number)
+                return self._credentials_attempt(operation, payload, transaction_id, secrets, number)
+            except Transient as exc:
+                maybe_done = maybe_done or exc.sent
+                raise
+            except PurchaseInProgress as exc:
+                if money and maybe_done:
+                    # The first attempt is still being processed: ask again with the same key.
+                    raise Transient(exc, "in_progress", sent=True) from None
+                raise
+            except VoidRefused as exc:
+                if operation == "CancelIndicium" and maybe_done:
+                    # Refused now, perhaps because the lost attempt already voided the label.
+                    raise OutcomeUnknown(
+                        operation=operation, idempotency_key=transaction_id, cause=exc, attempts=number
+                    ) from None
+                raise
+
+        return run(self.retry, operation, attempt, safety=swsim_safety(operation), key=transaction_id, money=money)
+
+    def _conversation_attempt(
+        self,
+        operation: str,
+        payload: dict[str, Any],
+        transaction_id: str | None,
+        secrets: tuple[str, ...],
+        number: int,
+    ) -> dict[str, Any]:
+        for reauthenticated in (False, True):
+            if self._token is None:
+                try:
+                    self._login(number)
+                except Transient as exc:
+                    # Only the login failed: the operation itself was not sent.
+                    raise Transient(exc.error, f"login_{exc.reason}", sent=False, retry_after=exc.retry_after) from None
+            assert self._token is not None
+            try:
+                response = self._wire.exchange(
+                    operation,
+                    {"Authenticator": self._token, **payload},
+                    secrets=self._secrets() + secrets,
+                    transaction_id=transaction_id,
+                    attempt=number,
+                )
+            except Transient as exc:
+                if exc.sent:
+                    # The service may have used the token and answered with one that was lost:
+                    # the next attempt starts a new conversation instead of tripping out-of-sync.
+                    self._token = None
+                raise
+            except WireFault as fault:
+                # The service may have moved the conversation on before failing.
+                self._token = fault.replacement_token
+                if not isinstance(fault.error, ConversationError) or reauthenticated:
                     raise fault.error from None
-                self._token = response.pop("Authenticator", None)
-                return response
+                self._token = None
+                if isinstance(fault.error, ConversationSuperseded) and self.concurrency == "auto":
+                    logger.info("op=%s event=use_credentials reason=ConversationSuperseded", operation)
+                    self._use_credentials = True
+                    return self._credentials_attempt(operation, payload, transaction_id, secrets, number)
+                logger.info(
+                    "op=%s event=reauthenticate reason=%s code=%s",
+                    operation,
+                    type(fault.error).__name__,
+                    fault.error.code,
+                )
+                continue
+            self._token = response.pop("Authenticator", None)
+            self._established = True
+            return response
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _credentials_attempt(
+        self,
+        operation: str,
+        payload: dict[str, Any],
+        transaction_id: str | None,
+        secrets: tuple[str, ...],
+        number: int,
+    ) -> dict[str, Any]:
+        self._check_not_refused(operation)
+        try:
+            response = self._wire.exchange(
+                operation,
+                {"Credentials": self._credentials(), **payload},
+                secrets=self._secrets() + secrets,
+                transaction_id=transaction_id,
+                attempt=number,
+            )
+        except WireFault as fault:
+            raise self._login_error(fault.error) from None
+        response.pop("Authenticator", None)
+        self._verified = True
+        self._established = True
+        return response
 
     def call_with_credentials(self, operation: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Run an operation authenticated with Credentials instead of the conversation token.
@@ -348,16 +526,8 @@ class OneBalance:
         """
         if self._closed:
             raise ClientClosed(operation=operation)
-        self._check_not_refused(operation)
-        try:
-            response = self._wire.exchange(
-                operation, {"Credentials": self._credentials(), **payload}, secrets=self._secrets()
-            )
-        except WireFault as fault:
-            raise self._login_error(fault.error) from None
-        response.pop("Authenticator", None)
-        self._verified = True
-        return response
+        with self._gate.shared():
+            return self._run(operation, payload, conversation=False, transaction_id=None, secrets=())
 
     def _credentials(self) -> dict[str, str]:
         return {
@@ -366,17 +536,18 @@ class OneBalance:
             "Password": self._password.get_secret_value(),
         }
 
-    def _login(self) -> LoginInfo:
+    def _login(self, attempt: int = 1) -> LoginInfo:
         self._token = None
         self._check_not_refused("AuthenticateUser")
         try:
             response = self._wire.exchange(
-                "AuthenticateUser", {"Credentials": self._credentials()}, secrets=self._secrets()
+                "AuthenticateUser", {"Credentials": self._credentials()}, secrets=self._secrets(), attempt=attempt
             )
         except WireFault as fault:
             raise self._login_error(fault.error) from None
         self._token = response["Authenticator"]
         self._verified = True
+        self._established = True
         self.login_info = _mapping.login_from_wire(response)
         return self.login_info
 
@@ -404,6 +575,40 @@ class OneBalance:
 
     def _secrets(self) -> tuple[str, ...]:
         return (self._password.get_secret_value(), self._token or "")
+
+
+class _PasswordGate:
+    """Calls that send the password share the gate; a password change holds it alone."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._sharing = 0
+        self._changing = False
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._changing)
+            self._sharing += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._sharing -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._changing)
+            self._changing = True
+            self._cond.wait_for(lambda: self._sharing == 0)
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._changing = False
+                self._cond.notify_all()
 
 
 def _ipv4(address: str) -> str:

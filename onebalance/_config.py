@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import ipaddress
+import json
+import logging
+import os
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ._errors import ConfigurationError
+from ._errors import ConfigurationError, ProtocolError
+from ._redact import register_secret
+
+if TYPE_CHECKING:
+    import requests
+
+logger = logging.getLogger("onebalance")
 
 PRODUCTION_ENDPOINT = "https://swsim.stamps.com/swsim/swsimv111.asmx"
 TESTING_ENDPOINT = "https://swsim.testing.stamps.com/swsim/swsimv111.asmx"
@@ -60,6 +70,85 @@ def check_endpoint(url: str) -> str:
     return url
 
 
+#: The largest response body the SDK reads from any service (32 MiB). SWSIM answers, UPS and FedEx
+#: JSON (label images included) are far smaller; anything bigger is refused as a ProtocolError
+#: instead of being held in memory.
+MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+_CHUNK = 64 * 1024
+
+
+def read_body(response: requests.Response, *, operation: str, service: str, limit: int = MAX_RESPONSE_BYTES) -> bytes:
+    """The body of ``response``, read at most ``limit`` bytes; :class:`ProtocolError` past that.
+
+    Call it on a response fetched with ``stream=True`` so that a huge body is never read whole:
+    a declared ``Content-Length`` over the limit is refused before reading, and the read stops at
+    the first chunk past it. (On a response already read, only its length is checked.)
+    """
+    declared = response.headers.get("Content-Length", "")
+    too_big = ProtocolError(
+        f"{service} sent a response larger than {limit} bytes; it was not read",
+        operation=operation,
+        http_status=response.status_code,
+    )
+    if declared.isdigit() and int(declared) > limit:
+        response.close()
+        raise too_big
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            response.close()
+            raise too_big
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def decode_json(content: bytes, *, service: str, operation: str, status: int | None = None) -> Any:
+    """Decode a JSON answer; anything that is not JSON (XML, HTML, bad UTF-8, nesting deep enough to
+    exhaust the stack, ``NaN``) raises :class:`ProtocolError` instead of a raw exception."""
+
+    def refuse_constant(name: str) -> Any:
+        raise ValueError(name)
+
+    try:
+        return json.loads(content, parse_constant=refuse_constant)
+    except (ValueError, RecursionError, TypeError):
+        raise ProtocolError(
+            f"{service} answered HTTP {status} with something that is not JSON",
+            operation=operation,
+            http_status=status,
+        ) from None
+
+
+def check_tls(session: requests.Session, *, service: str = "onebalance") -> None:
+    """Refuse a session that would not verify TLS certificates; say so loudly when it uses a private CA.
+
+    ``session.verify`` must be ``True`` (the system's trust store, or ``REQUESTS_CA_BUNDLE``) or the
+    path of an existing CA bundle. ``False``, ``None``, ``""`` or ``0`` all switch verification
+    off in ``requests`` and are refused with :class:`ConfigurationError`. A CA bundle path is an
+    explicit opt-in: it is logged at WARNING once per session.
+    """
+    verify = session.verify
+    if verify is True:
+        return
+    if isinstance(verify, str) and verify:
+        if not os.path.exists(verify):
+            raise ConfigurationError(f"{service}: the CA bundle {verify!r} given as session.verify does not exist")
+        if not getattr(session, "_onebalance_ca_warned", False):
+            logger.warning(
+                "TLS: %s verifies certificates against the private CA bundle %s, not the system trust store",
+                service,
+                verify,
+            )
+            session._onebalance_ca_warned = True  # type: ignore[attr-defined]
+        return
+    raise ConfigurationError(
+        f"{service}: TLS verification is switched off on the session passed in (verify={verify!r}); "
+        "onebalance will not send credentials without it (set session.verify to a CA bundle path instead)"
+    )
+
+
 def check_credentials(integration_id: str, username: str, password: str) -> None:
     if not isinstance(integration_id, str) or not _GUID.fullmatch(integration_id.strip()):
         raise ConfigurationError("integration_id must be the GUID the service assigned to the integration")
@@ -67,3 +156,4 @@ def check_credentials(integration_id: str, username: str, password: str) -> None
         raise ConfigurationError("username must be 1 to 40 characters")
     if not isinstance(password, str) or not password:
         raise ConfigurationError("password must not be empty")
+    register_secret(password)

@@ -4,7 +4,9 @@
 single-process demos, :class:`EncryptedFileCredentialStore` keeps the credentials in one JSON file on
 disk with every record encrypted on its own by ``cryptography.fernet`` (AES-128-CBC with an
 HMAC-SHA256 tag), so one bad record never hides the others. ``MultiFernet`` gives key rotation: the
-first key encrypts, the others only decrypt.
+first key encrypts, the others only decrypt. :class:`SqliteCredentialStore` and
+:class:`PostgresCredentialStore` (the credentials of :class:`~onebalance.SqliteStore` and
+:class:`~onebalance.PostgresStore`) keep the same tokens, made by the same keys, in a table.
 
 Threat model. The encryption protects the file at rest: a copy of the store (a backup, a leaked
 volume, a stolen disk) reveals neither passwords nor usernames without the key; any change to a
@@ -17,7 +19,7 @@ key file with mode 0600 that is not backed up with the store). File modes (0600 
 lock file and the key file) are a second line of defence against other local users, not a
 replacement for the key.
 
-Several processes may share one file: every read-modify-write holds an exclusive ``flock`` on the
+Several processes may share one JSON file: every read-modify-write holds an exclusive ``flock`` on the
 sibling ``<path>.lock`` file and every write replaces the file atomically (temp file, fsync,
 ``os.replace``, fsync of the directory), so readers always see a whole file and no update is lost.
 """
@@ -39,10 +41,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from ._errors import ConfigurationError, CredentialStoreError, ValidationError
+from ._records import SQLITE_BUSY_TIMEOUT, _open_sqlite_tables, _sqlite_transaction, _store_errors
+
+if TYPE_CHECKING:
+    from ._store import PostgresDatabase
 
 if sys.platform != "win32":
     import fcntl
@@ -50,10 +56,15 @@ if sys.platform != "win32":
 __all__ = [
     "KEY_ENV",
     "KEY_FILE_ENV",
+    "CarrierAccount",
     "CredentialStore",
     "EncryptedFileCredentialStore",
+    "FedexAccount",
     "InMemoryCredentialStore",
+    "PostgresCredentialStore",
+    "SqliteCredentialStore",
     "StoredCredentials",
+    "UpsAccount",
 ]
 
 #: One or more Fernet keys, separated by commas; the first one encrypts.
@@ -76,8 +87,67 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+_MASK = "**********"
+
+
+class CarrierAccount(BaseModel):
+    """A merchant's own UPS or FedEx account: the API app's credentials, the account billed, the host.
+
+    ``client_secret`` is a :class:`~pydantic.SecretStr`: ``repr``, ``str`` and ``model_dump_json`` mask
+    it, and so do error messages (``hide_input_in_errors``). The formats are checked by
+    :class:`~onebalance.Accounts` (``connect_ups`` / ``connect_fedex``) through the carriers' own
+    settings before anything is stored.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
+    client_id: str = Field(min_length=1, max_length=128)
+    client_secret: SecretStr
+    account_number: str = Field(min_length=1, max_length=16)
+    base_url: str = Field(min_length=1, max_length=500, description="The carrier's API host (or a sandbox's).")
+    connected_at: datetime = Field(default_factory=_now)
+
+    @field_validator("client_secret")
+    @classmethod
+    def _real_secret(cls, value: SecretStr) -> SecretStr:
+        # A record serialized with model_dump(mode="json") holds the mask, not the secret: refuse it
+        # loudly rather than send "**********" to the carrier (use StoredCredentials.to_record()).
+        if not value.get_secret_value() or value.get_secret_value() == _MASK:
+            raise ValueError("client_secret is missing (a record written without its secret)")
+        return value
+
+    def secret_value(self) -> str:
+        """The client secret itself, for the carrier's OAuth call only. Never log or show it."""
+        return self.client_secret.get_secret_value()
+
+    def __repr_args__(self) -> Any:
+        for name, value in super().__repr_args__():
+            yield (name, f"****{self.account_number[-4:]}") if name == "account_number" else (name, value)
+
+    if not TYPE_CHECKING:
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            # As for StoredCredentials: pydantic's frozen-instance error would quote the new secret.
+            raise PydanticValidationError.from_exception_data(
+                type(self).__name__, [{"type": "frozen_instance", "loc": (name,), "input": "**********"}]
+            )
+
+
+class UpsAccount(CarrierAccount):
+    """The merchant's UPS account: an OAuth app's client id and secret and the 6-character shipper number."""
+
+
+class FedexAccount(CarrierAccount):
+    """The merchant's FedEx account: an API key and secret and the 9-digit account number."""
+
+
 class StoredCredentials(BaseModel):
-    """One merchant's One Balance credentials. ``repr``, ``str`` and ``model_dump_json`` mask the password."""
+    """One merchant's One Balance credentials, and optionally its own UPS and FedEx accounts.
+
+    ``repr``, ``str`` and ``model_dump_json`` mask the password and the carriers' client secrets; a
+    store persists :meth:`to_record` (everything, secrets in clear) and reads it back with
+    ``model_validate``. Records written before ``ups`` and ``fedex`` existed load with both None.
+    """
 
     # hide_input_in_errors: a refused field must not put the password into pydantic's error text.
     model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
@@ -97,10 +167,26 @@ class StoredCredentials(BaseModel):
     )
     refused_at: datetime | None = Field(default=None, description="When the service refused these credentials.")
     updated_at: datetime = Field(default_factory=_now)
+    ups: UpsAccount | None = Field(default=None, description="The merchant's own UPS account, if connected.")
+    fedex: FedexAccount | None = Field(default=None, description="The merchant's own FedEx account, if connected.")
 
     def password_value(self) -> str:
         """The password itself, for the SDK's login call only. Never log or show it."""
         return self.password.get_secret_value()
+
+    def to_record(self) -> dict[str, Any]:
+        """Everything a store must keep, as JSON-ready data with every secret in clear.
+
+        ``StoredCredentials.model_validate(record)`` gives these credentials back. Only a store
+        (which encrypts or otherwise protects it) should call this; never log the result.
+        """
+        data = self.model_dump(mode="json")
+        data["password"] = self.password_value()
+        for name in ("ups", "fedex"):
+            account: CarrierAccount | None = getattr(self, name)
+            if account is not None:
+                data[name]["client_secret"] = account.secret_value()
+        return data
 
     if not TYPE_CHECKING:  # type checkers already refuse assignment to a frozen model
 
@@ -265,6 +351,89 @@ def _make_fernet(key: str | bytes, what: str, where: str = "") -> Fernet:
     return fernet
 
 
+class _Sealer:
+    """Fernet encryption of one merchant's credentials, bound to its merchant id.
+
+    Shared by every encrypted store (the file, SQLite, PostgreSQL): the same keys, key sources,
+    token format and error messages whatever holds the tokens. The first key encrypts; the
+    others only decrypt. The whole :class:`StoredCredentials` is serialised
+    (:meth:`StoredCredentials.to_record`: every field, secrets in clear inside the encryption).
+    """
+
+    def __init__(self, fernets: list[Fernet]) -> None:
+        self._fernets = fernets
+        self._multi = MultiFernet(fernets)
+
+    @classmethod
+    def from_sources(cls, keys: Sequence[str | bytes] | None, key_file: str | os.PathLike[str] | None) -> _Sealer:
+        raw, source = _find_keys(keys, key_file)
+        return cls([_make_fernet(key, f"key {n}", f" (from {source})") for n, key in enumerate(raw, start=1)])
+
+    @property
+    def key_count(self) -> int:
+        return len(self._fernets)
+
+    def with_new_key(self, new_key: str | bytes) -> _Sealer:
+        """A sealer that encrypts with ``new_key`` and still decrypts with every key this one has."""
+        return _Sealer([_make_fernet(new_key, "the new key"), *self._fernets])
+
+    def seal(self, merchant_id: str, credentials: StoredCredentials) -> str:
+        data = credentials.to_record()  # every field, the password and the carriers' secrets in clear
+        # Bound to its merchant: a record moved to another merchant's slot is refused on reading.
+        data[_MERCHANT_KEY] = merchant_id
+        plaintext = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return self._multi.encrypt(plaintext).decode("ascii")
+
+    def reseal(self, token: str) -> str | None:
+        """``token`` encrypted again with the first key, or None if no key decrypts it."""
+        try:
+            return self._multi.rotate(token.encode("ascii")).decode("ascii")
+        except (InvalidToken, UnicodeEncodeError):
+            return None
+
+    def open(self, merchant_id: str, token: str) -> StoredCredentials:
+        # Errors are raised outside the except blocks: no __context__ holds a plaintext or token.
+        plaintext: bytes | None = None
+        with suppress(InvalidToken, UnicodeEncodeError):
+            plaintext = self._multi.decrypt(token.encode("ascii"))
+        if plaintext is None:
+            raise CredentialStoreError(
+                f"the record for merchant {merchant_id!r} cannot be decrypted with the configured keys "
+                "(a different key, or the record was altered)"
+            )
+        credentials: StoredCredentials | None = None
+        owner: object = None
+        with suppress(PydanticValidationError, ValueError):
+            data = json.loads(plaintext)
+            owner = data.pop(_MERCHANT_KEY, None)
+            credentials = StoredCredentials.model_validate(data)
+        if credentials is not None and owner is None:
+            raise CredentialStoreError(
+                f"the record for merchant {merchant_id!r} is not bound to its merchant (written by an earlier "
+                "version of onebalance): store the credentials again"
+            )
+        if credentials is not None and owner != merchant_id:
+            raise CredentialStoreError(
+                f"the record stored for merchant {merchant_id!r} belongs to another merchant "
+                "(records were moved within the store)"
+            )
+        if credentials is None:
+            raise CredentialStoreError(
+                f"the record for merchant {merchant_id!r} decrypts but is not valid StoredCredentials "
+                "(written by another version of onebalance?)"
+            )
+        return credentials
+
+
+def _unreadable_error(where: str, unreadable: list[str]) -> CredentialStoreError:
+    shown = ", ".join(repr(m) for m in sorted(unreadable)[:5])
+    more = f" and {len(unreadable) - 5} more" if len(unreadable) > 5 else ""
+    return CredentialStoreError(
+        f"cannot rotate {where}: the records for merchants {shown}{more} cannot be decrypted "
+        "with the configured keys; nothing was changed"
+    )
+
+
 class EncryptedFileCredentialStore(CredentialStore):
     """Credentials in one JSON file, each record encrypted on its own with Fernet (see the module docstring).
 
@@ -290,9 +459,7 @@ class EncryptedFileCredentialStore(CredentialStore):
             raise ConfigurationError("EncryptedFileCredentialStore needs a POSIX system (fcntl.flock)")
         self._path = Path(path)
         self._lock_path = self._path.with_name(self._path.name + ".lock")
-        raw, source = _find_keys(keys, key_file)
-        self._fernets = [_make_fernet(key, f"key {n}", f" (from {source})") for n, key in enumerate(raw, start=1)]
-        self._multi = MultiFernet(self._fernets)
+        self._sealer = _Sealer.from_sources(keys, key_file)
 
     @staticmethod
     def generate_key() -> str:
@@ -304,7 +471,7 @@ class EncryptedFileCredentialStore(CredentialStore):
         return self._path
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(path={str(self._path)!r}, keys={len(self._fernets)})"
+        return f"{type(self).__name__}(path={str(self._path)!r}, keys={self._sealer.key_count})"
 
     # -- the CredentialStore interface --------------------------------------------------------
 
@@ -312,16 +479,15 @@ class EncryptedFileCredentialStore(CredentialStore):
         merchant_id = _check_merchant_id(merchant_id)
         with self._locked(exclusive=False):
             token = self._read().get(merchant_id)
-        return None if token is None else self._decrypt(merchant_id, token)
+        return None if token is None else self._sealer.open(merchant_id, token)
 
     def put(self, merchant_id: str, credentials: StoredCredentials) -> None:
         merchant_id = _check_merchant_id(merchant_id)
         credentials = _check_credentials(credentials)
         with self._locked(exclusive=True):
             records = self._read()
-            records[merchant_id] = self._encrypt(
-                merchant_id, credentials
-            )  # under the lock: never with a key rotate() retired
+            # Sealed under the lock: never with a key that rotate() retired.
+            records[merchant_id] = self._sealer.seal(merchant_id, credentials)
             self._write(records)
 
     def delete(self, merchant_id: str) -> bool:
@@ -347,71 +513,15 @@ class EncryptedFileCredentialStore(CredentialStore):
         key as a *second* key to every process first, then rotate, then make it the first key
         everywhere and drop the old one. If any record cannot be decrypted nothing is changed.
         """
-        new = _make_fernet(new_key, "the new key")
-        fernets = [new, *self._fernets]
-        multi = MultiFernet(fernets)
+        sealer = self._sealer.with_new_key(new_key)
         with self._locked(exclusive=True):
             records = self._read()
-            rotated: dict[str, str] = {}
-            unreadable: list[str] = []
-            for merchant_id, token in records.items():
-                try:
-                    rotated[merchant_id] = multi.rotate(token.encode("ascii")).decode("ascii")
-                except (InvalidToken, UnicodeEncodeError):
-                    unreadable.append(merchant_id)
+            rotated = {merchant_id: sealer.reseal(token) for merchant_id, token in records.items()}
+            unreadable = [merchant_id for merchant_id, token in rotated.items() if token is None]
             if unreadable:
-                shown = ", ".join(repr(m) for m in sorted(unreadable)[:5])
-                more = f" and {len(unreadable) - 5} more" if len(unreadable) > 5 else ""
-                raise CredentialStoreError(
-                    f"cannot rotate {self._path}: the records for merchants {shown}{more} cannot be decrypted "
-                    "with the configured keys; nothing was changed"
-                )
-            self._write(rotated)
-            self._fernets = fernets
-            self._multi = multi
-
-    # -- records -------------------------------------------------------------------------------
-
-    def _encrypt(self, merchant_id: str, credentials: StoredCredentials) -> str:
-        data = credentials.model_dump(mode="json")
-        data["password"] = credentials.password_value()  # model_dump masks it
-        # Bound to its merchant: a record moved to another merchant's slot is refused on reading.
-        data[_MERCHANT_KEY] = merchant_id
-        plaintext = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        return self._multi.encrypt(plaintext).decode("ascii")
-
-    def _decrypt(self, merchant_id: str, token: str) -> StoredCredentials:
-        # Errors are raised outside the except blocks: no __context__ holds a plaintext or token.
-        plaintext: bytes | None = None
-        with suppress(InvalidToken, UnicodeEncodeError):
-            plaintext = self._multi.decrypt(token.encode("ascii"))
-        if plaintext is None:
-            raise CredentialStoreError(
-                f"the record for merchant {merchant_id!r} cannot be decrypted with the configured keys "
-                "(a different key, or the record was altered)"
-            )
-        credentials: StoredCredentials | None = None
-        owner: object = None
-        with suppress(PydanticValidationError, ValueError):
-            data = json.loads(plaintext)
-            owner = data.pop(_MERCHANT_KEY, None)
-            credentials = StoredCredentials.model_validate(data)
-        if credentials is not None and owner is None:
-            raise CredentialStoreError(
-                f"the record for merchant {merchant_id!r} is not bound to its merchant (written by an earlier "
-                "version of onebalance): store the credentials again"
-            )
-        if credentials is not None and owner != merchant_id:
-            raise CredentialStoreError(
-                f"the record stored for merchant {merchant_id!r} belongs to another merchant "
-                "(records were moved within the file)"
-            )
-        if credentials is None:
-            raise CredentialStoreError(
-                f"the record for merchant {merchant_id!r} decrypts but is not valid StoredCredentials "
-                "(written by another version of onebalance?)"
-            )
-        return credentials
+                raise _unreadable_error(str(self._path), unreadable)
+            self._write({merchant_id: token for merchant_id, token in rotated.items() if token is not None})
+            self._sealer = sealer
 
     # -- the file ------------------------------------------------------------------------------
 
@@ -519,3 +629,174 @@ class EncryptedFileCredentialStore(CredentialStore):
                 os.close(dir_fd)
         except OSError as exc:
             raise CredentialStoreError(f"cannot write the credential store {path}: {exc.strerror}") from None
+
+
+# -- in a database ----------------------------------------------------------------------------------
+
+_CREDENTIALS_STEPS: list[list[str]] = [
+    ["CREATE TABLE IF NOT EXISTS credentials (merchant_id TEXT PRIMARY KEY, token TEXT NOT NULL, updated_at TEXT)"],
+]
+
+
+def _private_file(path: Path, what: str) -> None:
+    """Create ``path`` with mode 0600 if it is missing; refuse one that group or others may access."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except FileNotFoundError:
+        raise ConfigurationError(f"cannot use {path} as {what}: the directory {path.parent} does not exist") from None
+    except OSError as exc:
+        raise ConfigurationError(f"cannot use {path} as {what}: {exc.strerror}") from None
+    try:
+        info = os.fstat(fd)
+    finally:
+        os.close(fd)
+    if not stat.S_ISREG(info.st_mode):
+        raise ConfigurationError(f"cannot use {path} as {what}: it is not a regular file")
+    if info.st_mode & 0o077:
+        raise ConfigurationError(
+            f"{what} {path} has mode {_mode_text(info.st_mode)}: it holds the merchants' encrypted credentials, so "
+            f"it must not be accessible by group or others; set mode 0600 (chmod 600 {path})"
+        )
+
+
+class SqliteCredentialStore(CredentialStore):
+    """Credentials in a SQLite file (WAL), each record encrypted on its own with Fernet.
+
+    The keys, their sources, the token format and the threat model are those of
+    :class:`EncryptedFileCredentialStore` (see the module docstring); the tokens sit in the
+    ``credentials`` table of the file :class:`~onebalance.SqliteStore` shares with the receipts. The
+    file is created with mode 0600; one that group or others may access is refused.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        keys: Sequence[str | bytes] | None = None,
+        key_file: str | os.PathLike[str] | None = None,
+        busy_timeout: float = SQLITE_BUSY_TIMEOUT,
+    ) -> None:
+        self.path = Path(path)
+        self._sealer = _Sealer.from_sources(keys, key_file)
+        _private_file(self.path, "the store file")
+        self._conn = _open_sqlite_tables(self.path, "credentials", _CREDENTIALS_STEPS, busy_timeout, "the store file")
+        self._lock = threading.Lock()
+        self._what = f"the credential store {self.path}"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(path={str(self.path)!r}, keys={self._sealer.key_count})"
+
+    def get(self, merchant_id: str) -> StoredCredentials | None:
+        merchant_id = _check_merchant_id(merchant_id)
+        with self._lock, _store_errors(self._what):
+            row = self._conn.execute("SELECT token FROM credentials WHERE merchant_id = ?", (merchant_id,)).fetchone()
+        return None if row is None else self._sealer.open(merchant_id, row[0])
+
+    def put(self, merchant_id: str, credentials: StoredCredentials) -> None:
+        merchant_id = _check_merchant_id(merchant_id)
+        credentials = _check_credentials(credentials)
+        with self._lock, _store_errors(self._what):
+            self._conn.execute(
+                "INSERT OR REPLACE INTO credentials VALUES (?, ?, ?)",
+                (merchant_id, self._sealer.seal(merchant_id, credentials), _now().isoformat()),
+            )
+
+    def delete(self, merchant_id: str) -> bool:
+        merchant_id = _check_merchant_id(merchant_id)
+        with self._lock, _store_errors(self._what):
+            return self._conn.execute("DELETE FROM credentials WHERE merchant_id = ?", (merchant_id,)).rowcount > 0
+
+    def merchant_ids(self) -> list[str]:
+        with self._lock, _store_errors(self._what):
+            return sorted(row[0] for row in self._conn.execute("SELECT merchant_id FROM credentials"))
+
+    def rotate(self, new_key: str | bytes) -> None:
+        """Make ``new_key`` the key that encrypts and re-encrypt every record with it, in one transaction.
+
+        As :meth:`EncryptedFileCredentialStore.rotate`: if any record cannot be decrypted, nothing changes.
+        """
+        sealer = self._sealer.with_new_key(new_key)
+        with self._lock, _store_errors(self._what), _sqlite_transaction(self._conn) as conn:
+            rows = conn.execute("SELECT merchant_id, token FROM credentials").fetchall()
+            rotated = {merchant_id: sealer.reseal(token) for merchant_id, token in rows}
+            unreadable = [merchant_id for merchant_id, token in rotated.items() if token is None]
+            if unreadable:
+                raise _unreadable_error(str(self.path), unreadable)
+            conn.executemany(
+                "UPDATE credentials SET token = ? WHERE merchant_id = ?",
+                [(token, merchant_id) for merchant_id, token in rotated.items()],
+            )
+            self._sealer = sealer
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+class PostgresCredentialStore(CredentialStore):
+    """Credentials in PostgreSQL, each record encrypted on its own with Fernet; made by
+    :class:`~onebalance.PostgresStore` (its ``credentials``).
+
+    The keys, their sources, the token format and the threat model are those of
+    :class:`EncryptedFileCredentialStore`: the database (and its backups) holds only tokens, and a
+    token copied to another merchant's row is refused.
+    """
+
+    def __init__(
+        self,
+        db: PostgresDatabase,
+        *,
+        keys: Sequence[str | bytes] | None = None,
+        key_file: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self._db = db
+        self._sealer = _Sealer.from_sources(keys, key_file)
+        self._get = db.sql("SELECT token FROM {credentials} WHERE merchant_id = %s")
+        self._put = db.sql(
+            """INSERT INTO {credentials} (merchant_id, token, updated_at) VALUES (%s, %s, now())
+            ON CONFLICT (merchant_id) DO UPDATE SET token = EXCLUDED.token, updated_at = EXCLUDED.updated_at"""
+        )
+        self._delete = db.sql("DELETE FROM {credentials} WHERE merchant_id = %s")
+        self._ids = db.sql("SELECT merchant_id FROM {credentials}")
+        self._all_for_update = db.sql("SELECT merchant_id, token FROM {credentials} FOR UPDATE")
+        self._update = db.sql("UPDATE {credentials} SET token = %s WHERE merchant_id = %s")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._db.describe()}, keys={self._sealer.key_count})"
+
+    def get(self, merchant_id: str) -> StoredCredentials | None:
+        merchant_id = _check_merchant_id(merchant_id)
+        with self._db.connection() as conn:
+            row = conn.execute(self._get, (merchant_id,)).fetchone()
+        return None if row is None else self._sealer.open(merchant_id, row[0])
+
+    def put(self, merchant_id: str, credentials: StoredCredentials) -> None:
+        merchant_id = _check_merchant_id(merchant_id)
+        token = self._sealer.seal(merchant_id, _check_credentials(credentials))
+        with self._db.connection() as conn:
+            conn.execute(self._put, (merchant_id, token))
+
+    def delete(self, merchant_id: str) -> bool:
+        merchant_id = _check_merchant_id(merchant_id)
+        with self._db.connection() as conn:
+            return conn.execute(self._delete, (merchant_id,)).rowcount > 0
+
+    def merchant_ids(self) -> list[str]:
+        with self._db.connection() as conn:
+            return sorted(row[0] for row in conn.execute(self._ids).fetchall())
+
+    def rotate(self, new_key: str | bytes) -> None:
+        """Make ``new_key`` the key that encrypts and re-encrypt every record with it, in one transaction.
+
+        As :meth:`EncryptedFileCredentialStore.rotate`: if any record cannot be decrypted, nothing changes.
+        """
+        sealer = self._sealer.with_new_key(new_key)
+        with self._db.connection() as conn, conn.transaction():
+            rows = conn.execute(self._all_for_update).fetchall()
+            rotated = {merchant_id: sealer.reseal(token) for merchant_id, token in rows}
+            unreadable = [merchant_id for merchant_id, token in rotated.items() if token is None]
+            if unreadable:
+                raise _unreadable_error(self._db.describe(), unreadable)
+            with conn.cursor() as cur:
+                cur.executemany(self._update, [(token, merchant_id) for merchant_id, token in rotated.items()])
+        self._sealer = sealer

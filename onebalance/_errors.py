@@ -21,10 +21,13 @@
     ├── PermissionDenied            0045018a, 0045018c the user may not do this (admins only)
     ├── NotConnected                no credentials stored for the merchant
     ├── CredentialStoreError        the credential store cannot be read or written (wrong key, tampering)
+    ├── StoreError                  the shared store (SQLite file, PostgreSQL) cannot be read or written
+    │   └── RefillLockTimeout       the merchant's refill lock was not had in time
     ├── TransportError              the exchange itself failed
-    │   ├── ConnectError            no connection (refused, DNS, TLS, reset before sending)
+    │   ├── ConnectError            no connection, or it was lost (refused, DNS, TLS, reset)
     │   ├── RequestTimeout          no answer within the read timeout
-    │   └── ProtocolError           an answer that is not the expected SOAP (HTML page, truncated body)
+    │   ├── ProtocolError           an answer that is not the expected SOAP (HTML page, truncated body)
+    │   └── OutcomeUnknown          a call that moves money failed so that whether it happened is unknown
     └── ServiceError                a SOAP fault from the service (``code`` = 8 hex digits)
         ├── AuthenticationError
         │   ├── AuthenticationFailed        002b0601 wrong username or password
@@ -92,6 +95,8 @@ __all__ = [
     "ConversationSuperseded",
     "CostAccountRequired",
     "CredentialStoreError",
+    "RefillLockTimeout",
+    "StoreError",
     "InsufficientFunds",
     "InvalidAmount",
     "InvalidAuthenticator",
@@ -104,6 +109,7 @@ __all__ = [
     "LabelNotFound",
     "MonthlyLimitExceeded",
     "NotConnected",
+    "OutcomeUnknown",
     "OneBalanceError",
     "PasswordExpired",
     "PasswordResetError",
@@ -224,6 +230,18 @@ class CredentialStoreError(OneBalanceError):
     default_message = "The credential store cannot be read or written"
 
 
+class StoreError(OneBalanceError):
+    """The shared store (its SQLite file or PostgreSQL database) cannot be read or written."""
+
+    default_message = "The store cannot be read or written"
+
+
+class RefillLockTimeout(StoreError):
+    """Another worker held the merchant's auto-refill lock for longer than the lock timeout; nothing was bought."""
+
+    default_message = "The merchant's auto-refill lock was not had in time; nothing was bought"
+
+
 class InvalidAmount(ValidationError):
     default_message = "The postage amount is out of bounds"
 
@@ -278,6 +296,41 @@ class RequestTimeout(TransportError):
 
 class ProtocolError(TransportError):
     default_message = "The One Balance service sent an answer that is not a valid SOAP response"
+
+
+class OutcomeUnknown(TransportError):
+    """A call that moves money (a postage purchase, a label, a void) failed after the service may have
+    acted on it, and the retries could not find out whether it did.
+
+    ``idempotency_key`` is the key every attempt sent (the IntegratorTxID, or the carrier's
+    transaction id): sending the same purchase again with the same key later is safe where the
+    service recognises the key (SWSIM does) and answers with the first result. ``cause`` is the
+    last transport error; ``attempts`` how many were made.
+    """
+
+    default_message = "The call failed after the service may have acted on it: whether money moved is unknown"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        idempotency_key: str | None = None,
+        cause: OneBalanceError | None = None,
+        attempts: int = 1,
+        **kw: Any,
+    ) -> None:
+        self.idempotency_key = idempotency_key
+        self.cause = cause
+        self.attempts = attempts
+        if message is None:
+            message = f"{self.default_message} ({attempts} attempt{'s' if attempts != 1 else ''}"
+            message += f"; last: {cause.message})" if cause is not None else ")"
+            if idempotency_key:
+                message += f"; retry with the same key {idempotency_key} to find out"
+        kw.setdefault("transaction_id", idempotency_key)
+        if cause is not None:
+            kw.setdefault("http_status", cause.http_status)
+        super().__init__(message, **kw)
 
 
 class ServiceError(OneBalanceError):

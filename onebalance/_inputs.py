@@ -47,10 +47,15 @@ class _Input(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
     def __init__(self, **data: Any) -> None:
+        # The error is raised outside the except block: pydantic's own error (which shows the input,
+        # card numbers included) must not ride along as __context__.
+        error: OneBalanceError | None = None
         try:
             super().__init__(**data)
         except pydantic.ValidationError as exc:
-            raise _translate(exc) from None
+            error = _translate(exc)
+        if error is not None:
+            raise error
 
 
 def generate_password() -> str:
@@ -196,16 +201,24 @@ class RegistrationForm(BaseModel):
     client_ip: str | None = None
 
     def __init__(self, **data: Any) -> None:
+        # The error is raised outside the except block: pydantic's own error (which shows the input,
+        # card numbers included) must not ride along as __context__.
+        error: OneBalanceError | None = None
         try:
             super().__init__(**data)
         except pydantic.ValidationError as exc:
-            raise _translate(exc) from None
+            error = _translate(exc)
+        if error is not None:
+            raise error
 
     def __setattr__(self, name: str, value: Any) -> None:
+        error: OneBalanceError | None = None
         try:
             super().__setattr__(name, value)
         except pydantic.ValidationError as exc:
-            raise _translate(exc) from None
+            error = _translate(exc)
+        if error is not None:
+            raise error
 
     def __repr_args__(self) -> Any:
         return [(k, v) for k, v in super().__repr_args__() if k not in ("payment", "codewords")]

@@ -4,8 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from ._errors import ProtocolError
+
+
+def _reported(value: Decimal) -> Decimal:
+    # A ProtocolError (not a ValueError) passes through pydantic as it is.
+    if not value.is_finite() or value < 0:
+        raise ProtocolError("The One Balance service reported a negative or non-finite postage amount")
+    return value
+
+
+#: A balance or limit the service reports: never negative (a negative one is a broken answer).
+ReportedAmount = Annotated[Decimal, AfterValidator(_reported)]
 
 
 class _Model(BaseModel):
@@ -76,9 +90,9 @@ class Account(_Model):
     meter_number: int
     user_id: int
     username: str
-    available_postage: Decimal
-    control_total: Decimal
-    max_postage_balance: Decimal
+    available_postage: ReportedAmount
+    control_total: ReportedAmount
+    max_postage_balance: ReportedAmount
     monthly_postage_purchase_limit: int
     cost_code_limit: int
     max_users: int
@@ -122,8 +136,8 @@ class PaymentMethodInfo(_Model):
 class PostageBalance(_Model):
     """The balance as the service last reported it."""
 
-    available_postage: Decimal
-    control_total: Decimal
+    available_postage: ReportedAmount
+    control_total: ReportedAmount
 
 
 class CostAccount(_Model):

@@ -14,9 +14,10 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -24,6 +25,7 @@ from ._client import OneBalance
 from ._errors import (
     AmountBelowMinimum,
     BalanceLimitExceeded,
+    ConfigurationError,
     CostAccountRequired,
     InsufficientFunds,
     InvalidAmount,
@@ -42,6 +44,12 @@ from ._notify import LowBalanceEvent, Notifier, RefillEvent, RefillProposal, del
 from ._receipts import Receipt, RefillKind
 from ._records import MINIMUM_PURCHASE, AutoRefillSettings, FundingSettings, PostageRecords
 
+if TYPE_CHECKING:
+    from carriers import Label
+
+    from ._labels import LabelJournal
+    from ._store import Store
+
 logger = logging.getLogger("onebalance")
 CENT = Decimal("0.01")
 _FRIENDLY = {
@@ -51,7 +59,8 @@ _FRIENDLY = {
     "Invoice": "invoice",
 }
 
-#: One lock per merchant for refills in this process, so racing label purchases refill once.
+#: Without a store: one lock per account for refills in this process, so racing label purchases
+#: refill once. A :class:`~onebalance.Store` gives a lock shared by every process instead.
 _refill_locks: dict[str, threading.Lock] = {}
 _refill_locks_guard = threading.Lock()
 
@@ -61,13 +70,21 @@ def _refill_lock(key: str) -> threading.Lock:
         return _refill_locks.setdefault(key, threading.Lock())
 
 
+#: Tries of an auto-refill whose purchase met a stale ControlTotal (labels printed meanwhile).
+_REFILL_ATTEMPTS = 3
+
+
 def money(value: Decimal | int | str, field: str = "amount") -> Decimal:
     """A positive amount of dollars with at most two decimals, or :class:`InvalidAmount`."""
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
         raise InvalidAmount(f"{field} must be an amount of dollars such as 25.00", field=field) from None
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(CENT):
+    try:
+        valid = amount.is_finite() and amount > 0 and amount == amount.quantize(CENT)
+    except InvalidOperation:  # too many digits to quantize (1e999)
+        valid = False
+    if not valid:
         raise InvalidAmount(f"{field} must be a positive amount of dollars with at most two decimals", field=field)
     return amount.quantize(CENT)
 
@@ -181,14 +198,22 @@ class Postage:
         self,
         merchant_id: str,
         client: OneBalance,
-        records: PostageRecords,
+        records: PostageRecords | None = None,
         *,
+        store: Store | None = None,
         prompt: Callable[[RefillProposal], bool] | None = None,
         notifiers: Sequence[Notifier] = (),
         now: Callable[[], datetime] | None = None,
     ) -> None:
+        """``records`` keep the receipts and settings; a ``store`` gives them (unless ``records`` is
+        given too) and the auto-refill lock shared by every process that uses the store."""
+        if records is None:
+            if store is None:
+                raise ConfigurationError("Postage needs records (a PostageRecords) or a store (a Store)")
+            records = store.records
         self.merchant_id = merchant_id
         self.client = client
+        self.store = store
         self.records = records
         self.prompt = prompt
         self.notifiers = list(notifiers)
@@ -439,19 +464,49 @@ class Postage:
         threshold, it buys the policy's amount (more if the label needs more; never past the maximum
         balance, and nothing if even that could not pay for the label), after asking the
         prompt hook if the merchant wants to be asked, and notifies afterwards. Racing callers on one
-        merchant refill once. Raises :class:`InsufficientFunds` when ``needed`` still cannot be paid.
+        merchant refill once: the refill is decided and bought holding the merchant's refill lock
+        (the store's, shared by every process using it), with the balance read again once the lock
+        is held. A refill refused for a stale ControlTotal (labels printed elsewhere meanwhile;
+        nothing was bought) is decided again on the fresh balance, up to three times. Raises
+        :class:`InsufficientFunds` when ``needed`` still cannot be paid, and
+        :class:`RefillLockTimeout` (nothing bought) when the lock is not had within the store's
+        ``lock_timeout``.
         """
         cost = money(needed, "needed")
-        with _refill_lock(f"{self.client.endpoint}|{self.client.username}"):
-            account = self.client.account()
-            policy = self.settings.auto_refill
-            receipt = None
-            if policy is not None and policy.enabled and account.available_postage - cost < policy.threshold:
-                receipt = self._auto_refill(policy, account, cost, reason)
+        account = self.client.account()
+        policy = self.settings.auto_refill
+        if not _refill_due(policy, account, cost):
+            if cost > account.available_postage:
+                raise InsufficientFunds(needed=cost, available=account.available_postage, operation="ensure_funds")
+            return None
+        with self._refill_guard():
+            for attempt in range(1, _REFILL_ATTEMPTS + 1):
+                # Read again under the lock: a worker that waited here while another refilled sees
+                # the refill, and does not buy a second one.
+                account = self.client.account()
+                policy = self.settings.auto_refill
+                receipt = None
+                if policy is None or not _refill_due(policy, account, cost):
+                    break
+                try:
+                    receipt = self._auto_refill(policy, account, cost, reason)
+                    break
+                except StaleControlTotal:
+                    # Labels printed elsewhere meanwhile; the service bought nothing. Decide again
+                    # on the fresh balance (still holding the lock).
+                    if attempt == _REFILL_ATTEMPTS:
+                        raise
+                    logger.info("event=auto_refill_stale merchant=%s attempt=%s", self.merchant_id, attempt)
             available = receipt.balance_after if receipt else account.available_postage
             if cost > available:
                 raise InsufficientFunds(needed=cost, available=available, operation="ensure_funds")
             return receipt
+
+    def _refill_guard(self) -> AbstractContextManager[object]:
+        """The merchant's refill lock: the store's (every process) or, without one, this process's."""
+        if self.store is not None:
+            return self.store.refill_lock(self.merchant_id)
+        return _refill_lock(f"{self.client.endpoint}|{self.client.username}")
 
     def _auto_refill(
         self, policy: AutoRefillSettings, account: Account, needed: Decimal, reason: str
@@ -497,6 +552,9 @@ class Postage:
         return receipt
 
     # -- history ---------------------------------------------------------------------------------
+    #: The label journal (set by :meth:`Accounts.postage`): it links each USPS print to its cost account.
+    labels: LabelJournal | None = None
+
     def history(
         self,
         since: date | None = None,
@@ -505,7 +563,15 @@ class Postage:
         types: Sequence[HistoryType] | None = None,
         cost_account: int | str | None = None,
     ) -> History:
-        """The balance history (service) joined with the SDK's receipts (fee, cost account, receipt id)."""
+        """The balance history (service) joined with the SDK's records: each purchase with its receipt
+        (receipt id, cost account) and each label print with the cost account it was charged to.
+
+        The service's history names neither, so purchases are matched to receipts, and prints to the
+        labels in :attr:`labels` (the journal), by amount and time (within 10 minutes); cost account
+        names come from EnumCostCodes. A print the SDK did not buy shows no cost account.
+        """
+        from carriers import Carrier
+
         today = self._now().date()
         since = since or today - timedelta(days=30)
         lines = self.client.balance_history(since, until, tuple(types) if types else ("All",))
@@ -513,17 +579,43 @@ class Postage:
         by_amount: dict[Decimal, list[Receipt]] = {}
         for r in receipts:
             by_amount.setdefault(r.amount, []).append(r)
+        prints: dict[Decimal, list[Label]] = {}  # every USPS label the SDK bought, by cost, oldest first
+        if self.labels is not None:
+            for entry in self.labels.entries(self.merchant_id, Carrier.USPS):
+                if entry.label is not None and entry.label.cost.amount > 0:
+                    prints.setdefault(entry.label.cost.amount, []).append(entry.label)
+        for same_cost in prints.values():
+            same_cost.sort(key=lambda p: p.created_at)
+        names: dict[int, str] = {}
+        if cost_account is not None or any(p.cost_account_id is not None for ps in prints.values() for p in ps):
+            names = {c.id: c.name for c in self.cost_accounts()}
         wanted = None
         if cost_account is not None:
             match = [
-                c for c in self.cost_accounts() if cost_account in (c.id, c.name) or str(cost_account) == str(c.id)
+                name for id_, name in names.items() if cost_account in (id_, name) or str(cost_account) == str(id_)
             ]
             if not match:
                 raise UnknownCostAccount(f"No cost account {cost_account!r} on this account", field="cost_account")
-            wanted = match[0].name
+            wanted = match[0]
+        # Prints and labels are paired oldest first, each print with the earliest unpaired label of the
+        # same cost bought within 10 minutes of it: labels of equal cost pair in the order they were bought.
+        print_accounts: dict[int, str] = {}
+        # The service lists newest first: at equal times, the later line is the older one.
+        for index, line in sorted(enumerate(lines), key=lambda item: (_aware(item[1].date), -item[0])):
+            pool = prints.get(line.cost) if line.type == "Print" else None
+            if not pool:
+                continue
+            moment = _aware(line.date)
+            near = [p for p in pool if abs((moment - p.created_at).total_seconds()) < 600]
+            if near:
+                printed = near[0]
+                pool.remove(printed)
+                if printed.cost_account_id is not None:
+                    print_accounts[index] = names.get(printed.cost_account_id, str(printed.cost_account_id))
         entries = []
-        for line in lines:
+        for index, line in enumerate(lines):
             receipt = None
+            print_cost_account = print_accounts.get(index)
             if line.type == "Purchase":
                 candidates = [
                     r
@@ -533,7 +625,7 @@ class Postage:
                 if candidates:
                     receipt = min(candidates, key=lambda r: abs((_aware(line.date) - r.created_at).total_seconds()))
                     by_amount[line.credit].remove(receipt)
-            entry = HistoryEntry(
+            row = HistoryEntry(
                 date=_aware(line.date),
                 type=line.type,
                 cost=line.cost,
@@ -541,11 +633,16 @@ class Postage:
                 balance=line.balance,
                 purchase_type=line.purchase_type,
                 receipt_id=receipt.receipt_id if receipt else None,
-                cost_account=receipt.cost_account if receipt else None,
+                cost_account=receipt.cost_account if receipt else print_cost_account,
             )
-            if wanted is None or entry.cost_account == wanted:
-                entries.append(entry)
+            if wanted is None or row.cost_account == wanted:
+                entries.append(row)
         return History(merchant_id=self.merchant_id, since=since, until=until, entries=tuple(entries))
+
+
+def _refill_due(policy: AutoRefillSettings | None, account: Account, cost: Decimal) -> bool:
+    """Whether paying ``cost`` would take the balance below the policy's threshold."""
+    return policy is not None and policy.enabled and account.available_postage - cost < policy.threshold
 
 
 def _aware(moment: datetime) -> datetime:

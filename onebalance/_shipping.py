@@ -9,9 +9,11 @@ label by that carrier's account, and every label records who paid.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol
+from datetime import datetime, timezone
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -28,7 +30,17 @@ from carriers import (
     fastest,
 )
 
-from ._errors import ConfigurationError, OneBalanceError, ValidationError
+from ._errors import (
+    ConfigurationError,
+    OneBalanceError,
+    ProtocolError,
+    PurchaseInProgress,
+    RequestTimeout,
+    ValidationError,
+)
+from ._labels import LabelJournal
+
+logger = logging.getLogger("onebalance")
 
 
 class CarrierClient(Protocol):
@@ -57,10 +69,23 @@ class RateShop(BaseModel):
 
 
 class Shipping:
-    """A merchant's carriers. Give any of ``usps`` (an :class:`UspsShipping`), ``ups`` and ``fedex``."""
+    """A merchant's carriers. Give any of ``usps`` (an :class:`UspsShipping`), ``ups`` and ``fedex``.
+
+    With a ``journal`` (:class:`~onebalance.LabelJournal`) and the ``merchant_id``, every purchase
+    is written down before it is sent, so an idempotency key holds across processes and restarts
+    (:meth:`Accounts.shipping` passes the platform's journal); without one, each carrier client
+    remembers its own keys for as long as it lives.
+    """
 
     def __init__(
-        self, *, usps: CarrierClient | None = None, ups: CarrierClient | None = None, fedex: CarrierClient | None = None
+        self,
+        *,
+        usps: CarrierClient | None = None,
+        ups: CarrierClient | None = None,
+        fedex: CarrierClient | None = None,
+        journal: LabelJournal | None = None,
+        merchant_id: str | None = None,
+        now: Callable[[], datetime] | None = None,
     ) -> None:
         self._clients: dict[Carrier, CarrierClient] = {
             carrier: client
@@ -69,6 +94,19 @@ class Shipping:
         }
         if not self._clients:
             raise ConfigurationError("Shipping needs at least one carrier")
+        if journal is not None and not merchant_id:
+            raise ConfigurationError("Shipping with a label journal needs the merchant_id")
+        self.journal = journal
+        self.merchant_id = merchant_id
+        self._now = now or (lambda: datetime.now(timezone.utc))
+
+    def __repr__(self) -> str:
+        names = ", ".join(c.display_name for c in self._clients)
+        return f"Shipping(merchant_id={self.merchant_id!r}, carriers=[{names}])"
+
+    def client(self, carrier: Carrier | str) -> CarrierClient:
+        """The client of one carrier (``ValidationError`` if the merchant has not connected it)."""
+        return self._client(_carrier(carrier))
 
     @property
     def carriers(self) -> tuple[Carrier, ...]:
@@ -94,20 +132,98 @@ class Shipping:
                 rates.extend(answer)
         return RateShop(rates=tuple(sorted(rates, key=lambda r: r.total.amount)), errors=errors)
 
-    def buy(self, rate: Rate, shipment: ShipmentRequest, *, idempotency_key: str) -> Label:
-        """Buy ``rate`` from its carrier. The same ``idempotency_key`` never buys a second label."""
+    def buy(
+        self, rate: Rate, shipment: ShipmentRequest, *, idempotency_key: str, cost_account: int | str | None = None
+    ) -> Label:
+        """Buy ``rate`` from its carrier. The same ``idempotency_key`` never buys a second label.
+
+        ``cost_account`` (id or name) charges a USPS print to one of the One Balance's cost
+        accounts; it means nothing to UPS or FedEx and is refused for them. With a journal, a key
+        already used returns the label it bought (or is refused if it named another carrier or
+        service); a UPS or FedEx purchase whose outcome is unknown raises :class:`PurchaseInProgress`
+        rather than risk a second label.
+        """
         client = self._client(rate.carrier)
         _check_payment(rate.carrier, rate.payment)
+        if not isinstance(idempotency_key, str) or not idempotency_key.strip():
+            raise ValidationError("idempotency_key: is required to buy a label", field="idempotency_key")
+        ShipmentRequest.model_validate(
+            {**{n: getattr(shipment, n) for n in type(shipment).model_fields}, "idempotency_key": idempotency_key}
+        )  # the key's format, checked before anything is written down or sent
+        extra: dict[str, Any] = {}
+        if cost_account is not None:
+            if rate.carrier is not Carrier.USPS:
+                raise ValidationError(
+                    "cost_account: cost accounts belong to the One Balance, so only USPS labels use them",
+                    field="cost_account",
+                )
+            extra["cost_account"] = cost_account
         buy: Callable[..., Label] = client.buy  # type: ignore[attr-defined]
-        label = buy(rate, shipment, idempotency_key=idempotency_key)
+        if self.journal is None or self.merchant_id is None:
+            label = buy(rate, shipment, idempotency_key=idempotency_key, **extra)
+            _check_payment(label.carrier, label.paid_by)
+            return label
+        entry, fresh = self.journal.start(
+            self.merchant_id, rate.carrier, idempotency_key, rate.service_code, self._now()
+        )
+        if entry.service_code != rate.service_code:
+            raise ValidationError(
+                f"idempotency_key: already used for a {rate.carrier.display_name} {entry.service_code} label on "
+                f"{entry.started_at:%Y-%m-%d %H:%M} UTC; use a new key for a different purchase",
+                field="idempotency_key",
+            )
+        if entry.label is not None:
+            logger.info(
+                "event=label_replayed merchant=%s carrier=%s key=%s", self.merchant_id, rate.carrier, idempotency_key
+            )
+            return entry.label
+        if not fresh and rate.carrier is not Carrier.USPS:
+            # USPS recognises a replayed purchase by its IntegratorTxID; UPS and FedEx do not promise to.
+            raise PurchaseInProgress(
+                f"A {rate.carrier.display_name} label purchase with this idempotency key started at "
+                f"{entry.started_at:%Y-%m-%d %H:%M:%S} UTC and its outcome is unknown (still running, or cut off). "
+                f"Nothing was sent again: check the merchant's {rate.carrier.display_name} account for the shipment "
+                "before buying with a new key",
+                operation="buy",
+            )
+        try:
+            label = buy(rate, shipment, idempotency_key=idempotency_key, **extra)
+        except (RequestTimeout, ProtocolError):
+            raise  # the carrier may have bought it: the entry stays pending
+        except OneBalanceError:
+            # Refused before sending, by the carrier, or no connection at all: nothing was bought.
+            self.journal.abandon(self.merchant_id, rate.carrier, idempotency_key)
+            raise
         _check_payment(label.carrier, label.paid_by)
+        self.journal.finish(self.merchant_id, rate.carrier, idempotency_key, label)
         return label
 
     def void(self, label: Label) -> VoidResult:
-        return self._client(label.carrier).void(label)
+        """Void ``label`` with its carrier (and note it in the journal when the label is there)."""
+        result = self._client(label.carrier).void(label)
+        if result.voided and self.journal is not None and self.merchant_id is not None:
+            number = label.tracking_number or label.carrier_reference
+            entry = self.journal.find(self.merchant_id, label.carrier, number) if number else None
+            if entry is not None:
+                self.journal.mark_voided(self.merchant_id, label.carrier, entry.idempotency_key, self._now())
+        return result
 
-    def track(self, carrier: Carrier, tracking_number: str) -> Tracking:
-        return self._client(carrier).track(tracking_number)
+    def labels(self, carrier: Carrier | str | None = None) -> list[Label]:
+        """The labels bought through this router's journal (oldest first); empty without a journal."""
+        if self.journal is None or self.merchant_id is None:
+            return []
+        wanted = None if carrier is None else _carrier(carrier)
+        return [e.label for e in self.journal.entries(self.merchant_id, wanted) if e.label is not None]
+
+    def find_label(self, carrier: Carrier | str, number: str) -> Label | None:
+        """A label from the journal by its tracking number or carrier reference (label id)."""
+        if self.journal is None or self.merchant_id is None:
+            return None
+        entry = self.journal.find(self.merchant_id, _carrier(carrier), number)
+        return entry.label if entry is not None else None
+
+    def track(self, carrier: Carrier | str, tracking_number: str) -> Tracking:
+        return self._client(_carrier(carrier)).track(tracking_number)
 
     def _client(self, carrier: Carrier) -> CarrierClient:
         try:
@@ -116,6 +232,13 @@ class Shipping:
             raise ValidationError(
                 f"this merchant has no {carrier.value.upper()} account connected", field="carrier"
             ) from None
+
+
+def _carrier(value: Carrier | str) -> Carrier:
+    try:
+        return Carrier(value)
+    except ValueError:
+        raise ValidationError("carrier: must be usps, ups or fedex", field="carrier") from None
 
 
 def _check_payment(carrier: Carrier, payment: object) -> None:

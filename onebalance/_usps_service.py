@@ -14,8 +14,6 @@ import hashlib
 import logging
 from decimal import Decimal
 
-import requests
-
 from carriers import (
     Address,
     Label,
@@ -30,6 +28,8 @@ from carriers import (
 from . import _usps
 from ._errors import PlanRestriction, TransportError, ValidationError
 from ._postage import Postage
+from ._retry import Safety, Transient, run
+from ._transport import send
 from ._usps import CleansedAddress
 
 logger = logging.getLogger("onebalance")
@@ -130,6 +130,8 @@ class UspsShipping:
         response = self.client.call("CreateIndicium", payload, transaction_id=tx_id)
         image = None if _usps.image_data(response) else self._fetch_image(_usps.label_urls(response), tx_id)
         label, balance = _usps.parse_indicium(response, rate, image=image, image_type=image_type, sample=sample)
+        if cost_code_id is not None:
+            label = label.model_copy(update={"cost_account_id": cost_code_id})
         logger.info(
             "event=usps_label merchant=%s service=%s cost=%s sample=%s balance=%s tx=%s",
             self.merchant_id,
@@ -142,26 +144,46 @@ class UspsShipping:
         return label
 
     def _fetch_image(self, urls: list[str], tx_id: str) -> bytes | None:
-        """The first page of the label from its URL, with the client's session and timeouts."""
+        """The first page of the label from its URL, with the client's session, timeouts and retry policy.
+
+        The label is paid for by then: a failure here is retried as a read, and if it persists the
+        error says so (buying again with the same key returns the same label, not a second one).
+        """
         if not urls:
             return None
-        session = self.client._wire.transport.session
-        try:
-            reply = session.get(urls[0], timeout=self.client.timeout.as_tuple(), allow_redirects=False)
-        except requests.RequestException as exc:
-            raise TransportError(
-                f"Could not fetch the label image ({type(exc).__name__})",
+        transport = self.client._wire.transport
+
+        def fetch(attempt: int) -> bytes:
+            reply = send(
+                transport.session,
+                "GET",
+                urls[0],
+                service="the label server",
                 operation="CreateIndicium",
-                transaction_id=tx_id,
-            ) from None
-        if reply.status_code != 200 or not reply.content:
-            raise TransportError(
+                timeout=transport.timeout,
+            )
+            if reply.status_code == 200 and reply.content:
+                return reply.content
+            error = TransportError(
                 f"Could not fetch the label image (HTTP {reply.status_code})",
                 operation="CreateIndicium",
                 http_status=reply.status_code,
                 transaction_id=tx_id,
             )
-        return reply.content
+            if reply.status_code == 429 or reply.status_code >= 500:
+                raise Transient(error, f"http_{reply.status_code}", sent=True)
+            raise error
+
+        try:
+            return run(self.client.retry, "CreateIndicium.image", fetch, safety=Safety.READ)
+        except TransportError as exc:
+            raise TransportError(
+                f"The label was bought but its image could not be fetched ({exc.message}); buy again with the "
+                "same idempotency_key to get it",
+                operation="CreateIndicium",
+                http_status=exc.http_status,
+                transaction_id=tx_id,
+            ) from None
 
     def void(self, label: Label) -> VoidResult:
         """Cancel ``label``. USPS refunds later (batched, days): the refund is ``pending``.
@@ -169,7 +191,7 @@ class UspsShipping:
         A sample label (no tracking, no cost) is voided with nothing to refund. Raises
         :class:`VoidRefused` (too old, already used) or :class:`LabelNotFound` from the service.
         """
-        self.client.call("CancelIndicium", _usps.cancel_request(label))
+        self.client.call("CancelIndicium", _usps.cancel_request(label), transaction_id=label.carrier_reference)
         refund = label.cost if label.cost.amount > Decimal(0) else None
         return VoidResult(
             carrier=label.carrier,

@@ -4,6 +4,7 @@ fails the test on any mismatch."""
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -107,3 +108,15 @@ def client_for() -> Callable[..., OneBalance]:
 @pytest.fixture
 def client(endpoint: SandboxCredentials, client_for: Callable[..., OneBalance]) -> OneBalance:
     return client_for(endpoint)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("onebalance chaos suite (tests/test_chaos.py)")
+    group.addoption(
+        "--chaos-ops",
+        type=int,
+        default=int(os.environ.get("ONEBALANCE_CHAOS_OPS", "300")),
+        help="operations the chaos suite runs (default 300; the long setting is 10000)",
+    )
+    group.addoption("--chaos-fault-rate", type=float, default=0.1, help="share of requests that meet a fault")
+    group.addoption("--chaos-seed", type=int, default=20261130, help="seed of the operations and the faults")

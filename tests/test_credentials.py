@@ -8,7 +8,7 @@ import multiprocessing
 import os
 import stat
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -25,6 +25,8 @@ from onebalance._credentials import (
     StoredCredentials,
 )
 from onebalance._errors import ConfigurationError, CredentialStoreError, ValidationError
+
+from ._stores import store_spec
 
 PASSWORD = "Sup3r-Secret-Passw0rd!"
 USERNAME = "merchant-user-7731"
@@ -73,11 +75,17 @@ def store_path(tmp_path: Path) -> Path:
     return tmp_path / "credentials.json"
 
 
-@pytest.fixture(params=["memory", "file"])
-def store(request: pytest.FixtureRequest, store_path: Path, key: str) -> CredentialStore:
+@pytest.fixture(params=["memory", "file", "sqlite"])
+def store(request: pytest.FixtureRequest, store_path: Path, key: str, tmp_path: Path) -> Iterator[CredentialStore]:
+    """In memory, the encrypted file, and SqliteStore's (PostgresStore's in test_store.py)."""
     if request.param == "memory":
-        return InMemoryCredentialStore()
-    return EncryptedFileCredentialStore(store_path, keys=[key])
+        yield InMemoryCredentialStore()
+    elif request.param == "file":
+        yield EncryptedFileCredentialStore(store_path, keys=[key])
+    else:
+        for spec in store_spec(request.param, tmp_path, request):
+            with spec.open() as shared:
+                yield shared.credentials
 
 
 # -- StoredCredentials ---------------------------------------------------------------------------

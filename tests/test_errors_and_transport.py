@@ -20,6 +20,7 @@ from onebalance import (
     PasswordResetRequired,
     ProtocolError,
     RequestTimeout,
+    RetryPolicy,
     SchemaViolation,
     Timeout,
     UnknownFault,
@@ -30,6 +31,8 @@ from onebalance.sandbox import DEMO_INTEGRATION_ID, IN_PROCESS_URL
 
 
 def _client(url: str = IN_PROCESS_URL, **kw) -> OneBalance:
+    # One attempt: these tests look at how each failure is mapped (retries: tests/test_retry.py).
+    kw.setdefault("retry", RetryPolicy.none())
     return OneBalance(integration_id=DEMO_INTEGRATION_ID, username="someone", password="Secret-Passw0rd",
                       endpoint=url, **kw)
 

@@ -33,7 +33,14 @@ from carriers import (
 )
 from carriers.fedex import FedexClient, FedexSettings
 from carriers.fedex import _mapping as mapping
-from onebalance import AuthenticationFailed, ConfigurationError, ProtocolError, UnknownFault, ValidationError
+from onebalance import (
+    AuthenticationFailed,
+    ConfigurationError,
+    ProtocolError,
+    RetryPolicy,
+    UnknownFault,
+    ValidationError,
+)
 from onebalance.sandbox.fedex import FedexSandbox, FedexSandboxCredentials
 
 SPECS = Path(__file__).resolve().parent.parent.parent / "shared" / "specs" / "fedex"
@@ -478,7 +485,7 @@ def test_a_body_that_is_not_json_is_a_protocol_error() -> None:
     with responses.RequestsMock() as mock:
         mock.post("https://fedex.example.test/oauth/token", body="<html>busy</html>", status=503)
         with pytest.raises(ProtocolError):
-            FedexClient(settings).rates(shipment())
+            FedexClient(settings, retry=RetryPolicy.none()).rates(shipment())  # retries: tests/test_retry.py
 
 
 def test_secret_and_token_never_in_logs_or_reprs(fedex: Fedex, caplog: pytest.LogCaptureFixture) -> None:

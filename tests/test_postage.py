@@ -369,3 +369,56 @@ def test_history_with_an_unknown_cost_account_is_refused(shop):
     with pytest.raises(UnknownCostAccount):
         shop.history(cost_account="Nowhere")
     assert all(e.date.tzinfo is not None for e in shop.history().entries)
+
+
+def test_a_refill_met_by_a_label_printed_meanwhile_is_decided_again(shop, sandbox, wire_log):
+    proposals = []
+
+    def prompt(proposal):
+        proposals.append(proposal)
+        if len(proposals) == 1:
+            sandbox.print_postage("shop", "5.00")  # another worker's label, between the read and the purchase
+        return True
+
+    _policy(shop, prompt_before_refill=True)
+    shop.prompt = prompt
+    receipt = shop.ensure_funds("40.00")  # 50 - 40 is under 20
+    assert [p.balance for p in proposals] == [D("50.00"), D("45.00")]
+    assert (receipt.amount, receipt.balance_after) == (D("50.00"), D("95.00"))
+    assert _purchases_sent(wire_log) == 2  # the first was refused for its stale ControlTotal: nothing bought
+    assert len([e for e in sandbox.ledger("shop") if e.type == "Purchase"]) == 1
+    assert shop.records.receipts("m1") == [receipt]
+
+
+def test_history_shows_the_cost_account_of_each_label_print(sandbox, endpoint):
+    """The balance history names no cost account; the SDK links each USPS print it bought to its own."""
+    from datetime import date
+
+    from carriers import Address, Parcel, ShipmentRequest, Weight
+
+    sandbox.create_account("labels", PASSWORD, balance="100.00")
+    accounts = Accounts(integration_id=DEMO_INTEGRATION_ID, endpoint=endpoint.url, store=InMemoryCredentialStore(),
+                        records=InMemoryPostageRecords(), now=sandbox.clock.now)
+    accounts.connect("m2", username="labels", password=PASSWORD)
+    shipping, postage = accounts.shipping("m2"), accounts.postage("m2")
+    first, second = postage.cost_accounts()[:2]
+    shipment = ShipmentRequest(
+        shipper=Address(name="Acme", street_lines=["1 Main St"], city="Austin", state="TX", postal_code="78701"),
+        recipient=Address(name="Ada", street_lines=["350 5th Ave"], city="New York", state="NY", postal_code="10118"),
+        parcels=[Parcel(weight=Weight("12", "oz"))], ship_date=date.today(), service="US-PM",
+    )
+    heavy = shipment.model_copy(update={"parcels": (Parcel(weight=Weight("3", "lb")),)})
+    rate, heavy_rate = shipping.rates(shipment).cheapest, shipping.rates(heavy).cheapest
+    assert rate.total != heavy_rate.total
+    c = shipping.buy(rate, shipment, idempotency_key="p-0")  # no cost account, same cost as the next one
+    a = shipping.buy(rate, shipment, idempotency_key="p-1", cost_account=first.name)
+    b = shipping.buy(heavy_rate, heavy, idempotency_key="p-2", cost_account=second.id)
+    assert (a.cost_account_id, b.cost_account_id, c.cost_account_id) == (first.id, second.id, None)
+    sandbox.print_postage("labels", "7.77")  # printed elsewhere: the SDK knows no cost account for it
+    prints = postage.history(types=["Print"]).entries  # newest first
+    assert [(e.cost, e.cost_account) for e in prints] == [
+        (D("7.77"), None), (b.cost.amount, second.name), (a.cost.amount, first.name), (c.cost.amount, None)
+    ]
+    assert [e.cost for e in postage.history(cost_account=second.name).entries] == [b.cost.amount]
+    rows = [line.split(",") for line in postage.history().csv().splitlines()[1:]]
+    assert [r[-1] for r in rows if r[1] == "Print"] == ["", second.name, first.name, ""]

@@ -18,6 +18,16 @@ def test_documented_imports():
     from onebalance import OneBalance, OneBalanceError, Timeout  # noqa: F401
     from onebalance.sandbox import Sandbox, SandboxServer  # noqa: F401
 
+
+def test_the_stores_are_public_and_each_is_a_store():
+    from onebalance import InMemoryStore, PostgresStore, RefillLockTimeout, SqliteStore, Store, StoreError
+
+    assert all(issubclass(cls, Store) for cls in (InMemoryStore, SqliteStore, PostgresStore))
+    assert issubclass(RefillLockTimeout, StoreError)
+    assert {"Store", "InMemoryStore", "SqliteStore", "PostgresStore", "StoreError", "RefillLockTimeout"} <= set(
+        onebalance.__all__
+    )
+
     assert importlib.import_module("onebalance.testing.pytest_plugin")
     assert importlib.import_module("carriers")
 

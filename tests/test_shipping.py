@@ -103,3 +103,194 @@ def test_a_carrier_that_fails_does_not_hide_the_others(merchant, sandbox):
     shop = shipping.rates(SHIPMENT)
     assert Carrier.USPS in shop.errors
     assert {r.carrier for r in shop.rates} == {Carrier.UPS, Carrier.FEDEX}
+
+
+# -- Accounts.shipping: the merchant's stored carrier accounts, the label journal ---------------------
+from onebalance import EncryptedFileCredentialStore, PurchaseInProgress, SqlitePostageRecords  # noqa: E402
+from onebalance._credentials import StoredCredentials  # noqa: E402
+from onebalance._labels import SqliteLabelJournal  # noqa: E402
+
+
+@pytest.fixture
+def platform(sandbox, tmp_path):
+    """A platform with an encrypted store and a SQLite records file; merchant 'm' connected to One Balance;
+    served UPS and FedEx sandboxes that know the merchant's own carrier accounts."""
+    sandbox.create_account("ship-m", "Ship-m-passw0rd", balance="100.00")
+    ups_box, fedex_box = UpsSandbox(), FedexSandbox()
+    ups_box.add_account("ups-id", "ups-secret", "A1B2C3")
+    fedex_box.create_credentials("fx-id", "fx-secret", "700000001")
+    key = EncryptedFileCredentialStore.generate_key()
+    import responses  # in-process: no servers to start and stop, so these tests stay fast
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        swsim_url = sandbox.mount(mock)
+        ups_url, fedex_url = ups_box.mount(mock), fedex_box.mount(mock)
+
+        def make() -> Accounts:
+            return Accounts(
+                integration_id=sandbox.create_demo_account().integration_id,
+                endpoint=swsim_url,
+                store=EncryptedFileCredentialStore(tmp_path / "creds.json", keys=[key]),
+                records=SqlitePostageRecords(tmp_path / "records.sqlite"),
+            )
+
+        accounts = make()
+        accounts.connect("m", username="ship-m", password="Ship-m-passw0rd")
+        yield accounts, make, ups_box, ups_url, fedex_box, fedex_url
+
+
+def test_a_merchant_without_carrier_accounts_gets_usps_only(platform):
+    accounts, *_ = platform
+    shipping = accounts.shipping("m")
+    assert shipping.carriers == (Carrier.USPS,)
+    with pytest.raises(ValidationError, match="no UPS account connected"):
+        shipping.track("ups", "1ZA1B2C30300000001")
+
+
+def test_connected_carrier_accounts_are_stored_encrypted_and_join_the_router(platform, tmp_path):
+    accounts, make, _, ups_url, _, fedex_url = platform
+    ups = accounts.connect_ups("m", client_id="ups-id", client_secret="ups-secret", account_number="a1b2c3",
+                               base_url=ups_url)
+    accounts.connect_fedex("m", client_id="fx-id", client_secret="fx-secret", account_number="700-000-001",
+                           base_url=fedex_url)
+    assert ups.account_number == "A1B2C3"
+    assert "ups-secret" not in repr(ups) and "A1B2C3" not in repr(ups)
+    raw = (tmp_path / "creds.json").read_text()
+    assert "ups-secret" not in raw and "fx-secret" not in raw and "ups-id" not in raw
+    # Another process (a new Accounts on the same files) reads them back, secrets and all.
+    shipping = make().shipping("m")
+    assert shipping.carriers == (Carrier.USPS, Carrier.UPS, Carrier.FEDEX)
+    shop = shipping.rates(SHIPMENT)
+    assert shop.errors == {}
+    assert {r.carrier for r in shop.rates} == {Carrier.USPS, Carrier.UPS, Carrier.FEDEX}
+    assert next(r for r in shop.rates if r.carrier is Carrier.FEDEX).payment.account_number == "700000001"
+
+
+def test_carrier_clients_are_cached_per_merchant_so_tokens_are_reused(platform):
+    accounts, _, ups_box, ups_url, _, fedex_url = platform
+    accounts.connect_ups("m", client_id="ups-id", client_secret="ups-secret", account_number="A1B2C3", base_url=ups_url)
+    accounts.connect_fedex("m", client_id="fx-id", client_secret="fx-secret", account_number="700000001",
+                           base_url=fedex_url)
+    for _ in range(3):
+        assert accounts.shipping("m").rates(SHIPMENT).errors == {}
+    tokens = [path for _, path in ups_box.requests() if path.endswith("/oauth/token")]
+    assert len(tokens) == 1  # connect_ups verified with the token every later call reused
+    assert accounts.shipping("m").client("fedex").tokens_fetched == 1
+    assert accounts.shipping("m").client("ups") is accounts.shipping("m").client("ups")
+    # A changed password (a new One Balance record) keeps the carrier accounts.
+    accounts.change_password("m", "Another-passw0rd1")
+    assert accounts.shipping("m").carriers == (Carrier.USPS, Carrier.UPS, Carrier.FEDEX)
+    one_balance = accounts.client("m")
+    accounts.disconnect_fedex("m")  # a carrier account changing keeps the One Balance conversation
+    assert accounts.client("m") is one_balance
+
+
+@pytest.mark.parametrize(
+    ("carrier", "number", "field"),
+    [("ups", "A1B2C", "account_number"), ("ups", "A1B2C3D", "account_number"), ("fedex", "70000000", "account_number"),
+     ("fedex", "70000000A", "account_number")],
+)
+def test_bad_account_numbers_are_refused_and_nothing_is_stored(platform, carrier, number, field):
+    accounts, _, ups_box, ups_url, fedex_box, fedex_url = platform
+    connect = accounts.connect_ups if carrier == "ups" else accounts.connect_fedex
+    with pytest.raises(ValidationError) as caught:
+        connect("m", client_id="x", client_secret="y", account_number=number,
+                base_url=ups_url if carrier == "ups" else fedex_url)
+    assert caught.value.field == field
+    assert getattr(accounts.store.get("m"), carrier) is None
+    assert ups_box.requests() == [] and fedex_box.shipments() == []
+
+
+def test_credentials_the_carrier_refuses_are_not_stored(platform):
+    accounts, _, _, ups_url, _, fedex_url = platform
+    from onebalance import OneBalanceError
+
+    with pytest.raises(OneBalanceError):
+        accounts.connect_ups("m", client_id="ups-id", client_secret="wrong", account_number="A1B2C3", base_url=ups_url)
+    with pytest.raises(OneBalanceError):
+        accounts.connect_fedex("m", client_id="fx-id", client_secret="wrong", account_number="700000001",
+                               base_url=fedex_url)
+    assert accounts.store.get("m").ups is None and accounts.store.get("m").fedex is None
+
+
+def test_disconnect_forgets_one_carrier_and_keeps_the_rest(platform):
+    accounts, _, _, ups_url, _, fedex_url = platform
+    accounts.connect_ups("m", client_id="ups-id", client_secret="ups-secret", account_number="A1B2C3", base_url=ups_url)
+    accounts.connect_fedex("m", client_id="fx-id", client_secret="fx-secret", account_number="700000001",
+                           base_url=fedex_url)
+    assert accounts.disconnect_ups("m") is True
+    assert accounts.disconnect_ups("m") is False
+    assert accounts.shipping("m").carriers == (Carrier.USPS, Carrier.FEDEX)
+    assert accounts.store.get("m").password_value() == "Ship-m-passw0rd"
+
+
+def test_the_same_key_buys_one_label_across_processes(platform):
+    accounts, make, ups_box, ups_url, fedex_box, fedex_url = platform
+    accounts.connect_ups("m", client_id="ups-id", client_secret="ups-secret", account_number="A1B2C3", base_url=ups_url)
+    accounts.connect_fedex("m", client_id="fx-id", client_secret="fx-secret", account_number="700000001",
+                           base_url=fedex_url)
+    shop = accounts.shipping("m").rates(SHIPMENT)
+    for carrier in (Carrier.UPS, Carrier.FEDEX, Carrier.USPS):
+        rate = min((r for r in shop.rates if r.carrier is carrier), key=lambda r: r.total.amount)
+        first = make().shipping("m").buy(rate, SHIPMENT, idempotency_key=f"order-7-{carrier.value}")
+        again = make().shipping("m").buy(rate, SHIPMENT, idempotency_key=f"order-7-{carrier.value}")
+        assert again == first
+    ship_calls = [path for method, path in ups_box.requests() if path.endswith("/ship")]
+    assert len(ship_calls) == 1  # the second process never asked UPS at all
+    assert len(fedex_box.shipments()) == 1
+    other = next(r for r in shop.rates if r.carrier is Carrier.UPS and r.service_code != "03")
+    with pytest.raises(ValidationError, match="already used"):
+        accounts.shipping("m").buy(other, SHIPMENT, idempotency_key="order-7-ups")
+
+
+def test_a_purchase_with_an_unknown_outcome_is_never_sent_again(platform, tmp_path):
+    accounts, _, ups_box, ups_url, *_ = platform
+    accounts.connect_ups("m", client_id="ups-id", client_secret="ups-secret", account_number="A1B2C3", base_url=ups_url)
+    rate = next(r for r in accounts.shipping("m").rates(SHIPMENT).rates if r.carrier is Carrier.UPS)
+    from datetime import datetime, timezone
+
+    # A process that died after claiming the key (its request may or may not have reached UPS).
+    SqliteLabelJournal(tmp_path / "records.sqlite").start("m", Carrier.UPS, "order-8", rate.service_code,
+                                                           datetime.now(timezone.utc))
+    with pytest.raises(PurchaseInProgress, match="outcome is unknown"):
+        accounts.shipping("m").buy(rate, SHIPMENT, idempotency_key="order-8")
+    assert not [path for _, path in ups_box.requests() if path.endswith("/ship")]
+
+
+def test_a_refused_purchase_frees_its_key(platform):
+    accounts, _, ups_box, ups_url, *_ = platform
+    accounts.connect_ups("m", client_id="ups-id", client_secret="ups-secret", account_number="A1B2C3", base_url=ups_url)
+    shipping = accounts.shipping("m")
+    rate = next(r for r in shipping.rates(SHIPMENT).rates if r.carrier is Carrier.UPS)
+    ups_box.expire_tokens()
+    ups_box.state.accounts["ups-id"].client_secret = "rotated"  # the token can no longer be renewed
+    from onebalance import OneBalanceError
+
+    with pytest.raises(OneBalanceError):
+        shipping.buy(rate, SHIPMENT, idempotency_key="order-9")
+    assert accounts.labels.get("m", Carrier.UPS, "order-9") is None
+    ups_box.state.accounts["ups-id"].client_secret = "ups-secret"
+    assert shipping.buy(rate, SHIPMENT, idempotency_key="order-9").tracking_number
+
+
+def test_old_records_without_carrier_accounts_still_load():
+    old = {"integration_id": "i", "username": "u", "password": "p", "endpoint": "https://x.test",
+           "updated_at": "2025-01-01T00:00:00+00:00"}
+    stored = StoredCredentials.model_validate(old)
+    assert stored.ups is None and stored.fedex is None
+    record = stored.to_record()
+    assert StoredCredentials.model_validate(record) == stored
+
+
+def test_a_record_dumped_without_its_carrier_secret_is_refused_loudly():
+    from onebalance._credentials import UpsAccount
+
+    stored = StoredCredentials(integration_id="i", username="u", password="p", endpoint="https://x.test",
+                               ups=UpsAccount(client_id="c", client_secret="s3cret", account_number="A1B2C3",
+                                              base_url="https://wwwcie.ups.com"))
+    assert "s3cret" not in repr(stored) and "s3cret" not in stored.model_dump_json()
+    assert StoredCredentials.model_validate(stored.to_record()).ups.secret_value() == "s3cret"
+    masked = stored.model_dump(mode="json") | {"password": "p"}
+    with pytest.raises(Exception, match="client_secret") as caught:
+        StoredCredentials.model_validate(masked)
+    assert "s3cret" not in str(caught.value)

@@ -396,3 +396,57 @@ def test_spec_files_are_not_copied_into_the_package() -> None:
     root = Path(__file__).resolve().parent.parent
     assert not list((root / "carriers" / "ups").glob("*.yaml"))
     assert not list((root / "onebalance" / "sandbox" / "ups").glob("*.yaml"))
+
+
+def test_control_api_over_http_drives_a_served_sandbox(shipment: ShipmentRequest) -> None:
+    """A harness in any language: make an app, buy through it, list shipments, move the clock, expire tokens."""
+    import requests
+
+    from onebalance.sandbox.ups import CONTROL_PREFIX
+
+    sandbox = UpsSandbox()
+    with sandbox.serve() as server:
+        control = f"{server.url}{CONTROL_PREFIX}"
+
+        def post(action: str, body: Any = None, **kwargs: Any) -> requests.Response:
+            return requests.post(control + action, json=body if body is not None else {}, timeout=5, **kwargs)
+
+        made = post("account", {"shipper_numbers": ["Z9Y8X7"]})
+        assert made.status_code == 201
+        app = made.json()
+        assert app["shipper_numbers"] == ["Z9Y8X7"] and app["client_id"] and app["client_secret"]
+        client = UpsClient(UpsSettings(client_id=app["client_id"], client_secret=app["client_secret"],
+                                       account_number="Z9Y8X7", base_url=server.url))  # fmt: skip
+        label = client.buy(cheapest(client.rates(shipment)), shipment, "ctl-1")
+        listed = post("shipments", {"shipper_number": "Z9Y8X7"}).json()["shipments"]
+        assert [s["tracking_numbers"] for s in listed] == [[label.tracking_number]]
+        assert Decimal(listed[0]["total"]) == label.cost.amount and listed[0]["voided"] is False
+        assert post("shipments", {"shipper_number": "A0A0A0"}).json() == {"shipments": []}
+        assert label.tracking_number is not None
+        assert client.track(label.tracking_number).status is TrackingStatus.PRE_TRANSIT
+        moved = post("advance", {"seconds": 7 * 86400})
+        assert moved.status_code == 200 and moved.json()["now"] > label.created_at.isoformat()
+        assert client.track(label.tracking_number).status is TrackingStatus.DELIVERED
+        token_path = "/security/v1/oauth/token"
+        fetched = sum(p == token_path for _, p in post("requests").json()["requests"])
+        assert post("expire-tokens", {"client_id": app["client_id"]}).json()["expired"] >= 1
+        client.rates(shipment)  # a new token, fetched on the 401
+        seen = post("requests").json()["requests"]
+        assert sum(p == token_path for _, p in seen) == fetched + 1
+        assert not [p for _, p in seen if p.startswith(CONTROL_PREFIX)]  # control calls are not listed
+        # Refusals, in UPS's own error shape; nothing changes.
+        for action, body, status in (
+            ("account", {"shipper_numbers": ["short"]}, 400),
+            ("account", {"client_id": app["client_id"]}, 400),
+            ("advance", {"seconds": -1}, 400),
+            ("advance", {"seconds": "soon"}, 400),
+            ("expire-tokens", {"client_id": 5}, 400),
+            ("nothing", {}, 404),
+        ):
+            refused = post(action, body)
+            assert refused.status_code == status, (action, body)
+            assert refused.json()["response"]["errors"][0]["message"]
+        not_json = requests.post(control + "advance", data=b"{", timeout=5)
+        assert not_json.status_code == 400
+        assert requests.get(control + "shipments", timeout=5).status_code == 400
+        assert len(sandbox.shipments()) == 1 and len(sandbox.state.accounts) == 1

@@ -13,7 +13,8 @@ import requests
 from carriers import Label, Rate, ShipmentRequest, Tracking, VoidResult
 from carriers._label import tracking_number as clean_tracking_number
 from onebalance._config import Timeout
-from onebalance._errors import ClientClosed, ValidationError
+from onebalance._errors import ClientClosed, ConfigurationError, ValidationError
+from onebalance._retry import RetryPolicy
 
 from . import _mapping
 from ._proxy import FedexProxy
@@ -32,6 +33,10 @@ class FedexClient:
 
     ``buy`` with an idempotency key it has seen returns the first label again without a second
     shipment; the key is also sent to FedEx as ``x-customer-transaction-id``.
+
+    ``retry`` is the :class:`~onebalance.RetryPolicy` (default: ``RetryPolicy()``). A ship whose
+    outcome stays unknown raises :class:`~onebalance.OutcomeUnknown` carrying the idempotency
+    key; it is never sent again on the client's own (FedEx does not promise to recognise the key).
     """
 
     def __init__(
@@ -41,10 +46,13 @@ class FedexClient:
         session: requests.Session | None = None,
         *,
         clock: Callable[[], float] | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise ConfigurationError("retry must be a RetryPolicy")
         extra: dict[str, Any] = {"clock": clock} if clock is not None else {}
         self.settings = settings
-        self._proxy = FedexProxy(settings, timeout, session, **extra)
+        self._proxy = FedexProxy(settings, timeout, session, retry=retry, **extra)
         self._bought: dict[str, Label] = {}
         self._buy_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
@@ -99,7 +107,7 @@ class FedexClient:
         """Cancel the shipment; FedEx bills the account only for shipments that are used."""
         self._check_open()
         payload = _mapping.cancel_request(label, self.account_number)
-        body = self._proxy.call("cancel", "PUT", CANCEL_PATH, payload)
+        body = self._proxy.call("cancel", "PUT", CANCEL_PATH, payload, repeat_refused=_already_cancelled)
         return _mapping.parse_cancel_response(body, label)
 
     def track(self, tracking_number: str) -> Tracking:
@@ -122,3 +130,11 @@ class FedexClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _already_cancelled(body: dict[str, Any]) -> bool:
+    """FedEx's answer to cancelling a shipment that is already cancelled."""
+    output = body.get("output")
+    return (
+        isinstance(output, dict) and output.get("cancelledShipment") is False and output.get("cancelledHistory") is True
+    )

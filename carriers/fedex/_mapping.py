@@ -37,6 +37,7 @@ from onebalance._errors import (
     UnknownFault,
     ValidationError,
 )
+from onebalance._redact import register_secret
 
 __all__ = [
     "SERVICES",
@@ -97,6 +98,10 @@ ACCOUNT_CODES = frozenset(
 )
 
 
+#: A token is never trusted for longer than a day, whatever ``expires_in`` says (FedEx's last an hour).
+MAX_TOKEN_LIFETIME = 86400
+
+
 # -- OAuth ----------------------------------------------------------------------------------------
 def token_request(client_id: str, client_secret: str) -> dict[str, str]:
     """The form body of ``POST /oauth/token`` (credentials in the body, not Basic auth)."""
@@ -111,9 +116,10 @@ def parse_token_response(body: Mapping[str, Any]) -> tuple[str, int]:
         raise ProtocolError("FedEx's token answer has no access_token", operation="oauth")
     try:
         seconds = int(expires_in)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ProtocolError("FedEx's token answer has no valid expires_in", operation="oauth") from None
-    return token, max(seconds, 0)
+    register_secret(token)
+    return token, min(max(seconds, 0), MAX_TOKEN_LIFETIME)
 
 
 # -- shared pieces --------------------------------------------------------------------------------
@@ -191,7 +197,13 @@ def _payment(account_number: str) -> dict[str, Any]:
 def _money(value: Any, currency: str) -> Money:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise ProtocolError("FedEx sent an amount that is not a number")
-    return Money.rounded(str(value), currency)
+    try:
+        money = Money.rounded(str(value), currency)
+    except OneBalanceError:
+        raise ProtocolError("FedEx sent an amount that is not a finite number of cents") from None
+    if money.amount < 0:
+        raise ProtocolError("FedEx sent a negative amount")
+    return money
 
 
 def _output(body: Mapping[str, Any], operation: str) -> Mapping[str, Any]:

@@ -3,6 +3,13 @@
 The token is fetched with the client credentials (form body), cached, and fetched again shortly
 before it expires; a call answered 401 gets a fresh token and is sent once more. Nothing secret
 (the client secret, the token, a label's bytes) is ever logged or put in an error.
+
+Transient failures (no connection, a timeout, 429, 5xx, a body that is not JSON) are retried by
+the SDK's one policy (``onebalance._retry``): rate, track and OAuth always; cancel always (a
+shipment is cancelled once however often it is asked); ship only when the request never reached
+FedEx (no connection, 429), since FedEx only echoes ``x-customer-transaction-id`` and does not
+promise to recognise a repeat: any other failure of a ship raises
+:class:`~onebalance.OutcomeUnknown` with the idempotency key rather than risk a second shipment.
 """
 
 from __future__ import annotations
@@ -17,15 +24,10 @@ from typing import Any
 
 import requests
 
-from onebalance._config import Timeout
-from onebalance._errors import (
-    ConnectError,
-    OneBalanceError,
-    ProtocolError,
-    RequestTimeout,
-    TransportError,
-)
-from onebalance._transport import check_session, shared_session
+from onebalance._config import Timeout, decode_json
+from onebalance._errors import OneBalanceError, OutcomeUnknown, ProtocolError
+from onebalance._retry import RetryPolicy, Safety, Transient, retry_after_seconds, run
+from onebalance._transport import check_session, send, shared_session
 
 from . import _mapping
 from ._settings import FedexSettings
@@ -38,6 +40,10 @@ TOKEN_PATH = "/oauth/token"  # noqa: S105 - a URL path, not a password
 #: Fetch a new token this long before the old one expires (FedEx tokens last 60 minutes), or after
 #: half its life when it is short.
 REFRESH_MARGIN = 300.0
+#: How each operation may be retried (anything else: only when the request never reached FedEx).
+SAFETY = {"rate": Safety.READ, "track": Safety.READ, "oauth": Safety.READ, "cancel": Safety.KEYED}
+#: Operations that move money: an unresolved failure is OutcomeUnknown.
+MONEY = frozenset({"ship", "cancel"})
 _SECRET_KEYS = frozenset({"access_token", "client_secret", "client_id", "encodedLabel", "authorization"})
 
 
@@ -60,10 +66,12 @@ class FedexProxy:
         session: requests.Session | None = None,
         *,
         clock: Callable[[], float] = time.monotonic,
+        retry: RetryPolicy | None = None,
     ) -> None:
-        check_session(session)
+        check_session(session, service="FedEx")
         self.settings = settings
         self.timeout = timeout or Timeout()
+        self.retry = retry if retry is not None else RetryPolicy()
         self._session = session
         self._clock = clock
         self._lock = threading.Lock()
@@ -101,25 +109,76 @@ class FedexProxy:
 
     # -- calls ---------------------------------------------------------------------------------
     def call(
-        self, operation: str, method: str, path: str, payload: Mapping[str, Any], *, transaction_id: str | None = None
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        payload: Mapping[str, Any],
+        *,
+        transaction_id: str | None = None,
+        repeat_refused: Callable[[dict[str, Any]], bool] | None = None,
     ) -> dict[str, Any]:
-        """Send ``payload`` as JSON with a bearer token; retry once with a new token on 401."""
+        """Send ``payload`` as JSON with a bearer token, retried as the policy and the operation allow.
+
+        A call answered 401 is sent once more with a new token; every attempt sends the same
+        ``x-customer-transaction-id``. ``repeat_refused`` recognises an answer that an earlier
+        attempt may explain (a cancel answered "already cancelled"): after an attempt that may
+        have reached FedEx, such an answer is :class:`~onebalance.OutcomeUnknown`.
+        """
         transaction_id = transaction_id or uuid.uuid4().hex
-        token = self.token()
-        for attempt in (1, 2):
-            headers = {
-                "Authorization": f"Bearer {token}",
-                "x-customer-transaction-id": transaction_id,
-                "x-locale": "en_US",
-            }
-            status, body = self._exchange(operation, method, path, json_body=payload, headers=headers, attempt=attempt)
-            if status == 401 and attempt == 1:
-                token = self.token(stale=token)
-                continue
-            if 200 <= status < 300:
-                return body
-            raise _mapping.error_for(status, body, operation)
-        raise AssertionError("unreachable")  # pragma: no cover
+        maybe_done = False
+
+        def attempt(number: int) -> dict[str, Any]:
+            nonlocal maybe_done
+            try:
+                body = one(number)
+            except Transient as exc:
+                maybe_done = maybe_done or exc.sent
+                raise
+            if maybe_done and repeat_refused is not None and repeat_refused(body):
+                raise OutcomeUnknown(
+                    f"{OutcomeUnknown.default_message}: FedEx refused the repeat of a {operation} whose first "
+                    "answer was lost (perhaps because the first one went through)",
+                    operation=operation,
+                    idempotency_key=transaction_id,
+                    attempts=number,
+                )
+            return body
+
+        def one(number: int) -> dict[str, Any]:
+            token = self._token_for(operation)
+            for refreshed in (False, True):
+                headers = {
+                    "Authorization": f"Bearer {token}",
+                    "x-customer-transaction-id": transaction_id,
+                    "x-locale": "en_US",
+                }
+                status, body = self._exchange(
+                    operation, method, path, json_body=payload, headers=headers, attempt=number
+                )
+                if status == 401 and not refreshed:
+                    token = self._token_for(operation, stale=token)
+                    continue
+                if 200 <= status < 300:
+                    return body
+                raise _mapping.error_for(status, body, operation)
+            raise AssertionError("unreachable")  # pragma: no cover
+
+        return run(
+            self.retry,
+            operation,
+            attempt,
+            safety=SAFETY.get(operation, Safety.UNSAFE),
+            key=transaction_id,
+            money=operation in MONEY,
+        )
+
+    def _token_for(self, operation: str, *, stale: str | None = None) -> str:
+        try:
+            return self.token(stale=stale)
+        except Transient as exc:
+            # Only the token fetch failed: the operation itself was not sent.
+            raise Transient(exc.error, f"token_{exc.reason}", sent=False, retry_after=exc.retry_after) from None
 
     def _exchange(
         self,
@@ -143,37 +202,44 @@ class FedexProxy:
         else:
             data = dict(form or {})
         started = time.perf_counter()
-        try:
-            response = self.session.request(
-                method, url, data=data, headers=sent, timeout=self.timeout.as_tuple(), allow_redirects=False
-            )
-            content = response.content
-        except requests.ConnectTimeout:
-            raise ConnectError("Timed out connecting to FedEx", operation=operation) from None
-        except requests.ReadTimeout:
-            raise RequestTimeout(f"No answer from FedEx within {self.timeout.read:g} s", operation=operation) from None
-        except requests.exceptions.SSLError:
-            raise ConnectError("TLS verification of the FedEx endpoint failed", operation=operation) from None
-        except requests.ConnectionError as exc:
-            raise ConnectError(f"Could not connect to FedEx ({type(exc).__name__})", operation=operation) from None
-        except requests.RequestException as exc:
-            raise TransportError(f"The FedEx exchange failed ({type(exc).__name__})", operation=operation) from None
+        response = send(
+            self.session,
+            method,
+            url,
+            service="FedEx",
+            operation=operation,
+            timeout=self.timeout,
+            data=data,
+            headers=sent,
+        )
+        content = response.content
         status = response.status_code
         log.info(
             "fedex operation=%s method=%s path=%s status=%s duration_ms=%.0f attempt=%s",
             operation, method, path, status, (time.perf_counter() - started) * 1000, attempt,
         )  # fmt: skip
         try:
-            body = json.loads(content) if content else {}
-        except ValueError:
+            body = decode_json(content, service="FedEx", operation=operation, status=status) if content else {}
+        except ProtocolError:
             body = None
+        error: OneBalanceError | None = None
         if not isinstance(body, dict):
-            error: OneBalanceError = ProtocolError(
+            error = ProtocolError(
                 f"FedEx answered HTTP {status} with a body that is not a JSON object",
                 operation=operation,
                 http_status=status,
             )
+        if status == 429 or status >= 500:
+            error = error or _mapping.error_for(status, body, operation)
+            retry_after = retry_after_seconds(response.headers)
+            if status == 429:
+                raise Transient(error, "throttled", sent=False, retry_after=retry_after)
+            raise Transient(error, f"http_{status}", sent=True, retry_after=retry_after)
+        if error is not None:
+            if 200 <= status < 300:
+                raise Transient(error, "bad_body", sent=True)
             raise error
+        assert isinstance(body, dict)
         if log.isEnabledFor(logging.DEBUG):
             log.debug("fedex operation=%s status=%s response=%s", operation, status, json.dumps(redact(body)))
         return status, body

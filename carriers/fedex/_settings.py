@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 
 from onebalance._config import check_endpoint
 from onebalance._errors import ConfigurationError
+from onebalance._redact import register_secret
 
 __all__ = ["PRODUCTION_URL", "SANDBOX_URL", "FedexSettings"]
 
@@ -35,12 +36,15 @@ class FedexSettings(BaseModel):
     base_url: str = SANDBOX_URL
 
     def __init__(self, **data: Any) -> None:
+        error: ConfigurationError | None = None
         try:
             super().__init__(**data)
         except ConfigurationError:
             raise
         except Exception as exc:  # pydantic's ValidationError: never leak the values
-            raise ConfigurationError(f"FedEx settings are not valid ({_first_field(exc)})") from None
+            error = ConfigurationError(f"FedEx settings are not valid ({_first_field(exc)})")
+        if error is not None:
+            raise error  # outside the except block: pydantic's error (with the secret) is not its __context__
 
     @field_validator("client_id")
     @classmethod
@@ -54,6 +58,7 @@ class FedexSettings(BaseModel):
     def _client_secret(cls, value: SecretStr) -> SecretStr:
         if not value.get_secret_value():
             raise ConfigurationError("client_secret must not be empty")
+        register_secret(value.get_secret_value())
         return value
 
     @field_validator("account_number", mode="before")

@@ -11,7 +11,8 @@ from datetime import datetime, timezone
 import requests
 
 from onebalance._config import Timeout
-from onebalance._errors import ValidationError
+from onebalance._errors import ConfigurationError, ValidationError
+from onebalance._retry import RetryPolicy
 
 from .._label import Label, VoidResult
 from .._rate import Rate
@@ -30,6 +31,10 @@ class UpsClient:
     Safe to share between threads. ``buy`` with an idempotency key already used by this client
     returns the first label without a second shipment; the key also travels to UPS as the
     transaction reference (``CustomerContext``) and ``transId``.
+
+    ``retry`` is the :class:`~onebalance.RetryPolicy` (default: ``RetryPolicy()``). A ship whose
+    outcome stays unknown raises :class:`~onebalance.OutcomeUnknown` carrying the idempotency
+    key; it is never sent again on the client's own (UPS does not promise to recognise the key).
     """
 
     def __init__(
@@ -39,10 +44,13 @@ class UpsClient:
         session: requests.Session | None = None,
         *,
         clock: Callable[[], float] = time.time,
+        retry: RetryPolicy | None = None,
     ) -> None:
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise ConfigurationError("retry must be a RetryPolicy")
         self.settings = settings
         self._clock = clock
-        self.proxy = UpsProxy(settings, timeout=timeout, session=session, clock=clock)
+        self.proxy = UpsProxy(settings, timeout=timeout, session=session, clock=clock, retry=retry)
         self._labels: dict[str, Label] = {}
         self._buy_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
@@ -88,7 +96,12 @@ class UpsClient:
                     return self._labels[key]
             request = mapping.ship_request(rate, shipment, self.settings, context=key)
             body = self.proxy.call(
-                "POST", mapping.ship_path(), operation="ship", body=request, trans_id=mapping.trans_id(key)
+                "POST",
+                mapping.ship_path(),
+                operation="ship",
+                body=request,
+                trans_id=mapping.trans_id(key),
+                idempotency_key=key,
             )
             label = mapping.parse_ship_response(
                 body, rate, self.settings, datetime.fromtimestamp(self._clock(), timezone.utc)

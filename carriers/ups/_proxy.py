@@ -5,6 +5,13 @@ The token is fetched with HTTP Basic auth (``client_id:client_secret``) and the 
 shared by every call of the proxy (one fetch at a time, behind a lock). An API call answered
 401 gets one retry with a freshly fetched token. Neither the secret nor the token is ever logged
 or shown in a ``repr()``.
+
+Transient failures (no connection, a timeout, 429, 5xx, a body that is not JSON) are retried by
+the SDK's one policy (``onebalance._retry``, a :class:`~onebalance.RetryPolicy`): rate, track
+and the token always; void always (a shipment is refunded once however often it is voided);
+ship only when the request never reached UPS (no connection, 429), because UPS does not promise
+to recognise a repeated ``CustomerContext``/``transId``: any other failure of a ship raises
+:class:`~onebalance.OutcomeUnknown` with the idempotency key rather than risk a second shipment.
 """
 
 from __future__ import annotations
@@ -18,9 +25,10 @@ from typing import Any
 
 import requests
 
-from onebalance._config import Timeout
-from onebalance._errors import ConnectError, ProtocolError, RequestTimeout, TransportError
-from onebalance._transport import check_session, shared_session
+from onebalance._config import Timeout, decode_json
+from onebalance._errors import OneBalanceError, ProtocolError
+from onebalance._retry import RetryPolicy, Safety, Transient, retry_after_seconds, run
+from onebalance._transport import check_session, send, shared_session
 
 from . import mapping
 from ._settings import UpsSettings
@@ -33,6 +41,10 @@ logger = logging.getLogger("onebalance")
 REFRESH_MARGIN = 60.0
 #: UPS's ``transactionSrc`` header: who sends the request.
 TRANSACTION_SRC = "onebalance"
+#: How each operation may be retried (anything else: only when the request never reached UPS).
+SAFETY = {"rate": Safety.READ, "track": Safety.READ, "token": Safety.READ, "void": Safety.KEYED}
+#: Operations that move money: an unresolved failure is OutcomeUnknown.
+MONEY = frozenset({"ship", "void"})
 
 
 class UpsProxy:
@@ -48,10 +60,12 @@ class UpsProxy:
         timeout: Timeout | None = None,
         session: requests.Session | None = None,
         clock: Callable[[], float] = time.time,
+        retry: RetryPolicy | None = None,
     ) -> None:
-        check_session(session)
+        check_session(session, service="UPS")
         self.settings = settings
         self.timeout = timeout or Timeout()
+        self.retry = retry if retry is not None else RetryPolicy()
         self._session = session
         self._clock = clock
         self._token: mapping.Token | None = None
@@ -91,9 +105,7 @@ class UpsProxy:
             log_body=False,
         )
         self.token_fetches += 1
-        body = _json(response, "token")
-        if response.status_code != 200:
-            raise mapping.parse_error(response.status_code, body, operation="token")
+        body = _decode(response, "token")
         return mapping.parse_token_response(body, self._clock())
 
     # -- API calls -------------------------------------------------------------------------------
@@ -105,35 +117,45 @@ class UpsProxy:
         operation: str,
         body: Mapping[str, Any] | None = None,
         trans_id: str | None = None,
+        idempotency_key: str | None = None,
     ) -> Any:
-        """Send one API call with a bearer token; retry once with a fresh token on 401.
+        """Send one API call with a bearer token, retried as the policy and the operation allow.
 
-        Returns the decoded JSON; raises the SDK's typed error for UPS's error answers.
+        A call answered 401 is sent once more with a fresh token. Every attempt sends the same
+        ``transId``. Returns the decoded JSON; raises the SDK's typed error for UPS's error
+        answers, :class:`~onebalance.OutcomeUnknown` when a ship or void may have happened.
         """
         headers = {"transactionSrc": TRANSACTION_SRC, "transId": trans_id or mapping.trans_id(str(time.time_ns()))}
-        token = self.token()
-        for attempt in (1, 2):
-            sent = dict(headers, Authorization=f"Bearer {token.access_token}")
-            if body is not None:
-                sent["Content-Type"] = "application/json"
-            response = self._send(
-                method,
-                path,
-                operation=operation,
-                data=json.dumps(body).encode() if body is not None else None,
-                headers=sent,
-                attempt=attempt,
-            )
-            if response.status_code == 401 and attempt == 1:
-                token = self.token(stale=token)
-                continue
-            decoded = _json(response, operation)
-            if response.status_code >= 400:
-                raise mapping.parse_error(
-                    response.status_code, decoded, operation=operation, transaction_id=headers["transId"]
-                )
-            return decoded
-        raise AssertionError("unreachable")  # pragma: no cover
+        data = json.dumps(body).encode() if body is not None else None
+
+        def attempt(number: int) -> Any:
+            token = self._token_for(operation)
+            for refreshed in (False, True):
+                sent = dict(headers, Authorization=f"Bearer {token.access_token}")
+                if body is not None:
+                    sent["Content-Type"] = "application/json"
+                response = self._send(method, path, operation=operation, data=data, headers=sent, attempt=number)
+                if response.status_code == 401 and not refreshed:
+                    token = self._token_for(operation, stale=token)
+                    continue
+                return _decode(response, operation, transaction_id=headers["transId"])
+            raise AssertionError("unreachable")  # pragma: no cover
+
+        return run(
+            self.retry,
+            operation,
+            attempt,
+            safety=SAFETY.get(operation, Safety.UNSAFE),
+            key=idempotency_key or headers["transId"],
+            money=operation in MONEY,
+        )
+
+    def _token_for(self, operation: str, *, stale: mapping.Token | None = None) -> mapping.Token:
+        try:
+            return self.token(stale=stale)
+        except Transient as exc:
+            # Only the token fetch failed: the operation itself was not sent.
+            raise Transient(exc.error, f"token_{exc.reason}", sent=False, retry_after=exc.retry_after) from None
 
     def _send(
         self,
@@ -153,27 +175,17 @@ class UpsProxy:
             logger.debug(
                 "ups request operation=%s body=%s", operation, data.decode() if isinstance(data, bytes) else ""
             )
-        try:
-            response = self.session.request(
-                method,
-                url,
-                data=data,
-                headers=headers,
-                auth=auth,
-                timeout=self.timeout.as_tuple(),
-                allow_redirects=False,
-            )
-            _ = response.content
-        except requests.ConnectTimeout:
-            raise ConnectError("Timed out connecting to UPS", operation=operation) from None
-        except requests.ReadTimeout:
-            raise RequestTimeout(f"No answer from UPS within {self.timeout.read:g} s", operation=operation) from None
-        except requests.exceptions.SSLError:
-            raise ConnectError("TLS verification of the UPS endpoint failed", operation=operation) from None
-        except requests.ConnectionError as exc:
-            raise ConnectError(f"Could not connect to UPS ({type(exc).__name__})", operation=operation) from None
-        except requests.RequestException as exc:
-            raise TransportError(f"The UPS request failed ({type(exc).__name__})", operation=operation) from None
+        response = send(
+            self.session,
+            method,
+            url,
+            service="UPS",
+            operation=operation,
+            timeout=self.timeout,
+            data=data,
+            headers=headers,
+            auth=auth,
+        )
         logger.info(
             "ups operation=%s method=%s path=%s status=%s duration_ms=%d attempt=%d",
             operation,
@@ -188,12 +200,29 @@ class UpsProxy:
         return response
 
 
-def _json(response: requests.Response, operation: str) -> Any:
+def _decode(response: requests.Response, operation: str, *, transaction_id: str | None = None) -> Any:
+    """UPS's JSON answer, its typed error, or :class:`Transient` for 429, 5xx and a 2xx that is not JSON."""
+    status = response.status_code
     try:
-        return response.json()
-    except ValueError:
-        raise ProtocolError(
-            f"UPS answered HTTP {response.status_code} with something that is not JSON",
+        decoded = decode_json(response.content, service="UPS", operation=operation, status=status)
+    except ProtocolError:
+        decoded = None
+    if 200 <= status < 300 and decoded is not None:
+        return decoded
+    error: OneBalanceError
+    if decoded is None:
+        error = ProtocolError(
+            f"UPS answered HTTP {status} with something that is not JSON",
             operation=operation,
-            http_status=response.status_code,
-        ) from None
+            http_status=status,
+            transaction_id=transaction_id,
+        )
+    else:
+        error = mapping.parse_error(status, decoded, operation=operation, transaction_id=transaction_id)
+    if status == 429:
+        raise Transient(error, "throttled", sent=False, retry_after=retry_after_seconds(response.headers))
+    if status >= 500:
+        raise Transient(error, f"http_{status}", sent=True, retry_after=retry_after_seconds(response.headers))
+    if 200 <= status < 300:
+        raise Transient(error, "bad_body", sent=True)
+    raise error

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 
 from onebalance._config import check_endpoint
 from onebalance._errors import ConfigurationError
+from onebalance._redact import register_secret
 
 from .._carrier import Carrier
 from .._payment import CarrierAccountPayment
@@ -40,15 +41,17 @@ class UpsSettings(BaseModel):
     def __init__(self, **data: Any) -> None:
         import pydantic
 
+        error: ConfigurationError | None = None
         try:
             super().__init__(**data)
         except pydantic.ValidationError as exc:
             first = exc.errors(include_url=False, include_input=False)[0]
             original = (first.get("ctx") or {}).get("error")
-            if isinstance(original, ConfigurationError):
-                raise original from None
             field = ".".join(str(p) for p in first["loc"])
-            raise ConfigurationError(f"UPS settings: {field}: {first['msg']}") from None
+            error = original if isinstance(original, ConfigurationError) else None
+            error = error or ConfigurationError(f"UPS settings: {field}: {first['msg']}")
+        if error is not None:
+            raise error  # outside the except block: pydantic's error (with the secret) is not its __context__
 
     @field_validator("client_id")
     @classmethod
@@ -62,6 +65,7 @@ class UpsSettings(BaseModel):
     def _client_secret(cls, value: SecretStr) -> SecretStr:
         if not value.get_secret_value():
             raise ConfigurationError("UPS settings: client_secret is required")
+        register_secret(value.get_secret_value())
         return value
 
     @field_validator("account_number", mode="before")

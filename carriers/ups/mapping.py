@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -32,6 +33,7 @@ from onebalance._errors import (
     ValidationError,
     VoidRefused,
 )
+from onebalance._redact import register_secret
 
 from .._address import Address
 from .._carrier import Carrier
@@ -115,6 +117,9 @@ class Token:
         return f"Token(access_token='***', expires_at={self.expires_at!r})"
 
 
+#: A token is never trusted for longer than a day, whatever ``expires_in`` says (UPS's last 4 hours).
+MAX_TOKEN_LIFETIME = 86400.0
+
 # -- helpers -----------------------------------------------------------------------------------------
 
 
@@ -128,10 +133,16 @@ def _list(value: Any) -> list[Any]:
 def _money(node: Any, field: str) -> Money:
     if not isinstance(node, Mapping):
         raise ProtocolError(f"UPS answer has no {field}")
+    value = node.get("MonetaryValue")
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise ProtocolError(f"UPS answer has an unreadable {field}")
     try:
-        return Money(Decimal(str(node.get("MonetaryValue", "")).strip()), str(node.get("CurrencyCode") or "USD"))
-    except (InvalidOperation, ValueError, OneBalanceError):
+        money = Money(Decimal(str(value).strip()), str(node.get("CurrencyCode") or "USD"))
+    except (InvalidOperation, ValueError, ArithmeticError, OneBalanceError):
         raise ProtocolError(f"UPS answer has an unreadable {field}") from None
+    if money.amount < 0:
+        raise ProtocolError(f"UPS answer has a negative {field}")
+    return money
 
 
 def trans_id(key: str) -> str:
@@ -225,10 +236,15 @@ def parse_token_response(body: Any, now: float) -> Token:
     """The token and its expiry; ``expires_in`` is a string of seconds (``"14399"``)."""
     if not isinstance(body, Mapping) or not isinstance(body.get("access_token"), str) or not body["access_token"]:
         raise ProtocolError("UPS token answer has no access_token", operation="token")
+    raw = body.get("expires_in", "0")
     try:
-        lifetime = float(str(body.get("expires_in", "0")))
+        lifetime = float(str(raw)) if isinstance(raw, (str, int)) and not isinstance(raw, bool) else math.nan
     except ValueError:
-        raise ProtocolError("UPS token answer has an unreadable expires_in", operation="token") from None
+        lifetime = math.nan
+    if not math.isfinite(lifetime) or lifetime < 0:
+        raise ProtocolError("UPS token answer has an unreadable expires_in", operation="token")
+    lifetime = min(lifetime, MAX_TOKEN_LIFETIME)
+    register_secret(body["access_token"])
     return Token(body["access_token"], now + lifetime)
 
 

@@ -9,6 +9,7 @@ from ._account import account
 from ._demo import demo
 from ._postage import postage
 from ._sandbox import sandbox
+from ._ship import ship
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,6 +22,7 @@ cli.add_command(account)
 cli.add_command(demo)
 cli.add_command(postage)
 cli.add_command(sandbox)
+cli.add_command(ship)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from ..sandbox import Sandbox, SandboxServer
+from ..sandbox._chaos import KINDS, Faults
 from ..sandbox.fedex import FedexSandbox, FedexSandboxServer
 from ..sandbox.ups import UpsSandbox, UpsSandboxServer
 
@@ -42,8 +43,55 @@ def sandbox() -> None:
     is_flag=True,
     help="Print one JSON line with the URL and demo credentials first, for test harnesses.",
 )
-def serve(host: str, port: int, state_path: Path | None, as_json: bool) -> None:
-    """Serve the sandbox over HTTP, with a ready demo account."""
+@click.option(
+    "--latency-ms",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, 60_000),
+    help="Milliseconds added before every service call of the three sandboxes (for benchmarks).",
+)
+@click.option(
+    "--fault-rate",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Probability of a transport fault (reset, timeout, 5xx, truncated body...) on each service call.",
+)
+@click.option("--fault-seed", type=int, help="Seed of the random faults, to replay the same run.")
+@click.option(
+    "--fault-kinds",
+    default=",".join(KINDS),
+    show_default=True,
+    help="Comma-separated fault kinds --fault-rate draws from.",
+)
+@click.option(
+    "--fault-delay",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(0, 3600),
+    help="Seconds a timeout fault holds the answer (set it above your client's read timeout).",
+)
+def serve(
+    host: str,
+    port: int,
+    state_path: Path | None,
+    as_json: bool,
+    latency_ms: float,
+    fault_rate: float,
+    fault_seed: int | None,
+    fault_kinds: str,
+    fault_delay: float,
+) -> None:
+    """Serve the sandbox over HTTP, with a ready demo account.
+
+    --latency-ms and --fault-rate apply to One Balance, UPS and FedEx alike; faults can also be
+    scripted at run time through each sandbox's control API (POST /sandbox/control/script_fault).
+    """
+    kinds = tuple(k.strip() for k in fault_kinds.split(",") if k.strip())
+    try:
+        _configure(Faults(), latency_ms, fault_rate, fault_seed, kinds, fault_delay)  # check before starting
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--fault-kinds") from None
     try:
         box = Sandbox(state_path=state_path)
     except Exception as exc:  # a corrupt or unreadable state file
@@ -52,6 +100,8 @@ def serve(host: str, port: int, state_path: Path | None, as_json: bool) -> None:
     try:
         server = SandboxServer(box, host, port)
         ups, fedex = _carrier_sandboxes(host)
+        for faults in (box.faults, ups.sandbox.faults, fedex.sandbox.faults):
+            _configure(faults, latency_ms, fault_rate, fault_seed, kinds, fault_delay)
     except OSError as exc:
         box.close()
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
@@ -83,6 +133,14 @@ def serve(host: str, port: int, state_path: Path | None, as_json: bool) -> None:
         ups.stop()
         fedex.stop()
         box.close()
+
+
+def _configure(
+    faults: Faults, latency_ms: float, rate: float, seed: int | None, kinds: tuple[str, ...], delay: float
+) -> None:
+    faults.latency = latency_ms / 1000
+    if rate:
+        faults.random(rate, seed, kinds=kinds, delay=delay)
 
 
 #: Documented, fixed demo credentials of the UPS and FedEx sandboxes (not secret).

@@ -10,8 +10,11 @@
 
 Codes, temporary passwords and emails the service would send land in ``sandbox.outbox``.
 Every movement of a balance is in ``sandbox.ledger(username)`` (``check_ledger`` checks it).
+Transport faults (resets, timeouts, 5xx, truncated bodies...) are injected through ``sandbox.faults``.
 """
 
+from ._chaos import KINDS as FAULT_KINDS
+from ._chaos import Faults, FiredFault
 from ._clock import Clock
 from ._control import SandboxControl
 from ._core import Reply, WireObserver
@@ -40,6 +43,7 @@ __all__ = [
     "DEMO_INTEGRATION_ID",
     "DEMO_PASSWORD",
     "DEMO_USERNAME",
+    "FAULT_KINDS",
     "IN_PROCESS_URL",
     "SOAP_PATH",
     "AccountStatus",
@@ -48,6 +52,8 @@ __all__ = [
     "Clock",
     "Codewords",
     "CostCode",
+    "Faults",
+    "FiredFault",
     "Hold",
     "Label",
     "LedgerEntry",

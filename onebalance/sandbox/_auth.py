@@ -7,7 +7,8 @@
 * A conversation lives 24 hours on the sandbox clock; after that, 002b0202.
 * Anything else is 002b0201.
 * Any call may send Credentials instead; that starts a side conversation which does not
-  supersede the others.
+  supersede the others. Of the ``CONVERSATIONS_KEPT`` remembered per account, these side
+  conversations are forgotten first, so Credentials calls never end a login conversation.
 
 Logins (AuthenticateUser, or Credentials on any call):
 
@@ -89,7 +90,10 @@ def start_conversation(state: SandboxState, account: SandboxAccount, *, via_logi
     conversation = Conversation(id=secrets.token_hex(8), started_at=state.clock.now(), via_login=via_login)
     account.conversations.append(conversation)
     while len(account.conversations) > CONVERSATIONS_KEPT:
-        gone = account.conversations.pop(0)
+        # Side conversations (Credentials calls) are forgotten first: a stream of them beside a
+        # login conversation must not end it, nor turn a superseded one's 002b0203 into 002b0201.
+        gone = next((c for c in account.conversations if not c.via_login), account.conversations[0])
+        account.conversations.remove(gone)
         for token in gone.tokens:
             state.tokens.pop(token, None)
     return conversation

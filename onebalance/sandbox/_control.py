@@ -3,7 +3,9 @@
 ``POST /sandbox/control/<action>`` with a JSON object of arguments answers
 ``{"ok": true, "result": ...}``, or ``{"ok": false, "error": "..."}`` with HTTP 400/404
 (``check_ledger`` answers 400 with the problems when the ledger is inconsistent).
-The actions are the :class:`Sandbox` control methods listed in ``ACTIONS``.
+The actions are the :class:`Sandbox` control methods listed in ``ACTIONS``, and the fault
+injection actions every sandbox shares (``_chaos.CONTROL_ACTIONS``: ``script_fault``,
+``random_faults``, ``clear_faults``, ``fired_faults``, ``set_latency``).
 :class:`SandboxControl` is the Python client for it.
 """
 
@@ -15,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
+from . import _chaos
 from ._core import Reply
 
 if TYPE_CHECKING:
@@ -84,8 +87,9 @@ def _reply(status: int, payload: dict[str, Any]) -> Reply:
 def handle_control(sandbox: Sandbox, method: str, path: str, body: bytes) -> Reply:
     action = path[len(CONTROL_PREFIX) :].strip("/")
     if action == "ping":
-        return _reply(200, {"ok": True, "result": {"sandbox": "onebalance", "actions": list(ACTIONS)}})
-    if action not in ACTIONS:
+        actions = [*ACTIONS, *_chaos.CONTROL_ACTIONS]
+        return _reply(200, {"ok": True, "result": {"sandbox": "onebalance", "actions": actions}})
+    if action not in ACTIONS and action not in _chaos.CONTROL_ACTIONS:
         return _reply(404, {"ok": False, "error": f"no control action {action!r}"})
     if method != "POST":
         return _reply(405, {"ok": False, "error": "control actions are POST requests with a JSON body"})
@@ -93,6 +97,8 @@ def handle_control(sandbox: Sandbox, method: str, path: str, body: bytes) -> Rep
         args = json.loads(body or b"{}")
         if not isinstance(args, dict):
             raise ValueError("the body must be a JSON object")
+        if action in _chaos.CONTROL_ACTIONS:  # answers plain JSON already
+            return _reply(200, {"ok": True, "result": _chaos.control(sandbox.faults, action, args)})
         fn: Callable[..., Any] = getattr(sandbox, action)
         result = fn(**args)
     except (TypeError, ValueError, KeyError, AssertionError) as exc:

@@ -30,6 +30,11 @@ from ._state import OUTBOX_KEPT, Conversation, SandboxAccount, SandboxMessage
 if TYPE_CHECKING:
     from ._store import SqliteStore
 
+#: The largest SOAP request the dispatcher parses (SWSIM requests are a few kilobytes). Every
+#: request is parsed by ``_soap._xml.parse``: DTDs, entities, over-deep or malformed XML are
+#: answered with a schema-violation fault (HTTP 500, soap:Client) without being expanded.
+MAX_REQUEST_BYTES = 8 * 1024 * 1024
+
 #: Called with ("request" | "response", operation name or None, body) for every exchange.
 WireObserver = Callable[[str, "str | None", bytes], None]
 
@@ -171,6 +176,11 @@ class Dispatcher:
 
     def handle(self, body: bytes, soap_action: str | None) -> Reply:
         op_name: str | None = None
+        if not isinstance(body, bytes) or len(body) > MAX_REQUEST_BYTES:
+            # Refused before parsing: the HTTP server caps bodies too, this covers in-process callers.
+            reply = self._schema_fault(f"{faults.MESSAGES[faults.SCHEMA_VIOLATION]} The request is too large.")
+            self._observe("response", None, reply.body)
+            return reply
         try:
             op, request = read_request(self.schema, body, soap_action)
             op_name = op.name

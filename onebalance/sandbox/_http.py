@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 from http.server import ThreadingHTTPServer
 
@@ -33,10 +35,20 @@ class BackgroundServer:
 
     def stop(self) -> None:
         if self._started:
+            # serve_forever notices a shutdown between polls (every 0.1 s); a connection wakes it now.
+            poke = threading.Timer(0.005, self._poke)
+            poke.start()
             self._server.shutdown()
+            poke.cancel()
             self._thread.join(timeout=5)
             self._started = False
         self._server.server_close()
+
+    def _poke(self) -> None:
+        host, port = self._server.server_address[:2]
+        host = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(str(host), str(host))  # noqa: S104
+        with contextlib.suppress(OSError):
+            socket.create_connection((host, int(port)), timeout=1).close()
 
     def serve_forever(self) -> None:
         """Serve in the calling thread until interrupted (for ``onebalance sandbox serve``)."""

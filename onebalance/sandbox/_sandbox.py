@@ -16,6 +16,7 @@ from pydantic import ValidationError as PydanticValidationError
 from .. import _rules
 from .._soap._schema import wsdl_bytes
 from . import _auth, _handlers, _ledger, _payments, _postage, _usps  # noqa: F401 - _handlers registers the handlers
+from ._chaos import Faults, in_process, soap_operation
 from ._clock import Clock
 from ._control import CONTROL_PREFIX, handle_control
 from ._core import Dispatcher, Reply, SandboxState, WireObserver
@@ -102,6 +103,8 @@ class Sandbox:
             _auth.reindex(self.state)
         self.observers: list[WireObserver] = list(observers or [])
         self.dispatcher = Dispatcher(self.state, observers=self.observers)
+        #: Transport fault injection and added latency, in both mounts (see ``_chaos``).
+        self.faults = Faults()
 
     # -- wire ------------------------------------------------------------------------------------
     def handle(self, body: bytes, soap_action: str | None) -> Reply:
@@ -116,9 +119,12 @@ class Sandbox:
         return data
 
     # -- mounting --------------------------------------------------------------------------------
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> SandboxServer:
-        """Start a threaded HTTP server; use as a context manager or call ``stop()``."""
-        return SandboxServer(self, host, port).start()
+    def serve(self, host: str = "127.0.0.1", port: int = 0, *, latency: float | None = None) -> SandboxServer:
+        """Start a threaded HTTP server; use as a context manager or call ``stop()``.
+
+        ``latency`` sets ``faults.latency``: seconds added before every SOAP call.
+        """
+        return SandboxServer(self, host, port, latency=latency).start()
 
     def mount(self, mock: responses.RequestsMock, url: str = IN_PROCESS_URL) -> str:
         """Answer requests to ``url`` through an existing ``responses`` mock. Returns ``url``.
@@ -128,9 +134,16 @@ class Sandbox:
         """
         import responses as _responses
 
-        def soap(request: Any) -> tuple[int, dict[str, str], bytes]:
+        def soap(request: Any) -> tuple[int, Mapping[str, str], bytes]:
             body = request.body or b""
-            reply = self.handle(body.encode() if isinstance(body, str) else body, request.headers.get("SOAPAction"))
+            data = body.encode() if isinstance(body, str) else body
+            action = request.headers.get("SOAPAction")
+            if self.faults.active:
+                return in_process(self.faults, soap_operation(action), request, lambda: answer(data, action))
+            return answer(data, action)
+
+        def answer(data: bytes, action: str | None) -> tuple[int, Mapping[str, str], bytes]:
+            reply = self.handle(data, action)
             return reply.status, {"Content-Type": reply.content_type}, reply.body
 
         def wsdl(request: Any) -> tuple[int, dict[str, str], bytes]:

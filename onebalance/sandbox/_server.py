@@ -1,7 +1,8 @@
 """The sandbox as a real threaded HTTP server on 127.0.0.1 (port 0 by default).
 
 It answers SOAP on ``SOAP_PATH``, the WSDL on ``SOAP_PATH?wsdl`` and the sandbox's web pages
-(GetURL's answers, see ``_pages``) under ``/sandbox/``.
+(GetURL's answers, see ``_pages``) under ``/sandbox/``. SOAP calls go through the sandbox's
+fault injection (``sandbox.faults``, see ``_chaos``) when any fault or latency is set.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from ._chaos import over_http, soap_operation
 from ._http import BackgroundServer
 from ._pages import PAGES_PREFIX
 
@@ -64,9 +66,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._send(413, b"request too large", "text/plain")
             return
-        body = self.rfile.read(length)
-        reply = self.server.sandbox.handle(body, self.headers.get("SOAPAction"))
+        faults = self.server.sandbox.faults
+        if faults.active:
+            over_http(self, faults, soap_operation(self.headers.get("SOAPAction")), length, self._soap)
+            return
+        reply = self.server.sandbox.handle(self.rfile.read(length), self.headers.get("SOAPAction"))
         self._send(reply.status, reply.body, reply.content_type)
+
+    def _soap(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        reply = self.server.sandbox.handle(body, self.headers.get("SOAPAction"))
+        return reply.status, {"Content-Type": reply.content_type}, reply.body
 
 
 class _Server(ThreadingHTTPServer):
@@ -93,8 +102,12 @@ def _host_for_url(host: str) -> str:
 class SandboxServer(BackgroundServer):
     """A running sandbox server. ``url`` is the SOAP endpoint; ``wsdl_url`` serves the WSDL."""
 
-    def __init__(self, sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0, *, latency: float | None = None
+    ) -> None:
         self.sandbox = sandbox
+        if latency is not None:
+            sandbox.faults.latency = latency
         server = _Server(sandbox, host, port)
         super().__init__(server, server.url)
         self.wsdl_url = self.url + "?wsdl"

@@ -104,7 +104,7 @@ def test_account_requests_carry_the_rolling_authenticator(
 
 def test_relogin_after_a_conversation_fault(require_real_swsim: RealSwsimSchema, sdk_wire: tuple[Any, Any]) -> None:
     make, mock = sdk_wire
-    client = make()
+    client = make(concurrency="conversation")
     client.authenticate()
     make().authenticate()  # a second instance logs in: the first one's token is superseded
     assert client.account().available_postage == 100
@@ -116,6 +116,22 @@ def test_relogin_after_a_conversation_fault(require_real_swsim: RealSwsimSchema,
     )
     assert [call.response.status_code for call in mock.calls] == [200, 200, 500, 200, 200]
     assert b'code="002b0203"' in mock.calls[2].response.content
+
+
+def test_credentials_after_a_supersession(require_real_swsim: RealSwsimSchema, sdk_wire: tuple[Any, Any]) -> None:
+    """The default (auto) client, superseded, repeats the call with Credentials instead of logging in again."""
+    make, mock = sdk_wire
+    client = make()
+    client.authenticate()
+    make().authenticate()
+    assert client.account().available_postage == 100
+    captured = requests_of(mock.calls)
+    check_requests(
+        require_real_swsim, captured, ["AuthenticateUser", "AuthenticateUser", "GetAccountInfo", "GetAccountInfo"]
+    )
+    last = etree.fromstring(captured[3][2])
+    assert last.find(f".//{{{TNS}}}Credentials") is not None
+    assert last.find(f".//{{{TNS}}}Authenticator") is None
 
 
 def test_failed_login_request(require_real_swsim: RealSwsimSchema, sdk_wire: tuple[Any, Any]) -> None:

@@ -12,9 +12,10 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from .._chaos import Answer, Faults, control_answer, in_process
 from .._clock import Clock
 from . import _handlers
-from ._server import FedexSandboxServer
+from ._server import FedexSandboxServer, operation_of
 from ._state import FedexState, Project, Shipment
 from ._wire import FedexFault, FedexReply, error_reply, json_reply
 
@@ -23,11 +24,12 @@ if TYPE_CHECKING:
 
     from carriers.fedex import FedexSettings
 
-__all__ = ["CONTROL_PREFIX", "IN_PROCESS_URL", "FedexSandbox", "FedexSandboxCredentials", "Observer"]
+__all__ = ["CONTROL_PREFIX", "IN_PROCESS_URL", "FedexSandbox", "FedexSandboxCredentials", "Observer", "operation_of"]
 
 #: Where the in-process sandbox answers; ``.test`` never resolves, so nothing leaks.
 IN_PROCESS_URL = "https://fedex.sandbox.test"
-#: The control API over HTTP (for ``serve``): ``POST /sandbox/control/{credentials,advance,expire-tokens}``.
+#: The control API over HTTP (for ``serve``): ``POST /sandbox/control/{credentials,advance,expire-tokens}``,
+#: and fault injection's ``script_fault``, ``random_faults``, ``clear_faults``, ``fired_faults``, ``set_latency``.
 CONTROL_PREFIX = "/sandbox/control/"
 
 #: ``observer(direction, operation, status, body)``: direction "request" or "response", operation
@@ -65,6 +67,8 @@ class FedexSandbox:
     def __init__(self, *, token_lifetime: int = 3600, observers: Sequence[Observer] = ()) -> None:
         self.state = FedexState(clock=Clock(), token_lifetime=token_lifetime)
         self.observers = list(observers)
+        #: Transport fault injection and added latency, in both mounts (see ``_chaos``).
+        self.faults = Faults()
 
     @property
     def clock(self) -> Clock:
@@ -92,13 +96,17 @@ class FedexSandbox:
         """Answer every request under ``url`` through an existing ``responses`` mock. Returns ``url``."""
         import responses as _responses
 
-        def callback(request: Any) -> tuple[int, dict[str, str], bytes]:
+        def callback(request: Any) -> Answer:
             body = request.body or b""
             parts = urlsplit(request.url)
             target = parts.path + (f"?{parts.query}" if parts.query else "")
-            reply = self.handle(
-                request.method, target, dict(request.headers), body.encode() if isinstance(body, str) else body
-            )
+            data = body.encode() if isinstance(body, str) else body
+            if self.faults.active:
+                return in_process(self.faults, operation_of(target), request, lambda: answer(request, target, data))
+            return answer(request, target, data)
+
+        def answer(request: Any, target: str, data: bytes) -> Answer:
+            reply = self.handle(request.method, target, dict(request.headers), data)
             return reply.status, reply.headers, reply.body
 
         pattern = re.compile(re.escape(url.rstrip("/")) + r"(/.*)?$")
@@ -114,9 +122,12 @@ class FedexSandbox:
         with _responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
             yield self.mount(mock, url)
 
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> FedexSandboxServer:
-        """Start a threaded HTTP server; use as a context manager or call ``stop()``."""
-        return FedexSandboxServer(self, host, port).start()
+    def serve(self, host: str = "127.0.0.1", port: int = 0, *, latency: float | None = None) -> FedexSandboxServer:
+        """Start a threaded HTTP server; use as a context manager or call ``stop()``.
+
+        ``latency`` sets ``faults.latency``: seconds added before every FedEx call.
+        """
+        return FedexSandboxServer(self, host, port, latency=latency).start()
 
     # -- control API -------------------------------------------------------------------------------
     def create_credentials(
@@ -160,6 +171,9 @@ class FedexSandbox:
             return len(self.state.tokens)
 
     def _control(self, method: str, action: str, body: bytes) -> FedexReply:
+        faulting = control_answer(self.faults, method, action.strip("/"), body)
+        if faulting is not None:  # the fault injection actions every sandbox shares
+            return FedexReply(faulting[0], dict(faulting[1]), faulting[2])
         data = _parse(body) or {}
         try:
             if method != "POST" or not isinstance(data, dict):

@@ -5,14 +5,29 @@ from __future__ import annotations
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
+from .._chaos import Answer, over_http
 from .._http import BackgroundServer
 
 if TYPE_CHECKING:
     from ._sandbox import FedexSandbox
 
-__all__ = ["FedexSandboxServer"]
+__all__ = ["FedexSandboxServer", "operation_of"]
 
 MAX_BODY = 2 * 1024 * 1024
+
+#: path -> the fault injection name of the call (see ``operation_of``).
+_OPERATIONS = {
+    "/oauth/token": "oauth",
+    "/rate/v1/rates/quotes": "rate",
+    "/ship/v1/shipments": "ship",
+    "/ship/v1/shipments/cancel": "void",
+    "/track/v1/trackingnumbers": "track",
+}
+
+
+def operation_of(target: str) -> str | None:
+    """The fault injection name of a FedEx call: oauth, rate, ship, void or track (None: other)."""
+    return _OPERATIONS.get(target.split("?", 1)[0].rstrip("/"))
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -25,9 +40,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
+        faults = self.server.sandbox.faults
         if length > MAX_BODY:
             self.close_connection = True
             status, headers, body = 413, {"Content-Type": "text/plain"}, b"request too large"
+        elif faults.active:
+            over_http(self, faults, operation_of(self.path), length, self._run)
+            return
         else:
             data = self.rfile.read(length) if length else b""
             reply = self.server.sandbox.handle(self.command, self.path, dict(self.headers.items()), data)
@@ -38,6 +57,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def _run(self, body: bytes) -> Answer:
+        reply = self.server.sandbox.handle(self.command, self.path, dict(self.headers.items()), body)
+        return reply.status, reply.headers, reply.body
 
     do_GET = do_POST = do_PUT = do_DELETE = _answer  # noqa: N815 - stdlib naming
 
@@ -56,8 +79,12 @@ class FedexSandboxServer(BackgroundServer):
 
     thread_name = "fedex-sandbox"
 
-    def __init__(self, sandbox: FedexSandbox, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, sandbox: FedexSandbox, host: str = "127.0.0.1", port: int = 0, *, latency: float | None = None
+    ) -> None:
         self.sandbox = sandbox
+        if latency is not None:
+            sandbox.faults.latency = latency
         server = _Server(sandbox, host, port)
         bound_host, bound_port = server.server_address[:2]
         shown = "127.0.0.1" if bound_host in ("0.0.0.0", "") else str(bound_host)  # noqa: S104 - naming, not binding

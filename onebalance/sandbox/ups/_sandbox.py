@@ -1,18 +1,40 @@
-"""The public face of the UPS sandbox: control API, and the two ways to mount the handler."""
+"""The public face of the UPS sandbox: control API (in Python and over HTTP), and the two ways to mount
+the handler.
+
+The control API over HTTP lets harnesses in any language drive a served sandbox: ``POST
+/sandbox/control/<action>`` with a JSON object of arguments (``{}`` when there are none):
+
+* ``account`` ``{"client_id", "client_secret", "shipper_numbers": [...]}`` registers an OAuth app
+  (client id and secret made up when not given) -> 201 ``{"client_id", "client_secret", "shipper_numbers"}``;
+* ``advance`` ``{"seconds": 86400}`` moves the clock (tokens expire, parcels travel) -> ``{"now"}``;
+* ``expire-tokens`` ``{"client_id"?}`` -> ``{"expired": n}``;
+* ``shipments`` ``{"shipper_number"?}`` -> ``{"shipments": [...]}`` (no label images);
+* ``requests`` -> ``{"requests": [[method, path], ...]}``, every API request received (control calls
+  are not listed);
+* fault injection's ``script_fault``, ``random_faults``, ``clear_faults``, ``fired_faults`` and
+  ``set_latency``, shared by the three sandboxes (see ``_chaos``): they answer ``{"ok": true, "result"}``.
+
+Errors answer 400 (or 404 for an unknown action) in UPS's own shape,
+``{"response": {"errors": [{"code", "message"}]}}``.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import re
+import secrets
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
+from .._chaos import Answer, Faults, control_answer, in_process, over_http
 from .._clock import Clock
 from .._http import BackgroundServer
 from ._state import UpsAccount, UpsShipment, UpsState
-from ._wire import Handler, UpsReply
+from ._wire import Handler, UpsFault, UpsReply, error_body
 
 if TYPE_CHECKING:
     import responses
@@ -20,7 +42,23 @@ if TYPE_CHECKING:
 #: Where the in-process sandbox answers; the ``.test`` domain never resolves, so nothing leaks.
 IN_PROCESS_URL = "https://ups.sandbox.test"
 MAX_BODY = 8 * 1024 * 1024
+#: The control API over HTTP (see the module docstring).
+CONTROL_PREFIX = "/sandbox/control/"
 _SHIPPER = re.compile(r"[A-Z0-9]{6}")
+
+
+def operation_of(method: str, target: str) -> str | None:
+    """The fault injection name of a UPS call: oauth, rate, ship, void or track (None: other)."""
+    path = target.split("?", 1)[0]
+    if path == "/security/v1/oauth/token":
+        return "oauth"
+    if path.startswith("/api/rating/"):
+        return "rate"
+    if path.startswith("/api/shipments/"):
+        return "void" if method.upper() == "DELETE" else "ship"
+    if path.startswith("/api/track/"):
+        return "track"
+    return None
 
 
 class UpsSandbox:
@@ -30,13 +68,17 @@ class UpsSandbox:
         self.clock = clock or Clock()
         self.state = UpsState(clock=self.clock)
         self.handler = Handler(self.state)
+        #: Transport fault injection and added latency, in both mounts (see ``_chaos``).
+        self.faults = Faults()
 
     # -- control API -----------------------------------------------------------------------------
     def add_account(self, client_id: str, client_secret: str, *shipper_numbers: str) -> UpsAccount:
         """Register an OAuth app's credentials and the shipper numbers it may bill."""
         for number in shipper_numbers:
-            if not _SHIPPER.fullmatch(number):
+            if not isinstance(number, str) or not _SHIPPER.fullmatch(number):
                 raise ValueError("a UPS shipper number is 6 upper-case letters or digits")
+        if not isinstance(client_id, str) or not client_id or not isinstance(client_secret, str) or not client_secret:
+            raise ValueError("client_id and client_secret must be non-empty text")
         with self.state.lock:
             account = UpsAccount(client_id, client_secret, set(shipper_numbers))
             self.state.accounts[client_id] = account
@@ -54,9 +96,10 @@ class UpsSandbox:
                 del self.state.tokens[token]
             return len(doomed)
 
-    def shipments(self) -> list[UpsShipment]:
+    def shipments(self, shipper_number: str | None = None) -> list[UpsShipment]:
+        """The shipments made (optionally for one shipper number), oldest first."""
         with self.state.lock:
-            return list(self.state.shipments.values())
+            return [s for s in self.state.shipments.values() if shipper_number in (None, s.shipper_number)]
 
     def requests(self) -> list[tuple[str, str]]:
         """Every (method, path) received, oldest first."""
@@ -66,24 +109,86 @@ class UpsSandbox:
     # -- wire ------------------------------------------------------------------------------------
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes = b"") -> UpsReply:
         """Answer one request (``target`` is the path and query)."""
+        path = urlsplit(target).path
+        if path.startswith(CONTROL_PREFIX):
+            try:
+                return self._control(method.upper(), path[len(CONTROL_PREFIX) :], body)
+            except UpsFault as fault:
+                return _json(fault.status, error_body(fault.code, fault.message))
         return self.handler.handle(method, target, headers, body)
+
+    def _control(self, method: str, action: str, body: bytes) -> UpsReply:
+        faulting = control_answer(self.faults, method, action.strip("/"), body)
+        if faulting is not None:  # the fault injection actions every sandbox shares (see ``_chaos``)
+            return UpsReply(faulting[0], faulting[2], dict(faulting[1]))
+        try:
+            data = json.loads(body) if body.strip() else {}
+        except ValueError:
+            data = None
+        if method != "POST" or not isinstance(data, dict):
+            raise UpsFault(400, "10002", "Control calls are POST with a JSON object")
+        if action == "account":
+            numbers = data.get("shipper_numbers", [])
+            if not isinstance(numbers, list):
+                raise UpsFault(400, "10002", "shipper_numbers must be a list")
+            client_id = data.get("client_id") or "ups-" + secrets.token_hex(8)
+            client_secret = data.get("client_secret") or secrets.token_hex(16)
+            with self.state.lock:
+                if client_id in self.state.accounts:
+                    raise UpsFault(400, "10002", "An app with this client_id exists already")
+                try:
+                    made = self.add_account(client_id, client_secret, *numbers)
+                except ValueError as exc:
+                    raise UpsFault(400, "10002", str(exc)) from None
+            return _json(
+                201,
+                {
+                    "client_id": made.client_id,
+                    "client_secret": made.client_secret,
+                    "shipper_numbers": sorted(made.shipper_numbers),
+                },
+            )
+        if action == "advance":
+            seconds = data.get("seconds")
+            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds < 10**9:
+                raise UpsFault(400, "10002", "seconds must be a number of seconds (>= 0)")
+            self.advance(seconds)
+            return _json(200, {"now": self.clock.now().isoformat()})
+        if action == "expire-tokens":
+            client_id = data.get("client_id")
+            if client_id is not None and not isinstance(client_id, str):
+                raise UpsFault(400, "10002", "client_id must be text")
+            return _json(200, {"expired": self.expire_tokens(client_id)})
+        if action == "shipments":
+            number = data.get("shipper_number")
+            if number is not None and not isinstance(number, str):
+                raise UpsFault(400, "10002", "shipper_number must be text")
+            return _json(200, {"shipments": [_shipment_json(s) for s in self.shipments(number)]})
+        if action == "requests":
+            return _json(200, {"requests": [list(r) for r in self.requests()]})
+        raise UpsFault(404, "10404", "No such control call")
 
     def mount(self, mock: responses.RequestsMock, url: str = IN_PROCESS_URL) -> str:
         """Answer every request under ``url`` through an existing ``responses`` mock. Returns ``url``."""
         import responses as _responses
 
-        def callback(request: Any) -> tuple[int, dict[str, str], bytes]:
+        def callback(request: Any) -> Answer:
             body = request.body or b""
             target = request.url[len(url) :] or "/"
-            reply = self.handle(
-                request.method, target, dict(request.headers), body.encode() if isinstance(body, str) else body
-            )
-            return reply.status, reply.headers, reply.body
+            data = body.encode() if isinstance(body, str) else body
+            if self.faults.active:
+                operation = operation_of(request.method, target)
+                return in_process(self.faults, operation, request, lambda: self._answer(request, target, data))
+            return self._answer(request, target, data)
 
         pattern = re.compile(re.escape(url) + r"/.*")
         for method in (_responses.GET, _responses.POST, _responses.DELETE, _responses.PUT):
             mock.add_callback(method, pattern, callback=callback)
         return url
+
+    def _answer(self, request: Any, target: str, data: bytes) -> Answer:
+        reply = self.handle(request.method, target, dict(request.headers), data)
+        return reply.status, reply.headers, reply.body
 
     @contextlib.contextmanager
     def mock(self, url: str = IN_PROCESS_URL) -> Iterator[str]:
@@ -93,9 +198,31 @@ class UpsSandbox:
         with _responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
             yield self.mount(mock, url)
 
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> UpsSandboxServer:
-        """Start a threaded HTTP server; use as a context manager or call ``stop()``."""
-        return UpsSandboxServer(self, host, port).start()
+    def serve(self, host: str = "127.0.0.1", port: int = 0, *, latency: float | None = None) -> UpsSandboxServer:
+        """Start a threaded HTTP server; use as a context manager or call ``stop()``.
+
+        ``latency`` sets ``faults.latency``: seconds added before every UPS call.
+        """
+        return UpsSandboxServer(self, host, port, latency=latency).start()
+
+
+def _json(status: int, body: Any) -> UpsReply:
+    return UpsReply(status, json.dumps(body).encode())
+
+
+def _shipment_json(shipment: UpsShipment) -> dict[str, Any]:
+    return {
+        "identification_number": shipment.identification_number,
+        "tracking_numbers": list(shipment.tracking_numbers),
+        "shipper_number": shipment.shipper_number,
+        "service_code": shipment.service_code,
+        "total": str(shipment.total),
+        "created_at": shipment.created_at.isoformat(),
+        "delivery_days": shipment.delivery_days,
+        "label_format": shipment.label_format,
+        "context": shipment.context,
+        "voided": shipment.voided,
+    }
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -108,9 +235,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
+        sandbox = self.server.sandbox
         if length > MAX_BODY:
             self.close_connection = True
             reply = UpsReply(413, b'{"response":{"errors":[{"code":"10413","message":"Request too large"}]}}')
+        elif sandbox.faults.active:
+            over_http(self, sandbox.faults, operation_of(self.command, self.path), length, self._run)
+            return
         else:
             body = self.rfile.read(length)
             reply = self.server.sandbox.handle(self.command, self.path, dict(self.headers.items()), body)
@@ -120,6 +251,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
         self.wfile.write(reply.body)
+
+    def _run(self, body: bytes) -> Answer:
+        reply = self.server.sandbox.handle(self.command, self.path, dict(self.headers.items()), body)
+        return reply.status, reply.headers, reply.body
 
     do_GET = do_POST = do_DELETE = do_PUT = _answer  # noqa: N815 - stdlib naming
 
@@ -141,7 +276,11 @@ class UpsSandboxServer(BackgroundServer):
 
     thread_name = "ups-sandbox"
 
-    def __init__(self, sandbox: UpsSandbox, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, sandbox: UpsSandbox, host: str = "127.0.0.1", port: int = 0, *, latency: float | None = None
+    ) -> None:
         self.sandbox = sandbox
+        if latency is not None:
+            sandbox.faults.latency = latency
         server = _Server(sandbox, host, port)
         super().__init__(server, server.url)

@@ -1,0 +1,247 @@
+"""Chaos: label purchases, voids and refills across many accounts under random transport faults.
+
+Every operation either happens exactly once or raises a typed error and changes nothing. An
+``OutcomeUnknown`` (the service may have acted, the retries could not tell) is settled the way a
+caller would settle it: once the network is healthy, the same operation is sent again with the
+same key (the same quote, the same idempotency key, the same label), and it must then resolve to
+exactly one purchase. At the end the SDK's ledger (its postage records and the labels it handed
+out) equals the sandbox's to the cent, no key was charged twice, and the sandbox's own ledger
+checks hold.
+
+The size is an option: ``pytest tests/test_chaos.py --chaos-ops 10000 --chaos-fault-rate 0.1``
+(``ONEBALANCE_CHAOS_OPS`` works too). The default run is a few hundred operations.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from carriers import Address, Label, Parcel, ShipmentRequest, Weight
+from onebalance import (
+    InMemoryPostageRecords,
+    OneBalance,
+    OneBalanceError,
+    OutcomeUnknown,
+    Postage,
+    Quote,
+    RetryPolicy,
+    StaleControlTotal,
+    UspsShipping,
+    VoidRefused,
+)
+from onebalance._usps_service import integrator_tx_id
+from onebalance.sandbox import DEMO_INTEGRATION_ID, FAULT_KINDS, Sandbox
+
+D = Decimal
+PASSWORD = "Chaos-passw0rd"
+START = D("300.00")
+SHIPPER = Address(name="Acme Widgets", street_lines=["1990 E Grand Ave"], city="El Segundo", state="CA",
+                  postal_code="90245", phone="3105550142")  # fmt: skip
+RECIPIENT = Address(name="Ada Lovelace", street_lines=["350 5th Ave"], city="New York", state="NY",
+                    postal_code="10118", phone="2125550100")  # fmt: skip
+#: Retries as in production, without the waits (the faults are in-process and immediate).
+NO_WAIT = RetryPolicy(attempts=4, backoff_base=0, backoff_max=0, deadline=30, retry_after_max=0)
+
+
+@dataclass
+class Merchant:
+    name: str
+    username: str
+    postage: Postage
+    usps: UspsShipping
+    labels: dict[str, Label] = field(default_factory=dict)  # idempotency key -> the label handed out
+    voided: set[str] = field(default_factory=set)  # keys of labels the caller saw voided
+    failed_keys: set[str] = field(default_factory=set)  # label keys that raised a typed error (nothing bought)
+    failed_quotes: list[Quote] = field(default_factory=list)  # purchases that raised (nothing bought)
+    unknown: list[tuple[str, Any]] = field(default_factory=list)  # (kind, what to send again)
+
+
+def _shipment(rng: random.Random) -> ShipmentRequest:
+    ounces = rng.choice(["8", "12", "20", "40", "64"])
+    return ShipmentRequest(shipper=SHIPPER, recipient=RECIPIENT, parcels=[Parcel(weight=Weight(value=ounces,
+                           unit="oz"))], ship_date=date.today(), service="US-PM")  # fmt: skip
+
+
+def _ops(config: pytest.Config) -> int:
+    return int(config.getoption("--chaos-ops"))
+
+
+def test_no_double_charge_no_lost_purchase_and_equal_ledgers(pytestconfig: pytest.Config) -> None:
+    ops = _ops(pytestconfig)
+    rate = float(pytestconfig.getoption("--chaos-fault-rate"))
+    seed = int(pytestconfig.getoption("--chaos-seed"))
+    rng = random.Random(seed)  # reproducible, not secret
+    sandbox = Sandbox()
+    n_accounts = max(4, min(40, ops // 50))
+    outcomes: Counter[str] = Counter()
+    with sandbox.mock() as url:
+        merchants = []
+        for i in range(n_accounts):
+            username = f"chaos{i:03d}"
+            sandbox.create_account(username, PASSWORD, balance=START)
+            client = OneBalance(integration_id=DEMO_INTEGRATION_ID, username=username, password=PASSWORD,
+                                endpoint=url, retry=NO_WAIT)  # fmt: skip
+            postage = Postage(f"m{i}", client, InMemoryPostageRecords(), now=sandbox.clock.now)
+            merchants.append(Merchant(f"m{i}", username, postage, UspsShipping(postage)))
+        shipment = _shipment(rng)
+        sandbox.faults.random(rate=rate, seed=seed, kinds=FAULT_KINDS, delay=60, retry_after=0)
+
+        for step in range(ops):
+            m = rng.choice(merchants)
+            roll = rng.random()
+            try:
+                if roll < 0.55 or not m.labels:
+                    outcomes[_buy_label(m, rng, step, shipment)] += 1
+                elif roll < 0.65:
+                    key = rng.choice(sorted(m.labels))  # a double click: the same key again
+                    outcomes[_buy_label(m, rng, step, shipment, key=key)] += 1
+                elif roll < 0.85:
+                    outcomes[_refill(m, rng)] += 1
+                else:
+                    outcomes[_void(m, rng)] += 1
+            except OneBalanceError as exc:  # a typed error outside the money call itself
+                outcomes[f"error:{type(exc).__name__}"] += 1
+
+        fired = len(sandbox.faults.fired)
+        sandbox.faults.clear()
+        # The network is healthy again: settle every unknown outcome by sending it again.
+        for m in merchants:
+            for kind, what in m.unknown:
+                outcomes[f"settled:{kind}:" + _settle(m, kind, what)] += 1
+        for m in merchants:
+            sandbox.approve_refunds(m.username)
+            _check_ledgers(sandbox, m)
+
+    print(f"chaos: {ops} operations, {n_accounts} accounts, {fired} faults fired, outcomes {dict(outcomes)}")
+    assert fired >= ops * rate * 0.5, f"too few faults fired ({fired}) for the test to mean anything"
+    assert outcomes["label"] > ops * 0.3, outcomes
+    assert outcomes["refill"] > 0 and outcomes["void"] > 0, outcomes
+
+
+def _buy_label(m: Merchant, rng: random.Random, step: int, shipment: ShipmentRequest, *, key: str | None = None) -> str:
+    key = key or f"order-{step}"
+    rate = next(r for r in m.usps.rates(shipment) if r.service_code == "US-PM")
+    try:
+        label = m.usps.buy(rate, shipment, idempotency_key=key)
+    except OutcomeUnknown:
+        m.unknown.append(("label", (rate, shipment, key)))
+        return "unknown"
+    except OneBalanceError:
+        if key not in m.labels:
+            m.failed_keys.add(key)
+        return "label_refused"
+    if key in m.labels:  # the same key: the same label, paid once
+        assert label.tracking_number == m.labels[key].tracking_number
+        return "repeat"
+    m.labels[key] = label
+    m.failed_keys.discard(key)
+    return "label"
+
+
+def _refill(m: Merchant, rng: random.Random) -> str:
+    quote = m.postage.quote(D(rng.choice(["10.00", "15.00", "20.00", "35.50"])))
+    try:
+        m.postage.buy(quote)
+    except OutcomeUnknown:
+        m.unknown.append(("refill", quote))
+        return "unknown"
+    except OneBalanceError:
+        m.failed_quotes.append(quote)
+        return "refill_refused"
+    if rng.random() < 0.2:  # confirmed twice: the same receipt, bought once
+        m.postage.buy(quote)
+    return "refill"
+
+
+def _void(m: Merchant, rng: random.Random) -> str:
+    live = sorted(k for k in m.labels if k not in m.voided)
+    if not live:
+        return "nothing_to_void"
+    key = rng.choice(live)
+    try:
+        m.usps.void(m.labels[key])
+    except OutcomeUnknown:
+        m.unknown.append(("void", key))
+        return "unknown"
+    except OneBalanceError:
+        return "void_refused"
+    m.voided.add(key)
+    return "void"
+
+
+def _settle(m: Merchant, kind: str, what: Any) -> str:
+    if kind == "label":
+        rate, shipment, key = what
+        try:
+            label = m.usps.buy(rate, shipment, idempotency_key=key)
+        except OneBalanceError:
+            m.failed_keys.add(key)
+            return "refused"
+        if key in m.labels:
+            assert label.tracking_number == m.labels[key].tracking_number
+        m.labels[key] = label
+        m.failed_keys.discard(key)
+        return "bought"
+    if kind == "refill":
+        try:
+            m.postage.buy(what)
+        except StaleControlTotal:  # the first attempt never happened; the balance moved on since
+            m.failed_quotes.append(what)
+            return "never_happened"
+        return "bought"
+    assert kind == "void"
+    with contextlib.suppress(VoidRefused):  # refused as already voided: the first attempt landed
+        m.usps.void(m.labels[what])
+    m.voided.add(what)
+    return "voided"
+
+
+def _check_ledgers(sandbox: Sandbox, m: Merchant) -> None:
+    sandbox.check_ledger(m.username)
+    ledger = sandbox.ledger(m.username)
+    labels = [lb for lb in sandbox.labels(m.username) if not lb.sample]
+
+    # Labels: one per key at most, exactly the ones the SDK handed out, at the same cost.
+    by_key = Counter(lb.integrator_tx_id for lb in labels)
+    assert all(n == 1 for n in by_key.values()), f"{m.name}: a key printed twice: {by_key.most_common(3)}"
+    handed_out = {lb.carrier_reference for lb in m.labels.values()}
+    printed = {lb.stamps_tx_id for lb in labels}
+    assert handed_out == printed, f"{m.name}: labels lost or invented"
+    assert sum(lb.cost.amount for lb in m.labels.values()) == sum(lb.amount for lb in labels)
+    prints = [e for e in ledger if e.type == "Print"]
+    assert len(prints) == len(labels) and sum(e.cost for e in prints) == sum(lb.amount for lb in labels)
+    for key in m.failed_keys:
+        tx = integrator_tx_id(m.name, key)
+        assert by_key.get(tx, 0) == 0, f"{m.name}: {key} raised a typed error but printed a label"
+
+    # Voids: the sandbox voided exactly what the caller was told, refunded once each.
+    voided = {lb.stamps_tx_id for lb in labels if lb.voided_at is not None}
+    assert voided == {m.labels[k].carrier_reference for k in m.voided}
+    # USPS credits a refund when it approves it, once; one that would lift the balance above its
+    # maximum stays pending.
+    refunds = [e for e in ledger if e.type == "Refund"]
+    approved = [lb for lb in labels if lb.refund_status == "approved"]
+    assert {lb.refund_status for lb in labels if lb.voided_at is not None} <= {"pending", "approved"}
+    assert len(refunds) == len(approved) and sum(e.credit for e in refunds) == sum(lb.amount for lb in approved)
+
+    # Purchases: the SDK's receipts are the sandbox's purchases, to the cent, once per key.
+    receipts = [r for r in m.postage.records.receipts(m.name) if r.status == "Success"]
+    purchases = [e for e in ledger if e.type == "Purchase"]
+    assert Counter(e.integrator_tx_id for e in purchases).most_common(1)[0][1] == 1 if purchases else True
+    assert {r.integrator_tx_id for r in receipts} == {e.integrator_tx_id for e in purchases}
+    assert sum(r.amount for r in receipts) == sum(e.credit for e in purchases)
+    for quote in m.failed_quotes:
+        assert quote.integrator_tx_id not in {e.integrator_tx_id for e in purchases}
+
+    # The balance: what it started with, plus purchases and refunds, minus labels.
+    expected = START + sum(e.credit for e in purchases) + sum(e.credit for e in refunds) - sum(e.cost for e in prints)
+    assert sandbox.account(m.username).available_postage == expected
+    assert m.postage.balance().available_postage == expected

@@ -1,0 +1,286 @@
+"""``onebalance ship``: connect carriers, rate shop, buy, void and track, driven through CliRunner against
+the One Balance, UPS and FedEx sandboxes (mounted in-process: the command's requests never leave the
+process), with an encrypted credential store and a SQLite records file in tmp_path. Checks output, exit
+codes (0 done, 1 failed, 2 refused input with nothing sent, 4 configuration), who pays for each label,
+that a repeated buy with the same key buys once, and that no secret ever shows."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import responses
+from click.testing import CliRunner, Result
+
+from onebalance import Accounts, EncryptedFileCredentialStore, SqlitePostageRecords
+from onebalance.cli import cli
+from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox
+from onebalance.sandbox.fedex import FedexSandbox
+from onebalance.sandbox.ups import UpsSandbox
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 4
+MERCHANT, USERNAME, PASSWORD = "m1", "shipper", "Shipper-passw0rd"
+UPS_SECRET, FEDEX_SECRET = "ups-s3cret-value", "fedex-s3cret-value"
+_ENV_NAMES = (
+    "ONEBALANCE_CREDENTIALS_STORE",
+    "ONEBALANCE_CREDENTIALS_KEY",
+    "ONEBALANCE_CREDENTIALS_KEY_FILE",
+    "ONEBALANCE_ENDPOINT",
+    "ONEBALANCE_INTEGRATION_ID",
+    "ONEBALANCE_RECORDS",
+    "ONEBALANCE_UPS_CLIENT_SECRET",
+    "ONEBALANCE_FEDEX_CLIENT_SECRET",
+)
+SHIPMENT = [
+    "--from-name", "Acme", "--from-street", "1 Main St", "--from-city", "Austin", "--from-state", "TX",
+    "--from-zip", "78701", "--from-phone", "5125550100",
+    "--to-name", "Ada", "--to-street", "350 5th Ave", "--to-city", "New York", "--to-state", "NY",
+    "--to-zip", "10118", "--to-phone", "2125550100",
+    "--weight-lb", "2",
+]  # fmt: skip
+
+
+class Shell:
+    """A platform operator's shell: merchant m1 connected to One Balance ($100.00) in an encrypted store,
+    a records file, and the UPS and FedEx sandboxes knowing the merchant's own accounts."""
+
+    def __init__(self, tmp_path: Path, sandbox: Sandbox, mock: responses.RequestsMock) -> None:
+        self.tmp_path = tmp_path
+        self.sandbox = sandbox
+        self.ups, self.fedex = UpsSandbox(), FedexSandbox()
+        self.ups.add_account("ups-app", UPS_SECRET, "A1B2C3")
+        self.fedex.create_credentials("fedex-app", FEDEX_SECRET, "700000001")
+        self.mock = mock
+        self.swsim_url = sandbox.mount(mock)
+        self.ups_url, self.fedex_url = self.ups.mount(mock), self.fedex.mount(mock)
+        self.key = EncryptedFileCredentialStore.generate_key()
+        self.store_path, self.records_path = tmp_path / "creds.json", tmp_path / "records.sqlite"
+        sandbox.create_account(USERNAME, PASSWORD, balance="100.00")
+        records = SqlitePostageRecords(self.records_path)
+        accounts = Accounts(
+            integration_id=DEMO_INTEGRATION_ID,
+            endpoint=self.swsim_url,
+            store=EncryptedFileCredentialStore(self.store_path, keys=[self.key]),
+            records=records,
+        )
+        assert accounts.connect(MERCHANT, username=USERNAME, password=PASSWORD).active
+        records.close()
+        self.env: dict[str, str | None] = dict.fromkeys(_ENV_NAMES)
+        self.env.update(
+            {
+                "ONEBALANCE_CREDENTIALS_STORE": str(self.store_path),
+                "ONEBALANCE_CREDENTIALS_KEY": self.key,
+                "ONEBALANCE_ENDPOINT": self.swsim_url,
+                "ONEBALANCE_INTEGRATION_ID": DEMO_INTEGRATION_ID,
+                "ONEBALANCE_RECORDS": str(self.records_path),
+            }
+        )
+        self.runner = CliRunner()
+        self.outputs: list[str] = []
+
+    def __call__(self, *args: str, env: dict[str, str | None] | None = None, input: str | None = None) -> Result:  # noqa: A002
+        result = self.runner.invoke(cli, ["ship", *args], env={**self.env, **(env or {})}, input=input)
+        self.outputs.append(result.stdout + result.stderr)
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return result
+
+    def connect_all(self) -> None:
+        ups = self("connect-ups", MERCHANT, "--client-id", "ups-app", "--account-number", "A1B2C3",
+                   "--base-url", self.ups_url, env={"ONEBALANCE_UPS_CLIENT_SECRET": UPS_SECRET})  # fmt: skip
+        assert ups.exit_code == EXIT_OK, ups.output
+        fedex = self("connect-fedex", MERCHANT, "--client-id", "fedex-app", "--account-number", "700000001",
+                     "--base-url", self.fedex_url, input=FEDEX_SECRET + "\n")  # fmt: skip
+        assert fedex.exit_code == EXIT_OK, fedex.output
+
+    def balance(self) -> Decimal:
+        return self.sandbox.account(USERNAME).available_postage
+
+    def ship_calls(self) -> int:
+        return sum(1 for method, path in self.ups.requests() if method == "POST" and path.endswith("/ship"))
+
+
+@pytest.fixture
+def shell(tmp_path: Path, sandbox: Sandbox) -> Iterator[Shell]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        helper = Shell(tmp_path, sandbox, mock)
+        yield helper
+    leaks = [s for s in (PASSWORD, UPS_SECRET, FEDEX_SECRET, helper.key) for text in helper.outputs if s in text]
+    assert not leaks, leaks
+
+
+def test_connect_carriers_shows_masked_accounts_and_stores_them_encrypted(shell):
+    shell.connect_all()
+    listed = shell("--json", "carriers", MERCHANT)
+    assert listed.exit_code == EXIT_OK, listed.output
+    rows = {r["carrier"]: r for r in json.loads(listed.stdout)["carriers"]}
+    assert set(rows) == {"usps", "ups", "fedex"}
+    assert rows["ups"]["account_number"] == "****B2C3" and rows["fedex"]["account_number"] == "****0001"
+    raw = shell.store_path.read_text()
+    assert UPS_SECRET not in raw and FEDEX_SECRET not in raw
+    gone = shell("disconnect", MERCHANT, "--carrier", "fedex")
+    assert gone.exit_code == EXIT_OK and "FedEx account disconnected" in gone.stdout
+    assert "FedEx" not in shell("carriers", MERCHANT).stdout
+
+
+@pytest.mark.parametrize(
+    ("command", "number", "message"),
+    [("connect-ups", "A1B2C", "6 letters or digits"), ("connect-fedex", "7000000011", "9 digits")],
+)
+def test_a_bad_account_number_exits_2_and_stores_nothing(shell, command, number, message):
+    result = shell(command, MERCHANT, "--client-id", "x", "--account-number", number, "--client-secret", "y")
+    assert result.exit_code == EXIT_USAGE
+    assert message in result.stderr
+    assert shell.ups.requests() == []
+    assert "UPS" not in shell("carriers", MERCHANT).stdout and "FedEx" not in shell("carriers", MERCHANT).stdout
+
+
+def test_rates_shops_every_carrier_and_marks_cheapest_and_fastest(shell):
+    usps_only = shell("--json", "rates", MERCHANT, *SHIPMENT)
+    assert usps_only.exit_code == EXIT_OK, usps_only.output
+    assert {r["carrier"] for r in json.loads(usps_only.stdout)["rates"]} == {"usps"}
+    shell.connect_all()
+    result = shell("--json", "rates", MERCHANT, *SHIPMENT)
+    assert result.exit_code == EXIT_OK, result.output
+    data = json.loads(result.stdout)
+    assert {r["carrier"] for r in data["rates"]} == {"usps", "ups", "fedex"}
+    assert Decimal(data["cheapest"]["total"]) == min(Decimal(r["total"]) for r in data["rates"])
+    days = [r["delivery_days"] for r in data["rates"] if r["delivery_days"] is not None]
+    assert data["fastest"]["delivery_days"] == min(days)
+    table = shell("rates", MERCHANT, *SHIPMENT)
+    assert table.stdout.count("<- ") >= 1 and "cheapest" in table.stdout and "fastest" in table.stdout
+    assert shell.balance() == Decimal("100.00")  # a rate shop buys nothing
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (["--to-zip", "1011"], "--to-zip: must be a 5-digit ZIP"),
+        (["--from-state", "XX"], "--from-state:"),
+        (["--weight-oz", "3"], "one of --weight-oz or --weight-lb"),
+        (["--length", "10"], "--length, --width and --height together"),
+        (["--ship-date", "2020-01-01"], "ship_date"),
+    ],
+)
+def test_bad_shipment_input_exits_2_before_anything_is_sent(shell, change, message):
+    args = list(SHIPMENT)
+    for name, value in zip(change[::2], change[1::2], strict=True):
+        if name in args:
+            args[args.index(name) + 1] = value
+        else:
+            args += [name, value]
+    before = len(shell.mock.calls)
+    result = shell("rates", MERCHANT, *args)
+    assert result.exit_code == EXIT_USAGE, result.output
+    assert message in result.stderr
+    assert result.stdout == ""
+    assert len(shell.mock.calls) == before  # nothing sent
+
+
+def test_buy_usps_debits_the_one_balance_once_for_a_repeated_key(shell, tmp_path):
+    out = tmp_path / "usps.png"
+    args = ["buy", MERCHANT, *SHIPMENT, "--carrier", "usps", "--service", "US-PM", "--idempotency-key", "order-1",
+            "--label-out", str(out)]  # fmt: skip
+    first = shell(*args)
+    assert first.exit_code == EXIT_OK, first.output
+    cost = Decimal(next(line for line in first.stdout.splitlines() if line.startswith("cost")).split("$")[1])
+    assert shell.balance() == Decimal("100.00") - cost
+    assert "paid by           USPS postage paid from the One Balance account" in first.stdout
+    assert f"One Balance now   ${Decimal('100.00') - cost:,.2f}" in first.stdout
+    assert out.read_bytes()
+    again = shell("--json", *args)
+    assert again.exit_code == EXIT_OK, again.output
+    data = json.loads(again.stdout)
+    assert shell.balance() == Decimal("100.00") - cost  # paid once
+    assert data["tracking_number"] in first.stdout and Decimal(data["one_balance"]) == shell.balance()
+    assert data["replayed"] is True and "label bought" in first.stdout
+    prints = [e for e in shell.sandbox.ledger(USERNAME) if e.type == "Print"]
+    assert len(prints) == 1
+
+
+def test_buy_ups_and_fedex_bill_the_merchants_accounts_and_a_repeat_buys_once(shell, tmp_path):
+    shell.connect_all()
+    for carrier, service, account in (("ups", "03", "****B2C3"), ("fedex", "FEDEX_GROUND", "****0001")):
+        args = ["--json", "buy", MERCHANT, *SHIPMENT, "--carrier", carrier, "--service", service,
+                "--idempotency-key", f"order-2-{carrier}", "--label-out", str(tmp_path / f"{carrier}.png")]  # fmt: skip
+        first = shell(*args)
+        assert first.exit_code == EXIT_OK, first.output
+        again = shell(*args)
+        assert again.exit_code == EXIT_OK, again.output
+        assert json.loads(again.stdout)["tracking_number"] == json.loads(first.stdout)["tracking_number"]
+        assert json.loads(first.stdout)["paid_by"].endswith(account)
+        assert "one_balance" not in json.loads(first.stdout)
+        assert (tmp_path / f"{carrier}.png").read_bytes()
+    assert shell.ship_calls() == 1  # the second command never asked UPS
+    assert len(shell.fedex.shipments()) == 1
+    assert shell.balance() == Decimal("100.00")  # neither touched the One Balance
+
+
+def test_buy_refuses_bad_input_with_exit_2_and_buys_nothing(shell, tmp_path):
+    base = ["buy", MERCHANT, *SHIPMENT, "--label-out", str(tmp_path / "l.png")]
+    cases = [
+        (["--carrier", "usps", "--service", "US-XX", "--idempotency-key", "k1"], "US-XX"),
+        (["--carrier", "usps", "--service", "US-PM", "--idempotency-key", "bad key!"], "idempotency_key"),
+        (["--carrier", "ups", "--service", "03", "--idempotency-key", "k2"], "no UPS account connected"),
+        (
+            ["--carrier", "usps", "--service", "US-PM", "--idempotency-key", "k3",
+             "--label-out", str(tmp_path / "missing" / "l.png")],
+            "cannot write",
+        ),
+    ]  # fmt: skip
+    for extra, message in cases:
+        result = shell(*base, *extra)
+        assert result.exit_code == EXIT_USAGE, (extra, result.output)
+        assert message in result.stderr
+    assert shell.balance() == Decimal("100.00")
+    no_records = shell(*base, "--carrier", "usps", "--service", "US-PM", "--idempotency-key", "k4",
+                       env={"ONEBALANCE_RECORDS": None})  # fmt: skip
+    assert no_records.exit_code == EXIT_CONFIG and "label journal" in no_records.stderr
+    assert shell.balance() == Decimal("100.00")
+
+
+def test_void_reports_the_refund_outcome_and_track_lists_events(shell, tmp_path):
+    shell.connect_all()
+    bought = {}
+    for carrier, service in (("usps", "US-PM"), ("ups", "03"), ("fedex", "FEDEX_GROUND")):
+        out = str(tmp_path / f"{carrier}.png")
+        result = shell("--json", "buy", MERCHANT, *SHIPMENT, "--carrier", carrier, "--service", service,
+                       "--idempotency-key", f"order-3-{carrier}", "--label-out", out)  # fmt: skip
+        assert result.exit_code == EXIT_OK, result.output
+        bought[carrier] = json.loads(result.stdout)
+    for carrier, label in bought.items():
+        tracked = shell("--json", "track", MERCHANT, label["tracking_number"], "--carrier", carrier)
+        assert tracked.exit_code == EXIT_OK, tracked.output
+        assert json.loads(tracked.stdout)["tracking_number"] == label["tracking_number"]
+        assert shell("track", MERCHANT, label["tracking_number"], "--carrier", carrier).stdout.startswith(
+            {"usps": "USPS", "ups": "UPS", "fedex": "FedEx"}[carrier]
+        )
+    usps = shell("void", MERCHANT, "--carrier", "usps", "--label-id", bought["usps"]["label_id"])
+    assert usps.exit_code == EXIT_OK, usps.output
+    assert f"voided: ${Decimal(bought['usps']['cost']):,.2f} refund pending" in usps.stdout
+    ups = shell("--json", "void", MERCHANT, "--carrier", "ups", "--tracking-number", bought["ups"]["tracking_number"])
+    assert ups.exit_code == EXIT_OK, ups.output
+    assert json.loads(ups.stdout)["voided"] is True and json.loads(ups.stdout)["refund_status"] == "not_applicable"
+    unknown = shell("void", MERCHANT, "--carrier", "fedex", "--tracking-number", "123456789012")
+    assert unknown.exit_code == EXIT_USAGE and "label journal" in unknown.stderr
+
+
+def test_without_configuration_exit_4(shell):
+    result = shell("rates", MERCHANT, *SHIPMENT, env={"ONEBALANCE_CREDENTIALS_STORE": None})
+    assert result.exit_code == EXIT_CONFIG
+
+
+def test_a_plan_restriction_buys_nothing_and_frees_the_key(shell, tmp_path):
+    shell.sandbox.set_capability(USERNAME, "AllowAllMailClasses", False)
+    args = ["buy", MERCHANT, *SHIPMENT, "--carrier", "usps", "--idempotency-key", "order-5",
+            "--label-out", str(tmp_path / "l.png")]  # fmt: skip
+    refused = shell(*args, "--service", "US-PS")
+    assert refused.exit_code == EXIT_FAILED
+    assert "PlanRestriction" in refused.stderr and "Priority Mail" in refused.stderr
+    assert shell.balance() == Decimal("100.00") and not (tmp_path / "l.png").exists()
+    allowed = shell(*args, "--service", "US-PM")  # the same key, now for a service the plan allows
+    assert allowed.exit_code == EXIT_OK, allowed.output
+    assert shell.balance() < Decimal("100.00")
