@@ -102,6 +102,7 @@ def _response(answer: Answer, sent: Sent) -> requests.Response:
     response.status_code = status
     response.headers = CaseInsensitiveDict({"Content-Type": content_type, "Content-Length": str(len(body))})
     response._content = body
+    response._content_consumed = True  # read already: iter_content() (stream=True) yields it in slices
     response.encoding = None
     response.url = sent.url
     return response
