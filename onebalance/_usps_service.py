@@ -26,7 +26,7 @@ from carriers import (
 )
 
 from . import _usps
-from ._errors import PlanRestriction, TransportError, ValidationError
+from ._errors import OneBalanceError, OutcomeUnknown, PlanRestriction, TransportError, ValidationError
 from ._postage import Postage
 from ._retry import Safety, Transient, run
 from ._transport import send
@@ -128,7 +128,23 @@ class UspsShipping:
             image_type=image_type,
         )
         response = self.client.call("CreateIndicium", payload, transaction_id=tx_id)
-        image = None if _usps.image_data(response) else self._fetch_image(_usps.label_urls(response), tx_id)
+        image = None
+        if not _usps.image_data(response):
+            lost: OneBalanceError | None = None
+            try:
+                image = self._fetch_image(_usps.label_urls(response), tx_id)
+            except OneBalanceError as exc:
+                lost = exc
+            if lost is not None:
+                # Bought and paid: the caller must not take this for a purchase that did not happen.
+                raise OutcomeUnknown(
+                    "The label was bought and paid for, but its image could not be fetched: buy again with "
+                    "the same idempotency key to get the same label (it is not bought twice)",
+                    idempotency_key=tx_id,
+                    cause=lost,
+                    operation="CreateIndicium",
+                    transaction_id=tx_id,
+                )
         label, balance = _usps.parse_indicium(response, rate, image=image, image_type=image_type, sample=sample)
         if cost_code_id is not None:
             label = label.model_copy(update={"cost_account_id": cost_code_id})

@@ -130,3 +130,25 @@ def test_tracking_moves_with_time(usps, sandbox):
     assert tracking.events[0].occurred_at >= tracking.events[-1].occurred_at
     with pytest.raises(LabelNotFound):
         usps.track("9400000000000000000000")
+
+
+def test_a_label_whose_image_cannot_be_fetched_is_reported_as_bought_not_as_failed(usps, sandbox, monkeypatch):
+    from onebalance import OutcomeUnknown, RequestTimeout
+    from onebalance import _usps as usps_mapping
+    from onebalance._usps_service import UspsShipping
+
+    def unreachable(self, urls, tx_id):
+        raise RequestTimeout("No answer from the label server", operation="CreateIndicium")
+
+    shipment = _shipment()
+    rate = _priority(usps, shipment)
+    with monkeypatch.context() as patch:  # the service answers with the label's URL, which cannot be reached
+        patch.setattr(usps_mapping, "image_data", lambda response: None)
+        patch.setattr(UspsShipping, "_fetch_image", unreachable)
+        with pytest.raises(OutcomeUnknown, match="bought and paid") as info:
+            usps.buy(rate, shipment, idempotency_key="order-img")
+    assert isinstance(info.value.cause, RequestTimeout)
+    assert len(_prints(sandbox)) == 1  # it was bought: the error must not say otherwise
+    label = usps.buy(rate, shipment, idempotency_key="order-img")  # the same key: the same label, with its image
+    assert label.label_image
+    assert len(_prints(sandbox)) == 1
