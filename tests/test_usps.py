@@ -152,3 +152,30 @@ def test_a_label_whose_image_cannot_be_fetched_is_reported_as_bought_not_as_fail
     label = usps.buy(rate, shipment, idempotency_key="order-img")  # the same key: the same label, with its image
     assert label.label_image
     assert len(_prints(sandbox)) == 1
+
+
+def test_a_label_in_doubt_is_returned_even_when_its_own_debit_left_the_balance_short(sandbox):
+    """CreateIndicium is printed but every answer is lost (OutcomeUnknown). The label's own debit
+    leaves less than another label costs; sending the same key again must return the label (the
+    service replays it), not InsufficientFunds, which would tell the caller nothing was bought."""
+    from onebalance import InMemoryPostageRecords, OneBalance, OutcomeUnknown, Postage, RetryPolicy
+    from onebalance._usps_service import UspsShipping
+
+    sandbox.create_account("short", PASSWORD, balance="12.00")
+    with sandbox.mock() as url:
+        client = OneBalance(integration_id=DEMO_INTEGRATION_ID, username="short", password=PASSWORD, endpoint=url,
+                            retry=RetryPolicy(attempts=2, backoff_base=0, backoff_max=0))
+        usps = UspsShipping(Postage("m-short", client, InMemoryPostageRecords()))
+        shipment = _shipment("1")
+        rate = _priority(usps, shipment)
+        assert D("6.00") < rate.total.amount <= D("12.00")
+        sandbox.faults.script("CreateIndicium", "reset_after", times=2)
+        with pytest.raises(OutcomeUnknown):
+            usps.buy(rate, shipment, idempotency_key="order-doubt")
+        assert sandbox.account("short").available_postage < rate.total.amount  # it was bought
+        with pytest.raises(InsufficientFunds):  # a new key is refused before anything is sent
+            usps.buy(rate, shipment, idempotency_key="order-new")
+        label = usps.buy(rate, shipment, idempotency_key="order-doubt")
+        assert label.tracking_number
+        assert len([e for e in sandbox.ledger("short") if e.type == "Print"]) == 1
+        sandbox.check_ledger("short")
