@@ -33,6 +33,7 @@ from carriers import (
 from ._errors import (
     ConfigurationError,
     OneBalanceError,
+    OutcomeUnknown,
     ProtocolError,
     PurchaseInProgress,
     RequestTimeout,
@@ -186,9 +187,11 @@ class Shipping:
                 "before buying with a new key",
                 operation="buy",
             )
+        if not fresh:  # USPS: an earlier attempt's outcome is unknown; the service replays it if it happened
+            extra["after_unknown"] = True
         try:
             label = buy(rate, shipment, idempotency_key=idempotency_key, **extra)
-        except (RequestTimeout, ProtocolError):
+        except (OutcomeUnknown, RequestTimeout, ProtocolError):
             raise  # the carrier may have bought it: the entry stays pending
         except OneBalanceError:
             # Refused before sending, by the carrier, or no connection at all: nothing was bought.

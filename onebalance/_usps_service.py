@@ -26,7 +26,14 @@ from carriers import (
 )
 
 from . import _usps
-from ._errors import PlanRestriction, TransportError, ValidationError
+from ._errors import (
+    InsufficientFunds,
+    OneBalanceError,
+    OutcomeUnknown,
+    PlanRestriction,
+    TransportError,
+    ValidationError,
+)
 from ._postage import Postage
 from ._retry import Safety, Transient, run
 from ._transport import send
@@ -66,6 +73,8 @@ class UspsShipping:
         self.postage = postage
         self.client = postage.client
         self.merchant_id = postage.merchant_id
+        #: IntegratorTxIDs whose purchase raised OutcomeUnknown here: they may have been bought.
+        self._in_doubt: set[str] = set()
 
     def __repr__(self) -> str:
         return f"UspsShipping(merchant_id={self.merchant_id!r})"
@@ -91,6 +100,7 @@ class UspsShipping:
         sample: bool = False,
         cost_account: int | str | None = None,
         image_type: str = "Png",
+        after_unknown: bool = False,
     ) -> Label:
         """Buy the label for ``rate`` (from :meth:`rates`) and return it with its image.
 
@@ -100,6 +110,13 @@ class UspsShipping:
         when the plan allows only Priority Mail and Priority Mail Express, :class:`AddressError`
         when USPS refuses the recipient, and :class:`InsufficientFunds` when the balance cannot
         pay even after the auto-refill policy ran.
+
+        A purchase that raised :class:`OutcomeUnknown` may have happened, and its own debit may be
+        why the balance is short when it is sent again: for such a key (remembered by this object,
+        or ``after_unknown=True`` when another process saw the OutcomeUnknown) a short balance
+        does not stop the repeat. The service answers it with the first label if there was one;
+        if there was none it refuses it for want of postage and :class:`InsufficientFunds` is
+        raised (the service then keeps refusing that key: buy with a new one).
         """
         tx_id = integrator_tx_id(self.merchant_id, idempotency_key)
         _usps.indicium_request(rate, shipment, tx_id, image_type=image_type)  # refuse bad input before any call
@@ -116,8 +133,15 @@ class UspsShipping:
             chosen = self.postage._cost_account(cost_account, account)
             cost_code_id = chosen.id if chosen is not None else None
         cleansed = self.cleanse(shipment.recipient)
+        in_doubt = after_unknown or tx_id in self._in_doubt
+        shortfall: InsufficientFunds | None = None
         if not sample:
-            self.postage.ensure_funds(rate.total.amount, reason=f"a {rate.service_name} label")
+            try:
+                self.postage.ensure_funds(rate.total.amount, reason=f"a {rate.service_name} label")
+            except InsufficientFunds as exc:
+                if not in_doubt:
+                    raise
+                shortfall = exc  # perhaps bought already: only the service can say
         payload = _usps.indicium_request(
             rate,
             shipment,
@@ -127,8 +151,35 @@ class UspsShipping:
             cost_code_id=cost_code_id,
             image_type=image_type,
         )
-        response = self.client.call("CreateIndicium", payload, transaction_id=tx_id)
-        image = None if _usps.image_data(response) else self._fetch_image(_usps.label_urls(response), tx_id)
+        failure: OneBalanceError | None = None
+        try:
+            response = self.client.call("CreateIndicium", payload, transaction_id=tx_id)
+        except OutcomeUnknown as exc:
+            self._in_doubt.add(tx_id)
+            failure = exc
+        except InsufficientFunds as exc:
+            failure = shortfall or exc  # the SDK's own error says what was needed and what the refill did
+        if failure is not None:
+            raise failure
+        image = None
+        if not _usps.image_data(response):
+            lost: OneBalanceError | None = None
+            try:
+                image = self._fetch_image(_usps.label_urls(response), tx_id)
+            except OneBalanceError as exc:
+                lost = exc
+            if lost is not None:
+                self._in_doubt.add(tx_id)
+                # Bought and paid: the caller must not take this for a purchase that did not happen.
+                raise OutcomeUnknown(
+                    "The label was bought and paid for, but its image could not be fetched: buy again with "
+                    "the same idempotency key to get the same label (it is not bought twice)",
+                    idempotency_key=tx_id,
+                    cause=lost,
+                    operation="CreateIndicium",
+                    transaction_id=tx_id,
+                )
+        self._in_doubt.discard(tx_id)
         label, balance = _usps.parse_indicium(response, rate, image=image, image_type=image_type, sample=sample)
         if cost_code_id is not None:
             label = label.model_copy(update={"cost_account_id": cost_code_id})

@@ -294,3 +294,21 @@ def test_a_record_dumped_without_its_carrier_secret_is_refused_loudly():
     with pytest.raises(Exception, match="client_secret") as caught:
         StoredCredentials.model_validate(masked)
     assert "s3cret" not in str(caught.value)
+
+
+def test_a_ups_purchase_whose_outcome_is_unknown_is_never_sent_again(platform):
+    """A lost answer to UPS ship: OutcomeUnknown, the journal entry stays pending, and the same key
+    is refused (PurchaseInProgress) instead of buying a second label."""
+    from onebalance import OutcomeUnknown
+
+    accounts, _, ups_box, ups_url, _, _ = platform
+    accounts.connect_ups("m", client_id="ups-id", client_secret="ups-secret", account_number="A1B2C3", base_url=ups_url)
+    shipping = accounts.shipping("m")
+    rate = next(r for r in shipping.rates(SHIPMENT).rates if r.carrier is Carrier.UPS)
+    ups_box.faults.script("ship", "reset_after")  # UPS ships the label; the answer is lost
+    with pytest.raises(OutcomeUnknown):
+        shipping.buy(rate, SHIPMENT, idempotency_key="order-lost")
+    assert len(ups_box.faults.fired) == 1
+    with pytest.raises(PurchaseInProgress):
+        shipping.buy(rate, SHIPMENT, idempotency_key="order-lost")
+    assert len(ups_box.shipments("A1B2C3")) == 1  # one label, sent once

@@ -130,3 +130,52 @@ def test_tracking_moves_with_time(usps, sandbox):
     assert tracking.events[0].occurred_at >= tracking.events[-1].occurred_at
     with pytest.raises(LabelNotFound):
         usps.track("9400000000000000000000")
+
+
+def test_a_label_whose_image_cannot_be_fetched_is_reported_as_bought_not_as_failed(usps, sandbox, monkeypatch):
+    from onebalance import OutcomeUnknown, RequestTimeout
+    from onebalance import _usps as usps_mapping
+    from onebalance._usps_service import UspsShipping
+
+    def unreachable(self, urls, tx_id):
+        raise RequestTimeout("No answer from the label server", operation="CreateIndicium")
+
+    shipment = _shipment()
+    rate = _priority(usps, shipment)
+    with monkeypatch.context() as patch:  # the service answers with the label's URL, which cannot be reached
+        patch.setattr(usps_mapping, "image_data", lambda response: None)
+        patch.setattr(UspsShipping, "_fetch_image", unreachable)
+        with pytest.raises(OutcomeUnknown, match="bought and paid") as info:
+            usps.buy(rate, shipment, idempotency_key="order-img")
+    assert isinstance(info.value.cause, RequestTimeout)
+    assert len(_prints(sandbox)) == 1  # it was bought: the error must not say otherwise
+    label = usps.buy(rate, shipment, idempotency_key="order-img")  # the same key: the same label, with its image
+    assert label.label_image
+    assert len(_prints(sandbox)) == 1
+
+
+def test_a_label_in_doubt_is_returned_even_when_its_own_debit_left_the_balance_short(sandbox):
+    """CreateIndicium is printed but every answer is lost (OutcomeUnknown). The label's own debit
+    leaves less than another label costs; sending the same key again must return the label (the
+    service replays it), not InsufficientFunds, which would tell the caller nothing was bought."""
+    from onebalance import InMemoryPostageRecords, OneBalance, OutcomeUnknown, Postage, RetryPolicy
+    from onebalance._usps_service import UspsShipping
+
+    sandbox.create_account("short", PASSWORD, balance="12.00")
+    with sandbox.mock() as url:
+        client = OneBalance(integration_id=DEMO_INTEGRATION_ID, username="short", password=PASSWORD, endpoint=url,
+                            retry=RetryPolicy(attempts=2, backoff_base=0, backoff_max=0))
+        usps = UspsShipping(Postage("m-short", client, InMemoryPostageRecords()))
+        shipment = _shipment("1")
+        rate = _priority(usps, shipment)
+        assert D("6.00") < rate.total.amount <= D("12.00")
+        sandbox.faults.script("CreateIndicium", "reset_after", times=2)
+        with pytest.raises(OutcomeUnknown):
+            usps.buy(rate, shipment, idempotency_key="order-doubt")
+        assert sandbox.account("short").available_postage < rate.total.amount  # it was bought
+        with pytest.raises(InsufficientFunds):  # a new key is refused before anything is sent
+            usps.buy(rate, shipment, idempotency_key="order-new")
+        label = usps.buy(rate, shipment, idempotency_key="order-doubt")
+        assert label.tracking_number
+        assert len([e for e in sandbox.ledger("short") if e.type == "Print"]) == 1
+        sandbox.check_ledger("short")
