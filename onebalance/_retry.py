@@ -47,10 +47,10 @@ from tenacity import (
     Retrying,
     retry_if_exception,
     stop_after_attempt,
-    stop_before_delay,
     wait_exponential,
     wait_random,
 )
+from tenacity.stop import stop_base
 
 from ._errors import ConfigurationError, OneBalanceError, OutcomeUnknown
 
@@ -159,6 +159,20 @@ def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
     return max(0.0, moment.timestamp() - time.time())
 
 
+class _StopBeforeDeadline(stop_base):
+    """tenacity's ``stop_before_delay``, counted from the first attempt (made before tenacity starts)."""
+
+    def __init__(self, started: float, deadline: float) -> None:
+        self.started = started
+        self.deadline = deadline
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        ended = retry_state.outcome_timestamp
+        if ended is None:
+            ended = time.monotonic()
+        return ended - self.started + retry_state.upcoming_sleep >= self.deadline
+
+
 def run(
     policy: RetryPolicy,
     operation: str,
@@ -173,8 +187,15 @@ def run(
     ``key`` is the idempotency key every attempt sends (IntegratorTxID, transaction id), carried
     by :class:`OutcomeUnknown`. ``money``: the operation moves money.
     """
-    received = False  # whether the service may have acted on one of the attempts
-    made = 0
+    started = time.monotonic()
+    made = 1
+    try:
+        # The fast path: the first attempt is called directly; the tenacity machinery below is built
+        # only after a transient failure (most calls succeed at once).
+        return attempt(1)
+    except Transient as exc:
+        first = exc
+    received = first.sent  # whether the service may have acted on one of the attempts
 
     def retryable(exc: BaseException) -> bool:
         if not isinstance(exc, Transient):
@@ -206,8 +227,13 @@ def run(
             state.upcoming_sleep,
         )
 
+    replayed = False
+
     def one() -> T:
-        nonlocal received, made
+        nonlocal received, made, replayed
+        if not replayed:  # tenacity's attempt 1 is the failure the fast path met
+            replayed = True
+            raise first
         made += 1
         try:
             return attempt(made)
@@ -216,7 +242,7 @@ def run(
             raise
 
     retrying = Retrying(
-        stop=stop_after_attempt(policy.attempts) | stop_before_delay(policy.deadline),
+        stop=stop_after_attempt(policy.attempts) | _StopBeforeDeadline(started, policy.deadline),
         wait=wait,
         retry=retry_if_exception(retryable),
         before_sleep=log_retry,

@@ -183,6 +183,50 @@ def test_no_wait_starts_that_would_end_past_the_deadline(swsim, demo_client, mon
     assert swsim.seen.count("GetAccountInfo") - 1 == len(ends) + 1 < 10
 
 
+def test_the_deadline_counts_the_slow_first_attempt():
+    """The first attempt runs before tenacity is built: its time still counts toward the deadline."""
+    import time
+
+    from onebalance._retry import Safety, Transient, run
+
+    calls: list[int] = []
+
+    def attempt(n: int) -> str:
+        calls.append(n)
+        if n == 1:
+            time.sleep(0.2)  # a slow first failure (a read timeout)
+        raise Transient(ConnectError("down"), "read_timeout", sent=True)
+
+    policy = RetryPolicy(attempts=5, backoff_base=0.1, backoff_max=0.1, deadline=0.25)
+    with pytest.raises(ConnectError):
+        run(policy, "GetAccountInfo", attempt, safety=Safety.READ)
+    assert calls == [1]  # 0.2 s spent + a 0.1 s wait would end past 0.25 s
+
+
+def test_a_call_that_succeeds_at_once_builds_no_retry_machinery(monkeypatch, caplog):
+    from onebalance._retry import Safety, Transient, run
+
+    def no_tenacity(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("tenacity built for a call that needed no retry")
+
+    monkeypatch.setattr(retry_module, "Retrying", no_tenacity)
+    assert run(FAST, "GetAccountInfo", lambda n: f"ok {n}", safety=Safety.READ) == "ok 1"
+    monkeypatch.undo()
+    caplog.set_level(logging.INFO, logger="onebalance")
+    answers = iter([Transient(ConnectError("down"), "connect", sent=False), "ok"])
+
+    def flaky(n: int) -> str:
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return f"{answer} {n}"
+
+    assert run(FAST, "GetAccountInfo", flaky, safety=Safety.READ) == "ok 2"
+    assert [r.getMessage().split(" wait_s")[0] for r in caplog.records] == [
+        "op=GetAccountInfo event=retry attempt=2 reason=connect"
+    ]
+
+
 # -- reads ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize("step", ["refuse", "throttle", "html503", "lose", "reset", "cut"])
 def test_a_read_is_retried_on_every_transient_failure(swsim, demo_client, wire_log, step):
