@@ -17,9 +17,11 @@ filter and nothing else: levels, handlers and propagation stay as the applicatio
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable
 
@@ -73,8 +75,11 @@ SECRET_KEYS = (
 #: Registered values shorter than this are not masked by value (they would mask unrelated text);
 #: short secrets (a CVN) are masked by name only.
 MIN_SECRET_LENGTH = 6
-#: How many registered values are remembered (the oldest are forgotten first).
-MAX_REGISTERED = 4096
+#: A value registered with a lifetime (an OAuth token) stays masked this long after it expires
+#: (a log of the last call made with it may come later), then may be forgotten.
+EXPIRED_GRACE = 3600.0
+#: How often, at most, the values past their lifetime are looked for (seconds).
+_PURGE_EVERY = 60.0
 #: Up to this many values, each is searched for on its own; beyond, one indexed pass over the text.
 _FIND_LIMIT = 256
 
@@ -136,19 +141,32 @@ def scrub(text: str, secrets: tuple[str, ...]) -> str:
     return text
 
 
+def _minus_len(value: str) -> int:
+    return -len(value)
+
+
 class SecretRegistry:
-    """Secret values to mask wherever they appear: a bounded, thread-safe set, searched in one pass.
+    """Secret values to mask wherever they appear: a thread-safe set, searched in one pass.
+
+    Nothing registered is dropped to make room: passwords and client secrets stay masked for the
+    life of the process, however many merchants it serves. Only values registered with a
+    ``lifetime`` (OAuth tokens, worthless once expired) are forgotten, :data:`EXPIRED_GRACE`
+    seconds after they expire. ``limit`` (None by default) optionally bounds the set, forgetting
+    the least recently registered values first.
 
     Up to a few hundred values, each is searched for (in C); beyond that they are indexed by their
     first ``MIN_SECRET_LENGTH`` characters, so masking costs one dict lookup per character of the
-    text however many secrets are registered.
+    text however many secrets are registered. Adding a value costs a dict insert; the list sorted
+    longest first is built only when masking needs it.
     """
 
-    def __init__(self, limit: int = MAX_REGISTERED) -> None:
+    def __init__(self, limit: int | None = None) -> None:
         self._limit = limit
         self._values: OrderedDict[str, None] = OrderedDict()
         self._index: dict[str, list[str]] = {}
-        self._longest_first: tuple[str, ...] = ()
+        self._longest_first: tuple[str, ...] | None = ()
+        self._expires: dict[str, float] = {}  # values registered with a lifetime: when they may be forgotten
+        self._next_purge = 0.0
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -157,32 +175,66 @@ class SecretRegistry:
     def __repr__(self) -> str:
         return f"SecretRegistry({len(self._values)} values)"
 
-    def add(self, value: str) -> None:
+    def add(self, value: str, *, lifetime: float | None = None) -> None:
+        """Mask ``value`` from now on; with ``lifetime`` (seconds), it may be forgotten that long plus
+        :data:`EXPIRED_GRACE` from now."""
         if not isinstance(value, str) or len(value) < MIN_SECRET_LENGTH:
             return
+        now = time.monotonic()
         with self._lock:
+            if self._expires and now >= self._next_purge:
+                self._purge(now)
             if value in self._values:
                 self._values.move_to_end(value)
+                if lifetime is None:
+                    self._expires.pop(value, None)
+                elif value in self._expires:
+                    self._expires[value] = max(self._expires[value], now + lifetime + EXPIRED_GRACE)
                 return
             self._values[value] = None
+            if lifetime is not None:
+                self._expires[value] = now + lifetime + EXPIRED_GRACE
             bucket = self._index.setdefault(value[:MIN_SECRET_LENGTH], [])
-            bucket.append(value)
-            bucket.sort(key=len, reverse=True)
-            while len(self._values) > self._limit:
-                old, _ = self._values.popitem(last=False)
-                key = old[:MIN_SECRET_LENGTH]
-                self._index[key].remove(old)
-                if not self._index[key]:
-                    del self._index[key]
-            self._longest_first = tuple(sorted(self._values, key=len, reverse=True))
+            bisect.insort(bucket, value, key=_minus_len)  # longest first
+            if self._limit is not None:
+                while len(self._values) > self._limit:
+                    self._forget(self._values.popitem(last=False)[0])
+            self._longest_first = None  # rebuilt by the next mask() that needs it
+
+    def _forget(self, value: str) -> None:
+        """Drop ``value`` from the index (the caller holds the lock and has removed it from ``_values``)."""
+        self._expires.pop(value, None)
+        key = value[:MIN_SECRET_LENGTH]
+        bucket = self._index[key]
+        bucket.remove(value)
+        if not bucket:
+            del self._index[key]
+
+    def _purge(self, now: float) -> None:
+        expired = [value for value, until in self._expires.items() if until <= now]
+        for value in expired:
+            del self._values[value]
+            self._forget(value)
+        if expired:
+            self._longest_first = None
+        self._next_purge = now + _PURGE_EVERY
+
+    def _sorted(self) -> tuple[str, ...]:
+        with self._lock:
+            longest_first = self._longest_first
+            if longest_first is None:
+                longest_first = self._longest_first = tuple(sorted(self._values, key=len, reverse=True))
+            return longest_first
 
     def mask(self, text: str) -> str:
         index = self._index
         if not index or len(text) < MIN_SECRET_LENGTH:
             return text
-        longest_first = self._longest_first
-        if len(longest_first) <= _FIND_LIMIT:
+        if len(self._values) <= _FIND_LIMIT:
             # A few hundred values: one C-speed search each beats the per-character scan.
+            longest_first = self._longest_first
+            if longest_first is None:
+                longest_first = self._sorted()
             for value in longest_first:
                 if value in text:
                     text = text.replace(value, MASK)
@@ -213,11 +265,15 @@ class SecretRegistry:
 _registry = SecretRegistry()
 
 
-def register_secret(*values: str | None) -> None:
-    """Mask these values in every log record of the SDK's loggers from now on."""
+def register_secret(*values: str | None, lifetime: float | None = None) -> None:
+    """Mask these values in every log record of the SDK's loggers from now on.
+
+    ``lifetime``: the values expire after so many seconds (OAuth tokens); they stay masked
+    :data:`EXPIRED_GRACE` seconds longer, then may be forgotten. Without it they are never forgotten.
+    """
     for value in values:
         if value:
-            _registry.add(value)
+            _registry.add(value, lifetime=lifetime)
 
 
 def redact(text: str) -> str:

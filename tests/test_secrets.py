@@ -69,10 +69,10 @@ def test_redaction_masks_by_name_by_shape_and_by_value():
     assert "9400111899223856921234" in masked  # a tracking number is not a card (too long)
     assert "1234567890123" in masked  # fails the Luhn check: not a card
 
-    registry = SecretRegistry(limit=3)
+    registry = SecretRegistry(limit=3)  # an explicit bound forgets the least recent values
     for value in ("Secret-one-1", "Secret-two-2", "short", "Secret-three-3", "Secret-four-4"):
         registry.add(value)
-    assert len(registry) == 3  # bounded; "short" is too short to mask by value
+    assert len(registry) == 3  # "short" is too short to mask by value
     assert registry.mask("a Secret-two-2 b Secret-four-4 c Secret-one-1") == "a *** b *** c Secret-one-1"
     assert "Secret-" not in repr(registry)
 
@@ -83,6 +83,40 @@ def test_redaction_masks_by_name_by_shape_and_by_value():
     many.add("value-0007-secret-longer")
     text = "x value-0007-secret-longer y value-0399-secret z value-0001-secre"
     assert many.mask(text) == "x *** y *** z value-0001-secre"
+
+
+def test_ten_thousand_merchants_passwords_all_stay_masked():
+    """No cap drops a secret: the first of 10,000+ registered passwords is still masked, inside larger text."""
+    from onebalance._redact import SecretRegistry
+
+    registry = SecretRegistry()
+    values = [f"Merchant-{i:05d}-Passw0rd" for i in range(10_050)]
+    for value in values:
+        registry.add(value)
+    assert len(registry) == 10_050
+    text = f"login failed for x{values[0]}y and {values[5_000]}, not Merchant-00001-Passw0r"
+    assert registry.mask(text) == "login failed for x***y and ***, not Merchant-00001-Passw0r"
+    # a value that is the start of a longer one: the longer is masked whole
+    registry.add("Merchant-00002-Passw0rd-and-more")
+    assert registry.mask("[Merchant-00002-Passw0rd-and-more]") == "[***]"
+
+
+def test_tokens_are_forgotten_only_long_after_they_expire(monkeypatch):
+    import onebalance._redact as redact_module
+    from onebalance._redact import EXPIRED_GRACE, SecretRegistry
+
+    clock = [1000.0]
+    monkeypatch.setattr(redact_module.time, "monotonic", lambda: clock[0])
+    registry = SecretRegistry()
+    registry.add("Access-Token-old", lifetime=3600)
+    registry.add("Client-Secret-kept")
+    clock[0] += 3600 + EXPIRED_GRACE - 1
+    registry.add("Access-Token-new", lifetime=3600)
+    assert registry.mask("Access-Token-old Client-Secret-kept") == "*** ***"  # expired, but within the grace
+    clock[0] += 61  # past its grace, and past the minute between two looks for expired values
+    registry.add("Access-Token-newer", lifetime=3600)
+    assert registry.mask("Access-Token-old Client-Secret-kept Access-Token-new") == "Access-Token-old *** ***"
+    assert len(registry) == 3
 
 
 def test_the_filter_masks_records_without_touching_the_applications_logging_config(caplog):

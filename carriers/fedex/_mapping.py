@@ -118,8 +118,9 @@ def parse_token_response(body: Mapping[str, Any]) -> tuple[str, int]:
         seconds = int(expires_in)  # type: ignore[arg-type]
     except (TypeError, ValueError, OverflowError):
         raise ProtocolError("FedEx's token answer has no valid expires_in", operation="oauth") from None
-    register_secret(token)
-    return token, min(max(seconds, 0), MAX_TOKEN_LIFETIME)
+    lifetime = min(max(seconds, 0), MAX_TOKEN_LIFETIME)
+    register_secret(token, lifetime=lifetime)  # forgotten once long expired: the registry has no cap
+    return token, lifetime
 
 
 # -- shared pieces --------------------------------------------------------------------------------

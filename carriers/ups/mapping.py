@@ -244,7 +244,7 @@ def parse_token_response(body: Any, now: float) -> Token:
     if not math.isfinite(lifetime) or lifetime < 0:
         raise ProtocolError("UPS token answer has an unreadable expires_in", operation="token")
     lifetime = min(lifetime, MAX_TOKEN_LIFETIME)
-    register_secret(body["access_token"])
+    register_secret(body["access_token"], lifetime=lifetime)
     return Token(body["access_token"], now + lifetime)
 
 
