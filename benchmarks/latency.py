@@ -51,10 +51,12 @@ class CountingSession(requests.Session):
         self.calls = 0
         self._lock = threading.Lock()
 
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        # Counted in ``send``: overriding ``request`` would opt the session out of the SDK's
+        # cached environment settings (see onebalance/_transport.py).
         with self._lock:
             self.calls += 1
-        return super().request(*args, **kwargs)
+        return super().send(request, **kwargs)
 
 
 def _merchant(info: dict[str, Any], username: str, session: requests.Session | None = None) -> UspsShipping:

@@ -75,9 +75,7 @@ def send(
     or a malformed request raises the SDK's error at once. Raw ``requests`` errors never escape.
     """
     try:
-        response = session.request(
-            method, url, timeout=timeout.as_tuple(), allow_redirects=False, stream=True, **kwargs
-        )
+        response = _request(session, method, url, timeout.as_tuple(), kwargs)
         body = read_body(response, operation=operation, service=service)
         # requests' own cache of the body, so that ``response.content`` is the capped read.
         response._content = body
@@ -110,6 +108,77 @@ def send(
     except requests.RequestException as exc:
         raise TransportError(f"The request to {service} failed ({type(exc).__name__})", operation=operation) from None
     return response
+
+
+#: ``send`` keywords that go into the request itself (the rest would change how it is sent).
+_REQUEST_KEYWORDS = frozenset({"headers", "data", "json", "params", "auth", "cookies", "files", "hooks"})
+#: At most this many origins' settings are kept per session.
+_ENV_CACHE_SIZE = 64
+
+
+def _request(
+    session: requests.Session, method: str, url: str, timeout: tuple[float, float], kwargs: dict[str, Any]
+) -> requests.Response:
+    """``session.request(...)``, with what ``requests`` reads from the environment read once per origin.
+
+    ``requests.Session.request`` looks up the proxy settings (``HTTPS_PROXY``, ``NO_PROXY``...,
+    walking the whole environment twice) and the CA bundle (``REQUESTS_CA_BUNDLE``,
+    ``CURL_CA_BUNDLE``) on every call. Here ``merge_environment_settings`` runs once per session
+    and origin (scheme, host and port), and again whenever the session's own ``proxies``,
+    ``verify``, ``cert`` or ``trust_env`` change; the request is then prepared and sent as
+    ``Session.request`` would. The environment is thus read at the first call to each origin:
+    variables set later are not seen by that session. A session whose ``request`` is overridden
+    (instrumented, or a test double) is called as is.
+    """
+    if type(session).request is not requests.Session.request or not _REQUEST_KEYWORDS.issuperset(kwargs):
+        return session.request(method, url, timeout=timeout, allow_redirects=False, stream=True, **kwargs)
+    slash = url.find("/", url.find("://") + 3)
+    origin = url if slash < 0 else url[:slash]
+    proxies = session.proxies
+    key: Any = (
+        origin,
+        session.trust_env,
+        session.verify,
+        session.cert,
+        tuple(proxies.items()) if proxies else (),
+    )
+    cache: dict[Any, Any] | None = session.__dict__.get("_onebalance_env")
+    if cache is None:
+        cache = session.__dict__.setdefault("_onebalance_env", {})
+    prepared = session.prepare_request(
+        requests.Request(
+            method=method.upper(),
+            url=url,
+            headers=kwargs.get("headers"),
+            files=kwargs.get("files"),
+            data=kwargs.get("data") or {},
+            json=kwargs.get("json"),
+            params=kwargs.get("params") or {},
+            auth=kwargs.get("auth"),
+            cookies=kwargs.get("cookies"),
+            hooks=kwargs.get("hooks"),
+        )
+    )
+    try:
+        settings = cache.get(key)
+    except TypeError:  # an unhashable setting (a cert given as a list...): no cache
+        settings = None
+        key = None
+    if settings is None:
+        settings = session.merge_environment_settings(prepared.url, {}, True, None, None)
+        if key is not None:
+            if len(cache) >= _ENV_CACHE_SIZE:
+                cache.clear()
+            cache[key] = settings
+    return session.send(
+        prepared,
+        timeout=timeout,
+        allow_redirects=False,
+        proxies=dict(settings["proxies"]),
+        stream=True,
+        verify=settings["verify"],
+        cert=settings["cert"],
+    )
 
 
 def _never_connected(exc: requests.ConnectionError) -> bool:

@@ -1,0 +1,187 @@
+"""The transport reads the environment's proxy and CA settings once per session and origin, and honours them.
+
+``requests`` would look them up on every call; the SDK caches what ``merge_environment_settings``
+returns. These tests pin that users relying on ``HTTP(S)_PROXY``, ``NO_PROXY`` and
+``REQUESTS_CA_BUNDLE`` still get them, and that a change to the session itself is seen at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+import requests
+from requests.adapters import HTTPAdapter
+
+from onebalance._config import Timeout
+from onebalance._transport import send
+
+_ENV = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in _ENV:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, answer: bytes) -> None:
+        self.answer = answer
+        self.lines: list[str] = []
+        super().__init__(("127.0.0.1", 0), _Handler)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_POST(self) -> None:
+        self.server.lines.append(self.requestline)
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(self.server.answer)))
+        self.end_headers()
+        self.wfile.write(self.server.answer)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def servers() -> Iterator[tuple[_Server, _Server]]:
+    """A forward proxy (it answers in place of the target) and the target itself."""
+    made = [_Server(b"via the proxy"), _Server(b"direct")]
+    for server in made:
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    yield made[0], made[1]
+    for server in made:
+        server.shutdown()
+        server.server_close()
+
+
+def _post(session: requests.Session, url: str) -> bytes:
+    return send(session, "POST", url, service="test", operation="Test", timeout=Timeout(2, 2), data=b"x").content
+
+
+def test_a_proxy_set_in_the_environment_before_the_first_call_is_used(servers, monkeypatch):
+    proxy, target = servers
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    session = requests.Session()
+    for _ in range(2):  # the first call reads the environment, the second uses what it read
+        assert _post(session, target.url + "/swsim") == b"via the proxy"
+    assert proxy.lines == [f"POST {target.url}/swsim HTTP/1.1"] * 2  # a forward proxy sees the absolute URL
+    assert target.lines == []
+
+
+def test_no_proxy_sends_straight_to_the_host(servers, monkeypatch):
+    proxy, target = servers
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    session = requests.Session()
+    assert _post(session, target.url + "/swsim") == b"direct"
+    assert proxy.lines == []
+
+
+class _Recording(HTTPAdapter):
+    """Records what each request would be sent with, and answers 200."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[dict[str, Any]] = []
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        self.sent.append(kwargs)
+        response = requests.Response()
+        response.status_code = 200
+        response.raw = _Body(b"ok")
+        response.request = request
+        return response
+
+
+class _Body:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def read(self, amount: int = -1, decode_content: bool = True) -> bytes:
+        data, self.data = self.data, b""
+        return data
+
+    def stream(self, amount: int, decode_content: bool = True) -> Iterator[bytes]:
+        data = self.read()
+        if data:
+            yield data
+
+    def close(self) -> None:
+        pass
+
+    def release_conn(self) -> None:
+        pass
+
+
+@pytest.fixture
+def recorded() -> tuple[requests.Session, _Recording]:
+    session = requests.Session()
+    adapter = _Recording()
+    session.mount("https://", adapter)
+    return session, adapter
+
+
+def test_the_ca_bundle_and_https_proxy_of_the_environment_are_used(recorded, monkeypatch, tmp_path):
+    session, adapter = recorded
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "direct.example")
+    assert _post(session, "https://swsim.example/a") == b"ok"
+    assert _post(session, "https://swsim.example/b") == b"ok"
+    assert _post(session, "https://direct.example/c") == b"ok"
+    first, second, third = adapter.sent
+    assert first["verify"] == second["verify"] == third["verify"] == str(bundle)
+    assert first["proxies"]["https"] == second["proxies"]["https"] == "http://proxy.example:3128"
+    assert "https" not in third["proxies"]  # NO_PROXY is decided per host
+    assert first["stream"] is True and first["timeout"] == (2, 2)
+
+
+def test_a_change_to_the_session_after_the_first_call_is_seen(recorded, monkeypatch, tmp_path):
+    session, adapter = recorded
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    _post(session, "https://swsim.example/a")
+    bundle = tmp_path / "private-ca.pem"
+    session.verify = str(bundle)
+    session.proxies = {"https": "http://other-proxy.example:8080"}
+    _post(session, "https://swsim.example/a")
+    session.trust_env = False
+    session.proxies = {}
+    _post(session, "https://swsim.example/a")
+    before, after, untrusted = adapter.sent
+    assert before["verify"] is True and before["proxies"]["https"] == "http://proxy.example:3128"
+    # requests gives the environment's proxy precedence over the session's, as without the cache
+    assert after["verify"] == str(bundle) and after["proxies"]["https"] == "http://proxy.example:3128"
+    assert untrusted["proxies"] == {}
+
+
+def test_an_instrumented_session_is_called_through_its_own_request(monkeypatch):
+    calls: list[tuple[str, dict[str, Any]]] = []
+
+    class Instrumented(requests.Session):
+        def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+            calls.append((str(url), kwargs))
+            return super().request(method, url, *args, **kwargs)
+
+    session = Instrumented()
+    adapter = _Recording()
+    session.mount("https://", adapter)
+    assert _post(session, "https://swsim.example/a") == b"ok"
+    assert calls[0][0] == "https://swsim.example/a"
+    assert calls[0][1]["stream"] is True and calls[0][1]["allow_redirects"] is False
