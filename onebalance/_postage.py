@@ -457,7 +457,9 @@ class Postage:
         return settings or AutoBuySettings(enabled=False)
 
     # -- the SDK's auto-refill -------------------------------------------------------------------
-    def ensure_funds(self, needed: Decimal | int | str, *, reason: str = "a label") -> Receipt | None:
+    def ensure_funds(
+        self, needed: Decimal | int | str, *, reason: str = "a label", account: Account | None = None
+    ) -> Receipt | None:
         """Make sure ``needed`` can be paid, refilling first when the auto-refill policy says so.
 
         Run it before a label purchase. When the balance after paying would fall below the policy's
@@ -471,9 +473,13 @@ class Postage:
         :class:`InsufficientFunds` when ``needed`` still cannot be paid, and
         :class:`RefillLockTimeout` (nothing bought) when the lock is not had within the store's
         ``lock_timeout``.
+
+        ``account``: the account as the caller has just read it (:meth:`OneBalance.account`), to
+        spare the first, unlocked read; a refill is still decided on a fresh read under the lock.
         """
         cost = money(needed, "needed")
-        account = self.client.account()
+        if account is None:
+            account = self.client.account()
         policy = self.settings.auto_refill
         if not _refill_due(policy, account, cost):
             if cost > account.available_postage:

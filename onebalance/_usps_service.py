@@ -137,7 +137,8 @@ class UspsShipping:
         shortfall: InsufficientFunds | None = None
         if not sample:
             try:
-                self.postage.ensure_funds(rate.total.amount, reason=f"a {rate.service_name} label")
+                # The account read above spares ensure_funds its first read (a refill re-reads it locked).
+                self.postage.ensure_funds(rate.total.amount, reason=f"a {rate.service_name} label", account=account)
             except InsufficientFunds as exc:
                 if not in_doubt:
                     raise

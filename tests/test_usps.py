@@ -106,6 +106,25 @@ def test_insufficient_funds_runs_the_auto_refill_policy(usps, sandbox):
     sandbox.check_ledger("shipper")
 
 
+def test_a_purchase_reads_the_account_once_and_a_refill_reads_it_again_under_the_lock(usps, sandbox, wire_log):
+    shipment = _shipment()
+    rate = _priority(usps, shipment)
+
+    def calls_of(buy) -> list[str | None]:
+        del wire_log[:]
+        buy()
+        return [op for direction, op, _ in wire_log if direction == "request"]
+
+    assert calls_of(lambda: usps.buy(rate, shipment, idempotency_key="calls-1")) == [
+        "GetAccountInfo", "CleanseAddress", "CreateIndicium"]  # fmt: skip
+    usps.postage.update_settings(auto_refill=AutoRefillSettings(threshold=D("200.00"), amount=D("100.00")))
+    refilled = calls_of(lambda: usps.buy(rate, shipment, idempotency_key="calls-2"))
+    # due: decided again on a fresh read under the refill lock, then bought
+    assert refilled[:3] == ["GetAccountInfo", "CleanseAddress", "GetAccountInfo"], refilled
+    assert refilled[-2:] == ["PurchasePostage", "CreateIndicium"], refilled
+    sandbox.check_ledger("shipper")
+
+
 def test_void_refunds_once_the_service_approves(usps, sandbox):
     shipment = _shipment()
     label = usps.buy(_priority(usps, shipment), shipment, idempotency_key="void-1")
