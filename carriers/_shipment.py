@@ -44,6 +44,13 @@ class ShipmentOption(str, enum.Enum):
         return self.value
 
 
+def check_idempotency_key(value: str) -> str:
+    """``value`` if it is a valid idempotency key, else :class:`ValidationError` (as the model raises)."""
+    if not _IDEMPOTENCY_KEY.fullmatch(value):
+        fail("idempotency_key", "must be 1 to 64 characters of A-Z, a-z, 0-9, '_', '.' or '-'")
+    return value
+
+
 class ShipmentRequest(CarrierModel):
     """A shipment to rate or to buy a label for.
 
@@ -104,8 +111,8 @@ class ShipmentRequest(CarrierModel):
     @field_validator("idempotency_key", mode="before")
     @classmethod
     def _idempotency_key(cls, value: Any) -> Any:
-        if isinstance(value, str) and not _IDEMPOTENCY_KEY.fullmatch(value):
-            fail("idempotency_key", "must be 1 to 64 characters of A-Z, a-z, 0-9, '_', '.' or '-'")
+        if isinstance(value, str):
+            check_idempotency_key(value)
         return value
 
     @model_validator(mode="after")

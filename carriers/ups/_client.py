@@ -16,7 +16,7 @@ from onebalance._retry import RetryPolicy
 
 from .._label import Label, VoidResult
 from .._rate import Rate
-from .._shipment import ShipmentRequest
+from .._shipment import ShipmentRequest, check_idempotency_key
 from .._tracking import Tracking
 from . import mapping
 from ._proxy import UpsProxy
@@ -82,14 +82,19 @@ class UpsClient:
         The key defaults to ``shipment.idempotency_key``, then to a fresh one.
         """
         key = idempotency_key or shipment.idempotency_key or uuid.uuid4().hex
-        if idempotency_key is not None:
+        if isinstance(idempotency_key, str):
+            check_idempotency_key(key)  # the model's own check, without validating the whole shipment again
+        elif idempotency_key is not None:
             ShipmentRequest.model_validate(
                 {**{n: getattr(shipment, n) for n in type(shipment).model_fields}, "idempotency_key": key}
             )
         with self._lock:
-            if key in self._labels:
-                return self._labels[key]
-            key_lock = self._buy_locks.setdefault(key, threading.Lock())
+            known = self._labels.get(key)
+            if known is not None:
+                return known
+            key_lock = self._buy_locks.get(key)
+            if key_lock is None:
+                key_lock = self._buy_locks[key] = threading.Lock()
         with key_lock:
             with self._lock:
                 if key in self._labels:
@@ -108,6 +113,9 @@ class UpsClient:
             )
             with self._lock:
                 self._labels[key] = label
+                # The label answers every later call with this key (a waiter holding the lock finds it
+                # too); after a failure the lock stays, so that no two attempts with one key overlap.
+                self._buy_locks.pop(key, None)
             return label
 
     def void(self, label: Label) -> VoidResult:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import math
 from collections.abc import Mapping
@@ -40,6 +41,7 @@ from .._carrier import Carrier
 from .._label import Label, VoidResult
 from .._money import Money
 from .._parcel import PackageType, Parcel
+from .._payment import CarrierAccountPayment
 from .._rate import Charge, Rate
 from .._shipment import ShipmentOption, ShipmentRequest
 from .._tracking import Tracking, TrackingEvent, TrackingStatus
@@ -143,6 +145,12 @@ def _money(node: Any, field: str) -> Money:
     if money.amount < 0:
         raise ProtocolError(f"UPS answer has a negative {field}")
     return money
+
+
+@functools.lru_cache(maxsize=4096)
+def _payment(account_number: str) -> CarrierAccountPayment:
+    """``settings.payment`` (an immutable model), built once per account rather than per label."""
+    return CarrierAccountPayment(Carrier.UPS, account_number)
 
 
 def trans_id(key: str) -> str:
@@ -309,7 +317,7 @@ def parse_rate_response(body: Any, settings: UpsSettings, shipment: ShipmentRequ
                 surcharges=tuple(surcharges),
                 delivery_days=int(days_text) if days_text.isdigit() else None,
                 guaranteed=bool(days_text),
-                payment=settings.payment,
+                payment=_payment(settings.account_number),
                 carrier_data=(("service_code", code), ("total", f"{total.amount:f}")),
             )
         )
@@ -395,7 +403,7 @@ def parse_ship_response(body: Any, rate: Rate, settings: UpsSettings, now: datet
         tracking_number=str(first.get("TrackingNumber", "")),
         service_code=rate.service_code,
         cost=cost,
-        paid_by=settings.payment,
+        paid_by=_payment(settings.account_number),
         label_image=image,
         label_format=image_format if image_format in ("GIF", "PNG", "ZPL", "PDF") else "GIF",
         created_at=now,
