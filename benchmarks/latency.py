@@ -49,14 +49,20 @@ class CountingSession(requests.Session):
         self.mount("http://", adapter)
         self.mount("https://", adapter)
         self.calls = 0
+        self.call_seconds = 0.0  # wall time of the calls, send to answer read (at the client)
         self._lock = threading.Lock()
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         # Counted in ``send``: overriding ``request`` would opt the session out of the SDK's
         # cached environment settings (see onebalance/_transport.py).
+        started = time.perf_counter()
+        response = super().send(request, **kwargs)
+        _ = response.content  # the SDK reads the whole answer before it goes on
+        elapsed = time.perf_counter() - started
         with self._lock:
             self.calls += 1
-        return super().send(request, **kwargs)
+            self.call_seconds += elapsed
+        return response
 
 
 def _merchant(info: dict[str, Any], username: str, session: requests.Session | None = None) -> UspsShipping:
@@ -89,6 +95,7 @@ class Drive:
     client_cpu: float  # cores this process used during the window
     server_cpu: float  # cores the server process used
     load: float  # the machine's load average after the window
+    call_ms: float = 0.0  # mean wall time of one call at the client (the server's 50 ms included)
 
 
 def drive(
@@ -106,6 +113,9 @@ def drive(
     def sent() -> int:
         return sum(s.calls for s in sessions)
 
+    def call_time() -> float:
+        return sum(s.call_seconds for s in sessions)
+
     def worker(i: int) -> None:
         start.wait()
         n = itertools.count()
@@ -121,17 +131,92 @@ def drive(
         t.start()
     start.wait()
     time.sleep(min(2.0, seconds / 3))
-    began, before = time.perf_counter(), sent()
+    began, before, timed = time.perf_counter(), sent(), call_time()
     cpu, server_cpu = time.process_time(), cpu_seconds(server_pid)
     time.sleep(seconds)
-    elapsed, after = time.perf_counter() - began, sent()
+    elapsed, after, timed = time.perf_counter() - began, sent(), call_time() - timed
     cpu, server_cpu = time.process_time() - cpu, cpu_seconds(server_pid) - server_cpu
     stop.set()
     for t in threads:
         t.join()
     if errors:
         raise errors[0]
-    return Drive((after - before) / elapsed / calls, cpu / elapsed, server_cpu / elapsed, os.getloadavg()[0])
+    made = max(after - before, 1)
+    return Drive(
+        (after - before) / elapsed / calls,
+        cpu / elapsed,
+        server_cpu / elapsed,
+        os.getloadavg()[0],
+        timed / made * 1000,
+    )
+
+
+# -- several worker processes (a variant, not the headline) ------------------------------------------
+#: The variant's worker processes, each with THREADS // PROCESSES threads and its own interpreter lock.
+PROCESSES = int(os.environ.get("BENCH_PROCESSES", "4"))
+
+
+def _process_worker(
+    info: dict[str, Any], usernames: list[str], shared: bool, calls: int, seconds: float, go: Any, results: Any
+) -> None:
+    """One worker process of a platform: its threads buy for ``usernames`` (or all through one
+    merchant's ``UspsShipping`` when ``shared``); puts its :class:`Drive` on ``results``."""
+    session = CountingSession()
+    threads = len(usernames)
+    if shared:
+        one = _merchant(info, usernames[0], session)
+        rate = _priority(one)
+        buys = [
+            (lambda n, i=i: one.buy(rate, shipment(), idempotency_key=f"pb-{os.getpid()}-{i}-{n}"))
+            for i in range(threads)
+        ]
+    else:
+        merchants = [_merchant(info, name, session) for name in usernames]
+        rates = [_priority(m) for m in merchants]
+        buys = [
+            (lambda n, m=m, r=r, i=i: m.buy(r, shipment(), idempotency_key=f"pa-{os.getpid()}-{i}-{n}"))
+            for i, (m, r) in enumerate(zip(merchants, rates, strict=True))
+        ]
+    buys[0](-1)  # warm: log in, compile
+    go.wait()
+    results.put(drive(buys, [session], calls, seconds, info["pid"]))
+
+
+def drive_processes(info: dict[str, Any], usernames: list[str], shared: bool, calls: int, seconds: float) -> Drive:
+    """:func:`drive` with the threads spread over :data:`PROCESSES` spawned worker processes."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    go = context.Barrier(PROCESSES)
+    results = context.Queue()
+    per = THREADS // PROCESSES
+    workers = [
+        context.Process(
+            target=_process_worker,
+            args=(
+                info,
+                usernames[i * per : (i + 1) * per] if not shared else [usernames[0]] * per,
+                shared,
+                calls,
+                seconds,
+                go,
+                results,
+            ),
+        )
+        for i in range(PROCESSES)
+    ]
+    for w in workers:
+        w.start()
+    drives = [results.get(timeout=seconds + 120) for _ in workers]
+    for w in workers:
+        w.join(timeout=30)
+    return Drive(
+        sum(d.rate for d in drives),
+        sum(d.client_cpu for d in drives),
+        sum(d.server_cpu for d in drives) / len(drives),
+        max(d.load for d in drives),
+        sum(d.call_ms for d in drives) / len(drives),
+    )
 
 
 # -- zeep by hand ----------------------------------------------------------------------------------------
@@ -160,8 +245,6 @@ class ZeepMerchant:
                 Authenticator=self.token, **usps_mapping.cleanse_request(ship.recipient)
             )
             self.token = cleansed.Authenticator
-            info = self.service.GetAccountInfo(Authenticator=self.token)
-            self.token = info.Authenticator
             tx = f"zeep-{self.username}-{thread}-{n}"
             payload = usps_mapping.indicium_request(self.rate, ship, tx, to_cleanse_hash=cleansed.Address.CleanseHash)
             label = self.service.CreateIndicium(Authenticator=self.token, **payload)
@@ -190,6 +273,8 @@ def run(quick: bool) -> list[Row]:
         shared = [(lambda n, i=i: one.buy(rate, shipment(), idempotency_key=f"b-{i}-{n}")) for i in range(THREADS)]
         sdk_many = drive(many, [session], calls, seconds, pid)
         sdk_one = drive(shared, [session], calls, seconds, pid)
+        procs_many = drive_processes(info, info["usernames"], False, calls, seconds)
+        procs_one = drive_processes(info, info["usernames"], True, calls, seconds)
 
         zeeps = [ZeepMerchant(info, name, rate) for name in info["usernames"]]
         sessions = [z.session for z in zeeps]
@@ -197,8 +282,13 @@ def run(quick: bool) -> list[Row]:
         zeep_one = drive([(lambda n, i=i: zeeps[0].buy(n, i)) for i in range(THREADS)], sessions, calls, seconds, pid)
 
     rows = []
-    for label, sdk, naive in (("(a) 32 accounts", sdk_many, zeep_many), ("(b) one account", sdk_one, zeep_one)):
+    for label, sdk, naive, procs in (
+        ("(a) 32 accounts", sdk_many, zeep_many, procs_many),
+        ("(b) one account", sdk_one, zeep_one, procs_one),
+    ):
         ratio = sdk.rate / ideal
+        # A thread's cycle: its calls (timed at the client) and the SDK's work between them.
+        cycle_ms = THREADS / sdk.rate * 1000 if sdk.rate else 0.0
         rows.append(
             Row(
                 "3",
@@ -206,9 +296,23 @@ def run(quick: bool) -> list[Row]:
                 f"{ratio:.2f} ({sdk.rate:,.1f}/s)",
                 f"ideal {ideal:,.1f}/s = {THREADS} threads / ({calls} calls x {LATENCY * 1000:.0f} ms); "
                 f"zeep by hand {naive.rate:,.1f}/s = {naive.rate / ideal:.2f}; CPU: client {sdk.client_cpu:.2f} "
-                f"core (zeep {naive.client_cpu:.2f}), server {sdk.server_cpu:.2f}; load average {sdk.load:.1f}",
+                f"core (zeep {naive.client_cpu:.2f}), server {sdk.server_cpu:.2f}; a call {sdk.call_ms:.1f} ms at "
+                f"the client, a purchase {cycle_ms:.0f} ms ({calls} calls {calls * sdk.call_ms:.0f} ms); "
+                f"load average {sdk.load:.1f}",
                 f">= {TARGET}",
                 ratio >= TARGET,
+            )
+        )
+        rows.append(
+            Row(
+                "3",
+                f"  variant, {PROCESSES} processes x {THREADS // PROCESSES} threads: {label[4:]}, / ideal",
+                f"{procs.rate / ideal:.2f} ({procs.rate:,.1f}/s)",
+                f"the same 32 threads in {PROCESSES} worker processes (not the headline); CPU: clients "
+                f"{procs.client_cpu:.2f} core in all, server {procs.server_cpu:.2f}; a call {procs.call_ms:.1f} ms "
+                f"at the client; load average {procs.load:.1f}",
+                "-",
+                None,
             )
         )
     return rows
