@@ -262,6 +262,11 @@ def _cases(stack: str) -> list[tuple[str, dict[str, Callable[[], object]]]]:
     ups_wire = ups_mapping.ship_request(ups_rate, ship, settings, context="floor")
     recorder.replaying = ups_recorder.replaying = True
     zeep = zeep_service(session)
+    # The floor once more, over a session that never reads the environment (``trust_env=False``):
+    # the SDK reads it once per origin (onebalance/_transport.py), ``session.post`` on every call.
+    quiet, ups_quiet = make(recorder), make(ups_recorder)
+    quiet.trust_env = ups_quiet.trust_env = False
+    no_env = stack == "requests"
 
     def sdk_indicium() -> object:
         """What UspsShipping.buy does for its CreateIndicium (buy also reads the account and cleanses)."""
@@ -279,6 +284,7 @@ def _cases(stack: str) -> list[tuple[str, dict[str, Callable[[], object]]]]:
             {
                 "sdk": client.account,
                 "floor": lambda: floor_account(session),
+                **({"floor_no_env": lambda: floor_account(quiet)} if no_env else {}),
                 "naive": lambda: zeep.GetAccountInfo(Authenticator="token"),
             },
         ),
@@ -287,6 +293,7 @@ def _cases(stack: str) -> list[tuple[str, dict[str, Callable[[], object]]]]:
             {
                 "sdk": lambda: client.purchase_postage(Decimal("10.00"), Decimal("0.00"), f"tx-{next(ids)}"),
                 "floor": lambda: floor_purchase(session, f"tx-{next(ids)}"),
+                **({"floor_no_env": lambda: floor_purchase(quiet, f"tx-{next(ids)}")} if no_env else {}),
                 "naive": lambda: zeep.PurchasePostage(
                     Authenticator="token",
                     PurchaseAmount=Decimal("10.00"),
@@ -300,6 +307,7 @@ def _cases(stack: str) -> list[tuple[str, dict[str, Callable[[], object]]]]:
             {
                 "sdk": sdk_indicium,
                 "floor": lambda: floor_indicium(session, indicium_wire),
+                **({"floor_no_env": lambda: floor_indicium(quiet, indicium_wire)} if no_env else {}),
                 "naive": lambda: zeep.CreateIndicium(Authenticator="token", **indicium_wire),
             },
         ),
@@ -308,6 +316,11 @@ def _cases(stack: str) -> list[tuple[str, dict[str, Callable[[], object]]]]:
             {
                 "sdk": sdk_ups,
                 "floor": lambda: floor_ups_ship(ups_session, ups_mapping.ship_path(), ups_wire),
+                **(
+                    {"floor_no_env": lambda: floor_ups_ship(ups_quiet, ups_mapping.ship_path(), ups_wire)}
+                    if no_env
+                    else {}
+                ),
             },
         ),
     ]
@@ -321,6 +334,9 @@ def run(quick: bool) -> list[Row]:
             times = cpu_per_call(fns, n, rounds)
             ratio = times["sdk"] / times["floor"]
             reference = f"floor {fmt_us(times['floor'])}"
+            if "floor_no_env" in times:
+                no_env = times["floor_no_env"]
+                reference += f" (without env reads {fmt_us(no_env)}: sdk = {times['sdk'] / no_env:.2f}x)"
             if "naive" in times:
                 reference += f"; zeep {fmt_us(times['naive'])} = {times['naive'] / times['sdk']:.1f}x the sdk"
             rows.append(
