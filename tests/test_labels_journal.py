@@ -53,7 +53,9 @@ T0 = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
 
 
 def label(number: str = "1ZA1B2C30300000001", *, carrier: Carrier = Carrier.UPS, service: str = "03") -> Label:
-    paid_by = OneBalancePayment() if carrier is Carrier.USPS else CarrierAccountPayment(carrier=carrier, account_number="A1B2C3")
+    paid_by: OneBalancePayment | CarrierAccountPayment = OneBalancePayment()
+    if carrier is not Carrier.USPS:
+        paid_by = CarrierAccountPayment(carrier=carrier, account_number="A1B2C3")
     return Label(
         carrier=carrier,
         service_code=service,
