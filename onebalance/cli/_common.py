@@ -32,10 +32,12 @@ class _Context:
         integration_id: str | None,
         as_json: bool,
         store_dsn: str | None = None,
+        store_schema: str | None = None,
     ) -> None:
         self.store_path, self.key_file, self.endpoint, self.integration_id = store, key_file, endpoint, integration_id
         self.as_json = as_json
         self.store_dsn = store_dsn or None
+        self.store_schema = store_schema or "onebalance"
         self.records_path: Path | None = None
         self._accounts: Accounts | None = None
 
@@ -82,7 +84,7 @@ class _Context:
     def _open(self) -> Accounts:
         integration_id, endpoint = self.integration_id or "", self.endpoint or ""
         if self.store_dsn is not None:
-            shared = PostgresStore(self.store_dsn, key_file=self.key_file)
+            shared = PostgresStore(self.store_dsn, key_file=self.key_file, schema=self.store_schema)
             click_context = click.get_current_context(silent=True)
             if click_context is not None:  # the pool's connections end with the command
                 click_context.call_on_close(shared.close)
@@ -108,7 +110,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def common_options(fn: F) -> F:
-    """--store, --store-dsn, --key-file, --endpoint, --integration-id, --json (the context is built from them)."""
+    """--store, --store-dsn, --store-schema, --key-file, --endpoint, --integration-id, --json (the context
+    is built from them)."""
     options = [
         click.option(
             "--store",
@@ -122,6 +125,12 @@ def common_options(fn: F) -> F:
             metavar="postgresql://...",
             help="Keep everything (credentials encrypted, receipts, settings, label journal) in PostgreSQL "
             "instead of --store and --records (env ONEBALANCE_STORE_DSN).",
+        ),
+        click.option(
+            "--store-schema",
+            envvar="ONEBALANCE_STORE_SCHEMA",
+            help="With --store-dsn: the PostgreSQL schema of the tables (default onebalance; env "
+            "ONEBALANCE_STORE_SCHEMA).",
         ),
         click.option(
             "--key-file",

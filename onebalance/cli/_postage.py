@@ -34,6 +34,7 @@ def postage(
     ctx: click.Context,
     store: Path | None,
     store_dsn: str | None,
+    store_schema: str | None,
     key_file: Path | None,
     endpoint: str | None,
     integration_id: str | None,
@@ -41,7 +42,7 @@ def postage(
     records_path: Path | None,
 ) -> None:
     """Fund merchants' USPS postage (One Balance)."""
-    ctx.obj = _Context(store, key_file, endpoint, integration_id, as_json, store_dsn)
+    ctx.obj = _Context(store, key_file, endpoint, integration_id, as_json, store_dsn, store_schema)
     ctx.obj.records_path = records_path
 
 

@@ -60,6 +60,7 @@ def ship(
     ctx: click.Context,
     store: Path | None,
     store_dsn: str | None,
+    store_schema: str | None,
     key_file: Path | None,
     endpoint: str | None,
     integration_id: str | None,
@@ -67,7 +68,7 @@ def ship(
     records_path: Path | None,
 ) -> None:
     """Labels: USPS paid from the One Balance, UPS and FedEx billed to the merchant's own accounts."""
-    ctx.obj = _Context(store, key_file, endpoint, integration_id, as_json, store_dsn)
+    ctx.obj = _Context(store, key_file, endpoint, integration_id, as_json, store_dsn, store_schema)
     ctx.obj.records_path = records_path
 
 
