@@ -222,13 +222,16 @@ def test_a_sqlite_journal_made_by_an_older_onebalance_is_taken_over(tmp_path: Pa
         journal.close()
 
 
-def test_journal_failures_in_use_are_store_errors(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+def test_sqlite_journal_failures_in_use_are_store_errors(tmp_path: Path) -> None:
     journal = SqliteLabelJournal(tmp_path / "j.sqlite")
     with sqlite3.connect(tmp_path / "j.sqlite") as conn:
         conn.execute("DROP TABLE label_journal")
     with pytest.raises(StoreError, match="label journal"):
         journal.start("m1", Carrier.UPS, "k", "03", T0)
     journal.close()
+
+
+def test_postgres_journal_failures_in_use_are_store_errors(tmp_path: Path, request: pytest.FixtureRequest) -> None:
     for made in store_spec("postgres", tmp_path, request, fresh=True):
         with made.open(pool_timeout=2) as store:
             import psycopg
