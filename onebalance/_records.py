@@ -161,7 +161,7 @@ def _open_sqlite(path: Path, *, busy_timeout: float = SQLITE_BUSY_TIMEOUT) -> sq
         for attempt in tenacity.Retrying(
             retry=tenacity.retry_if_exception(lambda e: isinstance(e, sqlite3.OperationalError) and "locked" in str(e)),
             stop=tenacity.stop_after_delay(busy_timeout),
-            wait=tenacity.wait_exponential_jitter(initial=0.005, max=0.1, jitter=0.005),
+            wait=tenacity.wait_exponential(multiplier=0.005, max=0.1) + tenacity.wait_random(0, 0.005),
             reraise=True,
         ):
             with attempt:
