@@ -200,6 +200,7 @@ __all__ = [
     "PostageBalance",
     "PostageRecords",
     "PostalAddress",
+    "PostgresLabelJournal",
     "PostgresStore",
     "PrintLimitExceeded",
     "PRODUCTION_ENDPOINT",
@@ -264,7 +265,7 @@ def __getattr__(name: str) -> object:
         from . import _shipping
 
         return getattr(_shipping, name)
-    if name in ("LabelJournal", "InMemoryLabelJournal", "SqliteLabelJournal", "JournalEntry"):
+    if name in ("LabelJournal", "InMemoryLabelJournal", "SqliteLabelJournal", "PostgresLabelJournal", "JournalEntry"):
         from . import _labels
 
         return getattr(_labels, name)

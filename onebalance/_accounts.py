@@ -16,7 +16,7 @@ import requests
 from pydantic import BaseModel, ConfigDict
 
 from . import _mapping
-from ._client import OneBalance
+from ._client import Concurrency, OneBalance
 from ._config import Timeout, check_credentials
 from ._credentials import CarrierAccount, CredentialStore, FedexAccount, StoredCredentials, UpsAccount
 from ._errors import (
@@ -31,6 +31,7 @@ from ._inputs import Codewords, PaymentMethod, RegistrationForm, check_password,
 from ._notify import Notifier, RefillProposal
 from ._postage import Postage
 from ._records import InMemoryPostageRecords, PostageRecords, SqlitePostageRecords
+from ._retry import RetryPolicy
 from ._status import AccountState, Diagnosis, RemedyAction, SupportContact, assess
 from ._store import Store
 from ._wire import Wire
@@ -110,13 +111,18 @@ class Accounts:
 
     Clients are cached per merchant (one conversation each) and rebuilt when credentials change;
     so are the merchant's UPS and FedEx clients (and with them their OAuth tokens). ``labels`` is
-    the label journal that makes idempotency keys hold across processes (by default a table in the
-    ``records`` SQLite file when it is one, else in memory). Safe to use from many threads.
+    the label journal that makes idempotency keys hold across processes: the store's own
+    (``store.labels``) when ``store`` is a Store, else a table in the ``records`` SQLite file when
+    it is one, else in memory. Safe to use from many threads.
 
-    ``store`` is a :class:`~onebalance.Store` (credentials, receipts, settings and the auto-refill
-    lock shared by every worker: :class:`~onebalance.SqliteStore`, :class:`~onebalance.PostgresStore`),
-    or just a :class:`~onebalance.CredentialStore`, with the receipts in ``records`` (in memory by
-    default) and a refill lock that covers this process only.
+    ``store`` is a :class:`~onebalance.Store` (credentials, receipts, settings, the label journal and
+    the auto-refill lock shared by every worker: :class:`~onebalance.SqliteStore`,
+    :class:`~onebalance.PostgresStore`), or just a :class:`~onebalance.CredentialStore`, with the
+    receipts in ``records`` (in memory by default) and a refill lock that covers this process only.
+
+    ``timeout`` and ``retry`` (a :class:`~onebalance.RetryPolicy`) go to every client it builds:
+    each merchant's One Balance client and its UPS and FedEx clients; ``concurrency`` to each One
+    Balance client (see :class:`~onebalance.OneBalance`).
     """
 
     def __init__(
@@ -134,8 +140,14 @@ class Accounts:
         refill_prompt: Callable[[RefillProposal], bool] | None = None,
         notifiers: Sequence[Notifier] = (),
         labels: LabelJournal | None = None,
+        retry: RetryPolicy | None = None,
+        concurrency: Concurrency = "auto",
     ) -> None:
         check_credentials(integration_id, "placeholder", "placeholder")
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise ConfigurationError("retry must be a RetryPolicy")
+        if concurrency not in ("auto", "conversation", "credentials"):
+            raise ConfigurationError("concurrency must be 'auto', 'conversation' or 'credentials'")
         self.integration_id = integration_id
         #: The Store given as ``store=``, if one was: its records, credentials and refill lock are used.
         self._shared: Store | None = None
@@ -144,15 +156,22 @@ class Accounts:
                 raise ConfigurationError(
                     "records come from the store: pass store=<a Store> alone, or a CredentialStore with records=..."
                 )
-            self._shared, records, store = store, store.records, store.credentials
+            if labels is not None and labels is not store.labels:
+                raise ConfigurationError(
+                    "the label journal comes from the store: pass store=<a Store> alone, or a CredentialStore "
+                    "with labels=..."
+                )
+            self._shared, records, labels, store = store, store.records, store.labels, store.credentials
         elif not isinstance(store, CredentialStore):
             raise ConfigurationError("store must be a Store (SqliteStore, PostgresStore...) or a CredentialStore")
         #: The merchants' credentials (the store's, when a Store was given).
         self.store: CredentialStore = store
         self.support = support or SupportContact()
-        self._wire = Wire(endpoint, timeout=timeout, session=session)
+        self._wire = Wire(endpoint, timeout=timeout, session=session, retry=retry)
         self.endpoint = self._wire.endpoint
         self._timeout = timeout
+        self._retry = retry
+        self._concurrency: Concurrency = concurrency
         self._session = session
         self._client_ip = client_ip
         self._now = now or (lambda: datetime.now(timezone.utc))
@@ -201,6 +220,8 @@ class Accounts:
             endpoint=stored.endpoint,
             timeout=self._timeout,
             session=self._session,
+            retry=self._retry,
+            concurrency=self._concurrency,
             credentials_verified=stored.verified_at is not None,
             client_ip=self._client_ip,
             on_credentials_refused=lambda error: self._mark_refused(merchant_id, stored),
@@ -389,6 +410,7 @@ class Accounts:
                 ),
                 timeout=self._timeout,
                 session=self._session,
+                retry=self._retry,
             )
             self._carrier_clients[(merchant_id, "ups")] = (account, client)
             return client
@@ -410,6 +432,7 @@ class Accounts:
                 ),
                 timeout=self._timeout,
                 session=self._session,
+                retry=self._retry,
             )
             self._carrier_clients[(merchant_id, "fedex")] = (account, client)
             return client
@@ -423,6 +446,8 @@ class Accounts:
             endpoint=self.endpoint,
             timeout=self._timeout,
             session=self._session,
+            retry=self._retry,
+            concurrency=self._concurrency,
             client_ip=self._client_ip,
         )
         client.authenticate()
@@ -496,6 +521,8 @@ class Accounts:
             endpoint=self.endpoint,
             timeout=self._timeout,
             session=self._session,
+            retry=self._retry,
+            concurrency=self._concurrency,
             client_ip=form.client_ip,
         )
         self._save(merchant_id, client, status="pending_verification", verified=False)
@@ -685,6 +712,8 @@ class Accounts:
                 on_credentials_refused=lambda error: self._mark_refused(merchant_id, stored),
                 timeout=self._timeout,
                 session=self._session,
+                retry=self._retry,
+                concurrency=self._concurrency,
                 client_ip=self._client_ip,
             )
             client.authenticate()
@@ -770,6 +799,8 @@ class Accounts:
             endpoint=stored.endpoint,
             timeout=self._timeout,
             session=self._session,
+            retry=self._retry,
+            concurrency=self._concurrency,
             client_ip=self._client_ip,
         )
         client.authenticate()

@@ -8,9 +8,15 @@ to, so for them a purchase whose outcome is unknown (a timeout, a crash) is neve
 its own: :class:`~onebalance.PurchaseInProgress` says to check the carrier account first.
 
 It also keeps each USPS print's cost account, which the balance history (GetBalanceHistory) does
-not carry, so that :meth:`Postage.history` can show it. :class:`InMemoryLabelJournal` serves tests
-and one process; :class:`SqliteLabelJournal` keeps the journal in a SQLite file (the postage
-records file, by default), safe for several threads and processes.
+not carry, so that :meth:`Postage.history` can show it.
+
+Every :class:`~onebalance.Store` has one (``store.labels``): :class:`InMemoryLabelJournal` serves
+tests and one process; :class:`SqliteLabelJournal` keeps the journal in a SQLite file (the store's
+file, or the postage records file), safe for the threads and processes of one machine; the
+PostgreSQL journal (a ``label_journal`` table in a :class:`~onebalance.PostgresStore`'s schema)
+holds for every worker on every machine. In each, a key is claimed by one atomic insert on the
+unique (merchant, carrier, idempotency key): of two workers starting the same key, exactly one
+wins and the other sees the entry the winner made.
 """
 
 from __future__ import annotations
@@ -18,19 +24,23 @@ from __future__ import annotations
 import abc
 import base64
 import json
-import sqlite3
 import threading
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
 from carriers import Carrier, Label
 
-from ._errors import ConfigurationError
+from ._records import SQLITE_BUSY_TIMEOUT, _open_sqlite_tables, _store_errors
 
-__all__ = ["InMemoryLabelJournal", "JournalEntry", "LabelJournal", "SqliteLabelJournal"]
+if TYPE_CHECKING:
+    from psycopg import sql
+
+    from ._store import PostgresDatabase
+
+__all__ = ["InMemoryLabelJournal", "JournalEntry", "LabelJournal", "PostgresLabelJournal", "SqliteLabelJournal"]
 
 
 class JournalEntry(BaseModel):
@@ -87,7 +97,11 @@ class LabelJournal(abc.ABC):
     def entries(self, merchant_id: str, carrier: Carrier | None = None) -> list[JournalEntry]:
         """The merchant's purchases (of one carrier, or all), oldest first."""
 
+    def close(self) -> None:  # noqa: B027 - an optional hook: journals without connections have nothing to close
+        """Release the journal's connection (the entries stay where they are)."""
+
     def get(self, merchant_id: str, carrier: Carrier, idempotency_key: str) -> JournalEntry | None:
+        """The entry for this key, or None."""
         return next(
             (e for e in self.entries(merchant_id, carrier) if e.idempotency_key == idempotency_key),
             None,
@@ -161,33 +175,56 @@ class InMemoryLabelJournal(LabelJournal):
         return sorted(found, key=lambda e: e.started_at)
 
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS label_journal (
-    merchant_id TEXT NOT NULL,
-    carrier TEXT NOT NULL,
-    idempotency_key TEXT NOT NULL,
-    service_code TEXT NOT NULL,
-    started_at TEXT NOT NULL,
-    label TEXT,
-    voided_at TEXT,
-    PRIMARY KEY (merchant_id, carrier, idempotency_key)
-);
-"""
+#: Each step is applied once, in order (``onebalance_schema`` remembers them). Append; never edit a step.
+#: The first one is written so that a file made by an older onebalance (the table without the
+#: schema row) is taken over as it is.
+_SQLITE_STEPS: list[list[str]] = [
+    [
+        """CREATE TABLE IF NOT EXISTS label_journal (
+            merchant_id TEXT NOT NULL,
+            carrier TEXT NOT NULL,
+            idempotency_key TEXT NOT NULL,
+            service_code TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            label TEXT,
+            voided_at TEXT,
+            PRIMARY KEY (merchant_id, carrier, idempotency_key)
+        )""",
+    ],
+]
+
+_SQLITE_ONE = (
+    "SELECT merchant_id, carrier, idempotency_key, service_code, started_at, label, voided_at "
+    "FROM label_journal WHERE merchant_id = ? AND carrier = ? AND idempotency_key = ?"
+)
+
+
+def _entry(row: tuple[Any, ...]) -> JournalEntry:
+    merchant_id, carrier, key, service, started, label, voided = row
+    return JournalEntry(
+        merchant_id=merchant_id,
+        carrier=Carrier(carrier),
+        idempotency_key=key,
+        service_code=service,
+        started_at=started if isinstance(started, datetime) else datetime.fromisoformat(started),
+        label=label_from_json(label) if label else None,
+        voided_at=voided if isinstance(voided, datetime) or voided is None else datetime.fromisoformat(voided),
+    )
 
 
 class SqliteLabelJournal(LabelJournal):
-    """The journal in a SQLite file (WAL): a table ``label_journal``, so it may share the postage
-    records file. Safe for several threads and processes: a key is claimed by one INSERT."""
+    """The journal in a SQLite file (WAL): a table ``label_journal``, so it shares the store's file
+    (or the postage records file). Safe for several threads and processes: a key is claimed by one
+    ``INSERT OR IGNORE`` on the table's primary key (merchant, carrier, idempotency key).
 
-    def __init__(self, path: str | Path) -> None:
+    A database failure while in use is a :class:`~onebalance.StoreError`.
+    """
+
+    def __init__(self, path: str | Path, *, busy_timeout: float = SQLITE_BUSY_TIMEOUT) -> None:
         self.path = Path(path)
-        try:
-            self._conn = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None, timeout=30)
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.executescript(_SCHEMA)
-        except sqlite3.Error as exc:
-            raise ConfigurationError(f"cannot use {self.path} as the label journal: {exc}") from None
+        self._conn = _open_sqlite_tables(self.path, "labels", _SQLITE_STEPS, busy_timeout, "the label journal")
         self._lock = threading.Lock()
+        self._what = f"the label journal in {self.path}"
 
     def __repr__(self) -> str:
         return f"SqliteLabelJournal(path={str(self.path)!r})"
@@ -196,58 +233,147 @@ class SqliteLabelJournal(LabelJournal):
         with self._lock:
             self._conn.close()
 
-    def _row(self, row: tuple[Any, ...]) -> JournalEntry:
-        merchant_id, carrier, key, service, started, label, voided = row
-        return JournalEntry(
-            merchant_id=merchant_id,
-            carrier=Carrier(carrier),
-            idempotency_key=key,
-            service_code=service,
-            started_at=datetime.fromisoformat(started),
-            label=label_from_json(label) if label else None,
-            voided_at=datetime.fromisoformat(voided) if voided else None,
-        )
+    def _execute(self, statement: str, values: tuple[Any, ...]) -> int:
+        with self._lock, _store_errors(self._what):
+            return self._conn.execute(statement, values).rowcount
+
+    def _select(self, statement: str, values: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        with self._lock, _store_errors(self._what):
+            return self._conn.execute(statement, values).fetchall()
 
     def start(
         self, merchant_id: str, carrier: Carrier, idempotency_key: str, service_code: str, started_at: datetime
     ) -> tuple[JournalEntry, bool]:
-        with self._lock:
-            made = self._conn.execute(
-                "INSERT OR IGNORE INTO label_journal VALUES (?, ?, ?, ?, ?, NULL, NULL)",
-                (merchant_id, carrier.value, idempotency_key, service_code, started_at.isoformat()),
-            ).rowcount
-            row = self._conn.execute(
-                "SELECT * FROM label_journal WHERE merchant_id = ? AND carrier = ? AND idempotency_key = ?",
-                (merchant_id, carrier.value, idempotency_key),
-            ).fetchone()
-        return self._row(row), made == 1
+        key = (merchant_id, carrier.value, idempotency_key)
+        while True:
+            made = self._execute(
+                "INSERT OR IGNORE INTO label_journal (merchant_id, carrier, idempotency_key, service_code, started_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (*key, service_code, started_at.isoformat()),
+            )
+            rows = self._select(_SQLITE_ONE, key)
+            if rows:  # else the entry was abandoned between the two statements: claim the key again
+                return _entry(rows[0]), made == 1
 
     def finish(self, merchant_id: str, carrier: Carrier, idempotency_key: str, label: Label) -> None:
-        with self._lock:
-            self._conn.execute(
-                "UPDATE label_journal SET label = ? WHERE merchant_id = ? AND carrier = ? AND idempotency_key = ?",
-                (label_to_json(label), merchant_id, carrier.value, idempotency_key),
-            )
+        self._execute(
+            "INSERT INTO label_journal (merchant_id, carrier, idempotency_key, service_code, started_at, label) "
+            "VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (merchant_id, carrier, idempotency_key) DO UPDATE SET label = excluded.label",
+            (
+                merchant_id,
+                carrier.value,
+                idempotency_key,
+                label.service_code,
+                label.created_at.isoformat(),
+                label_to_json(label),
+            ),
+        )
 
     def abandon(self, merchant_id: str, carrier: Carrier, idempotency_key: str) -> None:
-        with self._lock:
-            self._conn.execute(
-                "DELETE FROM label_journal WHERE merchant_id = ? AND carrier = ? AND idempotency_key = ? "
-                "AND label IS NULL",
-                (merchant_id, carrier.value, idempotency_key),
-            )
+        self._execute(
+            "DELETE FROM label_journal WHERE merchant_id = ? AND carrier = ? AND idempotency_key = ? AND label IS NULL",
+            (merchant_id, carrier.value, idempotency_key),
+        )
 
     def mark_voided(self, merchant_id: str, carrier: Carrier, idempotency_key: str, at: datetime) -> None:
-        with self._lock:
-            self._conn.execute(
-                "UPDATE label_journal SET voided_at = ? WHERE merchant_id = ? AND carrier = ? AND idempotency_key = ?",
-                (at.isoformat(), merchant_id, carrier.value, idempotency_key),
-            )
+        self._execute(
+            "UPDATE label_journal SET voided_at = ? WHERE merchant_id = ? AND carrier = ? AND idempotency_key = ?",
+            (at.isoformat(), merchant_id, carrier.value, idempotency_key),
+        )
+
+    def get(self, merchant_id: str, carrier: Carrier, idempotency_key: str) -> JournalEntry | None:
+        rows = self._select(_SQLITE_ONE, (merchant_id, carrier.value, idempotency_key))
+        return _entry(rows[0]) if rows else None
 
     def entries(self, merchant_id: str, carrier: Carrier | None = None) -> list[JournalEntry]:
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT * FROM label_journal WHERE merchant_id = ? AND (? IS NULL OR carrier = ?) ORDER BY started_at",
-                (merchant_id, carrier and carrier.value, carrier and carrier.value),
-            ).fetchall()
-        return [self._row(row) for row in rows]
+        value = carrier.value if carrier is not None else None
+        rows = self._select(
+            "SELECT merchant_id, carrier, idempotency_key, service_code, started_at, label, voided_at "
+            "FROM label_journal WHERE merchant_id = ? AND (? IS NULL OR carrier = ?) "
+            "ORDER BY started_at, idempotency_key",
+            (merchant_id, value, value),
+        )
+        return [_entry(row) for row in rows]
+
+
+class PostgresLabelJournal(LabelJournal):
+    """The journal in PostgreSQL: the ``label_journal`` table of a :class:`~onebalance.PostgresStore`'s
+    schema (made by the store's migrations); the store's ``labels``.
+
+    Its primary key is (merchant, carrier, idempotency key): ``INSERT ... ON CONFLICT DO NOTHING``
+    claims a key for exactly one worker, on any machine; a worker that loses the race waits for
+    the winner's insert to commit and then reads the entry it made. A database failure is a
+    :class:`~onebalance.StoreError`.
+    """
+
+    def __init__(self, db: PostgresDatabase) -> None:
+        self._db = db
+        self._claim = db.sql(
+            """INSERT INTO {label_journal} (merchant_id, carrier, idempotency_key, service_code, started_at)
+            VALUES (%s, %s, %s, %s, %s)
+            ON CONFLICT (merchant_id, carrier, idempotency_key) DO NOTHING
+            RETURNING merchant_id, carrier, idempotency_key, service_code, started_at, label, voided_at"""
+        )
+        self._one = db.sql(
+            """SELECT merchant_id, carrier, idempotency_key, service_code, started_at, label, voided_at
+            FROM {label_journal} WHERE merchant_id = %s AND carrier = %s AND idempotency_key = %s"""
+        )
+        self._finish = db.sql(
+            """INSERT INTO {label_journal} (merchant_id, carrier, idempotency_key, service_code, started_at, label)
+            VALUES (%s, %s, %s, %s, %s, %s)
+            ON CONFLICT (merchant_id, carrier, idempotency_key) DO UPDATE SET label = EXCLUDED.label"""
+        )
+        self._abandon = db.sql(
+            "DELETE FROM {label_journal} WHERE merchant_id = %s AND carrier = %s AND idempotency_key = %s "
+            "AND label IS NULL"
+        )
+        self._void = db.sql(
+            "UPDATE {label_journal} SET voided_at = %s WHERE merchant_id = %s AND carrier = %s AND idempotency_key = %s"
+        )
+        self._by_merchant = db.sql(
+            """SELECT merchant_id, carrier, idempotency_key, service_code, started_at, label, voided_at
+            FROM {label_journal}
+            WHERE merchant_id = %s AND (%s::text IS NULL OR carrier = %s::text)
+            ORDER BY started_at, idempotency_key"""
+        )
+
+    def __repr__(self) -> str:
+        return f"PostgresLabelJournal({self._db.describe()})"
+
+    def _rows(self, statement: sql.Composed, values: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        with self._db.connection() as conn:
+            return conn.execute(statement, values).fetchall()
+
+    def start(
+        self, merchant_id: str, carrier: Carrier, idempotency_key: str, service_code: str, started_at: datetime
+    ) -> tuple[JournalEntry, bool]:
+        key = (merchant_id, carrier.value, idempotency_key)
+        while True:
+            with self._db.connection() as conn:
+                made = conn.execute(self._claim, (*key, service_code, started_at)).fetchone()
+                row = made or conn.execute(self._one, key).fetchone()
+            if row is not None:  # else the entry was abandoned between the two statements: claim it again
+                return _entry(row), made is not None
+
+    def finish(self, merchant_id: str, carrier: Carrier, idempotency_key: str, label: Label) -> None:
+        values = (merchant_id, carrier.value, idempotency_key, label.service_code, label.created_at)
+        self._rows_affected(self._finish, (*values, label_to_json(label)))
+
+    def abandon(self, merchant_id: str, carrier: Carrier, idempotency_key: str) -> None:
+        self._rows_affected(self._abandon, (merchant_id, carrier.value, idempotency_key))
+
+    def mark_voided(self, merchant_id: str, carrier: Carrier, idempotency_key: str, at: datetime) -> None:
+        self._rows_affected(self._void, (at, merchant_id, carrier.value, idempotency_key))
+
+    def _rows_affected(self, statement: sql.Composed, values: tuple[Any, ...]) -> int:
+        with self._db.connection() as conn:
+            return conn.execute(statement, values).rowcount
+
+    def get(self, merchant_id: str, carrier: Carrier, idempotency_key: str) -> JournalEntry | None:
+        rows = self._rows(self._one, (merchant_id, carrier.value, idempotency_key))
+        return _entry(rows[0]) if rows else None
+
+    def entries(self, merchant_id: str, carrier: Carrier | None = None) -> list[JournalEntry]:
+        value = carrier.value if carrier is not None else None
+        return [_entry(row) for row in self._rows(self._by_merchant, (merchant_id, value, value))]

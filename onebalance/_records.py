@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import tenacity
 from pydantic import Field, field_validator
 
 from ._errors import AmountBelowMinimum, ConfigurationError, InvalidAmount, StoreError, ValidationError
@@ -155,7 +156,16 @@ def _open_sqlite(path: Path, *, busy_timeout: float = SQLITE_BUSY_TIMEOUT) -> sq
     conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=busy_timeout)
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-        conn.execute("PRAGMA journal_mode = WAL")
+        # Processes opening a new file together race to switch it to WAL, and SQLite answers the
+        # losers "database is locked" at once (no busy wait for a journal mode change): try again.
+        for attempt in tenacity.Retrying(
+            retry=tenacity.retry_if_exception(lambda e: isinstance(e, sqlite3.OperationalError) and "locked" in str(e)),
+            stop=tenacity.stop_after_delay(busy_timeout),
+            wait=tenacity.wait_exponential(multiplier=0.005, max=0.1) + tenacity.wait_random(0, 0.005),
+            reraise=True,
+        ):
+            with attempt:
+                conn.execute("PRAGMA journal_mode = WAL")
     except BaseException:
         conn.close()
         raise

@@ -74,7 +74,8 @@ class Shipping:
 
     With a ``journal`` (:class:`~onebalance.LabelJournal`) and the ``merchant_id``, every purchase
     is written down before it is sent, so an idempotency key holds across processes and restarts
-    (:meth:`Accounts.shipping` passes the platform's journal); without one, each carrier client
+    (:meth:`Accounts.shipping` passes the platform's journal: its store's ``labels``, which with a
+    :class:`~onebalance.PostgresStore` holds across machines too); without one, each carrier client
     remembers its own keys for as long as it lives.
     """
 

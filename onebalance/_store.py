@@ -7,6 +7,8 @@ A :class:`Store` bundles the three things a platform's workers must share:
   settings (a :class:`~onebalance.PostageRecords`);
 - ``credentials``: each merchant's One Balance credentials, encrypted (a
   :class:`~onebalance.CredentialStore`);
+- ``labels``: the label journal (a :class:`~onebalance.LabelJournal`), which makes a label's
+  idempotency key hold across the workers that share the store;
 - ``refill_lock(merchant_id)``: the auto-refill lock, held while a worker decides on and buys a
   refill, so that workers racing on one merchant refill once. It waits at most ``lock_timeout``
   seconds, then raises :class:`~onebalance.RefillLockTimeout`; a holder that crashed never blocks
@@ -62,6 +64,8 @@ if TYPE_CHECKING:
     from psycopg import sql
     from psycopg_pool import ConnectionPool
 
+    from ._labels import LabelJournal, PostgresLabelJournal, SqliteLabelJournal
+
 __all__ = ["DEFAULT_LOCK_TIMEOUT", "InMemoryStore", "PostgresStore", "SqliteStore", "Store"]
 
 logger = logging.getLogger("onebalance")
@@ -77,7 +81,8 @@ def _seconds(value: object, name: str) -> float:
 
 
 class Store(abc.ABC):
-    """The receipts and settings (``records``), the ``credentials`` and the per-merchant refill lock.
+    """The receipts and settings (``records``), the ``credentials``, the label journal (``labels``)
+    and the per-merchant refill lock.
 
     Give one to :class:`~onebalance.Accounts` (``store=``) or :class:`~onebalance.Postage`
     (``store=``). A store is a context manager; :meth:`close` releases its connections.
@@ -85,6 +90,7 @@ class Store(abc.ABC):
 
     records: PostageRecords
     credentials: CredentialStore
+    labels: LabelJournal
     lock_timeout: float
 
     @abc.abstractmethod
@@ -143,9 +149,10 @@ class _ThreadLocks:
 class InMemoryStore(Store):
     """Everything in this process's memory: for tests, demos and a single process.
 
-    ``records`` and ``credentials`` default to new in-memory ones; pass others (an
-    :class:`~onebalance.EncryptedFileCredentialStore`, a :class:`~onebalance.SqlitePostageRecords`)
-    to keep them. The lock covers the threads of this process only.
+    ``records``, ``credentials`` and ``labels`` default to new in-memory ones; pass others (an
+    :class:`~onebalance.EncryptedFileCredentialStore`, a :class:`~onebalance.SqlitePostageRecords`,
+    a :class:`~onebalance.SqliteLabelJournal`) to keep them. The lock covers the threads of this
+    process only.
     """
 
     def __init__(
@@ -153,15 +160,20 @@ class InMemoryStore(Store):
         *,
         records: PostageRecords | None = None,
         credentials: CredentialStore | None = None,
+        labels: LabelJournal | None = None,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     ) -> None:
+        # Imported here: the journal imports ``carriers``, which imports this package's errors.
+        from ._labels import InMemoryLabelJournal
+
         self.records = records if records is not None else InMemoryPostageRecords()
         self.credentials = credentials if credentials is not None else InMemoryCredentialStore()
+        self.labels = labels if labels is not None else InMemoryLabelJournal()
         self.lock_timeout = _seconds(lock_timeout, "lock_timeout")
         self._threads = _ThreadLocks()
 
     def __repr__(self) -> str:
-        return f"InMemoryStore(records={self.records!r}, credentials={self.credentials!r})"
+        return f"InMemoryStore(records={self.records!r}, credentials={self.credentials!r}, labels={self.labels!r})"
 
     def refill_lock(self, merchant_id: str, *, timeout: float | None = None) -> AbstractContextManager[None]:
         merchant_id = _check_merchant_id(merchant_id)
@@ -188,7 +200,8 @@ class SqliteStore(Store):
     ``busy_timeout`` seconds for another process's write). It is created with mode 0600, and one
     that group or others may access is refused: it holds the credentials, each record encrypted
     with Fernet under the keys given as for :class:`~onebalance.EncryptedFileCredentialStore`
-    (``keys``, ``key_file``, or the environment). Its tables are created on first use.
+    (``keys``, ``key_file``, or the environment). Its tables are created on first use. The label
+    journal (``labels``, a :class:`~onebalance.SqliteLabelJournal`) is a table of the same file.
 
     The refill lock is a row of the ``refill_locks`` table: a lease of ``lock_ttl`` seconds that
     its holder renews every third of that while it holds it. A holder that crashes stops renewing,
@@ -212,7 +225,9 @@ class SqliteStore(Store):
         self.lock_timeout = _seconds(lock_timeout, "lock_timeout")
         self.lock_ttl = _seconds(lock_ttl, "lock_ttl")
         busy_timeout = _seconds(busy_timeout, "busy_timeout")
-        opened: list[SqliteCredentialStore | SqlitePostageRecords] = []
+        from ._labels import SqliteLabelJournal
+
+        opened: list[SqliteCredentialStore | SqlitePostageRecords | SqliteLabelJournal] = []
         try:
             self.credentials: SqliteCredentialStore = SqliteCredentialStore(
                 self.path, keys=keys, key_file=key_file, busy_timeout=busy_timeout
@@ -220,6 +235,8 @@ class SqliteStore(Store):
             opened.append(self.credentials)
             self.records: SqlitePostageRecords = SqlitePostageRecords(self.path, busy_timeout=busy_timeout)
             opened.append(self.records)
+            self.labels: SqliteLabelJournal = SqliteLabelJournal(self.path, busy_timeout=busy_timeout)
+            opened.append(self.labels)
             self._conn = _open_sqlite_tables(self.path, "locks", _LOCK_STEPS, busy_timeout, "the store file")
             # Lock rows need not survive a power cut (their holders do not either): no fsync per
             # lock taken. WAL keeps the file consistent whatever happens.
@@ -238,6 +255,7 @@ class SqliteStore(Store):
     def close(self) -> None:
         self.credentials.close()
         self.records.close()
+        self.labels.close()
         with self._lock:
             self._conn.close()
 
@@ -315,7 +333,7 @@ class SqliteStore(Store):
 # -- PostgreSQL ----------------------------------------------------------------------------------------
 
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
-_TABLES = ("receipts", "funding_settings", "credentials", "schema_migrations")
+_TABLES = ("receipts", "funding_settings", "credentials", "label_journal", "schema_migrations")
 
 #: Each step is applied once, in order, recorded in ``schema_migrations``. Append; never edit a step.
 _POSTGRES_STEPS: list[list[str]] = [
@@ -335,6 +353,19 @@ _POSTGRES_STEPS: list[list[str]] = [
             token text NOT NULL,
             updated_at timestamptz NOT NULL DEFAULT now()
         )""",
+    ],
+    [
+        """CREATE TABLE {label_journal} (
+            merchant_id text NOT NULL,
+            carrier text NOT NULL,
+            idempotency_key text NOT NULL,
+            service_code text NOT NULL,
+            started_at timestamptz NOT NULL,
+            label text,
+            voided_at timestamptz,
+            PRIMARY KEY (merchant_id, carrier, idempotency_key)
+        )""",
+        "CREATE INDEX ON {label_journal} (merchant_id, started_at)",
     ],
 ]
 
@@ -548,6 +579,8 @@ class PostgresStore(Store):
     place by later versions (``schema_migrations`` records each step). The receipts table's primary
     key is the IntegratorTxID, so a purchase is never recorded twice. Credentials are stored
     encrypted with Fernet under the keys given as for :class:`~onebalance.EncryptedFileCredentialStore`.
+    The label journal (``labels``) is the ``label_journal`` table, whose primary key (merchant,
+    carrier, idempotency key) lets exactly one worker, on any machine, claim a label's key.
 
     The refill lock is ``pg_advisory_xact_lock`` on a 64-bit hash of the schema and merchant id,
     held by a transaction on a connection of a small pool of its own (``lock_pool_size``, the
@@ -583,7 +616,10 @@ class PostgresStore(Store):
         except BaseException:
             self._db.close()
             raise
+        from ._labels import PostgresLabelJournal
+
         self.records: PostgresPostageRecords = PostgresPostageRecords(self._db)
+        self.labels: PostgresLabelJournal = PostgresLabelJournal(self._db)
         self.schema = schema
         self._threads = _ThreadLocks()
 

@@ -120,3 +120,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--chaos-fault-rate", type=float, default=0.1, help="share of requests that meet a fault")
     group.addoption("--chaos-seed", type=int, default=20261130, help="seed of the operations and the faults")
+
+
+#: The CLI's environment variables: a developer's shell that sets them must not change what the tests see.
+_CLI_ENVIRONMENT = (
+    "ONEBALANCE_CREDENTIALS_KEY",
+    "ONEBALANCE_CREDENTIALS_STORE",
+    "ONEBALANCE_ENDPOINT",
+    "ONEBALANCE_FEDEX_CLIENT_SECRET",
+    "ONEBALANCE_INTEGRATION_ID",
+    "ONEBALANCE_PASSWORD",
+    "ONEBALANCE_RECORDS",
+    "ONEBALANCE_STORE_DSN",
+    "ONEBALANCE_STORE_SCHEMA",
+    "ONEBALANCE_UPS_CLIENT_SECRET",
+    "ONEBALANCE_USERNAME",
+)
+
+
+@pytest.fixture(autouse=True)
+def _clean_cli_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in _CLI_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)

@@ -14,6 +14,7 @@ from onebalance import (
     AccountState,
     BankAccount,
     Codewords,
+    ConfigurationError,
     CreditCard,
     InMemoryCredentialStore,
     InvalidCodewords,
@@ -402,3 +403,66 @@ def test_a_bad_client_ip_is_refused_before_anything_is_sent(accounts, sandbox, w
     with pytest.raises(ValidationError, match="client_ip"):
         accounts.unsuspend("shop-1", payment_method=CreditCard(**CARD), client_ip="999.1.1.1")
     assert len(wire_log) == sent
+
+
+# -- client settings: every client Accounts builds gets them ----------------------------------------------
+
+
+def test_retry_concurrency_and_timeout_reach_every_client_accounts_builds(sandbox):
+    from datetime import date
+
+    from carriers import Address, Carrier, Parcel, ShipmentRequest, Weight
+    from onebalance import RetryPolicy, Timeout
+    from onebalance.sandbox.fedex import FedexSandbox
+    from onebalance.sandbox.ups import UpsSandbox
+
+    sandbox.create_account("tuned", "Tuned-passw0rd1", balance="50.00")
+    ups_box, fedex_box = UpsSandbox(), FedexSandbox()
+    ups_box.add_account("ups-id", "ups-secret", "A1B2C3")
+    fedex_box.create_credentials("fx-id", "fx-secret", "700000001")
+    shipment = ShipmentRequest(
+        shipper=Address(name="Acme", street_lines=["1 Main St"], city="Austin", state="TX", postal_code="78701",
+                        phone="5125550100"),
+        recipient=Address(name="Ada", street_lines=["350 5th Ave"], city="New York", state="NY", postal_code="10118",
+                          phone="2125550100"),
+        parcels=[Parcel(weight=Weight(value="2", unit="lb"))], ship_date=date.today())
+    timeout = Timeout(connect=1.5, read=7)
+    once, twice = RetryPolicy.none(), RetryPolicy(attempts=2, backoff_base=0, backoff_max=0)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        swsim_url, ups_url, fedex_url = sandbox.mount(mock), ups_box.mount(mock), fedex_box.mount(mock)
+        store = InMemoryCredentialStore()
+
+        def make(retry, concurrency="credentials"):
+            return Accounts(integration_id=DEMO_INTEGRATION_ID, endpoint=swsim_url, store=store, retry=retry,
+                            concurrency=concurrency, timeout=timeout)
+
+        strict = make(once)
+        strict.connect("m", username="tuned", password="Tuned-passw0rd1")
+        strict.connect_ups("m", client_id="ups-id", client_secret="ups-secret", account_number="A1B2C3",
+                           base_url=ups_url)
+        strict.connect_fedex("m", client_id="fx-id", client_secret="fx-secret", account_number="700000001",
+                             base_url=fedex_url)
+        client = strict.client("m")
+        assert (client.concurrency, client._wire.retry) == ("credentials", once)
+        assert client._wire.transport.timeout == timeout
+        shipping = strict.shipping("m")
+        ups, fedex = shipping.client("ups"), shipping.client("fedex")
+        assert (ups.proxy.retry, ups.proxy.timeout) == (once, timeout)
+        assert (fedex._proxy.retry, fedex._proxy.timeout) == (once, timeout)
+        # The policy is obeyed, not just stored: one 503 is the end of it without retries...
+        sandbox.faults.script("GetAccountInfo", "http_503", times=1)
+        with pytest.raises(OneBalanceError):
+            client.account()
+        ups_box.faults.script("rate", "http_503", times=1)
+        assert Carrier.UPS in shipping.rates(shipment).errors
+        # ...and is waited out with a second attempt.
+        lenient = make(twice, "auto")
+        assert lenient.client("m").concurrency == "auto"
+        sandbox.faults.script("GetAccountInfo", "http_503", times=1)
+        assert lenient.client("m").account().available_postage
+        ups_box.faults.script("rate", "http_503", times=1)
+        assert lenient.shipping("m").rates(shipment).errors == {}
+    with pytest.raises(ConfigurationError, match="retry"):
+        Accounts(integration_id=DEMO_INTEGRATION_ID, endpoint=swsim_url, store=store, retry=3)
+    with pytest.raises(ConfigurationError, match="concurrency"):
+        Accounts(integration_id=DEMO_INTEGRATION_ID, endpoint=swsim_url, store=store, concurrency="parallel")

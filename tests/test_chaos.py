@@ -15,6 +15,7 @@ The size is an option: ``pytest tests/test_chaos.py --chaos-ops 10000 --chaos-fa
 from __future__ import annotations
 
 import contextlib
+import json
 import random
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,22 +24,31 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import responses
 
-from carriers import Address, Label, Parcel, ShipmentRequest, Weight
+from carriers import Address, Carrier, Label, Parcel, Rate, ShipmentRequest, Weight
+from carriers.fedex import FedexClient, FedexSettings
+from carriers.ups import UpsClient, UpsSettings
 from onebalance import (
+    InMemoryLabelJournal,
     InMemoryPostageRecords,
     OneBalance,
     OneBalanceError,
     OutcomeUnknown,
     Postage,
+    ProtocolError,
+    PurchaseInProgress,
     Quote,
     RetryPolicy,
+    Shipping,
     StaleControlTotal,
     UspsShipping,
     VoidRefused,
 )
 from onebalance._usps_service import integrator_tx_id
 from onebalance.sandbox import DEMO_INTEGRATION_ID, FAULT_KINDS, Sandbox
+from onebalance.sandbox.fedex import FedexSandbox
+from onebalance.sandbox.ups import UpsSandbox
 
 D = Decimal
 PASSWORD = "Chaos-passw0rd"
@@ -245,3 +255,149 @@ def _check_ledgers(sandbox: Sandbox, m: Merchant) -> None:
     expected = START + sum(e.credit for e in purchases) + sum(e.credit for e in refunds) - sum(e.cost for e in prints)
     assert sandbox.account(m.username).available_postage == expected
     assert m.postage.balance().available_postage == expected
+
+
+# -- UPS and FedEx: billed to the merchant's own accounts, never bought twice ---------------------------
+
+
+@dataclass
+class CarrierBook:
+    """What one merchant's caller saw for one carrier."""
+
+    handed: dict[str, Label] = field(default_factory=dict)
+    offers: dict[str, Rate] = field(default_factory=dict)  # the rate each key was bought at
+    unknown: set[str] = field(default_factory=set)  # OutcomeUnknown: maybe shipped, never sent again
+    failed: dict[str, str] = field(default_factory=dict)  # a typed error: nothing shipped
+    voided: set[str] = field(default_factory=set)
+
+
+def _ship_key(carrier: Carrier, method: str, target: str, headers: Any, body: bytes) -> str | None:
+    """The idempotency key of a ship request (UPS CustomerContext, FedEx x-customer-transaction-id)."""
+    if method != "POST":
+        return None
+    if carrier is Carrier.UPS and target.split("?", 1)[0].startswith("/api/shipments/"):
+        return str(json.loads(body)["ShipmentRequest"]["Request"]["TransactionReference"]["CustomerContext"])
+    if carrier is Carrier.FEDEX and target.split("?", 1)[0].rstrip("/").endswith("/ship/v1/shipments"):
+        return {k.lower(): v for k, v in dict(headers).items()}.get("x-customer-transaction-id")
+    return None
+
+
+def _count_shipments(box: Any, carrier: Carrier, seen: Counter[str]) -> None:
+    """Count, per key, the ship requests the carrier answered with a label (whatever became of the answer)."""
+    handle = box.handle
+
+    def counted(method: str, target: str, headers: Any, body: bytes = b"") -> Any:
+        reply = handle(method, target, headers, body)
+        key = _ship_key(carrier, method, target, headers, body)
+        if key is not None and reply.status == 200:
+            seen[key] += 1
+        return reply
+
+    box.handle = counted
+
+
+def test_ups_and_fedex_labels_are_bought_at_most_once_per_key(pytestconfig: pytest.Config) -> None:
+    ops = max(60, _ops(pytestconfig) // 3)
+    rate = float(pytestconfig.getoption("--chaos-fault-rate"))
+    seed = int(pytestconfig.getoption("--chaos-seed"))
+    rng = random.Random(seed + 1)  # reproducible, not secret
+    ups_box, fedex_box = UpsSandbox(), FedexSandbox()
+    answered: dict[Carrier, Counter[str]] = {Carrier.UPS: Counter(), Carrier.FEDEX: Counter()}
+    _count_shipments(ups_box, Carrier.UPS, answered[Carrier.UPS])
+    _count_shipments(fedex_box, Carrier.FEDEX, answered[Carrier.FEDEX])
+    outcomes: Counter[str] = Counter()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        ups_url, fedex_url = ups_box.mount(mock), fedex_box.mount(mock)
+        routers: list[tuple[Shipping, dict[Carrier, CarrierBook], dict[Carrier, str]]] = []
+        for i in range(max(3, min(12, ops // 40))):
+            ups_number, fedex_number = f"CH{i:04d}", f"{700000100 + i}"
+            ups_box.add_account(f"ups-chaos-{i}", f"ups-secret-{i}", ups_number)
+            fedex = fedex_box.create_credentials(f"fx-chaos-{i}", f"fx-secret-{i}", fedex_number)
+            router = Shipping(
+                ups=UpsClient(UpsSettings(client_id=f"ups-chaos-{i}", client_secret=f"ups-secret-{i}",
+                                          account_number=ups_number, base_url=ups_url), retry=NO_WAIT),
+                fedex=FedexClient(FedexSettings(client_id=f"fx-chaos-{i}", client_secret=fedex.client_secret,
+                                                account_number=fedex_number, base_url=fedex_url), retry=NO_WAIT),
+                journal=InMemoryLabelJournal(),
+                merchant_id=f"m{i}",
+            )  # fmt: skip
+            books = {Carrier.UPS: CarrierBook(), Carrier.FEDEX: CarrierBook()}
+            routers.append((router, books, {Carrier.UPS: ups_number, Carrier.FEDEX: fedex_number}))
+        shipment = ShipmentRequest(shipper=SHIPPER, recipient=RECIPIENT, ship_date=date.today(),
+                                   parcels=[Parcel(weight=Weight(value="3", unit="lb"))])  # fmt: skip
+        for box, offset in ((ups_box, 2), (fedex_box, 3)):
+            box.faults.random(rate=rate, seed=seed + offset, kinds=FAULT_KINDS, delay=60, retry_after=0)
+
+        for step in range(ops):
+            router, books, _ = rng.choice(routers)
+            carrier = rng.choice((Carrier.UPS, Carrier.FEDEX))
+            book = books[carrier]
+            roll = rng.random()
+            try:
+                if roll < 0.15 and book.handed:
+                    key = rng.choice(sorted(book.handed))
+                    if rng.random() < 0.5:  # a double click: the same label, nothing sent
+                        again = router.buy(book.offers[key], shipment, idempotency_key=key)
+                        assert again.tracking_number == book.handed[key].tracking_number
+                        outcomes["repeat"] += 1
+                    elif key not in book.voided:
+                        router.void(book.handed[key])
+                        book.voided.add(key)
+                        outcomes["void"] += 1
+                    continue
+                if roll < 0.25 and book.unknown:  # the same key after an unknown outcome: refused, not resent
+                    key = rng.choice(sorted(book.unknown))
+                    with pytest.raises(PurchaseInProgress):
+                        router.buy(_any_rate(router, shipment, carrier), shipment, idempotency_key=key)
+                    outcomes["in_progress"] += 1
+                    continue
+                offer = _any_rate(router, shipment, carrier)
+            except OneBalanceError as exc:  # a rate, a void or a repeat that failed: nothing bought
+                outcomes[f"error:{type(exc).__name__}"] += 1
+                continue
+            key = f"{carrier.value}-{step}"
+            try:
+                label = router.buy(offer, shipment, idempotency_key=key)
+            except OutcomeUnknown:
+                book.unknown.add(key)
+                outcomes["unknown"] += 1
+                continue
+            except OneBalanceError as exc:
+                book.failed[key] = repr(exc)
+                outcomes["refused"] += 1
+                continue
+            book.handed[key], book.offers[key] = label, offer
+            outcomes["label"] += 1
+
+    fired = len(ups_box.faults.fired) + len(fedex_box.faults.fired)
+    print(f"chaos (UPS, FedEx): {ops} operations, {fired} faults fired, outcomes {dict(outcomes)}")
+    for _router, books, numbers in routers:
+        for carrier, box in ((Carrier.UPS, ups_box), (Carrier.FEDEX, fedex_box)):
+            book = books[carrier]
+            made = box.shipments(numbers[carrier])
+            tracking = {t for s in made for t in _tracking_numbers(s)}
+            assert {lb.tracking_number for lb in book.handed.values()} <= tracking, "a label the carrier never made"
+            assert len(made) <= len(book.handed) + len(book.unknown), "a shipment nobody asked for"
+            for key in book.failed:  # a typed error: nothing shipped
+                assert answered[carrier][key] == 0, f"{carrier}: {key} raised {book.failed[key]} but was shipped"
+            for lb in book.handed.values():
+                assert lb.paid_by.account_number == numbers[carrier]  # billed to the merchant's own account
+    for carrier, counts in answered.items():
+        twice = {key: n for key, n in counts.items() if n > 1}
+        assert not twice, f"{carrier}: ship answered more than once for a key (a second label): {twice}"
+    assert outcomes["label"] > ops * 0.3, outcomes
+    assert fired > 0
+
+
+def _tracking_numbers(shipment: Any) -> list[str]:
+    numbers = getattr(shipment, "tracking_numbers", None)
+    return list(numbers) if numbers else [shipment.tracking_number]
+
+
+def _any_rate(router: Shipping, shipment: ShipmentRequest, carrier: Carrier) -> Rate:
+    shop = router.rates(shipment)
+    offers = [r for r in shop.rates if r.carrier is carrier]
+    if not offers:
+        raise ProtocolError(f"no {carrier} rate: {shop.errors.get(carrier)}", operation="rate")
+    return min(offers, key=lambda r: r.total.amount)
+

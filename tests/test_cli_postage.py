@@ -23,6 +23,8 @@ from onebalance import Accounts, EncryptedFileCredentialStore, FundingSettings, 
 from onebalance.cli import cli
 from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox
 
+from ._stores import StoreSpec, postgres_run_schema, store_spec  # noqa: F401 - a fixture
+
 # The exit codes documented in onebalance/cli/_postage.py.
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 4
 
@@ -42,6 +44,8 @@ _ENV_NAMES = (
     "ONEBALANCE_ENDPOINT",
     "ONEBALANCE_INTEGRATION_ID",
     "ONEBALANCE_RECORDS",
+    "ONEBALANCE_STORE_DSN",
+    "ONEBALANCE_STORE_SCHEMA",
 )
 
 
@@ -709,3 +713,42 @@ def test_a_receipt_pdf_that_cannot_be_written_still_shows_the_receipt(clerk):
     assert result.exit_code != EXIT_OK
     assert "Error:" in result.stderr
     assert str(pdf) in result.stderr
+
+
+# -- the PostgreSQL store: --store-dsn / ONEBALANCE_STORE_DSN ---------------------------------------------
+
+
+@pytest.fixture
+def postgres(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreSpec]:
+    """An empty PostgreSQL store (skipped, saying why, without ONEBALANCE_TEST_POSTGRES_DSN)."""
+    yield from store_spec("postgres", tmp_path, request)
+
+
+def test_postage_with_the_postgres_store_keeps_receipts_and_settings_there(clerk, postgres):
+    url = clerk.env["ONEBALANCE_ENDPOINT"]
+    with postgres.open() as store:  # the platform keeps its merchants in PostgreSQL
+        Accounts(integration_id=DEMO_INTEGRATION_ID, endpoint=url, store=store).connect(
+            MERCHANT, username=USERNAME, password=PASSWORD
+        )
+    clerk.secrets.add(postgres.key)
+    env = {
+        "ONEBALANCE_CREDENTIALS_STORE": None,
+        "ONEBALANCE_CREDENTIALS_KEY": postgres.key,
+        "ONEBALANCE_STORE_DSN": postgres.dsn,
+        "ONEBALANCE_STORE_SCHEMA": postgres.schema,
+    }
+    refill = clerk("auto-refill", MERCHANT, "--threshold", "20", "--amount", "50", env=env, records=False)
+    assert refill.exit_code == EXIT_OK and "warning" not in refill.stderr, refill.output
+    added = clerk("--json", "add", MERCHANT, "40", "--yes", env=env, records=False)
+    assert added.exit_code == EXIT_OK, added.output
+    receipt_id = json.loads(added.stdout)["receipt_id"]
+    again = clerk("add", MERCHANT, "--last", "--yes", env=env, records=False)  # "last" comes from PostgreSQL
+    assert again.exit_code == EXIT_OK and "Postage added    $40.00" in again.stdout, again.output
+    with postgres.open() as store:
+        kept = store.records.receipts(MERCHANT)
+        assert [r.receipt_id for r in kept][:1] == [receipt_id] and len(kept) == 2
+        refill_settings = store.records.settings(MERCHANT).auto_refill
+        assert refill_settings is not None and refill_settings.amount == D("50")
+    assert clerk.kept() == ([], FundingSettings())  # nothing went to the records file
+    both = clerk("balance", MERCHANT, env=env)  # --records beside --store-dsn: refused, not ignored
+    assert both.exit_code == EXIT_CONFIG and "--records is not used with --store-dsn" in both.stderr

@@ -21,6 +21,8 @@ from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox
 from onebalance.sandbox.fedex import FedexSandbox
 from onebalance.sandbox.ups import UpsSandbox
 
+from ._stores import StoreSpec, postgres_run_schema, store_spec  # noqa: F401 - a fixture
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 4
 MERCHANT, USERNAME, PASSWORD = "m1", "shipper", "Shipper-passw0rd"
 UPS_SECRET, FEDEX_SECRET = "ups-s3cret-value", "fedex-s3cret-value"
@@ -31,6 +33,8 @@ _ENV_NAMES = (
     "ONEBALANCE_ENDPOINT",
     "ONEBALANCE_INTEGRATION_ID",
     "ONEBALANCE_RECORDS",
+    "ONEBALANCE_STORE_DSN",
+    "ONEBALANCE_STORE_SCHEMA",
     "ONEBALANCE_UPS_CLIENT_SECRET",
     "ONEBALANCE_FEDEX_CLIENT_SECRET",
 )
@@ -284,3 +288,67 @@ def test_a_plan_restriction_buys_nothing_and_frees_the_key(shell, tmp_path):
     allowed = shell(*args, "--service", "US-PM")  # the same key, now for a service the plan allows
     assert allowed.exit_code == EXIT_OK, allowed.output
     assert shell.balance() < Decimal("100.00")
+
+
+# -- the PostgreSQL store: --store-dsn / ONEBALANCE_STORE_DSN ---------------------------------------------
+
+
+def test_a_bad_or_unreachable_store_dsn_exits_4_with_a_clear_message(shell):
+    dsn_only = {"ONEBALANCE_CREDENTIALS_STORE": None, "ONEBALANCE_RECORDS": None}
+    unreachable = "postgresql://someone:Hidden-Pa55@127.0.0.1:1/none"
+    before = len(shell.mock.calls)
+    cases = [
+        ([], dsn_only | {"ONEBALANCE_STORE_DSN": unreachable}, "cannot use PostgreSQL (host=127.0.0.1, port=1"),
+        (["--store-dsn", unreachable], dsn_only, "cannot use PostgreSQL"),
+        (["--store-dsn", "not a dsn"], dsn_only, "not a valid PostgreSQL connection string"),
+        (["--store-dsn", unreachable, "--store-schema", "Bad-Schema"], dsn_only, "schema must be"),
+        (["--store-dsn", unreachable], {"ONEBALANCE_RECORDS": None}, "not both"),
+        (["--store-dsn", unreachable], {"ONEBALANCE_CREDENTIALS_STORE": None}, "--records is not used with"),
+    ]
+    for options, env, message in cases:
+        result = shell(*options, "rates", MERCHANT, *SHIPMENT, env=env)  # a traceback would raise here
+        assert result.exit_code == EXIT_CONFIG, (options, result.output)
+        assert result.stderr.startswith("Error: ") and message in result.stderr, result.stderr
+        assert "Hidden-Pa55" not in result.output and "Traceback" not in result.output
+    assert len(shell.mock.calls) == before  # nothing was sent anywhere
+
+
+@pytest.fixture
+def postgres(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreSpec]:
+    """An empty PostgreSQL store (skipped, saying why, without ONEBALANCE_TEST_POSTGRES_DSN)."""
+    yield from store_spec("postgres", tmp_path, request)
+
+
+def test_ship_with_the_postgres_store_keeps_accounts_and_the_label_journal_there(shell, postgres, tmp_path):
+    with postgres.open() as store:  # the platform keeps its merchants in PostgreSQL
+        Accounts(integration_id=DEMO_INTEGRATION_ID, endpoint=shell.swsim_url, store=store).connect(
+            MERCHANT, username=USERNAME, password=PASSWORD
+        )
+    env = {
+        "ONEBALANCE_STORE_DSN": postgres.dsn,
+        "ONEBALANCE_STORE_SCHEMA": postgres.schema,
+        "ONEBALANCE_CREDENTIALS_KEY": postgres.key,
+        "ONEBALANCE_CREDENTIALS_STORE": None,
+        "ONEBALANCE_RECORDS": None,
+    }
+    ups = shell("connect-ups", MERCHANT, "--client-id", "ups-app", "--account-number", "A1B2C3",
+                "--base-url", shell.ups_url, env=env | {"ONEBALANCE_UPS_CLIENT_SECRET": UPS_SECRET})  # fmt: skip
+    assert ups.exit_code == EXIT_OK, ups.output
+    args = ["--json", "buy", MERCHANT, *SHIPMENT, "--carrier", "ups", "--service", "03",
+            "--idempotency-key", "order-pg", "--label-out", str(tmp_path / "ups.png")]  # fmt: skip
+    first, again = shell(*args, env=env), shell(*args, env=env)
+    assert first.exit_code == EXIT_OK and again.exit_code == EXIT_OK, first.output + again.output
+    number = json.loads(first.stdout)["tracking_number"]
+    assert json.loads(again.stdout)["tracking_number"] == number
+    assert shell.ship_calls() == 1  # the journal in PostgreSQL held the key from one command to the next
+    with postgres.open() as store:
+        stored = store.credentials.get(MERCHANT)
+        assert stored is not None and stored.ups is not None and stored.ups.secret_value() == UPS_SECRET
+        assert [e.label.tracking_number for e in store.labels.entries(MERCHANT) if e.label] == [number]
+    voided = shell("void", MERCHANT, "--carrier", "ups", "--tracking-number", number, env=env)
+    assert voided.exit_code == EXIT_OK and "voided" in voided.stdout, voided.output
+    missing = shell("void", MERCHANT, "--carrier", "ups", "--tracking-number", "1ZA1B2C30399999999", env=env)
+    assert missing.exit_code == EXIT_USAGE and "the PostgreSQL store (--store-dsn)" in missing.stderr
+    other_key = EncryptedFileCredentialStore.generate_key()
+    wrong_key = shell("carriers", MERCHANT, env=env | {"ONEBALANCE_CREDENTIALS_KEY": other_key})
+    assert wrong_key.exit_code == EXIT_CONFIG and "Traceback" not in wrong_key.output

@@ -35,6 +35,8 @@ from ._common import EXIT_ATTENTION, EXIT_CONFIG, EXIT_FAILED, EXIT_OK, EXIT_USA
 def account(
     ctx: click.Context,
     store: Path | None,
+    store_dsn: str | None,
+    store_schema: str | None,
     key_file: Path | None,
     endpoint: str | None,
     integration_id: str | None,
@@ -42,7 +44,7 @@ def account(
 ) -> None:
     """Look after merchants' One Balance accounts (exit codes: 0 active, 1 failed, 2 usage,
     3 needs attention, 4 configuration)."""
-    ctx.obj = _Context(store, key_file, endpoint, integration_id, as_json)
+    ctx.obj = _Context(store, key_file, endpoint, integration_id, as_json, store_dsn, store_schema)
 
 
 def _targets(ctx: _Context, merchant_id: str | None, all_: bool) -> list[str]:

@@ -1,4 +1,9 @@
-"""Plumbing shared by the support commands: the credential store, its key, the endpoint, exit codes."""
+"""Plumbing shared by the support commands: the credential store, its key, the endpoint, exit codes.
+
+The merchants' data is either in files (``--store`` for the encrypted credentials, ``--records``
+for the receipts, settings and label journal) or all in PostgreSQL (``--store-dsn``: a
+:class:`~onebalance.PostgresStore`, credentials encrypted under the same key options).
+"""
 
 from __future__ import annotations
 
@@ -11,46 +16,89 @@ import click
 
 from .._accounts import Accounts
 from .._credentials import EncryptedFileCredentialStore
-from .._errors import ConfigurationError, CredentialStoreError
+from .._errors import ConfigurationError, CredentialStoreError, StoreError
 from .._records import PostageRecords, SqlitePostageRecords
+from .._store import PostgresStore
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ATTENTION, EXIT_CONFIG = 0, 1, 2, 3, 4
 
 
 class _Context:
     def __init__(
-        self, store: Path | None, key_file: Path | None, endpoint: str | None, integration_id: str | None, as_json: bool
+        self,
+        store: Path | None,
+        key_file: Path | None,
+        endpoint: str | None,
+        integration_id: str | None,
+        as_json: bool,
+        store_dsn: str | None = None,
+        store_schema: str | None = None,
     ) -> None:
         self.store_path, self.key_file, self.endpoint, self.integration_id = store, key_file, endpoint, integration_id
         self.as_json = as_json
+        self.store_dsn = store_dsn or None
+        self.store_schema = store_schema or "onebalance"
         self.records_path: Path | None = None
         self._accounts: Accounts | None = None
 
+    @property
+    def keeps_records(self) -> bool:
+        """Whether receipts, settings and the label journal outlive this command (a file or PostgreSQL)."""
+        return self.records_path is not None or self.store_dsn is not None
+
+    @property
+    def records_place(self) -> str:
+        """Where the receipts, settings and label journal are, for messages (never the DSN's password)."""
+        if self.store_dsn is not None:
+            return "the PostgreSQL store (--store-dsn)"
+        return str(self.records_path) if self.records_path is not None else "memory"
+
     def accounts(self) -> Accounts:
         if self._accounts is None:
-            if self.store_path is None:
-                _fail(EXIT_CONFIG, "no credential store: pass --store PATH or set ONEBALANCE_CREDENTIALS_STORE")
+            if self.store_dsn is not None and self.store_path is not None:
+                _fail(EXIT_CONFIG, "pass one of --store (a credential file) or --store-dsn (PostgreSQL), not both")
+            if self.store_dsn is not None and self.records_path is not None:
+                _fail(
+                    EXIT_CONFIG,
+                    "--records is not used with --store-dsn: the receipts, settings and label journal are kept in "
+                    "PostgreSQL (unset ONEBALANCE_RECORDS or ONEBALANCE_STORE_DSN)",
+                )
+            if self.store_path is None and self.store_dsn is None:
+                _fail(
+                    EXIT_CONFIG,
+                    "no credential store: pass --store PATH (or ONEBALANCE_CREDENTIALS_STORE) or "
+                    "--store-dsn postgresql://... (or ONEBALANCE_STORE_DSN)",
+                )
             if not self.endpoint or not self.integration_id:
                 _fail(
                     EXIT_CONFIG,
                     "pass --endpoint and --integration-id (or ONEBALANCE_ENDPOINT and ONEBALANCE_INTEGRATION_ID)",
                 )
-            assert self.store_path is not None
             try:
-                store = EncryptedFileCredentialStore(self.store_path, key_file=self.key_file)
-                records: PostageRecords | None = None
-                if self.records_path is not None:
-                    records = SqlitePostageRecords(self.records_path)
-                self._accounts = Accounts(
-                    integration_id=self.integration_id or "",
-                    endpoint=self.endpoint or "",
-                    store=store,
-                    records=records,
-                )
-            except (ConfigurationError, CredentialStoreError) as exc:
+                self._accounts = self._open()
+            except (ConfigurationError, CredentialStoreError, StoreError) as exc:
                 _fail(EXIT_CONFIG, str(exc))
         assert self._accounts is not None
         return self._accounts
+
+    def _open(self) -> Accounts:
+        integration_id, endpoint = self.integration_id or "", self.endpoint or ""
+        if self.store_dsn is not None:
+            shared = PostgresStore(self.store_dsn, key_file=self.key_file, schema=self.store_schema)
+            click_context = click.get_current_context(silent=True)
+            if click_context is not None:  # the pool's connections end with the command
+                click_context.call_on_close(shared.close)
+            try:
+                return Accounts(integration_id=integration_id, endpoint=endpoint, store=shared)
+            except BaseException:
+                shared.close()
+                raise
+        assert self.store_path is not None
+        store = EncryptedFileCredentialStore(self.store_path, key_file=self.key_file)
+        records: PostageRecords | None = None
+        if self.records_path is not None:
+            records = SqlitePostageRecords(self.records_path)
+        return Accounts(integration_id=integration_id, endpoint=endpoint, store=store, records=records)
 
 
 def _fail(code: int, message: str) -> NoReturn:
@@ -62,13 +110,27 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def common_options(fn: F) -> F:
-    """--store, --key-file, --endpoint, --integration-id, --json (the context is built from them)."""
+    """--store, --store-dsn, --store-schema, --key-file, --endpoint, --integration-id, --json (the context
+    is built from them)."""
     options = [
         click.option(
             "--store",
             type=click.Path(dir_okay=False, path_type=Path),
             envvar="ONEBALANCE_CREDENTIALS_STORE",
             help="The encrypted credential store (env ONEBALANCE_CREDENTIALS_STORE).",
+        ),
+        click.option(
+            "--store-dsn",
+            envvar="ONEBALANCE_STORE_DSN",
+            metavar="postgresql://...",
+            help="Keep everything (credentials encrypted, receipts, settings, label journal) in PostgreSQL "
+            "instead of --store and --records (env ONEBALANCE_STORE_DSN).",
+        ),
+        click.option(
+            "--store-schema",
+            envvar="ONEBALANCE_STORE_SCHEMA",
+            help="With --store-dsn: the PostgreSQL schema of the tables (default onebalance; env "
+            "ONEBALANCE_STORE_SCHEMA).",
         ),
         click.option(
             "--key-file",

@@ -275,10 +275,7 @@ def _shipping_steps(accounts: Accounts, merchant: str) -> None:
     from datetime import date
 
     from carriers import Address, Carrier, Parcel, ShipmentRequest, Weight
-    from carriers.fedex import FedexClient, FedexSettings
-    from carriers.ups import UpsClient, UpsSettings
 
-    from .._shipping import Shipping
     from ..sandbox.fedex import FedexSandbox
     from ..sandbox.ups import UpsSandbox
     from ._sandbox import FEDEX_DEMO, UPS_DEMO
@@ -287,25 +284,23 @@ def _shipping_steps(accounts: Accounts, merchant: str) -> None:
     ups_box.add_account(*UPS_DEMO)
     fedex_box.create_credentials(*FEDEX_DEMO)
     with ups_box.serve() as ups_server, fedex_box.serve() as fedex_server:
-        shipping = Shipping(
-            usps=accounts.usps(merchant),
-            ups=UpsClient(
-                UpsSettings(
-                    client_id=UPS_DEMO[0],
-                    client_secret=UPS_DEMO[1],
-                    account_number=UPS_DEMO[2],
-                    base_url=ups_server.url,
-                )
-            ),
-            fedex=FedexClient(
-                FedexSettings(
-                    client_id=FEDEX_DEMO[0],
-                    client_secret=FEDEX_DEMO[1],
-                    account_number=FEDEX_DEMO[2],
-                    base_url=fedex_server.url,
-                )
-            ),
+        # The merchant's own carrier accounts are stored beside its One Balance credentials (each is
+        # checked by fetching a token first); the router is assembled from what is stored.
+        accounts.connect_ups(
+            merchant,
+            client_id=UPS_DEMO[0],
+            client_secret=UPS_DEMO[1],
+            account_number=UPS_DEMO[2],
+            base_url=ups_server.url,
         )
+        accounts.connect_fedex(
+            merchant,
+            client_id=FEDEX_DEMO[0],
+            client_secret=FEDEX_DEMO[1],
+            account_number=FEDEX_DEMO[2],
+            base_url=fedex_server.url,
+        )
+        shipping = accounts.shipping(merchant)
         shipment = ShipmentRequest(
             shipper=Address(
                 name="Acme Widgets",

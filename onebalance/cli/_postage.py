@@ -33,6 +33,8 @@ from ._common import EXIT_CONFIG, EXIT_FAILED, EXIT_USAGE, _Context, _fail, comm
 def postage(
     ctx: click.Context,
     store: Path | None,
+    store_dsn: str | None,
+    store_schema: str | None,
     key_file: Path | None,
     endpoint: str | None,
     integration_id: str | None,
@@ -40,7 +42,7 @@ def postage(
     records_path: Path | None,
 ) -> None:
     """Fund merchants' USPS postage (One Balance)."""
-    ctx.obj = _Context(store, key_file, endpoint, integration_id, as_json)
+    ctx.obj = _Context(store, key_file, endpoint, integration_id, as_json, store_dsn, store_schema)
     ctx.obj.records_path = records_path
 
 
@@ -258,9 +260,11 @@ def settings(
 
 
 def _kept(ctx: _Context) -> None:
-    if ctx.records_path is None:
+    if not ctx.keeps_records:
         click.echo(
-            "warning: no --records file (or ONEBALANCE_RECORDS): this change lasts only for this command", err=True
+            "warning: no --records file (or ONEBALANCE_RECORDS) nor --store-dsn: this change lasts only for this "
+            "command",
+            err=True,
         )
 
 

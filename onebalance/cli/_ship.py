@@ -2,8 +2,10 @@
 
 USPS labels are paid from the merchant's One Balance; UPS and FedEx labels are billed to the
 merchant's own accounts, stored with ``ship connect-ups`` / ``ship connect-fedex``. ``buy`` and
-``void`` need the records file (``--records`` or ``ONEBALANCE_RECORDS``): its label journal is what
-makes ``--idempotency-key`` hold from one command to the next.
+``void`` need a label journal that outlives the command: the records file (``--records`` or
+``ONEBALANCE_RECORDS``) or the PostgreSQL store (``--store-dsn`` or ``ONEBALANCE_STORE_DSN``); it
+is what makes ``--idempotency-key`` hold from one command to the next (and, with PostgreSQL, from
+one machine to the next).
 
 Exit codes as for ``onebalance account``: 0 done, 1 failed, 2 usage or refused input (nothing
 sent), 4 configuration.
@@ -57,6 +59,8 @@ _CARRIER = click.Choice(["usps", "ups", "fedex"], case_sensitive=False)
 def ship(
     ctx: click.Context,
     store: Path | None,
+    store_dsn: str | None,
+    store_schema: str | None,
     key_file: Path | None,
     endpoint: str | None,
     integration_id: str | None,
@@ -64,7 +68,7 @@ def ship(
     records_path: Path | None,
 ) -> None:
     """Labels: USPS paid from the One Balance, UPS and FedEx billed to the merchant's own accounts."""
-    ctx.obj = _Context(store, key_file, endpoint, integration_id, as_json)
+    ctx.obj = _Context(store, key_file, endpoint, integration_id, as_json, store_dsn, store_schema)
     ctx.obj.records_path = records_path
 
 
@@ -90,11 +94,12 @@ def _shipping(ctx: _Context, merchant_id: str) -> Shipping:
 
 
 def _needs_journal(ctx: _Context, what: str) -> None:
-    if ctx.records_path is None:
+    if not ctx.keeps_records:
         _fail(
             EXIT_CONFIG,
-            f"{what} needs the records file (--records FILE or ONEBALANCE_RECORDS): its label journal is what "
-            "makes an idempotency key hold from one command to the next",
+            f"{what} needs the records file (--records FILE or ONEBALANCE_RECORDS) or the PostgreSQL store "
+            "(--store-dsn or ONEBALANCE_STORE_DSN): its label journal is what makes an idempotency key hold "
+            "from one command to the next",
         )
 
 
@@ -511,7 +516,7 @@ def void(ctx: _Context, merchant_id: str, carrier: str, tracking_number: str | N
     if label is None:
         _fail(
             EXIT_USAGE,
-            f"no {chosen.display_name} label {number} in the label journal of {ctx.records_path} for {merchant_id}",
+            f"no {chosen.display_name} label {number} in the label journal of {ctx.records_place} for {merchant_id}",
         )
     result: VoidResult = _run(lambda: shipping.void(label))
     if result.refund is not None:
