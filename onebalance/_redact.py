@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import os
 import re
 import threading
 import time
@@ -263,6 +264,17 @@ class SecretRegistry:
 
 
 _registry = SecretRegistry()
+
+
+def _after_fork_in_child() -> None:
+    # A thread of the parent may have held the lock when the process forked (a pre-fork server, a
+    # multiprocessing worker): the child has that thread's lock but not the thread, and would wait
+    # for ever at its first log line.
+    _registry._lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def register_secret(*values: str | None, lifetime: float | None = None) -> None:

@@ -8,6 +8,7 @@ classified for the retry policy (``_retry``).
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,18 @@ def shared_session() -> requests.Session:
                 session.headers["User-Agent"] = "onebalance-python"
                 _shared = session
     return _shared
+
+
+def _after_fork_in_child() -> None:
+    # A forked worker (a pre-fork server, multiprocessing) must not share the parent's keep-alive
+    # connections, nor a lock a parent thread held at the fork: it starts a session of its own.
+    global _shared, _shared_lock
+    _shared = None
+    _shared_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def check_session(session: requests.Session | None, *, service: str = "onebalance") -> requests.Session | None:
