@@ -117,7 +117,11 @@ def _session_steps(url: str, integration_id: str, username: str, password: str, 
     other.authenticate()
     click.echo("  a second login superseded the first conversation (the service answers 002b0203)")
     balance = client.account().available_postage
-    click.echo(f"  the first client logged in again transparently and read the balance: ${balance:,.2f}")
+    if client.uses_credentials:
+        how = "repeated the call with Credentials (so the two instances stop superseding each other)"
+    else:
+        how = "logged in again transparently"
+    click.echo(f"  the first client {how} and read the balance: ${balance:,.2f}")
 
     if sandbox:
         _step("4. A wrong password gives a typed error that names the problem and holds no secret")
