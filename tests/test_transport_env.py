@@ -185,3 +185,32 @@ def test_an_instrumented_session_is_called_through_its_own_request(monkeypatch):
     assert _post(session, "https://swsim.example/a") == b"ok"
     assert calls[0][0] == "https://swsim.example/a"
     assert calls[0][1]["stream"] is True and calls[0][1]["allow_redirects"] is False
+
+
+def test_the_sdks_own_session_lays_out_a_request_exactly_as_prepare_request_would() -> None:
+    from onebalance import _transport
+
+    session = _transport.shared_session()
+    url = "https://swsim.testing.stamps.com/swsim/swsimv111.asmx"
+    kwargs = {"headers": {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '"urn:x"'}, "data": b"<x/>"}
+    fast = _transport._prepare_plain(session, "post", url, kwargs)
+    full = _transport._prepare(session, "post", url, kwargs)
+    assert fast is not None
+    assert (fast.method, fast.url, fast.body) == (full.method, full.url, full.body)
+    assert dict(fast.headers) == dict(full.headers)
+
+
+def test_the_full_preparation_is_used_when_the_session_has_cookies_auth_or_other_keywords() -> None:
+    from onebalance import _transport
+
+    url = "https://swsim.testing.stamps.com/swsim/swsimv111.asmx"
+    kwargs: dict[str, Any] = {"headers": {}, "data": b"<x/>"}
+    with_cookie = requests.Session()
+    with_cookie.cookies.set("AWSALB", "sticky")  # a load balancer's affinity cookie must go back
+    assert _transport._prepare_plain(with_cookie, "POST", url, kwargs) is None
+    assert "AWSALB=sticky" in _transport._prepare(with_cookie, "POST", url, kwargs).headers["Cookie"]
+    with_auth = requests.Session()
+    with_auth.auth = ("u", "p")
+    assert _transport._prepare_plain(with_auth, "POST", url, kwargs) is None
+    assert _transport._prepare_plain(requests.Session(), "POST", url, {"json": {}}) is None
+    assert _transport._prepare_plain(requests.Session(), "POST", url, {"data": "text"}) is None
