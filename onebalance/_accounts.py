@@ -212,18 +212,37 @@ class Accounts:
             self._clients[merchant_id] = (stored, client)
             return client
 
-    def _make_client(self, stored: StoredCredentials, merchant_id: str) -> OneBalance:
+    def _new_client(
+        self,
+        *,
+        username: str,
+        password: str,
+        integration_id: str | None = None,
+        endpoint: str | None = None,
+        client_ip: str | None = None,
+        **extra: Any,
+    ) -> OneBalance:
+        """A client with the platform's settings (timeout, session, retry, concurrency, IP)."""
         return OneBalance(
-            integration_id=stored.integration_id,
-            username=stored.username,
-            password=stored.password_value(),
-            endpoint=stored.endpoint,
+            integration_id=integration_id or self.integration_id,
+            username=username,
+            password=password,
+            endpoint=endpoint or self.endpoint,
             timeout=self._timeout,
             session=self._session,
             retry=self._retry,
             concurrency=self._concurrency,
+            client_ip=client_ip or self._client_ip,
+            **extra,
+        )
+
+    def _make_client(self, stored: StoredCredentials, merchant_id: str) -> OneBalance:
+        return self._new_client(
+            integration_id=stored.integration_id,
+            username=stored.username,
+            password=stored.password_value(),
+            endpoint=stored.endpoint,
             credentials_verified=stored.verified_at is not None,
-            client_ip=self._client_ip,
             on_credentials_refused=lambda error: self._mark_refused(merchant_id, stored),
         )
 
@@ -326,14 +345,7 @@ class Accounts:
         from carriers.ups import CIE_URL, UpsSettings
 
         settings = _carrier_settings(UpsSettings, client_id, client_secret, account_number, base_url or CIE_URL, "UPS")
-        account = UpsAccount(
-            client_id=settings.client_id,
-            client_secret=settings.client_secret,
-            account_number=settings.account_number,
-            base_url=settings.base_url,
-            connected_at=self._now(),
-        )
-        self._stored(merchant_id)
+        account = self._carrier_account(merchant_id, UpsAccount, settings)
         if verify:
             self._ups_client(merchant_id, account).proxy.token()
         self._put_carrier(merchant_id, "ups", account)
@@ -358,18 +370,22 @@ class Accounts:
         settings = _carrier_settings(
             FedexSettings, client_id, client_secret, account_number, base_url or SANDBOX_URL, "FedEx"
         )
-        account = FedexAccount(
+        account = self._carrier_account(merchant_id, FedexAccount, settings)
+        if verify:
+            self._fedex_client(merchant_id, account)._proxy.token()
+        self._put_carrier(merchant_id, "fedex", account)
+        return account
+
+    def _carrier_account(self, merchant_id: str, account_type: type[_Account], settings: Any) -> _Account:
+        """The account to store from checked ``settings``; the merchant must be connected already."""
+        self._stored(merchant_id)
+        return account_type(
             client_id=settings.client_id,
             client_secret=settings.client_secret,
             account_number=settings.account_number,
             base_url=settings.base_url,
             connected_at=self._now(),
         )
-        self._stored(merchant_id)
-        if verify:
-            self._fedex_client(merchant_id, account)._proxy.token()
-        self._put_carrier(merchant_id, "fedex", account)
-        return account
 
     def disconnect_ups(self, merchant_id: str) -> bool:
         """Forget the merchant's UPS account; True if one was stored. The One Balance stays connected."""
@@ -396,35 +412,26 @@ class Accounts:
     def _ups_client(self, merchant_id: str, account: UpsAccount) -> UpsClient:
         from carriers.ups import UpsClient, UpsSettings
 
-        with self._lock:
-            cached = self._carrier_clients.get((merchant_id, "ups"))
-            if cached is not None and cached[0] == account:
-                client: UpsClient = cached[1]
-                return client
-            client = UpsClient(
-                UpsSettings(
-                    client_id=account.client_id,
-                    client_secret=account.secret_value(),
-                    account_number=account.account_number,
-                    base_url=account.base_url,
-                ),
-                timeout=self._timeout,
-                session=self._session,
-                retry=self._retry,
-            )
-            self._carrier_clients[(merchant_id, "ups")] = (account, client)
-            return client
+        client: UpsClient = self._carrier_client(merchant_id, "ups", account, UpsClient, UpsSettings)
+        return client
 
     def _fedex_client(self, merchant_id: str, account: FedexAccount) -> FedexClient:
         from carriers.fedex import FedexClient, FedexSettings
 
+        client: FedexClient = self._carrier_client(merchant_id, "fedex", account, FedexClient, FedexSettings)
+        return client
+
+    def _carrier_client(
+        self, merchant_id: str, name: str, account: CarrierAccount, client_type: Any, settings_type: Any
+    ) -> Any:
+        """The merchant's client for carrier ``name``, kept while its stored account is unchanged (so
+        its OAuth token is reused)."""
         with self._lock:
-            cached = self._carrier_clients.get((merchant_id, "fedex"))
+            cached = self._carrier_clients.get((merchant_id, name))
             if cached is not None and cached[0] == account:
-                client: FedexClient = cached[1]
-                return client
-            client = FedexClient(
-                FedexSettings(
+                return cached[1]
+            client = client_type(
+                settings_type(
                     client_id=account.client_id,
                     client_secret=account.secret_value(),
                     account_number=account.account_number,
@@ -434,22 +441,12 @@ class Accounts:
                 session=self._session,
                 retry=self._retry,
             )
-            self._carrier_clients[(merchant_id, "fedex")] = (account, client)
+            self._carrier_clients[(merchant_id, name)] = (account, client)
             return client
 
     def connect(self, merchant_id: str, *, username: str, password: str) -> Diagnosis:
         """Connect an existing account: log in with these credentials and, if they work, store them."""
-        client = OneBalance(
-            integration_id=self.integration_id,
-            username=username,
-            password=password,
-            endpoint=self.endpoint,
-            timeout=self._timeout,
-            session=self._session,
-            retry=self._retry,
-            concurrency=self._concurrency,
-            client_ip=self._client_ip,
-        )
+        client = self._new_client(username=username, password=password)
         client.authenticate()
         self._save(merchant_id, client)
         return self.diagnose(merchant_id)
@@ -514,17 +511,7 @@ class Accounts:
             raise UsernameTaken(
                 suggested_username=response.get("SuggestedUserName") or None, operation="RegisterAccount"
             )
-        client = OneBalance(
-            integration_id=self.integration_id,
-            username=form.username,
-            password=password,
-            endpoint=self.endpoint,
-            timeout=self._timeout,
-            session=self._session,
-            retry=self._retry,
-            concurrency=self._concurrency,
-            client_ip=form.client_ip,
-        )
+        client = self._new_client(username=form.username, password=password, client_ip=form.client_ip)
         self._save(merchant_id, client, status="pending_verification", verified=False)
         client.authenticate()
         self._save(merchant_id, client, status="pending_verification")
@@ -703,18 +690,13 @@ class Accounts:
     ) -> str:
         if action is RemedyAction.REAUTHENTICATE:
             stored = self._stored(merchant_id)
-            client = OneBalance(
+            client = self._new_client(
                 integration_id=stored.integration_id,
                 username=stored.username,
                 password=password if password is not None else stored.password_value(),
                 endpoint=stored.endpoint,
                 credentials_verified=password is None and stored.verified_at is not None,
                 on_credentials_refused=lambda error: self._mark_refused(merchant_id, stored),
-                timeout=self._timeout,
-                session=self._session,
-                retry=self._retry,
-                concurrency=self._concurrency,
-                client_ip=self._client_ip,
             )
             client.authenticate()
             self._save(merchant_id, client)
@@ -792,16 +774,8 @@ class Accounts:
             },
             secrets=(temporary_password, password),
         )
-        client = OneBalance(
-            integration_id=stored.integration_id,
-            username=stored.username,
-            password=password,
-            endpoint=stored.endpoint,
-            timeout=self._timeout,
-            session=self._session,
-            retry=self._retry,
-            concurrency=self._concurrency,
-            client_ip=self._client_ip,
+        client = self._new_client(
+            integration_id=stored.integration_id, username=stored.username, password=password, endpoint=stored.endpoint
         )
         client.authenticate()
         self._save(merchant_id, client)
@@ -832,6 +806,7 @@ class Accounts:
 
 
 _SettingsT = TypeVar("_SettingsT", "UpsSettings", "FedexSettings")
+_Account = TypeVar("_Account", UpsAccount, FedexAccount)
 
 
 def _carrier_settings(
