@@ -274,58 +274,41 @@ def _connected(ctx: _Context, merchant_id: str, carrier: Carrier, account: Any) 
     )
 
 
-@ship.command("connect-ups")
-@_connect_options("UPS", "ONEBALANCE_UPS_CLIENT_SECRET", "The 6-character UPS shipper number.")
-@click.pass_obj
-def connect_ups(
-    ctx: _Context,
-    merchant_id: str,
-    client_id: str,
-    client_secret: str,
-    account_number: str,
-    base_url: str | None,
-    no_verify: bool,
-) -> None:
-    """Store the merchant's own UPS account (its labels are billed to it)."""
-    accounts = ctx.accounts()
-    account = _run(
-        lambda: accounts.connect_ups(
-            merchant_id,
-            client_id=client_id,
-            client_secret=client_secret,
-            account_number=account_number,
-            base_url=base_url,
-            verify=not no_verify,
-        )
+def _connect_command(carrier: Carrier, secret_env: str, number_help: str) -> None:
+    """``ship connect-ups`` / ``ship connect-fedex``: store the merchant's own account of ``carrier``."""
+
+    @ship.command(
+        f"connect-{carrier.value}",
+        help=f"Store the merchant's own {carrier.display_name} account (its labels are billed to it).",
     )
-    _connected(ctx, merchant_id, Carrier.UPS, account)
+    @_connect_options(carrier.display_name, secret_env, number_help)
+    @click.pass_obj
+    def connect(
+        ctx: _Context,
+        merchant_id: str,
+        client_id: str,
+        client_secret: str,
+        account_number: str,
+        base_url: str | None,
+        no_verify: bool,
+    ) -> None:
+        accounts = ctx.accounts()
+        store = accounts.connect_ups if carrier is Carrier.UPS else accounts.connect_fedex
+        account = _run(
+            lambda: store(
+                merchant_id,
+                client_id=client_id,
+                client_secret=client_secret,
+                account_number=account_number,
+                base_url=base_url,
+                verify=not no_verify,
+            )
+        )
+        _connected(ctx, merchant_id, carrier, account)
 
 
-@ship.command("connect-fedex")
-@_connect_options("FedEx", "ONEBALANCE_FEDEX_CLIENT_SECRET", "The 9-digit FedEx account number.")
-@click.pass_obj
-def connect_fedex(
-    ctx: _Context,
-    merchant_id: str,
-    client_id: str,
-    client_secret: str,
-    account_number: str,
-    base_url: str | None,
-    no_verify: bool,
-) -> None:
-    """Store the merchant's own FedEx account (its labels are billed to it)."""
-    accounts = ctx.accounts()
-    account = _run(
-        lambda: accounts.connect_fedex(
-            merchant_id,
-            client_id=client_id,
-            client_secret=client_secret,
-            account_number=account_number,
-            base_url=base_url,
-            verify=not no_verify,
-        )
-    )
-    _connected(ctx, merchant_id, Carrier.FEDEX, account)
+_connect_command(Carrier.UPS, "ONEBALANCE_UPS_CLIENT_SECRET", "The 6-character UPS shipper number.")
+_connect_command(Carrier.FEDEX, "ONEBALANCE_FEDEX_CLIENT_SECRET", "The 9-digit FedEx account number.")
 
 
 @ship.command()
