@@ -33,12 +33,13 @@ class _Context:
         as_json: bool,
         store_dsn: str | None = None,
         store_schema: str | None = None,
+        records_path: Path | None = None,
     ) -> None:
         self.store_path, self.key_file, self.endpoint, self.integration_id = store, key_file, endpoint, integration_id
         self.as_json = as_json
         self.store_dsn = store_dsn or None
         self.store_schema = store_schema or "onebalance"
-        self.records_path: Path | None = None
+        self.records_path = records_path
         self._accounts: Accounts | None = None
 
     @property
@@ -144,3 +145,14 @@ def common_options(fn: F) -> F:
     for option in reversed(options):
         fn = option(fn)
     return fn
+
+
+def records_option(kept: str) -> Callable[[F], F]:
+    """``--records FILE`` (env ONEBALANCE_RECORDS): the SQLite file of ``kept``."""
+    return click.option(
+        "--records",
+        "records_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar="ONEBALANCE_RECORDS",
+        help=f"SQLite file of {kept} (env ONEBALANCE_RECORDS).",
+    )

@@ -17,18 +17,12 @@ from .._errors import ConfigurationError, CredentialStoreError, OneBalanceError,
 from .._postage import Postage, Quote, money
 from .._receipts import Receipt
 from .._records import AutoRefillSettings
-from ._common import EXIT_CONFIG, EXIT_FAILED, EXIT_USAGE, _Context, _fail, common_options
+from ._common import EXIT_CONFIG, EXIT_FAILED, EXIT_USAGE, _Context, _fail, common_options, records_option
 
 
 @click.group()
 @common_options
-@click.option(
-    "--records",
-    "records_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="ONEBALANCE_RECORDS",
-    help="SQLite file of receipts and funding settings (env ONEBALANCE_RECORDS).",
-)
+@records_option("receipts and funding settings")
 @click.pass_context
 def postage(
     ctx: click.Context,
@@ -42,8 +36,7 @@ def postage(
     records_path: Path | None,
 ) -> None:
     """Fund merchants' USPS postage (One Balance)."""
-    ctx.obj = _Context(store, key_file, endpoint, integration_id, as_json, store_dsn, store_schema)
-    ctx.obj.records_path = records_path
+    ctx.obj = _Context(store, key_file, endpoint, integration_id, as_json, store_dsn, store_schema, records_path)
 
 
 def _postage(ctx: _Context, merchant_id: str) -> Postage:

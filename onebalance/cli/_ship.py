@@ -38,7 +38,7 @@ from carriers import (
 
 from .._errors import ConfigurationError, CredentialStoreError, OneBalanceError, ValidationError
 from .._shipping import Shipping
-from ._common import EXIT_CONFIG, EXIT_FAILED, EXIT_USAGE, _Context, _fail, common_options
+from ._common import EXIT_CONFIG, EXIT_FAILED, EXIT_USAGE, _Context, _fail, common_options, records_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -48,13 +48,7 @@ _CARRIER = click.Choice(["usps", "ups", "fedex"], case_sensitive=False)
 
 @click.group()
 @common_options
-@click.option(
-    "--records",
-    "records_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="ONEBALANCE_RECORDS",
-    help="SQLite file of receipts, funding settings and the label journal (env ONEBALANCE_RECORDS).",
-)
+@records_option("receipts, funding settings and the label journal")
 @click.pass_context
 def ship(
     ctx: click.Context,
@@ -68,8 +62,7 @@ def ship(
     records_path: Path | None,
 ) -> None:
     """Labels: USPS paid from the One Balance, UPS and FedEx billed to the merchant's own accounts."""
-    ctx.obj = _Context(store, key_file, endpoint, integration_id, as_json, store_dsn, store_schema)
-    ctx.obj.records_path = records_path
+    ctx.obj = _Context(store, key_file, endpoint, integration_id, as_json, store_dsn, store_schema, records_path)
 
 
 # -- plumbing ----------------------------------------------------------------------------------------
