@@ -9,6 +9,7 @@ the migrations get a new schema each.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import uuid
 from collections.abc import Iterator
@@ -104,3 +105,10 @@ def store_spec(
         for table in ("receipts", "funding_settings", "credentials", "label_journal"):
             conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(schema, table)))
     yield StoreSpec("postgres", key, dsn=dsn, schema=schema)
+
+
+def worker_context() -> multiprocessing.context.BaseContext:
+    """Where multi-process tests start their workers: a fork server (see tests/conftest.py), not a fork
+    of the test process, whose sandbox server threads may hold locks a forked child would inherit."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")

@@ -4,6 +4,7 @@ fails the test on any mismatch."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import warnings
 from collections.abc import Callable, Iterator
@@ -15,6 +16,12 @@ from onebalance import OneBalance
 from onebalance.sandbox import Sandbox, SandboxCredentials
 
 from ._specs import REAL_WSDL, SPECS_MISSING, RealSwsimSchema
+
+# The multi-process tests start their workers from a fork server (a clean process: forking this one,
+# which runs sandbox server threads, can hand a child a lock held by a thread it does not have).
+# Preloading the SDK there keeps each worker's start-up short.
+if "forkserver" in multiprocessing.get_all_start_methods():
+    multiprocessing.set_forkserver_preload(["onebalance", "onebalance.sandbox", "carriers", "tests._stores"])
 
 
 @pytest.fixture(scope="session")

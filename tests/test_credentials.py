@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import multiprocessing
 import os
 import stat
 import threading
@@ -26,7 +25,7 @@ from onebalance._credentials import (
 )
 from onebalance._errors import ConfigurationError, CredentialStoreError, ValidationError
 
-from ._stores import store_spec
+from ._stores import store_spec, worker_context
 
 PASSWORD = "Sup3r-Secret-Passw0rd!"
 USERNAME = "merchant-user-7731"
@@ -478,7 +477,7 @@ def _put_many(path: str, key: str, worker: int, count: int, barrier: object) -> 
 
 
 def test_processes_sharing_the_file_lose_no_update(store_path: Path, key: str) -> None:
-    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    ctx = worker_context()
     barrier = ctx.Barrier(4)
     procs = [ctx.Process(target=_put_many, args=(str(store_path), key, w, 25, barrier)) for w in range(4)]
     for p in procs:

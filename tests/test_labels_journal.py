@@ -47,7 +47,7 @@ from onebalance import (
 from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox
 from onebalance.sandbox.ups import UpsSandbox
 
-from ._stores import StoreSpec, postgres_run_schema, store_spec  # noqa: F401 - a fixture
+from ._stores import StoreSpec, postgres_run_schema, store_spec, worker_context  # noqa: F401 - a fixture
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -184,7 +184,7 @@ def _claim(spec: StoreSpec, n: int, barrier: object, results: object) -> None:
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    return multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    return worker_context()
 
 
 def test_processes_starting_one_key_at_once_make_one_entry(spec: StoreSpec) -> None:

@@ -11,7 +11,6 @@ maximum, and purchases that equal the store's receipts to the cent.
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from dataclasses import dataclass
 from decimal import Decimal
@@ -29,7 +28,7 @@ from onebalance import (
 from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox
 from onebalance.sandbox._control import SandboxControl
 
-from ._stores import StoreSpec, postgres_run_schema, store_spec  # noqa: F401 - a fixture
+from ._stores import StoreSpec, postgres_run_schema, store_spec, worker_context  # noqa: F401 - a fixture
 
 D = Decimal
 USER, PASSWORD, MERCHANT = "racer", "Racer-passw0rd", "m-race"
@@ -102,7 +101,7 @@ def test_racing_processes_refill_once_per_crossing_and_the_ledgers_agree(spec: S
             ),
         )
         store.close()  # the workers open their own; this one is opened again below
-        ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+        ctx = worker_context()
         barrier, results = ctx.Barrier(WORKERS), ctx.Queue()
         workers = [ctx.Process(target=_work, args=(spec, server.url, n, barrier, results)) for n in range(WORKERS)]
         for w in workers:

@@ -8,7 +8,6 @@ would; the PostgreSQL ones need ONEBALANCE_TEST_POSTGRES_DSN (see tests/_stores.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import sqlite3
@@ -46,7 +45,7 @@ from onebalance import (
 )
 from onebalance.sandbox import DEMO_INTEGRATION_ID
 
-from ._stores import StoreSpec, postgres_run_schema, store_spec  # noqa: F401 - a fixture
+from ._stores import StoreSpec, postgres_run_schema, store_spec, worker_context  # noqa: F401 - a fixture
 
 D = Decimal
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
@@ -403,7 +402,7 @@ def _hold_and_wait(spec: StoreSpec, ready: object) -> None:
 
 def test_a_holder_that_crashed_does_not_block_the_others(spec: StoreSpec) -> None:
     spec = spec.with_options(lock_ttl=0.25) if spec.kind == "sqlite" else spec
-    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    ctx = worker_context()
     ready = ctx.Event()
     child = ctx.Process(target=_hold_and_wait, args=(spec, ready))
     child.start()
