@@ -2,19 +2,29 @@
 
     python benchmarks/_serve.py [--latency SECONDS] [--accounts N] [--canned]
 
-Prints one JSON line (the SOAP URL and the accounts' credentials), then serves until its
-standard input closes. ``--latency`` sleeps that long in every SOAP call before it is
-dispatched (outside the sandbox's lock, as a slow network or service would); ``--canned``
-answers every SOAP call with the same GetAccountInfo response without dispatching it: the
-HTTP server's own ceiling.
+Prints one JSON line (the SOAP URL, the accounts' credentials and the path of its call counter),
+then serves until its standard input closes. The counter (:class:`CallCounter`) is a small
+shared-memory file in which the server keeps the SOAP calls it answered and the seconds they
+took, so that a benchmark counts calls at the server and the client can use the SDK exactly as
+a platform does (its own shared session, no instrumented one).
+
+``--latency`` sleeps that long in every SOAP call before it is dispatched (outside the
+sandbox's lock, as a slow network or service would); ``--canned`` answers every SOAP call with
+the same GetAccountInfo response without dispatching it: the HTTP server's own ceiling.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import mmap
+import os
+import struct
 import sys
+import tempfile
+import threading
 import time
+from pathlib import Path
 
 from onebalance._soap._envelope import build
 from onebalance._soap._schema import swsim_schema
@@ -29,6 +39,35 @@ def get_account_info_request(username: str) -> bytes:
     schema = swsim_schema()
     credentials = {"IntegrationID": DEMO_INTEGRATION_ID, "Username": username, "Password": PASSWORD}
     return build(schema, schema.operations["GetAccountInfo"], {"Credentials": credentials}, response=False)
+
+
+class CallCounter:
+    """Calls answered and the seconds spent answering them, in a 16-byte file both processes map."""
+
+    _LAYOUT = struct.Struct("<Qd")
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        with open(self.path, "r+b") as file:
+            self._map = mmap.mmap(file.fileno(), self._LAYOUT.size)
+        self._lock = threading.Lock()
+
+    @classmethod
+    def create(cls) -> CallCounter:
+        fd, path = tempfile.mkstemp(prefix="onebalance-bench-", suffix=".count")
+        os.write(fd, bytes(cls._LAYOUT.size))
+        os.close(fd)
+        return cls(path)
+
+    def add(self, seconds: float) -> None:
+        with self._lock:
+            calls, total = self._LAYOUT.unpack_from(self._map)
+            self._LAYOUT.pack_into(self._map, 0, calls + 1, total + seconds)
+
+    def read(self) -> tuple[int, float]:
+        """(calls answered, seconds spent answering them) so far."""
+        calls, total = self._LAYOUT.unpack_from(self._map)
+        return int(calls), float(total)
 
 
 def main() -> None:
@@ -60,10 +99,34 @@ def main() -> None:
             return real(body, soap_action)
 
         box.handle = slow  # type: ignore[method-assign]
+    counter = CallCounter.create()
+    answer_counted = box.handle
+
+    def counted(body: bytes, soap_action: str | None) -> Reply:
+        started = time.perf_counter()
+        try:
+            return answer_counted(body, soap_action)
+        finally:
+            counter.add(time.perf_counter() - started)
+
+    box.handle = counted  # type: ignore[method-assign]
+    try:
+        serve(box, names, counter.path)
+    finally:
+        os.unlink(counter.path)
+
+
+def serve(box: Sandbox, names: list[str], counter: str) -> None:
     with SandboxServer(box).start() as server:
         print(
             json.dumps(
-                {"url": server.url, "integration_id": DEMO_INTEGRATION_ID, "usernames": names, "password": PASSWORD}
+                {
+                    "url": server.url,
+                    "integration_id": DEMO_INTEGRATION_ID,
+                    "usernames": names,
+                    "password": PASSWORD,
+                    "counter": counter,
+                }
             ),
             flush=True,
         )

@@ -6,6 +6,8 @@ A purchase is ``UspsShipping.buy`` (public API only): it reads the account, clea
 recipient, checks the funds (the auto-refill policy) and buys the label, so it makes
 ``calls_per_purchase`` SOAP calls (counted in the same run). The ideal is every thread always
 waiting on exactly one call: ``threads / (calls_per_purchase x latency)`` purchases per second.
+The calls are counted at the server (``_serve.CallCounter``), so the clients are built exactly as
+a platform builds them: ``OneBalance`` with no session passed in, over the SDK's own shared pool.
 
 * **(a) 32 accounts**: each thread buys for its own merchant (its own client, the shared pool);
 * **(b) one account**: the 32 threads buy through one merchant's ``UspsShipping``.
@@ -27,7 +29,7 @@ from typing import Any
 
 import requests
 from _common import WSDL, Row, shipment
-from requests.adapters import HTTPAdapter
+from _serve import CallCounter
 from sandbox_speed import server
 
 from carriers import Rate
@@ -40,38 +42,15 @@ TARGET = 0.85
 NS = "http://stamps.com/xml/namespace/2021/01/swsim/SwsimV111"
 
 
-class CountingSession(requests.Session):
-    """A session (with a pool for every thread) that counts the calls it sends."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=THREADS * 2, max_retries=0)
-        self.mount("http://", adapter)
-        self.mount("https://", adapter)
-        self.calls = 0
-        self.call_seconds = 0.0  # wall time of the calls, send to answer read (at the client)
-        self._lock = threading.Lock()
-
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-        # Counted in ``send``: overriding ``request`` would opt the session out of the SDK's
-        # cached environment settings (see onebalance/_transport.py).
-        started = time.perf_counter()
-        response = super().send(request, **kwargs)
-        _ = response.content  # the SDK reads the whole answer before it goes on
-        elapsed = time.perf_counter() - started
-        with self._lock:
-            self.calls += 1
-            self.call_seconds += elapsed
-        return response
+def _counter(info: dict[str, Any]) -> CallCounter:
+    """The server's count of the SOAP calls it answered (so the clients run uninstrumented)."""
+    return CallCounter(info["counter"])
 
 
-def _merchant(info: dict[str, Any], username: str, session: requests.Session | None = None) -> UspsShipping:
+def _merchant(info: dict[str, Any], username: str) -> UspsShipping:
+    """A merchant's ``UspsShipping`` as a platform builds it: the SDK's own shared HTTP session."""
     client = OneBalance(
-        integration_id=info["integration_id"],
-        username=username,
-        password=info["password"],
-        endpoint=info["url"],
-        session=session,
+        integration_id=info["integration_id"], username=username, password=info["password"], endpoint=info["url"]
     )
     return UspsShipping(Postage(username, client, InMemoryPostageRecords()))
 
@@ -95,26 +74,20 @@ class Drive:
     client_cpu: float  # cores this process used during the window
     server_cpu: float  # cores the server process used
     load: float  # the machine's load average after the window
-    call_ms: float = 0.0  # mean wall time of one call at the client (the server's 50 ms included)
+    server_ms: float = 0.0  # mean time the server took to answer one call (its 50 ms included)
 
 
 def drive(
-    buys: list[Callable[[int], object]], sessions: list[CountingSession], calls: int, seconds: float, server_pid: int
+    buys: list[Callable[[int], object]], counter: CallCounter, calls: int, seconds: float, server_pid: int
 ) -> Drive:
     """Purchases per second while each of ``buys`` runs in its own thread: the SOAP calls the
-    ``sessions`` sent per second during the window (after a warm-up), over ``calls`` per purchase.
+    server answered per second during the window (after a warm-up), over ``calls`` per purchase.
 
     Counting calls, not finished purchases, measures the steady state even when one purchase
     takes longer than the window (32 threads taking turns on one conversation)."""
     stop = threading.Event()
     errors: list[BaseException] = []
     start = threading.Barrier(len(buys) + 1)
-
-    def sent() -> int:
-        return sum(s.calls for s in sessions)
-
-    def call_time() -> float:
-        return sum(s.call_seconds for s in sessions)
 
     def worker(i: int) -> None:
         start.wait()
@@ -131,10 +104,10 @@ def drive(
         t.start()
     start.wait()
     time.sleep(min(2.0, seconds / 3))
-    began, before, timed = time.perf_counter(), sent(), call_time()
+    began, (before, timed_before) = time.perf_counter(), counter.read()
     cpu, server_cpu = time.process_time(), cpu_seconds(server_pid)
     time.sleep(seconds)
-    elapsed, after, timed = time.perf_counter() - began, sent(), call_time() - timed
+    elapsed, (after, timed_after) = time.perf_counter() - began, counter.read()
     cpu, server_cpu = time.process_time() - cpu, cpu_seconds(server_pid) - server_cpu
     stop.set()
     for t in threads:
@@ -147,7 +120,7 @@ def drive(
         cpu / elapsed,
         server_cpu / elapsed,
         os.getloadavg()[0],
-        timed / made * 1000,
+        (timed_after - timed_before) / made * 1000,
     )
 
 
@@ -161,17 +134,16 @@ def _process_worker(
 ) -> None:
     """One worker process of a platform: its threads buy for ``usernames`` (or all through one
     merchant's ``UspsShipping`` when ``shared``); puts its :class:`Drive` on ``results``."""
-    session = CountingSession()
     threads = len(usernames)
     if shared:
-        one = _merchant(info, usernames[0], session)
+        one = _merchant(info, usernames[0])
         rate = _priority(one)
         buys = [
             (lambda n, i=i: one.buy(rate, shipment(), idempotency_key=f"pb-{os.getpid()}-{i}-{n}"))
             for i in range(threads)
         ]
     else:
-        merchants = [_merchant(info, name, session) for name in usernames]
+        merchants = [_merchant(info, name) for name in usernames]
         rates = [_priority(m) for m in merchants]
         buys = [
             (lambda n, m=m, r=r, i=i: m.buy(r, shipment(), idempotency_key=f"pa-{os.getpid()}-{i}-{n}"))
@@ -179,7 +151,7 @@ def _process_worker(
         ]
     buys[0](-1)  # warm: log in, compile
     go.wait()
-    results.put(drive(buys, [session], calls, seconds, info["pid"]))
+    results.put(drive(buys, _counter(info), calls, seconds, info["pid"]))
 
 
 def drive_processes(info: dict[str, Any], usernames: list[str], shared: bool, calls: int, seconds: float) -> Drive:
@@ -210,12 +182,14 @@ def drive_processes(info: dict[str, Any], usernames: list[str], shared: bool, ca
     drives = [results.get(timeout=seconds + 120) for _ in workers]
     for w in workers:
         w.join(timeout=30)
+    # Every worker counted all the server's calls over (nearly) the same window: the rate is their
+    # mean, not their sum; the clients' CPU adds up.
     return Drive(
-        sum(d.rate for d in drives),
+        sum(d.rate for d in drives) / len(drives),
         sum(d.client_cpu for d in drives),
         sum(d.server_cpu for d in drives) / len(drives),
         max(d.load for d in drives),
-        sum(d.call_ms for d in drives) / len(drives),
+        sum(d.server_ms for d in drives) / len(drives),
     )
 
 
@@ -227,7 +201,7 @@ class ZeepMerchant:
         import zeep
         from zeep.transports import Transport
 
-        self.session = CountingSession()
+        self.session = requests.Session()
         client = zeep.Client(str(WSDL), transport=Transport(session=self.session, operation_timeout=30))
         self.service = client.create_service(f"{{{NS}}}SwsimV111Soap", info["url"])
         self.credentials = {"IntegrationID": info["integration_id"], "Username": username, "Password": info["password"]}
@@ -255,14 +229,13 @@ class ZeepMerchant:
 def run(quick: bool) -> list[Row]:
     seconds = 4.0 if quick else 15.0
     with server("--latency", str(LATENCY), "--accounts", str(THREADS)) as info:
-        pid = info["pid"]
-        session = CountingSession()  # shared by every merchant, as the SDK's own pool is
-        merchants = [_merchant(info, name, session) for name in info["usernames"]]
+        pid, counter = info["pid"], _counter(info)
+        merchants = [_merchant(info, name) for name in info["usernames"]]
         rates = [_priority(m) for m in merchants]
         merchants[0].buy(rates[0], shipment(), idempotency_key="probe-warm")
-        session.calls = 0
+        before, _ = counter.read()
         merchants[0].buy(rates[0], shipment(), idempotency_key="probe")
-        calls = session.calls
+        calls = counter.read()[0] - before
         ideal = THREADS / (calls * LATENCY)
 
         many = [
@@ -271,15 +244,14 @@ def run(quick: bool) -> list[Row]:
         ]
         one, rate = merchants[0], rates[0]
         shared = [(lambda n, i=i: one.buy(rate, shipment(), idempotency_key=f"b-{i}-{n}")) for i in range(THREADS)]
-        sdk_many = drive(many, [session], calls, seconds, pid)
-        sdk_one = drive(shared, [session], calls, seconds, pid)
+        sdk_many = drive(many, counter, calls, seconds, pid)
+        sdk_one = drive(shared, counter, calls, seconds, pid)
         procs_many = drive_processes(info, info["usernames"], False, calls, seconds)
         procs_one = drive_processes(info, info["usernames"], True, calls, seconds)
 
         zeeps = [ZeepMerchant(info, name, rate) for name in info["usernames"]]
-        sessions = [z.session for z in zeeps]
-        zeep_many = drive([(lambda n, z=z: z.buy(n)) for z in zeeps], sessions, calls, seconds, pid)
-        zeep_one = drive([(lambda n, i=i: zeeps[0].buy(n, i)) for i in range(THREADS)], sessions, calls, seconds, pid)
+        zeep_many = drive([(lambda n, z=z: z.buy(n)) for z in zeeps], counter, calls, seconds, pid)
+        zeep_one = drive([(lambda n, i=i: zeeps[0].buy(n, i)) for i in range(THREADS)], counter, calls, seconds, pid)
 
     rows = []
     for label, sdk, naive, procs in (
@@ -287,7 +259,8 @@ def run(quick: bool) -> list[Row]:
         ("(b) one account", sdk_one, zeep_one, procs_one),
     ):
         ratio = sdk.rate / ideal
-        # A thread's cycle: its calls (timed at the client) and the SDK's work between them.
+        # A thread's cycle: its calls (as long as the server took to answer them) and everything else:
+        # the network stack, waiting for the interpreter lock, the SDK's own work.
         cycle_ms = THREADS / sdk.rate * 1000 if sdk.rate else 0.0
         rows.append(
             Row(
@@ -296,8 +269,8 @@ def run(quick: bool) -> list[Row]:
                 f"{ratio:.2f} ({sdk.rate:,.1f}/s)",
                 f"ideal {ideal:,.1f}/s = {THREADS} threads / ({calls} calls x {LATENCY * 1000:.0f} ms); "
                 f"zeep by hand {naive.rate:,.1f}/s = {naive.rate / ideal:.2f}; CPU: client {sdk.client_cpu:.2f} "
-                f"core (zeep {naive.client_cpu:.2f}), server {sdk.server_cpu:.2f}; a call {sdk.call_ms:.1f} ms at "
-                f"the client, a purchase {cycle_ms:.0f} ms ({calls} calls {calls * sdk.call_ms:.0f} ms); "
+                f"core (zeep {naive.client_cpu:.2f}), server {sdk.server_cpu:.2f}; a purchase {cycle_ms:.0f} ms "
+                f"a thread, of which the server answering its {calls} calls {calls * sdk.server_ms:.0f} ms; "
                 f"load average {sdk.load:.1f}",
                 f">= {TARGET}",
                 ratio >= TARGET,
@@ -309,8 +282,8 @@ def run(quick: bool) -> list[Row]:
                 f"  variant, {PROCESSES} processes x {THREADS // PROCESSES} threads: {label[4:]}, / ideal",
                 f"{procs.rate / ideal:.2f} ({procs.rate:,.1f}/s)",
                 f"the same 32 threads in {PROCESSES} worker processes (not the headline); CPU: clients "
-                f"{procs.client_cpu:.2f} core in all, server {procs.server_cpu:.2f}; a call {procs.call_ms:.1f} ms "
-                f"at the client; load average {procs.load:.1f}",
+                f"{procs.client_cpu:.2f} core in all, server {procs.server_cpu:.2f}; the server answering a call "
+                f"{procs.server_ms:.1f} ms; load average {procs.load:.1f}",
                 "-",
                 None,
             )
