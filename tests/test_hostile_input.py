@@ -94,6 +94,10 @@ def _payloads(secret: Path, url: str) -> dict[str, Callable[[str], bytes]]:
         cases[name + "-utf16"] = lambda xml, d=doctype, r=ref: (
             _with_doctype(xml, d, r).replace("encoding='utf-8'", "encoding='UTF-16'").encode("utf-16")
         )
+        # UTF-7 is ASCII bytes in which "<!" is "+ADwAIQ-": the byte scan for "<!" cannot see it.
+        cases[name + "-utf7"] = lambda xml, d=doctype, r=ref: (
+            _with_doctype(xml, d, r).replace("encoding='utf-8'", "encoding='UTF-7'").replace("<!", "+ADwAIQ-").encode()
+        )
     cases["undeclared-entity"] = lambda xml: xml.replace("El Segundo", "&e;").replace("demo-merchant", "&e;").encode()
     cases["deep-nesting"] = lambda xml: _inside_body(xml, "<a>" * 50_000 + "</a>" * 50_000)
     cases["huge-text"] = lambda xml: _inside_body(xml, "<a>" + "x" * 11_000_000 + "</a>")
@@ -116,7 +120,12 @@ def _inside_body(xml: str, junk: str) -> bytes:
 
 def test_the_parser_refuses_every_hostile_document_fast_without_reading_or_fetching(bait: Any) -> None:
     secret, url, counter = bait
-    template = "<?xml version='1.0' encoding='utf-8'?><soap:Body><x>El Segundo</x></soap:Body>"
+    template = (
+        "<?xml version='1.0' encoding='utf-8'?>"
+        "<soap:Envelope xmlns:soap='http://schemas.xmlsoap.org/soap/envelope/'>"
+        "<soap:Body><x>El Segundo</x></soap:Body></soap:Envelope>"
+    )
+    assert parse(template.encode()).findtext("*/x") == "El Segundo"  # innocent, it parses: the cases below refuse
     for name, make in _payloads(secret, url).items():
         data = make(template)
         started = time.perf_counter()

@@ -47,7 +47,8 @@ def parse(data: bytes) -> etree._Element:
         raise UnsafeXML("XML must be bytes")
     if len(data) > MAX_XML_BYTES:
         raise UnsafeXML(f"XML document of {len(data)} bytes is over the {MAX_XML_BYTES}-byte limit")
-    if b"<!" in data and _DECLARATION.search(data):
+    # ``b"!" in data`` is a memchr; a two-byte search costs as much as a fifth of the parse itself.
+    if b"!" in data and b"<!" in data and _DECLARATION.search(data):
         raise UnsafeXML("XML with a DTD or entity declarations is refused")
     try:
         root = etree.fromstring(data, _PARSER)
