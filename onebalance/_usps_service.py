@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
+from collections import OrderedDict
 from decimal import Decimal
 
 from carriers import (
@@ -45,6 +47,9 @@ __all__ = ["UspsShipping", "integrator_tx_id"]
 
 #: The PlanRestriction code SWSIM uses for the same refusal.
 _PLAN_RESTRICTION = "00450208"
+#: How many labels a ``UspsShipping`` remembers by key, most recent first: a repeat of one of
+#: them is answered here, without a call (older keys are still replayed by the service).
+REMEMBERED_LABELS = 1024
 
 
 def integrator_tx_id(merchant_id: str, idempotency_key: str) -> str:
@@ -75,6 +80,9 @@ class UspsShipping:
         self.merchant_id = postage.merchant_id
         #: IntegratorTxIDs whose purchase raised OutcomeUnknown here: they may have been bought.
         self._in_doubt: set[str] = set()
+        #: The labels bought here lately, by IntegratorTxID (at most ``REMEMBERED_LABELS``).
+        self._bought: OrderedDict[str, Label] = OrderedDict()
+        self._bought_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"UspsShipping(merchant_id={self.merchant_id!r})"
@@ -117,9 +125,20 @@ class UspsShipping:
         does not stop the repeat. The service answers it with the first label if there was one;
         if there was none it refuses it for want of postage and :class:`InsufficientFunds` is
         raised (the service then keeps refusing that key: buy with a new one).
+
+        A key this object bought a label with lately (the last ``REMEMBERED_LABELS``) is answered
+        with that label at once, without a call: a double click neither reads the balance nor
+        refills it for a label already paid for.
         """
         tx_id = integrator_tx_id(self.merchant_id, idempotency_key)
         _usps.indicium_request(rate, shipment, tx_id, image_type=image_type)  # refuse bad input before any call
+        with self._bought_lock:
+            known = self._bought.get(tx_id)
+            if known is not None:
+                self._bought.move_to_end(tx_id)
+        if known is not None:
+            logger.info("event=usps_label_replayed merchant=%s tx=%s", self.merchant_id, tx_id)
+            return known
         account = self.client.account()
         if not account.capabilities.allow_all_mail_classes and rate.service_code not in _usps.PRIORITY_SERVICES:
             raise PlanRestriction(
@@ -184,6 +203,10 @@ class UspsShipping:
         label, balance = _usps.parse_indicium(response, rate, image=image, image_type=image_type, sample=sample)
         if cost_code_id is not None:
             label = label.model_copy(update={"cost_account_id": cost_code_id})
+        with self._bought_lock:
+            self._bought[tx_id] = label
+            if len(self._bought) > REMEMBERED_LABELS:
+                self._bought.popitem(last=False)
         logger.info(
             "event=usps_label merchant=%s service=%s cost=%s sample=%s balance=%s tx=%s",
             self.merchant_id,

@@ -76,6 +76,39 @@ def test_a_label_debits_the_one_balance_once_per_idempotency_key(usps, sandbox):
     sandbox.check_ledger("shipper")
 
 
+def test_a_repeat_of_a_label_bought_here_makes_no_call_and_never_refills(usps, sandbox, wire_log):
+    shipment = _shipment()
+    rate = _priority(usps, shipment)
+    label = usps.buy(rate, shipment, idempotency_key="order-2001")
+    # The balance is now short of another label and the policy would refill: a double click must not.
+    sandbox.set_balance("shipper", "1.00")
+    usps.postage.update_settings(auto_refill=AutoRefillSettings(threshold=D("20.00"), amount=D("100.00")))
+    del wire_log[:]
+    again = usps.buy(rate, shipment, idempotency_key="order-2001")
+    assert again == label
+    assert wire_log == []
+    assert sandbox.account("shipper").available_postage == D("1.00")
+    assert len(_prints(sandbox)) == 1
+
+
+def test_only_the_latest_labels_are_remembered_and_older_keys_are_replayed_by_the_service(
+    usps, sandbox, wire_log, monkeypatch
+):
+    monkeypatch.setattr("onebalance._usps_service.REMEMBERED_LABELS", 2)
+    shipment = _shipment()
+    rate = _priority(usps, shipment)
+    first = usps.buy(rate, shipment, idempotency_key="lru-1")
+    for key in ("lru-2", "lru-3"):
+        usps.buy(rate, shipment, idempotency_key=key)
+    assert len(usps._bought) == 2
+    del wire_log[:]
+    again = usps.buy(rate, shipment, idempotency_key="lru-1")  # forgotten here: the service replays it
+    assert "CreateIndicium" in [op for direction, op, _ in wire_log if direction == "request"]
+    assert again.tracking_number == first.tracking_number
+    assert len(_prints(sandbox)) == 3
+    sandbox.check_ledger("shipper")
+
+
 def test_sample_labels_cost_nothing(usps, sandbox):
     shipment = _shipment()
     usps.buy(_priority(usps, shipment), shipment, idempotency_key="sample-1", sample=True)
