@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict
 
 from carriers import Carrier, Label
 
+from ._errors import ValidationError
 from ._records import SQLITE_BUSY_TIMEOUT, _open_sqlite_tables, _store_errors
 
 if TYPE_CHECKING:
@@ -59,6 +60,18 @@ class JournalEntry(BaseModel):
     @property
     def pending(self) -> bool:
         return self.label is None
+
+
+def _cutoff(started_before: datetime | None) -> datetime | None:
+    if started_before is not None and (started_before.tzinfo is None or started_before.utcoffset() is None):
+        raise ValidationError("started_before: must carry a time zone (an aware datetime)", field="started_before")
+    return started_before
+
+
+def _pending(entries: list[JournalEntry], started_before: datetime | None) -> list[JournalEntry]:
+    """The pending ones of ``entries`` (started before ``started_before``), oldest first."""
+    found = [e for e in entries if e.pending and (started_before is None or e.started_at < started_before)]
+    return sorted(found, key=lambda e: (e.started_at, e.merchant_id, e.carrier.value, e.idempotency_key))
 
 
 def label_to_json(label: Label) -> str:
@@ -96,6 +109,19 @@ class LabelJournal(abc.ABC):
     @abc.abstractmethod
     def entries(self, merchant_id: str, carrier: Carrier | None = None) -> list[JournalEntry]:
         """The merchant's purchases (of one carrier, or all), oldest first."""
+
+    def pending(self, merchant_id: str | None = None, *, started_before: datetime | None = None) -> list[JournalEntry]:
+        """The purchases still pending (no label yet), of one merchant or of every merchant (None),
+        oldest first; with ``started_before``, only those started before that time.
+
+        These are the purchases support has to reconcile (``onebalance ship pending``): a UPS or
+        FedEx purchase cut off before its answer stays pending until it is settled. This default
+        reads one merchant's :meth:`entries`; a journal that can list every merchant overrides it.
+        """
+        _cutoff(started_before)
+        if merchant_id is None:
+            raise NotImplementedError(f"{type(self).__name__} cannot list the pending purchases of every merchant")
+        return _pending(self.entries(merchant_id), started_before)
 
     def close(self) -> None:  # noqa: B027 - an optional hook: journals without connections have nothing to close
         """Release the journal's connection (the entries stay where they are)."""
@@ -173,6 +199,12 @@ class InMemoryLabelJournal(LabelJournal):
         with self._lock:
             found = [e for e in self._entries.values() if e.merchant_id == merchant_id and carrier in (None, e.carrier)]
         return sorted(found, key=lambda e: e.started_at)
+
+    def pending(self, merchant_id: str | None = None, *, started_before: datetime | None = None) -> list[JournalEntry]:
+        _cutoff(started_before)
+        with self._lock:
+            found = [e for e in self._entries.values() if merchant_id in (None, e.merchant_id)]
+        return _pending(found, started_before)
 
 
 #: Each step is applied once, in order (``onebalance_schema`` remembers them). Append; never edit a step.
@@ -296,6 +328,15 @@ class SqliteLabelJournal(LabelJournal):
         )
         return [_entry(row) for row in rows]
 
+    def pending(self, merchant_id: str | None = None, *, started_before: datetime | None = None) -> list[JournalEntry]:
+        _cutoff(started_before)
+        rows = self._select(
+            "SELECT merchant_id, carrier, idempotency_key, service_code, started_at, label, voided_at "
+            "FROM label_journal WHERE label IS NULL AND (? IS NULL OR merchant_id = ?)",
+            (merchant_id, merchant_id),
+        )  # the times are compared and ordered as datetimes, not as the ISO text they are kept in
+        return _pending([_entry(row) for row in rows], started_before)
+
 
 class PostgresLabelJournal(LabelJournal):
     """The journal in PostgreSQL: the ``label_journal`` table of a :class:`~onebalance.PostgresStore`'s
@@ -337,6 +378,13 @@ class PostgresLabelJournal(LabelJournal):
             WHERE merchant_id = %s AND (%s::text IS NULL OR carrier = %s::text)
             ORDER BY started_at, idempotency_key"""
         )
+        self._pending = db.sql(
+            """SELECT merchant_id, carrier, idempotency_key, service_code, started_at, label, voided_at
+            FROM {label_journal}
+            WHERE label IS NULL AND (%s::text IS NULL OR merchant_id = %s::text)
+            AND (%s::timestamptz IS NULL OR started_at < %s::timestamptz)
+            ORDER BY started_at, merchant_id, carrier, idempotency_key"""
+        )
 
     def __repr__(self) -> str:
         return f"PostgresLabelJournal({self._db.describe()})"
@@ -377,3 +425,8 @@ class PostgresLabelJournal(LabelJournal):
     def entries(self, merchant_id: str, carrier: Carrier | None = None) -> list[JournalEntry]:
         value = carrier.value if carrier is not None else None
         return [_entry(row) for row in self._rows(self._by_merchant, (merchant_id, value, value))]
+
+    def pending(self, merchant_id: str | None = None, *, started_before: datetime | None = None) -> list[JournalEntry]:
+        _cutoff(started_before)
+        rows = self._rows(self._pending, (merchant_id, merchant_id, started_before, started_before))
+        return _pending([_entry(row) for row in rows], started_before)

@@ -43,6 +43,7 @@ from onebalance import (
     StoredCredentials,
     StoreError,
     UpsAccount,
+    ValidationError,
 )
 from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox
 from onebalance.sandbox.ups import UpsSandbox
@@ -155,6 +156,48 @@ def test_entries_oldest_first_by_carrier_found_by_number_and_voided(store: Store
     assert voided is not None and voided.voided_at == T0 + timedelta(days=1) and voided.label is not None
 
 
+def test_pending_lists_every_merchants_unfinished_purchases_oldest_first(store: Store) -> None:
+    journal = store.labels
+    assert journal.pending() == [] and journal.pending("m1") == []
+    journal.start("m2", Carrier.FEDEX, "b-late", "FEDEX_GROUND", T0 + timedelta(minutes=30))
+    journal.start("m1", Carrier.UPS, "a-early", "03", T0)
+    # A time in another zone is ordered by the instant, not by its text (SQLite keeps ISO text).
+    journal.start(
+        "m1", Carrier.UPS, "c-mid", "03", (T0 + timedelta(minutes=10)).astimezone(timezone(timedelta(hours=-8)))
+    )
+    journal.start("m1", Carrier.UPS, "bought", "03", T0 - timedelta(days=1))
+    journal.finish("m1", Carrier.UPS, "bought", label())
+    journal.start("m1", Carrier.FEDEX, "refused", "FEDEX_GROUND", T0)
+    journal.abandon("m1", Carrier.FEDEX, "refused")
+
+    every = journal.pending()
+    assert [(e.merchant_id, e.idempotency_key) for e in every] == [("m1", "a-early"), ("m1", "c-mid"), ("m2", "b-late")]
+    assert (
+        all(e.pending for e in every) and every[2].carrier is Carrier.FEDEX and every[2].service_code == "FEDEX_GROUND"
+    )
+    assert [e.idempotency_key for e in journal.pending("m1")] == ["a-early", "c-mid"]
+    assert journal.pending("nobody") == []
+    cutoff = T0 + timedelta(minutes=10)  # strictly before: c-mid started exactly then
+    assert [e.idempotency_key for e in journal.pending(started_before=cutoff)] == ["a-early"]
+    assert [e.idempotency_key for e in journal.pending("m2", started_before=T0 + timedelta(hours=1))] == ["b-late"]
+    with pytest.raises(ValidationError, match="started_before"):
+        journal.pending(started_before=datetime(2026, 11, 1, 12, 0))  # naive on purpose
+    journal.finish("m1", Carrier.UPS, "a-early", label("1ZA1B2C30300000007"))
+    journal.abandon("m2", Carrier.FEDEX, "b-late")
+    assert [e.idempotency_key for e in journal.pending()] == ["c-mid"]
+
+
+def test_a_journal_of_ones_own_lists_one_merchants_pending_purchases_through_entries() -> None:
+    class Mine(InMemoryLabelJournal):
+        pending = LabelJournal.pending  # the base class's default, as a journal that does not override it gets
+
+    journal = Mine()
+    journal.start("m1", Carrier.UPS, "k", "03", T0)
+    assert [e.idempotency_key for e in journal.pending("m1")] == ["k"]
+    with pytest.raises(NotImplementedError, match="every merchant"):
+        journal.pending()
+
+
 def test_threads_starting_one_key_at_once_make_one_entry(store: Store) -> None:
     barrier = threading.Barrier(8)
     results: list[bool] = []
@@ -257,9 +300,12 @@ def test_accounts_uses_the_stores_journal_and_refuses_another(store: Store) -> N
             store=store,
             labels=InMemoryLabelJournal(),
         )
-    assert Accounts(
-        integration_id=DEMO_INTEGRATION_ID, endpoint="https://swsim.test/", store=store, labels=store.labels
-    ).labels is store.labels
+    assert (
+        Accounts(
+            integration_id=DEMO_INTEGRATION_ID, endpoint="https://swsim.test/", store=store, labels=store.labels
+        ).labels
+        is store.labels
+    )
 
 
 # -- several processes, one key, one label -----------------------------------------------------------
@@ -327,9 +373,7 @@ def test_processes_buying_with_one_key_get_one_label_and_pay_once(spec: StoreSpe
             )
         ctx = _context()
         barrier, results = ctx.Barrier(WORKERS), ctx.Queue()
-        procs = [
-            ctx.Process(target=_buy, args=(spec, carrier, swsim.url, n, barrier, results)) for n in range(WORKERS)
-        ]
+        procs = [ctx.Process(target=_buy, args=(spec, carrier, swsim.url, n, barrier, results)) for n in range(WORKERS)]
         for p in procs:
             p.start()
         outcomes = [results.get(timeout=60) for _ in procs]
