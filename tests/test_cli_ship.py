@@ -7,7 +7,9 @@ that a repeated buy with the same key buys once, and that no secret ever shows."
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -288,6 +290,113 @@ def test_a_plan_restriction_buys_nothing_and_frees_the_key(shell, tmp_path):
     allowed = shell(*args, "--service", "US-PM")  # the same key, now for a service the plan allows
     assert allowed.exit_code == EXIT_OK, allowed.output
     assert shell.balance() < Decimal("100.00")
+
+
+# -- pending purchases: ship pending / ship settle ---------------------------------------------------------
+
+EXIT_ATTENTION = 3
+
+
+def _backdate(shell: Shell, key: str, minutes: int) -> None:
+    """The purchase with ``key`` was started ``minutes`` ago (the journal keeps ISO times in SQLite)."""
+    with sqlite3.connect(shell.records_path) as conn:
+        (started,) = conn.execute("SELECT started_at FROM label_journal WHERE idempotency_key = ?", (key,)).fetchone()
+        earlier = datetime.fromisoformat(started) - timedelta(minutes=minutes)
+        conn.execute("UPDATE label_journal SET started_at = ? WHERE idempotency_key = ?", (earlier.isoformat(), key))
+
+
+def _journal_rows(shell: Shell) -> list[tuple[object, ...]]:
+    with sqlite3.connect(shell.records_path) as conn:
+        return conn.execute("SELECT * FROM label_journal ORDER BY idempotency_key").fetchall()
+
+
+def test_a_cut_off_ups_purchase_is_listed_settled_and_then_bought_once(shell, tmp_path):
+    shell.connect_all()
+    assert shell("pending", "--all").exit_code == EXIT_OK
+    buy = ["buy", MERCHANT, *SHIPMENT, "--carrier", "ups", "--service", "03", "--idempotency-key", "order-cut",
+           "--label-out", str(tmp_path / "ups.gif")]  # fmt: skip
+    shell.ups.faults.script("ship", "reset_before")  # the connection drops: UPS never ran it, the SDK cannot tell
+    cut = shell(*buy)
+    assert cut.exit_code == EXIT_FAILED and len(shell.ups.faults.fired) == 1, cut.output
+    assert shell(*buy).exit_code == EXIT_FAILED and "PurchaseInProgress" in shell.outputs[-1]
+    assert shell.ship_calls() == 0 and shell.ups.shipments("A1B2C3") == []  # the second was never sent
+
+    listed = shell("pending", "--all")
+    assert listed.exit_code == EXIT_ATTENTION, listed.output
+    assert "order-cut" in listed.stdout and "UPS" in listed.stdout and "1 pending" in listed.stdout
+    data = json.loads(shell("--json", "pending", "--merchant", MERCHANT).stdout)
+    assert data["count"] == 1
+    (row,) = data["pending"]
+    assert row | {"started_at": None} == {"merchant_id": MERCHANT, "carrier": "ups", "idempotency_key": "order-cut",
+                                          "service": "03", "started_at": None, "age_minutes": 0}  # fmt: skip
+    assert datetime.fromisoformat(row["started_at"]) > datetime.now(timezone.utc) - timedelta(minutes=1)
+    assert shell("pending", "--merchant", "someone-else").exit_code == EXIT_OK
+    assert shell("pending", "--all", "--older-than", "10").exit_code == EXIT_OK  # too young to show
+
+    settle = ["settle", "--merchant", MERCHANT, "--carrier", "ups", "--key", "order-cut", "--not-shipped"]
+    before = _journal_rows(shell)
+    too_young = shell(*settle, "--yes")  # it may still be waiting for UPS's answer
+    assert too_young.exit_code == EXIT_USAGE and "may still be running" in too_young.stderr
+    assert _journal_rows(shell) == before
+    _backdate(shell, "order-cut", 20)
+    before = _journal_rows(shell)
+    assert shell("--json", "pending", "--all", "--older-than", "10").exit_code == EXIT_ATTENTION
+    declined = shell(*settle, input="n\n")
+    assert declined.exit_code == EXIT_USAGE and "not settled" in declined.stderr
+    assert _journal_rows(shell) == before
+
+    settled = shell("--json", *settle, input="y\n")
+    assert settled.exit_code == EXIT_OK, settled.output
+    assert json.loads(settled.stdout)["key_freed"] is True and json.loads(settled.stdout)["age_minutes"] >= 20
+    assert shell("pending", "--all").exit_code == EXIT_OK
+    bought = shell("--json", *buy)
+    assert bought.exit_code == EXIT_OK, bought.output
+    again = shell("--json", *buy)
+    assert json.loads(again.stdout)["tracking_number"] == json.loads(bought.stdout)["tracking_number"]
+    assert len(shell.ups.shipments("A1B2C3")) == 1 and shell.ship_calls() == 1  # billed once: one label shipped
+    completed = shell(*settle, "--yes")  # a completed purchase is never freed
+    assert completed.exit_code == EXIT_USAGE and "is complete" in completed.stderr
+    assert shell(*buy).exit_code == EXIT_OK and len(shell.ups.shipments("A1B2C3")) == 1
+
+
+def test_settle_refuses_usps_unknown_keys_and_missing_flags_changing_nothing(shell, tmp_path):
+    shell.connect_all()
+    shell.fedex.faults.script("ship", "reset_after")  # FedEx ships it; the answer is lost
+    cut = shell("buy", MERCHANT, *SHIPMENT, "--carrier", "fedex", "--service", "FEDEX_GROUND",
+                "--idempotency-key", "order-fx", "--label-out", str(tmp_path / "fx.png"))  # fmt: skip
+    assert cut.exit_code == EXIT_FAILED and len(shell.fedex.faults.fired) == 1, cut.output
+    _backdate(shell, "order-fx", 30)
+    with sqlite3.connect(shell.records_path) as conn:  # a USPS purchase cut off long ago
+        conn.execute(
+            "INSERT INTO label_journal (merchant_id, carrier, idempotency_key, service_code, started_at) "
+            "VALUES (?, 'usps', 'order-us', 'US-PM', ?)",
+            (MERCHANT, (datetime.now(timezone.utc) - timedelta(hours=2)).isoformat()),
+        )
+    before = _journal_rows(shell)
+    listed = json.loads(shell("--json", "pending", "--all").stdout)
+    assert [(r["carrier"], r["idempotency_key"]) for r in listed["pending"]] == [("usps", "order-us"),
+                                                                                  ("fedex", "order-fx")]  # fmt: skip
+    base = ["settle", "--merchant", MERCHANT, "--yes"]
+    cases = [
+        (["--carrier", "usps", "--key", "order-us", "--not-shipped"], "buy again with the same key"),
+        (["--carrier", "fedex", "--key", "order-nope", "--not-shipped"], "no FedEx purchase with key order-nope"),
+        (["--carrier", "ups", "--key", "order-fx", "--not-shipped"], "no UPS purchase with key order-fx"),
+        (["--carrier", "fedex", "--key", "order-fx"], "give --not-shipped"),
+    ]
+    for extra, message in cases:
+        result = shell(*base, *extra)
+        assert result.exit_code == EXIT_USAGE, (extra, result.output)
+        assert message in result.stderr and result.stdout == ""
+    assert _journal_rows(shell) == before
+    for usage in (
+        ["pending"],
+        ["pending", "--all", "--merchant", MERCHANT],
+        ["pending", "--all", "--older-than", "-1"],
+    ):
+        assert shell(*usage).exit_code == EXIT_USAGE
+    no_records = shell("pending", "--all", env={"ONEBALANCE_RECORDS": None})
+    assert no_records.exit_code == EXIT_CONFIG and "label journal" in no_records.stderr
+    assert len(shell.fedex.shipments()) == 1  # the lost answer's shipment; nothing else was sent
 
 
 # -- the PostgreSQL store: --store-dsn / ONEBALANCE_STORE_DSN ---------------------------------------------
