@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
 import os
 import re
@@ -11,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from . import _json
 from ._errors import ConfigurationError, ProtocolError
 from ._redact import register_secret
 
@@ -106,13 +106,11 @@ def read_body(response: requests.Response, *, operation: str, service: str, limi
 
 def decode_json(content: bytes, *, service: str, operation: str, status: int | None = None) -> Any:
     """Decode a JSON answer; anything that is not JSON (XML, HTML, bad UTF-8, nesting deep enough to
-    exhaust the stack, ``NaN``) raises :class:`ProtocolError` instead of a raw exception."""
+    exhaust the stack, ``NaN``) raises :class:`ProtocolError` instead of a raw exception.
 
-    def refuse_constant(name: str) -> Any:
-        raise ValueError(name)
-
+    orjson decodes it, the standard library whatever orjson refuses (see ``onebalance._json``)."""
     try:
-        return json.loads(content, parse_constant=refuse_constant)
+        return _json.loads(content, constants=False)
     except (ValueError, RecursionError, TypeError):
         raise ProtocolError(
             f"{service} answered HTTP {status} with something that is not JSON",

@@ -500,6 +500,7 @@ def test_secret_and_token_never_in_logs_or_reprs(fedex: Fedex, caplog: pytest.Lo
     assert len(tokens) == 2
     text = caplog.text + "".join(r.getMessage() for r in caplog.records)
     assert "operation=ship" in text  # the log is there, just not the secrets
+    assert "fedex operation=ship request={" in text  # bodies are logged at DEBUG, redacted
     encoded_label = base64.b64encode(label.label_image).decode()
     for secret in [fedex.creds.client_secret, *tokens, encoded_label]:
         assert secret not in text

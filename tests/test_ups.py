@@ -365,6 +365,9 @@ def test_secret_and_token_never_logged_or_shown(
     tokens = [e.reply.json()["access_token"] for e in ups.exchanges if e.target.startswith("/security")]
     assert len(tokens) == 2
     assert "ups operation=ship" in caplog.text  # the log is there, just clean
+    logged = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("ups request operation=ship"))
+    sent = json.loads(logged.split(" body=", 1)[1])  # the request body, decoded from the bytes sent
+    assert sent == mapping.ship_request(cheapest(client.rates(shipment)), shipment, client.settings, context="s-1")
     shown = [caplog.text, repr(client.settings), str(client.settings), repr(client), repr(client.proxy)]
     shown += [repr(client.proxy.token()), repr(ups.sandbox.state.accounts[CLIENT_ID])]
     for text in shown:

@@ -16,7 +16,6 @@ to recognise a repeated ``CustomerContext``/``transId``: any other failure of a 
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -25,6 +24,7 @@ from typing import Any
 
 import requests
 
+from onebalance import _json
 from onebalance._config import Timeout, decode_json
 from onebalance._errors import OneBalanceError, ProtocolError
 from onebalance._retry import RetryPolicy, Safety, Transient, retry_after_seconds, run
@@ -126,7 +126,7 @@ class UpsProxy:
         answers, :class:`~onebalance.OutcomeUnknown` when a ship or void may have happened.
         """
         headers = {"transactionSrc": TRANSACTION_SRC, "transId": trans_id or mapping.trans_id(str(time.time_ns()))}
-        data = json.dumps(body).encode() if body is not None else None
+        data = _json.dumps(body) if body is not None else None
 
         def attempt(number: int) -> Any:
             token = self._token_for(operation)
