@@ -31,6 +31,7 @@ from carriers import (
     cheapest,
     fastest,
 )
+from carriers import _recent as recent
 from carriers.ups import UpsClient, UpsSettings, mapping
 from onebalance._errors import (
     AuthenticationFailed,
@@ -320,6 +321,32 @@ def test_buy_is_idempotent(ups: Ups, shipment: ShipmentRequest) -> None:
         "CustomerContext": "order-42"
     }
     assert client.buy(rate, shipment, idempotency_key="order-43").tracking_number != first.tracking_number
+
+
+def test_the_labels_a_client_keeps_stay_bounded(
+    ups: Ups, shipment: ShipmentRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long-lived client keeps only its latest labels; a key within them is still bought once."""
+    assert recent.RECENT_LABELS == 1024 and ups.client()._labels.size == 1024  # the default
+    monkeypatch.setattr(recent, "RECENT_LABELS", 4)
+    client = ups.client()
+    rate = cheapest(client.rates(shipment))
+
+    def ships() -> int:
+        return sum(1 for e in ups.exchanges if e.target.endswith("/ship"))
+
+    first = {key: client.buy(rate, shipment, key) for key in (f"order-{n}" for n in range(10))}
+    assert len(client._labels) == 4 and not client._buy_locks  # neither the labels nor the locks pile up
+    assert ships() == 10
+    for key in ("order-9", "order-6", "order-9"):  # within the latest four: no second request
+        assert client.buy(rate, shipment, key) is first[key]
+    assert ships() == 10
+    client.buy(rate, shipment, "order-10")  # order-7 is now the least recently used: forgotten
+    assert client.buy(rate, shipment, "order-6") is first["order-6"]  # asked for just before: kept
+    assert ships() == 11
+    again = client.buy(rate, shipment, "order-0")  # long forgotten here: sent again (the sandbox, like
+    assert ships() == 12 and again.tracking_number == first["order-0"].tracking_number  # UPS, dedupes it)
+    assert len(client._labels) == 4
 
 
 def test_void(ups: Ups, shipment: ShipmentRequest) -> None:
