@@ -85,23 +85,26 @@ def read_body(response: requests.Response, *, operation: str, service: str, limi
     the first chunk past it. (On a response already read, only its length is checked.)
     """
     declared = response.headers.get("Content-Length", "")
-    too_big = ProtocolError(
-        f"{service} sent a response larger than {limit} bytes; it was not read",
-        operation=operation,
-        http_status=response.status_code,
-    )
     if declared.isdigit() and int(declared) > limit:
         response.close()
-        raise too_big
+        raise _too_big(response, service, operation, limit)
     chunks: list[bytes] = []
     size = 0
     for chunk in response.iter_content(_CHUNK):
         size += len(chunk)
         if size > limit:
             response.close()
-            raise too_big
+            raise _too_big(response, service, operation, limit)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _too_big(response: requests.Response, service: str, operation: str, limit: int) -> ProtocolError:
+    return ProtocolError(
+        f"{service} sent a response larger than {limit} bytes; it was not read",
+        operation=operation,
+        http_status=response.status_code,
+    )
 
 
 def decode_json(content: bytes, *, service: str, operation: str, status: int | None = None) -> Any:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -323,6 +324,41 @@ def test_buy_is_idempotent(ups: Ups, shipment: ShipmentRequest) -> None:
     assert client.buy(rate, shipment, idempotency_key="order-43").tracking_number != first.tracking_number
 
 
+@pytest.mark.parametrize(
+    ("options", "dcis", "saturday"),
+    [
+        ([], None, False),
+        (["signature"], "2", False),
+        (["adult_signature"], "3", False),
+        (["signature", "adult_signature", "saturday_delivery"], "3", True),
+        (["saturday_delivery"], None, True),
+    ],
+)
+def test_options_become_ups_service_options(
+    shipment: ShipmentRequest, options: list[str], dcis: str | None, saturday: bool
+) -> None:
+    settings = UpsSettings(client_id=CLIENT_ID, client_secret=SECRET, account_number=SHIPPER)
+    wanted = shipment.model_copy(update={"options": options})
+    rate = mapping.parse_rate_response(
+        {"RateResponse": {"RatedShipment": {"Service": {"Code": "03"}, "TotalCharges": {"MonetaryValue": "9.10"}}}},
+        settings,
+    )[0]
+    ship = mapping.ship_request(rate, wanted, settings, context="k")["ShipmentRequest"]["Shipment"]
+    package = ship["Package"][0]
+    assert package.get("PackageServiceOptions") == ({"DeliveryConfirmation": {"DCISType": dcis}} if dcis else None)
+    rated = mapping.rate_request(wanted, settings)["RateRequest"]["Shipment"]
+    for body in (ship, rated):
+        assert body.get("ShipmentServiceOptions") == ({"SaturdayDeliveryIndicator": ""} if saturday else None)
+
+
+def test_options_ups_does_not_offer_are_refused(shipment: ShipmentRequest) -> None:
+    settings = UpsSettings(client_id=CLIENT_ID, client_secret=SECRET, account_number=SHIPPER)
+    wanted = shipment.model_copy(update={"options": ["certified_mail", "signature", "hold_for_pickup"]})
+    with pytest.raises(ValidationError, match="do not offer certified_mail, hold_for_pickup") as caught:
+        mapping.rate_request(wanted, settings)
+    assert caught.value.field == "options"
+
+
 def test_the_labels_a_client_keeps_stay_bounded(
     ups: Ups, shipment: ShipmentRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -403,6 +439,22 @@ def test_secret_and_token_never_logged_or_shown(
     with pytest.raises(AuthenticationFailed) as caught:
         UpsClient(ups.settings(secret="wrong-" + SECRET)).rates(shipment)
     assert SECRET not in str(caught.value) + repr(caught.value)
+
+
+def test_each_call_is_logged_at_info_in_one_line(
+    ups: Ups, shipment: ShipmentRequest, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="onebalance")
+    client = ups.client()
+    client.buy(cheapest(client.rates(shipment)), shipment, "logged-1")
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("ups operation=")]
+    assert [line.split(" duration_ms=")[0] for line in lines] == [
+        "ups operation=token method=POST path=/security/v1/oauth/token status=200",
+        "ups operation=rate method=POST path=/api/rating/v2409/Shop status=200",
+        "ups operation=ship method=POST path=/api/shipments/v2409/ship status=200",
+    ]
+    assert all(re.fullmatch(r"ups operation=\w+ .* duration_ms=\d+ attempt=1", line) for line in lines)
+    assert not any(r.levelno < logging.INFO for r in caplog.records)  # no DEBUG body without DEBUG on
 
 
 def test_settings_are_checked() -> None:
