@@ -351,6 +351,15 @@ def test_options_become_ups_service_options(
         assert body.get("ShipmentServiceOptions") == ({"SaturdayDeliveryIndicator": ""} if saturday else None)
 
 
+@pytest.mark.parametrize(
+    ("value", "unit", "sent"),
+    [("2", "lb", "2.0"), ("0.01", "lb", "0.1"), ("1E+2", "lb", "100.0"), ("30.05", "kg", "30.1"), ("3", "oz", "3.0")],
+)
+def test_weights_are_sent_as_plain_decimals_rounded_up_to_a_tenth(value: str, unit: str, sent: str) -> None:
+    weight = mapping._weight(Parcel(weight=Weight(value, unit)))
+    assert weight["Weight"] == sent and "E" not in weight["Weight"]
+
+
 def test_options_ups_does_not_offer_are_refused(shipment: ShipmentRequest) -> None:
     settings = UpsSettings(client_id=CLIENT_ID, client_secret=SECRET, account_number=SHIPPER)
     wanted = shipment.model_copy(update={"options": ["certified_mail", "signature", "hold_for_pickup"]})

@@ -215,10 +215,11 @@ class FedexProxy:
         )
         content = response.content
         status = response.status_code
-        log.info(
-            "fedex operation=%s method=%s path=%s status=%s duration_ms=%.0f attempt=%s",
-            operation, method, path, status, (time.perf_counter() - started) * 1000, attempt,
-        )  # fmt: skip
+        if log.isEnabledFor(logging.INFO):  # the arguments are not worked out for nothing
+            log.info(
+                "fedex operation=%s method=%s path=%s status=%s duration_ms=%.0f attempt=%s",
+                operation, method, path, status, (time.perf_counter() - started) * 1000, attempt,
+            )  # fmt: skip
         try:
             body = decode_json(content, service="FedEx", operation=operation, status=status) if content else {}
         except ProtocolError:

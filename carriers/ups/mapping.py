@@ -194,7 +194,8 @@ def _weight(parcel: Parcel) -> dict[str, Any]:
     weight = parcel.weight if unit in _WEIGHT_UNITS else parcel.weight.to("kg")
     value = weight.value.quantize(_TENTH, rounding=ROUND_CEILING)
     code = _WEIGHT_UNITS[weight.unit]
-    return {"UnitOfMeasurement": {"Code": code, "Description": _UNIT_NAMES[code]}, "Weight": f"{value:f}"}
+    # str() of a Decimal with exponent -1 is never in scientific notation: the same text as f"{value:f}".
+    return {"UnitOfMeasurement": {"Code": code, "Description": _UNIT_NAMES[code]}, "Weight": str(value)}
 
 
 def _packaging(parcel: Parcel, index: int) -> str:
