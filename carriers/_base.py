@@ -84,7 +84,8 @@ class CarrierModel(BaseModel):
         # does not ride along as __context__.
         error: OneBalanceError | None = None
         try:
-            super().__init__(**data)
+            # What BaseModel.__init__ does (without its extra frame): validate ``data`` into ``self``.
+            self.__pydantic_validator__.validate_python(data, self_instance=self)
         except pydantic.ValidationError as exc:
             error = translate(exc)
         except TypeError as exc:  # a nested model given a mapping its __init__ does not take

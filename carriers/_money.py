@@ -45,9 +45,10 @@ class Money(CarrierModel):
         amount = to_decimal(value, "amount", InvalidAmount, floats=False)
         if abs(amount) >= _LIMIT:
             fail("amount", "is too large", InvalidAmount)
-        if amount != amount.quantize(CENT):
+        cents = amount.quantize(CENT)
+        if amount != cents:
             fail("amount", "must be whole cents (at most two decimals)", InvalidAmount)
-        return amount.quantize(CENT)
+        return cents
 
     @field_validator("currency", mode="before")
     @classmethod

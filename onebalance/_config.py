@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
 import os
 import re
@@ -11,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from . import _json
 from ._errors import ConfigurationError, ProtocolError
 from ._redact import register_secret
 
@@ -85,34 +85,35 @@ def read_body(response: requests.Response, *, operation: str, service: str, limi
     the first chunk past it. (On a response already read, only its length is checked.)
     """
     declared = response.headers.get("Content-Length", "")
-    too_big = ProtocolError(
-        f"{service} sent a response larger than {limit} bytes; it was not read",
-        operation=operation,
-        http_status=response.status_code,
-    )
     if declared.isdigit() and int(declared) > limit:
         response.close()
-        raise too_big
+        raise _too_big(response, service, operation, limit)
     chunks: list[bytes] = []
     size = 0
     for chunk in response.iter_content(_CHUNK):
         size += len(chunk)
         if size > limit:
             response.close()
-            raise too_big
+            raise _too_big(response, service, operation, limit)
         chunks.append(chunk)
     return b"".join(chunks)
 
 
+def _too_big(response: requests.Response, service: str, operation: str, limit: int) -> ProtocolError:
+    return ProtocolError(
+        f"{service} sent a response larger than {limit} bytes; it was not read",
+        operation=operation,
+        http_status=response.status_code,
+    )
+
+
 def decode_json(content: bytes, *, service: str, operation: str, status: int | None = None) -> Any:
     """Decode a JSON answer; anything that is not JSON (XML, HTML, bad UTF-8, nesting deep enough to
-    exhaust the stack, ``NaN``) raises :class:`ProtocolError` instead of a raw exception."""
+    exhaust the stack, ``NaN``) raises :class:`ProtocolError` instead of a raw exception.
 
-    def refuse_constant(name: str) -> Any:
-        raise ValueError(name)
-
+    orjson decodes it, the standard library whatever orjson refuses (see ``onebalance._json``)."""
     try:
-        return json.loads(content, parse_constant=refuse_constant)
+        return _json.loads(content, constants=False)
     except (ValueError, RecursionError, TypeError):
         raise ProtocolError(
             f"{service} answered HTTP {status} with something that is not JSON",

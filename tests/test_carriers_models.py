@@ -615,3 +615,28 @@ def test_cheapest_and_fastest_pick_an_element_with_the_minimal_key(rates):
     assert by_price(low) == min(by_price(r) for r in rates)
     assert by_speed(quick) == min(by_speed(r) for r in rates)
     assert low.total == min(r.total for r in rates)
+
+
+def test_recent_labels_forget_the_least_recent_past_a_count_or_a_size():
+    from carriers._recent import RecentLabels
+
+    small, big = label(label_image=b"x" * 10), label(label_image=b"y" * 100)
+    kept = RecentLabels(size=3, max_bytes=150)
+    for key in "abc":
+        kept.put(key, small)
+    assert len(kept) == 3 and kept.image_bytes == 30
+    assert kept.get("a") is small  # now the most recent
+    kept.put("d", small)  # b is the least recent
+    assert "b" not in kept and {"a", "c", "d"} == {k for k in "abcd" if k in kept}
+    kept.put("e", big)  # 3 labels, 120 bytes
+    kept.put("f", small)  # 4 labels: c goes; 3 labels, 120 bytes
+    assert len(kept) == 3 and kept.image_bytes == 120 and "c" not in kept
+    kept.put("g", big)  # 220 bytes: the oldest go until it fits (e is big too)
+    assert [k for k in "abcdefg" if k in kept] == ["f", "g"] and kept.image_bytes == 110
+    kept.put("g", small)  # the same key again: counted once
+    assert len(kept) == 2 and kept.image_bytes == 20
+    alone = RecentLabels(size=1, max_bytes=1)
+    alone.put("h", big)  # the latest label is kept whatever its size
+    assert alone.get("h") is big and alone.get("missing") is None
+    alone.clear()
+    assert len(alone) == 0 and alone.image_bytes == 0

@@ -31,6 +31,7 @@ from carriers import (
     cheapest,
     fastest,
 )
+from carriers import _recent as recent
 from carriers.fedex import FedexClient, FedexSettings
 from carriers.fedex import _mapping as mapping
 from onebalance import (
@@ -386,6 +387,24 @@ def test_buy_is_idempotent_in_the_client_and_in_the_sandbox(fedex: Fedex) -> Non
     assert len(fedex.sandbox.shipments()) == 2
 
 
+def test_the_labels_a_client_keeps_stay_bounded(fedex: Fedex, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long-lived client keeps only its latest labels; a key within them is still bought once."""
+    assert recent.RECENT_LABELS == 1024 and fedex.client._bought.size == 1024  # the default
+    monkeypatch.setattr(recent, "RECENT_LABELS", 3)
+    client = fedex.client_for()
+    rate = client.rates(shipment())[0]
+    first = {key: client.buy(rate, shipment(), key) for key in (f"order-{n}" for n in range(8))}
+    assert len(client._bought) == 3 and not client._buy_locks  # neither the labels nor the locks pile up
+    assert len(fedex.seen.statuses("POST /ship/v1/shipments")) == 8
+    for key in ("order-7", "order-5", "order-7"):  # within the latest three: no second request
+        assert client.buy(rate, shipment(), key) is first[key]
+    assert len(fedex.seen.statuses("POST /ship/v1/shipments")) == 8
+    again = client.buy(rate, shipment(), "order-0")  # forgotten here: sent again (the sandbox dedupes it)
+    assert len(fedex.seen.statuses("POST /ship/v1/shipments")) == 9
+    assert again.tracking_number == first["order-0"].tracking_number
+    assert len(client._bought) == 3
+
+
 # -- cancel -------------------------------------------------------------------------------------------
 def test_cancel_voids_once_and_not_after_pickup(fedex: Fedex) -> None:
     rate = fedex.client.rates(shipment())[0]
@@ -500,6 +519,7 @@ def test_secret_and_token_never_in_logs_or_reprs(fedex: Fedex, caplog: pytest.Lo
     assert len(tokens) == 2
     text = caplog.text + "".join(r.getMessage() for r in caplog.records)
     assert "operation=ship" in text  # the log is there, just not the secrets
+    assert "fedex operation=ship request={" in text  # bodies are logged at DEBUG, redacted
     encoded_label = base64.b64encode(label.label_image).decode()
     for secret in [fedex.creds.client_secret, *tokens, encoded_label]:
         assert secret not in text

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -31,6 +32,7 @@ from carriers import (
     cheapest,
     fastest,
 )
+from carriers import _recent as recent
 from carriers.ups import UpsClient, UpsSettings, mapping
 from onebalance._errors import (
     AuthenticationFailed,
@@ -322,6 +324,76 @@ def test_buy_is_idempotent(ups: Ups, shipment: ShipmentRequest) -> None:
     assert client.buy(rate, shipment, idempotency_key="order-43").tracking_number != first.tracking_number
 
 
+@pytest.mark.parametrize(
+    ("options", "dcis", "saturday"),
+    [
+        ([], None, False),
+        (["signature"], "2", False),
+        (["adult_signature"], "3", False),
+        (["signature", "adult_signature", "saturday_delivery"], "3", True),
+        (["saturday_delivery"], None, True),
+    ],
+)
+def test_options_become_ups_service_options(
+    shipment: ShipmentRequest, options: list[str], dcis: str | None, saturday: bool
+) -> None:
+    settings = UpsSettings(client_id=CLIENT_ID, client_secret=SECRET, account_number=SHIPPER)
+    wanted = shipment.model_copy(update={"options": options})
+    rate = mapping.parse_rate_response(
+        {"RateResponse": {"RatedShipment": {"Service": {"Code": "03"}, "TotalCharges": {"MonetaryValue": "9.10"}}}},
+        settings,
+    )[0]
+    ship = mapping.ship_request(rate, wanted, settings, context="k")["ShipmentRequest"]["Shipment"]
+    package = ship["Package"][0]
+    assert package.get("PackageServiceOptions") == ({"DeliveryConfirmation": {"DCISType": dcis}} if dcis else None)
+    rated = mapping.rate_request(wanted, settings)["RateRequest"]["Shipment"]
+    for body in (ship, rated):
+        assert body.get("ShipmentServiceOptions") == ({"SaturdayDeliveryIndicator": ""} if saturday else None)
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "sent"),
+    [("2", "lb", "2.0"), ("0.01", "lb", "0.1"), ("1E+2", "lb", "100.0"), ("30.05", "kg", "30.1"), ("3", "oz", "3.0")],
+)
+def test_weights_are_sent_as_plain_decimals_rounded_up_to_a_tenth(value: str, unit: str, sent: str) -> None:
+    weight = mapping._weight(Parcel(weight=Weight(value, unit)))
+    assert weight["Weight"] == sent and "E" not in weight["Weight"]
+
+
+def test_options_ups_does_not_offer_are_refused(shipment: ShipmentRequest) -> None:
+    settings = UpsSettings(client_id=CLIENT_ID, client_secret=SECRET, account_number=SHIPPER)
+    wanted = shipment.model_copy(update={"options": ["certified_mail", "signature", "hold_for_pickup"]})
+    with pytest.raises(ValidationError, match="do not offer certified_mail, hold_for_pickup") as caught:
+        mapping.rate_request(wanted, settings)
+    assert caught.value.field == "options"
+
+
+def test_the_labels_a_client_keeps_stay_bounded(
+    ups: Ups, shipment: ShipmentRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long-lived client keeps only its latest labels; a key within them is still bought once."""
+    assert recent.RECENT_LABELS == 1024 and ups.client()._labels.size == 1024  # the default
+    monkeypatch.setattr(recent, "RECENT_LABELS", 4)
+    client = ups.client()
+    rate = cheapest(client.rates(shipment))
+
+    def ships() -> int:
+        return sum(1 for e in ups.exchanges if e.target.endswith("/ship"))
+
+    first = {key: client.buy(rate, shipment, key) for key in (f"order-{n}" for n in range(10))}
+    assert len(client._labels) == 4 and not client._buy_locks  # neither the labels nor the locks pile up
+    assert ships() == 10
+    for key in ("order-9", "order-6", "order-9"):  # within the latest four: no second request
+        assert client.buy(rate, shipment, key) is first[key]
+    assert ships() == 10
+    client.buy(rate, shipment, "order-10")  # order-7 is now the least recently used: forgotten
+    assert client.buy(rate, shipment, "order-6") is first["order-6"]  # asked for just before: kept
+    assert ships() == 11
+    again = client.buy(rate, shipment, "order-0")  # long forgotten here: sent again (the sandbox, like
+    assert ships() == 12 and again.tracking_number == first["order-0"].tracking_number  # UPS, dedupes it)
+    assert len(client._labels) == 4
+
+
 def test_void(ups: Ups, shipment: ShipmentRequest) -> None:
     client = ups.client()
     label = client.buy(cheapest(client.rates(shipment)), shipment, "v-1")
@@ -365,6 +437,9 @@ def test_secret_and_token_never_logged_or_shown(
     tokens = [e.reply.json()["access_token"] for e in ups.exchanges if e.target.startswith("/security")]
     assert len(tokens) == 2
     assert "ups operation=ship" in caplog.text  # the log is there, just clean
+    logged = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("ups request operation=ship"))
+    sent = json.loads(logged.split(" body=", 1)[1])  # the request body, decoded from the bytes sent
+    assert sent == mapping.ship_request(cheapest(client.rates(shipment)), shipment, client.settings, context="s-1")
     shown = [caplog.text, repr(client.settings), str(client.settings), repr(client), repr(client.proxy)]
     shown += [repr(client.proxy.token()), repr(ups.sandbox.state.accounts[CLIENT_ID])]
     for text in shown:
@@ -373,6 +448,22 @@ def test_secret_and_token_never_logged_or_shown(
     with pytest.raises(AuthenticationFailed) as caught:
         UpsClient(ups.settings(secret="wrong-" + SECRET)).rates(shipment)
     assert SECRET not in str(caught.value) + repr(caught.value)
+
+
+def test_each_call_is_logged_at_info_in_one_line(
+    ups: Ups, shipment: ShipmentRequest, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="onebalance")
+    client = ups.client()
+    client.buy(cheapest(client.rates(shipment)), shipment, "logged-1")
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("ups operation=")]
+    assert [line.split(" duration_ms=")[0] for line in lines] == [
+        "ups operation=token method=POST path=/security/v1/oauth/token status=200",
+        "ups operation=rate method=POST path=/api/rating/v2409/Shop status=200",
+        "ups operation=ship method=POST path=/api/shipments/v2409/ship status=200",
+    ]
+    assert all(re.fullmatch(r"ups operation=\w+ .* duration_ms=\d+ attempt=1", line) for line in lines)
+    assert not any(r.levelno < logging.INFO for r in caplog.records)  # no DEBUG body without DEBUG on
 
 
 def test_settings_are_checked() -> None:

@@ -16,6 +16,7 @@ from onebalance._config import Timeout
 from onebalance._errors import ClientClosed, ConfigurationError, ValidationError
 from onebalance._retry import RetryPolicy
 
+from .._recent import RecentLabels
 from . import _mapping
 from ._proxy import FedexProxy
 from ._settings import FedexSettings
@@ -31,8 +32,11 @@ TRACK_PATH = "/track/v1/trackingnumbers"
 class FedexClient:
     """One merchant's FedEx account. Safe to share between threads; use as a context manager.
 
-    ``buy`` with an idempotency key it has seen returns the first label again without a second
-    shipment; the key is also sent to FedEx as ``x-customer-transaction-id``.
+    ``buy`` with an idempotency key it used for one of its latest labels
+    (:data:`~carriers._recent.RECENT_LABELS`) returns the first label again without a second
+    shipment; the key is also sent to FedEx as ``x-customer-transaction-id``. For a key to hold
+    for longer, across clients and processes, buy through :class:`~onebalance.Shipping`, whose
+    label journal keeps every key.
 
     ``retry`` is the :class:`~onebalance.RetryPolicy` (default: ``RetryPolicy()``). A ship whose
     outcome stays unknown raises :class:`~onebalance.OutcomeUnknown` carrying the idempotency
@@ -53,7 +57,7 @@ class FedexClient:
         extra: dict[str, Any] = {"clock": clock} if clock is not None else {}
         self.settings = settings
         self._proxy = FedexProxy(settings, timeout, session, retry=retry, **extra)
-        self._bought: dict[str, Label] = {}
+        self._bought = RecentLabels()
         self._buy_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
         self._closed = False
@@ -93,14 +97,24 @@ class FedexClient:
             raise ValidationError("idempotency_key: must be 1 to 64 characters", field="idempotency_key")
         payload = _mapping.ship_request(rate, shipment, self.account_number)
         with self._lock:
-            key_lock = self._buy_locks.setdefault(key, threading.Lock())
-        with key_lock:
             first = self._bought.get(key)
+            if first is not None:
+                return first
+            key_lock = self._buy_locks.get(key)
+            if key_lock is None:
+                key_lock = self._buy_locks[key] = threading.Lock()
+        with key_lock:
+            with self._lock:
+                first = self._bought.get(key)
             if first is not None:
                 return first
             body = self._proxy.call("ship", "POST", SHIP_PATH, payload, transaction_id=key)
             label = _mapping.parse_ship_response(body, self.account_number, created_at=datetime.now(timezone.utc))
-            self._bought[key] = label
+            with self._lock:
+                self._bought.put(key, label)
+                # The label answers every later call with this key (a waiter holding the lock finds it
+                # too); after a failure the lock stays, so that no two attempts with one key overlap.
+                self._buy_locks.pop(key, None)
             return label
 
     def void(self, label: Label) -> VoidResult:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import ROUND_CEILING, Decimal
@@ -195,6 +196,12 @@ def _payment(account_number: str) -> dict[str, Any]:
     return {"paymentType": "SENDER", "payor": {"responsibleParty": {"accountNumber": {"value": account_number}}}}
 
 
+@functools.lru_cache(maxsize=4096)
+def _payer(account_number: str) -> CarrierAccountPayment:
+    """Who pays: the account (an immutable model), built once per account rather than per label."""
+    return CarrierAccountPayment(Carrier.FEDEX, account_number)
+
+
 def _money(value: Any, currency: str) -> Money:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise ProtocolError("FedEx sent an amount that is not a number")
@@ -260,7 +267,7 @@ _TRANSIT_DAYS = {
 
 def parse_rate_response(body: Mapping[str, Any], account_number: str) -> list[Rate]:
     """One :class:`Rate` per ``rateReplyDetails`` entry, priced by its ACCOUNT rate when present."""
-    payment = CarrierAccountPayment(Carrier.FEDEX, account_number)
+    payment = _payer(account_number)
     rates = []
     for detail in _output(body, "rate").get("rateReplyDetails") or []:
         shipments = detail.get("ratedShipmentDetails") or []
@@ -370,7 +377,7 @@ def parse_ship_response(body: Mapping[str, Any], account_number: str, *, created
         tracking_number=str(tracking),
         service_code=str(shipment.get("serviceType") or "UNKNOWN"),
         cost=cost,
-        paid_by=CarrierAccountPayment(Carrier.FEDEX, account_number),
+        paid_by=_payer(account_number),
         label_image=image,
         label_format=_IMAGE_TYPES.get(doc_type.upper(), "PNG"),
         created_at=created_at,

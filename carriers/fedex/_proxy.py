@@ -24,6 +24,7 @@ from typing import Any
 
 import requests
 
+from onebalance import _json
 from onebalance._config import Timeout, decode_json
 from onebalance._errors import OneBalanceError, OutcomeUnknown, ProtocolError
 from onebalance._retry import RetryPolicy, Safety, Transient, retry_after_seconds, run
@@ -196,7 +197,7 @@ class FedexProxy:
         sent["Accept"] = "application/json"
         if json_body is not None:
             sent["Content-Type"] = "application/json"
-            data: Any = json.dumps(json_body, separators=(",", ":")).encode()
+            data: Any = _json.dumps(json_body)
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("fedex operation=%s request=%s", operation, json.dumps(redact(json_body)))
         else:
@@ -214,10 +215,11 @@ class FedexProxy:
         )
         content = response.content
         status = response.status_code
-        log.info(
-            "fedex operation=%s method=%s path=%s status=%s duration_ms=%.0f attempt=%s",
-            operation, method, path, status, (time.perf_counter() - started) * 1000, attempt,
-        )  # fmt: skip
+        if log.isEnabledFor(logging.INFO):  # the arguments are not worked out for nothing
+            log.info(
+                "fedex operation=%s method=%s path=%s status=%s duration_ms=%.0f attempt=%s",
+                operation, method, path, status, (time.perf_counter() - started) * 1000, attempt,
+            )  # fmt: skip
         try:
             body = decode_json(content, service="FedEx", operation=operation, status=status) if content else {}
         except ProtocolError:

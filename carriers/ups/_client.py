@@ -16,6 +16,7 @@ from onebalance._retry import RetryPolicy
 
 from .._label import Label, VoidResult
 from .._rate import Rate
+from .._recent import RecentLabels
 from .._shipment import ShipmentRequest, check_idempotency_key
 from .._tracking import Tracking
 from . import mapping
@@ -28,9 +29,11 @@ __all__ = ["UpsClient"]
 class UpsClient:
     """UPS labels billed to the merchant's own account (``settings.account_number``).
 
-    Safe to share between threads. ``buy`` with an idempotency key already used by this client
-    returns the first label without a second shipment; the key also travels to UPS as the
-    transaction reference (``CustomerContext``) and ``transId``.
+    Safe to share between threads. ``buy`` with an idempotency key this client used for one of its
+    latest labels (:data:`~carriers._recent.RECENT_LABELS`) returns the first label without a second
+    shipment; the key also travels to UPS as the transaction reference (``CustomerContext``) and
+    ``transId``. For a key to hold for longer, across clients and processes, buy through
+    :class:`~onebalance.Shipping`, whose label journal keeps every key.
 
     ``retry`` is the :class:`~onebalance.RetryPolicy` (default: ``RetryPolicy()``). A ship whose
     outcome stays unknown raises :class:`~onebalance.OutcomeUnknown` carrying the idempotency
@@ -51,7 +54,7 @@ class UpsClient:
         self.settings = settings
         self._clock = clock
         self.proxy = UpsProxy(settings, timeout=timeout, session=session, clock=clock, retry=retry)
-        self._labels: dict[str, Label] = {}
+        self._labels = RecentLabels()
         self._buy_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
@@ -97,8 +100,9 @@ class UpsClient:
                 key_lock = self._buy_locks[key] = threading.Lock()
         with key_lock:
             with self._lock:
-                if key in self._labels:
-                    return self._labels[key]
+                known = self._labels.get(key)
+            if known is not None:
+                return known
             request = mapping.ship_request(rate, shipment, self.settings, context=key)
             body = self.proxy.call(
                 "POST",
@@ -112,7 +116,7 @@ class UpsClient:
                 body, rate, self.settings, datetime.fromtimestamp(self._clock(), timezone.utc)
             )
             with self._lock:
-                self._labels[key] = label
+                self._labels.put(key, label)
                 # The label answers every later call with this key (a waiter holding the lock finds it
                 # too); after a failure the lock stays, so that no two attempts with one key overlap.
                 self._buy_locks.pop(key, None)

@@ -16,7 +16,6 @@ to recognise a repeated ``CustomerContext``/``transId``: any other failure of a 
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -25,6 +24,7 @@ from typing import Any
 
 import requests
 
+from onebalance import _json
 from onebalance._config import Timeout, decode_json
 from onebalance._errors import OneBalanceError, ProtocolError
 from onebalance._retry import RetryPolicy, Safety, Transient, retry_after_seconds, run
@@ -85,6 +85,9 @@ class UpsProxy:
 
         ``stale`` is a token UPS just refused: it is replaced even if it looks valid.
         """
+        current = self._token  # the usual case, without the lock: a token still good for a while
+        if stale is None and current is not None and current.expires_at - REFRESH_MARGIN > self._clock():
+            return current
         with self._token_lock:
             current = self._token
             if current is not None and current is not stale and current.expires_at - REFRESH_MARGIN > self._clock():
@@ -126,7 +129,7 @@ class UpsProxy:
         answers, :class:`~onebalance.OutcomeUnknown` when a ship or void may have happened.
         """
         headers = {"transactionSrc": TRANSACTION_SRC, "transId": trans_id or mapping.trans_id(str(time.time_ns()))}
-        data = json.dumps(body).encode() if body is not None else None
+        data = _json.dumps(body) if body is not None else None
 
         def attempt(number: int) -> Any:
             token = self._token_for(operation)
@@ -186,15 +189,16 @@ class UpsProxy:
             headers=headers,
             auth=auth,
         )
-        logger.info(
-            "ups operation=%s method=%s path=%s status=%s duration_ms=%d attempt=%d",
-            operation,
-            method,
-            path,
-            response.status_code,
-            (time.monotonic() - started) * 1000,
-            attempt,
-        )
+        if logger.isEnabledFor(logging.INFO):  # the arguments are not worked out for nothing
+            logger.info(
+                "ups operation=%s method=%s path=%s status=%s duration_ms=%d attempt=%d",
+                operation,
+                method,
+                path,
+                response.status_code,
+                (time.monotonic() - started) * 1000,
+                attempt,
+            )
         if log_body and logger.isEnabledFor(logging.DEBUG):
             logger.debug("ups response operation=%s body=%s", operation, response.text[:4000])
         return response

@@ -9,7 +9,6 @@ back in FedEx's shape with FedEx's HTTP statuses (CARRIERS.md §2.7).
 from __future__ import annotations
 
 import base64
-import json
 import re
 import secrets
 from collections.abc import Callable, Mapping
@@ -18,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs
 
+from ..._json import loads as json_loads
 from . import _rates
 from ._state import FedexState, Project, Shipment, Token
 from ._wire import FedexFault, FedexReply, error_reply, json_reply, success
@@ -89,7 +89,7 @@ def _authorize(state: FedexState, authorization: str) -> Project:
 # -- request checks -------------------------------------------------------------------------------
 def _json(body: bytes) -> dict[str, Any]:
     try:
-        payload = json.loads(body or b"null")
+        payload = json_loads(body or b"null")
     except ValueError:
         payload = None
     if not isinstance(payload, dict):

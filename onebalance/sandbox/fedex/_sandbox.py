@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -12,6 +11,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from ..._json import loads as json_loads
 from .._chaos import Answer, Faults, control_answer, in_process
 from .._clock import Clock
 from . import _handlers
@@ -204,6 +204,6 @@ class FedexSandbox:
 
 def _parse(body: bytes) -> Any:
     try:
-        return json.loads(body) if body else None
+        return json_loads(body) if body else None
     except ValueError:
         return None

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from ..._json import dumps as json_dumps
+from ..._json import loads as json_loads
 
 __all__ = ["FedexFault", "FedexReply", "error_reply", "json_reply"]
 
@@ -18,7 +20,7 @@ class FedexReply:
     body: bytes
 
     def json(self) -> Any:
-        return json.loads(self.body) if self.body else None
+        return json_loads(self.body) if self.body else None
 
 
 class FedexFault(Exception):
@@ -39,7 +41,7 @@ def _envelope(customer_transaction_id: str | None) -> dict[str, Any]:
 
 
 def json_reply(status: int, body: Mapping[str, Any]) -> FedexReply:
-    return FedexReply(status, {"Content-Type": "application/json"}, json.dumps(body).encode())
+    return FedexReply(status, {"Content-Type": "application/json"}, json_dumps(body))
 
 
 def success(output: Mapping[str, Any], customer_transaction_id: str | None) -> dict[str, Any]:

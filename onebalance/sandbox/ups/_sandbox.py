@@ -21,7 +21,6 @@ Errors answer 400 (or 404 for an unknown action) in UPS's own shape,
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 import secrets
 from collections.abc import Iterator
@@ -30,6 +29,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from ..._json import dumps as json_dumps
+from ..._json import loads as json_loads
 from .._chaos import Answer, Faults, control_answer, in_process, over_http
 from .._clock import Clock
 from .._http import BackgroundServer
@@ -122,7 +123,7 @@ class UpsSandbox:
         if faulting is not None:  # the fault injection actions every sandbox shares (see ``_chaos``)
             return UpsReply(faulting[0], faulting[2], dict(faulting[1]))
         try:
-            data = json.loads(body) if body.strip() else {}
+            data = json_loads(body) if body.strip() else {}
         except ValueError:
             data = None
         if method != "POST" or not isinstance(data, dict):
@@ -207,7 +208,7 @@ class UpsSandbox:
 
 
 def _json(status: int, body: Any) -> UpsReply:
-    return UpsReply(status, json.dumps(body).encode())
+    return UpsReply(status, json_dumps(body))
 
 
 def _shipment_json(shipment: UpsShipment) -> dict[str, Any]:

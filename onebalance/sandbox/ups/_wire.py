@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 import secrets
 from collections.abc import Mapping
@@ -19,6 +18,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from ..._json import dumps as json_dumps
+from ..._json import loads as json_loads
 from . import _rates
 from ._state import TOKEN_LIFETIME, UpsShipment, UpsState, UpsToken
 
@@ -40,7 +41,7 @@ class UpsReply:
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/json"})
 
     def json(self) -> Any:
-        return json.loads(self.body)
+        return json_loads(self.body)
 
 
 class UpsFault(Exception):
@@ -50,7 +51,7 @@ class UpsFault(Exception):
 
 
 def _reply(status: int, body: Any) -> UpsReply:
-    return UpsReply(status, json.dumps(body).encode())
+    return UpsReply(status, json_dumps(body))
 
 
 def error_body(code: str, message: str) -> dict[str, Any]:
@@ -141,7 +142,7 @@ class Handler:
     @staticmethod
     def _json(body: bytes) -> Any:
         try:
-            return json.loads(body or b"")
+            return json_loads(body or b"")
         except ValueError:
             raise UpsFault(400, "10002", "The request is not valid JSON") from None
 

@@ -1,0 +1,64 @@
+"""The labels a UPS or FedEx client bought most recently, by idempotency key, in bounded memory."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from ._label import Label
+
+__all__ = ["RECENT_LABELS", "RECENT_LABEL_BYTES", "RecentLabels"]
+
+#: A client answers a repeated idempotency key from memory for this many of its latest keys...
+RECENT_LABELS = 1024
+#: ...while their label images take at most this many bytes (the latest label is always kept).
+RECENT_LABEL_BYTES = 32 * 1024 * 1024
+
+
+class RecentLabels:
+    """The most recently bought (or asked for) labels by key; the least recent are forgotten first.
+
+    A client lives as long as the process: keeping every label it ever bought (each with its
+    image) would grow without end. What makes a key hold for longer, across clients and
+    processes, is the label journal (``onebalance._labels``) that :class:`~onebalance.Shipping`
+    keeps. Not thread-safe on its own: the client holds its lock around every call.
+    """
+
+    def __init__(self, size: int | None = None, max_bytes: int | None = None) -> None:
+        self.size = RECENT_LABELS if size is None else size
+        self.max_bytes = RECENT_LABEL_BYTES if max_bytes is None else max_bytes
+        self._labels: OrderedDict[str, Label] = OrderedDict()
+        self._bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._labels)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._labels
+
+    @property
+    def image_bytes(self) -> int:
+        """The bytes of the label images kept."""
+        return self._bytes
+
+    def get(self, key: str) -> Label | None:
+        """The label bought with ``key``, if it is still kept (it becomes the most recent)."""
+        label = self._labels.get(key)
+        if label is not None:
+            self._labels.move_to_end(key)
+        return label
+
+    def put(self, key: str, label: Label) -> None:
+        """Keep ``label`` as the most recent, forgetting the least recent ones past the bounds."""
+        labels = self._labels
+        old = labels.pop(key, None)
+        if old is not None:
+            self._bytes -= len(old.label_image)
+        labels[key] = label
+        self._bytes += len(label.label_image)
+        while len(labels) > 1 and (len(labels) > self.size or self._bytes > self.max_bytes):
+            _, forgotten = labels.popitem(last=False)
+            self._bytes -= len(forgotten.label_image)
+
+    def clear(self) -> None:
+        self._labels.clear()
+        self._bytes = 0
