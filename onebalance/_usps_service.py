@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections import OrderedDict
 from decimal import Decimal
 
 from carriers import (
@@ -26,6 +25,7 @@ from carriers import (
     Tracking,
     VoidResult,
 )
+from carriers._recent import RecentLabels
 
 from . import _usps
 from ._errors import (
@@ -47,9 +47,6 @@ __all__ = ["UspsShipping", "integrator_tx_id"]
 
 #: The PlanRestriction code SWSIM uses for the same refusal.
 _PLAN_RESTRICTION = "00450208"
-#: How many labels a ``UspsShipping`` remembers by key, most recent first: a repeat of one of
-#: them is answered here, without a call (older keys are still replayed by the service).
-REMEMBERED_LABELS = 1024
 
 
 def integrator_tx_id(merchant_id: str, idempotency_key: str) -> str:
@@ -80,8 +77,9 @@ class UspsShipping:
         self.merchant_id = postage.merchant_id
         #: IntegratorTxIDs whose purchase raised OutcomeUnknown here: they may have been bought.
         self._in_doubt: set[str] = set()
-        #: The labels bought here lately, by IntegratorTxID (at most ``REMEMBERED_LABELS``).
-        self._bought: OrderedDict[str, Label] = OrderedDict()
+        #: The labels bought here lately, by IntegratorTxID (as UPS and FedEx clients keep theirs):
+        #: a repeat of one of them is answered without a call; older keys are replayed by the service.
+        self._bought = RecentLabels()
         self._bought_lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -126,7 +124,7 @@ class UspsShipping:
         if there was none it refuses it for want of postage and :class:`InsufficientFunds` is
         raised (the service then keeps refusing that key: buy with a new one).
 
-        A key this object bought a label with lately (the last ``REMEMBERED_LABELS``) is answered
+        A key this object bought a label with lately (its latest 1,024 labels) is answered
         with that label at once, without a call: a double click neither reads the balance nor
         refills it for a label already paid for.
         """
@@ -134,8 +132,6 @@ class UspsShipping:
         _usps.indicium_request(rate, shipment, tx_id, image_type=image_type)  # refuse bad input before any call
         with self._bought_lock:
             known = self._bought.get(tx_id)
-            if known is not None:
-                self._bought.move_to_end(tx_id)
         if known is not None:
             logger.info("event=usps_label_replayed merchant=%s tx=%s", self.merchant_id, tx_id)
             return known
@@ -204,9 +200,7 @@ class UspsShipping:
         if cost_code_id is not None:
             label = label.model_copy(update={"cost_account_id": cost_code_id})
         with self._bought_lock:
-            self._bought[tx_id] = label
-            if len(self._bought) > REMEMBERED_LABELS:
-                self._bought.popitem(last=False)
+            self._bought.put(tx_id, label)
         logger.info(
             "event=usps_label merchant=%s service=%s cost=%s sample=%s balance=%s tx=%s",
             self.merchant_id,

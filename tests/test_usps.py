@@ -92,9 +92,9 @@ def test_a_repeat_of_a_label_bought_here_makes_no_call_and_never_refills(usps, s
 
 
 def test_only_the_latest_labels_are_remembered_and_older_keys_are_replayed_by_the_service(
-    usps, sandbox, wire_log, monkeypatch
+    usps, sandbox, wire_log
 ):
-    monkeypatch.setattr("onebalance._usps_service.REMEMBERED_LABELS", 2)
+    usps._bought.size = 2
     shipment = _shipment()
     rate = _priority(usps, shipment)
     first = usps.buy(rate, shipment, idempotency_key="lru-1")
