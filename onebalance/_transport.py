@@ -195,9 +195,10 @@ def _prepare_plain(
 
     That one merges cookies, params, auth and hooks and looks for a ``~/.netrc`` entry on every
     call (two ``stat`` calls and a file read): a fifth of a call's CPU. The SDK's own session has
-    none of these, so a request with only headers and a bytes body is laid out directly, with the
-    session's headers, exactly as ``prepare_request`` would lay it out. Anything else (cookies the
-    service set, a body that is not bytes, other keywords), or ``None`` here: the full path.
+    none of these, so a request with only headers and a bytes body (or none), other keywords
+    ``None``, is laid out directly, with the session's headers, exactly as ``prepare_request``
+    would lay it out. Anything else (cookies the service set, a body that is not bytes, other
+    keywords with a value): ``None`` here, and the full path.
     """
     data = kwargs.get("data")
     if (
@@ -205,8 +206,8 @@ def _prepare_plain(
         or session.auth is not None
         or session.params
         or any(session.hooks.values())
-        or not isinstance(data, bytes)
-        or not {"headers", "data"}.issuperset(kwargs)
+        or not (data is None or isinstance(data, bytes))
+        or any(value is not None for name, value in kwargs.items() if name not in ("headers", "data"))
     ):
         return None
     prepared_url = _PREPARED_URLS.get(url)
@@ -222,8 +223,13 @@ def _prepare_plain(
     headers: CaseInsensitiveDict[Any] = CaseInsensitiveDict(session.headers)
     headers.update(kwargs.get("headers") or {})
     prepared.prepare_headers({k: v for k, v in headers.items() if v is not None})  # None removes, as in requests
-    prepared.headers["Content-Length"] = str(len(data))
-    prepared.body = data
+    if data:
+        prepared.headers["Content-Length"] = str(len(data))
+        prepared.body = data
+    else:  # no body (a GET, a DELETE...): requests sends a zero length unless the method takes none
+        prepared.body = None
+        if prepared.method not in ("GET", "HEAD") and prepared.headers.get("Content-Length") is None:
+            prepared.headers["Content-Length"] = "0"
     return prepared
 
 

@@ -193,11 +193,21 @@ def test_the_sdks_own_session_lays_out_a_request_exactly_as_prepare_request_woul
     session = _transport.shared_session()
     url = "https://swsim.testing.stamps.com/swsim/swsimv111.asmx"
     kwargs = {"headers": {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '"urn:x"'}, "data": b"<x/>"}
-    fast = _transport._prepare_plain(session, "post", url, kwargs)
-    full = _transport._prepare(session, "post", url, kwargs)
-    assert fast is not None
-    assert (fast.method, fast.url, fast.body) == (full.method, full.url, full.body)
-    assert dict(fast.headers) == dict(full.headers)
+    ups = "https://onlinetools.ups.com/api/track/v1/details/1Z999?locale=en_US"
+    cases: list[tuple[str, str, dict[str, Any]]] = [
+        ("post", url, kwargs),
+        # UPS and FedEx calls: an OAuth ``auth`` keyword left None, GETs and DELETEs without a body
+        ("POST", url, {**kwargs, "auth": None}),
+        ("GET", ups, {"headers": {"Authorization": "Bearer t"}, "data": None, "auth": None}),
+        ("DELETE", ups, {"headers": {"Authorization": "Bearer t"}, "data": None}),
+        ("POST", url, {"headers": {}, "data": b""}),
+    ]
+    for method, address, values in cases:
+        fast = _transport._prepare_plain(session, method, address, values)
+        full = _transport._prepare(session, method, address, values)
+        assert fast is not None, (method, values)
+        assert (fast.method, fast.url, fast.body) == (full.method, full.url, full.body), (method, values)
+        assert dict(fast.headers) == dict(full.headers), (method, values)
 
 
 def test_the_full_preparation_is_used_when_the_session_has_cookies_auth_or_other_keywords() -> None:
@@ -214,3 +224,4 @@ def test_the_full_preparation_is_used_when_the_session_has_cookies_auth_or_other
     assert _transport._prepare_plain(with_auth, "POST", url, kwargs) is None
     assert _transport._prepare_plain(requests.Session(), "POST", url, {"json": {}}) is None
     assert _transport._prepare_plain(requests.Session(), "POST", url, {"data": "text"}) is None
+    assert _transport._prepare_plain(requests.Session(), "POST", url, {**kwargs, "auth": ("u", "p")}) is None
