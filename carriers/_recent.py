@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 from ._label import Label
 
-__all__ = ["RECENT_LABELS", "RECENT_LABEL_BYTES", "RecentLabels"]
+__all__ = ["RECENT_LABELS", "RECENT_LABEL_BYTES", "OncePerKey", "RecentLabels"]
 
 #: A client answers a repeated idempotency key from memory for this many of its latest keys...
 RECENT_LABELS = 1024
@@ -62,3 +64,43 @@ class RecentLabels:
     def clear(self) -> None:
         self._labels.clear()
         self._bytes = 0
+
+
+class OncePerKey:
+    """A client's purchases by idempotency key: one attempt at a time per key, and the label of a
+    key bought lately (:class:`RecentLabels`) answered again without a second purchase. Thread-safe.
+    """
+
+    def __init__(self) -> None:
+        self.labels = RecentLabels()
+        self._locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def buy(self, key: str, purchase: Callable[[], Label]) -> Label:
+        """The label already bought with ``key``, else ``purchase()``'s, kept under ``key``.
+
+        Two threads with one key never purchase at once: the second waits and finds the first's
+        label. After a failure the key's lock stays, so that attempts with that key never overlap.
+        """
+        with self._lock:
+            known = self.labels.get(key)
+            if known is not None:
+                return known
+            key_lock = self._locks.get(key)
+            if key_lock is None:
+                key_lock = self._locks[key] = threading.Lock()
+        with key_lock:
+            with self._lock:
+                known = self.labels.get(key)
+            if known is not None:
+                return known
+            label = purchase()
+            with self._lock:
+                self.labels.put(key, label)
+                self._locks.pop(key, None)
+            return label
+
+    def clear(self) -> None:
+        """Forget the labels (a purchase under way still finishes)."""
+        with self._lock:
+            self.labels.clear()

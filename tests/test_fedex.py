@@ -389,12 +389,12 @@ def test_buy_is_idempotent_in_the_client_and_in_the_sandbox(fedex: Fedex) -> Non
 
 def test_the_labels_a_client_keeps_stay_bounded(fedex: Fedex, monkeypatch: pytest.MonkeyPatch) -> None:
     """A long-lived client keeps only its latest labels; a key within them is still bought once."""
-    assert recent.RECENT_LABELS == 1024 and fedex.client._bought.size == 1024  # the default
+    assert recent.RECENT_LABELS == 1024 and fedex.client._purchases.labels.size == 1024  # the default
     monkeypatch.setattr(recent, "RECENT_LABELS", 3)
     client = fedex.client_for()
     rate = client.rates(shipment())[0]
     first = {key: client.buy(rate, shipment(), key) for key in (f"order-{n}" for n in range(8))}
-    assert len(client._bought) == 3 and not client._buy_locks  # neither the labels nor the locks pile up
+    assert len(client._purchases.labels) == 3 and not client._purchases._locks  # no pile-up
     assert len(fedex.seen.statuses("POST /ship/v1/shipments")) == 8
     for key in ("order-7", "order-5", "order-7"):  # within the latest three: no second request
         assert client.buy(rate, shipment(), key) is first[key]
@@ -402,7 +402,7 @@ def test_the_labels_a_client_keeps_stay_bounded(fedex: Fedex, monkeypatch: pytes
     again = client.buy(rate, shipment(), "order-0")  # forgotten here: sent again (the sandbox dedupes it)
     assert len(fedex.seen.statuses("POST /ship/v1/shipments")) == 9
     assert again.tracking_number == first["order-0"].tracking_number
-    assert len(client._bought) == 3
+    assert len(client._purchases.labels) == 3
 
 
 # -- cancel -------------------------------------------------------------------------------------------

@@ -372,7 +372,7 @@ def test_the_labels_a_client_keeps_stay_bounded(
     ups: Ups, shipment: ShipmentRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A long-lived client keeps only its latest labels; a key within them is still bought once."""
-    assert recent.RECENT_LABELS == 1024 and ups.client()._labels.size == 1024  # the default
+    assert recent.RECENT_LABELS == 1024 and ups.client()._purchases.labels.size == 1024  # the default
     monkeypatch.setattr(recent, "RECENT_LABELS", 4)
     client = ups.client()
     rate = cheapest(client.rates(shipment))
@@ -381,7 +381,7 @@ def test_the_labels_a_client_keeps_stay_bounded(
         return sum(1 for e in ups.exchanges if e.target.endswith("/ship"))
 
     first = {key: client.buy(rate, shipment, key) for key in (f"order-{n}" for n in range(10))}
-    assert len(client._labels) == 4 and not client._buy_locks  # neither the labels nor the locks pile up
+    assert len(client._purchases.labels) == 4 and not client._purchases._locks  # no pile-up
     assert ships() == 10
     for key in ("order-9", "order-6", "order-9"):  # within the latest four: no second request
         assert client.buy(rate, shipment, key) is first[key]
@@ -391,7 +391,7 @@ def test_the_labels_a_client_keeps_stay_bounded(
     assert ships() == 11
     again = client.buy(rate, shipment, "order-0")  # long forgotten here: sent again (the sandbox, like
     assert ships() == 12 and again.tracking_number == first["order-0"].tracking_number  # UPS, dedupes it)
-    assert len(client._labels) == 4
+    assert len(client._purchases.labels) == 4
 
 
 def test_void(ups: Ups, shipment: ShipmentRequest) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -16,7 +15,7 @@ from onebalance._config import Timeout
 from onebalance._errors import ClientClosed, ConfigurationError, ValidationError
 from onebalance._retry import RetryPolicy
 
-from .._recent import RecentLabels
+from .._recent import OncePerKey
 from . import _mapping
 from ._proxy import FedexProxy
 from ._settings import FedexSettings
@@ -57,9 +56,7 @@ class FedexClient:
         extra: dict[str, Any] = {"clock": clock} if clock is not None else {}
         self.settings = settings
         self._proxy = FedexProxy(settings, timeout, session, retry=retry, **extra)
-        self._bought = RecentLabels()
-        self._buy_locks: dict[str, threading.Lock] = {}
-        self._lock = threading.Lock()
+        self._purchases = OncePerKey()
         self._closed = False
 
     def __repr__(self) -> str:
@@ -96,26 +93,12 @@ class FedexClient:
         if not isinstance(key, str) or not 1 <= len(key) <= 64:
             raise ValidationError("idempotency_key: must be 1 to 64 characters", field="idempotency_key")
         payload = _mapping.ship_request(rate, shipment, self.account_number)
-        with self._lock:
-            first = self._bought.get(key)
-            if first is not None:
-                return first
-            key_lock = self._buy_locks.get(key)
-            if key_lock is None:
-                key_lock = self._buy_locks[key] = threading.Lock()
-        with key_lock:
-            with self._lock:
-                first = self._bought.get(key)
-            if first is not None:
-                return first
+
+        def purchase() -> Label:
             body = self._proxy.call("ship", "POST", SHIP_PATH, payload, transaction_id=key)
-            label = _mapping.parse_ship_response(body, self.account_number, created_at=datetime.now(timezone.utc))
-            with self._lock:
-                self._bought.put(key, label)
-                # The label answers every later call with this key (a waiter holding the lock finds it
-                # too); after a failure the lock stays, so that no two attempts with one key overlap.
-                self._buy_locks.pop(key, None)
-            return label
+            return _mapping.parse_ship_response(body, self.account_number, created_at=datetime.now(timezone.utc))
+
+        return self._purchases.buy(key, purchase)
 
     def void(self, label: Label) -> VoidResult:
         """Cancel the shipment; FedEx bills the account only for shipments that are used."""

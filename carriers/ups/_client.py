@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -16,7 +15,7 @@ from onebalance._retry import RetryPolicy
 
 from .._label import Label, VoidResult
 from .._rate import Rate
-from .._recent import RecentLabels
+from .._recent import OncePerKey
 from .._shipment import ShipmentRequest, check_idempotency_key
 from .._tracking import Tracking
 from . import mapping
@@ -54,9 +53,7 @@ class UpsClient:
         self.settings = settings
         self._clock = clock
         self.proxy = UpsProxy(settings, timeout=timeout, session=session, clock=clock, retry=retry)
-        self._labels = RecentLabels()
-        self._buy_locks: dict[str, threading.Lock] = {}
-        self._lock = threading.Lock()
+        self._purchases = OncePerKey()
 
     def __repr__(self) -> str:
         return f"UpsClient(base_url={self.settings.base_url!r}, account=****{self.settings.account_number[-4:]})"
@@ -69,8 +66,7 @@ class UpsClient:
 
     def close(self) -> None:
         """Forget the cached token and labels (the shared HTTP session stays open for other clients)."""
-        with self._lock:
-            self._labels.clear()
+        self._purchases.clear()
 
     def rates(self, shipment: ShipmentRequest) -> list[Rate]:
         """Every UPS service's price (a Shop request), each paid by the merchant's UPS account."""
@@ -91,18 +87,8 @@ class UpsClient:
             ShipmentRequest.model_validate(
                 {**{n: getattr(shipment, n) for n in type(shipment).model_fields}, "idempotency_key": key}
             )
-        with self._lock:
-            known = self._labels.get(key)
-            if known is not None:
-                return known
-            key_lock = self._buy_locks.get(key)
-            if key_lock is None:
-                key_lock = self._buy_locks[key] = threading.Lock()
-        with key_lock:
-            with self._lock:
-                known = self._labels.get(key)
-            if known is not None:
-                return known
+
+        def purchase() -> Label:
             request = mapping.ship_request(rate, shipment, self.settings, context=key)
             body = self.proxy.call(
                 "POST",
@@ -112,15 +98,11 @@ class UpsClient:
                 trans_id=mapping.trans_id(key),
                 idempotency_key=key,
             )
-            label = mapping.parse_ship_response(
+            return mapping.parse_ship_response(
                 body, rate, self.settings, datetime.fromtimestamp(self._clock(), timezone.utc)
             )
-            with self._lock:
-                self._labels.put(key, label)
-                # The label answers every later call with this key (a waiter holding the lock finds it
-                # too); after a failure the lock stays, so that no two attempts with one key overlap.
-                self._buy_locks.pop(key, None)
-            return label
+
+        return self._purchases.buy(key, purchase)
 
     def void(self, label: Label) -> VoidResult:
         """Void a UPS label (the whole shipment)."""
