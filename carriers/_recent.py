@@ -1,4 +1,6 @@
-"""The labels a UPS or FedEx client bought most recently, by idempotency key, in bounded memory."""
+"""A UPS or FedEx client's purchases: the labels bought most recently, by idempotency key, in
+bounded memory; one attempt at a time per key; and an answer that cannot be read taken for what it
+is, a label that may have been sold."""
 
 from __future__ import annotations
 
@@ -6,9 +8,11 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
+from onebalance._errors import OneBalanceError, OutcomeUnknown, ProtocolError, ValidationError
+
 from ._label import Label
 
-__all__ = ["RECENT_LABELS", "RECENT_LABEL_BYTES", "OncePerKey", "RecentLabels"]
+__all__ = ["RECENT_LABELS", "RECENT_LABEL_BYTES", "OncePerKey", "RecentLabels", "read_sold_label"]
 
 #: A client answers a repeated idempotency key from memory for this many of its latest keys...
 RECENT_LABELS = 1024
@@ -104,3 +108,26 @@ class OncePerKey:
         """Forget the labels (a purchase under way still finishes)."""
         with self._lock:
             self.labels.clear()
+
+
+def read_sold_label(carrier: str, key: str, parse: Callable[[], Label]) -> Label:
+    """``parse()``: the label read from the carrier's answer to a purchase it accepted.
+
+    By then the carrier has sold and billed the label. An answer the SDK cannot turn into a
+    :class:`Label` (a part missing, a tracking number or an amount outside the model's checks)
+    is therefore not the caller's bad input: it raises :class:`~onebalance.OutcomeUnknown` with
+    the key, so that a label journal keeps the purchase pending and the same key is never sent
+    again on its own (``ValidationError`` would have freed the key for a second label).
+    """
+    failure: OneBalanceError | None = None
+    try:
+        return parse()
+    except (ProtocolError, ValidationError) as exc:
+        failure = exc
+    raise OutcomeUnknown(
+        f"{carrier} accepted the purchase but its answer could not be read ({failure.message}): the label may "
+        f"have been bought and billed; check the merchant's {carrier} account before buying with a new key",
+        idempotency_key=key,
+        cause=failure,
+        operation="ship",
+    )

@@ -640,3 +640,24 @@ def test_recent_labels_forget_the_least_recent_past_a_count_or_a_size():
     assert alone.get("h") is big and alone.get("missing") is None
     alone.clear()
     assert len(alone) == 0 and alone.image_bytes == 0
+
+
+def test_an_answer_to_a_purchase_that_cannot_be_read_is_an_unknown_outcome() -> None:
+    """After the carrier accepted a purchase, a reading failure means "maybe bought", never the
+    caller's error, so nothing frees the key for a second label."""
+    from carriers._recent import read_sold_label
+    from onebalance import OutcomeUnknown, ProtocolError
+    from onebalance import ValidationError as SdkValidationError
+
+    for failure in (ProtocolError("UPS ship answer has no PackageResults", operation="ship"),
+                    SdkValidationError("tracking_number: must be 1 to 64 letters, digits or dashes")):
+
+        def parse(failure: Exception = failure) -> Label:
+            raise failure
+
+        with pytest.raises(OutcomeUnknown) as caught:
+            read_sold_label("UPS", "order-9", parse)
+        assert caught.value.idempotency_key == "order-9"
+        assert caught.value.cause is failure
+        assert caught.value.__context__ is None  # raised outside the except block: nothing rides along
+        assert "check the merchant's UPS account" in str(caught.value)

@@ -312,3 +312,32 @@ def test_a_ups_purchase_whose_outcome_is_unknown_is_never_sent_again(platform):
     with pytest.raises(PurchaseInProgress):
         shipping.buy(rate, SHIPMENT, idempotency_key="order-lost")
     assert len(ups_box.shipments("A1B2C3")) == 1  # one label, sent once
+
+
+@pytest.mark.parametrize("carrier", [Carrier.UPS, Carrier.FEDEX])
+def test_a_label_the_carrier_sold_but_the_sdk_cannot_read_is_never_bought_again(platform, carrier):
+    """The carrier answers the purchase (it bought and billed the label) with a tracking number the
+    SDK's Label refuses: that is OutcomeUnknown, not the caller's ValidationError, so the journal
+    entry stays pending and the same key is refused instead of buying a second label."""
+    from onebalance import OutcomeUnknown
+
+    accounts, _, ups_box, ups_url, fedex_box, fedex_url = platform
+    if carrier is Carrier.UPS:
+        accounts.connect_ups("m", client_id="ups-id", client_secret="ups-secret", account_number="A1B2C3",
+                             base_url=ups_url)
+        ups_box.state.sequence = 10**60  # 1Z + account + service + 61 digits: over 64 characters
+    else:
+        accounts.connect_fedex("m", client_id="fx-id", client_secret="fx-secret", account_number="700000001",
+                               base_url=fedex_url)
+        fedex_box.state.next_tracking = 10**70
+    shipping = accounts.shipping("m")
+    rate = next(r for r in shipping.rates(SHIPMENT).rates if r.carrier is carrier)
+    with pytest.raises(OutcomeUnknown) as caught:
+        shipping.buy(rate, SHIPMENT, idempotency_key="order-garbled")
+    assert caught.value.idempotency_key == "order-garbled"
+    with pytest.raises(PurchaseInProgress):
+        shipping.buy(rate, SHIPMENT, idempotency_key="order-garbled")
+    sold = ups_box.shipments("A1B2C3") if carrier is Carrier.UPS else fedex_box.shipments("700000001")
+    assert len(sold) == 1  # one label, bought once
+    pending = accounts.labels.pending("m")
+    assert [(e.carrier, e.idempotency_key) for e in pending] == [(carrier, "order-garbled")]

@@ -15,7 +15,7 @@ from onebalance._config import Timeout
 from onebalance._errors import ClientClosed, ConfigurationError, ValidationError
 from onebalance._retry import RetryPolicy
 
-from .._recent import OncePerKey
+from .._recent import OncePerKey, read_sold_label
 from . import _mapping
 from ._proxy import FedexProxy
 from ._settings import FedexSettings
@@ -96,7 +96,10 @@ class FedexClient:
 
         def purchase() -> Label:
             body = self._proxy.call("ship", "POST", SHIP_PATH, payload, transaction_id=key)
-            return _mapping.parse_ship_response(body, self.account_number, created_at=datetime.now(timezone.utc))
+            now = datetime.now(timezone.utc)
+            return read_sold_label(
+                "FedEx", key, lambda: _mapping.parse_ship_response(body, self.account_number, created_at=now)
+            )
 
         return self._purchases.buy(key, purchase)
 

@@ -15,7 +15,7 @@ from onebalance._retry import RetryPolicy
 
 from .._label import Label, VoidResult
 from .._rate import Rate
-from .._recent import OncePerKey
+from .._recent import OncePerKey, read_sold_label
 from .._shipment import ShipmentRequest, check_idempotency_key
 from .._tracking import Tracking
 from . import mapping
@@ -98,9 +98,8 @@ class UpsClient:
                 trans_id=mapping.trans_id(key),
                 idempotency_key=key,
             )
-            return mapping.parse_ship_response(
-                body, rate, self.settings, datetime.fromtimestamp(self._clock(), timezone.utc)
-            )
+            now = datetime.fromtimestamp(self._clock(), timezone.utc)
+            return read_sold_label("UPS", key, lambda: mapping.parse_ship_response(body, rate, self.settings, now))
 
         return self._purchases.buy(key, purchase)
 
