@@ -4,7 +4,10 @@ is, a label that may have been sold."""
 
 from __future__ import annotations
 
+import itertools
+import os
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 
@@ -12,62 +15,135 @@ from onebalance._errors import OneBalanceError, OutcomeUnknown, ProtocolError, V
 
 from ._label import Label
 
-__all__ = ["RECENT_LABELS", "RECENT_LABEL_BYTES", "OncePerKey", "RecentLabels", "read_sold_label"]
+__all__ = [
+    "PROCESS_LABEL_BYTES",
+    "RECENT_LABELS",
+    "RECENT_LABEL_BYTES",
+    "OncePerKey",
+    "RecentLabels",
+    "read_sold_label",
+]
 
 #: A client answers a repeated idempotency key from memory for this many of its latest keys...
 RECENT_LABELS = 1024
-#: ...while their label images take at most this many bytes (the latest label is always kept).
+#: ...while their label images take at most this many bytes (the latest label is always kept)...
 RECENT_LABEL_BYTES = 32 * 1024 * 1024
+#: ...and while the label images of every client in the process together stay under this many
+#: bytes: thousands of merchants' clients in one process share it, least recent label first.
+PROCESS_LABEL_BYTES = 256 * 1024 * 1024
+
+
+class _Shelf:
+    """Every :class:`RecentLabels` of the process: each owner's labels in its own order, and all
+    of them in one order of use, so that the process-wide byte budget forgets the least recent
+    label of any owner. One lock guards it all."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.owners: dict[int, OrderedDict[str, Label]] = {}
+        self.owner_bytes: dict[int, int] = {}
+        self.order: OrderedDict[tuple[int, str], None] = OrderedDict()
+        self.bytes = 0
+
+    def forget(self, owner: int, key: str) -> None:
+        """Drop one label (the lock held)."""
+        label = self.owners[owner].pop(key)
+        del self.order[(owner, key)]
+        size = len(label.label_image)
+        self.owner_bytes[owner] -= size
+        self.bytes -= size
+
+    def drop_owner(self, owner: int) -> None:
+        """Forget every label of an owner that is gone (called when it is garbage-collected)."""
+        with self.lock:
+            for key in list(self.owners.get(owner, ())):
+                self.forget(owner, key)
+            self.owners.pop(owner, None)
+            self.owner_bytes.pop(owner, None)
+
+
+_SHELF = _Shelf()
+_owner_ids = itertools.count(1)
+
+
+def _after_fork_in_child() -> None:
+    # A lock a parent thread held at the fork would never be released in the child.
+    _SHELF.lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class RecentLabels:
     """The most recently bought (or asked for) labels by key; the least recent are forgotten first.
 
     A client lives as long as the process: keeping every label it ever bought (each with its
-    image) would grow without end. What makes a key hold for longer, across clients and
-    processes, is the label journal (``onebalance._labels``) that :class:`~onebalance.Shipping`
-    keeps. Not thread-safe on its own: the client holds its lock around every call.
+    image) would grow without end, and a platform runs thousands of merchants' clients in one
+    process. So a client keeps its latest ``size`` labels within ``max_bytes`` of images, and all
+    clients together keep at most :data:`PROCESS_LABEL_BYTES` (the least recent label of any
+    client goes first). What makes a key hold for longer, across clients and processes, is the
+    label journal (``onebalance._labels``) that :class:`~onebalance.Shipping` keeps. Thread-safe.
     """
 
     def __init__(self, size: int | None = None, max_bytes: int | None = None) -> None:
         self.size = RECENT_LABELS if size is None else size
         self.max_bytes = RECENT_LABEL_BYTES if max_bytes is None else max_bytes
-        self._labels: OrderedDict[str, Label] = OrderedDict()
-        self._bytes = 0
+        self._owner = owner = next(_owner_ids)
+        with _SHELF.lock:
+            _SHELF.owners[owner] = OrderedDict()
+            _SHELF.owner_bytes[owner] = 0
+        weakref.finalize(self, _SHELF.drop_owner, owner)
 
     def __len__(self) -> int:
-        return len(self._labels)
+        with _SHELF.lock:
+            return len(_SHELF.owners[self._owner])
 
     def __contains__(self, key: str) -> bool:
-        return key in self._labels
+        with _SHELF.lock:
+            return key in _SHELF.owners[self._owner]
 
     @property
     def image_bytes(self) -> int:
         """The bytes of the label images kept."""
-        return self._bytes
+        with _SHELF.lock:
+            return _SHELF.owner_bytes[self._owner]
 
     def get(self, key: str) -> Label | None:
         """The label bought with ``key``, if it is still kept (it becomes the most recent)."""
-        label = self._labels.get(key)
-        if label is not None:
-            self._labels.move_to_end(key)
-        return label
+        owner = self._owner
+        with _SHELF.lock:
+            labels = _SHELF.owners[owner]
+            label = labels.get(key)
+            if label is not None:
+                labels.move_to_end(key)
+                _SHELF.order.move_to_end((owner, key))
+            return label
 
     def put(self, key: str, label: Label) -> None:
         """Keep ``label`` as the most recent, forgetting the least recent ones past the bounds."""
-        labels = self._labels
-        old = labels.pop(key, None)
-        if old is not None:
-            self._bytes -= len(old.label_image)
-        labels[key] = label
-        self._bytes += len(label.label_image)
-        while len(labels) > 1 and (len(labels) > self.size or self._bytes > self.max_bytes):
-            _, forgotten = labels.popitem(last=False)
-            self._bytes -= len(forgotten.label_image)
+        owner, shelf = self._owner, _SHELF
+        with shelf.lock:
+            labels = shelf.owners[owner]
+            if key in labels:
+                shelf.forget(owner, key)
+            labels[key] = label
+            shelf.order[(owner, key)] = None
+            size = len(label.label_image)
+            shelf.owner_bytes[owner] += size
+            shelf.bytes += size
+            while len(labels) > 1 and (len(labels) > self.size or shelf.owner_bytes[owner] > self.max_bytes):
+                shelf.forget(owner, next(iter(labels)))
+            budget = PROCESS_LABEL_BYTES
+            while shelf.bytes > budget and len(shelf.order) > 1:
+                oldest_owner, oldest_key = next(iter(shelf.order))
+                shelf.forget(oldest_owner, oldest_key)
 
     def clear(self) -> None:
-        self._labels.clear()
-        self._bytes = 0
+        owner = self._owner
+        with _SHELF.lock:
+            for key in list(_SHELF.owners[owner]):
+                _SHELF.forget(owner, key)
 
 
 class OncePerKey:

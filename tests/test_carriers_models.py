@@ -642,6 +642,37 @@ def test_recent_labels_forget_the_least_recent_past_a_count_or_a_size():
     assert len(alone) == 0 and alone.image_bytes == 0
 
 
+def test_all_clients_together_keep_label_images_within_the_process_budget(monkeypatch):
+    """Thousands of merchants' clients share one process: past the process-wide budget the least
+    recent label of any client is forgotten, and a client that is gone releases its labels."""
+    import gc
+
+    from carriers import _recent
+
+    monkeypatch.setattr(_recent, "PROCESS_LABEL_BYTES", 250)
+    sweep = _recent.RecentLabels()
+    sweep.put("s", label(label_image=b"s" * 250))  # every older label of the test run is forgotten
+    sweep.clear()
+    base = _recent._SHELF.bytes
+    assert base == 0
+    first, second = _recent.RecentLabels(), _recent.RecentLabels()
+    image = label(label_image=b"z" * 100)
+    first.put("a", image)
+    first.put("b", image)
+    second.put("c", image)  # 300 bytes in all: the least recent of any client ("a") goes
+    assert "a" not in first and "b" in first and "c" in second
+    assert _recent._SHELF.bytes - base <= 250
+    assert first.get("b") is image  # "b" is now more recent than "c"
+    second.put("d", image)  # "c" is the least recent now
+    assert "c" not in second and "b" in first and "d" in second
+    held = _recent._SHELF.bytes
+    del first
+    gc.collect()
+    assert _recent._SHELF.bytes == held - 100  # the client is gone: so are its labels
+    second.clear()
+    assert len(second) == 0 and second.image_bytes == 0
+
+
 def test_an_answer_to_a_purchase_that_cannot_be_read_is_an_unknown_outcome() -> None:
     """After the carrier accepted a purchase, a reading failure means "maybe bought", never the
     caller's error, so nothing frees the key for a second label."""
