@@ -441,6 +441,20 @@ def test_opening_again_migrates_nothing_and_keeps_the_data(fresh_spec: StoreSpec
             assert again.records.receipts("m1") == [receipt("a")]
 
 
+def test_postgres_keeps_the_pending_label_purchases_in_a_partial_index(fresh_spec: StoreSpec) -> None:
+    if fresh_spec.kind != "postgres":
+        pytest.skip("a PostgreSQL schema migration")
+    import psycopg
+
+    fresh_spec.open().close()
+    with psycopg.connect(fresh_spec.dsn) as conn:
+        found = conn.execute(
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = %s AND indexname = 'label_journal_pending'",
+            (fresh_spec.schema,),
+        ).fetchone()
+    assert found is not None and "WHERE (label IS NULL)" in found[0]
+
+
 def test_tables_from_a_newer_onebalance_are_refused(fresh_spec: StoreSpec) -> None:
     spec = fresh_spec
     spec.open().close()
