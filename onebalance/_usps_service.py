@@ -33,6 +33,7 @@ from ._errors import (
     OneBalanceError,
     OutcomeUnknown,
     PlanRestriction,
+    ProtocolError,
     TransportError,
     ValidationError,
 )
@@ -195,8 +196,24 @@ class UspsShipping:
                     operation="CreateIndicium",
                     transaction_id=tx_id,
                 )
+        unreadable: OneBalanceError | None = None
+        try:
+            label, balance = _usps.parse_indicium(response, rate, image=image, image_type=image_type, sample=sample)
+        except (ProtocolError, ValidationError) as exc:
+            unreadable = exc
+        if unreadable is not None:
+            # Bought and paid: a reading failure is not the caller's bad input (which would free the
+            # key in a label journal); the service replays this key, so buying again is safe.
+            self._in_doubt.add(tx_id)
+            raise OutcomeUnknown(
+                f"The label was bought, but the service's answer could not be read ({unreadable.message}): buy "
+                "again with the same idempotency key to get the same label (it is not bought twice)",
+                idempotency_key=tx_id,
+                cause=unreadable,
+                operation="CreateIndicium",
+                transaction_id=tx_id,
+            )
         self._in_doubt.discard(tx_id)
-        label, balance = _usps.parse_indicium(response, rate, image=image, image_type=image_type, sample=sample)
         if cost_code_id is not None:
             label = label.model_copy(update={"cost_account_id": cost_code_id})
         with self._bought_lock:

@@ -109,6 +109,21 @@ def test_only_the_latest_labels_are_remembered_and_older_keys_are_replayed_by_th
     sandbox.check_ledger("shipper")
 
 
+def test_a_label_bought_whose_answer_cannot_be_read_is_an_unknown_outcome_and_debited_once(usps, sandbox):
+    from onebalance import OutcomeUnknown
+
+    shipment = _shipment()
+    rate = _priority(usps, shipment)
+    sandbox.state.counters["label"] = 10**60  # a tracking number over the Label model's 64 characters
+    with pytest.raises(OutcomeUnknown) as caught:
+        usps.buy(rate, shipment, idempotency_key="order-garbled")
+    assert caught.value.cause is not None and caught.value.__context__ is None
+    with pytest.raises(OutcomeUnknown):  # the same key: the service replays the label, still unreadable
+        usps.buy(rate, shipment, idempotency_key="order-garbled")
+    assert len(_prints(sandbox)) == 1  # bought and debited once
+    sandbox.check_ledger("shipper")
+
+
 def test_sample_labels_cost_nothing(usps, sandbox):
     shipment = _shipment()
     usps.buy(_priority(usps, shipment), shipment, idempotency_key="sample-1", sample=True)
