@@ -441,17 +441,18 @@ def test_opening_again_migrates_nothing_and_keeps_the_data(fresh_spec: StoreSpec
             assert again.records.receipts("m1") == [receipt("a")]
 
 
-def test_postgres_keeps_the_pending_label_purchases_in_a_partial_index(fresh_spec: StoreSpec) -> None:
-    if fresh_spec.kind != "postgres":
-        pytest.skip("a PostgreSQL schema migration")
+def test_postgres_keeps_the_pending_label_purchases_in_a_partial_index(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
     import psycopg
 
-    fresh_spec.open().close()
-    with psycopg.connect(fresh_spec.dsn) as conn:
-        found = conn.execute(
-            "SELECT indexdef FROM pg_indexes WHERE schemaname = %s AND indexname = 'label_journal_pending'",
-            (fresh_spec.schema,),
-        ).fetchone()
+    for spec in store_spec("postgres", tmp_path, request, fresh=True):
+        spec.open().close()
+        with psycopg.connect(spec.dsn) as conn:
+            found = conn.execute(
+                "SELECT indexdef FROM pg_indexes WHERE schemaname = %s AND indexname = 'label_journal_pending'",
+                (spec.schema,),
+            ).fetchone()
     assert found is not None and "WHERE (label IS NULL)" in found[0]
 
 
