@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 from decimal import Decimal
 
 from carriers import (
@@ -80,8 +79,7 @@ class UspsShipping:
         self._in_doubt: set[str] = set()
         #: The labels bought here lately, by IntegratorTxID (as UPS and FedEx clients keep theirs):
         #: a repeat of one of them is answered without a call; older keys are replayed by the service.
-        self._bought = RecentLabels()
-        self._bought_lock = threading.Lock()
+        self._bought = RecentLabels()  # thread-safe on its own
 
     def __repr__(self) -> str:
         return f"UspsShipping(merchant_id={self.merchant_id!r})"
@@ -131,8 +129,7 @@ class UspsShipping:
         """
         tx_id = integrator_tx_id(self.merchant_id, idempotency_key)
         _usps.indicium_request(rate, shipment, tx_id, image_type=image_type)  # refuse bad input before any call
-        with self._bought_lock:
-            known = self._bought.get(tx_id)
+        known = self._bought.get(tx_id)
         if known is not None:
             logger.info("event=usps_label_replayed merchant=%s tx=%s", self.merchant_id, tx_id)
             return known
@@ -216,8 +213,7 @@ class UspsShipping:
         self._in_doubt.discard(tx_id)
         if cost_code_id is not None:
             label = label.model_copy(update={"cost_account_id": cost_code_id})
-        with self._bought_lock:
-            self._bought.put(tx_id, label)
+        self._bought.put(tx_id, label)
         logger.info(
             "event=usps_label merchant=%s service=%s cost=%s sample=%s balance=%s tx=%s",
             self.merchant_id,
