@@ -34,3 +34,12 @@ def test_readme_gives_exactly_two_setup_commands():
     section = readme.split("## Set up", 1)[1].split("\n## ", 1)[0]
     commands = re.findall(r"```sh\n(.*?)\n```", section, re.S)
     assert commands == ["pip install . && onebalance demo", 'pip install -e ".[test]" && pytest']
+
+
+def test_the_quick_start_lists_every_step_of_the_demo():
+    demo = (ROOT / "onebalance" / "cli" / "_demo.py").read_text()
+    steps = sorted({int(n) for n in re.findall(r'_step\(\s*f?"(\d+)\.', demo)})
+    assert steps == list(range(1, len(steps) + 1))
+    page = (ROOT / "docs" / "quickstart.md").read_text().split("## The demo", 1)[1]
+    listed = [int(n) for n in re.findall(r"^(\d+)\. ", page, re.M)]
+    assert listed == steps
