@@ -43,3 +43,19 @@ def test_the_quick_start_lists_every_step_of_the_demo():
     page = (ROOT / "docs" / "quickstart.md").read_text().split("## The demo", 1)[1]
     listed = [int(n) for n in re.findall(r"^(\d+)\. ", page, re.M)]
     assert listed == steps
+
+
+def test_every_public_name_has_a_reference_entry():
+    """docs/reference is generated from docstrings by mkdocstrings, page by page: a public name that
+    no page names would be missing from it."""
+    import importlib
+
+    documented = set()
+    for page in (ROOT / "docs" / "reference").glob("*.md"):
+        documented |= {m.rsplit(".", 1)[1] for m in re.findall(r"^::: ([\w.]+)$", page.read_text(), re.M)}
+    missing = {}
+    for module in ("onebalance", "carriers", "carriers.ups", "carriers.fedex", "onebalance.sandbox"):
+        names = set(importlib.import_module(module).__all__) - {"__version__", "mapping"}
+        if names - documented:
+            missing[module] = sorted(names - documented)
+    assert not missing, f"add these to a page of docs/reference: {missing}"
