@@ -107,6 +107,14 @@ from ._records import (
     SqlitePostageRecords,
 )
 from ._redact import install as _install_redaction
+from ._refill_settle import RefillSettlement
+from ._refills import (
+    InMemoryRefillJournal,
+    PostgresRefillJournal,
+    RefillEntry,
+    RefillJournal,
+    SqliteRefillJournal,
+)
 from ._retry import RetryPolicy
 from ._soap._zeep import zeep_service
 from ._status import AccountState, Diagnosis, Finding, Remedy, RemedyAction, SupportContact
@@ -166,6 +174,7 @@ __all__ = [
     "InMemoryCredentialStore",
     "InMemoryLabelJournal",
     "InMemoryPostageRecords",
+    "InMemoryRefillJournal",
     "InMemoryStore",
     "InsufficientFunds",
     "InvalidAmount",
@@ -201,6 +210,7 @@ __all__ = [
     "PostageRecords",
     "PostalAddress",
     "PostgresLabelJournal",
+    "PostgresRefillJournal",
     "PostgresStore",
     "PrintLimitExceeded",
     "PRODUCTION_ENDPOINT",
@@ -212,9 +222,12 @@ __all__ = [
     "RetryPolicy",
     "RateShop",
     "Receipt",
+    "RefillEntry",
     "RefillEvent",
+    "RefillJournal",
     "RefillLockTimeout",
     "RefillProposal",
+    "RefillSettlement",
     "Registration",
     "RegistrationError",
     "RegistrationForm",
@@ -228,6 +241,7 @@ __all__ = [
     "Shipping",
     "SqliteLabelJournal",
     "SqlitePostageRecords",
+    "SqliteRefillJournal",
     "SqliteStore",
     "StaleControlTotal",
     "Store",

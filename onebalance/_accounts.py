@@ -31,6 +31,7 @@ from ._inputs import Codewords, PaymentMethod, RegistrationForm, check_password,
 from ._notify import Notifier, RefillProposal
 from ._postage import Postage
 from ._records import InMemoryPostageRecords, PostageRecords, SqlitePostageRecords
+from ._refills import RefillJournal, journal_for
 from ._retry import RetryPolicy
 from ._status import AccountState, Diagnosis, RemedyAction, SupportContact, assess
 from ._store import Store
@@ -113,7 +114,9 @@ class Accounts:
     so are the merchant's UPS and FedEx clients (and with them their OAuth tokens). ``labels`` is
     the label journal that makes idempotency keys hold across processes: the store's own
     (``store.labels``) when ``store`` is a Store, else a table in the ``records`` SQLite file when
-    it is one, else in memory. Safe to use from many threads.
+    it is one, else in memory. ``refills``, the refill journal every postage purchase is written
+    down in before it is sent (:meth:`Postage.pending`, :meth:`Postage.settle`), comes from the
+    same place. Safe to use from many threads.
 
     ``store`` is a :class:`~onebalance.Store` (credentials, receipts, settings, the label journal and
     the auto-refill lock shared by every worker: :class:`~onebalance.SqliteStore`,
@@ -188,6 +191,9 @@ class Accounts:
                 else InMemoryLabelJournal()
             )
         self.labels = labels
+        #: The refill journal: every postage purchase written down before it is sent (the store's, else
+        #: a table of the ``records`` SQLite file when it is one, else in memory).
+        self.refills: RefillJournal = self._shared.refills if self._shared is not None else journal_for(self.records)
         self._clients: dict[str, tuple[StoredCredentials, OneBalance]] = {}
         self._carrier_clients: dict[tuple[str, str], tuple[CarrierAccount, Any]] = {}
         self._lock = threading.Lock()
@@ -294,6 +300,7 @@ class Accounts:
             prompt=self.refill_prompt,
             notifiers=self.notifiers,
             now=self._now,
+            refills=self.refills,
         )
         funding.labels = self.labels  # the history shows each print's cost account from the journal
         return funding

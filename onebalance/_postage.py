@@ -32,6 +32,7 @@ from ._errors import (
     InvalidAutoBuySettings,
     InvoicedAccount,
     MonthlyLimitExceeded,
+    OneBalanceError,
     PermissionDenied,
     PurchaseRejected,
     StaleControlTotal,
@@ -43,6 +44,8 @@ from ._models import Account, AutoBuySettings, CostAccount
 from ._notify import LowBalanceEvent, Notifier, RefillEvent, RefillProposal, deliver
 from ._receipts import Receipt, RefillKind
 from ._records import MINIMUM_PURCHASE, AutoRefillSettings, FundingSettings, PostageRecords
+from ._refill_settle import SETTLE_AFTER, RefillSettlement, not_bought, settle
+from ._refills import RefillEntry, RefillJournal, journal_for
 
 if TYPE_CHECKING:
     from carriers import Label
@@ -132,6 +135,24 @@ class Quote(BaseModel):
     def integrator_tx_id(self) -> str:
         return f"onebalance-{self.quote_id}"
 
+    def refill_entry(self, started_at: datetime) -> RefillEntry:
+        """The purchase as the refill journal writes it down before sending it."""
+        return RefillEntry(
+            merchant_id=self.merchant_id,
+            integrator_tx_id=self.integrator_tx_id,
+            receipt_id=f"R-{self.quote_id[:12].upper()}",
+            username=self.username,
+            kind=self.kind,
+            amount=self.amount,
+            fee=self.fee,
+            total_charged=self.total_charged,
+            payment_method=self.payment_method,
+            payment_kind=self.payment_kind,
+            cost_account=self.cost_account.name if self.cost_account else None,
+            control_total=self.control_total,
+            started_at=started_at,
+        )
+
     def text(self) -> str:
         lines = [
             f"Add ${self.amount:,.2f} of postage to {self.username}",
@@ -204,9 +225,14 @@ class Postage:
         prompt: Callable[[RefillProposal], bool] | None = None,
         notifiers: Sequence[Notifier] = (),
         now: Callable[[], datetime] | None = None,
+        refills: RefillJournal | None = None,
     ) -> None:
         """``records`` keep the receipts and settings; a ``store`` gives them (unless ``records`` is
-        given too) and the auto-refill lock shared by every process that uses the store."""
+        given too) and the auto-refill lock shared by every process that uses the store.
+
+        ``refills`` is the refill journal every purchase is written down in before it is sent: by
+        default the store's (``store.refills``), else a table of the records' SQLite file, else in
+        memory."""
         if records is None:
             if store is None:
                 raise ConfigurationError("Postage needs records (a PostageRecords) or a store (a Store)")
@@ -215,6 +241,9 @@ class Postage:
         self.client = client
         self.store = store
         self.records = records
+        if refills is None:
+            refills = store.refills if store is not None else journal_for(records)
+        self.refills = refills
         self.prompt = prompt
         self.notifiers = list(notifiers)
         self._now = now or (lambda: datetime.now(timezone.utc))
@@ -351,11 +380,15 @@ class Postage:
         done = self.records.receipt_for(quote.integrator_tx_id)
         if done is not None and done.status == "Success":
             return done
+        # Written down before it is sent: a purchase cut off mid-way (a crash, a lost answer) stays
+        # pending in the journal, for settle() to resolve, instead of being lost with this process.
+        entry = self.refills.start(quote.refill_entry(self._now()))
         # A pending purchase is asked about again with the same IntegratorTxID: the service answers
         # with its current state, and never buys twice.
         try:
             result = self.client.purchase_postage(quote.amount, quote.control_total, quote.integrator_tx_id)
         except StaleControlTotal as exc:
+            self.refills.finish(entry.integrator_tx_id, "not_bought", self._now(), f"{type(exc).__name__}: {exc}")
             fresh = self.client.account()
             raise StaleControlTotal(
                 f"{StaleControlTotal.default_message}. The balance is now ${fresh.available_postage:,.2f}: "
@@ -368,7 +401,13 @@ class Postage:
                 faultstring=exc.faultstring,
                 transaction_id=quote.integrator_tx_id,
             ) from None
+        except OneBalanceError as exc:
+            if not_bought(exc):  # refused, or never sent; anything else may have bought: it stays pending
+                self.refills.finish(entry.integrator_tx_id, "not_bought", self._now(), f"{type(exc).__name__}: {exc}")
+            raise
         if result.status == "Rejected":
+            reason = result.rejection_reason or result.rejection_code or "no reason given"
+            self.refills.finish(entry.integrator_tx_id, "not_bought", self._now(), f"rejected: {reason}")
             raise PurchaseRejected(
                 rejection_code=result.rejection_code,
                 rejection_reason=result.rejection_reason,
@@ -376,25 +415,16 @@ class Postage:
                 transaction_id=quote.integrator_tx_id,
             )
         receipt = self.records.add_receipt(
-            Receipt(
-                receipt_id=f"R-{quote.quote_id[:12].upper()}",
-                merchant_id=self.merchant_id,
-                username=quote.username,
-                created_at=self._now(),
+            entry.receipt(
                 status=result.status,
-                kind=quote.kind,
-                amount=quote.amount,
-                fee=quote.fee,
-                total_charged=quote.total_charged,
-                payment_method=quote.payment_method,
-                payment_kind=quote.payment_kind,
-                cost_account=quote.cost_account.name if quote.cost_account else None,
                 transaction_id=result.transaction_id,
-                integrator_tx_id=quote.integrator_tx_id,
                 balance_after=result.balance.available_postage,
                 control_total_after=result.balance.control_total,
+                created_at=self._now(),
             )
         )
+        if receipt.status == "Success":  # Pending / Processing: still pending, until bought again or settled
+            self.refills.finish(entry.integrator_tx_id, "bought", self._now())
         logger.info(
             "op=add_postage merchant=%s amount=%s status=%s transaction=%s",
             self.merchant_id,
@@ -409,6 +439,36 @@ class Postage:
     def add(self, amount: Decimal | int | str, *, cost_account: int | str | None = None) -> Receipt:
         """Quote and buy in one step."""
         return self.buy(self.quote(amount, cost_account=cost_account))
+
+    # -- purchases cut off mid-way ---------------------------------------------------------------
+    def pending(self, *, started_before: datetime | None = None) -> list[RefillEntry]:
+        """The merchant's purchases (manual and automatic refills) whose outcome is unknown, oldest
+        first: sent, or about to be, when their process died or their answer was lost. Each is
+        resolved by :meth:`settle`. ``started_before``: only those sent before that (aware) time."""
+        return self.refills.pending(self.merchant_id, started_before=started_before)
+
+    def settle(
+        self, integrator_tx_id: str | None = None, *, older_than: timedelta = SETTLE_AFTER
+    ) -> list[RefillSettlement]:
+        """Resolve the merchant's pending purchases (or the one with ``integrator_tx_id``) against the
+        service, and never buy anything.
+
+        Each is asked about by its IntegratorTxID, which the service answers with the first call's
+        result if it had the purchase: then its receipt is made (``outcome="bought"``); else the
+        service refuses the question as a new purchase and it is marked ``not_bought`` (buying the
+        postage then is a new purchase, for the user to ask for). A purchase the service is still
+        processing, or sent less than ``older_than`` ago (its worker may still be waiting for the
+        answer), stays ``pending``. Run it when a worker starts, or from ``onebalance postage settle``.
+        """
+        return settle(
+            self.client,
+            self.records,
+            self.refills,
+            self.merchant_id,
+            integrator_tx_id,
+            older_than=older_than,
+            now=self._now(),
+        )
 
     def _warn_if_low(self, balance: Decimal, username: str) -> None:
         threshold = self.settings.low_balance_threshold

@@ -9,6 +9,8 @@ A :class:`Store` bundles the three things a platform's workers must share:
   :class:`~onebalance.CredentialStore`);
 - ``labels``: the label journal (a :class:`~onebalance.LabelJournal`), which makes a label's
   idempotency key hold across the workers that share the store;
+- ``refills``: the refill journal (a :class:`~onebalance.RefillJournal`): every postage purchase
+  written down before it is sent, so that one cut off by a crash can be settled;
 - ``refill_lock(merchant_id)``: the auto-refill lock, held while a worker decides on and buys a
   refill, so that workers racing on one merchant refill once. It waits at most ``lock_timeout``
   seconds, then raises :class:`~onebalance.RefillLockTimeout`; a holder that crashed never blocks
@@ -58,6 +60,7 @@ from ._records import (
     _sqlite_transaction,
     _store_errors,
 )
+from ._refills import InMemoryRefillJournal, PostgresRefillJournal, RefillJournal, SqliteRefillJournal
 
 if TYPE_CHECKING:
     import psycopg
@@ -81,8 +84,8 @@ def _seconds(value: object, name: str) -> float:
 
 
 class Store(abc.ABC):
-    """The receipts and settings (``records``), the ``credentials``, the label journal (``labels``)
-    and the per-merchant refill lock.
+    """The receipts and settings (``records``), the ``credentials``, the label journal (``labels``),
+    the refill journal (``refills``) and the per-merchant refill lock.
 
     Give one to :class:`~onebalance.Accounts` (``store=``) or :class:`~onebalance.Postage`
     (``store=``). A store is a context manager; :meth:`close` releases its connections.
@@ -91,6 +94,7 @@ class Store(abc.ABC):
     records: PostageRecords
     credentials: CredentialStore
     labels: LabelJournal
+    refills: RefillJournal
     lock_timeout: float
 
     @abc.abstractmethod
@@ -149,9 +153,10 @@ class _ThreadLocks:
 class InMemoryStore(Store):
     """Everything in this process's memory: for tests, demos and a single process.
 
-    ``records``, ``credentials`` and ``labels`` default to new in-memory ones; pass others (an
-    :class:`~onebalance.EncryptedFileCredentialStore`, a :class:`~onebalance.SqlitePostageRecords`,
-    a :class:`~onebalance.SqliteLabelJournal`) to keep them. The lock covers the threads of this
+    ``records``, ``credentials``, ``labels`` and ``refills`` default to new in-memory ones; pass
+    others (an :class:`~onebalance.EncryptedFileCredentialStore`, a
+    :class:`~onebalance.SqlitePostageRecords`, a :class:`~onebalance.SqliteLabelJournal`, a
+    :class:`~onebalance.SqliteRefillJournal`) to keep them. The lock covers the threads of this
     process only.
     """
 
@@ -161,6 +166,7 @@ class InMemoryStore(Store):
         records: PostageRecords | None = None,
         credentials: CredentialStore | None = None,
         labels: LabelJournal | None = None,
+        refills: RefillJournal | None = None,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     ) -> None:
         # Imported here: the journal imports ``carriers``, which imports this package's errors.
@@ -169,11 +175,15 @@ class InMemoryStore(Store):
         self.records = records if records is not None else InMemoryPostageRecords()
         self.credentials = credentials if credentials is not None else InMemoryCredentialStore()
         self.labels = labels if labels is not None else InMemoryLabelJournal()
+        self.refills = refills if refills is not None else InMemoryRefillJournal()
         self.lock_timeout = _seconds(lock_timeout, "lock_timeout")
         self._threads = _ThreadLocks()
 
     def __repr__(self) -> str:
-        return f"InMemoryStore(records={self.records!r}, credentials={self.credentials!r}, labels={self.labels!r})"
+        return (
+            f"InMemoryStore(records={self.records!r}, credentials={self.credentials!r}, labels={self.labels!r}, "
+            f"refills={self.refills!r})"
+        )
 
     def refill_lock(self, merchant_id: str, *, timeout: float | None = None) -> AbstractContextManager[None]:
         merchant_id = _check_merchant_id(merchant_id)
@@ -201,7 +211,8 @@ class SqliteStore(Store):
     that group or others may access is refused: it holds the credentials, each record encrypted
     with Fernet under the keys given as for :class:`~onebalance.EncryptedFileCredentialStore`
     (``keys``, ``key_file``, or the environment). Its tables are created on first use. The label
-    journal (``labels``, a :class:`~onebalance.SqliteLabelJournal`) is a table of the same file.
+    journal (``labels``, a :class:`~onebalance.SqliteLabelJournal`) and the refill journal
+    (``refills``, a :class:`~onebalance.SqliteRefillJournal`) are tables of the same file.
 
     The refill lock is a row of the ``refill_locks`` table: a lease of ``lock_ttl`` seconds that
     its holder renews every third of that while it holds it. A holder that crashes stops renewing,
@@ -227,7 +238,7 @@ class SqliteStore(Store):
         busy_timeout = _seconds(busy_timeout, "busy_timeout")
         from ._labels import SqliteLabelJournal
 
-        opened: list[SqliteCredentialStore | SqlitePostageRecords | SqliteLabelJournal] = []
+        opened: list[SqliteCredentialStore | SqlitePostageRecords | SqliteLabelJournal | SqliteRefillJournal] = []
         try:
             self.credentials: SqliteCredentialStore = SqliteCredentialStore(
                 self.path, keys=keys, key_file=key_file, busy_timeout=busy_timeout
@@ -237,6 +248,8 @@ class SqliteStore(Store):
             opened.append(self.records)
             self.labels: SqliteLabelJournal = SqliteLabelJournal(self.path, busy_timeout=busy_timeout)
             opened.append(self.labels)
+            self.refills: SqliteRefillJournal = SqliteRefillJournal(self.path, busy_timeout=busy_timeout)
+            opened.append(self.refills)
             self._conn = _open_sqlite_tables(self.path, "locks", _LOCK_STEPS, busy_timeout, "the store file")
             # Lock rows need not survive a power cut (their holders do not either): no fsync per
             # lock taken. WAL keeps the file consistent whatever happens.
@@ -256,6 +269,7 @@ class SqliteStore(Store):
         self.credentials.close()
         self.records.close()
         self.labels.close()
+        self.refills.close()
         with self._lock:
             self._conn.close()
 
@@ -333,7 +347,7 @@ class SqliteStore(Store):
 # -- PostgreSQL ----------------------------------------------------------------------------------------
 
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
-_TABLES = ("receipts", "funding_settings", "credentials", "label_journal", "schema_migrations")
+_TABLES = ("receipts", "funding_settings", "credentials", "label_journal", "refill_journal", "schema_migrations")
 
 #: Each step is applied once, in order, recorded in ``schema_migrations``. Append; never edit a step.
 _POSTGRES_STEPS: list[list[str]] = [
@@ -370,6 +384,20 @@ _POSTGRES_STEPS: list[list[str]] = [
     # ``ship pending --all`` (LabelJournal.pending) reads the purchases whose outcome is unknown,
     # a handful among every label ever bought: a partial index keeps that from reading the table.
     ["CREATE INDEX label_journal_pending ON {label_journal} (started_at) WHERE label IS NULL"],
+    # The refill journal (``_refills``): every postage purchase, written down before it is sent.
+    [
+        """CREATE TABLE {refill_journal} (
+            integrator_tx_id text PRIMARY KEY,
+            merchant_id text NOT NULL,
+            started_at timestamptz NOT NULL,
+            body text NOT NULL,
+            state text NOT NULL,
+            settled_at timestamptz,
+            reason text
+        )""",
+        "CREATE INDEX ON {refill_journal} (merchant_id, started_at)",
+        "CREATE INDEX refill_journal_pending ON {refill_journal} (started_at) WHERE state = 'pending'",
+    ],
 ]
 
 
@@ -583,7 +611,8 @@ class PostgresStore(Store):
     key is the IntegratorTxID, so a purchase is never recorded twice. Credentials are stored
     encrypted with Fernet under the keys given as for :class:`~onebalance.EncryptedFileCredentialStore`.
     The label journal (``labels``) is the ``label_journal`` table, whose primary key (merchant,
-    carrier, idempotency key) lets exactly one worker, on any machine, claim a label's key.
+    carrier, idempotency key) lets exactly one worker, on any machine, claim a label's key; the
+    refill journal (``refills``) is the ``refill_journal`` table, keyed by IntegratorTxID.
 
     The refill lock is ``pg_advisory_xact_lock`` on a 64-bit hash of the schema and merchant id,
     held by a transaction on a connection of a small pool of its own (``lock_pool_size``, the
@@ -623,6 +652,7 @@ class PostgresStore(Store):
 
         self.records: PostgresPostageRecords = PostgresPostageRecords(self._db)
         self.labels: PostgresLabelJournal = PostgresLabelJournal(self._db)
+        self.refills: PostgresRefillJournal = PostgresRefillJournal(self._db)
         self.schema = schema
         self._threads = _ThreadLocks()
 

@@ -102,7 +102,7 @@ def store_spec(
 
     dsn, schema = request.getfixturevalue("postgres_run_schema")
     with psycopg.connect(dsn, autocommit=True) as conn:
-        for table in ("receipts", "funding_settings", "credentials", "label_journal"):
+        for table in ("receipts", "funding_settings", "credentials", "label_journal", "refill_journal"):
             conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(schema, table)))
     yield StoreSpec("postgres", key, dsn=dsn, schema=schema)
 

@@ -1,13 +1,21 @@
 """``onebalance postage``: balance, quotes, purchases, auto-refill and history for one merchant.
 
-Exit codes as for ``onebalance account``: 0 done, 1 failed, 2 usage, 4 configuration.
+``pending`` and ``settle`` reconcile the purchases the refill journal still has as pending (a
+purchase, manual or automatic, whose process died or whose answer was lost before it was
+recorded): ``pending`` lists them, ``settle`` resolves them against the service by their
+IntegratorTxID, making the receipt of each one bought and marking the others not bought. It
+never buys. Both need the refill journal to outlive a command: the records file (``--records``
+or ``ONEBALANCE_RECORDS``) or the PostgreSQL store (``--store-dsn``).
+
+Exit codes as for ``onebalance account``: 0 done, 1 failed, 2 usage, 3 ``pending`` found
+purchases to reconcile or ``settle`` left some pending, 4 configuration.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +25,23 @@ from .._errors import ConfigurationError, CredentialStoreError, OneBalanceError,
 from .._postage import Postage, Quote, money
 from .._receipts import Receipt
 from .._records import AutoRefillSettings
-from ._common import EXIT_CONFIG, EXIT_FAILED, EXIT_USAGE, _Context, _fail, common_options, records_option
+from .._refill_settle import SETTLE_AFTER, RefillSettlement
+from .._refills import RefillEntry
+from ._common import (
+    EXIT_ATTENTION,
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    EXIT_USAGE,
+    _Context,
+    _fail,
+    common_options,
+    records_option,
+)
 
 
 @click.group()
 @common_options
-@records_option("receipts and funding settings")
+@records_option("receipts, funding settings and the refill journal")
 @click.pass_context
 def postage(
     ctx: click.Context,
@@ -304,3 +323,134 @@ def history(
             f"{e.date:%Y-%m-%d %H:%M} {e.type:<11} {e.cost:>9.2f} {e.credit:>9.2f} {e.balance:>9.2f}  "
             f"{e.receipt_id or ''}{' (' + e.cost_account + ')' if e.cost_account else ''}"
         )
+
+
+# -- reconciling purchases cut off mid-way -------------------------------------------------------------
+def _needs_journal(ctx: _Context, what: str) -> None:
+    if not ctx.keeps_records:
+        _fail(
+            EXIT_CONFIG,
+            f"{what} needs the records file (--records FILE or ONEBALANCE_RECORDS) or the PostgreSQL store "
+            "(--store-dsn or ONEBALANCE_STORE_DSN): its refill journal is where each purchase is written down "
+            "before it is sent",
+        )
+
+
+def _minutes(started_at: datetime, now: datetime) -> int:
+    return max(0, int((now - started_at).total_seconds() // 60))
+
+
+def _refill_json(entry: RefillEntry, now: datetime) -> dict[str, Any]:
+    return {
+        "merchant_id": entry.merchant_id,
+        "integrator_tx_id": entry.integrator_tx_id,
+        "kind": entry.kind,
+        "amount": f"{entry.amount:.2f}",
+        "total_charged": f"{entry.total_charged:.2f}",
+        "started_at": entry.started_at.isoformat(),
+        "age_minutes": _minutes(entry.started_at, now),
+        "state": entry.state,
+    }
+
+
+@postage.command()
+@click.argument("merchant_id", required=False)
+@click.option("--all", "all_", is_flag=True, help="Every merchant's pending purchases.")
+@click.option(
+    "--older-than",
+    type=click.IntRange(min=0),
+    metavar="MINUTES",
+    help="Only purchases sent more than MINUTES ago (a younger one may still be waiting for its answer).",
+)
+@click.pass_obj
+def pending(ctx: _Context, merchant_id: str | None, all_: bool, older_than: int | None) -> None:
+    """List the postage purchases whose outcome is unknown (oldest first): exit 3 when there are any."""
+    if bool(merchant_id) == all_:
+        _fail(EXIT_USAGE, "give one of MERCHANT_ID or --all")
+    _needs_journal(ctx, "postage pending")
+    journal = ctx.accounts().refills
+    now = datetime.now(timezone.utc)
+    cutoff = now - timedelta(minutes=older_than) if older_than is not None else None
+    found: list[RefillEntry] = _run(lambda: journal.pending(merchant_id, started_before=cutoff))
+    if not found:
+        text = "no pending postage purchases" + (f" for {merchant_id}" if merchant_id else "")
+    else:
+        lines = [f"{'merchant':<16} {'integrator tx id':<43} {'kind':<11} {'amount':>9}  {'sent at (UTC)':<19} age"]
+        for e in found:
+            lines.append(
+                f"{e.merchant_id:<16} {e.integrator_tx_id:<43} {e.kind:<11} {e.amount:>9.2f}  "
+                f"{e.started_at.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S} {_minutes(e.started_at, now)}m"
+            )
+        lines.append(
+            f"{len(found)} pending: `onebalance postage settle MERCHANT_ID` asks the service about each one "
+            "(it buys nothing)"
+        )
+        text = "\n".join(lines)
+    _out(ctx, {"pending": [_refill_json(e, now) for e in found], "count": len(found)}, text)
+    if found:
+        raise SystemExit(EXIT_ATTENTION)
+
+
+def _settled_line(result: RefillSettlement) -> str:
+    entry = result.entry
+    what = f"{entry.integrator_tx_id} (${entry.amount:,.2f}, {entry.kind}, sent {entry.started_at:%Y-%m-%d %H:%M} UTC)"
+    if result.outcome == "bought":
+        receipt = f", receipt {result.receipt.receipt_id}" if result.receipt else ""
+        return f"bought      {what}: {result.detail}{receipt}"
+    if result.outcome == "not_bought":
+        return f"not bought  {what}: {result.detail}"
+    return f"pending     {what}: {result.detail}"
+
+
+@postage.command()
+@click.argument("merchant_id")
+@click.option("--key", "integrator_tx_id", help="Only the purchase with this IntegratorTxID (see `postage pending`).")
+@click.option(
+    "--older-than",
+    type=click.IntRange(min=0),
+    default=int(SETTLE_AFTER.total_seconds() // 60),
+    show_default=True,
+    metavar="MINUTES",
+    help="Settle only purchases sent more than MINUTES ago: a younger one may still be waiting for its answer.",
+)
+@click.pass_obj
+def settle(ctx: _Context, merchant_id: str, integrator_tx_id: str | None, older_than: int) -> None:
+    """Resolve the merchant's pending postage purchases against the service; buys nothing.
+
+    Each one the service had gets its receipt; each one it did not is marked not bought (buy the
+    postage again with `postage add` if it is still wanted). Exit 3 when some stay pending.
+    """
+    _needs_journal(ctx, "postage settle")
+    funding = _postage(ctx, merchant_id)
+    if integrator_tx_id is not None:
+        entry = _run(lambda: funding.refills.get(integrator_tx_id))
+        if entry is None or entry.merchant_id != merchant_id:
+            _fail(
+                EXIT_USAGE,
+                f"no postage purchase {integrator_tx_id} of {merchant_id} in the refill journal of "
+                f"{ctx.records_place}; nothing changed",
+            )
+        if not entry.pending:
+            _fail(
+                EXIT_USAGE,
+                f"the purchase {integrator_tx_id} is settled already ({entry.state.replace('_', ' ')}); nothing "
+                "changed",
+            )
+    results: list[RefillSettlement] = _run(
+        lambda: funding.settle(integrator_tx_id, older_than=timedelta(minutes=older_than))
+    )
+    left = [r for r in results if r.outcome == "pending"]
+    now = datetime.now(timezone.utc)
+    lines = [_settled_line(r) for r in results] or [f"no pending postage purchases for {merchant_id}"]
+    if any(r.outcome == "not_bought" for r in results):
+        lines.append(f"nothing was bought for the ones not bought: `onebalance postage add {merchant_id} AMOUNT` buys")
+    if left:
+        lines.append(f"{len(left)} still pending: settle again later")
+    rows = [
+        _refill_json(r.entry, now)
+        | {"outcome": r.outcome, "detail": r.detail, "receipt_id": r.receipt.receipt_id if r.receipt else None}
+        for r in results
+    ]
+    _out(ctx, {"settled": rows, "pending": len(left)}, "\n".join(lines))
+    if left:
+        raise SystemExit(EXIT_ATTENTION)
