@@ -9,17 +9,31 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import closing
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
-from onebalance import Accounts, EncryptedFileCredentialStore, FundingSettings, Postage, Receipt, SqlitePostageRecords
+from onebalance import (
+    Accounts,
+    EncryptedFileCredentialStore,
+    FundingSettings,
+    OutcomeUnknown,
+    Postage,
+    Receipt,
+    RetryPolicy,
+    SqlitePostageRecords,
+)
 from onebalance.cli import cli
 from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox
 
@@ -752,3 +766,122 @@ def test_postage_with_the_postgres_store_keeps_receipts_and_settings_there(clerk
     assert clerk.kept() == ([], FundingSettings())  # nothing went to the records file
     both = clerk("balance", MERCHANT, env=env)  # --records beside --store-dsn: refused, not ignored
     assert both.exit_code == EXIT_CONFIG and "--records is not used with --store-dsn" in both.stderr
+
+
+# -- purchases cut off mid-way: postage pending / postage settle --------------------------------------------
+
+EXIT_ATTENTION = 3
+
+
+def _postage_command(clerk: Clerk, *args: str) -> list[str]:
+    return [sys.executable, "-m", "onebalance", "postage", "--records", str(clerk.records_path), *args]
+
+
+def test_a_refill_killed_mid_purchase_is_listed_then_settled_once(clerk):
+    answered = threading.Event()
+    clerk.sandbox.observers.append(
+        lambda direction, op, body: answered.set() if (direction, op) == ("response", "PurchasePostage") else None
+    )
+    clerk.sandbox.faults.script("PurchasePostage", "timeout_after", delay=120)  # bought; the answer is held back
+    env = {k: v for k, v in os.environ.items() if k not in clerk.env} | {
+        k: v for k, v in clerk.env.items() if v is not None
+    }
+    worker = subprocess.Popen(
+        _postage_command(clerk, "add", MERCHANT, "100.00", "--yes"),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert answered.wait(60), "the purchase never reached the sandbox"
+        worker.send_signal(signal.SIGKILL)  # the support agent's terminal dies mid-purchase
+        worker.communicate(timeout=10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.communicate()
+    assert worker.returncode == -signal.SIGKILL
+    clerk.sandbox.faults.clear()
+    assert len(clerk.purchases()) == 1 and clerk.balance() == D("150.00") and clerk.kept_receipt_ids() == []
+
+    listed = clerk("pending", MERCHANT)
+    assert listed.exit_code == EXIT_ATTENTION, listed.output
+    assert "manual" in listed.stdout and "100.00" in listed.stdout and "1 pending" in listed.stdout
+    data = json.loads(clerk("--json", "pending", "--all").stdout)
+    assert data["count"] == 1
+    (row,) = data["pending"]
+    assert (row["merchant_id"], row["amount"], row["kind"], row["state"]) == (MERCHANT, "100.00", "manual", "pending")
+    key = row["integrator_tx_id"]
+
+    young = clerk("settle", MERCHANT)  # sent seconds ago: its worker might still be waiting for the answer
+    assert young.exit_code == EXIT_ATTENTION, young.output
+    assert "may still be waiting" in young.stdout and clerk.kept_receipt_ids() == []
+
+    settled = clerk("settle", MERCHANT, "--older-than", "0")
+    assert settled.exit_code == EXIT_OK, settled.output
+    (receipt_id,) = clerk.kept_receipt_ids()
+    assert settled.stdout.startswith(f"bought      {key} ($100.00, manual, sent ")
+    assert f"receipt {receipt_id}" in settled.stdout
+    assert clerk("pending", MERCHANT).stdout.strip() == f"no pending postage purchases for {MERCHANT}"
+    purchase_rows = [row for row in _table(clerk("history", MERCHANT).stdout) if row[2] == "Purchase"]
+    assert [row[-1] for row in purchase_rows] == [receipt_id]
+
+    again = clerk("settle", MERCHANT, "--older-than", "0")
+    assert again.exit_code == EXIT_OK and again.stdout.strip() == f"no pending postage purchases for {MERCHANT}"
+    by_key = clerk("settle", MERCHANT, "--key", key)
+    assert by_key.exit_code == EXIT_USAGE and "settled already (bought)" in by_key.stderr
+    unknown = clerk("settle", MERCHANT, "--key", "onebalance-nope")
+    assert unknown.exit_code == EXIT_USAGE and "no postage purchase onebalance-nope" in unknown.stderr
+    assert len(clerk.purchases()) == 1 and clerk.balance() == D("150.00")  # credited once
+    assert clerk.kept_receipt_ids() == [receipt_id]
+
+
+def test_settle_marks_a_purchase_that_never_reached_the_service_not_bought_and_buys_nothing(clerk):
+    funding = clerk.postage
+    quote = funding.quote("80.00")
+    sent_at = funding._now() - timedelta(minutes=30)
+    funding.refills.start(quote.refill_entry(sent_at))  # written down; the process died before sending it
+    result = clerk("--json", "settle", MERCHANT)
+    assert result.exit_code == EXIT_OK, result.output
+    data = json.loads(result.stdout)
+    (row,) = data["settled"]
+    assert (row["outcome"], row["receipt_id"], data["pending"]) == ("not_bought", None, 0)
+    assert "StaleControlTotal" in row["detail"]
+    text = clerk("settle", MERCHANT, "--key", quote.integrator_tx_id)
+    assert text.exit_code == EXIT_USAGE and "settled already (not bought)" in text.stderr
+    assert clerk.purchases() == [] and clerk.balance() == D("50.00") and clerk.kept_receipt_ids() == []
+
+
+def test_pending_and_settle_need_a_journal_that_outlives_the_command(clerk):
+    for args in (("pending", MERCHANT), ("settle", MERCHANT)):
+        result = clerk(*args, records=False)
+        assert result.exit_code == EXIT_CONFIG and "refill journal" in result.stderr, result.output
+    for args in (("pending",), ("pending", MERCHANT, "--all")):
+        result = clerk(*args)
+        assert result.exit_code == EXIT_USAGE and "MERCHANT_ID or --all" in result.stderr, result.output
+
+
+def test_pending_and_settle_with_the_postgres_store(clerk, postgres):
+    url = clerk.env["ONEBALANCE_ENDPOINT"]
+    with postgres.open() as store:
+        accounts = Accounts(integration_id=DEMO_INTEGRATION_ID, endpoint=url, store=store, retry=RetryPolicy.none())
+        accounts.connect(MERCHANT, username=USERNAME, password=PASSWORD)
+        funding = accounts.postage(MERCHANT)
+        clerk.sandbox.faults.script("PurchasePostage", "reset_after")  # bought; the answer is lost
+        with pytest.raises(OutcomeUnknown):
+            funding.add("100.00")
+    clerk.secrets.add(postgres.key)
+    env = {
+        "ONEBALANCE_CREDENTIALS_STORE": None,
+        "ONEBALANCE_CREDENTIALS_KEY": postgres.key,
+        "ONEBALANCE_STORE_DSN": postgres.dsn,
+        "ONEBALANCE_STORE_SCHEMA": postgres.schema,
+    }
+    assert clerk("pending", "--all", env=env, records=False).exit_code == EXIT_ATTENTION
+    settled = clerk("settle", MERCHANT, "--older-than", "0", env=env, records=False)
+    assert settled.exit_code == EXIT_OK and settled.stdout.startswith("bought"), settled.output
+    assert clerk("pending", "--all", env=env, records=False).exit_code == EXIT_OK
+    with postgres.open() as store:
+        assert [r.amount for r in store.records.receipts(MERCHANT)] == [D("100.00")]
+    assert len(clerk.purchases()) == 1
