@@ -196,7 +196,10 @@ def _settle_one(
 def _bought(journal: RefillJournal, entry: RefillEntry, receipt: Receipt, now: datetime) -> RefillSettlement:
     after = journal.finish(entry.integrator_tx_id, "bought", now) or entry
     return RefillSettlement(
-        entry=after, outcome="bought", receipt=receipt, detail=f"the service had it: transaction {receipt.transaction_id}"
+        entry=after,
+        outcome="bought",
+        receipt=receipt,
+        detail=f"the service had it: transaction {receipt.transaction_id}",
     )
 
 
