@@ -18,6 +18,10 @@ email          50    UPS email address (FedEx 80)
 
 Sources: UPS Shipping API v2409 (``Shipping.yaml``), FedEx Ship API (``ship-api.json``), the
 SWSIM v111 WSDL, all under ``../shared/specs``.
+
+Every text field is one printed line (see ``onebalance._text``): whitespace at either end (a
+trailing newline included) is trimmed and runs of spaces become one; a control or invisible
+character anywhere else (NUL, ESC, DEL, a tab or line break inside, U+202E, U+FEFF...) is refused.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ import re
 from typing import Any
 
 from pydantic import ValidationInfo, field_validator, model_validator
+
+from onebalance._text import one_line
 
 from ._base import CarrierModel, fail
 from ._regions import CA_PROVINCES, COUNTRIES, US_STATES, ZIP_COUNTRIES
@@ -52,7 +58,9 @@ def _text(value: Any, field: str, limit: int, *, required: bool) -> str | None:
     if value is None:
         text = ""
     elif isinstance(value, str):
-        text = " ".join(value.split())
+        text, problem = one_line(value)
+        if problem is not None:
+            fail(field, problem)
     else:
         fail(field, "must be text")
     if not text:

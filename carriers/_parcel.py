@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import field_validator, model_validator
 
+from onebalance._text import one_line
+
 from ._base import CarrierModel, fail
 from ._money import Money, non_negative
 from ._units import Dimensions, Weight
@@ -77,7 +79,10 @@ class Parcel(CarrierModel):
     @classmethod
     def _reference(cls, value: Any) -> Any:
         if isinstance(value, str):
-            value = value.strip() or None
+            value, problem = one_line(value)
+            if problem is not None:
+                fail("reference", problem)
+            value = value or None
             if value is not None and len(value) > REFERENCE_MAX:
                 fail("reference", f"must be at most {REFERENCE_MAX} characters")
         return value

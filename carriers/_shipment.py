@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import field_validator, model_validator
 
+from onebalance._text import one_line
+
 from ._address import Address
 from ._base import CarrierModel, fail
 from ._parcel import REFERENCE_MAX, Parcel
@@ -103,7 +105,10 @@ class ShipmentRequest(CarrierModel):
     @classmethod
     def _reference(cls, value: Any) -> Any:
         if isinstance(value, str):
-            value = value.strip() or None
+            value, problem = one_line(value)
+            if problem is not None:
+                fail("reference", problem)
+            value = value or None
             if value is not None and len(value) > REFERENCE_MAX:
                 fail("reference", f"must be at most {REFERENCE_MAX} characters")
         return value

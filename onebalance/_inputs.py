@@ -27,6 +27,10 @@ from ._errors import (
 )
 from ._models import PostalAddress
 from ._rules import CodewordType
+from ._text import one_line
+
+#: The text fields of a billing address that are printed lines.
+_ADDRESS_TEXT = ("full_name", "company", "address1", "address2", "city")
 
 CardType = Literal["Visa", "MasterCard", "AmericanExpress", "Discover"]
 AccountType = Literal["Individual", "HomeOffice", "HomeBasedBusiness", "OfficeBasedBusiness"]
@@ -41,6 +45,21 @@ def _translate(exc: pydantic.ValidationError) -> OneBalanceError:
     field = ".".join(str(p) for p in first["loc"]) or None
     message = str(first["msg"]).removeprefix("Value error, ")
     return ValidationError(f"{field}: {message}" if field else message, field=field)
+
+
+def _line(value: Any, field: str) -> Any:
+    """A text field as one printed line (``_text``): trimmed, or refused for a control or invisible character."""
+    if not isinstance(value, str):
+        return value
+    text, problem = one_line(value)
+    if problem is not None:
+        raise ValidationError(f"{field}: {problem}", field=field)
+    return text
+
+
+def _lines(model: BaseModel, fields: tuple[str, ...], prefix: str = "") -> None:
+    for name in fields:
+        _line(getattr(model, name), prefix + name)
 
 
 class _Input(BaseModel):
@@ -91,6 +110,8 @@ class CreditCard(_Input):
 
     @model_validator(mode="after")
     def _check(self) -> CreditCard:
+        if self.billing_address is not None:
+            _lines(self.billing_address, _ADDRESS_TEXT, "billing_address.")
         number = self.number.get_secret_value()
         card_type: str | None = self.card_type or next(
             (name for name, pattern in _rules.CARD_PREFIXES.items() if pattern.fullmatch(number)), None
@@ -124,6 +145,11 @@ class BankAccount(_Input):
     routing_number: str
     account_number: SecretStr
     holder_name: str = pydantic.Field(min_length=1, max_length=60)
+
+    @field_validator("bank_name", "holder_name", mode="before")
+    @classmethod
+    def _text(cls, value: Any, info: pydantic.ValidationInfo) -> Any:
+        return _line(value, str(info.field_name))
 
     @model_validator(mode="after")
     def _check(self) -> BankAccount:
@@ -171,6 +197,11 @@ class StoreProfile(_Input):
     email: str
     phone: str
     country: str = "US"
+
+    @field_validator("store_name", "owner_name", "address1", "address2", "city", mode="before")
+    @classmethod
+    def _text(cls, value: Any, info: pydantic.ValidationInfo) -> Any:
+        return _line(value, str(info.field_name))
 
 
 class RegistrationForm(BaseModel):
@@ -243,6 +274,11 @@ class RegistrationForm(BaseModel):
         return cls(**values)
 
     # -- field rules -----------------------------------------------------------------------------
+    @field_validator("full_name", "company", "address1", "address2", "city", mode="before")
+    @classmethod
+    def _text(cls, value: Any, info: pydantic.ValidationInfo) -> Any:
+        return _line(value, str(info.field_name))
+
     @field_validator("username")
     @classmethod
     def _username(cls, value: str | None) -> str | None:

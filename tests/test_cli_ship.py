@@ -248,6 +248,22 @@ def test_buy_refuses_bad_input_with_exit_2_and_buys_nothing(shell, tmp_path):
     assert shell.balance() == Decimal("100.00")
 
 
+@pytest.mark.parametrize("carrier", ["ups", "fedex", "usps"])
+def test_the_cli_refuses_an_escape_in_a_name_with_exit_2_and_buys_nothing(shell, tmp_path, carrier):
+    shell.connect_all()
+    args = list(SHIPMENT)
+    args[args.index("--to-name") + 1] = "Ada\x1b[31mX"
+    service = {"ups": "03", "fedex": "FEDEX_GROUND", "usps": "US-PM"}[carrier]
+    before = len(shell.mock.calls)
+    result = shell("buy", MERCHANT, *args, "--carrier", carrier, "--service", service, "--idempotency-key", "k1",
+                   "--label-out", str(tmp_path / "label.png"))  # fmt: skip
+    assert result.exit_code == EXIT_USAGE, result.output
+    assert "--to-name: must not contain control or invisible characters (U+001B (ESC) found)" in result.stderr
+    assert "\x1b" not in result.output
+    assert len(shell.mock.calls) == before  # nothing sent to any carrier
+    assert shell.ship_calls() == 0 and not shell.fedex.shipments()
+
+
 def test_void_reports_the_refund_outcome_and_track_lists_events(shell, tmp_path):
     shell.connect_all()
     bought = {}
