@@ -13,6 +13,7 @@ import click
 
 from ..sandbox import Sandbox, SandboxServer
 from ..sandbox._chaos import KINDS, Faults
+from ..sandbox._http import REQUEST_TIMEOUT
 from ..sandbox.fedex import FedexSandbox, FedexSandboxServer
 from ..sandbox.ups import UpsSandbox, UpsSandboxServer
 
@@ -71,6 +72,13 @@ def sandbox() -> None:
     type=click.FloatRange(0, 3600),
     help="Seconds a timeout fault holds the answer (set it above your client's read timeout).",
 )
+@click.option(
+    "--request-timeout",
+    default=REQUEST_TIMEOUT,
+    show_default=True,
+    type=click.FloatRange(0, 3600, min_open=True),
+    help="Seconds a connection has to send each whole request; idle and slow connections are closed then.",
+)
 def serve(
     host: str,
     port: int,
@@ -81,6 +89,7 @@ def serve(
     fault_seed: int | None,
     fault_kinds: str,
     fault_delay: float,
+    request_timeout: float,
 ) -> None:
     """Serve the sandbox over HTTP, with a ready demo account.
 
@@ -98,8 +107,8 @@ def serve(
         raise click.ClickException(f"cannot open sandbox state {state_path}: {exc}") from None
     creds = box.create_demo_account()
     try:
-        server = SandboxServer(box, host, port)
-        ups, fedex = _carrier_sandboxes(host)
+        server = SandboxServer(box, host, port, request_timeout=request_timeout)
+        ups, fedex = _carrier_sandboxes(host, request_timeout)
         for faults in (box.faults, ups.sandbox.faults, fedex.sandbox.faults):
             _configure(faults, latency_ms, fault_rate, fault_seed, kinds, fault_delay)
     except OSError as exc:
@@ -148,15 +157,15 @@ UPS_DEMO = ("demo-ups-client", "demo-ups-secret", "A1B2C3")
 FEDEX_DEMO = ("demo-fedex-client", "demo-fedex-secret", "700000001")
 
 
-def _carrier_sandboxes(host: str) -> tuple[UpsSandboxServer, FedexSandboxServer]:
+def _carrier_sandboxes(host: str, request_timeout: float) -> tuple[UpsSandboxServer, FedexSandboxServer]:
     """The UPS and FedEx sandboxes (in memory, on free ports) with their demo credentials."""
     ups_box = UpsSandbox()
     ups_box.add_account(*UPS_DEMO)
     fedex_box = FedexSandbox()
     fedex_box.create_credentials(*FEDEX_DEMO)
-    ups = UpsSandboxServer(ups_box, host, 0).start()
+    ups = UpsSandboxServer(ups_box, host, 0, request_timeout=request_timeout).start()
     try:
-        fedex = FedexSandboxServer(fedex_box, host, 0).start()
+        fedex = FedexSandboxServer(fedex_box, host, 0, request_timeout=request_timeout).start()
     except OSError:
         ups.stop()
         raise

@@ -380,22 +380,18 @@ def over_http(
     handler: BaseHTTPRequestHandler,
     faults: Faults,
     operation: str | None,
-    length: int,
+    body: bytes,
     act: Callable[[bytes], Answer],
 ) -> None:
-    """Serve one request with the fault due (if any), at the socket level. ``length`` is the
-    request's Content-Length (its body is still unread); ``act`` runs the request's body."""
+    """Serve one request with the fault due (if any), at the socket level. ``body`` is the
+    request's body (read within the server's limits); ``act`` runs it."""
     spec = faults.take(operation)
     try:
         if spec is None:
-            send_answer(handler, act(handler.rfile.read(length) if length else b""))
+            send_answer(handler, act(body))
             return
         kind = spec.kind
-        if kind == "refused":
-            _send_rst(handler)
-            return
-        body = handler.rfile.read(length) if length else b""
-        if kind == "reset_before":
+        if kind in ("refused", "reset_before"):
             _send_rst(handler)
         elif kind == "timeout_before":
             faults.wait(spec.delay)
@@ -468,6 +464,18 @@ def control(faults: Faults, action: str, args: Mapping[str, Any]) -> Any:
     raise KeyError(action)
 
 
+def control_arguments(body: bytes) -> dict[str, Any]:
+    """A control call's JSON object of arguments (an empty body: none); ValueError for anything else,
+    nesting too deep for the parser included (``RecursionError`` is not let out)."""
+    try:
+        args = json.loads(body or b"{}")
+    except RecursionError:
+        raise ValueError("the body must be a JSON object (this one is nested too deeply to read)") from None
+    if not isinstance(args, dict):
+        raise ValueError("the body must be a JSON object")
+    return args
+
+
 def control_answer(faults: Faults, method: str, action: str, body: bytes) -> Answer | None:
     """Answer a fault control action over HTTP the way every sandbox does (``{"ok": true,
     "result": ...}``, or ``{"ok": false, "error": ...}`` with 400/405); None if ``action`` is not one."""
@@ -476,9 +484,7 @@ def control_answer(faults: Faults, method: str, action: str, body: bytes) -> Ans
     if method.upper() != "POST":
         return _json_answer(405, {"ok": False, "error": "control actions are POST requests with a JSON body"})
     try:
-        args = json.loads(body or b"{}")
-        if not isinstance(args, dict):
-            raise ValueError("the body must be a JSON object")
+        args = control_arguments(body)
         result = control(faults, action, args)
     except (TypeError, ValueError, KeyError) as exc:
         return _json_answer(400, {"ok": False, "error": f"{type(exc).__name__}: {exc}"})

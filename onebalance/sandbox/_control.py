@@ -94,9 +94,7 @@ def handle_control(sandbox: Sandbox, method: str, path: str, body: bytes) -> Rep
     if method != "POST":
         return _reply(405, {"ok": False, "error": "control actions are POST requests with a JSON body"})
     try:
-        args = json.loads(body or b"{}")
-        if not isinstance(args, dict):
-            raise ValueError("the body must be a JSON object")
+        args = _chaos.control_arguments(body)
         if action in _chaos.CONTROL_ACTIONS:  # answers plain JSON already
             return _reply(200, {"ok": True, "result": _chaos.control(sandbox.faults, action, args)})
         fn: Callable[..., Any] = getattr(sandbox, action)

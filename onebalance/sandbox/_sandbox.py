@@ -20,6 +20,7 @@ from ._chaos import Faults, in_process, soap_operation
 from ._clock import Clock
 from ._control import CONTROL_PREFIX, handle_control
 from ._core import Dispatcher, Reply, SandboxState, WireObserver
+from ._http import REQUEST_TIMEOUT
 from ._pages import DEFAULT_SITE, PAGES_PREFIX, serve_page, site
 from ._server import SOAP_PATH, SandboxServer
 from ._state import (
@@ -119,12 +120,20 @@ class Sandbox:
         return data
 
     # -- mounting --------------------------------------------------------------------------------
-    def serve(self, host: str = "127.0.0.1", port: int = 0, *, latency: float | None = None) -> SandboxServer:
+    def serve(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        latency: float | None = None,
+        request_timeout: float = REQUEST_TIMEOUT,
+    ) -> SandboxServer:
         """Start a threaded HTTP server; use as a context manager or call ``stop()``.
 
-        ``latency`` sets ``faults.latency``: seconds added before every SOAP call.
+        ``latency`` sets ``faults.latency``: seconds added before every SOAP call;
+        ``request_timeout`` the seconds a connection has to deliver each whole request.
         """
-        return SandboxServer(self, host, port, latency=latency).start()
+        return SandboxServer(self, host, port, latency=latency, request_timeout=request_timeout).start()
 
     def mount(self, mock: responses.RequestsMock, url: str = IN_PROCESS_URL) -> str:
         """Answer requests to ``url`` through an existing ``responses`` mock. Returns ``url``.

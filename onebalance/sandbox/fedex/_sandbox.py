@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..._json import loads as json_loads
-from .._chaos import Answer, Faults, control_answer, in_process
+from .._chaos import Answer, Faults, control_answer, control_arguments, in_process
 from .._clock import Clock
+from .._http import REQUEST_TIMEOUT
 from . import _handlers
 from ._server import FedexSandboxServer, operation_of
 from ._state import FedexState, Project, Shipment
@@ -122,12 +123,20 @@ class FedexSandbox:
         with _responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
             yield self.mount(mock, url)
 
-    def serve(self, host: str = "127.0.0.1", port: int = 0, *, latency: float | None = None) -> FedexSandboxServer:
+    def serve(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        latency: float | None = None,
+        request_timeout: float = REQUEST_TIMEOUT,
+    ) -> FedexSandboxServer:
         """Start a threaded HTTP server; use as a context manager or call ``stop()``.
 
-        ``latency`` sets ``faults.latency``: seconds added before every FedEx call.
+        ``latency`` sets ``faults.latency``: seconds added before every FedEx call;
+        ``request_timeout`` the seconds a connection has to deliver each whole request.
         """
-        return FedexSandboxServer(self, host, port, latency=latency).start()
+        return FedexSandboxServer(self, host, port, latency=latency, request_timeout=request_timeout).start()
 
     # -- control API -------------------------------------------------------------------------------
     def create_credentials(
@@ -174,7 +183,10 @@ class FedexSandbox:
         faulting = control_answer(self.faults, method, action.strip("/"), body)
         if faulting is not None:  # the fault injection actions every sandbox shares
             return FedexReply(faulting[0], dict(faulting[1]), faulting[2])
-        data = _parse(body) or {}
+        try:
+            data = control_arguments(body) if body.strip() else {}
+        except ValueError:
+            data = None
         try:
             if method != "POST" or not isinstance(data, dict):
                 raise FedexFault(400, "BAD.REQUEST.ERROR", "Control calls are POST with a JSON object.")
@@ -205,5 +217,5 @@ class FedexSandbox:
 def _parse(body: bytes) -> Any:
     try:
         return json_loads(body) if body else None
-    except ValueError:
+    except (ValueError, RecursionError):
         return None

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
 from .._chaos import Answer, over_http
-from .._http import BackgroundServer
+from .._http import REQUEST_TIMEOUT, BackgroundServer, BoundedHandler, BoundedServer
 
 if TYPE_CHECKING:
     from ._sandbox import FedexSandbox
@@ -30,33 +29,18 @@ def operation_of(target: str) -> str | None:
     return _OPERATIONS.get(target.split("?", 1)[0].rstrip("/"))
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
+class _Handler(BoundedHandler):
     server: _Server
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
-        return
-
     def _answer(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        faults = self.server.sandbox.faults
-        if length > MAX_BODY:
-            self.close_connection = True
-            status, headers, body = 413, {"Content-Type": "text/plain"}, b"request too large"
-        elif faults.active:
-            over_http(self, faults, operation_of(self.path), length, self._run)
+        body = self.read_body()
+        if body is None:
             return
-        else:
-            data = self.rfile.read(length) if length else b""
-            reply = self.server.sandbox.handle(self.command, self.path, dict(self.headers.items()), data)
-            status, headers, body = reply.status, reply.headers, reply.body
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        faults = self.server.sandbox.faults
+        if faults.active:
+            over_http(self, faults, operation_of(self.path), body, self._run)
+            return
+        self.answer(*self._run(body))
 
     def _run(self, body: bytes) -> Answer:
         reply = self.server.sandbox.handle(self.command, self.path, dict(self.headers.items()), body)
@@ -65,13 +49,10 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = _answer  # noqa: N815 - stdlib naming
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, sandbox: FedexSandbox, host: str, port: int) -> None:
+class _Server(BoundedServer):
+    def __init__(self, sandbox: FedexSandbox, host: str, port: int, *, request_timeout: float) -> None:
         self.sandbox = sandbox
-        super().__init__((host, port), _Handler)
+        super().__init__((host, port), _Handler, request_timeout=request_timeout, max_body=MAX_BODY)
 
 
 class FedexSandboxServer(BackgroundServer):
@@ -80,12 +61,18 @@ class FedexSandboxServer(BackgroundServer):
     thread_name = "fedex-sandbox"
 
     def __init__(
-        self, sandbox: FedexSandbox, host: str = "127.0.0.1", port: int = 0, *, latency: float | None = None
+        self,
+        sandbox: FedexSandbox,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        latency: float | None = None,
+        request_timeout: float = REQUEST_TIMEOUT,
     ) -> None:
         self.sandbox = sandbox
         if latency is not None:
             sandbox.faults.latency = latency
-        server = _Server(sandbox, host, port)
+        server = _Server(sandbox, host, port, request_timeout=request_timeout)
         bound_host, bound_port = server.server_address[:2]
         shown = "127.0.0.1" if bound_host in ("0.0.0.0", "") else str(bound_host)  # noqa: S104 - naming, not binding
         super().__init__(server, f"http://{shown}:{bound_port}")

@@ -25,15 +25,13 @@ import re
 import secrets
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..._json import dumps as json_dumps
-from ..._json import loads as json_loads
-from .._chaos import Answer, Faults, control_answer, in_process, over_http
+from .._chaos import Answer, Faults, control_answer, control_arguments, in_process, over_http
 from .._clock import Clock
-from .._http import BackgroundServer
+from .._http import REQUEST_TIMEOUT, BackgroundServer, BoundedHandler, BoundedServer
 from ._state import UpsAccount, UpsShipment, UpsState
 from ._wire import Handler, UpsFault, UpsReply, error_body
 
@@ -123,7 +121,7 @@ class UpsSandbox:
         if faulting is not None:  # the fault injection actions every sandbox shares (see ``_chaos``)
             return UpsReply(faulting[0], faulting[2], dict(faulting[1]))
         try:
-            data = json_loads(body) if body.strip() else {}
+            data = control_arguments(body) if body.strip() else {}
         except ValueError:
             data = None
         if method != "POST" or not isinstance(data, dict):
@@ -199,12 +197,20 @@ class UpsSandbox:
         with _responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
             yield self.mount(mock, url)
 
-    def serve(self, host: str = "127.0.0.1", port: int = 0, *, latency: float | None = None) -> UpsSandboxServer:
+    def serve(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        latency: float | None = None,
+        request_timeout: float = REQUEST_TIMEOUT,
+    ) -> UpsSandboxServer:
         """Start a threaded HTTP server; use as a context manager or call ``stop()``.
 
-        ``latency`` sets ``faults.latency``: seconds added before every UPS call.
+        ``latency`` sets ``faults.latency``: seconds added before every UPS call;
+        ``request_timeout`` the seconds a connection has to deliver each whole request.
         """
-        return UpsSandboxServer(self, host, port, latency=latency).start()
+        return UpsSandboxServer(self, host, port, latency=latency, request_timeout=request_timeout).start()
 
 
 def _json(status: int, body: Any) -> UpsReply:
@@ -226,47 +232,34 @@ def _shipment_json(shipment: UpsShipment) -> dict[str, Any]:
     }
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
+class _Handler(BoundedHandler):
     server: _Server
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
-        return
-
     def _answer(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        sandbox = self.server.sandbox
-        if length > MAX_BODY:
-            self.close_connection = True
-            reply = UpsReply(413, b'{"response":{"errors":[{"code":"10413","message":"Request too large"}]}}')
-        elif sandbox.faults.active:
-            over_http(self, sandbox.faults, operation_of(self.command, self.path), length, self._run)
+        body = self.read_body()
+        if body is None:
             return
-        else:
-            body = self.rfile.read(length)
-            reply = self.server.sandbox.handle(self.command, self.path, dict(self.headers.items()), body)
-        self.send_response(reply.status)
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(reply.body)))
-        self.end_headers()
-        self.wfile.write(reply.body)
+        sandbox = self.server.sandbox
+        if sandbox.faults.active:
+            over_http(self, sandbox.faults, operation_of(self.command, self.path), body, self._run)
+            return
+        self.answer(*self._run(body))
 
     def _run(self, body: bytes) -> Answer:
         reply = self.server.sandbox.handle(self.command, self.path, dict(self.headers.items()), body)
         return reply.status, reply.headers, reply.body
 
+    def refusal(self, status: int, message: str) -> tuple[dict[str, str], bytes]:
+        code = "10413" if status == 413 else "10002"
+        return {"Content-Type": "application/json"}, json_dumps(error_body(code, message[:1].upper() + message[1:]))
+
     do_GET = do_POST = do_DELETE = do_PUT = _answer  # noqa: N815 - stdlib naming
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, sandbox: UpsSandbox, host: str, port: int) -> None:
+class _Server(BoundedServer):
+    def __init__(self, sandbox: UpsSandbox, host: str, port: int, *, request_timeout: float) -> None:
         self.sandbox = sandbox
-        super().__init__((host, port), _Handler)
+        super().__init__((host, port), _Handler, request_timeout=request_timeout, max_body=MAX_BODY)
         bound_host, bound_port = self.server_address[:2]
         shown = "127.0.0.1" if bound_host in ("0.0.0.0", "") else str(bound_host)  # noqa: S104 - naming it
         self.url = f"http://{shown}:{bound_port}"
@@ -278,10 +271,16 @@ class UpsSandboxServer(BackgroundServer):
     thread_name = "ups-sandbox"
 
     def __init__(
-        self, sandbox: UpsSandbox, host: str = "127.0.0.1", port: int = 0, *, latency: float | None = None
+        self,
+        sandbox: UpsSandbox,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        latency: float | None = None,
+        request_timeout: float = REQUEST_TIMEOUT,
     ) -> None:
         self.sandbox = sandbox
         if latency is not None:
             sandbox.faults.latency = latency
-        server = _Server(sandbox, host, port)
+        server = _Server(sandbox, host, port, request_timeout=request_timeout)
         super().__init__(server, server.url)
