@@ -96,7 +96,15 @@ from ._models import (
     PurchaseResult,
     Terms,
 )
-from ._notify import CallbackNotifier, EmailNotifier, LowBalanceEvent, Notifier, RefillEvent, RefillProposal
+from ._notify import (
+    CallbackNotifier,
+    EmailNotifier,
+    LowBalanceEvent,
+    Notifier,
+    RefillEvent,
+    RefillFailedEvent,
+    RefillProposal,
+)
 from ._postage import Balance, History, HistoryEntry, Postage, Quote
 from ._receipts import Receipt
 from ._records import (
@@ -224,6 +232,7 @@ __all__ = [
     "Receipt",
     "RefillEntry",
     "RefillEvent",
+    "RefillFailedEvent",
     "RefillJournal",
     "RefillLockTimeout",
     "RefillProposal",

@@ -504,13 +504,26 @@ class PurchaseInProgress(ServiceError):
 
 
 class InsufficientFunds(ServiceError):
-    """Not enough postage. ``needed`` and ``available`` are set when the SDK knows them."""
+    """Not enough postage. ``needed`` and ``available`` are set when the SDK knows them.
+
+    ``proposal`` (a :class:`~onebalance.RefillProposal`) is set when the auto-refill's configured
+    amount would not pay for the label: it is the purchase that would, for the platform to offer.
+    """
 
     default_message = "Not enough postage in the One Balance account"
 
-    def __init__(self, message: str | None = None, *, needed: Any = None, available: Any = None, **kw: Any) -> None:
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        needed: Any = None,
+        available: Any = None,
+        proposal: Any = None,
+        **kw: Any,
+    ) -> None:
         self.needed = needed
         self.available = available
+        self.proposal = proposal
         if message is None and needed is not None and available is not None:
             message = f"{self.default_message}: ${needed:,.2f} needed, ${available:,.2f} available"
         super().__init__(message, **kw)

@@ -10,6 +10,7 @@ import logging
 import smtplib
 import ssl
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from decimal import Decimal
 from email.message import EmailMessage
 from typing import Protocol
@@ -54,6 +55,43 @@ class RefillEvent(BaseModel):
         return f"{self.reason}\n\n{self.receipt.text()}"
 
 
+class RefillFailedEvent(BaseModel):
+    """An automatic refill was tried and failed; the label it came before went ahead on the balance.
+
+    ``error`` is the error's class name (``PermissionDenied``, ``MonthlyLimitExceeded``,
+    ``PurchaseRejected``...), ``detail`` its message; ``retry_after`` is when the next label
+    may try to refill again (the back-off).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str = "refill_failed"
+    merchant_id: str
+    username: str
+    amount: Decimal | None = None
+    balance: Decimal
+    needed: Decimal
+    threshold: Decimal
+    error: str
+    detail: str
+    code: str | None = None
+    retry_after: datetime
+    notify_email: str | None = None
+
+    def subject(self) -> str:
+        return f"Postage refill failed for {self.username}: {self.error}"
+
+    def body(self) -> str:
+        tried = f"add ${self.amount:,.2f} of postage" if self.amount is not None else "add postage"
+        return (
+            f"The automatic refill tried to {tried} to {self.username} and failed: {self.detail}\n\n"
+            f"The label of ${self.needed:,.2f} goes ahead: the balance of ${self.balance:,.2f} pays for it, "
+            f"but leaves less than the refill threshold of ${self.threshold:,.2f}. The next refill is tried "
+            f"with a label after {self.retry_after:%Y-%m-%d %H:%M} UTC; add postage before then if the "
+            "balance runs short.\n"
+        )
+
+
 class LowBalanceEvent(BaseModel):
     """The balance is below the merchant's low-balance warning threshold."""
 
@@ -75,7 +113,7 @@ class LowBalanceEvent(BaseModel):
         )
 
 
-Event = RefillEvent | LowBalanceEvent
+Event = RefillEvent | RefillFailedEvent | LowBalanceEvent
 
 
 class Notifier(Protocol):
@@ -122,7 +160,7 @@ class EmailNotifier:
 
     def notify(self, event: Event) -> None:
         to = list(self.recipients) or list(self.recipients_for(event.merchant_id) if self.recipients_for else [])
-        if not to and isinstance(event, RefillEvent) and event.notify_email:
+        if not to and isinstance(event, (RefillEvent, RefillFailedEvent)) and event.notify_email:
             to = [event.notify_email]  # the merchant's own address from its auto-refill settings
         if not to:
             return

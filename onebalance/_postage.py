@@ -35,6 +35,7 @@ from ._errors import (
     OneBalanceError,
     PermissionDenied,
     PurchaseRejected,
+    RefillLockTimeout,
     StaleControlTotal,
     UnknownCostAccount,
     ValidationError,
@@ -44,6 +45,7 @@ from ._models import Account, AutoBuySettings, CostAccount
 from ._notify import LowBalanceEvent, Notifier, RefillEvent, RefillProposal, deliver
 from ._receipts import Receipt, RefillKind
 from ._records import MINIMUM_PURCHASE, AutoRefillSettings, FundingSettings, PostageRecords
+from ._refill import RefillPlan, backoff_for, plan_refill, report_failure, shortfall_error
 from ._refill_settle import SETTLE_AFTER, RefillSettlement, not_bought, settle
 from ._refills import RefillEntry, RefillJournal, journal_for
 
@@ -323,7 +325,10 @@ class Postage:
         if caps.can_use_invoicing:
             raise InvoicedAccount()
         if not caps.can_purchase_postage:
-            raise PermissionDenied("Only an account administrator may buy postage; this user may not")
+            raise PermissionDenied(
+                f"{account.username} may not buy postage (CanPurchasePostage is off for this user): ask the "
+                "account's administrator to add it, or to give this user the right"
+            )
         chosen = self._cost_account(cost_account, account)
         balance = self._balance(account)
         if amount > balance.room:
@@ -523,16 +528,27 @@ class Postage:
         """Make sure ``needed`` can be paid, refilling first when the auto-refill policy says so.
 
         Run it before a label purchase. When the balance after paying would fall below the policy's
-        threshold, it buys the policy's amount (more if the label needs more; never past the maximum
-        balance, and nothing if even that could not pay for the label), after asking the
-        prompt hook if the merchant wants to be asked, and notifies afterwards. Racing callers on one
-        merchant refill once: the refill is decided and bought holding the merchant's refill lock
-        (the store's, shared by every process using it), with the balance read again once the lock
-        is held. A refill refused for a stale ControlTotal (labels printed elsewhere meanwhile;
-        nothing was bought) is decided again on the fresh balance, up to three times. Raises
-        :class:`InsufficientFunds` when ``needed`` still cannot be paid, and
+        threshold, it buys the policy's amount (never past the maximum balance, nothing when less
+        than $10.00 of room is left), after asking the prompt hook if the merchant wants to be
+        asked, and notifies afterwards. When that amount would not pay for the label, it buys what
+        would only if the policy allows it (``cover_shortfall``; the prompt hook, when set, sees the
+        exact amount first), and otherwise raises :class:`InsufficientFunds` with that purchase as
+        its ``proposal``.
+
+        A refill that fails (the user may not buy postage, the purchase is rejected, the monthly
+        limit is reached...) never stops a label the balance pays for: the failure is logged at
+        WARNING (``event=auto_refill_failed``) and sent to the notifiers as a
+        :class:`RefillFailedEvent`, ``None`` is returned, and the next refill waits for the
+        back-off (5 minutes, doubled after each failure in a row, at most an hour). When the
+        balance does not pay for the label, the refill's error is raised.
+
+        Racing callers on one merchant refill once: the refill is decided and bought holding the
+        merchant's refill lock (the store's, shared by every process using it), with the balance
+        read again once the lock is held. A refill refused for a stale ControlTotal (labels
+        printed elsewhere meanwhile; nothing was bought) is decided again on the fresh balance, up
+        to three times. Raises :class:`InsufficientFunds` when ``needed`` still cannot be paid, and
         :class:`RefillLockTimeout` (nothing bought) when the lock is not had within the store's
-        ``lock_timeout``.
+        ``lock_timeout`` and the balance does not pay for the label.
 
         ``account``: the account as the caller has just read it (:meth:`OneBalance.account`), to
         spare the first, unlocked read; a refill is still decided on a fresh read under the lock.
@@ -541,32 +557,48 @@ class Postage:
         if account is None:
             account = self.client.account()
         policy = self.settings.auto_refill
-        if not _refill_due(policy, account, cost):
+        if policy is None or not _refill_due(policy, account, cost):
             if cost > account.available_postage:
                 raise InsufficientFunds(needed=cost, available=account.available_postage, operation="ensure_funds")
             return None
-        with self._refill_guard():
-            for attempt in range(1, _REFILL_ATTEMPTS + 1):
-                # Read again under the lock: a worker that waited here while another refilled sees
-                # the refill, and does not buy a second one.
-                account = self.client.account()
-                policy = self.settings.auto_refill
-                receipt = None
-                if policy is None or not _refill_due(policy, account, cost):
-                    break
-                try:
-                    receipt = self._auto_refill(policy, account, cost, reason)
-                    break
-                except StaleControlTotal:
-                    # Labels printed elsewhere meanwhile; the service bought nothing. Decide again
-                    # on the fresh balance (still holding the lock).
-                    if attempt == _REFILL_ATTEMPTS:
-                        raise
-                    logger.info("event=auto_refill_stale merchant=%s attempt=%s", self.merchant_id, attempt)
-            available = receipt.balance_after if receipt else account.available_postage
-            if cost > available:
-                raise InsufficientFunds(needed=cost, available=available, operation="ensure_funds")
-            return receipt
+        backoff = backoff_for(self.client)
+        waiting = backoff.waiting(self._now())
+        if waiting is not None and cost <= account.available_postage:
+            logger.info("event=auto_refill_backoff merchant=%s until=%s", self.merchant_id, waiting.isoformat())
+            return None
+        receipt = None
+        try:
+            with self._refill_guard():
+                for attempt in range(1, _REFILL_ATTEMPTS + 1):
+                    # Read again under the lock: a worker that waited here while another refilled sees
+                    # the refill, and does not buy a second one.
+                    account = self.client.account()
+                    fresh = self.settings.auto_refill
+                    if fresh is None or not _refill_due(fresh, account, cost):
+                        break
+                    policy = fresh
+                    try:
+                        receipt = self._auto_refill(policy, account, cost, reason)
+                        break
+                    except StaleControlTotal:
+                        # Labels printed elsewhere meanwhile; the service bought nothing. Decide again
+                        # on the fresh balance (still holding the lock).
+                        if attempt == _REFILL_ATTEMPTS:
+                            raise
+                        logger.info("event=auto_refill_stale merchant=%s attempt=%s", self.merchant_id, attempt)
+        except InsufficientFunds:
+            raise
+        except OneBalanceError as exc:
+            if cost > account.available_postage:
+                raise
+            self._refill_failed(exc, policy, account, cost)
+            return None
+        if receipt is not None:
+            backoff.succeeded()
+        available = receipt.balance_after if receipt else account.available_postage
+        if cost > available:
+            raise InsufficientFunds(needed=cost, available=available, operation="ensure_funds")
+        return receipt
 
     def _refill_guard(self) -> AbstractContextManager[object]:
         """The merchant's refill lock: the store's (every process) or, without one, this process's."""
@@ -577,31 +609,28 @@ class Postage:
     def _auto_refill(
         self, policy: AutoRefillSettings, account: Account, needed: Decimal, reason: str
     ) -> Receipt | None:
-        room = account.max_postage_balance - account.available_postage
-        shortfall = needed - account.available_postage
-        # Enough to pay for the label even when that is more than the policy's amount; never past the
-        # maximum. A refill that still could not pay for it is not made: no money moves for nothing.
-        amount = min(max(policy.amount, shortfall, MINIMUM_PURCHASE), room).quantize(CENT)
-        if amount < MINIMUM_PURCHASE or account.available_postage + amount < needed:
+        plan = plan_refill(policy.amount, account.available_postage, account.max_postage_balance, needed)
+        if plan.enough and plan.amount is not None:
+            amount = plan.amount
+        elif plan.covering is None:
+            # No refill the maximum balance allows would pay for the label: no money moves for nothing.
             logger.info(
-                "event=auto_refill_skipped merchant=%s reason=no_room room=%s needed=%s", self.merchant_id, room, needed
+                "event=auto_refill_skipped merchant=%s reason=no_room room=%s needed=%s",
+                self.merchant_id,
+                account.max_postage_balance - account.available_postage,
+                needed,
             )
             return None
+        elif not policy.cover_shortfall:
+            raise self._shortfall(policy, account, needed, plan)
+        else:
+            amount = plan.covering
         quote = self._quote(amount, kind="auto_refill", cost_account=policy.cost_account_id, account=account)
-        if policy.prompt_before_refill:
-            proposal = RefillProposal(
-                merchant_id=self.merchant_id,
-                amount=quote.amount,
-                fee=quote.fee,
-                total_charged=quote.total_charged,
-                balance=account.available_postage,
-                needed=needed,
-                threshold=policy.threshold,
-                cost_account=quote.cost_account.name if quote.cost_account else None,
-            )
-            if self.prompt is None or not self.prompt(proposal):
-                logger.info("event=auto_refill_declined merchant=%s amount=%s", self.merchant_id, amount)
-                return None
+        # More than the merchant configured is shown to the prompt hook, when there is one, first.
+        ask = policy.prompt_before_refill or (not plan.enough and self.prompt is not None)
+        if ask and (self.prompt is None or not self.prompt(self._proposal(quote, account, needed, policy))):
+            logger.info("event=auto_refill_declined merchant=%s amount=%s", self.merchant_id, amount)
+            return None
         receipt = self.buy(quote)
         deliver(
             self.notifiers,
@@ -616,6 +645,42 @@ class Postage:
             ),
         )
         return receipt
+
+    def _proposal(self, quote: Quote, account: Account, needed: Decimal, policy: AutoRefillSettings) -> RefillProposal:
+        return RefillProposal(
+            merchant_id=self.merchant_id,
+            amount=quote.amount,
+            fee=quote.fee,
+            total_charged=quote.total_charged,
+            balance=account.available_postage,
+            needed=needed,
+            threshold=policy.threshold,
+            cost_account=quote.cost_account.name if quote.cost_account else None,
+        )
+
+    def _shortfall(
+        self, policy: AutoRefillSettings, account: Account, needed: Decimal, plan: RefillPlan
+    ) -> InsufficientFunds:
+        """The policy's amount would not pay for the label: the error proposes what would."""
+        assert plan.covering is not None
+        proposal = None
+        try:
+            quote = self._quote(plan.covering, kind="auto_refill", cost_account=policy.cost_account_id, account=account)
+            proposal = self._proposal(quote, account, needed, policy)
+        except OneBalanceError as exc:  # that purchase would be refused too: the error proposes nothing
+            logger.info("event=auto_refill_proposal_refused merchant=%s error=%s", self.merchant_id, type(exc).__name__)
+        return shortfall_error(self.merchant_id, account.available_postage, needed, plan, proposal)
+
+    def _refill_failed(
+        self, error: OneBalanceError, policy: AutoRefillSettings, account: Account, needed: Decimal
+    ) -> None:
+        """Report a refill that failed before a label the balance pays for, and start the back-off."""
+        if isinstance(error, RefillLockTimeout):
+            # Another worker holds the lock (refilling, most likely): nothing failed, nothing to report.
+            logger.warning("event=auto_refill_skipped merchant=%s reason=lock_timeout", self.merchant_id)
+            return
+        retry_after = backoff_for(self.client).failed(self._now())
+        report_failure(self.notifiers, self.merchant_id, error, policy, account, needed, retry_after)
 
     # -- history ---------------------------------------------------------------------------------
     #: The label journal (set by :meth:`Accounts.postage`): it links each USPS print to its cost account.
@@ -706,9 +771,9 @@ class Postage:
         return History(merchant_id=self.merchant_id, since=since, until=until, entries=tuple(entries))
 
 
-def _refill_due(policy: AutoRefillSettings | None, account: Account, cost: Decimal) -> bool:
+def _refill_due(policy: AutoRefillSettings, account: Account, cost: Decimal) -> bool:
     """Whether paying ``cost`` would take the balance below the policy's threshold."""
-    return policy is not None and policy.enabled and account.available_postage - cost < policy.threshold
+    return policy.enabled and account.available_postage - cost < policy.threshold
 
 
 def _aware(moment: datetime) -> datetime:

@@ -50,6 +50,10 @@ class AutoRefillSettings(_Input):
     amount: Decimal = Field(description="How much postage to add (at least $10.00).")
     cost_account_id: int | None = None
     prompt_before_refill: bool = Field(default=False, description="Ask (the prompt hook) before refilling.")
+    cover_shortfall: bool = Field(
+        default=False,
+        description="When the amount would not pay for the label, buy what would (shown to the prompt hook first).",
+    )
     notify_email: str | None = Field(default=None, description="Email a notice after each refill.")
 
     @field_validator("amount")

@@ -480,6 +480,16 @@ def test_auto_refill_is_set_kept_and_shown(clerk):
     assert clerk.postage.settings.auto_refill.enabled is False
 
 
+def test_auto_refill_covers_a_shortfall_only_when_told(clerk):
+    result = clerk("auto-refill", MERCHANT, "--threshold", "15", "--amount", "10", "--cover-shortfall")
+    assert result.stdout == (
+        "auto-refill: on, $10.00 when a label would take the balance below $15.00, covers a dearer label's shortfall\n"
+    )
+    assert clerk.postage.settings.auto_refill.cover_shortfall is True
+    clerk("auto-refill", MERCHANT, "--no-cover-shortfall")
+    assert clerk.postage.settings.auto_refill.cover_shortfall is False
+
+
 def test_auto_refill_refuses_less_than_the_minimum(clerk):
     fresh = clerk("auto-refill", MERCHANT, "--threshold", "20", "--amount", "5")
     assert fresh.exit_code == EXIT_USAGE

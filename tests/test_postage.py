@@ -341,8 +341,8 @@ def test_history_links_refills_to_receipts_filters_and_exports(shop, sandbox):
     assert first.receipt_id in csv_text
 
 
-def test_a_refill_covers_a_label_dearer_than_the_policy_amount_or_is_not_made(shop, sandbox):
-    _policy(shop, threshold=D("20.00"), amount=D("30.00"))
+def test_an_opted_in_refill_covers_a_label_dearer_than_the_policy_amount_or_is_not_made(shop, sandbox):
+    _policy(shop, threshold=D("20.00"), amount=D("30.00"), cover_shortfall=True)
     receipt = shop.ensure_funds("120.00")  # 50 + 30 would not pay for it: the refill is 70
     assert (receipt.amount, receipt.balance_after) == (D("70.00"), D("120.00"))
     sandbox.print_postage("shop", "120.00")

@@ -175,6 +175,11 @@ def add(
 @click.option("--amount", help="How much to add each time (at least $10.00).")
 @click.option("--cost-account", type=int, help="Cost account id to charge refills to.")
 @click.option("--prompt/--no-prompt", "prompt", default=None, help="Ask before each refill.")
+@click.option(
+    "--cover-shortfall/--no-cover-shortfall",
+    default=None,
+    help="Buy more than --amount when that would not pay for the label.",
+)
 @click.option("--email", help="Email a notice after each refill.")
 @click.option("--service", is_flag=True, help="Set the service's own auto-buy (SetAutoBuy) instead.")
 @click.pass_obj
@@ -186,6 +191,7 @@ def auto_refill(
     amount: str | None,
     cost_account: int | None,
     prompt: bool | None,
+    cover_shortfall: bool | None,
     email: str | None,
     service: bool,
 ) -> None:
@@ -204,7 +210,8 @@ def auto_refill(
         )
         return
     current = funding.settings.auto_refill
-    if enable is not None or threshold or amount or cost_account is not None or prompt is not None or email:
+    changes = (enable, cost_account, prompt, cover_shortfall)
+    if threshold or amount or email or any(change is not None for change in changes):
         values: dict[str, Any] = current.model_dump() if current else {}
         values.update(
             {
@@ -215,6 +222,7 @@ def auto_refill(
                     "amount": amount and _run(lambda: money(amount, "amount")),
                     "cost_account_id": cost_account,
                     "prompt_before_refill": prompt,
+                    "cover_shortfall": cover_shortfall,
                     "notify_email": email,
                 }.items()
                 if v is not None
@@ -235,6 +243,7 @@ def auto_refill(
         f"auto-refill: {'on' if current.enabled else 'off'}, ${current.amount:,.2f} when a label would take the "
         f"balance below ${current.threshold:,.2f}"
         + (", asks first" if current.prompt_before_refill else "")
+        + (", covers a dearer label's shortfall" if current.cover_shortfall else "")
         + (f", notifies {current.notify_email}" if current.notify_email else ""),
     )
 
