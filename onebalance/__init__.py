@@ -125,7 +125,7 @@ from ._refills import (
 )
 from ._retry import RetryPolicy
 from ._soap._zeep import zeep_service
-from ._status import AccountState, Diagnosis, Finding, Remedy, RemedyAction, SupportContact
+from ._status import AccountState, Diagnosis, Finding, Remedy, RemedyAction, Restriction, SupportContact
 from ._store import InMemoryStore, PostgresStore, SqliteStore, Store
 from ._version import __version__
 
@@ -237,6 +237,7 @@ __all__ = [
     "RefillLockTimeout",
     "RefillProposal",
     "RefillSettlement",
+    "Restriction",
     "Registration",
     "RegistrationError",
     "RegistrationForm",

@@ -18,7 +18,7 @@
     │   ├── UnknownCostAccount              no such cost account
     │   ├── InvalidAutoBuySettings          0045018d, 0045018e, 0045018f
     │   └── InvoicedAccount                 0045018b, 00560106 invoiced accounts do not buy postage
-    ├── PermissionDenied            0045018a, 0045018c the user may not do this (admins only)
+    ├── PermissionDenied            8004800b, 0045018a, 0045018c the user lacks the right: ask the administrator
     ├── NotConnected                no credentials stored for the merchant
     ├── CredentialStoreError        the credential store cannot be read or written (wrong key, tampering)
     ├── StoreError                  the shared store (SQLite file, PostgreSQL) cannot be read or written
@@ -46,7 +46,7 @@
         │   ├── PaymentHold                 00450190
         │   ├── AdminHold                   00450191, 002b0a0c
         │   ├── ActivityBlocked             00560201
-        │   └── CapabilityDisabled          8004800b, 80048008, 80048011
+        │   └── CapabilityDisabled          80048008, 80048011 printing or logging in is off for the account
         ├── RegistrationError               the service refused a registration
         │   └── UsernameTaken               RegistrationStatus=Fail (carries suggested_username)
         ├── PaymentMethodRefused            002b0802, 80040427
@@ -275,7 +275,13 @@ class InvoicedAccount(ValidationError):
 
 
 class PermissionDenied(OneBalanceError):
-    default_message = "This user may not do that: only an account administrator may"
+    """The user lacks a right the account's administrator grants (buying postage: ``CanPurchasePostage``).
+
+    The account itself is fine (it is not an :class:`AccountSuspended`): the account's
+    administrator can do it, or give this user the right.
+    """
+
+    default_message = "This user may not do that (ask the account's administrator)"
 
 
 class NotConnected(OneBalanceError):
@@ -432,6 +438,12 @@ class ActivityBlocked(AccountSuspended):
 
 
 class CapabilityDisabled(AccountSuspended):
+    """Printing (80048011) or logging in (80048008) is switched off for the account.
+
+    A user who may not buy postage (8004800b) gets :class:`PermissionDenied` instead: the
+    account is not suspended, its administrator can buy or grant the right.
+    """
+
     reason = SuspensionReason.CAPABILITY_DISABLED
 
 
@@ -590,7 +602,7 @@ _BY_CODE: dict[str, type[OneBalanceError]] = {
     "00450191": AdminHold,
     "002b0a0c": AdminHold,
     "00560201": ActivityBlocked,
-    "8004800b": CapabilityDisabled,
+    "8004800b": PermissionDenied,  # CanPurchasePostage is off for this user: a right, not a suspension
     "80048008": CapabilityDisabled,
     "80048011": CapabilityDisabled,
     "002b0401": InvalidPassword,

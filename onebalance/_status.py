@@ -4,6 +4,8 @@
 :class:`Diagnosis`. Every signal counts: faults (holds, locks, closure, password state,
 refused credentials), ``AccountStatus``, ``ResubmitStatus``, the terms, phone verification
 and the capabilities. (Whether the phone is verified shows only through ``AccountStatus``.)
+A right the user lacks on an account that is fine (buying postage is for the administrator)
+leaves the state ``active`` and is listed in ``restrictions``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ._errors import (
     OneBalanceError,
     PasswordExpired,
     PasswordResetRequired,
+    PermissionDenied,
     SuspensionReason,
     TransportError,
 )
@@ -61,6 +64,7 @@ class RemedyAction(str, enum.Enum):
     VERIFY_PHONE = "verify_phone"
     ACCEPT_TERMS = "accept_terms"
     CONTACT_SUPPORT = "contact_support"
+    ASK_ADMINISTRATOR = "ask_administrator"
     OPEN_NEW_ACCOUNT = "open_new_account"
     RETRY_LATER = "retry_later"
 
@@ -91,14 +95,37 @@ class Finding(_Model):
     code: str | None = None
 
 
+_ASK_ADMINISTRATOR = Remedy(
+    action=RemedyAction.ASK_ADMINISTRATOR,
+    automated=False,
+    description="ask the account's administrator to do it, or to give this user the right",
+)
+
+
+class Restriction(_Model):
+    """Something this user cannot do on an account that is otherwise fine, and who can change that.
+
+    ``capability`` is the service's name for it (``CanPurchasePostage``), when known.
+    """
+
+    capability: str | None = None
+    detail: str
+    remedy: Remedy = _ASK_ADMINISTRATOR
+
+
 class Diagnosis(_Model):
-    """Where an account stands, why, and what can be done about it."""
+    """Where an account stands, why, and what can be done about it.
+
+    ``restrictions`` are rights this user lacks; they do not change ``state`` (the account may be
+    ``active``): the account's administrator can act or grant them.
+    """
 
     merchant_id: str
     username: str | None = None
     state: AccountState
     reason: str
     findings: tuple[Finding, ...] = ()
+    restrictions: tuple[Restriction, ...] = ()
     automated_remedies: tuple[Remedy, ...] = ()
     manual_remedies: tuple[Remedy, ...] = ()
     support: SupportContact = SupportContact()
@@ -121,6 +148,8 @@ class Diagnosis(_Model):
             out.append(f"  balance: ${self.account.available_postage:,.2f} of ${self.account.max_postage_balance:,.2f}")
         for finding in self.findings[1:]:
             out.append(f"  also:    {finding.state.value}: {finding.detail}")
+        for restriction in self.restrictions:
+            out.append(f"  cannot:  {restriction.detail}")
         for title, remedies in (("the SDK can", self.automated_remedies), ("needs a person", self.manual_remedies)):
             for remedy in remedies:
                 needs = f" (needs: {', '.join(remedy.needs)})" if remedy.needs else ""
@@ -302,6 +331,8 @@ _STATUS_VALUES = {
 
 
 def state_for_error(error: OneBalanceError) -> AccountState:
+    if isinstance(error, PermissionDenied):
+        return AccountState.ACTIVE  # a right this user lacks, not a problem of the account
     if isinstance(error, NotConnected):
         return AccountState.NOT_CONNECTED
     if isinstance(error, AccountDisconnected):
@@ -341,6 +372,19 @@ def findings_for_account(account: Account) -> list[Finding]:
     return found
 
 
+def restrictions_for_account(account: Account) -> list[Restriction]:
+    """The rights this user lacks (an invoiced account buys no postage at all: that is no restriction)."""
+    found: list[Restriction] = []
+    if not account.capabilities.can_purchase_postage and not account.capabilities.can_use_invoicing:
+        found.append(
+            Restriction(
+                capability="CanPurchasePostage",
+                detail="buy postage: this user may not (CanPurchasePostage is off); ask the account's administrator",
+            )
+        )
+    return found
+
+
 def assess(
     merchant_id: str,
     outcome: Account | OneBalanceError,
@@ -351,13 +395,18 @@ def assess(
     now: datetime | None = None,
 ) -> Diagnosis:
     """The diagnosis for what the service answered about an account."""
-    if isinstance(outcome, OneBalanceError):
+    restrictions: list[Restriction] = []
+    if isinstance(outcome, PermissionDenied):
+        state, findings, account, code = AccountState.ACTIVE, [], None, outcome.code
+        restrictions.append(Restriction(detail=outcome.message))
+    elif isinstance(outcome, OneBalanceError):
         state = state_for_error(outcome)
         findings = [Finding(state=state, detail=outcome.message, code=outcome.code)]
         account = None
         code = outcome.code
     else:
         account = outcome
+        restrictions = restrictions_for_account(account)
         findings = findings_for_account(account)
         findings.sort(key=lambda f: PRIORITY.index(f.state))
         state = findings[0].state if findings else AccountState.ACTIVE
@@ -368,12 +417,14 @@ def assess(
         auto, person = remedies_for(finding.state, terms_url)
         automated += [r for r in auto if r not in automated]
         manual += [r for r in person if r not in manual]
+    manual += [r.remedy for r in restrictions if r.remedy not in manual]
     return Diagnosis(
         merchant_id=merchant_id,
         username=username or (account.username if account else None),
         state=state,
         reason=_REASONS[state] if state is not AccountState.UNKNOWN else f"{_REASONS[state]} ({findings[0].detail})",
         findings=tuple(findings),
+        restrictions=tuple(restrictions),
         automated_remedies=tuple(automated),
         manual_remedies=tuple(manual),
         support=support or SupportContact(),

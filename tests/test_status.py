@@ -58,7 +58,7 @@ def test_an_active_account_needs_nothing():
         ("00450191", AccountState.ADMIN_HOLD, set(), {RemedyAction.CONTACT_SUPPORT}),
         ("002b0a0c", AccountState.ADMIN_HOLD, set(), {RemedyAction.CONTACT_SUPPORT}),
         ("00560201", AccountState.ACTIVITY_BLOCKED, set(), {RemedyAction.CONTACT_SUPPORT}),
-        ("8004800b", AccountState.CAPABILITIES_OFF, set(), {RemedyAction.CONTACT_SUPPORT}),
+        ("80048011", AccountState.CAPABILITIES_OFF, set(), {RemedyAction.CONTACT_SUPPORT}),
         ("002b0607", AccountState.LOCKED, {RemedyAction.RESET_PASSWORD}, {RemedyAction.CONTACT_SUPPORT}),
         ("00550108", AccountState.CLOSED, set(), {RemedyAction.OPEN_NEW_ACCOUNT}),
         ("002b0608", AccountState.PASSWORD_EXPIRED, {RemedyAction.CHANGE_PASSWORD}, set()),
