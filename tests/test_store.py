@@ -635,7 +635,8 @@ def test_a_refill_lock_timeout_buys_nothing(sandbox, wire_log) -> None:
         held.wait(5)
         try:
             with pytest.raises(RefillLockTimeout):
-                postage.ensure_funds("10.00")
+                postage.ensure_funds("40.00")  # the balance cannot pay for it without the refill
+            assert postage.ensure_funds("10.00") is None  # it can: the label goes ahead, unrefilled
         finally:
             release.set()
             thread.join()
