@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from ._autorefill import RefillPlan, backoff_for, plan_refill, report_failure, shortfall_error
 from ._client import OneBalance
 from ._errors import (
     AmountBelowMinimum,
@@ -45,7 +46,6 @@ from ._models import Account, AutoBuySettings, CostAccount
 from ._notify import LowBalanceEvent, Notifier, RefillEvent, RefillProposal, deliver
 from ._receipts import Receipt, RefillKind
 from ._records import MINIMUM_PURCHASE, AutoRefillSettings, FundingSettings, PostageRecords
-from ._refill import RefillPlan, backoff_for, plan_refill, report_failure, shortfall_error
 from ._refill_settle import SETTLE_AFTER, RefillSettlement, not_bought, settle
 from ._refills import RefillEntry, RefillJournal, journal_for
 

@@ -25,7 +25,7 @@ from onebalance import (
     RefillEvent,
     RefillFailedEvent,
 )
-from onebalance._refill import BACKOFF_FIRST, plan_refill
+from onebalance._autorefill import BACKOFF_FIRST, plan_refill
 from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox
 
 D = Decimal
