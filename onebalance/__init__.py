@@ -83,6 +83,7 @@ from ._errors import (
 )
 from ._fees import PaymentKind
 from ._inputs import BankAccount, Codewords, CreditCard, RegistrationForm, StoreProfile, generate_password
+from ._keys import KeyRotation
 from ._models import (
     Account,
     AutoBuySettings,
@@ -194,6 +195,7 @@ __all__ = [
     "InvalidPaymentMethod",
     "InvoicedAccount",
     "JournalEntry",
+    "KeyRotation",
     "LabelJournal",
     "LabelNotFound",
     "LoginInfo",

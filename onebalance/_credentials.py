@@ -34,7 +34,7 @@ import stat
 import sys
 import threading
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from pathlib import Path
@@ -45,6 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from ._errors import ConfigurationError, CredentialStoreError, ValidationError
+from ._keys import KeyRotation
 from ._records import SQLITE_BUSY_TIMEOUT, _open_sqlite_tables, _sqlite_transaction, _store_errors
 
 if TYPE_CHECKING:
@@ -360,22 +361,52 @@ class _Sealer:
     (:meth:`StoredCredentials.to_record`: every field, secrets in clear inside the encryption).
     """
 
-    def __init__(self, fernets: list[Fernet]) -> None:
+    def __init__(self, fernets: list[Fernet], keys: list[bytes]) -> None:
         self._fernets = fernets
+        self._keys = keys  # to tell a key given again from a new one; never shown
         self._multi = MultiFernet(fernets)
 
     @classmethod
     def from_sources(cls, keys: Sequence[str | bytes] | None, key_file: str | os.PathLike[str] | None) -> _Sealer:
         raw, source = _find_keys(keys, key_file)
-        return cls([_make_fernet(key, f"key {n}", f" (from {source})") for n, key in enumerate(raw, start=1)])
+        fernets = [_make_fernet(key, f"key {n}", f" (from {source})") for n, key in enumerate(raw, start=1)]
+        return cls(fernets, [_to_bytes(key) for key in raw])
 
     @property
     def key_count(self) -> int:
         return len(self._fernets)
 
     def with_new_key(self, new_key: str | bytes) -> _Sealer:
-        """A sealer that encrypts with ``new_key`` and still decrypts with every key this one has."""
-        return _Sealer([_make_fernet(new_key, "the new key"), *self._fernets])
+        """A sealer that encrypts with ``new_key`` and still decrypts with every key this one has
+        (a key it has already is moved to the front, not added twice)."""
+        fernet, raw = _make_fernet(new_key, "the new key"), _to_bytes(new_key)
+        others = [(f, k) for f, k in zip(self._fernets, self._keys, strict=True) if k != raw]
+        return _Sealer([fernet, *(f for f, _ in others)], [raw, *(k for _, k in others)])
+
+    def rotation(self, tokens: Mapping[str, str], where: str) -> tuple[dict[str, str], KeyRotation]:
+        """The tokens not under the first key, encrypted again with it, and the report.
+
+        Tokens the first key decrypts already are left out (nothing to write). If any token no key
+        decrypts, ``CredentialStoreError`` naming its merchants, and nothing is to be written.
+        """
+        first = self._fernets[0]
+        changed: dict[str, str] = {}
+        unreadable: list[str] = []
+        for merchant_id, token in tokens.items():
+            try:
+                first.decrypt(token.encode("ascii", "replace"))
+            except InvalidToken:
+                pass
+            else:
+                continue  # under the first key already
+            rotated = self.reseal(token)
+            if rotated is None:
+                unreadable.append(merchant_id)
+            else:
+                changed[merchant_id] = rotated
+        if unreadable:
+            raise _unreadable_error(where, unreadable)
+        return changed, KeyRotation(reencrypted=tuple(sorted(changed)), unchanged=len(tokens) - len(changed))
 
     def seal(self, merchant_id: str, credentials: StoredCredentials) -> str:
         data = credentials.to_record()  # every field, the password and the carriers' secrets in clear
@@ -505,23 +536,27 @@ class EncryptedFileCredentialStore(CredentialStore):
 
     # -- key rotation --------------------------------------------------------------------------
 
-    def rotate(self, new_key: str | bytes) -> None:
-        """Make ``new_key`` the key that encrypts and re-encrypt every record with it.
+    def rotate(self, new_key: str | bytes | None = None) -> KeyRotation:
+        """Re-encrypt with the first key every record that is under another key, and say which.
 
-        The keys this store already had stay as decrypt-only keys. Afterwards a store opened with only
-        the new key reads every record; one opened with only an old key reads none. Roll out the new
-        key as a *second* key to every process first, then rotate, then make it the first key
-        everywhere and drop the old one. If any record cannot be decrypted nothing is changed.
+        ``new_key``, when given, becomes the first key (the keys this store had stay as decrypt-only
+        keys; a key it had already just moves to the front). Records already under the first key
+        are left as they are, so ``rotate()`` can be run again at any time: the
+        :class:`~onebalance.KeyRotation` it returns lists what it re-encrypted. If any record
+        cannot be decrypted, nothing is changed (``CredentialStoreError``).
+
+        The roll-out that strands no record (see the accounts guide): give every process the new
+        key as its second key; then make it the first key everywhere; then ``rotate()``; then
+        ``rotate()`` again, which must report nothing; then drop the old key.
         """
-        sealer = self._sealer.with_new_key(new_key)
+        sealer = self._sealer if new_key is None else self._sealer.with_new_key(new_key)
         with self._locked(exclusive=True):
             records = self._read()
-            rotated = {merchant_id: sealer.reseal(token) for merchant_id, token in records.items()}
-            unreadable = [merchant_id for merchant_id, token in rotated.items() if token is None]
-            if unreadable:
-                raise _unreadable_error(str(self._path), unreadable)
-            self._write({merchant_id: token for merchant_id, token in rotated.items() if token is not None})
+            changed, report = sealer.rotation(records, str(self._path))
+            if changed:
+                self._write({**records, **changed})
             self._sealer = sealer
+        return report
 
     # -- the file ------------------------------------------------------------------------------
 
@@ -638,18 +673,35 @@ _CREDENTIALS_STEPS: list[list[str]] = [
 ]
 
 
-def _private_file(path: Path, what: str) -> None:
-    """Create ``path`` with mode 0600 if it is missing; refuse one that group or others may access."""
+def _create_private(path: Path) -> os.stat_result:
+    """Create ``path`` (mode 0600) and stat it; if another process made it first, stat that one."""
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return os.stat(path)
+    try:  # a file nobody had open: closing this descriptor releases no one's lock
+        return os.fstat(fd)
+    finally:
+        os.close(fd)
+
+
+def _private_file(path: Path, what: str) -> None:
+    """Create ``path`` with mode 0600 if it is missing; refuse one that group or others may access.
+
+    An existing file is only looked at (``stat``), never opened: closing a descriptor of a SQLite
+    file releases every POSIX lock the process holds on it, those of its open connections included,
+    and another process's SQLite then takes the WAL for unused and resets it under them (writes
+    made since were invisible to this process's connections).
+    """
+    try:
+        try:
+            info = os.stat(path)
+        except FileNotFoundError:
+            info = _create_private(path)
     except FileNotFoundError:
         raise ConfigurationError(f"cannot use {path} as {what}: the directory {path.parent} does not exist") from None
     except OSError as exc:
         raise ConfigurationError(f"cannot use {path} as {what}: {exc.strerror}") from None
-    try:
-        info = os.fstat(fd)
-    finally:
-        os.close(fd)
     if not stat.S_ISREG(info.st_mode):
         raise ConfigurationError(f"cannot use {path} as {what}: it is not a regular file")
     if info.st_mode & 0o077:
@@ -710,23 +762,22 @@ class SqliteCredentialStore(CredentialStore):
         with self._lock, _store_errors(self._what):
             return sorted(row[0] for row in self._conn.execute("SELECT merchant_id FROM credentials"))
 
-    def rotate(self, new_key: str | bytes) -> None:
-        """Make ``new_key`` the key that encrypts and re-encrypt every record with it, in one transaction.
+    def rotate(self, new_key: str | bytes | None = None) -> KeyRotation:
+        """Re-encrypt with the first key every record under another key, in one transaction, and say which.
 
-        As :meth:`EncryptedFileCredentialStore.rotate`: if any record cannot be decrypted, nothing changes.
+        As :meth:`EncryptedFileCredentialStore.rotate`: ``new_key`` becomes the first key; if any
+        record cannot be decrypted, nothing changes.
         """
-        sealer = self._sealer.with_new_key(new_key)
+        sealer = self._sealer if new_key is None else self._sealer.with_new_key(new_key)
         with self._lock, _store_errors(self._what), _sqlite_transaction(self._conn) as conn:
             rows = conn.execute("SELECT merchant_id, token FROM credentials").fetchall()
-            rotated = {merchant_id: sealer.reseal(token) for merchant_id, token in rows}
-            unreadable = [merchant_id for merchant_id, token in rotated.items() if token is None]
-            if unreadable:
-                raise _unreadable_error(str(self.path), unreadable)
+            changed, report = sealer.rotation(dict(rows), str(self.path))
             conn.executemany(
                 "UPDATE credentials SET token = ? WHERE merchant_id = ?",
-                [(token, merchant_id) for merchant_id, token in rotated.items()],
+                [(token, merchant_id) for merchant_id, token in changed.items()],
             )
             self._sealer = sealer
+        return report
 
     def close(self) -> None:
         with self._lock:
@@ -785,18 +836,18 @@ class PostgresCredentialStore(CredentialStore):
         with self._db.connection() as conn:
             return sorted(row[0] for row in conn.execute(self._ids).fetchall())
 
-    def rotate(self, new_key: str | bytes) -> None:
-        """Make ``new_key`` the key that encrypts and re-encrypt every record with it, in one transaction.
+    def rotate(self, new_key: str | bytes | None = None) -> KeyRotation:
+        """Re-encrypt with the first key every record under another key, in one transaction, and say which.
 
-        As :meth:`EncryptedFileCredentialStore.rotate`: if any record cannot be decrypted, nothing changes.
+        As :meth:`EncryptedFileCredentialStore.rotate`: ``new_key`` becomes the first key; if any
+        record cannot be decrypted, nothing changes.
         """
-        sealer = self._sealer.with_new_key(new_key)
+        sealer = self._sealer if new_key is None else self._sealer.with_new_key(new_key)
         with self._db.connection() as conn, conn.transaction():
             rows = conn.execute(self._all_for_update).fetchall()
-            rotated = {merchant_id: sealer.reseal(token) for merchant_id, token in rows}
-            unreadable = [merchant_id for merchant_id, token in rotated.items() if token is None]
-            if unreadable:
-                raise _unreadable_error(self._db.describe(), unreadable)
-            with conn.cursor() as cur:
-                cur.executemany(self._update, [(token, merchant_id) for merchant_id, token in rotated.items()])
+            changed, report = sealer.rotation(dict(rows), self._db.describe())
+            if changed:
+                with conn.cursor() as cur:
+                    cur.executemany(self._update, [(token, merchant_id) for merchant_id, token in changed.items()])
         self._sealer = sealer
+        return report
