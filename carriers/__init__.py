@@ -23,6 +23,8 @@ path (``recipient.postal_code``); results are frozen. Money is Decimal, never fl
     )
 """
 
+from onebalance._public import publish as _publish
+
 from ._address import Address
 from ._carrier import Carrier
 from ._label import Label, LabelFormat, RefundStatus, VoidResult
@@ -63,3 +65,5 @@ __all__ = [
     "fastest",
     "payer_description",
 ]
+
+_publish(globals(), "carriers", __all__)  # carriers.Address, not carriers._address.Address

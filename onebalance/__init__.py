@@ -107,6 +107,7 @@ from ._notify import (
     RefillProposal,
 )
 from ._postage import Balance, History, HistoryEntry, Postage, Quote
+from ._public import publish as _publish
 from ._receipts import Receipt
 from ._records import (
     AutoRefillSettings,
@@ -278,6 +279,10 @@ __all__ = [
     "zeep_service",
     "__version__",
 ]
+
+# Tracebacks and reprs show onebalance.LabelNotFound, the name to import and catch. The names loaded
+# on first use (below) are published by their own modules.
+_publish(globals(), "onebalance", __all__)
 
 
 def __getattr__(name: str) -> object:

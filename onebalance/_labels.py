@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict
 from carriers import Carrier, Label
 
 from ._errors import ValidationError
+from ._public import publish as _publish
 from ._records import SQLITE_BUSY_TIMEOUT, _open_sqlite_tables, _store_errors
 
 if TYPE_CHECKING:
@@ -430,3 +431,7 @@ class PostgresLabelJournal(LabelJournal):
         _cutoff(started_before)
         rows = self._rows(self._pending, (merchant_id, merchant_id, started_before, started_before))
         return _pending([_entry(row) for row in rows], started_before)
+
+
+# onebalance re-exports these and loads this module on first use: name them by the package all the same.
+_publish(globals(), "onebalance", __all__)

@@ -13,7 +13,7 @@ import io
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
@@ -185,7 +185,10 @@ class HistoryEntry(BaseModel):
 
 
 class History(BaseModel):
-    """Purchases, prints, refunds and adjustments, newest first, with the running balance."""
+    """Purchases, prints, refunds and adjustments, newest first, with the running balance.
+
+    Iterating a history iterates its entries (``for entry in history``), and ``len`` counts them.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -193,6 +196,12 @@ class History(BaseModel):
     since: date
     until: date | None
     entries: tuple[HistoryEntry, ...]
+
+    def __iter__(self) -> Iterator[HistoryEntry]:  # type: ignore[override]
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
 
     def csv(self) -> str:
         out = io.StringIO()

@@ -40,6 +40,7 @@ from ._errors import (
     ValidationError,
 )
 from ._labels import LabelJournal
+from ._public import publish as _publish
 
 logger = logging.getLogger("onebalance")
 
@@ -53,12 +54,21 @@ class CarrierClient(Protocol):
 
 
 class RateShop(BaseModel):
-    """Every carrier's rates for one shipment; carriers that failed are listed in ``errors``."""
+    """Every carrier's rates for one shipment, cheapest first.
+
+    A carrier that failed is in ``errors`` with the error it raised (a :class:`OneBalanceError`, with
+    its ``code``, ``http_status`` and ``operation``); :attr:`error_messages` has them as text.
+    """
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     rates: tuple[Rate, ...]
-    errors: dict[Carrier, str]
+    errors: dict[Carrier, OneBalanceError]
+
+    @property
+    def error_messages(self) -> dict[Carrier, str]:
+        """Each failed carrier's error as one line: ``"AuthenticationFailed: ..."``."""
+        return {carrier: f"{type(error).__name__}: {error}" for carrier, error in self.errors.items()}
 
     @property
     def cheapest(self) -> Rate | None:
@@ -126,10 +136,10 @@ class Shipping:
         with ThreadPoolExecutor(max_workers=len(self._clients)) as pool:
             answers = list(pool.map(ask, self._clients))
         rates: list[Rate] = []
-        errors: dict[Carrier, str] = {}
+        errors: dict[Carrier, OneBalanceError] = {}
         for carrier, answer in answers:
             if isinstance(answer, OneBalanceError):
-                errors[carrier] = f"{type(answer).__name__}: {answer}"
+                errors[carrier] = answer
             else:
                 rates.extend(answer)
         return RateShop(rates=tuple(sorted(rates, key=lambda r: r.total.amount)), errors=errors)
@@ -261,3 +271,8 @@ def _check_payment(carrier: Carrier, payment: object) -> None:
             ),
             field="payment",
         )
+
+
+_publish(
+    globals(), "onebalance", ("RateShop", "Shipping")
+)  # re-exported by onebalance, which loads this module on first use

@@ -37,6 +37,7 @@ from ._errors import (
     ValidationError,
 )
 from ._postage import Postage
+from ._public import publish as _publish
 from ._retry import Safety, Transient, run
 from ._transport import send
 from ._usps import CleansedAddress
@@ -289,3 +290,8 @@ class UspsShipping:
         request = _usps.track_request(tracking_number)
         response = self.client.call("TrackShipment", request)
         return _usps.parse_tracking(response, request["TrackingNumber"])
+
+
+_publish(
+    globals(), "onebalance", ("CleansedAddress", "UspsShipping")
+)  # re-exported by onebalance, which loads this module on first use

@@ -1,7 +1,11 @@
 """Every documented import keeps working."""
 
 import importlib
+import inspect
+import pickle
+import traceback
 
+import pydantic
 import pytest
 
 import onebalance
@@ -43,3 +47,42 @@ def test_the_wsdl_ships_inside_the_package():
     from importlib import resources
 
     assert resources.files("onebalance._soap").joinpath("wsdl/swsim_v111.wsdl").is_file()
+
+
+@pytest.mark.parametrize("package", ["onebalance", "carriers"])
+def test_public_names_carry_their_public_path(package):
+    """Tracebacks and reprs say onebalance.LabelNotFound, the name to import, not onebalance._errors.LabelNotFound."""
+    module = importlib.import_module(package)
+    named = 0
+    for name in module.__all__:
+        obj = getattr(module, name)
+        if isinstance(obj, type) or inspect.isfunction(obj):
+            assert obj.__module__ == package, name
+            assert getattr(importlib.import_module(obj.__module__), obj.__qualname__) is obj, name
+            if isinstance(obj, type) and issubclass(obj, pydantic.BaseModel):
+                assert obj.__pydantic_complete__, name  # built in its own module, never rebuilt from the package
+            named += 1
+    assert named > 20
+
+
+def test_an_error_shows_its_public_path():
+    error = onebalance.LabelNotFound("No such label on this account", code="00450202")
+    assert traceback.format_exception_only(type(error), error)[0].startswith("onebalance.LabelNotFound: No such label")
+    assert repr(type(error)) == "<class 'onebalance.LabelNotFound'>"
+    assert str(pickle.loads(pickle.dumps(error))) == str(error)
+
+
+def test_iterating_a_history_iterates_its_entries():
+    from datetime import date, datetime, timezone
+    from decimal import Decimal
+
+    entry = onebalance.HistoryEntry(
+        date=datetime(2026, 1, 2, tzinfo=timezone.utc),
+        type="Purchase",
+        cost=Decimal("0"),
+        credit=Decimal("10.00"),
+        balance=Decimal("10.00"),
+    )
+    history = onebalance.History(merchant_id="m", since=date(2026, 1, 1), until=None, entries=(entry, entry))
+    assert list(history) == [entry, entry]
+    assert len(history) == 2

@@ -20,7 +20,7 @@ from carriers import (
 )
 from carriers.fedex import FedexClient, FedexSettings
 from carriers.ups import UpsClient, UpsSettings
-from onebalance import Accounts, InMemoryCredentialStore, ValidationError
+from onebalance import Accounts, AuthenticationError, InMemoryCredentialStore, ValidationError
 from onebalance._shipping import Shipping
 from onebalance.sandbox.fedex import FedexSandbox
 from onebalance.sandbox.ups import UpsSandbox
@@ -101,7 +101,10 @@ def test_a_carrier_that_fails_does_not_hide_the_others(merchant, sandbox):
     sandbox.set_password("ship-all", "Changed-elsewhere9")
     shipping._clients[Carrier.USPS].client._token = None  # force a new login, which is now refused
     shop = shipping.rates(SHIPMENT)
-    assert Carrier.USPS in shop.errors
+    error = shop.errors[Carrier.USPS]
+    assert isinstance(error, AuthenticationError)  # the exception itself, with its code
+    assert error.code == "002b0601"
+    assert shop.error_messages[Carrier.USPS] == f"{type(error).__name__}: {error}"
     assert {r.carrier for r in shop.rates} == {Carrier.UPS, Carrier.FEDEX}
 
 

@@ -374,8 +374,8 @@ def rates(ctx: _Context, /, merchant_id: str, service: str | None, **options: An
     shipment = _shipment(_pop_shipment(options), service)
     shipping = _shipping(ctx, merchant_id)
     shop = _run(lambda: shipping.rates(shipment))
-    for carrier, error in shop.errors.items():
-        click.echo(f"warning: {carrier.display_name}: {error}", err=True)
+    for carrier, message in shop.error_messages.items():
+        click.echo(f"warning: {carrier.display_name}: {message}", err=True)
     cheapest, fastest = shop.cheapest, shop.fastest
     if ctx.as_json:
         _out(
@@ -384,7 +384,7 @@ def rates(ctx: _Context, /, merchant_id: str, service: str | None, **options: An
                 "rates": [_rate_json(r) for r in shop.rates],
                 "cheapest": _rate_json(cheapest) if cheapest else None,
                 "fastest": _rate_json(fastest) if fastest else None,
-                "errors": {c.value: e for c, e in shop.errors.items()},
+                "errors": {c.value: message for c, message in shop.error_messages.items()},
             },
             "",
         )
