@@ -17,9 +17,20 @@ import pydantic
 from pydantic import BaseModel, ConfigDict
 from typing_extensions import Self
 
-from onebalance._errors import OneBalanceError, ValidationError
+from onebalance._errors import AuthenticationFailed, OneBalanceError, ValidationError
 
-__all__ = ["CarrierModel", "fail", "to_decimal", "translate"]
+__all__ = ["CarrierModel", "credentials_refused", "fail", "to_decimal", "translate"]
+
+
+def credentials_refused(carrier: str, said: str, **common: Any) -> AuthenticationFailed:
+    """The error for a token request the carrier refused. UPS and FedEx answer a wrong client secret
+    as they answer an unknown client id (UPS: "ClientId is Invalid"), so the message names the secret
+    first: it is what a person mistypes, while the id is copied from the carrier's app page."""
+    return AuthenticationFailed(
+        f"The {carrier} client secret is wrong (or the client id): {carrier} refused them when asked for a token; "
+        f"it answers {said!r} for either",
+        **common,
+    )
 
 
 def fail(field: str, text: str, cls: type[ValidationError] = ValidationError) -> NoReturn:

@@ -31,6 +31,8 @@
     └── ServiceError                a SOAP fault from the service (``code`` = 8 hex digits)
         ├── AuthenticationError
         │   ├── AuthenticationFailed        002b0601 wrong username or password
+        │   │   ├── CodewordAnswersRefused          002b0601 from StartPasswordReset: wrong codeword answers
+        │   │   └── TemporaryPasswordRefused        002b0601 from FinishPasswordReset: wrong temporary password
         │   ├── AccountDisconnected         002b0601 for stored credentials that used to work
         │   ├── InvalidIntegrationId        002b0207
         │   ├── AccountLocked               002b0607, 0055010c
@@ -88,6 +90,7 @@ __all__ = [
     "BalanceLimitExceeded",
     "CapabilityDisabled",
     "ClientClosed",
+    "CodewordAnswersRefused",
     "ConfigurationError",
     "ConnectError",
     "ConversationError",
@@ -128,6 +131,7 @@ __all__ = [
     "ServiceError",
     "StaleControlTotal",
     "SuspensionReason",
+    "TemporaryPasswordRefused",
     "TermsNotAccepted",
     "TransportError",
     "UnknownCostAccount",
@@ -351,6 +355,24 @@ class AuthenticationError(ServiceError):
 
 class AuthenticationFailed(AuthenticationError):
     default_message = "Authentication failed: the username or password is wrong"
+
+
+class CodewordAnswersRefused(AuthenticationFailed):
+    """The answers to the codeword questions do not match the merchant's (the service compares them
+    trimmed and without regard to case): the password reset did not start and nothing was emailed."""
+
+    default_message = (
+        "The codeword answers are wrong: they do not match the answers the merchant set, so the password "
+        "reset did not start"
+    )
+
+
+class TemporaryPasswordRefused(AuthenticationFailed):
+    """The temporary password does not match the one emailed for the reset under way."""
+
+    default_message = (
+        "The temporary password is wrong: it does not match the one emailed to the merchant for this reset"
+    )
 
 
 class InvalidIntegrationId(AuthenticationError):
@@ -669,6 +691,14 @@ _BY_CODE: dict[str, type[OneBalanceError]] = {
 }
 
 
+#: Codes that mean something narrower from one operation: a password reset answers 002b0601 (the
+#: login code) for its own wrong secrets, where "the username or password is wrong" would mislead.
+_BY_OPERATION_CODE: dict[tuple[str, str], type[OneBalanceError]] = {
+    ("StartPasswordReset", "002b0601"): CodewordAnswersRefused,
+    ("FinishPasswordReset", "002b0601"): TemporaryPasswordRefused,
+}
+
+
 #: For these the service's own text says what is wrong (which rule, which field); it goes into the message.
 _SERVICE_TEXT_MATTERS = (
     UnknownFault,
@@ -700,7 +730,9 @@ def error_for_fault(
 ) -> OneBalanceError:
     """The one place where a SOAP fault becomes a typed error."""
     cls: type[OneBalanceError]
-    if code is not None and code.lower() in _BY_CODE:
+    if code is not None and (operation or "", code.lower()) in _BY_OPERATION_CODE:
+        cls = _BY_OPERATION_CODE[(operation or "", code.lower())]
+    elif code is not None and code.lower() in _BY_CODE:
         cls = _BY_CODE[code.lower()]
     elif faultcode.endswith("Client"):
         cls = SchemaViolation

@@ -287,15 +287,19 @@ class Postage:
     def cost_accounts(self) -> list[CostAccount]:
         return self.client.cost_accounts()
 
+    def find_cost_account(self, wanted: int | str) -> CostAccount:
+        """The account's cost account with this id or name (:class:`UnknownCostAccount` if none)."""
+        for cost_account in self.cost_accounts():
+            if wanted in (cost_account.id, cost_account.name) or str(wanted) == str(cost_account.id):
+                return cost_account
+        raise UnknownCostAccount(f"No cost account {wanted!r} on this account", field="cost_account")
+
     def _cost_account(self, wanted: int | str | None, account: Account) -> CostAccount | None:
         if wanted is None:
             if account.capabilities.must_use_cost_codes:
                 raise CostAccountRequired(field="cost_account")
             return None
-        for cost_account in self.cost_accounts():
-            if wanted in (cost_account.id, cost_account.name) or str(wanted) == str(cost_account.id):
-                return cost_account
-        raise UnknownCostAccount(f"No cost account {wanted!r} on this account", field="cost_account")
+        return self.find_cost_account(wanted)
 
     # -- quoting and buying ----------------------------------------------------------------------
     def quote(

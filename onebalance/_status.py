@@ -11,6 +11,7 @@ leaves the state ``active`` and is listed in ``restrictions``.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 from pydantic import BaseModel, ConfigDict
@@ -137,8 +138,12 @@ class Diagnosis(_Model):
     def active(self) -> bool:
         return self.state is AccountState.ACTIVE
 
-    def lines(self) -> list[str]:
-        """The diagnosis as text a person can read."""
+    def lines(self, next_step: Callable[[Remedy], str | None] | None = None) -> list[str]:
+        """The diagnosis as text a person can read.
+
+        ``next_step`` may name, for a remedy, what to run for it (the support command line does):
+        it follows the remedy on a ``next:`` line.
+        """
         out = [
             f"merchant {self.merchant_id}" + (f" ({self.username})" if self.username else ""),
             f"  state:   {self.state.value}",
@@ -155,6 +160,9 @@ class Diagnosis(_Model):
                 needs = f" (needs: {', '.join(remedy.needs)})" if remedy.needs else ""
                 url = f" {remedy.url}" if remedy.url else ""
                 out.append(f"  {title}: {remedy.description}{needs}{url}")
+                step = next_step(remedy) if next_step is not None else None
+                if step:
+                    out.append(f"    next: {step}")
         if any(r.action is RemedyAction.CONTACT_SUPPORT for r in self.manual_remedies):
             out.append(f"  support: {self.support.name}, {self.support.phone}")
         return out

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
+import click
 import pytest
 import requests
 from click.testing import CliRunner
@@ -311,3 +312,19 @@ def test_version() -> None:
     result = CliRunner().invoke(cli, ["--version"])
     assert result.exit_code == 0
     assert result.output.strip() == f"onebalance, version {onebalance.__version__}"
+
+
+@pytest.mark.parametrize("group", ["account", "postage", "ship"])
+def test_every_support_command_takes_json_after_its_name(group: str) -> None:
+    """``onebalance account status shop-1 --json`` as well as ``onebalance account --json status shop-1``."""
+    command = cli.get_command(click_context(), group)
+    assert isinstance(command, click.Group)
+    assert any("--json" in p.opts for p in command.params if isinstance(p, click.Option))
+    for name, sub in command.commands.items():
+        assert any("--json" in p.opts for p in sub.params if isinstance(p, click.Option)), f"{group} {name}"
+        help_text = CliRunner().invoke(cli, [group, name, "--help"]).output
+        assert "--json" in help_text, f"{group} {name}"
+
+
+def click_context() -> click.Context:
+    return click.Context(cli)

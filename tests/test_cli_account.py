@@ -108,6 +108,7 @@ class Support:
     def payment_file(self, number: str, name: str = "card.json") -> str:
         path = self.tmp_path / name
         path.write_text(json.dumps({"number": number, "expiration_month": 12, "expiration_year": EXPIRES, "cvn": CVN}))
+        path.chmod(0o600)
         return str(path)
 
     # -- the secret check ------------------------------------------------------------------------
@@ -279,6 +280,17 @@ def test_json_for_all_is_a_list_and_no_progress_bar(mixed):
     assert [r["action"] for r in held["manual_remedies"]] == ["contact_support"]
 
 
+def test_json_after_the_command_name_as_people_type_it(support):
+    support.demo("shop-demo")
+    after = support("status", "shop-demo", "--json")
+    assert after.exit_code == EXIT_OK, after.output
+    before = json.loads(support("--json", "status", "shop-demo").stdout)
+    data = json.loads(after.stdout)
+    assert data.keys() == before.keys()
+    assert (data["merchant_id"], data["state"]) == ("shop-demo", "active")
+    assert isinstance(json.loads(support("status", "--all", "--json").stdout), list)
+
+
 def test_json_for_all_is_a_list_even_with_one_merchant(support):
     support.demo("shop-demo")
     result = support("--json", "status", "--all")
@@ -327,6 +339,34 @@ def test_diagnose_a_disconnected_account_names_what_the_sdk_needs(mixed):
     assert "state:   disconnected" in result.stdout
     assert "(needs: password)" in result.stdout
     assert "needs a person" not in result.stdout
+
+
+def test_diagnose_names_the_command_that_fixes_each_state_and_it_does(mixed):
+    out = _lines(mixed("diagnose", "shop-moved").stdout)
+    reconnect = out[out.index(next(line for line in out if "(needs: password)" in line)) + 1]
+    assert reconnect.strip() == (
+        "next: onebalance account reconnect shop-moved --password-stdin (the merchant's current password on "
+        "standard input)"
+    )
+    reset = out[out.index(next(line for line in out if "(needs: codeword answers" in line)) + 1]
+    assert reset.strip().startswith("next: onebalance account reset-password shop-moved (shows the codeword questions")
+    # the support agent runs what it names
+    args = reconnect.split("next: onebalance account ", 1)[1].split(" (")[0].split()
+    assert mixed(*args, input="Moved-Elsewhere9\n").exit_code == EXIT_OK
+    assert mixed("status", "shop-moved").exit_code == EXIT_OK
+
+    held = mixed("diagnose", "shop-held").stdout
+    assert "    next: onebalance account unsuspend shop-held --payment-file card.json" in held
+    result = mixed("unsuspend", "shop-held", "--payment-file", mixed.payment_file(VISA))
+    assert result.exit_code == EXIT_OK, result.output
+
+
+def test_diagnose_json_lists_the_next_commands(mixed):
+    data = json.loads(mixed("diagnose", "shop-held", "--json").stdout)
+    assert data["next"] == [
+        "onebalance account unsuspend shop-held --payment-file card.json (a card or bank account as JSON, mode 0600)"
+    ]
+    assert json.loads(mixed("--json", "diagnose", "shop-active").stdout)["next"] == []
 
 
 # -- reconnect ------------------------------------------------------------------------------------
@@ -431,6 +471,21 @@ def test_unsuspend_with_an_invalid_card_number_is_a_usage_error_without_the_numb
     assert support.sandbox.account(username).status.value == "PaymentHold"
 
 
+def test_a_payment_file_others_can_read_is_refused_and_nothing_is_sent(support):
+    username = support.shop("shop-held", "held-shop", "Held-Passw0rd1")
+    support.sandbox.place_hold(username, "payment_hold")
+    card = Path(support.payment_file(VISA))
+    card.chmod(0o644)
+    result = support("unsuspend", "shop-held", "--payment-file", str(card))
+    assert result.exit_code == EXIT_USAGE
+    assert f"the payment file {card} has mode 0644" in result.stderr
+    assert f"chmod 600 {card}" in result.stderr
+    assert support.sandbox.account(username).status.value == "PaymentHold"
+    assert [m.last4 for m in support.sandbox.account(username).payment_methods] == ["1111"]
+    card.chmod(0o600)
+    assert support("unsuspend", "shop-held", "--payment-file", str(card)).exit_code == EXIT_OK
+
+
 # -- reset-password -------------------------------------------------------------------------------
 def test_reset_password_in_three_steps(support):
     username = support.shop("shop-locked", "locked-shop", "Locked-Passw0rd1")
@@ -460,10 +515,26 @@ def test_reset_password_with_wrong_answers_fails_and_sends_nothing(support):
     username = support.shop("shop-locked", "locked-shop", "Locked-Passw0rd1")
     result = support("reset-password", "shop-locked", "--codeword-answers", "Fido", "Rome")
     assert result.exit_code == EXIT_FAILED
-    assert "AuthenticationFailed" in result.stderr
+    error, hint = result.stderr.splitlines()
+    assert error.startswith("Error: CodewordAnswersRefused: The codeword answers are wrong")
+    assert "username or password" not in result.stderr
+    assert hint.startswith("next: check the answers with the merchant (`onebalance account reset-password shop-locked`")
     assert "Fido" not in result.output
     with pytest.raises(KeyError):
         support.sandbox.temporary_password(username)
+    # as the hint says: the answers, in another case, start the reset
+    assert support("reset-password", "shop-locked", "--codeword-answers", "REX", "paris").exit_code == EXIT_OK
+
+
+def test_reset_password_with_a_wrong_temporary_password_says_so(support):
+    username = support.shop("shop-locked", "locked-shop", "Locked-Passw0rd1")
+    assert support("reset-password", "shop-locked", "--codeword-answers", *ANSWERS).exit_code == EXIT_OK
+    result = support("reset-password", "shop-locked", "--temporary-password", "Not-the-temp1")
+    assert result.exit_code == EXIT_FAILED
+    assert result.stderr.startswith("Error: TemporaryPasswordRefused: The temporary password is wrong")
+    assert "next: ask the merchant for the temporary password" in result.stderr
+    assert support.password_of("shop-locked") == "Locked-Passw0rd1"
+    assert support.sandbox.account(username).password == "Locked-Passw0rd1"
 
 
 # -- close ----------------------------------------------------------------------------------------
@@ -507,7 +578,7 @@ def test_close_asks_first_and_no_keeps_the_account(support):
     ("unset", "message"),
     [
         ("ONEBALANCE_CREDENTIALS_STORE", "no credential store"),
-        ("ONEBALANCE_CREDENTIALS_KEY", "no key to encrypt the credential store"),
+        ("ONEBALANCE_CREDENTIALS_KEY", "no key to decrypt the credential store; pass --key-file FILE"),
         ("ONEBALANCE_ENDPOINT", "pass --endpoint and --integration-id"),
         ("ONEBALANCE_INTEGRATION_ID", "pass --endpoint and --integration-id"),
     ],
@@ -518,8 +589,9 @@ def test_missing_configuration_is_exit_4(support, unset, message):
         result = support("status", target, env={unset: None})
         assert result.exit_code == EXIT_CONFIG, result.output
         assert result.stdout == ""
-        assert result.stderr.startswith("Error: ")
+        assert result.stderr.startswith("Error: ")  # no progress bar's label before it
         assert message in result.stderr
+        assert "keys=[" not in result.stderr  # the command's options and variables, not Python's arguments
 
 
 def test_a_key_file_instead_of_the_environment(support):
@@ -547,8 +619,10 @@ def test_an_invalid_key_is_exit_4_without_the_key(support):
 def test_a_wrong_key_for_an_existing_store_is_exit_4(support, target):
     support.demo("shop-demo")
     other_key = EncryptedFileCredentialStore.generate_key()
+    support.demo("shop-demo-2")
     result = support("status", target, env={"ONEBALANCE_CREDENTIALS_KEY": other_key})
-    assert "cannot be decrypted" in result.output
+    assert result.stderr.startswith("Error: the record for merchant 'shop-demo")  # no "checking" line first
+    assert "cannot be decrypted" in result.stderr
     assert result.exit_code == EXIT_CONFIG
 
 

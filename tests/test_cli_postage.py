@@ -221,6 +221,8 @@ def test_balance_json(clerk):
     )
     assert D(data["low_balance_threshold"]) == D("75.00")
     assert data["low"] is True
+    assert D(data["room"]) == D("450.00")  # as the text's "room for $450.00"
+    assert json.loads(clerk("balance", MERCHANT, "--json").stdout) == data  # --json after the command too
 
 
 # -- quote ------------------------------------------------------------------------------------------
@@ -488,6 +490,23 @@ def test_auto_refill_covers_a_shortfall_only_when_told(clerk):
     assert clerk.postage.settings.auto_refill.cover_shortfall is True
     clerk("auto-refill", MERCHANT, "--no-cover-shortfall")
     assert clerk.postage.settings.auto_refill.cover_shortfall is False
+
+
+def test_auto_refill_cost_account_by_name_or_id_as_quote_takes_it(clerk):
+    marketing = next(c for c in clerk.postage.cost_accounts() if c.name == "Marketing")
+    result = clerk("auto-refill", MERCHANT, "--threshold", "20", "--amount", "50", "--cost-account", "Marketing")
+    assert result.exit_code == EXIT_OK, result.output
+    assert result.stdout == (
+        f"auto-refill: on, $50.00 when a label would take the balance below $20.00, charged to cost account "
+        f"Marketing ({marketing.id})\n"
+    )
+    assert clerk.postage.settings.auto_refill.cost_account_id == marketing.id
+    by_id = clerk("auto-refill", MERCHANT, "--cost-account", str(marketing.id), "--json")
+    assert json.loads(by_id.stdout)["cost_account_id"] == marketing.id
+    unknown = clerk("auto-refill", MERCHANT, "--cost-account", "No Such Department")
+    assert unknown.exit_code == EXIT_USAGE
+    assert "UnknownCostAccount" in unknown.stderr
+    assert clerk.postage.settings.auto_refill.cost_account_id == marketing.id
 
 
 def test_auto_refill_refuses_less_than_the_minimum(clerk):

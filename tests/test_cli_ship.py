@@ -99,7 +99,7 @@ class Shell:
                    "--base-url", self.ups_url, env={"ONEBALANCE_UPS_CLIENT_SECRET": UPS_SECRET})  # fmt: skip
         assert ups.exit_code == EXIT_OK, ups.output
         fedex = self("connect-fedex", MERCHANT, "--client-id", "fedex-app", "--account-number", "700000001",
-                     "--base-url", self.fedex_url, input=FEDEX_SECRET + "\n")  # fmt: skip
+                     "--base-url", self.fedex_url, "--client-secret-stdin", input=FEDEX_SECRET + "\n")  # fmt: skip
         assert fedex.exit_code == EXIT_OK, fedex.output
 
     def balance(self) -> Decimal:
@@ -130,6 +130,43 @@ def test_connect_carriers_shows_masked_accounts_and_stores_them_encrypted(shell)
     gone = shell("disconnect", MERCHANT, "--carrier", "fedex")
     assert gone.exit_code == EXIT_OK and "FedEx account disconnected" in gone.stdout
     assert "FedEx" not in shell("carriers", MERCHANT).stdout
+
+
+CONNECT = {
+    "ups": ["connect-ups", MERCHANT, "--client-id", "ups-app", "--account-number", "A1B2C3"],
+    "fedex": ["connect-fedex", MERCHANT, "--client-id", "fedex-app", "--account-number", "700000001"],
+}
+
+
+@pytest.mark.parametrize("carrier", ["ups", "fedex"])
+def test_a_client_secret_is_piped_with_client_secret_stdin(shell, carrier):
+    url = ["--base-url", shell.ups_url if carrier == "ups" else shell.fedex_url]
+    secret = UPS_SECRET if carrier == "ups" else FEDEX_SECRET
+    sent = len(shell.mock.calls)
+    unflagged = shell(*CONNECT[carrier], *url, input=secret + "\n")
+    assert unflagged.exit_code == EXIT_USAGE
+    assert "pipe it with --client-secret-stdin" in unflagged.stderr
+    assert "Warning" not in unflagged.output and "Aborted" not in unflagged.output
+    empty = shell(*CONNECT[carrier], *url, "--client-secret-stdin", input="")
+    assert empty.exit_code == EXIT_USAGE and "the client secret is empty" in empty.stderr
+    both = shell(*CONNECT[carrier], *url, "--client-secret-stdin", "--client-secret", secret, input=secret + "\n")
+    assert both.exit_code == EXIT_USAGE
+    assert len(shell.mock.calls) == sent  # refused before anything was sent
+    piped = shell(*CONNECT[carrier], *url, "--client-secret-stdin", "--json", input=secret + "\n")
+    assert piped.exit_code == EXIT_OK, piped.output
+    assert json.loads(piped.stdout)["carrier"] == carrier
+    assert carrier in {r["carrier"] for r in json.loads(shell("carriers", MERCHANT, "--json").stdout)["carriers"]}
+
+
+@pytest.mark.parametrize("carrier", ["ups", "fedex"])
+def test_a_wrong_client_secret_is_reported_as_a_wrong_secret(shell, carrier):
+    url = ["--base-url", shell.ups_url if carrier == "ups" else shell.fedex_url]
+    result = shell(*CONNECT[carrier], *url, "--client-secret-stdin", input="not-the-secret\n")
+    assert result.exit_code == EXIT_FAILED
+    name = "UPS" if carrier == "ups" else "FedEx"
+    assert result.stderr.startswith(f"Error: AuthenticationFailed: The {name} client secret is wrong (or the client id)")
+    assert not result.stderr.split(":", 2)[2].strip().startswith("ClientId is Invalid")
+    assert name not in shell("carriers", MERCHANT).stdout  # nothing stored
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,7 @@ from carriers import (
     TrackingStatus,
     VoidResult,
 )
+from carriers._base import credentials_refused
 from carriers._carrier import Carrier
 from onebalance._errors import (
     AuthenticationFailed,
@@ -506,6 +507,8 @@ def error_for(status: int, body: Any, operation: str) -> OneBalanceError:
     }
     if code in ACCOUNT_CODES:
         return ValidationError(f"account_number: {message}", field="account_number", **common)
+    if status == 401 and operation == "oauth":
+        return credentials_refused("FedEx", message, **common)
     if status in (401, 403):
         return AuthenticationFailed(message, **common)
     if status == 400:

@@ -37,6 +37,7 @@ from onebalance._errors import (
 from onebalance._redact import register_secret
 
 from .._address import Address
+from .._base import credentials_refused
 from .._carrier import Carrier
 from .._label import Label, VoidResult
 from .._money import Money
@@ -566,4 +567,6 @@ def parse_error(status: int, body: Any, *, operation: str, transaction_id: str |
     }
     if cls is ValidationError:
         return ValidationError(message, field="tracking_number", **kwargs)
+    if operation == "token" and status == 401 and code != "10400":  # 10400: no Basic auth header was sent
+        return credentials_refused("UPS", message, **kwargs)
     return cls(message, **kwargs)

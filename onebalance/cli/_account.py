@@ -13,23 +13,40 @@ Exit codes (also in ``docs/support.md``):
 
 from __future__ import annotations
 
-import contextlib
 import json
+import os
+import stat
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
 from .._accounts import RemedyReport
-from .._errors import ConfigurationError, CredentialStoreError, OneBalanceError
+from .._errors import (
+    CodewordAnswersRefused,
+    ConfigurationError,
+    CredentialStoreError,
+    OneBalanceError,
+    TemporaryPasswordRefused,
+)
 from .._inputs import BankAccount, CreditCard
-from .._status import AccountState, Diagnosis
-from ._common import EXIT_ATTENTION, EXIT_CONFIG, EXIT_FAILED, EXIT_OK, EXIT_USAGE, _Context, _fail, common_options
+from .._status import AccountState, Diagnosis, Remedy, RemedyAction
+from ._common import (
+    EXIT_ATTENTION,
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    SupportGroup,
+    _Context,
+    _fail,
+    common_options,
+)
 
 
-@click.group()
+@click.group(cls=SupportGroup)
 @common_options
 @click.pass_context
 def account(
@@ -62,21 +79,57 @@ def _run_each(
     ctx: _Context, ids: list[str], action: Callable[[str], Diagnosis | RemedyReport], label: str
 ) -> list[tuple[str, Diagnosis | RemedyReport | OneBalanceError]]:
     results: list[tuple[str, Diagnosis | RemedyReport | OneBalanceError]] = []
-    show_bar = len(ids) > 1 and not ctx.as_json
-    items: Iterable[str]
-    with (
-        click.progressbar(ids, label=label, file=sys.stderr, show_pos=True)
-        if show_bar
-        else contextlib.nullcontext(ids) as items
-    ):
-        for merchant_id in items:
-            try:
-                results.append((merchant_id, action(merchant_id)))
-            except (CredentialStoreError, ConfigurationError) as exc:
-                _fail(EXIT_CONFIG, str(exc))
-            except OneBalanceError as exc:
-                results.append((merchant_id, exc))
+
+    def run(merchant_id: str) -> None:
+        try:
+            results.append((merchant_id, action(merchant_id)))
+        except (CredentialStoreError, ConfigurationError) as exc:
+            _fail(EXIT_CONFIG, str(exc))
+        except OneBalanceError as exc:
+            results.append((merchant_id, exc))
+
+    if not ids:
+        return results
+    # The first merchant runs before the progress bar starts: a store its key cannot decrypt ends
+    # the command with its error alone, not after a bar's label.
+    run(ids[0])
+    if len(ids) > 1 and not ctx.as_json:
+        with click.progressbar(length=len(ids), label=label, file=sys.stderr, show_pos=True) as bar:
+            bar.update(1)
+            for merchant_id in ids[1:]:
+                run(merchant_id)
+                bar.update(1)
+    else:
+        for merchant_id in ids[1:]:
+            run(merchant_id)
     return results
+
+
+def _next_step(merchant_id: str) -> Callable[[Remedy], str | None]:
+    """The command that runs a remedy the SDK can apply, for ``diagnose`` to name."""
+
+    def step(remedy: Remedy) -> str | None:
+        run = f"onebalance account {{}} {merchant_id}"
+        if remedy.action is RemedyAction.REAUTHENTICATE:
+            return run.format("reconnect") + " --password-stdin (the merchant's current password on standard input)"
+        if remedy.action is RemedyAction.RESET_PASSWORD:
+            if "codeword answers" in remedy.needs:
+                return run.format("reset-password") + " (shows the codeword questions to ask the merchant)"
+            return run.format("reset-password") + " --temporary-password TEMP (from the merchant's email)"
+        if remedy.action is RemedyAction.CHANGE_PASSWORD:
+            return run.format("unsuspend") + " (or --new-password-stdin to choose the password)"
+        if remedy.action is RemedyAction.REPLACE_PAYMENT_METHOD:
+            return run.format("unsuspend") + " --payment-file card.json (a card or bank account as JSON, mode 0600)"
+        if remedy.action is RemedyAction.VERIFY_PHONE:
+            return run.format("unsuspend") + " (texts the merchant a code), then the same with --verification-code CODE"
+        return None
+
+    return step
+
+
+def _next_steps(merchant_id: str, diagnosis: Diagnosis) -> list[str]:
+    step = _next_step(merchant_id)
+    return [s for s in map(step, diagnosis.automated_remedies) if s]
 
 
 def _diagnosis_of(result: Diagnosis | RemedyReport | OneBalanceError) -> Diagnosis | None:
@@ -106,10 +159,8 @@ def _finish(
                 )
             else:
                 data = result.model_dump(mode="json")
-                if isinstance(result, RemedyReport):
-                    data["active"] = result.active
-                else:
-                    data["active"] = result.active
+                data["active"] = result.active
+                data["next"] = _next_steps(merchant_id, result.after if isinstance(result, RemedyReport) else result)
                 out.append(data)
         click.echo(json.dumps(out if many else out[0], indent=2))
     else:
@@ -131,9 +182,9 @@ def _finish(
                         else "  nothing the SDK can do without more input"
                     )
                 if detailed or not result.active:
-                    click.echo("\n".join(result.after.lines()[1:]))
+                    click.echo("\n".join(result.after.lines(_next_step(merchant_id))[1:]))
             elif detailed:
-                click.echo("\n".join(result.lines()))
+                click.echo("\n".join(result.lines(_next_step(merchant_id))))
             else:
                 balance = f"${result.account.available_postage:,.2f}" if result.account else "-"
                 click.echo(f"{merchant_id:<24} {result.username or '-':<24} {result.state.value:<22} {balance}")
@@ -221,7 +272,14 @@ def _load_payment(path: Path | None) -> CreditCard | BankAccount | None:
     if path is None:
         return None
     try:
-        data = json.loads(path.read_text())
+        with path.open("rb") as file:
+            mode = stat.S_IMODE(os.fstat(file.fileno()).st_mode)
+            if mode & 0o077:  # refused before it is read, as a store file or a key file is
+                raise click.UsageError(
+                    f"the payment file {path} has mode {mode:04o}: it holds a card or bank account number, so it "
+                    f"must not be accessible by group or others; set mode 0600 (chmod 600 {path}); nothing was sent"
+                )
+            data = json.loads(file.read())
     except (OSError, ValueError) as exc:
         raise click.UsageError(f"cannot read the payment file {path}: {type(exc).__name__}") from None
     if not isinstance(data, dict):
@@ -340,6 +398,19 @@ def reset_password(
                     "next": "run again with --codeword-answers ANSWER1 ANSWER2",
                 },
             )
+    except CodewordAnswersRefused as exc:
+        _fail(
+            EXIT_FAILED,
+            f"{type(exc).__name__}: {exc}\nnext: check the answers with the merchant (`onebalance account "
+            f"reset-password {merchant_id}` shows the questions; case does not matter), then run again with "
+            "--codeword-answers",
+        )
+    except TemporaryPasswordRefused as exc:
+        _fail(
+            EXIT_FAILED,
+            f"{type(exc).__name__}: {exc}\nnext: ask the merchant for the temporary password in the latest reset "
+            "email, then run again with --temporary-password",
+        )
     except OneBalanceError as exc:
         _fail(EXIT_FAILED, f"{type(exc).__name__}: {exc}")
 

@@ -15,7 +15,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from .._accounts import Accounts
-from .._credentials import EncryptedFileCredentialStore
+from .._credentials import _KEY_HELP, EncryptedFileCredentialStore
 from .._errors import ConfigurationError, CredentialStoreError, StoreError
 from .._records import PostageRecords, SqlitePostageRecords
 from .._store import PostgresStore
@@ -78,7 +78,7 @@ class _Context:
             try:
                 self._accounts = self._open()
             except (ConfigurationError, CredentialStoreError, StoreError) as exc:
-                _fail(EXIT_CONFIG, str(exc))
+                _fail(EXIT_CONFIG, for_the_command_line(str(exc)))
         assert self._accounts is not None
         return self._accounts
 
@@ -102,12 +102,52 @@ class _Context:
         return Accounts(integration_id=integration_id, endpoint=endpoint, store=store, records=records)
 
 
+#: What the SDK's key messages tell a Python caller, and what they tell a person at the command line.
+_KEY_HELP_CLI = (
+    "pass --key-file FILE (one key a line, mode 0600) or set ONEBALANCE_CREDENTIALS_KEY (keys separated by "
+    "commas) or ONEBALANCE_CREDENTIALS_KEY_FILE (a key file): the platform's key for this store (see Setup in "
+    "the support guide)"
+)
+
+
+def for_the_command_line(message: str) -> str:
+    """An SDK configuration message in the command's words: options and environment variables, not
+    Python arguments; every command reads the store first, so a missing key is one to decrypt it."""
+    return message.replace("no key to encrypt the credential store", "no key to decrypt the credential store").replace(
+        _KEY_HELP, _KEY_HELP_CLI
+    )
+
+
 def _fail(code: int, message: str) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
     sys.exit(code)
 
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _json_after_the_command(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    found = ctx.find_object(_Context)
+    if value and found is not None:
+        found.as_json = True
+
+
+class SupportGroup(click.Group):
+    """A command group whose commands take ``--json`` after their name too: ``account status shop-1 --json``
+    as well as ``account --json status shop-1``, since people type it both ways."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        if not any(isinstance(p, click.Option) and "--json" in p.opts for p in cmd.params):
+            cmd.params.append(
+                click.Option(
+                    ["--json"],
+                    is_flag=True,
+                    expose_value=False,
+                    callback=_json_after_the_command,
+                    help="Machine-readable output for scripts (before or after the command name).",
+                )
+            )
+        super().add_command(cmd, name)
 
 
 def common_options(fn: F) -> F:

@@ -32,6 +32,7 @@ from ._common import (
     EXIT_CONFIG,
     EXIT_FAILED,
     EXIT_USAGE,
+    SupportGroup,
     _Context,
     _fail,
     common_options,
@@ -39,7 +40,7 @@ from ._common import (
 )
 
 
-@click.group()
+@click.group(cls=SupportGroup)
 @common_options
 @records_option("receipts, funding settings and the refill journal")
 @click.pass_context
@@ -102,7 +103,7 @@ def balance(ctx: _Context, merchant_id: str) -> None:
             f"\nauto-refill        ${settings.auto_refill.amount:,.2f} when below "
             f"${settings.auto_refill.threshold:,.2f}"
         )
-    _out(ctx, current.model_dump(mode="json") | {"low": current.low}, text)
+    _out(ctx, current.model_dump(mode="json") | {"room": str(current.room), "low": current.low}, text)
 
 
 def _amount_args(fn: Any) -> Any:
@@ -173,7 +174,7 @@ def add(
 @click.option("--enable/--disable", default=None, help="Turn the SDK's auto-refill on or off.")
 @click.option("--threshold", help="Refill when a label would take the balance below this.")
 @click.option("--amount", help="How much to add each time (at least $10.00).")
-@click.option("--cost-account", type=int, help="Cost account id to charge refills to.")
+@click.option("--cost-account", help="Cost account (id or name) to charge refills to.")
 @click.option("--prompt/--no-prompt", "prompt", default=None, help="Ask before each refill.")
 @click.option(
     "--cover-shortfall/--no-cover-shortfall",
@@ -189,7 +190,7 @@ def auto_refill(
     enable: bool | None,
     threshold: str | None,
     amount: str | None,
-    cost_account: int | None,
+    cost_account: str | None,
     prompt: bool | None,
     cover_shortfall: bool | None,
     email: str | None,
@@ -220,7 +221,7 @@ def auto_refill(
                     "enabled": enable,
                     "threshold": threshold and _run(lambda: money(threshold, "threshold")),
                     "amount": amount and _run(lambda: money(amount, "amount")),
-                    "cost_account_id": cost_account,
+                    "cost_account_id": cost_account and _run(lambda: funding.find_cost_account(cost_account)).id,
                     "prompt_before_refill": prompt,
                     "cover_shortfall": cover_shortfall,
                     "notify_email": email,
@@ -237,11 +238,16 @@ def auto_refill(
     if current is None:
         _out(ctx, {"auto_refill": None}, "auto-refill: off (not set)")
         return
+    charged = ""
+    if current.cost_account_id is not None:
+        names = {c.id: c.name for c in _run(funding.cost_accounts)}
+        charged = f", charged to cost account {names.get(current.cost_account_id, '?')} ({current.cost_account_id})"
     _out(
         ctx,
         current.model_dump(mode="json"),
         f"auto-refill: {'on' if current.enabled else 'off'}, ${current.amount:,.2f} when a label would take the "
         f"balance below ${current.threshold:,.2f}"
+        + charged
         + (", asks first" if current.prompt_before_refill else "")
         + (", covers a dearer label's shortfall" if current.cover_shortfall else "")
         + (f", notifies {current.notify_email}" if current.notify_email else ""),

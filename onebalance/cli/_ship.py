@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -48,6 +49,7 @@ from ._common import (
     EXIT_CONFIG,
     EXIT_FAILED,
     EXIT_USAGE,
+    SupportGroup,
     _Context,
     _fail,
     common_options,
@@ -60,7 +62,7 @@ T = TypeVar("T")
 _CARRIER = click.Choice(["usps", "ups", "fedex"], case_sensitive=False)
 
 
-@click.group()
+@click.group(cls=SupportGroup)
 @common_options
 @records_option("receipts, funding settings and the label journal")
 @click.pass_context
@@ -251,9 +253,13 @@ def _connect_options(carrier: str, secret_env: str, number_help: str) -> Callabl
             click.option(
                 "--client-secret",
                 envvar=secret_env,
-                prompt=True,
-                hide_input=True,
-                help=f"The app's client secret (asked for when not given; env {secret_env}).",
+                help=f"The app's client secret (env {secret_env}); prefer --client-secret-stdin, since a "
+                "secret on the command line stays in the shell history. Asked for at a terminal when not given.",
+            ),
+            click.option(
+                "--client-secret-stdin",
+                is_flag=True,
+                help="Read the app's client secret from standard input (one line), as a pipe gives it.",
             ),
             click.option("--account-number", required=True, help=number_help),
             click.option("--base-url", help=f"The {carrier} API host (default: {carrier}'s test host)."),
@@ -264,6 +270,24 @@ def _connect_options(carrier: str, secret_env: str, number_help: str) -> Callabl
         return fn
 
     return decorate
+
+
+def _client_secret(given: str | None, from_stdin: bool, secret_env: str) -> str:
+    """The secret from standard input (``--client-secret-stdin``), the option or its variable, or asked for at a
+    terminal; a pipe without the flag is refused rather than read with an echo warning."""
+    source = click.get_current_context().get_parameter_source("client_secret")
+    if from_stdin and source is click.core.ParameterSource.COMMANDLINE:
+        raise click.UsageError("give one of --client-secret or --client-secret-stdin")
+    if from_stdin or given is None:
+        if sys.stdin.isatty():
+            given = click.prompt("Client secret", hide_input=True, err=True)
+        elif from_stdin:
+            given = sys.stdin.readline().rstrip("\r\n")
+        else:
+            raise click.UsageError(f"no client secret: pipe it with --client-secret-stdin, or set {secret_env}")
+    if not given:
+        raise click.UsageError("the client secret is empty" + (" (nothing on standard input)" if from_stdin else ""))
+    return given
 
 
 def _connected(ctx: _Context, merchant_id: str, carrier: Carrier, account: Any) -> None:
@@ -294,11 +318,13 @@ def _connect_command(carrier: Carrier, secret_env: str, number_help: str) -> Non
         ctx: _Context,
         merchant_id: str,
         client_id: str,
-        client_secret: str,
+        client_secret: str | None,
+        client_secret_stdin: bool,
         account_number: str,
         base_url: str | None,
         no_verify: bool,
     ) -> None:
+        client_secret = _client_secret(client_secret, client_secret_stdin, secret_env)
         accounts = ctx.accounts()
         store = accounts.connect_ups if carrier is Carrier.UPS else accounts.connect_fedex
         account = _run(
