@@ -164,7 +164,8 @@ def test_a_wrong_client_secret_is_reported_as_a_wrong_secret(shell, carrier):
     result = shell(*CONNECT[carrier], *url, "--client-secret-stdin", input="not-the-secret\n")
     assert result.exit_code == EXIT_FAILED
     name = "UPS" if carrier == "ups" else "FedEx"
-    assert result.stderr.startswith(f"Error: AuthenticationFailed: The {name} client secret is wrong (or the client id)")
+    wrong = f"Error: AuthenticationFailed: The {name} client secret is wrong (or the client id)"
+    assert result.stderr.startswith(wrong)
     assert not result.stderr.split(":", 2)[2].strip().startswith("ClientId is Invalid")
     assert name not in shell("carriers", MERCHANT).stdout  # nothing stored
 

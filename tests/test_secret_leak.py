@@ -345,7 +345,7 @@ def test_no_secret_reaches_logs_errors_reprs_or_cli_output(keep: _Keep, tmp_path
             (["ship", "connect-ups", "shop-1", "--client-id", "ups-leak-id", "--account-number", "A1B2C3",
               "--base-url", ups_server.url], None),
             (["ship", "connect-fedex", "shop-1", "--client-id", "fedex-leak-id", "--account-number", "700000001",
-              "--base-url", fedex_server.url], FEDEX_SECRET + "\n"),
+              "--base-url", fedex_server.url, "--client-secret-stdin"], FEDEX_SECRET + "\n"),
             (["ship", "--json", "carriers", "shop-1"], None),
             (["ship", "--json", "rates", "shop-1", *parcel], None),
         ]  # fmt: skip
