@@ -31,12 +31,16 @@ from carriers import (
 )
 
 from ._errors import (
+    AccountSuspended,
+    AuthenticationError,
     ConfigurationError,
+    ConversationError,
     OneBalanceError,
     OutcomeUnknown,
     ProtocolError,
     PurchaseInProgress,
     RequestTimeout,
+    UnknownFault,
     ValidationError,
 )
 from ._labels import LabelJournal
@@ -204,9 +208,12 @@ class Shipping:
             label = buy(rate, shipment, idempotency_key=idempotency_key, **extra)
         except (OutcomeUnknown, RequestTimeout, ProtocolError):
             raise  # the carrier may have bought it: the entry stays pending
-        except OneBalanceError:
-            # Refused before sending, by the carrier, or no connection at all: nothing was bought.
-            self.journal.abandon(self.merchant_id, rate.carrier, idempotency_key)
+        except OneBalanceError as exc:
+            # A first attempt refused before sending, by the carrier, or with no connection at all bought
+            # nothing. A repeat of one in doubt is known not bought only when the service refused the
+            # key itself; anything else (a refill refused, the service out of reach) leaves the doubt.
+            if fresh or _refused(exc):
+                self.journal.abandon(self.merchant_id, rate.carrier, idempotency_key)
             raise
         _check_payment(label.carrier, label.paid_by)
         self.journal.finish(self.merchant_id, rate.carrier, idempotency_key, label)
@@ -253,6 +260,23 @@ def _carrier(value: Carrier | str) -> Carrier:
         return Carrier(value)
     except ValueError:
         raise ValidationError("carrier: must be usps, ups or fedex", field="carrier") from None
+
+
+#: Faults that answer for the account or the session, not for the purchase: a key in doubt stays so.
+_NOT_ABOUT_THE_PURCHASE = (AuthenticationError, ConversationError, AccountSuspended, PurchaseInProgress, UnknownFault)
+
+
+def _refused(error: OneBalanceError) -> bool:
+    """Whether the service answered a USPS label purchase (CreateIndicium) by refusing it: printed nothing.
+
+    The service replays a key it printed, so its refusal of the key means no label; a fault about
+    the account or the session, or an error the SDK raised itself, says nothing about the key.
+    """
+    return (
+        error.operation == "CreateIndicium"
+        and error.code is not None
+        and not isinstance(error, _NOT_ABOUT_THE_PURCHASE)
+    )
 
 
 def _check_payment(carrier: Carrier, payment: object) -> None:

@@ -117,12 +117,14 @@ class UspsShipping:
         when USPS refuses the recipient, and :class:`InsufficientFunds` when the balance cannot
         pay even after the auto-refill policy ran.
 
-        A purchase that raised :class:`OutcomeUnknown` may have happened, and its own debit may be
-        why the balance is short when it is sent again: for such a key (remembered by this object,
-        or ``after_unknown=True`` when another process saw the OutcomeUnknown) a short balance
-        does not stop the repeat. The service answers it with the first label if there was one;
-        if there was none it refuses it for want of postage and :class:`InsufficientFunds` is
-        raised (the service then keeps refusing that key: buy with a new one).
+        A purchase that raised :class:`OutcomeUnknown` may have happened (printed and paid for,
+        the answer lost). Such a key (remembered by this object, or ``after_unknown=True`` when
+        another process saw the OutcomeUnknown) is resolved first: it is sent again as it is,
+        before the plan check, any funds check or refill, which could refuse it (the label's own
+        debit may be why the balance is short). The service answers with the first label if there
+        was one. If there was none, it prints it now when the balance pays for it, and otherwise
+        refuses it for want of postage: :class:`InsufficientFunds` is raised, and the key must
+        not be used again (the service keeps refusing it: buy with a new one).
 
         A key this object bought a label with lately (its latest 1,024 labels) is answered
         with that label at once, without a call: a double click neither reads the balance nor
@@ -134,8 +136,13 @@ class UspsShipping:
         if known is not None:
             logger.info("event=usps_label_replayed merchant=%s tx=%s", self.merchant_id, tx_id)
             return known
+        in_doubt = after_unknown or tx_id in self._in_doubt
         account = self.client.account()
-        if not account.capabilities.allow_all_mail_classes and rate.service_code not in _usps.PRIORITY_SERVICES:
+        if (
+            not in_doubt  # a key that may have printed is answered by the service, whatever the plan says now
+            and not account.capabilities.allow_all_mail_classes
+            and rate.service_code not in _usps.PRIORITY_SERVICES
+        ):
             raise PlanRestriction(
                 f"The account's plan allows only Priority Mail and Priority Mail Express, not {rate.service_code}",
                 operation="CreateIndicium",
@@ -147,16 +154,9 @@ class UspsShipping:
             chosen = self.postage._cost_account(cost_account, account)
             cost_code_id = chosen.id if chosen is not None else None
         cleansed = self.cleanse(shipment.recipient)
-        in_doubt = after_unknown or tx_id in self._in_doubt
-        shortfall: InsufficientFunds | None = None
-        if not sample:
-            try:
-                # The account read above spares ensure_funds its first read (a refill re-reads it locked).
-                self.postage.ensure_funds(rate.total.amount, reason=f"a {rate.service_name} label", account=account)
-            except InsufficientFunds as exc:
-                if not in_doubt:
-                    raise
-                shortfall = exc  # perhaps bought already: only the service can say
+        if not sample and not in_doubt:
+            # The account read above spares ensure_funds its first read (a refill re-reads it locked).
+            self.postage.ensure_funds(rate.total.amount, reason=f"a {rate.service_name} label", account=account)
         payload = _usps.indicium_request(
             rate,
             shipment,
@@ -173,7 +173,22 @@ class UspsShipping:
             self._in_doubt.add(tx_id)
             failure = exc
         except InsufficientFunds as exc:
-            failure = shortfall or exc  # the SDK's own error says what was needed and what the refill did
+            failure = exc
+            if in_doubt:
+                # The service replays a key it printed: refused, this one printed nothing, ever.
+                self._in_doubt.discard(tx_id)
+                failure = InsufficientFunds(
+                    f"{InsufficientFunds.default_message}: the earlier attempt with this idempotency key printed "
+                    "nothing, and the service refuses the key now for want of postage (it keeps refusing it): add "
+                    "postage, then buy with a new idempotency key",
+                    needed=rate.total.amount,
+                    available=account.available_postage,
+                    operation=exc.operation,
+                    code=exc.code,
+                    http_status=exc.http_status,
+                    faultstring=exc.faultstring,
+                    transaction_id=tx_id,
+                )
         if failure is not None:
             raise failure
         image = None
