@@ -488,6 +488,21 @@ class Postage:
             now=self._now(),
         )
 
+    def debited(self, amount: Decimal, balance: Decimal, *, username: str | None = None) -> None:
+        """Note that ``amount`` was just taken from the balance (a label printed), leaving ``balance``.
+
+        When that took the balance under the low-balance threshold, the warning is given: once per
+        crossing, by the operation that crossed it (the next label, still under it, says nothing).
+        :class:`UspsShipping` calls it after every label it buys. It never raises: the money has moved.
+        """
+        try:
+            threshold = self.settings.low_balance_threshold
+        except OneBalanceError as exc:  # the records cannot be read: the label stands all the same
+            logger.warning("event=low_balance_unchecked merchant=%s error=%s", self.merchant_id, type(exc).__name__)
+            return
+        if threshold is not None and balance < threshold <= balance + amount:
+            self._warn_if_low(balance, username or self.client.username)
+
     def _warn_if_low(self, balance: Decimal, username: str) -> None:
         threshold = self.settings.low_balance_threshold
         if threshold is not None and balance < threshold:

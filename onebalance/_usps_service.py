@@ -227,6 +227,8 @@ class UspsShipping:
                 transaction_id=tx_id,
             )
         self._in_doubt.discard(tx_id)
+        if label.cost.amount > 0:
+            self.postage.debited(label.cost.amount, balance, username=account.username)
         if cost_code_id is not None:
             label = label.model_copy(update={"cost_account_id": cost_code_id})
         self._bought.put(tx_id, label)
