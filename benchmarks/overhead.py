@@ -250,7 +250,7 @@ def _cases(stack: str) -> list[tuple[str, dict[str, Callable[[], object]]]]:
     indicium_wire = usps_mapping.indicium_request(rate, ship, "ob-floor", to_cleanse_hash=cleanse_hash)
 
     ups_box = UpsSandbox()
-    ups_box.add_account("bench-app", "bench-secret", "A1B2C3")
+    ups_box.create_account("bench-app", "bench-secret", ["A1B2C3"])
     ups_recorder = _ups_recorder(ups_box)
     ups_session = make(ups_recorder)
     settings = UpsSettings(

@@ -420,8 +420,8 @@ def test_retry_concurrency_and_timeout_reach_every_client_accounts_builds(sandbo
 
     sandbox.create_account("tuned", "Tuned-passw0rd1", balance="50.00")
     ups_box, fedex_box = UpsSandbox(), FedexSandbox()
-    ups_box.add_account("ups-id", "ups-secret", "A1B2C3")
-    fedex_box.create_credentials("fx-id", "fx-secret", "700000001")
+    ups_box.create_account("ups-id", "ups-secret", ["A1B2C3"])
+    fedex_box.create_account("fx-id", "fx-secret", "700000001")
     shipment = ShipmentRequest(
         shipper=Address(name="Acme", street_lines=["1 Main St"], city="Austin", state="TX", postal_code="78701",
                         phone="5125550100"),

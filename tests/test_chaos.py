@@ -311,8 +311,8 @@ def test_ups_and_fedex_labels_are_bought_at_most_once_per_key(pytestconfig: pyte
         routers: list[tuple[Shipping, dict[Carrier, CarrierBook], dict[Carrier, str]]] = []
         for i in range(max(3, min(12, ops // 40))):
             ups_number, fedex_number = f"CH{i:04d}", f"{700000100 + i}"
-            ups_box.add_account(f"ups-chaos-{i}", f"ups-secret-{i}", ups_number)
-            fedex = fedex_box.create_credentials(f"fx-chaos-{i}", f"fx-secret-{i}", fedex_number)
+            ups_box.create_account(f"ups-chaos-{i}", f"ups-secret-{i}", [ups_number])
+            fedex = fedex_box.create_account(f"fx-chaos-{i}", f"fx-secret-{i}", fedex_number)
             router = Shipping(
                 ups=UpsClient(UpsSettings(client_id=f"ups-chaos-{i}", client_secret=f"ups-secret-{i}",
                                           account_number=ups_number, base_url=ups_url), retry=NO_WAIT),

@@ -57,8 +57,8 @@ class Shell:
         self.tmp_path = tmp_path
         self.sandbox = sandbox
         self.ups, self.fedex = UpsSandbox(), FedexSandbox()
-        self.ups.add_account("ups-app", UPS_SECRET, "A1B2C3")
-        self.fedex.create_credentials("fedex-app", FEDEX_SECRET, "700000001")
+        self.ups.create_account("ups-app", UPS_SECRET, ["A1B2C3"])
+        self.fedex.create_account("fedex-app", FEDEX_SECRET, "700000001")
         self.mock = mock
         self.swsim_url = sandbox.mount(mock)
         self.ups_url, self.fedex_url = self.ups.mount(mock), self.fedex.mount(mock)

@@ -54,6 +54,24 @@ def test_the_pages_code_runs_as_written_and_prints_what_it_says(page: str) -> No
     assert _run(code) == promised
 
 
+@pytest.mark.parametrize(
+    ("page", "heading"),
+    [
+        ("docs/shipping.md", "## The UPS and FedEx sandboxes"),
+        ("docs/sandbox.md", "### Mounted together"),
+    ],
+)
+def test_the_sandboxes_mocked_together_as_the_guides_show(page: str, heading: str) -> None:
+    """The three sandboxes' mocks nested in one test (before, the inner one hid the outer: ConnectError)."""
+    text = (ROOT / page).read_text()
+    section = text.split(f"\n{heading}\n", 1)[1]
+    section = re.split(r"\n#{2,3} ", section, maxsplit=1)[0]
+    code = "\n".join(_BLOCK.findall(section))
+    promised = _promised_output(code)
+    assert promised, f"{page} ({heading}) promises no output: nothing to check"
+    assert _run(code) == promised
+
+
 def test_the_promised_output_is_read_from_the_lines_after_a_print() -> None:
     code = 'x = 1  # a note\nprint(x)\n# 1\n# 2\ny = 2\n# a comment, not output\n'
     assert _promised_output(code) == ["1", "2"]

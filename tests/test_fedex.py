@@ -177,7 +177,7 @@ class Fedex:
 @pytest.fixture(params=["mock", "serve"])
 def fedex(request: pytest.FixtureRequest, exchanges: Exchanges) -> Iterator[Fedex]:
     sandbox = FedexSandbox(observers=[exchanges])
-    creds = sandbox.create_credentials(account_number="740561073")
+    creds = sandbox.create_account(account_number="740561073")
     if request.param == "mock":
         with sandbox.mock() as url, FedexClient(creds.settings(url)) as client:
             yield Fedex(sandbox, creds, url, client, exchanges)
@@ -240,7 +240,7 @@ def test_token_is_refreshed_before_it_expires(fedex: Fedex) -> None:
 
 def test_expired_token_is_replaced_and_the_call_retried_once(fedex: Fedex) -> None:
     fedex.client.rates(shipment())
-    fedex.sandbox.advance(timedelta(hours=2))  # the sandbox's tokens are now expired
+    fedex.sandbox.advance_clock(timedelta(hours=2))  # the sandbox's tokens are now expired
     rates = fedex.client.rates(shipment())
     assert rates
     assert fedex.client.tokens_fetched == 2
@@ -414,7 +414,7 @@ def test_cancel_voids_once_and_not_after_pickup(fedex: Fedex) -> None:
     assert not fedex.client.void(label).voided
     assert fedex.client.track(label.tracking_number or "").status is TrackingStatus.EXCEPTION
     picked_up = fedex.client.buy(rate, shipment(), "picked-up")
-    fedex.sandbox.advance(timedelta(hours=3))
+    fedex.sandbox.advance_clock(timedelta(hours=3))
     assert not fedex.client.void(picked_up).voided
     unknown = picked_up.model_copy(update={"tracking_number": "794699999999", "carrier_reference": "794699999999"})
     with pytest.raises(UnknownFault) as caught:
@@ -430,11 +430,11 @@ def test_tracking_moves_with_the_sandbox_clock(fedex: Fedex) -> None:
     tracking = fedex.client.track(number)
     assert tracking.status is TrackingStatus.PRE_TRANSIT and len(tracking.events) == 1
     assert tracking.estimated_delivery is not None
-    fedex.sandbox.advance(timedelta(hours=7))
+    fedex.sandbox.advance_clock(timedelta(hours=7))
     tracking = fedex.client.track(number)
     assert tracking.status is TrackingStatus.IN_TRANSIT
     assert tracking.latest is not None and tracking.latest.city == "Springfield"
-    fedex.sandbox.advance(timedelta(days=2))
+    fedex.sandbox.advance_clock(timedelta(days=2))
     tracking = fedex.client.track(number)
     assert tracking.status is TrackingStatus.DELIVERED and tracking.delivered_at is not None
     assert [e.status for e in tracking.events][:2] == [TrackingStatus.DELIVERED, TrackingStatus.OUT_FOR_DELIVERY]

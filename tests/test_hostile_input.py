@@ -321,7 +321,7 @@ def _rest_rates(kind: str, target: str, mutate: Mutate) -> Any:
     box: Any
     if kind == "ups":
         box = UpsSandbox()
-        box.add_account("hostile-client-id", "hostile-client-secret", "A1B2C3")
+        box.create_account("hostile-client-id", "hostile-client-secret", ["A1B2C3"])
         client: Any = UpsClient(
             UpsSettings(
                 client_id="hostile-client-id",
@@ -333,7 +333,7 @@ def _rest_rates(kind: str, target: str, mutate: Mutate) -> Any:
         )
     else:
         box = FedexSandbox()
-        client = FedexClient(box.create_credentials(account_number="740561073").settings(url), retry=NO_WAIT)
+        client = FedexClient(box.create_account(account_number="740561073").settings(url), retry=NO_WAIT)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
 
         def answer(request: Any) -> tuple[int, dict[str, str], bytes]:

@@ -356,7 +356,7 @@ def _buy(spec: StoreSpec, carrier: Carrier, url: str, worker: int, barrier: obje
 def test_processes_buying_with_one_key_get_one_label_and_pay_once(spec: StoreSpec, carrier: Carrier) -> None:
     sandbox, ups_box = Sandbox(), UpsSandbox()
     sandbox.create_account(USER, PASSWORD, balance="100.00")
-    ups_box.add_account("ups-id", "ups-secret", "A1B2C3")
+    ups_box.create_account("ups-id", "ups-secret", ["A1B2C3"])
     with sandbox.serve() as swsim, ups_box.serve() as ups_server:
         with spec.open() as store:  # set up through the store alone: the workers find everything there
             store.credentials.put(

@@ -369,7 +369,7 @@ def test_an_unsafe_write_is_not_repeated_once_it_may_have_reached_the_service(sw
 @pytest.fixture
 def ups() -> Iterator[tuple[Shim, UpsSandbox, Callable[..., UpsClient]]]:
     sandbox = UpsSandbox()
-    sandbox.add_account("app", "s3cret-value-1", "A1B2C3")
+    sandbox.create_account("app", "s3cret-value-1", ["A1B2C3"])
     url = "https://ups.example.test"
 
     def handle(op: str, request: Any) -> tuple[int, dict[str, str], bytes]:
@@ -431,7 +431,7 @@ def test_ups_token_failures_are_retried_before_the_call(ups):
 @pytest.fixture
 def fedex() -> Iterator[tuple[Shim, FedexSandbox, FedexClient]]:
     sandbox = FedexSandbox()
-    creds = sandbox.create_credentials(account_number="740561073")
+    creds = sandbox.create_account(account_number="740561073")
     url = "https://fedex.example.test"
 
     def handle(op: str, request: Any) -> tuple[int, dict[str, str], bytes]:

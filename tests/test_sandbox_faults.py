@@ -122,7 +122,7 @@ def _onebalance(box: Sandbox, url: str) -> Target:
 
 
 def _ups(box: UpsSandbox, url: str) -> Target:
-    box.add_account("fault-client", "fault-secret", "A1B2C3")
+    box.create_account("fault-client", "fault-secret", ["A1B2C3"])
     settings = UpsSettings(client_id="fault-client", client_secret="fault-secret", account_number="A1B2C3",
                            base_url=url)  # fmt: skip
     client = UpsClient(settings, Timeout(connect=2, read=READ), clock=lambda: box.clock.now().timestamp(), retry=RETRY)
@@ -136,7 +136,7 @@ def _ups(box: UpsSandbox, url: str) -> Target:
 
 
 def _fedex(box: FedexSandbox, url: str) -> Target:
-    creds = box.create_credentials(account_number="740561073")
+    creds = box.create_account(account_number="740561073")
     client = FedexClient(creds.settings(url), Timeout(connect=2, read=READ), retry=RETRY)
     shipment = _shipment()
     rate = client.rates(shipment)[0]
@@ -361,7 +361,7 @@ def test_bad_fault_settings_are_refused_and_change_nothing() -> None:
 def test_a_stopped_server_refuses_connections_for_real() -> None:
     """A true ECONNREFUSED (the ``refused`` fault cannot refuse one operation: see _chaos)."""
     box = FedexSandbox()
-    creds = box.create_credentials()
+    creds = box.create_account()
     server = box.serve()
     url = server.url
     server.stop()

@@ -189,8 +189,8 @@ def test_no_secret_reaches_logs_errors_reprs_or_cli_output(keep: _Keep, tmp_path
         UpsSandbox(),
         FedexSandbox(observers=[lambda d, op, status, body: seen.wire.append(json.dumps(body).encode())]),
     )
-    ups_box.add_account("ups-leak-id", UPS_SECRET, "A1B2C3")
-    fedex_creds = fedex_box.create_credentials("fedex-leak-id", FEDEX_SECRET, "700000001")
+    ups_box.create_account("ups-leak-id", UPS_SECRET, ["A1B2C3"])
+    fedex_creds = fedex_box.create_account("fedex-leak-id", FEDEX_SECRET, "700000001")
     ups_handle = ups_box.handle
 
     def ups_observed(method: str, target: str, headers: dict[str, str], body: bytes = b"") -> Any:

@@ -37,8 +37,8 @@ SHIPMENT = ShipmentRequest(shipper=SHIPPER, recipient=RECIPIENT, parcels=[Parcel
 def merchant(sandbox):
     sandbox.create_account("ship-all", "Ship-all-passw0rd", balance="100.00")
     ups_box, fedex_box = UpsSandbox(), FedexSandbox()
-    ups_box.add_account("ups-id", "ups-secret", "A1B2C3")
-    fx = fedex_box.create_credentials("fx-id", "fx-secret", "700000001")
+    ups_box.create_account("ups-id", "ups-secret", ["A1B2C3"])
+    fx = fedex_box.create_account("fx-id", "fx-secret", "700000001")
     with sandbox.serve() as swsim, ups_box.serve() as ups_server, fedex_box.serve() as fedex_server:
         creds = replace(sandbox.create_demo_account(), url=swsim.url)
         accounts = Accounts(integration_id=creds.integration_id, endpoint=swsim.url, store=InMemoryCredentialStore())
@@ -120,8 +120,8 @@ def platform(sandbox, tmp_path):
     served UPS and FedEx sandboxes that know the merchant's own carrier accounts."""
     sandbox.create_account("ship-m", "Ship-m-passw0rd", balance="100.00")
     ups_box, fedex_box = UpsSandbox(), FedexSandbox()
-    ups_box.add_account("ups-id", "ups-secret", "A1B2C3")
-    fedex_box.create_credentials("fx-id", "fx-secret", "700000001")
+    ups_box.create_account("ups-id", "ups-secret", ["A1B2C3"])
+    fedex_box.create_account("fx-id", "fx-secret", "700000001")
     key = EncryptedFileCredentialStore.generate_key()
     import responses  # in-process: no servers to start and stop, so these tests stay fast
 

@@ -285,8 +285,8 @@ def _shipping_steps(accounts: Accounts, merchant: str) -> None:
     from ._sandbox import FEDEX_DEMO, UPS_DEMO
 
     ups_box, fedex_box = UpsSandbox(), FedexSandbox()
-    ups_box.add_account(*UPS_DEMO)
-    fedex_box.create_credentials(*FEDEX_DEMO)
+    ups_box.create_demo_account()
+    fedex_box.create_demo_account()
     with ups_box.serve() as ups_server, fedex_box.serve() as fedex_server:
         # The merchant's own carrier accounts are stored beside its One Balance credentials (each is
         # checked by fetching a token first); the router is assembled from what is stored.

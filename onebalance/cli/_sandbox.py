@@ -12,6 +12,8 @@ from typing import Any
 import click
 
 from ..sandbox import Sandbox, SandboxServer
+from ..sandbox import fedex as fedex_sandbox
+from ..sandbox import ups as ups_sandbox
 from ..sandbox._chaos import KINDS, Faults
 from ..sandbox._http import REQUEST_TIMEOUT
 from ..sandbox.fedex import FedexSandbox, FedexSandboxServer
@@ -153,16 +155,16 @@ def _configure(
 
 
 #: Documented, fixed demo credentials of the UPS and FedEx sandboxes (not secret).
-UPS_DEMO = ("demo-ups-client", "demo-ups-secret", "A1B2C3")
-FEDEX_DEMO = ("demo-fedex-client", "demo-fedex-secret", "700000001")
+UPS_DEMO = (ups_sandbox.DEMO_CLIENT_ID, ups_sandbox.DEMO_CLIENT_SECRET, ups_sandbox.DEMO_SHIPPER_NUMBER)
+FEDEX_DEMO = (fedex_sandbox.DEMO_CLIENT_ID, fedex_sandbox.DEMO_CLIENT_SECRET, fedex_sandbox.DEMO_ACCOUNT_NUMBER)
 
 
 def _carrier_sandboxes(host: str, request_timeout: float) -> tuple[UpsSandboxServer, FedexSandboxServer]:
     """The UPS and FedEx sandboxes (in memory, on free ports) with their demo credentials."""
     ups_box = UpsSandbox()
-    ups_box.add_account(*UPS_DEMO)
+    ups_box.create_demo_account()
     fedex_box = FedexSandbox()
-    fedex_box.create_credentials(*FEDEX_DEMO)
+    fedex_box.create_demo_account()
     ups = UpsSandboxServer(ups_box, host, 0, request_timeout=request_timeout).start()
     try:
         fedex = FedexSandboxServer(fedex_box, host, 0, request_timeout=request_timeout).start()

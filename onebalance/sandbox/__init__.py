@@ -8,6 +8,10 @@
 >>> with sandbox.serve() as server:      # a real HTTP server on 127.0.0.1
 ...     server.url
 
+The UPS and FedEx sandboxes (``onebalance.sandbox.ups``, ``onebalance.sandbox.fedex``) speak the
+same words (``create_account``, ``create_demo_account``, ``advance_clock``); sandboxes mocked at the
+same time share one ``responses`` mock (``mock_all(sandbox, ups, fedex)`` mounts them together).
+
 Codes, temporary passwords and emails the service would send land in ``sandbox.outbox``.
 Every movement of a balance is in ``sandbox.ledger(username)`` (``check_ledger`` checks it).
 Transport faults (resets, timeouts, 5xx, truncated bodies...) are injected through ``sandbox.faults``.
@@ -18,6 +22,7 @@ from ._chaos import Faults, FiredFault
 from ._clock import Clock
 from ._control import SandboxControl
 from ._core import Reply, WireObserver
+from ._mock import mock_all
 from ._payments import DECLINED_TEST_CARD
 from ._sandbox import IN_PROCESS_URL, Sandbox, SandboxCredentials
 from ._server import SOAP_PATH, SandboxServer
@@ -66,4 +71,5 @@ __all__ = [
     "SandboxMessage",
     "SandboxServer",
     "WireObserver",
+    "mock_all",
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -28,6 +29,7 @@ CONTROL_PREFIX = "/sandbox/control/"
 #: action -> the Sandbox method it calls. Arguments are passed by name.
 ACTIONS = (
     "create_account",
+    "create_demo_account",
     "set_balance",
     "set_status",
     "set_password",
@@ -69,6 +71,8 @@ ACTIONS = (
 
 
 def _jsonable(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
     if hasattr(value, "model_dump"):
         return value.model_dump(mode="json")
     if isinstance(value, list):

@@ -6,7 +6,7 @@ import contextlib
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -21,6 +21,7 @@ from ._clock import Clock
 from ._control import CONTROL_PREFIX, handle_control
 from ._core import Dispatcher, Reply, SandboxState, WireObserver
 from ._http import REQUEST_TIMEOUT
+from ._mock import shared_mock
 from ._pages import DEFAULT_SITE, PAGES_PREFIX, serve_page, site
 from ._server import SOAP_PATH, SandboxServer
 from ._state import (
@@ -42,6 +43,7 @@ from ._state import (
     SandboxMessage,
 )
 from ._store import SqliteStore
+from ._vocabulary import forward
 
 if TYPE_CHECKING:
     import responses
@@ -188,11 +190,13 @@ class Sandbox:
 
     @contextlib.contextmanager
     def mock(self, url: str = IN_PROCESS_URL) -> Iterator[str]:
-        """Answer requests to ``url`` in-process, without sockets. Yields the URL."""
-        import responses as _responses
+        """Answer requests to ``url`` in-process, without sockets. Yields the URL.
 
-        with _responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-            yield self.mount(mock, url)
+        Sandboxes mocked at the same time (nested, or with ``mock_all``) all answer: they share
+        one ``responses`` mock. ValueError if another sandbox is mocked on ``url``'s host.
+        """
+        with shared_mock(self.mount, url) as mounted:
+            yield mounted
 
     # -- control API -----------------------------------------------------------------------------
     def add_integration(self, integration_id: str) -> None:
@@ -632,12 +636,14 @@ class Sandbox:
             self.state.touch(account)
             self.state.flush()
 
-    def advance_clock(self, delta: timedelta | float) -> None:
-        """Move the sandbox clock forward (a timedelta or seconds)."""
-        self.clock.advance(delta)
+    def advance_clock(self, delta: timedelta | float) -> datetime:
+        """Move the sandbox clock forward (a timedelta or seconds); returns the sandbox's new time.
+        ValueError for a negative or malformed ``delta``."""
+        self.clock.advance(forward(delta))
         with self.state.lock:
             if self.state.store is not None:
                 self.state.store.save(self.state, [])
+        return self.clock.now()
 
     def close(self) -> None:
         if self.state.store is not None:

@@ -2,7 +2,7 @@
 
 >>> from onebalance.sandbox.fedex import FedexSandbox
 >>> sandbox = FedexSandbox()
->>> creds = sandbox.create_credentials()
+>>> creds = sandbox.create_account()       # or create_demo_account()
 >>> with sandbox.mock() as url:          # in-process, through ``responses``
 ...     settings = creds.settings(url)
 >>> with sandbox.serve() as server:      # a real HTTP server on 127.0.0.1
@@ -12,12 +12,24 @@ The layout follows moto: state (``_state``), handlers (``_handlers``), wire form
 (``_wire``), prices (``_rates``), and the two mounts (``_sandbox``, ``_server``).
 """
 
-from ._sandbox import CONTROL_PREFIX, IN_PROCESS_URL, FedexSandbox, FedexSandboxCredentials, Observer
+from ._sandbox import (
+    CONTROL_PREFIX,
+    DEMO_ACCOUNT_NUMBER,
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    IN_PROCESS_URL,
+    FedexSandbox,
+    FedexSandboxCredentials,
+    Observer,
+)
 from ._server import FedexSandboxServer
 from ._wire import FedexReply
 
 __all__ = [
     "CONTROL_PREFIX",
+    "DEMO_ACCOUNT_NUMBER",
+    "DEMO_CLIENT_ID",
+    "DEMO_CLIENT_SECRET",
     "IN_PROCESS_URL",
     "FedexReply",
     "FedexSandbox",

@@ -2,20 +2,24 @@
 the handler.
 
 The control API over HTTP lets harnesses in any language drive a served sandbox: ``POST
-/sandbox/control/<action>`` with a JSON object of arguments (``{}`` when there are none):
+/sandbox/control/<action>`` with a JSON object of arguments (``{}`` when there are none) calls the
+:class:`UpsSandbox` method of that name, and answers ``{"ok": true, "result": ...}`` (or ``{"ok":
+false, "error": "..."}`` with 400, 404 for an unknown action, 405 for a GET, next to UPS's own
+error shape ``{"response": {"errors": [{"code", "message"}]}}``), as the One Balance sandbox does:
 
-* ``account`` ``{"client_id", "client_secret", "shipper_numbers": [...]}`` registers an OAuth app
-  (client id and secret made up when not given) -> 201 ``{"client_id", "client_secret", "shipper_numbers"}``;
-* ``advance`` ``{"seconds": 86400}`` moves the clock (tokens expire, parcels travel) -> ``{"now"}``;
-* ``expire-tokens`` ``{"client_id"?}`` -> ``{"expired": n}``;
-* ``shipments`` ``{"shipper_number"?}`` -> ``{"shipments": [...]}`` (no label images);
-* ``requests`` -> ``{"requests": [[method, path], ...]}``, every API request received (control calls
-  are not listed);
+* ``create_account`` ``{"client_id"?, "client_secret"?, "shipper_numbers"?: [...]}`` -> ``{"client_id",
+  "client_secret", "shipper_numbers"}`` (made up when not given);
+* ``create_demo_account`` -> the same for the documented demo app;
+* ``advance_clock`` ``{"delta": 86400}`` moves the clock (tokens expire, parcels travel) -> the new time;
+* ``expire_tokens`` ``{"client_id"?}`` -> how many;
+* ``shipments`` ``{"shipper_number"?}`` -> ``[...]`` (no label images);
+* ``requests`` -> ``[[method, path], ...]``, every API request received (control calls are not listed);
+* ``ping`` -> ``{"sandbox": "ups", "actions": [...]}``;
 * fault injection's ``script_fault``, ``random_faults``, ``clear_faults``, ``fired_faults`` and
-  ``set_latency``, shared by the three sandboxes (see ``_chaos``): they answer ``{"ok": true, "result"}``.
+  ``set_latency``, shared by the three sandboxes (see ``_chaos``).
 
-Errors answer 400 (or 404 for an unknown action) in UPS's own shape,
-``{"response": {"errors": [{"code", "message"}]}}``.
+The old actions ``account`` (201), ``advance`` ``{"seconds"}`` and ``expire-tokens`` still answer
+as they did, with a ``Deprecation: true`` header, for one release (see ``_vocabulary``).
 """
 
 from __future__ import annotations
@@ -23,8 +27,8 @@ from __future__ import annotations
 import contextlib
 import re
 import secrets
-from collections.abc import Iterator
-from datetime import timedelta
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -32,6 +36,8 @@ from ..._json import dumps as json_dumps
 from .._chaos import Answer, Faults, control_answer, control_arguments, in_process, over_http
 from .._clock import Clock
 from .._http import REQUEST_TIMEOUT, BackgroundServer, BoundedHandler, BoundedServer
+from .._mock import shared_mock
+from .._vocabulary import LEGACY_ACTIONS, carrier_control, deprecated, forward, legacy_headers
 from ._state import UpsAccount, UpsShipment, UpsState
 from ._wire import Handler, UpsFault, UpsReply, error_body
 
@@ -43,6 +49,12 @@ IN_PROCESS_URL = "https://ups.sandbox.test"
 MAX_BODY = 8 * 1024 * 1024
 #: The control API over HTTP (see the module docstring).
 CONTROL_PREFIX = "/sandbox/control/"
+#: The control actions (:class:`UpsSandbox` methods of these names) besides ``ping`` and fault injection's.
+ACTIONS = ("create_account", "create_demo_account", "advance_clock", "expire_tokens", "shipments", "requests")
+#: The documented demo app of ``onebalance sandbox serve``, the demo and the pytest fixtures (not secret).
+DEMO_CLIENT_ID = "demo-ups-client"
+DEMO_CLIENT_SECRET = "demo-ups-secret"  # noqa: S105 - a documented, public sandbox value
+DEMO_SHIPPER_NUMBER = "A1B2C3"
 _SHIPPER = re.compile(r"[A-Z0-9]{6}")
 
 
@@ -61,7 +73,8 @@ def operation_of(method: str, target: str) -> str | None:
 
 
 class UpsSandbox:
-    """A stateful UPS simulator. Seed it with ``add_account``, move its clock with ``advance``."""
+    """A stateful UPS simulator. Seed it with ``create_account`` (or ``create_demo_account``), move
+    its clock with ``advance_clock``: the same words as the One Balance and FedEx sandboxes."""
 
     def __init__(self, *, clock: Clock | None = None) -> None:
         self.clock = clock or Clock()
@@ -71,24 +84,66 @@ class UpsSandbox:
         self.faults = Faults()
 
     # -- control API -----------------------------------------------------------------------------
-    def add_account(self, client_id: str, client_secret: str, *shipper_numbers: str) -> UpsAccount:
-        """Register an OAuth app's credentials and the shipper numbers it may bill."""
-        for number in shipper_numbers:
-            if not isinstance(number, str) or not _SHIPPER.fullmatch(number):
-                raise ValueError("a UPS shipper number is 6 upper-case letters or digits")
+    def create_account(
+        self,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        shipper_numbers: Iterable[str] | None = None,
+    ) -> UpsAccount:
+        """Register an OAuth app and the shipper numbers it may bill (each 6 upper-case letters or
+        digits). The client id and secret are made up when not given, and so is one shipper number
+        when ``shipper_numbers`` is None. ValueError for a client id the sandbox knows already."""
+        if isinstance(shipper_numbers, str):
+            raise ValueError("shipper_numbers is a list of shipper numbers, not one text")
+        numbers = [_made_up_shipper()] if shipper_numbers is None else list(shipper_numbers)
+        if not all(isinstance(n, str) and _SHIPPER.fullmatch(n) for n in numbers):
+            raise ValueError("shipper_numbers is a list of UPS shipper numbers, each 6 upper-case letters or digits")
+        client_id = "ups-" + secrets.token_hex(8) if client_id is None else client_id
+        client_secret = secrets.token_hex(16) if client_secret is None else client_secret
         if not isinstance(client_id, str) or not client_id or not isinstance(client_secret, str) or not client_secret:
             raise ValueError("client_id and client_secret must be non-empty text")
         with self.state.lock:
-            account = UpsAccount(client_id, client_secret, set(shipper_numbers))
+            if client_id in self.state.accounts:
+                raise ValueError("an app with this client_id exists already")
+            account = UpsAccount(client_id, client_secret, set(numbers))
             self.state.accounts[client_id] = account
             return account
 
+    def create_demo_account(self) -> UpsAccount:
+        """The documented demo app (idempotent): :data:`DEMO_CLIENT_ID`, :data:`DEMO_CLIENT_SECRET`,
+        shipper number :data:`DEMO_SHIPPER_NUMBER`."""
+        with self.state.lock:
+            known = self.state.accounts.get(DEMO_CLIENT_ID)
+            return known or self.create_account(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, [DEMO_SHIPPER_NUMBER])
+
+    def add_account(self, client_id: str, client_secret: str, *shipper_numbers: str) -> UpsAccount:
+        """Deprecated: ``create_account(client_id, client_secret, [shipper_numbers...])``, which
+        refuses a client id the sandbox knows where this replaced its app."""
+        deprecated("UpsSandbox.add_account", "UpsSandbox.create_account")
+        with self.state.lock:  # it replaced an app of the same client id, as it always did
+            replaced = self.state.accounts.pop(client_id, None) if isinstance(client_id, str) else None
+            try:
+                return self.create_account(client_id, client_secret, shipper_numbers)
+            except ValueError:
+                if replaced is not None:
+                    self.state.accounts[client_id] = replaced
+                raise
+
+    def advance_clock(self, delta: timedelta | float) -> datetime:
+        """Move the sandbox clock forward (a timedelta or seconds): tokens expire, parcels travel.
+        Returns the sandbox's new time; ValueError for a negative or malformed ``delta``."""
+        self.clock.advance(forward(delta))
+        return self.clock.now()
+
     def advance(self, delta: timedelta | float) -> None:
-        """Move the sandbox clock forward (a timedelta or seconds): tokens expire, parcels travel."""
-        self.clock.advance(delta)
+        """Deprecated: ``advance_clock(delta)``."""
+        deprecated("UpsSandbox.advance", "UpsSandbox.advance_clock")
+        self.advance_clock(delta)
 
     def expire_tokens(self, client_id: str | None = None) -> int:
         """Make every token (of ``client_id``, or of everyone) invalid now; returns how many."""
+        if client_id is not None and not isinstance(client_id, str):
+            raise ValueError("client_id must be text")
         with self.state.lock:
             doomed = [t for t, v in self.state.tokens.items() if client_id is None or v.client_id == client_id]
             for token in doomed:
@@ -97,6 +152,8 @@ class UpsSandbox:
 
     def shipments(self, shipper_number: str | None = None) -> list[UpsShipment]:
         """The shipments made (optionally for one shipper number), oldest first."""
+        if shipper_number is not None and not isinstance(shipper_number, str):
+            raise ValueError("shipper_number must be text")
         with self.state.lock:
             return [s for s in self.state.shipments.values() if shipper_number in (None, s.shipper_number)]
 
@@ -110,16 +167,27 @@ class UpsSandbox:
         """Answer one request (``target`` is the path and query)."""
         path = urlsplit(target).path
         if path.startswith(CONTROL_PREFIX):
-            try:
-                return self._control(method.upper(), path[len(CONTROL_PREFIX) :], body)
-            except UpsFault as fault:
-                return _json(fault.status, error_body(fault.code, fault.message))
+            return self._control(method.upper(), path[len(CONTROL_PREFIX) :].strip("/"), body)
         return self.handler.handle(method, target, headers, body)
 
     def _control(self, method: str, action: str, body: bytes) -> UpsReply:
-        faulting = control_answer(self.faults, method, action.strip("/"), body)
-        if faulting is not None:  # the fault injection actions every sandbox shares (see ``_chaos``)
-            return UpsReply(faulting[0], faulting[2], dict(faulting[1]))
+        answer = control_answer(self.faults, method, action, body)
+        if answer is None and action in LEGACY_ACTIONS:
+            try:
+                reply = self._legacy_control(method, action, body)
+            except UpsFault as fault:
+                reply = _json(fault.status, error_body(fault.code, fault.message))
+            return UpsReply(reply.status, reply.body, legacy_headers(action))
+        if answer is None:
+            answer = carrier_control(
+                self, method, action, body, name="ups", actions=ACTIONS, to_json=_control_json,
+                error_shape=lambda status, message: error_body("10404" if status == 404 else "10002", message),
+                echoed=("shipments", "requests"),
+            )  # fmt: skip
+        return UpsReply(answer[0], answer[2], dict(answer[1]))
+
+    def _legacy_control(self, method: str, action: str, body: bytes) -> UpsReply:
+        """The actions' old names and answers (deprecated, see ``_vocabulary``)."""
         try:
             data = control_arguments(body) if body.strip() else {}
         except ValueError:
@@ -130,42 +198,20 @@ class UpsSandbox:
             numbers = data.get("shipper_numbers", [])
             if not isinstance(numbers, list):
                 raise UpsFault(400, "10002", "shipper_numbers must be a list")
-            client_id = data.get("client_id") or "ups-" + secrets.token_hex(8)
-            client_secret = data.get("client_secret") or secrets.token_hex(16)
-            with self.state.lock:
-                if client_id in self.state.accounts:
-                    raise UpsFault(400, "10002", "An app with this client_id exists already")
-                try:
-                    made = self.add_account(client_id, client_secret, *numbers)
-                except ValueError as exc:
-                    raise UpsFault(400, "10002", str(exc)) from None
-            return _json(
-                201,
-                {
-                    "client_id": made.client_id,
-                    "client_secret": made.client_secret,
-                    "shipper_numbers": sorted(made.shipper_numbers),
-                },
-            )
+            try:
+                made = self.create_account(data.get("client_id") or None, data.get("client_secret") or None, numbers)
+            except ValueError as exc:
+                raise UpsFault(400, "10002", str(exc)) from None
+            return _json(201, _control_json("create_account", made))
         if action == "advance":
             seconds = data.get("seconds")
             if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds < 10**9:
                 raise UpsFault(400, "10002", "seconds must be a number of seconds (>= 0)")
-            self.advance(seconds)
-            return _json(200, {"now": self.clock.now().isoformat()})
-        if action == "expire-tokens":
-            client_id = data.get("client_id")
-            if client_id is not None and not isinstance(client_id, str):
-                raise UpsFault(400, "10002", "client_id must be text")
-            return _json(200, {"expired": self.expire_tokens(client_id)})
-        if action == "shipments":
-            number = data.get("shipper_number")
-            if number is not None and not isinstance(number, str):
-                raise UpsFault(400, "10002", "shipper_number must be text")
-            return _json(200, {"shipments": [_shipment_json(s) for s in self.shipments(number)]})
-        if action == "requests":
-            return _json(200, {"requests": [list(r) for r in self.requests()]})
-        raise UpsFault(404, "10404", "No such control call")
+            return _json(200, {"now": self.advance_clock(seconds).isoformat()})
+        client_id = data.get("client_id")  # expire-tokens
+        if client_id is not None and not isinstance(client_id, str):
+            raise UpsFault(400, "10002", "client_id must be text")
+        return _json(200, {"expired": self.expire_tokens(client_id)})
 
     def mount(self, mock: responses.RequestsMock, url: str = IN_PROCESS_URL) -> str:
         """Answer every request under ``url`` through an existing ``responses`` mock. Returns ``url``."""
@@ -191,11 +237,13 @@ class UpsSandbox:
 
     @contextlib.contextmanager
     def mock(self, url: str = IN_PROCESS_URL) -> Iterator[str]:
-        """Answer requests to ``url`` in-process, without sockets. Yields the base URL."""
-        import responses as _responses
+        """Answer requests to ``url`` in-process, without sockets. Yields the base URL.
 
-        with _responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-            yield self.mount(mock, url)
+        Sandboxes mocked at the same time (nested, or with ``mock_all``) all answer: they share
+        one ``responses`` mock. ValueError if another sandbox is mocked on ``url``'s host.
+        """
+        with shared_mock(self.mount, url) as mounted:
+            yield mounted
 
     def serve(
         self,
@@ -215,6 +263,25 @@ class UpsSandbox:
 
 def _json(status: int, body: Any) -> UpsReply:
     return UpsReply(status, json_dumps(body))
+
+
+def _made_up_shipper() -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
+    return "".join(secrets.choice(alphabet) for _ in range(6))
+
+
+def _control_json(action: str, result: Any) -> Any:
+    if isinstance(result, UpsAccount):
+        return {
+            "client_id": result.client_id,
+            "client_secret": result.client_secret,
+            "shipper_numbers": sorted(result.shipper_numbers),
+        }
+    if action == "shipments":
+        return [_shipment_json(s) for s in result]
+    if action == "requests":
+        return [list(r) for r in result]
+    return result.isoformat() if isinstance(result, datetime) else result
 
 
 def _shipment_json(shipment: UpsShipment) -> dict[str, Any]:

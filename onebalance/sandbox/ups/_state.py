@@ -6,9 +6,12 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._clock import Clock
+
+if TYPE_CHECKING:
+    from carriers.ups import UpsSettings
 
 #: How long a sandbox token lives, like UPS's ``"14399"``.
 TOKEN_LIFETIME = 14399
@@ -21,6 +24,22 @@ class UpsAccount:
     client_id: str
     client_secret: str
     shipper_numbers: set[str]
+
+    def settings(self, base_url: str, account_number: str | None = None) -> UpsSettings:
+        """These credentials as :class:`carriers.ups.UpsSettings` for ``base_url``, billing
+        ``account_number`` (by default the app's only shipper number; ValueError if it has several)."""
+        from carriers.ups import UpsSettings
+
+        if account_number is None:
+            if len(self.shipper_numbers) != 1:
+                raise ValueError("this app bills several shipper numbers: say which one (account_number=...)")
+            (account_number,) = self.shipper_numbers
+        return UpsSettings(
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            account_number=account_number,
+            base_url=base_url,
+        )
 
     def __repr__(self) -> str:
         return (
