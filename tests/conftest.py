@@ -7,6 +7,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
@@ -149,3 +150,22 @@ _CLI_ENVIRONMENT = (
 def _clean_cli_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in _CLI_ENVIRONMENT:
         monkeypatch.delenv(name, raising=False)
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    reason = str(longrepr[2]) if isinstance(longrepr, (tuple, list)) and len(longrepr) == 3 else str(longrepr)
+    return reason.removeprefix("Skipped: ")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line per reason for the skipped tests (what they need is in the README), not one per test.
+
+    ``-rs`` (or ``-ra``) still lists every skipped test, and then this summary is left out.
+    """
+    chars = terminalreporter.config.option.reportchars or ""
+    if "s" in chars or "a" in chars or "A" in chars:
+        return
+    reasons = Counter(_skip_reason(r) for r in terminalreporter.stats.get("skipped", []) if r.when != "teardown")
+    for reason, count in sorted(reasons.items(), key=lambda item: -item[1]):
+        terminalreporter.write_line(f"SKIPPED {count} test{'s' if count != 1 else ''}: {reason}", yellow=True)
