@@ -27,6 +27,7 @@ class TrackingStatus(str, enum.Enum):
     DELIVERED = "delivered"
     EXCEPTION = "exception"  #: delayed, damaged, refused, address problem …
     RETURNED = "returned"  #: on its way back, or back with the sender
+    VOIDED = "voided"  #: the label was voided (cancelled) before it shipped: nothing is on its way
     UNKNOWN = "unknown"  #: the carrier said something the mapping does not know
 
     def __str__(self) -> str:
@@ -34,7 +35,7 @@ class TrackingStatus(str, enum.Enum):
 
     @property
     def is_final(self) -> bool:
-        return self in (TrackingStatus.DELIVERED, TrackingStatus.RETURNED)
+        return self in (TrackingStatus.DELIVERED, TrackingStatus.RETURNED, TrackingStatus.VOIDED)
 
 
 class TrackingEvent(CarrierModel):

@@ -25,6 +25,7 @@ from carriers import (
     Rate,
     ShipmentRequest,
     Tracking,
+    TrackingStatus,
     VoidResult,
     cheapest,
     fastest,
@@ -35,6 +36,7 @@ from ._errors import (
     AuthenticationError,
     ConfigurationError,
     ConversationError,
+    LabelNotFound,
     OneBalanceError,
     OutcomeUnknown,
     ProtocolError,
@@ -244,7 +246,23 @@ class Shipping:
         return entry.label if entry is not None else None
 
     def track(self, carrier: Carrier | str, tracking_number: str) -> Tracking:
-        return self._client(_carrier(carrier)).track(tracking_number)
+        """Where the parcel is. A voided label is ``TrackingStatus.VOIDED``: as its carrier reports it,
+        or, should the carrier no longer know the number (:class:`LabelNotFound`), as the journal
+        recorded the void (then with no scans)."""
+        chosen = _carrier(carrier)
+        try:
+            return self._client(chosen).track(tracking_number)
+        except LabelNotFound:
+            entry = None
+            if self.journal is not None and self.merchant_id is not None:
+                entry = self.journal.find(self.merchant_id, chosen, tracking_number)
+            if entry is None or entry.voided_at is None or entry.label is None:
+                raise
+            return Tracking(
+                carrier=chosen,
+                tracking_number=entry.label.tracking_number or tracking_number,
+                status=TrackingStatus.VOIDED,
+            )
 
     def _client(self, carrier: Carrier) -> CarrierClient:
         try:

@@ -578,6 +578,8 @@ for _status, _names in (
 
 #: For the event types that say nothing (None, "USPS Event", ...): words of the event text, in order.
 _STATUS_BY_TEXT: tuple[tuple[str, TrackingStatus], ...] = (
+    ("voided", TrackingStatus.VOIDED),
+    ("label cancel", TrackingStatus.VOIDED),
     ("out for delivery", TrackingStatus.OUT_FOR_DELIVERY),
     ("return to sender", TrackingStatus.RETURNED),
     ("returned", TrackingStatus.RETURNED),

@@ -326,6 +326,17 @@ def test_void_reports_the_refund_outcome_and_track_lists_events(shell, tmp_path)
     assert json.loads(ups.stdout)["voided"] is True and json.loads(ups.stdout)["refund_status"] == "not_applicable"
     unknown = shell("void", MERCHANT, "--carrier", "fedex", "--tracking-number", "123456789012")
     assert unknown.exit_code == EXIT_USAGE and "label journal" in unknown.stderr
+    fedex = shell("void", MERCHANT, "--carrier", "fedex", "--tracking-number", bought["fedex"]["tracking_number"])
+    assert fedex.exit_code == EXIT_OK, fedex.output
+    for carrier, label in bought.items():  # a support agent tracks each voided label
+        tracked = shell("track", MERCHANT, label["tracking_number"], "--carrier", carrier)
+        assert tracked.exit_code == EXIT_OK, tracked.output
+        name = {"usps": "USPS", "ups": "UPS", "fedex": "FedEx"}[carrier]
+        assert tracked.stdout.startswith(f"{name} {label['tracking_number']}: voided (the label was voided")
+        assert "LabelNotFound" not in tracked.output and "estimated delivery" not in tracked.stdout
+        assert json.loads(shell("track", MERCHANT, label["tracking_number"], "--carrier", carrier, "--json").stdout)[
+            "status"
+        ] == "voided"
 
 
 def test_without_configuration_exit_4(shell):

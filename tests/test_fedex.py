@@ -412,7 +412,7 @@ def test_cancel_voids_once_and_not_after_pickup(fedex: Fedex) -> None:
     result = fedex.client.void(label)
     assert result.voided and result.refund is None and result.tracking_number == label.tracking_number
     assert not fedex.client.void(label).voided
-    assert fedex.client.track(label.tracking_number or "").status is TrackingStatus.EXCEPTION
+    assert fedex.client.track(label.tracking_number or "").status is TrackingStatus.VOIDED
     picked_up = fedex.client.buy(rate, shipment(), "picked-up")
     fedex.sandbox.advance_clock(timedelta(hours=3))
     assert not fedex.client.void(picked_up).voided
@@ -439,6 +439,16 @@ def test_tracking_moves_with_the_sandbox_clock(fedex: Fedex) -> None:
     assert tracking.status is TrackingStatus.DELIVERED and tracking.delivered_at is not None
     assert [e.status for e in tracking.events][:2] == [TrackingStatus.DELIVERED, TrackingStatus.OUT_FOR_DELIVERY]
     assert tracking.events[0].city == "Austin" and tracking.events[0].occurred_at.tzinfo is not None
+
+
+def test_tracking_a_cancelled_shipment_says_it_was_voided(fedex: Fedex) -> None:
+    rate = next(r for r in fedex.client.rates(shipment()) if r.service_code == "FEDEX_2_DAY")
+    label = fedex.client.buy(rate, shipment(), "track-void")
+    assert fedex.client.void(label).voided
+    tracking = fedex.client.track(label.tracking_number or "")
+    assert tracking.status is TrackingStatus.VOIDED and tracking.status.is_final
+    assert tracking.events[0].description == "Shipment cancelled by sender"
+    assert tracking.estimated_delivery is None  # a cancelled shipment is expected nowhere
 
 
 def test_unknown_tracking_number_is_a_typed_error(fedex: Fedex) -> None:

@@ -16,11 +16,12 @@ from carriers import (
     OneBalancePayment,
     Parcel,
     ShipmentRequest,
+    TrackingStatus,
     Weight,
 )
 from carriers.fedex import FedexClient, FedexSettings
 from carriers.ups import UpsClient, UpsSettings
-from onebalance import Accounts, AuthenticationError, InMemoryCredentialStore, ValidationError
+from onebalance import Accounts, AuthenticationError, InMemoryCredentialStore, LabelNotFound, ValidationError
 from onebalance._shipping import Shipping
 from onebalance.sandbox.fedex import FedexSandbox
 from onebalance.sandbox.ups import UpsSandbox
@@ -344,3 +345,17 @@ def test_a_label_the_carrier_sold_but_the_sdk_cannot_read_is_never_bought_again(
     assert len(sold) == 1  # one label, bought once
     pending = accounts.labels.pending("m")
     assert [(e.carrier, e.idempotency_key) for e in pending] == [(carrier, "order-garbled")]
+
+
+def test_a_voided_label_its_carrier_no_longer_knows_tracks_as_voided_from_the_journal(platform):
+    accounts, _, ups_box, ups_url, *_ = platform
+    accounts.connect_ups("m", client_id="ups-id", client_secret="ups-secret", account_number="A1B2C3", base_url=ups_url)
+    shipping = accounts.shipping("m")
+    rate = next(r for r in shipping.rates(SHIPMENT).rates if r.carrier is Carrier.UPS)
+    label = shipping.buy(rate, SHIPMENT, idempotency_key="forgotten")
+    assert shipping.void(label).voided
+    ups_box.state.by_tracking.clear()  # UPS answers TW0001 (not found) for it from now on
+    tracking = shipping.track("ups", label.tracking_number)
+    assert (tracking.status, tracking.events) == (TrackingStatus.VOIDED, ())
+    with pytest.raises(LabelNotFound):  # a number the journal does not have as voided is still not found
+        shipping.track("ups", "1ZA1B2C30300000999")

@@ -426,6 +426,21 @@ def test_tracking_moves_with_the_clock(ups: Ups, shipment: ShipmentRequest) -> N
     assert caught.value.code == "TV1002"
 
 
+def test_tracking_a_voided_label_says_it_was_voided(ups: Ups, shipment: ShipmentRequest) -> None:
+    client = ups.client()
+    label = client.buy(cheapest(client.rates(shipment)), shipment, "t-void")
+    assert label.tracking_number is not None
+    ups.sandbox.advance(timedelta(minutes=30))
+    assert client.void(label).voided
+    tracking = client.track(label.tracking_number)  # UPS keeps the number: its status type is MV
+    assert tracking.status is TrackingStatus.VOIDED and tracking.status.is_final
+    assert [e.status for e in tracking.events] == [TrackingStatus.VOIDED, TrackingStatus.PRE_TRANSIT]
+    assert tracking.events[0].description == "Billing Information Voided"
+    assert tracking.estimated_delivery is None
+    ups.sandbox.advance(timedelta(days=6))  # it never moves again
+    assert client.track(label.tracking_number).status is TrackingStatus.VOIDED
+
+
 def test_secret_and_token_never_logged_or_shown(
     ups: Ups, shipment: ShipmentRequest, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -199,6 +199,17 @@ def test_tracking_moves_with_time(usps, sandbox):
         usps.track("9400000000000000000000")
 
 
+def test_tracking_a_voided_label_says_it_was_voided(usps, sandbox):
+    shipment = _shipment()
+    label = usps.buy(_priority(usps, shipment), shipment, idempotency_key="track-void")
+    assert usps.void(label).voided
+    tracking = usps.track(label.tracking_number)
+    assert tracking.status is TrackingStatus.VOIDED and tracking.status.is_final
+    assert tracking.events[0].status is TrackingStatus.VOIDED and tracking.events[0].description == "Label voided"
+    sandbox.advance_clock(timedelta(days=6))
+    assert usps.track(label.tracking_number).status is TrackingStatus.VOIDED
+
+
 def test_a_label_whose_image_cannot_be_fetched_is_reported_as_bought_not_as_failed(usps, sandbox, monkeypatch):
     from onebalance import OutcomeUnknown, RequestTimeout
     from onebalance import _usps as usps_mapping

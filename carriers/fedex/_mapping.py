@@ -85,7 +85,7 @@ _STATUS: dict[str, TrackingStatus] = {
     "DE": TrackingStatus.EXCEPTION,
     "SE": TrackingStatus.EXCEPTION,
     "CD": TrackingStatus.EXCEPTION,
-    "CA": TrackingStatus.EXCEPTION,
+    "CA": TrackingStatus.VOIDED,  # "Shipment cancelled by sender"
     "RS": TrackingStatus.RETURNED,
     "RP": TrackingStatus.RETURNED,
 }

@@ -103,7 +103,7 @@ _UNIT_NAMES = {"LBS": "Pounds", "KGS": "Kilograms", "OZS": "Ounces", "IN": "Inch
 #: UPS tracking status ``type`` → neutral status.
 _TRACK_TYPES: dict[str, TrackingStatus] = {
     "M": TrackingStatus.PRE_TRANSIT,
-    "MV": TrackingStatus.PRE_TRANSIT,
+    "MV": TrackingStatus.VOIDED,  # "Billing Information Voided": the shipper voided the label
     "P": TrackingStatus.IN_TRANSIT,
     "I": TrackingStatus.IN_TRANSIT,
     "O": TrackingStatus.OUT_FOR_DELIVERY,

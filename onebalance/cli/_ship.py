@@ -37,6 +37,7 @@ from carriers import (
     Rate,
     ShipmentRequest,
     Tracking,
+    TrackingStatus,
     VoidResult,
     Weight,
 )
@@ -571,6 +572,8 @@ def track(ctx: _Context, merchant_id: str, tracking_number: str, carrier: str) -
     shipping = _shipping(ctx, merchant_id)
     found: Tracking = _run(lambda: shipping.track(_carrier(carrier), tracking_number))
     lines = [f"{found.carrier.display_name} {found.tracking_number}: {found.status.value}"]
+    if found.status is TrackingStatus.VOIDED:
+        lines[0] += " (the label was voided: nothing ships with it, and it must not be used)"
     if found.estimated_delivery:
         lines.append(f"estimated delivery {found.estimated_delivery.isoformat()}")
     for event in found.events:

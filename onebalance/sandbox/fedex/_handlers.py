@@ -453,7 +453,9 @@ def _track_result(shipment: Shipment, now: datetime, *, detailed: bool) -> dict[
             "description": latest["eventDescription"],
             "scanLocation": latest["scanLocation"],
         },
-        "dateAndTimes": [{"type": "ESTIMATED_DELIVERY", "dateTime": delivered.isoformat(timespec="seconds")}],
+        "dateAndTimes": []  # a cancelled shipment is not expected anywhere
+        if shipment.cancelled_at is not None
+        else [{"type": "ESTIMATED_DELIVERY", "dateTime": delivered.isoformat(timespec="seconds")}],
         "serviceDetail": {"type": shipment.service_type, "description": _rates.SERVICES[shipment.service_type][0]},
         "scanEvents": scans if detailed else scans[:1],
     }

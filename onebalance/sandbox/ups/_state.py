@@ -70,8 +70,12 @@ class UpsShipment:
     origin: dict[str, str]
     label_format: str
     context: str | None = None
-    voided: bool = False
+    voided_at: datetime | None = None
     response: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def voided(self) -> bool:
+        return self.voided_at is not None
 
 
 @dataclass

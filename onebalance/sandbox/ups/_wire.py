@@ -391,7 +391,8 @@ class Handler:
             or (tracking and not set(re.findall(r"1Z[A-Z0-9]+", ",".join(tracking))) <= set(record.tracking_numbers))
         ):
             raise UpsFault(400, "190102", "No shipment found within the allowed void period")
-        record.voided = True
+        if record.voided_at is None:  # voiding again answers "Voided" as well ("Voided or Already Voided")
+            record.voided_at = now
         return _reply(
             200,
             {
@@ -412,23 +413,26 @@ class Handler:
             raise UpsFault(400, "TV1002", "Invalid inquiry number")
         identification = self.state.by_tracking.get(number)
         record = self.state.shipments.get(identification) if identification else None
-        if record is None or record.voided:
+        if record is None:
             raise UpsFault(404, "TW0001", "Tracking Information Not Found")
         now = self.state.clock.now()
         arrival = record.created_at + timedelta(days=record.delivery_days)
+        created = (
+            record.created_at,
+            "M",
+            "MP",
+            "Shipper created a label, UPS has not received the package yet.",
+            record.origin,
+        )
         schedule: list[tuple[datetime, str, str, str, dict[str, str]]] = [
-            (
-                record.created_at,
-                "M",
-                "MP",
-                "Shipper created a label, UPS has not received the package yet.",
-                record.origin,
-            ),
+            created,
             (record.created_at + timedelta(hours=6), "P", "PU", "Pickup Scan", record.origin),
             (record.created_at + timedelta(hours=12), "I", "DP", "Departed from Facility", record.origin),
             (arrival - timedelta(hours=6), "O", "OT", "Out For Delivery Today", record.destination),
             (arrival, "D", "FS", "DELIVERED", record.destination),
         ]
+        if record.voided_at is not None:  # a voided label keeps its creation and shows the void (status type MV)
+            schedule = [created, (record.voided_at, "MV", "MV", "Billing Information Voided", record.origin)]
         happened = [event for event in schedule if event[0] <= now]
         activity = [
             {
@@ -447,7 +451,9 @@ class Handler:
         package: dict[str, Any] = {
             "trackingNumber": number,
             "packageCount": len(record.tracking_numbers),
-            "deliveryDate": [{"type": "DEL" if delivered else "SDD", "date": arrival.strftime("%Y%m%d")}],
+            "deliveryDate": []
+            if record.voided
+            else [{"type": "DEL" if delivered else "SDD", "date": arrival.strftime("%Y%m%d")}],
             "activity": activity,
             "service": {"code": record.service_code, "description": _rates.SERVICES[record.service_code][0]},
         }
