@@ -430,14 +430,14 @@ def test_tracking_a_voided_label_says_it_was_voided(ups: Ups, shipment: Shipment
     client = ups.client()
     label = client.buy(cheapest(client.rates(shipment)), shipment, "t-void")
     assert label.tracking_number is not None
-    ups.sandbox.advance(timedelta(minutes=30))
+    ups.sandbox.advance_clock(timedelta(minutes=30))
     assert client.void(label).voided
     tracking = client.track(label.tracking_number)  # UPS keeps the number: its status type is MV
     assert tracking.status is TrackingStatus.VOIDED and tracking.status.is_final
     assert [e.status for e in tracking.events] == [TrackingStatus.VOIDED, TrackingStatus.PRE_TRANSIT]
     assert tracking.events[0].description == "Billing Information Voided"
     assert tracking.estimated_delivery is None
-    ups.sandbox.advance(timedelta(days=6))  # it never moves again
+    ups.sandbox.advance_clock(timedelta(days=6))  # it never moves again
     assert client.track(label.tracking_number).status is TrackingStatus.VOIDED
 
 
