@@ -57,6 +57,7 @@
         ├── PurchaseInProgress              8004041b, 00450203 a purchase is still being processed
         ├── InsufficientFunds               00560101, 80040414 (carries needed and available)
         ├── PlanRestriction                 00450208 the account's plan does not allow the service
+        ├── ServiceRetired                  002b0907 USPS no longer sells the service (carries ``service``)
         ├── AddressError                    00450140, 00450163, 00450121 the destination address is not valid
         ├── LabelNotFound                   00450202 no such label on this account
         ├── VoidRefused                     00450201 too old, 00450205 refund not allowed
@@ -128,6 +129,7 @@ __all__ = [
     "RegistrationError",
     "RequestTimeout",
     "SchemaViolation",
+    "ServiceRetired",
     "ServiceError",
     "StaleControlTotal",
     "SuspensionReason",
@@ -569,6 +571,19 @@ class PlanRestriction(ServiceError):
     default_message = "The account's plan does not allow this mail service"
 
 
+class ServiceRetired(ServiceError):
+    """USPS no longer sells this mail service for this package: First-Class Package Service (US-FC)
+    for a parcel, and Retail Ground (US-RG), became Ground Advantage in July 2023. ``service`` is
+    the retired service's code as the answer named it (``US-FC``), or None."""
+
+    default_message = "USPS no longer sells this mail service"
+
+    def __init__(self, message: str | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        named = re.search(r"\b(US-[A-Z]{2,4})\b", self.faultstring or self.message)
+        self.service = named.group(1) if named else None
+
+
 class AddressError(ServiceError):
     default_message = "The destination address is not valid for USPS"
 
@@ -659,6 +674,7 @@ _BY_CODE: dict[str, type[OneBalanceError]] = {
     "00560101": InsufficientFunds,
     "80040414": InsufficientFunds,
     "00450208": PlanRestriction,
+    "002b0907": ServiceRetired,  # the code is the sandbox's: the real service's is not public
     "00450140": AddressError,
     "00450163": AddressError,
     "00450104": AddressError,
@@ -709,6 +725,7 @@ _SERVICE_TEXT_MATTERS = (
     PaymentMethodRefused,
     PermissionDenied,
     PlanRestriction,
+    ServiceRetired,
     AddressError,
     VoidRefused,
 )

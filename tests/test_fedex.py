@@ -9,6 +9,7 @@ resolved in the spec); the check is skipped, with the reason, when the specs are
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import logging
 from collections.abc import Callable, Iterator
@@ -43,6 +44,8 @@ from onebalance import (
     ValidationError,
 )
 from onebalance.sandbox.fedex import FedexSandbox, FedexSandboxCredentials
+
+from ._images import check_image
 
 SPECS = Path(__file__).resolve().parent.parent.parent / "shared" / "specs" / "fedex"
 SPECS_MISSING = f"the FedEx OpenAPI specs are not at {SPECS} (../shared/specs/fedex beside the repository)"
@@ -345,6 +348,21 @@ def test_buy_bills_the_senders_account_and_decodes_the_label(fedex: Fedex) -> No
     with pytest.raises(ValidationError) as caught:
         fedex.client.buy(rate, shipment(recipient=no_phone), "no-phone")
     assert caught.value.field == "recipient.phone"
+
+
+@pytest.mark.parametrize("image_type", ["PNG", "PDF", "ZPLII", "EPL2"])
+def test_every_label_image_is_the_format_the_sandbox_claims(
+    fedex: Fedex, monkeypatch: pytest.MonkeyPatch, image_type: str
+) -> None:
+    """The sandbox's "PNG" used to be the PNG magic followed by text: no viewer could open it."""
+    monkeypatch.setattr(mapping, "ship_request", functools.partial(mapping.ship_request, image_type=image_type))
+    rate = next(r for r in fedex.client.rates(shipment()) if r.service_code == "FEDEX_GROUND")
+    label = fedex.client.buy(rate, shipment(), f"image-{image_type}")
+    answer = next(b for d, op, _, b in fedex.seen.log if d == "response" and op == "POST /ship/v1/shipments")
+    [document] = answer["output"]["transactionShipments"][0]["pieceResponses"][0]["packageDocuments"]
+    assert document["docType"] == image_type
+    assert base64.b64decode(document["encodedLabel"]) == label.label_image
+    check_image(image_type, label.label_image)
 
 
 def test_a_payor_other_than_the_shipper_is_refused_by_the_sandbox(fedex: Fedex) -> None:

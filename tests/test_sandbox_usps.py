@@ -94,11 +94,11 @@ def test_cleanse_address_no_match_has_one_candidate(box: Sandbox, change: dict[s
 def test_get_rates_all_and_one(box: Sandbox) -> None:
     everything = call(box, "GetRates", Rate={"From": FROM, "To": TO, "WeightLb": 1.0})["Rates"]["Rate"]
     services = {r["ServiceType"] for r in everything}
-    assert services == {"US-PM", "US-XM", "US-PS"}  # 1 lb is too heavy for First-Class
+    assert services == {"US-PM", "US-XM", "US-PS"}  # First-Class Mail carries no parcel
     flat = [r for r in everything if r["PackageType"] == "Flat Rate Envelope"]
     assert {r["ServiceType"] for r in flat} == {"US-PM", "US-XM"}
     light = call(box, "GetRates", Rate={"From": FROM, "To": TO, "WeightOz": 8.0, "ServiceType": "US-FC"})
-    assert {r["PackageType"] for r in light["Rates"]["Rate"]} == {"Package", "Large Envelope or Flat"}
+    assert {r["PackageType"] for r in light["Rates"]["Rate"]} == {"Large Envelope or Flat"}  # flats only
     one = call(box, "GetRates", Rate=rate())["Rates"]["Rate"]
     assert len(one) == 1
     r = one[0]
@@ -113,7 +113,7 @@ def test_get_rates_all_and_one(box: Sandbox) -> None:
 
 
 def test_get_rates_no_rate(box: Sandbox) -> None:
-    assert code(box, "GetRates", Rate=rate("US-FC", "Package")) == "002b0906"  # 35 oz > 15.99 oz
+    assert code(box, "GetRates", Rate=rate("US-FC", "Large Envelope or Flat")) == "002b0906"  # 35 oz > 13 oz
     assert code(box, "GetRates", Rate=rate("US-PS", "Flat Rate Box")) == "002b0906"
     none = call(box, "GetRates", Rate={"From": FROM, "To": TO, "WeightLb": 80.0})
     assert not none["Rates"].get("Rate")
@@ -155,7 +155,7 @@ def test_create_indicium_faults_in_order_and_replayed(box: Sandbox) -> None:
     good = call(box, "CleanseAddress", Address=TO)["Address"]
     assert print_label(box, "f-3", Rate=rate(to=good))["TrackingNumber"]
     assert code(box, "CreateIndicium", IntegratorTxID="f-4", Rate=rate(to={**TO, "State": "ZZ"})) == "00450140"
-    assert code(box, "CreateIndicium", IntegratorTxID="f-5", Rate=rate("US-FC")) == "002b0906"
+    assert code(box, "CreateIndicium", IntegratorTxID="f-5", Rate=rate("US-FC", "Large Envelope or Flat")) == "002b0906"
     box.set_capability(SHOP, "AllowAllMailClasses", False)
     assert code(box, "CreateIndicium", IntegratorTxID="f-6", Rate=rate("US-PS")) == "00450208"
     assert print_label(box, "f-7", Rate=rate("US-XM"))["TrackingNumber"].startswith("9470")
@@ -282,5 +282,5 @@ def test_label_png_in_both_mounts_and_control(box: Sandbox) -> None:
 def test_replayed_fault_keeps_its_code_not_a_second_debit(box: Sandbox) -> None:
     with pytest.raises(SoapFault):
         call(box, "CreateIndicium", IntegratorTxID="r-1", Rate=rate("US-FC"))
-    assert code(box, "CreateIndicium", IntegratorTxID="r-1", Rate=rate()) == "002b0906"
+    assert code(box, "CreateIndicium", IntegratorTxID="r-1", Rate=rate()) == "002b0907"
     assert not box.labels(SHOP)

@@ -6,6 +6,8 @@ OpenAPI specs in ../shared/specs/ups (skipped with a reason when they are absent
 
 from __future__ import annotations
 
+import base64
+import functools
 import json
 import logging
 import re
@@ -45,6 +47,7 @@ from onebalance._errors import (
 )
 from onebalance.sandbox.ups import UpsReply, UpsSandbox
 
+from ._images import check_image
 from ._specs import SPECS
 
 UPS_SPECS = SPECS / "ups"
@@ -280,6 +283,22 @@ def test_buy_is_billed_to_the_shippers_own_account(ups: Ups, shipment: ShipmentR
     assert wire["PaymentInformation"]["ShipmentCharge"] == [{"Type": "01", "BillShipper": {"AccountNumber": SHIPPER}}]
     assert wire["Shipper"]["ShipperNumber"] == SHIPPER
     assert [s.shipper_number for s in ups.sandbox.shipments()] == [SHIPPER]
+
+
+@pytest.mark.parametrize("label_format", ["GIF", "PNG", "ZPL", "EPL"])
+def test_every_label_image_is_the_format_the_sandbox_claims(
+    ups: Ups, shipment: ShipmentRequest, monkeypatch: pytest.MonkeyPatch, label_format: str
+) -> None:
+    """An EPL label used to be ZPL commands: a printer set for EPL2 would have printed garbage."""
+    monkeypatch.setattr(mapping, "ship_request", functools.partial(mapping.ship_request, label_format=label_format))
+    client = ups.client()
+    label = client.buy(cheapest(client.rates(shipment)), shipment, idempotency_key=f"image-{label_format}")
+    ship = next(e for e in ups.exchanges if e.target.endswith("/ship"))
+    package = ship.reply.json()["ShipmentResponse"]["ShipmentResults"]["PackageResults"]
+    shipping_label = (package[0] if isinstance(package, list) else package)["ShippingLabel"]
+    assert shipping_label["ImageFormat"]["Code"] == label_format
+    check_image(label_format, base64.b64decode(shipping_label["GraphicImage"]))
+    check_image(label_format, label.label_image)
 
 
 def test_mismatched_bill_shipper_account_is_refused(ups: Ups, shipment: ShipmentRequest) -> None:

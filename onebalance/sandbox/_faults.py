@@ -16,6 +16,9 @@ Code        When
             this account, or one of its older than the last 50 queries).
 002b0906    GetRates with both ServiceType and PackageType (or CreateIndicium): no rate
             exists for them (wrong package for the service, too heavy, not domestic).
+002b0907    GetRates / CreateIndicium: a service USPS retired for the package (First-Class
+            Package Service ``US-FC`` for a parcel, Retail Ground ``US-RG``: both became
+            Ground Advantage in July 2023); the message names the retired service.
 ==========  =============================================================================
 
 TrackShipment of an unknown label (or another account's) answers 00450202, the code
@@ -68,6 +71,7 @@ MESSAGES: dict[str, str] = {
     "0045014f": "The old password is required when calling with an authenticator.",
     "00550108": "Account closed.",
     "002b0906": "No rate matches the service type, package type and weight.",
+    "002b0907": "USPS no longer sells this service for this package.",
     "002b0a01": "The postage amount exceeds the account's per-print limit.",
     "00450140": "Invalid destination address.",
     "00450163": "The destination address does not match its CleanseHash.",
@@ -119,6 +123,7 @@ NO_SUCH_PAYMENT_METHOD = "002b0903"
 DEFAULT_PAYMENT_METHOD = "002b0904"
 UNKNOWN_HISTORY_TOKEN = "002b0905"  # noqa: S105 - an error code
 NO_SUCH_RATE = "002b0906"
+SERVICE_RETIRED = "002b0907"
 # Labels (NOTES section 4).
 PER_PRINT_LIMIT = "002b0a01"
 INVALID_DESTINATION = "00450140"

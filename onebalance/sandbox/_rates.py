@@ -1,15 +1,16 @@
 """The sandbox's USPS price table (deterministic, not the real prices).
 
 Domestic services (v111's ServiceType enumeration has no ``US-GA``: Ground Advantage arrived in a
-later schema, so the sandbox cannot answer it on the v111 wire and leaves it out):
+later schema, so the sandbox cannot answer it on the v111 wire and leaves it out; see "Retired
+services" below for what that means for light parcels):
 
 ========  ===========  ==========  ==================  ==========
 Service   base         per lb      weight limit        DeliverDays
 ========  ===========  ==========  ==================  ==========
-US-FC     $4.50        $0.40       15.99 oz            2-5
+US-FC     $4.50        $0.40       13 oz (flats only)  2-5
 US-PM     $8.70        $1.10       70 lb               1-3
 US-XM     $28.75       $2.60       70 lb               1-2
-US-PS     $7.90        $0.75       70 lb               2-8
+US-PS     $7.90        $0.75       70 lb               2-8  (Parcel Select, commercial)
 ========  ===========  ==========  ==================  ==========
 
 Package types ``Package`` and ``Large Envelope or Flat`` (at most 13 oz) are priced
@@ -20,6 +21,13 @@ price whatever the weight (up to 70 lb) and zone.
 The zone is ``min(8, |first 3 digits of the From ZIP - those of the To ZIP| // 125 + 1)``. Without
 a To ZIP the zone is 1 and ``MaxAmount`` carries the zone-8 price. A To address outside the US
 (Country other than ``US``) has no rates.
+
+Retired services. In July 2023 USPS folded First-Class Package Service and Retail Ground into
+Ground Advantage (``US-GA``, not on the v111 wire). So the sandbox sells First-Class Mail
+(``US-FC``) only for flats (``Large Envelope or Flat``), never for a parcel (``PARCELS``): a
+light parcel gets Priority Mail, Priority Mail Express and Parcel Select rates. GetRates and
+CreateIndicium asked for ``US-FC`` with a parcel package type, or for ``US-RG`` at all, answer
+fault 002b0907 naming the retired service (``retired``).
 """
 
 from __future__ import annotations
@@ -48,13 +56,34 @@ class Service:
 SERVICES: dict[str, Service] = {
     s.code: s
     for s in (
-        Service("US-FC", "USPS First-Class Mail", Decimal("4.50"), Decimal("0.40"), Decimal("15.99"), (2, 5)),
+        Service("US-FC", "USPS First-Class Mail", Decimal("4.50"), Decimal("0.40"), LETTER_FLAT_OUNCES, (2, 5)),
         Service("US-PM", "USPS Priority Mail", Decimal("8.70"), Decimal("1.10"), MAX_OUNCES, (1, 3)),
         Service("US-XM", "USPS Priority Mail Express", Decimal("28.75"), Decimal("2.60"), MAX_OUNCES, (1, 2)),
-        Service("US-PS", "USPS Parcel Select Ground", Decimal("7.90"), Decimal("0.75"), MAX_OUNCES, (2, 8)),
+        Service("US-PS", "USPS Parcel Select", Decimal("7.90"), Decimal("0.75"), MAX_OUNCES, (2, 8)),
     )
 }
 ZONED_PACKAGES = ("Package", "Large Envelope or Flat")
+
+# -- retired services (USPS, July 2023: folded into Ground Advantage) --------------------------------
+#: Package types that are parcels (PackageTypeV11), which First-Class Mail no longer carries.
+PARCELS = frozenset({"Package", "Thick Envelope", "Large Package", "Oversized Package"})
+#: Service -> the name of what USPS retired, for the services it no longer sells for parcels.
+RETIRED_FOR_PARCELS = {"US-FC": "First-Class Package Service", "US-RG": "Retail Ground"}
+#: Services USPS no longer sells at all (for any package type).
+RETIRED = frozenset({"US-RG"})
+
+
+def retired(service: str | None, package: str | None) -> str | None:
+    """Why ``service`` is not sold for ``package`` (a message naming the retired service), or None."""
+    name = RETIRED_FOR_PARCELS.get(service or "")
+    if name is None or (service not in RETIRED and package not in PARCELS):
+        return None
+    return (
+        f"USPS no longer sells {name} ({service}) for parcels: it became USPS Ground Advantage on "
+        "July 9, 2023; buy Priority Mail (US-PM) or Ground Advantage (US-GA, SWSIM v135 and later)."
+    )
+
+
 FLAT_RATES: dict[str, dict[str, Decimal]] = {
     "US-PM": {
         "Flat Rate Envelope": Decimal("9.85"),
@@ -116,7 +145,7 @@ def rates(request: dict[str, Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for service in services:
         packages = [*ZONED_PACKAGES, *FLAT_RATES.get(service.code, {})]
-        for package in packages:
+        for package in [p for p in packages if retired(service.code, p) is None]:
             if wanted_package not in (None, "Unknown", package):
                 continue
             amount = price(service, package, weight, z or 1)

@@ -324,6 +324,7 @@ class Label(BaseModel):
     to_address: dict[str, Any] = Field(default_factory=dict)
     url: str = ""
     image_data: bool = False
+    image_type: str = "Auto"  # CreateIndicium's ImageType: the format of the label's image
     available_after: Decimal = Decimal("0.00")
     control_total_after: Decimal = Decimal("0.00")
 

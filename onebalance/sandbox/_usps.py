@@ -12,7 +12,8 @@ ResidentialDeliveryIndicator is Yes without a Company, No with one.
 
 **GetRates** answers the price table of ``_rates``. ServiceType/PackageType ``Unknown`` or omitted
 match everything; nothing matching is a success without rates, except when both are given:
-fault 002b0906.
+fault 002b0906. A service USPS retired for the package (``US-FC`` for a parcel, ``US-RG``; see
+``_rates``) is fault 002b0907, at GetRates and at CreateIndicium alike.
 
 **CreateIndicium** repeats the stored result of an IntegratorTxID already seen by the account
 (the same response, faults included; no second debit). Otherwise, in order: holds 00450190 /
@@ -27,8 +28,9 @@ Postage); after the print the usual auto-buy runs (``_ledger.auto_buy``). Sample
 cost nothing (no ledger entry, no balance check) and their tracking number starts with
 ``SAMPLE``. A label is a Print entry (IntegratorTxID, memo with the tracking number and
 cost_code_id), a 22-digit tracking number (9400 First-Class / Parcel Select, 9405 Priority,
-9470 Express), a StampsTxID and ``<site>/sandbox/labels/<StampsTxID>.png`` (a 1x1 PNG, 410 once
-voided). With ReturnImageData the PNG comes as ImageData and the URL is empty.
+9470 Express), a StampsTxID and ``<site>/sandbox/labels/<StampsTxID>.<ext>`` (410 once voided): a
+real image in the ImageType asked for (``IMAGE_TYPES``: PNG by default, GIF, PDF, ZPL, EPL2, JPEG,
+BMP; see ``_images``). With ReturnImageData the image comes as ImageData and the URL is empty.
 
 **CancelIndicium**: unknown or another account's label 00450202; already voided 00450205;
 older than 240 h 00450201. Otherwise the label is voided at once and its refund is pending
@@ -48,15 +50,13 @@ import base64
 import hashlib
 import hmac
 import re
-import struct
 import uuid
-import zlib
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from . import _faults as faults
-from . import _ledger, _rates
+from . import _images, _ledger, _rates
 from ._core import ACCOUNT_HOOKS, Call, Reply, SandboxState, operation
 from ._faults import SandboxFault
 from ._pages import site
@@ -74,23 +74,19 @@ _PO_BOX = re.compile(r"\bP\.?\s*O\.?\s*BOX\b")
 CANCEL_WINDOW = timedelta(hours=240)
 REFUND_DELAY = timedelta(hours=24)
 TRACKING_PREFIX = {"US-PM": "9405", "US-XM": "9470"}
-LABEL_PATH = re.compile(r"/sandbox/labels/([0-9a-fA-F-]{36})\.png")
+LABEL_PATH = re.compile(r"/sandbox/labels/([0-9a-fA-F-]{36})\.(png|gif|pdf|zpl|epl|jpg|bmp)")
+#: CreateIndicium's ImageType -> (file extension, Content-Type, the image): each label is the format
+#: it was asked in (``_images``); the monochrome and print-once variants are the plain format.
+IMAGE_TYPES: dict[str, tuple[str, str, bytes]] = {
+    **dict.fromkeys(("Auto", "Png", "PngMonochrome", "EncryptedPngUrl"), ("png", "image/png", _images.PNG)),
+    **dict.fromkeys(("Gif", "GifMonochrome"), ("gif", "image/gif", _images.GIF)),
+    **dict.fromkeys(("Pdf", "PrintOncePdf"), ("pdf", "application/pdf", _images.PDF)),
+    **dict.fromkeys(("Zpl", "AZpl", "BZpl"), ("zpl", "application/x-zpl", _images.ZPL)),
+    "Epl": ("epl", "application/x-epl", _images.EPL),
+    **dict.fromkeys(("Jpg", "JpgMonochrome"), ("jpg", "image/jpeg", _images.JPEG)),
+    **dict.fromkeys(("Bmp", "BmpMonochrome"), ("bmp", "image/bmp", _images.BMP)),
+}
 _TEXT_FIELDS = ("FullName", "Company", "Address1", "Address2", "Address3", "City", "State", "Country", "Urbanization")
-
-
-def _png() -> bytes:
-    """A 1x1 white PNG, the same bytes every time."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff")) + chunk(b"IEND", b"")
-    )
-
-
-LABEL_PNG = _png()
 
 
 # -- addresses -------------------------------------------------------------------------------------
@@ -167,6 +163,9 @@ def cleanse_address(call: Call) -> dict[str, Any]:
 @operation("GetRates")
 def get_rates(call: Call) -> dict[str, Any]:
     request = call.request["Rate"]
+    retired = _rates.retired(request.get("ServiceType"), request.get("PackageType"))
+    if retired is not None:
+        raise SandboxFault(faults.SERVICE_RETIRED, retired)
     found = _rates.rates(request)
     specific = all(request.get(n) not in (None, "Unknown") for n in ("ServiceType", "PackageType"))
     if not found and specific:
@@ -219,6 +218,9 @@ def _create(call: Call) -> Label:
         raise SandboxFault(faults.INVALID_DESTINATION)
     if service in (None, "Unknown"):
         raise SandboxFault(faults.NO_SUCH_RATE)
+    retired = _rates.retired(service, rate_in.get("PackageType") or "Package")
+    if retired is not None:
+        raise SandboxFault(faults.SERVICE_RETIRED, retired)
     found = _rates.rates({**rate_in, "PackageType": rate_in.get("PackageType") or "Package"})
     if not found:
         raise SandboxFault(faults.NO_SUCH_RATE)
@@ -245,6 +247,8 @@ def _create(call: Call) -> Label:
         _ledger.auto_buy(state, account, entry)
     available, control_total = _ledger.balance(account)
     image_data = bool(request.get("ReturnImageData"))
+    image_type = str(request.get("ImageType") or "Auto")
+    extension = IMAGE_TYPES.get(image_type, IMAGE_TYPES["Auto"])[0]
     label = Label(
         id=seq,
         stamps_tx_id=stamps_tx_id,
@@ -260,8 +264,9 @@ def _create(call: Call) -> Label:
         rate=rate,
         from_address=normalise(rate_in.get("From") or {}),
         to_address=to,
-        url="" if image_data else f"{site(call.actor)}/sandbox/labels/{stamps_tx_id}.png",
+        url="" if image_data else f"{site(call.actor)}/sandbox/labels/{stamps_tx_id}.{extension}",
         image_data=image_data,
+        image_type=image_type,
         available_after=available,
         control_total_after=control_total,
     )
@@ -303,7 +308,7 @@ def _indicium_response(label: Label) -> dict[str, Any]:
         "PostageHash": _mac(label, "postage"),
     }
     if label.image_data:
-        result["ImageData"] = {"base64Binary": [LABEL_PNG]}
+        result["ImageData"] = {"base64Binary": [_image(label)[2]]}
     return result
 
 
@@ -434,7 +439,8 @@ def track_shipment(call: Call) -> dict[str, Any]:
 
 # -- the label images ------------------------------------------------------------------------------
 def serve_label(state: SandboxState, path: str) -> Reply | None:
-    """``/sandbox/labels/<StampsTxID>.png``: the label's PNG (404 unknown, 410 voided); None: not a label path."""
+    """``/sandbox/labels/<StampsTxID>.<ext>``: the label's image in the format it was bought in (404
+    unknown or another extension, 410 voided); None: not a label path."""
     m = LABEL_PATH.fullmatch(path)
     if m is None:
         return None
@@ -442,7 +448,14 @@ def serve_label(state: SandboxState, path: str) -> Reply | None:
     for account in state.accounts.values():
         for label in account.labels:
             if label.stamps_tx_id == wanted:
+                extension, content_type, image = _image(label)
+                if extension != m.group(2):
+                    break
                 if label.voided:
                     return Reply(410, b"this label was voided", "text/plain")
-                return Reply(200, LABEL_PNG, "image/png")
+                return Reply(200, image, content_type)
     return Reply(404, b"no such label", "text/plain")
+
+
+def _image(label: Label) -> tuple[str, str, bytes]:
+    return IMAGE_TYPES.get(label.image_type, IMAGE_TYPES["Auto"])

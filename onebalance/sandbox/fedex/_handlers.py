@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from ..._json import loads as json_loads
+from .. import _images
 from . import _rates
 from ._state import FedexState, Project, Shipment, Token
 from ._wire import FedexFault, FedexReply, error_reply, json_reply, success
@@ -27,7 +28,8 @@ __all__ = ["handle"]
 _ACCOUNT = re.compile(r"\d{9}")
 _KG_TO_LB = Decimal("2.20462262185")
 _PICKUP_TYPES = frozenset({"CONTACT_FEDEX_TO_SCHEDULE", "DROPOFF_AT_FEDEX_LOCATION", "USE_SCHEDULED_PICKUP"})
-_IMAGE_TYPES = {"PNG": b"\x89PNG\r\n\x1a\n", "PDF": b"%PDF-1.4\n", "ZPLII": b"^XA\n", "EPL2": b"N\n"}
+#: labelSpecification.imageType -> the label's image, real files of that format (``_images``).
+_IMAGE_TYPES = {"PNG": _images.PNG, "PDF": _images.PDF, "ZPLII": _images.ZPL, "EPL2": _images.EPL}
 #: How long after the label each scan happens (the last two counted back from delivery).
 PICKUP_AFTER = timedelta(hours=2)
 DEPARTED_AFTER = timedelta(hours=6)
@@ -295,7 +297,7 @@ def _ship(state: FedexState, project: Project, payload: dict[str, Any], customer
     rated = detail["ratedShipmentDetails"][0]
     tracking = str(state.next_tracking)
     state.next_tracking += 1
-    image = base64.b64encode(_IMAGE_TYPES[image_type] + f"FEDEX SANDBOX LABEL {tracking}".encode()).decode()
+    image = base64.b64encode(_IMAGE_TYPES[image_type]).decode()
     document: dict[str, Any] = {"contentType": "LABEL", "docType": image_type, "trackingNumber": tracking}
     if options == "LABEL":
         document["encodedLabel"] = image

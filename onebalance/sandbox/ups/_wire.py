@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from ..._json import dumps as json_dumps
 from ..._json import loads as json_loads
+from .. import _images
 from . import _rates
 from ._state import TOKEN_LIFETIME, UpsShipment, UpsState, UpsToken
 
@@ -27,11 +28,9 @@ API_VERSIONS = {"v2409", "v1", "v1601", "v1607", "1701", "1707", "v2108", "v2205
 RATE_OPTIONS = {"rate", "shop", "ratetimeintransit", "shoptimeintransit"}
 VOID_WINDOW = timedelta(days=28)
 _TRACKING = re.compile(r"1Z[A-Z0-9]{16}")
-#: A 1x1 transparent GIF and PNG: enough to prove the bytes travel.
-GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
-PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
-)
+#: LabelImageFormat -> the label's image, real files of that format (``_images``). UPS also prints
+#: SPL labels; the sandbox makes none and answers 120500 for SPL, as for an unknown format.
+LABEL_IMAGES = {"GIF": _images.GIF, "PNG": _images.PNG, "ZPL": _images.ZPL, "EPL": _images.EPL}
 
 
 @dataclass(frozen=True)
@@ -312,7 +311,7 @@ class Handler:
         if service not in _rates.SERVICES:
             raise UpsFault(400, "120101", "Missing or invalid service code")
         label_format = str(_get(request, "LabelSpecification", "LabelImageFormat", "Code") or "GIF").upper()
-        if label_format not in ("GIF", "PNG", "ZPL", "EPL", "SPL"):
+        if label_format not in LABEL_IMAGES:
             raise UpsFault(400, "120500", "Missing or invalid label image format")
         pounds = self._packages(shipment, "Packaging")
         context = _get(request, "Request", "TransactionReference", "CustomerContext")
@@ -327,7 +326,7 @@ class Handler:
         for _ in pounds:
             self.state.sequence += 1
             numbers.append(f"1Z{shipper}{service}{self.state.sequence:08d}")
-        image = PNG if label_format == "PNG" else GIF if label_format == "GIF" else b"^XA^FO50,50^FDUPS^FS^XZ"
+        image = LABEL_IMAGES[label_format]
         packages = [
             {
                 "TrackingNumber": number,
