@@ -28,15 +28,20 @@ _LOCAL_SUFFIXES = (".test", ".localhost")
 
 @dataclass(frozen=True, slots=True)
 class Timeout:
-    """Seconds to wait: ``connect`` for the TCP/TLS connection, ``read`` between bytes of the answer."""
+    """Seconds to wait: ``connect`` for the TCP/TLS connection, ``read`` between bytes of the answer,
+    ``total`` for a whole attempt (connecting, sending, and reading the whole answer).
+
+    The retry policy's ``deadline`` bounds the whole call as well: no attempt runs past it.
+    """
 
     connect: float = 5.0
     read: float = 30.0
+    total: float = 60.0
 
     def __post_init__(self) -> None:
-        for name in ("connect", "read"):
+        for name in ("connect", "read", "total"):
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or value <= 0:
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value < float("inf"):
                 raise ConfigurationError(f"timeout {name} must be a positive number of seconds")
 
     def as_tuple(self) -> tuple[float, float]:

@@ -25,7 +25,7 @@
     │   └── RefillLockTimeout       the merchant's refill lock was not had in time
     ├── TransportError              the exchange itself failed
     │   ├── ConnectError            no connection, or it was lost (refused, DNS, TLS, reset)
-    │   ├── RequestTimeout          no answer within the read timeout
+    │   ├── RequestTimeout          no answer within the read timeout, or by the deadline
     │   ├── ProtocolError           an answer that is not the expected SOAP (HTML page, truncated body)
     │   └── OutcomeUnknown          a call that moves money failed so that whether it happened is unknown
     └── ServiceError                a SOAP fault from the service (``code`` = 8 hex digits)

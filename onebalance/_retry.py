@@ -27,7 +27,8 @@ truncated body). What happens to a :class:`Transient` depends on the operation's
 
 Waits are jittered exponential (``backoff_base`` doubling, at most ``backoff_max``); a
 ``Retry-After`` is honoured when it is no longer than ``retry_after_max`` (longer: no retry);
-no wait starts that would end past ``deadline`` seconds after the first attempt. Every retry
+no wait starts that would end past ``deadline`` seconds after the first attempt, and no attempt
+runs past it (``_deadline``). Every retry
 is logged on the ``onebalance`` logger at INFO: ``op``, ``attempt``, ``reason``, ``wait_s``;
 never a body, a password or a token.
 """
@@ -52,6 +53,7 @@ from tenacity import (
 )
 from tenacity.stop import stop_base
 
+from ._deadline import call_deadline
 from ._errors import ConfigurationError, OneBalanceError, OutcomeUnknown
 
 logger = logging.getLogger("onebalance")
@@ -66,7 +68,8 @@ class RetryPolicy:
     """How often and how long to retry a failed call.
 
     ``attempts`` counts the first one (1 = no retry); waits grow from ``backoff_base`` seconds,
-    doubling, jittered, up to ``backoff_max``; no retry starts after ``deadline`` seconds; a
+    doubling, jittered, up to ``backoff_max``; the whole call, every attempt and wait included,
+    ends by ``deadline`` seconds after it starts (an attempt still running then is cut); a
     ``Retry-After`` up to ``retry_after_max`` seconds is waited out (a longer one ends the retries).
     ``RetryPolicy.none()`` never retries.
     """
@@ -84,6 +87,8 @@ class RetryPolicy:
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value < float("inf"):
                 raise ConfigurationError(f"RetryPolicy.{name} must be a number of seconds (0 or more)")
+        if self.deadline <= 0:
+            raise ConfigurationError("RetryPolicy.deadline must be more than 0 seconds: it bounds the whole call")
         if self.backoff_max < self.backoff_base:
             raise ConfigurationError("RetryPolicy.backoff_max must not be below backoff_base")
 
@@ -187,6 +192,19 @@ def run(
     ``key`` is the idempotency key every attempt sends (IntegratorTxID, transaction id), carried
     by :class:`OutcomeUnknown`. ``money``: the operation moves money.
     """
+    with call_deadline(policy.deadline):
+        return _run(policy, operation, attempt, safety=safety, key=key, money=money)
+
+
+def _run(
+    policy: RetryPolicy,
+    operation: str,
+    attempt: Callable[[int], T],
+    *,
+    safety: Safety,
+    key: str | None,
+    money: bool,
+) -> T:
     started = time.monotonic()
     made = 1
     try:

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import os
 import threading
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
+from . import _deadline
 from ._config import Timeout, check_tls, read_body
+from ._deadline import DeadlineAdapter, call_ends_at
 from ._errors import ConnectError, ProtocolError, RequestTimeout, TransportError
 from ._retry import Transient, retry_after_seconds
 
@@ -35,7 +39,8 @@ def shared_session() -> requests.Session:
             if _shared is None:
                 session = requests.Session()
                 # urllib3 retries nothing (requests' default): every retry is decided in ``_retry``.
-                adapter = HTTPAdapter(pool_connections=16, pool_maxsize=POOL_SIZE)
+                # Its connections show their socket to the attempt's deadline watch (``_deadline``).
+                adapter = DeadlineAdapter(pool_connections=16, pool_maxsize=POOL_SIZE)
                 session.mount("https://", adapter)
                 session.mount("http://", adapter)
                 session.headers["User-Agent"] = "onebalance-python"
@@ -65,10 +70,23 @@ def check_session(session: requests.Session | None, *, service: str = "onebalanc
 
 @dataclass(frozen=True, slots=True)
 class HttpReply:
+    """A whole answer: its status, its body (read, at most ``MAX_RESPONSE_BYTES``) and its headers."""
+
     status: int
     body: bytes
-    content_type: str
-    retry_after: float | None = None
+    headers: Mapping[str, str]
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("Content-Type", "")
+
+    @property
+    def retry_after(self) -> float | None:
+        return retry_after_seconds(self.headers)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
 
 
 def send(
@@ -80,48 +98,107 @@ def send(
     operation: str,
     timeout: Timeout,
     **kwargs: Any,
-) -> requests.Response:
-    """One HTTP request with ``timeout``, never following redirects; the body is read before returning,
-    at most :data:`~onebalance._config.MAX_RESPONSE_BYTES` of it (a larger one is :class:`ProtocolError`).
+) -> HttpReply:
+    """One HTTP request with ``timeout``, never following redirects; the whole answer, its body read
+    (at most :data:`~onebalance._config.MAX_RESPONSE_BYTES` of it: a larger one is :class:`ProtocolError`).
+
+    The attempt ends by ``timeout.total`` seconds from now, and by the end of the current call
+    (the retry policy's ``deadline``, see ``_deadline``), however slowly the answer trickles in. A
+    redirect (HTTP 3xx) is :class:`ProtocolError`: the SDK sends credentials and money to the
+    endpoint it was given, nowhere else.
 
     A failure another attempt may not meet raises :class:`~onebalance._retry.Transient` (its
     ``sent`` says whether the request may have reached ``service``); a TLS verification failure
     or a malformed request raises the SDK's error at once. Raw ``requests`` errors never escape.
     """
-    try:
-        response = _request(session, method, url, timeout.as_tuple(), kwargs)
-        body = read_body(response, operation=operation, service=service)
-        # requests' own cache of the body, so that ``response.content`` is the capped read.
-        response._content = body
-        response._content_consumed = True  # type: ignore[attr-defined]
-    except requests.ConnectTimeout:
+    now = time.monotonic()
+    ends = now + timeout.total
+    call_ends = call_ends_at()
+    if call_ends is not None and call_ends < ends:
+        ends = call_ends
+    left = ends - now
+    if left <= 0:
         raise Transient(
+            RequestTimeout(f"No time left for {service} within the call's deadline", operation=operation),
+            "deadline",
+            sent=False,
+        )
+    failure: requests.RequestException | None = None
+    with _deadline.watch(ends) as watched:
+        try:
+            response = _request(session, method, url, (min(timeout.connect, left), min(timeout.read, left)), kwargs)
+            if watched.sock is None:  # a session passed in: its socket is known once the headers are in
+                watched.attach(_socket_of(response))
+            if 300 <= response.status_code < 400:  # a session whose own ``request`` dropped the hook
+                response.close()
+                raise _Redirected(response.status_code, response.headers.get("Location", ""))
+            body = read_body(response, operation=operation, service=service)
+        except requests.RequestException as exc:
+            failure = exc
+        except _Redirected as exc:
+            raise _redirected(exc, service, operation) from None
+    # The timeouts are cut to the time left, so a read timeout at the end is the deadline's too.
+    if watched.fired or (isinstance(failure, requests.Timeout) and time.monotonic() >= ends - 0.005):
+        raise Transient(
+            RequestTimeout(
+                f"No complete answer from {service} within {ends - now:.3g} s (the attempt's deadline)",
+                operation=operation,
+            ),
+            "deadline",
+            sent=not isinstance(failure, requests.ConnectTimeout)
+            and not (isinstance(failure, requests.ConnectionError) and _never_connected(failure)),
+        )
+    if failure is not None:
+        raise _transient(failure, service, operation, timeout) from None
+    return HttpReply(response.status_code, body, response.headers)
+
+
+def _socket_of(response: requests.Response) -> Any:
+    """The socket under ``response`` (urllib3 2's ``HTTPResponse.connection``), or None (a test double...)."""
+    connection = getattr(response.raw, "connection", None)
+    return getattr(connection, "sock", None)
+
+
+def _redirected(redirect: _Redirected, service: str, operation: str) -> ProtocolError:
+    parts = urlsplit(redirect.location)
+    # the target without its query: it is named to help find a wrong endpoint, never to leak a token
+    target = f" to {parts.scheme}://{parts.netloc}{parts.path}" if parts.scheme and parts.netloc else ""
+    return ProtocolError(
+        f"{service} answered HTTP {redirect.status}, a redirect{target}; onebalance does not follow "
+        "redirects: check the endpoint (or base_url) it was given",
+        operation=operation,
+        http_status=redirect.status,
+    )
+
+
+def _transient(exc: requests.RequestException, service: str, operation: str, timeout: Timeout) -> Exception:
+    """The SDK's error for a ``requests`` failure: a :class:`Transient` when another attempt may succeed."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return Transient(
             ConnectError(f"Timed out connecting to {service}", operation=operation), "connect_timeout", sent=False
-        ) from None
-    except requests.ReadTimeout:
-        raise Transient(
+        )
+    if isinstance(exc, requests.ReadTimeout):
+        return Transient(
             RequestTimeout(f"No answer from {service} within {timeout.read:g} s", operation=operation),
             "read_timeout",
             sent=True,
-        ) from None
-    except requests.exceptions.SSLError:
-        raise ConnectError(f"TLS verification failed for {service}", operation=operation) from None
-    except requests.ConnectionError as exc:
+        )
+    if isinstance(exc, requests.exceptions.SSLError):
+        return ConnectError(f"TLS verification failed for {service}", operation=operation)
+    if isinstance(exc, requests.ConnectionError):
         sent = not _never_connected(exc)
-        raise Transient(
+        return Transient(
             ConnectError(f"Could not connect to {service} ({type(exc).__name__})", operation=operation),
             "connection_lost" if sent else "connect",
             sent=sent,
-        ) from None
-    except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
-        raise Transient(
+        )
+    if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
+        return Transient(
             ProtocolError(f"The answer from {service} was cut short ({type(exc).__name__})", operation=operation),
             "truncated",
             sent=True,
-        ) from None
-    except requests.RequestException as exc:
-        raise TransportError(f"The request to {service} failed ({type(exc).__name__})", operation=operation) from None
-    return response
+        )
+    return TransportError(f"The request to {service} failed ({type(exc).__name__})", operation=operation)
 
 
 #: ``send`` keywords that go into the request itself (the rest would change how it is sent).
@@ -145,7 +222,8 @@ def _request(
     (instrumented, or a test double) is called as is.
     """
     if type(session).request is not requests.Session.request or not _REQUEST_KEYWORDS.issuperset(kwargs):
-        return session.request(method, url, timeout=timeout, allow_redirects=False, stream=True, **kwargs)
+        hooks = {"response": [*session.hooks.get("response", []), _refuse_redirect]}
+        return session.request(method, url, timeout=timeout, allow_redirects=False, stream=True, hooks=hooks, **kwargs)
     slash = url.find("/", url.find("://") + 3)
     origin = url if slash < 0 else url[:slash]
     proxies = session.proxies
@@ -173,6 +251,7 @@ def _request(
             if len(cache) >= _ENV_CACHE_SIZE:
                 cache.clear()
             cache[key] = settings
+    prepared.register_hook("response", _refuse_redirect)  # type: ignore[no-untyped-call]
     return session.send(
         prepared,
         timeout=timeout,
@@ -182,6 +261,22 @@ def _request(
         verify=settings["verify"],
         cert=settings["cert"],
     )
+
+
+class _Redirected(Exception):
+    def __init__(self, status: int, location: str) -> None:
+        super().__init__(status)
+        self.status = status
+        self.location = location
+
+
+def _refuse_redirect(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    """A response hook: a 3xx ends the request here, before ``requests``' redirect bookkeeping, which
+    runs even with ``allow_redirects=False``: it would read the whole body past the size cap to find
+    the next request (and fails on a request prepared without a cookie jar)."""
+    if 300 <= response.status_code < 400:
+        response.close()
+        raise _Redirected(response.status_code, response.headers.get("Location", ""))
 
 
 #: url -> the url as ``requests`` prepares it (IDNA, quoting), for :func:`_prepare_plain`.
@@ -271,7 +366,7 @@ class Transport:
 
     def post(self, url: str, body: bytes, soap_action: str, *, operation: str) -> HttpReply:
         headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{soap_action}"'}
-        response = send(
+        return send(
             self.session,
             "POST",
             url,
@@ -280,10 +375,4 @@ class Transport:
             timeout=self.timeout,
             data=body,
             headers=headers,
-        )
-        return HttpReply(
-            response.status_code,
-            response.content,
-            response.headers.get("Content-Type", ""),
-            retry_after_seconds(response.headers),
         )

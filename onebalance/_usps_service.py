@@ -262,16 +262,16 @@ class UspsShipping:
                 operation="CreateIndicium",
                 timeout=transport.timeout,
             )
-            if reply.status_code == 200 and reply.content:
-                return reply.content
+            if reply.status == 200 and reply.body:
+                return reply.body
             error = TransportError(
-                f"Could not fetch the label image (HTTP {reply.status_code})",
+                f"Could not fetch the label image (HTTP {reply.status})",
                 operation="CreateIndicium",
-                http_status=reply.status_code,
+                http_status=reply.status,
                 transaction_id=tx_id,
             )
-            if reply.status_code == 429 or reply.status_code >= 500:
-                raise Transient(error, f"http_{reply.status_code}", sent=True)
+            if reply.status == 429 or reply.status >= 500:
+                raise Transient(error, f"http_{reply.status}", sent=True)
             raise error
 
         try:

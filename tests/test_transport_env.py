@@ -70,7 +70,7 @@ def servers() -> Iterator[tuple[_Server, _Server]]:
 
 
 def _post(session: requests.Session, url: str) -> bytes:
-    return send(session, "POST", url, service="test", operation="Test", timeout=Timeout(2, 2), data=b"x").content
+    return send(session, "POST", url, service="test", operation="Test", timeout=Timeout(2, 2), data=b"x").body
 
 
 def test_a_proxy_set_in_the_environment_before_the_first_call_is_used(servers, monkeypatch):

@@ -27,7 +27,7 @@ import requests
 from onebalance import _json
 from onebalance._config import Timeout, decode_json
 from onebalance._errors import OneBalanceError, OutcomeUnknown, ProtocolError
-from onebalance._retry import RetryPolicy, Safety, Transient, retry_after_seconds, run
+from onebalance._retry import RetryPolicy, Safety, Transient, run
 from onebalance._transport import check_session, send, shared_session
 
 from . import _mapping
@@ -213,8 +213,8 @@ class FedexProxy:
             data=data,
             headers=sent,
         )
-        content = response.content
-        status = response.status_code
+        content = response.body
+        status = response.status
         if log.isEnabledFor(logging.INFO):  # the arguments are not worked out for nothing
             log.info(
                 "fedex operation=%s method=%s path=%s status=%s duration_ms=%.0f attempt=%s",
@@ -233,7 +233,7 @@ class FedexProxy:
             )
         if status == 429 or status >= 500:
             error = error or _mapping.error_for(status, body, operation)
-            retry_after = retry_after_seconds(response.headers)
+            retry_after = response.retry_after
             if status == 429:
                 raise Transient(error, "throttled", sent=False, retry_after=retry_after)
             raise Transient(error, f"http_{status}", sent=True, retry_after=retry_after)

@@ -27,8 +27,8 @@ import requests
 from onebalance import _json
 from onebalance._config import Timeout, decode_json
 from onebalance._errors import OneBalanceError, ProtocolError
-from onebalance._retry import RetryPolicy, Safety, Transient, retry_after_seconds, run
-from onebalance._transport import check_session, send, shared_session
+from onebalance._retry import RetryPolicy, Safety, Transient, run
+from onebalance._transport import HttpReply, check_session, send, shared_session
 
 from . import mapping
 from ._settings import UpsSettings
@@ -138,7 +138,7 @@ class UpsProxy:
                 if body is not None:
                     sent["Content-Type"] = "application/json"
                 response = self._send(method, path, operation=operation, data=data, headers=sent, attempt=number)
-                if response.status_code == 401 and not refreshed:
+                if response.status == 401 and not refreshed:
                     token = self._token_for(operation, stale=token)
                     continue
                 return _decode(response, operation, transaction_id=headers["transId"])
@@ -171,7 +171,7 @@ class UpsProxy:
         auth: tuple[str, str] | None = None,
         attempt: int = 1,
         log_body: bool = True,
-    ) -> requests.Response:
+    ) -> HttpReply:
         url = self.settings.base_url + path
         started = time.monotonic()
         if log_body and data is not None and logger.isEnabledFor(logging.DEBUG):
@@ -195,7 +195,7 @@ class UpsProxy:
                 operation,
                 method,
                 path,
-                response.status_code,
+                response.status,
                 (time.monotonic() - started) * 1000,
                 attempt,
             )
@@ -204,11 +204,11 @@ class UpsProxy:
         return response
 
 
-def _decode(response: requests.Response, operation: str, *, transaction_id: str | None = None) -> Any:
+def _decode(response: HttpReply, operation: str, *, transaction_id: str | None = None) -> Any:
     """UPS's JSON answer, its typed error, or :class:`Transient` for 429, 5xx and a 2xx that is not JSON."""
-    status = response.status_code
+    status = response.status
     try:
-        decoded = decode_json(response.content, service="UPS", operation=operation, status=status)
+        decoded = decode_json(response.body, service="UPS", operation=operation, status=status)
     except ProtocolError:
         decoded = None
     if 200 <= status < 300 and decoded is not None:
@@ -224,9 +224,9 @@ def _decode(response: requests.Response, operation: str, *, transaction_id: str 
     else:
         error = mapping.parse_error(status, decoded, operation=operation, transaction_id=transaction_id)
     if status == 429:
-        raise Transient(error, "throttled", sent=False, retry_after=retry_after_seconds(response.headers))
+        raise Transient(error, "throttled", sent=False, retry_after=response.retry_after)
     if status >= 500:
-        raise Transient(error, f"http_{status}", sent=True, retry_after=retry_after_seconds(response.headers))
+        raise Transient(error, f"http_{status}", sent=True, retry_after=response.retry_after)
     if 200 <= status < 300:
         raise Transient(error, "bad_body", sent=True)
     raise error

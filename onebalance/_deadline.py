@@ -1,0 +1,206 @@
+"""Deadlines for a whole attempt and a whole call, enforced on the socket.
+
+``requests``' read timeout bounds each gap between bytes, never a whole answer: a server that
+sends a byte a second keeps a call waiting as long as it likes. Here every attempt gets an
+instant past which it must not run (``Timeout.total`` after it starts, and never past the end of
+the call: the retry policy's ``deadline`` counted from the first attempt, set by
+:func:`call_deadline`). A single watchdog thread shuts down the socket of an attempt still
+running at that instant; the read blocked on it returns at once and the transport raises
+:class:`~onebalance.RequestTimeout`.
+
+The socket is known to the watchdog once the request is on it: on the SDK's own session from
+the moment the request is sent (its connections announce themselves, :class:`DeadlineAdapter`),
+so a trickled status line or headers are cut too; on a session passed in, once the headers have
+arrived, so the deadline bounds the body (the headers are bounded by the read timeout per gap).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextvars import ContextVar
+from typing import Any
+
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+__all__ = ["DeadlineAdapter", "Watch", "call_deadline", "call_ends_at", "watch"]
+
+#: The monotonic instant by which the current call (all its attempts) must end, if any.
+_call_ends: ContextVar[float | None] = ContextVar("onebalance_call_ends", default=None)
+#: The watch of the request the current thread is sending, for the connection to announce its socket.
+_current: ContextVar[Watch | None] = ContextVar("onebalance_watch", default=None)
+
+
+@contextlib.contextmanager
+def call_deadline(seconds: float) -> Iterator[float]:
+    """Within the block, every attempt ends at most ``seconds`` from now (an enclosing call's end holds too)."""
+    ends = time.monotonic() + seconds
+    outer = _call_ends.get()
+    if outer is not None and outer < ends:
+        ends = outer
+    token = _call_ends.set(ends)
+    try:
+        yield ends
+    finally:
+        _call_ends.reset(token)
+
+
+def call_ends_at() -> float | None:
+    """The monotonic instant the current call must end by, or None outside any call."""
+    return _call_ends.get()
+
+
+class Watch:
+    """One attempt under the watchdog: its end, its socket once known, and whether it was cut."""
+
+    __slots__ = ("_token", "done", "ends", "fired", "sock")
+
+    def __init__(self, ends: float) -> None:
+        self.ends = ends
+        self.sock: socket.socket | None = None
+        self.fired = False
+        self.done = False
+
+    def __lt__(self, other: Watch) -> bool:
+        return self.ends < other.ends
+
+    def attach(self, sock: Any) -> None:
+        """The attempt's socket; shut down at once if the attempt has already run out of time."""
+        if not isinstance(sock, socket.socket):
+            return
+        with _dog.lock:
+            if self.done:
+                return
+            self.sock = sock
+            if self.fired:
+                _shutdown(sock)
+
+    def __enter__(self) -> Watch:
+        self._token = _current.set(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _current.reset(self._token)
+        with _dog.lock:
+            self.done = True
+            self.sock = None
+            _dog.finished += 1
+
+
+class _Watchdog:
+    """One daemon thread per process, started at the first watch, with a heap of watches by end."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.wake = threading.Condition(self.lock)
+        self.heap: list[Watch] = []
+        self.finished = 0  # watches done but still in the heap (dropped when due, or on compaction)
+        self.thread: threading.Thread | None = None
+
+    def add(self, item: Watch) -> None:
+        with self.lock:
+            if self.finished > 1024 and self.finished * 2 > len(self.heap):
+                self.heap = [w for w in self.heap if not w.done]
+                heapq.heapify(self.heap)
+                self.finished = 0
+            heapq.heappush(self.heap, item)
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, name="onebalance-deadlines", daemon=True)
+                self.thread.start()
+            elif self.heap[0] is item:
+                self.wake.notify()
+
+    def _run(self) -> None:
+        with self.lock:
+            while True:
+                if not self.heap:
+                    self.wake.wait()
+                    continue
+                first = self.heap[0]
+                left = first.ends - time.monotonic()
+                if left > 0 and not first.done:
+                    self.wake.wait(left)
+                    continue
+                heapq.heappop(self.heap)
+                if first.done:
+                    self.finished = max(0, self.finished - 1)
+                    continue
+                first.fired = True
+                if first.sock is not None:
+                    _shutdown(first.sock)
+
+
+def _shutdown(sock: socket.socket) -> None:
+    # socket.socket's own shutdown, not SSLSocket's: that one drops the TLS state under the reader.
+    with contextlib.suppress(OSError):
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+_dog = _Watchdog()
+
+
+def _after_fork_in_child() -> None:
+    # The parent's watchdog thread does not exist in a forked child (nor do its sockets' readers).
+    global _dog
+    _dog = _Watchdog()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def watch(ends: float) -> Watch:
+    """Put an attempt that must end by ``ends`` (monotonic) under the watchdog; use it as a context manager."""
+    item = Watch(ends)
+    _dog.add(item)
+    return item
+
+
+# -- the SDK's own session: its connections announce their socket before reading the answer -----------
+class _Announcing:
+    sock: Any
+
+    def getresponse(self) -> Any:
+        current = _current.get()
+        if current is not None:
+            current.attach(self.sock)
+        return super().getresponse()  # type: ignore[misc]
+
+
+class _HTTPConnection(_Announcing, HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_Announcing, HTTPSConnection):
+    pass
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+_POOLS = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+class DeadlineAdapter(HTTPAdapter):
+    """``HTTPAdapter`` whose connections hand their socket to the current attempt's watch."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = _POOLS
+        return manager
