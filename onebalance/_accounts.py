@@ -583,12 +583,17 @@ class Accounts:
     def reconnect(self, merchant_id: str, *, password: str | None = None, retry_refused: bool = True) -> RemedyReport:
         """Log in again (with ``password`` if the merchant changed it) and store what works.
 
-        Without ``password`` the stored one is tried once, even if it was refused before (a person
-        asked for it) unless ``retry_refused`` is false: then a refused record is left alone, which
-        is what a scheduled run over every merchant wants.
+        An account whose stored password works (the service answered for it) is left as it is: no
+        step is run, whatever ``password`` says. A ``password`` is tried before anything is changed:
+        when the service refuses it, the stored record stays as it was. Without ``password`` the
+        stored one is tried once, even if it was refused before (a person asked for it) unless
+        ``retry_refused`` is false: then a refused record is left alone, which is what a scheduled
+        run over every merchant wants.
         """
         before = self.diagnose(merchant_id)
-        if password is None and not retry_refused and before.state is AccountState.DISCONNECTED:
+        if before.account is not None or (
+            password is None and not retry_refused and before.state is AccountState.DISCONNECTED
+        ):
             return RemedyReport(merchant_id=merchant_id, before=before, steps=(), after=before)
         step, after = self._attempt(merchant_id, RemedyAction.REAUTHENTICATE, before.state, password=password)
         return RemedyReport(merchant_id=merchant_id, before=before, steps=(step,), after=after)
@@ -697,13 +702,18 @@ class Accounts:
     ) -> str:
         if action is RemedyAction.REAUTHENTICATE:
             stored = self._stored(merchant_id)
+            sent = password if password is not None else stored.password_value()
+            # Only a refusal of the stored password marks the record: a new one mistyped changes nothing.
+            refused = (
+                (lambda error: self._mark_refused(merchant_id, stored)) if sent == stored.password_value() else None
+            )
             client = self._new_client(
                 integration_id=stored.integration_id,
                 username=stored.username,
-                password=password if password is not None else stored.password_value(),
+                password=sent,
                 endpoint=stored.endpoint,
                 credentials_verified=password is None and stored.verified_at is not None,
-                on_credentials_refused=lambda error: self._mark_refused(merchant_id, stored),
+                on_credentials_refused=refused,
             )
             client.authenticate()
             self._save(merchant_id, client)

@@ -55,6 +55,8 @@ class Support:
         self.key = EncryptedFileCredentialStore.generate_key()
         self.store_path = tmp_path / "credentials.json"
         self.store = EncryptedFileCredentialStore(self.store_path, keys=[self.key])
+        self.store_path.write_text('{"version": 1, "records": {}}')  # the platform's store: empty, but there
+        self.store_path.chmod(0o600)
         self.accounts = Accounts(integration_id=DEMO_INTEGRATION_ID, endpoint=url, store=self.store)
         self.env: dict[str, str | None] = dict.fromkeys(_ENV_NAMES)
         self.env.update(
@@ -392,6 +394,43 @@ def test_reconnect_without_the_password_tries_the_stored_one_once_then_never_aga
         assert mixed("status", "shop-moved").exit_code == EXIT_ATTENTION
     assert mixed.sandbox.account("moved-shop").failed_logins == failures
     assert mixed.sandbox.account("moved-shop").password == "Moved-Elsewhere9"
+
+
+def test_reconnect_with_a_mistyped_password_leaves_a_working_account_as_it_was(mixed):
+    """The stored password works: nothing is sent with the typed one, and nothing changes."""
+    before = mixed.store.get("shop-active")
+    failures = mixed.sandbox.account(DEMO_USERNAME).failed_logins
+    result = mixed("reconnect", "shop-active", "--password-stdin", input="Mistyped-Passw0rd\n")
+    assert result.exit_code == EXIT_OK, result.output
+    assert "merchant shop-active: active -> active" in result.stdout
+    assert "already active: nothing to do" in result.stdout
+    assert mixed.store.get("shop-active") == before
+    assert mixed.sandbox.account(DEMO_USERNAME).failed_logins == failures
+    assert mixed("status", "shop-active").exit_code == EXIT_OK
+    held = mixed("reconnect", "shop-held", "--password-stdin", input="Mistyped-Passw0rd\n")
+    assert held.exit_code == EXIT_ATTENTION  # on hold, but its stored password works: left alone
+    assert "already connected (the stored password works): nothing to do" in held.stdout
+    assert mixed.store.get("shop-held").status == "connected"
+
+
+def test_reconnect_with_a_refused_new_password_leaves_the_stored_record_as_it_was(mixed):
+    assert mixed("status", "shop-moved").exit_code == EXIT_ATTENTION  # the stored password is refused: marked
+    kept = mixed.store.get("shop-moved")
+    assert kept.status == "disconnected"
+    result = mixed("reconnect", "shop-moved", "--password-stdin", input="Still-Wrong-Passw0rd\n")
+    assert result.exit_code == EXIT_ATTENTION
+    assert "ERR reauthenticate: AuthenticationFailed" in result.stdout
+    assert mixed.store.get("shop-moved") == kept  # the typed password was refused: the record is untouched
+
+
+def test_a_store_path_that_does_not_exist_is_a_usage_error_and_nothing_is_created(mixed):
+    missing = mixed.tmp_path / "credentails.json"  # a typo
+    for args in (("status", "--all"), ("diagnose", "shop-active"), ("reconnect", "--all")):
+        result = mixed(*args, env={"ONEBALANCE_CREDENTIALS_STORE": str(missing)})
+        assert result.exit_code == EXIT_USAGE, (args, result.output)
+        assert f"the credential store {missing} does not exist" in result.stderr
+        assert "total" not in result.stdout
+    assert sorted(p.name for p in mixed.tmp_path.iterdir() if p.name.startswith("credentails")) == []
 
 
 def test_reconnect_password_stdin_is_for_one_merchant(mixed):

@@ -144,7 +144,10 @@ def _finish(
     *,
     detailed: bool,
     many: bool,
+    connected_idle: str | None = None,
 ) -> None:
+    """Print ``results`` and exit with the code they call for; ``connected_idle``: what a remedy that ran
+    no step says of an account whose stored password works."""
     if ctx.as_json:
         out: list[dict[str, Any]] = []
         for merchant_id, result in results:
@@ -176,11 +179,12 @@ def _finish(
                         f"(now {step.state_after.value})"
                     )
                 if not result.steps:
-                    click.echo(
-                        "  already active: nothing to do"
-                        if result.before.active
-                        else "  nothing the SDK can do without more input"
-                    )
+                    if result.before.active:
+                        click.echo("  already active: nothing to do")
+                    elif connected_idle is not None and result.before.account is not None:
+                        click.echo(f"  {connected_idle}")
+                    else:
+                        click.echo("  nothing the SDK can do without more input")
                 if detailed or not result.active:
                     click.echo("\n".join(result.after.lines(_next_step(merchant_id))[1:]))
             elif detailed:
@@ -265,6 +269,7 @@ def reconnect(ctx: _Context, merchant_id: str | None, all_: bool, password_stdin
         ),
         detailed=False,
         many=all_,
+        connected_idle="already connected (the stored password works): nothing to do",
     )
 
 

@@ -70,6 +70,13 @@ class _Context:
                     "no credential store: pass --store PATH (or ONEBALANCE_CREDENTIALS_STORE) or "
                     "--store-dsn postgresql://... (or ONEBALANCE_STORE_DSN)",
                 )
+            if self.store_path is not None and not self.store_path.exists():
+                # A mistyped path would otherwise be an empty store: "total 0", exit 0, a stray .lock file.
+                _fail(
+                    EXIT_USAGE,
+                    f"the credential store {self.store_path} does not exist (check --store or "
+                    "ONEBALANCE_CREDENTIALS_STORE); nothing was read or created",
+                )
             if not self.endpoint or not self.integration_id:
                 _fail(
                     EXIT_CONFIG,
