@@ -452,7 +452,11 @@ class Accounts:
             return client
 
     def connect(self, merchant_id: str, *, username: str, password: str) -> Diagnosis:
-        """Connect an existing account: log in with these credentials and, if they work, store them."""
+        """Connect an existing account: log in with these credentials and, if they work, store them.
+
+        A ``merchant_id`` the store would refuse is refused first (:class:`ValidationError`), before any login.
+        """
+        merchant_id = self.store.check_merchant_id(merchant_id)
         client = self._new_client(username=username, password=password)
         client.authenticate()
         self._save(merchant_id, client)

@@ -6,6 +6,7 @@ import ipaddress
 import logging
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -24,6 +25,8 @@ TESTING_ENDPOINT = "https://swsim.testing.stamps.com/swsim/swsimv111.asmx"
 
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _LOCAL_SUFFIXES = (".test", ".localhost")
+#: The longest endpoint or base_url accepted.
+MAX_URL_CHARS = 2048
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,11 @@ def check_endpoint(url: str) -> str:
     """Refuse endpoints that are not http(s) URLs, and plain http to anything not local."""
     if not isinstance(url, str) or not url:
         raise ConfigurationError("endpoint must be a URL such as " + TESTING_ENDPOINT)
+    if len(url) > MAX_URL_CHARS or any(ch.isspace() or unicodedata.category(ch)[0] == "C" for ch in url):
+        # urlsplit would quietly drop a CR, LF or tab, and the URL would be sent with them
+        raise ConfigurationError(
+            f"endpoint must be a URL of at most {MAX_URL_CHARS} characters without spaces or control characters"
+        )
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError("endpoint must be an http(s) URL such as " + TESTING_ENDPOINT)
@@ -153,6 +161,17 @@ def check_tls(session: requests.Session, *, service: str = "onebalance") -> None
         f"{service}: TLS verification is switched off on the session passed in (verify={verify!r}); "
         "onebalance will not send credentials without it (set session.verify to a CA bundle path instead)"
     )
+
+
+def check_client_id(value: str, carrier: str) -> str:
+    """An OAuth client id (an API key): 1 to 128 printable characters, no spaces."""
+    if (
+        not isinstance(value, str)
+        or not 0 < len(value) <= 128
+        or any(ch.isspace() or unicodedata.category(ch)[0] == "C" for ch in value)
+    ):
+        raise ConfigurationError(f"{carrier} settings: client_id must be 1 to 128 characters without spaces")
+    return value
 
 
 def check_credentials(integration_id: str, username: str, password: str) -> None:

@@ -147,12 +147,25 @@ __all__ = [
 ]
 
 
+#: The most characters of a message (or a service's faultstring) an error keeps: a service's text can
+#: be megabytes long, and it would be as long in every log line and report that shows the error.
+MAX_MESSAGE_CHARS = 2000
+
+
+def clipped(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """``text`` if it is at most ``limit`` characters long; else its start and how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit} more characters not kept)"
+
+
 class OneBalanceError(Exception):
     """Base of every SDK error.
 
     Attributes a support engineer needs: ``operation`` (the SWSIM operation or SDK action),
     ``code`` (the service's 8-hex-digit code, if any), ``http_status``, ``transaction_id``
-    (the IntegratorTxID or other id of the attempt) and ``message`` (safe to show).
+    (the IntegratorTxID or other id of the attempt) and ``message`` (safe to show). ``message`` and
+    ``faultstring`` keep at most :data:`MAX_MESSAGE_CHARS` characters.
     """
 
     default_message = "One Balance request failed"
@@ -167,8 +180,8 @@ class OneBalanceError(Exception):
         transaction_id: str | None = None,
         faultstring: str | None = None,
     ) -> None:
-        self.message = message or self.default_message
-        self.faultstring = faultstring
+        self.message = clipped(message or self.default_message)
+        self.faultstring = clipped(faultstring) if faultstring is not None else None
         self.operation = operation
         self.code = code
         self.http_status = http_status

@@ -27,6 +27,8 @@ from collections import OrderedDict
 from collections.abc import Iterable
 
 MASK = "***"
+#: The most characters of a body one DEBUG line shows (cut after redaction, never before).
+MAX_LOGGED_BODY = 64 * 1024
 
 #: Wire elements whose text is secret (passwords, tokens, card and bank numbers, codewords, codes).
 SECRET_ELEMENTS = (

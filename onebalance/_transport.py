@@ -8,6 +8,8 @@ classified for the retry policy (``_retry``).
 
 from __future__ import annotations
 
+import http.client
+import logging
 import os
 import threading
 import time
@@ -25,6 +27,8 @@ from ._config import Timeout, check_tls, read_body
 from ._deadline import DeadlineAdapter, call_ends_at
 from ._errors import ConnectError, ProtocolError, RequestTimeout, TransportError
 from ._retry import Transient, retry_after_seconds
+
+logger = logging.getLogger("onebalance")
 
 _shared: requests.Session | None = None
 _shared_lock = threading.Lock()
@@ -111,6 +115,8 @@ def send(
     ``sent`` says whether the request may have reached ``service``); a TLS verification failure
     or a malformed request raises the SDK's error at once. Raw ``requests`` errors never escape.
     """
+    if http.client.HTTPConnection.debuglevel > 0:
+        _warn_debuglevel()
     now = time.monotonic()
     ends = now + timeout.total
     call_ends = call_ends_at()
@@ -151,6 +157,22 @@ def send(
     if failure is not None:
         raise _transient(failure, service, operation, timeout) from None
     return HttpReply(response.status_code, body, response.headers)
+
+
+_debuglevel_warned = False
+
+
+def _warn_debuglevel() -> None:
+    """Once per process: http.client's debug output is printed outside logging, so nothing redacts it."""
+    global _debuglevel_warned
+    if not _debuglevel_warned:
+        _debuglevel_warned = True
+        logger.warning(
+            "http.client.HTTPConnection.debuglevel is %s: every request is printed to stdout as sent, outside "
+            "logging and its redaction (passwords, card numbers, Authenticators, OAuth secrets and tokens); set it "
+            "back to 0 and use the onebalance logger at DEBUG to see the wire (docs: security.md)",
+            http.client.HTTPConnection.debuglevel,
+        )
 
 
 def _socket_of(response: requests.Response) -> Any:

@@ -16,8 +16,8 @@ from typing import Any
 import requests
 
 from ._config import Timeout, check_endpoint
-from ._errors import OneBalanceError, ProtocolError, ValidationError, error_for_fault
-from ._redact import redact_xml, scrub
+from ._errors import OneBalanceError, ProtocolError, ValidationError, clipped, error_for_fault
+from ._redact import MAX_LOGGED_BODY, redact_xml, scrub
 from ._retry import MONEY, RetryPolicy, Transient, run, swsim_safety
 from ._soap._envelope import MalformedResponse, SoapFault, build, read_response
 from ._soap._schema import Schema, SchemaError, swsim_schema
@@ -79,7 +79,8 @@ class Wire:
         if refused is not None:
             raise ValidationError(scrub(str(refused), secrets), field=refused.element or None, operation=operation)
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("op=%s request=%s", operation, scrub(redact_xml(body.decode("utf-8", "replace")), secrets))
+            text = scrub(redact_xml(body.decode("utf-8", "replace")), secrets)
+            logger.debug("op=%s request=%s", operation, clipped(text, MAX_LOGGED_BODY))
         started = time.perf_counter()
         reply = self.transport.post(self.endpoint, body, op.soap_action, operation=operation)
         logger.info(
@@ -91,9 +92,8 @@ class Wire:
             attempt,
         )
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug(
-                "op=%s response=%s", operation, scrub(redact_xml(reply.body.decode("utf-8", "replace")), secrets)
-            )
+            text = scrub(redact_xml(reply.body.decode("utf-8", "replace")), secrets)
+            logger.debug("op=%s response=%s", operation, clipped(text, MAX_LOGGED_BODY))
         if reply.status == 429:
             raise Transient(
                 ProtocolError(

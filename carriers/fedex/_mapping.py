@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import functools
+import math
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import ROUND_CEILING, Decimal
@@ -116,11 +118,14 @@ def parse_token_response(body: Mapping[str, Any]) -> tuple[str, int]:
     expires_in = body.get("expires_in")
     if not isinstance(token, str) or not token:
         raise ProtocolError("FedEx's token answer has no access_token", operation="oauth")
-    try:
-        seconds = int(expires_in)  # type: ignore[arg-type]
-    except (TypeError, ValueError, OverflowError):
-        raise ProtocolError("FedEx's token answer has no valid expires_in", operation="oauth") from None
-    lifetime = min(max(seconds, 0), MAX_TOKEN_LIFETIME)
+    # As UPS's: a number of seconds, 0 or more (a negative, infinite or boolean one is refused).
+    seconds = math.nan
+    if isinstance(expires_in, (int, float, str)) and not isinstance(expires_in, bool):
+        with contextlib.suppress(ValueError):
+            seconds = float(expires_in)
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ProtocolError("FedEx's token answer has no valid expires_in", operation="oauth")
+    lifetime = int(min(seconds, MAX_TOKEN_LIFETIME))
     register_secret(token, lifetime=lifetime)  # forgotten once long expired: the registry has no cap
     return token, lifetime
 

@@ -26,7 +26,8 @@ import requests
 
 from onebalance import _json
 from onebalance._config import Timeout, decode_json
-from onebalance._errors import OneBalanceError, OutcomeUnknown, ProtocolError
+from onebalance._errors import OneBalanceError, OutcomeUnknown, ProtocolError, clipped
+from onebalance._redact import MAX_LOGGED_BODY
 from onebalance._retry import RetryPolicy, Safety, Transient, run
 from onebalance._transport import check_session, send, shared_session
 
@@ -181,6 +182,11 @@ class FedexProxy:
             # Only the token fetch failed: the operation itself was not sent.
             raise Transient(exc.error, f"token_{exc.reason}", sent=False, retry_after=exc.retry_after) from None
 
+    def _for_log(self, body: Mapping[str, Any]) -> str:
+        """``body`` for a DEBUG line: secrets redacted, the account number masked as in reprs (``****1073``)."""
+        account = self.settings.account_number
+        return clipped(json.dumps(redact(body)).replace(account, f"****{account[-4:]}"), MAX_LOGGED_BODY)
+
     def _exchange(
         self,
         operation: str,
@@ -199,7 +205,7 @@ class FedexProxy:
             sent["Content-Type"] = "application/json"
             data: Any = _json.dumps(json_body)
             if log.isEnabledFor(logging.DEBUG):
-                log.debug("fedex operation=%s request=%s", operation, json.dumps(redact(json_body)))
+                log.debug("fedex operation=%s request=%s", operation, self._for_log(json_body))
         else:
             data = dict(form or {})
         started = time.perf_counter()
@@ -243,5 +249,5 @@ class FedexProxy:
             raise error
         assert isinstance(body, dict)
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("fedex operation=%s status=%s response=%s", operation, status, json.dumps(redact(body)))
+            log.debug("fedex operation=%s status=%s response=%s", operation, status, self._for_log(body))
         return status, body

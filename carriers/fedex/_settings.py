@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 
-from onebalance._config import check_endpoint
+from onebalance._config import check_client_id, check_endpoint
 from onebalance._errors import ConfigurationError
 from onebalance._redact import register_secret
 
@@ -49,9 +49,7 @@ class FedexSettings(BaseModel):
     @field_validator("client_id")
     @classmethod
     def _client_id(cls, value: str) -> str:
-        if not value or len(value) > 128:
-            raise ConfigurationError("client_id must be the FedEx API key (1 to 128 characters)")
-        return value
+        return check_client_id(value, "FedEx")
 
     @field_validator("client_secret")
     @classmethod

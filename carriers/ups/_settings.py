@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 
-from onebalance._config import check_endpoint
+from onebalance._config import check_client_id, check_endpoint
 from onebalance._errors import ConfigurationError
 from onebalance._redact import register_secret
 
@@ -58,7 +58,7 @@ class UpsSettings(BaseModel):
     def _client_id(cls, value: str) -> str:
         if not value:
             raise ConfigurationError("UPS settings: client_id is required")
-        return value
+        return check_client_id(value, "UPS")
 
     @field_validator("client_secret")
     @classmethod

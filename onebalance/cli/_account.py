@@ -43,6 +43,7 @@ from ._common import (
     _Context,
     _fail,
     common_options,
+    merchant_id_argument,
 )
 
 
@@ -216,7 +217,7 @@ def _summary(results: list[tuple[str, Diagnosis | RemedyReport | OneBalanceError
 
 
 _target_args = [
-    click.argument("merchant_id", required=False),
+    merchant_id_argument(required=False),
     click.option("--all", "all_", is_flag=True, help="Every merchant in the credential store."),
 ]
 
@@ -360,7 +361,7 @@ def unsuspend(
 
 
 @account.command("reset-password")
-@click.argument("merchant_id")
+@merchant_id_argument()
 @click.option("--codeword-answers", nargs=2, help="Answers to the two codeword questions: starts the reset.")
 @click.option("--temporary-password", help="The emailed temporary password: finishes the reset.")
 @click.option(
@@ -421,7 +422,7 @@ def reset_password(
 
 
 @account.command()
-@click.argument("merchant_id")
+@merchant_id_argument()
 @click.option("--address", required=True, help="The account's street address, as confirmation.")
 @click.option("--city", required=True)
 @click.option("--state", required=True)

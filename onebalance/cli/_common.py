@@ -16,7 +16,7 @@ import click
 
 from .._accounts import Accounts
 from .._credentials import _KEY_HELP, EncryptedFileCredentialStore
-from .._errors import ConfigurationError, CredentialStoreError, StoreError
+from .._errors import ConfigurationError, CredentialStoreError, StoreError, ValidationError
 from .._records import PostageRecords, SqlitePostageRecords
 from .._store import PostgresStore
 
@@ -192,6 +192,21 @@ def common_options(fn: F) -> F:
     for option in reversed(options):
         fn = option(fn)
     return fn
+
+
+def _merchant_id(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return EncryptedFileCredentialStore.check_merchant_id(value)
+    except ValidationError as exc:
+        raise click.BadParameter(exc.message) from None
+
+
+def merchant_id_argument(*, required: bool = True) -> Callable[[F], F]:
+    """The ``MERCHANT_ID`` argument: one that no store would accept is a usage error (exit 2), refused
+    before the store is opened or anything is sent."""
+    return click.argument("merchant_id", required=required, callback=_merchant_id)
 
 
 def records_option(kept: str) -> Callable[[F], F]:

@@ -36,6 +36,7 @@ from ._common import (
     _Context,
     _fail,
     common_options,
+    merchant_id_argument,
     records_option,
 )
 
@@ -84,7 +85,7 @@ def _run(fn: Any) -> Any:
 
 
 @postage.command()
-@click.argument("merchant_id")
+@merchant_id_argument()
 @click.pass_obj
 def balance(ctx: _Context, merchant_id: str) -> None:
     """The postage balance, its maximum, and the auto-refill settings."""
@@ -111,7 +112,7 @@ def _amount_args(fn: Any) -> Any:
     fn = click.option("--default", "use_default", is_flag=True, help="The default refill amount.")(fn)
     fn = click.option("--last", "use_last", is_flag=True, help="The last refill amount.")(fn)
     fn = click.argument("amount", required=False)(fn)
-    return click.argument("merchant_id")(fn)
+    return merchant_id_argument()(fn)
 
 
 def _quote(funding: Postage, amount: str | None, use_last: bool, use_default: bool, cost_account: str | None) -> Quote:
@@ -170,7 +171,7 @@ def add(
 
 
 @postage.command("auto-refill")
-@click.argument("merchant_id")
+@merchant_id_argument()
 @click.option("--enable/--disable", default=None, help="Turn the SDK's auto-refill on or off.")
 @click.option("--threshold", help="Refill when a label would take the balance below this.")
 @click.option("--amount", help="How much to add each time (at least $10.00).")
@@ -255,7 +256,7 @@ def auto_refill(
 
 
 @postage.command()
-@click.argument("merchant_id")
+@merchant_id_argument()
 @click.option("--mailstation/--no-mailstation", default=None, help="The store has a Mailstation (3.5% card fee).")
 @click.option("--default-amount", help="The default refill amount.")
 @click.option("--low-threshold", help="Warn when the balance is below this.")
@@ -296,7 +297,7 @@ def _kept(ctx: _Context) -> None:
 
 
 @postage.command()
-@click.argument("merchant_id")
+@merchant_id_argument()
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First day (default: 30 days ago).")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day (default: no end).")
 @click.option(
@@ -369,7 +370,7 @@ def _refill_json(entry: RefillEntry, now: datetime) -> dict[str, Any]:
 
 
 @postage.command()
-@click.argument("merchant_id", required=False)
+@merchant_id_argument(required=False)
 @click.option("--all", "all_", is_flag=True, help="Every merchant's pending purchases.")
 @click.option(
     "--older-than",
@@ -418,7 +419,7 @@ def _settled_line(result: RefillSettlement) -> str:
 
 
 @postage.command()
-@click.argument("merchant_id")
+@merchant_id_argument()
 @click.option("--key", "integrator_tx_id", help="Only the purchase with this IntegratorTxID (see `postage pending`).")
 @click.option(
     "--older-than",

@@ -54,6 +54,7 @@ from ._common import (
     _Context,
     _fail,
     common_options,
+    merchant_id_argument,
     records_option,
 )
 
@@ -249,7 +250,7 @@ def _label_json(label: Label) -> dict[str, Any]:
 def _connect_options(carrier: str, secret_env: str, number_help: str) -> Callable[[F], F]:
     def decorate(fn: F) -> F:
         options = [
-            click.argument("merchant_id"),
+            merchant_id_argument(),
             click.option("--client-id", required=True, help=f"The {carrier} API app's client id."),
             click.option(
                 "--client-secret",
@@ -346,7 +347,7 @@ _connect_command(Carrier.FEDEX, "ONEBALANCE_FEDEX_CLIENT_SECRET", "The 9-digit F
 
 
 @ship.command()
-@click.argument("merchant_id")
+@merchant_id_argument()
 @click.option("--carrier", type=click.Choice(["ups", "fedex"], case_sensitive=False), required=True)
 @click.pass_obj
 def disconnect(ctx: _Context, merchant_id: str, carrier: str) -> None:
@@ -363,7 +364,7 @@ def disconnect(ctx: _Context, merchant_id: str, carrier: str) -> None:
 
 
 @ship.command()
-@click.argument("merchant_id")
+@merchant_id_argument()
 @click.pass_obj
 def carriers(ctx: _Context, merchant_id: str) -> None:
     """The merchant's carriers and who pays for each one's labels."""
@@ -392,7 +393,7 @@ def carriers(ctx: _Context, merchant_id: str) -> None:
 
 # -- rates, buy, void, track ---------------------------------------------------------------------------
 @ship.command()
-@click.argument("merchant_id")
+@merchant_id_argument()
 @_shipment_options
 @click.option("--service", help="Only this service (a carrier's code: US-PM, 03, FEDEX_GROUND...).")
 @click.pass_obj
@@ -429,7 +430,7 @@ def rates(ctx: _Context, /, merchant_id: str, service: str | None, **options: An
 
 
 @ship.command()
-@click.argument("merchant_id")
+@merchant_id_argument()
 @_shipment_options
 @click.option("--carrier", type=_CARRIER, required=True)
 @click.option("--service", required=True, help="The service to buy (its code, as `ship rates` shows it).")
@@ -516,7 +517,7 @@ def buy(
 
 
 @ship.command()
-@click.argument("merchant_id")
+@merchant_id_argument()
 @click.option("--carrier", type=_CARRIER, required=True)
 @click.option("--tracking-number", help="The label's tracking number.")
 @click.option("--label-id", help="Or the carrier's id of the label (USPS StampsTxID, UPS shipment number).")
@@ -563,7 +564,7 @@ def void(ctx: _Context, merchant_id: str, carrier: str, tracking_number: str | N
 
 
 @ship.command()
-@click.argument("merchant_id")
+@merchant_id_argument()
 @click.argument("tracking_number")
 @click.option("--carrier", type=_CARRIER, required=True)
 @click.pass_obj
