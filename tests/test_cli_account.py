@@ -267,12 +267,16 @@ def test_json_for_one_merchant_is_one_object(support):
     assert data["support"]["phone"] == SUPPORT_PHONE
 
 
-def test_json_for_all_is_a_list_and_no_progress_bar(mixed):
+def _json_lines(stdout: str) -> list[dict]:
+    return [json.loads(line) for line in stdout.splitlines()]
+
+
+def test_json_for_all_is_one_json_line_per_merchant_and_no_progress_bar(mixed):
     result = mixed("--json", "status", "--all")
     assert result.exit_code == EXIT_ATTENTION
     assert result.stderr == ""
-    data = json.loads(result.stdout)
-    assert isinstance(data, list)
+    data = _json_lines(result.stdout)
+    assert [item["merchant_id"] for item in data] == sorted(MIXED_STATES)  # the store's order
     for item in data:
         assert item.keys() >= _JSON_KEYS, item.keys()
     assert {item["merchant_id"]: item["state"] for item in data} == MIXED_STATES
@@ -290,13 +294,14 @@ def test_json_after_the_command_name_as_people_type_it(support):
     data = json.loads(after.stdout)
     assert data.keys() == before.keys()
     assert (data["merchant_id"], data["state"]) == ("shop-demo", "active")
-    assert isinstance(json.loads(support("status", "--all", "--json").stdout), list)
+    assert [item["merchant_id"] for item in _json_lines(support("status", "--all", "--json").stdout)] == ["shop-demo"]
 
 
-def test_json_for_all_is_a_list_even_with_one_merchant(support):
+def test_json_for_all_is_json_lines_even_with_one_merchant(support):
     support.demo("shop-demo")
     result = support("--json", "status", "--all")
-    assert isinstance(json.loads(result.stdout), list)
+    assert len(result.stdout.splitlines()) == 1
+    assert json.loads(result.stdout)["merchant_id"] == "shop-demo"
 
 
 def test_json_of_unsuspend_is_the_remedy_report(support):

@@ -33,6 +33,7 @@ from .._errors import (
 )
 from .._inputs import BankAccount, CreditCard
 from .._status import AccountState, Diagnosis, Remedy, RemedyAction
+from ._bulk import EXIT_INTERRUPTED, Bulk, workers_option
 from ._common import (
     EXIT_ATTENTION,
     EXIT_CONFIG,
@@ -76,34 +77,55 @@ def _targets(ctx: _Context, merchant_id: str | None, all_: bool) -> list[str]:
         _fail(EXIT_CONFIG, str(exc))
 
 
-def _run_each(
-    ctx: _Context, ids: list[str], action: Callable[[str], Diagnosis | RemedyReport], label: str
-) -> list[tuple[str, Diagnosis | RemedyReport | OneBalanceError]]:
-    results: list[tuple[str, Diagnosis | RemedyReport | OneBalanceError]] = []
+Result = Diagnosis | RemedyReport | OneBalanceError
 
-    def run(merchant_id: str) -> None:
+
+def _run_each(
+    ctx: _Context,
+    ids: list[str],
+    action: Callable[[str], Diagnosis | RemedyReport],
+    label: str,
+    workers: int,
+    many: bool,
+) -> tuple[list[tuple[str, Result]], list[str]]:
+    """Each merchant's result in the order of ``ids`` (``workers`` at a time), and the merchants not
+    done because Ctrl-C stopped the run. With ``--json`` and ``--all`` each result is
+    printed as a JSON line as soon as it and those before it are done."""
+    results: list[tuple[str, Result]] = []
+
+    def work(merchant_id: str) -> Result:
         try:
-            results.append((merchant_id, action(merchant_id)))
+            return action(merchant_id)
         except (CredentialStoreError, ConfigurationError) as exc:
-            _fail(EXIT_CONFIG, str(exc))
+            raise _StoreUnusable(str(exc)) from exc
         except OneBalanceError as exc:
-            results.append((merchant_id, exc))
+            return exc
+
+    def emit(merchant_id: str, result: Result) -> None:
+        results.append((merchant_id, result))
+        if ctx.as_json and many:
+            click.echo(json.dumps(_as_json(merchant_id, result)))
 
     if not ids:
-        return results
-    # The first merchant runs before the progress bar starts: a store its key cannot decrypt ends
-    # the command with its error alone, not after a bar's label.
-    run(ids[0])
-    if len(ids) > 1 and not ctx.as_json:
-        with click.progressbar(length=len(ids), label=label, file=sys.stderr, show_pos=True) as bar:
-            bar.update(1)
-            for merchant_id in ids[1:]:
-                run(merchant_id)
-                bar.update(1)
-    else:
-        for merchant_id in ids[1:]:
-            run(merchant_id)
-    return results
+        return results, []
+    try:
+        with Bulk(ids, work, workers, emit) as bulk:
+            # The first merchant runs before the progress bar starts: a store its key cannot decrypt
+            # ends the command with its error alone, not after a bar's label.
+            if bulk.run(upto=1) and len(ids) > 1:
+                if ctx.as_json:
+                    bulk.run()
+                else:
+                    with click.progressbar(length=len(ids), label=label, file=sys.stderr, show_pos=True) as bar:
+                        bar.update(1)
+                        bulk.run(tick=bar.update)
+    except _StoreUnusable as exc:
+        _fail(EXIT_CONFIG, str(exc))
+    return results, bulk.remaining
+
+
+class _StoreUnusable(Exception):
+    """The credential store or the configuration failed: the whole command stops (exit 4)."""
 
 
 def _next_step(merchant_id: str) -> Callable[[Remedy], str | None]:
@@ -133,40 +155,35 @@ def _next_steps(merchant_id: str, diagnosis: Diagnosis) -> list[str]:
     return [s for s in map(step, diagnosis.automated_remedies) if s]
 
 
-def _diagnosis_of(result: Diagnosis | RemedyReport | OneBalanceError) -> Diagnosis | None:
+def _diagnosis_of(result: Result) -> Diagnosis | None:
     if isinstance(result, RemedyReport):
         return result.after
     return result if isinstance(result, Diagnosis) else None
 
 
+def _as_json(merchant_id: str, result: Result) -> dict[str, Any]:
+    if isinstance(result, OneBalanceError):
+        return {"merchant_id": merchant_id, "error": type(result).__name__, "message": str(result), "code": result.code}
+    data = result.model_dump(mode="json")
+    data["active"] = result.active
+    data["next"] = _next_steps(merchant_id, result.after if isinstance(result, RemedyReport) else result)
+    return data
+
+
 def _finish(
     ctx: _Context,
-    results: list[tuple[str, Diagnosis | RemedyReport | OneBalanceError]],
+    run: tuple[list[tuple[str, Result]], list[str]],
     *,
     detailed: bool,
     many: bool,
     connected_idle: str | None = None,
 ) -> None:
-    """Print ``results`` and exit with the code they call for; ``connected_idle``: what a remedy that ran
-    no step says of an account whose stored password works."""
+    """Print ``run``'s results and exit with the code they call for; ``connected_idle``: what a remedy that
+    ran no step says of an account whose stored password works."""
+    results, not_done = run
     if ctx.as_json:
-        out: list[dict[str, Any]] = []
-        for merchant_id, result in results:
-            if isinstance(result, OneBalanceError):
-                out.append(
-                    {
-                        "merchant_id": merchant_id,
-                        "error": type(result).__name__,
-                        "message": str(result),
-                        "code": result.code,
-                    }
-                )
-            else:
-                data = result.model_dump(mode="json")
-                data["active"] = result.active
-                data["next"] = _next_steps(merchant_id, result.after if isinstance(result, RemedyReport) else result)
-                out.append(data)
-        click.echo(json.dumps(out if many else out[0], indent=2))
+        if not many:  # with --all each merchant's line was printed as it was done
+            click.echo(json.dumps(_as_json(*results[0]), indent=2))
     else:
         for merchant_id, result in results:
             if isinstance(result, OneBalanceError):
@@ -195,6 +212,13 @@ def _finish(
                 click.echo(f"{merchant_id:<24} {result.username or '-':<24} {result.state.value:<22} {balance}")
         if many:
             _summary(results)
+    if not_done:
+        click.echo(
+            f"interrupted: {len(results)} of {len(results) + len(not_done)} merchants done, the other "
+            f"{len(not_done)} not started (from {not_done[0]}); run again to finish",
+            err=True,
+        )
+        sys.exit(EXIT_INTERRUPTED)
     failed = any(
         isinstance(r, OneBalanceError) or ((d := _diagnosis_of(r)) is not None and d.state is AccountState.UNREACHABLE)
         for _, r in results
@@ -203,7 +227,7 @@ def _finish(
     sys.exit(EXIT_FAILED if failed else EXIT_ATTENTION if attention else EXIT_OK)
 
 
-def _summary(results: list[tuple[str, Diagnosis | RemedyReport | OneBalanceError]]) -> None:
+def _summary(results: list[tuple[str, Result]]) -> None:
     counts: dict[str, int] = {}
     for _, result in results:
         diagnosis = _diagnosis_of(result)
@@ -219,6 +243,7 @@ def _summary(results: list[tuple[str, Diagnosis | RemedyReport | OneBalanceError
 _target_args = [
     merchant_id_argument(required=False),
     click.option("--all", "all_", is_flag=True, help="Every merchant in the credential store."),
+    workers_option,
 ]
 
 
@@ -231,19 +256,19 @@ def _targeted(fn: Callable[..., Any]) -> Callable[..., Any]:
 @account.command()
 @_targeted
 @click.pass_obj
-def status(ctx: _Context, merchant_id: str | None, all_: bool) -> None:
+def status(ctx: _Context, merchant_id: str | None, all_: bool, workers: int) -> None:
     """One line per account: state and balance."""
     ids = _targets(ctx, merchant_id, all_)
-    _finish(ctx, _run_each(ctx, ids, ctx.accounts().diagnose, "checking"), detailed=False, many=all_)
+    _finish(ctx, _run_each(ctx, ids, ctx.accounts().diagnose, "checking", workers, all_), detailed=False, many=all_)
 
 
 @account.command()
 @_targeted
 @click.pass_obj
-def diagnose(ctx: _Context, merchant_id: str | None, all_: bool) -> None:
+def diagnose(ctx: _Context, merchant_id: str | None, all_: bool, workers: int) -> None:
     """The state, its reason, and the remedies (the SDK's and those that need a person)."""
     ids = _targets(ctx, merchant_id, all_)
-    _finish(ctx, _run_each(ctx, ids, ctx.accounts().diagnose, "diagnosing"), detailed=True, many=all_)
+    _finish(ctx, _run_each(ctx, ids, ctx.accounts().diagnose, "diagnosing", workers, all_), detailed=True, many=all_)
 
 
 def _read_secret(flag: bool, what: str) -> str | None:
@@ -257,7 +282,7 @@ def _read_secret(flag: bool, what: str) -> str | None:
 @_targeted
 @click.option("--password-stdin", is_flag=True, help="Read the merchant's current password from standard input.")
 @click.pass_obj
-def reconnect(ctx: _Context, merchant_id: str | None, all_: bool, password_stdin: bool) -> None:
+def reconnect(ctx: _Context, merchant_id: str | None, all_: bool, workers: int, password_stdin: bool) -> None:
     """Log in again (with a new password if the merchant changed it) and store what works."""
     ids = _targets(ctx, merchant_id, all_)
     if password_stdin and all_:
@@ -266,7 +291,12 @@ def reconnect(ctx: _Context, merchant_id: str | None, all_: bool, password_stdin
     _finish(
         ctx,
         _run_each(
-            ctx, ids, lambda m: ctx.accounts().reconnect(m, password=password, retry_refused=not all_), "reconnecting"
+            ctx,
+            ids,
+            lambda m: ctx.accounts().reconnect(m, password=password, retry_refused=not all_),
+            "reconnecting",
+            workers,
+            all_,
         ),
         detailed=False,
         many=all_,
@@ -316,6 +346,7 @@ def unsuspend(
     ctx: _Context,
     merchant_id: str | None,
     all_: bool,
+    workers: int,
     password_stdin: bool,
     new_password_stdin: bool,
     payment_file: Path | None,
@@ -357,7 +388,7 @@ def unsuspend(
             client_ip=client_ip,
         )
 
-    _finish(ctx, _run_each(ctx, ids, run, "unsuspending"), detailed=False, many=all_)
+    _finish(ctx, _run_each(ctx, ids, run, "unsuspending", workers, all_), detailed=False, many=all_)
 
 
 @account.command("reset-password")
@@ -383,7 +414,7 @@ def reset_password(
         if temporary_password:
             new_password = _read_secret(new_password_stdin, "New password")
             accounts.finish_password_reset(merchant_id, temporary_password, new_password)
-            _finish(ctx, [(merchant_id, accounts.diagnose(merchant_id))], detailed=True, many=False)
+            _finish(ctx, ([(merchant_id, accounts.diagnose(merchant_id))], []), detailed=True, many=False)
         elif codeword_answers:
             accounts.start_password_reset(merchant_id, *codeword_answers)
             _message(
