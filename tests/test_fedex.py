@@ -55,6 +55,7 @@ OPERATIONS = {
     "POST /ship/v1/shipments": ("ship-api.json", "/ship/v1/shipments", "post"),
     "PUT /ship/v1/shipments/cancel": ("ship-api.json", "/ship/v1/shipments/cancel", "put"),
     "POST /track/v1/trackingnumbers": ("track-api.json", "/track/v1/trackingnumbers", "post"),
+    "POST /track/v1/trackingdocuments": ("track-api.json", "/track/v1/trackingdocuments", "post"),
 }
 
 

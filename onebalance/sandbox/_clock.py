@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 
 class Clock:
@@ -26,3 +26,20 @@ class Clock:
     @property
     def offset(self) -> timedelta:
         return self._offset
+
+
+#: Day names as UPS and FedEx spell them, Monday first (``date.weekday()``).
+DAY_NAMES = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+
+def next_business_day(day: date) -> date:
+    """``day`` if it is Monday to Friday, else the Monday after."""
+    return day + timedelta(days=7 - day.weekday()) if day.weekday() >= 5 else day
+
+
+def add_business_days(day: date, count: int) -> date:
+    """The date ``count`` business days (Monday to Friday; no holidays) after ``day``."""
+    day = next_business_day(day)
+    for _ in range(count):
+        day = next_business_day(day + timedelta(days=1))
+    return day

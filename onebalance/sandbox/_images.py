@@ -13,7 +13,7 @@ import base64
 import struct
 import zlib
 
-__all__ = ["BMP", "EPL", "GIF", "JPEG", "PDF", "PNG", "ZPL"]
+__all__ = ["BMP", "EPL", "GIF", "JPEG", "PDF", "PNG", "PROOF_OF_DELIVERY_PDF", "ZPL"]
 
 WIDTH, HEIGHT = 200, 300
 
@@ -66,9 +66,9 @@ def _bmp(rows: list[bytes]) -> bytes:
     return b"BM" + struct.pack("<IHHI", offset + len(pixels), 0, 0, offset) + info + palette + pixels
 
 
-def _pdf() -> bytes:
+def _pdf(title: bytes = b"SANDBOX LABEL") -> bytes:
     """A one-page 4x6 in PDF (288 x 432 pt): the title in Helvetica and a frame."""
-    content = b"2 w 6 6 276 420 re S BT /F1 18 Tf 24 396 Td (SANDBOX LABEL) Tj ET"
+    content = b"2 w 6 6 276 420 re S BT /F1 18 Tf 24 396 Td (%s) Tj ET" % title
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -93,6 +93,8 @@ _LABEL = _rows()
 PNG = _png(_LABEL)
 BMP = _bmp(_LABEL)
 PDF = _pdf()
+#: The letter FedEx's trackingdocuments answers for a delivered package (SIGNATURE_PROOF_OF_DELIVERY).
+PROOF_OF_DELIVERY_PDF = _pdf(b"SIGNATURE PROOF OF DELIVERY")
 #: A 1x1 white GIF89a and an 8x8 white baseline JPEG (JFIF).
 GIF = base64.b64decode("R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==")
 JPEG = base64.b64decode(

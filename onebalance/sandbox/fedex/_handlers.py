@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 
 from ..._json import loads as json_loads
 from .. import _images
-from . import _rates
+from . import _documents, _rates, _transit
 from ._state import FedexState, Project, Shipment, Token
 from ._wire import FedexFault, FedexReply, error_reply, json_reply, success
 
@@ -27,6 +27,8 @@ __all__ = ["handle"]
 
 _ACCOUNT = re.compile(r"\d{9}")
 _KG_TO_LB = Decimal("2.20462262185")
+#: The most packages one shipment (its line items times their groupPackageCount) may have.
+MAX_PACKAGES = 200
 _PICKUP_TYPES = frozenset({"CONTACT_FEDEX_TO_SCHEDULE", "DROPOFF_AT_FEDEX_LOCATION", "USE_SCHEDULED_PICKUP"})
 #: labelSpecification.imageType -> the label's image, real files of that format (``_images``).
 _IMAGE_TYPES = {"PNG": _images.PNG, "PDF": _images.PDF, "ZPLII": _images.ZPL, "EPL2": _images.EPL}
@@ -146,10 +148,12 @@ def _payment(requested: dict[str, Any], account: str, *, required: bool) -> None
         )
 
 
-def _address(party: Any, where: str) -> dict[str, Any]:
+def _address(party: Any, where: str, *, city: bool = True) -> dict[str, Any]:
+    """The party's address; ``city`` is required to ship, not to rate (rate-api.json asks for the
+    country and postal code only)."""
     if not isinstance(party, dict) or not isinstance(party.get("address"), dict):
         raise FedexFault(400, "INVALID.INPUT.EXCEPTION", f"Invalid field value in the input: {where}.address.")
-    for name in ("city", "countryCode"):
+    for name in ("city", "countryCode") if city else ("countryCode",):
         if not party["address"].get(name):
             raise FedexFault(
                 400, "INVALID.INPUT.EXCEPTION", f"Invalid field value in the input: {where}.address.{name} is required."
@@ -166,15 +170,30 @@ def _pounds(items: Any) -> list[Decimal]:
         raise FedexFault(
             400, "INVALID.INPUT.EXCEPTION", "Invalid field value in the input: requestedPackageLineItems is required."
         )
-    weights = []
+    weights: list[Decimal] = []
     for item in items:
         units = _get(item, "weight.units")
-        value = _get(item, "weight.value")
-        if units not in ("LB", "KG") or isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        pounds = _number(_get(item, "weight.value"))
+        if units not in ("LB", "KG") or pounds is None or pounds <= 0:
             raise FedexFault(400, "PACKAGE.WEIGHT.INVALID", "The package weight is missing or not valid.")
-        pounds = Decimal(str(value))
-        weights.append(pounds * _KG_TO_LB if units == "KG" else pounds)
+        count = _number(item.get("groupPackageCount", 1))
+        if count is None or count != count.to_integral_value() or not 1 <= count <= MAX_PACKAGES:
+            raise FedexFault(400, "PACKAGE.COUNT.INVALID", "groupPackageCount must be a whole number from 1.")
+        weights += [pounds * _KG_TO_LB if units == "KG" else pounds] * int(count)
+        if len(weights) > MAX_PACKAGES:
+            raise FedexFault(400, "PACKAGE.COUNT.INVALID", f"At most {MAX_PACKAGES} packages per shipment.")
     return weights
+
+
+def _number(value: Any) -> Decimal | None:
+    """A JSON number, or a number written as text (FedEx reads ``"10"`` as 10); None otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except ArithmeticError:
+        return None
+    return number if number.is_finite() else None
 
 
 def _service(requested: dict[str, Any], *, required: bool) -> list[str]:
@@ -194,10 +213,11 @@ def _fits(service: str, weights: list[Decimal]) -> bool:
 def _rate(state: FedexState, project: Project, payload: dict[str, Any], customer_id: str | None) -> dict[str, Any]:
     account = _account(project, payload)
     requested = _get(payload, "requestedShipment")
-    origin = _address(_get(requested, "shipper"), "shipper")
-    destination = _address(_get(requested, "recipient"), "recipient")
+    origin = _address(_get(requested, "shipper"), "shipper", city=False)
+    destination = _address(_get(requested, "recipient"), "recipient", city=False)
     _get(origin, "postalCode")
     _get(destination, "postalCode")
+    transit_times = _transit.wanted(payload)
     if _get(requested, "pickupType") not in _PICKUP_TYPES:
         raise FedexFault(400, "PICKUPTYPE.INVALID", "The pickup type is not valid.")
     _payment(requested, account, required=False)
@@ -209,7 +229,10 @@ def _rate(state: FedexState, project: Project, payload: dict[str, Any], customer
     for service in _service(requested, required=False):
         if not _fits(service, weights):
             continue
-        details.append(_rate_detail(service, packaging, weights, zone, ship_date))
+        details.append(
+            _rate_detail(service, packaging, weights, zone, ship_date)
+            | _transit.rate_commitment(service, zone, ship_date.date(), str(destination["postalCode"]), transit_times)
+        )
     if not details:
         raise FedexFault(400, "RATE.PACKAGE.WEIGHT.EXCEEDED", "The package weight exceeds the service's maximum.")
     return success({"rateReplyDetails": details, "quoteDate": ship_date.date().isoformat(), "alerts": []}, customer_id)
@@ -230,16 +253,10 @@ def _rate_detail(service: str, packaging: str, weights: list[Decimal], zone: int
     for weight in weights:
         b, f, t = _rates.price(service, weight, zone)
         base, fuel, total = base + b, fuel + f, total + t
-    days = _rates.delivery_days(service, zone)
-    words = ["ONE_DAY", "TWO_DAYS", "THREE_DAYS", "FOUR_DAYS", "FIVE_DAYS"][days - 1]
     return {
         "serviceType": service,
         "serviceName": _rates.SERVICES[service][0],
         "packagingType": packaging,
-        "commit": {
-            "transitDays": {"minimumTransitTime": words, "description": f"{days} Business Days"},
-            "dateDetail": {"dayFormat": (ship + timedelta(days=days)).date().isoformat()},
-        },
         "ratedShipmentDetails": [
             {
                 "rateType": "ACCOUNT",
@@ -460,6 +477,14 @@ def _track_result(shipment: Shipment, now: datetime, *, detailed: bool) -> dict[
         else [{"type": "ESTIMATED_DELIVERY", "dateTime": delivered.isoformat(timespec="seconds")}],
         "serviceDetail": {"type": shipment.service_type, "description": _rates.SERVICES[shipment.service_type][0]},
         "scanEvents": scans if detailed else scans[:1],
+        **_transit.tracking_windows(
+            shipment.service_type,
+            shipment.delivery_days,
+            shipment.ship_date,
+            delivered,
+            arrived=latest["eventType"] == "DL",
+            cancelled=shipment.cancelled_at is not None,
+        ),
     }
 
 
@@ -468,4 +493,5 @@ _ROUTES: dict[tuple[str, str], Handler] = {
     ("POST", "/ship/v1/shipments"): _ship,
     ("PUT", "/ship/v1/shipments/cancel"): _cancel,
     ("POST", "/track/v1/trackingnumbers"): _track,
+    ("POST", "/track/v1/trackingdocuments"): _documents.tracking_documents,
 }

@@ -21,6 +21,7 @@ _OPERATIONS = {
     "/ship/v1/shipments": "ship",
     "/ship/v1/shipments/cancel": "void",
     "/track/v1/trackingnumbers": "track",
+    "/track/v1/trackingdocuments": "track",
 }
 
 

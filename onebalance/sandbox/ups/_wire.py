@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 from ..._json import dumps as json_dumps
 from ..._json import loads as json_loads
 from .. import _images
-from . import _rates
+from . import _rates, _transit
 from ._state import TOKEN_LIFETIME, UpsShipment, UpsState, UpsToken
 
 API_VERSIONS = {"v2409", "v1", "v1601", "v1607", "1701", "1707", "v2108", "v2205", "v2403"}
@@ -120,7 +120,7 @@ class Handler:
             self._version(rest[1])
             if rest[2].lower() not in RATE_OPTIONS:
                 raise UpsFault(400, "111100", "The requested service is invalid for the request option")
-            return self._rate(client_id, rest[2].lower(), self._json(body))
+            return self._rate(client_id, rest[2].lower(), self._json(body), query.get("additionalinfo", []))
         if method == "POST" and len(rest) == 3 and rest[0] == "shipments" and rest[2] == "ship":
             self._version(rest[1])
             return self._ship(client_id, self._json(body))
@@ -251,7 +251,7 @@ class Handler:
         return base, fuel
 
     # -- Rating ----------------------------------------------------------------------------------
-    def _rate(self, client_id: str, option: str, body: Any) -> UpsReply:
+    def _rate(self, client_id: str, option: str, body: Any, additional_info: list[str]) -> UpsReply:
         request = _get(body, "RateRequest")
         shipment = _get(request, "Shipment")
         if not isinstance(_get(request, "Request"), Mapping) or not isinstance(shipment, Mapping):
@@ -269,6 +269,7 @@ class Handler:
             if code not in _rates.SERVICES:
                 raise UpsFault(400, "111210", "The requested service is unavailable between the selected locations")
             services = [str(code)]
+        transit = _transit.requested(option, additional_info, shipment)
         rated = []
         for code in services:
             base, fuel = self._quote(code, pounds, zone)
@@ -289,6 +290,13 @@ class Handler:
                     "RatedPackage": [{"Weight": str(p)} for p in pounds],
                 }
             )
+            if transit:
+                try:
+                    rated[-1]["TimeInTransit"] = _transit.time_in_transit(
+                        shipment, code, _rates.SERVICES[code][0], _rates.days(code, zone), self.state.clock.now().date()
+                    )
+                except _transit.BadPickup as bad:
+                    raise _missing(str(bad)) from None
         context = _get(request, "Request", "TransactionReference", "CustomerContext")
         response = _status_ok(context)
         response["Alert"] = [
