@@ -75,7 +75,7 @@ def test_a_fedex_token_that_expires_in_the_past_or_never_is_refused(expires_in):
 # -- the FedEx account number in DEBUG logs -------------------------------------------------------
 def test_debug_logs_mask_the_fedex_account_number_as_reprs_do(caplog):
     box = FedexSandbox()
-    creds = box.create_credentials(account_number="740561073")
+    creds = box.create_account(account_number="740561073")
     caplog.set_level(logging.DEBUG)
     with box.mock() as url, FedexClient(creds.settings(url)) as client:
         rate = client.rates(shipment())[0]
