@@ -526,3 +526,100 @@ def test_ship_with_the_postgres_store_keeps_accounts_and_the_label_journal_there
     other_key = EncryptedFileCredentialStore.generate_key()
     wrong_key = shell("carriers", MERCHANT, env=env | {"ONEBALANCE_CREDENTIALS_KEY": other_key})
     assert wrong_key.exit_code == EXIT_CONFIG and "Traceback" not in wrong_key.output
+
+
+# -- one way to name a label, and buying a saved rate (issue 18, item 6) -------------------------------
+@pytest.mark.parametrize(
+    ("number", "carrier"),
+    [
+        ("9400111899223197428490", "usps"),
+        ("9205 5000 0000 0000 0000 00", "usps"),
+        ("92055000000000000000", "usps"),
+        ("EC123456789US", "usps"),
+        ("1Z999AA10123456784", "ups"),
+        ("1za1b2c30300000001", "ups"),
+        ("794600000001", "fedex"),
+        ("123456789012345", "fedex"),
+        ("12345", None),
+        ("1Z12", None),
+        ("8400111899223197428490", None),
+    ],
+)
+def test_the_carrier_of_a_tracking_number_by_its_form(number, carrier):
+    from onebalance.cli._ship_refs import carrier_of
+
+    found = carrier_of(number)
+    assert (found.value if found else None) == carrier
+
+
+def test_void_and_track_take_the_number_positionally_and_find_the_carrier(shell, tmp_path):
+    shell.connect_all()
+    bought = {}
+    for carrier, service in (("usps", "US-PM"), ("ups", "03"), ("fedex", "FEDEX_GROUND")):
+        out = str(tmp_path / f"{carrier}.png")
+        result = shell("--json", "buy", MERCHANT, *SHIPMENT, "--carrier", carrier, "--service", service,
+                       "--idempotency-key", f"order-6-{carrier}", "--label-out", out)  # fmt: skip
+        assert result.exit_code == EXIT_OK, result.output
+        bought[carrier] = json.loads(result.stdout)["tracking_number"]
+    names = {"usps": "USPS", "ups": "UPS", "fedex": "FedEx"}
+    for carrier, number in bought.items():  # from the label journal
+        tracked = shell("track", MERCHANT, number)
+        assert tracked.exit_code == EXIT_OK, tracked.output
+        assert tracked.stdout.startswith(f"{names[carrier]} {number}:")
+    no_journal = shell("track", MERCHANT, bought["ups"], env={"ONEBALANCE_RECORDS": None})  # from the form
+    assert no_journal.exit_code == EXIT_OK and no_journal.stdout.startswith(f"UPS {bought['ups']}:")
+    unknown = shell("track", MERCHANT, "ABC-42")
+    assert unknown.exit_code == EXIT_USAGE and "give --carrier" in unknown.stderr
+    for carrier, number in bought.items():
+        voided = shell("void", MERCHANT, number)  # positional, as track takes it; no --carrier
+        assert voided.exit_code == EXIT_OK, voided.output
+        assert voided.stdout.startswith(f"{names[carrier]} label {number} voided")
+    assert shell("void", MERCHANT).exit_code == EXIT_USAGE
+    both = shell("void", MERCHANT, bought["ups"], "--label-id", "X")
+    assert both.exit_code == EXIT_USAGE and "once" in both.stderr
+    wrong = shell("void", MERCHANT, bought["ups"], "--carrier", "fedex")  # an override is obeyed
+    assert wrong.exit_code == EXIT_USAGE and "no FedEx label" in wrong.stderr
+
+
+def test_buy_a_rate_from_the_saved_rates_output(shell, tmp_path):
+    shell.connect_all()
+    saved = shell("--json", "rates", MERCHANT, *SHIPMENT)
+    assert saved.exit_code == EXIT_OK, saved.output
+    data = json.loads(saved.stdout)
+    assert data["merchant_id"] == MERCHANT and data["shipment"]["to_zip"]
+    assert "ups:03" in {r["rate_id"] for r in data["rates"]}
+    rates_file = tmp_path / "rates.json"
+    rates_file.write_text(saved.stdout)
+    table = shell("rates", MERCHANT, *SHIPMENT)
+    assert "ups:03" in table.stdout and "--from-rates rates.json --rate RATE_ID" in table.stderr
+
+    base = ["buy", MERCHANT, "--from-rates", str(rates_file), "--label-out", str(tmp_path / "l.gif")]
+    bought = shell("--json", *base, "--rate", "ups:03", "--idempotency-key", "saved-1")
+    assert bought.exit_code == EXIT_OK, bought.output
+    label = json.loads(bought.stdout)
+    assert (label["carrier"], label["service"]) == ("ups", "03")
+    cheapest = shell("--json", *base, "--rate", "cheapest", "--idempotency-key", "saved-2")
+    assert cheapest.exit_code == EXIT_OK, cheapest.output
+    assert json.loads(cheapest.stdout)["carrier"] == data["cheapest"]["carrier"]
+
+    calls = shell.ship_calls()
+    refusals = [
+        ([*base, "--rate", "ups:99", "--idempotency-key", "k"], "no rate ups:99"),
+        ([*base, "--idempotency-key", "k"], "needs --rate"),
+        ([*base, "--rate", "ups:03", "--carrier", "ups", "--idempotency-key", "k"], "drop --carrier"),
+        ([*base, "--rate", "ups:03", "--to-zip", "10001", "--idempotency-key", "k"], "drop --to-zip"),
+        (["buy", "shop-other", *base[2:], "--rate", "ups:03", "--idempotency-key", "k"], "not shop-other"),
+        (["buy", MERCHANT, "--rate", "ups:03", "--idempotency-key", "k", "--label-out", "x"], "--from-rates FILE"),
+        (["buy", MERCHANT, "--carrier", "ups", "--service", "03", "--idempotency-key", "k", "--label-out", "x"],
+         "missing --from-name"),
+    ]  # fmt: skip
+    for args, message in refusals:
+        result = shell(*args)
+        assert result.exit_code == EXIT_USAGE, (args, result.output)
+        assert message in result.stderr, (args, result.stderr)
+    not_json = tmp_path / "table.txt"
+    not_json.write_text(table.stdout)
+    result = shell("buy", MERCHANT, "--from-rates", str(not_json), "--rate", "ups:03", "--idempotency-key", "k",
+                   "--label-out", str(tmp_path / "x.gif"))  # fmt: skip
+    assert result.exit_code == EXIT_USAGE and "cannot read" in result.stderr
+    assert shell.ship_calls() == calls  # nothing bought by a refusal

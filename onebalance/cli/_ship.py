@@ -57,6 +57,7 @@ from ._common import (
     merchant_id_argument,
     records_option,
 )
+from ._ship_refs import RatesFileError, find_carrier, rate_id, read_rates
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -123,17 +124,17 @@ def _money(amount: Decimal) -> str:
 
 
 # -- the shipment from options -------------------------------------------------------------------------
-def _address_options(side: str, who: str) -> Callable[[F], F]:
+def _address_options(side: str, who: str, required: bool) -> Callable[[F], F]:
     def decorate(fn: F) -> F:
         options = [
-            click.option(f"--{side}-name", required=True, help=f"The {who}'s name."),
+            click.option(f"--{side}-name", required=required, help=f"The {who}'s name."),
             click.option(f"--{side}-company", help=f"The {who}'s company."),
             click.option(
-                f"--{side}-street", multiple=True, required=True, help="A street line (repeat for a second line)."
+                f"--{side}-street", multiple=True, required=required, help="A street line (repeat for a second line)."
             ),
-            click.option(f"--{side}-city", required=True),
-            click.option(f"--{side}-state", required=True, help="Two-letter state code."),
-            click.option(f"--{side}-zip", required=True, help="ZIP or ZIP+4."),
+            click.option(f"--{side}-city", required=required),
+            click.option(f"--{side}-state", required=required, help="Two-letter state code."),
+            click.option(f"--{side}-zip", required=required, help="ZIP or ZIP+4."),
             click.option(
                 f"--{side}-phone",
                 help=f"The {who}'s phone" + (" (UPS and FedEx want one)." if side == "from" else "."),
@@ -146,15 +147,26 @@ def _address_options(side: str, who: str) -> Callable[[F], F]:
     return decorate
 
 
-def _shipment_options(fn: F) -> F:
+def _shipment_options(fn: F, required: bool = True) -> F:
     fn = click.option("--ship-date", type=click.DateTime(["%Y-%m-%d"]), help="Default: today.")(fn)
     fn = click.option("--height", help="Inches.")(fn)
     fn = click.option("--width", help="Inches.")(fn)
     fn = click.option("--length", help="Inches (give all three dimensions, or none).")(fn)
     fn = click.option("--weight-lb", help="Weight in pounds (or --weight-oz).")(fn)
     fn = click.option("--weight-oz", help="Weight in ounces (or --weight-lb).")(fn)
-    fn = _address_options("to", "recipient")(fn)
-    return _address_options("from", "shipper")(fn)
+    fn = _address_options("to", "recipient", required)(fn)
+    return _address_options("from", "shipper", required)(fn)
+
+
+def _shipment_options_or_rates(fn: F) -> F:
+    """The shipment options, required unless ``--from-rates`` gives the shipment."""
+    return _shipment_options(fn, required=False)
+
+
+#: The options a shipment cannot do without (``buy`` checks them itself, as ``--from-rates`` replaces them).
+_REQUIRED_KEYS = tuple(
+    f"{side}_{part}" for side in ("from", "to") for part in ("name", "street", "city", "state", "zip")
+)
 
 
 _SHIPMENT_KEYS = (
@@ -219,6 +231,7 @@ def _shipment(values: dict[str, Any], service: str | None = None) -> ShipmentReq
 
 def _rate_json(rate: Rate) -> dict[str, Any]:
     return {
+        "rate_id": rate_id(rate),
         "carrier": rate.carrier.value,
         "service": rate.service_code,
         "name": rate.service_name,
@@ -398,8 +411,17 @@ def carriers(ctx: _Context, merchant_id: str) -> None:
 @click.option("--service", help="Only this service (a carrier's code: US-PM, 03, FEDEX_GROUND...).")
 @click.pass_obj
 def rates(ctx: _Context, /, merchant_id: str, service: str | None, **options: Any) -> None:
-    """A rate shop across all the merchant's carriers; the cheapest and the fastest are marked."""
-    shipment = _shipment(_pop_shipment(options), service)
+    """A rate shop across all the merchant's carriers; the cheapest and the fastest are marked.
+
+    Save the --json output to buy one of its rates later: `ship buy MERCHANT_ID --from-rates FILE --rate ID`.
+    """
+    values = _pop_shipment(options)
+    shipment = _shipment(values, service)
+    saved = {k: v for k, v in values.items() if k != "ship_date"} | {
+        "from_street": list(values["from_street"]),
+        "to_street": list(values["to_street"]),
+        "ship_date": shipment.ship_date.isoformat(),
+    }
     shipping = _shipping(ctx, merchant_id)
     shop = _run(lambda: shipping.rates(shipment))
     for carrier, message in shop.error_messages.items():
@@ -409,6 +431,8 @@ def rates(ctx: _Context, /, merchant_id: str, service: str | None, **options: An
         _out(
             ctx,
             {
+                "merchant_id": merchant_id,
+                "shipment": saved,
                 "rates": [_rate_json(r) for r in shop.rates],
                 "cheapest": _rate_json(cheapest) if cheapest else None,
                 "fastest": _rate_json(fastest) if fastest else None,
@@ -417,13 +441,19 @@ def rates(ctx: _Context, /, merchant_id: str, service: str | None, **options: An
             "",
         )
     else:
-        click.echo(f"{'carrier':<7} {'service':<22} {'days':>4} {'total':>10}  name")
+        click.echo(f"{'rate id':<26} {'days':>4} {'total':>10}  name")
         for r in shop.rates:
             marks = [m for m, chosen in (("cheapest", cheapest), ("fastest", fastest)) if chosen == r]
             days = str(r.delivery_days) if r.delivery_days is not None else "-"
             click.echo(
-                f"{r.carrier.display_name:<7} {r.service_code:<22} {days:>4} {_money(r.total.amount):>10}  "
+                f"{rate_id(r):<26} {days:>4} {_money(r.total.amount):>10}  "
                 f"{r.service_name}{'  <- ' + ', '.join(marks) if marks else ''}"
+            )
+        if shop.rates:
+            click.echo(
+                "to buy one later: save these with --json > rates.json, then `onebalance ship buy "
+                f"{merchant_id} --from-rates rates.json --rate RATE_ID --idempotency-key KEY --label-out FILE`",
+                err=True,
             )
     if not shop.rates:
         _fail(EXIT_FAILED, "no carrier offered a rate for this shipment")
@@ -431,9 +461,21 @@ def rates(ctx: _Context, /, merchant_id: str, service: str | None, **options: An
 
 @ship.command()
 @merchant_id_argument()
-@_shipment_options
-@click.option("--carrier", type=_CARRIER, required=True)
-@click.option("--service", required=True, help="The service to buy (its code, as `ship rates` shows it).")
+@_shipment_options_or_rates
+@click.option("--carrier", type=_CARRIER, help="The carrier (with the shipment options).")
+@click.option("--service", help="The service to buy (its code, as `ship rates` shows it).")
+@click.option(
+    "--from-rates",
+    "rates_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Instead of the shipment options, --carrier and --service: a saved `ship rates --json` output.",
+)
+@click.option(
+    "--rate",
+    "wanted_rate",
+    help="With --from-rates: the rate id to buy (as `ship rates` shows it: usps:US-PM, ups:03...), or cheapest "
+    "or fastest.",
+)
 @click.option(
     "--idempotency-key",
     required=True,
@@ -448,16 +490,51 @@ def buy(
     ctx: _Context,
     /,
     merchant_id: str,
-    carrier: str,
-    service: str,
+    carrier: str | None,
+    service: str | None,
+    rates_file: Path | None,
+    wanted_rate: str | None,
     idempotency_key: str,
     label_out: Path,
     cost_account: str | None,
     **options: Any,
 ) -> None:
-    """Buy one label and write it to --label-out; prints the tracking number, cost and who paid."""
-    chosen = _carrier(carrier)
-    shipment = _shipment(_pop_shipment(options), service)
+    """Buy one label and write it to --label-out; prints the tracking number, cost and who paid.
+
+    The shipment is either given by its options with --carrier and --service, or taken with the rate
+    from an earlier `ship rates --json` output (--from-rates FILE --rate ID).
+    """
+    values = _pop_shipment(options)
+    if rates_file is not None:
+        given = [f"--{k.replace('_', '-')}" for k, v in values.items() if v not in (None, ())]
+        given += [o for o, v in (("--carrier", carrier), ("--service", service)) if v is not None]
+        if given:
+            _fail(EXIT_USAGE, f"--from-rates gives the shipment, carrier and service: drop {', '.join(given)}")
+        if wanted_rate is None:
+            _fail(EXIT_USAGE, "--from-rates needs --rate RATE_ID (as `ship rates` shows it), or cheapest or fastest")
+        try:
+            values, picked, service = read_rates(rates_file, merchant_id, wanted_rate)
+        except RatesFileError as exc:
+            _fail(EXIT_USAGE, f"--from-rates: {exc}; nothing was bought")
+        if set(values) != set(_SHIPMENT_KEYS):
+            _fail(
+                EXIT_USAGE, f"--from-rates: the shipment in {rates_file} is incomplete or altered; nothing was bought"
+            )
+        carrier = picked.value
+    else:
+        if wanted_rate is not None:
+            _fail(EXIT_USAGE, "--rate picks a rate of a saved `ship rates --json` output: give --from-rates FILE too")
+        missing = [f"--{k.replace('_', '-')}" for k in _REQUIRED_KEYS if values[k] in (None, ())]
+        missing += [o for o, v in (("--carrier", carrier), ("--service", service)) if v is None]
+        if missing:
+            _fail(
+                EXIT_USAGE,
+                f"missing {', '.join(missing)} (or buy a saved rate: --from-rates FILE --rate RATE_ID); nothing "
+                "was bought",
+            )
+    assert carrier is not None and service is not None
+    chosen = _carrier(carrier.lower())
+    shipment = _shipment(values, service)
     _run(
         lambda: ShipmentRequest.model_validate(
             {**{n: getattr(shipment, n) for n in type(shipment).model_fields}, "idempotency_key": idempotency_key}
@@ -516,20 +593,50 @@ def buy(
     _out(ctx, data, "\n".join(lines))
 
 
+_CARRIER_OVERRIDE = click.option(
+    "--carrier",
+    type=_CARRIER,
+    help="Only to override: the carrier is found from the label journal, else from the tracking number's form.",
+)
+
+
+def _carrier_for(ctx: _Context, shipping: Shipping, number: str, given: str | None) -> Carrier:
+    if given is not None:
+        return _carrier(given.lower())
+    found, _how = _run(lambda: find_carrier(shipping, number))
+    if found is None:
+        _fail(
+            EXIT_USAGE,
+            f"cannot tell the carrier of {number}: it is not in the label journal of {ctx.records_place} and its "
+            "form is not one carrier's (see the support guide); give --carrier usps, ups or fedex",
+        )
+    return found
+
+
 @ship.command()
 @merchant_id_argument()
-@click.option("--carrier", type=_CARRIER, required=True)
-@click.option("--tracking-number", help="The label's tracking number.")
+@click.argument("tracking_number", required=False)
+@_CARRIER_OVERRIDE
+@click.option("--tracking-number", "tracking_option", hidden=True, help="The tracking number (the old spelling).")
 @click.option("--label-id", help="Or the carrier's id of the label (USPS StampsTxID, UPS shipment number).")
 @click.pass_obj
-def void(ctx: _Context, merchant_id: str, carrier: str, tracking_number: str | None, label_id: str | None) -> None:
-    """Void a label bought through `ship buy`; says whether it was voided and what happens to the money."""
-    if (tracking_number is None) == (label_id is None):
-        _fail(EXIT_USAGE, "give one of --tracking-number or --label-id")
-    chosen = _carrier(carrier)
+def void(
+    ctx: _Context,
+    merchant_id: str,
+    tracking_number: str | None,
+    carrier: str | None,
+    tracking_option: str | None,
+    label_id: str | None,
+) -> None:
+    """Void a label bought through `ship buy`, by its TRACKING_NUMBER (as `ship track` takes it) or
+    --label-id; says whether it was voided and what happens to the money."""
+    numbers = [n for n in (tracking_number, tracking_option, label_id) if n is not None]
+    if len(numbers) != 1:
+        _fail(EXIT_USAGE, "give the label's TRACKING_NUMBER, or --label-id, once")
     _needs_journal(ctx, "ship void")
     shipping = _shipping(ctx, merchant_id)
-    number = tracking_number or label_id or ""
+    number = numbers[0]
+    chosen = _carrier_for(ctx, shipping, number, carrier)
     label = _run(lambda: shipping.find_label(chosen, number))
     if label is None:
         _fail(
@@ -566,12 +673,13 @@ def void(ctx: _Context, merchant_id: str, carrier: str, tracking_number: str | N
 @ship.command()
 @merchant_id_argument()
 @click.argument("tracking_number")
-@click.option("--carrier", type=_CARRIER, required=True)
+@_CARRIER_OVERRIDE
 @click.pass_obj
-def track(ctx: _Context, merchant_id: str, tracking_number: str, carrier: str) -> None:
+def track(ctx: _Context, merchant_id: str, tracking_number: str, carrier: str | None) -> None:
     """Where the parcel is: its status and every scan, newest first."""
     shipping = _shipping(ctx, merchant_id)
-    found: Tracking = _run(lambda: shipping.track(_carrier(carrier), tracking_number))
+    chosen = _carrier_for(ctx, shipping, tracking_number, carrier)
+    found: Tracking = _run(lambda: shipping.track(chosen, tracking_number))
     lines = [f"{found.carrier.display_name} {found.tracking_number}: {found.status.value}"]
     if found.status is TrackingStatus.VOIDED:
         lines[0] += " (the label was voided: nothing ships with it, and it must not be used)"
