@@ -18,11 +18,15 @@ from ..sandbox._chaos import KINDS, Faults
 from ..sandbox._http import REQUEST_TIMEOUT
 from ..sandbox.fedex import FedexSandbox, FedexSandboxServer
 from ..sandbox.ups import UpsSandbox, UpsSandboxServer
+from ._practice import practice
 
 
 @click.group()
 def sandbox() -> None:
     """Run the One Balance sandbox."""
+
+
+sandbox.add_command(practice)
 
 
 @sandbox.command()
