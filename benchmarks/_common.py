@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 import gc
+import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -57,20 +58,85 @@ class Row:
     reference: str
     target: str = ""
     met: bool | None = None
+    spread: str = ""  # how well the repeats agreed (see :class:`Stable`); "" where not repeated
+
+
+# -- repeating until the figures agree ---------------------------------------------------------------
+#: The spread under which repeated measurements are taken to agree (issue 19, item 4).
+SPREAD = 0.10
+#: How many of the best repeats must agree.
+AGREE = 3
+
+
+@dataclass(frozen=True)
+class Stable:
+    """A measurement repeated until its ``AGREE`` best samples agree within ``SPREAD``, or given up.
+
+    ``value`` is the median of those best samples (the lowest times, or the highest rates: the
+    ones the rest of the machine disturbed least); ``spread`` is how far apart they are, relative
+    to the best one; ``repeats`` how many samples were taken.
+    """
+
+    value: float
+    spread: float
+    repeats: int
+
+    @property
+    def stable(self) -> bool:
+        return self.spread < SPREAD
+
+    def note(self) -> str:
+        verdict = "" if self.stable else f", NOT under {SPREAD:.0%}"
+        return f"{self.spread:.1%} ({self.repeats} runs{verdict})"
+
+    @classmethod
+    def of(cls, samples: list[float], higher_is_better: bool = False) -> Stable:
+        """The stability of ``samples`` so far (see the class)."""
+        best = sorted(samples, reverse=higher_is_better)[:AGREE]
+        low, high = min(best), max(best)
+        spread = (high - low) / (high if higher_is_better else low) if low > 0 else 0.0
+        return cls(best[len(best) // 2], spread, len(samples))
+
+
+def until_stable(
+    sample: Callable[[], float], max_repeats: int, higher_is_better: bool = False, min_repeats: int = AGREE
+) -> Stable:
+    """Call ``sample`` until its best ``AGREE`` results agree within ``SPREAD`` (at least
+    ``min_repeats`` times, at most ``max_repeats``)."""
+    samples: list[float] = []
+    while True:
+        samples.append(sample())
+        result = Stable.of(samples, higher_is_better)
+        if len(samples) >= max_repeats or (len(samples) >= min_repeats and result.stable):
+            return result
+
+
+def worst(stables: Iterable[Stable]) -> str:
+    """The note of the least stable of several measurements that make one figure."""
+    return max(stables, key=lambda s: (not s.stable, s.spread)).note()
+
+
+def load_average() -> float:
+    """The machine's load average over the last minute (0 where the system does not say)."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return 0.0
 
 
 # -- timing ------------------------------------------------------------------------------------------
-def cpu_per_call(fns: dict[str, Callable[[], object]], n: int, rounds: int) -> dict[str, float]:
-    """CPU seconds per call of each function: the best of ``rounds`` rounds of ``n`` calls.
+def cpu_per_call(fns: dict[str, Callable[[], object]], n: int, max_rounds: int) -> dict[str, Stable]:
+    """CPU seconds per call of each function, from rounds of ``n`` calls repeated until every
+    function's best rounds agree (:class:`Stable`), ``max_rounds`` at most.
 
     The functions take turns within each round, so that a slow spell of the machine hits all of
     them alike; the garbage collector runs between runs, not during them.
     """
-    best = dict.fromkeys(fns, float("inf"))
+    samples: dict[str, list[float]] = {name: [] for name in fns}
     for fn in fns.values():  # warm-up: caches, first-call costs
         for _ in range(max(3, n // 10)):
             fn()
-    for _ in range(rounds):
+    while True:
         for name, fn in fns.items():
             gc.collect()
             gc.disable()
@@ -78,10 +144,13 @@ def cpu_per_call(fns: dict[str, Callable[[], object]], n: int, rounds: int) -> d
                 start = time.process_time()
                 for _ in range(n):
                     fn()
-                best[name] = min(best[name], (time.process_time() - start) / n)
+                samples[name].append((time.process_time() - start) / n)
             finally:
                 gc.enable()
-    return best
+        result = {name: Stable.of(times) for name, times in samples.items()}
+        rounds = len(samples[next(iter(fns))])
+        if rounds >= max_rounds or (rounds >= AGREE and all(r.stable for r in result.values())):
+            return result
 
 
 # -- a requests stack without the network ------------------------------------------------------------

@@ -15,12 +15,13 @@ See docs/performance.md for what each figure means and the results of the last f
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import platform
 import time
 from pathlib import Path
 
-from _common import Row
+from _common import AGREE, SPREAD, Row, load_average
 
 
 def machine() -> str:
@@ -35,10 +36,31 @@ def machine() -> str:
     return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()} ({platform.system()})"
 
 
+ITEMS = {"1": "overhead", "2": "merchants", "3": "latency", "4": "sandbox_speed"}
+
+
+def busy(load: float) -> str:
+    """The load average, and whether other work on the machine skews the figures."""
+    cores = os.cpu_count() or 1
+    if load > cores:
+        return f"{load:.2f} on {cores} cores: the machine is BUSY, these figures are not trustworthy"
+    if load > cores / 2:
+        return f"{load:.2f} on {cores} cores: other work on the machine may skew the figures"
+    return f"{load:.2f} on {cores} cores: quiet"
+
+
 def table(rows: list[Row]) -> str:
-    header = ("item", "measure", "measured", "target", "met", "reference (same run)")
+    header = ("item", "measure", "measured", "target", "met", "spread", "reference (same run)")
     cells = [header] + [
-        (r.item, r.name, r.measured, r.target or "-", {True: "yes", False: "NO", None: "-"}[r.met], r.reference)
+        (
+            r.item,
+            r.name,
+            r.measured,
+            r.target or "-",
+            {True: "yes", False: "NO", None: "-"}[r.met],
+            r.spread or "-",
+            r.reference,
+        )
         for r in rows
     ]
     widths = [max(len(c[i]) for c in cells) for i in range(len(header) - 1)]
@@ -57,30 +79,34 @@ def main() -> None:
     args = parser.parse_args()
     only = {s.strip() for s in args.only.split(",")}
     print(f"machine: {machine()}", flush=True)
-    print(f"load average at start: {os.getloadavg()[0]:.2f} (other work on the machine skews the figures)", flush=True)
+    print(f"load average at start: {busy(load_average())}", flush=True)
     started = time.perf_counter()
     rows: list[Row] = []
-    if "1" in only:
-        import overhead
-
-        rows += overhead.run(args.quick)
-    if "2" in only:
-        import merchants
-
-        rows += merchants.run(args.quick)
-    if "3" in only:
-        import latency
-
-        rows += latency.run(args.quick)
-    if "4" in only:
-        import sandbox_speed
-
-        rows += sandbox_speed.run(args.quick)
+    loads: list[str] = []
+    for item in ("1", "2", "3", "4"):
+        if item not in only:
+            continue
+        module = importlib.import_module(ITEMS[item])
+        before = load_average()
+        rows += module.run(args.quick)
+        after = load_average()
+        loads.append(f"item {item}: load average {before:.2f} before, {after:.2f} after")
+        print(loads[-1], flush=True)
     print()
     print(table(rows))
+    unstable = [r for r in rows if "NOT" in r.spread]
     print(
         f"\n{sum(r.met is True for r in rows)} of {sum(r.met is not None for r in rows)} targets met "
-        f"({time.perf_counter() - started:.0f} s; load average at the end: {os.getloadavg()[0]:.2f})"
+        f"({time.perf_counter() - started:.0f} s; load average at the end: {busy(load_average())})"
+    )
+    print("load average around each item: " + "; ".join(loads))
+    print(
+        f"spread: each figure is the median of the {AGREE} best of repeated runs; "
+        + (
+            f"{len(unstable)} figure(s) did NOT settle under {SPREAD:.0%}: " + ", ".join(r.name for r in unstable)
+            if unstable
+            else f"all repeated figures settled under {SPREAD:.0%}"
+        )
     )
 
 
