@@ -58,6 +58,7 @@ ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 URL = "https://swsim.bench.test/swsim/swsimv111.asmx"
 UPS_URL = "https://ups.bench.test"
 PASSWORD = "Bench-passw0rd"
+TOKEN = "token"  # the Authenticator the floors send (the canned answers do not read it)
 TARGET = 1.5
 
 
@@ -174,7 +175,7 @@ def floor_account(session: Any, old: bool = False) -> dict[str, Any]:
     if old:
         envelope = hand_envelope("GetAccountInfo", {"Authenticator": "token"})
     else:
-        envelope = _ACCOUNT_TEXT.format("token").encode()
+        envelope = _ACCOUNT_TEXT.format(escape(TOKEN)).encode()
     node = hand_post(session, "GetAccountInfo", envelope)
     out: dict[str, Any] = {"Authenticator": node.findtext(_Q + "Authenticator")}
     for child in node:
@@ -209,7 +210,7 @@ def floor_purchase(session: Any, tx: str, old: bool = False) -> dict[str, Any]:
         fields = {"Authenticator": "token", "PurchaseAmount": Decimal("10.00"), "ControlTotal": Decimal("0.00")}
         envelope = hand_envelope("PurchasePostage", {**fields, "IntegratorTxID": tx})
     else:
-        envelope = _PURCHASE_TEXT.format("token", "10.00", "0.00", escape(tx)).encode()
+        envelope = _PURCHASE_TEXT.format(escape(TOKEN), "10.00", "0.00", escape(tx)).encode()
     node = hand_post(session, "PurchasePostage", envelope)
     balance = node.find(_Q + "PostageBalance")
     assert balance is not None

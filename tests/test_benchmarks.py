@@ -9,6 +9,8 @@ run. Speed itself is judged by the benchmarks, never by a timed test.
 from __future__ import annotations
 
 import sys
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +57,64 @@ def test_item1_the_floor_reads_what_the_sdk_reads_from_the_same_answer(stack: st
     for name, sides in cases.items():  # zeep by hand answers too (the SOAP operations only)
         if "naive" in sides:
             assert sides["naive"]() is not None, name
+        if "old_floor" in sides:  # the old floor, kept for comparison, reads the same values
+            assert sides["old_floor"]().keys() == sides["floor"]().keys(), name
+
+
+def test_item1_the_floor_writes_the_request_lxml_wrote_as_text() -> None:
+    """The floor's request is a string template now (as the SDK writes envelopes), and it is the
+    same XML the old floor built as an lxml tree: the same operation, not a cheaper one."""
+    import overhead
+    from lxml import etree
+
+    def same(text: bytes, tree: bytes) -> None:
+        canonical = [etree.tostring(etree.fromstring(x), method="c14n") for x in (text, tree)]
+        assert canonical[0] == canonical[1]
+
+    token = "to<k&n"
+    same(
+        overhead._ACCOUNT_TEXT.format(overhead.escape(token)).encode(),
+        overhead.hand_envelope("GetAccountInfo", {"Authenticator": token}),
+    )
+    purchase = {"Authenticator": "t", "PurchaseAmount": "10.00", "ControlTotal": "0.00", "IntegratorTxID": "a&b"}
+    same(
+        overhead._PURCHASE_TEXT.format("t", "10.00", "0.00", overhead.escape("a&b")).encode(),
+        overhead.hand_envelope("PurchasePostage", purchase),
+    )
+    wire = {  # nested types, repeated elements, Decimal, bool, date and characters to escape
+        "Authenticator": "t",
+        "IntegratorTxID": "tx <1> & 2",
+        "Rate": {
+            "FromZIPCode": "90245",
+            "Amount": Decimal("9.10"),
+            "ShipDate": date(2026, 12, 8),
+            "AddOns": {"AddOnV20": [{"AddOnType": "US-A-DC"}, {"AddOnType": "SC-A-HP"}]},
+        },
+        "SampleOnly": False,
+    }
+    same(overhead.text_envelope("CreateIndicium", wire), overhead.hand_envelope("CreateIndicium", wire))
+
+
+def test_item1_the_floor_reads_the_environment_once_as_the_sdk_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    import overhead
+    import requests
+    from _common import canned_session
+
+    reads = []
+    merge = requests.Session.merge_environment_settings
+
+    def counted(self: requests.Session, *args: Any) -> Any:
+        reads.append(args[0])
+        return merge(self, *args)
+
+    monkeypatch.setattr(requests.Session, "merge_environment_settings", counted)
+    session = canned_session(lambda sent: (200, b"{}", "application/json"))
+    poster = overhead.EnvOnce(session, overhead.UPS_URL)
+    for _ in range(3):
+        assert poster.post(overhead.UPS_URL + "/x", data=b"{}", headers={}, timeout=(5, 30)).status_code == 200
+    assert len(reads) == 1  # the old floor, session.post, reads it on every call
+    session.post(overhead.UPS_URL + "/x", data=b"{}")
+    assert len(reads) == 2
 
 
 def test_item2_clients_are_built_for_distinct_merchants() -> None:
@@ -63,6 +123,18 @@ def test_item2_clients_are_built_for_distinct_merchants() -> None:
     first, second = merchants.sdk_client(1), merchants.sdk_client(2)
     assert first is not second
     assert merchants.zeep_client(1) is not None
+    # zeep used well: clients over one parsed Document; accounts over one service
+    one, two = merchants.zeep_document_client(1), merchants.zeep_document_client(2)
+    assert one is not two and one._binding.wsdl is two._binding.wsdl  # type: ignore[attr-defined]
+    a, b = merchants.zeep_account(1), merchants.zeep_account(2)
+    assert a.service is b.service and a.credentials != b.credentials  # type: ignore[attr-defined]
+
+
+def test_item2_import_times_are_measured_in_fresh_interpreters() -> None:
+    import merchants
+
+    sdk, zeep = merchants.import_times(1)
+    assert sdk > 0 and zeep > 0
 
 
 def test_item3_a_purchase_makes_three_calls_and_the_server_counts_them() -> None:
@@ -101,6 +173,45 @@ def test_item3_a_purchase_makes_three_calls_and_the_server_counts_them() -> None
         assert zeep.buy(0).TrackingNumber
         assert counter.read()[0] - before == 3  # zeep by hand makes the same calls
 
+        # zeep used well: one service for all; the conversation's token rolls, and a thread that
+        # finds the conversation taken sends Credentials instead of waiting (the SDK's tactics)
+        account = latency.zeep_accounts(info)[1]
+        before = counter.read()[0]
+        assert account.buy(rate, "zw-0").TrackingNumber
+        assert counter.read()[0] - before == 3
+        token = account.token
+        assert token
+        with account.lock:  # another thread holds the conversation
+            assert account.buy(rate, "zw-1").TrackingNumber
+        assert account.token == token
+        assert counter.read()[0] - before == 6
+
+
+def test_repeats_stop_when_the_best_runs_agree_and_say_when_they_do_not() -> None:
+    """Issue 19, item 4: a figure is repeated until its best runs agree within 10 %, a bounded
+    number of times, and says when they did not."""
+    from _common import Stable, until_stable
+
+    samples = iter([1.0, 2.0, 1.05, 1.02, 9.0])
+    steady = until_stable(lambda: next(samples), 10)
+    assert steady.stable and steady.repeats == 4 and steady.value == 1.02
+    noisy = iter([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    result = until_stable(lambda: next(noisy), 4)
+    assert not result.stable and result.repeats == 4
+    assert "NOT under 10%" in result.note()
+    rates = Stable.of([100.0, 50.0, 97.0, 95.0], higher_is_better=True)
+    assert rates.stable and rates.value == 97.0
+
+
+def test_the_run_says_when_the_machine_is_busy() -> None:
+    import os
+
+    import run
+
+    cores = os.cpu_count() or 1
+    assert "BUSY" in run.busy(cores * 2.0)
+    assert "quiet" in run.busy(0.0)
+
 
 def test_item4_the_sandbox_server_answers_the_load() -> None:
     import sandbox_speed
@@ -109,4 +220,3 @@ def test_item4_the_sandbox_server_answers_the_load() -> None:
         assert sandbox_speed.load(info, 2, 0.2) > 0
     with sandbox_speed.server("--accounts", "2", "--canned") as info:
         assert sandbox_speed.load(info, 2, 0.2) > 0
-
