@@ -2,12 +2,18 @@
 
     python benchmarks/run.py [--quick] [--only 1,2,...]
 
-1. client CPU per operation with the network taken out, beside the hand-written floor (and zeep);
-2. start-up, and the time and memory each further merchant's client adds, beside zeep by hand;
+1. client CPU per operation with the network taken out, beside the hand-written floor (the request
+   as text, the environment read once, as the SDK does) and zeep;
+2. start-up (and import, against zeep, requests and lxml), and the time and memory each further
+   merchant's client adds, beside zeep by hand and zeep used well;
 3. label purchases per second from 32 threads against the sandbox server with 50 ms per call,
    (a) across 32 accounts and (b) on one account, beside the ideal (threads / latency) and zeep;
 4. the sandbox's speed: requests per second over HTTP and operations per second in-process;
-5. the naive baseline (zeep by hand: a client and a session per merchant) beside 1 to 3.
+5. the naive baseline (zeep by hand: a client and a session per merchant) beside 1 to 3, and zeep
+   used well (a shared Document, one shared service with per-merchant tokens) beside 2 and 3.
+
+Every timed figure is repeated until its best runs agree within 10 % (or says they did not), and
+the load average is printed before and after each item (issue 19, item 4).
 
 See docs/performance.md for what each figure means and the results of the last full run.
 """
