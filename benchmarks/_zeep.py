@@ -84,22 +84,32 @@ class ZeepAccount:
                 self.lock.release()
         return self._buy(rate, tx, conversation=False)
 
-    def _auth(self, conversation: bool) -> dict[str, Any]:
-        if conversation and self.token is not None:
-            return {"Authenticator": self.token}
-        return {"Credentials": self.credentials}
+    def _call(self, operation: str, conversation: bool, **fields: Any) -> Any:
+        """One call; on the conversation, with its Authenticator, rolled from the answer. A token the
+        service no longer knows (it ends the oldest conversations when an account opens too many,
+        as the Credentials calls of the other threads do) is dropped and the call made again with
+        Credentials, as the SDK does."""
+        from zeep.exceptions import Fault
 
-    def _roll(self, conversation: bool, answer: Any) -> None:
+        method = getattr(self.service, operation)
+        if conversation and self.token is not None:
+            try:
+                answer = method(Authenticator=self.token, **fields)
+            except Fault as fault:
+                if "Invalid authenticator" not in str(fault.message):
+                    raise
+                self.token = None
+            else:
+                self.token = answer.Authenticator or self.token
+                return answer
+        answer = method(Credentials=self.credentials, **fields)
         if conversation and answer.Authenticator:
             self.token = answer.Authenticator
+        return answer
 
     def _buy(self, rate: Rate, tx: str, conversation: bool) -> Any:
-        ship, service = shipment(), self.service
-        info = service.GetAccountInfo(**self._auth(conversation))
-        self._roll(conversation, info)
-        cleansed = service.CleanseAddress(**self._auth(conversation), **usps_mapping.cleanse_request(ship.recipient))
-        self._roll(conversation, cleansed)
+        ship = shipment()
+        self._call("GetAccountInfo", conversation)
+        cleansed = self._call("CleanseAddress", conversation, **usps_mapping.cleanse_request(ship.recipient))
         payload = usps_mapping.indicium_request(rate, ship, tx, to_cleanse_hash=cleansed.Address.CleanseHash)
-        label = service.CreateIndicium(**self._auth(conversation), **payload)
-        self._roll(conversation, label)
-        return label
+        return self._call("CreateIndicium", conversation, **payload)

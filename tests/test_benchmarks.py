@@ -185,6 +185,9 @@ def test_item3_a_purchase_makes_three_calls_and_the_server_counts_them() -> None
             assert account.buy(rate, "zw-1").TrackingNumber
         assert account.token == token
         assert counter.read()[0] - before == 6
+        account.token = "ended-conversation"  # the service ended it: the call is made again with Credentials
+        assert account.buy(rate, "zw-2").TrackingNumber
+        assert account.token not in (None, "ended-conversation")
 
 
 def test_repeats_stop_when_the_best_runs_agree_and_say_when_they_do_not() -> None:
