@@ -43,6 +43,9 @@ class Label(CarrierModel):
     ``tracking_number`` is None only for the few USPS mail classes that carry none. ``carrier_reference``
     is the carrier's own id of the transaction (what a void or a refund names), and ``paid_by`` who
     paid: the One Balance for USPS, the merchant's account for UPS and FedEx.
+
+    ``cost`` is what the carrier charged; ``quoted_cost`` what the rate it was bought with said (set
+    by every carrier client's ``buy``), and :attr:`above_quote` the difference when it charged more.
     """
 
     carrier: Carrier
@@ -58,6 +61,7 @@ class Label(CarrierModel):
     cost_account_id: int | None = Field(
         default=None, description="USPS: the One Balance cost account the print was charged to (EnumCostCodes id)."
     )
+    quoted_cost: Money | None = Field(default=None, description="What the rate the label was bought with said.")
 
     @field_validator("tracking_number", mode="before")
     @classmethod
@@ -75,6 +79,14 @@ class Label(CarrierModel):
         aware(self.created_at, "created_at")
         check_payer(self.carrier, self.paid_by, "paid_by")
         return self
+
+    @property
+    def above_quote(self) -> Money | None:
+        """How much more the carrier charged than the rate said; None when not more (or no quote)."""
+        quoted = self.quoted_cost
+        if quoted is None or quoted.currency != self.cost.currency or self.cost.amount <= quoted.amount:
+            return None
+        return self.cost - quoted
 
     def __repr_args__(self) -> Any:
         for name, value in super().__repr_args__():

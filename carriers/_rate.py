@@ -14,6 +14,7 @@ from ._base import CarrierModel, fail
 from ._carrier import Carrier
 from ._money import Money, non_negative
 from ._payment import Payment, check_payer
+from ._shipment import ShipmentRequest
 
 __all__ = ["Charge", "Rate", "cheapest", "fastest"]
 
@@ -36,6 +37,9 @@ class Rate(CarrierModel):
     ``payment`` is who would pay: the One Balance for USPS, the merchant's account for UPS and
     FedEx. ``carrier_data`` keeps, as ``(name, value)`` pairs, what the carrier's mapping layer needs
     to buy exactly this rate later (for USPS, the rate's own fields); nothing else reads it.
+    ``quoted_for`` is the shipment the rate was quoted for (every carrier client's ``rates`` sets
+    it): buying the rate with another shipment is refused (:class:`~onebalance.RateMismatch`). A
+    rate built by hand, without it, is not checked.
     """
 
     carrier: Carrier
@@ -49,6 +53,7 @@ class Rate(CarrierModel):
     guaranteed: bool = False
     payment: Payment
     carrier_data: tuple[tuple[str, str], ...] = Field(default=(), repr=False)
+    quoted_for: ShipmentRequest | None = Field(default=None, repr=False)
 
     @field_validator("surcharges", mode="before")
     @classmethod

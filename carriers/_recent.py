@@ -1,6 +1,7 @@
 """A UPS or FedEx client's purchases: the labels bought most recently, by idempotency key, in
-bounded memory; one attempt at a time per key; and an answer that cannot be read taken for what it
-is, a label that may have been sold."""
+bounded memory; one attempt at a time per key; the purchase each recent key named, so that a key
+is never reused for another; and an answer that cannot be read taken for what it is, a label that
+may have been sold."""
 
 from __future__ import annotations
 
@@ -10,17 +11,24 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
 
-from onebalance._errors import OneBalanceError, OutcomeUnknown, ProtocolError, ValidationError
+from onebalance._errors import OneBalanceError, OutcomeUnknown, ProtocolError, RequestTimeout, ValidationError
+from onebalance._purchase_errors import IdempotencyKeyReused
 
+from ._carrier import Carrier
 from ._label import Label
 
 __all__ = [
     "PROCESS_LABEL_BYTES",
     "RECENT_LABELS",
     "RECENT_LABEL_BYTES",
+    "KeyUse",
+    "KeyUses",
     "OncePerKey",
     "RecentLabels",
+    "maybe_bought",
     "read_sold_label",
 ]
 
@@ -146,22 +154,98 @@ class RecentLabels:
                 _SHELF.forget(owner, key)
 
 
+def maybe_bought(error: OneBalanceError) -> bool:
+    """Whether a purchase that failed with ``error`` may have bought the label all the same."""
+    return isinstance(error, (OutcomeUnknown, RequestTimeout, ProtocolError))
+
+
+@dataclass(frozen=True)
+class KeyUse:
+    """The purchase an idempotency key named: its fingerprint (``carriers._quote``) and what to say of it."""
+
+    fingerprint: str
+    carrier: Carrier
+    service_code: str
+    started_at: datetime
+    tracking_number: str | None = None
+
+    def reused(self, key: str) -> IdempotencyKeyReused:
+        return IdempotencyKeyReused(
+            idempotency_key=key,
+            carrier=self.carrier,
+            service_code=self.service_code,
+            started_at=self.started_at,
+            tracking_number=self.tracking_number,
+        )
+
+
+class KeyUses:
+    """The purchase each of the latest ``size`` idempotency keys named, in bounded memory.
+
+    :meth:`claim` refuses a key already used for another purchase (:class:`IdempotencyKeyReused`),
+    before anything is sent. A purchase that certainly bought nothing is :meth:`forget`-ten, which
+    frees its key. Thread-safe.
+    """
+
+    def __init__(self, size: int = RECENT_LABELS) -> None:
+        self.size = size
+        self._uses: OrderedDict[str, KeyUse] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._uses)
+
+    def claim(self, key: str, use: KeyUse) -> None:
+        """Note that ``key`` names ``use``; :class:`IdempotencyKeyReused` if it named another purchase."""
+        with self._lock:
+            known = self._uses.get(key)
+            if known is None:
+                self._uses[key] = use
+                while len(self._uses) > self.size:
+                    self._uses.popitem(last=False)
+                return
+            self._uses.move_to_end(key)
+        if known.fingerprint != use.fingerprint:
+            raise known.reused(key)
+
+    def bought(self, key: str, label: Label) -> None:
+        """Note the label ``key`` bought (its tracking number names the purchase in a refusal)."""
+        with self._lock:
+            known = self._uses.get(key)
+            if known is not None:
+                self._uses[key] = replace(known, tracking_number=label.tracking_number or label.carrier_reference)
+
+    def forget(self, key: str, fingerprint: str) -> None:
+        """Free ``key`` after its purchase (of this fingerprint) certainly bought nothing."""
+        with self._lock:
+            known = self._uses.get(key)
+            if known is not None and known.fingerprint == fingerprint:
+                del self._uses[key]
+
+
 class OncePerKey:
-    """A client's purchases by idempotency key: one attempt at a time per key, and the label of a
-    key bought lately (:class:`RecentLabels`) answered again without a second purchase. Thread-safe.
+    """A client's purchases by idempotency key: one attempt at a time per key, the label of a key
+    bought lately (:class:`RecentLabels`) answered again without a second purchase, and a key
+    used lately for another purchase refused (:class:`KeyUses`). Thread-safe.
     """
 
     def __init__(self) -> None:
         self.labels = RecentLabels()
+        self.uses = KeyUses()
         self._locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
-    def buy(self, key: str, purchase: Callable[[], Label]) -> Label:
+    def buy(self, key: str, purchase: Callable[[], Label], use: KeyUse | None = None) -> Label:
         """The label already bought with ``key``, else ``purchase()``'s, kept under ``key``.
 
-        Two threads with one key never purchase at once: the second waits and finds the first's
-        label. After a failure the key's lock stays, so that attempts with that key never overlap.
+        With ``use`` (the purchase the key names), a key used lately for another purchase is
+        refused with :class:`IdempotencyKeyReused` before anything is sent. Two threads with one
+        key never purchase at once: the second waits and finds the first's label. After a failure
+        the key's lock stays, so that attempts with that key never overlap.
         """
+        if use is not None:
+            self.uses.claim(key, use)
         with self._lock:
             known = self.labels.get(key)
             if known is not None:
@@ -170,14 +254,22 @@ class OncePerKey:
             if key_lock is None:
                 key_lock = self._locks[key] = threading.Lock()
         with key_lock:
+            if use is not None:
+                self.uses.claim(key, use)  # again: the key may have been freed and taken meanwhile
             with self._lock:
                 known = self.labels.get(key)
             if known is not None:
                 return known
-            label = purchase()
+            try:
+                label = purchase()
+            except OneBalanceError as exc:
+                if use is not None and not maybe_bought(exc):
+                    self.uses.forget(key, use.fingerprint)
+                raise
             with self._lock:
                 self.labels.put(key, label)
                 self._locks.pop(key, None)
+            self.uses.bought(key, label)
             return label
 
     def clear(self) -> None:

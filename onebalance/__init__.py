@@ -111,6 +111,7 @@ from ._notify import (
 )
 from ._postage import Balance, History, HistoryEntry, Postage, Quote
 from ._public import publish as _publish
+from ._purchase_errors import ChargeAboveQuote, IdempotencyKeyReused, RateMismatch
 from ._receipts import Receipt
 from ._records import (
     AutoRefillSettings,
@@ -162,6 +163,7 @@ __all__ = [
     "CallbackNotifier",
     "Capabilities",
     "CapabilityDisabled",
+    "ChargeAboveQuote",
     "CleansedAddress",
     "ClientClosed",
     "CodewordAnswersRefused",
@@ -185,6 +187,7 @@ __all__ = [
     "generate_password",
     "History",
     "HistoryEntry",
+    "IdempotencyKeyReused",
     "InMemoryCredentialStore",
     "InMemoryLabelJournal",
     "InMemoryPostageRecords",
@@ -236,6 +239,7 @@ __all__ = [
     "PurchaseResult",
     "Quote",
     "RetryPolicy",
+    "RateMismatch",
     "RateShop",
     "Receipt",
     "RefillEntry",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import requests
@@ -312,12 +313,13 @@ class Accounts:
         return UspsShipping(self.postage(merchant_id))
 
     # -- carriers --------------------------------------------------------------------------------
-    def shipping(self, merchant_id: str) -> Shipping:
+    def shipping(self, merchant_id: str, *, charge_tolerance: Decimal | int | str | None = None) -> Shipping:
         """The merchant's carriers behind one router: USPS (paid from the One Balance) always, and UPS
         and FedEx when their accounts are connected (:meth:`connect_ups`, :meth:`connect_fedex`).
 
         The carrier clients are cached per merchant like the One Balance client, so their OAuth
         tokens are reused from one call to the next; purchases go through :attr:`labels`.
+        ``charge_tolerance`` is the most a label may cost above its rate (see :class:`Shipping`).
         """
         from ._shipping import Shipping
 
@@ -330,6 +332,7 @@ class Accounts:
             journal=self.labels,
             merchant_id=merchant_id,
             now=self._now,
+            charge_tolerance=charge_tolerance,
         )
 
     def connect_ups(

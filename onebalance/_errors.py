@@ -16,6 +16,8 @@
     │   ├── MonthlyLimitExceeded            80040c58 the monthly purchase limit would be exceeded
     │   ├── CostAccountRequired             the account must assign purchases to a cost account
     │   ├── UnknownCostAccount              no such cost account
+│   ├── IdempotencyKeyReused            a label's idempotency key already named another purchase
+│   ├── RateMismatch                    a rate bought for another shipment than it was quoted for
     │   ├── InvalidAutoBuySettings          0045018d, 0045018e, 0045018f
     │   └── InvoicedAccount                 0045018b, 00560106 invoiced accounts do not buy postage
     ├── PermissionDenied            8004800b, 0045018a, 0045018c the user lacks the right: ask the administrator
@@ -23,6 +25,7 @@
     ├── CredentialStoreError        the credential store cannot be read or written (wrong key, tampering)
     ├── StoreError                  the shared store (SQLite file, PostgreSQL) cannot be read or written
     │   └── RefillLockTimeout       the merchant's refill lock was not had in time
+├── ChargeAboveQuote            a label cost more than its rate, past the tolerance (it was voided)
     ├── TransportError              the exchange itself failed
     │   ├── ConnectError            no connection, or it was lost (refused, DNS, TLS, reset)
     │   ├── RequestTimeout          no answer within the read timeout, or by the deadline
@@ -67,7 +70,8 @@
         ├── SchemaViolation                 00490102 or a soap:Client fault
         └── UnknownFault                    any other code, kept in ``code``
 
-Every message is safe to show a person: no password, token, card number or envelope.
+Every message is safe to show a person: no password, token, card number or envelope. The label
+purchase errors (IdempotencyKeyReused, RateMismatch, ChargeAboveQuote) are in ``_purchase_errors``.
 """
 
 from __future__ import annotations

@@ -17,6 +17,10 @@ PostgreSQL journal (a ``label_journal`` table in a :class:`~onebalance.PostgresS
 holds for every worker on every machine. In each, a key is claimed by one atomic insert on the
 unique (merchant, carrier, idempotency key): of two workers starting the same key, exactly one
 wins and the other sees the entry the winner made.
+
+A key names one purchase whatever the carrier: an entry keeps its purchase's ``fingerprint``, and a
+unique index on (merchant, key) over the entries that have one (older ones do not) makes the claim
+hold across carriers: starting a key another carrier's entry holds answers that entry.
 """
 
 from __future__ import annotations
@@ -57,10 +61,25 @@ class JournalEntry(BaseModel):
     started_at: datetime
     label: Label | None = None
     voided_at: datetime | None = None
+    #: The purchase the key names (``carriers._quote.purchase_fingerprint``); None in older entries.
+    fingerprint: str | None = None
 
     @property
     def pending(self) -> bool:
         return self.label is None
+
+
+def _claimed(entries: list[JournalEntry], carrier: Carrier, made: bool) -> tuple[JournalEntry | None, bool, bool]:
+    """Of a key's entries (every carrier's, oldest first) after a claim: (the entry that holds the key,
+    whether this claim made it, whether this claim must be undone because another carrier's older
+    entry, one written without a fingerprint, holds the key). ``(None, ...)``: claim again."""
+    mine = next((e for e in entries if e.carrier is carrier), None)
+    others = [e for e in entries if e.carrier is not carrier]
+    if made and others:
+        return others[0], False, True
+    if mine is not None:
+        return mine, made, False
+    return (others[0] if others else None), False, False
 
 
 def _cutoff(started_before: datetime | None) -> datetime | None:
@@ -92,9 +111,18 @@ class LabelJournal(abc.ABC):
 
     @abc.abstractmethod
     def start(
-        self, merchant_id: str, carrier: Carrier, idempotency_key: str, service_code: str, started_at: datetime
+        self,
+        merchant_id: str,
+        carrier: Carrier,
+        idempotency_key: str,
+        service_code: str,
+        started_at: datetime,
+        *,
+        fingerprint: str | None = None,
     ) -> tuple[JournalEntry, bool]:
-        """The entry for this key, made pending if there was none; True when this call made it."""
+        """The entry for this key, made pending (with ``fingerprint``) if there was none; True when this
+        call made it. A key is the merchant's, whatever the carrier: when another carrier's entry
+        holds it, that entry is answered (and nothing is made)."""
 
     @abc.abstractmethod
     def finish(self, merchant_id: str, carrier: Carrier, idempotency_key: str, label: Label) -> None:
@@ -156,18 +184,28 @@ class InMemoryLabelJournal(LabelJournal):
         return f"InMemoryLabelJournal(entries={len(self._entries)})"
 
     def start(
-        self, merchant_id: str, carrier: Carrier, idempotency_key: str, service_code: str, started_at: datetime
+        self,
+        merchant_id: str,
+        carrier: Carrier,
+        idempotency_key: str,
+        service_code: str,
+        started_at: datetime,
+        *,
+        fingerprint: str | None = None,
     ) -> tuple[JournalEntry, bool]:
         key = (merchant_id, carrier, idempotency_key)
         with self._lock:
-            if key in self._entries:
-                return self._entries[key], False
+            held = [self._entries.get((merchant_id, c, idempotency_key)) for c in Carrier]
+            entry, _, _ = _claimed(sorted((e for e in held if e), key=lambda e: e.started_at), carrier, False)
+            if entry is not None:
+                return entry, False
             entry = JournalEntry(
                 merchant_id=merchant_id,
                 carrier=carrier,
                 idempotency_key=idempotency_key,
                 service_code=service_code,
                 started_at=started_at,
+                fingerprint=fingerprint,
             )
             self._entries[key] = entry
             return entry, True
@@ -224,16 +262,26 @@ _SQLITE_STEPS: list[list[str]] = [
             PRIMARY KEY (merchant_id, carrier, idempotency_key)
         )""",
     ],
+    # A key names one purchase whatever the carrier (entries from before have no fingerprint).
+    [
+        "ALTER TABLE label_journal ADD COLUMN fingerprint TEXT",
+        "CREATE UNIQUE INDEX label_journal_key ON label_journal (merchant_id, idempotency_key) "
+        "WHERE fingerprint IS NOT NULL",
+    ],
 ]
 
 _SQLITE_ONE = (
-    "SELECT merchant_id, carrier, idempotency_key, service_code, started_at, label, voided_at "
+    "SELECT merchant_id, carrier, idempotency_key, service_code, started_at, label, voided_at, fingerprint "
     "FROM label_journal WHERE merchant_id = ? AND carrier = ? AND idempotency_key = ?"
+)
+_SQLITE_KEY = (
+    "SELECT merchant_id, carrier, idempotency_key, service_code, started_at, label, voided_at, fingerprint "
+    "FROM label_journal WHERE merchant_id = ? AND idempotency_key = ? ORDER BY started_at, carrier"
 )
 
 
 def _entry(row: tuple[Any, ...]) -> JournalEntry:
-    merchant_id, carrier, key, service, started, label, voided = row
+    merchant_id, carrier, key, service, started, label, voided, fingerprint = row
     return JournalEntry(
         merchant_id=merchant_id,
         carrier=Carrier(carrier),
@@ -242,6 +290,7 @@ def _entry(row: tuple[Any, ...]) -> JournalEntry:
         started_at=started if isinstance(started, datetime) else datetime.fromisoformat(started),
         label=label_from_json(label) if label else None,
         voided_at=voided if isinstance(voided, datetime) or voided is None else datetime.fromisoformat(voided),
+        fingerprint=fingerprint,
     )
 
 
@@ -275,18 +324,30 @@ class SqliteLabelJournal(LabelJournal):
             return self._conn.execute(statement, values).fetchall()
 
     def start(
-        self, merchant_id: str, carrier: Carrier, idempotency_key: str, service_code: str, started_at: datetime
+        self,
+        merchant_id: str,
+        carrier: Carrier,
+        idempotency_key: str,
+        service_code: str,
+        started_at: datetime,
+        *,
+        fingerprint: str | None = None,
     ) -> tuple[JournalEntry, bool]:
         key = (merchant_id, carrier.value, idempotency_key)
         while True:
+            # OR IGNORE: a conflict on the primary key or on the (merchant, key) index claims nothing.
             made = self._execute(
-                "INSERT OR IGNORE INTO label_journal (merchant_id, carrier, idempotency_key, service_code, started_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (*key, service_code, started_at.isoformat()),
+                "INSERT OR IGNORE INTO label_journal "
+                "(merchant_id, carrier, idempotency_key, service_code, started_at, fingerprint) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (*key, service_code, started_at.isoformat(), fingerprint),
             )
-            rows = self._select(_SQLITE_ONE, key)
-            if rows:  # else the entry was abandoned between the two statements: claim the key again
-                return _entry(rows[0]), made == 1
+            rows = self._select(_SQLITE_KEY, (merchant_id, idempotency_key))
+            entry, fresh, undo = _claimed([_entry(row) for row in rows], carrier, made == 1)
+            if undo:
+                self.abandon(merchant_id, carrier, idempotency_key)
+            if entry is not None:  # else the entry was abandoned between the two statements: claim again
+                return entry, fresh
 
     def finish(self, merchant_id: str, carrier: Carrier, idempotency_key: str, label: Label) -> None:
         self._execute(
@@ -322,7 +383,7 @@ class SqliteLabelJournal(LabelJournal):
     def entries(self, merchant_id: str, carrier: Carrier | None = None) -> list[JournalEntry]:
         value = carrier.value if carrier is not None else None
         rows = self._select(
-            "SELECT merchant_id, carrier, idempotency_key, service_code, started_at, label, voided_at "
+            "SELECT merchant_id, carrier, idempotency_key, service_code, started_at, label, voided_at, fingerprint "
             "FROM label_journal WHERE merchant_id = ? AND (? IS NULL OR carrier = ?) "
             "ORDER BY started_at, idempotency_key",
             (merchant_id, value, value),
@@ -332,7 +393,7 @@ class SqliteLabelJournal(LabelJournal):
     def pending(self, merchant_id: str | None = None, *, started_before: datetime | None = None) -> list[JournalEntry]:
         _cutoff(started_before)
         rows = self._select(
-            "SELECT merchant_id, carrier, idempotency_key, service_code, started_at, label, voided_at "
+            "SELECT merchant_id, carrier, idempotency_key, service_code, started_at, label, voided_at, fingerprint "
             "FROM label_journal WHERE label IS NULL AND (? IS NULL OR merchant_id = ?)",
             (merchant_id, merchant_id),
         )  # the times are compared and ordered as datetimes, not as the ISO text they are kept in
@@ -351,15 +412,21 @@ class PostgresLabelJournal(LabelJournal):
 
     def __init__(self, db: PostgresDatabase) -> None:
         self._db = db
+        # No conflict target: a conflict on the primary key or on the (merchant, key) index claims nothing.
         self._claim = db.sql(
-            """INSERT INTO {label_journal} (merchant_id, carrier, idempotency_key, service_code, started_at)
-            VALUES (%s, %s, %s, %s, %s)
-            ON CONFLICT (merchant_id, carrier, idempotency_key) DO NOTHING
-            RETURNING merchant_id, carrier, idempotency_key, service_code, started_at, label, voided_at"""
+            """INSERT INTO {label_journal}
+            (merchant_id, carrier, idempotency_key, service_code, started_at, fingerprint)
+            VALUES (%s, %s, %s, %s, %s, %s)
+            ON CONFLICT DO NOTHING
+            RETURNING merchant_id, carrier, idempotency_key, service_code, started_at, label, voided_at, fingerprint"""
         )
         self._one = db.sql(
-            """SELECT merchant_id, carrier, idempotency_key, service_code, started_at, label, voided_at
+            """SELECT merchant_id, carrier, idempotency_key, service_code, started_at, label, voided_at, fingerprint
             FROM {label_journal} WHERE merchant_id = %s AND carrier = %s AND idempotency_key = %s"""
+        )
+        self._key = db.sql(
+            """SELECT merchant_id, carrier, idempotency_key, service_code, started_at, label, voided_at, fingerprint
+            FROM {label_journal} WHERE merchant_id = %s AND idempotency_key = %s ORDER BY started_at, carrier"""
         )
         self._finish = db.sql(
             """INSERT INTO {label_journal} (merchant_id, carrier, idempotency_key, service_code, started_at, label)
@@ -374,13 +441,13 @@ class PostgresLabelJournal(LabelJournal):
             "UPDATE {label_journal} SET voided_at = %s WHERE merchant_id = %s AND carrier = %s AND idempotency_key = %s"
         )
         self._by_merchant = db.sql(
-            """SELECT merchant_id, carrier, idempotency_key, service_code, started_at, label, voided_at
+            """SELECT merchant_id, carrier, idempotency_key, service_code, started_at, label, voided_at, fingerprint
             FROM {label_journal}
             WHERE merchant_id = %s AND (%s::text IS NULL OR carrier = %s::text)
             ORDER BY started_at, idempotency_key"""
         )
         self._pending = db.sql(
-            """SELECT merchant_id, carrier, idempotency_key, service_code, started_at, label, voided_at
+            """SELECT merchant_id, carrier, idempotency_key, service_code, started_at, label, voided_at, fingerprint
             FROM {label_journal}
             WHERE label IS NULL AND (%s::text IS NULL OR merchant_id = %s::text)
             AND (%s::timestamptz IS NULL OR started_at < %s::timestamptz)
@@ -395,15 +462,25 @@ class PostgresLabelJournal(LabelJournal):
             return conn.execute(statement, values).fetchall()
 
     def start(
-        self, merchant_id: str, carrier: Carrier, idempotency_key: str, service_code: str, started_at: datetime
+        self,
+        merchant_id: str,
+        carrier: Carrier,
+        idempotency_key: str,
+        service_code: str,
+        started_at: datetime,
+        *,
+        fingerprint: str | None = None,
     ) -> tuple[JournalEntry, bool]:
         key = (merchant_id, carrier.value, idempotency_key)
         while True:
             with self._db.connection() as conn:
-                made = conn.execute(self._claim, (*key, service_code, started_at)).fetchone()
-                row = made or conn.execute(self._one, key).fetchone()
-            if row is not None:  # else the entry was abandoned between the two statements: claim it again
-                return _entry(row), made is not None
+                made = conn.execute(self._claim, (*key, service_code, started_at, fingerprint)).fetchone()
+                rows = conn.execute(self._key, (merchant_id, idempotency_key)).fetchall()
+            entry, fresh, undo = _claimed([_entry(row) for row in rows], carrier, made is not None)
+            if undo:
+                self.abandon(merchant_id, carrier, idempotency_key)
+            if entry is not None:  # else the entry was abandoned between the two statements: claim it again
+                return entry, fresh
 
     def finish(self, merchant_id: str, carrier: Carrier, idempotency_key: str, label: Label) -> None:
         values = (merchant_id, carrier.value, idempotency_key, label.service_code, label.created_at)

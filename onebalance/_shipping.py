@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -30,6 +31,8 @@ from carriers import (
     cheapest,
     fastest,
 )
+from carriers._quote import check_quote, purchase_fingerprint
+from carriers._recent import KeyUse, KeyUses, maybe_bought
 
 from ._errors import (
     AccountSuspended,
@@ -38,15 +41,13 @@ from ._errors import (
     ConversationError,
     LabelNotFound,
     OneBalanceError,
-    OutcomeUnknown,
-    ProtocolError,
     PurchaseInProgress,
-    RequestTimeout,
     UnknownFault,
     ValidationError,
 )
-from ._labels import LabelJournal
+from ._labels import JournalEntry, LabelJournal
 from ._public import publish as _publish
+from ._purchase_errors import ChargeAboveQuote, IdempotencyKeyReused
 
 logger = logging.getLogger("onebalance")
 
@@ -92,7 +93,12 @@ class Shipping:
     is written down before it is sent, so an idempotency key holds across processes and restarts
     (:meth:`Accounts.shipping` passes the platform's journal: its store's ``labels``, which with a
     :class:`~onebalance.PostgresStore` holds across machines too); without one, each carrier client
-    remembers its own keys for as long as it lives.
+    remembers its own keys for as long as it lives, and the router the purchase each of its latest
+    keys named (so that a key is not reused with another carrier).
+
+    ``charge_tolerance`` (an amount, e.g. ``Decimal("1.00")``; None: no limit) is the most a label
+    may cost above its rate: a carrier that charges more (a surcharge, a re-rating) gets the label
+    voided at once and :class:`~onebalance.ChargeAboveQuote` raised (see :meth:`buy`).
     """
 
     def __init__(
@@ -104,6 +110,7 @@ class Shipping:
         journal: LabelJournal | None = None,
         merchant_id: str | None = None,
         now: Callable[[], datetime] | None = None,
+        charge_tolerance: Decimal | int | str | None = None,
     ) -> None:
         self._clients: dict[Carrier, CarrierClient] = {
             carrier: client
@@ -116,7 +123,9 @@ class Shipping:
             raise ConfigurationError("Shipping with a label journal needs the merchant_id")
         self.journal = journal
         self.merchant_id = merchant_id
+        self.charge_tolerance = _tolerance(charge_tolerance)
         self._now = now or (lambda: datetime.now(timezone.utc))
+        self._uses = KeyUses()  # without a journal: the purchase each recent key named
 
     def __repr__(self) -> str:
         names = ", ".join(c.display_name for c in self._clients)
@@ -155,11 +164,22 @@ class Shipping:
     ) -> Label:
         """Buy ``rate`` from its carrier. The same ``idempotency_key`` never buys a second label.
 
+        The key names one purchase (carrier, service, shipment, amount) whatever the carrier: the
+        same key with the same purchase returns the label it bought; with another purchase it is
+        refused with :class:`IdempotencyKeyReused` (naming the first purchase) before anything is
+        sent, across processes through the journal. ``rate`` must have been quoted for
+        ``shipment`` (:class:`RateMismatch` otherwise, before anything is sent).
+
         ``cost_account`` (id or name) charges a USPS print to one of the One Balance's cost
-        accounts; it means nothing to UPS or FedEx and is refused for them. With a journal, a key
-        already used returns the label it bought (or is refused if it named another carrier or
-        service); a UPS or FedEx purchase whose outcome is unknown raises :class:`PurchaseInProgress`
-        rather than risk a second label.
+        accounts; it means nothing to UPS or FedEx and is refused for them. With a journal, a UPS
+        or FedEx purchase whose outcome is unknown raises :class:`PurchaseInProgress` rather than
+        risk a second label.
+
+        The label carries the rate's amount (``quoted_cost``) beside what the carrier charged
+        (``cost``); a charge above the quote is logged at WARNING. Above ``charge_tolerance`` the
+        label (already bought: the charge is only known then) is voided at once, the void noted in
+        the journal, and :class:`ChargeAboveQuote` raised with the label and what the void did;
+        the same key raises it again.
         """
         client = self._client(rate.carrier)
         _check_payment(rate.carrier, rate.payment)
@@ -168,6 +188,7 @@ class Shipping:
         ShipmentRequest.model_validate(
             {**{n: getattr(shipment, n) for n in type(shipment).model_fields}, "idempotency_key": idempotency_key}
         )  # the key's format, checked before anything is written down or sent
+        check_quote(rate, shipment)
         extra: dict[str, Any] = {}
         if cost_account is not None:
             if rate.carrier is not Carrier.USPS:
@@ -177,24 +198,28 @@ class Shipping:
                 )
             extra["cost_account"] = cost_account
         buy: Callable[..., Label] = client.buy  # type: ignore[attr-defined]
+        fingerprint = purchase_fingerprint(rate, shipment)
         if self.journal is None or self.merchant_id is None:
-            label = buy(rate, shipment, idempotency_key=idempotency_key, **extra)
+            self._uses.claim(idempotency_key, KeyUse(fingerprint, rate.carrier, rate.service_code, self._now()))
+            try:
+                label = buy(rate, shipment, idempotency_key=idempotency_key, **extra)
+            except OneBalanceError as exc:
+                if not maybe_bought(exc):
+                    self._uses.forget(idempotency_key, fingerprint)
+                raise
+            self._uses.bought(idempotency_key, label)
             _check_payment(label.carrier, label.paid_by)
-            return label
+            return self._within_tolerance(label, None)
         entry, fresh = self.journal.start(
-            self.merchant_id, rate.carrier, idempotency_key, rate.service_code, self._now()
+            self.merchant_id, rate.carrier, idempotency_key, rate.service_code, self._now(), fingerprint=fingerprint
         )
-        if entry.service_code != rate.service_code:
-            raise ValidationError(
-                f"idempotency_key: already used for a {rate.carrier.display_name} {entry.service_code} label on "
-                f"{entry.started_at:%Y-%m-%d %H:%M} UTC; use a new key for a different purchase",
-                field="idempotency_key",
-            )
+        if not fresh:
+            _same_purchase(entry, rate, fingerprint)
         if entry.label is not None:
             logger.info(
                 "event=label_replayed merchant=%s carrier=%s key=%s", self.merchant_id, rate.carrier, idempotency_key
             )
-            return entry.label
+            return self._within_tolerance(entry.label, entry)
         if not fresh and rate.carrier is not Carrier.USPS:
             # USPS recognises a replayed purchase by its IntegratorTxID; UPS and FedEx do not promise to.
             raise PurchaseInProgress(
@@ -208,18 +233,42 @@ class Shipping:
             extra["after_unknown"] = True
         try:
             label = buy(rate, shipment, idempotency_key=idempotency_key, **extra)
-        except (OutcomeUnknown, RequestTimeout, ProtocolError):
-            raise  # the carrier may have bought it: the entry stays pending
         except OneBalanceError as exc:
             # A first attempt refused before sending, by the carrier, or with no connection at all bought
             # nothing. A repeat of one in doubt is known not bought only when the service refused the
             # key itself; anything else (a refill refused, the service out of reach) leaves the doubt.
-            if fresh or _refused(exc):
+            if not maybe_bought(exc) and (fresh or _refused(exc)):
                 self.journal.abandon(self.merchant_id, rate.carrier, idempotency_key)
-            raise
+            raise  # else the carrier may have bought it: the entry stays pending
         _check_payment(label.carrier, label.paid_by)
         self.journal.finish(self.merchant_id, rate.carrier, idempotency_key, label)
-        return label
+        return self._within_tolerance(label, None)
+
+    def _within_tolerance(self, label: Label, entry: JournalEntry | None) -> Label:
+        """``label``, unless it cost more above its quote than the tolerance: then void it and raise."""
+        tolerance, above = self.charge_tolerance, label.above_quote
+        if tolerance is None or above is None or above.amount <= tolerance:
+            return label
+        quoted = label.quoted_cost
+        assert quoted is not None  # above_quote is None without a quote
+        if entry is not None and entry.voided_at is not None:  # refused (and voided) when first bought
+            raise ChargeAboveQuote(label=label, quoted=quoted, tolerance=tolerance, voided_at=entry.voided_at)
+        logger.warning(
+            "event=label_refused_above_tolerance merchant=%s carrier=%s tracking=%s quoted=%s charged=%s tolerance=%s",
+            self.merchant_id,
+            label.carrier.value,
+            label.tracking_number or label.carrier_reference,
+            quoted.amount,
+            label.cost.amount,
+            tolerance,
+        )
+        result: VoidResult | None = None
+        failure: OneBalanceError | None = None
+        try:
+            result = self.void(label)
+        except OneBalanceError as exc:
+            failure = exc
+        raise ChargeAboveQuote(label=label, quoted=quoted, tolerance=tolerance, void_result=result, void_error=failure)
 
     def void(self, label: Label) -> VoidResult:
         """Void ``label`` with its carrier (and note it in the journal when the label is there)."""
@@ -295,6 +344,36 @@ def _refused(error: OneBalanceError) -> bool:
         and error.code is not None
         and not isinstance(error, _NOT_ABOUT_THE_PURCHASE)
     )
+
+
+def _tolerance(value: Decimal | int | str | None) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        amount = Decimal(str(value).strip()) if not isinstance(value, (Decimal, bool, float)) else value
+    except InvalidOperation:
+        amount = None
+    if not isinstance(amount, Decimal) or not amount.is_finite() or amount < 0:
+        raise ConfigurationError("charge_tolerance: must be an amount of 0 or more (a Decimal, an int or a string)")
+    return amount
+
+
+def _same_purchase(entry: JournalEntry, rate: Rate, fingerprint: str) -> None:
+    """Refuse the key if its entry names another purchase (entries without a fingerprint: another
+    carrier or service)."""
+    if entry.fingerprint is not None:
+        same = entry.fingerprint == fingerprint
+    else:
+        same = entry.carrier is rate.carrier and entry.service_code == rate.service_code
+    if not same:
+        label = entry.label
+        raise IdempotencyKeyReused(
+            idempotency_key=entry.idempotency_key,
+            carrier=entry.carrier,
+            service_code=entry.service_code,
+            started_at=entry.started_at,
+            tracking_number=(label.tracking_number or label.carrier_reference) if label is not None else None,
+        )
 
 
 def _check_payment(carrier: Carrier, payment: object) -> None:

@@ -398,6 +398,13 @@ _POSTGRES_STEPS: list[list[str]] = [
         "CREATE INDEX ON {refill_journal} (merchant_id, started_at)",
         "CREATE INDEX refill_journal_pending ON {refill_journal} (started_at) WHERE state = 'pending'",
     ],
+    # An idempotency key names one purchase whatever the carrier: the purchase's fingerprint, and a
+    # key held once per merchant by the entries that have one (older entries have none).
+    [
+        "ALTER TABLE {label_journal} ADD COLUMN fingerprint text",
+        "CREATE UNIQUE INDEX label_journal_key ON {label_journal} (merchant_id, idempotency_key) "
+        "WHERE fingerprint IS NOT NULL",
+    ],
 ]
 
 
@@ -611,8 +618,9 @@ class PostgresStore(Store):
     key is the IntegratorTxID, so a purchase is never recorded twice. Credentials are stored
     encrypted with Fernet under the keys given as for :class:`~onebalance.EncryptedFileCredentialStore`.
     The label journal (``labels``) is the ``label_journal`` table, whose primary key (merchant,
-    carrier, idempotency key) lets exactly one worker, on any machine, claim a label's key; the
-    refill journal (``refills``) is the ``refill_journal`` table, keyed by IntegratorTxID.
+    carrier, idempotency key) lets exactly one worker, on any machine, claim a label's key, and
+    whose unique index on (merchant, idempotency key) keeps a key to one purchase whatever the
+    carrier; the refill journal (``refills``) is the ``refill_journal`` table, keyed by IntegratorTxID.
 
     The refill lock is ``pg_advisory_xact_lock`` on a 64-bit hash of the schema and merchant id,
     held by a transaction on a connection of a small pool of its own (``lock_pool_size``, the

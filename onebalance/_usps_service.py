@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import datetime, timezone
 from decimal import Decimal
 
 from carriers import (
     Address,
+    Carrier,
     Label,
     OneBalancePayment,
     Rate,
@@ -24,7 +26,8 @@ from carriers import (
     Tracking,
     VoidResult,
 )
-from carriers._recent import RecentLabels
+from carriers._quote import bind, check_quote, purchase_fingerprint, with_quote
+from carriers._recent import KeyUse, KeyUses, RecentLabels, maybe_bought
 
 from . import _usps
 from ._errors import (
@@ -62,6 +65,10 @@ def integrator_tx_id(merchant_id: str, idempotency_key: str) -> str:
     return f"ob-{digest[:40]}"
 
 
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 class UspsShipping:
     """USPS rates and labels for one merchant, paid from its One Balance.
 
@@ -81,6 +88,8 @@ class UspsShipping:
         #: The labels bought here lately, by IntegratorTxID (as UPS and FedEx clients keep theirs):
         #: a repeat of one of them is answered without a call; older keys are replayed by the service.
         self._bought = RecentLabels()  # thread-safe on its own
+        #: The purchase each recent key named: a key is not reused for another one.
+        self._uses = KeyUses()
 
     def __repr__(self) -> str:
         return f"UspsShipping(merchant_id={self.merchant_id!r})"
@@ -94,7 +103,7 @@ class UspsShipping:
     def rates(self, shipment: ShipmentRequest) -> list[Rate]:
         """Every USPS rate for ``shipment`` (or only ``shipment.service``), cheapest first."""
         response = self.client.call("GetRates", _usps.rate_request(shipment))
-        return _usps.parse_rates(response, OneBalancePayment(), shipment.options)
+        return bind(_usps.parse_rates(response, OneBalancePayment(), shipment.options), shipment)
 
     # -- labels ------------------------------------------------------------------------------------
     def buy(
@@ -128,10 +137,35 @@ class UspsShipping:
 
         A key this object bought a label with lately (its latest 1,024 labels) is answered
         with that label at once, without a call: a double click neither reads the balance nor
-        refills it for a label already paid for.
+        refills it for a label already paid for. A rate quoted for another shipment is refused
+        (:class:`RateMismatch`), and so is a key used lately for another purchase
+        (:class:`IdempotencyKeyReused`), before anything is sent. The label carries the rate's
+        amount (``quoted_cost``) beside what was charged.
         """
         tx_id = integrator_tx_id(self.merchant_id, idempotency_key)
         _usps.indicium_request(rate, shipment, tx_id, image_type=image_type)  # refuse bad input before any call
+        check_quote(rate, shipment)
+        fingerprint = purchase_fingerprint(rate, shipment)
+        self._uses.claim(idempotency_key, KeyUse(fingerprint, Carrier.USPS, rate.service_code, _now()))
+        try:
+            label = self._buy(rate, shipment, tx_id, sample, cost_account, image_type, after_unknown)
+        except OneBalanceError as exc:
+            if not maybe_bought(exc):
+                self._uses.forget(idempotency_key, fingerprint)
+            raise
+        self._uses.bought(idempotency_key, label)
+        return label
+
+    def _buy(
+        self,
+        rate: Rate,
+        shipment: ShipmentRequest,
+        tx_id: str,
+        sample: bool,
+        cost_account: int | str | None,
+        image_type: str,
+        after_unknown: bool,
+    ) -> Label:
         known = self._bought.get(tx_id)
         if known is not None:
             logger.info("event=usps_label_replayed merchant=%s tx=%s", self.merchant_id, tx_id)
@@ -231,6 +265,7 @@ class UspsShipping:
             self.postage.debited(label.cost.amount, balance, username=account.username)
         if cost_code_id is not None:
             label = label.model_copy(update={"cost_account_id": cost_code_id})
+        label = with_quote(label, rate)
         self._bought.put(tx_id, label)
         logger.info(
             "event=usps_label merchant=%s service=%s cost=%s sample=%s balance=%s tx=%s",

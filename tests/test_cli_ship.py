@@ -623,3 +623,33 @@ def test_buy_a_rate_from_the_saved_rates_output(shell, tmp_path):
                    "--label-out", str(tmp_path / "x.gif"))  # fmt: skip
     assert result.exit_code == EXIT_USAGE and "cannot read" in result.stderr
     assert shell.ship_calls() == calls  # nothing bought by a refusal
+
+
+def test_a_key_used_with_one_carrier_is_refused_for_another_with_exit_2(shell, tmp_path):
+    """The same --idempotency-key for another carrier (a fallback for the same order) would buy a second
+    label: it is refused with exit 2, naming the first purchase, and nothing is sent to UPS."""
+    shell.connect_all()
+    base = ["buy", MERCHANT, *SHIPMENT, "--idempotency-key", "order-1042", "--label-out", str(tmp_path / "l.png")]
+    first = shell("--json", *base, "--carrier", "usps", "--service", "US-PM")
+    assert first.exit_code == EXIT_OK, first.output
+    tracking = json.loads(first.stdout)["tracking_number"]
+    fallback = shell(*base, "--carrier", "ups", "--service", "03")
+    assert fallback.exit_code == EXIT_USAGE, fallback.output
+    assert "IdempotencyKeyReused" in fallback.stderr and "already used for a USPS US-PM label" in fallback.stderr
+    assert tracking in fallback.stderr and "needs a new key" in fallback.stderr
+    assert shell.ship_calls() == 0
+    heavier = shell(*[a if a != "2" else "40" for a in base], "--carrier", "usps", "--service", "US-PM")
+    assert heavier.exit_code == EXIT_USAGE and "already used" in heavier.stderr  # another parcel, the same key
+    again = shell("--json", *base, "--carrier", "usps", "--service", "US-PM")
+    assert again.exit_code == EXIT_OK and json.loads(again.stdout)["tracking_number"] == tracking
+    assert len([e for e in shell.sandbox.ledger(USERNAME) if e.type == "Print"]) == 1
+
+
+def test_a_label_charged_above_its_rate_says_so(shell, tmp_path):
+    shell.sandbox.set_label_surcharge(USERNAME, "1.25")
+    args = ["--json", "buy", MERCHANT, *SHIPMENT, "--carrier", "usps", "--service", "US-PM", "--idempotency-key",
+            "order-5", "--label-out", str(tmp_path / "l.png")]  # fmt: skip
+    data = json.loads(shell(*args).stdout)
+    assert Decimal(data["cost"]) == Decimal(data["quoted_cost"]) + Decimal("1.25")
+    text = shell(*args[1:]).stdout  # the same key again: the same label, in words
+    assert f"rate quoted       ${Decimal(data['quoted_cost']):,.2f} (charged $1.25 more)" in text

@@ -346,8 +346,9 @@ def test_buy_bills_the_senders_account_and_decodes_the_label(fedex: Fedex) -> No
     [made] = fedex.sandbox.shipments()
     assert made.customer_transaction_id == "order-1042" and made.account_number == "740561073"
     no_phone = Address(name="Jane Doe", street_lines="9 Elm St", city="Austin", state="TX", postal_code="78701")
+    unreachable = shipment(recipient=no_phone)
     with pytest.raises(ValidationError) as caught:
-        fedex.client.buy(rate, shipment(recipient=no_phone), "no-phone")
+        fedex.client.buy(fedex.client.rates(unreachable)[0], unreachable, "no-phone")
     assert caught.value.field == "recipient.phone"
 
 
@@ -580,3 +581,32 @@ def test_closed_client_refuses_calls(fedex: Fedex) -> None:
     closed.close()
     with pytest.raises(ClientClosed):
         closed.rates(shipment())
+
+
+def test_a_charge_above_the_rate_is_on_the_label_and_a_rate_is_bought_only_for_its_shipment(fedex: Fedex) -> None:
+    """FedEx bills the shipment it is sent, not the rate: a 2.5 lb rate is refused for 40 lb before
+    anything is sent, and a surcharge billed above the rate (set through the sandbox's control API
+    over HTTP or in Python) shows on the label beside the quote."""
+    import requests
+
+    from carriers import Money
+    from onebalance import RateMismatch
+    from onebalance.sandbox.fedex import CONTROL_PREFIX
+
+    rate = cheapest(fedex.client.rates(shipment()))
+    heavier = shipment(parcels=[Parcel(weight=Weight("40", "lb"))])
+    with pytest.raises(RateMismatch) as caught:
+        fedex.client.buy(rate, heavier, "surcharged-1")
+    assert caught.value.differences == ("parcels.0.weight",) and fedex.sandbox.shipments() == []
+    if fedex.url.startswith("http://"):  # served: the control API over HTTP
+        answer = requests.post(fedex.url + CONTROL_PREFIX + "surcharge", json={"amount": "3.10"}, timeout=5)
+        assert answer.status_code == 200 and answer.json() == {"surcharge": "3.10"}
+        refused = requests.post(fedex.url + CONTROL_PREFIX + "surcharge", json={"amount": "-1"}, timeout=5)
+        assert refused.status_code == 400 and fedex.sandbox.state.surcharge == Money("3.10").amount
+    else:
+        fedex.sandbox.set_surcharge("3.10")
+    label = fedex.client.buy(rate, shipment(), "surcharged-1")
+    assert label.quoted_cost == rate.total and label.cost == rate.total + Money("3.10")
+    assert label.above_quote == Money("3.10")
+    [made] = fedex.sandbox.shipments()
+    assert made.total == label.cost.amount

@@ -101,9 +101,48 @@ def test_a_key_is_claimed_once_and_the_second_start_sees_the_first(store: Store)
     again, fresh_again = journal.start("m1", Carrier.UPS, "order-1", "02", T0 + timedelta(minutes=1))
     assert not fresh_again
     assert again == entry  # the first purchase's service and time, not the second's
-    # The key belongs to one merchant and one carrier.
+    # The key belongs to one merchant, whatever the carrier: another carrier gets the first entry.
     assert journal.start("m2", Carrier.UPS, "order-1", "03", T0)[1]
-    assert journal.start("m1", Carrier.FEDEX, "order-1", "FEDEX_GROUND", T0)[1]
+    other, fresh_other = journal.start("m1", Carrier.FEDEX, "order-1", "FEDEX_GROUND", T0)
+    assert not fresh_other and other == entry
+    assert journal.get("m1", Carrier.FEDEX, "order-1") is None  # nothing was claimed for FedEx
+
+
+def test_a_key_with_a_fingerprint_is_one_purchase_whatever_the_carrier(store: Store) -> None:
+    journal = store.labels
+    entry, fresh = journal.start("m1", Carrier.USPS, "k1", "US-PM", T0, fingerprint="v1:usps")
+    assert fresh and entry.fingerprint == "v1:usps"
+    for carrier in (Carrier.UPS, Carrier.FEDEX):
+        again, made = journal.start("m1", carrier, "k1", "03", T0 + timedelta(minutes=1), fingerprint="v1:other")
+        assert not made and again == entry  # the USPS purchase, with its fingerprint
+    assert [e.carrier for e in journal.entries("m1")] == [Carrier.USPS]
+    journal.finish("m1", Carrier.USPS, "k1", label(carrier=Carrier.USPS, service="US-PM"))
+    kept = journal.start("m1", Carrier.UPS, "k1", "03", T0, fingerprint="v1:other")[0]
+    assert kept.fingerprint == "v1:usps" and kept.label is not None
+    journal.abandon("m1", Carrier.USPS, "k1")  # a label is never forgotten
+    assert journal.get("m1", Carrier.USPS, "k1") is not None
+    # A pending purchase that bought nothing frees the key for every carrier.
+    journal.start("m1", Carrier.UPS, "k2", "03", T0, fingerprint="v1:ups")
+    journal.abandon("m1", Carrier.UPS, "k2")
+    assert journal.start("m1", Carrier.FEDEX, "k2", "FEDEX_GROUND", T0, fingerprint="v1:fedex")[1]
+
+
+def test_a_key_an_older_entry_without_a_fingerprint_holds_is_refused_to_another_carrier(tmp_path: Path) -> None:
+    path = tmp_path / "records.sqlite"
+    SqliteLabelJournal(path).close()  # the table as this version makes it
+    with sqlite3.connect(path) as conn:  # an entry written before fingerprints existed
+        conn.execute(
+            "INSERT INTO label_journal (merchant_id, carrier, idempotency_key, service_code, started_at) "
+            "VALUES ('m1', 'usps', 'old', 'US-PM', ?)",
+            (T0.isoformat(),),
+        )
+    journal = SqliteLabelJournal(path)
+    try:
+        entry, fresh = journal.start("m1", Carrier.UPS, "old", "03", T0 + timedelta(days=1), fingerprint="v1:ups")
+        assert not fresh and entry.carrier is Carrier.USPS and entry.fingerprint is None
+        assert journal.get("m1", Carrier.UPS, "old") is None  # the claim was undone
+    finally:
+        journal.close()
 
 
 def test_a_finished_purchase_keeps_its_label_whole(store: Store) -> None:

@@ -566,6 +566,8 @@ def test_control_api_over_http_drives_a_served_sandbox(shipment: ShipmentRequest
             ("advance", {"seconds": -1}, 400),
             ("advance", {"seconds": "soon"}, 400),
             ("expire-tokens", {"client_id": 5}, 400),
+            ("surcharge", {"amount": "-1.00"}, 400),
+            ("surcharge", {"amount": "lots"}, 400),
             ("nothing", {}, 404),
         ):
             refused = post(action, body)
@@ -575,3 +577,34 @@ def test_control_api_over_http_drives_a_served_sandbox(shipment: ShipmentRequest
         assert not_json.status_code == 400
         assert requests.get(control + "shipments", timeout=5).status_code == 405  # as on every control API
         assert len(sandbox.shipments()) == 1 and len(sandbox.state.accounts) == 1
+        # A surcharge billed above the rate from now on (an additional handling charge).
+        assert post("surcharge", {"amount": "4.20"}).json() == {"surcharge": "4.20"}
+        rate = cheapest(client.rates(shipment))
+        surcharged = client.buy(rate, shipment, "ctl-2")
+        assert surcharged.cost.amount == rate.total.amount + Decimal("4.20") and surcharged.quoted_cost == rate.total
+
+
+def test_a_charge_above_the_rate_is_on_the_label_and_a_rate_is_bought_only_for_its_shipment(
+    ups: Ups, shipment: ShipmentRequest
+) -> None:
+    """UPS bills the shipment it is sent, not the rate: a rate for 2.5 lb is refused for 40 lb before
+    anything is sent, and a surcharge billed above the rate (an additional handling charge, set
+    in the sandbox) shows on the label beside the quote."""
+    from carriers import Money
+    from onebalance import RateMismatch
+
+    client = ups.client()
+    rate = cheapest(client.rates(shipment))
+    heavier = shipment.model_copy(update={"parcels": [shipment.parcels[0].model_copy(update={"weight": Weight(40)})]})
+    with pytest.raises(RateMismatch) as caught:
+        client.buy(rate, heavier, "surcharged-1")
+    assert caught.value.differences == ("parcels.0.weight",)
+    assert not [p for p in ups.paths() if p[1].endswith("/ship")]
+    ups.sandbox.set_surcharge("4.20")  # over HTTP: test_control_api_over_http_drives_a_served_sandbox
+    label = client.buy(rate, shipment, "surcharged-1")
+    assert label.quoted_cost == rate.total and label.cost == rate.total + Money("4.20")
+    assert label.above_quote == Money("4.20")
+    [made] = ups.sandbox.shipments()
+    assert made.total == label.cost.amount
+    with pytest.raises(ValueError, match="negative"):
+        ups.sandbox.set_surcharge("-1")

@@ -9,13 +9,14 @@ from typing import Any
 
 import requests
 
-from carriers import Label, Rate, ShipmentRequest, Tracking, VoidResult
+from carriers import Carrier, Label, Rate, ShipmentRequest, Tracking, VoidResult
 from carriers._label import tracking_number as clean_tracking_number
 from onebalance._config import Timeout
 from onebalance._errors import ClientClosed, ConfigurationError, ValidationError
 from onebalance._retry import RetryPolicy
 
-from .._recent import OncePerKey, read_sold_label
+from .._quote import bind, check_quote, purchase_fingerprint, with_quote
+from .._recent import KeyUse, OncePerKey, read_sold_label
 from . import _mapping
 from ._proxy import FedexProxy
 from ._settings import FedexSettings
@@ -81,27 +82,33 @@ class FedexClient:
         self._check_open()
         payload = _mapping.rate_request(shipment, self.account_number)
         body = self._proxy.call("rate", "POST", RATE_PATH, payload)
-        return _mapping.parse_rate_response(body, self.account_number)
+        return bind(_mapping.parse_rate_response(body, self.account_number), shipment)
 
     def buy(self, rate: Rate, shipment: ShipmentRequest, idempotency_key: str | None = None) -> Label:
         """Buy the label for ``rate`` (paymentType SENDER, payor = the settings' account).
 
-        ``idempotency_key`` defaults to ``shipment.idempotency_key``, else a new one (no dedupe).
+        ``idempotency_key`` defaults to ``shipment.idempotency_key``, else a new one (no dedupe). A
+        rate quoted for another shipment is refused (:class:`~onebalance.RateMismatch`), and so is a
+        key this client used lately for another purchase (:class:`~onebalance.IdempotencyKeyReused`),
+        before anything is sent. The label carries the rate's amount (``quoted_cost``) beside the charge.
         """
         self._check_open()
         key = idempotency_key or shipment.idempotency_key or uuid.uuid4().hex
         if not isinstance(key, str) or not 1 <= len(key) <= 64:
             raise ValidationError("idempotency_key: must be 1 to 64 characters", field="idempotency_key")
+        check_quote(rate, shipment)
         payload = _mapping.ship_request(rate, shipment, self.account_number)
+        use = KeyUse(purchase_fingerprint(rate, shipment), Carrier.FEDEX, rate.service_code, datetime.now(timezone.utc))
 
         def purchase() -> Label:
             body = self._proxy.call("ship", "POST", SHIP_PATH, payload, transaction_id=key)
             now = datetime.now(timezone.utc)
-            return read_sold_label(
+            label = read_sold_label(
                 "FedEx", key, lambda: _mapping.parse_ship_response(body, self.account_number, created_at=now)
             )
+            return with_quote(label, rate)
 
-        return self._purchases.buy(key, purchase)
+        return self._purchases.buy(key, purchase, use)
 
     def void(self, label: Label) -> VoidResult:
         """Cancel the shipment; FedEx bills the account only for shipments that are used."""

@@ -13,9 +13,11 @@ from onebalance._config import Timeout
 from onebalance._errors import ConfigurationError, ValidationError
 from onebalance._retry import RetryPolicy
 
+from .._carrier import Carrier
 from .._label import Label, VoidResult
+from .._quote import bind, check_quote, purchase_fingerprint, with_quote
 from .._rate import Rate
-from .._recent import OncePerKey, read_sold_label
+from .._recent import KeyUse, OncePerKey, read_sold_label
 from .._shipment import ShipmentRequest, check_idempotency_key
 from .._tracking import Tracking
 from . import mapping
@@ -73,12 +75,15 @@ class UpsClient:
         body = self.proxy.call(
             "POST", mapping.rate_path(), operation="rate", body=mapping.rate_request(shipment, self.settings)
         )
-        return mapping.parse_rate_response(body, self.settings, shipment)
+        return bind(mapping.parse_rate_response(body, self.settings, shipment), shipment)
 
     def buy(self, rate: Rate, shipment: ShipmentRequest, idempotency_key: str | None = None) -> Label:
         """Buy ``rate``'s label, billed to the shipper's own account (BillShipper).
 
-        The key defaults to ``shipment.idempotency_key``, then to a fresh one.
+        The key defaults to ``shipment.idempotency_key``, then to a fresh one. A rate quoted for
+        another shipment is refused (:class:`~onebalance.RateMismatch`), and so is a key this
+        client used lately for another purchase (:class:`~onebalance.IdempotencyKeyReused`), before
+        anything is sent. The label carries the rate's amount (``quoted_cost``) beside the charge.
         """
         key = idempotency_key or shipment.idempotency_key or uuid.uuid4().hex
         if isinstance(idempotency_key, str):
@@ -87,6 +92,9 @@ class UpsClient:
             ShipmentRequest.model_validate(
                 {**{n: getattr(shipment, n) for n in type(shipment).model_fields}, "idempotency_key": key}
             )
+        check_quote(rate, shipment)
+        started = datetime.fromtimestamp(self._clock(), timezone.utc)
+        use = KeyUse(purchase_fingerprint(rate, shipment), Carrier.UPS, rate.service_code, started)
 
         def purchase() -> Label:
             request = mapping.ship_request(rate, shipment, self.settings, context=key)
@@ -99,9 +107,10 @@ class UpsClient:
                 idempotency_key=key,
             )
             now = datetime.fromtimestamp(self._clock(), timezone.utc)
-            return read_sold_label("UPS", key, lambda: mapping.parse_ship_response(body, rate, self.settings, now))
+            label = read_sold_label("UPS", key, lambda: mapping.parse_ship_response(body, rate, self.settings, now))
+            return with_quote(label, rate)
 
-        return self._purchases.buy(key, purchase)
+        return self._purchases.buy(key, purchase, use)
 
     def void(self, label: Label) -> VoidResult:
         """Void a UPS label (the whole shipment)."""

@@ -251,6 +251,7 @@ def _label_json(label: Label) -> dict[str, Any]:
         "tracking_number": label.tracking_number,
         "label_id": label.carrier_reference,
         "cost": str(label.cost.amount),
+        "quoted_cost": str(label.quoted_cost.amount) if label.quoted_cost is not None else None,
         "currency": label.cost.currency,
         "paid_by": label.paid_by.payer_description(),
         "label_format": label.label_format,
@@ -572,6 +573,9 @@ def buy(
         f"cost              {_money(label.cost.amount)}",
         f"paid by           {label.paid_by.payer_description()}",
     ]
+    if label.quoted_cost is not None and label.above_quote is not None:  # a surcharge or a re-rating: say so
+        above, quoted = label.above_quote.amount, label.quoted_cost.amount
+        lines.insert(-1, f"rate quoted       {_money(quoted)} (charged {_money(above)} more)")
     if label.carrier is Carrier.USPS:
         accounts = ctx.accounts()
         try:

@@ -64,6 +64,7 @@ ACTIONS = (
     "set_monthly_limit",
     "set_auto_buy",
     # labels
+    "set_label_surcharge",
     "approve_refunds",
     "labels",
     "label",

@@ -488,6 +488,15 @@ class Sandbox:
             self.state.flush()
 
     # -- labels ----------------------------------------------------------------------------------
+    def set_label_surcharge(self, username: str, amount: Decimal | str | int) -> None:
+        """Every label CreateIndicium prints for the account from now on costs ``amount`` more than
+        its rate (a re-rating at print time: the Amount answered and debited includes it); "0.00"
+        stops it. Sample labels stay free. ``ValueError`` for a negative amount."""
+        value = _ledger.money(amount, "the label surcharge")
+        if value < 0:
+            raise ValueError(f"the label surcharge cannot be negative, not {amount!r}")
+        self._update(username, lambda a: setattr(a, "label_surcharge", value))
+
     def approve_refunds(self, username: str) -> list[Label]:
         """USPS approves every pending refund of the account's voided labels: each is credited
         (a Refund entry; the control total goes down). Returns copies of the labels refunded. A

@@ -451,6 +451,8 @@ class SandboxAccount(BaseModel):
     purchase_replays: dict[str, PurchaseReplay] = Field(default_factory=dict)
     #: Labels CreateIndicium printed, oldest first, and its results by IntegratorTxID.
     labels: list[Label] = Field(default_factory=list)
+    #: Added to the postage of every label printed (a re-rating at print time): ``set_label_surcharge``.
+    label_surcharge: Decimal = Decimal("0.00")
     indicium_replays: dict[str, IndiciumReplay] = Field(default_factory=dict)
     #: GetBalanceHistory queries by BalanceHistoryToken, oldest first.
     history_queries: dict[str, HistoryQuery] = Field(default_factory=dict)

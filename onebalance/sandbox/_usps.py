@@ -21,7 +21,8 @@ fault 002b0906. A service USPS retired for the package (``US-FC`` for a parcel, 
 other than US-PM / US-XM 00450208; the To address (``Rate.To``): with a CleanseHash it must be
 the sandbox's HMAC of that address (00450163), without one its state and ZIP must be valid
 (00450140); the rate is recomputed from the table (002b0906 if there is none; the Amount sent is
-ignored and the sandbox's is charged and returned); Amount above Capabilities PerPrintLimit
+ignored and the sandbox's is charged and returned, plus the account's label surcharge, set by
+``Sandbox.set_label_surcharge``, to re-rate labels above their quote); Amount above Capabilities PerPrintLimit
 002b0a01; the balance. When the balance is short and auto-buy is enabled, the service-side
 auto-buy buys PurchaseAmount **before** the print if that covers it (else 80040414 Insufficient
 Postage); after the print the usual auto-buy runs (``_ledger.auto_buy``). SampleOnly labels
@@ -226,6 +227,9 @@ def _create(call: Call) -> Label:
         raise SandboxFault(faults.NO_SUCH_RATE)
     rate = found[0]
     amount: Decimal = rate["Amount"]
+    if account.label_surcharge and not request.get("SampleOnly"):  # re-rated at print: charged above the quote
+        amount += account.label_surcharge
+        rate = {**rate, "Amount": amount}
     if amount > account.per_print_limit:
         raise SandboxFault(faults.PER_PRINT_LIMIT)
     sample = bool(request.get("SampleOnly"))

@@ -312,6 +312,11 @@ def _ship(state: FedexState, project: Project, payload: dict[str, Any], customer
     ship_date = _date(requested.get("shipDatestamp"), state)
     detail = _rate_detail(service, str(requested["packagingType"]), weights, zone, ship_date)
     rated = detail["ratedShipmentDetails"][0]
+    if state.surcharge:  # billed above the rate, as FedEx does for additional handling
+        for name in ("totalNetCharge", "totalNetFedExCharge"):
+            rated[name] = float(Decimal(str(rated[name])) + state.surcharge)
+        surcharges = rated["shipmentRateDetail"]
+        surcharges["totalSurcharges"] = float(Decimal(str(surcharges["totalSurcharges"])) + state.surcharge)
     tracking = str(state.next_tracking)
     state.next_tracking += 1
     image = base64.b64encode(_IMAGE_TYPES[image_type]).decode()

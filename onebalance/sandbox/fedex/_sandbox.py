@@ -2,7 +2,8 @@
 
 The control API over HTTP is the UPS and One Balance sandboxes': ``POST /sandbox/control/<action>``
 with a JSON object calls the :class:`FedexSandbox` method of that name (``create_account``,
-``create_demo_account``, ``advance_clock``, ``expire_tokens``, ``shipments``; ``ping``) and answers
+``create_demo_account``, ``advance_clock``, ``expire_tokens``, ``shipments``, ``set_surcharge``;
+``ping``) and answers
 ``{"ok": true, "result": ...}``, or ``{"ok": false, "error": "..."}`` next to FedEx's own
 ``errors`` list. The old actions ``credentials`` (201), ``advance`` ``{"seconds"}`` and
 ``expire-tokens`` answer as they did, with a ``Deprecation: true`` header, for one release.
@@ -16,6 +17,7 @@ import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -23,6 +25,7 @@ from ..._json import loads as json_loads
 from .._chaos import Answer, Faults, control_answer, control_arguments, in_process
 from .._clock import Clock
 from .._http import REQUEST_TIMEOUT
+from .._ledger import money
 from .._mock import shared_mock
 from .._vocabulary import LEGACY_ACTIONS, carrier_control, deprecated, forward, legacy_headers
 from . import _handlers
@@ -54,7 +57,7 @@ IN_PROCESS_URL = "https://fedex.sandbox.test"
 #: ``random_faults``, ``clear_faults``, ``fired_faults`` and ``set_latency``.
 CONTROL_PREFIX = "/sandbox/control/"
 #: The control actions (:class:`FedexSandbox` methods of these names) besides ``ping`` and fault injection's.
-ACTIONS = ("create_account", "create_demo_account", "advance_clock", "expire_tokens", "shipments")
+ACTIONS = ("create_account", "create_demo_account", "advance_clock", "expire_tokens", "shipments", "set_surcharge")
 #: The documented demo project of ``onebalance sandbox serve``, the demo and the pytest fixtures (not secret).
 DEMO_CLIENT_ID = "demo-fedex-client"
 DEMO_CLIENT_SECRET = "demo-fedex-secret"  # noqa: S105 - a documented, public sandbox value
@@ -234,6 +237,15 @@ class FedexSandbox:
             raise ValueError("account_number must be text")
         with self.state.lock:
             return [s for s in self.state.shipments.values() if account_number in (None, s.account_number)]
+
+    def set_surcharge(self, amount: Decimal | str | int) -> None:
+        """Bill every later shipment ``amount`` more than its rate said (as FedEx bills additional handling found after the quote); ``"0.00"`` stops it.
+        ``ValueError`` for an amount that is negative or not in whole cents."""
+        value = money(amount, "the surcharge")
+        if value < 0:
+            raise ValueError(f"the surcharge cannot be negative, not {amount!r}")
+        with self.state.lock:
+            self.state.surcharge = value
 
     @property
     def tokens_issued(self) -> int:

@@ -57,3 +57,5 @@ class FedexState:
     token_lifetime: int = 3600
     next_tracking: int = 794_600_000_000
     requests: list[tuple[str, str]] = field(default_factory=list)
+    #: Billed on every shipment from now on, above its rate (``FedexSandbox.set_surcharge``).
+    surcharge: Decimal = Decimal("0.00")

@@ -13,6 +13,8 @@ SERVICES: dict[str, tuple[str, Decimal, Decimal, Decimal, int | None]] = {
 }
 FUEL_RATE = Decimal("0.125")
 FUEL_CODE = "375"
+#: The itemized charge a shipment is billed above its rate with (``UpsSandbox.set_surcharge``).
+HANDLING_CODE = "100"
 _POUNDS = {"LBS": Decimal(1), "KGS": Decimal("2.20462262185"), "OZS": Decimal("0.0625")}
 _INCHES = {"IN": Decimal(1), "CM": Decimal("0.393700787")}
 CENT = Decimal("0.01")

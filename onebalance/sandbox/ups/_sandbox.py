@@ -14,6 +14,8 @@ error shape ``{"response": {"errors": [{"code", "message"}]}}``), as the One Bal
 * ``expire_tokens`` ``{"client_id"?}`` -> how many;
 * ``shipments`` ``{"shipper_number"?}`` -> ``[...]`` (no label images);
 * ``requests`` -> ``[[method, path], ...]``, every API request received (control calls are not listed);
+* ``set_surcharge`` ``{"amount": "4.50"}`` bills every later shipment that much above its rate (an
+  additional handling charge; ``"0.00"`` stops it);
 * ``ping`` -> ``{"sandbox": "ups", "actions": [...]}``;
 * fault injection's ``script_fault``, ``random_faults``, ``clear_faults``, ``fired_faults`` and
   ``set_latency``, shared by the three sandboxes (see ``_chaos``).
@@ -29,6 +31,7 @@ import re
 import secrets
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -36,6 +39,7 @@ from ..._json import dumps as json_dumps
 from .._chaos import Answer, Faults, control_answer, control_arguments, in_process, over_http
 from .._clock import Clock
 from .._http import REQUEST_TIMEOUT, BackgroundServer, BoundedHandler, BoundedServer
+from .._ledger import money
 from .._mock import shared_mock
 from .._vocabulary import LEGACY_ACTIONS, carrier_control, deprecated, forward, legacy_headers
 from ._state import UpsAccount, UpsShipment, UpsState
@@ -50,7 +54,10 @@ MAX_BODY = 8 * 1024 * 1024
 #: The control API over HTTP (see the module docstring).
 CONTROL_PREFIX = "/sandbox/control/"
 #: The control actions (:class:`UpsSandbox` methods of these names) besides ``ping`` and fault injection's.
-ACTIONS = ("create_account", "create_demo_account", "advance_clock", "expire_tokens", "shipments", "requests")
+ACTIONS = (
+    "create_account", "create_demo_account", "advance_clock", "expire_tokens", "shipments", "requests",
+    "set_surcharge",
+)  # fmt: skip
 #: The documented demo app of ``onebalance sandbox serve``, the demo and the pytest fixtures (not secret).
 DEMO_CLIENT_ID = "demo-ups-client"
 DEMO_CLIENT_SECRET = "demo-ups-secret"  # noqa: S105 - a documented, public sandbox value
@@ -161,6 +168,15 @@ class UpsSandbox:
         """Every (method, path) received, oldest first."""
         with self.state.lock:
             return list(self.state.requests)
+
+    def set_surcharge(self, amount: Decimal | str | int) -> None:
+        """Bill every later shipment ``amount`` more than its rate said (an itemized additional handling charge, as UPS bills after a re-rating); ``"0.00"`` stops it.
+        ``ValueError`` for an amount that is negative or not in whole cents."""
+        value = money(amount, "the surcharge")
+        if value < 0:
+            raise ValueError(f"the surcharge cannot be negative, not {amount!r}")
+        with self.state.lock:
+            self.state.surcharge = value
 
     # -- wire ------------------------------------------------------------------------------------
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes = b"") -> UpsReply:

@@ -89,3 +89,5 @@ class UpsState:
     by_context: dict[tuple[str, str, str], str] = field(default_factory=dict)
     sequence: int = 0
     requests: list[tuple[str, str]] = field(default_factory=list)
+    #: Billed on every shipment from now on, above its rate (``UpsSandbox.set_surcharge``).
+    surcharge: Decimal = Decimal("0.00")

@@ -329,7 +329,11 @@ class Handler:
                 return _reply(200, self.state.shipments[existing].response)
         zone = _rates.zone(origin.get("postalCode", ""), destination.get("postalCode", ""))
         base, fuel = self._quote(str(service), pounds, zone)
-        total = base + fuel
+        extra = self.state.surcharge  # billed above the rate, as UPS does for additional handling
+        total = base + fuel + extra
+        itemized = [{"Code": _rates.FUEL_CODE, **_money(fuel)}]
+        if extra:
+            itemized.append({"Code": _rates.HANDLING_CODE, **_money(extra)})
         numbers = []
         for _ in pounds:
             self.state.sequence += 1
@@ -352,7 +356,7 @@ class Handler:
                     "ShipmentCharges": {
                         "BaseServiceCharge": _money(base),
                         "TransportationCharges": _money(total),
-                        "ItemizedCharges": [{"Code": _rates.FUEL_CODE, **_money(fuel)}],
+                        "ItemizedCharges": itemized,
                         "ServiceOptionsCharges": _money(Decimal(0)),
                         "TotalCharges": _money(total),
                     },
