@@ -21,12 +21,10 @@ and dimensions in centimetres (2 lb and 32 oz are the same parcel).
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import json
 import logging
 from collections.abc import Iterable, Iterator
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -37,7 +35,6 @@ from onebalance._purchase_errors import RateMismatch
 from ._label import Label
 from ._rate import Rate
 from ._shipment import ShipmentRequest
-from ._units import Dimensions, Weight
 
 __all__ = ["QUOTED_PARTS", "bind", "check_quote", "differences", "purchase_fingerprint", "shipment_form", "with_quote"]
 
@@ -45,8 +42,6 @@ logger = logging.getLogger("onebalance")
 
 #: The parts of a shipment a rate is bound to (the service is checked against the rate's own).
 QUOTED_PARTS = ("shipper", "recipient", "parcels", "ship_date", "options")
-#: Fields left out of the canonical form: they name a shipment, they do not change it.
-_UNPRICED = frozenset({"reference", "idempotency_key"})
 #: The version of the fingerprint's recipe, so that a new recipe never matches an old digest by chance.
 _RECIPE = "v1"
 
@@ -55,35 +50,27 @@ def _number(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def _canonical(value: Any) -> Any:
-    if isinstance(value, Weight):
-        return f"{_number(value.grams)} g"
-    if isinstance(value, Dimensions):
-        return " x ".join(_number(side) for side in value._centimetres()) + " cm"
-    if isinstance(value, BaseModel):
-        form: dict[str, Any] = {}
-        for name, field in type(value).model_fields.items():
-            item = getattr(value, name)
-            if name in _UNPRICED or item is None or (not field.is_required() and item == field.default):
-                continue
-            form[name] = _canonical(item)
-        return form
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, (set, frozenset)):
-        return sorted((_canonical(item) for item in value), key=json.dumps)
-    if isinstance(value, (list, tuple)):
-        return [_canonical(item) for item in value]
-    if isinstance(value, Decimal):
-        return _number(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
+#: Left out of the canonical form: they name a shipment, they do not change it (and the service is
+#: checked against the rate's own); weights and dimensions are written again, in grams and centimetres.
+_LEFT_OUT: dict[str, Any] = {
+    "reference": True,
+    "idempotency_key": True,
+    "service": True,
+    "parcels": {"__all__": {"reference", "weight", "dimensions"}},
+}
 
 
 def shipment_form(shipment: ShipmentRequest) -> dict[str, Any]:
     """The canonical form of what is shipped: plain JSON values, the same for the same shipment."""
-    return {part: _canonical(getattr(shipment, part)) for part in QUOTED_PARTS}
+    # pydantic's own dump (fast) without the values left at their defaults, then the units made one.
+    form = shipment.model_dump(mode="json", exclude_defaults=True, exclude=_LEFT_OUT)
+    for parcel, data in zip(shipment.parcels, form["parcels"], strict=True):
+        data["weight"] = f"{_number(parcel.weight.grams)} g"
+        if parcel.dimensions is not None:
+            data["dimensions"] = " x ".join(_number(side) for side in parcel.dimensions._centimetres()) + " cm"
+    if "options" in form:
+        form["options"] = sorted(form["options"])
+    return form
 
 
 def _diff(left: Any, right: Any, path: str) -> Iterator[str]:
@@ -102,7 +89,9 @@ def _diff(left: Any, right: Any, path: str) -> Iterator[str]:
 def differences(quoted: ShipmentRequest, shipment: ShipmentRequest) -> tuple[str, ...]:
     """What differs between two shipments, as field paths (``parcels.0.weight``, ``recipient.postal_code``)."""
     left, right = shipment_form(quoted), shipment_form(shipment)
-    return tuple(found for part in QUOTED_PARTS for found in _diff(left[part], right[part], part))
+    if left == right:
+        return ()
+    return tuple(found for part in QUOTED_PARTS for found in _diff(left.get(part), right.get(part), part))
 
 
 def bind(rates: Iterable[Rate], shipment: ShipmentRequest) -> list[Rate]:

@@ -11,14 +11,15 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from datetime import datetime
 
 from onebalance._errors import OneBalanceError, OutcomeUnknown, ProtocolError, RequestTimeout, ValidationError
 from onebalance._purchase_errors import IdempotencyKeyReused
 
-from ._carrier import Carrier
 from ._label import Label
+from ._quote import purchase_fingerprint
+from ._rate import Rate
+from ._shipment import ShipmentRequest
 
 __all__ = [
     "PROCESS_LABEL_BYTES",
@@ -159,21 +160,36 @@ def maybe_bought(error: OneBalanceError) -> bool:
     return isinstance(error, (OutcomeUnknown, RequestTimeout, ProtocolError))
 
 
-@dataclass(frozen=True)
 class KeyUse:
-    """The purchase an idempotency key named: its fingerprint (``carriers._quote``) and what to say of it."""
+    """The purchase an idempotency key named: ``rate`` bought for ``shipment``, started at ``started_at``.
 
-    fingerprint: str
-    carrier: Carrier
-    service_code: str
-    started_at: datetime
-    tracking_number: str | None = None
+    Its fingerprint (``carriers._quote.purchase_fingerprint``) is only worked out when the key comes
+    again with another rate or shipment object, so a purchase made once costs nothing more.
+    """
+
+    def __init__(self, rate: Rate, shipment: ShipmentRequest, started_at: datetime) -> None:
+        self.rate = rate
+        self.shipment = shipment
+        self.started_at = started_at
+        self.tracking_number: str | None = None
+        self._fingerprint: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        if self._fingerprint is None:
+            self._fingerprint = purchase_fingerprint(self.rate, self.shipment)
+        return self._fingerprint
+
+    def same_purchase(self, other: KeyUse) -> bool:
+        if self.rate is other.rate and self.shipment is other.shipment:
+            return True
+        return self.fingerprint == other.fingerprint
 
     def reused(self, key: str) -> IdempotencyKeyReused:
         return IdempotencyKeyReused(
             idempotency_key=key,
-            carrier=self.carrier,
-            service_code=self.service_code,
+            carrier=self.rate.carrier,
+            service_code=self.rate.service_code,
             started_at=self.started_at,
             tracking_number=self.tracking_number,
         )
@@ -206,7 +222,7 @@ class KeyUses:
                     self._uses.popitem(last=False)
                 return
             self._uses.move_to_end(key)
-        if known.fingerprint != use.fingerprint:
+        if known is not use and not known.same_purchase(use):
             raise known.reused(key)
 
     def bought(self, key: str, label: Label) -> None:
@@ -214,13 +230,12 @@ class KeyUses:
         with self._lock:
             known = self._uses.get(key)
             if known is not None:
-                self._uses[key] = replace(known, tracking_number=label.tracking_number or label.carrier_reference)
+                known.tracking_number = label.tracking_number or label.carrier_reference
 
-    def forget(self, key: str, fingerprint: str) -> None:
-        """Free ``key`` after its purchase (of this fingerprint) certainly bought nothing."""
+    def forget(self, key: str, use: KeyUse) -> None:
+        """Free ``key`` after ``use``, its purchase, certainly bought nothing."""
         with self._lock:
-            known = self._uses.get(key)
-            if known is not None and known.fingerprint == fingerprint:
+            if self._uses.get(key) is use:
                 del self._uses[key]
 
 
@@ -264,7 +279,7 @@ class OncePerKey:
                 label = purchase()
             except OneBalanceError as exc:
                 if use is not None and not maybe_bought(exc):
-                    self.uses.forget(key, use.fingerprint)
+                    self.uses.forget(key, use)
                 raise
             with self._lock:
                 self.labels.put(key, label)

@@ -198,18 +198,19 @@ class Shipping:
                 )
             extra["cost_account"] = cost_account
         buy: Callable[..., Label] = client.buy  # type: ignore[attr-defined]
-        fingerprint = purchase_fingerprint(rate, shipment)
         if self.journal is None or self.merchant_id is None:
-            self._uses.claim(idempotency_key, KeyUse(fingerprint, rate.carrier, rate.service_code, self._now()))
+            use = KeyUse(rate, shipment, self._now())
+            self._uses.claim(idempotency_key, use)
             try:
                 label = buy(rate, shipment, idempotency_key=idempotency_key, **extra)
             except OneBalanceError as exc:
                 if not maybe_bought(exc):
-                    self._uses.forget(idempotency_key, fingerprint)
+                    self._uses.forget(idempotency_key, use)
                 raise
             self._uses.bought(idempotency_key, label)
             _check_payment(label.carrier, label.paid_by)
             return self._within_tolerance(label, None)
+        fingerprint = purchase_fingerprint(rate, shipment)
         entry, fresh = self.journal.start(
             self.merchant_id, rate.carrier, idempotency_key, rate.service_code, self._now(), fingerprint=fingerprint
         )

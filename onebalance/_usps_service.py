@@ -17,7 +17,6 @@ from decimal import Decimal
 
 from carriers import (
     Address,
-    Carrier,
     Label,
     OneBalancePayment,
     Rate,
@@ -26,7 +25,7 @@ from carriers import (
     Tracking,
     VoidResult,
 )
-from carriers._quote import bind, check_quote, purchase_fingerprint, with_quote
+from carriers._quote import bind, check_quote, with_quote
 from carriers._recent import KeyUse, KeyUses, RecentLabels, maybe_bought
 
 from . import _usps
@@ -145,13 +144,13 @@ class UspsShipping:
         tx_id = integrator_tx_id(self.merchant_id, idempotency_key)
         _usps.indicium_request(rate, shipment, tx_id, image_type=image_type)  # refuse bad input before any call
         check_quote(rate, shipment)
-        fingerprint = purchase_fingerprint(rate, shipment)
-        self._uses.claim(idempotency_key, KeyUse(fingerprint, Carrier.USPS, rate.service_code, _now()))
+        use = KeyUse(rate, shipment, _now())
+        self._uses.claim(idempotency_key, use)
         try:
             label = self._buy(rate, shipment, tx_id, sample, cost_account, image_type, after_unknown)
         except OneBalanceError as exc:
             if not maybe_bought(exc):
-                self._uses.forget(idempotency_key, fingerprint)
+                self._uses.forget(idempotency_key, use)
             raise
         self._uses.bought(idempotency_key, label)
         return label

@@ -9,13 +9,13 @@ from typing import Any
 
 import requests
 
-from carriers import Carrier, Label, Rate, ShipmentRequest, Tracking, VoidResult
+from carriers import Label, Rate, ShipmentRequest, Tracking, VoidResult
 from carriers._label import tracking_number as clean_tracking_number
 from onebalance._config import Timeout
 from onebalance._errors import ClientClosed, ConfigurationError, ValidationError
 from onebalance._retry import RetryPolicy
 
-from .._quote import bind, check_quote, purchase_fingerprint, with_quote
+from .._quote import bind, check_quote, with_quote
 from .._recent import KeyUse, OncePerKey, read_sold_label
 from . import _mapping
 from ._proxy import FedexProxy
@@ -98,7 +98,7 @@ class FedexClient:
             raise ValidationError("idempotency_key: must be 1 to 64 characters", field="idempotency_key")
         check_quote(rate, shipment)
         payload = _mapping.ship_request(rate, shipment, self.account_number)
-        use = KeyUse(purchase_fingerprint(rate, shipment), Carrier.FEDEX, rate.service_code, datetime.now(timezone.utc))
+        use = KeyUse(rate, shipment, datetime.now(timezone.utc))
 
         def purchase() -> Label:
             body = self._proxy.call("ship", "POST", SHIP_PATH, payload, transaction_id=key)

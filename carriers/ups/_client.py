@@ -13,9 +13,8 @@ from onebalance._config import Timeout
 from onebalance._errors import ConfigurationError, ValidationError
 from onebalance._retry import RetryPolicy
 
-from .._carrier import Carrier
 from .._label import Label, VoidResult
-from .._quote import bind, check_quote, purchase_fingerprint, with_quote
+from .._quote import bind, check_quote, with_quote
 from .._rate import Rate
 from .._recent import KeyUse, OncePerKey, read_sold_label
 from .._shipment import ShipmentRequest, check_idempotency_key
@@ -93,8 +92,7 @@ class UpsClient:
                 {**{n: getattr(shipment, n) for n in type(shipment).model_fields}, "idempotency_key": key}
             )
         check_quote(rate, shipment)
-        started = datetime.fromtimestamp(self._clock(), timezone.utc)
-        use = KeyUse(purchase_fingerprint(rate, shipment), Carrier.UPS, rate.service_code, started)
+        use = KeyUse(rate, shipment, datetime.fromtimestamp(self._clock(), timezone.utc))
 
         def purchase() -> Label:
             request = mapping.ship_request(rate, shipment, self.settings, context=key)
