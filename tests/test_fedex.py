@@ -599,9 +599,9 @@ def test_a_charge_above_the_rate_is_on_the_label_and_a_rate_is_bought_only_for_i
         fedex.client.buy(rate, heavier, "surcharged-1")
     assert caught.value.differences == ("parcels.0.weight",) and fedex.sandbox.shipments() == []
     if fedex.url.startswith("http://"):  # served: the control API over HTTP
-        answer = requests.post(fedex.url + CONTROL_PREFIX + "surcharge", json={"amount": "3.10"}, timeout=5)
-        assert answer.status_code == 200 and answer.json() == {"surcharge": "3.10"}
-        refused = requests.post(fedex.url + CONTROL_PREFIX + "surcharge", json={"amount": "-1"}, timeout=5)
+        answer = requests.post(fedex.url + CONTROL_PREFIX + "set_surcharge", json={"amount": "3.10"}, timeout=5)
+        assert answer.status_code == 200 and answer.json() == {"ok": True, "result": None}
+        refused = requests.post(fedex.url + CONTROL_PREFIX + "set_surcharge", json={"amount": "-1"}, timeout=5)
         assert refused.status_code == 400 and fedex.sandbox.state.surcharge == Money("3.10").amount
     else:
         fedex.sandbox.set_surcharge("3.10")

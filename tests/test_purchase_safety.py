@@ -105,8 +105,8 @@ def platform(request: pytest.FixtureRequest, tmp_path: Path, sandbox: Sandbox) -
     """On the store kind the test names (``indirect`` parametrization), in memory by default."""
     sandbox.create_account(USER, PASSWORD, balance="200.00")
     ups_box, fedex_box = UpsSandbox(), FedexSandbox()
-    ups_box.add_account("ups-id", "ups-secret", "A1B2C3")
-    fedex_box.create_credentials("fx-id", "fx-secret", "700000001")
+    ups_box.create_account("ups-id", "ups-secret", ["A1B2C3"])
+    fedex_box.create_account("fx-id", "fx-secret", "700000001")
     for opened in _stores(request, tmp_path):
         with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
             made = Platform(sandbox, ups_box, fedex_box, sandbox.mount(mock), ups_box.mount(mock), opened)
@@ -248,7 +248,7 @@ def _buy(spec: StoreSpec, carrier: Carrier, url: str, barrier: Any, results: Any
 def test_workers_buying_one_key_with_two_carriers_at_once_buy_one_label(spec: StoreSpec) -> None:
     sandbox, ups_box = Sandbox(), UpsSandbox()
     sandbox.create_account(USER, PASSWORD, balance="100.00")
-    ups_box.add_account("ups-id", "ups-secret", "A1B2C3")
+    ups_box.create_account("ups-id", "ups-secret", ["A1B2C3"])
     with sandbox.serve() as swsim, ups_box.serve() as ups_server:
         with spec.open() as store:
             store.credentials.put(

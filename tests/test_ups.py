@@ -566,8 +566,8 @@ def test_control_api_over_http_drives_a_served_sandbox(shipment: ShipmentRequest
             ("advance", {"seconds": -1}, 400),
             ("advance", {"seconds": "soon"}, 400),
             ("expire-tokens", {"client_id": 5}, 400),
-            ("surcharge", {"amount": "-1.00"}, 400),
-            ("surcharge", {"amount": "lots"}, 400),
+            ("set_surcharge", {"amount": "-1.00"}, 400),
+            ("set_surcharge", {"amount": "lots"}, 400),
             ("nothing", {}, 404),
         ):
             refused = post(action, body)
@@ -578,7 +578,7 @@ def test_control_api_over_http_drives_a_served_sandbox(shipment: ShipmentRequest
         assert requests.get(control + "shipments", timeout=5).status_code == 405  # as on every control API
         assert len(sandbox.shipments()) == 1 and len(sandbox.state.accounts) == 1
         # A surcharge billed above the rate from now on (an additional handling charge).
-        assert post("surcharge", {"amount": "4.20"}).json() == {"surcharge": "4.20"}
+        assert post("set_surcharge", {"amount": "4.20"}).json() == {"ok": True, "result": None}
         rate = cheapest(client.rates(shipment))
         surcharged = client.buy(rate, shipment, "ctl-2")
         assert surcharged.cost.amount == rate.total.amount + Decimal("4.20") and surcharged.quoted_cost == rate.total

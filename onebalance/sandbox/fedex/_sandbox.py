@@ -239,7 +239,8 @@ class FedexSandbox:
             return [s for s in self.state.shipments.values() if account_number in (None, s.account_number)]
 
     def set_surcharge(self, amount: Decimal | str | int) -> None:
-        """Bill every later shipment ``amount`` more than its rate said (as FedEx bills additional handling found after the quote); ``"0.00"`` stops it.
+        """Bill every later shipment ``amount`` more than its rate said
+        (as FedEx bills additional handling found after the quote); ``"0.00"`` stops it.
         ``ValueError`` for an amount that is negative or not in whole cents."""
         value = money(amount, "the surcharge")
         if value < 0:

@@ -170,7 +170,8 @@ class UpsSandbox:
             return list(self.state.requests)
 
     def set_surcharge(self, amount: Decimal | str | int) -> None:
-        """Bill every later shipment ``amount`` more than its rate said (an itemized additional handling charge, as UPS bills after a re-rating); ``"0.00"`` stops it.
+        """Bill every later shipment ``amount`` more than its rate said
+        (an itemized additional handling charge, as UPS bills after a re-rating); ``"0.00"`` stops it.
         ``ValueError`` for an amount that is negative or not in whole cents."""
         value = money(amount, "the surcharge")
         if value < 0:
