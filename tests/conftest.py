@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from onebalance import OneBalance
 from onebalance.sandbox import Sandbox, SandboxCredentials
@@ -23,6 +24,13 @@ from ._specs import REAL_WSDL, SPECS_MISSING, RealSwsimSchema
 # Preloading the SDK there keeps each worker's start-up short.
 if "forkserver" in multiprocessing.get_all_start_methods():
     multiprocessing.set_forkserver_preload(["onebalance", "onebalance.sandbox", "carriers", "tests._stores"])
+
+
+# Property tests check behaviour, not speed: on a 2-core machine running the suite on both cores (or
+# beside other work) one example can take longer than hypothesis's 200 ms deadline or its too-slow
+# check allows, which failed tests that pass alone. Settings given on a test still apply on top.
+settings.register_profile("onebalance-suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("onebalance-suite")
 
 
 @pytest.fixture(scope="session")
