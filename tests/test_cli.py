@@ -23,8 +23,8 @@ from onebalance import OneBalance
 from onebalance.cli import cli
 from onebalance.sandbox import DEMO_INTEGRATION_ID, DEMO_PASSWORD, DEMO_USERNAME, SOAP_PATH, Sandbox
 
-READY_TIMEOUT = 10.0  # seconds to wait for the JSON line
-STOP_TIMEOUT = 5.0  # seconds a SIGTERM'd server gets to exit
+READY_TIMEOUT = 30.0  # seconds to wait for the JSON line (a hang bound: start-up is ~1 s idle, 10+ s loaded)
+STOP_TIMEOUT = 15.0  # seconds a SIGTERM'd server gets to exit
 
 #: Environment variables the demo reads; unset them so the caller's shell cannot leak in.
 DEMO_ENV_UNSET: dict[str, str | None] = {
