@@ -25,6 +25,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from onebalance._soap._envelope import build
 from onebalance._soap._schema import swsim_schema
@@ -84,28 +85,28 @@ def main() -> None:
     real = box.handle
     if args.canned:
         canned = real(
-            get_account_info_request(names[0]), "http://stamps.com/xml/namespace/2021/01/swsim/SwsimV111/GetAccountInfo"
+            get_account_info_request(names[0]), "http://stamps.com/xml/namespace/2023/07/swsim/SwsimV135/GetAccountInfo"
         )
 
-        def answer(body: bytes, soap_action: str | None) -> Reply:
+        def answer(body: bytes, soap_action: str | None, **kwargs: Any) -> Reply:
             return canned
 
         box.handle = answer  # type: ignore[method-assign]
     elif args.latency:
         latency = args.latency
 
-        def slow(body: bytes, soap_action: str | None) -> Reply:
+        def slow(body: bytes, soap_action: str | None, **kwargs: Any) -> Reply:
             time.sleep(latency)
-            return real(body, soap_action)
+            return real(body, soap_action, **kwargs)
 
         box.handle = slow  # type: ignore[method-assign]
     counter = CallCounter.create()
     answer_counted = box.handle
 
-    def counted(body: bytes, soap_action: str | None) -> Reply:
+    def counted(body: bytes, soap_action: str | None, **kwargs: Any) -> Reply:
         started = time.perf_counter()
         try:
-            return answer_counted(body, soap_action)
+            return answer_counted(body, soap_action, **kwargs)
         finally:
             counter.add(time.perf_counter() - started)
 

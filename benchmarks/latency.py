@@ -46,7 +46,7 @@ from onebalance import _usps as usps_mapping
 LATENCY = 0.05
 THREADS = 32
 TARGET = 0.85
-NS = "http://stamps.com/xml/namespace/2021/01/swsim/SwsimV111"
+NS = "http://stamps.com/xml/namespace/2023/07/swsim/SwsimV135"
 
 
 def _counter(info: dict[str, Any]) -> CallCounter:
@@ -235,7 +235,7 @@ class ZeepMerchant:
 
         self.session = requests.Session()
         client = zeep.Client(str(WSDL), transport=Transport(session=self.session, operation_timeout=30))
-        self.service = client.create_service(f"{{{NS}}}SwsimV111Soap", info["url"])
+        self.service = client.create_service(f"{{{NS}}}SwsimV135Soap", info["url"])
         self.credentials = {"IntegrationID": info["integration_id"], "Username": username, "Password": info["password"]}
         self.rate = rate
         self.username = username
@@ -252,7 +252,9 @@ class ZeepMerchant:
             )
             self.token = cleansed.Authenticator
             tx = f"zeep-{self.username}-{thread}-{n}"
-            payload = usps_mapping.indicium_request(self.rate, ship, tx, to_cleanse_hash=cleansed.Address.CleanseHash)
+            payload = usps_mapping.indicium_request(
+                self.rate, ship, tx, to_cleanse_hash=cleansed.Address.CleanseHash, version="v135"
+            )
             label = self.service.CreateIndicium(Authenticator=self.token, **payload)
             self.token = label.Authenticator
             return label

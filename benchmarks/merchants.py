@@ -29,7 +29,7 @@ from collections.abc import Callable
 import _zeep
 from _common import ROOT, WSDL, Row, Stable, fmt_bytes, fmt_us, until_stable, worst
 
-ENDPOINT = "https://swsim.bench.test/swsim/swsimv111.asmx"
+ENDPOINT = "https://swsim.bench.test/swsim/swsimv135.asmx"
 INTEGRATION = "0b1ba1a2-7e57-4d3e-9a5d-5a4db0c0ffee"
 TARGET = 0.01
 IMPORT_TARGET = 1.2
@@ -56,7 +56,7 @@ import requests, zeep
 from zeep.transports import Transport
 imported = time.perf_counter()
 client = zeep.Client({str(WSDL)!r}, transport=Transport(session=requests.Session()))
-service = client.create_service("{{http://stamps.com/xml/namespace/2021/01/swsim/SwsimV111}}SwsimV111Soap",
+service = client.create_service("{{http://stamps.com/xml/namespace/2023/07/swsim/SwsimV135}}SwsimV135Soap",
                                 {ENDPOINT!r})
 built = time.perf_counter()
 print(json.dumps({{"import": imported - t, "build": built - imported,
@@ -89,7 +89,7 @@ def zeep_client(i: int) -> object:
 
     session = requests.Session()
     client = zeep.Client(str(WSDL), transport=Transport(session=session, operation_timeout=30))
-    return client.create_service("{http://stamps.com/xml/namespace/2021/01/swsim/SwsimV111}SwsimV111Soap", ENDPOINT)
+    return client.create_service("{http://stamps.com/xml/namespace/2023/07/swsim/SwsimV135}SwsimV135Soap", ENDPOINT)
 
 
 _TRANSPORT: list[object] = []

@@ -53,9 +53,9 @@ from onebalance import _usps as usps_mapping
 from onebalance.sandbox import Sandbox
 from onebalance.sandbox.ups import UpsSandbox
 
-NS = "http://stamps.com/xml/namespace/2021/01/swsim/SwsimV111"
+NS = "http://stamps.com/xml/namespace/2023/07/swsim/SwsimV135"
 ENV = "http://schemas.xmlsoap.org/soap/envelope/"
-URL = "https://swsim.bench.test/swsim/swsimv111.asmx"
+URL = "https://swsim.bench.test/swsim/swsimv135.asmx"
 UPS_URL = "https://ups.bench.test"
 PASSWORD = "Bench-passw0rd"
 TOKEN = "token"  # the Authenticator the floors send (the canned answers do not read it)
@@ -274,7 +274,7 @@ def zeep_service(session: Any) -> Any:
     from zeep.transports import Transport
 
     client = zeep.Client(str(WSDL), transport=Transport(session=session, operation_timeout=30))
-    return client.create_service(f"{{{NS}}}SwsimV111Soap", URL)
+    return client.create_service(f"{{{NS}}}SwsimV135Soap", URL)
 
 
 # -- the run --------------------------------------------------------------------------------------------
@@ -314,7 +314,7 @@ def _cases(stack: str) -> list[tuple[str, dict[str, Callable[[], object]]]]:
     usps.buy(rate, ship, idempotency_key="record")
     cleanse_hash = usps.cleanse(ship.recipient).cleanse_hash
     client.purchase_postage(Decimal("10.00"), client.account().control_total, "record")
-    indicium_wire = usps_mapping.indicium_request(rate, ship, "ob-floor", to_cleanse_hash=cleanse_hash)
+    indicium_wire = usps_mapping.indicium_request(rate, ship, "ob-floor", to_cleanse_hash=cleanse_hash, version="v135")
 
     ups_box = UpsSandbox()
     ups_box.create_account("bench-app", "bench-secret", ["A1B2C3"])
@@ -338,7 +338,7 @@ def _cases(stack: str) -> list[tuple[str, dict[str, Callable[[], object]]]]:
     def sdk_indicium() -> object:
         """What UspsShipping.buy does for its CreateIndicium (buy also reads the account and cleanses)."""
         tx = f"ob-{next(ids)}"
-        payload = usps_mapping.indicium_request(rate, ship, tx, to_cleanse_hash=cleanse_hash)
+        payload = usps_mapping.indicium_request(rate, ship, tx, to_cleanse_hash=cleanse_hash, version="v135")
         response = client.call("CreateIndicium", payload, transaction_id=tx)
         return usps_mapping.parse_indicium(response, rate)
 

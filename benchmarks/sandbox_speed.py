@@ -30,7 +30,7 @@ from lxml import etree
 
 from onebalance.sandbox import Sandbox
 
-ACTION = "http://stamps.com/xml/namespace/2021/01/swsim/SwsimV111/GetAccountInfo"
+ACTION = "http://stamps.com/xml/namespace/2023/07/swsim/SwsimV135/GetAccountInfo"
 HTTP_TARGET = 1500
 IN_PROCESS_TARGET = 3000
 SERVE = Path(__file__).resolve().parent / "_serve.py"

@@ -130,10 +130,17 @@ from ._refills import (
     SqliteRefillJournal,
 )
 from ._retry import RetryPolicy
+from ._soap._versions import DEFAULT_VERSION as _DEFAULT_VERSION
+from ._soap._versions import VERSIONS as _VERSIONS
+from ._soap._versions import ApiVersion
 from ._soap._zeep import zeep_service
 from ._status import AccountState, Diagnosis, Finding, Remedy, RemedyAction, Restriction, SupportContact
 from ._store import InMemoryStore, PostgresStore, SqliteStore, Store
 from ._version import __version__
+
+#: The SWSIM versions the SDK speaks (``api_version=``), and the default one.
+API_VERSIONS: tuple[str, ...] = tuple(_VERSIONS)
+DEFAULT_API_VERSION: str = _DEFAULT_VERSION.name
 
 # Secrets are masked in every record of the SDK's loggers (and zeep's and urllib3's) from import on;
 # only a filter is added: levels and handlers stay as the application configured them.
@@ -147,6 +154,7 @@ __all__ = [
     "Accounts",
     "AccountState",
     "AccountSuspended",
+    "ApiVersion",
     "ActivityBlocked",
     "AddressError",
     "AdminHold",
@@ -205,6 +213,7 @@ __all__ = [
     "JournalEntry",
     "KeyRotation",
     "LabelJournal",
+    "LabelVoid",
     "LabelNotFound",
     "LoginInfo",
     "LowBalanceEvent",
@@ -232,6 +241,8 @@ __all__ = [
     "PostgresRefillJournal",
     "PostgresStore",
     "PrintLimitExceeded",
+    "API_VERSIONS",
+    "DEFAULT_API_VERSION",
     "PRODUCTION_ENDPOINT",
     "ProtocolError",
     "PurchaseInProgress",
@@ -298,7 +309,7 @@ _publish(globals(), "onebalance", __all__)
 def __getattr__(name: str) -> object:
     # Loaded on first use: ``carriers`` imports ``onebalance._errors``, so importing the USPS layer
     # (which imports ``carriers``) while this package initialises would be circular.
-    if name in ("UspsShipping", "CleansedAddress"):
+    if name in ("UspsShipping", "CleansedAddress", "LabelVoid"):
         from . import _usps_service
 
         return getattr(_usps_service, name)

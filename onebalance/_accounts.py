@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import requests
 from pydantic import BaseModel, ConfigDict
 
-from . import _mapping
+from . import _dialect, _mapping
 from ._client import Concurrency, OneBalance
 from ._config import Timeout, check_credentials
 from ._credentials import CarrierAccount, CredentialStore, FedexAccount, StoredCredentials, UpsAccount
@@ -34,6 +34,7 @@ from ._postage import Postage
 from ._records import InMemoryPostageRecords, PostageRecords, SqlitePostageRecords
 from ._refills import RefillJournal, journal_for
 from ._retry import RetryPolicy
+from ._soap._versions import ApiVersion
 from ._status import AccountState, Diagnosis, RemedyAction, SupportContact, assess
 from ._store import Store
 from ._wire import Wire
@@ -146,6 +147,7 @@ class Accounts:
         labels: LabelJournal | None = None,
         retry: RetryPolicy | None = None,
         concurrency: Concurrency = "auto",
+        api_version: ApiVersion | None = None,
     ) -> None:
         check_credentials(integration_id, "placeholder", "placeholder")
         if retry is not None and not isinstance(retry, RetryPolicy):
@@ -171,8 +173,10 @@ class Accounts:
         #: The merchants' credentials (the store's, when a Store was given).
         self.store: CredentialStore = store
         self.support = support or SupportContact()
-        self._wire = Wire(endpoint, timeout=timeout, session=session, retry=retry)
+        self._wire = Wire(endpoint, timeout=timeout, session=session, retry=retry, version=api_version)
         self.endpoint = self._wire.endpoint
+        #: The SWSIM version every client of this platform speaks: ``"v135"`` (the default) or ``"v111"``.
+        self.api_version: ApiVersion = self._wire.version.name
         self._timeout = timeout
         self._retry = retry
         self._concurrency: Concurrency = concurrency
@@ -240,6 +244,7 @@ class Accounts:
             retry=self._retry,
             concurrency=self._concurrency,
             client_ip=client_ip or self._client_ip,
+            api_version=self.api_version,
             **extra,
         )
 
@@ -520,6 +525,7 @@ class Accounts:
             codewords.answer2.get_secret_value(),
             *(str(v) for k, v in next(iter(payment.values())).items() if k in ("AccountNumber", "CVN")),
         )
+        _dialect.check_registration(request, self.api_version)
         response = self._wire.call("RegisterAccount", request, secrets=secrets)
         if response.get("RegistrationStatus") != "Success":
             raise UsernameTaken(

@@ -47,7 +47,7 @@ from typing import Any, Literal
 import requests
 from pydantic import SecretStr
 
-from . import _mapping
+from . import _dialect, _mapping
 from ._config import Timeout, check_credentials
 from ._errors import (
     AccountDisconnected,
@@ -74,6 +74,7 @@ from ._models import (
 )
 from ._retry import MONEY, RetryPolicy, Safety, Transient, run, swsim_safety
 from ._rules import normalize_phone
+from ._soap._versions import ApiVersion
 from ._wire import Wire, WireFault
 
 logger = logging.getLogger("onebalance")
@@ -125,13 +126,16 @@ class OneBalance:
         on_credentials_refused: Callable[[OneBalanceError], None] | None = None,
         retry: RetryPolicy | None = None,
         concurrency: Concurrency = "auto",
+        api_version: ApiVersion | None = None,
     ) -> None:
         check_credentials(integration_id, username, password)
         if concurrency not in _CONCURRENCY:
             raise ConfigurationError("concurrency must be 'auto', 'conversation' or 'credentials'")
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise ConfigurationError("retry must be a RetryPolicy")
-        self._wire = Wire(endpoint, timeout=timeout, session=session, retry=retry)
+        self._wire = Wire(endpoint, timeout=timeout, session=session, retry=retry, version=api_version)
+        #: The SWSIM version this client speaks: ``"v135"`` (the default) or ``"v111"``.
+        self.api_version: ApiVersion = self._wire.version.name
         self.concurrency: Concurrency = concurrency
         self.endpoint = self._wire.endpoint
         self.integration_id = integration_id.strip()
@@ -197,7 +201,7 @@ class OneBalance:
         self.close()
 
     def __repr__(self) -> str:
-        return f"OneBalance(username={self.username!r}, endpoint={self.endpoint!r})"
+        return f"OneBalance(username={self.username!r}, endpoint={self.endpoint!r}, api_version={self.api_version!r})"
 
     # -- the account -----------------------------------------------------------------------------
     def account(self) -> Account:
@@ -313,8 +317,8 @@ class OneBalance:
                 available_postage=balance["AvailablePostage"], control_total=balance["ControlTotal"]
             ),
             integrator_tx_id=integrator_tx_id,
-            rejection_code=response.get("RejectionCode") if status == "Rejected" else None,
             rejection_reason=response.get("RejectionReason") if status == "Rejected" else None,
+            **_dialect.purchase_fields(response, self.api_version),
         )
 
     def set_auto_buy(

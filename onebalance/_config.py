@@ -9,19 +9,22 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from . import _json
 from ._errors import ConfigurationError, ProtocolError
 from ._redact import register_secret
+from ._soap._versions import DEFAULT_VERSION, VERSIONS, SwsimVersion
 
 if TYPE_CHECKING:
     import requests
 
 logger = logging.getLogger("onebalance")
 
-PRODUCTION_ENDPOINT = "https://swsim.stamps.com/swsim/swsimv111.asmx"
-TESTING_ENDPOINT = "https://swsim.testing.stamps.com/swsim/swsimv111.asmx"
+#: The real service's endpoints for the default version (v135). A client of another version
+#: given one of them uses its own version's path (see :func:`versioned_endpoint`).
+PRODUCTION_ENDPOINT = DEFAULT_VERSION.production_endpoint
+TESTING_ENDPOINT = DEFAULT_VERSION.testing_endpoint
 
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _LOCAL_SUFFIXES = (".test", ".localhost")
@@ -81,6 +84,24 @@ def check_endpoint(url: str) -> str:
             f"endpoint {parts.scheme}://{parts.hostname} must use https: only local endpoints may use plain http"
         )
     return url
+
+
+_VERSION_PATH = re.compile(r"/swsim/swsim(v\d+)\.asmx$", re.IGNORECASE)
+
+
+def versioned_endpoint(url: str, version: SwsimVersion) -> str:
+    """``url`` with its path set to ``version``'s when it ends with another known version's path.
+
+    The real service (and the sandbox) answer each version at its own path
+    (``/swsim/swsimv111.asmx``, ``/swsim/swsimv135.asmx``), so an endpoint follows the client's
+    version: ``TESTING_ENDPOINT`` with ``api_version="v111"`` is the v111 testing endpoint. Any
+    other URL is used as it is.
+    """
+    parts = urlsplit(url)
+    found = _VERSION_PATH.search(parts.path)
+    if found is None or found.group(1).lower() not in VERSIONS or found.group(1).lower() == version.name:
+        return url
+    return urlunsplit(parts._replace(path=parts.path[: found.start()] + version.path))
 
 
 #: The largest response body the SDK reads from any service (32 MiB). SWSIM answers, UPS and FedEx

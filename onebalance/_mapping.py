@@ -35,6 +35,8 @@ _CAPABILITY_FIELDS = {
     "disable_conversation_token": "DisableConversationToken",
     "can_print_ups": "CanPrintUPS",
     "can_print_fedex": "CanPrintFX",
+    "block_usps_print": "BlockUSPSPrint",  # v135
+    "can_print_ups_ground_saver": "CanPrintUPSGroundSaver",  # v135
 }
 
 
@@ -103,6 +105,8 @@ def account_from_wire(wire: dict[str, Any]) -> Account:
         address=address_from_wire(wire.get("Address")),
         meter_address=address_from_wire(info.get("MeterPhysicalAddress")),
         verification_phone=wire.get("VerificationPhoneNumber"),
+        branded_external_prints=info.get("BrandedExternalPrints"),  # v135
+        customer_group=info.get("CustomerGroup") or None,  # v135
     )
 
 

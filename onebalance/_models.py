@@ -59,6 +59,10 @@ class Capabilities(_Model):
     disable_conversation_token: bool
     can_print_ups: bool
     can_print_fedex: bool
+    block_usps_print: bool = Field(
+        default=False, description="SWSIM v135: USPS labels are blocked on this account (always False on v111)."
+    )
+    can_print_ups_ground_saver: bool = Field(default=False, description="SWSIM v135 (always False on v111).")
     per_print_limit: Decimal | None = Field(
         default=None, description="Most one label may cost; None when the service sets no limit."
     )
@@ -107,6 +111,10 @@ class Account(_Model):
     address: PostalAddress
     meter_address: PostalAddress
     verification_phone: str | None = None
+    branded_external_prints: bool | None = Field(
+        default=None, description="SWSIM v135: labels carry the merchant's branding (None on v111)."
+    )
+    customer_group: str | None = Field(default=None, description="SWSIM v135: the account's customer group.")
 
 
 class LoginInfo(_Model):
@@ -154,8 +162,11 @@ class PurchaseResult(_Model):
     transaction_id: int
     balance: PostageBalance
     integrator_tx_id: str
-    rejection_code: str | None = None
+    rejection_code: str | None = Field(default=None, description="SWSIM v111 only: why it was rejected, as a code.")
     rejection_reason: str | None = None
+    processor_transaction_id: str | None = Field(
+        default=None, description="SWSIM v135: the payment processor's id of the charge, when the service gives it."
+    )
 
 
 class BalanceTransaction(_Model):

@@ -439,6 +439,7 @@ class Postage:
                 balance_after=result.balance.available_postage,
                 control_total_after=result.balance.control_total,
                 created_at=self._now(),
+                processor_transaction_id=result.processor_transaction_id,
             )
         )
         if receipt.status == "Success":  # Pending / Processing: still pending, until bought again or settled

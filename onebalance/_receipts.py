@@ -32,6 +32,8 @@ class Receipt(BaseModel):
     integrator_tx_id: str
     balance_after: Decimal
     control_total_after: Decimal
+    #: SWSIM v135: the payment processor's id of the charge (what a card statement dispute names).
+    processor_transaction_id: str | None = None
 
     def text(self) -> str:
         lines = [
@@ -40,6 +42,7 @@ class Receipt(BaseModel):
             f"Date             {self.created_at:%Y-%m-%d %H:%M} UTC",
             f"Account          {self.username}",
             f"Transaction      {self.transaction_id}",
+            *([f"Processor ref    {self.processor_transaction_id}"] if self.processor_transaction_id else []),
             f"Status           {self.status}",
             f"Refill           {_KIND_TEXT[self.kind]}",
             f"Postage added    ${self.amount:,.2f}",

@@ -98,6 +98,7 @@ class RefillEntry(BaseModel):
         balance_after: Decimal,
         control_total_after: Decimal,
         created_at: datetime,
+        processor_transaction_id: str | None = None,
     ) -> Receipt:
         """The receipt of this purchase, from the service's answer (first or replayed)."""
         return Receipt(
@@ -117,6 +118,7 @@ class RefillEntry(BaseModel):
             integrator_tx_id=self.integrator_tx_id,
             balance_after=balance_after,
             control_total_after=control_total_after,
+            processor_transaction_id=processor_transaction_id,
         )
 
 

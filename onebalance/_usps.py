@@ -1,4 +1,4 @@
-"""USPS through SWSIM v111: carrier-neutral models <-> SWSIM request and response dicts. No I/O.
+"""USPS through SWSIM (v135 or v111): carrier-neutral models <-> SWSIM request and response dicts. No I/O.
 
 Each operation has a pair, in the karrio manner: ``rate_request`` / ``parse_rates``,
 ``cleanse_request`` / ``parse_cleanse``, ``indicium_request`` / ``parse_indicium``,
@@ -20,15 +20,17 @@ Choices made here, on purpose:
 * **The rate travels in ``Rate.carrier_data``.** Every field of the SWSIM rate but ``From``/``To``
   (rebuilt from the shipment, with the recipient's CleanseHash) is kept as text; the nested ones
   (``AddOns``, ``Surcharges``, ``RequiresAllOf``) as JSON.
-* **US-GA (Ground Advantage) needs SWSIM v135.** The v111 contract this SDK speaks does not list
-  it; asking for it is refused before anything is sent.
+* **The wire version is a parameter.** The functions that write a request take the client's
+  ``version``; what differs between v111 and v135 (Ground Advantage, array item names, batch
+  voids) is in :mod:`onebalance._dialect`. On v111, asking for US-GA (Ground Advantage, which came
+  in v135) is refused before anything is sent.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
@@ -52,6 +54,8 @@ from carriers import (
     Weight,
 )
 
+from . import _dialect
+from ._dialect import Version
 from ._errors import OneBalanceError, ValidationError
 
 __all__ = [
@@ -61,11 +65,12 @@ __all__ = [
     "PACKAGE_TYPES",
     "PRIORITY_SERVICES",
     "SERVICES",
-    "WIRE_SERVICES",
     "CleansedAddress",
     "address_from_wire",
     "address_to_wire",
     "cancel_request",
+    "cancel_requests",
+    "check_cancellable",
     "cleanse_request",
     "delivery_days",
     "image_data",
@@ -98,11 +103,6 @@ SERVICES: dict[str, str] = {
     "US-PMI": "USPS Priority Mail International",
     "US-EMI": "USPS Priority Mail Express International",
 }
-#: The USPS codes of the v111 ``ServiceType`` enumeration (US-GA came in v135).
-WIRE_SERVICES = frozenset(
-    {"US-BP", "US-CM", "US-EMI", "US-FC", "US-FCI", "US-LM", "US-MM", "US-PM", "US-PMI", "US-PS", "US-RETURN", "US-RG",
-     "US-XM"}
-)  # fmt: skip
 #: What an account without ``allow_all_mail_classes`` may print (SWSIM 0x00450208 otherwise).
 PRIORITY_SERVICES = frozenset({"US-PM", "US-XM"})
 #: Priority Mail Express is the one USPS service with a money-back delivery guarantee.
@@ -282,7 +282,7 @@ def _domestic(address: Address, field: str) -> None:
         raise _fail(f"{field}.country", "USPS labels from One Balance go to and from US ZIP codes only")
 
 
-def _check_shipment(shipment: ShipmentRequest) -> None:
+def _check_shipment(shipment: ShipmentRequest, version: Version) -> None:
     if len(shipment.parcels) != 1:
         raise _fail("parcels", "a USPS label carries one parcel: rate and buy each parcel as its own shipment")
     _domestic(shipment.shipper, "shipper")
@@ -293,18 +293,12 @@ def _check_shipment(shipment: ShipmentRequest) -> None:
     if parcel.package_type not in PACKAGE_TYPES:
         raise _fail("parcels.0.package_type", f"USPS has no {parcel.package_type} packaging")
     if shipment.service is not None:
-        _check_service(shipment.service, "service")
+        _dialect.check_usps_service(shipment.service, "service", version)
 
 
-def _check_service(code: str, field: str) -> None:
-    if code not in WIRE_SERVICES:
-        hint = " (Ground Advantage needs SWSIM v135)" if code == "US-GA" else ""
-        raise _fail(field, f"{code} is not a USPS service this SDK can rate or print{hint}")
-
-
-def rate_request(shipment: ShipmentRequest) -> dict[str, Any]:
+def rate_request(shipment: ShipmentRequest, *, version: Version) -> dict[str, Any]:
     """GetRates for ``shipment``: every USPS service for its packaging, or only ``shipment.service``."""
-    _check_shipment(shipment)
+    _check_shipment(shipment, version)
     parcel = shipment.parcels[0]
     pounds, ounces = parcel.weight.as_lb_oz()
     rate: dict[str, Any] = {
@@ -345,7 +339,7 @@ def _iso_date(value: Any) -> date | None:
 
 def _chosen_addons(wire_rate: Mapping[str, Any], options: Iterable[ShipmentOption]) -> list[dict[str, Any]] | None:
     """The rate's add-ons that provide ``options`` (priced), or None when one is not offered."""
-    offered = {item.get("AddOnType"): item for item in (wire_rate.get("AddOns") or {}).get("AddOnV17", [])}
+    offered = {item.get("AddOnType"): item for item in _dialect.items(wire_rate.get("AddOns"))}
     chosen: list[dict[str, Any]] = []
     for option in sorted(options, key=lambda o: o.value):
         codes = ADDON_FOR_OPTION.get(option, ())
@@ -371,7 +365,7 @@ def _carrier_data(wire_rate: Mapping[str, Any], addons: list[dict[str, Any]]) ->
         else:
             pairs.append((name, _text(value)))
     if addons:
-        pairs.append(("AddOns", json.dumps({"AddOnV17": addons}, default=_json_default, sort_keys=True)))
+        pairs.append(("AddOns", json.dumps({"AddOn": addons}, default=_json_default, sort_keys=True)))
     return pairs
 
 
@@ -417,23 +411,25 @@ def parse_rates(
 
 
 def _addon_name(code: str, wire_rate: Mapping[str, Any]) -> str:
-    for item in (wire_rate.get("AddOns") or {}).get("AddOnV17", []):
+    for item in _dialect.items(wire_rate.get("AddOns")):
         if item.get("AddOnType") == code and item.get("AddOnDescription"):
             return str(item["AddOnDescription"])[:100]
     return code
 
 
 # -- labels ---------------------------------------------------------------------------------------------
-def rate_to_wire(rate: Rate, shipment: ShipmentRequest, to_cleanse_hash: str | None = None) -> dict[str, Any]:
-    """The SWSIM rate kept in ``rate.carrier_data``, addressed as ``shipment`` says."""
+def rate_to_wire(
+    rate: Rate, shipment: ShipmentRequest, to_cleanse_hash: str | None = None, *, version: Version
+) -> dict[str, Any]:
+    """The SWSIM rate kept in ``rate.carrier_data``, addressed as ``shipment`` says, in ``version``'s names."""
     data = rate.data
     if rate.carrier is not Carrier.USPS or data.get("ServiceType") != rate.service_code:
         raise _fail("rate", "is not a USPS rate from UspsShipping.rates()")
-    _check_service(rate.service_code, "rate.service_code")
+    _dialect.check_usps_service(rate.service_code, "rate.service_code", version)
     wire: dict[str, Any] = {name: (json.loads(value) if name in _NESTED else value) for name, value in data.items()}
     wire["From"] = address_to_wire(shipment.shipper)
     wire["To"] = address_to_wire(shipment.recipient, to_cleanse_hash)
-    return wire
+    return _dialect.nest_rate(wire, version)
 
 
 def indicium_request(
@@ -444,16 +440,18 @@ def indicium_request(
     sample: bool = False,
     cost_code_id: int | None = None,
     image_type: str = "Png",
+    *,
+    version: Version,
 ) -> dict[str, Any]:
     """CreateIndicium buying ``rate`` for ``shipment``, with the label image in the response."""
-    _check_shipment(shipment)
+    _check_shipment(shipment, version)
     if image_type not in IMAGE_FORMATS:
         raise _fail("image_type", f"must be one of {', '.join(IMAGE_FORMATS)}")
     if not 1 <= len(integrator_tx_id) <= 128:
         raise _fail("integrator_tx_id", "must be 1 to 128 characters")
     request: dict[str, Any] = {
         "IntegratorTxID": integrator_tx_id,
-        "Rate": rate_to_wire(rate, shipment, to_cleanse_hash),
+        "Rate": rate_to_wire(rate, shipment, to_cleanse_hash, version=version),
     }
     if sample:
         request["SampleOnly"] = True
@@ -502,7 +500,7 @@ def parse_indicium(
     elif amount is None:
         cost = rate.total
     else:
-        addons = (wire_rate.get("AddOns") or {}).get("AddOnV17", [])
+        addons = _dialect.items(wire_rate.get("AddOns"))
         cost = Money.total([Money.rounded(amount), *(Money.rounded(a["Amount"]) for a in addons if a.get("Amount"))])
     label = Label(
         carrier=Carrier.USPS,
@@ -519,15 +517,27 @@ def parse_indicium(
     return label, balance
 
 
-def cancel_request(label: Label) -> dict[str, Any]:
-    """CancelIndicium for ``label``, by its StampsTxID (SWSIM's advice) or else its tracking number."""
+def check_cancellable(label: Label) -> None:
+    """Refuse a label CancelIndicium cannot name: not USPS's, or with neither StampsTxID nor tracking number."""
     if label.carrier is not Carrier.USPS:
         raise _fail("label", "is not a USPS label")
-    if label.carrier_reference:
-        return {"StampsTxID": label.carrier_reference}
-    if label.tracking_number:
-        return {"TrackingNumber": label.tracking_number}
-    raise _fail("label", "names neither a StampsTxID nor a tracking number")
+    if not label.carrier_reference and not label.tracking_number:
+        raise _fail("label", "names neither a StampsTxID nor a tracking number")
+
+
+def cancel_requests(labels: Sequence[Label], *, version: Version) -> list[tuple[list[int], dict[str, Any]]]:
+    """CancelIndicium payloads for ``labels`` (each checked with :func:`check_cancellable`), with the
+    positions in ``labels`` each covers: one per label on v111, batches on v135. A label is named by its
+    StampsTxID (SWSIM's advice) or else its tracking number."""
+    for label in labels:
+        check_cancellable(label)
+    refs = [(index, label.carrier_reference, label.tracking_number) for index, label in enumerate(labels)]
+    return _dialect.cancel_requests(refs, version)
+
+
+def cancel_request(label: Label, *, version: Version) -> dict[str, Any]:
+    """CancelIndicium for one ``label``."""
+    return cancel_requests([label], version=version)[0][1]
 
 
 # -- tracking -------------------------------------------------------------------------------------------

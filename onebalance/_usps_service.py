@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timezone
-from decimal import Decimal
 
 from carriers import (
     Address,
     Label,
     OneBalancePayment,
     Rate,
-    RefundStatus,
     ShipmentRequest,
     Tracking,
     VoidResult,
@@ -43,10 +42,11 @@ from ._public import publish as _publish
 from ._retry import Safety, Transient, run
 from ._transport import send
 from ._usps import CleansedAddress
+from ._usps_voids import LabelVoid, void_many, voided
 
 logger = logging.getLogger("onebalance")
 
-__all__ = ["UspsShipping", "integrator_tx_id"]
+__all__ = ["LabelVoid", "UspsShipping", "integrator_tx_id"]
 
 #: The PlanRestriction code SWSIM uses for the same refusal.
 _PLAN_RESTRICTION = "00450208"
@@ -101,7 +101,7 @@ class UspsShipping:
 
     def rates(self, shipment: ShipmentRequest) -> list[Rate]:
         """Every USPS rate for ``shipment`` (or only ``shipment.service``), cheapest first."""
-        response = self.client.call("GetRates", _usps.rate_request(shipment))
+        response = self.client.call("GetRates", _usps.rate_request(shipment, version=self.client.api_version))
         return bind(_usps.parse_rates(response, OneBalancePayment(), shipment.options), shipment)
 
     # -- labels ------------------------------------------------------------------------------------
@@ -142,7 +142,8 @@ class UspsShipping:
         amount (``quoted_cost``) beside what was charged.
         """
         tx_id = integrator_tx_id(self.merchant_id, idempotency_key)
-        _usps.indicium_request(rate, shipment, tx_id, image_type=image_type)  # refuse bad input before any call
+        version = self.client.api_version
+        _usps.indicium_request(rate, shipment, tx_id, image_type=image_type, version=version)  # bad input: no call
         check_quote(rate, shipment)
         use = KeyUse(rate, shipment, _now())
         self._uses.claim(idempotency_key, use)
@@ -198,6 +199,7 @@ class UspsShipping:
             sample=sample,
             cost_code_id=cost_code_id,
             image_type=image_type,
+            version=self.client.api_version,
         )
         failure: OneBalanceError | None = None
         try:
@@ -325,16 +327,20 @@ class UspsShipping:
         A sample label (no tracking, no cost) is voided with nothing to refund. Raises
         :class:`VoidRefused` (too old, already used) or :class:`LabelNotFound` from the service.
         """
-        self.client.call("CancelIndicium", _usps.cancel_request(label), transaction_id=label.carrier_reference)
-        refund = label.cost if label.cost.amount > Decimal(0) else None
-        return VoidResult(
-            carrier=label.carrier,
-            tracking_number=label.tracking_number,
-            voided=True,
-            refund=refund,
-            refund_status=RefundStatus.PENDING if refund is not None else RefundStatus.NOT_APPLICABLE,
-            carrier_reference=label.carrier_reference,
-        )
+        payload = _usps.cancel_request(label, version=self.client.api_version)
+        self.client.call("CancelIndicium", payload, transaction_id=label.carrier_reference)
+        return voided(label)
+
+    def void_many(self, labels: Sequence[Label]) -> list[LabelVoid]:
+        """Cancel several labels; one :class:`LabelVoid` per label, in order, each voided or with its error.
+
+        On SWSIM v135 the labels go in batches (up to 50 per CancelIndicium); on v111 one call per label.
+        When the service refuses a batch (one label too old, unknown or already voided), each of its labels
+        is sent again alone, so that each gets its own answer. A batch whose outcome is unknown (the
+        connection failed after sending) is not sent again: each of its labels carries that error
+        (:class:`OutcomeUnknown`); :meth:`void` it again later. A label given twice is sent once.
+        """
+        return void_many(self, labels)
 
     def track(self, tracking_number: str) -> Tracking:
         """The parcel's USPS tracking, newest event first."""
@@ -344,5 +350,5 @@ class UspsShipping:
 
 
 _publish(
-    globals(), "onebalance", ("CleansedAddress", "UspsShipping")
+    globals(), "onebalance", ("CleansedAddress", "LabelVoid", "UspsShipping")
 )  # re-exported by onebalance, which loads this module on first use

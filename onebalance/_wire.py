@@ -15,12 +15,13 @@ from typing import Any
 
 import requests
 
-from ._config import Timeout, check_endpoint
+from ._config import Timeout, check_endpoint, versioned_endpoint
 from ._errors import OneBalanceError, ProtocolError, ValidationError, clipped, error_for_fault
 from ._redact import MAX_LOGGED_BODY, redact_xml, scrub
 from ._retry import MONEY, RetryPolicy, Transient, run, swsim_safety
 from ._soap._envelope import MalformedResponse, SoapFault, build, read_response
 from ._soap._schema import Schema, SchemaError, swsim_schema
+from ._soap._versions import SwsimVersion, swsim_version
 from ._soap._xml import UnsafeXML
 from ._transport import Transport
 
@@ -52,10 +53,13 @@ class Wire:
         timeout: Timeout | None = None,
         session: requests.Session | None = None,
         retry: RetryPolicy | None = None,
+        version: str | SwsimVersion | None = None,
     ) -> None:
-        self.endpoint = check_endpoint(endpoint)
+        #: The SWSIM version spoken (v135 by default): its contract, and its path on the endpoint.
+        self.version = swsim_version(version)
+        self.endpoint = versioned_endpoint(check_endpoint(endpoint), self.version)
         self.transport = Transport(session, timeout)
-        self.schema: Schema = swsim_schema()
+        self.schema: Schema = swsim_schema(self.version)
         self.retry = retry if retry is not None else RetryPolicy()
 
     def exchange(

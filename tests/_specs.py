@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 from lxml import etree
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT.parent / "shared" / "specs"
-REAL_WSDL = SPECS / "swsim" / "SwsimV111.wsdl"
+#: The real WSDL of each SWSIM version the SDK speaks.
+REAL_WSDLS = {"v111": SPECS / "swsim" / "SwsimV111.wsdl", "v135": SPECS / "swsim" / "swsimv135.wsdl"}
+REAL_WSDL = REAL_WSDLS["v111"]
 SPECS_MISSING = f"the real contracts are not at {SPECS} (../shared/specs beside the repository)"
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -18,12 +21,13 @@ _HEX8 = re.compile(r"[0-9a-f]{8}")
 
 
 class RealSwsimSchema:
-    """The XML Schema inside the real SwsimV111.wsdl, able to validate SOAP bodies."""
+    """The XML Schema inside a real SWSIM WSDL (SwsimV111.wsdl by default), able to validate SOAP bodies."""
 
     def __init__(self, path: Path = REAL_WSDL) -> None:
         import xmlschema
 
         root = etree.parse(str(path)).getroot()
+        self.namespace = root.get("targetNamespace", "")
         sources = [etree.tostring(s).decode() for s in root.iter(f"{{{XS}}}schema")]
         self.schema = xmlschema.XMLSchema10(sources)
 
@@ -63,3 +67,38 @@ def fault_errors(node: etree._Element) -> list[str]:
             if code is not None and not _HEX8.fullmatch(code):
                 problems.append(f"detail code {code!r} is not 8 lower-case hex digits")
     return problems
+
+
+class RealSwsimSchemas:
+    """Both real contracts: each body is checked against the WSDL of its namespace (v111 or v135).
+
+    A body in neither namespace is checked against v111's schema (and so reported); faults are
+    the same in both versions. Each schema is loaded the first time a body needs it.
+    """
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, RealSwsimSchema] = {}
+
+    def version(self, name: str) -> RealSwsimSchema:
+        if name not in self._loaded:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # xmlschema notes it cannot fully check one recursive model
+                self._loaded[name] = RealSwsimSchema(REAL_WSDLS[name])
+        return self._loaded[name]
+
+    def errors(self, envelope: bytes) -> list[str]:
+        return self.version(_version_of(envelope)).errors(envelope)
+
+
+def _version_of(envelope: bytes) -> str:
+    """v111 or v135, by the namespace of the body's element."""
+    try:
+        root = etree.fromstring(envelope)
+    except etree.XMLSyntaxError:
+        return "v111"
+    body = root.find(f"{{{SOAP_ENV}}}Body")
+    for node in body if body is not None else []:
+        if isinstance(node.tag, str):
+            namespace = (etree.QName(node).namespace or "").lower()
+            return next((name for name in REAL_WSDLS if namespace.endswith(f"/swsim/swsim{name}")), "v111")
+    return "v111"

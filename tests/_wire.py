@@ -9,11 +9,11 @@ from onebalance._soap._schema import swsim_schema
 from onebalance.sandbox import Sandbox, SandboxCredentials
 
 
-def call(sandbox: Sandbox, operation: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """Send one request straight to the dispatcher; a fault is raised as ``SoapFault``."""
-    schema = swsim_schema()
+def call(sandbox: Sandbox, operation: str, payload: dict[str, Any], *, version: str | None = None) -> dict[str, Any]:
+    """Send one request straight to ``version``'s dispatcher (default v135); a fault is raised as ``SoapFault``."""
+    schema = swsim_schema(version)
     op = schema.operations[operation]
-    reply = sandbox.handle(build(schema, op, payload, response=False), f'"{op.soap_action}"')
+    reply = sandbox.handle(build(schema, op, payload, response=False), f'"{op.soap_action}"', api_version=version)
     result = read_response(op, reply.body)
     assert reply.status == 200
     return result
@@ -29,9 +29,9 @@ def login(sandbox: Sandbox, creds: SandboxCredentials) -> str:
     return token
 
 
-def fault_code(sandbox: Sandbox, operation: str, payload: dict[str, Any]) -> str | None:
+def fault_code(sandbox: Sandbox, operation: str, payload: dict[str, Any], *, version: str | None = None) -> str | None:
     try:
-        call(sandbox, operation, payload)
+        call(sandbox, operation, payload, version=version)
     except SoapFault as fault:
         return fault.code
     raise AssertionError(f"{operation} succeeded; a fault was expected")

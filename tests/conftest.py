@@ -1,12 +1,11 @@
 """Shared fixtures. Every sandbox made through them checks each request it receives and each
-response it sends against the real SwsimV111.wsdl schema (when ../shared/specs is present) and
-fails the test on any mismatch."""
+response it sends against the real schema of its SWSIM version (SwsimV111.wsdl or swsimv135.wsdl,
+when ../shared/specs is present) and fails the test on any mismatch."""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -17,7 +16,7 @@ from hypothesis import HealthCheck, settings
 from onebalance import OneBalance
 from onebalance.sandbox import Sandbox, SandboxCredentials
 
-from ._specs import REAL_WSDL, SPECS_MISSING, RealSwsimSchema
+from ._specs import REAL_WSDLS, SPECS_MISSING, RealSwsimSchemas
 
 # The multi-process tests start their workers from a fork server (a clean process: forking this one,
 # which runs sandbox server threads, can hand a child a lock held by a thread it does not have).
@@ -34,24 +33,23 @@ settings.load_profile("onebalance-suite")
 
 
 @pytest.fixture(scope="session")
-def real_swsim() -> RealSwsimSchema | None:
-    """The real contract's schema, or None where ../shared/specs is absent."""
-    if not REAL_WSDL.exists():
+def real_swsim() -> RealSwsimSchemas | None:
+    """The real contracts' schemas (each body checked against its version's), or None where
+    ../shared/specs is absent."""
+    if not all(path.exists() for path in REAL_WSDLS.values()):
         return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # xmlschema notes it cannot fully check one recursive model
-        return RealSwsimSchema()
+    return RealSwsimSchemas()
 
 
 @pytest.fixture
-def require_real_swsim(real_swsim: RealSwsimSchema | None) -> RealSwsimSchema:
+def require_real_swsim(real_swsim: RealSwsimSchemas | None) -> RealSwsimSchemas:
     if real_swsim is None:
         pytest.skip(SPECS_MISSING)
     return real_swsim
 
 
 @pytest.fixture
-def wire_log(real_swsim: RealSwsimSchema | None) -> Iterator[list[tuple[str, str | None, bytes]]]:
+def wire_log(real_swsim: RealSwsimSchemas | None) -> Iterator[list[tuple[str, str | None, bytes]]]:
     """Every exchange of the test's sandboxes; fails the test if one breaks the real contract."""
     log: list[tuple[str, str | None, bytes]] = []
     yield log
@@ -63,7 +61,7 @@ def wire_log(real_swsim: RealSwsimSchema | None) -> Iterator[list[tuple[str, str
             continue  # requests the sandbox refused as unknown or malformed are the test's own doing
         for error in real_swsim.errors(body):
             problems.append(f"{direction} {op}: {error}")
-    assert not problems, "exchanges that break SwsimV111.wsdl:\n" + "\n".join(problems[:20])
+    assert not problems, "exchanges that break the real SWSIM contract:\n" + "\n".join(problems[:20])
 
 
 @pytest.fixture
@@ -140,6 +138,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 #: The CLI's environment variables: a developer's shell that sets them must not change what the tests see.
 _CLI_ENVIRONMENT = (
+    "ONEBALANCE_API_VERSION",
     "ONEBALANCE_CREDENTIALS_KEY",
     "ONEBALANCE_CREDENTIALS_STORE",
     "ONEBALANCE_ENDPOINT",

@@ -152,9 +152,10 @@ def serve() -> Iterator[Callable[..., Served]]:
 def test_serve_json_line_is_a_working_endpoint(serve: Callable[..., Served]) -> None:
     served = serve()
     info = served.info
-    assert set(info) == {"url", "integration_id", "username", "password", "ups", "fedex"}
+    assert set(info) == {"url", "urls", "integration_id", "username", "password", "ups", "fedex"}
     assert info["url"].startswith("http://127.0.0.1:")
-    assert info["url"].endswith("/swsim/swsimv111.asmx")
+    assert info["url"].endswith("/swsim/swsimv135.asmx")  # the default version
+    assert info["urls"] == {"v135": info["url"], "v111": info["url"].replace("swsimv135", "swsimv111")}
     assert (info["integration_id"], info["username"], info["password"]) == (
         DEMO_INTEGRATION_ID,
         DEMO_USERNAME,
@@ -165,9 +166,14 @@ def test_serve_json_line_is_a_working_endpoint(serve: Callable[..., Served]) -> 
     assert account.username == "demo-merchant"
     assert account.available_postage == Decimal("100.00")
 
-    wsdl = requests.get(info["url"] + "?wsdl", timeout=5)
-    assert wsdl.status_code == 200
-    assert f'<soap:address location="{info["url"]}"' in wsdl.text
+    for name, url in info["urls"].items():
+        wsdl = requests.get(url + "?wsdl", timeout=5)
+        assert wsdl.status_code == 200
+        assert f'<soap:address location="{url}"' in wsdl.text
+        assert f"/swsim/Swsim{name.upper()}" in wsdl.text  # each path serves its own version's contract
+    old = OneBalance(integration_id=info["integration_id"], username=info["username"], password=info["password"],
+                     endpoint=info["urls"]["v111"], api_version="v111")
+    assert old.account().available_postage == Decimal("100.00")  # the same account on v111
 
 
 def test_serve_json_line_gives_working_ups_and_fedex_sandboxes(serve: Callable[..., Served]) -> None:
@@ -235,12 +241,15 @@ def test_conversation_token_survives_a_restart(make_sandbox: Callable[..., Sandb
     after = make_sandbox(state_path=state)
     with after.serve() as server:
         headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{GET_ACCOUNT_INFO_ACTION}"'}
-        ok = requests.post(server.url, data=get_account_info_envelope(token), headers=headers, timeout=5)
+        # A v111 request with the token a v135 client was given: both versions share the conversations.
+        ok = requests.post(server.urls["v111"], data=get_account_info_envelope(token), headers=headers, timeout=5)
         assert ok.status_code == 200, ok.text
         assert "002b0201" not in ok.text
         assert "<AvailablePostage>100" in ok.text
         # Control: a token the sandbox never issued is refused, so the check above has teeth.
-        bad = requests.post(server.url, data=get_account_info_envelope("never-issued"), headers=headers, timeout=5)
+        bad = requests.post(
+            server.urls["v111"], data=get_account_info_envelope("never-issued"), headers=headers, timeout=5
+        )
         assert bad.status_code == 500
         assert "002b0201" in bad.text
 

@@ -348,7 +348,7 @@ def test_a_plan_restriction_buys_nothing_and_frees_the_key(shell, tmp_path):
     shell.sandbox.set_capability(USERNAME, "AllowAllMailClasses", False)
     args = ["buy", MERCHANT, *SHIPMENT, "--carrier", "usps", "--idempotency-key", "order-5",
             "--label-out", str(tmp_path / "l.png")]  # fmt: skip
-    refused = shell(*args, "--service", "US-PS")
+    refused = shell(*args, "--service", "US-GA")
     assert refused.exit_code == EXIT_FAILED
     assert "PlanRestriction" in refused.stderr and "Priority Mail" in refused.stderr
     assert shell.balance() == Decimal("100.00") and not (tmp_path / "l.png").exists()

@@ -1,4 +1,5 @@
-"""The compiled schema codec: schema order out, strict checks in, exact values both ways."""
+"""The compiled schema codec: schema order out, strict checks in, exact values both ways. The examples
+are v111's (the codec is the same for every version); v135's repeated choice has its own test."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ NS = "http://stamps.com/xml/namespace/2021/01/swsim/SwsimV111"
 
 def _encode(type_name: str, value: dict) -> etree._Element:
     root = etree.Element(f"{{{NS}}}Root")
-    encode(root, value, swsim_schema().complex_type(type_name))
+    encode(root, value, swsim_schema("v111").complex_type(type_name))
     return root
 
 
@@ -27,7 +28,7 @@ def test_fields_are_written_in_schema_order_whatever_the_dict_order():
 
 def test_values_round_trip_exactly():
     value = {"AutoBuyEnabled": True, "PurchaseAmount": Decimal("10.0000"), "TriggerAmount": Decimal("25.5")}
-    assert decode(_encode("AutoBuySettings", value), swsim_schema().complex_type("AutoBuySettings")) == value
+    assert decode(_encode("AutoBuySettings", value), swsim_schema("v111").complex_type("AutoBuySettings")) == value
 
 
 @pytest.mark.parametrize(
@@ -47,7 +48,7 @@ def test_encoding_refuses_what_the_schema_does_not_allow(value, message):
 
 
 def test_decoding_converts_simple_types():
-    ctype = swsim_schema().operations["AuthenticateUser"].output.type
+    ctype = swsim_schema("v111").operations["AuthenticateUser"].output.type
     node = etree.fromstring(
         f'<AuthenticateUserResponse xmlns="{NS}"><Authenticator>t</Authenticator>'
         "<LastLoginTime>2026-11-01T08:30:00.1234567-05:00</LastLoginTime><ClearCredential>1</ClearCredential>"
@@ -62,7 +63,7 @@ def test_decoding_converts_simple_types():
 
 @pytest.mark.parametrize("bad", ["<ClearCredential>maybe</ClearCredential>", ""])
 def test_decoding_refuses_bad_values_and_missing_elements(bad):
-    ctype = swsim_schema().operations["AuthenticateUser"].output.type
+    ctype = swsim_schema("v111").operations["AuthenticateUser"].output.type
     node = etree.fromstring(
         f'<AuthenticateUserResponse xmlns="{NS}"><Authenticator>t</Authenticator>{bad}'
         "<LoginBannerText/><PasswordExpired>false</PasswordExpired><CodewordsSet>true</CodewordsSet>"
@@ -73,15 +74,17 @@ def test_decoding_refuses_bad_values_and_missing_elements(bad):
 
 
 def test_the_package_wsdl_is_compiled_once_per_process():
-    assert swsim_schema() is swsim_schema()
-    schema = swsim_schema()
+    assert swsim_schema("v111") is swsim_schema("v111")
+    assert swsim_schema() is swsim_schema("v135") is not swsim_schema("v111")  # v135 by default
+    assert swsim_schema().service_name == "SwsimV135"
+    schema = swsim_schema("v111")
     assert schema.service_name == "SwsimV111"
     assert schema.port_name == "SwsimV111Soap"
     assert schema.operations["GetAccountInfo"].soap_action == f"{NS}/GetAccountInfo"
 
 
 def test_lenient_decoding_passes_over_unknown_elements_but_not_missing_ones():
-    ctype = swsim_schema().operations["AuthenticateUser"].output.type
+    ctype = swsim_schema("v111").operations["AuthenticateUser"].output.type
     node = etree.fromstring(
         f'<AuthenticateUserResponse xmlns="{NS}"><Authenticator>t</Authenticator><AddedInV200>x</AddedInV200>'
         "<LoginBannerText/><ClearCredential>false</ClearCredential><PasswordExpired>false</PasswordExpired>"
@@ -109,7 +112,29 @@ def test_lenient_decoding_passes_over_unknown_elements_but_not_missing_ones():
 def test_numbers_out_of_their_xsd_range_or_form_are_refused(type_name, field, text):
     from onebalance._soap._schema import parse_simple
 
-    found = swsim_schema().complex_type(type_name).lookup(field)
+    found = swsim_schema("v111").complex_type(type_name).lookup(field)
     assert found is not None
     with pytest.raises(SchemaError):
         parse_simple(text, found[1].type, field)
+
+
+V135 = "http://stamps.com/xml/namespace/2023/07/swsim/SwsimV135"
+GUIDS = ["0b1ba1a2-7e57-4d3e-9a5d-5a4db0c0ffee", "1b1ba1a2-7e57-4d3e-9a5d-5a4db0c0ffee"]
+
+
+def test_a_repeated_choice_takes_each_option_again():
+    """v135's CancelIndicium: (TrackingNumbers | StampsTxIDs) repeated, as lists of occurrences."""
+    ctype = swsim_schema("v135").operations["CancelIndicium"].input.type
+    value = {"Authenticator": "t", "TrackingNumbers": {"string": ["9400"]}, "StampsTxIDs": {"guid": GUIDS}}
+    root = etree.Element(f"{{{V135}}}CancelIndicium")
+    encode(root, value, ctype)
+    assert [etree.QName(c).localname for c in root] == ["Authenticator", "TrackingNumbers", "StampsTxIDs"]
+    decoded = decode(root, ctype)
+    assert decoded["TrackingNumbers"] == [{"string": ["9400"]}] and decoded["StampsTxIDs"] == [{"guid": GUIDS}]
+    assert decode(root, ctype, strict=False) == decoded
+    again = etree.fromstring(etree.tostring(root))
+    again.append(etree.fromstring(etree.tostring(root[2])))  # a second StampsTxIDs: the choice comes again
+    assert decode(again, ctype)["StampsTxIDs"] == [{"guid": GUIDS}, {"guid": GUIDS}]
+    single = swsim_schema("v111").operations["CancelIndicium"].input.type
+    with pytest.raises(SchemaError, match="only one of"):  # v111's choice is taken once
+        encode(etree.Element("x"), {"Authenticator": "t", "TrackingNumber": "9400", "StampsTxID": GUIDS[0]}, single)

@@ -37,12 +37,36 @@ def test_bad_configuration_is_refused_and_nothing_is_sent(field, value, message)
 
 @pytest.mark.parametrize(
     "endpoint",
-    [PRODUCTION_ENDPOINT, TESTING_ENDPOINT, "http://127.0.0.1:8080/swsim/swsimv111.asmx",
-     "http://localhost/swsim/swsimv111.asmx", "http://[::1]:9000/swsim/swsimv111.asmx",
-     "http://swsim.sandbox.onebalance.test/swsim/swsimv111.asmx"],
+    [PRODUCTION_ENDPOINT, TESTING_ENDPOINT, "http://127.0.0.1:8080/swsim/swsimv135.asmx",
+     "http://localhost/swsim/swsimv135.asmx", "http://[::1]:9000/swsim/swsimv135.asmx",
+     "http://swsim.sandbox.onebalance.test/swsim/swsimv135.asmx"],
 )
 def test_https_everywhere_and_plain_http_only_on_local_hosts(endpoint):
     assert OneBalance(**(GOOD | {"endpoint": endpoint})).endpoint == endpoint
+
+
+def test_the_endpoints_follow_the_chosen_version():
+    assert TESTING_ENDPOINT == "https://swsim.testing.stamps.com/swsim/swsimv135.asmx"
+    assert PRODUCTION_ENDPOINT == "https://swsim.stamps.com/swsim/swsimv135.asmx"
+    assert OneBalance(**GOOD).api_version == "v135"
+    old = OneBalance(**GOOD, api_version="v111")
+    assert old.api_version == "v111"
+    assert old.endpoint == "https://swsim.testing.stamps.com/swsim/swsimv111.asmx"
+    assert OneBalance(**(GOOD | {"endpoint": PRODUCTION_ENDPOINT}), api_version="v111").endpoint.endswith(
+        "swsim.stamps.com/swsim/swsimv111.asmx"
+    )
+    # a v111 path given to a v135 client follows it too; any other URL is kept as it is
+    given = "http://127.0.0.1:8080/SWSIM/SwsimV111.asmx"
+    assert OneBalance(**(GOOD | {"endpoint": given})).endpoint == "http://127.0.0.1:8080/swsim/swsimv135.asmx"
+    assert OneBalance(**(GOOD | {"endpoint": "http://127.0.0.1:8080/soap"}), api_version="v111").endpoint == (
+        "http://127.0.0.1:8080/soap"
+    )
+
+
+@pytest.mark.parametrize("version", ["v112", "135.0", "", 135])
+def test_an_unknown_version_is_a_configuration_error(version):
+    with pytest.raises(ConfigurationError, match="api_version must be one of v111, v135"):
+        OneBalance(**GOOD, api_version=version)
 
 
 @pytest.mark.parametrize(("connect", "read"), [(0, 1), (1, -1), (1, "3")])

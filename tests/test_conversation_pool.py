@@ -48,13 +48,13 @@ def served(sandbox: Sandbox) -> Iterator[Served]:
     forward = sandbox.handle
     state = Served(sandbox.create_demo_account())
 
-    def handle(body: bytes, soap_action: str | None) -> Any:
+    def handle(body: bytes, soap_action: str | None, **kwargs: Any) -> Any:
         with state.lock:
             state.in_flight += 1
             state.max_in_flight = max(state.max_in_flight, state.in_flight)
         try:
             time.sleep(0.005)
-            return forward(body, soap_action)
+            return forward(body, soap_action, **kwargs)
         finally:
             with state.lock:
                 state.in_flight -= 1

@@ -53,9 +53,21 @@ def _check(output: str, codes: list[str]) -> None:
 
 
 def test_demo_on_the_embedded_sandbox(codes):
-    result = CliRunner().invoke(cli, ["demo"], env={"ONEBALANCE_ENDPOINT": None})
+    result = CliRunner().invoke(cli, ["demo"], env={"ONEBALANCE_ENDPOINT": None, "ONEBALANCE_API_VERSION": None})
     assert result.exit_code == 0, result.output
     _check(result.output, codes)
+    assert "(speaking SWSIM v135)" in result.output
+    [usps_label] = [line for line in result.output.splitlines() if "paid by one balance" in line]
+    assert "USPS Ground Advantage" in usps_label  # the cheapest USPS service for the parcel, on v135
+
+
+def test_demo_on_v111_still_runs(codes):
+    result = CliRunner().invoke(cli, ["demo", "--api-version", "v111"], env={"ONEBALANCE_ENDPOINT": None})
+    assert result.exit_code == 0, result.output
+    _check(result.output, codes)
+    assert "(speaking SWSIM v111)" in result.output
+    [usps_label] = [line for line in result.output.splitlines() if "paid by one balance" in line]
+    assert "Ground Advantage" not in usps_label and "USPS" in usps_label
 
 
 def test_demo_against_a_served_sandbox_twice_uses_the_suggested_username(sandbox):
@@ -73,7 +85,7 @@ def test_demo_against_a_served_sandbox_twice_uses_the_suggested_username(sandbox
 
 def test_demo_against_an_endpoint_that_is_not_a_sandbox_does_only_safe_steps(sandbox):
     creds = sandbox.create_demo_account()
-    url = "https://swsim.example.test/swsim/swsimv111.asmx"
+    url = "https://swsim.example.test/swsim/swsimv135.asmx"
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         def soap(request):
             reply = sandbox.handle(request.body, request.headers.get("SOAPAction"))

@@ -24,6 +24,7 @@ from onebalance import (
     InvoicedAccount,
     LowBalanceEvent,
     MonthlyLimitExceeded,
+    OneBalance,
     PermissionDenied,
     PurchaseRejected,
     RefillEvent,
@@ -68,6 +69,7 @@ def test_quote_then_confirm_buys_once_and_issues_a_receipt(shop, sandbox, wire_l
     assert len([e for e in sandbox.ledger("shop") if e.type == "Purchase"]) == 1
     sandbox.check_ledger("shop")
     assert "Total charged    $100.00" in receipt.text()
+    assert receipt.processor_transaction_id and f"Processor ref    {receipt.processor_transaction_id}" in receipt.text()
     assert receipt.pdf().startswith(b"%PDF")
 
 
@@ -177,9 +179,24 @@ def test_a_rejected_purchase_buys_nothing_and_says_why(shop, sandbox):
     sandbox.set_next_purchase_outcome("shop", "Rejected", rejection_code="CustomerActionRequired")
     with pytest.raises(PurchaseRejected) as info:
         shop.add("20.00")
-    assert info.value.rejection_code == "CustomerActionRequired"
+    assert info.value.rejection_code is None  # v135 answers with the reason only
+    assert info.value.rejection_reason
     assert shop.balance().available_postage == D("50.00")
     assert shop.records.receipts("m1") == []
+
+
+def test_v111_says_why_with_a_rejection_code_and_v135_keeps_the_processor_id(sandbox):
+    sandbox.create_account("shop", PASSWORD, balance="50.00")
+    with sandbox.mock() as url:
+        old = OneBalance(integration_id=DEMO_INTEGRATION_ID, username="shop", password=PASSWORD, endpoint=url,
+                         api_version="v111")
+        sandbox.set_next_purchase_outcome("shop", "Rejected", rejection_code="CustomerActionRequired")
+        rejected = old.purchase_postage(D("20.00"), D("0.00"), "ob-rejected")
+        assert (rejected.status, rejected.rejection_code) == ("Rejected", "CustomerActionRequired")
+        assert old.purchase_postage(D("20.00"), D("0.00"), "ob-1").processor_transaction_id is None
+        new = OneBalance(integration_id=DEMO_INTEGRATION_ID, username="shop", password=PASSWORD, endpoint=url)
+        bought = new.purchase_postage(D("20.00"), D("0.00"), "ob-2")
+        assert bought.status == "Success" and bought.processor_transaction_id == f"pp_{bought.transaction_id:012d}"
 
 
 def test_the_services_auto_buy_setting(shop, sandbox):

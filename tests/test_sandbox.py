@@ -67,9 +67,32 @@ def test_password_changed_behind_the_platforms_back_is_a_disconnection(sandbox, 
 
 
 def test_wsdl_is_served_in_both_modes_pointing_at_the_endpoint(endpoint):
-    text = requests.get(endpoint.url + "?wsdl", timeout=5).text
-    assert f'<soap:address location="{endpoint.url}"/>' in text
-    assert 'name="SwsimV111Soap"' in text
+    """Each version's path serves that version's WSDL, its address pointing at that path."""
+    assert endpoint.url.endswith("/swsim/swsimv135.asmx")
+    for name in ("v135", "v111"):
+        url = endpoint.url.replace("swsimv135", f"swsim{name}")
+        text = requests.get(url + "?wsdl", timeout=5).text
+        assert f'<soap:address location="{url}"/>' in text
+        assert f'name="Swsim{name.upper()}Soap"' in text
+
+
+def test_each_path_answers_its_own_version_only(endpoint):
+    """The v135 path does not answer a v111 request (nor the v111 path a v135 one): the real service
+    answers each version's SOAPActions at that version's path only."""
+    from onebalance._soap._versions import VERSIONS
+
+    for here, other in (("v135", "v111"), ("v111", "v135")):
+        url = endpoint.url.replace("swsimv135", f"swsim{here}")
+        action = f"{VERSIONS[other].namespace}/GetAccountInfo"
+        body = (
+            '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
+            f'<GetAccountInfo xmlns="{VERSIONS[other].namespace}"><Authenticator>x</Authenticator>'
+            "</GetAccountInfo></soap:Body></soap:Envelope>"
+        )
+        reply = requests.post(url, data=body, headers={"SOAPAction": f'"{action}"', "Content-Type": "text/xml"},
+                              timeout=5)
+        assert reply.status_code == 500
+        assert "did not recognize the value of HTTP Header SOAPAction" in reply.text
 
 
 def test_unknown_soap_action_is_a_client_fault(sandbox):

@@ -175,7 +175,30 @@ def test_a_taken_username_is_not_a_fault_and_gets_a_suggestion(sandbox):
          "declined", "routing", "paypal", "no-payment"],
 )
 def test_registration_faults(sandbox, overrides, code):
-    assert _wire.fault_code(sandbox, "RegisterAccount", registration(**overrides)) == code
+    """On v111, whose schema states no lengths, the service's own rules answer with their codes."""
+    assert _wire.fault_code(sandbox, "RegisterAccount", registration(**overrides), version="v111") == code
+    assert "acme" not in sandbox.state.accounts
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"UserName": "x" * 41}, {"Password": "Ab1"}, {"Password": "x" * 21 + "1"}, {"PromoCode": "P" * 51}],
+    ids=["username-long", "pw-short", "pw-long", "promo-long"],
+)
+def test_v135_states_the_lengths_in_its_schema(sandbox, overrides):
+    """v135's RegisterAccount limits UserName (40), Password (6-20) and PromoCode (50) in the schema: a
+    schema violation (soap:Client, 00490102), before any rule of the service."""
+    from onebalance._soap._envelope import body_child, build, read_fault
+    from onebalance._soap._schema import swsim_schema
+    from onebalance._soap._versions import VERSIONS
+
+    # Written with v111's schema (the SDK's own encoder refuses it for v135), in v135's namespace.
+    old, new = VERSIONS["v111"].namespace, VERSIONS["v135"].namespace
+    schema = swsim_schema("v111")
+    body = build(schema, schema.operations["RegisterAccount"], registration(**overrides), response=False)
+    reply = sandbox.handle(body.replace(old.encode(), new.encode()), f'"{new}/RegisterAccount"')
+    fault = read_fault(body_child(reply.body))
+    assert (reply.status, fault.faultcode, fault.code) == (500, "soap:Client", "00490102")
     assert "acme" not in sandbox.state.accounts
 
 

@@ -29,17 +29,21 @@ D = Decimal
 
 class Session:
     """A rolling-token conversation over the raw wire that follows replacement tokens in faults, and
-    logs in again when the sandbox clock was moved past the token's 24 hours."""
+    logs in again when the sandbox clock was moved past the token's 24 hours. It speaks ``version``
+    (v135 unless told)."""
 
-    def __init__(self, sandbox: Sandbox, username: str = SHOP, password: str = PASSWORD) -> None:
+    def __init__(
+        self, sandbox: Sandbox, username: str = SHOP, password: str = PASSWORD, *, version: str | None = None
+    ) -> None:
         self.sandbox = sandbox
         self.username = username
+        self.version = version
         self.creds = SandboxCredentials("", DEMO_INTEGRATION_ID, username, password)
         self.token: str | None = _wire.login(sandbox, self.creds)
 
     def call(self, op: str, **payload: Any) -> dict[str, Any]:
         try:
-            result = _wire.call(self.sandbox, op, {"Authenticator": self.token, **payload})
+            result = _wire.call(self.sandbox, op, {"Authenticator": self.token, **payload}, version=self.version)
         except SoapFault as fault:
             if fault.code == "002b0202":
                 self.token = _wire.login(self.sandbox, self.creds)
@@ -122,10 +126,10 @@ def _today(sandbox: Sandbox) -> date:
     return sandbox.clock.now().date()
 
 
-def _raw(sandbox: Sandbox, op_name: str, payload: dict[str, Any]) -> Any:
-    schema = swsim_schema()
+def _raw(sandbox: Sandbox, op_name: str, payload: dict[str, Any], version: str | None = None) -> Any:
+    schema = swsim_schema(version)
     op = schema.operations[op_name]
-    return sandbox.handle(build(schema, op, payload, response=False), f'"{op.soap_action}"')
+    return sandbox.handle(build(schema, op, payload, response=False), f'"{op.soap_action}"', api_version=version)
 
 
 # -- PurchasePostage ---------------------------------------------------------------------------------
@@ -136,7 +140,9 @@ def test_a_purchase_posts_to_the_ledger_charges_the_card_and_reports_the_new_bal
     assert isinstance(result["TransactionID"], int)
     assert result["PostageBalance"] == {"AvailablePostage": D("125.00"), "ControlTotal": D("0.00")}
     assert result["MIRequired"] is False
-    assert result["RejectionCode"] is None and "RejectionReason" not in result
+    assert "RejectionCode" not in result and "RejectionReason" not in result  # v135 has no RejectionCode
+    assert result["ProcessorTransactionID"] == f"pp_{result['TransactionID']:012d}"
+    assert shop.buy("25.00", tx="tx-1") == {**result, "Authenticator": shop.token}  # a replay: the same id
     entry = box.ledger(SHOP)[-1]
     assert (entry.type, entry.credit, entry.balance, entry.purchase_type) == (
         "Purchase",
@@ -158,8 +164,10 @@ def test_a_purchase_posts_to_the_ledger_charges_the_card_and_reports_the_new_bal
 
 
 def test_rejection_code_is_sent_nil_unless_rejected(box):
+    """v111 only: its RejectionCode is minOccurs=1 nillable (and it has no ProcessorTransactionID)."""
     payload = {"Authenticator": Session(box).token, "PurchaseAmount": D("10"), "ControlTotal": D("0")}
-    reply = _raw(box, "PurchasePostage", payload)
+    reply = _raw(box, "PurchasePostage", payload, "v111")
+    assert b"ProcessorTransactionID" not in reply.body
     assert reply.status == 200
     response = body_child(reply.body)
     [code] = [c for c in response if c.tag.endswith("}RejectionCode")]
@@ -278,7 +286,7 @@ def test_a_declined_card_rejects_the_purchase_and_places_a_payment_hold(box, sho
     box.decline_payment_method(SHOP, hold=False)
     result = shop.buy("20.00", tx="declined")
     assert result["PurchaseStatus"] == "Rejected"
-    assert result["RejectionCode"] == "CustomerActionRequired"
+    assert "RejectionCode" not in result and "ProcessorTransactionID" not in result  # v135: the reason only
     assert result["RejectionReason"] == "The payment method was declined."
     assert result["PostageBalance"]["AvailablePostage"] == D("100.00")
     assert box.charges(SHOP) == [] and _purchases(box) == []
@@ -298,7 +306,8 @@ def test_an_expired_card_is_rejected_too(make_sandbox):
 
 
 @pytest.mark.parametrize("code", ["CustomerActionRequired", "SystemFailure", "RejectedDueToFraud"])
-def test_the_next_purchase_can_be_made_to_reject(box, shop, code):
+def test_the_next_purchase_can_be_made_to_reject(box, code):
+    shop = Session(box, version="v111")  # v111 reports the RejectionCode
     box.set_next_purchase_outcome(SHOP, "Rejected", code)
     result = shop.buy("20.00")
     assert (result["PurchaseStatus"], result["RejectionCode"]) == ("Rejected", code)
@@ -312,7 +321,7 @@ def test_a_pending_purchase_completes_on_the_next_get_account_info(box, shop, st
     box.set_next_purchase_outcome(SHOP, status)
     first = shop.buy("40.00", tx="slow")
     assert first["PurchaseStatus"] == status
-    assert first["PostageBalance"]["AvailablePostage"] == D("100.00") and first["RejectionCode"] is None
+    assert first["PostageBalance"]["AvailablePostage"] == D("100.00") and "ProcessorTransactionID" not in first
     assert _purchases(box) == [] and box.charges(SHOP) == []
     assert shop.buy_code("40.00", tx="slow") == "8004041b"
     assert shop.buy_code("10.00", tx="another") == "8004041b"
@@ -330,7 +339,8 @@ def test_a_pending_purchase_completes_on_the_next_get_account_info(box, shop, st
     box.check_ledger(SHOP)
 
 
-def test_a_pending_purchase_that_no_longer_fits_is_rejected_when_it_completes(box, shop):
+def test_a_pending_purchase_that_no_longer_fits_is_rejected_when_it_completes(box):
+    shop = Session(box, version="v111")  # v111 reports the RejectionCode
     box.set_next_purchase_outcome(SHOP, "Pending")
     shop.buy("300.00")
     assert box.account(SHOP).pending_purchase is not None

@@ -1,6 +1,8 @@
-"""The sandbox's USPS operations on the raw wire: CleanseAddress, GetRates, CreateIndicium (checks in
-order, IntegratorTxID replays, SampleOnly, auto-buy), CancelIndicium and delayed refunds, TrackShipment
-and the label images. Every exchange made through ``make_sandbox`` is checked against the real WSDL."""
+"""The sandbox's USPS operations on the raw wire: CleanseAddress, GetRates (Ground Advantage on v135,
+add-ons), CreateIndicium (checks in order, IntegratorTxID replays, SampleOnly, auto-buy, add-ons),
+CancelIndicium (v111's one label, v135's batches) and delayed refunds, TrackShipment and the label
+images. The tests speak v135 (the default) unless they say v111. Every exchange made through
+``make_sandbox`` is checked against the real WSDL of its version."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import pytest
 import requests
 
 from onebalance._soap._envelope import SoapFault
-from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox, SandboxControl, SandboxCredentials
+from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox, SandboxControl, SandboxCredentials, _rates
 
 from . import _wire
 
@@ -40,12 +42,30 @@ def creds(username: str = SHOP) -> dict[str, str]:
     return _wire.credentials(SandboxCredentials("", DEMO_INTEGRATION_ID, username, PASSWORD))
 
 
-def call(box: Sandbox, op: str, **payload: Any) -> dict[str, Any]:
-    return _wire.call(box, op, {"Credentials": creds(), **payload})
+def call(box: Sandbox, op: str, version: str | None = None, **payload: Any) -> dict[str, Any]:
+    return _wire.call(box, op, {"Credentials": creds(), **payload}, version=version)
 
 
-def code(box: Sandbox, op: str, **payload: Any) -> str | None:
-    return _wire.fault_code(box, op, {"Credentials": creds(), **payload})
+def code(box: Sandbox, op: str, version: str | None = None, **payload: Any) -> str | None:
+    return _wire.fault_code(box, op, {"Credentials": creds(), **payload}, version=version)
+
+
+def void(box: Sandbox, *tx_ids: str, numbers: tuple[str, ...] = ()) -> dict[str, Any]:
+    """v135's CancelIndicium: any number of StampsTxIDs and tracking numbers."""
+    return call(box, "CancelIndicium", **void_payload(tx_ids, numbers))
+
+
+def void_code(box: Sandbox, *tx_ids: str, numbers: tuple[str, ...] = ()) -> str | None:
+    return code(box, "CancelIndicium", **void_payload(tx_ids, numbers))
+
+
+def void_payload(tx_ids: tuple[str, ...], numbers: tuple[str, ...]) -> dict[str, Any]:
+    payload: dict[str, Any] = {}
+    if numbers:
+        payload["TrackingNumbers"] = {"string": list(numbers)}
+    if tx_ids:
+        payload["StampsTxIDs"] = {"guid": list(tx_ids)}
+    return payload
 
 
 def rate(
@@ -94,7 +114,7 @@ def test_cleanse_address_no_match_has_one_candidate(box: Sandbox, change: dict[s
 def test_get_rates_all_and_one(box: Sandbox) -> None:
     everything = call(box, "GetRates", Rate={"From": FROM, "To": TO, "WeightLb": 1.0})["Rates"]["Rate"]
     services = {r["ServiceType"] for r in everything}
-    assert services == {"US-PM", "US-XM", "US-PS"}  # First-Class Mail carries no parcel
+    assert services == {"US-GA", "US-PM", "US-XM", "US-PS"}  # v135: Ground Advantage; First-Class carries no parcel
     flat = [r for r in everything if r["PackageType"] == "Flat Rate Envelope"]
     assert {r["ServiceType"] for r in flat} == {"US-PM", "US-XM"}
     light = call(box, "GetRates", Rate={"From": FROM, "To": TO, "WeightOz": 8.0, "ServiceType": "US-FC"})
@@ -138,7 +158,7 @@ def test_create_indicium_prints_and_replays(box: Sandbox) -> None:
     label = box.label(SHOP, first["StampsTxID"])
     assert label.amount == price and label.cost_code_id == 0 and not label.voided
     box.check_ledger(SHOP)
-    ground = print_label(box, "tx-2", Rate=rate("US-PS"), ReturnImageData=True)
+    ground = print_label(box, "tx-2", Rate=rate("US-GA"), ReturnImageData=True)
     assert ground["TrackingNumber"].startswith("9400") and ground["URL"] == ""
     assert ground["ImageData"]["base64Binary"][0].startswith(b"\x89PNG")
     express = print_label(box, "tx-3", Rate=rate("US-XM", "Flat Rate Envelope"))
@@ -185,11 +205,11 @@ def test_cancel_then_refund_approved(box: Sandbox) -> None:
     label = print_label(box, "c-1")
     amount = label["Rate"]["Amount"]
     control_total = label["PostageBalance"]["ControlTotal"]
-    assert code(box, "CancelIndicium", StampsTxID="00000000-0000-0000-0000-000000000000") == "00450202"
-    call(box, "CancelIndicium", StampsTxID=label["StampsTxID"])
+    assert void_code(box, "00000000-0000-0000-0000-000000000000") == "00450202"
+    void(box, label["StampsTxID"])
     assert box.label(SHOP, label["StampsTxID"]).refund_status == "pending"
     assert box.account(SHOP).available_postage == D("100.00") - amount
-    assert code(box, "CancelIndicium", TrackingNumber=label["TrackingNumber"]) == "00450205"
+    assert void_code(box, numbers=(label["TrackingNumber"],)) == "00450205"
     refunded = box.approve_refunds(SHOP)
     assert [r.stamps_tx_id for r in refunded] == [label["StampsTxID"]]
     assert box.account(SHOP).available_postage == D("100.00")
@@ -201,7 +221,7 @@ def test_cancel_then_refund_approved(box: Sandbox) -> None:
 
 def test_refund_credited_a_day_later_and_cancel_window(box: Sandbox) -> None:
     label = print_label(box, "d-1")
-    call(box, "CancelIndicium", StampsTxID=label["StampsTxID"])
+    void(box, label["StampsTxID"])
     box.advance_clock(timedelta(hours=23))
     call(box, "GetRates", Rate=rate())
     assert box.label(SHOP, label["StampsTxID"]).refund_status == "pending"
@@ -211,9 +231,9 @@ def test_refund_credited_a_day_later_and_cancel_window(box: Sandbox) -> None:
     box.check_ledger(SHOP)
     old = print_label(box, "d-2")
     box.advance_clock(timedelta(hours=241))
-    assert code(box, "CancelIndicium", StampsTxID=old["StampsTxID"]) == "00450201"
+    assert void_code(box, old["StampsTxID"]) == "00450201"
     sample = print_label(box, "d-3", SampleOnly=True)
-    call(box, "CancelIndicium", StampsTxID=sample["StampsTxID"])
+    void(box, sample["StampsTxID"])
     assert box.label(SHOP, sample["StampsTxID"]).refund_status == "none"
 
 
@@ -221,8 +241,10 @@ def test_other_accounts_labels_are_not_found(box: Sandbox) -> None:
     label = print_label(box, "o-1")
     box.create_account("other", PASSWORD, balance="10.00")
     other = {"Credentials": creds("other"), "StampsTxID": label["StampsTxID"]}
-    assert _wire.fault_code(box, "CancelIndicium", other) == "00450202"
+    assert _wire.fault_code(box, "CancelIndicium", other, version="v111") == "00450202"
     assert _wire.fault_code(box, "TrackShipment", other) == "00450202"
+    batch = {"Credentials": creds("other"), **void_payload((label["StampsTxID"],), ())}
+    assert _wire.fault_code(box, "CancelIndicium", batch) == "00450202"
 
 
 # -- TrackShipment -------------------------------------------------------------------------------------
@@ -244,7 +266,7 @@ def test_tracking_progresses_with_the_clock(box: Sandbox) -> None:
     box.advance_clock(timedelta(hours=4))
     assert events() == ["Delivered", "Out for Delivery", "In Transit", "Accepted", "Shipping Label Created"]
     voided = print_label(box, "t-2")
-    call(box, "CancelIndicium", StampsTxID=voided["StampsTxID"])
+    void(box, voided["StampsTxID"])
     box.advance_clock(timedelta(days=5))
     tracked = call(box, "TrackShipment", StampsTxID=voided["StampsTxID"])["TrackingEvents"]["TrackingEvent"]
     assert [e["Event"] for e in tracked] == ["Label voided", "Shipping Label Created"]
@@ -273,7 +295,7 @@ def test_label_png_in_both_mounts_and_control(box: Sandbox) -> None:
         control = SandboxControl(server.url)
         assert len(control.call("labels", username=SHOP)) == 2
         assert control.call("label", username=SHOP, stamps_tx_id=label["StampsTxID"])["amount"]
-        call(box, "CancelIndicium", StampsTxID=label["StampsTxID"])
+        void(box, label["StampsTxID"])
         assert requests.get(label["URL"], timeout=5).status_code == 410
         assert control.call("approve_refunds", username=SHOP)[0]["refund_status"] == "approved"
     box.check_ledger(SHOP)
@@ -284,3 +306,81 @@ def test_replayed_fault_keeps_its_code_not_a_second_debit(box: Sandbox) -> None:
         call(box, "CreateIndicium", IntegratorTxID="r-1", Rate=rate("US-FC"))
     assert code(box, "CreateIndicium", IntegratorTxID="r-1", Rate=rate()) == "002b0907"
     assert not box.labels(SHOP)
+
+
+# -- v135: Ground Advantage, add-ons, batch voids; what v111 answers instead ------------------------------
+def test_ground_advantage_table_by_weight_and_zone(box: Sandbox) -> None:
+    near = {**TO, "City": "Los Angeles", "State": "CA", "ZIPCode": "90012"}  # zone 1 from 90245
+
+    def ground(to: dict[str, Any], **weight: float) -> dict[str, Any]:
+        found = call(box, "GetRates", Rate={"From": FROM, "To": to, "ServiceType": "US-GA", **weight})["Rates"]["Rate"]
+        assert len(found) == 1 and found[0]["PackageType"] == "Package" and found[0]["DeliverDays"] == "2-5"
+        return found[0]
+
+    assert ground(near, WeightOz=4.0)["Amount"] == D("4.40")  # zones 1 & 2 share a column
+    assert ground(near, WeightOz=4.1)["Amount"] == D("4.95")  # rounded up to the 8 oz row
+    far = ground(TO, WeightOz=15.99)
+    assert far["Zone"] == 7 and far["Amount"] == D("9.05")
+    assert ground(TO, WeightLb=3.0)["Amount"] == D("9.25") + 2 * D("1.30")  # 1 lb price + 2 steps
+    assert ground(TO, WeightLb=70.0, WeightOz=0.0)["Amount"] == D("9.25") + 69 * D("1.30")
+    assert code(box, "GetRates", Rate=rate("US-GA", WeightLb=71.0)) == "002b0906"
+    assert code(box, "GetRates", Rate=rate("US-GA", "Flat Rate Box")) == "002b0906"
+    light = call(box, "GetRates", Rate={"From": FROM, "To": TO, "WeightOz": 8.0, "PackageType": "Package"})
+    cheapest = min(light["Rates"]["Rate"], key=lambda r: r["Amount"])
+    assert cheapest["ServiceType"] == "US-GA" and cheapest["Amount"] == D("5.50")
+
+
+def test_ground_advantage_is_the_cheapest_usps_parcel_service_everywhere() -> None:
+    others = [_rates.SERVICES[code] for code in ("US-PM", "US-PS")]
+    for ounces in [D(n) for n in (1, 4, 8, 12, 15)] + [D(16 * n) for n in range(1, 71)]:
+        for zone in range(1, 9):
+            ground = _rates.ground_advantage_price(ounces, zone)
+            for other in others:
+                assert ground < (_rates.price(other, "Package", ounces, zone) or 0), (other.code, ounces, zone)
+
+
+def test_v111_has_no_ground_advantage(box: Sandbox) -> None:
+    light = call(box, "GetRates", "v111", Rate={"From": FROM, "To": TO, "WeightOz": 8.0, "PackageType": "Package"})
+    assert "US-GA" not in {r["ServiceType"] for r in light["Rates"]["Rate"]}
+    assert all("AddOnV17" in r["AddOns"] for r in light["Rates"]["Rate"] if r.get("AddOns"))
+
+
+def test_add_ons_offered_priced_and_charged(box: Sandbox) -> None:
+    offered = call(box, "GetRates", Rate=rate("US-GA", InsuredValue=D("150.00")))["Rates"]["Rate"][0]
+    addons = {a["AddOnType"]: a for a in offered["AddOns"]["AddOnV20"]}
+    assert set(addons) == {"US-A-SC", "US-A-ASR", "US-A-INS"}
+    assert addons["US-A-INS"]["Amount"] == D("5.70")  # 2 x $2.85 for $150
+    assert addons["US-A-SC"]["ProhibitedWithAnyOf"] == {"AddOnTypeV20": ["US-A-ASR"]}
+    sent = {"AddOnV20": [{"AddOnType": "US-A-SC", "Amount": D("0.01")}]}
+    label = print_label(box, "a-1", Rate=rate("US-GA", AddOns=sent))
+    assert label["Rate"]["AddOns"]["AddOnV20"][0]["Amount"] == D("3.65")
+    total = offered["Amount"] + D("3.65")
+    assert label["PostageBalance"]["AvailablePostage"] == D("100.00") - total
+    assert box.label(SHOP, label["StampsTxID"]).amount == total
+    both = {"AddOnV20": [{"AddOnType": "US-A-SC"}, {"AddOnType": "US-A-ASR"}]}
+    assert code(box, "CreateIndicium", IntegratorTxID="a-2", Rate=rate("US-GA", AddOns=both)) == "002b0908"
+    express_sc = {"AddOnV20": [{"AddOnType": "US-A-SC"}]}
+    assert code(box, "CreateIndicium", IntegratorTxID="a-3", Rate=rate("US-XM", AddOns=express_sc)) == "002b0908"
+    box.check_ledger(SHOP)
+
+
+def test_batch_void_is_all_or_nothing(box: Sandbox) -> None:
+    first, second, third = (print_label(box, f"b-{n}") for n in (1, 2, 3))
+    void(box, first["StampsTxID"])
+    assert void_code(box, second["StampsTxID"], first["StampsTxID"]) == "00450205"
+    assert not box.label(SHOP, second["StampsTxID"]).voided  # nothing voided
+    void(box, second["StampsTxID"], second["StampsTxID"], numbers=(third["TrackingNumber"],))
+    assert box.label(SHOP, second["StampsTxID"]).voided and box.label(SHOP, third["StampsTxID"]).voided
+    assert void_code(box) == "00450202"  # names no label
+    box.check_ledger(SHOP)
+
+
+def test_a_ground_advantage_label_is_not_replayed_on_v111(box: Sandbox) -> None:
+    label = print_label(box, "g-1", Rate=rate("US-GA"))
+    assert label["TrackingNumber"].startswith("9400")
+    v111_rate = rate("US-PM")
+    assert code(box, "CreateIndicium", "v111", IntegratorTxID="g-1", Rate=v111_rate) == "002b0906"
+    tracked = call(box, "TrackShipment", "v111", TrackingNumber=label["TrackingNumber"])
+    assert tracked["ServiceDescription"] == "USPS Ground Advantage"
+    call(box, "CancelIndicium", "v111", StampsTxID=label["StampsTxID"])
+    assert box.label(SHOP, label["StampsTxID"]).voided

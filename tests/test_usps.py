@@ -133,10 +133,10 @@ def test_sample_labels_cost_nothing(usps, sandbox):
 def test_a_plan_that_does_not_allow_the_service_is_refused_before_anything_is_bought(usps, sandbox, wire_log):
     sandbox.set_capability("shipper", "AllowAllMailClasses", False)
     shipment = _shipment("0.5")
-    parcel_select = next((r for r in usps.rates(shipment) if r.service_code == "US-PS"), None)
-    assert parcel_select is not None
+    ground = next((r for r in usps.rates(shipment) if r.service_code == "US-GA"), None)
+    assert ground is not None
     with pytest.raises(PlanRestriction):
-        usps.buy(parcel_select, shipment, idempotency_key="ps-1")
+        usps.buy(ground, shipment, idempotency_key="ga-1")
     assert not [op for d, op, _ in wire_log if d == "request" and op == "CreateIndicium"]
     usps.buy(_priority(usps, shipment), shipment, idempotency_key="pm-1")  # Priority is allowed
 

@@ -1,8 +1,9 @@
 """The USPS mapping layer (onebalance._usps): pure functions, no sandbox.
 
 Every request is encoded with the package schema (which refuses a wrong, missing or misplaced
-field) and, when ../shared/specs is there, validated against the real SwsimV111 contract. Every
-response is built from the schema and read back the way the client reads it.
+field) and, when ../shared/specs is there, validated against the real contract. Every response is
+built from the schema and read back the way the client reads it. Each test runs on both SWSIM
+versions (v111 and v135): the mapping writes each version's names.
 """
 
 from __future__ import annotations
@@ -30,17 +31,23 @@ from onebalance import ValidationError
 from onebalance import _usps as usps
 from onebalance._soap._envelope import build, read_response
 from onebalance._soap._schema import Schema, swsim_schema
+from onebalance._soap._versions import VERSIONS, SwsimVersion
 from onebalance._usps_service import integrator_tx_id
 
-from ._specs import RealSwsimSchema
+from ._specs import RealSwsimSchemas
 
 PNG = b"\x89PNG\r\n\x1a\n-label-"
 STAMPS_TX = "0d9c3a51-6c3e-4a4b-9f7a-1a2b3c4d5e6f"
 
 
+@pytest.fixture(scope="module", params=list(VERSIONS))
+def version(request: pytest.FixtureRequest) -> SwsimVersion:
+    return VERSIONS[request.param]
+
+
 @pytest.fixture(scope="module")
-def schema() -> Schema:
-    return swsim_schema()
+def schema(version: SwsimVersion) -> Schema:
+    return swsim_schema(version)
 
 
 def request_bytes(schema: Schema, op: str, payload: dict[str, Any]) -> bytes:
@@ -48,7 +55,7 @@ def request_bytes(schema: Schema, op: str, payload: dict[str, Any]) -> bytes:
     return build(schema, schema.operations[op], {"Authenticator": "token", **payload}, response=False)
 
 
-def check_request(schema: Schema, real: RealSwsimSchema | None, op: str, payload: dict[str, Any]) -> None:
+def check_request(schema: Schema, real: RealSwsimSchemas | None, op: str, payload: dict[str, Any]) -> None:
     body = request_bytes(schema, op, payload)
     if real is not None:
         assert real.errors(body) == []
@@ -104,10 +111,14 @@ def wire_rate(service: str, amount: str, days: str = "2-3", **extra: Any) -> dic
     return rate
 
 
-SIGNATURE = {"AddOnV17": [{"Amount": Decimal("3.65"), "AddOnType": "US-A-SC", "AddOnDescription": "Signature"}]}
+def signature(schema: Schema) -> dict[str, Any]:
+    """A signature add-on under the schema's own item name (AddOnV17 or AddOnV20)."""
+    item = "AddOnV20" if "V135" in schema.target_namespace else "AddOnV17"
+    return {item: [{"Amount": Decimal("3.65"), "AddOnType": "US-A-SC", "AddOnDescription": "Signature"}]}
 
 
 def rates_response(schema: Schema) -> dict[str, Any]:
+    SIGNATURE = signature(schema)  # noqa: N806
     return response(
         schema,
         "GetRates",
@@ -132,16 +143,17 @@ def enumeration(simple: Any) -> frozenset[str]:
 
 
 # -- tables ----------------------------------------------------------------------------------------------
-def test_tables_agree_with_the_wire_enumerations(schema: Schema) -> None:
+def test_tables_agree_with_the_wire_enumerations(schema: Schema, version: SwsimVersion) -> None:
     rate: Any = schema.operations["GetRates"].input.type.particles[1].type  # type: ignore[union-attr]
     fields: dict[str, Any] = {p.name: p for p in rate.particles}
     services = enumeration(fields["ServiceType"].type)
     packages = enumeration(fields["PackageType"].type)
-    assert {s for s in services if s.startswith("US-")} == usps.WIRE_SERVICES
+    assert {s for s in services if s.startswith("US-")} == version.usps_services
     assert set(usps.PACKAGE_TYPES.values()) <= packages
     assert usps.PACKAGE_TYPES[PackageType.MEDIUM_FLAT_RATE_BOX] == "Flat Rate Box"
     assert usps.SERVICES["US-GA"] == "USPS Ground Advantage"
-    assert {"US-FC", "US-PM", "US-XM", "US-PS"} <= usps.WIRE_SERVICES
+    assert set(version.usps_services) <= set(usps.SERVICES)
+    assert ("US-GA" in version.usps_services) is (version.name == "v135")
 
 
 def test_every_meaningful_tracking_event_type_has_a_status(schema: Schema) -> None:
@@ -171,7 +183,7 @@ def test_address_to_wire_splits_zip_plus_four_and_carries_the_cleanse_hash() -> 
     }
 
 
-def test_cleanse_request_and_response(schema: Schema, real_swsim: RealSwsimSchema | None) -> None:
+def test_cleanse_request_and_response(schema: Schema, real_swsim: RealSwsimSchemas | None) -> None:
     original = shipment().recipient
     check_request(schema, real_swsim, "CleanseAddress", usps.cleanse_request(original))
     standard = {**wire_address(), "Address2": "APT 4", "ZIPCodeAddOn": "1234", "CleanseHash": "c1eanse"}
@@ -224,8 +236,10 @@ def test_no_match_has_no_hash(schema: Schema) -> None:
 
 
 # -- rates -----------------------------------------------------------------------------------------------
-def test_rate_request_for_every_service(schema: Schema, real_swsim: RealSwsimSchema | None) -> None:
-    payload = usps.rate_request(shipment())
+def test_rate_request_for_every_service(
+    schema: Schema, version: SwsimVersion, real_swsim: RealSwsimSchemas | None
+) -> None:
+    payload = usps.rate_request(shipment(), version=version)
     check_request(schema, real_swsim, "GetRates", payload)
     rate = payload["Rate"]
     assert "ServiceType" not in rate
@@ -237,7 +251,7 @@ def test_rate_request_for_every_service(schema: Schema, real_swsim: RealSwsimSch
 
 
 def test_rate_request_for_one_service_in_centimetres_with_insurance(
-    schema: Schema, real_swsim: RealSwsimSchema | None
+    schema: Schema, version: SwsimVersion, real_swsim: RealSwsimSchemas | None
 ) -> None:
     parcel = Parcel(
         weight=Weight(500, "g"),
@@ -245,7 +259,7 @@ def test_rate_request_for_one_service_in_centimetres_with_insurance(
         package_type="flat_rate_padded_envelope",
         declared_value=Money("80.00"),
     )
-    payload = usps.rate_request(shipment(parcels=[parcel], service="US-PM", options={"insurance"}))
+    payload = usps.rate_request(shipment(parcels=[parcel], service="US-PM", options={"insurance"}), version=version)
     check_request(schema, real_swsim, "GetRates", payload)
     rate = payload["Rate"]
     assert rate["ServiceType"] == "US-PM"
@@ -258,7 +272,6 @@ def test_rate_request_for_one_service_in_centimetres_with_insurance(
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
-        ({"service": "US-GA"}, "service"),
         ({"parcels": [Parcel(weight=Weight(1)), Parcel(weight=Weight(1))]}, "parcels"),
         ({"parcels": [Parcel(weight=Weight(71))]}, "parcels.0.weight"),
         ({"parcels": [Parcel(weight=Weight(1), package_type="pak")]}, "parcels.0.package_type"),
@@ -268,10 +281,28 @@ def test_rate_request_for_one_service_in_centimetres_with_insurance(
         ),
     ],
 )
-def test_rate_request_refuses_what_usps_cannot_carry(changes: dict[str, Any], field: str) -> None:
+def test_rate_request_refuses_what_usps_cannot_carry(
+    changes: dict[str, Any], field: str, version: SwsimVersion
+) -> None:
     with pytest.raises(ValidationError) as caught:
-        usps.rate_request(shipment(**changes))
+        usps.rate_request(shipment(**changes), version=version)
     assert caught.value.field == field
+
+
+def test_ground_advantage_is_rated_on_v135_and_refused_on_v111(
+    schema: Schema, version: SwsimVersion, real_swsim: RealSwsimSchemas | None
+) -> None:
+    ground = shipment(service="US-GA", parcels=[Parcel(weight=Weight(8, "oz"))])
+    if version.name == "v111":
+        with pytest.raises(ValidationError) as caught:
+            usps.rate_request(ground, version=version)
+        assert caught.value.field == "service"
+        assert "Ground Advantage needs SWSIM v135" in caught.value.message
+        return
+    payload = usps.rate_request(ground, version=version)
+    check_request(schema, real_swsim, "GetRates", payload)
+    assert payload["Rate"]["ServiceType"] == "US-GA"
+    assert (payload["Rate"]["WeightLb"], payload["Rate"]["WeightOz"]) == (0, Decimal("8.0"))
 
 
 @pytest.mark.parametrize(("text", "days"), [("2-3", 3), ("1", 1), ("1-3 Days", 3), ("", None), (None, None)])
@@ -308,19 +339,21 @@ def test_empty_rates(schema: Schema) -> None:
 
 
 # -- labels ----------------------------------------------------------------------------------------------
-def test_the_chosen_rate_goes_back_as_it_came(schema: Schema, real_swsim: RealSwsimSchema | None) -> None:
+def test_the_chosen_rate_goes_back_as_it_came(
+    schema: Schema, version: SwsimVersion, real_swsim: RealSwsimSchemas | None
+) -> None:
     got = rates_response(schema)
     rate = usps.parse_rates(got, OneBalancePayment(), {"signature"})
     priority = rate[0]
     payload = usps.indicium_request(
-        priority, shipment(reference="order 7"), "ob-1", to_cleanse_hash="c1eanse", cost_code_id=3
+        priority, shipment(reference="order 7"), "ob-1", to_cleanse_hash="c1eanse", cost_code_id=3, version=version
     )
     check_request(schema, real_swsim, "CreateIndicium", payload)
     sent = read_request_rate(schema, payload)
     original = next(r for r in got["Rates"]["Rate"] if r["ServiceType"] == "US-PM")
     for name in ("Amount", "ServiceType", "DeliverDays", "WeightLb", "WeightOz", "PackageType", "ShipDate", "Zone"):
         assert sent[name] == original[name], name
-    assert sent["AddOns"] == {"AddOnV17": [{"AddOnType": "US-A-SC", "Amount": Decimal("3.65")}]}
+    assert sent["AddOns"] == {version.addon_item: [{"AddOnType": "US-A-SC", "Amount": Decimal("3.65")}]}
     assert sent["To"]["CleanseHash"] == "c1eanse" and sent["To"]["ZIPCodeAddOn"] == "1234"
     assert sent["From"]["ZIPCode"] == "62701"
     assert payload["IntegratorTxID"] == "ob-1"
@@ -338,29 +371,30 @@ def read_request_rate(schema: Schema, payload: dict[str, Any]) -> dict[str, Any]
     return rate
 
 
-def test_sample_label_request(schema: Schema, real_swsim: RealSwsimSchema | None) -> None:
+def test_sample_label_request(schema: Schema, version: SwsimVersion, real_swsim: RealSwsimSchemas | None) -> None:
     rate = usps.parse_rates(rates_response(schema), OneBalancePayment())[0]
-    payload = usps.indicium_request(rate, shipment(), "ob-2", sample=True, image_type="Pdf")
+    payload = usps.indicium_request(rate, shipment(), "ob-2", sample=True, image_type="Pdf", version=version)
     check_request(schema, real_swsim, "CreateIndicium", payload)
     assert payload["SampleOnly"] is True and payload["ImageType"] == "Pdf"
     assert "CleanseHash" not in payload["Rate"]["To"]
 
 
-def test_a_rate_not_from_usps_rates_is_refused(schema: Schema) -> None:
+def test_a_rate_not_from_usps_rates_is_refused(schema: Schema, version: SwsimVersion) -> None:
     rate = usps.parse_rates(rates_response(schema), OneBalancePayment())[0]
     forged = rate.model_copy(update={"carrier_data": ()})
     with pytest.raises(ValidationError) as caught:
-        usps.indicium_request(forged, shipment(), "ob-3")
+        usps.indicium_request(forged, shipment(), "ob-3", version=version)
     assert caught.value.field == "rate"
     with pytest.raises(ValidationError):
-        usps.indicium_request(rate, shipment(), "ob-3", image_type="Epl")
+        usps.indicium_request(rate, shipment(), "ob-3", image_type="Epl", version=version)
 
 
 def indicium_response(schema: Schema, **extra: Any) -> dict[str, Any]:
+    item = next(iter(signature(schema)))
     payload: dict[str, Any] = {
         "IntegratorTxID": "ob-1",
         "TrackingNumber": "9400 1000 0000 0000 0000 00",
-        "Rate": wire_rate("US-PM", "9.20", AddOns={"AddOnV17": [{"Amount": Decimal("3.65"), "AddOnType": "US-A-SC"}]}),
+        "Rate": wire_rate("US-PM", "9.20", AddOns={item: [{"Amount": Decimal("3.65"), "AddOnType": "US-A-SC"}]}),
         "StampsTxID": STAMPS_TX,
         "URL": "",
         "PostageBalance": {"AvailablePostage": Decimal("87.15"), "ControlTotal": Decimal("112.85")},
@@ -412,15 +446,37 @@ def label(**changes: Any) -> Label:
     return Label(**data)
 
 
-def test_cancel_request(schema: Schema, real_swsim: RealSwsimSchema | None) -> None:
-    by_tx = usps.cancel_request(label())
-    assert by_tx == {"StampsTxID": STAMPS_TX}
+def test_cancel_request(schema: Schema, version: SwsimVersion, real_swsim: RealSwsimSchemas | None) -> None:
+    by_tx = usps.cancel_request(label(), version=version)
+    by_number = usps.cancel_request(label(carrier_reference=None), version=version)
+    if version.batch_cancel:
+        assert by_tx == {"StampsTxIDs": {"guid": [STAMPS_TX]}}
+        assert by_number == {"TrackingNumbers": {"string": ["9400100000000000000000"]}}
+    else:
+        assert by_tx == {"StampsTxID": STAMPS_TX}
+        assert by_number == {"TrackingNumber": "9400100000000000000000"}
     check_request(schema, real_swsim, "CancelIndicium", by_tx)
-    by_number = usps.cancel_request(label(carrier_reference=None))
-    assert by_number == {"TrackingNumber": "9400100000000000000000"}
     check_request(schema, real_swsim, "CancelIndicium", by_number)
     with pytest.raises(ValidationError):
-        usps.cancel_request(label(carrier_reference=None, tracking_number=None))
+        usps.cancel_request(label(carrier_reference=None, tracking_number=None), version=version)
+
+
+def test_cancel_requests_batch_on_v135_only(
+    schema: Schema, version: SwsimVersion, real_swsim: RealSwsimSchemas | None
+) -> None:
+    labels = [label(), label(carrier_reference=None, tracking_number="9400100000000000000001")]
+    labels += [label(carrier_reference=f"0d9c3a51-6c3e-4a4b-9f7a-{n:012d}") for n in range(60)]
+    batches = usps.cancel_requests(labels, version=version)
+    assert [p for positions, _ in batches for p in positions] == list(range(62))
+    if not version.batch_cancel:
+        assert len(batches) == 62 and all(len(positions) == 1 for positions, _ in batches)
+        return
+    assert [len(positions) for positions, _ in batches] == [50, 12]
+    first = batches[0][1]
+    assert first["TrackingNumbers"] == {"string": ["9400100000000000000001"]}
+    assert len(first["StampsTxIDs"]["guid"]) == 49
+    for _, payload in batches:
+        check_request(schema, real_swsim, "CancelIndicium", payload)
 
 
 # -- tracking --------------------------------------------------------------------------------------------
@@ -438,7 +494,7 @@ def event(moment: str, kind: str, text: str) -> dict[str, Any]:
     }
 
 
-def test_track_request(schema: Schema, real_swsim: RealSwsimSchema | None) -> None:
+def test_track_request(schema: Schema, real_swsim: RealSwsimSchemas | None) -> None:
     payload = usps.track_request(" 9400 1000 0000 ")
     assert payload == {"TrackingNumber": "940010000000"}
     check_request(schema, real_swsim, "TrackShipment", payload)

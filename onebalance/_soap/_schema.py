@@ -23,6 +23,7 @@ from typing import Any
 
 from lxml import etree
 
+from ._versions import SwsimVersion, swsim_version
 from ._xml import XSI, localname, parse
 
 XS = "http://www.w3.org/2001/XMLSchema"
@@ -148,6 +149,12 @@ class Field:
 class Choice:
     options: list[Field]
     min_occurs: int = 1
+    #: None: unbounded. A choice that repeats lets each option occur again (v135's CancelIndicium).
+    max_occurs: int | None = 1
+
+    @property
+    def repeats(self) -> bool:
+        return self.max_occurs is None or self.max_occurs > 1
 
     @property
     def required(self) -> bool:
@@ -181,6 +188,8 @@ class Complex:
         for i, p in enumerate(self.particles):
             for f in p.options if isinstance(p, Choice) else [p]:
                 f.compile()
+                if isinstance(p, Choice) and p.repeats:
+                    f.repeats = True  # each option may come again, as a list
                 self._by_name[f.name] = (i, f)
                 self._by_tag[f.tag] = (i, f)
         self._need = [int(p.required) if isinstance(p, Choice) else p.min_occurs for p in self.particles]
@@ -191,7 +200,8 @@ class Complex:
             for f in options:
                 assert f.type is not None
                 kind = _COMPLEX if isinstance(f.type, Complex) else f.type.reader
-                siblings = tuple(o.name for o in options if o is not f)
+                repeated_choice = isinstance(p, Choice) and p.repeats
+                siblings = () if repeated_choice else tuple(o.name for o in options if o is not f)
                 self._loose[f.tag] = (f.name, f.repeats, siblings, f.nillable, kind, f.type)
             if self._need[i]:
                 self._required.append((i, "" if isinstance(p, Choice) else p.name, self._need[i]))
@@ -288,6 +298,7 @@ class Schema:
                         Choice(
                             [self._element(e, tns) for e in child.findall(f"{{{XS}}}element")],
                             int(child.get("minOccurs", "1")),
+                            None if child.get("maxOccurs") == "unbounded" else int(child.get("maxOccurs", "1")),
                         )
                     )
         return c
@@ -373,16 +384,24 @@ def _qn(node: etree._Element, value: str) -> tuple[str, str]:
     return node.nsmap.get(prefix or None, "") or "", local
 
 
-@functools.lru_cache(maxsize=1)
-def swsim_schema() -> Schema:
-    """The package's SWSIM subset, compiled once per process."""
-    return Schema(wsdl_bytes())
+def swsim_schema(version: str | SwsimVersion | None = None) -> Schema:
+    """The package's SWSIM subset of ``version`` (default v135), compiled once per process."""
+    return _compiled(swsim_version(version).name)
 
 
-@functools.lru_cache(maxsize=1)
-def wsdl_bytes() -> bytes:
-    """The bytes of the WSDL that ships inside the package."""
-    return resources.files("onebalance._soap").joinpath("wsdl/swsim_v111.wsdl").read_bytes()
+@functools.cache
+def _compiled(name: str) -> Schema:
+    return Schema(wsdl_bytes(name))
+
+
+def wsdl_bytes(version: str | SwsimVersion | None = None) -> bytes:
+    """The bytes of the WSDL of ``version`` (default v135) that ships inside the package."""
+    return _wsdl(swsim_version(version).wsdl_file)
+
+
+@functools.cache
+def _wsdl(file: str) -> bytes:
+    return resources.files("onebalance._soap").joinpath(f"wsdl/{file}").read_bytes()
 
 
 # -- values ----------------------------------------------------------------------------------------
@@ -492,13 +511,14 @@ def _encode_into(out: list[str], value: Mapping[str, Any], ctype: Complex, ns: s
     for particle in ctype.particles:
         if isinstance(particle, Choice):
             chosen = [f for f in particle.options if value.get(f.name) is not None]
-            if len(chosen) > 1:
+            if len(chosen) > 1 and not particle.repeats:
                 raise SchemaError(f"only one of {[f.name for f in particle.options]} may be given", ctype.name)
             if not chosen:
                 if particle.required:
                     raise SchemaError(f"one of {[f.name for f in particle.options]} is required", ctype.name)
                 continue
-            _encode_field(out, chosen[0], value[chosen[0].name], ns)
+            for option in chosen:
+                _encode_field(out, option, value[option.name], ns)
             continue
         item = value.get(particle.name)
         if item is None:

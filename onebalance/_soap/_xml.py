@@ -16,7 +16,6 @@ import re
 from lxml import etree
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
-SWSIM_NS = "http://stamps.com/xml/namespace/2021/01/swsim/SwsimV111"
 FAULT_NS = "http://stamps.com/xml/namespace/2008/01/swsim/fault"
 SCHEMA_FAULT_NS = "http://stamps.com/xml/namespace/2008/02/stamps/fault"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"

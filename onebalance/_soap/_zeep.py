@@ -13,15 +13,16 @@ from typing import Any
 
 import requests
 
-from .._config import Timeout, check_endpoint
+from .._config import Timeout, check_endpoint, versioned_endpoint
 from .._transport import shared_session
 from ._schema import wsdl_bytes
+from ._versions import ApiVersion, swsim_version
 
 _lock = threading.Lock()
 
 
-@functools.lru_cache(maxsize=1)
-def _document() -> Any:
+@functools.cache
+def _document(version: str) -> Any:
     import io
 
     from zeep.settings import Settings
@@ -31,14 +32,21 @@ def _document() -> Any:
     settings = Settings(strict=True, xml_huge_tree=False, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     # The document is in memory: the transport is never used to load anything.
     return Document(
-        io.BytesIO(wsdl_bytes()),
+        io.BytesIO(wsdl_bytes(version)),
         transport=Transport(session=shared_session()),  # type: ignore[arg-type]
         settings=settings,
     )
 
 
-def zeep_service(endpoint: str, *, timeout: Timeout | None = None, session: requests.Session | None = None) -> Any:
-    """A zeep ``ServiceProxy`` for ``endpoint`` (SwsimV111Soap), with the SDK's session and timeouts.
+def zeep_service(
+    endpoint: str,
+    *,
+    timeout: Timeout | None = None,
+    session: requests.Session | None = None,
+    api_version: ApiVersion | None = None,
+) -> Any:
+    """A zeep ``ServiceProxy`` for ``endpoint`` (``SwsimV135Soap``, or ``SwsimV111Soap`` with
+    ``api_version="v111"``), with the SDK's session and timeouts.
 
     Each call needs its own ``Authenticator`` or ``Credentials``; prefer :class:`OneBalance`,
     which keeps the rolling conversation and maps faults to typed errors.
@@ -46,10 +54,11 @@ def zeep_service(endpoint: str, *, timeout: Timeout | None = None, session: requ
     from zeep import Client
     from zeep.transports import Transport
 
-    endpoint = check_endpoint(endpoint)
+    version = swsim_version(api_version)
+    endpoint = versioned_endpoint(check_endpoint(endpoint), version)
     timeout = timeout or Timeout()
     transport = Transport(session=session or shared_session(), timeout=timeout.connect, operation_timeout=timeout.read)
     with _lock:
-        document = _document()
+        document = _document(version.name)
     client = Client(document, transport=transport, settings=document.settings)
-    return client.create_service("{http://stamps.com/xml/namespace/2021/01/swsim/SwsimV111}SwsimV111Soap", endpoint)
+    return client.create_service(f"{{{version.namespace}}}{version.port}", endpoint)

@@ -18,9 +18,12 @@ from .._accounts import Accounts
 from .._credentials import _KEY_HELP, EncryptedFileCredentialStore
 from .._errors import ConfigurationError, CredentialStoreError, StoreError, ValidationError
 from .._records import PostageRecords, SqlitePostageRecords
+from .._soap._versions import DEFAULT_VERSION, VERSIONS
 from .._store import PostgresStore
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ATTENTION, EXIT_CONFIG = 0, 1, 2, 3, 4
+#: Where ``--api-version`` leaves its value in the click context (read by ``_Context``).
+_API_VERSION = "onebalance.api_version"
 
 
 class _Context:
@@ -41,6 +44,9 @@ class _Context:
         self.store_schema = store_schema or "onebalance"
         self.records_path = records_path
         self._accounts: Accounts | None = None
+        click_context = click.get_current_context(silent=True)
+        #: The SWSIM version of every One Balance call (``--api-version``; v135 by default).
+        self.api_version = (click_context.meta.get(_API_VERSION) if click_context else None) or DEFAULT_VERSION.name
 
     @property
     def keeps_records(self) -> bool:
@@ -97,7 +103,9 @@ class _Context:
             if click_context is not None:  # the pool's connections end with the command
                 click_context.call_on_close(shared.close)
             try:
-                return Accounts(integration_id=integration_id, endpoint=endpoint, store=shared)
+                return Accounts(
+                    integration_id=integration_id, endpoint=endpoint, store=shared, api_version=self.api_version
+                )
             except BaseException:
                 shared.close()
                 raise
@@ -106,7 +114,9 @@ class _Context:
         records: PostageRecords | None = None
         if self.records_path is not None:
             records = SqlitePostageRecords(self.records_path)
-        return Accounts(integration_id=integration_id, endpoint=endpoint, store=store, records=records)
+        return Accounts(
+            integration_id=integration_id, endpoint=endpoint, store=store, records=records, api_version=self.api_version
+        )
 
 
 #: What the SDK's key messages tell a Python caller, and what they tell a person at the command line.
@@ -187,6 +197,7 @@ def common_options(fn: F) -> F:
         ),
         click.option("--endpoint", envvar="ONEBALANCE_ENDPOINT", help="The SWSIM endpoint (env ONEBALANCE_ENDPOINT)."),
         click.option("--integration-id", envvar="ONEBALANCE_INTEGRATION_ID", help="env ONEBALANCE_INTEGRATION_ID"),
+        api_version_option(),
         click.option("--json", "as_json", is_flag=True, help="Machine-readable output for scripts."),
     ]
     for option in reversed(options):
@@ -207,6 +218,28 @@ def merchant_id_argument(*, required: bool = True) -> Callable[[F], F]:
     """The ``MERCHANT_ID`` argument: one that no store would accept is a usage error (exit 2), refused
     before the store is opened or anything is sent."""
     return click.argument("merchant_id", required=required, callback=_merchant_id)
+
+
+def api_version_option(*, expose_value: bool = False) -> Callable[[F], F]:
+    """``--api-version v135|v111`` (env ONEBALANCE_API_VERSION): the SWSIM version spoken, v135 by default.
+
+    Not passed to the command (unless ``expose_value``): ``_Context`` reads it from the click context.
+    """
+
+    def remember(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        if value is not None:
+            ctx.meta[_API_VERSION] = value
+        return value
+
+    return click.option(
+        "--api-version",
+        type=click.Choice(list(VERSIONS), case_sensitive=False),
+        envvar="ONEBALANCE_API_VERSION",
+        expose_value=expose_value,
+        callback=remember,
+        help=f"The SWSIM version to speak (default {DEFAULT_VERSION.name}; env ONEBALANCE_API_VERSION). "
+        "The endpoint's path follows it.",
+    )
 
 
 def records_option(kept: str) -> Callable[[F], F]:

@@ -19,7 +19,9 @@ from .._credentials import InMemoryCredentialStore
 from .._errors import AuthenticationFailed, OneBalanceError, UsernameTaken
 from .._inputs import Codewords, CreditCard, RegistrationForm, StoreProfile
 from .._models import Account
+from .._soap._versions import ApiVersion, swsim_version
 from ..sandbox import Sandbox, SandboxControl
+from ._common import api_version_option
 
 
 def _step(title: str) -> None:
@@ -67,8 +69,17 @@ def _embedded() -> Iterator[tuple[str, str, str, str]]:
     envvar="ONEBALANCE_PASSWORD",
     help="env ONEBALANCE_PASSWORD (prefer the variable: options show in the process list)",
 )
-def demo(endpoint: str | None, integration_id: str | None, username: str | None, password: str | None) -> None:
-    """Walk through what the SDK does, on the embedded sandbox (or --endpoint)."""
+@api_version_option(expose_value=True)
+def demo(
+    endpoint: str | None,
+    integration_id: str | None,
+    username: str | None,
+    password: str | None,
+    api_version: str | None,
+) -> None:
+    """Walk through what the SDK does, on the embedded sandbox (or --endpoint), over SWSIM v135 (or
+    --api-version v111)."""
+    version = swsim_version(api_version).name
     if endpoint:
         missing = [
             n
@@ -80,20 +91,20 @@ def demo(endpoint: str | None, integration_id: str | None, username: str | None,
         assert integration_id
         assert username
         assert password
-        _walk(endpoint, integration_id, username, password)
+        _walk(endpoint, integration_id, username, password, version)
         return
     with _embedded() as (url, iid, user, pwd):
-        click.echo(f"Started the embedded One Balance sandbox at {url}")
-        _walk(url, iid, user, pwd)
+        click.echo(f"Started the embedded One Balance sandbox at {url} (speaking SWSIM {version})")
+        _walk(url, iid, user, pwd, version)
 
 
-def _walk(url: str, integration_id: str, username: str, password: str) -> None:
+def _walk(url: str, integration_id: str, username: str, password: str, version: ApiVersion) -> None:
     control = SandboxControl(url)
     sandbox = control.available()
     try:
-        _session_steps(url, integration_id, username, password, sandbox)
+        _session_steps(url, integration_id, username, password, sandbox, version)
         if sandbox:
-            _account_steps(url, integration_id, control)
+            _account_steps(url, integration_id, control, version)
         else:
             click.echo()
             click.echo("(registration and suspension are shown only against a onebalance sandbox)")
@@ -103,8 +114,12 @@ def _walk(url: str, integration_id: str, username: str, password: str) -> None:
     click.secho("Demo finished.", fg="green")
 
 
-def _session_steps(url: str, integration_id: str, username: str, password: str, sandbox: bool) -> None:
-    client = OneBalance(integration_id=integration_id, username=username, password=password, endpoint=url)
+def _session_steps(
+    url: str, integration_id: str, username: str, password: str, sandbox: bool, version: ApiVersion
+) -> None:
+    client = OneBalance(
+        integration_id=integration_id, username=username, password=password, endpoint=url, api_version=version
+    )
     _step("1. Log in (AuthenticateUser starts a rolling conversation)")
     login = client.authenticate()
     click.echo(f"  logged in as {username}; password expired: {'yes' if login.password_expired else 'no'}")
@@ -113,7 +128,9 @@ def _session_steps(url: str, integration_id: str, username: str, password: str, 
     click.echo(account_summary(client.account()))
 
     _step("3. Another instance logs in as the same user; this client recovers on its own")
-    other = OneBalance(integration_id=integration_id, username=username, password=password, endpoint=url)
+    other = OneBalance(
+        integration_id=integration_id, username=username, password=password, endpoint=url, api_version=version
+    )
     other.authenticate()
     click.echo("  a second login superseded the first conversation (the service answers 002b0203)")
     balance = client.account().available_postage
@@ -130,6 +147,7 @@ def _session_steps(url: str, integration_id: str, username: str, password: str, 
             username=username,
             password="not-the-password1",  # noqa: S106 - deliberately wrong
             endpoint=url,
+            api_version=version,
         )
         try:
             wrong.account()
@@ -137,9 +155,13 @@ def _session_steps(url: str, integration_id: str, username: str, password: str, 
             click.echo(f"  {type(exc).__name__}: {exc}")
 
 
-def _account_steps(url: str, integration_id: str, control: SandboxControl) -> None:
+def _account_steps(url: str, integration_id: str, control: SandboxControl, version: ApiVersion) -> None:
     accounts = Accounts(
-        integration_id=integration_id, endpoint=url, store=InMemoryCredentialStore(), client_ip="203.0.113.7"
+        integration_id=integration_id,
+        endpoint=url,
+        store=InMemoryCredentialStore(),
+        client_ip="203.0.113.7",
+        api_version=version,
     )
     merchant = "acme-widgets"
 
@@ -204,6 +226,7 @@ def _account_steps(url: str, integration_id: str, control: SandboxControl) -> No
         password=stored.password_value(),
         endpoint=stored.endpoint,
         credentials_verified=True,
+        api_version=version,
     )
     fresh.authenticate()
     account = fresh.account()
@@ -348,8 +371,8 @@ def _shipping_steps(accounts: Accounts, merchant: str) -> None:
             label = shipping.buy(rate, shipment, idempotency_key=f"demo-order-{carrier.value}")
             labels.append(label)
             click.echo(
-                f"  {carrier.value.upper():<6} {label.tracking_number}  ${label.cost.amount:,.2f}  "
-                f"paid by {label.paid_by.kind.replace('_', ' ')}"
+                f"  {carrier.value.upper():<6} {rate.service_name:<34} {label.tracking_number}  "
+                f"${label.cost.amount:,.2f}  paid by {label.paid_by.kind.replace('_', ' ')}"
             )
         after = accounts.postage(merchant).balance().available_postage
         click.echo(f"  One Balance: ${balance:,.2f} -> ${after:,.2f} (only the USPS label debited it)")

@@ -99,6 +99,9 @@ def serve(
 ) -> None:
     """Serve the sandbox over HTTP, with a ready demo account.
 
+    It answers SWSIM v135 (the default; the first URL) and v111, each at its own path, over the same
+    accounts; --json gives ``url`` (v135) and ``urls`` (every version).
+
     --latency-ms and --fault-rate apply to One Balance, UPS and FedEx alike; faults can also be
     scripted at run time through each sandbox's control API (POST /sandbox/control/script_fault).
     """
@@ -128,6 +131,7 @@ def serve(
     signal.signal(signal.SIGTERM, stop)
     info: dict[str, Any] = {
         "url": server.url,
+        "urls": dict(server.urls),
         "integration_id": creds.integration_id,
         "username": creds.username,
         "password": creds.password,
@@ -183,7 +187,8 @@ def _announce(info: dict[str, Any], server: SandboxServer, state_path: Path | No
         click.echo(json.dumps(info))
     else:
         click.echo(f"One Balance sandbox listening on {server.url}")
-        click.echo(f"  WSDL:           {server.wsdl_url}")
+        for name, url in sorted(server.urls.items(), reverse=True):
+            click.echo(f"  SWSIM {name}:     {url}  (WSDL: {url}?wsdl)")
         click.echo(f"  integration id: {info['integration_id']}")
         click.echo(f"  username:       {info['username']}")
         click.echo(f"  password:       {info['password']}   (the documented demo account)")

@@ -1,5 +1,8 @@
 """The dispatcher: request bytes + SOAPAction → response bytes, over the locked state.
 
+There is one dispatcher per SWSIM version (v111, v135), each with its own contract, all over the
+same state: a handler sees the version in ``call.version`` and answers in that version's names.
+
 The XML is parsed and written outside the lock; only the handler runs under it. Handlers are
 registered per operation with the authentication they need (see ``_handlers``):
 
@@ -22,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .._soap._envelope import MalformedResponse, build, build_fault, read_request
 from .._soap._schema import Operation, Schema, SchemaError, swsim_schema
+from .._soap._versions import SwsimVersion, swsim_version
 from . import _auth
 from . import _faults as faults
 from ._clock import Clock
@@ -56,6 +60,8 @@ class Call:
     actor: str = ""
     #: Set by a handler whose response must not carry the next Authenticator (CancelAccount).
     end_conversation: bool = False
+    #: The SWSIM version the request came in on (its path): handlers answer in its names.
+    version: SwsimVersion = field(default_factory=swsim_version)
 
     @property
     def user(self) -> SandboxAccount:
@@ -166,11 +172,18 @@ class Reply:
 
 
 class Dispatcher:
+    """Answers one SWSIM version (its contract, SOAPActions and names) over the shared state."""
+
     def __init__(
-        self, state: SandboxState, *, schema: Schema | None = None, observers: list[WireObserver] | None = None
+        self,
+        state: SandboxState,
+        *,
+        version: SwsimVersion | str | None = None,
+        observers: list[WireObserver] | None = None,
     ) -> None:
         self.state = state
-        self.schema = schema or swsim_schema()
+        self.version = swsim_version(version)
+        self.schema: Schema = swsim_schema(self.version)
         self.observers = observers if observers is not None else []
         self.actor = ""
 
@@ -211,7 +224,7 @@ class Dispatcher:
             return self._fault(
                 faults.SandboxFault("", f"{op.name} is not simulated", faultcode="soap:Server"), token=None, plain=True
             )
-        call = Call(self.state, op, request, actor=self.actor)
+        call = Call(self.state, op, request, actor=self.actor, version=self.version)
         token: str | None = None
         with self.state.lock:
             try:

@@ -19,6 +19,8 @@ Code        When
 002b0907    GetRates / CreateIndicium: a service USPS retired for the package (First-Class
             Package Service ``US-FC`` for a parcel, Retail Ground ``US-RG``: both became
             Ground Advantage in July 2023); the message names the retired service.
+002b0908    CreateIndicium: an add-on the rate does not offer, or two that exclude each
+            other (see ``_addons``).
 ==========  =============================================================================
 
 TrackShipment of an unknown label (or another account's) answers 00450202, the code
@@ -72,6 +74,7 @@ MESSAGES: dict[str, str] = {
     "00550108": "Account closed.",
     "002b0906": "No rate matches the service type, package type and weight.",
     "002b0907": "USPS no longer sells this service for this package.",
+    "002b0908": "The add-on is not available for this rate.",
     "002b0a01": "The postage amount exceeds the account's per-print limit.",
     "00450140": "Invalid destination address.",
     "00450163": "The destination address does not match its CleanseHash.",
@@ -124,6 +127,7 @@ DEFAULT_PAYMENT_METHOD = "002b0904"
 UNKNOWN_HISTORY_TOKEN = "002b0905"  # noqa: S105 - an error code
 NO_SUCH_RATE = "002b0906"
 SERVICE_RETIRED = "002b0907"
+ADDON_NOT_AVAILABLE = "002b0908"
 # Labels (NOTES section 4).
 PER_PRINT_LIMIT = "002b0a01"
 INVALID_DESTINATION = "00450140"

@@ -102,6 +102,9 @@ def get_account_info(call: Call) -> dict[str, Any]:
         "GPPickupCarrier": "None",
         "MailingZipCode": address.get("ZIPCode", ""),
     }
+    if _field_type(info_type, "AccountInfo").lookup("BrandedExternalPrints") is not None:
+        # v135's AccountInfoV65: one more required element, and an optional group the sandbox leaves out.
+        info["BrandedExternalPrints"] = False
     result: dict[str, Any] = {
         "AccountInfo": info,
         "Address": address,

@@ -31,9 +31,11 @@ otherwise                                           Success: a new TransactionID
 ==================================================  ===================================================
 
 Every answer carries a TransactionID (a rejected attempt gets one too, with nothing posted).
-``RejectionCode`` is ``minOccurs=1 nillable=true`` in the v111 schema: the sandbox sends it
+On v111 ``RejectionCode`` is ``minOccurs=1 nillable=true``: the sandbox sends it
 ``xsi:nil="true"`` unless the status is Rejected, so that no code is ever claimed for a purchase
-that was not rejected. ``RejectionReason`` is sent only when Rejected. ``MIRequired`` is false.
+that was not rejected. v135 has no RejectionCode; a Success carries a ``ProcessorTransactionID``
+(``pp_`` and the TransactionID in 12 digits, the same on a replay). ``RejectionReason`` is sent
+only when Rejected. ``MIRequired`` is false.
 ``SendEmail=true`` emails a receipt (to the outbox) on success.
 
 **Pending / Processing** (only through ``Sandbox.set_next_purchase_outcome``): the purchase is
@@ -70,6 +72,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from .._soap._versions import SwsimVersion
 from . import _faults as faults
 from . import _ledger
 from ._core import Call, SandboxState, operation
@@ -103,7 +106,7 @@ def purchase_postage(call: Call) -> dict[str, Any]:
     account, request = call.user, call.request
     tx_id: str | None = request.get("IntegratorTxID")
     if tx_id is not None and tx_id in account.purchase_replays:
-        return _replayed(account.purchase_replays[tx_id])
+        return _replayed(account.purchase_replays[tx_id], call.version)
     if account.pending_purchase is not None:
         raise SandboxFault(faults.PURCHASE_PENDING)
     try:
@@ -125,7 +128,7 @@ def purchase_postage(call: Call) -> dict[str, Any]:
             f"(transaction {replay.transaction_id}). Your balance is ${replay.available_postage:,.2f}.",
         )
     call.state.touch(account)
-    return _response(replay)
+    return _response(replay, call.version)
 
 
 def _purchase(
@@ -205,13 +208,13 @@ def _check_holds(account: SandboxAccount) -> None:
             raise SandboxFault(code)
 
 
-def _replayed(replay: PurchaseReplay) -> dict[str, Any]:
+def _replayed(replay: PurchaseReplay, version: SwsimVersion) -> dict[str, Any]:
     if replay.fault_code is not None:
         raise SandboxFault(replay.fault_code, replay.fault_message)
-    return _response(replay)
+    return _response(replay, version)
 
 
-def _response(replay: PurchaseReplay) -> dict[str, Any]:
+def _response(replay: PurchaseReplay, version: SwsimVersion) -> dict[str, Any]:
     result: dict[str, Any] = {
         "PurchaseStatus": replay.status,
         "TransactionID": replay.transaction_id,
@@ -220,9 +223,18 @@ def _response(replay: PurchaseReplay) -> dict[str, Any]:
     if replay.status == "Rejected":
         result["RejectionReason"] = replay.rejection_reason
     result["MIRequired"] = False
-    # minOccurs=1 nillable: xsi:nil unless the purchase was rejected (see the module docstring).
-    result["RejectionCode"] = replay.rejection_code if replay.status == "Rejected" else None
+    if version.purchase_rejection_code:
+        # v111: minOccurs=1 nillable, xsi:nil unless the purchase was rejected (see the module docstring).
+        result["RejectionCode"] = replay.rejection_code if replay.status == "Rejected" else None
+    elif replay.status == "Success" and replay.transaction_id is not None:
+        result["ProcessorTransactionID"] = processor_transaction_id(replay.transaction_id)
     return result
+
+
+def processor_transaction_id(transaction_id: int) -> str:
+    """v135's ProcessorTransactionID of a successful purchase: derived from its TransactionID, so a replay
+    answers the same one."""
+    return f"pp_{transaction_id:012d}"
 
 
 # -- SetAutoBuy ------------------------------------------------------------------------------------

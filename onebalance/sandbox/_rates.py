@@ -1,7 +1,7 @@
 """The sandbox's USPS price table (deterministic, not the real prices).
 
-Domestic services (v111's ServiceType enumeration has no ``US-GA``: Ground Advantage arrived in a
-later schema, so the sandbox cannot answer it on the v111 wire and leaves it out; see "Retired
+Domestic services (``US-GA``, USPS Ground Advantage, exists on the v135 wire only: v111's
+ServiceType enumeration has no such value, so the sandbox leaves it out there; see "Retired
 services" below for what that means for light parcels):
 
 ========  ===========  ==========  ==================  ==========
@@ -11,6 +11,7 @@ US-FC     $4.50        $0.40       13 oz (flats only)  2-5
 US-PM     $8.70        $1.10       70 lb               1-3
 US-XM     $28.75       $2.60       70 lb               1-2
 US-PS     $7.90        $0.75       70 lb               2-8  (Parcel Select, commercial)
+US-GA     table        table       70 lb               2-5  (v135 only; parcels: ``Package``)
 ========  ===========  ==========  ==================  ==========
 
 Package types ``Package`` and ``Large Envelope or Flat`` (at most 13 oz) are priced
@@ -27,7 +28,17 @@ Ground Advantage (``US-GA``, not on the v111 wire). So the sandbox sells First-C
 (``US-FC``) only for flats (``Large Envelope or Flat``), never for a parcel (``PARCELS``): a
 light parcel gets Priority Mail, Priority Mail Express and Parcel Select rates. GetRates and
 CreateIndicium asked for ``US-FC`` with a parcel package type, or for ``US-RG`` at all, answer
-fault 002b0907 naming the retired service (``retired``).
+fault 002b0907 naming the retired service (``retired``), on both versions.
+
+**USPS Ground Advantage** (v135; ``Package`` only, up to 70 lb) is priced from a table in the shape
+of USPS's published one (Notice 123, the Price List, "USPS Ground Advantage - Commercial", in force
+from July 9, 2023): rows by weight, "not over" 4, 8, 12 and 15.99 oz and then each pound up to 70 lb
+(the weight is rounded up to the row), columns by zone, 1 & 2 together, then 3 to 8. The figures
+are the sandbox's own, near the published commercial ones for light parcels but not copied from
+them (they are not a price reference): ``GROUND_ADVANTAGE_OUNCES`` for the ounce rows, and for the
+pound rows the 1 lb price of the zone plus its step for each pound above 1. Ground Advantage is
+the cheapest USPS service for a parcel here (below Priority Mail and Parcel Select at every weight
+and zone), as it is at USPS for the parcels most merchants ship.
 """
 
 from __future__ import annotations
@@ -60,8 +71,23 @@ SERVICES: dict[str, Service] = {
         Service("US-PM", "USPS Priority Mail", Decimal("8.70"), Decimal("1.10"), MAX_OUNCES, (1, 3)),
         Service("US-XM", "USPS Priority Mail Express", Decimal("28.75"), Decimal("2.60"), MAX_OUNCES, (1, 2)),
         Service("US-PS", "USPS Parcel Select", Decimal("7.90"), Decimal("0.75"), MAX_OUNCES, (2, 8)),
+        Service("US-GA", "USPS Ground Advantage", Decimal("0"), Decimal("0"), MAX_OUNCES, (2, 5)),
     )
 }
+GROUND_ADVANTAGE = "US-GA"
+#: Ground Advantage's ounce rows: (not over, oz) and the price in zones 1&2, 3, 4, 5, 6, 7, 8.
+GROUND_ADVANTAGE_OUNCES: tuple[tuple[Decimal, tuple[Decimal, ...]], ...] = tuple(
+    (Decimal(limit), tuple(Decimal(p) for p in prices.split()))
+    for limit, prices in (
+        ("4", "4.40 4.45 4.50 4.55 4.65 4.75 4.90"),
+        ("8", "4.95 5.00 5.10 5.20 5.35 5.50 5.70"),
+        ("12", "6.35 6.45 6.60 6.80 7.05 7.30 7.60"),
+        ("15.99", "7.85 8.00 8.20 8.50 8.80 9.05 9.30"),
+    )
+)
+#: Ground Advantage's pound rows: the 1 lb price in each zone column, and the step per pound above 1.
+GROUND_ADVANTAGE_POUND = tuple(Decimal(p) for p in ["8.45", "8.70", "8.95", "9.05", "9.15", "9.25", "9.35"])
+GROUND_ADVANTAGE_STEP = tuple(Decimal(p) for p in ["0.70", "0.90", "1.00", "1.10", "1.20", "1.30", "1.40"])
 ZONED_PACKAGES = ("Package", "Large Envelope or Flat")
 
 # -- retired services (USPS, July 2023: folded into Ground Advantage) --------------------------------
@@ -117,10 +143,22 @@ def ounces(rate: dict[str, Any]) -> Decimal:
     return lb * 16 + oz
 
 
+def ground_advantage_price(weight_oz: Decimal, zone_: int) -> Decimal:
+    """The table's price for ``weight_oz`` (0 < w <= 70 lb) in ``zone_`` (1-8)."""
+    column = max(zone_, 2) - 2
+    for limit, prices in GROUND_ADVANTAGE_OUNCES:
+        if weight_oz <= limit:
+            return prices[column]
+    pounds = max(1, math.ceil(weight_oz / 16))
+    return GROUND_ADVANTAGE_POUND[column] + GROUND_ADVANTAGE_STEP[column] * (pounds - 1)
+
+
 def price(service: Service, package: str, weight_oz: Decimal, zone_: int) -> Decimal | None:
     """The price, or None when the service has no such package or the weight is out of bounds."""
     if weight_oz < 0 or weight_oz > service.max_ounces:
         return None
+    if service.code == GROUND_ADVANTAGE:
+        return ground_advantage_price(weight_oz, zone_) if package == "Package" and weight_oz > 0 else None
     flat = FLAT_RATES.get(service.code, {}).get(package)
     if flat is not None:
         return flat
@@ -131,14 +169,15 @@ def price(service: Service, package: str, weight_oz: Decimal, zone_: int) -> Dec
     return (service.base + service.per_lb * pounds * factor).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def rates(request: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every rate matching the request's RateV40 (ServiceType/PackageType Unknown or omitted: all)."""
+def rates(request: dict[str, Any], offered: frozenset[str]) -> list[dict[str, Any]]:
+    """Every rate matching the request's Rate (ServiceType/PackageType Unknown or omitted: all) among the
+    ``offered`` services (those of the version's ServiceType enumeration)."""
     to = request.get("To") or {}
     if (to.get("Country") or "US").upper() != "US":
         return []
     wanted_service = request.get("ServiceType")
     wanted_package = request.get("PackageType")
-    services = [s for code, s in SERVICES.items() if wanted_service in (None, "Unknown", code)]
+    services = [s for code, s in SERVICES.items() if code in offered and wanted_service in (None, "Unknown", code)]
     weight = ounces(request)
     from_zip = (request.get("From") or {}).get("ZIPCode")
     z = zone(from_zip, to.get("ZIPCode"))

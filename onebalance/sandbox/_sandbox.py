@@ -15,6 +15,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from .. import _rules
 from .._soap._schema import wsdl_bytes
+from .._soap._versions import DEFAULT_VERSION, VERSIONS, SwsimVersion, swsim_version
 from . import _auth, _handlers, _ledger, _payments, _postage, _usps  # noqa: F401 - _handlers registers the handlers
 from ._chaos import Faults, in_process, soap_operation
 from ._clock import Clock
@@ -23,7 +24,7 @@ from ._core import Dispatcher, Reply, SandboxState, WireObserver
 from ._http import REQUEST_TIMEOUT
 from ._mock import shared_mock
 from ._pages import DEFAULT_SITE, PAGES_PREFIX, serve_page, site
-from ._server import SOAP_PATH, SandboxServer
+from ._server import SOAP_PATH, SOAP_PATHS, SandboxServer
 from ._state import (
     DEMO_INTEGRATION_ID,
     DEMO_PASSWORD,
@@ -48,7 +49,8 @@ from ._vocabulary import forward
 if TYPE_CHECKING:
     import responses
 
-#: Where the in-process sandbox answers; the ``.test`` domain never resolves, so nothing leaks.
+#: Where the in-process sandbox answers (the default version; each version at its own path on the
+#: same host); the ``.test`` domain never resolves, so nothing leaks.
 IN_PROCESS_URL = f"{DEFAULT_SITE}{SOAP_PATH}"
 #: The payment method a seeded account gets unless ``payment_methods`` is given.
 SEEDED_CARD_LAST4 = "1111"
@@ -59,6 +61,7 @@ FUNDING_ACCOUNTS: dict[str, BillingMethod] = {"reserve_account": "EnterprisePaym
 _COST_CODE_NAME_MAX = 30
 
 _LOCATION = re.compile(rb'(<soap:address location=")[^"]*(")')
+_VERSION_PATH = re.compile(r"/swsim/swsim(v\d+)\.asmx$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -78,10 +81,11 @@ class SandboxCredentials:
 
 
 class Sandbox:
-    """A stateful simulator of the One Balance (SWSIM v111) service.
+    """A stateful simulator of the One Balance (SWSIM v135 and v111) service.
 
-    The same dispatcher answers in-process (``mock()`` / ``mount()``, through ``responses``)
-    and over real HTTP (``serve()``). The control API seeds accounts, sets balances and
+    Each version has its dispatcher, all over the same state, answering at the version's own path;
+    they answer in-process (``mock()`` / ``mount()``, through ``responses``) and over real HTTP
+    (``serve()``). The control API seeds accounts, sets balances and
     status, places and lifts holds, and moves the clock. ``state_path`` keeps the state in
     SQLite across restarts (the outbox included).
 
@@ -105,18 +109,31 @@ class Sandbox:
             self.state.store.load(self.state)
             _auth.reindex(self.state)
         self.observers: list[WireObserver] = list(observers or [])
-        self.dispatcher = Dispatcher(self.state, observers=self.observers)
+        #: One dispatcher per SWSIM version, over the same state; ``dispatcher`` is the default's (v135).
+        self.dispatchers = {
+            name: Dispatcher(self.state, version=version, observers=self.observers)
+            for name, version in VERSIONS.items()
+        }
+        self.dispatcher = self.dispatchers[DEFAULT_VERSION.name]
         #: Transport fault injection and added latency, in both mounts (see ``_chaos``).
         self.faults = Faults()
 
     # -- wire ------------------------------------------------------------------------------------
-    def handle(self, body: bytes, soap_action: str | None) -> Reply:
-        """Answer one SOAP request: the whole simulated service in one call."""
-        return self.dispatcher.handle(body, soap_action)
+    def handle(self, body: bytes, soap_action: str | None, *, api_version: str | SwsimVersion | None = None) -> Reply:
+        """Answer one SOAP request: the whole simulated service in one call.
 
-    def wsdl(self, url: str | None = None) -> bytes:
-        """The WSDL the sandbox serves, its address pointed at ``url``."""
-        data = wsdl_bytes()
+        ``api_version`` is the version of the path the request came in on (both mounts pass it). Left
+        out, it is the version whose namespace starts ``soap_action`` (the default version when none
+        does, which refuses an unknown SOAPAction as the real service does).
+        """
+        if api_version is None:
+            action = (soap_action or "").strip().strip('"')
+            api_version = next((v for v in VERSIONS.values() if action.startswith(v.namespace + "/")), None)
+        return self.dispatchers[swsim_version(api_version).name].handle(body, soap_action)
+
+    def wsdl(self, url: str | None = None, *, api_version: str | SwsimVersion | None = None) -> bytes:
+        """The WSDL of ``api_version`` (default v135) the sandbox serves, its address pointed at ``url``."""
+        data = wsdl_bytes(api_version)
         if url:
             data = _LOCATION.sub(lambda m: m.group(1) + url.encode() + m.group(2), data)
         return data
@@ -140,9 +157,22 @@ class Sandbox:
     def mount(self, mock: responses.RequestsMock, url: str = IN_PROCESS_URL) -> str:
         """Answer requests to ``url`` through an existing ``responses`` mock. Returns ``url``.
 
-        The sandbox's web pages (GetURL's answers, under ``/sandbox/`` on ``url``'s host) are
-        answered too.
+        When ``url`` ends with a version's path (``.../swsim/swsimv135.asmx``), every version answers
+        at its own path beside it (v111 at ``.../swsim/swsimv111.asmx``), each with its WSDL at
+        ``?wsdl``; any other ``url`` answers the default version (v135). The sandbox's web pages
+        (GetURL's answers, under ``/sandbox/`` on ``url``'s host) are answered too.
         """
+        import responses as _responses
+
+        for name, endpoint in _endpoints(url).items():
+            self._mount_version(mock, endpoint, name)
+        page_callback = self._page_callback()
+        pages = re.compile(re.escape(site(url) + PAGES_PREFIX) + r".*")
+        mock.add_callback(_responses.GET, pages, callback=page_callback)
+        mock.add_callback(_responses.POST, pages, callback=page_callback)
+        return url
+
+    def _mount_version(self, mock: responses.RequestsMock, url: str, version: str) -> None:
         import responses as _responses
 
         def soap(request: Any) -> tuple[int, Mapping[str, str], bytes]:
@@ -154,12 +184,17 @@ class Sandbox:
             return answer(data, action)
 
         def answer(data: bytes, action: str | None) -> tuple[int, Mapping[str, str], bytes]:
-            reply = self.handle(data, action)
+            reply = self.handle(data, action, api_version=version)
             return reply.status, {"Content-Type": reply.content_type}, reply.body
 
         def wsdl(request: Any) -> tuple[int, dict[str, str], bytes]:
-            return 200, {"Content-Type": "text/xml; charset=utf-8"}, self.wsdl(url)
+            return 200, {"Content-Type": "text/xml; charset=utf-8"}, self.wsdl(url, api_version=version)
 
+        self.dispatchers[version].actor = url
+        mock.add_callback(_responses.POST, url, callback=soap)
+        mock.add_callback(_responses.GET, re.compile(re.escape(url) + r"\?(?i:wsdl)$"), callback=wsdl)
+
+    def _page_callback(self) -> Callable[[Any], tuple[int, dict[str, str], bytes]]:
         def page(request: Any) -> tuple[int, dict[str, str], bytes]:
             parts = request.url.split("/", 3)
             body = request.body or b""
@@ -170,13 +205,7 @@ class Sandbox:
             )
             return reply.status, {"Content-Type": reply.content_type}, reply.body
 
-        self.dispatcher.actor = url
-        mock.add_callback(_responses.POST, url, callback=soap)
-        mock.add_callback(_responses.GET, re.compile(re.escape(url) + r"\?(?i:wsdl)$"), callback=wsdl)
-        pages = re.compile(re.escape(site(url) + PAGES_PREFIX) + r".*")
-        mock.add_callback(_responses.GET, pages, callback=page)
-        mock.add_callback(_responses.POST, pages, callback=page)
-        return url
+        return page
 
     def page(self, method: str, target: str, body: bytes = b"") -> Reply:
         """Answer a request for one of the sandbox's web pages (``target``: path and query), or
@@ -670,3 +699,12 @@ class Sandbox:
             return self.state.accounts[username.lower()]
         except KeyError:
             raise KeyError(f"no sandbox account {username!r}") from None
+
+
+def _endpoints(url: str) -> dict[str, str]:
+    """Where each version answers when the sandbox is mounted at ``url`` (see ``Sandbox.mount``)."""
+    found = _VERSION_PATH.search(url)
+    if found is None or found.group(1).lower() not in VERSIONS:
+        return {DEFAULT_VERSION.name: url}
+    base = url[: found.start()]
+    return {name: base + path for name, path in SOAP_PATHS.items()}

@@ -10,10 +10,12 @@ taken from the ZIP's first digit, or a ZIP made from the state), itself cleansed
 Address1 does not match either (no candidate). ``PO BOX`` in Address1/2 sets IsPOBox;
 ResidentialDeliveryIndicator is Yes without a Company, No with one.
 
-**GetRates** answers the price table of ``_rates``. ServiceType/PackageType ``Unknown`` or omitted
-match everything; nothing matching is a success without rates, except when both are given:
-fault 002b0906. A service USPS retired for the package (``US-FC`` for a parcel, ``US-RG``; see
-``_rates``) is fault 002b0907, at GetRates and at CreateIndicium alike.
+**GetRates** answers the price table of ``_rates`` (the services of the version's ServiceType:
+US-GA on v135 only), each rate with the add-ons of ``_addons``. ServiceType/PackageType
+``Unknown`` or omitted match everything; nothing matching is a success without rates, except when
+both are given: fault 002b0906. A service USPS retired for the package (``US-FC`` for a parcel,
+``US-RG``; see ``_rates``) is fault 002b0907, at GetRates and at CreateIndicium alike, on both
+versions.
 
 **CreateIndicium** repeats the stored result of an IntegratorTxID already seen by the account
 (the same response, faults included; no second debit). Otherwise, in order: holds 00450190 /
@@ -28,14 +30,18 @@ auto-buy buys PurchaseAmount **before** the print if that covers it (else 800404
 Postage); after the print the usual auto-buy runs (``_ledger.auto_buy``). SampleOnly labels
 cost nothing (no ledger entry, no balance check) and their tracking number starts with
 ``SAMPLE``. A label is a Print entry (IntegratorTxID, memo with the tracking number and
-cost_code_id), a 22-digit tracking number (9400 First-Class / Parcel Select, 9405 Priority,
-9470 Express), a StampsTxID and ``<site>/sandbox/labels/<StampsTxID>.<ext>`` (410 once voided): a
-real image in the ImageType asked for (``IMAGE_TYPES``: PNG by default, GIF, PDF, ZPL, EPL2, JPEG,
-BMP; see ``_images``). With ReturnImageData the image comes as ImageData and the URL is empty.
+cost_code_id), a 22-digit tracking number (9400 First-Class / Parcel Select / Ground Advantage,
+9405 Priority, 9470 Express), a StampsTxID and ``<site>/sandbox/labels/<StampsTxID>.<ext>`` (410
+once voided): a real image in the ImageType asked for (``IMAGE_TYPES``: PNG by default, GIF, PDF,
+ZPL, EPL2, JPEG, BMP; see ``_images``). With ReturnImageData the image comes as ImageData and the
+URL is empty.
 
-**CancelIndicium**: unknown or another account's label 00450202; already voided 00450205;
-older than 240 h 00450201. Otherwise the label is voided at once and its refund is pending
-(a sample label: voided, nothing to refund). A pending refund is credited (a Refund entry) by
+**CancelIndicium** names one label on v111 (StampsTxID | TrackingNumber) and any number on v135
+(StampsTxIDs and TrackingNumbers arrays; none at all: 00450202). Each label named: unknown or
+another account's 00450202; already voided 00450205; older than 240 h 00450201. A batch is all or
+nothing: the first label refused faults the whole call and nothing is voided (a label named twice
+counts once). Otherwise the labels are voided at once and their refunds are pending (a sample
+label: voided, nothing to refund). A pending refund is credited (a Refund entry) by
 ``Sandbox.approve_refunds``, or by itself on the account's first authenticated call 24 h or
 more after the void. A refund that would take the balance over its maximum stays pending.
 
@@ -56,8 +62,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from .._soap._versions import SwsimVersion
+from . import _addons, _images, _ledger, _rates
 from . import _faults as faults
-from . import _images, _ledger, _rates
 from ._core import ACCOUNT_HOOKS, Call, Reply, SandboxState, operation
 from ._faults import SandboxFault
 from ._pages import site
@@ -167,7 +174,14 @@ def get_rates(call: Call) -> dict[str, Any]:
     retired = _rates.retired(request.get("ServiceType"), request.get("PackageType"))
     if retired is not None:
         raise SandboxFault(faults.SERVICE_RETIRED, retired)
-    found = _rates.rates(request)
+    found = _rates.rates(request, call.version.usps_services)
+    insured = request.get("InsuredValue")
+    for rate in found:
+        if insured is not None:
+            rate["InsuredValue"] = insured
+        addons = _addons.offered(rate["ServiceType"], rate["PackageType"], insured, call.version)
+        if addons is not None:
+            rate["AddOns"] = addons
     specific = all(request.get(n) not in (None, "Unknown") for n in ("ServiceType", "PackageType"))
     if not found and specific:
         raise SandboxFault(faults.NO_SUCH_RATE)
@@ -183,7 +197,10 @@ def create_indicium(call: Call) -> dict[str, Any]:
     if replay is not None:
         if replay.fault_code is not None:
             raise SandboxFault(replay.fault_code, replay.fault_message)
-        return _indicium_response(_label(account, replay.stamps_tx_id))
+        label = _label(account, replay.stamps_tx_id)
+        if label.service_type not in call.version.usps_services:
+            raise SandboxFault(faults.NO_SUCH_RATE)  # a Ground Advantage label asked for again on v111
+        return _indicium_response(label, call.version)
     try:
         label = _create(call)
     except SandboxFault as fault:
@@ -192,7 +209,7 @@ def create_indicium(call: Call) -> dict[str, Any]:
         raise
     _remember(account, tx_id, IndiciumReplay(stamps_tx_id=label.stamps_tx_id))
     state.touch(account)
-    return _indicium_response(label)
+    return _indicium_response(label, call.version)
 
 
 def _remember(account: SandboxAccount, tx_id: str, replay: IndiciumReplay) -> None:
@@ -222,14 +239,18 @@ def _create(call: Call) -> Label:
     retired = _rates.retired(service, rate_in.get("PackageType") or "Package")
     if retired is not None:
         raise SandboxFault(faults.SERVICE_RETIRED, retired)
-    found = _rates.rates({**rate_in, "PackageType": rate_in.get("PackageType") or "Package"})
+    found = _rates.rates(
+        {**rate_in, "PackageType": rate_in.get("PackageType") or "Package"}, call.version.usps_services
+    )
     if not found:
         raise SandboxFault(faults.NO_SUCH_RATE)
     rate = found[0]
-    amount: Decimal = rate["Amount"]
+    addons = _addons.chosen(rate_in, rate, call.version)
     if account.label_surcharge and not request.get("SampleOnly"):  # re-rated at print: charged above the quote
-        amount += account.label_surcharge
-        rate = {**rate, "Amount": amount}
+        rate = {**rate, "Amount": rate["Amount"] + account.label_surcharge}
+    if addons:
+        rate["AddOns"] = {call.version.addon_item: addons}
+    amount: Decimal = rate["Amount"] + sum((a["Amount"] for a in addons), Decimal(0))
     if amount > account.per_print_limit:
         raise SandboxFault(faults.PER_PRINT_LIMIT)
     sample = bool(request.get("SampleOnly"))
@@ -300,11 +321,14 @@ def _mac(label: Label, what: str) -> str:
     return hashlib.sha256(f"{what}:{label.stamps_tx_id}".encode()).hexdigest()
 
 
-def _indicium_response(label: Label) -> dict[str, Any]:
+def _indicium_response(label: Label, version: SwsimVersion) -> dict[str, Any]:
+    rate = dict(label.rate)
+    if rate.get("AddOns"):  # under the item name of the version that answers (a replay may come on the other)
+        rate["AddOns"] = {version.addon_item: [item for group in rate["AddOns"].values() for item in group]}
     result: dict[str, Any] = {
         "IntegratorTxID": label.integrator_tx_id,
         "TrackingNumber": label.tracking_number,
-        "Rate": label.rate,
+        "Rate": rate,
         "StampsTxID": label.stamps_tx_id,
         "URL": label.url,
         "PostageBalance": {"AvailablePostage": label.available_after, "ControlTotal": label.control_total_after},
@@ -337,24 +361,44 @@ def _find(account: SandboxAccount, request: dict[str, Any]) -> Label:
 @operation("CancelIndicium")
 def cancel_indicium(call: Call) -> dict[str, Any]:
     account, state = call.user, call.state
-    label = _find(account, call.request)
     now = state.clock.now()
-    if label.voided:
-        raise SandboxFault(faults.REFUND_NOT_ALLOWED)
-    if now - label.created_at > CANCEL_WINDOW:
-        raise SandboxFault(faults.CANCEL_TOO_OLD)
-    label.voided_at = now
-    label.refund_status = "none" if label.sample else "pending"
-    if call.request.get("SendEmail") and not label.sample:
-        state.send(
-            "email",
-            account,
-            account.email,
-            "Your label was voided",
-            f"Label {label.tracking_number} was voided; its refund of ${label.amount:,.2f} is pending.",
-        )
+    labels: list[Label] = []
+    for named in _named_labels(call.request):
+        label = _find(account, named)
+        if any(label is seen for seen in labels):
+            continue
+        if label.voided:
+            raise SandboxFault(faults.REFUND_NOT_ALLOWED)
+        if now - label.created_at > CANCEL_WINDOW:
+            raise SandboxFault(faults.CANCEL_TOO_OLD)
+        labels.append(label)
+    if not labels:
+        raise SandboxFault(faults.NO_SUCH_TRANSACTION)
+    for label in labels:
+        label.voided_at = now
+        label.refund_status = "none" if label.sample else "pending"
+        if call.request.get("SendEmail") and not label.sample:
+            state.send(
+                "email",
+                account,
+                account.email,
+                "Your label was voided",
+                f"Label {label.tracking_number} was voided; its refund of ${label.amount:,.2f} is pending.",
+            )
     state.touch(account)
     return {}
+
+
+def _named_labels(request: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each label a CancelIndicium names, as ``_find`` takes it: v111's one, or v135's arrays."""
+    named: list[dict[str, Any]] = []
+    if request.get("StampsTxID") is not None or request.get("TrackingNumber") is not None:
+        named.append(request)
+    for group in request.get("TrackingNumbers") or []:
+        named.extend({"TrackingNumber": number} for number in (group or {}).get("string") or [])
+    for group in request.get("StampsTxIDs") or []:
+        named.extend({"StampsTxID": tx_id} for tx_id in (group or {}).get("guid") or [])
+    return named
 
 
 def approve_refunds(state: SandboxState, account: SandboxAccount, *, due_only: bool = False) -> list[Label]:

@@ -1,16 +1,37 @@
-"""Every operation in the package's WSDL is exercised by the SDK against the sandbox, so every
-request the SDK sends and every response the sandbox returns has been checked against the real
+"""Every operation in each of the package's WSDLs is exercised by the SDK against the sandbox, on
+v135 (in-process and over HTTP) and v111, so every request the SDK sends and every response the
+sandbox returns has been checked against the real contract of its version, swsimv135.wsdl or
 SwsimV111.wsdl (the ``wire_log`` fixture checks each exchange at teardown)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+
 from onebalance import Accounts, Codewords, CreditCard, InMemoryCredentialStore, RegistrationForm, StoreProfile
 from onebalance._soap._schema import swsim_schema
-from onebalance.sandbox import DEMO_INTEGRATION_ID
+from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox, SandboxCredentials
 
 
-def test_the_sdk_exercises_every_operation_of_its_wsdl(sandbox, endpoint, wire_log, require_real_swsim):
-    accounts = Accounts(integration_id=DEMO_INTEGRATION_ID, endpoint=endpoint.url, store=InMemoryCredentialStore())
+@pytest.fixture(params=[("v135", "inprocess"), ("v135", "server"), ("v111", "inprocess")], ids="-".join)
+def versioned(request: pytest.FixtureRequest, sandbox: Sandbox) -> Iterator[tuple[str, SandboxCredentials]]:
+    version, mount = request.param
+    creds = sandbox.create_demo_account()
+    if mount == "inprocess":
+        with sandbox.mock() as url:
+            yield version, replace(creds, url=url)
+    else:
+        with sandbox.serve() as server:
+            yield version, replace(creds, url=server.url)
+
+
+def test_the_sdk_exercises_every_operation_of_its_wsdl(sandbox, versioned, wire_log, require_real_swsim):
+    version, endpoint = versioned
+    accounts = Accounts(
+        integration_id=DEMO_INTEGRATION_ID, endpoint=endpoint.url, store=InMemoryCredentialStore(), api_version=version
+    )
     profile = StoreProfile(store_name="Conformance Co", owner_name="Grace Hopper", address1="2 Navy Way",
                            city="Arlington", state="VA", zip_code="22202", email="grace@conf.example",
                            phone="7035550100")
@@ -50,13 +71,18 @@ def test_the_sdk_exercises_every_operation_of_its_wsdl(sandbox, endpoint, wire_l
     shipment = ShipmentRequest(shipper=to, recipient=to, parcels=[Parcel(weight=Weight(value="1", unit="lb"))],
                                ship_date=date.today())
     usps.cleanse(to)
-    rate = next(r for r in usps.rates(shipment) if r.service_code == "US-PM")
+    rates = usps.rates(shipment)
+    rate = next(r for r in rates if r.service_code == ("US-GA" if version == "v135" else "US-PM"))
     label = usps.buy(rate, shipment, idempotency_key="conformance-1")
+    other = usps.buy(rates[-1], shipment, idempotency_key="conformance-2")
     usps.track(label.tracking_number)
     usps.void(label)
+    assert [outcome.voided for outcome in usps.void_many([label, other])] == [False, True]
     accounts.diagnose("m")
     accounts.close("m", address="2 Navy Way", city="Arlington", state="VA", zip_code="22202")
 
     seen = {op for direction, op, _ in wire_log if direction == "request" and op}
-    assert seen == set(swsim_schema().operations)
+    assert seen == set(swsim_schema(version).operations)
+    namespace = swsim_schema(version).target_namespace.encode()
+    assert all(namespace in body for direction, op, body in wire_log if direction == "request" and op)
     assert not require_real_swsim.errors(wire_log[-1][2])

@@ -1,6 +1,7 @@
-"""A third-party SOAP client (zeep) built from the REAL SwsimV111.wsdl talks to the sandbox served
-over HTTP: the sandbox speaks the real contract, not only the package's own reading of it. Skips,
-saying why, where ../shared/specs is absent."""
+"""A third-party SOAP client (zeep) built from each REAL WSDL (SwsimV111.wsdl, swsimv135.wsdl) talks to
+the sandbox served over HTTP, at that version's path: the sandbox speaks the real contracts, not only
+the package's own reading of them. On v135 it rates an 8 oz parcel, gets USPS Ground Advantage and
+buys that label. Skips, saying why, where ../shared/specs is absent."""
 
 from __future__ import annotations
 
@@ -14,17 +15,13 @@ import zeep
 import zeep.exceptions
 from lxml import etree
 
+from onebalance._soap._versions import VERSIONS, SwsimVersion
 from onebalance.sandbox import Sandbox, SandboxCredentials, SandboxServer
 
-from .._specs import REAL_WSDL, SPECS_MISSING
+from .._specs import REAL_WSDLS, SPECS_MISSING
 
-pytestmark = [
-    pytest.mark.conformance,
-    pytest.mark.skipif(not REAL_WSDL.exists(), reason=SPECS_MISSING),
-]
+pytestmark = [pytest.mark.conformance]
 
-TNS = "http://stamps.com/xml/namespace/2021/01/swsim/SwsimV111"
-BINDING = f"{{{TNS}}}SwsimV111Soap"
 FAULT_NS = "http://stamps.com/xml/namespace/2008/01/swsim/fault"
 
 
@@ -48,11 +45,26 @@ def transport() -> RecordingTransport:
     return RecordingTransport()
 
 
-@pytest.fixture
-def real_client(transport: RecordingTransport) -> zeep.Client:
-    if not REAL_WSDL.exists():
+@pytest.fixture(params=list(VERSIONS))
+def version(request: pytest.FixtureRequest) -> SwsimVersion:
+    return VERSIONS[request.param]
+
+
+@pytest.fixture(scope="module")
+def real_wsdls() -> dict[str, Any]:
+    """Each real WSDL parsed once (zeep's Document), shared by this module's clients."""
+    from zeep.wsdl import Document
+
+    if not all(path.exists() for path in REAL_WSDLS.values()):
         pytest.skip(SPECS_MISSING)
-    return zeep.Client(str(REAL_WSDL), transport=transport, settings=zeep.Settings(strict=True))
+    settings = zeep.Settings(strict=True)
+    return {name: Document(str(path), zeep.Transport(), settings=settings) for name, path in REAL_WSDLS.items()}
+
+
+@pytest.fixture
+def real_client(transport: RecordingTransport, real_wsdls: dict[str, Any], version: SwsimVersion) -> zeep.Client:
+    document = real_wsdls[version.name]
+    return zeep.Client(document, transport=transport, settings=document.settings)
 
 
 @pytest.fixture
@@ -67,8 +79,8 @@ def creds(sandbox: Sandbox) -> SandboxCredentials:
 
 
 @pytest.fixture
-def service(real_client: zeep.Client, server: SandboxServer) -> Any:
-    return real_client.create_service(BINDING, server.url)
+def service(real_client: zeep.Client, server: SandboxServer, version: SwsimVersion) -> Any:
+    return real_client.create_service(f"{{{version.namespace}}}{version.port}", server.urls[version.name])
 
 
 def credentials(creds: SandboxCredentials, **overrides: str) -> dict[str, str]:
@@ -132,16 +144,69 @@ def test_wrong_password_is_authentication_failed(
     assert transport.statuses == [500]
 
 
-def test_client_from_the_sandbox_wsdl(server: SandboxServer, creds: SandboxCredentials) -> None:
+def test_client_from_the_sandbox_wsdl(server: SandboxServer, creds: SandboxCredentials, version: SwsimVersion) -> None:
+    """Each version's path serves its own WSDL, pointing at that path."""
     session = requests.Session()
     session.trust_env = False
-    client = zeep.Client(
-        server.wsdl_url, transport=zeep.Transport(session=session), settings=zeep.Settings(strict=True)
-    )
+    url = server.urls[version.name]
+    client = zeep.Client(url + "?wsdl", transport=zeep.Transport(session=session), settings=zeep.Settings(strict=True))
     ports = [port for svc in client.wsdl.services.values() for port in svc.ports.values()]
-    assert [port.name for port in ports] == ["SwsimV111Soap"]
-    assert ports[0].binding_options["address"] == server.url
+    assert [port.name for port in ports] == [version.port]
+    assert ports[0].binding_options["address"] == url
     token = client.service.AuthenticateUser(Credentials=credentials(creds)).Authenticator
     response = client.service.GetAccountInfo(Authenticator=token)
     assert response.AccountInfo.PostageBalance.AvailablePostage == Decimal("100.00")
     assert response.AccountInfo.Username == creds.username
+
+
+def test_rate_an_8_oz_parcel_and_buy_its_label(
+    service: Any, creds: SandboxCredentials, version: SwsimVersion, sandbox: Sandbox
+) -> None:
+    """v135 offers USPS Ground Advantage for an 8 oz parcel and sells that label; v111 (which has no
+    US-GA) sells Priority Mail. The label is then tracked and voided (v135: CancelIndicium's arrays)."""
+    token = service.AuthenticateUser(Credentials=credentials(creds)).Authenticator
+    address = {"FullName": "Ada", "Address1": "350 5th Ave", "City": "New York", "State": "NY", "ZIPCode": "10118"}
+    origin = {
+        **address,
+        "FullName": "Acme",
+        "Address1": "1 Main St",
+        "City": "Austin",
+        "State": "TX",
+        "ZIPCode": "78701",
+    }
+    rated = service.GetRates(
+        Authenticator=token,
+        Rate={
+            "From": origin,
+            "To": address,
+            "WeightLb": 0,
+            "WeightOz": 8,
+            "PackageType": "Package",
+            "ShipDate": "2025-03-03",
+        },
+        Carrier="USPS",
+    )
+    services = {rate.ServiceType for rate in rated.Rates.Rate}
+    wanted = "US-GA" if version.name == "v135" else "US-PM"
+    assert ("US-GA" in services) is (version.name == "v135")
+    chosen = next(rate for rate in rated.Rates.Rate if rate.ServiceType == wanted)
+    if version.name == "v135":
+        usps = [rate for rate in rated.Rates.Rate if rate.ServiceType.startswith("US-")]
+        assert min(usps, key=lambda rate: rate.Amount).ServiceType == "US-GA"
+    chosen.AddOns = None  # SWSIM: send the chosen rate back without the add-ons not wanted
+    bought = service.CreateIndicium(
+        Authenticator=rated.Authenticator, IntegratorTxID="zeep-1", Rate=chosen, ReturnImageData=True
+    )
+    assert bought.TrackingNumber and bought.StampsTxID
+    assert bought.Rate.ServiceType == wanted and bought.Rate.Amount == chosen.Amount
+    assert bought.ImageData.base64Binary[0].startswith(b"\x89PNG")
+    assert sandbox.ledger(creds.username)[-1].cost == chosen.Amount
+    tracked = service.TrackShipment(Authenticator=bought.Authenticator, TrackingNumber=bought.TrackingNumber)
+    assert tracked.TrackingEvents.TrackingEvent[0].TrackingEventType == "ShippingLabelCreated"
+    if version.batch_cancel:
+        # zeep names a repeated choice _value_1: a list of {option: value}
+        ids = [{"StampsTxIDs": {"guid": [bought.StampsTxID]}}]
+        service.CancelIndicium(Authenticator=tracked.Authenticator, _value_1=ids)
+    else:
+        service.CancelIndicium(Authenticator=tracked.Authenticator, StampsTxID=bought.StampsTxID)
+    assert sandbox.account(creds.username).labels[-1].voided

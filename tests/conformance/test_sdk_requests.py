@@ -1,10 +1,12 @@
-"""What crosses the wire conforms to the real SWSIM v111 contract.
+"""What crosses the wire conforms to the real SWSIM contracts (SwsimV111.wsdl and swsimv135.wsdl).
 
 * Every request ``OneBalance`` sends (login, GetAccountInfo with the Authenticator, the
   re-login after a conversation fault, a login that fails) validates against the real schema
-  and carries the quoted SOAPAction and a text/xml Content-Type.
-* Every response the sandbox returns, success or fault, has the real shape; every fault is
-  HTTP 500 in the SWSIM fault format.
+  of its version and carries that version's quoted SOAPAction and a text/xml Content-Type; on
+  both versions, each at its own path.
+* Every response the sandbox returns, success or fault, has the real shape (the successes on
+  both versions; the faults, the same in both, on v135); every fault is HTTP 500 in the SWSIM
+  fault format.
 
 Schema checks skip, saying why, where ../shared/specs is absent; the fault-format checks run anyway.
 """
@@ -23,16 +25,29 @@ from lxml import etree
 import onebalance
 from onebalance._soap._envelope import build
 from onebalance._soap._schema import swsim_schema
+from onebalance._soap._versions import DEFAULT_VERSION, VERSIONS, SwsimVersion
 from onebalance.sandbox import Reply, Sandbox, SandboxCredentials
 
-from .._specs import SOAP_ENV, RealSwsimSchema, fault_errors
+from .._specs import SOAP_ENV, RealSwsimSchemas, fault_errors
 
 pytestmark = pytest.mark.conformance
 
-TNS = "http://stamps.com/xml/namespace/2021/01/swsim/SwsimV111"
+#: The namespace of the fault and malformed-request cases (the default version's; faults are the same in both).
+TNS = DEFAULT_VERSION.namespace
 FAULT_NS = "http://stamps.com/xml/namespace/2008/01/swsim/fault"
 SCHEMA_FAULT_NS = "http://stamps.com/xml/namespace/2008/02/stamps/fault"
-URL = "https://swsim.conformance.onebalance.test/swsim/swsimv111.asmx"
+#: Where the sandbox is mounted; each version answers at its own path beside it.
+URL = "https://swsim.conformance.onebalance.test/swsim/swsimv135.asmx"
+
+
+@pytest.fixture(params=list(VERSIONS))
+def version(request: pytest.FixtureRequest) -> SwsimVersion:
+    return VERSIONS[request.param]
+
+
+@pytest.fixture
+def tns(version: SwsimVersion) -> str:
+    return version.namespace
 
 
 # -- the SDK's requests ----------------------------------------------------------------------------
@@ -51,15 +66,19 @@ def requests_of(mock_calls: Any) -> Captured:
 
 
 @pytest.fixture
-def sdk_wire(sandbox: Sandbox, client_for: Callable[..., onebalance.OneBalance]) -> Iterator[tuple[Any, Any]]:
-    """(make a client against the in-process sandbox, the ``responses`` mock recording its requests)."""
+def sdk_wire(
+    sandbox: Sandbox, client_for: Callable[..., onebalance.OneBalance], version: SwsimVersion
+) -> Iterator[tuple[Any, Any]]:
+    """(make a client of ``version`` against the in-process sandbox, the ``responses`` mock recording its requests)."""
     creds = sandbox.create_demo_account()
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         sandbox.mount(mock, URL)
 
         def make(**overrides: object) -> onebalance.OneBalance:
             return client_for(
-                SandboxCredentials(URL, creds.integration_id, creds.username, creds.password), **overrides
+                SandboxCredentials(URL, creds.integration_id, creds.username, creds.password),
+                api_version=version.name,
+                **overrides,
             )
 
         yield make, mock
@@ -80,45 +99,48 @@ def replies(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
     return bodies
 
 
-def check_requests(schema: RealSwsimSchema, captured: Captured, expected_ops: list[str]) -> None:
+def check_requests(schema: RealSwsimSchemas, captured: Captured, expected_ops: list[str], tns: str) -> None:
     assert [op for op, _, _ in captured] == expected_ops
     for op, headers, body in captured:
-        assert headers["SOAPAction"] == f'"{TNS}/{op}"'
+        assert headers["SOAPAction"] == f'"{tns}/{op}"'
         assert headers["Content-Type"].split(";")[0].strip() == "text/xml"
         assert schema.errors(body) == [], op
         root = etree.fromstring(body)
         payload = root.find(f"{{{SOAP_ENV}}}Body")[0]
-        assert payload.tag == f"{{{TNS}}}{op}"
+        assert payload.tag == f"{{{tns}}}{op}"
 
 
-def test_authenticate_request(require_real_swsim: RealSwsimSchema, sdk_wire: tuple[Any, Any]) -> None:
+def test_authenticate_request(
+    require_real_swsim: RealSwsimSchemas, sdk_wire: tuple[Any, Any], tns: str, version: SwsimVersion
+) -> None:
     make, mock = sdk_wire
     make().authenticate()
     captured = requests_of(mock.calls)
-    check_requests(require_real_swsim, captured, ["AuthenticateUser"])
+    check_requests(require_real_swsim, captured, ["AuthenticateUser"], tns)
+    assert mock.calls[0].request.url.endswith(version.path)  # each version at its own path
     body = etree.fromstring(captured[0][2])
-    credentials = body.find(f".//{{{TNS}}}Credentials")
+    credentials = body.find(f".//{{{tns}}}Credentials")
     assert credentials is not None
     assert [etree.QName(c).localname for c in credentials] == ["IntegrationID", "Username", "Password"]
 
 
 def test_account_requests_carry_the_rolling_authenticator(
-    require_real_swsim: RealSwsimSchema, sdk_wire: tuple[Any, Any]
+    require_real_swsim: RealSwsimSchemas, sdk_wire: tuple[Any, Any], tns: str
 ) -> None:
     make, mock = sdk_wire
     client = make()
     client.account()
     client.account()
     captured = requests_of(mock.calls)
-    check_requests(require_real_swsim, captured, ["AuthenticateUser", "GetAccountInfo", "GetAccountInfo"])
-    tokens = [etree.fromstring(body).findtext(f".//{{{TNS}}}Authenticator") for _, _, body in captured[1:]]
+    check_requests(require_real_swsim, captured, ["AuthenticateUser", "GetAccountInfo", "GetAccountInfo"], tns)
+    tokens = [etree.fromstring(body).findtext(f".//{{{tns}}}Authenticator") for _, _, body in captured[1:]]
     assert all(tokens) and tokens[0] != tokens[1]
     for _, _, body in captured[1:]:
-        assert etree.fromstring(body).find(f".//{{{TNS}}}Credentials") is None
+        assert etree.fromstring(body).find(f".//{{{tns}}}Credentials") is None
 
 
 def test_relogin_after_a_conversation_fault(
-    require_real_swsim: RealSwsimSchema, sdk_wire: tuple[Any, Any], replies: list[bytes]
+    require_real_swsim: RealSwsimSchemas, sdk_wire: tuple[Any, Any], tns: str, replies: list[bytes]
 ) -> None:
     make, mock = sdk_wire
     client = make(concurrency="conversation")
@@ -130,12 +152,15 @@ def test_relogin_after_a_conversation_fault(
         require_real_swsim,
         captured,
         ["AuthenticateUser", "AuthenticateUser", "GetAccountInfo", "AuthenticateUser", "GetAccountInfo"],
+        tns,
     )
     assert [call.response.status_code for call in mock.calls] == [200, 200, 500, 200, 200]
     assert b'code="002b0203"' in replies[2]
 
 
-def test_credentials_after_a_supersession(require_real_swsim: RealSwsimSchema, sdk_wire: tuple[Any, Any]) -> None:
+def test_credentials_after_a_supersession(
+    require_real_swsim: RealSwsimSchemas, sdk_wire: tuple[Any, Any], tns: str
+) -> None:
     """The default (auto) client, superseded, repeats the call with Credentials instead of logging in again."""
     make, mock = sdk_wire
     client = make()
@@ -144,24 +169,28 @@ def test_credentials_after_a_supersession(require_real_swsim: RealSwsimSchema, s
     assert client.account().available_postage == 100
     captured = requests_of(mock.calls)
     check_requests(
-        require_real_swsim, captured, ["AuthenticateUser", "AuthenticateUser", "GetAccountInfo", "GetAccountInfo"]
+        require_real_swsim, captured, ["AuthenticateUser", "AuthenticateUser", "GetAccountInfo", "GetAccountInfo"], tns
     )
     last = etree.fromstring(captured[3][2])
-    assert last.find(f".//{{{TNS}}}Credentials") is not None
-    assert last.find(f".//{{{TNS}}}Authenticator") is None
+    assert last.find(f".//{{{tns}}}Credentials") is not None
+    assert last.find(f".//{{{tns}}}Authenticator") is None
 
 
-def test_failed_login_request(require_real_swsim: RealSwsimSchema, sdk_wire: tuple[Any, Any]) -> None:
+def test_failed_login_request(require_real_swsim: RealSwsimSchemas, sdk_wire: tuple[Any, Any], tns: str) -> None:
     make, mock = sdk_wire
     with pytest.raises(onebalance.AuthenticationFailed) as caught:
         make(password="not-the-password").authenticate()
     assert caught.value.code == "002b0601"
-    check_requests(require_real_swsim, requests_of(mock.calls), ["AuthenticateUser"])
+    check_requests(require_real_swsim, requests_of(mock.calls), ["AuthenticateUser"], tns)
     assert mock.calls[0].response.status_code == 500
 
 
 def test_relogin_after_expiry(
-    require_real_swsim: RealSwsimSchema, sdk_wire: tuple[Any, Any], sandbox: Sandbox, replies: list[bytes]
+    require_real_swsim: RealSwsimSchemas,
+    sdk_wire: tuple[Any, Any],
+    tns: str,
+    sandbox: Sandbox,
+    replies: list[bytes],
 ) -> None:
     make, mock = sdk_wire
     client = make()
@@ -172,19 +201,20 @@ def test_relogin_after_expiry(
         require_real_swsim,
         requests_of(mock.calls),
         ["AuthenticateUser", "GetAccountInfo", "AuthenticateUser", "GetAccountInfo"],
+        tns,
     )
     assert [call.response.status_code for call in mock.calls] == [200, 500, 200, 200]
     assert b'code="002b0202"' in replies[1]
 
 
 # -- the sandbox's responses -----------------------------------------------------------------------
-def request_body(op: str, payload: dict[str, Any]) -> bytes:
-    schema = swsim_schema()
+def request_body(op: str, payload: dict[str, Any], version: SwsimVersion = DEFAULT_VERSION) -> bytes:
+    schema = swsim_schema(version)
     return build(schema, schema.operations[op], payload, response=False)
 
 
-def send(sandbox: Sandbox, op: str, payload: dict[str, Any]) -> Reply:
-    return sandbox.handle(request_body(op, payload), f'"{TNS}/{op}"')
+def send(sandbox: Sandbox, op: str, payload: dict[str, Any], version: SwsimVersion = DEFAULT_VERSION) -> Reply:
+    return sandbox.handle(request_body(op, payload, version), f'"{version.namespace}/{op}"', api_version=version)
 
 
 def credentials(creds: SandboxCredentials, **overrides: str) -> dict[str, str]:
@@ -193,15 +223,15 @@ def credentials(creds: SandboxCredentials, **overrides: str) -> dict[str, str]:
     return block
 
 
-def token_of(reply: Reply) -> str:
+def token_of(reply: Reply, version: SwsimVersion = DEFAULT_VERSION) -> str:
     assert reply.status == 200, reply.body
-    token = etree.fromstring(reply.body).findtext(f".//{{{TNS}}}Authenticator")
+    token = etree.fromstring(reply.body).findtext(f".//{{{version.namespace}}}Authenticator")
     assert token
     return token
 
 
-def login(sandbox: Sandbox, creds: SandboxCredentials) -> str:
-    return token_of(send(sandbox, "AuthenticateUser", {"Credentials": credentials(creds)}))
+def login(sandbox: Sandbox, creds: SandboxCredentials, version: SwsimVersion = DEFAULT_VERSION) -> str:
+    return token_of(send(sandbox, "AuthenticateUser", {"Credentials": credentials(creds)}, version), version)
 
 
 @pytest.fixture
@@ -209,39 +239,45 @@ def creds(sandbox: Sandbox) -> SandboxCredentials:
     return sandbox.create_demo_account()
 
 
-def check_success(reply: Reply, op: str, real_swsim: RealSwsimSchema | None) -> etree._Element:
+def check_success(
+    reply: Reply, op: str, real_swsim: RealSwsimSchemas | None, version: SwsimVersion = DEFAULT_VERSION
+) -> etree._Element:
     assert reply.status == 200
     assert reply.content_type.split(";")[0] == "text/xml"
     if real_swsim is not None:
         assert real_swsim.errors(reply.body) == []
     body = etree.fromstring(reply.body).find(f"{{{SOAP_ENV}}}Body")
     assert body is not None and len(body) == 1
-    assert body[0].tag == f"{{{TNS}}}{op}Response"
+    assert body[0].tag == f"{{{version.namespace}}}{op}Response"
     return body[0]
 
 
 def test_authenticate_user_response(
-    sandbox: Sandbox, creds: SandboxCredentials, real_swsim: RealSwsimSchema | None
+    sandbox: Sandbox, creds: SandboxCredentials, real_swsim: RealSwsimSchemas | None, version: SwsimVersion, tns: str
 ) -> None:
+    login_request = {"Credentials": credentials(creds)}
     first = check_success(
-        send(sandbox, "AuthenticateUser", {"Credentials": credentials(creds)}), "AuthenticateUser", real_swsim
+        send(sandbox, "AuthenticateUser", login_request, version), "AuthenticateUser", real_swsim, version
     )
-    assert first.find(f"{{{TNS}}}LastLoginTime") is None  # never logged in before
+    assert first.find(f"{{{tns}}}LastLoginTime") is None  # never logged in before
     again = check_success(
-        send(sandbox, "AuthenticateUser", {"Credentials": credentials(creds)}), "AuthenticateUser", real_swsim
+        send(sandbox, "AuthenticateUser", login_request, version), "AuthenticateUser", real_swsim, version
     )
-    assert again.findtext(f"{{{TNS}}}LastLoginTime")
+    assert again.findtext(f"{{{tns}}}LastLoginTime")
 
 
 def test_get_account_info_responses(
-    sandbox: Sandbox, creds: SandboxCredentials, real_swsim: RealSwsimSchema | None
+    sandbox: Sandbox, creds: SandboxCredentials, real_swsim: RealSwsimSchemas | None, version: SwsimVersion, tns: str
 ) -> None:
-    by_token = send(sandbox, "GetAccountInfo", {"Authenticator": login(sandbox, creds)})
-    by_credentials = send(sandbox, "GetAccountInfo", {"Credentials": credentials(creds)})
+    by_token = send(sandbox, "GetAccountInfo", {"Authenticator": login(sandbox, creds, version)}, version)
+    by_credentials = send(sandbox, "GetAccountInfo", {"Credentials": credentials(creds)}, version)
     for reply in (by_token, by_credentials):
-        node = check_success(reply, "GetAccountInfo", real_swsim)
-        assert node.findtext(f"{{{TNS}}}AccountInfo/{{{TNS}}}PostageBalance/{{{TNS}}}AvailablePostage") == "100.00"
-        assert node.findtext(f"{{{TNS}}}AccountInfo/{{{TNS}}}Username") == creds.username
+        node = check_success(reply, "GetAccountInfo", real_swsim, version)
+        assert node.findtext(f"{{{tns}}}AccountInfo/{{{tns}}}PostageBalance/{{{tns}}}AvailablePostage") == "100.00"
+        assert node.findtext(f"{{{tns}}}AccountInfo/{{{tns}}}Username") == creds.username
+        info = node.find(f"{{{tns}}}AccountInfo")
+        assert info is not None
+        assert (info.find(f"{{{tns}}}BrandedExternalPrints") is not None) is (version.name == "v135")
 
 
 def _wrong_password(sandbox: Sandbox, creds: SandboxCredentials) -> Reply:
@@ -294,7 +330,7 @@ SERVICE_FAULTS = {
 }
 
 
-def fault_of(reply: Reply, real_swsim: RealSwsimSchema | None) -> etree._Element:
+def fault_of(reply: Reply, real_swsim: RealSwsimSchemas | None) -> etree._Element:
     """The ``soap:Fault`` of a reply, after the checks every SWSIM fault passes."""
     assert reply.status == 500
     assert reply.content_type.split(";")[0] == "text/xml"
@@ -314,7 +350,7 @@ def fault_of(reply: Reply, real_swsim: RealSwsimSchema | None) -> etree._Element
 
 @pytest.mark.parametrize("case", list(SERVICE_FAULTS))
 def test_service_faults(
-    case: str, sandbox: Sandbox, creds: SandboxCredentials, real_swsim: RealSwsimSchema | None
+    case: str, sandbox: Sandbox, creds: SandboxCredentials, real_swsim: RealSwsimSchemas | None
 ) -> None:
     scenario, code = SERVICE_FAULTS[case]
     fault = fault_of(scenario(sandbox, creds), real_swsim)
@@ -375,7 +411,7 @@ MALFORMED = {
 
 
 @pytest.mark.parametrize("case", list(MALFORMED))
-def test_malformed_requests_are_client_faults(case: str, sandbox: Sandbox, real_swsim: RealSwsimSchema | None) -> None:
+def test_malformed_requests_are_client_faults(case: str, sandbox: Sandbox, real_swsim: RealSwsimSchemas | None) -> None:
     op, body = MALFORMED[case]
     if real_swsim is not None and case != "not-xml":
         assert real_swsim.errors(body) != [], "the case must break the real schema too"
@@ -394,7 +430,7 @@ def test_malformed_requests_are_client_faults(case: str, sandbox: Sandbox, real_
     [f'"{TNS}/NoSuchOperation"', '"http://stamps.com/xml/namespace/2015/08/swsim/swsimV49/GetAccountInfo"', "", None],
 )
 def test_unknown_soap_action_is_a_client_fault(
-    action: str | None, sandbox: Sandbox, creds: SandboxCredentials, real_swsim: RealSwsimSchema | None
+    action: str | None, sandbox: Sandbox, creds: SandboxCredentials, real_swsim: RealSwsimSchemas | None
 ) -> None:
     body = request_body("GetAccountInfo", {"Credentials": credentials(creds)})
     fault = fault_of(sandbox.handle(body, action), real_swsim)
@@ -408,7 +444,7 @@ def test_unknown_soap_action_is_a_client_fault(
 
 
 def test_what_the_real_schema_accepts_is_not_a_schema_fault(
-    require_real_swsim: RealSwsimSchema, sandbox: Sandbox
+    require_real_swsim: RealSwsimSchemas, sandbox: Sandbox
 ) -> None:
     """The Authenticator|Credentials choice holds two minOccurs=0 options, so XSD lets it be empty:
     an empty request is valid against the real contract and must fail on authentication, not as 00490102."""

@@ -1,28 +1,28 @@
-"""The package's WSDL (onebalance/_soap/wsdl/swsim_v111.wsdl) is a faithful subset of the real
-SwsimV111.wsdl: same namespace, service and port, and for each of its operations the same
-SOAPAction, message elements and element structure, compared recursively in the same way on both
-files. Skips, saying why, where ../shared/specs is absent."""
+"""Each of the package's WSDLs (onebalance/_soap/wsdl/swsim_v111.wsdl and swsim_v135.wsdl) is a
+faithful subset of its real WSDL (SwsimV111.wsdl, swsimv135.wsdl): same namespace, service and
+port, and for each of its operations the same SOAPAction, message elements and element structure,
+compared recursively in the same way on both files. Skips, saying why, where ../shared/specs is
+absent."""
 
 from __future__ import annotations
 
+import importlib.util
 from importlib import resources
+from pathlib import Path
 
 import pytest
 from lxml import etree
 
-from .._specs import REAL_WSDL, SPECS_MISSING, XS
+from onebalance._soap._schema import Complex, Field, Simple, swsim_schema
+from onebalance._soap._versions import VERSIONS, SwsimVersion
 
-pytestmark = [
-    pytest.mark.conformance,
-    pytest.mark.skipif(not REAL_WSDL.exists(), reason=SPECS_MISSING),
-]
+from .._specs import REAL_WSDLS, ROOT, SPECS_MISSING, XS
+
+pytestmark = [pytest.mark.conformance]
 
 WSDL = "http://schemas.xmlsoap.org/wsdl/"
 SOAP11 = "http://schemas.xmlsoap.org/wsdl/soap/"
 NS = {"wsdl": WSDL, "s": XS, "soap": SOAP11}
-TNS = "http://stamps.com/xml/namespace/2021/01/swsim/SwsimV111"
-SERVICE = "SwsimV111"
-PORT = "SwsimV111Soap"
 
 
 class Contract:
@@ -181,32 +181,37 @@ def qname(node: etree._Element, value: str) -> tuple[str, str]:
     return node.nsmap.get(prefix or None) or "", local
 
 
+@pytest.fixture(scope="module", params=list(VERSIONS))
+def version(request: pytest.FixtureRequest) -> SwsimVersion:
+    return VERSIONS[request.param]
+
+
 @pytest.fixture(scope="module")
-def real() -> Contract:
-    if not REAL_WSDL.exists():
+def real(version: SwsimVersion) -> Contract:
+    if not REAL_WSDLS[version.name].exists():
         pytest.skip(SPECS_MISSING)
-    return Contract(REAL_WSDL.read_bytes())
+    return Contract(REAL_WSDLS[version.name].read_bytes())
 
 
 @pytest.fixture(scope="module")
-def ours() -> Contract:
-    return Contract(resources.files("onebalance._soap").joinpath("wsdl/swsim_v111.wsdl").read_bytes())
+def ours(version: SwsimVersion) -> Contract:
+    return Contract(resources.files("onebalance._soap").joinpath(f"wsdl/{version.wsdl_file}").read_bytes())
 
 
-def test_same_namespace_service_and_port(real: Contract, ours: Contract) -> None:
-    assert real.tns == ours.tns == TNS
+def test_same_namespace_service_and_port(real: Contract, ours: Contract, version: SwsimVersion) -> None:
+    assert real.tns == ours.tns == version.namespace
     for contract in (real, ours):
         service = contract.root.find("wsdl:service", NS)
-        assert service is not None and service.get("name") == SERVICE
-        assert contract.port().get("name") == PORT
-        assert contract.port_type().get("name") == PORT
-        assert contract.soap11_binding().get("name") == PORT
+        assert service is not None and service.get("name") == version.service
+        assert contract.port().get("name") == version.port
+        assert contract.port_type().get("name") == version.port
+        assert contract.soap11_binding().get("name") == version.port
 
 
-def test_package_wsdl_has_one_soap11_port(real: Contract, ours: Contract) -> None:
+def test_package_wsdl_has_one_soap11_port(real: Contract, ours: Contract, version: SwsimVersion) -> None:
     service = ours.root.find("wsdl:service", NS)
     assert service is not None
-    assert [p.get("name") for p in service.findall("wsdl:port", NS)] == [PORT]
+    assert [p.get("name") for p in service.findall("wsdl:port", NS)] == [version.port]
     mine, theirs = ours.port().find("soap:address", NS), real.port().find("soap:address", NS)
     assert mine is not None and theirs is not None
     assert mine.get("location") == theirs.get("location")
@@ -225,7 +230,7 @@ def test_is_a_subset_not_a_copy(real: Contract, ours: Contract) -> None:
     assert ours.size < real.size
 
 
-def test_every_operation_matches(real: Contract, ours: Contract) -> None:
+def test_every_operation_matches(real: Contract, ours: Contract, version: SwsimVersion) -> None:
     """SOAPAction, binding style, message elements and their whole structure, per operation."""
     problems = []
     for op in ours.operations():
@@ -234,7 +239,7 @@ def test_every_operation_matches(real: Contract, ours: Contract) -> None:
             continue
         if ours.soap_action(op) != real.soap_action(op):
             problems.append(f"{op}: SOAPAction {ours.soap_action(op)!r} != {real.soap_action(op)!r}")
-        if ours.soap_action(op) != f"{TNS}/{op}":
+        if ours.soap_action(op) != f"{version.namespace}/{op}":
             problems.append(f"{op}: SOAPAction {ours.soap_action(op)!r} is not namespace/operation")
         if ours.binding_style(op) != real.binding_style(op):
             problems.append(f"{op}: binding {ours.binding_style(op)} != {real.binding_style(op)}")
@@ -243,7 +248,7 @@ def test_every_operation_matches(real: Contract, ours: Contract) -> None:
             if mine != theirs:
                 problems.append(f"{op} {direction}: element {mine} != {theirs}")
                 continue
-            expected = (TNS, op if direction == "input" else f"{op}Response")
+            expected = (version.namespace, op if direction == "input" else f"{op}Response")
             if mine != expected:
                 problems.append(f"{op} {direction}: element {mine}, expected {expected}")
             if ours.element_shape(mine) != real.element_shape(theirs):
@@ -275,7 +280,9 @@ def _first_difference(ours: Contract, real: Contract, key: tuple[str, str]) -> s
         ("GetAccountInfo", "output", [("element", "Authenticator", "1", "1"), ("element", "AccountInfo", "1", "1")]),
     ],
 )
-def test_shape_sees_what_it_compares(ours: Contract, op: str, direction: str, expected: list[tuple[str, ...]]) -> None:
+def test_shape_sees_what_it_compares(
+    ours: Contract, version: SwsimVersion, op: str, direction: str, expected: list[tuple[str, ...]]
+) -> None:
     """Guards the comparison itself: the shape does reach choices, occurrences and nested types."""
     shape = ours.element_shape(ours.message_element(op, direction))
     particles = shape[-1]
@@ -292,15 +299,70 @@ def test_shape_sees_what_it_compares(ours: Contract, op: str, direction: str, ex
         account_info = particles[1][-1]
         capabilities = next(p for p in account_info if p[1] == "Capabilities")
         names = [p[1] for p in capabilities[-1]]
-        assert names[-1] == "CanPrintUSPSReturnService"  # the extension's own field comes last
-        assert len(names) > 40  # flattened through CapabilitiesV41 ... Capabilities
+        # the newest extension's own field comes last, flattened through every CapabilitiesVnn to Capabilities
+        assert names[-1] == {"v111": "CanPrintUSPSReturnService", "v135": "CanPrintUPSPayOnUse"}[version.name]
+        assert len(names) == {"v111": 109, "v135": 120}[version.name]
 
 
-def test_shapes_differ_when_structure_differs(ours: Contract) -> None:
+def test_shapes_differ_when_structure_differs(ours: Contract, version: SwsimVersion) -> None:
     """A changed minOccurs in a deep base type is seen by the comparison."""
-    key = (TNS, "GetAccountInfoResponse")
+    key = (version.namespace, "GetAccountInfoResponse")
     copy = etree.fromstring(etree.tostring(ours.root))
     node = copy.find(".//s:complexType[@name='Capabilities']/s:sequence/s:element", NS)
     assert node is not None and node.get("minOccurs") == "1"
     node.set("minOccurs", "0")
     assert Contract(etree.tostring(copy)).element_shape(key) != ours.element_shape(key)
+
+
+def test_the_version_facts_match_its_contract(version: SwsimVersion) -> None:
+    """What ``_versions`` says differs between versions is what each package WSDL has."""
+    schema = swsim_schema(version)
+
+    def child(ctype: Complex, name: str) -> Field:
+        found = ctype.lookup(name)
+        assert found is not None, (ctype.name, name)
+        return found[1]
+
+    def complex_of(field: Field) -> Complex:
+        assert isinstance(field.type, Complex)
+        return field.type
+
+    def only_item(ctype: Complex, name: str) -> str:
+        particles = complex_of(child(ctype, name)).particles
+        assert len(particles) == 1 and isinstance(particles[0], Field)
+        return particles[0].name
+
+    rates = complex_of(child(complex_of(schema.operations["GetRates"].output), "Rates"))
+    rate = complex_of(child(rates, "Rate"))
+    assert only_item(rate, "AddOns") == version.addon_item
+    assert only_item(rate, "Surcharges") == version.surcharge_item
+    assert only_item(complex_of(child(rate, "RequiresAllOf")), "RequiresOneOf") == version.addon_type_item
+    service_type = child(rate, "ServiceType").type
+    assert isinstance(service_type, Simple) and service_type.enumeration is not None
+    assert {code for code in service_type.enumeration if code.startswith("US-")} == version.usps_services
+    cancel = complex_of(schema.operations["CancelIndicium"].input)
+    assert (cancel.lookup("StampsTxIDs") is not None) is version.batch_cancel
+    assert (cancel.lookup("StampsTxID") is None) is version.batch_cancel
+    purchase = complex_of(schema.operations["PurchasePostage"].output)
+    assert (purchase.lookup("RejectionCode") is not None) is version.purchase_rejection_code
+    register = complex_of(schema.operations["RegisterAccount"].input)
+    limits = {name: (low, high) for name, low, high in version.register_limits}
+    for name in ("UserName", "Password", "Email", "PromoCode"):
+        simple = child(register, name).type
+        assert isinstance(simple, Simple)
+        stated = (simple.min_length or 0, simple.max_length) if simple.max_length is not None else None
+        assert stated == limits.get(name), name
+
+
+def test_the_package_wsdl_is_what_the_tool_extracts(version: SwsimVersion, tmp_path: Path) -> None:
+    """Byte for byte: the shipped file is tools/swsim_subset.py's output, never edited by hand."""
+    if not REAL_WSDLS[version.name].exists():
+        pytest.skip(SPECS_MISSING)
+    spec = importlib.util.spec_from_file_location("swsim_subset", ROOT / "tools" / "swsim_subset.py")
+    assert spec is not None and spec.loader is not None
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    out = tmp_path / version.wsdl_file
+    real_path, shipped = tool.VERSIONS[version.name]
+    assert tool.generate(version.name, real_path, out) == 0
+    assert out.read_bytes() == shipped.read_bytes()
