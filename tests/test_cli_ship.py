@@ -653,3 +653,22 @@ def test_a_label_charged_above_its_rate_says_so(shell, tmp_path):
     assert Decimal(data["cost"]) == Decimal(data["quoted_cost"]) + Decimal("1.25")
     text = shell(*args[1:]).stdout  # the same key again: the same label, in words
     assert f"rate quoted       ${Decimal(data['quoted_cost']):,.2f} (charged $1.25 more)" in text
+
+
+def test_ground_advantage_from_the_command_line_and_none_on_v111(shell, tmp_path):
+    light = [*SHIPMENT[:-2], "--weight-oz", "8"]
+    rated = shell("--json", "rates", MERCHANT, *light)
+    assert rated.exit_code == EXIT_OK, rated.output
+    usps = [r for r in json.loads(rated.stdout)["rates"] if r["carrier"] == "usps"]
+    assert min(usps, key=lambda r: Decimal(r["total"]))["service"] == "US-GA"
+    out = tmp_path / "ga.png"
+    bought = shell("buy", MERCHANT, *light, "--carrier", "usps", "--service", "US-GA", "--idempotency-key", "ga-1",
+                   "--label-out", str(out))  # fmt: skip
+    assert bought.exit_code == EXIT_OK, bought.output
+    assert "USPS US-GA label bought" in bought.stdout and out.read_bytes()
+    old = shell("--api-version", "v111", "--json", "rates", MERCHANT, *light)
+    assert old.exit_code == EXIT_OK, old.output
+    assert "US-GA" not in {r["service"] for r in json.loads(old.stdout)["rates"]}
+    refused = shell("--api-version", "v111", "rates", MERCHANT, *light, "--service", "US-GA")
+    assert refused.exit_code == EXIT_FAILED  # no carrier had a rate; USPS said why, nothing was sent to it
+    assert "Ground Advantage needs SWSIM v135" in refused.stderr

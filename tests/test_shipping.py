@@ -63,6 +63,23 @@ def test_rate_shop_across_three_carriers_with_cheapest_and_fastest(merchant):
     assert shop.fastest.delivery_days == min(r.delivery_days for r in shop.rates if r.delivery_days is not None)
 
 
+def test_an_8_oz_parcel_ships_usps_ground_advantage_cheapest(merchant):
+    """SWSIM v135 (the default): the rate shop offers US-GA, the cheapest USPS rate for a light parcel,
+    and buys it from the One Balance."""
+    shipping, sandbox = merchant
+    light = SHIPMENT.model_copy(update={"parcels": [Parcel(weight=Weight(value="8", unit="oz"))]})
+    shop = shipping.rates(light)
+    usps = [r for r in shop.rates if r.carrier is Carrier.USPS]
+    assert {r.service_code for r in usps} >= {"US-GA", "US-PM", "US-XM"}
+    cheapest = min(usps, key=lambda r: r.total.amount)
+    assert (cheapest.service_code, cheapest.service_name) == ("US-GA", "USPS Ground Advantage")
+    label = shipping.buy(cheapest, light, idempotency_key="light-1")
+    assert label.service_code == "US-GA" and label.cost == cheapest.total
+    assert sandbox.account("ship-all").available_postage == Decimal("100.00") - label.cost.amount
+    assert shipping.track(Carrier.USPS, label.tracking_number).events
+    assert shipping.void(label).voided
+
+
 def test_who_pays_for_each_label(merchant):
     shipping, sandbox = merchant
     shop = shipping.rates(SHIPMENT)
