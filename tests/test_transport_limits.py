@@ -111,7 +111,7 @@ def trickle_head(conn: socket.socket, stop: threading.Event) -> None:
 def _client(url: str, **kw: Any) -> OneBalance:
     # Credentials mode: the first request is the call itself, no login before it.
     return OneBalance(integration_id=DEMO_INTEGRATION_ID, username="someone", password="Secret-Passw0rd",
-                      endpoint=url + "/swsim/swsimv111.asmx", concurrency="credentials", **kw)  # fmt: skip
+                      endpoint=url + "/swsim/swsimv135.asmx", concurrency="credentials", **kw)  # fmt: skip
 
 
 # -- deadlines ------------------------------------------------------------------------------------
@@ -130,7 +130,7 @@ def test_a_purchase_trickled_past_the_calls_deadline_is_outcome_unknown_with_its
     assert info.value.idempotency_key == key
     assert isinstance(info.value.cause, RequestTimeout)
     assert "deadline" in str(info.value.cause)
-    assert server.requests == ["POST /swsim/swsimv111.asmx HTTP/1.1"]
+    assert server.requests == ["POST /swsim/swsimv135.asmx HTTP/1.1"]
 
 
 def test_each_attempt_ends_by_its_total_and_a_read_is_tried_again():

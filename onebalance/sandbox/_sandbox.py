@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import ValidationError as PydanticValidationError
 
 from .. import _rules
-from .._soap._schema import wsdl_bytes
+from .._soap._schema import swsim_schema, wsdl_bytes
 from .._soap._versions import DEFAULT_VERSION, VERSIONS, SwsimVersion, swsim_version
 from . import _auth, _handlers, _ledger, _payments, _postage, _usps  # noqa: F401 - _handlers registers the handlers
 from ._chaos import Faults, in_process, soap_operation
@@ -115,6 +115,8 @@ class Sandbox:
             for name, version in VERSIONS.items()
         }
         self.dispatcher = self.dispatchers[DEFAULT_VERSION.name]
+        swsim_schema(DEFAULT_VERSION)  # the default contract compiled now, not on the first request (v111's then)
+
         #: Transport fault injection and added latency, in both mounts (see ``_chaos``).
         self.faults = Faults()
 
