@@ -26,8 +26,8 @@ from requests.adapters import HTTPAdapter
 from carriers import Rate
 from onebalance import _usps as usps_mapping
 
-NS = "http://stamps.com/xml/namespace/2021/01/swsim/SwsimV111"
-BINDING = f"{{{NS}}}SwsimV111Soap"
+NS = "http://stamps.com/xml/namespace/2023/07/swsim/SwsimV135"
+BINDING = f"{{{NS}}}SwsimV135Soap"
 #: Connections the shared session keeps per host: as many as the threads of item 3.
 POOL = 32
 
@@ -111,5 +111,7 @@ class ZeepAccount:
         ship = shipment()
         self._call("GetAccountInfo", conversation)
         cleansed = self._call("CleanseAddress", conversation, **usps_mapping.cleanse_request(ship.recipient))
-        payload = usps_mapping.indicium_request(rate, ship, tx, to_cleanse_hash=cleansed.Address.CleanseHash)
+        payload = usps_mapping.indicium_request(
+            rate, ship, tx, to_cleanse_hash=cleansed.Address.CleanseHash, version="v135"
+        )
         return self._call("CreateIndicium", conversation, **payload)
