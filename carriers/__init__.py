@@ -27,7 +27,7 @@ from onebalance._public import publish as _publish
 
 from ._address import Address
 from ._carrier import Carrier
-from ._label import Label, LabelFormat, RefundStatus, VoidResult
+from ._label import Label, LabelFormat, PackageLabel, RefundStatus, VoidResult
 from ._money import Money
 from ._parcel import MAX_PARCEL_WEIGHT, PackageType, Parcel
 from ._payment import CarrierAccountPayment, OneBalancePayment, Payment, payer_description
@@ -48,6 +48,7 @@ __all__ = [
     "LabelFormat",
     "Money",
     "OneBalancePayment",
+    "PackageLabel",
     "PackageType",
     "Parcel",
     "Payment",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
 
@@ -14,11 +15,13 @@ from ._carrier import Carrier
 from ._money import Money, non_negative
 from ._payment import Payment, check_payer
 
-__all__ = ["Label", "LabelFormat", "RefundStatus", "VoidResult"]
+__all__ = ["Label", "LabelFormat", "PackageLabel", "RefundStatus", "VoidResult"]
 
 LabelFormat = Literal["PNG", "PDF", "ZPL", "GIF"]
 _TRACKING = re.compile(r"[A-Za-z0-9\-]{1,64}")
 _SPACE = re.compile(r"\s")
+#: The label's own fields that are its first package's too.
+_OWN = frozenset({"tracking_number", "label_image"})
 
 
 def tracking_number(value: Any, field: str = "tracking_number") -> Any:
@@ -37,6 +40,24 @@ def aware(value: datetime | None, field: str) -> None:
         fail(field, "must carry a time zone (an aware datetime)")
 
 
+class PackageLabel(CarrierModel):
+    """One package of a shipment: its own tracking number and label image (``repr()`` shows the
+    image's size, never its bytes). ``voided`` is True once this package alone was voided."""
+
+    tracking_number: str | None
+    label_image: bytes = Field(min_length=1)
+    voided: bool = False
+
+    @field_validator("tracking_number", mode="before")
+    @classmethod
+    def _tracking(cls, value: Any) -> Any:
+        return tracking_number(value)
+
+    def __repr_args__(self) -> Any:
+        for name, value in super().__repr_args__():
+            yield (name, f"<{len(self.label_image)} bytes>") if name == "label_image" else (name, value)
+
+
 class Label(CarrierModel):
     """A label that was bought. ``repr()`` shows the image's size, never its bytes.
 
@@ -46,6 +67,11 @@ class Label(CarrierModel):
 
     ``cost`` is what the carrier charged; ``quoted_cost`` what the rate it was bought with said (set
     by every carrier client's ``buy``), and :attr:`above_quote` the difference when it charged more.
+
+    ``packages`` lists every package of the shipment, in the order of the request's parcels, each
+    with its own tracking number and label image; ``cost`` is what the whole shipment cost. The
+    first package is the label's own ``tracking_number`` and ``label_image`` (a one-package label
+    has just that one, filled in when not given), so code written for one package keeps working.
     """
 
     carrier: Carrier
@@ -62,6 +88,16 @@ class Label(CarrierModel):
         default=None, description="USPS: the One Balance cost account the print was charged to (EnumCostCodes id)."
     )
     quoted_cost: Money | None = Field(default=None, description="What the rate the label was bought with said.")
+    packages: tuple[PackageLabel, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _first_package(cls, data: Any) -> Any:
+        """A label given without its packages has one: itself."""
+        if isinstance(data, dict) and not data.get("packages") and "label_image" in data:
+            first = {"tracking_number": data.get("tracking_number"), "label_image": data["label_image"]}
+            data = {**data, "packages": (first,)}
+        return data
 
     @field_validator("tracking_number", mode="before")
     @classmethod
@@ -78,6 +114,12 @@ class Label(CarrierModel):
         non_negative(self.cost, "cost")
         aware(self.created_at, "created_at")
         check_payer(self.carrier, self.paid_by, "paid_by")
+        first = self.packages[0]
+        if first.tracking_number != self.tracking_number or first.label_image != self.label_image:
+            fail("packages.0", "must be the label's own tracking number and image (the shipment's first package)")
+        numbers = [p.tracking_number for p in self.packages]
+        if len(numbers) > 1 and (None in numbers or len(set(numbers)) != len(numbers)):
+            fail("packages", "each package of a shipment has a tracking number of its own")
         return self
 
     @property
@@ -87,6 +129,42 @@ class Label(CarrierModel):
         if quoted is None or quoted.currency != self.cost.currency or self.cost.amount <= quoted.amount:
             return None
         return self.cost - quoted
+
+    @property
+    def tracking_numbers(self) -> tuple[str, ...]:
+        """Every package's tracking number, the first package's first (empty if the label has none)."""
+        return tuple(p.tracking_number for p in self.packages if p.tracking_number)
+
+    @property
+    def image_bytes(self) -> int:
+        """The bytes of every package's label image together."""
+        return sum(len(p.label_image) for p in self.packages)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Label:
+        """A copy; a one-package label given a new tracking number or image gets its package renewed."""
+        if update and len(self.packages) == 1 and "packages" not in update and _OWN.intersection(update):
+            update = {**update, "packages": ()}
+        return super().model_copy(update=update, deep=deep)
+
+    def package(self, number: str) -> PackageLabel:
+        """The package with this tracking number (spaces ignored), else :class:`ValidationError`."""
+        wanted = "".join(number.split()) if isinstance(number, str) else None
+        found = next((p for p in self.packages if wanted and p.tracking_number == wanted), None)
+        if found is None:
+            fail("package", "is not the tracking number of a package of this label")
+        return found
+
+    def package_number(self, number: str) -> str:
+        """``number`` without spaces, if it is a package's tracking number, else :class:`ValidationError`."""
+        return self.package(number).tracking_number or ""
+
+    def with_package_voided(self, number: str) -> Label:
+        """A copy with the package of this tracking number marked voided (voided on its own)."""
+        wanted = self.package_number(number)
+        packages = tuple(
+            p.model_copy(update={"voided": True}) if p.tracking_number == wanted else p for p in self.packages
+        )
+        return self.model_copy(update={"packages": packages})
 
     def __repr_args__(self) -> Any:
         for name, value in super().__repr_args__():
@@ -105,7 +183,11 @@ class RefundStatus(str, enum.Enum):
 
 
 class VoidResult(CarrierModel):
-    """What voiding a label did. A label that could not be voided has ``voided=False`` and no refund."""
+    """What voiding a label did. A label that could not be voided has ``voided=False`` and no refund.
+
+    ``packages`` are the tracking numbers of the packages this void cancelled: every package of the
+    shipment, or the one package asked for (``tracking_number`` is then that package's).
+    """
 
     carrier: Carrier
     tracking_number: str | None
@@ -113,6 +195,7 @@ class VoidResult(CarrierModel):
     refund: Money | None = None
     refund_status: RefundStatus = RefundStatus.NOT_APPLICABLE
     carrier_reference: str | None = Field(default=None, max_length=128)
+    packages: tuple[str, ...] = ()
 
     @field_validator("tracking_number", mode="before")
     @classmethod

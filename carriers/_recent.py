@@ -58,7 +58,7 @@ class _Shelf:
         """Drop one label (the lock held)."""
         label = self.owners[owner].pop(key)
         del self.order[(owner, key)]
-        size = len(label.label_image)
+        size = label.image_bytes
         self.owner_bytes[owner] -= size
         self.bytes -= size
 
@@ -138,7 +138,7 @@ class RecentLabels:
                 shelf.forget(owner, key)
             labels[key] = label
             shelf.order[(owner, key)] = None
-            size = len(label.label_image)
+            size = label.image_bytes
             shelf.owner_bytes[owner] += size
             shelf.bytes += size
             while len(labels) > 1 and (len(labels) > self.size or shelf.owner_bytes[owner] > self.max_bytes):

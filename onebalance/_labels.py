@@ -26,9 +26,8 @@ hold across carriers: starting a key another carrier's entry holds answers that 
 from __future__ import annotations
 
 import abc
-import base64
-import json
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,8 +37,9 @@ from pydantic import BaseModel, ConfigDict
 from carriers import Carrier, Label
 
 from ._errors import ValidationError
+from ._label_codec import label_from_json, label_to_json
 from ._public import publish as _publish
-from ._records import SQLITE_BUSY_TIMEOUT, _open_sqlite_tables, _store_errors
+from ._records import SQLITE_BUSY_TIMEOUT, _open_sqlite_tables, _sqlite_transaction, _store_errors
 
 if TYPE_CHECKING:
     from psycopg import sql
@@ -94,18 +94,6 @@ def _pending(entries: list[JournalEntry], started_before: datetime | None) -> li
     return sorted(found, key=lambda e: (e.started_at, e.merchant_id, e.carrier.value, e.idempotency_key))
 
 
-def label_to_json(label: Label) -> str:
-    data = label.model_dump(mode="json", exclude={"label_image"})
-    data["label_image"] = base64.b64encode(label.label_image).decode("ascii")
-    return json.dumps(data, separators=(",", ":"))
-
-
-def label_from_json(text: str) -> Label:
-    data: dict[str, Any] = json.loads(text)
-    data["label_image"] = base64.b64decode(data["label_image"])
-    return Label.model_validate(data)
-
-
 class LabelJournal(abc.ABC):
     """Where :class:`~onebalance.Shipping` writes down each purchase (see the module docstring)."""
 
@@ -135,6 +123,33 @@ class LabelJournal(abc.ABC):
     @abc.abstractmethod
     def mark_voided(self, merchant_id: str, carrier: Carrier, idempotency_key: str, at: datetime) -> None: ...
 
+    def change_label(
+        self, merchant_id: str, carrier: Carrier, idempotency_key: str, change: Callable[[Label], Label]
+    ) -> Label | None:
+        """Replace the key's label by ``change(label)``; the new label, or None when there is none.
+
+        This default reads and writes in two steps; the journals of the SDK's stores do it at once
+        (two processes changing one label never lose a change).
+        """
+        entry = self.get(merchant_id, carrier, idempotency_key)
+        if entry is None or entry.label is None:
+            return None
+        label = change(entry.label)
+        self.finish(merchant_id, carrier, idempotency_key, label)
+        return label
+
+    def mark_package_voided(
+        self, merchant_id: str, carrier: Carrier, idempotency_key: str, tracking_number: str, at: datetime
+    ) -> Label | None:
+        """Note that one package of the key's label was voided on its own (``packages[i].voided``);
+        once every package is, the purchase is voided (``voided_at``). Returns the label as kept."""
+        label = self.change_label(
+            merchant_id, carrier, idempotency_key, lambda old: old.with_package_voided(tracking_number)
+        )
+        if label is not None and all(p.voided for p in label.packages):
+            self.mark_voided(merchant_id, carrier, idempotency_key, at)
+        return label
+
     @abc.abstractmethod
     def entries(self, merchant_id: str, carrier: Carrier | None = None) -> list[JournalEntry]:
         """The merchant's purchases (of one carrier, or all), oldest first."""
@@ -163,12 +178,13 @@ class LabelJournal(abc.ABC):
         )
 
     def find(self, merchant_id: str, carrier: Carrier, number: str) -> JournalEntry | None:
-        """The purchase whose label has this tracking number or carrier reference (label id)."""
+        """The purchase whose label has this tracking number (of any of its packages) or carrier
+        reference (label id)."""
         number = "".join(number.split())
         found = [
             e
             for e in self.entries(merchant_id, carrier)
-            if e.label is not None and number in (e.label.tracking_number, e.label.carrier_reference)
+            if e.label is not None and (number == e.label.carrier_reference or number in e.label.tracking_numbers)
         ]
         return found[-1] if found else None
 
@@ -233,6 +249,18 @@ class InMemoryLabelJournal(LabelJournal):
         with self._lock:
             if key in self._entries:
                 self._entries[key] = self._entries[key].model_copy(update={"voided_at": at})
+
+    def change_label(
+        self, merchant_id: str, carrier: Carrier, idempotency_key: str, change: Callable[[Label], Label]
+    ) -> Label | None:
+        key = (merchant_id, carrier, idempotency_key)
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry.label is None:
+                return None
+            label = change(entry.label)
+            self._entries[key] = entry.model_copy(update={"label": label})
+            return label
 
     def entries(self, merchant_id: str, carrier: Carrier | None = None) -> list[JournalEntry]:
         with self._lock:
@@ -376,6 +404,23 @@ class SqliteLabelJournal(LabelJournal):
             (at.isoformat(), merchant_id, carrier.value, idempotency_key),
         )
 
+    def change_label(
+        self, merchant_id: str, carrier: Carrier, idempotency_key: str, change: Callable[[Label], Label]
+    ) -> Label | None:
+        key = (merchant_id, carrier.value, idempotency_key)
+        with self._lock, _store_errors(self._what), _sqlite_transaction(self._conn) as conn:
+            row = conn.execute(
+                "SELECT label FROM label_journal WHERE merchant_id = ? AND carrier = ? AND idempotency_key = ?", key
+            ).fetchone()
+            if row is None or not row[0]:
+                return None
+            label = change(label_from_json(row[0]))
+            conn.execute(
+                "UPDATE label_journal SET label = ? WHERE merchant_id = ? AND carrier = ? AND idempotency_key = ?",
+                (label_to_json(label), *key),
+            )
+            return label
+
     def get(self, merchant_id: str, carrier: Carrier, idempotency_key: str) -> JournalEntry | None:
         rows = self._select(_SQLITE_ONE, (merchant_id, carrier.value, idempotency_key))
         return _entry(rows[0]) if rows else None
@@ -437,6 +482,13 @@ class PostgresLabelJournal(LabelJournal):
             "DELETE FROM {label_journal} WHERE merchant_id = %s AND carrier = %s AND idempotency_key = %s "
             "AND label IS NULL"
         )
+        self._label_for_update = db.sql(
+            "SELECT label FROM {label_journal} WHERE merchant_id = %s AND carrier = %s AND idempotency_key = %s "
+            "FOR UPDATE"
+        )
+        self._set_label = db.sql(
+            "UPDATE {label_journal} SET label = %s WHERE merchant_id = %s AND carrier = %s AND idempotency_key = %s"
+        )
         self._void = db.sql(
             "UPDATE {label_journal} SET voided_at = %s WHERE merchant_id = %s AND carrier = %s AND idempotency_key = %s"
         )
@@ -491,6 +543,18 @@ class PostgresLabelJournal(LabelJournal):
 
     def mark_voided(self, merchant_id: str, carrier: Carrier, idempotency_key: str, at: datetime) -> None:
         self._rows_affected(self._void, (at, merchant_id, carrier.value, idempotency_key))
+
+    def change_label(
+        self, merchant_id: str, carrier: Carrier, idempotency_key: str, change: Callable[[Label], Label]
+    ) -> Label | None:
+        key = (merchant_id, carrier.value, idempotency_key)
+        with self._db.connection() as conn, conn.transaction():
+            row = conn.execute(self._label_for_update, key).fetchone()
+            if row is None or not row[0]:
+                return None
+            label = change(label_from_json(row[0]))
+            conn.execute(self._set_label, (label_to_json(label), *key))
+            return label
 
     def _rows_affected(self, statement: sql.Composed, values: tuple[Any, ...]) -> int:
         with self._db.connection() as conn:

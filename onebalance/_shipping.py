@@ -14,7 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from pydantic import BaseModel, ConfigDict
 
@@ -58,6 +58,12 @@ class CarrierClient(Protocol):
     def void(self, label: Label) -> VoidResult: ...
 
     def track(self, tracking_number: str) -> Tracking: ...
+
+
+class _PackageVoid(Protocol):
+    """A carrier whose shipments have several packages (UPS, FedEx): a package is voided on its own."""
+
+    def void(self, label: Label, package: str | None = None) -> VoidResult: ...
 
 
 class RateShop(BaseModel):
@@ -271,14 +277,26 @@ class Shipping:
             failure = exc
         raise ChargeAboveQuote(label=label, quoted=quoted, tolerance=tolerance, void_result=result, void_error=failure)
 
-    def void(self, label: Label) -> VoidResult:
-        """Void ``label`` with its carrier (and note it in the journal when the label is there)."""
-        result = self._client(label.carrier).void(label)
-        if result.voided and self.journal is not None and self.merchant_id is not None:
-            number = label.tracking_number or label.carrier_reference
-            entry = self.journal.find(self.merchant_id, label.carrier, number) if number else None
-            if entry is not None:
-                self.journal.mark_voided(self.merchant_id, label.carrier, entry.idempotency_key, self._now())
+    def void(self, label: Label, *, package: str | None = None) -> VoidResult:
+        """Void ``label`` with its carrier: the whole shipment, or with ``package`` (the tracking
+        number of one of its packages) that package only, the others staying live. The journal
+        notes it when the label is there (``voided_at`` once the whole shipment is voided,
+        ``packages[i].voided`` for a package voided on its own)."""
+        client = self._client(label.carrier)
+        one = package is not None and len(label.packages) > 1
+        if package is not None:
+            label.package(package)  # a number that is not one of the label's packages: refused, nothing sent
+        result = cast(_PackageVoid, client).void(label, package) if one else client.void(label)
+        if not result.voided or self.journal is None or self.merchant_id is None:
+            return result
+        number = label.tracking_number or label.carrier_reference
+        entry = self.journal.find(self.merchant_id, label.carrier, number) if number else None
+        if entry is not None and one and package is not None:
+            self.journal.mark_package_voided(
+                self.merchant_id, label.carrier, entry.idempotency_key, package, self._now()
+            )
+        elif entry is not None:
+            self.journal.mark_voided(self.merchant_id, label.carrier, entry.idempotency_key, self._now())
         return result
 
     def labels(self, carrier: Carrier | str | None = None) -> list[Label]:
@@ -296,9 +314,10 @@ class Shipping:
         return entry.label if entry is not None else None
 
     def track(self, carrier: Carrier | str, tracking_number: str) -> Tracking:
-        """Where the parcel is. A voided label is ``TrackingStatus.VOIDED``: as its carrier reports it,
-        or, should the carrier no longer know the number (:class:`LabelNotFound`), as the journal
-        recorded the void (then with no scans)."""
+        """Where the parcel is: any package's tracking number (a shipment's first or another). A voided
+        label or package is ``TrackingStatus.VOIDED``: as its carrier reports it, or, should the carrier
+        no longer know the number (:class:`LabelNotFound`), as the journal recorded the void (then
+        with no scans)."""
         chosen = _carrier(carrier)
         try:
             return self._client(chosen).track(tracking_number)
@@ -306,13 +325,26 @@ class Shipping:
             entry = None
             if self.journal is not None and self.merchant_id is not None:
                 entry = self.journal.find(self.merchant_id, chosen, tracking_number)
-            if entry is None or entry.voided_at is None or entry.label is None:
+            if entry is None or entry.label is None:
+                raise
+            number = "".join(tracking_number.split())
+            package = next((p for p in entry.label.packages if p.tracking_number == number), None)
+            if entry.voided_at is None and (package is None or not package.voided):
                 raise
             return Tracking(
                 carrier=chosen,
-                tracking_number=entry.label.tracking_number or tracking_number,
+                tracking_number=(package.tracking_number if package else None)
+                or entry.label.tracking_number
+                or tracking_number,
                 status=TrackingStatus.VOIDED,
             )
+
+    def track_shipment(self, label: Label) -> tuple[Tracking, ...]:
+        """Where every package of ``label``'s shipment is, in the label's package order (a voided
+        package is ``TrackingStatus.VOIDED``, as :meth:`track` says)."""
+        if not label.tracking_numbers:
+            raise ValidationError("label: has no tracking number to track", field="label")
+        return tuple(self.track(label.carrier, number) for number in label.tracking_numbers)
 
     def _client(self, carrier: Carrier) -> CarrierClient:
         try:

@@ -51,6 +51,7 @@ def voided(label: Label) -> VoidResult:
         refund=refund,
         refund_status=RefundStatus.PENDING if refund is not None else RefundStatus.NOT_APPLICABLE,
         carrier_reference=label.carrier_reference,
+        packages=label.tracking_numbers,
     )
 
 

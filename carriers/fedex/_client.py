@@ -110,15 +110,16 @@ class FedexClient:
 
         return self._purchases.buy(key, purchase, use)
 
-    def void(self, label: Label) -> VoidResult:
-        """Cancel the shipment; FedEx bills the account only for shipments that are used."""
+    def void(self, label: Label, package: str | None = None) -> VoidResult:
+        """Cancel the shipment, or with ``package`` (the tracking number of one of its packages) that
+        package only; FedEx bills the account only for packages that are used."""
         self._check_open()
-        payload = _mapping.cancel_request(label, self.account_number)
+        payload = _mapping.cancel_request(label, self.account_number, package)
         body = self._proxy.call("cancel", "PUT", CANCEL_PATH, payload, repeat_refused=_already_cancelled)
-        return _mapping.parse_cancel_response(body, label)
+        return _mapping.parse_cancel_response(body, label, package)
 
     def track(self, tracking_number: str) -> Tracking:
-        """Where the parcel is, with every scan, newest first."""
+        """Where the parcel is, with every scan, newest first (any package's tracking number of a shipment)."""
         self._check_open()
         number = clean_tracking_number(tracking_number)
         if not isinstance(number, str):

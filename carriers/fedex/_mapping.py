@@ -24,6 +24,7 @@ from carriers import (
     Label,
     LabelFormat,
     Money,
+    PackageLabel,
     PackageType,
     Rate,
     ShipmentRequest,
@@ -344,31 +345,63 @@ def ship_request(
     }
 
 
-def _encoded_label(shipment: Mapping[str, Any]) -> tuple[str, str] | None:
-    """``(base64, docType)`` from the pieces' documents or the shipment's (both places occur)."""
-    documents = [d for piece in shipment.get("pieceResponses") or [] for d in piece.get("packageDocuments") or []]
-    documents += list(shipment.get("shipmentDocuments") or [])
-    for document in documents:
-        if document.get("contentType", "LABEL") == "LABEL" and document.get("encodedLabel"):
-            return str(document["encodedLabel"]), str(document.get("docType") or "PNG")
-    return None
+def _documents(shipment: Mapping[str, Any]) -> list[tuple[str | None, Mapping[str, Any]]]:
+    """``(package tracking number, document)`` for each label document, the pieces' first, then the
+    shipment's (both places occur: single- and multi-piece answers differ)."""
+    found: list[tuple[str | None, Mapping[str, Any]]] = []
+    for piece in shipment.get("pieceResponses") or []:
+        for document in piece.get("packageDocuments") or []:
+            found.append((_text(document.get("trackingNumber")) or _text(piece.get("trackingNumber")), document))
+    for document in shipment.get("shipmentDocuments") or []:
+        found.append((_text(document.get("trackingNumber")), document))
+    return [(n, d) for n, d in found if d.get("contentType", "LABEL") == "LABEL" and d.get("encodedLabel")]
+
+
+def _decoded(encoded: Any) -> bytes:
+    try:
+        return base64.b64decode(str(encoded), validate=True)
+    except (binascii.Error, ValueError):
+        raise ProtocolError("FedEx's label is not valid base64", operation="ship") from None
+
+
+def _packages(shipment: Mapping[str, Any], master: str) -> tuple[list[PackageLabel], str]:
+    """Every package's label, the master's first, and the first label's docType.
+
+    The pieces (``pieceResponses``) name the packages, in sequence; each one's label is the
+    document carrying its tracking number. A one-piece answer whose document names no package is
+    the master's label.
+    """
+    documents = _documents(shipment)
+    if not documents:
+        raise ProtocolError("FedEx's ship answer has no label", operation="ship")
+    pieces = sorted(
+        (p for p in shipment.get("pieceResponses") or [] if _text(p.get("trackingNumber"))),
+        key=lambda p: p.get("packageSequenceNumber") or 0,
+    )
+    numbers = list(dict.fromkeys([master] + [str(p["trackingNumber"]) for p in pieces]))
+    by_number: dict[str, Mapping[str, Any]] = {}
+    for number, document in documents:
+        by_number.setdefault(number or master, document)
+    if len(numbers) == 1:
+        by_number.setdefault(master, documents[0][1])
+    missing = [n for n in numbers if n not in by_number]
+    if missing:
+        raise ProtocolError("FedEx's ship answer has no label for a package of the shipment", operation="ship")
+    packages = [PackageLabel(tracking_number=n, label_image=_decoded(by_number[n]["encodedLabel"])) for n in numbers]
+    return packages, str(by_number[master].get("docType") or "PNG")
 
 
 def parse_ship_response(body: Mapping[str, Any], account_number: str, *, created_at: datetime) -> Label:
-    """The :class:`Label`: tracking number, label image (base64-decoded), cost, payer."""
+    """The :class:`Label`: every package's tracking number and label image (base64-decoded), the
+    master package's in the label's own fields; the shipment's cost; the payer."""
     shipments = _output(body, "ship").get("transactionShipments") or []
     if not shipments:
         raise ProtocolError("FedEx's ship answer has no transactionShipments", operation="ship")
     shipment = shipments[0]
-    tracking = shipment.get("masterTrackingNumber")
-    found = _encoded_label(shipment)
-    if not tracking or found is None:
+    tracking = _text(shipment.get("masterTrackingNumber"))
+    if not tracking:
         raise ProtocolError("FedEx's ship answer has no tracking number or no label", operation="ship")
-    encoded, doc_type = found
-    try:
-        image = base64.b64decode(encoded, validate=True)
-    except (binascii.Error, ValueError):
-        raise ProtocolError("FedEx's label is not valid base64", operation="ship") from None
+    packages, doc_type = _packages(shipment, tracking)
     details = ((shipment.get("completedShipmentDetail") or {}).get("shipmentRating") or {}).get(
         "shipmentRateDetails"
     ) or []
@@ -380,39 +413,47 @@ def parse_ship_response(body: Mapping[str, Any], account_number: str, *, created
         cost = Money.total(_money(p.get("netChargeAmount", 0), "USD") for p in pieces)
     return Label(
         carrier=Carrier.FEDEX,
-        tracking_number=str(tracking),
+        tracking_number=tracking,
         service_code=str(shipment.get("serviceType") or "UNKNOWN"),
         cost=cost,
         paid_by=_payer(account_number),
-        label_image=image,
+        label_image=packages[0].label_image,
         label_format=_IMAGE_TYPES.get(doc_type.upper(), "PNG"),
         created_at=created_at,
-        carrier_reference=str(tracking),
+        carrier_reference=tracking,
+        packages=tuple(packages),
     )
 
 
 # -- cancel ---------------------------------------------------------------------------------------
-def cancel_request(label: Label, account_number: str) -> dict[str, Any]:
-    """``PUT /ship/v1/shipments/cancel`` for the label's master tracking number."""
+def cancel_request(label: Label, account_number: str, package: str | None = None) -> dict[str, Any]:
+    """``PUT /ship/v1/shipments/cancel``: the whole shipment (its master tracking number with
+    ``deletionControl`` DELETE_ALL_PACKAGES), or with ``package`` only that package (its own
+    tracking number, without ``deletionControl``, whose one value cancels every package)."""
     if label.carrier is not Carrier.FEDEX or not label.tracking_number:
         raise ValidationError("label: this is not a FedEx label", field="label")
-    return {
-        "accountNumber": {"value": account_number},
-        "trackingNumber": label.carrier_reference or label.tracking_number,
-        "deletionControl": "DELETE_ALL_PACKAGES",
-        "emailShipment": False,
-        "senderCountryCode": "US",
-    }
+    request: dict[str, Any] = {"accountNumber": {"value": account_number}}
+    if package is None:
+        request["trackingNumber"] = label.carrier_reference or label.tracking_number
+        request["deletionControl"] = "DELETE_ALL_PACKAGES"
+    else:
+        request["trackingNumber"] = label.package_number(package)
+    request["emailShipment"] = False
+    request["senderCountryCode"] = "US"
+    return request
 
 
-def parse_cancel_response(body: Mapping[str, Any], label: Label) -> VoidResult:
+def parse_cancel_response(body: Mapping[str, Any], label: Label, package: str | None = None) -> VoidResult:
     """Voided or not; billed to an account, so there is no refund to wait for."""
     output = _output(body, "cancel")
+    voided = output.get("cancelledShipment") is True
+    asked = (label.package_number(package),) if package is not None else label.tracking_numbers
     return VoidResult(
         carrier=Carrier.FEDEX,
-        tracking_number=label.tracking_number,
-        voided=output.get("cancelledShipment") is True,
+        tracking_number=asked[0] if package is not None else label.tracking_number,
+        voided=voided,
         carrier_reference=label.carrier_reference,
+        packages=asked if voided else (),
     )
 
 

@@ -110,13 +110,15 @@ class UpsClient:
 
         return self._purchases.buy(key, purchase, use)
 
-    def void(self, label: Label) -> VoidResult:
-        """Void a UPS label (the whole shipment)."""
-        body = self.proxy.call("DELETE", mapping.void_path(label), operation="void")
-        return mapping.parse_void_response(body, label)
+    def void(self, label: Label, package: str | None = None) -> VoidResult:
+        """Void a UPS label: the whole shipment, or with ``package`` (the tracking number of one of its
+        packages) that package only (UPS's ``trackingnumber``); the other packages stay live."""
+        path = mapping.void_path(label, package)
+        body = self.proxy.call("DELETE", path, operation="void")
+        return mapping.parse_void_response(body, label, package)
 
     def track(self, tracking_number: str) -> Tracking:
-        """Where the parcel is, newest scan first."""
+        """Where the parcel is, newest scan first (any package's tracking number of a shipment)."""
         number = "".join(tracking_number.split()) if isinstance(tracking_number, str) else ""
         if not number.isalnum():
             raise ValidationError("tracking_number: must be letters and digits", field="tracking_number")

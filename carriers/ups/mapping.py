@@ -39,7 +39,7 @@ from onebalance._redact import register_secret
 from .._address import Address
 from .._base import credentials_refused
 from .._carrier import Carrier
-from .._label import Label, VoidResult
+from .._label import Label, PackageLabel, VoidResult
 from .._money import Money
 from .._parcel import PackageType, Parcel
 from .._payment import CarrierAccountPayment
@@ -391,59 +391,86 @@ def ship_request(
 
 
 def parse_ship_response(body: Any, rate: Rate, settings: UpsSettings, now: datetime) -> Label:
-    """The bought :class:`Label`: the first package's tracking number and image (base64 decoded)."""
+    """The bought :class:`Label`: every package's tracking number and image (base64 decoded), the
+    first package's in the label's own fields, and the whole shipment's cost."""
     root = body.get("ShipmentResponse") if isinstance(body, _MAPPING) else None
     results = root.get("ShipmentResults") if isinstance(root, _MAPPING) else None
     if not isinstance(results, _MAPPING):
         raise ProtocolError("UPS ship answer has no ShipmentResults", operation="ship")
-    packages = [p for p in _list(results.get("PackageResults")) if isinstance(p, _MAPPING)]
-    if not packages:
+    results_list = [p for p in _list(results.get("PackageResults")) if isinstance(p, _MAPPING)]
+    if not results_list:
         raise ProtocolError("UPS ship answer has no PackageResults", operation="ship")
+    packages = [_package_label(p) for p in results_list]
+    first_label = results_list[0].get("ShippingLabel") or {}
+    charges = results.get("ShipmentCharges") or {}
+    negotiated = (results.get("NegotiatedRateCharges") or {}).get("TotalCharge")
+    cost = _money(negotiated or charges.get("TotalCharges"), "TotalCharges")
+    image_format = str((first_label.get("ImageFormat") or {}).get("Code", "GIF")).upper()
     first = packages[0]
-    label = first.get("ShippingLabel") or {}
+    return Label(
+        carrier=Carrier.UPS,
+        tracking_number=first.tracking_number,
+        service_code=rate.service_code,
+        cost=cost,
+        paid_by=_payment(settings.account_number),
+        label_image=first.label_image,
+        label_format=image_format if image_format in ("GIF", "PNG", "ZPL", "PDF") else "GIF",
+        created_at=now,
+        carrier_reference=str(results.get("ShipmentIdentificationNumber") or first.tracking_number),
+        packages=tuple(packages),
+    )
+
+
+def _package_label(package: Mapping[str, Any]) -> PackageLabel:
+    label = package.get("ShippingLabel") or {}
     try:
         image = base64.b64decode(str(label.get("GraphicImage", "")), validate=True)
     except (binascii.Error, ValueError):
         raise ProtocolError("UPS label image is not base64", operation="ship") from None
     if not image:
         raise ProtocolError("UPS ship answer has no label image", operation="ship")
-    charges = results.get("ShipmentCharges") or {}
-    negotiated = (results.get("NegotiatedRateCharges") or {}).get("TotalCharge")
-    cost = _money(negotiated or charges.get("TotalCharges"), "TotalCharges")
-    image_format = str((label.get("ImageFormat") or {}).get("Code", "GIF")).upper()
-    return Label(
-        carrier=Carrier.UPS,
-        tracking_number=str(first.get("TrackingNumber", "")),
-        service_code=rate.service_code,
-        cost=cost,
-        paid_by=_payment(settings.account_number),
-        label_image=image,
-        label_format=image_format if image_format in ("GIF", "PNG", "ZPL", "PDF") else "GIF",
-        created_at=now,
-        carrier_reference=str(results.get("ShipmentIdentificationNumber") or first.get("TrackingNumber")),
-    )
+    return PackageLabel(tracking_number=str(package.get("TrackingNumber", "")), label_image=image)
 
 
 # -- Void --------------------------------------------------------------------------------------------
 
 
-def void_path(label: Label) -> str:
+def void_path(label: Label, package: str | None = None) -> str:
+    """The whole shipment's void, or with ``package`` (one of its tracking numbers) that package's only."""
     reference = label.carrier_reference or label.tracking_number
     if not reference:
         raise ValidationError("label: has no UPS shipment identification number", field="label")
-    return f"/api/shipments/{API_VERSION}/void/cancel/{reference}"
+    path = f"/api/shipments/{API_VERSION}/void/cancel/{reference}"
+    if package is not None:
+        number = label.package_number(package)
+        path += f"?trackingnumber={number}"
+    return path
 
 
-def parse_void_response(body: Any, label: Label) -> VoidResult:
+def parse_void_response(body: Any, label: Label, package: str | None = None) -> VoidResult:
+    """Voided or not, with the packages UPS reports voided (status 1: voided or already voided).
+
+    ``PackageLevelResults`` is the spec's spelling; older answers say ``PackageLevelResult``, a lone
+    object or a list: both are read. An answer without package results covers what was asked.
+    """
     root = body.get("VoidShipmentResponse") if isinstance(body, _MAPPING) else None
     if not isinstance(root, _MAPPING):
         raise ProtocolError("UPS void answer has no VoidShipmentResponse", operation="void")
     status = ((root.get("SummaryResult") or {}).get("Status") or {}).get("Code")
+    voided = str(status) == "1"
+    asked = (label.package_number(package),) if package is not None else label.tracking_numbers
+    results = [
+        r for r in _list(root.get("PackageLevelResults", root.get("PackageLevelResult"))) if isinstance(r, _MAPPING)
+    ]
+    codes = {str(r.get("TrackingNumber")): str((r.get("Status") or {}).get("Code")) for r in results}
+    refused = [number for number in asked if codes.get(number) == "0"]
+    voided = voided and not refused
     return VoidResult(
         carrier=Carrier.UPS,
-        tracking_number=label.tracking_number,
-        voided=str(status) == "1",
+        tracking_number=asked[0] if package is not None else label.tracking_number,
+        voided=voided,
         carrier_reference=label.carrier_reference,
+        packages=asked if voided else (),
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from .. import _images
 from ._state import FedexState, Project, Shipment
+from ._tracking import shipment_of
 from ._wire import FedexFault, success
 
 __all__ = ["tracking_documents"]
@@ -53,14 +54,14 @@ def tracking_documents(
         number = info.get("trackingNumber") if isinstance(info, dict) else None
         if not isinstance(number, str) or not number:
             raise FedexFault(400, "TRACKING.TRACKINGNUMBER.EMPTY", "Please provide tracking number.")
-        shipment = state.shipments.get(number)
+        shipment = shipment_of(state, number)  # any package of a shipment, the master's too
         if shipment is None:
             raise FedexFault(
                 400,
                 "TRACKING.TRACKINGNUMBER.NOTFOUND",
                 "Tracking number cannot be found. Please correct the tracking number and try again.",
             )
-        if not _delivered(shipment, state):
+        if not _delivered(shipment, number, state):
             raise FedexFault(
                 400,
                 "TRACKING.SPOD.UNAVAILABLE",
@@ -76,7 +77,7 @@ def tracking_documents(
     return success(output, customer_id)
 
 
-def _delivered(shipment: Shipment, state: FedexState) -> bool:
+def _delivered(shipment: Shipment, number: str, state: FedexState) -> bool:
     """Whether tracking shows the package delivered (its DL scan: ``delivery_days`` after the label)."""
     arrival = shipment.created_at + timedelta(days=shipment.delivery_days)
-    return shipment.cancelled_at is None and arrival <= state.clock.now()
+    return shipment.cancelled(number) is None and arrival <= state.clock.now()

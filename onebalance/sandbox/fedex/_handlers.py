@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 
 from ..._json import loads as json_loads
 from .. import _images
-from . import _documents, _rates, _transit
+from . import _documents, _rates, _tracking, _transit
 from ._state import FedexState, Project, Shipment, Token
 from ._wire import FedexFault, FedexReply, error_reply, json_reply, success
 
@@ -32,10 +32,6 @@ MAX_PACKAGES = 200
 _PICKUP_TYPES = frozenset({"CONTACT_FEDEX_TO_SCHEDULE", "DROPOFF_AT_FEDEX_LOCATION", "USE_SCHEDULED_PICKUP"})
 #: labelSpecification.imageType -> the label's image, real files of that format (``_images``).
 _IMAGE_TYPES = {"PNG": _images.PNG, "PDF": _images.PDF, "ZPLII": _images.ZPL, "EPL2": _images.EPL}
-#: How long after the label each scan happens (the last two counted back from delivery).
-PICKUP_AFTER = timedelta(hours=2)
-DEPARTED_AFTER = timedelta(hours=6)
-OUT_FOR_DELIVERY_BEFORE = timedelta(hours=5)
 
 Handler = Callable[[FedexState, Project, dict[str, Any], str | None], dict[str, Any]]
 
@@ -317,14 +313,30 @@ def _ship(state: FedexState, project: Project, payload: dict[str, Any], customer
             rated[name] = float(Decimal(str(rated[name])) + state.surcharge)
         surcharges = rated["shipmentRateDetail"]
         surcharges["totalSurcharges"] = float(Decimal(str(surcharges["totalSurcharges"])) + state.surcharge)
-    tracking = str(state.next_tracking)
-    state.next_tracking += 1
+    numbers = [str(state.next_tracking + i) for i in range(len(weights))]
+    state.next_tracking += len(weights)
+    tracking = numbers[0]  # the master: the first package's number
     image = base64.b64encode(_IMAGE_TYPES[image_type]).decode()
-    document: dict[str, Any] = {"contentType": "LABEL", "docType": image_type, "trackingNumber": tracking}
-    if options == "LABEL":
-        document["encodedLabel"] = image
-    else:
-        document["url"] = f"https://fedex.sandbox.test/labels/{tracking}"
+    pieces = []
+    for sequence, (number, weight) in enumerate(zip(numbers, weights, strict=True), start=1):
+        base, _fuel, total = _rates.price(service, weight, zone)
+        if sequence == 1 and state.surcharge:  # the surcharge is billed once, with the master package
+            total += state.surcharge
+        document: dict[str, Any] = {"contentType": "LABEL", "docType": image_type, "trackingNumber": number}
+        if options == "LABEL":
+            document["encodedLabel"] = image
+        else:
+            document["url"] = f"https://fedex.sandbox.test/labels/{number}"
+        pieces.append(
+            {
+                "trackingNumber": number,
+                "masterTrackingNumber": tracking,
+                "packageSequenceNumber": sequence,
+                "netChargeAmount": float(total),
+                "baseRateAmount": float(base),
+                "packageDocuments": [document],
+            }
+        )
     output = {
         "transactionShipments": [
             {
@@ -332,16 +344,7 @@ def _ship(state: FedexState, project: Project, payload: dict[str, Any], customer
                 "serviceType": service,
                 "serviceName": detail["serviceName"],
                 "shipDatestamp": ship_date.date().isoformat(),
-                "pieceResponses": [
-                    {
-                        "trackingNumber": tracking,
-                        "masterTrackingNumber": tracking,
-                        "packageSequenceNumber": 1,
-                        "netChargeAmount": rated["totalNetCharge"],
-                        "baseRateAmount": rated["totalBaseCharge"],
-                        "packageDocuments": [document],
-                    }
-                ],
+                "pieceResponses": pieces,
                 "completedShipmentDetail": {
                     "masterTrackingId": {"trackingIdType": "FEDEX", "trackingNumber": tracking},
                     "carrierCode": "FDXG" if service == "FEDEX_GROUND" else "FDXE",
@@ -358,6 +361,10 @@ def _ship(state: FedexState, project: Project, payload: dict[str, Any], customer
                             }
                         ],
                     },
+                    "completedPackageDetails": [
+                        {"sequenceNumber": i, "trackingIds": [{"trackingIdType": "FEDEX", "trackingNumber": n}]}
+                        for i, n in enumerate(numbers, start=1)
+                    ],
                 },
             }
         ],
@@ -377,120 +384,22 @@ def _ship(state: FedexState, project: Project, payload: dict[str, Any], customer
         recipient=destination,
         customer_transaction_id=customer_id,
         response=response,
+        package_numbers=numbers,
     )
+    for number in numbers:
+        state.packages[number] = tracking
     if customer_id:
         state.idempotency[(account, customer_id)] = tracking
     return response
 
 
-# -- cancel ---------------------------------------------------------------------------------------
+# -- cancel and track (``_tracking``) --------------------------------------------------------------
 def _cancel(state: FedexState, project: Project, payload: dict[str, Any], customer_id: str | None) -> dict[str, Any]:
-    account = _account(project, payload)
-    number = _get(payload, "trackingNumber")
-    shipment = state.shipments.get(str(number))
-    if shipment is None or shipment.account_number != account:
-        raise FedexFault(404, "TRACKINGNUMBER.NOTFOUND", "The tracking number was not found for this account.")
-    now = state.clock.now()
-    if shipment.cancelled_at is not None:
-        output = {"cancelledShipment": False, "cancelledHistory": True, "message": "Shipment is already cancelled."}
-    elif now >= shipment.created_at + PICKUP_AFTER:
-        output = {"cancelledShipment": False, "cancelledHistory": False, "message": "Shipment was already picked up."}
-    else:
-        shipment.cancelled_at = now
-        output = {"cancelledShipment": True, "cancelledHistory": True, "successMessage": "Success"}
-    return success(output, customer_id)
+    return _tracking.cancel(state, _account(project, payload), payload, customer_id)
 
 
-# -- track ----------------------------------------------------------------------------------------
 def _track(state: FedexState, project: Project, payload: dict[str, Any], customer_id: str | None) -> dict[str, Any]:
-    infos = payload.get("trackingInfo")
-    if not isinstance(infos, list) or not infos:
-        raise FedexFault(400, "TRACKING.TRACKINGNUMBER.EMPTY", "Please provide tracking number.")
-    if len(infos) > 30:
-        raise FedexFault(400, "TRACKING.TRACKINGNUMBER.LIMIT", "At most 30 tracking numbers per request.")
-    if not isinstance(payload.get("includeDetailedScans"), bool):
-        raise FedexFault(
-            400, "INVALID.INPUT.EXCEPTION", "Invalid field value in the input: includeDetailedScans is required."
-        )
-    results = []
-    for info in infos:
-        number = _get(info, "trackingNumberInfo.trackingNumber", required=False)
-        if not isinstance(number, str) or not number:
-            raise FedexFault(400, "TRACKING.TRACKINGNUMBER.EMPTY", "Please provide tracking number.")
-        shipment = state.shipments.get(number)
-        if shipment is None:
-            result: dict[str, Any] = {
-                "trackingNumberInfo": {"trackingNumber": number},
-                "error": {
-                    "code": "TRACKING.TRACKINGNUMBER.NOTFOUND",
-                    "message": "Tracking number cannot be found. Please correct the tracking number and try again.",
-                },
-            }
-        else:
-            result = _track_result(shipment, state.clock.now(), detailed=payload["includeDetailedScans"])
-        results.append({"trackingNumber": number, "trackResults": [result]})
-    return success({"completeTrackResults": results, "alerts": []}, customer_id)
-
-
-def _scan(when: datetime, code: str, text: str, place: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "date": when.isoformat(timespec="seconds"),
-        "eventType": code,
-        "eventDescription": text,
-        "derivedStatusCode": code,
-        "derivedStatus": text,
-        "scanLocation": {
-            "city": place.get("city"),
-            "stateOrProvinceCode": place.get("stateOrProvinceCode"),
-            "postalCode": place.get("postalCode"),
-            "countryCode": place.get("countryCode"),
-        },
-    }
-
-
-def _track_result(shipment: Shipment, now: datetime, *, detailed: bool) -> dict[str, Any]:
-    start = shipment.created_at
-    delivered = start + timedelta(days=shipment.delivery_days)
-    plan = [
-        (start, "OC", "Shipment information sent to FedEx", shipment.shipper),
-        (start + PICKUP_AFTER, "PU", "Picked up", shipment.shipper),
-        (start + DEPARTED_AFTER, "IT", "Departed FedEx location", shipment.shipper),
-        (delivered - OUT_FOR_DELIVERY_BEFORE, "OD", "On FedEx vehicle for delivery", shipment.recipient),
-        (delivered, "DL", "Delivered", shipment.recipient),
-    ]
-    end = min(now, shipment.cancelled_at) if shipment.cancelled_at else now
-    scans = [_scan(when, code, text, place) for when, code, text, place in plan if when <= end]
-    if shipment.cancelled_at is not None:
-        scans.append(_scan(shipment.cancelled_at, "CA", "Shipment cancelled by sender", shipment.shipper))
-    scans.reverse()  # FedEx lists the newest scan first
-    latest = scans[0]
-    return {
-        "trackingNumberInfo": {
-            "trackingNumber": shipment.tracking_number,
-            "carrierCode": "FDXG" if shipment.service_type == "FEDEX_GROUND" else "FDXE",
-            "trackingNumberUniqueId": f"12029~{shipment.tracking_number}~FX",
-        },
-        "latestStatusDetail": {
-            "code": latest["derivedStatusCode"],
-            "derivedCode": latest["derivedStatusCode"],
-            "statusByLocale": latest["eventDescription"],
-            "description": latest["eventDescription"],
-            "scanLocation": latest["scanLocation"],
-        },
-        "dateAndTimes": []  # a cancelled shipment is not expected anywhere
-        if shipment.cancelled_at is not None
-        else [{"type": "ESTIMATED_DELIVERY", "dateTime": delivered.isoformat(timespec="seconds")}],
-        "serviceDetail": {"type": shipment.service_type, "description": _rates.SERVICES[shipment.service_type][0]},
-        "scanEvents": scans if detailed else scans[:1],
-        **_transit.tracking_windows(
-            shipment.service_type,
-            shipment.delivery_days,
-            shipment.ship_date,
-            delivered,
-            arrived=latest["eventType"] == "DL",
-            cancelled=shipment.cancelled_at is not None,
-        ),
-    }
+    return _tracking.track(state, payload, customer_id)
 
 
 _ROUTES: dict[tuple[str, str], Handler] = {

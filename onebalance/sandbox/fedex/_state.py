@@ -30,6 +30,9 @@ class Token:
 
 @dataclass
 class Shipment:
+    """A shipment bought in the sandbox: ``tracking_number`` is the master's, ``package_numbers`` every
+    package's (the master first); packages cancelled one by one are in ``cancelled_packages``."""
+
     tracking_number: str
     account_number: str
     service_type: str
@@ -43,6 +46,12 @@ class Shipment:
     customer_transaction_id: str | None
     response: dict[str, Any] = field(repr=False)
     cancelled_at: datetime | None = None
+    package_numbers: list[str] = field(default_factory=list)
+    cancelled_packages: dict[str, datetime] = field(default_factory=dict)
+
+    def cancelled(self, number: str) -> datetime | None:
+        """When the package was cancelled (on its own or with the whole shipment), or None."""
+        return self.cancelled_packages.get(number) or self.cancelled_at
 
 
 @dataclass
@@ -52,6 +61,8 @@ class FedexState:
     projects: dict[str, Project] = field(default_factory=dict)
     tokens: dict[str, Token] = field(default_factory=dict)
     shipments: dict[str, Shipment] = field(default_factory=dict)
+    #: every package's tracking number → its shipment's master tracking number.
+    packages: dict[str, str] = field(default_factory=dict)
     #: (account, x-customer-transaction-id) → tracking number of the shipment it made.
     idempotency: dict[tuple[str, str], str] = field(default_factory=dict)
     token_lifetime: int = 3600

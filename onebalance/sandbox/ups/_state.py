@@ -71,11 +71,17 @@ class UpsShipment:
     label_format: str
     context: str | None = None
     voided_at: datetime | None = None
+    #: Packages voided one by one (``?trackingnumber=``), and when; the shipment is voided once all are.
+    voided_packages: dict[str, datetime] = field(default_factory=dict)
     response: dict[str, Any] = field(default_factory=dict)
 
     @property
     def voided(self) -> bool:
         return self.voided_at is not None
+
+    def package_voided_at(self, number: str) -> datetime | None:
+        """When the package was voided (on its own, or with the whole shipment), or None."""
+        return self.voided_packages.get(number) or self.voided_at
 
 
 @dataclass

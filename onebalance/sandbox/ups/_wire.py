@@ -27,6 +27,8 @@ from ._state import TOKEN_LIFETIME, UpsShipment, UpsState, UpsToken
 API_VERSIONS = {"v2409", "v1", "v1601", "v1607", "1701", "1707", "v2108", "v2205", "v2403"}
 RATE_OPTIONS = {"rate", "shop", "ratetimeintransit", "shoptimeintransit"}
 VOID_WINDOW = timedelta(days=28)
+#: At most this many packages are voided by one request (``trackingnumber`` lists up to 20).
+VOID_MAX_PACKAGES = 20
 _TRACKING = re.compile(r"1Z[A-Z0-9]{16}")
 #: LabelImageFormat -> the label's image, real files of that format (``_images``). UPS also prints
 #: SPL labels; the sandbox makes none and answers 120500 for SPL, as for an unknown format.
@@ -393,16 +395,25 @@ class Handler:
 
     # -- Void ------------------------------------------------------------------------------------
     def _void(self, client_id: str, identification: str, tracking: list[str]) -> UpsReply:
+        """The whole shipment, or with ``trackingnumber`` (one number, or up to 20 as
+        ``["1Z…","1Z…"]``) only those packages; the shipment is voided once every package is."""
         record = self.state.shipments.get(identification)
         now = self.state.clock.now()
+        asked = re.findall(r"1Z[A-Z0-9]+", ",".join(tracking))
+        if len(set(asked)) > VOID_MAX_PACKAGES:
+            raise _missing(f"trackingnumber (at most {VOID_MAX_PACKAGES})")
         if (
-            record is None
+            (tracking and not asked)
+            or record is None
             or record.shipper_number not in self.state.accounts[client_id].shipper_numbers
             or now - record.created_at > VOID_WINDOW
-            or (tracking and not set(re.findall(r"1Z[A-Z0-9]+", ",".join(tracking))) <= set(record.tracking_numbers))
+            or not set(asked) <= set(record.tracking_numbers)
         ):
             raise UpsFault(400, "190102", "No shipment found within the allowed void period")
-        if record.voided_at is None:  # voiding again answers "Voided" as well ("Voided or Already Voided")
+        numbers = list(dict.fromkeys(asked)) if asked else list(record.tracking_numbers)
+        for number in numbers:  # voiding again answers "Voided" as well ("Voided or Already Voided")
+            record.voided_packages.setdefault(number, now)
+        if record.voided_at is None and set(record.voided_packages) >= set(record.tracking_numbers):
             record.voided_at = now
         return _reply(
             200,
@@ -411,8 +422,7 @@ class Handler:
                     "Response": _status_ok(None),
                     "SummaryResult": {"Status": {"Code": "1", "Description": "Voided"}},
                     "PackageLevelResults": [
-                        {"TrackingNumber": n, "Status": {"Code": "1", "Description": "Voided"}}
-                        for n in record.tracking_numbers
+                        {"TrackingNumber": n, "Status": {"Code": "1", "Description": "Voided"}} for n in numbers
                     ],
                 }
             },
@@ -442,8 +452,9 @@ class Handler:
             (arrival - timedelta(hours=6), "O", "OT", "Out For Delivery Today", record.destination),
             (arrival, "D", "FS", "DELIVERED", record.destination),
         ]
-        if record.voided_at is not None:  # a voided label keeps its creation and shows the void (status type MV)
-            schedule = [created, (record.voided_at, "MV", "MV", "Billing Information Voided", record.origin)]
+        voided_at = record.package_voided_at(number)
+        if voided_at is not None:  # a voided package keeps its creation and shows the void (status type MV)
+            schedule = [created, (voided_at, "MV", "MV", "Billing Information Voided", record.origin)]
         happened = [event for event in schedule if event[0] <= now]
         activity = [
             {
@@ -463,7 +474,7 @@ class Handler:
             "trackingNumber": number,
             "packageCount": len(record.tracking_numbers),
             "deliveryDate": []
-            if record.voided
+            if voided_at is not None
             else [{"type": "DEL" if delivered else "SDD", "date": arrival.strftime("%Y%m%d")}],
             "activity": activity,
             "service": {"code": record.service_code, "description": _rates.SERVICES[record.service_code][0]},
