@@ -42,7 +42,8 @@ def aware(value: datetime | None, field: str) -> None:
 
 class PackageLabel(CarrierModel):
     """One package of a shipment: its own tracking number and label image (``repr()`` shows the
-    image's size, never its bytes). ``voided`` is True once this package alone was voided."""
+    image's size, never its bytes). ``voided`` is True once the package was voided (on its own, or
+    with its whole shipment), as the label journal keeps it."""
 
     tracking_number: str | None
     label_image: bytes = Field(min_length=1)
@@ -158,11 +159,13 @@ class Label(CarrierModel):
         """``number`` without spaces, if it is a package's tracking number, else :class:`ValidationError`."""
         return self.package(number).tracking_number or ""
 
-    def with_package_voided(self, number: str) -> Label:
-        """A copy with the package of this tracking number marked voided (voided on its own)."""
-        wanted = self.package_number(number)
+    def with_packages_voided(self, *numbers: str) -> Label:
+        """A copy with the packages of these tracking numbers (every package, when none is named)
+        marked voided."""
+        wanted = {self.package_number(n) for n in numbers}
         packages = tuple(
-            p.model_copy(update={"voided": True}) if p.tracking_number == wanted else p for p in self.packages
+            p.model_copy(update={"voided": True}) if not wanted or p.tracking_number in wanted else p
+            for p in self.packages
         )
         return self.model_copy(update={"packages": packages})
 

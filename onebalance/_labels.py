@@ -144,7 +144,7 @@ class LabelJournal(abc.ABC):
         """Note that one package of the key's label was voided on its own (``packages[i].voided``);
         once every package is, the purchase is voided (``voided_at``). Returns the label as kept."""
         label = self.change_label(
-            merchant_id, carrier, idempotency_key, lambda old: old.with_package_voided(tracking_number)
+            merchant_id, carrier, idempotency_key, lambda old: old.with_packages_voided(tracking_number)
         )
         if label is not None and all(p.voided for p in label.packages):
             self.mark_voided(merchant_id, carrier, idempotency_key, at)

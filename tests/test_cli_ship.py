@@ -672,3 +672,33 @@ def test_ground_advantage_from_the_command_line_and_none_on_v111(shell, tmp_path
     refused = shell("--api-version", "v111", "rates", MERCHANT, *light, "--service", "US-GA")
     assert refused.exit_code == EXIT_FAILED  # no carrier had a rate; USPS said why, nothing was sent to it
     assert "Ground Advantage needs SWSIM v135" in refused.stderr
+
+
+def test_a_multi_package_shipment_writes_every_label_and_voids_a_package_on_its_own(shell, tmp_path):
+    shell.connect_all()
+    out = tmp_path / "order-9.gif"
+    bought = shell("--json", "buy", MERCHANT, *SHIPMENT, "--parcels", "3", "--carrier", "ups", "--service", "03",
+                   "--idempotency-key", "order-9", "--label-out", str(out))  # fmt: skip
+    assert bought.exit_code == EXIT_OK, bought.output
+    packages = json.loads(bought.stdout)["packages"]
+    numbers = [p["tracking_number"] for p in packages]
+    assert numbers == shell.ups.shipments()[0].tracking_numbers and len(set(numbers)) == 3
+    files = [out, tmp_path / "order-9-2.gif", tmp_path / "order-9-3.gif"]
+    assert [p["label_file"] for p in packages] == [str(f) for f in files]
+    for number, written in zip(numbers, files, strict=True):  # each package's own label, in its own file
+        assert written.read_bytes().endswith(number.encode())
+    one = shell("void", MERCHANT, numbers[1], "--package")  # the carrier from the journal
+    assert one.exit_code == EXIT_OK, one.output
+    assert f"UPS package {numbers[1]} of shipment {numbers[0]} voided" in one.stdout
+    assert not shell.ups.shipments()[0].voided
+    tracked = shell("--json", "track", MERCHANT, numbers[2], "--shipment")
+    assert tracked.exit_code == EXIT_OK, tracked.output
+    assert [(t["tracking_number"], t["status"]) for t in json.loads(tracked.stdout)] == [
+        (numbers[0], "pre_transit"),
+        (numbers[1], "voided"),
+        (numbers[2], "pre_transit"),
+    ]
+    whole = shell("void", MERCHANT, numbers[2])
+    assert whole.exit_code == EXIT_OK, whole.output
+    assert f"UPS shipment {numbers[0]} (3 packages: {', '.join(numbers)}) voided" in whole.stdout
+    assert shell.ups.shipments()[0].voided

@@ -36,11 +36,11 @@ from carriers import (
     Parcel,
     Rate,
     ShipmentRequest,
-    Tracking,
     TrackingStatus,
     VoidResult,
     Weight,
 )
+from carriers._shipment import MAX_PARCELS
 
 from .._errors import ConfigurationError, CredentialStoreError, OneBalanceError, ValidationError
 from .._labels import JournalEntry
@@ -57,6 +57,7 @@ from ._common import (
     merchant_id_argument,
     records_option,
 )
+from ._packages import label_files, package_lines, packages_json, void_subject
 from ._ship_refs import RatesFileError, find_carrier, rate_id, read_rates
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -154,6 +155,11 @@ def _shipment_options(fn: F, required: bool = True) -> F:
     fn = click.option("--length", help="Inches (give all three dimensions, or none).")(fn)
     fn = click.option("--weight-lb", help="Weight in pounds (or --weight-oz).")(fn)
     fn = click.option("--weight-oz", help="Weight in ounces (or --weight-lb).")(fn)
+    fn = click.option(
+        "--parcels",
+        type=click.IntRange(1, MAX_PARCELS),
+        help="How many parcels of this weight and size (default 1; UPS and FedEx: one label per package).",
+    )(fn)
     fn = _address_options("to", "recipient", required)(fn)
     return _address_options("from", "shipper", required)(fn)
 
@@ -173,7 +179,7 @@ _SHIPMENT_KEYS = (
     *(f"{side}_{part}" for side in ("from", "to") for part in ("name", "company", "street", "city", "state", "zip")),
     "from_phone",
     "to_phone",
-    *("weight_oz", "weight_lb", "length", "width", "height", "ship_date"),
+    *("weight_oz", "weight_lb", "length", "width", "height", "ship_date", "parcels"),
 )
 
 
@@ -218,7 +224,7 @@ def _shipment(values: dict[str, Any], service: str | None = None) -> ShipmentReq
         shipment = ShipmentRequest(
             shipper=address("from"),
             recipient=address("to"),
-            parcels=[Parcel(weight=weight, dimensions=dimensions)],
+            parcels=[Parcel(weight=weight, dimensions=dimensions)] * (values.get("parcels") or 1),
             ship_date=ship_date,
             service=service,
         )
@@ -515,6 +521,7 @@ def buy(
             _fail(EXIT_USAGE, "--from-rates needs --rate RATE_ID (as `ship rates` shows it), or cheapest or fastest")
         try:
             values, picked, service = read_rates(rates_file, merchant_id, wanted_rate)
+            values.setdefault("parcels", None)  # saved before --parcels existed: one parcel
         except RatesFileError as exc:
             _fail(EXIT_USAGE, f"--from-rates: {exc}; nothing was bought")
         if set(values) != set(_SHIPMENT_KEYS):
@@ -560,10 +567,12 @@ def buy(
     earlier = _run(lambda: journal.get(merchant_id, chosen, idempotency_key))
     replayed = earlier is not None and earlier.label is not None
     label: Label = _run(lambda: shipping.buy(rate, shipment, idempotency_key=idempotency_key, cost_account=cost))
+    files = label_files(label, label_out)
     data = _label_json(label) | {
         "idempotency_key": idempotency_key,
         "label_file": str(label_out),
         "replayed": replayed,
+        "packages": packages_json(label, files),
     }
     lines = [
         f"{label.carrier.display_name} {label.service_code} label "
@@ -572,6 +581,7 @@ def buy(
         f"label id          {label.carrier_reference or '-'}",
         f"cost              {_money(label.cost.amount)}",
         f"paid by           {label.paid_by.payer_description()}",
+        *package_lines(label),
     ]
     if label.quoted_cost is not None and label.above_quote is not None:  # a surcharge or a re-rating: say so
         above, quoted = label.above_quote.amount, label.quoted_cost.amount
@@ -584,14 +594,16 @@ def buy(
             lines.append(f"One Balance now   {_money(balance)}")
         except OneBalanceError as exc:  # bought all the same: say so, do not fail
             lines.append(f"One Balance now   (could not be read: {type(exc).__name__})")
+    written = label_out
     try:
-        label_out.write_bytes(label.label_image)
-        lines.append(f"label written to  {label_out} ({label.label_format}, {len(label.label_image)} bytes)")
+        for written, package in zip(files, label.packages, strict=True):
+            written.write_bytes(package.label_image)
+            lines.append(f"label written to  {written} ({label.label_format}, {len(package.label_image)} bytes)")
     except OSError as exc:
         _out(ctx, data, "\n".join(lines))
         _fail(
             EXIT_FAILED,
-            f"bought, but the label could not be written to {label_out}: {exc.strerror}; run the same command "
+            f"bought, but the label could not be written to {written}: {exc.strerror}; run the same command "
             "again (same --idempotency-key) to get it without buying again",
         )
     _out(ctx, data, "\n".join(lines))
@@ -623,6 +635,12 @@ def _carrier_for(ctx: _Context, shipping: Shipping, number: str, given: str | No
 @_CARRIER_OVERRIDE
 @click.option("--tracking-number", "tracking_option", hidden=True, help="The tracking number (the old spelling).")
 @click.option("--label-id", help="Or the carrier's id of the label (USPS StampsTxID, UPS shipment number).")
+@click.option(
+    "--package",
+    "package_only",
+    is_flag=True,
+    help="Void only the package of TRACKING_NUMBER; its shipment's other packages stay live.",
+)
 @click.pass_obj
 def void(
     ctx: _Context,
@@ -631,12 +649,16 @@ def void(
     carrier: str | None,
     tracking_option: str | None,
     label_id: str | None,
+    package_only: bool,
 ) -> None:
     """Void a label bought through `ship buy`, by its TRACKING_NUMBER (as `ship track` takes it) or
-    --label-id; says whether it was voided and what happens to the money."""
+    --label-id: the whole shipment, every package of it, unless --package; says whether it was voided
+    and what happens to the money."""
     numbers = [n for n in (tracking_number, tracking_option, label_id) if n is not None]
     if len(numbers) != 1:
         _fail(EXIT_USAGE, "give the label's TRACKING_NUMBER, or --label-id, once")
+    if package_only and label_id is not None:
+        _fail(EXIT_USAGE, "--package voids the package of TRACKING_NUMBER: give its tracking number, not --label-id")
     _needs_journal(ctx, "ship void")
     shipping = _shipping(ctx, merchant_id)
     number = numbers[0]
@@ -647,7 +669,8 @@ def void(
             EXIT_USAGE,
             f"no {chosen.display_name} label {number} in the label journal of {ctx.records_place} for {merchant_id}",
         )
-    result: VoidResult = _run(lambda: shipping.void(label))
+    package = number if package_only else None
+    result: VoidResult = _run(lambda: shipping.void(label, package=package))
     if result.refund is not None:
         money = f"{_money(result.refund.amount)} refund {result.refund_status.value}"
         if label.carrier is Carrier.USPS and result.refund_status.value == "pending":
@@ -663,12 +686,12 @@ def void(
         "voided": result.voided,
         "refund": str(result.refund.amount) if result.refund else None,
         "refund_status": result.refund_status.value,
+        "packages": list(result.packages),
     }
     _out(
         ctx,
         data,
-        f"{label.carrier.display_name} label {result.tracking_number or label.carrier_reference} "
-        + (f"voided: {money}" if result.voided else "was NOT voided"),
+        f"{void_subject(label, result, package)} " + (f"voided: {money}" if result.voided else "was NOT voided"),
     )
     if not result.voided:
         raise SystemExit(EXIT_FAILED)
@@ -678,21 +701,35 @@ def void(
 @merchant_id_argument()
 @click.argument("tracking_number")
 @_CARRIER_OVERRIDE
+@click.option(
+    "--shipment", "whole", is_flag=True, help="Every package of the shipment this number belongs to (from the journal)."
+)
 @click.pass_obj
-def track(ctx: _Context, merchant_id: str, tracking_number: str, carrier: str | None) -> None:
-    """Where the parcel is: its status and every scan, newest first."""
+def track(ctx: _Context, merchant_id: str, tracking_number: str, carrier: str | None, whole: bool) -> None:
+    """Where the parcel is: its status and every scan, newest first (with --shipment, every package's)."""
     shipping = _shipping(ctx, merchant_id)
     chosen = _carrier_for(ctx, shipping, tracking_number, carrier)
-    found: Tracking = _run(lambda: shipping.track(chosen, tracking_number))
-    lines = [f"{found.carrier.display_name} {found.tracking_number}: {found.status.value}"]
-    if found.status is TrackingStatus.VOIDED:
-        lines[0] += " (the label was voided: nothing ships with it, and it must not be used)"
-    if found.estimated_delivery:
-        lines.append(f"estimated delivery {found.estimated_delivery.isoformat()}")
-    for event in found.events:
-        place = ", ".join(p for p in (event.city, event.state, event.postal_code) if p)
-        lines.append(f"{event.occurred_at:%Y-%m-%d %H:%M %z}  {event.status.value:<16} {event.description} {place}")
-    _out(ctx, found.model_dump(mode="json"), "\n".join(lines))
+    if whole:
+        _needs_journal(ctx, "ship track --shipment")
+        label = _run(lambda: shipping.find_label(chosen, tracking_number))
+        if label is None:
+            _fail(EXIT_USAGE, f"no {chosen.display_name} label {tracking_number} in the label journal of {merchant_id}")
+        found = _run(lambda: shipping.track_shipment(label))
+    else:
+        found = (_run(lambda: shipping.track(chosen, tracking_number)),)
+    lines: list[str] = []
+    for one in found:
+        lines += [""] if lines else []  # a blank line between the packages of a shipment
+        lines.append(f"{one.carrier.display_name} {one.tracking_number}: {one.status.value}")
+        if one.status is TrackingStatus.VOIDED:
+            lines[-1] += " (the label was voided: nothing ships with it, and it must not be used)"
+        if one.estimated_delivery:
+            lines.append(f"estimated delivery {one.estimated_delivery.isoformat()}")
+        for event in one.events:
+            place = ", ".join(p for p in (event.city, event.state, event.postal_code) if p)
+            lines.append(f"{event.occurred_at:%Y-%m-%d %H:%M %z}  {event.status.value:<16} {event.description} {place}")
+    data: Any = [t.model_dump(mode="json") for t in found] if whole else found[0].model_dump(mode="json")
+    _out(ctx, data, "\n".join(lines))
 
 
 # -- reconciling purchases whose outcome is unknown ----------------------------------------------------

@@ -12,7 +12,8 @@ error shape ``{"response": {"errors": [{"code", "message"}]}}``), as the One Bal
 * ``create_demo_account`` -> the same for the documented demo app;
 * ``advance_clock`` ``{"delta": 86400}`` moves the clock (tokens expire, parcels travel) -> the new time;
 * ``expire_tokens`` ``{"client_id"?}`` -> how many;
-* ``shipments`` ``{"shipper_number"?}`` -> ``[...]`` (no label images);
+* ``shipments`` ``{"shipper_number"?}`` -> ``[...]`` (no label images; each with its ``tracking_numbers``,
+  one per package, and the ``voided_packages``);
 * ``requests`` -> ``[[method, path], ...]``, every API request received (control calls are not listed);
 * ``set_surcharge`` ``{"amount": "4.50"}`` bills every later shipment that much above its rate (an
   additional handling charge; ``"0.00"`` stops it);
@@ -313,6 +314,7 @@ def _shipment_json(shipment: UpsShipment) -> dict[str, Any]:
         "label_format": shipment.label_format,
         "context": shipment.context,
         "voided": shipment.voided,
+        "voided_packages": sorted(shipment.voided_packages),
     }
 
 
