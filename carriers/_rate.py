@@ -40,6 +40,10 @@ class Rate(CarrierModel):
     ``quoted_for`` is the shipment the rate was quoted for (every carrier client's ``rates`` sets
     it): buying the rate with another shipment is refused (:class:`~onebalance.RateMismatch`). A
     rate built by hand, without it, is not checked.
+
+    ``restriction`` says why the merchant's plan forbids buying this rate (None: it may be bought).
+    Such a rate is still listed, so the merchant sees it, but :func:`cheapest` and :func:`fastest`
+    never choose it, and buying it is refused before anything is sent.
     """
 
     carrier: Carrier
@@ -54,6 +58,12 @@ class Rate(CarrierModel):
     payment: Payment
     carrier_data: tuple[tuple[str, str], ...] = Field(default=(), repr=False)
     quoted_for: ShipmentRequest | None = Field(default=None, repr=False)
+    restriction: str | None = Field(default=None, min_length=1, max_length=500)
+
+    @property
+    def allowed(self) -> bool:
+        """Whether the merchant's plan allows buying this rate (it has no ``restriction``)."""
+        return self.restriction is None
 
     @field_validator("surcharges", mode="before")
     @classmethod
@@ -101,6 +111,7 @@ class Rate(CarrierModel):
 
 
 def _comparable(rates: Iterable[Rate]) -> list[Rate]:
+    """The rates that may be bought, once they are known to be comparable."""
     items = list(rates)
     if not items:
         raise ValidationError("rates: there are no rates to choose from", field="rates")
@@ -109,11 +120,19 @@ def _comparable(rates: Iterable[Rate]) -> list[Rate]:
         raise ValidationError(
             f"rates: rates in {', '.join(currencies)} cannot be compared; convert them first", field="rates"
         )
-    return items
+    allowed = [rate for rate in items if rate.restriction is None]
+    if not allowed:
+        raise ValidationError(
+            f"rates: the merchant's plan forbids every one of them ({items[0].restriction})", field="rates"
+        )
+    return allowed
 
 
 def cheapest(rates: Iterable[Rate]) -> Rate:
-    """The rate with the lowest total; among equals, the fastest, then the first given."""
+    """The rate with the lowest total; among equals, the fastest, then the first given.
+
+    Rates the merchant's plan forbids (``rate.restriction``) are never chosen.
+    """
     return min(
         _comparable(rates),
         key=lambda r: (r.total.amount, r.delivery_days is None, r.delivery_days or 0),
@@ -123,7 +142,8 @@ def cheapest(rates: Iterable[Rate]) -> Rate:
 def fastest(rates: Iterable[Rate]) -> Rate:
     """The rate with the fewest delivery days; among equals, the cheapest, then the first given.
 
-    Rates that do not say how many days they take come last.
+    Rates that do not say how many days they take come last; rates the merchant's plan forbids
+    (``rate.restriction``) are never chosen.
     """
     return min(
         _comparable(rates),

@@ -71,6 +71,9 @@ class RateShop(BaseModel):
 
     A carrier that failed is in ``errors`` with the error it raised (a :class:`OneBalanceError`, with
     its ``code``, ``http_status`` and ``operation``); :attr:`error_messages` has them as text.
+
+    Rates the merchant's plan forbids stay in ``rates``, marked (``rate.restriction``), so the
+    merchant sees them; ``cheapest`` and ``fastest`` are chosen among the ``allowed`` ones only.
     """
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
@@ -84,12 +87,19 @@ class RateShop(BaseModel):
         return {carrier: f"{type(error).__name__}: {error}" for carrier, error in self.errors.items()}
 
     @property
+    def allowed(self) -> tuple[Rate, ...]:
+        """The rates the merchant's plan allows, cheapest first."""
+        return tuple(rate for rate in self.rates if rate.allowed)
+
+    @property
     def cheapest(self) -> Rate | None:
-        return cheapest(list(self.rates)) if self.rates else None
+        allowed = self.allowed
+        return cheapest(allowed) if allowed else None
 
     @property
     def fastest(self) -> Rate | None:
-        return fastest(list(self.rates)) if self.rates else None
+        allowed = self.allowed
+        return fastest(allowed) if allowed else None
 
 
 class Shipping:

@@ -31,6 +31,7 @@ from ._errors import (
     TransportError,
 )
 from ._models import Account
+from ._plan import plan_limits
 
 
 class AccountState(str, enum.Enum):
@@ -66,6 +67,7 @@ class RemedyAction(str, enum.Enum):
     ACCEPT_TERMS = "accept_terms"
     CONTACT_SUPPORT = "contact_support"
     ASK_ADMINISTRATOR = "ask_administrator"
+    CHANGE_PLAN = "change_plan"
     OPEN_NEW_ACCOUNT = "open_new_account"
     RETRY_LATER = "retry_later"
 
@@ -103,10 +105,18 @@ _ASK_ADMINISTRATOR = Remedy(
 )
 
 
+_CHANGE_PLAN = Remedy(
+    action=RemedyAction.CHANGE_PLAN,
+    automated=False,
+    description="the merchant changes the One Balance plan (on the provider's website, or through its support)",
+)
+
+
 class Restriction(_Model):
     """Something this user cannot do on an account that is otherwise fine, and who can change that.
 
-    ``capability`` is the service's name for it (``CanPurchasePostage``), when known.
+    ``capability`` is the service's name for it (``CanPurchasePostage``, or the plan's
+    ``AllowAllMailClasses`` and ``PerPrintLimit``), when known.
     """
 
     capability: str | None = None
@@ -117,8 +127,9 @@ class Restriction(_Model):
 class Diagnosis(_Model):
     """Where an account stands, why, and what can be done about it.
 
-    ``restrictions`` are rights this user lacks; they do not change ``state`` (the account may be
-    ``active``): the account's administrator can act or grant them.
+    ``restrictions`` are what this user or the account's plan does not allow (a right the user
+    lacks, services or label amounts the plan forbids); they do not change ``state`` (the account
+    may be ``active``), and each says who can lift it (the account's administrator, a plan change).
     """
 
     merchant_id: str
@@ -381,7 +392,8 @@ def findings_for_account(account: Account) -> list[Finding]:
 
 
 def restrictions_for_account(account: Account) -> list[Restriction]:
-    """The rights this user lacks (an invoiced account buys no postage at all: that is no restriction)."""
+    """The rights this user lacks (an invoiced account buys no postage at all: that is no restriction),
+    and what the account's plan forbids (:func:`onebalance._plan.plan_limits`)."""
     found: list[Restriction] = []
     if not account.capabilities.can_purchase_postage and not account.capabilities.can_use_invoicing:
         found.append(
@@ -390,6 +402,8 @@ def restrictions_for_account(account: Account) -> list[Restriction]:
                 detail="buy postage: this user may not (CanPurchasePostage is off); ask the account's administrator",
             )
         )
+    for limit in plan_limits(account.capabilities):  # the rates these forbid are marked in a rate shop
+        found.append(Restriction(capability=limit.capability, detail=limit.cannot, remedy=_CHANGE_PLAN))
     return found
 
 

@@ -27,12 +27,11 @@ from carriers import (
 from carriers._quote import bind, check_quote, with_quote
 from carriers._recent import KeyUse, KeyUses, RecentLabels, maybe_bought
 
-from . import _usps
+from . import _plan, _usps
 from ._errors import (
     InsufficientFunds,
     OneBalanceError,
     OutcomeUnknown,
-    PlanRestriction,
     ProtocolError,
     TransportError,
     ValidationError,
@@ -47,9 +46,6 @@ from ._usps_voids import LabelVoid, void_many, voided
 logger = logging.getLogger("onebalance")
 
 __all__ = ["LabelVoid", "UspsShipping", "integrator_tx_id"]
-
-#: The PlanRestriction code SWSIM uses for the same refusal.
-_PLAN_RESTRICTION = "00450208"
 
 
 def integrator_tx_id(merchant_id: str, idempotency_key: str) -> str:
@@ -100,9 +96,14 @@ class UspsShipping:
         return _usps.parse_cleanse(response, address)
 
     def rates(self, shipment: ShipmentRequest) -> list[Rate]:
-        """Every USPS rate for ``shipment`` (or only ``shipment.service``), cheapest first."""
+        """Every USPS rate for ``shipment`` (or only ``shipment.service``), cheapest first.
+
+        The rates the merchant's plan forbids (read from the account's capabilities) are marked
+        with their ``restriction``: listed, never chosen as the cheapest or the fastest.
+        """
         response = self.client.call("GetRates", _usps.rate_request(shipment, version=self.client.api_version))
-        return bind(_usps.parse_rates(response, OneBalancePayment(), shipment.options), shipment)
+        rates = bind(_usps.parse_rates(response, OneBalancePayment(), shipment.options), shipment)
+        return _plan.mark_rates(rates, _plan.plan_limits(self.client.account().capabilities))
 
     # -- labels ------------------------------------------------------------------------------------
     def buy(
@@ -120,8 +121,9 @@ class UspsShipping:
 
         ``idempotency_key`` names this purchase: calling again with the same key (after a timeout,
         a crash, or by mistake) returns the same label and pays once. ``sample=True`` prints a
-        sample label that costs nothing. Raises :class:`PlanRestriction` before sending anything
-        when the plan allows only Priority Mail and Priority Mail Express, :class:`AddressError`
+        sample label that costs nothing. Raises :class:`PlanRestriction` (a service the plan does
+        not allow) or :class:`PrintLimitExceeded` (a label dearer than the plan's per-print limit)
+        before anything is sent or any postage bought for it, :class:`AddressError`
         when USPS refuses the recipient, and :class:`InsufficientFunds` when the balance cannot
         pay even after the auto-refill policy ran.
 
@@ -172,17 +174,11 @@ class UspsShipping:
             return known
         in_doubt = after_unknown or tx_id in self._in_doubt
         account = self.client.account()
-        if (
-            not in_doubt  # a key that may have printed is answered by the service, whatever the plan says now
-            and not account.capabilities.allow_all_mail_classes
-            and rate.service_code not in _usps.PRIORITY_SERVICES
-        ):
-            raise PlanRestriction(
-                f"The account's plan allows only Priority Mail and Priority Mail Express, not {rate.service_code}",
-                operation="CreateIndicium",
-                code=_PLAN_RESTRICTION,
-                transaction_id=tx_id,
-            )
+        # A key that may have printed is answered by the service, whatever the plan says now; any other
+        # purchase the plan forbids is refused before any postage is bought for it or anything is sent.
+        refused = None if in_doubt else _plan.refusal(rate, account.capabilities, transaction_id=tx_id)
+        if refused is not None:
+            raise refused
         cost_code_id = None
         if cost_account is not None or account.capabilities.must_use_cost_codes:
             chosen = self.postage._cost_account(cost_account, account)

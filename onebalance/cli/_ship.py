@@ -247,6 +247,7 @@ def _rate_json(rate: Rate) -> dict[str, Any]:
         "estimated_delivery": rate.estimated_delivery.isoformat() if rate.estimated_delivery else None,
         "guaranteed": rate.guaranteed,
         "paid_by": rate.payment.payer_description(),
+        "restriction": rate.restriction,
     }
 
 
@@ -455,6 +456,7 @@ def rates(ctx: _Context, /, merchant_id: str, service: str | None, **options: An
             click.echo(
                 f"{rate_id(r):<26} {days:>4} {_money(r.total.amount):>10}  "
                 f"{r.service_name}{'  <- ' + ', '.join(marks) if marks else ''}"
+                + (f"  (not allowed: {r.restriction})" if r.restriction else "")
             )
         if shop.rates:
             click.echo(
