@@ -106,7 +106,8 @@ def refusal(rate: Rate, capabilities: Capabilities, *, transaction_id: str | Non
         if limit.forbids(rate):
             cls = PlanRestriction if limit.code == MAIL_CLASS_CODE else PrintLimitExceeded
             return cls(
-                f"{cls.default_message}: {rate.service_name} ({rate.service_code}) is not allowed: {limit.detail}",
+                f"{cls.default_message}: {rate.service_name} ({rate.service_code}, ${rate.total.amount:,.2f}): "
+                f"{limit.detail}",
                 operation="CreateIndicium",
                 code=limit.code,
                 transaction_id=transaction_id,

@@ -439,7 +439,9 @@ def assess(
         auto, person = remedies_for(finding.state, terms_url)
         automated += [r for r in auto if r not in automated]
         manual += [r for r in person if r not in manual]
-    manual += [r.remedy for r in restrictions if r.remedy not in manual]
+    for restriction in restrictions:  # several restrictions may share one remedy: offer it once
+        if restriction.remedy not in manual:
+            manual.append(restriction.remedy)
     return Diagnosis(
         merchant_id=merchant_id,
         username=username or (account.username if account else None),
