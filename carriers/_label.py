@@ -42,8 +42,8 @@ def aware(value: datetime | None, field: str) -> None:
 
 class PackageLabel(CarrierModel):
     """One package of a shipment: its own tracking number and label image (``repr()`` shows the
-    image's size, never its bytes). ``voided`` is True once the package was voided (on its own, or
-    with its whole shipment), as the label journal keeps it."""
+    image's size, never its bytes). ``voided`` is True once this package was voided on its own, as the
+    label journal keeps it (a whole shipment voided at once is the journal entry's ``voided_at``)."""
 
     tracking_number: str | None
     label_image: bytes = Field(min_length=1)
@@ -161,7 +161,7 @@ class Label(CarrierModel):
 
     def with_packages_voided(self, *numbers: str) -> Label:
         """A copy with the packages of these tracking numbers (every package, when none is named)
-        marked voided."""
+        marked voided (on their own)."""
         wanted = {self.package_number(n) for n in numbers}
         packages = tuple(
             p.model_copy(update={"voided": True}) if not wanted or p.tracking_number in wanted else p

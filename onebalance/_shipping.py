@@ -290,8 +290,9 @@ class Shipping:
     def void(self, label: Label, *, package: str | None = None) -> VoidResult:
         """Void ``label`` with its carrier: the whole shipment, or with ``package`` (the tracking
         number of one of its packages) that package only, the others staying live. The journal
-        notes it when the label is there: each voided package's ``packages[i].voided``, and the
-        purchase's ``voided_at`` once the whole shipment is voided."""
+        notes it when the label is there: the purchase's ``voided_at`` once the whole shipment is
+        voided (at once, or package by package), and ``packages[i].voided`` for a package voided on
+        its own."""
         client = self._client(label.carrier)
         one = package is not None and len(label.packages) > 1
         if package is not None:
@@ -306,9 +307,6 @@ class Shipping:
                 self.merchant_id, label.carrier, entry.idempotency_key, package, self._now()
             )
         elif entry is not None:
-            self.journal.change_label(
-                self.merchant_id, label.carrier, entry.idempotency_key, lambda kept: kept.with_packages_voided()
-            )
             self.journal.mark_voided(self.merchant_id, label.carrier, entry.idempotency_key, self._now())
         return result
 
