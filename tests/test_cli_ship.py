@@ -708,12 +708,13 @@ def test_rates_mark_the_services_the_plan_forbids_and_never_pick_one(shell):
     shell.sandbox.set_capability(USERNAME, "AllowAllMailClasses", False)
     text = shell("rates", MERCHANT, *SHIPMENT)
     assert text.exit_code == EXIT_OK, text.output
-    parcel_select = next(line for line in text.stdout.splitlines() if line.startswith("usps:US-PS "))
+    parcel_select = next(line for line in text.stdout.splitlines() if line.startswith("usps:US-GA "))
     assert "(not allowed: the plan allows only Priority Mail and Priority Mail Express" in parcel_select
     assert "cheapest" not in parcel_select
     data = json.loads(shell("--json", "rates", MERCHANT, *SHIPMENT).stdout)
     assert data["cheapest"]["service"] == "US-PM" and data["cheapest"]["restriction"] is None
     assert {r["service"]: r["restriction"] is not None for r in data["rates"]} == {
+        "US-GA": True,
         "US-PS": True,
         "US-PM": False,
         "US-XM": False,

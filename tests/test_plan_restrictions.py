@@ -30,7 +30,7 @@ SHIPMENT = ShipmentRequest(
     recipient=Address(name="Ada", street_lines=["350 5th Ave"], city="New York", state="NY", postal_code="10118"),
     parcels=[Parcel(weight=Weight("2", "lb"))],
     ship_date=date.today(),
-)  # the sandbox's USPS rates: US-PS $10.75 (8 days), US-PM $12.88 (3 days), US-XM $38.63 (2 days)
+)  # the sandbox's USPS rates: US-GA $10.55 (5 days), US-PS $10.75 (8), US-PM $12.88 (3), US-XM $38.63 (2)
 
 
 @pytest.fixture
@@ -50,16 +50,16 @@ def test_services_the_plan_forbids_are_marked_and_never_the_cheapest(accounts: A
     merchant = _merchant(accounts, sandbox, balance="100.00", capabilities={"AllowAllMailClasses": False})
     shop = Shipping(usps=accounts.usps(merchant)).rates(SHIPMENT)
     by_service = {r.service_code: r for r in shop.rates}
-    assert set(by_service) == {"US-PS", "US-PM", "US-XM"}  # still listed, so the merchant sees them
-    parcel_select = by_service["US-PS"]
-    assert not parcel_select.allowed
-    assert "Priority Mail and Priority Mail Express" in (parcel_select.restriction or "")
+    assert set(by_service) == {"US-GA", "US-PS", "US-PM", "US-XM"}  # still listed, so the merchant sees them
+    ground = by_service["US-GA"]
+    assert not ground.allowed and not by_service["US-PS"].allowed
+    assert "Priority Mail and Priority Mail Express" in (ground.restriction or "")
     assert by_service["US-PM"].allowed and by_service["US-XM"].allowed
-    assert parcel_select.total.amount < by_service["US-PM"].total.amount  # the cheapest of all is forbidden...
+    assert ground.total.amount == min(r.total.amount for r in shop.rates)  # the cheapest of all is forbidden...
     assert shop.cheapest is not None and shop.cheapest.service_code == "US-PM"  # ...so it is not chosen
     assert [r.service_code for r in shop.allowed] == ["US-PM", "US-XM"]
     with pytest.raises(PlanRestriction) as refused:  # and buying it anyway is refused before anything is sent
-        accounts.usps(merchant).buy(parcel_select, SHIPMENT, idempotency_key="forbidden")
+        accounts.usps(merchant).buy(ground, SHIPMENT, idempotency_key="forbidden")
     assert refused.value.code == "00450208" and "Priority Mail" in str(refused.value)
     assert sandbox.account("planned").available_postage == Decimal("100.00")
 
@@ -74,7 +74,7 @@ def test_labels_over_the_per_print_limit_are_marked_never_the_fastest_and_buy_no
     express = next(r for r in rates if r.service_code == "US-XM")
     assert express.restriction is not None and "$20.00" in express.restriction
     assert fastest(rates).service_code == "US-PM"  # US-XM is faster, but the plan would refuse its label
-    assert cheapest(rates).service_code == "US-PS"
+    assert cheapest(rates).service_code == "US-GA"
     with pytest.raises(PrintLimitExceeded) as refused:
         accounts.usps(merchant).buy(express, SHIPMENT, idempotency_key="too-dear")
     assert refused.value.code == "002b0a01"
