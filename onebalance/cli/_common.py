@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -125,6 +126,21 @@ _KEY_HELP_CLI = (
     "commas) or ONEBALANCE_CREDENTIALS_KEY_FILE (a key file): the platform's key for this store (see Setup in "
     "the support guide)"
 )
+
+
+def needs_journal(ctx: _Context, what: str, why: str) -> None:
+    """Exit 4 unless the command has a store that keeps journals (``why``: what the journal is for)."""
+    if not ctx.keeps_records:
+        _fail(
+            EXIT_CONFIG,
+            f"{what} needs the records file (--records FILE or ONEBALANCE_RECORDS) or the PostgreSQL store "
+            f"(--store-dsn or ONEBALANCE_STORE_DSN): {why}",
+        )
+
+
+def minutes_since(started_at: datetime, now: datetime) -> int:
+    """Whole minutes from ``started_at`` to ``now`` (never negative), for the pending lists."""
+    return max(0, int((now - started_at).total_seconds() // 60))
 
 
 def for_the_command_line(message: str) -> str:

@@ -37,6 +37,8 @@ from ._common import (
     _fail,
     common_options,
     merchant_id_argument,
+    minutes_since,
+    needs_journal,
     records_option,
 )
 
@@ -343,17 +345,7 @@ def history(
 
 # -- reconciling purchases cut off mid-way -------------------------------------------------------------
 def _needs_journal(ctx: _Context, what: str) -> None:
-    if not ctx.keeps_records:
-        _fail(
-            EXIT_CONFIG,
-            f"{what} needs the records file (--records FILE or ONEBALANCE_RECORDS) or the PostgreSQL store "
-            "(--store-dsn or ONEBALANCE_STORE_DSN): its refill journal is where each purchase is written down "
-            "before it is sent",
-        )
-
-
-def _minutes(started_at: datetime, now: datetime) -> int:
-    return max(0, int((now - started_at).total_seconds() // 60))
+    needs_journal(ctx, what, "its refill journal is where each purchase is written down before it is sent")
 
 
 def _refill_json(entry: RefillEntry, now: datetime) -> dict[str, Any]:
@@ -364,7 +356,7 @@ def _refill_json(entry: RefillEntry, now: datetime) -> dict[str, Any]:
         "amount": f"{entry.amount:.2f}",
         "total_charged": f"{entry.total_charged:.2f}",
         "started_at": entry.started_at.isoformat(),
-        "age_minutes": _minutes(entry.started_at, now),
+        "age_minutes": minutes_since(entry.started_at, now),
         "state": entry.state,
     }
 
@@ -395,7 +387,7 @@ def pending(ctx: _Context, merchant_id: str | None, all_: bool, older_than: int 
         for e in found:
             lines.append(
                 f"{e.merchant_id:<16} {e.integrator_tx_id:<43} {e.kind:<11} {e.amount:>9.2f}  "
-                f"{e.started_at.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S} {_minutes(e.started_at, now)}m"
+                f"{e.started_at.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S} {minutes_since(e.started_at, now)}m"
             )
         lines.append(
             f"{len(found)} pending: `onebalance postage settle MERCHANT_ID` asks the service about each one "

@@ -55,6 +55,8 @@ from ._common import (
     _fail,
     common_options,
     merchant_id_argument,
+    minutes_since,
+    needs_journal,
     records_option,
 )
 from ._packages import label_files, package_lines, packages_json, void_subject
@@ -107,13 +109,7 @@ def _shipping(ctx: _Context, merchant_id: str) -> Shipping:
 
 
 def _needs_journal(ctx: _Context, what: str) -> None:
-    if not ctx.keeps_records:
-        _fail(
-            EXIT_CONFIG,
-            f"{what} needs the records file (--records FILE or ONEBALANCE_RECORDS) or the PostgreSQL store "
-            "(--store-dsn or ONEBALANCE_STORE_DSN): its label journal is what makes an idempotency key hold "
-            "from one command to the next",
-        )
+    needs_journal(ctx, what, "its label journal is what makes an idempotency key hold from one command to the next")
 
 
 def _carrier(value: str) -> Carrier:
@@ -741,7 +737,7 @@ SETTLE_AFTER = timedelta(minutes=5)
 
 
 def _age(started_at: datetime, now: datetime) -> str:
-    minutes = max(0, int((now - started_at).total_seconds() // 60))
+    minutes = minutes_since(started_at, now)
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
     return f"{days}d {hours}h" if days else f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
@@ -754,7 +750,7 @@ def _entry_json(entry: JournalEntry, now: datetime) -> dict[str, Any]:
         "idempotency_key": entry.idempotency_key,
         "service": entry.service_code,
         "started_at": entry.started_at.isoformat(),
-        "age_minutes": max(0, int((now - entry.started_at).total_seconds() // 60)),
+        "age_minutes": minutes_since(entry.started_at, now),
     }
 
 
