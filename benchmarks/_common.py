@@ -20,7 +20,7 @@ from requests.structures import CaseInsensitiveDict
 from carriers import Address, Parcel, ShipmentRequest, Weight
 
 ROOT = Path(__file__).resolve().parent.parent
-WSDL = ROOT / "onebalance" / "_soap" / "wsdl" / "swsim_v135.wsdl"
+WSDL = ROOT / "onebalance" / "swsim" / "_soap" / "wsdl" / "swsim_v135.wsdl"
 SHIPPER = Address(
     name="Acme Widgets",
     street_lines=["1990 E Grand Ave"],

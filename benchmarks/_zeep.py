@@ -24,7 +24,7 @@ from _common import WSDL, shipment
 from requests.adapters import HTTPAdapter
 
 from carriers import Rate
-from onebalance import _usps as usps_mapping
+from onebalance.carriers.usps import _mapping as usps_mapping
 
 NS = "http://stamps.com/xml/namespace/2023/07/swsim/SwsimV135"
 BINDING = f"{{{NS}}}SwsimV135Soap"

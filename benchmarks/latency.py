@@ -41,7 +41,7 @@ from sandbox_speed import server
 
 from carriers import Rate
 from onebalance import InMemoryPostageRecords, OneBalance, Postage, UspsShipping
-from onebalance import _usps as usps_mapping
+from onebalance.carriers.usps import _mapping as usps_mapping
 
 LATENCY = 0.05
 THREADS = 32
@@ -263,9 +263,7 @@ class ZeepMerchant:
 def zeep_accounts(info: dict[str, Any]) -> list[_zeep.ZeepAccount]:
     """zeep used well: one service over one session for every merchant, an account each."""
     service = _zeep.shared_service(info["url"])
-    return [
-        _zeep.ZeepAccount(service, info["integration_id"], name, info["password"]) for name in info["usernames"]
-    ]
+    return [_zeep.ZeepAccount(service, info["integration_id"], name, info["password"]) for name in info["usernames"]]
 
 
 def _note(d: Drive) -> str:

@@ -47,9 +47,9 @@ from lxml import etree
 
 from carriers import Carrier
 from carriers.ups import UpsClient, UpsSettings
-from carriers.ups import mapping as ups_mapping
 from onebalance import InMemoryPostageRecords, OneBalance, Postage, UspsShipping
-from onebalance import _usps as usps_mapping
+from onebalance.carriers.ups import mapping as ups_mapping
+from onebalance.carriers.usps import _mapping as usps_mapping
 from onebalance.sandbox import Sandbox
 from onebalance.sandbox.ups import UpsSandbox
 
@@ -124,7 +124,7 @@ class EnvOnce:
     """A hand-written client's ``post`` that reads the environment once, as the SDK does.
 
     ``session.post`` reads the proxy settings and the CA bundle from the environment on every
-    call; the SDK reads them once per session and origin (``onebalance/_transport.py``). This
+    call; the SDK reads them once per session and origin (``onebalance/core/_transport.py``). This
     reads them once, at construction, then prepares and sends each request as ``Session.request``
     would with those settings."""
 
@@ -335,6 +335,7 @@ def _cases(stack: str) -> list[tuple[str, dict[str, Callable[[], object]]]]:
     honest = stack == "requests"
     poster: Any = EnvOnce(session, URL) if honest else session
     ups_poster: Any = EnvOnce(ups_session, UPS_URL) if honest else ups_session
+
     def sdk_indicium() -> object:
         """What UspsShipping.buy does for its CreateIndicium (buy also reads the account and cleanses)."""
         tx = f"ob-{next(ids)}"

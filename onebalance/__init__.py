@@ -6,18 +6,21 @@ labels are billed to the merchant's own carrier accounts. Import everything from
     from onebalance import OneBalance, TESTING_ENDPOINT
 """
 
-from ._accounts import Accounts, Registration, RemedyReport, RemedyStep
-from ._client import OneBalance
-from ._config import PRODUCTION_ENDPOINT, TESTING_ENDPOINT, Timeout
-from ._credentials import (
-    CredentialStore,
-    EncryptedFileCredentialStore,
-    FedexAccount,
-    InMemoryCredentialStore,
-    StoredCredentials,
-    UpsAccount,
+from onebalance.accounts._accounts import Accounts, Registration, RemedyReport, RemedyStep
+from onebalance.accounts._status import (
+    AccountState,
+    Diagnosis,
+    Finding,
+    Remedy,
+    RemedyAction,
+    Restriction,
+    SupportContact,
 )
-from ._errors import (
+from onebalance.carriers._router import RateShop, Shipping
+from onebalance.carriers.usps._client import LabelVoid, UspsShipping
+from onebalance.carriers.usps._mapping import CleansedAddress
+from onebalance.core._config import Timeout
+from onebalance.core._errors import (
     AccountClosed,
     AccountDisconnected,
     AccountLocked,
@@ -84,10 +87,64 @@ from ._errors import (
     VerificationFailed,
     VoidRefused,
 )
-from ._fees import PaymentKind
-from ._inputs import BankAccount, Codewords, CreditCard, RegistrationForm, StoreProfile, generate_password
-from ._keys import KeyRotation
-from ._models import (
+from onebalance.core._public import publish as _publish
+from onebalance.core._redact import install as _install_redaction
+from onebalance.core._retry import RetryPolicy
+from onebalance.funding._fees import PaymentKind
+from onebalance.funding._notify import (
+    CallbackNotifier,
+    EmailNotifier,
+    LowBalanceEvent,
+    Notifier,
+    RefillEvent,
+    RefillFailedEvent,
+    RefillProposal,
+)
+from onebalance.funding._postage import Balance, History, HistoryEntry, Postage, Quote
+from onebalance.funding._refill_settle import RefillSettlement
+from onebalance.shipments._purchase_errors import ChargeAboveQuote, IdempotencyKeyReused, RateMismatch
+from onebalance.stores._credentials import (
+    CredentialStore,
+    EncryptedFileCredentialStore,
+    FedexAccount,
+    InMemoryCredentialStore,
+    StoredCredentials,
+    UpsAccount,
+)
+from onebalance.stores._keys import KeyRotation
+from onebalance.stores._labels import (
+    InMemoryLabelJournal,
+    JournalEntry,
+    LabelJournal,
+    PostgresLabelJournal,
+    SqliteLabelJournal,
+)
+from onebalance.stores._records import (
+    AutoRefillSettings,
+    FundingSettings,
+    InMemoryPostageRecords,
+    PostageRecords,
+    SqlitePostageRecords,
+)
+from onebalance.stores._refills import (
+    InMemoryRefillJournal,
+    PostgresRefillJournal,
+    RefillEntry,
+    RefillJournal,
+    SqliteRefillJournal,
+)
+from onebalance.stores._store import InMemoryStore, PostgresStore, SqliteStore, Store
+from onebalance.swsim._client import OneBalance
+from onebalance.swsim._endpoints import PRODUCTION_ENDPOINT, TESTING_ENDPOINT
+from onebalance.swsim._inputs import (
+    BankAccount,
+    Codewords,
+    CreditCard,
+    RegistrationForm,
+    StoreProfile,
+    generate_password,
+)
+from onebalance.swsim._models import (
     Account,
     AutoBuySettings,
     BalanceTransaction,
@@ -100,42 +157,12 @@ from ._models import (
     PurchaseResult,
     Terms,
 )
-from ._notify import (
-    CallbackNotifier,
-    EmailNotifier,
-    LowBalanceEvent,
-    Notifier,
-    RefillEvent,
-    RefillFailedEvent,
-    RefillProposal,
-)
-from ._postage import Balance, History, HistoryEntry, Postage, Quote
-from ._public import publish as _publish
-from ._purchase_errors import ChargeAboveQuote, IdempotencyKeyReused, RateMismatch
-from ._receipts import Receipt
-from ._records import (
-    AutoRefillSettings,
-    FundingSettings,
-    InMemoryPostageRecords,
-    PostageRecords,
-    SqlitePostageRecords,
-)
-from ._redact import install as _install_redaction
-from ._refill_settle import RefillSettlement
-from ._refills import (
-    InMemoryRefillJournal,
-    PostgresRefillJournal,
-    RefillEntry,
-    RefillJournal,
-    SqliteRefillJournal,
-)
-from ._retry import RetryPolicy
-from ._soap._versions import DEFAULT_VERSION as _DEFAULT_VERSION
-from ._soap._versions import VERSIONS as _VERSIONS
-from ._soap._versions import ApiVersion
-from ._soap._zeep import zeep_service
-from ._status import AccountState, Diagnosis, Finding, Remedy, RemedyAction, Restriction, SupportContact
-from ._store import InMemoryStore, PostgresStore, SqliteStore, Store
+from onebalance.swsim._receipts import Receipt
+from onebalance.swsim._soap._versions import DEFAULT_VERSION as _DEFAULT_VERSION
+from onebalance.swsim._soap._versions import VERSIONS as _VERSIONS
+from onebalance.swsim._soap._versions import ApiVersion
+from onebalance.swsim._soap._zeep import zeep_service
+
 from ._version import __version__
 
 #: The SWSIM versions the SDK speaks (``api_version=``), and the default one.
@@ -302,23 +329,5 @@ __all__ = [
 ]
 
 # Tracebacks and reprs show onebalance.LabelNotFound, the name to import and catch. The names loaded
-# on first use (below) are published by their own modules.
+# of the carrier layer and the label journals are published by their own modules too.
 _publish(globals(), "onebalance", __all__)
-
-
-def __getattr__(name: str) -> object:
-    # Loaded on first use: ``carriers`` imports ``onebalance._errors``, so importing the USPS layer
-    # (which imports ``carriers``) while this package initialises would be circular.
-    if name in ("UspsShipping", "CleansedAddress", "LabelVoid"):
-        from . import _usps_service
-
-        return getattr(_usps_service, name)
-    if name in ("Shipping", "RateShop"):
-        from . import _shipping
-
-        return getattr(_shipping, name)
-    if name in ("LabelJournal", "InMemoryLabelJournal", "SqliteLabelJournal", "PostgresLabelJournal", "JournalEntry"):
-        from . import _labels
-
-        return getattr(_labels, name)
-    raise AttributeError(f"module 'onebalance' has no attribute {name!r}")

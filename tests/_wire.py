@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from onebalance._soap._envelope import SoapFault, build, read_response
-from onebalance._soap._schema import swsim_schema
 from onebalance.sandbox import Sandbox, SandboxCredentials
+from onebalance.swsim._soap._envelope import SoapFault, build, read_response
+from onebalance.swsim._soap._schema import swsim_schema
 
 
 def call(sandbox: Sandbox, operation: str, payload: dict[str, Any], *, version: str | None = None) -> dict[str, Any]:
@@ -20,8 +20,11 @@ def call(sandbox: Sandbox, operation: str, payload: dict[str, Any], *, version: 
 
 
 def credentials(creds: SandboxCredentials, password: str | None = None) -> dict[str, str]:
-    return {"IntegrationID": creds.integration_id, "Username": creds.username,
-            "Password": creds.password if password is None else password}
+    return {
+        "IntegrationID": creds.integration_id,
+        "Username": creds.username,
+        "Password": creds.password if password is None else password,
+    }
 
 
 def login(sandbox: Sandbox, creds: SandboxCredentials) -> str:

@@ -32,8 +32,16 @@ from onebalance import (
 )
 from onebalance.sandbox import DEMO_INTEGRATION_ID, IN_PROCESS_URL
 
-PROFILE = StoreProfile(store_name="Acme Widgets", owner_name="Ada Lovelace", address1="1 Main St", city="Austin",
-                       state="TX", zip_code="78701", email="ada@acme.example", phone="(512) 555-0100")
+PROFILE = StoreProfile(
+    store_name="Acme Widgets",
+    owner_name="Ada Lovelace",
+    address1="1 Main St",
+    city="Austin",
+    state="TX",
+    zip_code="78701",
+    email="ada@acme.example",
+    phone="(512) 555-0100",
+)
 CARD = {"number": "4111 1111 1111 1111", "expiration_month": 12, "expiration_year": 2031, "cvn": "737"}
 PASSWORD = "Widgets-2026"
 ANSWERS = ("Rex the dog", "Springfield")
@@ -112,8 +120,9 @@ def test_a_declined_card_is_refused_by_the_service(accounts):
 
 
 def test_bank_account_registration(accounts, sandbox):
-    bank = BankAccount(bank_name="First Bank", routing_number="011000015", account_number="000123456789",
-                       holder_name="Ada Lovelace")
+    bank = BankAccount(
+        bank_name="First Bank", routing_number="011000015", account_number="000123456789", holder_name="Ada Lovelace"
+    )
     accounts.register("shop-1", _form(payment=bank))
     assert accounts.client("shop-1").payment_methods()[0].billing_method == "ACH"
 
@@ -125,15 +134,21 @@ BAD_INPUTS = [
     (lambda: _form(password="12345678"), InvalidPassword, "002b0403"),
     (lambda: _form(password="x" * 21 + "1"), InvalidPassword, "002b0401"),
     (lambda: _form(codewords=None), InvalidCodewords, "002b0502"),
-    (lambda: _form(codewords=Codewords(question1="PetsName", answer1="Rex", question2="PetsName", answer2="Abc")),
-     InvalidCodewords, "002b0502"),
+    (
+        lambda: _form(codewords=Codewords(question1="PetsName", answer1="Rex", question2="PetsName", answer2="Abc")),
+        InvalidCodewords,
+        "002b0502",
+    ),
     (lambda: _form(payment=None), InvalidPaymentMethod, None),
     (lambda: CreditCard(**(CARD | {"number": "4111111111111112"})), InvalidPaymentMethod, None),
     (lambda: CreditCard(**(CARD | {"expiration_year": 2020})), InvalidPaymentMethod, None),
     (lambda: CreditCard(**(CARD | {"cvn": "12"})), InvalidPaymentMethod, None),
     (lambda: CreditCard(**(CARD | {"number": "378282246310005", "card_type": "Visa"})), InvalidPaymentMethod, None),
-    (lambda: BankAccount(bank_name="B", routing_number="011000016", account_number="1234", holder_name="A"),
-     InvalidPaymentMethod, None),
+    (
+        lambda: BankAccount(bank_name="B", routing_number="011000016", account_number="1234", holder_name="A"),
+        InvalidPaymentMethod,
+        None,
+    ),
     (lambda: _form(address1="PO Box 123"), ValidationError, "002b0808"),
     (lambda: _form(email="not-an-email"), ValidationError, None),
     (lambda: _form(phone="555"), ValidationError, None),
@@ -184,8 +199,9 @@ def test_a_declined_replacement_card_leaves_the_hold(accounts, sandbox):
     assert "PaymentMethodRefused" in report.steps[0].detail
 
 
-@pytest.mark.parametrize(("reason", "state"), [("admin_hold", AccountState.ADMIN_HOLD),
-                                               ("activity_blocked", AccountState.ACTIVITY_BLOCKED)])
+@pytest.mark.parametrize(
+    ("reason", "state"), [("admin_hold", AccountState.ADMIN_HOLD), ("activity_blocked", AccountState.ACTIVITY_BLOCKED)]
+)
 def test_holds_only_support_can_lift_stay_until_lifted_through_the_control_api(accounts, sandbox, reason, state):
     username = _register(accounts, sandbox)
     sandbox.place_hold(username, reason)
@@ -279,8 +295,9 @@ def _stored(sandbox, username, url):
     from onebalance import StoredCredentials
 
     account = sandbox.account(username)
-    return StoredCredentials(integration_id=DEMO_INTEGRATION_ID, username=username, password=account.password,
-                             endpoint=url, verified_at=None)
+    return StoredCredentials(
+        integration_id=DEMO_INTEGRATION_ID, username=username, password=account.password, endpoint=url, verified_at=None
+    )
 
 
 def test_closing_needs_the_right_address(accounts, sandbox):
@@ -314,8 +331,7 @@ def test_not_connected_merchants(accounts):
     assert accounts.diagnose("nobody").state is AccountState.NOT_CONNECTED
 
 
-def test_no_secret_in_debug_logs_through_registration_suspension_and_reconnection(accounts, sandbox, wire_log,
-                                                                                  caplog):
+def test_no_secret_in_debug_logs_through_registration_suspension_and_reconnection(accounts, sandbox, wire_log, caplog):
     caplog.set_level(logging.DEBUG)
     registration = accounts.register("shop-1", _form())
     accounts.start_phone_verification("shop-1")
@@ -335,12 +351,23 @@ def test_no_secret_in_debug_logs_through_registration_suspension_and_reconnectio
     import re
 
     tokens = {m.decode() for _, _, b in wire_log for m in re.findall(rb"<(?:\w+:)?[Aa]uthenticator[^>]*>([^<]+)<", b)}
-    secrets = {PASSWORD, "4111111111111111", "5555555555554444", "737", *ANSWERS, code, temporary,
-               accounts.store.get("shop-1").password_value(), *tokens}
+    secrets = {
+        PASSWORD,
+        "4111111111111111",
+        "5555555555554444",
+        "737",
+        *ANSWERS,
+        code,
+        temporary,
+        accounts.store.get("shop-1").password_value(),
+        *tokens,
+    }
     # A short secret (the CVN) counts only standing alone, not inside an id or a number (...f737...).
-    assert not [s for s in secrets if (re.search(rf"(?<![0-9A-Za-z]){re.escape(s)}(?![0-9A-Za-z])", text)
-                                       if len(s) < 6 else s in text)]
-
+    assert not [
+        s
+        for s in secrets
+        if (re.search(rf"(?<![0-9A-Za-z]){re.escape(s)}(?![0-9A-Za-z])", text) if len(s) < 6 else s in text)
+    ]
 
 
 def test_refused_credentials_are_never_resent_so_checks_cannot_lock_the_account(accounts, sandbox):
@@ -378,8 +405,9 @@ def test_registering_over_a_stored_account_is_refused_unless_asked(accounts, san
 def test_payment_changes_send_the_merchants_ip(accounts, sandbox, wire_log):
     username = _register(accounts, sandbox)
     sandbox.place_hold(username, "payment_hold")
-    accounts.unsuspend("shop-1", payment_method=CreditCard(**(CARD | {"number": "5555555555554444"})),
-                       client_ip="198.51.100.23")
+    accounts.unsuspend(
+        "shop-1", payment_method=CreditCard(**(CARD | {"number": "5555555555554444"})), client_ip="198.51.100.23"
+    )
     sent = [b for d, op, b in wire_log if d == "request" and op == "AddUserPaymentMethod"]
     assert b"<IPAddress>198.51.100.23</IPAddress>" in sent[-1]
     with pytest.raises(ValidationError, match="client_ip"):
@@ -423,11 +451,20 @@ def test_retry_concurrency_and_timeout_reach_every_client_accounts_builds(sandbo
     ups_box.create_account("ups-id", "ups-secret", ["A1B2C3"])
     fedex_box.create_account("fx-id", "fx-secret", "700000001")
     shipment = ShipmentRequest(
-        shipper=Address(name="Acme", street_lines=["1 Main St"], city="Austin", state="TX", postal_code="78701",
-                        phone="5125550100"),
-        recipient=Address(name="Ada", street_lines=["350 5th Ave"], city="New York", state="NY", postal_code="10118",
-                          phone="2125550100"),
-        parcels=[Parcel(weight=Weight(value="2", unit="lb"))], ship_date=date.today())
+        shipper=Address(
+            name="Acme", street_lines=["1 Main St"], city="Austin", state="TX", postal_code="78701", phone="5125550100"
+        ),
+        recipient=Address(
+            name="Ada",
+            street_lines=["350 5th Ave"],
+            city="New York",
+            state="NY",
+            postal_code="10118",
+            phone="2125550100",
+        ),
+        parcels=[Parcel(weight=Weight(value="2", unit="lb"))],
+        ship_date=date.today(),
+    )
     timeout = Timeout(connect=1.5, read=7)
     once, twice = RetryPolicy.none(), RetryPolicy(attempts=2, backoff_base=0, backoff_max=0)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
@@ -435,15 +472,23 @@ def test_retry_concurrency_and_timeout_reach_every_client_accounts_builds(sandbo
         store = InMemoryCredentialStore()
 
         def make(retry, concurrency="credentials"):
-            return Accounts(integration_id=DEMO_INTEGRATION_ID, endpoint=swsim_url, store=store, retry=retry,
-                            concurrency=concurrency, timeout=timeout)
+            return Accounts(
+                integration_id=DEMO_INTEGRATION_ID,
+                endpoint=swsim_url,
+                store=store,
+                retry=retry,
+                concurrency=concurrency,
+                timeout=timeout,
+            )
 
         strict = make(once)
         strict.connect("m", username="tuned", password="Tuned-passw0rd1")
-        strict.connect_ups("m", client_id="ups-id", client_secret="ups-secret", account_number="A1B2C3",
-                           base_url=ups_url)
-        strict.connect_fedex("m", client_id="fx-id", client_secret="fx-secret", account_number="700000001",
-                             base_url=fedex_url)
+        strict.connect_ups(
+            "m", client_id="ups-id", client_secret="ups-secret", account_number="A1B2C3", base_url=ups_url
+        )
+        strict.connect_fedex(
+            "m", client_id="fx-id", client_secret="fx-secret", account_number="700000001", base_url=fedex_url
+        )
         client = strict.client("m")
         assert (client.concurrency, client._wire.retry) == ("credentials", once)
         assert client._wire.transport.timeout == timeout

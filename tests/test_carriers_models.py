@@ -298,7 +298,7 @@ def test_other_countries():
 
 
 def test_every_iso_country_is_known():
-    from carriers._regions import COUNTRIES
+    from onebalance.shipments._regions import COUNTRIES
 
     assert len(COUNTRIES) == 249
     assert {"US", "CA", "GB", "DE", "JP", "SS", "BQ"} <= COUNTRIES
@@ -618,7 +618,7 @@ def test_cheapest_and_fastest_pick_an_element_with_the_minimal_key(rates):
 
 
 def test_recent_labels_forget_the_least_recent_past_a_count_or_a_size():
-    from carriers._recent import RecentLabels
+    from onebalance.shipments._recent import RecentLabels
 
     small, big = label(label_image=b"x" * 10), label(label_image=b"y" * 100)
     kept = RecentLabels(size=3, max_bytes=150)
@@ -647,7 +647,7 @@ def test_all_clients_together_keep_label_images_within_the_process_budget(monkey
     recent label of any client is forgotten, and a client that is gone releases its labels."""
     import gc
 
-    from carriers import _recent
+    from onebalance.shipments import _recent
 
     monkeypatch.setattr(_recent, "PROCESS_LABEL_BYTES", 250)
     sweep = _recent.RecentLabels()
@@ -676,12 +676,14 @@ def test_all_clients_together_keep_label_images_within_the_process_budget(monkey
 def test_an_answer_to_a_purchase_that_cannot_be_read_is_an_unknown_outcome() -> None:
     """After the carrier accepted a purchase, a reading failure means "maybe bought", never the
     caller's error, so nothing frees the key for a second label."""
-    from carriers._recent import read_sold_label
     from onebalance import OutcomeUnknown, ProtocolError
     from onebalance import ValidationError as SdkValidationError
+    from onebalance.shipments._recent import read_sold_label
 
-    for failure in (ProtocolError("UPS ship answer has no PackageResults", operation="ship"),
-                    SdkValidationError("tracking_number: must be 1 to 64 letters, digits or dashes")):
+    for failure in (
+        ProtocolError("UPS ship answer has no PackageResults", operation="ship"),
+        SdkValidationError("tracking_number: must be 1 to 64 letters, digits or dashes"),
+    ):
 
         def parse(failure: Exception = failure) -> Label:
             raise failure

@@ -45,7 +45,7 @@ from onebalance import (
     UspsShipping,
     VoidRefused,
 )
-from onebalance._usps_service import integrator_tx_id
+from onebalance.carriers.usps._client import integrator_tx_id
 from onebalance.sandbox import DEMO_INTEGRATION_ID, FAULT_KINDS, Sandbox
 from onebalance.sandbox.fedex import FedexSandbox
 from onebalance.sandbox.ups import UpsSandbox
@@ -400,4 +400,3 @@ def _any_rate(router: Shipping, shipment: ShipmentRequest, carrier: Carrier) -> 
     if not offers:
         raise ProtocolError(f"no {carrier} rate: {shop.errors.get(carrier)}", operation="rate")
     return min(offers, key=lambda r: r.total.amount)
-

@@ -171,8 +171,13 @@ def test_serve_json_line_is_a_working_endpoint(serve: Callable[..., Served]) -> 
         assert wsdl.status_code == 200
         assert f'<soap:address location="{url}"' in wsdl.text
         assert f"/swsim/Swsim{name.upper()}" in wsdl.text  # each path serves its own version's contract
-    old = OneBalance(integration_id=info["integration_id"], username=info["username"], password=info["password"],
-                     endpoint=info["urls"]["v111"], api_version="v111")
+    old = OneBalance(
+        integration_id=info["integration_id"],
+        username=info["username"],
+        password=info["password"],
+        endpoint=info["urls"]["v111"],
+        api_version="v111",
+    )
     assert old.account().available_postage == Decimal("100.00")  # the same account on v111
 
 
@@ -184,18 +189,36 @@ def test_serve_json_line_gives_working_ups_and_fedex_sandboxes(serve: Callable[.
     from carriers.ups import UpsClient, UpsSettings
 
     info = serve().info
-    shipper = Address(name="Acme", street_lines=["1 Main St"], city="Austin", state="TX", postal_code="78701",
-                      phone="5125550100")
-    recipient = Address(name="Ada", street_lines=["350 5th Ave"], city="New York", state="NY", postal_code="10118",
-                        phone="2125550100")
-    shipment = ShipmentRequest(shipper=shipper, recipient=recipient,
-                               parcels=[Parcel(weight=Weight(value="2", unit="lb"))], ship_date=date.today())
+    shipper = Address(
+        name="Acme", street_lines=["1 Main St"], city="Austin", state="TX", postal_code="78701", phone="5125550100"
+    )
+    recipient = Address(
+        name="Ada", street_lines=["350 5th Ave"], city="New York", state="NY", postal_code="10118", phone="2125550100"
+    )
+    shipment = ShipmentRequest(
+        shipper=shipper,
+        recipient=recipient,
+        parcels=[Parcel(weight=Weight(value="2", unit="lb"))],
+        ship_date=date.today(),
+    )
     ups, fedex = info["ups"], info["fedex"]
     assert set(ups) == set(fedex) == {"url", "client_id", "client_secret", "account_number"}
-    ups_client = UpsClient(UpsSettings(client_id=ups["client_id"], client_secret=ups["client_secret"],
-                                       account_number=ups["account_number"], base_url=ups["url"]))
-    fedex_client = FedexClient(FedexSettings(client_id=fedex["client_id"], client_secret=fedex["client_secret"],
-                                             account_number=fedex["account_number"], base_url=fedex["url"]))
+    ups_client = UpsClient(
+        UpsSettings(
+            client_id=ups["client_id"],
+            client_secret=ups["client_secret"],
+            account_number=ups["account_number"],
+            base_url=ups["url"],
+        )
+    )
+    fedex_client = FedexClient(
+        FedexSettings(
+            client_id=fedex["client_id"],
+            client_secret=fedex["client_secret"],
+            account_number=fedex["account_number"],
+            base_url=fedex["url"],
+        )
+    )
     assert ups_client.rates(shipment)
     assert fedex_client.rates(shipment)
 

@@ -334,9 +334,12 @@ def test_void_reports_the_refund_outcome_and_track_lists_events(shell, tmp_path)
         name = {"usps": "USPS", "ups": "UPS", "fedex": "FedEx"}[carrier]
         assert tracked.stdout.startswith(f"{name} {label['tracking_number']}: voided (the label was voided")
         assert "LabelNotFound" not in tracked.output and "estimated delivery" not in tracked.stdout
-        assert json.loads(shell("track", MERCHANT, label["tracking_number"], "--carrier", carrier, "--json").stdout)[
-            "status"
-        ] == "voided"
+        assert (
+            json.loads(shell("track", MERCHANT, label["tracking_number"], "--carrier", carrier, "--json").stdout)[
+                "status"
+            ]
+            == "voided"
+        )
 
 
 def test_without_configuration_exit_4(shell):

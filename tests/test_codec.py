@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from lxml import etree
 
-from onebalance._soap._schema import SchemaError, decode, encode, swsim_schema
+from onebalance.swsim._soap._schema import SchemaError, decode, encode, swsim_schema
 
 NS = "http://stamps.com/xml/namespace/2021/01/swsim/SwsimV111"
 
@@ -21,8 +21,9 @@ def _encode(type_name: str, value: dict) -> etree._Element:
 
 
 def test_fields_are_written_in_schema_order_whatever_the_dict_order():
-    root = _encode("Credentials", {"Password": "p", "Username": "u",
-                                   "IntegrationID": "0b1ba1a2-7e57-4d3e-9a5d-5a4db0c0ffee"})
+    root = _encode(
+        "Credentials", {"Password": "p", "Username": "u", "IntegrationID": "0b1ba1a2-7e57-4d3e-9a5d-5a4db0c0ffee"}
+    )
     assert [etree.QName(c).localname for c in root] == ["IntegrationID", "Username", "Password"]
 
 
@@ -35,11 +36,12 @@ def test_values_round_trip_exactly():
     ("value", "message"),
     [
         ({"IntegrationID": "nope", "Username": "u", "Password": "p"}, "Pattern"),
-        ({"IntegrationID": "0b1ba1a2-7e57-4d3e-9a5d-5a4db0c0ffee", "Username": "u" * 41, "Password": "p"},
-         "MaxLength"),
+        ({"IntegrationID": "0b1ba1a2-7e57-4d3e-9a5d-5a4db0c0ffee", "Username": "u" * 41, "Password": "p"}, "MaxLength"),
         ({"IntegrationID": "0b1ba1a2-7e57-4d3e-9a5d-5a4db0c0ffee", "Password": "p"}, "required"),
-        ({"IntegrationID": "0b1ba1a2-7e57-4d3e-9a5d-5a4db0c0ffee", "Username": "u", "Password": "p", "X": 1},
-         "no element X"),
+        (
+            {"IntegrationID": "0b1ba1a2-7e57-4d3e-9a5d-5a4db0c0ffee", "Username": "u", "Password": "p", "X": 1},
+            "no element X",
+        ),
     ],
 )
 def test_encoding_refuses_what_the_schema_does_not_allow(value, message):
@@ -110,7 +112,7 @@ def test_lenient_decoding_passes_over_unknown_elements_but_not_missing_ones():
     ],
 )
 def test_numbers_out_of_their_xsd_range_or_form_are_refused(type_name, field, text):
-    from onebalance._soap._schema import parse_simple
+    from onebalance.swsim._soap._schema import parse_simple
 
     found = swsim_schema("v111").complex_type(type_name).lookup(field)
     assert found is not None

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from onebalance import OneBalance, ValidationError
-from onebalance._soap._envelope import body_child, build
-from onebalance._soap._schema import SchemaError, decode, swsim_schema
+from onebalance.swsim._soap._envelope import body_child, build
+from onebalance.swsim._soap._schema import SchemaError, decode, swsim_schema
 
 NS = "http://stamps.com/xml/namespace/2021/01/swsim/SwsimV111"
 INTEGRATION = "0b1ba1a2-7e57-4d3e-9a5d-5a4db0c0ffee"
@@ -41,8 +41,10 @@ def test_any_text_comes_back_exactly_and_never_as_markup(text):
 
 def test_a_value_that_looks_like_markup_stays_a_value():
     sneaky = "x</Password><Password>other"
-    result = _round_trip("AuthenticateUser", {"Credentials": {"IntegrationID": INTEGRATION, "Username": sneaky,
-                                                              "Password": "p&<>'\"\r\n"}})
+    result = _round_trip(
+        "AuthenticateUser",
+        {"Credentials": {"IntegrationID": INTEGRATION, "Username": sneaky, "Password": "p&<>'\"\r\n"}},
+    )
     assert result["Credentials"] == {"IntegrationID": INTEGRATION, "Username": sneaky, "Password": "p&<>'\"\r\n"}
 
 
@@ -51,14 +53,19 @@ def test_characters_xml_cannot_carry_are_refused_as_a_schema_error(bad):
     schema = swsim_schema()
     op = schema.operations["AuthenticateUser"]
     with pytest.raises(SchemaError, match="Username"):
-        build(schema, op, {"Credentials": {"IntegrationID": INTEGRATION, "Username": bad, "Password": "p"}},
-              response=False)
+        build(
+            schema,
+            op,
+            {"Credentials": {"IntegrationID": INTEGRATION, "Username": bad, "Password": "p"}},
+            response=False,
+        )
 
 
 def test_the_client_refuses_them_with_a_validation_error_before_sending(sandbox, endpoint):
     creds = sandbox.create_demo_account()
-    client = OneBalance(integration_id=creds.integration_id, username=creds.username, password=creds.password,
-                        endpoint=endpoint.url)
+    client = OneBalance(
+        integration_id=creds.integration_id, username=creds.username, password=creds.password, endpoint=endpoint.url
+    )
     with pytest.raises(ValidationError) as raised:
         client.page_url("SetTermsGeneral", context="ctx\x00")
     assert raised.value.field == "ApplicationContext"

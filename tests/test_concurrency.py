@@ -27,8 +27,15 @@ def test_many_merchants_in_threads(sandbox):
         sandbox.create_account(f"merchant-{i}", f"Passw0rd-{i}", balance=i)
     with sandbox.serve() as server:
         creds = sandbox.create_demo_account()
-        clients = [OneBalance(integration_id=creds.integration_id, username=f"merchant-{i}",
-                              password=f"Passw0rd-{i}", endpoint=server.url) for i in range(40)]
+        clients = [
+            OneBalance(
+                integration_id=creds.integration_id,
+                username=f"merchant-{i}",
+                password=f"Passw0rd-{i}",
+                endpoint=server.url,
+            )
+            for i in range(40)
+        ]
         with ThreadPoolExecutor(8) as pool:
             balances = list(pool.map(lambda c: c.account().available_postage, clients))
     assert balances == [Decimal(i) for i in range(40)]

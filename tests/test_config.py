@@ -8,8 +8,12 @@ import responses
 from onebalance import PRODUCTION_ENDPOINT, TESTING_ENDPOINT, ConfigurationError, OneBalance, Timeout
 from onebalance.sandbox import DEMO_INTEGRATION_ID
 
-GOOD = {"integration_id": DEMO_INTEGRATION_ID, "username": "merchant", "password": "Passw0rd!",
-        "endpoint": TESTING_ENDPOINT}
+GOOD = {
+    "integration_id": DEMO_INTEGRATION_ID,
+    "username": "merchant",
+    "password": "Passw0rd!",
+    "endpoint": TESTING_ENDPOINT,
+}
 
 
 @pytest.mark.parametrize(
@@ -37,9 +41,14 @@ def test_bad_configuration_is_refused_and_nothing_is_sent(field, value, message)
 
 @pytest.mark.parametrize(
     "endpoint",
-    [PRODUCTION_ENDPOINT, TESTING_ENDPOINT, "http://127.0.0.1:8080/swsim/swsimv135.asmx",
-     "http://localhost/swsim/swsimv135.asmx", "http://[::1]:9000/swsim/swsimv135.asmx",
-     "http://swsim.sandbox.onebalance.test/swsim/swsimv135.asmx"],
+    [
+        PRODUCTION_ENDPOINT,
+        TESTING_ENDPOINT,
+        "http://127.0.0.1:8080/swsim/swsimv135.asmx",
+        "http://localhost/swsim/swsimv135.asmx",
+        "http://[::1]:9000/swsim/swsimv135.asmx",
+        "http://swsim.sandbox.onebalance.test/swsim/swsimv135.asmx",
+    ],
 )
 def test_https_everywhere_and_plain_http_only_on_local_hosts(endpoint):
     assert OneBalance(**(GOOD | {"endpoint": endpoint})).endpoint == endpoint

@@ -15,7 +15,8 @@ import pydantic
 import pytest
 from cryptography.fernet import Fernet
 
-from onebalance._credentials import (
+from onebalance.core._errors import ConfigurationError, CredentialStoreError, ValidationError
+from onebalance.stores._credentials import (
     KEY_ENV,
     KEY_FILE_ENV,
     CredentialStore,
@@ -23,7 +24,6 @@ from onebalance._credentials import (
     InMemoryCredentialStore,
     StoredCredentials,
 )
-from onebalance._errors import ConfigurationError, CredentialStoreError, ValidationError
 
 from ._stores import store_spec, worker_context
 

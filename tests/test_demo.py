@@ -8,8 +8,16 @@ from click.testing import CliRunner
 
 from onebalance.cli import cli
 
-SECRETS = ("Widgets-2026", "4111111111111111", "4111 1111 1111 1111", "5555555555554444", "5555 5555 5555 4444",
-           "cvn", "Springfield", "Demo-Passw0rd")
+SECRETS = (
+    "Widgets-2026",
+    "4111111111111111",
+    "4111 1111 1111 1111",
+    "5555555555554444",
+    "5555 5555 5555 4444",
+    "cvn",
+    "Springfield",
+    "Demo-Passw0rd",
+)
 
 
 @pytest.fixture
@@ -73,8 +81,12 @@ def test_demo_on_v111_still_runs(codes):
 def test_demo_against_a_served_sandbox_twice_uses_the_suggested_username(sandbox):
     creds = sandbox.create_demo_account()
     with sandbox.serve() as server:
-        env = {"ONEBALANCE_ENDPOINT": server.url, "ONEBALANCE_INTEGRATION_ID": creds.integration_id,
-               "ONEBALANCE_USERNAME": creds.username, "ONEBALANCE_PASSWORD": creds.password}
+        env = {
+            "ONEBALANCE_ENDPOINT": server.url,
+            "ONEBALANCE_INTEGRATION_ID": creds.integration_id,
+            "ONEBALANCE_USERNAME": creds.username,
+            "ONEBALANCE_PASSWORD": creds.password,
+        }
         first = CliRunner().invoke(cli, ["demo"], env=env)
         second = CliRunner().invoke(cli, ["demo"], env=env)
     assert first.exit_code == 0, first.output
@@ -87,13 +99,18 @@ def test_demo_against_an_endpoint_that_is_not_a_sandbox_does_only_safe_steps(san
     creds = sandbox.create_demo_account()
     url = "https://swsim.example.test/swsim/swsimv135.asmx"
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+
         def soap(request):
             reply = sandbox.handle(request.body, request.headers.get("SOAPAction"))
             return reply.status, {"Content-Type": reply.content_type}, reply.body
 
         mock.add_callback(responses.POST, url, callback=soap)
-        env = {"ONEBALANCE_ENDPOINT": url, "ONEBALANCE_INTEGRATION_ID": creds.integration_id,
-               "ONEBALANCE_USERNAME": creds.username, "ONEBALANCE_PASSWORD": creds.password}
+        env = {
+            "ONEBALANCE_ENDPOINT": url,
+            "ONEBALANCE_INTEGRATION_ID": creds.integration_id,
+            "ONEBALANCE_USERNAME": creds.username,
+            "ONEBALANCE_PASSWORD": creds.password,
+        }
         result = CliRunner().invoke(cli, ["demo"], env=env)
     assert result.exit_code == 0, result.output
     assert "== 3." in result.output
@@ -105,7 +122,12 @@ def test_demo_against_an_endpoint_that_is_not_a_sandbox_does_only_safe_steps(san
 
 @pytest.mark.parametrize("missing", ["ONEBALANCE_USERNAME", "ONEBALANCE_PASSWORD"])
 def test_demo_endpoint_needs_credentials(missing):
-    env = {"ONEBALANCE_ENDPOINT": "https://swsim.example.test/x", "ONEBALANCE_INTEGRATION_ID": "x",
-           "ONEBALANCE_USERNAME": "u", "ONEBALANCE_PASSWORD": "p", missing: None}
+    env = {
+        "ONEBALANCE_ENDPOINT": "https://swsim.example.test/x",
+        "ONEBALANCE_INTEGRATION_ID": "x",
+        "ONEBALANCE_USERNAME": "u",
+        "ONEBALANCE_PASSWORD": "p",
+        missing: None,
+    }
     result = CliRunner().invoke(cli, ["demo"], env=env)
     assert result.exit_code == 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import onebalance._errors
+import onebalance.core._errors
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,13 +18,13 @@ def _tree(text: str) -> list[str]:
 def test_the_error_tree_in_the_docs_is_the_one_in_the_code():
     documented = _tree((ROOT / "docs" / "errors.md").read_text())
     assert documented
-    assert documented == _tree(onebalance._errors.__doc__ or "")
+    assert documented == _tree(onebalance.core._errors.__doc__ or "")
 
 
 def test_every_error_class_is_in_the_tree():
-    tree = "\n".join(_tree(onebalance._errors.__doc__ or ""))
-    for name in onebalance._errors.__all__:
-        obj = getattr(onebalance._errors, name)
+    tree = "\n".join(_tree(onebalance.core._errors.__doc__ or ""))
+    for name in onebalance.core._errors.__all__:
+        obj = getattr(onebalance.core._errors, name)
         if isinstance(obj, type) and issubclass(obj, Exception):
             assert re.search(rf"\b{name}\b", tree), name
 

@@ -73,5 +73,5 @@ def test_the_sandboxes_mocked_together_as_the_guides_show(page: str, heading: st
 
 
 def test_the_promised_output_is_read_from_the_lines_after_a_print() -> None:
-    code = 'x = 1  # a note\nprint(x)\n# 1\n# 2\ny = 2\n# a comment, not output\n'
+    code = "x = 1  # a note\nprint(x)\n# 1\n# 2\ny = 2\n# a comment, not output\n"
     assert _promised_output(code) == ["1", "2"]

@@ -25,22 +25,29 @@ from onebalance import (
     Timeout,
     UnknownFault,
 )
-from onebalance._errors import error_for_fault
-from onebalance._soap._envelope import build_fault
+from onebalance.core._errors import error_for_fault
 from onebalance.sandbox import DEMO_INTEGRATION_ID, IN_PROCESS_URL
+from onebalance.swsim._soap._envelope import build_fault
 
 
 def _client(url: str = IN_PROCESS_URL, **kw) -> OneBalance:
     # One attempt: these tests look at how each failure is mapped (retries: tests/test_retry.py).
     kw.setdefault("retry", RetryPolicy.none())
-    return OneBalance(integration_id=DEMO_INTEGRATION_ID, username="someone", password="Secret-Passw0rd",
-                      endpoint=url, **kw)
+    return OneBalance(
+        integration_id=DEMO_INTEGRATION_ID, username="someone", password="Secret-Passw0rd", endpoint=url, **kw
+    )
 
 
 @pytest.mark.parametrize(
     ("code", "error"),
-    [("002b0607", AccountLocked), ("0055010c", AccountLocked), ("00550108", AccountClosed),
-     ("002b0608", PasswordExpired), ("002b0605", PasswordResetRequired), ("00490102", SchemaViolation)],
+    [
+        ("002b0607", AccountLocked),
+        ("0055010c", AccountLocked),
+        ("00550108", AccountClosed),
+        ("002b0608", PasswordExpired),
+        ("002b0605", PasswordResetRequired),
+        ("00490102", SchemaViolation),
+    ],
 )
 def test_fault_codes_map_to_classes(code, error):
     exc = error_for_fault(code=code, faultcode="soap:Server", faultstring="text", operation="Op", http_status=500)
@@ -49,23 +56,34 @@ def test_fault_codes_map_to_classes(code, error):
 
 
 def test_unknown_fault_keeps_its_code_and_the_service_text():
-    exc = error_for_fault(code="0045abcd", faultcode="soap:Server", faultstring="Something odd [0x0045abcd]",
-                          operation="GetAccountInfo", http_status=500)
+    exc = error_for_fault(
+        code="0045abcd",
+        faultcode="soap:Server",
+        faultstring="Something odd [0x0045abcd]",
+        operation="GetAccountInfo",
+        http_status=500,
+    )
     assert isinstance(exc, UnknownFault)
     assert exc.code == "0045abcd"
     assert "Something odd" in str(exc)
 
 
 def test_client_fault_without_code_is_a_schema_violation():
-    exc = error_for_fault(code=None, faultcode="soap:Client", faultstring="Server did not recognize the value",
-                          operation="Op", http_status=500)
+    exc = error_for_fault(
+        code=None,
+        faultcode="soap:Client",
+        faultstring="Server did not recognize the value",
+        operation="Op",
+        http_status=500,
+    )
     assert isinstance(exc, SchemaViolation)
 
 
 def test_code_is_read_from_the_faultstring_when_detail_has_none():
     with responses.RequestsMock() as mock:
-        mock.add(responses.POST, IN_PROCESS_URL, status=500,
-                 body=build_fault("Account locked. [0x002B0607]", code=None))
+        mock.add(
+            responses.POST, IN_PROCESS_URL, status=500, body=build_fault("Account locked. [0x002B0607]", code=None)
+        )
         with pytest.raises(AccountLocked) as info:
             _client().authenticate()
     assert info.value.code == "002b0607"
@@ -93,13 +111,22 @@ def test_non_soap_answers_are_protocol_errors(status, body, content_type):
 
 
 def test_a_response_of_another_operation_is_a_protocol_error(sandbox):
-    from onebalance._soap._envelope import build
-    from onebalance._soap._schema import swsim_schema
+    from onebalance.swsim._soap._envelope import build
+    from onebalance.swsim._soap._schema import swsim_schema
 
     schema = swsim_schema()
-    wrong = build(schema, schema.operations["AuthenticateUser"],
-                  {"Authenticator": "x", "ClearCredential": False, "LoginBannerText": "", "PasswordExpired": False,
-                   "CodewordsSet": True}, response=True)
+    wrong = build(
+        schema,
+        schema.operations["AuthenticateUser"],
+        {
+            "Authenticator": "x",
+            "ClearCredential": False,
+            "LoginBannerText": "",
+            "PasswordExpired": False,
+            "CodewordsSet": True,
+        },
+        response=True,
+    )
     with responses.RequestsMock() as mock:
         mock.add(responses.POST, IN_PROCESS_URL, body=wrong)
         client = _client()
@@ -165,8 +192,11 @@ def test_a_connection_reset_without_answer_is_a_connect_error(raw_server):
 
 def test_a_body_cut_short_is_a_transport_error(raw_server):
     url, behaviours = raw_server
-    behaviours.append(lambda conn, stop: conn.sendall(
-        b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 5000\r\n\r\n<soap:Envelope"))
+    behaviours.append(
+        lambda conn, stop: conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 5000\r\n\r\n<soap:Envelope"
+        )
+    )
     with pytest.raises(OneBalanceError) as info:
         _client(url).authenticate()
     assert type(info.value).__module__ == "onebalance"  # the SDK's own error, not one of requests'

@@ -32,9 +32,7 @@ from carriers import (
     cheapest,
     fastest,
 )
-from carriers import _recent as recent
 from carriers.fedex import FedexClient, FedexSettings
-from carriers.fedex import _mapping as mapping
 from onebalance import (
     AuthenticationFailed,
     ConfigurationError,
@@ -43,7 +41,9 @@ from onebalance import (
     UnknownFault,
     ValidationError,
 )
+from onebalance.carriers.fedex import _mapping as mapping
 from onebalance.sandbox.fedex import FedexSandbox, FedexSandboxCredentials
+from onebalance.shipments import _recent as recent
 
 from ._images import check_image
 

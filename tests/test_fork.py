@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from onebalance import _redact, _transport
+from onebalance.core import _redact, _transport
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork() on this platform")
 

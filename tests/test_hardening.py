@@ -27,10 +27,10 @@ from onebalance import (
     RetryPolicy,
     ValidationError,
 )
-from onebalance._soap._envelope import build_fault
 from onebalance.cli import cli
 from onebalance.sandbox import DEMO_INTEGRATION_ID, DEMO_PASSWORD, DEMO_USERNAME, IN_PROCESS_URL, Sandbox
 from onebalance.sandbox.fedex import FedexSandbox
+from onebalance.swsim._soap._envelope import build_fault
 
 from .test_fedex import shipment
 
@@ -149,7 +149,7 @@ def test_a_client_id_no_carrier_issues_is_refused(client_id):
 def test_the_http_client_debug_switch_is_warned_about_once(sandbox: Sandbox, monkeypatch, caplog):
     """``HTTPConnection.debuglevel = 1`` prints every request (credentials included) to stdout, outside
     logging: the SDK cannot redact it, so it says so, once, on the onebalance logger."""
-    from onebalance import _transport
+    from onebalance.core import _transport
 
     monkeypatch.setattr(http.client.HTTPConnection, "debuglevel", 1)
     monkeypatch.setattr(_transport, "_debuglevel_warned", False)

@@ -27,11 +27,11 @@ from carriers import Address, Parcel, ShipmentRequest, Weight
 from carriers.fedex import FedexClient, FedexSettings
 from carriers.ups import UpsClient, UpsSettings
 from onebalance import ConfigurationError, OneBalance, OneBalanceError, ProtocolError, RetryPolicy
-from onebalance._config import MAX_RESPONSE_BYTES, check_tls, decode_json, read_body
-from onebalance._soap._xml import MAX_XML_BYTES, UnsafeXML, parse
+from onebalance.core._config import MAX_RESPONSE_BYTES, check_tls, decode_json, read_body
 from onebalance.sandbox import Sandbox
 from onebalance.sandbox.fedex import FedexSandbox
 from onebalance.sandbox.ups import UpsSandbox
+from onebalance.swsim._soap._xml import MAX_XML_BYTES, UnsafeXML, parse
 
 #: Malformed answers are retried like any transient failure; these tests check the final error, not the waits.
 NO_WAIT = RetryPolicy(attempts=2, backoff_base=0, backoff_max=0)

@@ -1,4 +1,4 @@
-"""The REST carriers' JSON (``onebalance._json``): orjson first, and whatever orjson refuses decided by
+"""The REST carriers' JSON (``onebalance.core._json``): orjson first, and whatever orjson refuses decided by
 the standard library exactly as before, so that no answer accepted before is refused now."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from onebalance import _json
-from onebalance._config import decode_json
-from onebalance._errors import ProtocolError
+from onebalance.core import _json
+from onebalance.core._config import decode_json
+from onebalance.core._errors import ProtocolError
 
 
 def _before(content: bytes | str) -> Any:

@@ -44,8 +44,13 @@ def spec(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreSpec]:
 
 def _worker(store: Store, url: str, sandbox: Sandbox) -> Accounts:
     """One worker process's view: its own Accounts on the shared store (nothing remembered in memory)."""
-    accounts = Accounts(integration_id=DEMO_INTEGRATION_ID, endpoint=url, store=store, now=sandbox.clock.now,
-                        retry=RetryPolicy(attempts=2, backoff_base=0, backoff_max=0))
+    accounts = Accounts(
+        integration_id=DEMO_INTEGRATION_ID,
+        endpoint=url,
+        store=store,
+        now=sandbox.clock.now,
+        retry=RetryPolicy(attempts=2, backoff_base=0, backoff_max=0),
+    )
     if store.credentials.get("m1") is None:
         accounts.connect("m1", username="doubt", password=PASSWORD)
     return accounts

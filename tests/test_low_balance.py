@@ -27,8 +27,13 @@ def shop(sandbox):
     sandbox.create_account("shop", PASSWORD, balance="30.00")
     events: list = []
     with sandbox.mock() as url:
-        accounts = Accounts(integration_id=DEMO_INTEGRATION_ID, endpoint=url, store=InMemoryCredentialStore(),
-                            notifiers=[CallbackNotifier(events.append)], now=sandbox.clock.now)
+        accounts = Accounts(
+            integration_id=DEMO_INTEGRATION_ID,
+            endpoint=url,
+            store=InMemoryCredentialStore(),
+            notifiers=[CallbackNotifier(events.append)],
+            now=sandbox.clock.now,
+        )
         accounts.connect("m1", username="shop", password=PASSWORD)
         accounts.postage("m1").update_settings(low_balance_threshold="25.00")
         yield accounts.usps("m1"), events

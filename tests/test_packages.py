@@ -31,7 +31,7 @@ from carriers import (
     cheapest,
 )
 from onebalance import InMemoryStore, Store, ValidationError
-from onebalance._label_codec import label_from_json, label_to_json
+from onebalance.shipments._label_codec import label_from_json, label_to_json
 
 from ._stores import postgres_run_schema, store_spec  # noqa: F401 - a fixture
 from .test_fedex import Fedex, exchanges, fedex  # noqa: F401 - fixtures
@@ -135,9 +135,9 @@ def test_fedex_a_package_is_cancelled_alone_then_the_rest_with_the_shipment(fede
 def test_ups_and_fedex_answers_map_each_packages_image_to_its_number() -> None:
     from datetime import datetime, timezone
 
-    from carriers.fedex import _mapping as fedex_mapping
     from carriers.ups import UpsSettings
-    from carriers.ups import mapping as ups_mapping
+    from onebalance.carriers.fedex import _mapping as fedex_mapping
+    from onebalance.carriers.ups import mapping as ups_mapping
 
     def b64(data: bytes) -> str:
         return base64.b64encode(data).decode()

@@ -17,7 +17,7 @@ from onebalance import (
     PermissionDenied,
     RemedyAction,
 )
-from onebalance._errors import error_for_fault
+from onebalance.core._errors import error_for_fault
 from onebalance.sandbox import DEMO_INTEGRATION_ID
 
 PASSWORD = "Shop-passw0rd"
@@ -26,8 +26,12 @@ PASSWORD = "Shop-passw0rd"
 @pytest.fixture
 def accounts(sandbox, endpoint):
     sandbox.create_account("clerk", PASSWORD, balance="50.00")
-    accounts = Accounts(integration_id=DEMO_INTEGRATION_ID, endpoint=endpoint.url, store=InMemoryCredentialStore(),
-                        records=InMemoryPostageRecords())
+    accounts = Accounts(
+        integration_id=DEMO_INTEGRATION_ID,
+        endpoint=endpoint.url,
+        store=InMemoryCredentialStore(),
+        records=InMemoryPostageRecords(),
+    )
     accounts.connect("m1", username="clerk", password=PASSWORD)
     return accounts
 
@@ -61,9 +65,19 @@ def test_an_account_whose_user_may_buy_has_no_restriction(accounts):
 
 
 def test_printing_switched_off_is_still_a_capability_disabled():
-    error = error_for_fault(code="80048011", faultcode="soap:Server", faultstring="Printing is disabled",
-                            operation="CreateIndicium", http_status=500)
+    error = error_for_fault(
+        code="80048011",
+        faultcode="soap:Server",
+        faultstring="Printing is disabled",
+        operation="CreateIndicium",
+        http_status=500,
+    )
     assert isinstance(error, CapabilityDisabled) and isinstance(error, AccountSuspended)
-    purchase = error_for_fault(code="8004800b", faultcode="soap:Server", faultstring="Postage purchases are disabled",
-                               operation="PurchasePostage", http_status=500)
+    purchase = error_for_fault(
+        code="8004800b",
+        faultcode="soap:Server",
+        faultstring="Postage purchases are disabled",
+        operation="PurchasePostage",
+        http_status=500,
+    )
     assert type(purchase) is PermissionDenied

@@ -21,7 +21,7 @@ from onebalance import (
     RemedyAction,
     ValidationError,
 )
-from onebalance._shipping import Shipping
+from onebalance.carriers._router import Shipping
 from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox
 
 PASSWORD = "Plan-passw0rd"

@@ -43,9 +43,14 @@ def shop(sandbox, endpoint):
     """A merchant 'm1' (sandbox user 'shop') with $50.00 and a $500.00 maximum, connected."""
     sandbox.create_account("shop", PASSWORD, balance="50.00")
     events: list = []
-    accounts = Accounts(integration_id=DEMO_INTEGRATION_ID, endpoint=endpoint.url, store=InMemoryCredentialStore(),
-                        records=InMemoryPostageRecords(), notifiers=[CallbackNotifier(events.append)],
-                        now=sandbox.clock.now)  # the service's clock, which the tests move
+    accounts = Accounts(
+        integration_id=DEMO_INTEGRATION_ID,
+        endpoint=endpoint.url,
+        store=InMemoryCredentialStore(),
+        records=InMemoryPostageRecords(),
+        notifiers=[CallbackNotifier(events.append)],
+        now=sandbox.clock.now,
+    )  # the service's clock, which the tests move
     accounts.connect("m1", username="shop", password=PASSWORD)
     postage = accounts.postage("m1")
     postage.events = events  # type: ignore[attr-defined]
@@ -73,9 +78,17 @@ def test_quote_then_confirm_buys_once_and_issues_a_receipt(shop, sandbox, wire_l
     assert receipt.pdf().startswith(b"%PDF")
 
 
-@pytest.mark.parametrize(("amount", "error"), [("9.99", AmountBelowMinimum), ("0", InvalidAmount),
-                                               ("-5", InvalidAmount), ("10.001", InvalidAmount),
-                                               ("ten", InvalidAmount), ("NaN", InvalidAmount)])
+@pytest.mark.parametrize(
+    ("amount", "error"),
+    [
+        ("9.99", AmountBelowMinimum),
+        ("0", InvalidAmount),
+        ("-5", InvalidAmount),
+        ("10.001", InvalidAmount),
+        ("ten", InvalidAmount),
+        ("NaN", InvalidAmount),
+    ],
+)
 def test_bad_amounts_are_refused_before_anything_is_bought(shop, wire_log, amount, error):
     with pytest.raises(error):
         shop.add(amount)
@@ -131,8 +144,12 @@ def test_cost_accounts(shop, sandbox, wire_log):
 
 @pytest.mark.parametrize(
     ("mailstation", "funding", "fee"),
-    [(True, None, D("3.50")), (False, None, D("0.00")), (True, "reserve_account", D("0.00")),
-     (True, "purchase_power", D("0.00"))],
+    [
+        (True, None, D("3.50")),
+        (False, None, D("0.00")),
+        (True, "reserve_account", D("0.00")),
+        (True, "purchase_power", D("0.00")),
+    ],
 )
 def test_the_administrative_fee(shop, sandbox, mailstation, funding, fee):
     shop.update_settings(has_mailstation=mailstation)
@@ -188,8 +205,9 @@ def test_a_rejected_purchase_buys_nothing_and_says_why(shop, sandbox):
 def test_v111_says_why_with_a_rejection_code_and_v135_keeps_the_processor_id(sandbox):
     sandbox.create_account("shop", PASSWORD, balance="50.00")
     with sandbox.mock() as url:
-        old = OneBalance(integration_id=DEMO_INTEGRATION_ID, username="shop", password=PASSWORD, endpoint=url,
-                         api_version="v111")
+        old = OneBalance(
+            integration_id=DEMO_INTEGRATION_ID, username="shop", password=PASSWORD, endpoint=url, api_version="v111"
+        )
         sandbox.set_next_purchase_outcome("shop", "Rejected", rejection_code="CustomerActionRequired")
         rejected = old.purchase_postage(D("20.00"), D("0.00"), "ob-rejected")
         assert (rejected.status, rejected.rejection_code) == ("Rejected", "CustomerActionRequired")
@@ -414,15 +432,22 @@ def test_history_shows_the_cost_account_of_each_label_print(sandbox, endpoint):
     from carriers import Address, Parcel, ShipmentRequest, Weight
 
     sandbox.create_account("labels", PASSWORD, balance="100.00")
-    accounts = Accounts(integration_id=DEMO_INTEGRATION_ID, endpoint=endpoint.url, store=InMemoryCredentialStore(),
-                        records=InMemoryPostageRecords(), now=sandbox.clock.now)
+    accounts = Accounts(
+        integration_id=DEMO_INTEGRATION_ID,
+        endpoint=endpoint.url,
+        store=InMemoryCredentialStore(),
+        records=InMemoryPostageRecords(),
+        now=sandbox.clock.now,
+    )
     accounts.connect("m2", username="labels", password=PASSWORD)
     shipping, postage = accounts.shipping("m2"), accounts.postage("m2")
     first, second = postage.cost_accounts()[:2]
     shipment = ShipmentRequest(
         shipper=Address(name="Acme", street_lines=["1 Main St"], city="Austin", state="TX", postal_code="78701"),
         recipient=Address(name="Ada", street_lines=["350 5th Ave"], city="New York", state="NY", postal_code="10118"),
-        parcels=[Parcel(weight=Weight("12", "oz"))], ship_date=date.today(), service="US-PM",
+        parcels=[Parcel(weight=Weight("12", "oz"))],
+        ship_date=date.today(),
+        service="US-PM",
     )
     heavy = shipment.model_copy(update={"parcels": (Parcel(weight=Weight("3", "lb")),)})
     rate, heavy_rate = shipping.rates(shipment).cheapest, shipping.rates(heavy).cheapest
@@ -434,7 +459,10 @@ def test_history_shows_the_cost_account_of_each_label_print(sandbox, endpoint):
     sandbox.print_postage("labels", "7.77")  # printed elsewhere: the SDK knows no cost account for it
     prints = postage.history(types=["Print"]).entries  # newest first
     assert [(e.cost, e.cost_account) for e in prints] == [
-        (D("7.77"), None), (b.cost.amount, second.name), (a.cost.amount, first.name), (c.cost.amount, None)
+        (D("7.77"), None),
+        (b.cost.amount, second.name),
+        (a.cost.amount, first.name),
+        (c.cost.amount, None),
     ]
     assert [e.cost for e in postage.history(cost_account=second.name).entries] == [b.cost.amount]
     rows = [line.split(",") for line in postage.history().csv().splitlines()[1:]]

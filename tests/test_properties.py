@@ -42,8 +42,8 @@ from onebalance import (
     StoreProfile,
     Timeout,
 )
-from onebalance._postage import money
 from onebalance.cli import cli
+from onebalance.funding._postage import money
 
 settings.register_profile("onebalance-fast", max_examples=30, deadline=None)
 settings.register_profile("onebalance-long", max_examples=1200, deadline=None)

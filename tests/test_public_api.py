@@ -46,12 +46,12 @@ def test_errors_form_one_tree():
 def test_the_wsdl_ships_inside_the_package():
     from importlib import resources
 
-    assert resources.files("onebalance._soap").joinpath("wsdl/swsim_v111.wsdl").is_file()
+    assert resources.files("onebalance.swsim._soap").joinpath("wsdl/swsim_v111.wsdl").is_file()
 
 
 @pytest.mark.parametrize("package", ["onebalance", "carriers"])
 def test_public_names_carry_their_public_path(package):
-    """Tracebacks and reprs say onebalance.LabelNotFound, the name to import, not onebalance._errors.LabelNotFound."""
+    """Tracebacks and reprs say onebalance.LabelNotFound (the name to import), not its module path."""
     module = importlib.import_module(package)
     named = 0
     for name in module.__all__:

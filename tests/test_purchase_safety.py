@@ -419,7 +419,7 @@ def _rate(**changes: Any) -> Rate:
 
 
 def test_a_purchase_fingerprint_is_stable_and_names_what_is_bought() -> None:
-    from carriers._quote import purchase_fingerprint
+    from onebalance.shipments._quote import purchase_fingerprint
 
     base = purchase_fingerprint(_rate(), SHIPMENT)
     assert base == purchase_fingerprint(_rate(), SHIPMENT.model_copy()) and base.startswith("v1:")
@@ -447,7 +447,7 @@ def _fedex_payer() -> Any:
 
 
 def test_a_rate_keeps_its_shipment_through_json_and_one_built_by_hand_is_not_checked() -> None:
-    from carriers._quote import bind, check_quote
+    from onebalance.shipments._quote import bind, check_quote
 
     [bound] = bind([_rate()], SHIPMENT)
     assert bound.quoted_for is SHIPMENT and "quoted_for" not in repr(bound)

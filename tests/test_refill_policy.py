@@ -25,7 +25,7 @@ from onebalance import (
     RefillEvent,
     RefillFailedEvent,
 )
-from onebalance._autorefill import BACKOFF_FIRST, plan_refill
+from onebalance.funding._autorefill import BACKOFF_FIRST, plan_refill
 from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox
 
 D = Decimal
@@ -38,9 +38,14 @@ def shop(sandbox: Sandbox) -> Iterator[Postage]:
     sandbox.create_account("shop", PASSWORD, balance="42.10")
     events: list = []
     with sandbox.mock() as url:
-        accounts = Accounts(integration_id=DEMO_INTEGRATION_ID, endpoint=url, store=InMemoryCredentialStore(),
-                            records=InMemoryPostageRecords(), notifiers=[CallbackNotifier(events.append)],
-                            now=sandbox.clock.now)
+        accounts = Accounts(
+            integration_id=DEMO_INTEGRATION_ID,
+            endpoint=url,
+            store=InMemoryCredentialStore(),
+            records=InMemoryPostageRecords(),
+            notifiers=[CallbackNotifier(events.append)],
+            now=sandbox.clock.now,
+        )
         accounts.connect("m1", username="shop", password=PASSWORD)
         postage = accounts.postage("m1")
         postage.events = events  # type: ignore[attr-defined]
@@ -140,8 +145,12 @@ def test_a_usps_label_is_printed_when_its_refill_fails(shop, sandbox):
     usps = shop.accounts.usps("m1")
     shipper = Address(name="Acme", street_lines=["1 Main St"], city="Austin", state="TX", postal_code="78701")
     recipient = Address(name="Ada", street_lines=["350 5th Ave"], city="New York", state="NY", postal_code="10118")
-    shipment = ShipmentRequest(shipper=shipper, recipient=recipient, parcels=[Parcel(weight=Weight(value="1",
-                               unit="lb"))], ship_date=date.today())
+    shipment = ShipmentRequest(
+        shipper=shipper,
+        recipient=recipient,
+        parcels=[Parcel(weight=Weight(value="1", unit="lb"))],
+        ship_date=date.today(),
+    )
     rate = next(r for r in usps.rates(shipment) if r.service_code == "US-PM")
     label = usps.buy(rate, shipment, idempotency_key="order-1")
     assert label.tracking_number

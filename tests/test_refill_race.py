@@ -18,13 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from onebalance import (
-    Accounts,
-    AutoRefillSettings,
-    FundingSettings,
-    RefillProposal,
-    StoredCredentials,
-)
+from onebalance import Accounts, AutoRefillSettings, FundingSettings, RefillProposal, StoredCredentials
 from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox
 from onebalance.sandbox._control import SandboxControl
 

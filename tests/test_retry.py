@@ -19,7 +19,7 @@ import requests
 import responses
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
-import onebalance._retry as retry_module
+import onebalance.core._retry as retry_module
 from carriers import cheapest
 from carriers.fedex import FedexClient
 from carriers.ups import UpsClient, UpsSettings
@@ -187,7 +187,7 @@ def test_the_deadline_counts_the_slow_first_attempt():
     """The first attempt runs before tenacity is built: its time still counts toward the deadline."""
     import time
 
-    from onebalance._retry import Safety, Transient, run
+    from onebalance.core._retry import Safety, Transient, run
 
     calls: list[int] = []
 
@@ -204,7 +204,7 @@ def test_the_deadline_counts_the_slow_first_attempt():
 
 
 def test_a_call_that_succeeds_at_once_builds_no_retry_machinery(monkeypatch, caplog):
-    from onebalance._retry import Safety, Transient, run
+    from onebalance.core._retry import Safety, Transient, run
 
     def no_tenacity(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("tenacity built for a call that needed no retry")

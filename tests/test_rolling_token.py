@@ -17,9 +17,9 @@ from onebalance import (
     InvalidAuthenticator,
     InvalidIntegrationId,
 )
-from onebalance._soap._envelope import build, build_fault
-from onebalance._soap._schema import swsim_schema
 from onebalance.sandbox import IN_PROCESS_URL
+from onebalance.swsim._soap._envelope import build, build_fault
+from onebalance.swsim._soap._schema import swsim_schema
 
 from . import _wire
 
@@ -132,8 +132,13 @@ def _fault(code: str, text: str, authenticator: str | None = None) -> bytes:
 def test_client_gives_up_after_one_reauthentication(client_for, demo):
     demo_at = replace(demo, url=IN_PROCESS_URL)
     with responses.RequestsMock() as mock:
-        login = {"Authenticator": "t1", "ClearCredential": False, "LoginBannerText": "", "PasswordExpired": False,
-                 "CodewordsSet": True}
+        login = {
+            "Authenticator": "t1",
+            "ClearCredential": False,
+            "LoginBannerText": "",
+            "PasswordExpired": False,
+            "CodewordsSet": True,
+        }
         mock.add(responses.POST, IN_PROCESS_URL, body=_soap("AuthenticateUser", login))
         mock.add(responses.POST, IN_PROCESS_URL, status=500, body=_fault("002b0203", "Invalid conversation token."))
         mock.add(responses.POST, IN_PROCESS_URL, body=_soap("AuthenticateUser", login | {"Authenticator": "t2"}))
@@ -148,11 +153,20 @@ def test_client_sends_the_replacement_token_from_a_fault(client_for, demo):
     """A fault may carry the token the service moved on to; the next call must send it."""
     demo_at = replace(demo, url=IN_PROCESS_URL)
     with responses.RequestsMock() as mock:
-        login = {"Authenticator": "t1", "ClearCredential": False, "LoginBannerText": "", "PasswordExpired": False,
-                 "CodewordsSet": True}
+        login = {
+            "Authenticator": "t1",
+            "ClearCredential": False,
+            "LoginBannerText": "",
+            "PasswordExpired": False,
+            "CodewordsSet": True,
+        }
         mock.add(responses.POST, IN_PROCESS_URL, body=_soap("AuthenticateUser", login))
-        mock.add(responses.POST, IN_PROCESS_URL, status=500,
-                 body=_fault("80040414", "Insufficient Postage", authenticator="replacement-token"))
+        mock.add(
+            responses.POST,
+            IN_PROCESS_URL,
+            status=500,
+            body=_fault("80040414", "Insufficient Postage", authenticator="replacement-token"),
+        )
         mock.add(responses.POST, IN_PROCESS_URL, status=500, body=_fault("80040414", "Insufficient Postage"))
         client = client_for(demo_at)
         with pytest.raises(InsufficientFunds):
@@ -164,11 +178,19 @@ def test_client_sends_the_replacement_token_from_a_fault(client_for, demo):
 
 @pytest.mark.parametrize(
     ("code", "error"),
-    [("002b0201", InvalidAuthenticator), ("002b0202", AuthenticatorExpired), ("002b0203", ConversationSuperseded),
-     ("002b0204", ConversationOutOfSync), ("002b0601", AuthenticationFailed), ("002b0207", InvalidIntegrationId)],
+    [
+        ("002b0201", InvalidAuthenticator),
+        ("002b0202", AuthenticatorExpired),
+        ("002b0203", ConversationSuperseded),
+        ("002b0204", ConversationOutOfSync),
+        ("002b0601", AuthenticationFailed),
+        ("002b0207", InvalidIntegrationId),
+    ],
 )
 def test_conversation_and_login_faults_are_typed(code, error):
-    from onebalance._errors import error_for_fault
+    from onebalance.core._errors import error_for_fault
 
-    assert type(error_for_fault(code=code, faultcode="soap:Server", faultstring="x", operation="Op",
-                                http_status=500)) is error
+    assert (
+        type(error_for_fault(code=code, faultcode="soap:Server", faultstring="x", operation="Op", http_status=500))
+        is error
+    )

@@ -10,8 +10,8 @@ import pytest
 import requests
 
 from onebalance import AccountClosed, AccountDisconnected, AccountLocked, AuthenticationFailed
-from onebalance._soap._envelope import body_child, read_fault
 from onebalance.sandbox import AccountStatus, Sandbox
+from onebalance.swsim._soap._envelope import body_child, read_fault
 
 from . import _wire
 
@@ -37,8 +37,9 @@ def test_seeded_accounts_get_their_own_identity(sandbox):
         sandbox.account("nobody")
 
 
-@pytest.mark.parametrize(("status", "error"), [(AccountStatus.LOCKED, AccountLocked),
-                                               (AccountStatus.CLOSED, AccountClosed)])
+@pytest.mark.parametrize(
+    ("status", "error"), [(AccountStatus.LOCKED, AccountLocked), (AccountStatus.CLOSED, AccountClosed)]
+)
 def test_locked_and_closed_accounts_cannot_log_in(sandbox, client, status, error):
     sandbox.set_status("demo-merchant", status)
     with pytest.raises(error):
@@ -79,7 +80,7 @@ def test_wsdl_is_served_in_both_modes_pointing_at_the_endpoint(endpoint):
 def test_each_path_answers_its_own_version_only(endpoint):
     """The v135 path does not answer a v111 request (nor the v111 path a v135 one): the real service
     answers each version's SOAPActions at that version's path only."""
-    from onebalance._soap._versions import VERSIONS
+    from onebalance.swsim._soap._versions import VERSIONS
 
     for here, other in (("v135", "v111"), ("v111", "v135")):
         url = endpoint.url.replace("swsimv135", f"swsim{here}")
@@ -89,17 +90,20 @@ def test_each_path_answers_its_own_version_only(endpoint):
             f'<GetAccountInfo xmlns="{VERSIONS[other].namespace}"><Authenticator>x</Authenticator>'
             "</GetAccountInfo></soap:Body></soap:Envelope>"
         )
-        reply = requests.post(url, data=body, headers={"SOAPAction": f'"{action}"', "Content-Type": "text/xml"},
-                              timeout=5)
+        reply = requests.post(
+            url, data=body, headers={"SOAPAction": f'"{action}"', "Content-Type": "text/xml"}, timeout=5
+        )
         assert reply.status_code == 500
         assert "did not recognize the value of HTTP Header SOAPAction" in reply.text
 
 
 def test_unknown_soap_action_is_a_client_fault(sandbox):
-    reply = sandbox.handle(b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
-                           b'<GetAccountInfo xmlns="http://stamps.com/xml/namespace/2021/01/swsim/SwsimV111">'
-                           b'<Authenticator>x</Authenticator></GetAccountInfo></soap:Body></soap:Envelope>',
-                           '"http://example.com/Nope"')
+    reply = sandbox.handle(
+        b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
+        b'<GetAccountInfo xmlns="http://stamps.com/xml/namespace/2021/01/swsim/SwsimV111">'
+        b"<Authenticator>x</Authenticator></GetAccountInfo></soap:Body></soap:Envelope>",
+        '"http://example.com/Nope"',
+    )
     fault = read_fault(body_child(reply.body))
     assert reply.status == 500
     assert fault.faultcode == "soap:Client"
@@ -119,9 +123,12 @@ def test_unknown_soap_action_is_a_client_fault(sandbox):
     ids=["repeated", "unknown", "out-of-order", "bad-guid"],
 )
 def test_requests_that_break_the_schema_get_00490102(sandbox, inner):
-    body = (b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
-            b'<GetAccountInfo xmlns="http://stamps.com/xml/namespace/2021/01/swsim/SwsimV111">' + inner +
-            b"</GetAccountInfo></soap:Body></soap:Envelope>")
+    body = (
+        b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
+        b'<GetAccountInfo xmlns="http://stamps.com/xml/namespace/2021/01/swsim/SwsimV111">'
+        + inner
+        + b"</GetAccountInfo></soap:Body></soap:Envelope>"
+    )
     reply = sandbox.handle(body, "http://stamps.com/xml/namespace/2021/01/swsim/SwsimV111/GetAccountInfo")
     fault = read_fault(body_child(reply.body))
     assert (reply.status, fault.faultcode, fault.code) == (500, "soap:Client", "00490102")

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 import requests
 
-from onebalance._soap._envelope import SoapFault
 from onebalance.sandbox import (
     DECLINED_TEST_CARD,
     DEMO_INTEGRATION_ID,
@@ -23,15 +22,28 @@ from onebalance.sandbox import (
     SandboxAccount,
     SandboxCredentials,
 )
+from onebalance.swsim._soap._envelope import SoapFault
 
 from . import _wire
 
-CARD = {"CreditCardType": "Visa", "AccountNumber": "4111111111111111", "CVN": "737",
-        "ExpirationDate": datetime(2031, 12, 1)}
-MASTERCARD = {"CreditCardType": "MasterCard", "AccountNumber": "5555555555554444",
-              "ExpirationDate": datetime(2030, 6, 1)}
-ACH = {"AchAccountType": "Checking", "BankName": "First Bank", "AccountNumber": "000123456789", "RouteID": "011000015",
-       "AccountHolderName": "Ada Lovelace"}
+CARD = {
+    "CreditCardType": "Visa",
+    "AccountNumber": "4111111111111111",
+    "CVN": "737",
+    "ExpirationDate": datetime(2031, 12, 1),
+}
+MASTERCARD = {
+    "CreditCardType": "MasterCard",
+    "AccountNumber": "5555555555554444",
+    "ExpirationDate": datetime(2030, 6, 1),
+}
+ACH = {
+    "AchAccountType": "Checking",
+    "BankName": "First Bank",
+    "AccountNumber": "000123456789",
+    "RouteID": "011000015",
+    "AccountHolderName": "Ada Lovelace",
+}
 MACHINE = {"IPAddress": "203.0.113.7"}
 NEW_PASSWORD = "Fresh-Passw0rd"
 
@@ -45,9 +57,16 @@ def registration(**overrides: Any) -> dict[str, Any]:
         "Codeword1": "Rex",
         "Codeword2Type": "BirthCity",
         "Codeword2": "Springfield",
-        "PhysicalAddress": {"FullName": "Ada Lovelace", "Company": "Acme Widgets", "Address1": "1 Main St",
-                            "City": "Austin", "State": "TX", "ZIPCode": "78701", "Country": "US",
-                            "PhoneNumber": "5125550100"},
+        "PhysicalAddress": {
+            "FullName": "Ada Lovelace",
+            "Company": "Acme Widgets",
+            "Address1": "1 Main St",
+            "City": "Austin",
+            "State": "TX",
+            "ZIPCode": "78701",
+            "Country": "US",
+            "PhoneNumber": "5125550100",
+        },
         "MachineInfo": MACHINE,
         "Email": "ada@acme.example",
         "AccountType": "OfficeBasedBusiness",
@@ -97,8 +116,12 @@ def register(sandbox: Sandbox, **overrides: Any) -> dict[str, Any]:
 def test_registration_makes_an_account_that_must_verify_its_phone(sandbox):
     result = register(sandbox)
     account = sandbox.account("acme")
-    assert result == {"RegistrationStatus": "Success", "SuggestedUserName": "", "UserId": account.user_id,
-                      "PromoUrl": ""}
+    assert result == {
+        "RegistrationStatus": "Success",
+        "SuggestedUserName": "",
+        "UserId": account.user_id,
+        "PromoUrl": "",
+    }
     assert (account.phone_verified, account.terms_accepted, account.password_expired) == (False, True, False)
     assert [(m.card_type, m.last4, m.default) for m in account.payment_methods] == [("Visa", "1111", True)]
     assert account.customer_id != sandbox.account(DEMO_USERNAME).customer_id
@@ -115,23 +138,37 @@ def test_registration_makes_an_account_that_must_verify_its_phone(sandbox):
 
 
 def test_registration_options(sandbox):
-    register(sandbox, UserName="bank-user", AchAccount=ACH, CreditCard=None, PromoCode="sandbox",
-             ResetPasswordAfterRegistration=True, SendEmail=True)
+    register(
+        sandbox,
+        UserName="bank-user",
+        AchAccount=ACH,
+        CreditCard=None,
+        PromoCode="sandbox",
+        ResetPasswordAfterRegistration=True,
+        SendEmail=True,
+    )
     account = sandbox.account("bank-user")
     methods = [(m.billing_method, m.bank_name, m.last4) for m in account.payment_methods]
     assert methods == [("ACH", "First Bank", "6789")]
     assert account.password_expired
     assert sandbox.messages(to="ada@acme.example", channel="email")[-1].subject == "Welcome to One Balance"
-    login = _wire.call(sandbox, "AuthenticateUser", {"Credentials": _wire.credentials(
-        SandboxCredentials("", DEMO_INTEGRATION_ID, "bank-user", "Widgets-2026"))})
+    login = _wire.call(
+        sandbox,
+        "AuthenticateUser",
+        {"Credentials": _wire.credentials(SandboxCredentials("", DEMO_INTEGRATION_ID, "bank-user", "Widgets-2026"))},
+    )
     assert (login["PasswordExpired"], login["CodewordsSet"]) == (True, True)
 
 
 def test_a_taken_username_is_not_a_fault_and_gets_a_suggestion(sandbox):
     register(sandbox)
     register(sandbox, UserName="acme2")
-    assert register(sandbox, UserName="ACME") == {"RegistrationStatus": "Fail", "SuggestedUserName": "ACME3",
-                                                  "UserId": 0, "PromoUrl": ""}
+    assert register(sandbox, UserName="ACME") == {
+        "RegistrationStatus": "Fail",
+        "SuggestedUserName": "ACME3",
+        "UserId": 0,
+        "PromoUrl": "",
+    }
     long_name = "x" * 40
     register(sandbox, UserName=long_name)
     assert register(sandbox, UserName=long_name)["SuggestedUserName"] == "x" * 39 + "2"
@@ -156,8 +193,10 @@ def test_a_taken_username_is_not_a_fault_and_gets_a_suggestion(sandbox):
         ({"Codeword2Type": "PetsName"}, "002b0502"),
         ({"Codeword1": "x"}, "002b0502"),
         ({"Codeword1Type": "Undefined"}, "002b0502"),
-        ({"PhysicalAddress": {"Address1": "PO Box 12", "City": "Austin", "State": "TX", "ZIPCode": "78701"}},
-         "002b0808"),
+        (
+            {"PhysicalAddress": {"Address1": "PO Box 12", "City": "Austin", "State": "TX", "ZIPCode": "78701"}},
+            "002b0808",
+        ),
         ({"PhysicalAddress": {"Address1": "1 Main St", "Address2": "P.O. Box 7", "City": "Austin"}}, "002b0808"),
         ({"PromoCode": "FREE-MONEY"}, "00450123"),
         ({"CreditCard": {**CARD, "AccountNumber": "4111111111111112"}}, "002b0802"),
@@ -169,10 +208,32 @@ def test_a_taken_username_is_not_a_fault_and_gets_a_suggestion(sandbox):
         ({"CreditCard": None, "PPL": {"PPLSessionRequestID": "x"}}, "002b0802"),
         ({"CreditCard": None}, "002b0802"),
     ],
-    ids=["integration", "username-chars", "username-long", "email", "pw-short", "pw-long", "pw-no-digit",
-         "pw-no-letter", "codeword-missing", "codewords-none", "codeword-types-same", "codeword-short",
-         "codeword-undefined", "po-box", "po-box-line2", "promo", "luhn", "card-prefix", "card-expired", "cvn",
-         "declined", "routing", "paypal", "no-payment"],
+    ids=[
+        "integration",
+        "username-chars",
+        "username-long",
+        "email",
+        "pw-short",
+        "pw-long",
+        "pw-no-digit",
+        "pw-no-letter",
+        "codeword-missing",
+        "codewords-none",
+        "codeword-types-same",
+        "codeword-short",
+        "codeword-undefined",
+        "po-box",
+        "po-box-line2",
+        "promo",
+        "luhn",
+        "card-prefix",
+        "card-expired",
+        "cvn",
+        "declined",
+        "routing",
+        "paypal",
+        "no-payment",
+    ],
 )
 def test_registration_faults(sandbox, overrides, code):
     """On v111, whose schema states no lengths, the service's own rules answer with their codes."""
@@ -188,9 +249,9 @@ def test_registration_faults(sandbox, overrides, code):
 def test_v135_states_the_lengths_in_its_schema(sandbox, overrides):
     """v135's RegisterAccount limits UserName (40), Password (6-20) and PromoCode (50) in the schema: a
     schema violation (soap:Client, 00490102), before any rule of the service."""
-    from onebalance._soap._envelope import body_child, build, read_fault
-    from onebalance._soap._schema import swsim_schema
-    from onebalance._soap._versions import VERSIONS
+    from onebalance.swsim._soap._envelope import body_child, build, read_fault
+    from onebalance.swsim._soap._schema import swsim_schema
+    from onebalance.swsim._soap._versions import VERSIONS
 
     # Written with v111's schema (the SDK's own encoder refuses it for v135), in v135's namespace.
     old, new = VERSIONS["v111"].namespace, VERSIONS["v135"].namespace
@@ -230,8 +291,9 @@ def test_phone_verification(sandbox):
 
 def test_verification_to_another_phone_by_voice_and_restarting_replaces_the_code(sandbox):
     conversation = Conversation(sandbox)
-    conversation.call("StartAccountVerification", PhoneNumber="2125550199", Extension="12",
-                      PhoneVerificationOption="Voice")
+    conversation.call(
+        "StartAccountVerification", PhoneNumber="2125550199", Extension="12", PhoneVerificationOption="Voice"
+    )
     first = sandbox.verification_code(DEMO_USERNAME)
     conversation.call("StartAccountVerification", PhoneNumber="2125550199", PhoneVerificationOption="Voice")
     second = sandbox.verification_code(DEMO_USERNAME)
@@ -247,8 +309,10 @@ def test_verification_faults(sandbox):
     with pytest.raises(SoapFault, match="StartAccountVerification first") as info:
         conversation.call("FinishAccountVerification", PhoneVerificationCode="123456")
     assert info.value.code == "002b0901"
-    assert conversation.code("StartAccountVerification", PhoneNumber="0005550100",
-                             PhoneVerificationOption="SMS") == "00490102"
+    assert (
+        conversation.code("StartAccountVerification", PhoneNumber="0005550100", PhoneVerificationOption="SMS")
+        == "00490102"
+    )
 
     conversation.call("StartAccountVerification", PhoneVerificationOption="SMS")
     code = sandbox.verification_code(DEMO_USERNAME)
@@ -265,8 +329,9 @@ def test_verification_faults(sandbox):
 
 
 def test_an_account_without_a_usable_phone_must_name_one(sandbox):
-    sandbox.create_account("nophone", "Passw0rd-1", address={"Address1": "1 Main St", "City": "Austin",
-                                                             "State": "TX", "ZIPCode": "78701"})
+    sandbox.create_account(
+        "nophone", "Passw0rd-1", address={"Address1": "1 Main St", "City": "Austin", "State": "TX", "ZIPCode": "78701"}
+    )
     conversation = Conversation(sandbox, "nophone", "Passw0rd-1")
     assert conversation.code("StartAccountVerification", PhoneVerificationOption="SMS") == "00490102"
     with pytest.raises(KeyError):
@@ -285,22 +350,34 @@ def test_enum_codeword_types(sandbox):
 
 def test_set_codewords_and_questions(sandbox):
     questions = {"Username": DEMO_USERNAME}
-    assert _wire.call(sandbox, "GetCodewordQuestions", questions) == {"Codeword1Question": "",
-                                                                       "Codeword2Question": ""}
-    assert _wire.call(sandbox, "AuthenticateUser", {"Credentials": _wire.credentials(
-        sandbox.create_demo_account())})["CodewordsSet"] is False
+    assert _wire.call(sandbox, "GetCodewordQuestions", questions) == {"Codeword1Question": "", "Codeword2Question": ""}
+    assert (
+        _wire.call(sandbox, "AuthenticateUser", {"Credentials": _wire.credentials(sandbox.create_demo_account())})[
+            "CodewordsSet"
+        ]
+        is False
+    )
     conversation = Conversation(sandbox)
-    conversation.call("SetCodeWords", Codeword1Type="StreetName", Codeword1="Elm", Codeword2Type="PetsName",
-                      Codeword2="Rex")
+    conversation.call(
+        "SetCodeWords", Codeword1Type="StreetName", Codeword1="Elm", Codeword2Type="PetsName", Codeword2="Rex"
+    )
     assert _wire.call(sandbox, "GetCodewordQuestions", questions) == {
         "Codeword1Question": "On what street did you grow up?",
         "Codeword2Question": "What is the name of your first pet?",
     }
     assert conversation.code("SetCodeWords", Codeword1Type="StreetName", Codeword1="Elm") == "00490102"
-    assert conversation.code("SetCodeWords", Codeword1Type="PetsName", Codeword1="Elm", Codeword2Type="PetsName",
-                             Codeword2="Rex") == "002b0502"
-    assert conversation.code("SetCodeWords", Codeword1Type="StreetName", Codeword1="E", Codeword2Type="PetsName",
-                             Codeword2="Rex") == "002b0502"
+    assert (
+        conversation.code(
+            "SetCodeWords", Codeword1Type="PetsName", Codeword1="Elm", Codeword2Type="PetsName", Codeword2="Rex"
+        )
+        == "002b0502"
+    )
+    assert (
+        conversation.code(
+            "SetCodeWords", Codeword1Type="StreetName", Codeword1="E", Codeword2Type="PetsName", Codeword2="Rex"
+        )
+        == "002b0502"
+    )
     conversation.info()  # the conversation went on after each fault
 
 
@@ -367,8 +444,9 @@ def test_change_password(sandbox):
     assert login_code(sandbox, DEMO_USERNAME, DEMO_PASSWORD) == "002b0601"
     # With Credentials, OldPassword may be left out: the credentials carry it.
     creds = SandboxCredentials("", DEMO_INTEGRATION_ID, DEMO_USERNAME, NEW_PASSWORD)
-    result = _wire.call(sandbox, "ChangePassword", {"Credentials": _wire.credentials(creds),
-                                                    "NewPassword": "Third-Passw0rd"})
+    result = _wire.call(
+        sandbox, "ChangePassword", {"Credentials": _wire.credentials(creds), "NewPassword": "Third-Passw0rd"}
+    )
     assert result["Authenticator"]
     assert sandbox.account(DEMO_USERNAME).password == "Third-Passw0rd"
 
@@ -446,17 +524,28 @@ def test_payment_methods(sandbox):
     assert (seeded["BillingMethod"], seeded["CreditCardType"], seeded["Last4"]) == ("CreditCard", "Visa", "1111")
 
     ach_id = conversation.call("AddUserPaymentMethod", MachineInfo=MACHINE, AchAccount=ACH)["PaymentMethodID"]
-    card_id = conversation.call("AddUserPaymentMethod", MachineInfo=MACHINE, CreditCard=MASTERCARD,
-                                DefaultPaymentMethodType="AllDefaultPaymentMethods")["PaymentMethodID"]
+    card_id = conversation.call(
+        "AddUserPaymentMethod",
+        MachineInfo=MACHINE,
+        CreditCard=MASTERCARD,
+        DefaultPaymentMethodType="AllDefaultPaymentMethods",
+    )["PaymentMethodID"]
     listed = conversation.call("ListPaymentMethods")["PaymentMethods"]["PaymentMethod"]
     assert [(m["PaymentMethodId"], "DefaultPayment" in m) for m in listed] == [
-        (seeded["PaymentMethodId"], False), (ach_id, False), (card_id, True)]
+        (seeded["PaymentMethodId"], False),
+        (ach_id, False),
+        (card_id, True),
+    ]
     assert listed[1]["BankName"] == "First Bank" and "CreditCardType" not in listed[1]
     only = conversation.call("ListPaymentMethods", PaymentMethodID=ach_id)["PaymentMethods"]
     assert [m["PaymentMethodId"] for m in only["PaymentMethod"]] == [ach_id]
 
-    conversation.call("ChangeDefaultPaymentMethod", MachineInfo=MACHINE, PaymentMethodID=ach_id,
-                      PaymentType="DefaultPostalPurchasePaymentMethod")
+    conversation.call(
+        "ChangeDefaultPaymentMethod",
+        MachineInfo=MACHINE,
+        PaymentMethodID=ach_id,
+        PaymentType="DefaultPostalPurchasePaymentMethod",
+    )
     assert sandbox.account(DEMO_USERNAME).default_payment_method.id == ach_id
     assert conversation.code("DeleteUserPaymentMethod", PaymentMethodID=ach_id) == "002b0904"
     conversation.call("DeleteUserPaymentMethod", PaymentMethodID=card_id)
@@ -467,8 +556,10 @@ def test_payment_methods(sandbox):
     assert conversation.code("ChangeDefaultPaymentMethod", MachineInfo=MACHINE, PaymentMethodID="nope") == "002b0903"
     declined = {**CARD, "AccountNumber": DECLINED_TEST_CARD}
     assert conversation.code("AddUserPaymentMethod", MachineInfo=MACHINE, CreditCard=declined) == "002b0802"
-    assert conversation.code("AddUserPaymentMethod", MachineInfo=MACHINE,
-                             CreditCard={**CARD, "AccountNumber": "4111"}) == "002b0802"
+    assert (
+        conversation.code("AddUserPaymentMethod", MachineInfo=MACHINE, CreditCard={**CARD, "AccountNumber": "4111"})
+        == "002b0802"
+    )
     assert conversation.code("AddUserPaymentMethod", MachineInfo=MACHINE) == "002b0802"
     assert len(sandbox.account(DEMO_USERNAME).payment_methods) == 1
 
@@ -483,8 +574,12 @@ def test_a_new_default_payment_method_lifts_a_payment_hold_but_not_the_others(sa
 
     conversation.call("AddUserPaymentMethod", MachineInfo=MACHINE, CreditCard=MASTERCARD)  # not the default
     assert Hold.PAYMENT_HOLD in sandbox.account(DEMO_USERNAME).holds
-    conversation.call("AddUserPaymentMethod", MachineInfo=MACHINE, CreditCard=MASTERCARD,
-                      DefaultPaymentMethodType="AllDefaultPaymentMethods")
+    conversation.call(
+        "AddUserPaymentMethod",
+        MachineInfo=MACHINE,
+        CreditCard=MASTERCARD,
+        DefaultPaymentMethodType="AllDefaultPaymentMethods",
+    )
     info = conversation.info()
     assert (info["AccountStatus"], info["AccountInfo"]["ResubmitStatus"]) == ("AdminHold", "NOT_IN_RESUBMISSION")
     assert sandbox.account(DEMO_USERNAME).holds == [Hold.ADMIN_HOLD, Hold.ACTIVITY_BLOCKED]
@@ -509,12 +604,27 @@ def test_a_declined_default_does_not_lift_the_hold_a_usable_one_does(sandbox):
 
 # -- AccountStatus ---------------------------------------------------------------------------------
 def test_account_status_priorities(sandbox):
-    sandbox.create_account("everything", "Passw0rd-1", phone_verified=False, terms_accepted=False,
-                           password_expired=True, holds=["payment_hold", "activity_blocked", "admin_hold"])
+    sandbox.create_account(
+        "everything",
+        "Passw0rd-1",
+        phone_verified=False,
+        terms_accepted=False,
+        password_expired=True,
+        holds=["payment_hold", "activity_blocked", "admin_hold"],
+    )
     sandbox.lock("everything")
     sandbox.set_status("everything", AccountStatus.CLOSED)
-    expected = ["Closed", "Locked", "AdminHold", "ActivityBlocked", "PaymentHold", "PasswordExpired",
-                "VerificationRequired", "TermsRequired", "Active"]
+    expected = [
+        "Closed",
+        "Locked",
+        "AdminHold",
+        "ActivityBlocked",
+        "PaymentHold",
+        "PasswordExpired",
+        "VerificationRequired",
+        "TermsRequired",
+        "Active",
+    ]
     remedies = [
         lambda: setattr(sandbox.state.accounts["everything"], "closed", False),
         lambda: sandbox.unlock("everything"),
@@ -555,18 +665,32 @@ def test_set_status_adds_conditions_and_active_clears_them(sandbox):
     sandbox.set_status(DEMO_USERNAME, AccountStatus.ACTIVE)
     account = sandbox.account(DEMO_USERNAME)
     assert (account.holds, account.locked, account.password_expired, account.status) == (
-        [], False, False, AccountStatus.ACTIVE)
+        [],
+        False,
+        False,
+        AccountStatus.ACTIVE,
+    )
     seeded = sandbox.create_account("held", "Passw0rd-1", status=AccountStatus.ADMIN_HOLD)
     assert (seeded.holds, seeded.status) == ([Hold.ADMIN_HOLD], AccountStatus.ADMIN_HOLD)
 
 
 def test_state_saved_with_a_flat_status_still_loads():
-    old = {"integration_id": DEMO_INTEGRATION_ID, "username": "old", "password": "Passw0rd-1", "customer_id": 1,
-           "meter_number": 2, "user_id": 3, "status": "PaymentHold"}
+    old = {
+        "integration_id": DEMO_INTEGRATION_ID,
+        "username": "old",
+        "password": "Passw0rd-1",
+        "customer_id": 1,
+        "meter_number": 2,
+        "user_id": 3,
+        "status": "PaymentHold",
+    }
     account = SandboxAccount.model_validate_json(json.dumps(old))
     assert "status" not in json.loads(account.model_dump_json())
     assert (account.holds, account.status, account.password_history) == (
-        [Hold.PAYMENT_HOLD], AccountStatus.PAYMENT_HOLD, ["Passw0rd-1"])
+        [Hold.PAYMENT_HOLD],
+        AccountStatus.PAYMENT_HOLD,
+        ["Passw0rd-1"],
+    )
     assert SandboxAccount.model_validate({**old, "status": "Locked"}).locked
 
 

@@ -31,8 +31,8 @@ from onebalance import (
     ServiceError,
     TransportError,
 )
-from onebalance._config import Timeout
 from onebalance.cli import cli
+from onebalance.core._config import Timeout
 from onebalance.sandbox import Sandbox
 from onebalance.sandbox._chaos import ACTING_KINDS, KINDS, Faults
 from onebalance.sandbox._control import SandboxControl

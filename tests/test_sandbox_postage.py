@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from onebalance._soap._envelope import SoapFault, body_child, build
-from onebalance._soap._schema import swsim_schema
 from onebalance.sandbox import DEMO_INTEGRATION_ID, PaymentMethod, Sandbox, SandboxControl, SandboxCredentials
+from onebalance.swsim._soap._envelope import SoapFault, body_child, build
+from onebalance.swsim._soap._schema import swsim_schema
 
 from . import _wire
 

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import requests
 
-from onebalance._soap._envelope import SoapFault
 from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox, SandboxControl, SandboxCredentials, _rates
+from onebalance.swsim._soap._envelope import SoapFault
 
 from . import _wire
 

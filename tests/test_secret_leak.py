@@ -42,9 +42,9 @@ from onebalance import (
     StoreProfile,
     zeep_service,
 )
-from onebalance._redact import LOGGERS, SECRET_ELEMENTS
-from onebalance._shipping import Shipping
+from onebalance.carriers._router import Shipping
 from onebalance.cli import cli
+from onebalance.core._redact import LOGGERS, SECRET_ELEMENTS
 from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox
 from onebalance.sandbox.fedex import FedexSandbox
 from onebalance.sandbox.ups import UpsSandbox

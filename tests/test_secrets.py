@@ -51,7 +51,7 @@ def test_reprs_and_errors_hold_no_secret(endpoint, client_for):
 
 
 def test_redaction_masks_by_name_by_shape_and_by_value():
-    from onebalance._redact import SecretRegistry, redact_text
+    from onebalance.core._redact import SecretRegistry, redact_text
 
     text = (
         "<ns0:Password>hunter2</ns0:Password><Authenticator><![CDATA[cdata-tok-5]]></Authenticator> "
@@ -87,7 +87,7 @@ def test_redaction_masks_by_name_by_shape_and_by_value():
 
 def test_ten_thousand_merchants_passwords_all_stay_masked():
     """No cap drops a secret: the first of 10,000+ registered passwords is still masked, inside larger text."""
-    from onebalance._redact import SecretRegistry
+    from onebalance.core._redact import SecretRegistry
 
     registry = SecretRegistry()
     values = [f"Merchant-{i:05d}-Passw0rd" for i in range(10_050)]
@@ -102,8 +102,8 @@ def test_ten_thousand_merchants_passwords_all_stay_masked():
 
 
 def test_tokens_are_forgotten_only_long_after_they_expire(monkeypatch):
-    import onebalance._redact as redact_module
-    from onebalance._redact import EXPIRED_GRACE, SecretRegistry
+    import onebalance.core._redact as redact_module
+    from onebalance.core._redact import EXPIRED_GRACE, SecretRegistry
 
     clock = [1000.0]
     monkeypatch.setattr(redact_module.time, "monotonic", lambda: clock[0])
@@ -120,7 +120,7 @@ def test_tokens_are_forgotten_only_long_after_they_expire(monkeypatch):
 
 
 def test_the_filter_masks_records_without_touching_the_applications_logging_config(caplog):
-    from onebalance._redact import LOGGERS, RedactingFilter, register_secret
+    from onebalance.core._redact import LOGGERS, RedactingFilter, register_secret
 
     register_secret("Registered-Secret-9")
     logger = logging.getLogger("onebalance.carriers.fedex")

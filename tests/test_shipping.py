@@ -22,16 +22,19 @@ from carriers import (
 from carriers.fedex import FedexClient, FedexSettings
 from carriers.ups import UpsClient, UpsSettings
 from onebalance import Accounts, AuthenticationError, InMemoryCredentialStore, LabelNotFound, ValidationError
-from onebalance._shipping import Shipping
+from onebalance.carriers._router import Shipping
 from onebalance.sandbox.fedex import FedexSandbox
 from onebalance.sandbox.ups import UpsSandbox
 
-SHIPPER = Address(name="Acme", street_lines=["1 Main St"], city="Austin", state="TX", postal_code="78701",
-                  phone="5125550100")
-RECIPIENT = Address(name="Ada", street_lines=["350 5th Ave"], city="New York", state="NY", postal_code="10118",
-                    phone="2125550100")
-SHIPMENT = ShipmentRequest(shipper=SHIPPER, recipient=RECIPIENT, parcels=[Parcel(weight=Weight(value="2", unit="lb"))],
-                           ship_date=date.today())
+SHIPPER = Address(
+    name="Acme", street_lines=["1 Main St"], city="Austin", state="TX", postal_code="78701", phone="5125550100"
+)
+RECIPIENT = Address(
+    name="Ada", street_lines=["350 5th Ave"], city="New York", state="NY", postal_code="10118", phone="2125550100"
+)
+SHIPMENT = ShipmentRequest(
+    shipper=SHIPPER, recipient=RECIPIENT, parcels=[Parcel(weight=Weight(value="2", unit="lb"))], ship_date=date.today()
+)
 
 
 @pytest.fixture
@@ -46,10 +49,19 @@ def merchant(sandbox):
         accounts.connect("m", username="ship-all", password="Ship-all-passw0rd")
         shipping = Shipping(
             usps=accounts.usps("m"),
-            ups=UpsClient(UpsSettings(client_id="ups-id", client_secret="ups-secret", account_number="A1B2C3",
-                                      base_url=ups_server.url)),
-            fedex=FedexClient(FedexSettings(client_id="fx-id", client_secret=fx.client_secret,
-                                            account_number="700000001", base_url=fedex_server.url)),
+            ups=UpsClient(
+                UpsSettings(
+                    client_id="ups-id", client_secret="ups-secret", account_number="A1B2C3", base_url=ups_server.url
+                )
+            ),
+            fedex=FedexClient(
+                FedexSettings(
+                    client_id="fx-id",
+                    client_secret=fx.client_secret,
+                    account_number="700000001",
+                    base_url=fedex_server.url,
+                )
+            ),
         )
         yield shipping, sandbox
 
@@ -128,8 +140,8 @@ def test_a_carrier_that_fails_does_not_hide_the_others(merchant, sandbox):
 
 # -- Accounts.shipping: the merchant's stored carrier accounts, the label journal ---------------------
 from onebalance import EncryptedFileCredentialStore, PurchaseInProgress, SqlitePostageRecords  # noqa: E402
-from onebalance._credentials import StoredCredentials  # noqa: E402
-from onebalance._labels import SqliteLabelJournal  # noqa: E402
+from onebalance.stores._credentials import StoredCredentials  # noqa: E402
+from onebalance.stores._labels import SqliteLabelJournal  # noqa: E402
 
 
 @pytest.fixture
@@ -170,10 +182,12 @@ def test_a_merchant_without_carrier_accounts_gets_usps_only(platform):
 
 def test_connected_carrier_accounts_are_stored_encrypted_and_join_the_router(platform, tmp_path):
     accounts, make, _, ups_url, _, fedex_url = platform
-    ups = accounts.connect_ups("m", client_id="ups-id", client_secret="ups-secret", account_number="a1b2c3",
-                               base_url=ups_url)
-    accounts.connect_fedex("m", client_id="fx-id", client_secret="fx-secret", account_number="700-000-001",
-                           base_url=fedex_url)
+    ups = accounts.connect_ups(
+        "m", client_id="ups-id", client_secret="ups-secret", account_number="a1b2c3", base_url=ups_url
+    )
+    accounts.connect_fedex(
+        "m", client_id="fx-id", client_secret="fx-secret", account_number="700-000-001", base_url=fedex_url
+    )
     assert ups.account_number == "A1B2C3"
     assert "ups-secret" not in repr(ups) and "A1B2C3" not in repr(ups)
     raw = (tmp_path / "creds.json").read_text()
@@ -190,8 +204,9 @@ def test_connected_carrier_accounts_are_stored_encrypted_and_join_the_router(pla
 def test_carrier_clients_are_cached_per_merchant_so_tokens_are_reused(platform):
     accounts, _, ups_box, ups_url, _, fedex_url = platform
     accounts.connect_ups("m", client_id="ups-id", client_secret="ups-secret", account_number="A1B2C3", base_url=ups_url)
-    accounts.connect_fedex("m", client_id="fx-id", client_secret="fx-secret", account_number="700000001",
-                           base_url=fedex_url)
+    accounts.connect_fedex(
+        "m", client_id="fx-id", client_secret="fx-secret", account_number="700000001", base_url=fedex_url
+    )
     for _ in range(3):
         assert accounts.shipping("m").rates(SHIPMENT).errors == {}
     tokens = [path for _, path in ups_box.requests() if path.endswith("/oauth/token")]
@@ -208,15 +223,24 @@ def test_carrier_clients_are_cached_per_merchant_so_tokens_are_reused(platform):
 
 @pytest.mark.parametrize(
     ("carrier", "number", "field"),
-    [("ups", "A1B2C", "account_number"), ("ups", "A1B2C3D", "account_number"), ("fedex", "70000000", "account_number"),
-     ("fedex", "70000000A", "account_number")],
+    [
+        ("ups", "A1B2C", "account_number"),
+        ("ups", "A1B2C3D", "account_number"),
+        ("fedex", "70000000", "account_number"),
+        ("fedex", "70000000A", "account_number"),
+    ],
 )
 def test_bad_account_numbers_are_refused_and_nothing_is_stored(platform, carrier, number, field):
     accounts, _, ups_box, ups_url, fedex_box, fedex_url = platform
     connect = accounts.connect_ups if carrier == "ups" else accounts.connect_fedex
     with pytest.raises(ValidationError) as caught:
-        connect("m", client_id="x", client_secret="y", account_number=number,
-                base_url=ups_url if carrier == "ups" else fedex_url)
+        connect(
+            "m",
+            client_id="x",
+            client_secret="y",
+            account_number=number,
+            base_url=ups_url if carrier == "ups" else fedex_url,
+        )
     assert caught.value.field == field
     assert getattr(accounts.store.get("m"), carrier) is None
     assert ups_box.requests() == [] and fedex_box.shipments() == []
@@ -229,16 +253,18 @@ def test_credentials_the_carrier_refuses_are_not_stored(platform):
     with pytest.raises(OneBalanceError):
         accounts.connect_ups("m", client_id="ups-id", client_secret="wrong", account_number="A1B2C3", base_url=ups_url)
     with pytest.raises(OneBalanceError):
-        accounts.connect_fedex("m", client_id="fx-id", client_secret="wrong", account_number="700000001",
-                               base_url=fedex_url)
+        accounts.connect_fedex(
+            "m", client_id="fx-id", client_secret="wrong", account_number="700000001", base_url=fedex_url
+        )
     assert accounts.store.get("m").ups is None and accounts.store.get("m").fedex is None
 
 
 def test_disconnect_forgets_one_carrier_and_keeps_the_rest(platform):
     accounts, _, _, ups_url, _, fedex_url = platform
     accounts.connect_ups("m", client_id="ups-id", client_secret="ups-secret", account_number="A1B2C3", base_url=ups_url)
-    accounts.connect_fedex("m", client_id="fx-id", client_secret="fx-secret", account_number="700000001",
-                           base_url=fedex_url)
+    accounts.connect_fedex(
+        "m", client_id="fx-id", client_secret="fx-secret", account_number="700000001", base_url=fedex_url
+    )
     assert accounts.disconnect_ups("m") is True
     assert accounts.disconnect_ups("m") is False
     assert accounts.shipping("m").carriers == (Carrier.USPS, Carrier.FEDEX)
@@ -248,8 +274,9 @@ def test_disconnect_forgets_one_carrier_and_keeps_the_rest(platform):
 def test_the_same_key_buys_one_label_across_processes(platform):
     accounts, make, ups_box, ups_url, fedex_box, fedex_url = platform
     accounts.connect_ups("m", client_id="ups-id", client_secret="ups-secret", account_number="A1B2C3", base_url=ups_url)
-    accounts.connect_fedex("m", client_id="fx-id", client_secret="fx-secret", account_number="700000001",
-                           base_url=fedex_url)
+    accounts.connect_fedex(
+        "m", client_id="fx-id", client_secret="fx-secret", account_number="700000001", base_url=fedex_url
+    )
     shop = accounts.shipping("m").rates(SHIPMENT)
     for carrier in (Carrier.UPS, Carrier.FEDEX, Carrier.USPS):
         rate = min((r for r in shop.rates if r.carrier is carrier), key=lambda r: r.total.amount)
@@ -271,8 +298,9 @@ def test_a_purchase_with_an_unknown_outcome_is_never_sent_again(platform, tmp_pa
     from datetime import datetime, timezone
 
     # A process that died after claiming the key (its request may or may not have reached UPS).
-    SqliteLabelJournal(tmp_path / "records.sqlite").start("m", Carrier.UPS, "order-8", rate.service_code,
-                                                           datetime.now(timezone.utc))
+    SqliteLabelJournal(tmp_path / "records.sqlite").start(
+        "m", Carrier.UPS, "order-8", rate.service_code, datetime.now(timezone.utc)
+    )
     with pytest.raises(PurchaseInProgress, match="outcome is unknown"):
         accounts.shipping("m").buy(rate, SHIPMENT, idempotency_key="order-8")
     assert not [path for _, path in ups_box.requests() if path.endswith("/ship")]
@@ -295,8 +323,13 @@ def test_a_refused_purchase_frees_its_key(platform):
 
 
 def test_old_records_without_carrier_accounts_still_load():
-    old = {"integration_id": "i", "username": "u", "password": "p", "endpoint": "https://x.test",
-           "updated_at": "2025-01-01T00:00:00+00:00"}
+    old = {
+        "integration_id": "i",
+        "username": "u",
+        "password": "p",
+        "endpoint": "https://x.test",
+        "updated_at": "2025-01-01T00:00:00+00:00",
+    }
     stored = StoredCredentials.model_validate(old)
     assert stored.ups is None and stored.fedex is None
     record = stored.to_record()
@@ -304,11 +337,17 @@ def test_old_records_without_carrier_accounts_still_load():
 
 
 def test_a_record_dumped_without_its_carrier_secret_is_refused_loudly():
-    from onebalance._credentials import UpsAccount
+    from onebalance.stores._credentials import UpsAccount
 
-    stored = StoredCredentials(integration_id="i", username="u", password="p", endpoint="https://x.test",
-                               ups=UpsAccount(client_id="c", client_secret="s3cret", account_number="A1B2C3",
-                                              base_url="https://wwwcie.ups.com"))
+    stored = StoredCredentials(
+        integration_id="i",
+        username="u",
+        password="p",
+        endpoint="https://x.test",
+        ups=UpsAccount(
+            client_id="c", client_secret="s3cret", account_number="A1B2C3", base_url="https://wwwcie.ups.com"
+        ),
+    )
     assert "s3cret" not in repr(stored) and "s3cret" not in stored.model_dump_json()
     assert StoredCredentials.model_validate(stored.to_record()).ups.secret_value() == "s3cret"
     masked = stored.model_dump(mode="json") | {"password": "p"}
@@ -344,12 +383,14 @@ def test_a_label_the_carrier_sold_but_the_sdk_cannot_read_is_never_bought_again(
 
     accounts, _, ups_box, ups_url, fedex_box, fedex_url = platform
     if carrier is Carrier.UPS:
-        accounts.connect_ups("m", client_id="ups-id", client_secret="ups-secret", account_number="A1B2C3",
-                             base_url=ups_url)
+        accounts.connect_ups(
+            "m", client_id="ups-id", client_secret="ups-secret", account_number="A1B2C3", base_url=ups_url
+        )
         ups_box.state.sequence = 10**60  # 1Z + account + service + 61 digits: over 64 characters
     else:
-        accounts.connect_fedex("m", client_id="fx-id", client_secret="fx-secret", account_number="700000001",
-                               base_url=fedex_url)
+        accounts.connect_fedex(
+            "m", client_id="fx-id", client_secret="fx-secret", account_number="700000001", base_url=fedex_url
+        )
         fedex_box.state.next_tracking = 10**70
     shipping = accounts.shipping("m")
     rate = next(r for r in shipping.rates(SHIPMENT).rates if r.carrier is carrier)

@@ -16,8 +16,8 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from onebalance._config import Timeout
-from onebalance._transport import send
+from onebalance.core._config import Timeout
+from onebalance.core._transport import send
 
 _ENV = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 
@@ -188,7 +188,7 @@ def test_an_instrumented_session_is_called_through_its_own_request(monkeypatch):
 
 
 def test_the_sdks_own_session_lays_out_a_request_exactly_as_prepare_request_would() -> None:
-    from onebalance import _transport
+    from onebalance.core import _transport
 
     session = _transport.shared_session()
     url = "https://swsim.testing.stamps.com/swsim/swsimv111.asmx"
@@ -211,7 +211,7 @@ def test_the_sdks_own_session_lays_out_a_request_exactly_as_prepare_request_woul
 
 
 def test_the_full_preparation_is_used_when_the_session_has_cookies_auth_or_other_keywords() -> None:
-    from onebalance import _transport
+    from onebalance.core import _transport
 
     url = "https://swsim.testing.stamps.com/swsim/swsimv111.asmx"
     kwargs: dict[str, Any] = {"headers": {}, "data": b"<x/>"}

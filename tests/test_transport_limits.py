@@ -156,9 +156,9 @@ def test_a_session_passed_in_has_its_answer_cut_at_the_deadline_too():
 
 
 def test_no_request_is_sent_once_the_call_has_no_time_left():
-    from onebalance._deadline import call_deadline
-    from onebalance._retry import Transient
-    from onebalance._transport import send
+    from onebalance.core._deadline import call_deadline
+    from onebalance.core._retry import Transient
+    from onebalance.core._transport import send
 
     with serving(trickle_body) as server, call_deadline(0), pytest.raises(Transient) as info:
         send(requests.Session(), "GET", server.url, service="test", operation="Test", timeout=Timeout())

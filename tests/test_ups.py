@@ -34,9 +34,9 @@ from carriers import (
     cheapest,
     fastest,
 )
-from carriers import _recent as recent
-from carriers.ups import UpsClient, UpsSettings, mapping
-from onebalance._errors import (
+from carriers.ups import UpsClient, UpsSettings
+from onebalance.carriers.ups import mapping
+from onebalance.core._errors import (
     AuthenticationFailed,
     ConfigurationError,
     LabelNotFound,
@@ -46,6 +46,7 @@ from onebalance._errors import (
     VoidRefused,
 )
 from onebalance.sandbox.ups import UpsReply, UpsSandbox
+from onebalance.shipments import _recent as recent
 
 from ._images import check_image
 from ._specs import SPECS

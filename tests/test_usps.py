@@ -21,24 +21,45 @@ from onebalance.sandbox import DEMO_INTEGRATION_ID
 
 D = Decimal
 PASSWORD = "Ship-passw0rd"
-SHIPPER = Address(name="Acme Widgets", street_lines=["1990 E Grand Ave"], city="El Segundo", state="CA",
-                  postal_code="90245", phone="3105550142")
-RECIPIENT = Address(name="Ada Lovelace", street_lines=["350 5th Ave"], city="New York", state="NY",
-                    postal_code="10118", phone="2125550100")
+SHIPPER = Address(
+    name="Acme Widgets",
+    street_lines=["1990 E Grand Ave"],
+    city="El Segundo",
+    state="CA",
+    postal_code="90245",
+    phone="3105550142",
+)
+RECIPIENT = Address(
+    name="Ada Lovelace",
+    street_lines=["350 5th Ave"],
+    city="New York",
+    state="NY",
+    postal_code="10118",
+    phone="2125550100",
+)
 
 
 @pytest.fixture
 def usps(sandbox, endpoint):
     sandbox.create_account("shipper", PASSWORD, balance="100.00")
-    accounts = Accounts(integration_id=DEMO_INTEGRATION_ID, endpoint=endpoint.url, store=InMemoryCredentialStore(),
-                        now=sandbox.clock.now)
+    accounts = Accounts(
+        integration_id=DEMO_INTEGRATION_ID,
+        endpoint=endpoint.url,
+        store=InMemoryCredentialStore(),
+        now=sandbox.clock.now,
+    )
     accounts.connect("m1", username="shipper", password=PASSWORD)
     return accounts.usps("m1")
 
 
 def _shipment(pounds: str = "2", service: str | None = None) -> ShipmentRequest:
-    return ShipmentRequest(shipper=SHIPPER, recipient=RECIPIENT, parcels=[Parcel(weight=Weight(value=pounds,
-                           unit="lb"))], ship_date=date.today(), service=service)
+    return ShipmentRequest(
+        shipper=SHIPPER,
+        recipient=RECIPIENT,
+        parcels=[Parcel(weight=Weight(value=pounds, unit="lb"))],
+        ship_date=date.today(),
+        service=service,
+    )
 
 
 def _priority(usps, shipment):
@@ -91,9 +112,7 @@ def test_a_repeat_of_a_label_bought_here_makes_no_call_and_never_refills(usps, s
     assert len(_prints(sandbox)) == 1
 
 
-def test_only_the_latest_labels_are_remembered_and_older_keys_are_replayed_by_the_service(
-    usps, sandbox, wire_log
-):
+def test_only_the_latest_labels_are_remembered_and_older_keys_are_replayed_by_the_service(usps, sandbox, wire_log):
     usps._bought.size = 2
     shipment = _shipment()
     rate = _priority(usps, shipment)
@@ -212,8 +231,8 @@ def test_tracking_a_voided_label_says_it_was_voided(usps, sandbox):
 
 def test_a_label_whose_image_cannot_be_fetched_is_reported_as_bought_not_as_failed(usps, sandbox, monkeypatch):
     from onebalance import OutcomeUnknown, RequestTimeout
-    from onebalance import _usps as usps_mapping
-    from onebalance._usps_service import UspsShipping
+    from onebalance.carriers.usps import _mapping as usps_mapping
+    from onebalance.carriers.usps._client import UspsShipping
 
     def unreachable(self, urls, tx_id):
         raise RequestTimeout("No answer from the label server", operation="CreateIndicium")
@@ -237,12 +256,17 @@ def test_a_label_in_doubt_is_returned_even_when_its_own_debit_left_the_balance_s
     leaves less than another label costs; sending the same key again must return the label (the
     service replays it), not InsufficientFunds, which would tell the caller nothing was bought."""
     from onebalance import InMemoryPostageRecords, OneBalance, OutcomeUnknown, Postage, RetryPolicy
-    from onebalance._usps_service import UspsShipping
+    from onebalance.carriers.usps._client import UspsShipping
 
     sandbox.create_account("short", PASSWORD, balance="12.00")
     with sandbox.mock() as url:
-        client = OneBalance(integration_id=DEMO_INTEGRATION_ID, username="short", password=PASSWORD, endpoint=url,
-                            retry=RetryPolicy(attempts=2, backoff_base=0, backoff_max=0))
+        client = OneBalance(
+            integration_id=DEMO_INTEGRATION_ID,
+            username="short",
+            password=PASSWORD,
+            endpoint=url,
+            retry=RetryPolicy(attempts=2, backoff_base=0, backoff_max=0),
+        )
         usps = UspsShipping(Postage("m-short", client, InMemoryPostageRecords()))
         shipment = _shipment("1")
         rate = _priority(usps, shipment)

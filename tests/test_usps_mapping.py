@@ -1,4 +1,4 @@
-"""The USPS mapping layer (onebalance._usps): pure functions, no sandbox.
+"""The USPS mapping layer (onebalance.carriers.usps._mapping): pure functions, no sandbox.
 
 Every request is encoded with the package schema (which refuses a wrong, missing or misplaced
 field) and, when ../shared/specs is there, validated against the real contract. Every response is
@@ -28,11 +28,11 @@ from carriers import (
     Weight,
 )
 from onebalance import ValidationError
-from onebalance import _usps as usps
-from onebalance._soap._envelope import build, read_response
-from onebalance._soap._schema import Schema, swsim_schema
-from onebalance._soap._versions import VERSIONS, SwsimVersion
-from onebalance._usps_service import integrator_tx_id
+from onebalance.carriers.usps import _mapping as usps
+from onebalance.carriers.usps._client import integrator_tx_id
+from onebalance.swsim._soap._envelope import build, read_response
+from onebalance.swsim._soap._schema import Schema, swsim_schema
+from onebalance.swsim._soap._versions import VERSIONS, SwsimVersion
 
 from ._specs import RealSwsimSchemas
 
@@ -363,7 +363,7 @@ def test_the_chosen_rate_goes_back_as_it_came(
 
 
 def read_request_rate(schema: Schema, payload: dict[str, Any]) -> dict[str, Any]:
-    from onebalance._soap._envelope import read_request
+    from onebalance.swsim._soap._envelope import read_request
 
     op = schema.operations["CreateIndicium"]
     _, decoded = read_request(schema, request_bytes(schema, "CreateIndicium", payload), op.soap_action)

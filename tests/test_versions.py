@@ -24,8 +24,16 @@ from onebalance import (
 )
 from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox
 
-PROFILE = StoreProfile(store_name="Version Co", owner_name="Ada Lovelace", address1="2 Navy Way", city="Arlington",
-                       state="VA", zip_code="22202", email="ada@versions.example", phone="7035550100")
+PROFILE = StoreProfile(
+    store_name="Version Co",
+    owner_name="Ada Lovelace",
+    address1="2 Navy Way",
+    city="Arlington",
+    state="VA",
+    zip_code="22202",
+    email="ada@versions.example",
+    phone="7035550100",
+)
 
 
 def _form(**changes: object) -> RegistrationForm:

@@ -1,7 +1,7 @@
 """Regenerate the package's subset WSDLs from the real SWSIM contracts (v111 and v135).
 
 Developer tool, not shipped: for each version in ``VERSIONS`` it reads the real WSDL in
-``../shared/specs/swsim/`` and writes ``onebalance/_soap/wsdl/swsim_<version>.wsdl`` holding only
+``../shared/specs/swsim/`` and writes ``onebalance/swsim/_soap/wsdl/swsim_<version>.wsdl`` holding only
 the operations the SDK uses, the elements and types they reach (same names, types and element
 order), the SOAP 1.1 binding and the service/port names. Add an operation to ``OPERATIONS`` (or a
 version to ``VERSIONS``) and run::
@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT.parent / "shared" / "specs" / "swsim"
 #: version -> (the real WSDL, the package's subset)
 VERSIONS = {
-    "v111": (SPECS / "SwsimV111.wsdl", ROOT / "onebalance" / "_soap" / "wsdl" / "swsim_v111.wsdl"),
-    "v135": (SPECS / "swsimv135.wsdl", ROOT / "onebalance" / "_soap" / "wsdl" / "swsim_v135.wsdl"),
+    "v111": (SPECS / "SwsimV111.wsdl", ROOT / "onebalance" / "swsim" / "_soap" / "wsdl" / "swsim_v111.wsdl"),
+    "v135": (SPECS / "swsimv135.wsdl", ROOT / "onebalance" / "swsim" / "_soap" / "wsdl" / "swsim_v135.wsdl"),
 }
 
 OPERATIONS = [

@@ -11,7 +11,7 @@ import importlib
 
 import click
 
-from .._version import __version__
+from onebalance._version import __version__
 
 #: Each command: the module and the name of its click object.
 _COMMANDS = {

@@ -23,16 +23,17 @@ from typing import Any
 
 import click
 
-from .._accounts import RemedyReport
-from .._errors import (
+from onebalance.accounts._accounts import RemedyReport
+from onebalance.accounts._status import AccountState, Diagnosis, Remedy, RemedyAction
+from onebalance.core._errors import (
     CodewordAnswersRefused,
     ConfigurationError,
     CredentialStoreError,
     OneBalanceError,
     TemporaryPasswordRefused,
 )
-from .._inputs import BankAccount, CreditCard
-from .._status import AccountState, Diagnosis, Remedy, RemedyAction
+from onebalance.swsim._inputs import BankAccount, CreditCard
+
 from ._bulk import EXIT_INTERRUPTED, Bulk, workers_option
 from ._common import (
     EXIT_ATTENTION,

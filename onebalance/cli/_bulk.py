@@ -17,7 +17,7 @@ from typing import Generic, TypeVar
 
 import click
 
-from .._transport import POOL_SIZE
+from onebalance.core._transport import POOL_SIZE
 
 T = TypeVar("T")
 

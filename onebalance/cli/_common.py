@@ -15,12 +15,12 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from .._accounts import Accounts
-from .._credentials import _KEY_HELP, EncryptedFileCredentialStore
-from .._errors import ConfigurationError, CredentialStoreError, StoreError, ValidationError
-from .._records import PostageRecords, SqlitePostageRecords
-from .._soap._versions import DEFAULT_VERSION, VERSIONS
-from .._store import PostgresStore
+from onebalance.accounts._accounts import Accounts
+from onebalance.core._errors import ConfigurationError, CredentialStoreError, StoreError, ValidationError
+from onebalance.stores._credentials import _KEY_HELP, EncryptedFileCredentialStore
+from onebalance.stores._records import PostageRecords, SqlitePostageRecords
+from onebalance.stores._store import PostgresStore
+from onebalance.swsim._soap._versions import DEFAULT_VERSION, VERSIONS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ATTENTION, EXIT_CONFIG = 0, 1, 2, 3, 4
 #: Where ``--api-version`` leaves its value in the click context (read by ``_Context``).

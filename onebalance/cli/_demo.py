@@ -13,14 +13,15 @@ from collections.abc import Iterator
 import click
 from pydantic import SecretStr
 
-from .._accounts import Accounts
-from .._client import OneBalance
-from .._credentials import InMemoryCredentialStore
-from .._errors import AuthenticationFailed, OneBalanceError, UsernameTaken
-from .._inputs import Codewords, CreditCard, RegistrationForm, StoreProfile
-from .._models import Account
-from .._soap._versions import ApiVersion, swsim_version
-from ..sandbox import Sandbox, SandboxControl
+from onebalance.accounts._accounts import Accounts
+from onebalance.core._errors import AuthenticationFailed, OneBalanceError, UsernameTaken
+from onebalance.sandbox import Sandbox, SandboxControl
+from onebalance.stores._credentials import InMemoryCredentialStore
+from onebalance.swsim._client import OneBalance
+from onebalance.swsim._inputs import Codewords, CreditCard, RegistrationForm, StoreProfile
+from onebalance.swsim._models import Account
+from onebalance.swsim._soap._versions import ApiVersion, swsim_version
+
 from ._common import api_version_option
 
 
@@ -241,8 +242,8 @@ def _account_steps(url: str, integration_id: str, control: SandboxControl, versi
 def _postage_steps(accounts: Accounts, merchant: str, control: SandboxControl, username: str) -> None:
     from decimal import Decimal
 
-    from .._notify import CallbackNotifier, RefillEvent, RefillProposal
-    from .._records import AutoRefillSettings
+    from onebalance.funding._notify import CallbackNotifier, RefillEvent, RefillProposal
+    from onebalance.stores._records import AutoRefillSettings
 
     def prompt(proposal: RefillProposal) -> bool:
         click.echo(
@@ -301,10 +302,10 @@ def _shipping_steps(accounts: Accounts, merchant: str) -> None:
     one label from each, and a void. UPS and FedEx run on embedded sandboxes."""
     from datetime import date
 
-    from carriers import Address, Carrier, Parcel, ShipmentRequest, Weight
+    from onebalance.sandbox.fedex import FedexSandbox
+    from onebalance.sandbox.ups import UpsSandbox
+    from onebalance.shipments import Address, Carrier, Parcel, ShipmentRequest, Weight
 
-    from ..sandbox.fedex import FedexSandbox
-    from ..sandbox.ups import UpsSandbox
     from ._sandbox import FEDEX_DEMO, UPS_DEMO
 
     ups_box, fedex_box = UpsSandbox(), FedexSandbox()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from carriers import Label, VoidResult
+from onebalance.shipments import Label, VoidResult
 
 __all__ = ["label_files", "package_lines", "packages_json", "void_subject"]
 

@@ -21,12 +21,13 @@ from typing import Any
 
 import click
 
-from .._errors import ConfigurationError, CredentialStoreError, OneBalanceError, ValidationError
-from .._postage import Postage, Quote, money
-from .._receipts import Receipt
-from .._records import AutoRefillSettings
-from .._refill_settle import SETTLE_AFTER, RefillSettlement
-from .._refills import RefillEntry
+from onebalance.core._errors import ConfigurationError, CredentialStoreError, OneBalanceError, ValidationError
+from onebalance.funding._postage import Postage, Quote, money
+from onebalance.funding._refill_settle import SETTLE_AFTER, RefillSettlement
+from onebalance.stores._records import AutoRefillSettings
+from onebalance.stores._refills import RefillEntry
+from onebalance.swsim._receipts import Receipt
+
 from ._common import (
     EXIT_ATTENTION,
     EXIT_CONFIG,

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import click
 
-from .._accounts import Accounts
-from .._credentials import EncryptedFileCredentialStore
-from .._errors import OneBalanceError
-from ..sandbox import DEMO_INTEGRATION_ID
-from ..sandbox._control import SandboxControl
+from onebalance.accounts._accounts import Accounts
+from onebalance.core._errors import OneBalanceError
+from onebalance.sandbox import DEMO_INTEGRATION_ID
+from onebalance.sandbox._control import SandboxControl
+from onebalance.stores._credentials import EncryptedFileCredentialStore
 
 
 def _key_file(path: Path) -> None:

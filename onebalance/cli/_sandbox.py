@@ -11,13 +11,14 @@ from typing import Any
 
 import click
 
-from ..sandbox import Sandbox, SandboxServer
-from ..sandbox import fedex as fedex_sandbox
-from ..sandbox import ups as ups_sandbox
-from ..sandbox._chaos import KINDS, Faults
-from ..sandbox._http import REQUEST_TIMEOUT
-from ..sandbox.fedex import FedexSandbox, FedexSandboxServer
-from ..sandbox.ups import UpsSandbox, UpsSandboxServer
+from onebalance.sandbox import Sandbox, SandboxServer
+from onebalance.sandbox import fedex as fedex_sandbox
+from onebalance.sandbox import ups as ups_sandbox
+from onebalance.sandbox._chaos import KINDS, Faults
+from onebalance.sandbox._http import REQUEST_TIMEOUT
+from onebalance.sandbox.fedex import FedexSandbox, FedexSandboxServer
+from onebalance.sandbox.ups import UpsSandbox, UpsSandboxServer
+
 from ._practice import practice
 
 

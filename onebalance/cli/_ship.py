@@ -28,7 +28,9 @@ from typing import Any, TypeVar
 
 import click
 
-from carriers import (
+from onebalance.carriers._router import Shipping
+from onebalance.core._errors import ConfigurationError, CredentialStoreError, OneBalanceError, ValidationError
+from onebalance.shipments import (
     Address,
     Carrier,
     Dimensions,
@@ -40,11 +42,9 @@ from carriers import (
     VoidResult,
     Weight,
 )
-from carriers._shipment import MAX_PARCELS
+from onebalance.shipments._shipment import MAX_PARCELS
+from onebalance.stores._labels import JournalEntry
 
-from .._errors import ConfigurationError, CredentialStoreError, OneBalanceError, ValidationError
-from .._labels import JournalEntry
-from .._shipping import Shipping
 from ._common import (
     EXIT_ATTENTION,
     EXIT_CONFIG,

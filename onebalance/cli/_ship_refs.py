@@ -22,9 +22,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from carriers import Carrier, Rate
-
-from .._shipping import Shipping
+from onebalance.carriers._router import Shipping
+from onebalance.shipments import Carrier, Rate
 
 _FORMS = (
     (Carrier.USPS, re.compile(r"9[1-5]\d{18}(?:\d{2})?|[A-Z]{2}\d{9}US")),

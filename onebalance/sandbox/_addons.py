@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .._soap._versions import SwsimVersion
+from onebalance.swsim._soap._versions import SwsimVersion
+
 from . import _faults as faults
 from ._faults import SandboxFault
 

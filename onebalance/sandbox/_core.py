@@ -23,9 +23,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from .._soap._envelope import MalformedResponse, build, build_fault, read_request
-from .._soap._schema import Operation, Schema, SchemaError, swsim_schema
-from .._soap._versions import SwsimVersion, swsim_version
+from onebalance.swsim._soap._envelope import MalformedResponse, build, build_fault, read_request
+from onebalance.swsim._soap._schema import Operation, Schema, SchemaError, swsim_schema
+from onebalance.swsim._soap._versions import SwsimVersion, swsim_version
+
 from . import _auth
 from . import _faults as faults
 from ._clock import Clock

@@ -2,7 +2,7 @@
 
 Most codes are the real service's (NOTES section 5). The real service documents no code for a
 few situations the sandbox has to answer; it uses these, all in the otherwise unused 002b09xx
-range (``onebalance._errors`` maps 002b0901 to VerificationFailed and 002b0902-002b0905 to
+range (``onebalance.core._errors`` maps 002b0901 to VerificationFailed and 002b0902-002b0905 to
 ValidationError):
 
 ==========  =============================================================================

@@ -12,7 +12,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from .._soap._schema import Complex
+from onebalance.swsim._soap._schema import Complex
+
 from . import _ledger
 from ._core import Auth, Call, operation
 from ._state import Hold, SandboxAccount

@@ -22,7 +22,8 @@ import secrets
 import string
 from typing import Any
 
-from .. import _rules
+from onebalance.swsim import _rules
+
 from . import _faults as faults
 from ._core import Auth, Call, operation
 from ._faults import SandboxFault

@@ -21,7 +21,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from .. import _rules
+from onebalance.swsim import _rules
+
 from . import _faults as faults
 from ._core import Call, SandboxState, operation
 from ._faults import SandboxFault

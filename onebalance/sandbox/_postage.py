@@ -72,21 +72,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from .._soap._versions import SwsimVersion
+from onebalance.swsim._soap._versions import SwsimVersion
+
 from . import _faults as faults
 from . import _ledger
 from ._core import Call, SandboxState, operation
 from ._faults import SandboxFault
-from ._state import (
-    AutoBuy,
-    EntryType,
-    HistoryQuery,
-    Hold,
-    LedgerEntry,
-    PendingPurchase,
-    PurchaseReplay,
-    SandboxAccount,
-)
+from ._state import AutoBuy, EntryType, HistoryQuery, Hold, LedgerEntry, PendingPurchase, PurchaseReplay, SandboxAccount
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 500

@@ -38,7 +38,8 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from .. import _rules
+from onebalance.swsim import _rules
+
 from . import _faults as faults
 from ._core import Auth, Call, SandboxState, operation
 from ._faults import SandboxFault

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError as PydanticValidationError
 
-from .. import _rules
-from .._soap._schema import swsim_schema, wsdl_bytes
-from .._soap._versions import DEFAULT_VERSION, VERSIONS, SwsimVersion, swsim_version
+from onebalance.swsim import _rules
+from onebalance.swsim._soap._schema import swsim_schema, wsdl_bytes
+from onebalance.swsim._soap._versions import DEFAULT_VERSION, VERSIONS, SwsimVersion, swsim_version
+
 from . import _auth, _handlers, _ledger, _payments, _postage, _usps  # noqa: F401 - _handlers registers the handlers
 from ._chaos import Faults, in_process, soap_operation
 from ._clock import Clock

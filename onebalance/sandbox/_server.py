@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from .._soap._versions import DEFAULT_VERSION, VERSIONS
+from onebalance.swsim._soap._versions import DEFAULT_VERSION, VERSIONS
+
 from ._chaos import over_http, soap_operation
 from ._http import REQUEST_TIMEOUT, BackgroundServer, BoundedHandler, BoundedServer
 from ._pages import PAGES_PREFIX

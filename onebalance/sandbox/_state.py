@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .._rules import PASSWORD_HISTORY
+from onebalance.swsim._rules import PASSWORD_HISTORY
 
 #: A ready account every ``onebalance sandbox serve`` starts with. Fixed, documented, not secret.
 DEMO_INTEGRATION_ID = "0b1ba1a2-7e57-4d3e-9a5d-5a4db0c0ffee"

@@ -62,7 +62,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from .._soap._versions import SwsimVersion
+from onebalance.swsim._soap._versions import SwsimVersion
+
 from . import _addons, _images, _ledger, _rates
 from . import _faults as faults
 from ._core import ACCOUNT_HOOKS, Call, Reply, SandboxState, operation

@@ -30,8 +30,8 @@ from onebalance.sandbox.fedex import FedexSandbox
 from onebalance.sandbox.ups import UpsSandbox
 
 if TYPE_CHECKING:
-    from carriers.fedex import FedexSettings
-    from carriers.ups import UpsSettings
+    from onebalance.carriers.fedex import FedexSettings
+    from onebalance.carriers.ups import UpsSettings
 
 MODES = ["inprocess", "server"]
 

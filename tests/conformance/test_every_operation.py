@@ -11,8 +11,8 @@ from dataclasses import replace
 import pytest
 
 from onebalance import Accounts, Codewords, CreditCard, InMemoryCredentialStore, RegistrationForm, StoreProfile
-from onebalance._soap._schema import swsim_schema
 from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox, SandboxCredentials
+from onebalance.swsim._soap._schema import swsim_schema
 
 
 @pytest.fixture(params=[("v135", "inprocess"), ("v135", "server"), ("v111", "inprocess")], ids="-".join)
@@ -32,13 +32,25 @@ def test_the_sdk_exercises_every_operation_of_its_wsdl(sandbox, versioned, wire_
     accounts = Accounts(
         integration_id=DEMO_INTEGRATION_ID, endpoint=endpoint.url, store=InMemoryCredentialStore(), api_version=version
     )
-    profile = StoreProfile(store_name="Conformance Co", owner_name="Grace Hopper", address1="2 Navy Way",
-                           city="Arlington", state="VA", zip_code="22202", email="grace@conf.example",
-                           phone="7035550100")
+    profile = StoreProfile(
+        store_name="Conformance Co",
+        owner_name="Grace Hopper",
+        address1="2 Navy Way",
+        city="Arlington",
+        state="VA",
+        zip_code="22202",
+        email="grace@conf.example",
+        phone="7035550100",
+    )
     codewords = Codewords(question1="PetsName", answer1="Bug", question2="StreetName", answer2="Main")
     form = RegistrationForm.from_store(
-        profile, password="Cobol-1959", codewords=codewords, terms_accepted=True, client_ip="198.51.100.4",
-        payment=CreditCard(number="4111111111111111", expiration_month=1, expiration_year=2032, cvn="123"))
+        profile,
+        password="Cobol-1959",
+        codewords=codewords,
+        terms_accepted=True,
+        client_ip="198.51.100.4",
+        payment=CreditCard(number="4111111111111111", expiration_month=1, expiration_year=2032, cvn="123"),
+    )
     registration = accounts.register("m", form)
     accounts.codeword_types()
     accounts.start_phone_verification("m")
@@ -46,7 +58,8 @@ def test_the_sdk_exercises_every_operation_of_its_wsdl(sandbox, versioned, wire_
     client = accounts.client("m")
     client.set_codewords(codewords)
     new_id = client.add_payment_method(
-        CreditCard(number="5555555555554444", expiration_month=2, expiration_year=2032), make_default=False)
+        CreditCard(number="5555555555554444", expiration_month=2, expiration_year=2032), make_default=False
+    )
     client.set_default_payment_method(new_id)
     old = next(m for m in client.payment_methods() if m.id != new_id)
     client.delete_payment_method(old.id)
@@ -68,8 +81,9 @@ def test_the_sdk_exercises_every_operation_of_its_wsdl(sandbox, versioned, wire_
 
     usps = accounts.usps("m")
     to = Address(name="Ada", street_lines=["350 5th Ave"], city="New York", state="NY", postal_code="10118")
-    shipment = ShipmentRequest(shipper=to, recipient=to, parcels=[Parcel(weight=Weight(value="1", unit="lb"))],
-                               ship_date=date.today())
+    shipment = ShipmentRequest(
+        shipper=to, recipient=to, parcels=[Parcel(weight=Weight(value="1", unit="lb"))], ship_date=date.today()
+    )
     usps.cleanse(to)
     rates = usps.rates(shipment)
     rate = next(r for r in rates if r.service_code == ("US-GA" if version == "v135" else "US-PM"))

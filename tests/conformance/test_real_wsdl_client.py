@@ -15,8 +15,8 @@ import zeep
 import zeep.exceptions
 from lxml import etree
 
-from onebalance._soap._versions import VERSIONS, SwsimVersion
 from onebalance.sandbox import Sandbox, SandboxCredentials, SandboxServer
+from onebalance.swsim._soap._versions import VERSIONS, SwsimVersion
 
 from .._specs import REAL_WSDLS, SPECS_MISSING
 

@@ -23,10 +23,10 @@ import responses
 from lxml import etree
 
 import onebalance
-from onebalance._soap._envelope import build
-from onebalance._soap._schema import swsim_schema
-from onebalance._soap._versions import DEFAULT_VERSION, VERSIONS, SwsimVersion
 from onebalance.sandbox import Reply, Sandbox, SandboxCredentials
+from onebalance.swsim._soap._envelope import build
+from onebalance.swsim._soap._schema import swsim_schema
+from onebalance.swsim._soap._versions import DEFAULT_VERSION, VERSIONS, SwsimVersion
 
 from .._specs import SOAP_ENV, RealSwsimSchemas, fault_errors
 

@@ -1,4 +1,4 @@
-"""Each of the package's WSDLs (onebalance/_soap/wsdl/swsim_v111.wsdl and swsim_v135.wsdl) is a
+"""Each of the package's WSDLs (onebalance/swsim/_soap/wsdl/swsim_v111.wsdl and swsim_v135.wsdl) is a
 faithful subset of its real WSDL (SwsimV111.wsdl, swsimv135.wsdl): same namespace, service and
 port, and for each of its operations the same SOAPAction, message elements and element structure,
 compared recursively in the same way on both files. Skips, saying why, where ../shared/specs is
@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from onebalance._soap._schema import Complex, Field, Simple, swsim_schema
-from onebalance._soap._versions import VERSIONS, SwsimVersion
+from onebalance.swsim._soap._schema import Complex, Field, Simple, swsim_schema
+from onebalance.swsim._soap._versions import VERSIONS, SwsimVersion
 
 from .._specs import REAL_WSDLS, ROOT, SPECS_MISSING, XS
 
@@ -195,7 +195,7 @@ def real(version: SwsimVersion) -> Contract:
 
 @pytest.fixture(scope="module")
 def ours(version: SwsimVersion) -> Contract:
-    return Contract(resources.files("onebalance._soap").joinpath(f"wsdl/{version.wsdl_file}").read_bytes())
+    return Contract(resources.files("onebalance.swsim._soap").joinpath(f"wsdl/{version.wsdl_file}").read_bytes())
 
 
 def test_same_namespace_service_and_port(real: Contract, ours: Contract, version: SwsimVersion) -> None:

@@ -21,13 +21,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ..._json import loads as json_loads
-from .._chaos import Answer, Faults, control_answer, control_arguments, in_process
-from .._clock import Clock
-from .._http import REQUEST_TIMEOUT
-from .._ledger import money
-from .._mock import shared_mock
-from .._vocabulary import LEGACY_ACTIONS, carrier_control, deprecated, forward, legacy_headers
+from onebalance.core._json import loads as json_loads
+from onebalance.sandbox._chaos import Answer, Faults, control_answer, control_arguments, in_process
+from onebalance.sandbox._clock import Clock
+from onebalance.sandbox._http import REQUEST_TIMEOUT
+from onebalance.sandbox._ledger import money
+from onebalance.sandbox._mock import shared_mock
+from onebalance.sandbox._vocabulary import LEGACY_ACTIONS, carrier_control, deprecated, forward, legacy_headers
+
 from . import _handlers
 from ._server import FedexSandboxServer, operation_of
 from ._state import FedexState, Project, Shipment
@@ -36,7 +37,7 @@ from ._wire import FedexFault, FedexReply, error_reply, json_reply
 if TYPE_CHECKING:
     import responses
 
-    from carriers.fedex import FedexSettings
+    from onebalance.carriers.fedex import FedexSettings
 
 __all__ = [
     "ACTIONS",
@@ -78,7 +79,7 @@ class FedexSandboxCredentials:
 
     def settings(self, base_url: str) -> FedexSettings:
         """These credentials as :class:`carriers.fedex.FedexSettings` for ``base_url``."""
-        from carriers.fedex import FedexSettings
+        from onebalance.carriers.fedex import FedexSettings
 
         return FedexSettings(
             client_id=self.client_id,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._chaos import Answer, over_http
-from .._http import REQUEST_TIMEOUT, BackgroundServer, BoundedHandler, BoundedServer
+from onebalance.sandbox._chaos import Answer, over_http
+from onebalance.sandbox._http import REQUEST_TIMEOUT, BackgroundServer, BoundedHandler, BoundedServer
 
 if TYPE_CHECKING:
     from ._sandbox import FedexSandbox

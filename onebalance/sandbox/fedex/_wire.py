@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..._json import dumps as json_dumps
-from ..._json import loads as json_loads
+from onebalance.core._json import dumps as json_dumps
+from onebalance.core._json import loads as json_loads
 
 __all__ = ["FedexFault", "FedexReply", "error_reply", "json_reply"]
 

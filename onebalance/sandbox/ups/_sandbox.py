@@ -36,13 +36,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ..._json import dumps as json_dumps
-from .._chaos import Answer, Faults, control_answer, control_arguments, in_process, over_http
-from .._clock import Clock
-from .._http import REQUEST_TIMEOUT, BackgroundServer, BoundedHandler, BoundedServer
-from .._ledger import money
-from .._mock import shared_mock
-from .._vocabulary import LEGACY_ACTIONS, carrier_control, deprecated, forward, legacy_headers
+from onebalance.core._json import dumps as json_dumps
+from onebalance.sandbox._chaos import Answer, Faults, control_answer, control_arguments, in_process, over_http
+from onebalance.sandbox._clock import Clock
+from onebalance.sandbox._http import REQUEST_TIMEOUT, BackgroundServer, BoundedHandler, BoundedServer
+from onebalance.sandbox._ledger import money
+from onebalance.sandbox._mock import shared_mock
+from onebalance.sandbox._vocabulary import LEGACY_ACTIONS, carrier_control, deprecated, forward, legacy_headers
+
 from ._state import UpsAccount, UpsShipment, UpsState
 from ._wire import Handler, UpsFault, UpsReply, error_body
 

@@ -8,10 +8,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .._clock import Clock
+from onebalance.sandbox._clock import Clock
 
 if TYPE_CHECKING:
-    from carriers.ups import UpsSettings
+    from onebalance.carriers.ups import UpsSettings
 
 #: How long a sandbox token lives, like UPS's ``"14399"``.
 TOKEN_LIFETIME = 14399
@@ -28,7 +28,7 @@ class UpsAccount:
     def settings(self, base_url: str, account_number: str | None = None) -> UpsSettings:
         """These credentials as :class:`carriers.ups.UpsSettings` for ``base_url``, billing
         ``account_number`` (by default the app's only shipper number; ValueError if it has several)."""
-        from carriers.ups import UpsSettings
+        from onebalance.carriers.ups import UpsSettings
 
         if account_number is None:
             if len(self.shipper_numbers) != 1:

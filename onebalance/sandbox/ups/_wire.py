@@ -18,9 +18,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from ..._json import dumps as json_dumps
-from ..._json import loads as json_loads
-from .. import _images
+from onebalance.core._json import dumps as json_dumps
+from onebalance.core._json import loads as json_loads
+from onebalance.sandbox import _images
+
 from . import _rates, _transit
 from ._state import TOKEN_LIFETIME, UpsShipment, UpsState, UpsToken
 

@@ -1,0 +1,1 @@
+"""Running merchants' One Balance accounts for a platform (``Accounts``) and diagnosing them."""

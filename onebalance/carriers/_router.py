@@ -1,0 +1,442 @@
+"""``Shipping``: one merchant's carriers behind one object.
+
+USPS labels are paid from the merchant's One Balance; UPS and FedEx labels are billed to the
+merchant's own UPS or FedEx account. ``rates`` asks every carrier at once (in parallel) and
+picks out the cheapest and the fastest; ``buy`` routes a rate to its carrier. The payment
+invariant is enforced on every label: a USPS label is paid by the One Balance, a UPS or FedEx
+label by that carrier's account, and every label records who paid.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any, Protocol, cast
+
+from pydantic import BaseModel, ConfigDict
+
+from onebalance.core._errors import (
+    AccountSuspended,
+    AuthenticationError,
+    ConfigurationError,
+    ConversationError,
+    LabelNotFound,
+    OneBalanceError,
+    PurchaseInProgress,
+    UnknownFault,
+    ValidationError,
+)
+from onebalance.core._public import publish as _publish
+from onebalance.shipments import (
+    Carrier,
+    CarrierAccountPayment,
+    Label,
+    OneBalancePayment,
+    Rate,
+    ShipmentRequest,
+    Tracking,
+    TrackingStatus,
+    VoidResult,
+    cheapest,
+    fastest,
+)
+from onebalance.shipments._purchase_errors import ChargeAboveQuote, IdempotencyKeyReused
+from onebalance.shipments._quote import check_quote, purchase_fingerprint
+from onebalance.shipments._recent import KeyUse, KeyUses, maybe_bought
+from onebalance.stores._labels import JournalEntry, LabelJournal
+
+logger = logging.getLogger("onebalance")
+
+
+class CarrierClient(Protocol):
+    def rates(self, shipment: ShipmentRequest) -> list[Rate]: ...
+
+    def void(self, label: Label) -> VoidResult: ...
+
+    def track(self, tracking_number: str) -> Tracking: ...
+
+
+class _PackageVoid(Protocol):
+    """A carrier whose shipments have several packages (UPS, FedEx): a package is voided on its own."""
+
+    def void(self, label: Label, package: str | None = None) -> VoidResult: ...
+
+
+class RateShop(BaseModel):
+    """Every carrier's rates for one shipment, cheapest first.
+
+    A carrier that failed is in ``errors`` with the error it raised (a :class:`OneBalanceError`, with
+    its ``code``, ``http_status`` and ``operation``); :attr:`error_messages` has them as text.
+
+    Rates the merchant's plan forbids stay in ``rates``, marked (``rate.restriction``), so the
+    merchant sees them; ``cheapest`` and ``fastest`` are chosen among the ``allowed`` ones only.
+    """
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    rates: tuple[Rate, ...]
+    errors: dict[Carrier, OneBalanceError]
+
+    @property
+    def error_messages(self) -> dict[Carrier, str]:
+        """Each failed carrier's error as one line: ``"AuthenticationFailed: ..."``."""
+        return {carrier: f"{type(error).__name__}: {error}" for carrier, error in self.errors.items()}
+
+    @property
+    def allowed(self) -> tuple[Rate, ...]:
+        """The rates the merchant's plan allows, cheapest first."""
+        return tuple(rate for rate in self.rates if rate.allowed)
+
+    @property
+    def cheapest(self) -> Rate | None:
+        allowed = self.allowed
+        return cheapest(allowed) if allowed else None
+
+    @property
+    def fastest(self) -> Rate | None:
+        allowed = self.allowed
+        return fastest(allowed) if allowed else None
+
+
+class Shipping:
+    """A merchant's carriers. Give any of ``usps`` (an :class:`UspsShipping`), ``ups`` and ``fedex``.
+
+    With a ``journal`` (:class:`~onebalance.LabelJournal`) and the ``merchant_id``, every purchase
+    is written down before it is sent, so an idempotency key holds across processes and restarts
+    (:meth:`Accounts.shipping` passes the platform's journal: its store's ``labels``, which with a
+    :class:`~onebalance.PostgresStore` holds across machines too); without one, each carrier client
+    remembers its own keys for as long as it lives, and the router the purchase each of its latest
+    keys named (so that a key is not reused with another carrier).
+
+    ``charge_tolerance`` (an amount, e.g. ``Decimal("1.00")``; None: no limit) is the most a label
+    may cost above its rate: a carrier that charges more (a surcharge, a re-rating) gets the label
+    voided at once and :class:`~onebalance.ChargeAboveQuote` raised (see :meth:`buy`).
+    """
+
+    def __init__(
+        self,
+        *,
+        usps: CarrierClient | None = None,
+        ups: CarrierClient | None = None,
+        fedex: CarrierClient | None = None,
+        journal: LabelJournal | None = None,
+        merchant_id: str | None = None,
+        now: Callable[[], datetime] | None = None,
+        charge_tolerance: Decimal | int | str | None = None,
+    ) -> None:
+        self._clients: dict[Carrier, CarrierClient] = {
+            carrier: client
+            for carrier, client in ((Carrier.USPS, usps), (Carrier.UPS, ups), (Carrier.FEDEX, fedex))
+            if client is not None
+        }
+        if not self._clients:
+            raise ConfigurationError("Shipping needs at least one carrier")
+        if journal is not None and not merchant_id:
+            raise ConfigurationError("Shipping with a label journal needs the merchant_id")
+        self.journal = journal
+        self.merchant_id = merchant_id
+        self.charge_tolerance = _tolerance(charge_tolerance)
+        self._now = now or (lambda: datetime.now(timezone.utc))
+        self._uses = KeyUses()  # without a journal: the purchase each recent key named
+
+    def __repr__(self) -> str:
+        names = ", ".join(c.display_name for c in self._clients)
+        return f"Shipping(merchant_id={self.merchant_id!r}, carriers=[{names}])"
+
+    def client(self, carrier: Carrier | str) -> CarrierClient:
+        """The client of one carrier (``ValidationError`` if the merchant has not connected it)."""
+        return self._client(_carrier(carrier))
+
+    @property
+    def carriers(self) -> tuple[Carrier, ...]:
+        return tuple(self._clients)
+
+    def rates(self, shipment: ShipmentRequest) -> RateShop:
+        """Ask every carrier at once; a carrier that fails does not hide the others' rates."""
+
+        def ask(carrier: Carrier) -> tuple[Carrier, list[Rate] | OneBalanceError]:
+            try:
+                return carrier, self._clients[carrier].rates(shipment)
+            except OneBalanceError as exc:
+                return carrier, exc
+
+        with ThreadPoolExecutor(max_workers=len(self._clients)) as pool:
+            answers = list(pool.map(ask, self._clients))
+        rates: list[Rate] = []
+        errors: dict[Carrier, OneBalanceError] = {}
+        for carrier, answer in answers:
+            if isinstance(answer, OneBalanceError):
+                errors[carrier] = answer
+            else:
+                rates.extend(answer)
+        return RateShop(rates=tuple(sorted(rates, key=lambda r: r.total.amount)), errors=errors)
+
+    def buy(
+        self, rate: Rate, shipment: ShipmentRequest, *, idempotency_key: str, cost_account: int | str | None = None
+    ) -> Label:
+        """Buy ``rate`` from its carrier. The same ``idempotency_key`` never buys a second label.
+
+        The key names one purchase (carrier, service, shipment, amount) whatever the carrier: the
+        same key with the same purchase returns the label it bought; with another purchase it is
+        refused with :class:`IdempotencyKeyReused` (naming the first purchase) before anything is
+        sent, across processes through the journal. ``rate`` must have been quoted for
+        ``shipment`` (:class:`RateMismatch` otherwise, before anything is sent).
+
+        ``cost_account`` (id or name) charges a USPS print to one of the One Balance's cost
+        accounts; it means nothing to UPS or FedEx and is refused for them. With a journal, a UPS
+        or FedEx purchase whose outcome is unknown raises :class:`PurchaseInProgress` rather than
+        risk a second label.
+
+        The label carries the rate's amount (``quoted_cost``) beside what the carrier charged
+        (``cost``); a charge above the quote is logged at WARNING. Above ``charge_tolerance`` the
+        label (already bought: the charge is only known then) is voided at once, the void noted in
+        the journal, and :class:`ChargeAboveQuote` raised with the label and what the void did;
+        the same key raises it again.
+        """
+        client = self._client(rate.carrier)
+        _check_payment(rate.carrier, rate.payment)
+        if not isinstance(idempotency_key, str) or not idempotency_key.strip():
+            raise ValidationError("idempotency_key: is required to buy a label", field="idempotency_key")
+        ShipmentRequest.model_validate(
+            {**{n: getattr(shipment, n) for n in type(shipment).model_fields}, "idempotency_key": idempotency_key}
+        )  # the key's format, checked before anything is written down or sent
+        check_quote(rate, shipment)
+        extra: dict[str, Any] = {}
+        if cost_account is not None:
+            if rate.carrier is not Carrier.USPS:
+                raise ValidationError(
+                    "cost_account: cost accounts belong to the One Balance, so only USPS labels use them",
+                    field="cost_account",
+                )
+            extra["cost_account"] = cost_account
+        buy: Callable[..., Label] = client.buy  # type: ignore[attr-defined]
+        if self.journal is None or self.merchant_id is None:
+            use = KeyUse(rate, shipment, self._now())
+            self._uses.claim(idempotency_key, use)
+            try:
+                label = buy(rate, shipment, idempotency_key=idempotency_key, **extra)
+            except OneBalanceError as exc:
+                if not maybe_bought(exc):
+                    self._uses.forget(idempotency_key, use)
+                raise
+            self._uses.bought(idempotency_key, label)
+            _check_payment(label.carrier, label.paid_by)
+            return self._within_tolerance(label, None)
+        fingerprint = purchase_fingerprint(rate, shipment)
+        entry, fresh = self.journal.start(
+            self.merchant_id, rate.carrier, idempotency_key, rate.service_code, self._now(), fingerprint=fingerprint
+        )
+        if not fresh:
+            _same_purchase(entry, rate, fingerprint)
+        if entry.label is not None:
+            logger.info(
+                "event=label_replayed merchant=%s carrier=%s key=%s", self.merchant_id, rate.carrier, idempotency_key
+            )
+            return self._within_tolerance(entry.label, entry)
+        if not fresh and rate.carrier is not Carrier.USPS:
+            # USPS recognises a replayed purchase by its IntegratorTxID; UPS and FedEx do not promise to.
+            raise PurchaseInProgress(
+                f"A {rate.carrier.display_name} label purchase with this idempotency key started at "
+                f"{entry.started_at:%Y-%m-%d %H:%M:%S} UTC and its outcome is unknown (still running, or cut off). "
+                f"Nothing was sent again: check the merchant's {rate.carrier.display_name} account for the shipment "
+                "before buying with a new key",
+                operation="buy",
+            )
+        if not fresh:  # USPS: an earlier attempt's outcome is unknown; the service replays it if it happened
+            extra["after_unknown"] = True
+        try:
+            label = buy(rate, shipment, idempotency_key=idempotency_key, **extra)
+        except OneBalanceError as exc:
+            # A first attempt refused before sending, by the carrier, or with no connection at all bought
+            # nothing. A repeat of one in doubt is known not bought only when the service refused the
+            # key itself; anything else (a refill refused, the service out of reach) leaves the doubt.
+            if not maybe_bought(exc) and (fresh or _refused(exc)):
+                self.journal.abandon(self.merchant_id, rate.carrier, idempotency_key)
+            raise  # else the carrier may have bought it: the entry stays pending
+        _check_payment(label.carrier, label.paid_by)
+        self.journal.finish(self.merchant_id, rate.carrier, idempotency_key, label)
+        return self._within_tolerance(label, None)
+
+    def _within_tolerance(self, label: Label, entry: JournalEntry | None) -> Label:
+        """``label``, unless it cost more above its quote than the tolerance: then void it and raise."""
+        tolerance, above = self.charge_tolerance, label.above_quote
+        if tolerance is None or above is None or above.amount <= tolerance:
+            return label
+        quoted = label.quoted_cost
+        assert quoted is not None  # above_quote is None without a quote
+        if entry is not None and entry.voided_at is not None:  # refused (and voided) when first bought
+            raise ChargeAboveQuote(label=label, quoted=quoted, tolerance=tolerance, voided_at=entry.voided_at)
+        logger.warning(
+            "event=label_refused_above_tolerance merchant=%s carrier=%s tracking=%s quoted=%s charged=%s tolerance=%s",
+            self.merchant_id,
+            label.carrier.value,
+            label.tracking_number or label.carrier_reference,
+            quoted.amount,
+            label.cost.amount,
+            tolerance,
+        )
+        result: VoidResult | None = None
+        failure: OneBalanceError | None = None
+        try:
+            result = self.void(label)
+        except OneBalanceError as exc:
+            failure = exc
+        raise ChargeAboveQuote(label=label, quoted=quoted, tolerance=tolerance, void_result=result, void_error=failure)
+
+    def void(self, label: Label, *, package: str | None = None) -> VoidResult:
+        """Void ``label`` with its carrier: the whole shipment, or with ``package`` (the tracking
+        number of one of its packages) that package only, the others staying live. The journal
+        notes it when the label is there: the purchase's ``voided_at`` once the whole shipment is
+        voided (at once, or package by package), and ``packages[i].voided`` for a package voided on
+        its own."""
+        client = self._client(label.carrier)
+        one = package is not None and len(label.packages) > 1
+        if package is not None:
+            label.package(package)  # a number that is not one of the label's packages: refused, nothing sent
+        result = cast(_PackageVoid, client).void(label, package) if one else client.void(label)
+        if not result.voided or self.journal is None or self.merchant_id is None:
+            return result
+        number = label.tracking_number or label.carrier_reference
+        entry = self.journal.find(self.merchant_id, label.carrier, number) if number else None
+        if entry is not None and one and package is not None:
+            self.journal.mark_package_voided(
+                self.merchant_id, label.carrier, entry.idempotency_key, package, self._now()
+            )
+        elif entry is not None:
+            self.journal.mark_voided(self.merchant_id, label.carrier, entry.idempotency_key, self._now())
+        return result
+
+    def labels(self, carrier: Carrier | str | None = None) -> list[Label]:
+        """The labels bought through this router's journal (oldest first); empty without a journal."""
+        if self.journal is None or self.merchant_id is None:
+            return []
+        wanted = None if carrier is None else _carrier(carrier)
+        return [e.label for e in self.journal.entries(self.merchant_id, wanted) if e.label is not None]
+
+    def find_label(self, carrier: Carrier | str, number: str) -> Label | None:
+        """A label from the journal by its tracking number or carrier reference (label id)."""
+        if self.journal is None or self.merchant_id is None:
+            return None
+        entry = self.journal.find(self.merchant_id, _carrier(carrier), number)
+        return entry.label if entry is not None else None
+
+    def track(self, carrier: Carrier | str, tracking_number: str) -> Tracking:
+        """Where the parcel is: any package's tracking number (a shipment's first or another). A voided
+        label or package is ``TrackingStatus.VOIDED``: as its carrier reports it, or, should the carrier
+        no longer know the number (:class:`LabelNotFound`), as the journal recorded the void (then
+        with no scans)."""
+        chosen = _carrier(carrier)
+        try:
+            return self._client(chosen).track(tracking_number)
+        except LabelNotFound:
+            entry = None
+            if self.journal is not None and self.merchant_id is not None:
+                entry = self.journal.find(self.merchant_id, chosen, tracking_number)
+            if entry is None or entry.label is None:
+                raise
+            number = "".join(tracking_number.split())
+            package = next((p for p in entry.label.packages if p.tracking_number == number), None)
+            if entry.voided_at is None and (package is None or not package.voided):
+                raise
+            return Tracking(
+                carrier=chosen,
+                tracking_number=(package.tracking_number if package else None)
+                or entry.label.tracking_number
+                or tracking_number,
+                status=TrackingStatus.VOIDED,
+            )
+
+    def track_shipment(self, label: Label) -> tuple[Tracking, ...]:
+        """Where every package of ``label``'s shipment is, in the label's package order (a voided
+        package is ``TrackingStatus.VOIDED``, as :meth:`track` says)."""
+        if not label.tracking_numbers:
+            raise ValidationError("label: has no tracking number to track", field="label")
+        return tuple(self.track(label.carrier, number) for number in label.tracking_numbers)
+
+    def _client(self, carrier: Carrier) -> CarrierClient:
+        try:
+            return self._clients[carrier]
+        except KeyError:
+            raise ValidationError(
+                f"this merchant has no {carrier.value.upper()} account connected", field="carrier"
+            ) from None
+
+
+def _carrier(value: Carrier | str) -> Carrier:
+    try:
+        return Carrier(value)
+    except ValueError:
+        raise ValidationError("carrier: must be usps, ups or fedex", field="carrier") from None
+
+
+#: Faults that answer for the account or the session, not for the purchase: a key in doubt stays so.
+_NOT_ABOUT_THE_PURCHASE = (AuthenticationError, ConversationError, AccountSuspended, PurchaseInProgress, UnknownFault)
+
+
+def _refused(error: OneBalanceError) -> bool:
+    """Whether the service answered a USPS label purchase (CreateIndicium) by refusing it: printed nothing.
+
+    The service replays a key it printed, so its refusal of the key means no label; a fault about
+    the account or the session, or an error the SDK raised itself, says nothing about the key.
+    """
+    return (
+        error.operation == "CreateIndicium"
+        and error.code is not None
+        and not isinstance(error, _NOT_ABOUT_THE_PURCHASE)
+    )
+
+
+def _tolerance(value: Decimal | int | str | None) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        amount = Decimal(str(value).strip()) if not isinstance(value, (Decimal, bool, float)) else value
+    except InvalidOperation:
+        amount = None
+    if not isinstance(amount, Decimal) or not amount.is_finite() or amount < 0:
+        raise ConfigurationError("charge_tolerance: must be an amount of 0 or more (a Decimal, an int or a string)")
+    return amount
+
+
+def _same_purchase(entry: JournalEntry, rate: Rate, fingerprint: str) -> None:
+    """Refuse the key if its entry names another purchase (entries without a fingerprint: another
+    carrier or service)."""
+    if entry.fingerprint is not None:
+        same = entry.fingerprint == fingerprint
+    else:
+        same = entry.carrier is rate.carrier and entry.service_code == rate.service_code
+    if not same:
+        label = entry.label
+        raise IdempotencyKeyReused(
+            idempotency_key=entry.idempotency_key,
+            carrier=entry.carrier,
+            service_code=entry.service_code,
+            started_at=entry.started_at,
+            tracking_number=(label.tracking_number or label.carrier_reference) if label is not None else None,
+        )
+
+
+def _check_payment(carrier: Carrier, payment: object) -> None:
+    """A USPS label is paid by the One Balance; a UPS or FedEx label by that carrier's account."""
+    if carrier is Carrier.USPS:
+        ok = isinstance(payment, OneBalancePayment)
+    else:
+        ok = isinstance(payment, CarrierAccountPayment) and payment.carrier is carrier
+    if not ok:
+        raise ValidationError(
+            f"a {carrier.value.upper()} label must be paid "
+            + (
+                "from the One Balance"
+                if carrier is Carrier.USPS
+                else f"by the merchant's {carrier.value.upper()} account"
+            ),
+            field="payment",
+        )
+
+
+_publish(
+    globals(), "onebalance", ("RateShop", "Shipping")
+)  # re-exported by onebalance, which loads this module on first use

@@ -1,0 +1,2 @@
+"""USPS labels paid from the One Balance (``UspsShipping``): the SWSIM shipping mapping, the plan's
+restrictions, voids."""

@@ -1,0 +1,342 @@
+"""``UspsShipping``: USPS labels paid from the One Balance (CleanseAddress, GetRates, CreateIndicium,
+CancelIndicium, TrackShipment).
+
+All the wire spelling lives in :mod:`onebalance.carriers.usps._mapping`; this module only sends, in order, and applies
+the SDK's rules: the plan restriction is checked before anything is bought, the recipient is
+cleansed and its CleanseHash passed on, the label is paid for only after the auto-refill policy has
+run, and a purchase is made idempotent by an IntegratorTxID derived from the merchant and the
+caller's key, so a retried or repeated ``buy`` never prints (or pays for) a second label.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timezone
+
+from onebalance.core._errors import (
+    InsufficientFunds,
+    OneBalanceError,
+    OutcomeUnknown,
+    ProtocolError,
+    TransportError,
+    ValidationError,
+)
+from onebalance.core._public import publish as _publish
+from onebalance.core._retry import Safety, Transient, run
+from onebalance.core._transport import send
+from onebalance.funding._postage import Postage
+from onebalance.shipments import Address, Label, OneBalancePayment, Rate, ShipmentRequest, Tracking, VoidResult
+from onebalance.shipments._quote import bind, check_quote, with_quote
+from onebalance.shipments._recent import KeyUse, KeyUses, RecentLabels, maybe_bought
+
+from . import _mapping, _plan
+from ._mapping import CleansedAddress
+from ._voids import LabelVoid, void_many, voided
+
+logger = logging.getLogger("onebalance")
+
+__all__ = ["LabelVoid", "UspsShipping", "integrator_tx_id"]
+
+
+def integrator_tx_id(merchant_id: str, idempotency_key: str) -> str:
+    """The CreateIndicium IntegratorTxID for one logical purchase: the same inputs, the same id.
+
+    SWSIM recognises a replay by (IntegrationID, IntegratorTxID), so the merchant is part of it:
+    two merchants using the same key never collide.
+    """
+    if not idempotency_key or not idempotency_key.strip():
+        raise ValidationError("idempotency_key: is required to buy a label", field="idempotency_key")
+    digest = hashlib.sha256(f"usps-label|{merchant_id}|{idempotency_key}".encode()).hexdigest()
+    return f"ob-{digest[:40]}"
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UspsShipping:
+    """USPS rates and labels for one merchant, paid from its One Balance.
+
+    Built on the merchant's :class:`~onebalance.Postage` (its client, merchant id and records)::
+
+        usps = UspsShipping(postage)
+        rate = carriers.cheapest(usps.rates(shipment))
+        label = usps.buy(rate, shipment, idempotency_key="order-1042")
+    """
+
+    def __init__(self, postage: Postage) -> None:
+        self.postage = postage
+        self.client = postage.client
+        self.merchant_id = postage.merchant_id
+        #: IntegratorTxIDs whose purchase raised OutcomeUnknown here: they may have been bought.
+        self._in_doubt: set[str] = set()
+        #: The labels bought here lately, by IntegratorTxID (as UPS and FedEx clients keep theirs):
+        #: a repeat of one of them is answered without a call; older keys are replayed by the service.
+        self._bought = RecentLabels()  # thread-safe on its own
+        #: The purchase each recent key named: a key is not reused for another one.
+        self._uses = KeyUses()
+
+    def __repr__(self) -> str:
+        return f"UspsShipping(merchant_id={self.merchant_id!r})"
+
+    # -- addresses and rates -----------------------------------------------------------------------
+    def cleanse(self, address: Address) -> CleansedAddress:
+        """USPS standardisation of ``address`` (with the CleanseHash a label needs)."""
+        response = self.client.call("CleanseAddress", _mapping.cleanse_request(address))
+        return _mapping.parse_cleanse(response, address)
+
+    def rates(self, shipment: ShipmentRequest) -> list[Rate]:
+        """Every USPS rate for ``shipment`` (or only ``shipment.service``), cheapest first.
+
+        The rates the merchant's plan forbids (read from the account's capabilities) are marked
+        with their ``restriction``: listed, never chosen as the cheapest or the fastest.
+        """
+        response = self.client.call("GetRates", _mapping.rate_request(shipment, version=self.client.api_version))
+        rates = bind(_mapping.parse_rates(response, OneBalancePayment(), shipment.options), shipment)
+        return _plan.mark_rates(rates, _plan.plan_limits(self.client.account().capabilities))
+
+    # -- labels ------------------------------------------------------------------------------------
+    def buy(
+        self,
+        rate: Rate,
+        shipment: ShipmentRequest,
+        *,
+        idempotency_key: str,
+        sample: bool = False,
+        cost_account: int | str | None = None,
+        image_type: str = "Png",
+        after_unknown: bool = False,
+    ) -> Label:
+        """Buy the label for ``rate`` (from :meth:`rates`) and return it with its image.
+
+        ``idempotency_key`` names this purchase: calling again with the same key (after a timeout,
+        a crash, or by mistake) returns the same label and pays once. ``sample=True`` prints a
+        sample label that costs nothing. Raises :class:`PlanRestriction` (a service the plan does
+        not allow) or :class:`PrintLimitExceeded` (a label dearer than the plan's per-print limit)
+        before anything is sent or any postage bought for it, :class:`AddressError`
+        when USPS refuses the recipient, and :class:`InsufficientFunds` when the balance cannot
+        pay even after the auto-refill policy ran.
+
+        A purchase that raised :class:`OutcomeUnknown` may have happened (printed and paid for,
+        the answer lost). Such a key (remembered by this object, or ``after_unknown=True`` when
+        another process saw the OutcomeUnknown) is resolved first: it is sent again as it is,
+        before the plan check, any funds check or refill, which could refuse it (the label's own
+        debit may be why the balance is short). The service answers with the first label if there
+        was one. If there was none, it prints it now when the balance pays for it, and otherwise
+        refuses it for want of postage: :class:`InsufficientFunds` is raised, and the key must
+        not be used again (the service keeps refusing it: buy with a new one).
+
+        A key this object bought a label with lately (its latest 1,024 labels) is answered
+        with that label at once, without a call: a double click neither reads the balance nor
+        refills it for a label already paid for. A rate quoted for another shipment is refused
+        (:class:`RateMismatch`), and so is a key used lately for another purchase
+        (:class:`IdempotencyKeyReused`), before anything is sent. The label carries the rate's
+        amount (``quoted_cost``) beside what was charged.
+        """
+        tx_id = integrator_tx_id(self.merchant_id, idempotency_key)
+        version = self.client.api_version
+        _mapping.indicium_request(rate, shipment, tx_id, image_type=image_type, version=version)  # bad input: no call
+        check_quote(rate, shipment)
+        use = KeyUse(rate, shipment, _now())
+        self._uses.claim(idempotency_key, use)
+        try:
+            label = self._buy(rate, shipment, tx_id, sample, cost_account, image_type, after_unknown)
+        except OneBalanceError as exc:
+            if not maybe_bought(exc):
+                self._uses.forget(idempotency_key, use)
+            raise
+        self._uses.bought(idempotency_key, label)
+        return label
+
+    def _buy(
+        self,
+        rate: Rate,
+        shipment: ShipmentRequest,
+        tx_id: str,
+        sample: bool,
+        cost_account: int | str | None,
+        image_type: str,
+        after_unknown: bool,
+    ) -> Label:
+        known = self._bought.get(tx_id)
+        if known is not None:
+            logger.info("event=usps_label_replayed merchant=%s tx=%s", self.merchant_id, tx_id)
+            return known
+        in_doubt = after_unknown or tx_id in self._in_doubt
+        account = self.client.account()
+        # A key that may have printed is answered by the service, whatever the plan says now; any other
+        # purchase the plan forbids is refused before any postage is bought for it or anything is sent.
+        refused = None if in_doubt else _plan.refusal(rate, account.capabilities, transaction_id=tx_id)
+        if refused is not None:
+            raise refused
+        cost_code_id = None
+        if cost_account is not None or account.capabilities.must_use_cost_codes:
+            chosen = self.postage._cost_account(cost_account, account)
+            cost_code_id = chosen.id if chosen is not None else None
+        cleansed = self.cleanse(shipment.recipient)
+        if not sample and not in_doubt:
+            # The account read above spares ensure_funds its first read (a refill re-reads it locked).
+            self.postage.ensure_funds(rate.total.amount, reason=f"a {rate.service_name} label", account=account)
+        payload = _mapping.indicium_request(
+            rate,
+            shipment,
+            tx_id,
+            to_cleanse_hash=cleansed.cleanse_hash,
+            sample=sample,
+            cost_code_id=cost_code_id,
+            image_type=image_type,
+            version=self.client.api_version,
+        )
+        failure: OneBalanceError | None = None
+        try:
+            response = self.client.call("CreateIndicium", payload, transaction_id=tx_id)
+        except OutcomeUnknown as exc:
+            self._in_doubt.add(tx_id)
+            failure = exc
+        except InsufficientFunds as exc:
+            failure = exc
+            if in_doubt:
+                # The service replays a key it printed: refused, this one printed nothing, ever.
+                self._in_doubt.discard(tx_id)
+                failure = InsufficientFunds(
+                    f"{InsufficientFunds.default_message}: the earlier attempt with this idempotency key printed "
+                    "nothing, and the service refuses the key now for want of postage (it keeps refusing it): add "
+                    "postage, then buy with a new idempotency key",
+                    needed=rate.total.amount,
+                    available=account.available_postage,
+                    operation=exc.operation,
+                    code=exc.code,
+                    http_status=exc.http_status,
+                    faultstring=exc.faultstring,
+                    transaction_id=tx_id,
+                )
+        if failure is not None:
+            raise failure
+        image = None
+        if not _mapping.image_data(response):
+            lost: OneBalanceError | None = None
+            try:
+                image = self._fetch_image(_mapping.label_urls(response), tx_id)
+            except OneBalanceError as exc:
+                lost = exc
+            if lost is not None:
+                self._in_doubt.add(tx_id)
+                # Bought and paid: the caller must not take this for a purchase that did not happen.
+                raise OutcomeUnknown(
+                    "The label was bought and paid for, but its image could not be fetched: buy again with "
+                    "the same idempotency key to get the same label (it is not bought twice)",
+                    idempotency_key=tx_id,
+                    cause=lost,
+                    operation="CreateIndicium",
+                    transaction_id=tx_id,
+                )
+        unreadable: OneBalanceError | None = None
+        try:
+            label, balance = _mapping.parse_indicium(response, rate, image=image, image_type=image_type, sample=sample)
+        except (ProtocolError, ValidationError) as exc:
+            unreadable = exc
+        if unreadable is not None:
+            # Bought and paid: a reading failure is not the caller's bad input (which would free the
+            # key in a label journal); the service replays this key, so buying again is safe.
+            self._in_doubt.add(tx_id)
+            raise OutcomeUnknown(
+                f"The label was bought, but the service's answer could not be read ({unreadable.message}): buy "
+                "again with the same idempotency key to get the same label (it is not bought twice)",
+                idempotency_key=tx_id,
+                cause=unreadable,
+                operation="CreateIndicium",
+                transaction_id=tx_id,
+            )
+        self._in_doubt.discard(tx_id)
+        if label.cost.amount > 0:
+            self.postage.debited(label.cost.amount, balance, username=account.username)
+        if cost_code_id is not None:
+            label = label.model_copy(update={"cost_account_id": cost_code_id})
+        label = with_quote(label, rate)
+        self._bought.put(tx_id, label)
+        logger.info(
+            "event=usps_label merchant=%s service=%s cost=%s sample=%s balance=%s tx=%s",
+            self.merchant_id,
+            label.service_code,
+            label.cost.amount,
+            sample,
+            balance,
+            tx_id,
+        )
+        return label
+
+    def _fetch_image(self, urls: list[str], tx_id: str) -> bytes | None:
+        """The first page of the label from its URL, with the client's session, timeouts and retry policy.
+
+        The label is paid for by then: a failure here is retried as a read, and if it persists the
+        error says so (buying again with the same key returns the same label, not a second one).
+        """
+        if not urls:
+            return None
+        transport = self.client._wire.transport
+
+        def fetch(attempt: int) -> bytes:
+            reply = send(
+                transport.session,
+                "GET",
+                urls[0],
+                service="the label server",
+                operation="CreateIndicium",
+                timeout=transport.timeout,
+            )
+            if reply.status == 200 and reply.body:
+                return reply.body
+            error = TransportError(
+                f"Could not fetch the label image (HTTP {reply.status})",
+                operation="CreateIndicium",
+                http_status=reply.status,
+                transaction_id=tx_id,
+            )
+            if reply.status == 429 or reply.status >= 500:
+                raise Transient(error, f"http_{reply.status}", sent=True)
+            raise error
+
+        try:
+            return run(self.client.retry, "CreateIndicium.image", fetch, safety=Safety.READ)
+        except TransportError as exc:
+            raise TransportError(
+                f"The label was bought but its image could not be fetched ({exc.message}); buy again with the "
+                "same idempotency_key to get it",
+                operation="CreateIndicium",
+                http_status=exc.http_status,
+                transaction_id=tx_id,
+            ) from None
+
+    def void(self, label: Label) -> VoidResult:
+        """Cancel ``label``. USPS refunds later (batched, days): the refund is ``pending``.
+
+        A sample label (no tracking, no cost) is voided with nothing to refund. Raises
+        :class:`VoidRefused` (too old, already used) or :class:`LabelNotFound` from the service.
+        """
+        payload = _mapping.cancel_request(label, version=self.client.api_version)
+        self.client.call("CancelIndicium", payload, transaction_id=label.carrier_reference)
+        return voided(label)
+
+    def void_many(self, labels: Sequence[Label]) -> list[LabelVoid]:
+        """Cancel several labels; one :class:`LabelVoid` per label, in order, each voided or with its error.
+
+        On SWSIM v135 the labels go in batches (up to 50 per CancelIndicium); on v111 one call per label.
+        When the service refuses a batch (one label too old, unknown or already voided), each of its labels
+        is sent again alone, so that each gets its own answer. A batch whose outcome is unknown (the
+        connection failed after sending) is not sent again: each of its labels carries that error
+        (:class:`OutcomeUnknown`); :meth:`void` it again later. A label given twice is sent once.
+        """
+        return void_many(self, labels)
+
+    def track(self, tracking_number: str) -> Tracking:
+        """The parcel's USPS tracking, newest event first."""
+        request = _mapping.track_request(tracking_number)
+        response = self.client.call("TrackShipment", request)
+        return _mapping.parse_tracking(response, request["TrackingNumber"])
+
+
+_publish(
+    globals(), "onebalance", ("CleansedAddress", "LabelVoid", "UspsShipping")
+)  # re-exported by onebalance, which loads this module on first use

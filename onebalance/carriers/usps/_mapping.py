@@ -1,0 +1,650 @@
+"""USPS through SWSIM (v135 or v111): carrier-neutral models <-> SWSIM request and response dicts. No I/O.
+
+Each operation has a pair, in the karrio manner: ``rate_request`` / ``parse_rates``,
+``cleanse_request`` / ``parse_cleanse``, ``indicium_request`` / ``parse_indicium``,
+``cancel_request``, ``track_request`` / ``parse_tracking``. The dicts are what
+:meth:`onebalance.OneBalance.call` sends (everything but the Authenticator) and what it returns.
+
+Choices made here, on purpose:
+
+* **One parcel per label.** CreateIndicium prints one label for one piece; a shipment with more
+  parcels is refused (rate and buy each parcel as its own shipment).
+* **Domestic only.** Both addresses must be in the ZIP code system (the US, its territories and
+  the freely associated states): international labels need customs forms, which are not sent yet.
+* **DeliverDays "n-m" → m.** The delivery promise is the slower end of the range, so a rate never
+  promises more than USPS does ("2-3" → 3, "1" → 1).
+* **Add-ons follow the shipment's options.** A rate is kept only when it offers an add-on for each
+  requested option (``signature`` → US-A-SC, ...); its total is ``Amount`` plus those add-ons,
+  whose amounts are listed in ``surcharges``. Every other add-on is dropped before buying, as
+  SWSIM asks ("pass the chosen Rate with unwanted AddOns removed").
+* **The rate travels in ``Rate.carrier_data``.** Every field of the SWSIM rate but ``From``/``To``
+  (rebuilt from the shipment, with the recipient's CleanseHash) is kept as text; the nested ones
+  (``AddOns``, ``Surcharges``, ``RequiresAllOf``) as JSON.
+* **The wire version is a parameter.** The functions that write a request take the client's
+  ``version``; what differs between v111 and v135 (Ground Advantage, array item names, batch
+  voids) is in :mod:`onebalance.swsim._dialect`. On v111, asking for US-GA (Ground Advantage, which came
+  in v135) is refused before anything is sent.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from onebalance.core._errors import OneBalanceError, ValidationError
+from onebalance.shipments import (
+    Address,
+    Carrier,
+    Charge,
+    Label,
+    Money,
+    OneBalancePayment,
+    PackageType,
+    Rate,
+    ShipmentOption,
+    ShipmentRequest,
+    Tracking,
+    TrackingEvent,
+    TrackingStatus,
+    Weight,
+)
+from onebalance.swsim import _dialect
+from onebalance.swsim._dialect import Version
+
+__all__ = [
+    "ADDON_FOR_OPTION",
+    "IMAGE_FORMATS",
+    "MAX_WEIGHT",
+    "PACKAGE_TYPES",
+    "PRIORITY_SERVICES",
+    "SERVICES",
+    "CleansedAddress",
+    "address_from_wire",
+    "address_to_wire",
+    "cancel_request",
+    "cancel_requests",
+    "check_cancellable",
+    "cleanse_request",
+    "delivery_days",
+    "image_data",
+    "indicium_request",
+    "label_urls",
+    "parse_cleanse",
+    "parse_indicium",
+    "parse_rates",
+    "parse_tracking",
+    "rate_request",
+    "rate_to_wire",
+    "status_for",
+    "track_request",
+]
+
+#: USPS service codes and their names.
+SERVICES: dict[str, str] = {
+    "US-FC": "USPS First-Class Mail",
+    "US-GA": "USPS Ground Advantage",
+    "US-PM": "USPS Priority Mail",
+    "US-XM": "USPS Priority Mail Express",
+    "US-PS": "USPS Parcel Select",
+    "US-MM": "USPS Media Mail",
+    "US-LM": "USPS Library Mail",
+    "US-BP": "USPS Bound Printed Matter",
+    "US-CM": "USPS Critical Mail",
+    "US-RG": "USPS Retail Ground",
+    "US-RETURN": "USPS Return",
+    "US-FCI": "USPS First-Class Mail International",
+    "US-PMI": "USPS Priority Mail International",
+    "US-EMI": "USPS Priority Mail Express International",
+}
+#: What an account without ``allow_all_mail_classes`` may print (SWSIM 0x00450208 otherwise).
+PRIORITY_SERVICES = frozenset({"US-PM", "US-XM"})
+#: Priority Mail Express is the one USPS service with a money-back delivery guarantee.
+_GUARANTEED = frozenset({"US-XM"})
+
+#: carriers.PackageType → SWSIM ``PackageTypeV11``. ENVELOPE, PAK and TUBE are UPS's and FedEx's.
+PACKAGE_TYPES: dict[PackageType, str] = {
+    PackageType.PACKAGE: "Package",
+    PackageType.POSTCARD: "Postcard",
+    PackageType.LETTER: "Letter",
+    PackageType.LARGE_ENVELOPE: "Large Envelope or Flat",
+    PackageType.THICK_ENVELOPE: "Thick Envelope",
+    PackageType.LARGE_PACKAGE: "Large Package",
+    PackageType.FLAT_RATE_ENVELOPE: "Flat Rate Envelope",
+    PackageType.LEGAL_FLAT_RATE_ENVELOPE: "Legal Flat Rate Envelope",
+    PackageType.FLAT_RATE_PADDED_ENVELOPE: "Flat Rate Padded Envelope",
+    PackageType.SMALL_FLAT_RATE_BOX: "Small Flat Rate Box",
+    PackageType.MEDIUM_FLAT_RATE_BOX: "Flat Rate Box",
+    PackageType.LARGE_FLAT_RATE_BOX: "Large Flat Rate Box",
+    PackageType.REGIONAL_RATE_BOX_A: "Regional Rate Box A",
+    PackageType.REGIONAL_RATE_BOX_B: "Regional Rate Box B",
+}
+
+#: Neutral shipment options → the SWSIM add-on codes that provide them, in order of preference.
+ADDON_FOR_OPTION: dict[ShipmentOption, tuple[str, ...]] = {
+    ShipmentOption.SIGNATURE: ("US-A-SC",),
+    ShipmentOption.ADULT_SIGNATURE: ("US-A-ASR",),
+    ShipmentOption.INSURANCE: ("SC-A-INS", "US-A-INS"),
+    ShipmentOption.HOLD_FOR_PICKUP: ("US-A-HFPU",),
+    ShipmentOption.CERTIFIED_MAIL: ("US-A-CM",),
+    ShipmentOption.RETURN_RECEIPT: ("US-A-RR",),
+    ShipmentOption.SATURDAY_DELIVERY: (),  # USPS delivers on Saturdays without an add-on
+}
+
+#: SWSIM ImageType → Label.label_format (the formats a Label can carry).
+IMAGE_FORMATS: dict[str, str] = {"Png": "PNG", "Gif": "GIF", "Pdf": "PDF", "Zpl": "ZPL"}
+
+#: USPS takes at most 70 lb in one piece.
+MAX_WEIGHT = Weight(70, "lb")
+
+_ADDRESS_PARTS = ("From", "To")
+_NESTED = ("AddOns", "Surcharges", "RequiresAllOf")
+_DAYS = re.compile(r"\d+")
+
+
+def _fail(field: str, text: str) -> ValidationError:
+    return ValidationError(f"{field}: {text}", field=field)
+
+
+def _text(value: Any) -> str:
+    """A wire value as SWSIM writes it (``true``, ``9.45``), for ``carrier_data``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (Decimal, bool, date)):
+        return _text(value)
+    raise TypeError(type(value).__name__)
+
+
+# -- addresses ---------------------------------------------------------------------------------------
+def address_to_wire(address: Address, cleanse_hash: str | None = None) -> dict[str, Any]:
+    """An SWSIM ``Address``; ``cleanse_hash`` is what CleanseAddress returned for it."""
+    wire: dict[str, Any] = {"FullName": address.name}
+    if address.company:
+        wire["Company"] = address.company
+    for index, line in enumerate(address.street_lines, start=1):
+        wire[f"Address{index}"] = line
+    wire["City"] = address.city
+    if address.uses_zip_codes:
+        if address.state:
+            wire["State"] = address.state
+        if address.zip5:
+            wire["ZIPCode"] = address.zip5
+        if address.zip4:
+            wire["ZIPCodeAddOn"] = address.zip4
+    else:
+        if address.state:
+            wire["Province"] = address.state
+        if address.postal_code:
+            wire["PostalCode"] = address.postal_code
+    wire["Country"] = address.country
+    if address.phone:
+        wire["PhoneNumber"] = address.phone
+    if cleanse_hash:
+        wire["CleanseHash"] = cleanse_hash
+    if address.email:
+        wire["EmailAddress"] = address.email
+    return wire
+
+
+def address_from_wire(wire: Mapping[str, Any], like: Address, *, fill: bool = True) -> Address:
+    """An SWSIM ``Address`` as a carriers :class:`Address`.
+
+    The name, phone and email come from ``like`` when the wire leaves them out; with ``fill`` the
+    street, city, state and postal code do too (not for candidates: a partial one stays partial).
+    """
+    base = like if fill else None
+    lines = [wire.get(f"Address{i}") for i in (1, 2, 3)]
+    street = [line for line in lines if line] or (list(base.street_lines) if base else [])
+    zip5, zip4 = wire.get("ZIPCode"), wire.get("ZIPCodeAddOn")
+    postal = (f"{zip5}-{zip4}" if zip4 else zip5) if zip5 else wire.get("PostalCode")
+    return Address(
+        name=wire.get("FullName") or like.name,
+        company=wire.get("Company") or like.company,
+        street_lines=street,
+        city=wire.get("City") or (base.city if base else None),
+        state=wire.get("State") or wire.get("Province") or (base.state if base else None),
+        postal_code=postal or (base.postal_code if base else None),
+        country=wire.get("Country") or like.country,
+        phone=like.phone,
+        email=like.email,
+        residential=like.residential,
+    )
+
+
+class CleansedAddress(BaseModel):
+    """What USPS address standardisation said about an address.
+
+    ``address`` is the standardised form (the name, phone and email are the merchant's own);
+    ``match`` whether USPS matched the whole address, ``city_state_zip_ok`` whether at least the
+    city, state and ZIP agree. ``cleanse_hash`` goes into the label's To address (None when there
+    was no match); ``candidates`` are the addresses USPS suggests when it found several.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    address: Address
+    match: bool
+    city_state_zip_ok: bool
+    cleanse_hash: str | None = None
+    override_hash: str | None = None
+    is_po_box: bool | None = None
+    residential: bool | None = None
+    candidates: tuple[Address, ...] = ()
+
+
+def cleanse_request(address: Address) -> dict[str, Any]:
+    """CleanseAddress for ``address``."""
+    _domestic(address, "address")
+    return {"Address": address_to_wire(address)}
+
+
+def parse_cleanse(response: Mapping[str, Any], original: Address) -> CleansedAddress:
+    """A CleanseAddress response; ``original`` is the address that was sent."""
+    wire = response.get("Address") or {}
+    residential = {"Yes": True, "No": False}.get(str(response.get("ResidentialDeliveryIndicator")))
+    address = address_from_wire(wire, original)
+    if residential is not None:
+        address = address.model_copy(update={"residential": residential})
+    candidates: list[Address] = []
+    for item in (response.get("CandidateAddresses") or {}).get("Address", []):
+        try:
+            candidates.append(address_from_wire(item, original, fill=False))
+        except OneBalanceError:
+            continue  # a partial suggestion the models cannot hold
+    match = bool(response.get("AddressMatch"))
+    return CleansedAddress(
+        address=address,
+        match=match,
+        city_state_zip_ok=bool(response.get("CityStateZipOK")),
+        cleanse_hash=wire.get("CleanseHash") or None,
+        override_hash=wire.get("OverrideHash") or None,
+        is_po_box=response.get("IsPOBox"),
+        residential=residential,
+        candidates=tuple(candidates),
+    )
+
+
+# -- rates ----------------------------------------------------------------------------------------------
+def _domestic(address: Address, field: str) -> None:
+    if not address.uses_zip_codes:
+        raise _fail(f"{field}.country", "USPS labels from One Balance go to and from US ZIP codes only")
+
+
+def _check_shipment(shipment: ShipmentRequest, version: Version) -> None:
+    if len(shipment.parcels) != 1:
+        raise _fail("parcels", "a USPS label carries one parcel: rate and buy each parcel as its own shipment")
+    _domestic(shipment.shipper, "shipper")
+    _domestic(shipment.recipient, "recipient")
+    parcel = shipment.parcels[0]
+    if parcel.weight > MAX_WEIGHT:
+        raise _fail("parcels.0.weight", f"USPS takes at most {MAX_WEIGHT} in one piece")
+    if parcel.package_type not in PACKAGE_TYPES:
+        raise _fail("parcels.0.package_type", f"USPS has no {parcel.package_type} packaging")
+    if shipment.service is not None:
+        _dialect.check_usps_service(shipment.service, "service", version)
+
+
+def rate_request(shipment: ShipmentRequest, *, version: Version) -> dict[str, Any]:
+    """GetRates for ``shipment``: every USPS service for its packaging, or only ``shipment.service``."""
+    _check_shipment(shipment, version)
+    parcel = shipment.parcels[0]
+    pounds, ounces = parcel.weight.as_lb_oz()
+    rate: dict[str, Any] = {
+        "From": address_to_wire(shipment.shipper),
+        "To": address_to_wire(shipment.recipient),
+        "WeightLb": pounds,
+        "WeightOz": ounces,
+        "PackageType": PACKAGE_TYPES[parcel.package_type],
+        "ShipDate": shipment.ship_date,
+    }
+    if shipment.service is not None:
+        rate["ServiceType"] = shipment.service
+    if parcel.dimensions is not None:
+        inches = parcel.dimensions.to("in")
+        rate.update(Length=inches.length, Width=inches.width, Height=inches.height)
+    if ShipmentOption.INSURANCE in shipment.options and parcel.declared_value is not None:
+        rate["InsuredValue"] = parcel.declared_value.amount
+    return {"Rate": rate, "Carrier": "USPS"}
+
+
+def delivery_days(text: Any) -> int | None:
+    """``DeliverDays`` as a number: the slower end of ``"n-m"`` (``"1-3"`` → 3), None if it has none."""
+    numbers = [int(n) for n in _DAYS.findall(str(text or ""))]
+    return min(max(numbers), 365) if numbers else None
+
+
+def _iso_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date() if value.year > 1 else None
+    if isinstance(value, date):
+        return value
+    try:
+        found = date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+    return found if found is None or found.year > 1 else None
+
+
+def _chosen_addons(wire_rate: Mapping[str, Any], options: Iterable[ShipmentOption]) -> list[dict[str, Any]] | None:
+    """The rate's add-ons that provide ``options`` (priced), or None when one is not offered."""
+    offered = {item.get("AddOnType"): item for item in _dialect.items(wire_rate.get("AddOns"))}
+    chosen: list[dict[str, Any]] = []
+    for option in sorted(options, key=lambda o: o.value):
+        codes = ADDON_FOR_OPTION.get(option, ())
+        if not codes:
+            continue
+        found = next((offered[c] for c in codes if c in offered and offered[c].get("Amount") is not None), None)
+        if found is None:
+            return None
+        if all(item["AddOnType"] != found["AddOnType"] for item in chosen):
+            chosen.append({"AddOnType": found["AddOnType"], "Amount": found["Amount"]})
+    return chosen
+
+
+def _carrier_data(wire_rate: Mapping[str, Any], addons: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    for name, value in wire_rate.items():
+        if name in _ADDRESS_PARTS or value is None:
+            continue
+        if name == "AddOns":
+            continue
+        if name in _NESTED:
+            pairs.append((name, json.dumps(value, default=_json_default, sort_keys=True)))
+        else:
+            pairs.append((name, _text(value)))
+    if addons:
+        pairs.append(("AddOns", json.dumps({"AddOn": addons}, default=_json_default, sort_keys=True)))
+    return pairs
+
+
+def parse_rates(
+    response: Mapping[str, Any],
+    payment: OneBalancePayment,
+    options: Iterable[ShipmentOption | str] = (),
+) -> list[Rate]:
+    """GetRates' rates as carriers :class:`Rate` objects, cheapest first.
+
+    Rates that are not USPS's, carry no ``Amount`` or cannot provide every one of ``options`` are
+    left out.
+    """
+    wanted = frozenset(ShipmentOption(option) for option in options)
+    out: list[Rate] = []
+    for wire_rate in (response.get("Rates") or {}).get("Rate", []):
+        code = wire_rate.get("ServiceType")
+        amount = wire_rate.get("Amount")
+        if not isinstance(code, str) or not code.startswith("US-") or amount is None:
+            continue
+        addons = _chosen_addons(wire_rate, wanted)
+        if addons is None:
+            continue
+        base = Money.rounded(amount)
+        charges = [Charge(_addon_name(item["AddOnType"], wire_rate), Money.rounded(item["Amount"])) for item in addons]
+        out.append(
+            Rate(
+                carrier=Carrier.USPS,
+                service_code=code,
+                service_name=SERVICES.get(code) or wire_rate.get("ServiceDescription") or code,
+                total=Money.total([base, *(c.amount for c in charges)]),
+                base=base,
+                surcharges=tuple(charges),
+                delivery_days=delivery_days(wire_rate.get("DeliverDays")),
+                estimated_delivery=_iso_date(wire_rate.get("DeliveryDate")),
+                guaranteed=code in _GUARANTEED,
+                payment=payment,
+                carrier_data=_carrier_data(wire_rate, addons),
+            )
+        )
+    out.sort(key=lambda r: (r.total.amount, r.delivery_days is None, r.delivery_days or 0))
+    return out
+
+
+def _addon_name(code: str, wire_rate: Mapping[str, Any]) -> str:
+    for item in _dialect.items(wire_rate.get("AddOns")):
+        if item.get("AddOnType") == code and item.get("AddOnDescription"):
+            return str(item["AddOnDescription"])[:100]
+    return code
+
+
+# -- labels ---------------------------------------------------------------------------------------------
+def rate_to_wire(
+    rate: Rate, shipment: ShipmentRequest, to_cleanse_hash: str | None = None, *, version: Version
+) -> dict[str, Any]:
+    """The SWSIM rate kept in ``rate.carrier_data``, addressed as ``shipment`` says, in ``version``'s names."""
+    data = rate.data
+    if rate.carrier is not Carrier.USPS or data.get("ServiceType") != rate.service_code:
+        raise _fail("rate", "is not a USPS rate from UspsShipping.rates()")
+    _dialect.check_usps_service(rate.service_code, "rate.service_code", version)
+    wire: dict[str, Any] = {name: (json.loads(value) if name in _NESTED else value) for name, value in data.items()}
+    wire["From"] = address_to_wire(shipment.shipper)
+    wire["To"] = address_to_wire(shipment.recipient, to_cleanse_hash)
+    return _dialect.nest_rate(wire, version)
+
+
+def indicium_request(
+    rate: Rate,
+    shipment: ShipmentRequest,
+    integrator_tx_id: str,
+    to_cleanse_hash: str | None = None,
+    sample: bool = False,
+    cost_code_id: int | None = None,
+    image_type: str = "Png",
+    *,
+    version: Version,
+) -> dict[str, Any]:
+    """CreateIndicium buying ``rate`` for ``shipment``, with the label image in the response."""
+    _check_shipment(shipment, version)
+    if image_type not in IMAGE_FORMATS:
+        raise _fail("image_type", f"must be one of {', '.join(IMAGE_FORMATS)}")
+    if not 1 <= len(integrator_tx_id) <= 128:
+        raise _fail("integrator_tx_id", "must be 1 to 128 characters")
+    request: dict[str, Any] = {
+        "IntegratorTxID": integrator_tx_id,
+        "Rate": rate_to_wire(rate, shipment, to_cleanse_hash, version=version),
+    }
+    if sample:
+        request["SampleOnly"] = True
+    request["ImageType"] = image_type
+    if shipment.reference:
+        request["memo"] = shipment.reference
+    if cost_code_id is not None:
+        request["cost_code_id"] = cost_code_id
+    request["ReturnImageData"] = True
+    return request
+
+
+def image_data(response: Mapping[str, Any]) -> bytes | None:
+    """The first page of the label image, when the response carries it (``ReturnImageData``)."""
+    pages = (response.get("ImageData") or {}).get("base64Binary", [])
+    return next((page for page in pages if page), None)
+
+
+def label_urls(response: Mapping[str, Any]) -> list[str]:
+    """The label URLs (one per page; SWSIM separates them with spaces)."""
+    return str(response.get("URL") or "").split()
+
+
+def parse_indicium(
+    response: Mapping[str, Any],
+    rate: Rate,
+    *,
+    image: bytes | None = None,
+    image_type: str = "Png",
+    sample: bool = False,
+    created_at: datetime | None = None,
+) -> tuple[Label, Decimal]:
+    """The bought label and the postage balance after it.
+
+    The cost is the response rate's ``Amount`` (the actual price) plus its add-ons. ``image`` is
+    the label fetched from its URL when the response carried no image data. A ``sample`` label
+    (SampleOnly) cost nothing.
+    """
+    label_image = image_data(response) or image
+    if not label_image:
+        raise _fail("label_image", "the label has no image: neither ImageData nor a fetched URL")
+    wire_rate = response.get("Rate") or {}
+    amount = wire_rate.get("Amount")
+    if sample:
+        cost = Money.zero()
+    elif amount is None:
+        cost = rate.total
+    else:
+        addons = _dialect.items(wire_rate.get("AddOns"))
+        cost = Money.total([Money.rounded(amount), *(Money.rounded(a["Amount"]) for a in addons if a.get("Amount"))])
+    label = Label(
+        carrier=Carrier.USPS,
+        tracking_number=response.get("TrackingNumber") or None,
+        service_code=wire_rate.get("ServiceType") or rate.service_code,
+        cost=cost,
+        paid_by=OneBalancePayment(),
+        label_image=label_image,
+        label_format=IMAGE_FORMATS.get(image_type, "PNG"),
+        created_at=created_at or datetime.now(timezone.utc),
+        carrier_reference=response.get("StampsTxID"),
+    )
+    balance = Decimal(response["PostageBalance"]["AvailablePostage"])
+    return label, balance
+
+
+def check_cancellable(label: Label) -> None:
+    """Refuse a label CancelIndicium cannot name: not USPS's, or with neither StampsTxID nor tracking number."""
+    if label.carrier is not Carrier.USPS:
+        raise _fail("label", "is not a USPS label")
+    if not label.carrier_reference and not label.tracking_number:
+        raise _fail("label", "names neither a StampsTxID nor a tracking number")
+
+
+def cancel_requests(labels: Sequence[Label], *, version: Version) -> list[tuple[list[int], dict[str, Any]]]:
+    """CancelIndicium payloads for ``labels`` (each checked with :func:`check_cancellable`), with the
+    positions in ``labels`` each covers: one per label on v111, batches on v135. A label is named by its
+    StampsTxID (SWSIM's advice) or else its tracking number."""
+    for label in labels:
+        check_cancellable(label)
+    refs = [(index, label.carrier_reference, label.tracking_number) for index, label in enumerate(labels)]
+    return _dialect.cancel_requests(refs, version)
+
+
+def cancel_request(label: Label, *, version: Version) -> dict[str, Any]:
+    """CancelIndicium for one ``label``."""
+    return cancel_requests([label], version=version)[0][1]
+
+
+# -- tracking -------------------------------------------------------------------------------------------
+def track_request(tracking_number: str) -> dict[str, Any]:
+    number = re.sub(r"\s", "", tracking_number or "")
+    if not number:
+        raise _fail("tracking_number", "is required")
+    return {"TrackingNumber": number}
+
+
+_STATUS_BY_TYPE: dict[str, TrackingStatus] = {}
+for _status, _names in (
+    (
+        TrackingStatus.PRE_TRANSIT,
+        "ShippingLabelCreated ElectronicNotification ManifestAcknowledgement",
+    ),
+    (
+        TrackingStatus.IN_TRANSIT,
+        "AcceptOrPickup AcceptedAtDestination ArrivalAtPickupPoint ArrivalAtUnit ArriveSortFacility_A1 "
+        "ArriveSortFacility_R1 ArriveSortFacility_U1 ArrivedAgentFacility ArrivedAtShippingPartner "
+        "ArrivedUSPSSortFacility AvailableForPickup CustomsClearance DepartSortFacility_L1 DepartSortFacility_T1 "
+        "DepartUSPSSortFacility DepartedAgentFacility DepartedFromShippingPartner DispatchedFromSortFacility "
+        "DispatchedToMilitary DispatchedToSortFacility Enroute ForeginReceipt Forwarded In_processAcceptance "
+        "MailConsigned OriginAcceptance PickedUp PickedUpAndProcessedByAgent PickedUpByAgent PickedUpByShippingPartner "
+        "ProcessedAtDestinationFacility Processed_BE Processed_RB Processed_RegisteredMailOnly_35 "
+        "Processed_RegisteredMailOnly_36 Processed_RegisteredMailOnly_38 Processed_RegisteredMailOnly_39 "
+        "Processed_RegisteredMailOnly_40 ReceivedAtOpeningUnit ShipmentAcceptance Sorting_ProcessingComplete "
+        "TenderedToAgentForFinalDelivery TenderedToPostalService USPSHandoffToShippingPartner",
+    ),
+    (TrackingStatus.OUT_FOR_DELIVERY, "OutForDelivery"),
+    (TrackingStatus.DELIVERED, "Delivered"),
+    (
+        TrackingStatus.RETURNED,
+        "ReturnToSender ReturnToSender_CO ReturnToSender_NotPickedUp ReturnedOtherReason "
+        "DeliveredByAgentToMerchant FinalDispositionByMerchant",
+    ),
+    (
+        TrackingStatus.EXCEPTION,
+        "AddresseeUnknown AttemptedNoticeLeft AttemptedNoticeLeft_H0 BusinessClosed CustomerRecall DeadLetter "
+        "DeadMail_DisposedByPostOffice DeadMail_SentToRecoveryCenter Deceased Delay DuplicateLabelID "
+        "ForwardingExpired InsufficientAddress Mis_shipped Missent MovedNoForwarding NoAuthorizedRecipientAvailable "
+        "NoSecureLocationAvailable NoSuchNumber NoticeLeft ReceptacleBlocked ReceptacleFull RecipientActionRequired "
+        "Refused ServiceDelay Unclaimed Undeliverable Vacant",
+    ),
+):
+    for _name in _names.split():
+        _STATUS_BY_TYPE[_name] = _status
+
+#: For the event types that say nothing (None, "USPS Event", ...): words of the event text, in order.
+_STATUS_BY_TEXT: tuple[tuple[str, TrackingStatus], ...] = (
+    ("voided", TrackingStatus.VOIDED),
+    ("label cancel", TrackingStatus.VOIDED),
+    ("out for delivery", TrackingStatus.OUT_FOR_DELIVERY),
+    ("return to sender", TrackingStatus.RETURNED),
+    ("returned", TrackingStatus.RETURNED),
+    ("delivered", TrackingStatus.DELIVERED),
+    ("label created", TrackingStatus.PRE_TRANSIT),
+    ("pre-shipment", TrackingStatus.PRE_TRANSIT),
+    ("electronic", TrackingStatus.PRE_TRANSIT),
+    ("notice left", TrackingStatus.EXCEPTION),
+    ("undeliverable", TrackingStatus.EXCEPTION),
+    ("delay", TrackingStatus.EXCEPTION),
+    ("in transit", TrackingStatus.IN_TRANSIT),
+    ("accept", TrackingStatus.IN_TRANSIT),
+    ("arrived", TrackingStatus.IN_TRANSIT),
+    ("departed", TrackingStatus.IN_TRANSIT),
+    ("processed", TrackingStatus.IN_TRANSIT),
+)
+
+
+def status_for(event_type: str | None, text: str | None = None) -> TrackingStatus:
+    """The neutral status of one SWSIM tracking event: by its type, else by the words of its text."""
+    if event_type in _STATUS_BY_TYPE:
+        return _STATUS_BY_TYPE[event_type]
+    lowered = (text or "").lower()
+    return next((status for words, status in _STATUS_BY_TEXT if words in lowered), TrackingStatus.UNKNOWN)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SWSIM times are read as UTC (the decoder turns offsets into naive UTC)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def parse_tracking(response: Mapping[str, Any], tracking_number: str) -> Tracking:
+    """TrackShipment's events, newest first; the status is the newest event's that means something."""
+    events: list[TrackingEvent] = []
+    for item in (response.get("TrackingEvents") or {}).get("TrackingEvent", []):
+        moment = item.get("Timestamp")
+        if not isinstance(moment, datetime):
+            continue
+        text = str(item.get("Event") or "")
+        events.append(
+            TrackingEvent(
+                occurred_at=_aware(moment),
+                status=status_for(item.get("TrackingEventType"), text),
+                description=text[:500],
+                city=item.get("City") or None,
+                state=item.get("State") or None,
+                postal_code=item.get("Zip") or None,
+                country=item.get("Country") or None,
+            )
+        )
+    ordered = sorted(events, key=lambda e: e.occurred_at, reverse=True)
+    status = next((e.status for e in ordered if e.status is not TrackingStatus.UNKNOWN), TrackingStatus.UNKNOWN)
+    return Tracking(
+        carrier=Carrier.USPS,
+        tracking_number=tracking_number,
+        status=status,
+        events=tuple(ordered),
+        estimated_delivery=_iso_date(response.get("ExpectedDeliveryDate")),
+    )

@@ -1,0 +1,175 @@
+"""How much the SDK's auto-refill buys, and how long a failed refill waits before the next try.
+
+The refill buys the amount the merchant configured ("Add this postage amount"), cut to what the
+account's maximum balance leaves room for, and nothing when that room is under the $10.00
+minimum. When that amount would not pay for the label, the refill is not made larger on the
+quiet: :class:`RefillPlan` says what would pay for it (``covering``), which the SDK buys only
+when the policy opts in (``cover_shortfall``), and otherwise proposes in the
+:class:`~onebalance.InsufficientFunds` it raises.
+
+A refill that fails does not stop a label the balance pays for (see
+:meth:`Postage.ensure_funds`); the account's next refill then waits for the back-off: 5 minutes
+after a failure, doubled after each failure in a row, at most an hour. A refill that is bought
+ends it. The back-off is kept with the merchant's :class:`~onebalance.OneBalance` client, so it
+holds for every label bought through that client in this process.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from onebalance.core._errors import InsufficientFunds, OneBalanceError
+from onebalance.stores._records import MINIMUM_PURCHASE, AutoRefillSettings
+from onebalance.swsim._models import Account
+
+from ._notify import Notifier, RefillFailedEvent, RefillProposal, deliver
+
+__all__ = [
+    "BACKOFF_FIRST",
+    "BACKOFF_LONGEST",
+    "RefillBackoff",
+    "RefillPlan",
+    "backoff_for",
+    "plan_refill",
+    "report_failure",
+    "shortfall_error",
+]
+
+logger = logging.getLogger("onebalance")
+
+#: The wait after a first failed refill; each failure in a row doubles it, up to BACKOFF_LONGEST.
+BACKOFF_FIRST = timedelta(minutes=5)
+BACKOFF_LONGEST = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class RefillPlan:
+    """What a refill can buy now, for a label costing ``needed``.
+
+    ``amount`` is the policy's amount within the room left under the maximum balance (None when
+    that room is under the $10.00 minimum); ``enough`` whether it pays for the label. When it
+    does not, ``covering`` is the smallest purchase that would (at least the minimum), or None
+    when even the room left could not.
+    """
+
+    amount: Decimal | None
+    enough: bool
+    covering: Decimal | None = None
+
+
+def plan_refill(configured: Decimal, available: Decimal, maximum: Decimal, needed: Decimal) -> RefillPlan:
+    """The refill for a label of ``needed`` on a balance of ``available`` (at most ``maximum``)."""
+    room = max(Decimal("0.00"), maximum - available)
+    amount = min(configured, room) if room >= MINIMUM_PURCHASE else None
+    if amount is not None and available + amount >= needed:
+        return RefillPlan(amount, True)
+    covering = max(needed - available, MINIMUM_PURCHASE)
+    return RefillPlan(amount, False, covering if covering <= room else None)
+
+
+class RefillBackoff:
+    """The back-off of one account's auto-refill after failures. Thread-safe."""
+
+    def __init__(self, first: timedelta = BACKOFF_FIRST, longest: timedelta = BACKOFF_LONGEST) -> None:
+        self.first, self.longest = first, longest
+        self._failures = 0
+        self._until: datetime | None = None
+        self._lock = threading.Lock()
+
+    def waiting(self, now: datetime) -> datetime | None:
+        """When the next refill may be tried, while that is still ahead of ``now``; else None."""
+        with self._lock:
+            return self._until if self._until is not None and now < self._until else None
+
+    def failed(self, now: datetime) -> datetime:
+        """Note a failed refill; returns when the next may be tried."""
+        with self._lock:
+            self._failures += 1
+            wait = min(self.first * 2 ** min(self._failures - 1, 16), self.longest)
+            self._until = now + wait
+            return self._until
+
+    def succeeded(self) -> None:
+        with self._lock:
+            self._failures, self._until = 0, None
+
+
+_backoffs: weakref.WeakKeyDictionary[object, RefillBackoff] = weakref.WeakKeyDictionary()
+_backoffs_guard = threading.Lock()
+
+
+def backoff_for(client: object) -> RefillBackoff:
+    """The back-off of the account behind ``client`` (a OneBalance), kept as long as the client is."""
+    with _backoffs_guard:
+        found = _backoffs.get(client)
+        if found is None:
+            found = _backoffs[client] = RefillBackoff()
+        return found
+
+
+def shortfall_error(
+    merchant_id: str, available: Decimal, needed: Decimal, plan: RefillPlan, proposal: RefillProposal | None
+) -> InsufficientFunds:
+    """The error for a label the policy's refill would not pay for; ``proposal`` is what would."""
+    assert plan.amount is not None and plan.covering is not None
+    logger.info(
+        "event=auto_refill_short merchant=%s amount=%s covering=%s needed=%s",
+        merchant_id,
+        plan.amount,
+        plan.covering,
+        needed,
+    )
+    return InsufficientFunds(
+        f"{InsufficientFunds.default_message}: ${needed:,.2f} needed, ${available:,.2f} available. The "
+        f"auto-refill adds ${plan.amount:,.2f}, which would not pay for it; adding ${plan.covering:,.2f} would: "
+        "buy it (Postage.add), or let the auto-refill cover shortfalls (cover_shortfall=True)",
+        needed=needed,
+        available=available,
+        proposal=proposal,
+        operation="ensure_funds",
+    )
+
+
+def report_failure(
+    notifiers: Sequence[Notifier],
+    merchant_id: str,
+    error: OneBalanceError,
+    policy: AutoRefillSettings,
+    account: Account,
+    needed: Decimal,
+    retry_after: datetime,
+) -> None:
+    """A refill failed before a label the balance pays for: a WARNING, and a notice to the notifiers."""
+    plan = plan_refill(policy.amount, account.available_postage, account.max_postage_balance, needed)
+    logger.warning(
+        "event=auto_refill_failed merchant=%s error=%s code=%s balance=%s needed=%s retry_after=%s reason=%s",
+        merchant_id,
+        type(error).__name__,
+        error.code,
+        account.available_postage,
+        needed,
+        retry_after.isoformat(),
+        error.message,
+    )
+    deliver(
+        notifiers,
+        RefillFailedEvent(
+            merchant_id=merchant_id,
+            username=account.username,
+            amount=plan.amount,
+            balance=account.available_postage,
+            needed=needed,
+            threshold=policy.threshold,
+            error=type(error).__name__,
+            detail=error.message,
+            code=error.code,
+            retry_after=retry_after,
+            notify_email=policy.notify_email,
+        ),
+    )

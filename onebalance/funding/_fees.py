@@ -1,0 +1,59 @@
+"""What a postage purchase costs the merchant beyond the postage itself.
+
+The rule (from the provider's help pages): on an account with a Mailstation device, paying for
+postage by credit card adds a 3.5% administrative fee; a Reserve Account or Purchase Power adds
+none. The service does not report the fee, so the SDK computes it, and quotes and receipts show
+amount, fee and total charged.
+"""
+
+from __future__ import annotations
+
+import enum
+from decimal import ROUND_HALF_UP, Decimal
+
+from onebalance.swsim._models import PaymentMethodInfo
+
+CARD_FEE_RATE = Decimal("0.035")
+CENT = Decimal("0.01")
+
+
+class PaymentKind(str, enum.Enum):
+    CREDIT_CARD = "credit_card"
+    BANK_ACCOUNT = "bank_account"
+    RESERVE_ACCOUNT = "reserve_account"
+    PURCHASE_POWER = "purchase_power"
+    INVOICE = "invoice"
+    UNKNOWN = "unknown"
+
+
+#: SWSIM BillingMethod values. EnterprisePaymentAccount is the Reserve Account and OMAS is
+#: Purchase Power (the names the provider's help pages use).
+_BILLING = {
+    "CreditCard": PaymentKind.CREDIT_CARD,
+    "ACH": PaymentKind.BANK_ACCOUNT,
+    "EnterprisePaymentAccount": PaymentKind.RESERVE_ACCOUNT,
+    "OMAS": PaymentKind.PURCHASE_POWER,
+    "Invoice": PaymentKind.INVOICE,
+}
+
+
+def payment_kind(method: PaymentMethodInfo | None) -> PaymentKind:
+    if method is None:
+        return PaymentKind.UNKNOWN
+    return _BILLING.get(method.billing_method or "", PaymentKind.UNKNOWN)
+
+
+def postage_payment_method(methods: list[PaymentMethodInfo]) -> PaymentMethodInfo | None:
+    """The method that pays for postage: the postal-purchase default, else the all-purpose default."""
+    for wanted in ("DefaultPostalPurchasePaymentMethod", "AllDefaultPaymentMethods"):
+        for method in methods:
+            if wanted in method.default_for:
+                return method
+    return methods[0] if len(methods) == 1 else None
+
+
+def administrative_fee(amount: Decimal, kind: PaymentKind, *, has_mailstation: bool) -> Decimal:
+    """3.5% of ``amount`` (rounded half up to the cent) for a card on a Mailstation account, else 0."""
+    if has_mailstation and kind is PaymentKind.CREDIT_CARD:
+        return (amount * CARD_FEE_RATE).quantize(CENT, rounding=ROUND_HALF_UP)
+    return Decimal("0.00")

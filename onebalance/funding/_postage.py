@@ -1,0 +1,809 @@
+"""``Postage``: fund a merchant's One Balance: quotes, purchases, presets, receipts, auto-refill, history.
+
+Every rule is checked before anything is bought (the $10 minimum, the account's maximum balance,
+the monthly purchase limit, admin rights, cost accounts); the purchase then carries the
+ControlTotal last seen and an IntegratorTxID fixed by the quote, so confirming twice never buys
+twice and a stale ControlTotal is reported with the refreshed balance instead of buying again.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from onebalance.core._errors import (
+    AmountBelowMinimum,
+    BalanceLimitExceeded,
+    ConfigurationError,
+    CostAccountRequired,
+    InsufficientFunds,
+    InvalidAmount,
+    InvalidAutoBuySettings,
+    InvoicedAccount,
+    MonthlyLimitExceeded,
+    OneBalanceError,
+    PermissionDenied,
+    PurchaseRejected,
+    RefillLockTimeout,
+    StaleControlTotal,
+    UnknownCostAccount,
+    ValidationError,
+)
+from onebalance.stores._records import MINIMUM_PURCHASE, AutoRefillSettings, FundingSettings, PostageRecords
+from onebalance.stores._refills import RefillEntry, RefillJournal, journal_for
+from onebalance.swsim._client import OneBalance
+from onebalance.swsim._models import Account, AutoBuySettings, CostAccount
+from onebalance.swsim._receipts import Receipt, RefillKind
+
+from ._autorefill import RefillPlan, backoff_for, plan_refill, report_failure, shortfall_error
+from ._fees import administrative_fee, payment_kind, postage_payment_method
+from ._notify import LowBalanceEvent, Notifier, RefillEvent, RefillProposal, deliver
+from ._refill_settle import SETTLE_AFTER, RefillSettlement, not_bought, settle
+
+if TYPE_CHECKING:
+    from onebalance.shipments import Label
+    from onebalance.stores._labels import LabelJournal
+    from onebalance.stores._store import Store
+
+logger = logging.getLogger("onebalance")
+CENT = Decimal("0.01")
+_FRIENDLY = {
+    "EnterprisePaymentAccount": "Reserve Account",
+    "OMAS": "Purchase Power",
+    "ACH": "bank account",
+    "Invoice": "invoice",
+}
+
+#: Without a store: one lock per account for refills in this process, so racing label purchases
+#: refill once. A :class:`~onebalance.Store` gives a lock shared by every process instead.
+_refill_locks: dict[str, threading.Lock] = {}
+_refill_locks_guard = threading.Lock()
+
+
+def _refill_lock(key: str) -> threading.Lock:
+    with _refill_locks_guard:
+        return _refill_locks.setdefault(key, threading.Lock())
+
+
+#: Tries of an auto-refill whose purchase met a stale ControlTotal (labels printed meanwhile).
+_REFILL_ATTEMPTS = 3
+
+
+def money(value: Decimal | int | str, field: str = "amount") -> Decimal:
+    """A positive amount of dollars with at most two decimals, or :class:`InvalidAmount`."""
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise InvalidAmount(f"{field} must be an amount of dollars such as 25.00", field=field) from None
+    try:
+        valid = amount.is_finite() and amount > 0 and amount == amount.quantize(CENT)
+    except InvalidOperation:  # too many digits to quantize (1e999)
+        valid = False
+    if not valid:
+        raise InvalidAmount(f"{field} must be a positive amount of dollars with at most two decimals", field=field)
+    return amount.quantize(CENT)
+
+
+class Balance(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    available_postage: Decimal
+    control_total: Decimal
+    max_postage_balance: Decimal
+    low_balance_threshold: Decimal | None = None
+
+    @property
+    def low(self) -> bool:
+        return self.low_balance_threshold is not None and self.available_postage < self.low_balance_threshold
+
+    @property
+    def room(self) -> Decimal:
+        """How much postage can still be added before the maximum."""
+        return max(Decimal("0.00"), self.max_postage_balance - self.available_postage)
+
+
+class Quote(BaseModel):
+    """A purchase ready to confirm: what will be added, the fee, the total charged, and the checks passed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    quote_id: str
+    merchant_id: str
+    username: str
+    kind: RefillKind
+    amount: Decimal
+    fee: Decimal
+    total_charged: Decimal
+    payment_method: str
+    payment_kind: str
+    cost_account: CostAccount | None = None
+    balance_before: Decimal
+    balance_after: Decimal
+    control_total: Decimal
+    max_postage_balance: Decimal
+    created_at: datetime
+
+    @property
+    def integrator_tx_id(self) -> str:
+        return f"onebalance-{self.quote_id}"
+
+    def refill_entry(self, started_at: datetime) -> RefillEntry:
+        """The purchase as the refill journal writes it down before sending it."""
+        return RefillEntry(
+            merchant_id=self.merchant_id,
+            integrator_tx_id=self.integrator_tx_id,
+            receipt_id=f"R-{self.quote_id[:12].upper()}",
+            username=self.username,
+            kind=self.kind,
+            amount=self.amount,
+            fee=self.fee,
+            total_charged=self.total_charged,
+            payment_method=self.payment_method,
+            payment_kind=self.payment_kind,
+            cost_account=self.cost_account.name if self.cost_account else None,
+            control_total=self.control_total,
+            started_at=started_at,
+        )
+
+    def text(self) -> str:
+        lines = [
+            f"Add ${self.amount:,.2f} of postage to {self.username}",
+            f"  fee            ${self.fee:,.2f}",
+            f"  total charged  ${self.total_charged:,.2f} to {self.payment_method}",
+            f"  balance        ${self.balance_before:,.2f} -> ${self.balance_after:,.2f} "
+            f"(maximum ${self.max_postage_balance:,.2f})",
+        ]
+        if self.cost_account:
+            lines.append(f"  cost account   {self.cost_account.name}")
+        return "\n".join(lines)
+
+
+HistoryType = Literal["Purchase", "Credit", "Print", "Adjustment", "Refund"]
+
+
+class HistoryEntry(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    date: datetime
+    type: str
+    cost: Decimal
+    credit: Decimal
+    balance: Decimal
+    purchase_type: str | None = None
+    receipt_id: str | None = None
+    cost_account: str | None = None
+
+
+class History(BaseModel):
+    """Purchases, prints, refunds and adjustments, newest first, with the running balance.
+
+    Iterating a history iterates its entries (``for entry in history``), and ``len`` counts them.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    merchant_id: str
+    since: date
+    until: date | None
+    entries: tuple[HistoryEntry, ...]
+
+    def __iter__(self) -> Iterator[HistoryEntry]:  # type: ignore[override]
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["date", "type", "cost", "credit", "balance", "purchase_type", "receipt_id", "cost_account"])
+        for e in self.entries:
+            writer.writerow(
+                [
+                    e.date.isoformat(),
+                    e.type,
+                    f"{e.cost:.2f}",
+                    f"{e.credit:.2f}",
+                    f"{e.balance:.2f}",
+                    e.purchase_type or "",
+                    e.receipt_id or "",
+                    e.cost_account or "",
+                ]
+            )
+        return out.getvalue()
+
+
+class Postage:
+    """One merchant's postage funding. Get it from :meth:`Accounts.postage` or build it on a client."""
+
+    def __init__(
+        self,
+        merchant_id: str,
+        client: OneBalance,
+        records: PostageRecords | None = None,
+        *,
+        store: Store | None = None,
+        prompt: Callable[[RefillProposal], bool] | None = None,
+        notifiers: Sequence[Notifier] = (),
+        now: Callable[[], datetime] | None = None,
+        refills: RefillJournal | None = None,
+    ) -> None:
+        """``records`` keep the receipts and settings; a ``store`` gives them (unless ``records`` is
+        given too) and the auto-refill lock shared by every process that uses the store.
+
+        ``refills`` is the refill journal every purchase is written down in before it is sent: by
+        default the store's (``store.refills``), else a table of the records' SQLite file, else in
+        memory."""
+        if records is None:
+            if store is None:
+                raise ConfigurationError("Postage needs records (a PostageRecords) or a store (a Store)")
+            records = store.records
+        self.merchant_id = merchant_id
+        self.client = client
+        self.store = store
+        self.records = records
+        if refills is None:
+            refills = store.refills if store is not None else journal_for(records)
+        self.refills = refills
+        self.prompt = prompt
+        self.notifiers = list(notifiers)
+        self._now = now or (lambda: datetime.now(timezone.utc))
+
+    # -- reading ---------------------------------------------------------------------------------
+    @property
+    def settings(self) -> FundingSettings:
+        return self.records.settings(self.merchant_id)
+
+    def update_settings(self, **changes: object) -> FundingSettings:
+        """Change some of the merchant's funding settings (validated) and keep them."""
+        current = self.settings.model_dump()
+        current.update(changes)
+        settings = FundingSettings(**current)
+        self.records.put_settings(self.merchant_id, settings)
+        return settings
+
+    def balance(self) -> Balance:
+        account = self.client.account()
+        return self._balance(account)
+
+    def _balance(self, account: Account) -> Balance:
+        return Balance(
+            available_postage=account.available_postage,
+            control_total=account.control_total,
+            max_postage_balance=account.max_postage_balance,
+            low_balance_threshold=self.settings.low_balance_threshold,
+        )
+
+    def cost_accounts(self) -> list[CostAccount]:
+        return self.client.cost_accounts()
+
+    def find_cost_account(self, wanted: int | str) -> CostAccount:
+        """The account's cost account with this id or name (:class:`UnknownCostAccount` if none)."""
+        for cost_account in self.cost_accounts():
+            if wanted in (cost_account.id, cost_account.name) or str(wanted) == str(cost_account.id):
+                return cost_account
+        raise UnknownCostAccount(f"No cost account {wanted!r} on this account", field="cost_account")
+
+    def _cost_account(self, wanted: int | str | None, account: Account) -> CostAccount | None:
+        if wanted is None:
+            if account.capabilities.must_use_cost_codes:
+                raise CostAccountRequired(field="cost_account")
+            return None
+        return self.find_cost_account(wanted)
+
+    # -- quoting and buying ----------------------------------------------------------------------
+    def quote(
+        self,
+        amount: Decimal | int | str | None = None,
+        *,
+        preset: Literal["last", "default"] | None = None,
+        cost_account: int | str | None = None,
+    ) -> Quote:
+        """Check a purchase against every rule and price it; nothing is bought.
+
+        Give ``amount`` ("other amount"), or ``preset="last"`` (the last refill's amount) or
+        ``preset="default"`` (the merchant's default refill amount).
+        """
+        if (amount is None) == (preset is None):
+            raise ValidationError("give an amount or a preset ('last' or 'default')", field="amount")
+        kind: RefillKind = "manual"
+        if preset == "last":
+            last = self.records.last_refill(self.merchant_id)
+            if last is None:
+                raise ValidationError("there is no earlier refill to repeat", field="preset")
+            amount, kind = last.amount, "last"
+        elif preset == "default":
+            amount, kind = self.settings.default_refill_amount, "default"
+        elif preset is not None:
+            raise ValidationError("preset must be 'last' or 'default'", field="preset")
+        assert amount is not None
+        return self._quote(money(amount), kind=kind, cost_account=cost_account, account=self.client.account())
+
+    def _quote(self, amount: Decimal, *, kind: RefillKind, cost_account: int | str | None, account: Account) -> Quote:
+        if amount < MINIMUM_PURCHASE:
+            raise AmountBelowMinimum(
+                f"The minimum postage purchase is ${MINIMUM_PURCHASE}; ${amount} was asked for", field="amount"
+            )
+        caps = account.capabilities
+        if caps.can_use_invoicing:
+            raise InvoicedAccount()
+        if not caps.can_purchase_postage:
+            raise PermissionDenied(
+                f"{account.username} may not buy postage (CanPurchasePostage is off for this user): ask the "
+                "account's administrator to add it, or to give this user the right"
+            )
+        chosen = self._cost_account(cost_account, account)
+        balance = self._balance(account)
+        if amount > balance.room:
+            raise BalanceLimitExceeded(
+                f"Adding ${amount:,.2f} would take the balance to ${account.available_postage + amount:,.2f}, above "
+                f"the account's maximum of ${account.max_postage_balance:,.2f}; at most ${balance.room:,.2f} can "
+                "be added now",
+                field="amount",
+            )
+        limit = Decimal(account.monthly_postage_purchase_limit)
+        if limit > 0:
+            bought = self.month_to_date()
+            if bought + amount > limit:
+                raise MonthlyLimitExceeded(
+                    f"${bought:,.2f} bought this month; ${amount:,.2f} more would pass the monthly limit of "
+                    f"${limit:,.2f}",
+                    field="amount",
+                )
+        method = postage_payment_method(self.client.payment_methods())
+        kind_of_payment = payment_kind(method)
+        fee = administrative_fee(amount, kind_of_payment, has_mailstation=self.settings.has_mailstation)
+        described = "the payment method on file"
+        if method is not None:
+            name = method.card_type or method.bank_name or _FRIENDLY.get(method.billing_method or "", "account")
+            described = f"{name} ending {method.last4}" if method.last4 else name
+        return Quote(
+            quote_id=uuid.uuid4().hex,
+            merchant_id=self.merchant_id,
+            username=account.username,
+            kind=kind,
+            amount=amount,
+            fee=fee,
+            total_charged=amount + fee,
+            payment_method=described,
+            payment_kind=kind_of_payment.value,
+            cost_account=chosen,
+            balance_before=account.available_postage,
+            balance_after=account.available_postage + amount,
+            control_total=account.control_total,
+            max_postage_balance=account.max_postage_balance,
+            created_at=self._now(),
+        )
+
+    def month_to_date(self) -> Decimal:
+        """Postage bought this calendar month (UTC), from the service's history."""
+        today = self._now().date()
+        purchases = self.client.balance_history(today.replace(day=1), today, ("Purchase",))
+        return sum((t.credit for t in purchases), Decimal("0.00"))
+
+    def buy(self, quote: Quote) -> Receipt:
+        """Confirm a quote: buy it exactly once. Confirming the same quote again returns its receipt."""
+        if quote.merchant_id != self.merchant_id:
+            raise ValidationError("this quote is for another merchant", field="quote")
+        done = self.records.receipt_for(quote.integrator_tx_id)
+        if done is not None and done.status == "Success":
+            return done
+        # Written down before it is sent: a purchase cut off mid-way (a crash, a lost answer) stays
+        # pending in the journal, for settle() to resolve, instead of being lost with this process.
+        entry = self.refills.start(quote.refill_entry(self._now()))
+        # A pending purchase is asked about again with the same IntegratorTxID: the service answers
+        # with its current state, and never buys twice.
+        try:
+            result = self.client.purchase_postage(quote.amount, quote.control_total, quote.integrator_tx_id)
+        except StaleControlTotal as exc:
+            self.refills.finish(entry.integrator_tx_id, "not_bought", self._now(), f"{type(exc).__name__}: {exc}")
+            fresh = self.client.account()
+            raise StaleControlTotal(
+                f"{StaleControlTotal.default_message}. The balance is now ${fresh.available_postage:,.2f}: "
+                "quote again to buy",
+                available_postage=fresh.available_postage,
+                control_total=fresh.control_total,
+                operation=exc.operation,
+                code=exc.code,
+                http_status=exc.http_status,
+                faultstring=exc.faultstring,
+                transaction_id=quote.integrator_tx_id,
+            ) from None
+        except OneBalanceError as exc:
+            if not_bought(exc):  # refused, or never sent; anything else may have bought: it stays pending
+                self.refills.finish(entry.integrator_tx_id, "not_bought", self._now(), f"{type(exc).__name__}: {exc}")
+            raise
+        if result.status == "Rejected":
+            reason = result.rejection_reason or result.rejection_code or "no reason given"
+            self.refills.finish(entry.integrator_tx_id, "not_bought", self._now(), f"rejected: {reason}")
+            raise PurchaseRejected(
+                rejection_code=result.rejection_code,
+                rejection_reason=result.rejection_reason,
+                operation="PurchasePostage",
+                transaction_id=quote.integrator_tx_id,
+            )
+        receipt = self.records.add_receipt(
+            entry.receipt(
+                status=result.status,
+                transaction_id=result.transaction_id,
+                balance_after=result.balance.available_postage,
+                control_total_after=result.balance.control_total,
+                created_at=self._now(),
+                processor_transaction_id=result.processor_transaction_id,
+            )
+        )
+        if receipt.status == "Success":  # Pending / Processing: still pending, until bought again or settled
+            self.refills.finish(entry.integrator_tx_id, "bought", self._now())
+        logger.info(
+            "op=add_postage merchant=%s amount=%s status=%s transaction=%s",
+            self.merchant_id,
+            quote.amount,
+            result.status,
+            result.transaction_id,
+        )
+        if receipt.status == "Success":
+            self._warn_if_low(receipt.balance_after, quote.username)
+        return receipt
+
+    def add(self, amount: Decimal | int | str, *, cost_account: int | str | None = None) -> Receipt:
+        """Quote and buy in one step."""
+        return self.buy(self.quote(amount, cost_account=cost_account))
+
+    # -- purchases cut off mid-way ---------------------------------------------------------------
+    def pending(self, *, started_before: datetime | None = None) -> list[RefillEntry]:
+        """The merchant's purchases (manual and automatic refills) whose outcome is unknown, oldest
+        first: sent, or about to be, when their process died or their answer was lost. Each is
+        resolved by :meth:`settle`. ``started_before``: only those sent before that (aware) time."""
+        return self.refills.pending(self.merchant_id, started_before=started_before)
+
+    def settle(
+        self, integrator_tx_id: str | None = None, *, older_than: timedelta = SETTLE_AFTER
+    ) -> list[RefillSettlement]:
+        """Resolve the merchant's pending purchases (or the one with ``integrator_tx_id``) against the
+        service, and never buy anything.
+
+        Each is asked about by its IntegratorTxID, which the service answers with the first call's
+        result if it had the purchase: then its receipt is made (``outcome="bought"``); else the
+        service refuses the question as a new purchase and it is marked ``not_bought`` (buying the
+        postage then is a new purchase, for the user to ask for). A purchase the service is still
+        processing, or sent less than ``older_than`` ago (its worker may still be waiting for the
+        answer), stays ``pending``. Run it when a worker starts, or from ``onebalance postage settle``.
+        """
+        return settle(
+            self.client,
+            self.records,
+            self.refills,
+            self.merchant_id,
+            integrator_tx_id,
+            older_than=older_than,
+            now=self._now(),
+        )
+
+    def debited(self, amount: Decimal, balance: Decimal, *, username: str | None = None) -> None:
+        """Note that ``amount`` was just taken from the balance (a label printed), leaving ``balance``.
+
+        When that took the balance under the low-balance threshold, the warning is given: once per
+        crossing, by the operation that crossed it (the next label, still under it, says nothing).
+        :class:`UspsShipping` calls it after every label it buys. It never raises: the money has moved.
+        """
+        try:
+            threshold = self.settings.low_balance_threshold
+        except OneBalanceError as exc:  # the records cannot be read: the label stands all the same
+            logger.warning("event=low_balance_unchecked merchant=%s error=%s", self.merchant_id, type(exc).__name__)
+            return
+        if threshold is not None and balance < threshold <= balance + amount:
+            self._warn_if_low(balance, username or self.client.username)
+
+    def _warn_if_low(self, balance: Decimal, username: str) -> None:
+        threshold = self.settings.low_balance_threshold
+        if threshold is not None and balance < threshold:
+            logger.warning(
+                "event=low_balance merchant=%s balance=%s threshold=%s", self.merchant_id, balance, threshold
+            )
+            deliver(
+                self.notifiers,
+                LowBalanceEvent(merchant_id=self.merchant_id, username=username, balance=balance, threshold=threshold),
+            )
+
+    # -- the service's auto-buy ------------------------------------------------------------------
+    def set_auto_buy(
+        self,
+        enabled: bool,
+        *,
+        purchase_amount: Decimal | int | str | None = None,
+        trigger_amount: Decimal | int | str | None = None,
+    ) -> AutoBuySettings:
+        """Set the service's own auto-refill; checked as the service would, then read back."""
+        purchase = money(purchase_amount, "purchase_amount") if purchase_amount is not None else None
+        trigger = money(trigger_amount, "trigger_amount") if trigger_amount is not None else None
+        if enabled:
+            if purchase is None or trigger is None:
+                raise ValidationError(
+                    "an enabled auto-refill needs purchase_amount and trigger_amount",
+                    field="purchase_amount" if purchase is None else "trigger_amount",
+                )
+            if purchase < MINIMUM_PURCHASE:
+                raise InvalidAutoBuySettings(
+                    f"The auto-refill amount must be at least ${MINIMUM_PURCHASE}",
+                    code="0045018e",
+                    field="purchase_amount",
+                )
+            account = self.client.account()
+            if purchase + trigger > account.max_postage_balance:
+                raise InvalidAutoBuySettings(
+                    f"Trigger plus purchase (${trigger + purchase:,.2f}) must not exceed the maximum balance of "
+                    f"${account.max_postage_balance:,.2f}",
+                    code="0045018f",
+                    field="purchase_amount",
+                )
+        self.client.set_auto_buy(enabled, purchase, trigger)
+        settings = self.client.account().auto_buy
+        return settings or AutoBuySettings(enabled=False)
+
+    # -- the SDK's auto-refill -------------------------------------------------------------------
+    def ensure_funds(
+        self, needed: Decimal | int | str, *, reason: str = "a label", account: Account | None = None
+    ) -> Receipt | None:
+        """Make sure ``needed`` can be paid, refilling first when the auto-refill policy says so.
+
+        Run it before a label purchase. When the balance after paying would fall below the policy's
+        threshold, it buys the policy's amount (never past the maximum balance, nothing when less
+        than $10.00 of room is left), after asking the prompt hook if the merchant wants to be
+        asked, and notifies afterwards. When that amount would not pay for the label, it buys what
+        would only if the policy allows it (``cover_shortfall``; the prompt hook, when set, sees the
+        exact amount first), and otherwise raises :class:`InsufficientFunds` with that purchase as
+        its ``proposal``.
+
+        A refill that fails (the user may not buy postage, the purchase is rejected, the monthly
+        limit is reached...) never stops a label the balance pays for: the failure is logged at
+        WARNING (``event=auto_refill_failed``) and sent to the notifiers as a
+        :class:`RefillFailedEvent`, ``None`` is returned, and the next refill waits for the
+        back-off (5 minutes, doubled after each failure in a row, at most an hour). When the
+        balance does not pay for the label, the refill's error is raised.
+
+        Racing callers on one merchant refill once: the refill is decided and bought holding the
+        merchant's refill lock (the store's, shared by every process using it), with the balance
+        read again once the lock is held. A refill refused for a stale ControlTotal (labels
+        printed elsewhere meanwhile; nothing was bought) is decided again on the fresh balance, up
+        to three times. Raises :class:`InsufficientFunds` when ``needed`` still cannot be paid, and
+        :class:`RefillLockTimeout` (nothing bought) when the lock is not had within the store's
+        ``lock_timeout`` and the balance does not pay for the label.
+
+        ``account``: the account as the caller has just read it (:meth:`OneBalance.account`), to
+        spare the first, unlocked read; a refill is still decided on a fresh read under the lock.
+        """
+        cost = money(needed, "needed")
+        if account is None:
+            account = self.client.account()
+        policy = self.settings.auto_refill
+        if policy is None or not _refill_due(policy, account, cost):
+            if cost > account.available_postage:
+                raise InsufficientFunds(needed=cost, available=account.available_postage, operation="ensure_funds")
+            return None
+        backoff = backoff_for(self.client)
+        waiting = backoff.waiting(self._now())
+        if waiting is not None and cost <= account.available_postage:
+            logger.info("event=auto_refill_backoff merchant=%s until=%s", self.merchant_id, waiting.isoformat())
+            return None
+        receipt = None
+        try:
+            with self._refill_guard():
+                for attempt in range(1, _REFILL_ATTEMPTS + 1):
+                    # Read again under the lock: a worker that waited here while another refilled sees
+                    # the refill, and does not buy a second one.
+                    account = self.client.account()
+                    fresh = self.settings.auto_refill
+                    if fresh is None or not _refill_due(fresh, account, cost):
+                        break
+                    policy = fresh
+                    try:
+                        receipt = self._auto_refill(policy, account, cost, reason)
+                        break
+                    except StaleControlTotal:
+                        # Labels printed elsewhere meanwhile; the service bought nothing. Decide again
+                        # on the fresh balance (still holding the lock).
+                        if attempt == _REFILL_ATTEMPTS:
+                            raise
+                        logger.info("event=auto_refill_stale merchant=%s attempt=%s", self.merchant_id, attempt)
+        except InsufficientFunds:
+            raise
+        except OneBalanceError as exc:
+            if cost > account.available_postage:
+                raise
+            self._refill_failed(exc, policy, account, cost)
+            return None
+        if receipt is not None:
+            backoff.succeeded()
+        available = receipt.balance_after if receipt else account.available_postage
+        if cost > available:
+            raise InsufficientFunds(needed=cost, available=available, operation="ensure_funds")
+        return receipt
+
+    def _refill_guard(self) -> AbstractContextManager[object]:
+        """The merchant's refill lock: the store's (every process) or, without one, this process's."""
+        if self.store is not None:
+            return self.store.refill_lock(self.merchant_id)
+        return _refill_lock(f"{self.client.endpoint}|{self.client.username}")
+
+    def _auto_refill(
+        self, policy: AutoRefillSettings, account: Account, needed: Decimal, reason: str
+    ) -> Receipt | None:
+        plan = plan_refill(policy.amount, account.available_postage, account.max_postage_balance, needed)
+        if plan.enough and plan.amount is not None:
+            amount = plan.amount
+        elif plan.covering is None:
+            # No refill the maximum balance allows would pay for the label: no money moves for nothing.
+            logger.info(
+                "event=auto_refill_skipped merchant=%s reason=no_room room=%s needed=%s",
+                self.merchant_id,
+                account.max_postage_balance - account.available_postage,
+                needed,
+            )
+            return None
+        elif not policy.cover_shortfall:
+            raise self._shortfall(policy, account, needed, plan)
+        else:
+            amount = plan.covering
+        quote = self._quote(amount, kind="auto_refill", cost_account=policy.cost_account_id, account=account)
+        # More than the merchant configured is shown to the prompt hook, when there is one, first.
+        ask = policy.prompt_before_refill or (not plan.enough and self.prompt is not None)
+        if ask and (self.prompt is None or not self.prompt(self._proposal(quote, account, needed, policy))):
+            logger.info("event=auto_refill_declined merchant=%s amount=%s", self.merchant_id, amount)
+            return None
+        receipt = self.buy(quote)
+        deliver(
+            self.notifiers,
+            RefillEvent(
+                merchant_id=self.merchant_id,
+                receipt=receipt,
+                notify_email=policy.notify_email,
+                reason=(
+                    f"The balance of ${account.available_postage:,.2f} would have fallen below "
+                    f"${policy.threshold:,.2f} after {reason} costing ${needed:,.2f}."
+                ),
+            ),
+        )
+        return receipt
+
+    def _proposal(self, quote: Quote, account: Account, needed: Decimal, policy: AutoRefillSettings) -> RefillProposal:
+        return RefillProposal(
+            merchant_id=self.merchant_id,
+            amount=quote.amount,
+            fee=quote.fee,
+            total_charged=quote.total_charged,
+            balance=account.available_postage,
+            needed=needed,
+            threshold=policy.threshold,
+            cost_account=quote.cost_account.name if quote.cost_account else None,
+        )
+
+    def _shortfall(
+        self, policy: AutoRefillSettings, account: Account, needed: Decimal, plan: RefillPlan
+    ) -> InsufficientFunds:
+        """The policy's amount would not pay for the label: the error proposes what would."""
+        assert plan.covering is not None
+        proposal = None
+        try:
+            quote = self._quote(plan.covering, kind="auto_refill", cost_account=policy.cost_account_id, account=account)
+            proposal = self._proposal(quote, account, needed, policy)
+        except OneBalanceError as exc:  # that purchase would be refused too: the error proposes nothing
+            logger.info("event=auto_refill_proposal_refused merchant=%s error=%s", self.merchant_id, type(exc).__name__)
+        return shortfall_error(self.merchant_id, account.available_postage, needed, plan, proposal)
+
+    def _refill_failed(
+        self, error: OneBalanceError, policy: AutoRefillSettings, account: Account, needed: Decimal
+    ) -> None:
+        """Report a refill that failed before a label the balance pays for, and start the back-off."""
+        if isinstance(error, RefillLockTimeout):
+            # Another worker holds the lock (refilling, most likely): nothing failed, nothing to report.
+            logger.warning("event=auto_refill_skipped merchant=%s reason=lock_timeout", self.merchant_id)
+            return
+        retry_after = backoff_for(self.client).failed(self._now())
+        report_failure(self.notifiers, self.merchant_id, error, policy, account, needed, retry_after)
+
+    # -- history ---------------------------------------------------------------------------------
+    #: The label journal (set by :meth:`Accounts.postage`): it links each USPS print to its cost account.
+    labels: LabelJournal | None = None
+
+    def history(
+        self,
+        since: date | None = None,
+        until: date | None = None,
+        *,
+        types: Sequence[HistoryType] | None = None,
+        cost_account: int | str | None = None,
+    ) -> History:
+        """The balance history (service) joined with the SDK's records: each purchase with its receipt
+        (receipt id, cost account) and each label print with the cost account it was charged to.
+
+        The service's history names neither, so purchases are matched to receipts, and prints to the
+        labels in :attr:`labels` (the journal), by amount and time (within 10 minutes); cost account
+        names come from EnumCostCodes. A print the SDK did not buy shows no cost account.
+        """
+        from onebalance.shipments import Carrier
+
+        today = self._now().date()
+        since = since or today - timedelta(days=30)
+        lines = self.client.balance_history(since, until, tuple(types) if types else ("All",))
+        receipts = list(self.records.receipts(self.merchant_id))
+        by_amount: dict[Decimal, list[Receipt]] = {}
+        for r in receipts:
+            by_amount.setdefault(r.amount, []).append(r)
+        prints: dict[Decimal, list[Label]] = {}  # every USPS label the SDK bought, by cost, oldest first
+        if self.labels is not None:
+            for entry in self.labels.entries(self.merchant_id, Carrier.USPS):
+                if entry.label is not None and entry.label.cost.amount > 0:
+                    prints.setdefault(entry.label.cost.amount, []).append(entry.label)
+        for same_cost in prints.values():
+            same_cost.sort(key=lambda p: p.created_at)
+        names: dict[int, str] = {}
+        if cost_account is not None or any(p.cost_account_id is not None for ps in prints.values() for p in ps):
+            names = {c.id: c.name for c in self.cost_accounts()}
+        wanted = None
+        if cost_account is not None:
+            match = [
+                name for id_, name in names.items() if cost_account in (id_, name) or str(cost_account) == str(id_)
+            ]
+            if not match:
+                raise UnknownCostAccount(f"No cost account {cost_account!r} on this account", field="cost_account")
+            wanted = match[0]
+        # Prints and labels are paired oldest first, each print with the earliest unpaired label of the
+        # same cost bought within 10 minutes of it: labels of equal cost pair in the order they were bought.
+        print_accounts: dict[int, str] = {}
+        # The service lists newest first: at equal times, the later line is the older one.
+        for index, line in sorted(enumerate(lines), key=lambda item: (_aware(item[1].date), -item[0])):
+            pool = prints.get(line.cost) if line.type == "Print" else None
+            if not pool:
+                continue
+            moment = _aware(line.date)
+            near = [p for p in pool if abs((moment - p.created_at).total_seconds()) < 600]
+            if near:
+                printed = near[0]
+                pool.remove(printed)
+                if printed.cost_account_id is not None:
+                    print_accounts[index] = names.get(printed.cost_account_id, str(printed.cost_account_id))
+        entries = []
+        for index, line in enumerate(lines):
+            receipt = None
+            print_cost_account = print_accounts.get(index)
+            if line.type == "Purchase":
+                candidates = [
+                    r
+                    for r in by_amount.get(line.credit, [])
+                    if abs((_aware(line.date) - r.created_at).total_seconds()) < 600
+                ]
+                if candidates:
+                    receipt = min(candidates, key=lambda r: abs((_aware(line.date) - r.created_at).total_seconds()))
+                    by_amount[line.credit].remove(receipt)
+            row = HistoryEntry(
+                date=_aware(line.date),
+                type=line.type,
+                cost=line.cost,
+                credit=line.credit,
+                balance=line.balance,
+                purchase_type=line.purchase_type,
+                receipt_id=receipt.receipt_id if receipt else None,
+                cost_account=receipt.cost_account if receipt else print_cost_account,
+            )
+            if wanted is None or row.cost_account == wanted:
+                entries.append(row)
+        return History(merchant_id=self.merchant_id, since=since, until=until, entries=tuple(entries))
+
+
+def _refill_due(policy: AutoRefillSettings, account: Account, cost: Decimal) -> bool:
+    """Whether paying ``cost`` would take the balance below the policy's threshold."""
+    return policy.enabled and account.available_postage - cost < policy.threshold
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -1,0 +1,149 @@
+"""What the merchant wants shipped: from where, to where, which parcels, when, and how.
+
+The same request asks every carrier for rates and buys the label from the one chosen; each
+carrier's mapping layer turns the neutral :class:`ShipmentOption` names into its own add-ons.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from datetime import date
+from typing import Any
+
+from pydantic import field_validator, model_validator
+
+from onebalance.core._text import one_line
+
+from ._address import Address
+from ._base import CarrierModel, fail
+from ._parcel import REFERENCE_MAX, Parcel
+from ._units import Weight
+
+__all__ = ["ShipmentOption", "ShipmentRequest"]
+
+#: An HTTP-safe alphabet; 64 fits USPS's transaction id (at most 128). UPS's transaction header takes
+#: at most 32 characters, so its mapping layer derives a shorter id from the key.
+_IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+#: Codes such as US-PM, 03, FEDEX_GROUND.
+_SERVICE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}")
+#: More parcels than this in one shipment is a mistake, not a shipment (UPS voids at most 20 at once).
+MAX_PARCELS = 50
+
+
+class ShipmentOption(str, enum.Enum):
+    """An extra service, carrier-neutral."""
+
+    SIGNATURE = "signature"
+    ADULT_SIGNATURE = "adult_signature"
+    INSURANCE = "insurance"
+    SATURDAY_DELIVERY = "saturday_delivery"
+    HOLD_FOR_PICKUP = "hold_for_pickup"
+    CERTIFIED_MAIL = "certified_mail"
+    RETURN_RECEIPT = "return_receipt"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def check_idempotency_key(value: str) -> str:
+    """``value`` if it is a valid idempotency key, else :class:`ValidationError` (as the model raises)."""
+    if not _IDEMPOTENCY_KEY.fullmatch(value):
+        fail("idempotency_key", "must be 1 to 64 characters of A-Z, a-z, 0-9, '_', '.' or '-'")
+    return value
+
+
+class ShipmentRequest(CarrierModel):
+    """A shipment to rate or to buy a label for.
+
+    ``service`` is a carrier's own service code (``US-PM``, ``03``, ``FEDEX_GROUND``), or None to
+    ask for every service. ``options`` are neutral names (``{"signature", "insurance"}``);
+    insurance needs a ``declared_value`` on every parcel. ``idempotency_key`` (1 to 64 of
+    ``A-Z a-z 0-9 _ . -``) makes buying the label safe to retry.
+    """
+
+    shipper: Address
+    recipient: Address
+    parcels: tuple[Parcel, ...]
+    ship_date: date
+    service: str | None = None
+    options: frozenset[ShipmentOption] = frozenset()
+    reference: str | None = None
+    idempotency_key: str | None = None
+
+    @field_validator("parcels", mode="before")
+    @classmethod
+    def _parcels(cls, value: Any) -> Any:
+        if isinstance(value, Parcel):
+            return (value,)
+        if isinstance(value, (list, tuple)):
+            if not value:
+                fail("parcels", "at least one parcel is required")
+            if len(value) > MAX_PARCELS:
+                fail("parcels", f"at most {MAX_PARCELS} parcels go in one shipment")
+        return value
+
+    @field_validator("service", mode="before")
+    @classmethod
+    def _service(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip() or None
+            if value is not None and not _SERVICE.fullmatch(value):
+                fail("service", "must be a carrier service code such as US-PM, 03 or FEDEX_GROUND")
+        return value
+
+    @field_validator("options", mode="before")
+    @classmethod
+    def _options(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, (list, tuple, set, frozenset)):
+            return frozenset(v.strip().lower() if isinstance(v, str) else v for v in value)
+        return value
+
+    @field_validator("reference", mode="before")
+    @classmethod
+    def _reference(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value, problem = one_line(value)
+            if problem is not None:
+                fail("reference", problem)
+            value = value or None
+            if value is not None and len(value) > REFERENCE_MAX:
+                fail("reference", f"must be at most {REFERENCE_MAX} characters")
+        return value
+
+    @field_validator("idempotency_key", mode="before")
+    @classmethod
+    def _idempotency_key(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            check_idempotency_key(value)
+        return value
+
+    @model_validator(mode="after")
+    def _insured_parcels_have_a_value(self) -> ShipmentRequest:
+        if ShipmentOption.INSURANCE in self.options:
+            for index, parcel in enumerate(self.parcels):
+                if parcel.declared_value is None:
+                    fail(f"parcels.{index}.declared_value", "is required for insurance")
+        return self
+
+    def check(self, *, today: date) -> ShipmentRequest:
+        """Refuse a ship date in the past; ``today`` is the shipper's date (passed in: no hidden clock)."""
+        if self.ship_date < today:
+            fail("ship_date", f"must be today ({today.isoformat()}) or later")
+        return self
+
+    @property
+    def is_international(self) -> bool:
+        """Whether the parcels cross a border (US territories using ZIP codes count as domestic)."""
+        both_zip = self.shipper.uses_zip_codes and self.recipient.uses_zip_codes
+        return not both_zip and self.shipper.country != self.recipient.country
+
+    @property
+    def total_weight(self) -> Weight:
+        """The weight of every parcel together, in the first parcel's unit."""
+        total = self.parcels[0].weight
+        for parcel in self.parcels[1:]:
+            total = total + parcel.weight
+        return total

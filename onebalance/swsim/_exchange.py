@@ -1,0 +1,158 @@
+"""One SOAP exchange: encode, post, decode, and turn faults into typed errors. No conversation state.
+
+Both the per-account client and the platform-level calls that need no login (registration,
+password reset, username recovery) go through :class:`Wire`. :meth:`Wire.exchange` is one
+attempt: a failure another attempt may not meet (no connection, a timeout, HTTP 429, a 5xx that
+is not a SOAP fault, an HTML or truncated body) is raised as :class:`~onebalance.core._retry.Transient`
+for the caller's retry loop (``_retry.run``); :meth:`Wire.call` runs that loop itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import requests
+
+from onebalance.core._config import Timeout, check_endpoint
+from onebalance.core._errors import OneBalanceError, ProtocolError, ValidationError, clipped, error_for_fault
+from onebalance.core._redact import MAX_LOGGED_BODY, redact_xml, scrub
+from onebalance.core._retry import MONEY, RetryPolicy, Transient, run, swsim_safety
+from onebalance.core._transport import Transport
+from onebalance.swsim._soap._envelope import MalformedResponse, SoapFault, build, read_response
+from onebalance.swsim._soap._schema import Schema, SchemaError, swsim_schema
+from onebalance.swsim._soap._versions import SwsimVersion, swsim_version
+from onebalance.swsim._soap._xml import UnsafeXML
+
+from ._endpoints import versioned_endpoint
+
+logger = logging.getLogger("onebalance")
+
+
+def _garbled(exc: MalformedResponse, output: str) -> bool:
+    """True for a body cut short or not XML (another attempt may do better); False for a well-formed
+    answer that is wrong (another operation's, outside the schema) or unsafe XML (a DTD, entities)."""
+    if isinstance(exc.__context__, UnsafeXML):
+        return str(exc).startswith("malformed XML")  # cut short or not XML; a DTD or entities: refused
+    return not str(exc).startswith(("expected ", f"{output} does not fit"))
+
+
+class WireFault(Exception):
+    """A typed error plus the replacement token its fault carried (kept off the public error)."""
+
+    def __init__(self, error: OneBalanceError, replacement_token: str | None) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.replacement_token = replacement_token
+
+
+class Wire:
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        timeout: Timeout | None = None,
+        session: requests.Session | None = None,
+        retry: RetryPolicy | None = None,
+        version: str | SwsimVersion | None = None,
+    ) -> None:
+        #: The SWSIM version spoken (v135 by default): its contract, and its path on the endpoint.
+        self.version = swsim_version(version)
+        self.endpoint = versioned_endpoint(check_endpoint(endpoint), self.version)
+        self.transport = Transport(session, timeout)
+        self.schema: Schema = swsim_schema(self.version)
+        self.retry = retry if retry is not None else RetryPolicy()
+
+    def exchange(
+        self,
+        operation: str,
+        payload: dict[str, Any],
+        *,
+        secrets: tuple[str, ...] = (),
+        transaction_id: str | None = None,
+        attempt: int = 1,
+    ) -> dict[str, Any]:
+        """Send ``operation`` with ``payload``; the decoded response, or :class:`WireFault` / an SDK error."""
+        op = self.schema.operations[operation]
+        # Errors are raised after the ``except`` blocks, never inside them: the caught exception would
+        # ride along as ``__context__`` with unscrubbed text (a secret from the payload or the fault).
+        refused: SchemaError | None = None
+        try:
+            body = build(self.schema, op, payload, response=False)
+        except SchemaError as exc:
+            refused = exc
+        if refused is not None:
+            raise ValidationError(scrub(str(refused), secrets), field=refused.element or None, operation=operation)
+        if logger.isEnabledFor(logging.DEBUG):
+            text = scrub(redact_xml(body.decode("utf-8", "replace")), secrets)
+            logger.debug("op=%s request=%s", operation, clipped(text, MAX_LOGGED_BODY))
+        started = time.perf_counter()
+        reply = self.transport.post(self.endpoint, body, op.soap_action, operation=operation)
+        logger.info(
+            "op=%s endpoint=%s status=%s duration_ms=%.1f attempt=%d",
+            operation,
+            self.endpoint,
+            reply.status,
+            (time.perf_counter() - started) * 1000,
+            attempt,
+        )
+        if logger.isEnabledFor(logging.DEBUG):
+            text = scrub(redact_xml(reply.body.decode("utf-8", "replace")), secrets)
+            logger.debug("op=%s response=%s", operation, clipped(text, MAX_LOGGED_BODY))
+        if reply.status == 429:
+            raise Transient(
+                ProtocolError(
+                    f"{ProtocolError.default_message} (HTTP 429: too many requests)",
+                    operation=operation,
+                    http_status=429,
+                    transaction_id=transaction_id,
+                ),
+                "throttled",
+                sent=False,
+                retry_after=reply.retry_after,
+            )
+        fault: SoapFault | None = None
+        malformed: MalformedResponse | None = None
+        try:
+            if reply.status not in (200, 500):
+                raise MalformedResponse(f"HTTP {reply.status}")
+            return read_response(op, reply.body, strict=False)
+        except SoapFault as exc:
+            fault = exc
+        except MalformedResponse as exc:
+            malformed = exc
+        if fault is not None:
+            error: OneBalanceError = error_for_fault(
+                code=fault.code,
+                faultcode=fault.faultcode,
+                faultstring=scrub(fault.faultstring, secrets),
+                operation=operation,
+                http_status=reply.status,
+                transaction_id=transaction_id,
+            )
+            raise WireFault(error, fault.authenticator)
+        assert malformed is not None
+        garbled = _garbled(malformed, op.output.name)
+        error = ProtocolError(
+            f"{ProtocolError.default_message} (HTTP {reply.status}: {scrub(str(malformed), secrets)[:200]})",
+            operation=operation,
+            http_status=reply.status,
+            transaction_id=transaction_id,
+        )
+        if (reply.status == 200 and garbled) or reply.status >= 500:
+            # A gateway's error page, or a body cut short: the service may have acted on the request.
+            reason = "bad_body" if reply.status == 200 else f"http_{reply.status}"
+            raise Transient(error, reason, sent=True, retry_after=reply.retry_after)
+        raise error
+
+    def call(self, operation: str, payload: dict[str, Any], *, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
+        """An operation that needs no authentication, retried as its kind allows; faults are raised as typed errors."""
+
+        def attempt(number: int) -> dict[str, Any]:
+            try:
+                return self.exchange(operation, payload, secrets=secrets, attempt=number)
+            except WireFault as fault:
+                raise fault.error from None
+
+        return run(self.retry, operation, attempt, safety=swsim_safety(operation), money=operation in MONEY)
