@@ -16,8 +16,8 @@
     │   ├── MonthlyLimitExceeded            80040c58 the monthly purchase limit would be exceeded
     │   ├── CostAccountRequired             the account must assign purchases to a cost account
     │   ├── UnknownCostAccount              no such cost account
-│   ├── IdempotencyKeyReused            a label's idempotency key already named another purchase
-│   ├── RateMismatch                    a rate bought for another shipment than it was quoted for
+    │   ├── IdempotencyKeyReused            a label's idempotency key already named another purchase
+    │   ├── RateMismatch                    a rate bought for another shipment than it was quoted for
     │   ├── InvalidAutoBuySettings          0045018d, 0045018e, 0045018f
     │   └── InvoicedAccount                 0045018b, 00560106 invoiced accounts do not buy postage
     ├── PermissionDenied            8004800b, 0045018a, 0045018c the user lacks the right: ask the administrator
@@ -25,7 +25,7 @@
     ├── CredentialStoreError        the credential store cannot be read or written (wrong key, tampering)
     ├── StoreError                  the shared store (SQLite file, PostgreSQL) cannot be read or written
     │   └── RefillLockTimeout       the merchant's refill lock was not had in time
-├── ChargeAboveQuote            a label cost more than its rate, past the tolerance (it was voided)
+    ├── ChargeAboveQuote            a label cost more than its rate, past the tolerance (it was voided)
     ├── TransportError              the exchange itself failed
     │   ├── ConnectError            no connection, or it was lost (refused, DNS, TLS, reset)
     │   ├── RequestTimeout          no answer within the read timeout, or by the deadline
@@ -78,9 +78,11 @@ from __future__ import annotations
 
 import enum
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = [
+    "Service",
+    "from_service",
     "AccountClosed",
     "AccountDisconnected",
     "AccountLocked",
@@ -163,6 +165,23 @@ def clipped(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     return f"{text[:limit]}... ({len(text) - limit} more characters not kept)"
 
 
+E = TypeVar("E", bound="OneBalanceError")
+
+
+class Service(str, enum.Enum):
+    """The service an error came from: :attr:`OneBalanceError.source`."""
+
+    ONEBALANCE = "onebalance"
+    UPS = "ups"
+    FEDEX = "fedex"
+
+
+def from_service(error: E, service: Service) -> E:
+    """``error`` marked as coming from ``service`` (for the one place per service that maps faults)."""
+    error.source = service
+    return error
+
+
 class OneBalanceError(Exception):
     """Base of every SDK error.
 
@@ -173,6 +192,9 @@ class OneBalanceError(Exception):
     """
 
     default_message = "One Balance request failed"
+    #: The service the error came from (``Service.ONEBALANCE``, ``Service.UPS``, ``Service.FEDEX``), or
+    #: ``None`` for an error of the SDK's own (bad input or configuration refused before sending).
+    source: Service | None = None
 
     def __init__(
         self,
@@ -183,7 +205,10 @@ class OneBalanceError(Exception):
         http_status: int | None = None,
         transaction_id: str | None = None,
         faultstring: str | None = None,
+        source: Service | None = None,
     ) -> None:
+        if source is not None:
+            self.source = Service(source)
         self.message = clipped(message or self.default_message)
         self.faultstring = clipped(faultstring) if faultstring is not None else None
         self.operation = operation
@@ -204,6 +229,7 @@ class OneBalanceError(Exception):
         fields = ", ".join(
             f"{k}={v!r}"
             for k, v in (
+                ("source", self.source.value if self.source is not None else None),
                 ("message", self.message),
                 ("operation", self.operation),
                 ("code", self.code),
