@@ -7,6 +7,7 @@ that a repeated buy with the same key buys once, and that no secret ever shows."
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -164,9 +165,10 @@ def test_a_wrong_client_secret_is_reported_as_a_wrong_secret(shell, carrier):
     result = shell(*CONNECT[carrier], *url, "--client-secret-stdin", input="not-the-secret\n")
     assert result.exit_code == EXIT_FAILED
     name = "UPS" if carrier == "ups" else "FedEx"
-    wrong = f"Error: AuthenticationFailed: The {name} client secret is wrong (or the client id)"
-    assert result.stderr.startswith(wrong)
-    assert not result.stderr.split(":", 2)[2].strip().startswith("ClientId is Invalid")
+    # "Error: UPS: AuthenticationFailed: ..." once the carrier's mapping marks its errors' source
+    assert re.match(rf"Error: ({name}: )?AuthenticationFailed: The {name} client secret is wrong \(or the client id\)",
+                    result.stderr), result.stderr  # fmt: skip
+    assert not result.stderr.split("AuthenticationFailed:", 1)[1].strip().startswith("ClientId is Invalid")
     assert name not in shell("carriers", MERCHANT).stdout  # nothing stored
 
 
@@ -352,7 +354,7 @@ def test_a_plan_restriction_buys_nothing_and_frees_the_key(shell, tmp_path):
     args = ["buy", MERCHANT, *SHIPMENT, "--carrier", "usps", "--idempotency-key", "order-5",
             "--label-out", str(tmp_path / "l.png")]  # fmt: skip
     refused = shell(*args, "--service", "US-GA")
-    assert refused.exit_code == EXIT_FAILED
+    assert refused.exit_code == EXIT_FAILED, refused.stderr
     assert "PlanRestriction" in refused.stderr and "Priority Mail" in refused.stderr
     assert shell.balance() == Decimal("100.00") and not (tmp_path / "l.png").exists()
     allowed = shell(*args, "--service", "US-PM")  # the same key, now for a service the plan allows
@@ -722,3 +724,14 @@ def test_rates_mark_the_services_the_plan_forbids_and_never_pick_one(shell):
         "US-PM": False,
         "US-XM": False,
     }
+
+
+def test_an_error_line_names_the_service_that_refused(shell, tmp_path):
+    """A refusal of the One Balance's says so (``One Balance: ...``); the SDK's own refusals name no service."""
+    shell.sandbox.place_hold(USERNAME, "payment_hold")
+    buy = ["buy", MERCHANT, *SHIPMENT, "--carrier", "usps", "--service", "US-PM", "--label-out", str(tmp_path / "l")]
+    refused = shell(*buy, "--idempotency-key", "o-1")
+    assert refused.exit_code == EXIT_FAILED, refused.stderr
+    assert refused.stderr.startswith("Error: One Balance: PaymentHold: "), refused.stderr
+    own = shell(*buy, "--idempotency-key", " ")
+    assert own.stderr.startswith("Error: ValidationError: "), own.stderr

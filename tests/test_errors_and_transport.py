@@ -13,6 +13,7 @@ import responses
 from onebalance import (
     AccountClosed,
     AccountLocked,
+    AuthenticationFailed,
     ConnectError,
     OneBalance,
     OneBalanceError,
@@ -22,20 +23,45 @@ from onebalance import (
     RequestTimeout,
     RetryPolicy,
     SchemaViolation,
+    Service,
     Timeout,
     UnknownFault,
+    ValidationError,
 )
-from onebalance.core._errors import error_for_fault
 from onebalance.sandbox import DEMO_INTEGRATION_ID, IN_PROCESS_URL
-from onebalance.swsim._soap._envelope import build_fault
 
 
 def _client(url: str = IN_PROCESS_URL, **kw) -> OneBalance:
     # One attempt: these tests look at how each failure is mapped (retries: tests/test_retry.py).
     kw.setdefault("retry", RetryPolicy.none())
-    return OneBalance(
-        integration_id=DEMO_INTEGRATION_ID, username="someone", password="Secret-Passw0rd", endpoint=url, **kw
+    kw.setdefault("username", "someone")
+    kw.setdefault("password", "Secret-Passw0rd")
+    return OneBalance(integration_id=DEMO_INTEGRATION_ID, endpoint=url, **kw)
+
+
+def _fault(faultstring: str, code: str | None = None, faultcode: str = "soap:Server") -> bytes:
+    """A SWSIM fault as the service sends it (with HTTP 500); ``code`` in its detail, if given."""
+    detail = (
+        f'<detail><sdcerror xmlns="http://stamps.com/xml/namespace/2008/01/swsim/fault" code="{code}">'
+        f"{faultstring}</sdcerror></detail>"
+        if code is not None
+        else "<detail/>"
     )
+    return (
+        "<?xml version='1.0' encoding='utf-8'?>"
+        '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault>'
+        f"<faultcode>{faultcode}</faultcode><faultstring>{faultstring}</faultstring><faultactor></faultactor>"
+        f"{detail}</soap:Fault></soap:Body></soap:Envelope>"
+    ).encode()
+
+
+def _refusal(body: bytes) -> OneBalanceError:
+    """The error a login answered with ``body`` (HTTP 500) raises."""
+    with responses.RequestsMock() as mock:
+        mock.add(responses.POST, IN_PROCESS_URL, status=500, body=body, content_type="text/xml")
+        with pytest.raises(OneBalanceError) as info:
+            _client().authenticate()
+    return info.value
 
 
 @pytest.mark.parametrize(
@@ -50,43 +76,49 @@ def _client(url: str = IN_PROCESS_URL, **kw) -> OneBalance:
     ],
 )
 def test_fault_codes_map_to_classes(code, error):
-    exc = error_for_fault(code=code, faultcode="soap:Server", faultstring="text", operation="Op", http_status=500)
+    exc = _refusal(_fault("text", code))
     assert type(exc) is error
-    assert (exc.code, exc.operation, exc.http_status) == (code, "Op", 500)
+    assert (exc.code, exc.operation, exc.http_status) == (code, "AuthenticateUser", 500)
+    assert exc.source is Service.ONEBALANCE
 
 
 def test_unknown_fault_keeps_its_code_and_the_service_text():
-    exc = error_for_fault(
-        code="0045abcd",
-        faultcode="soap:Server",
-        faultstring="Something odd [0x0045abcd]",
-        operation="GetAccountInfo",
-        http_status=500,
-    )
+    exc = _refusal(_fault("Something odd [0x0045abcd]", "0045abcd"))
     assert isinstance(exc, UnknownFault)
     assert exc.code == "0045abcd"
     assert "Something odd" in str(exc)
 
 
 def test_client_fault_without_code_is_a_schema_violation():
-    exc = error_for_fault(
-        code=None,
-        faultcode="soap:Client",
-        faultstring="Server did not recognize the value",
-        operation="Op",
-        http_status=500,
-    )
+    exc = _refusal(_fault("Server did not recognize the value", faultcode="soap:Client"))
     assert isinstance(exc, SchemaViolation)
 
 
 def test_code_is_read_from_the_faultstring_when_detail_has_none():
-    with responses.RequestsMock() as mock:
-        mock.add(
-            responses.POST, IN_PROCESS_URL, status=500, body=build_fault("Account locked. [0x002B0607]", code=None)
+    exc = _refusal(_fault("Account locked. [0x002B0607]"))
+    assert isinstance(exc, AccountLocked)
+    assert exc.code == "002b0607"
+
+
+def test_a_one_balance_refusal_says_it_came_from_the_one_balance(sandbox):
+    """``source`` tells the One Balance's wrong password from a carrier's refused client secret (both are
+    ``AuthenticationFailed``); the SDK's own refusals come from no service."""
+    creds = sandbox.create_demo_account()
+    with sandbox.mock() as url:
+        client = OneBalance(
+            integration_id=creds.integration_id,
+            username=creds.username,
+            password="Wrong-Passw0rd",
+            endpoint=url,
+            retry=RetryPolicy.none(),
         )
-        with pytest.raises(AccountLocked) as info:
-            _client().authenticate()
-    assert info.value.code == "002b0607"
+        with pytest.raises(AuthenticationFailed) as info:
+            client.authenticate()
+    assert info.value.source is Service.ONEBALANCE
+    assert "source='onebalance'" in repr(info.value)
+    with pytest.raises(ValidationError) as refused:
+        client.start_phone_verification("Fax")  # type: ignore[arg-type]  # refused before sending
+    assert refused.value.source is None
 
 
 @pytest.mark.parametrize(
@@ -111,26 +143,18 @@ def test_non_soap_answers_are_protocol_errors(status, body, content_type):
 
 
 def test_a_response_of_another_operation_is_a_protocol_error(sandbox):
-    from onebalance.swsim._soap._envelope import build
-    from onebalance.swsim._soap._schema import swsim_schema
+    """A service answering every call with its login's answer: GetAccountInfo gets AuthenticateUserResponse."""
+    creds = sandbox.create_demo_account()
+    login_answer: list[bytes] = []
 
-    schema = swsim_schema()
-    wrong = build(
-        schema,
-        schema.operations["AuthenticateUser"],
-        {
-            "Authenticator": "x",
-            "ClearCredential": False,
-            "LoginBannerText": "",
-            "PasswordExpired": False,
-            "CodewordsSet": True,
-        },
-        response=True,
-    )
+    def answer(request):
+        if not login_answer:
+            login_answer.append(sandbox.handle(request.body, request.headers.get("SOAPAction")).body)
+        return 200, {"Content-Type": "text/xml; charset=utf-8"}, login_answer[0]
+
     with responses.RequestsMock() as mock:
-        mock.add(responses.POST, IN_PROCESS_URL, body=wrong)
-        client = _client()
-        client._token = "t"
+        mock.add_callback(responses.POST, IN_PROCESS_URL, callback=answer)
+        client = _client(username=creds.username, password=creds.password)
         with pytest.raises(ProtocolError, match="expected GetAccountInfoResponse"):
             client.account()
 

@@ -17,8 +17,8 @@ from onebalance import (
     PermissionDenied,
     RemedyAction,
 )
-from onebalance.core._errors import error_for_fault
 from onebalance.sandbox import DEMO_INTEGRATION_ID
+from onebalance.swsim._faults import error_for_fault
 
 PASSWORD = "Shop-passw0rd"
 

@@ -188,7 +188,7 @@ def test_client_sends_the_replacement_token_from_a_fault(client_for, demo):
     ],
 )
 def test_conversation_and_login_faults_are_typed(code, error):
-    from onebalance.core._errors import error_for_fault
+    from onebalance.swsim._faults import error_for_fault
 
     assert (
         type(error_for_fault(code=code, faultcode="soap:Server", faultstring="x", operation="Op", http_status=500))

@@ -24,7 +24,7 @@ from onebalance import (
     UnknownFault,
 )
 from onebalance.accounts._status import assess
-from onebalance.core._errors import error_for_fault
+from onebalance.swsim._faults import error_for_fault
 from onebalance.swsim._models import Account, Capabilities, PostalAddress, Terms
 
 

@@ -16,7 +16,14 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from onebalance.accounts._accounts import Accounts
-from onebalance.core._errors import ConfigurationError, CredentialStoreError, StoreError, ValidationError
+from onebalance.core._errors import (
+    ConfigurationError,
+    CredentialStoreError,
+    OneBalanceError,
+    Service,
+    StoreError,
+    ValidationError,
+)
 from onebalance.stores._credentials import _KEY_HELP, EncryptedFileCredentialStore
 from onebalance.stores._records import PostageRecords, SqlitePostageRecords
 from onebalance.stores._store import PostgresStore
@@ -149,6 +156,17 @@ def for_the_command_line(message: str) -> str:
     return message.replace("no key to encrypt the credential store", "no key to decrypt the credential store").replace(
         _KEY_HELP, _KEY_HELP_CLI
     )
+
+
+#: How an error line names the service that refused (``OneBalanceError.source``).
+SERVICE_NAMES = {Service.ONEBALANCE: "One Balance", Service.UPS: "UPS", Service.FEDEX: "FedEx"}
+
+
+def error_line(exc: OneBalanceError) -> str:
+    """``exc`` for an error line: the service that refused first (``One Balance: AccountLocked: ...``), then
+    the error's class and message; an error of the SDK's own (bad input, no connection) names no service."""
+    said = f"{type(exc).__name__}: {exc}"
+    return f"{SERVICE_NAMES[exc.source]}: {said}" if exc.source is not None else said
 
 
 def _fail(code: int, message: str) -> NoReturn:

@@ -16,7 +16,7 @@ from typing import Any
 import requests
 
 from onebalance.core._config import Timeout, check_endpoint
-from onebalance.core._errors import OneBalanceError, ProtocolError, ValidationError, clipped, error_for_fault
+from onebalance.core._errors import OneBalanceError, ProtocolError, ValidationError, clipped
 from onebalance.core._redact import MAX_LOGGED_BODY, redact_xml, scrub
 from onebalance.core._retry import MONEY, RetryPolicy, Transient, run, swsim_safety
 from onebalance.core._transport import Transport
@@ -26,6 +26,7 @@ from onebalance.swsim._soap._versions import SwsimVersion, swsim_version
 from onebalance.swsim._soap._xml import UnsafeXML
 
 from ._endpoints import versioned_endpoint
+from ._faults import error_for_fault
 
 logger = logging.getLogger("onebalance")
 
