@@ -111,7 +111,7 @@ class ZeepAccount:
         ship = shipment()
         self._call("GetAccountInfo", conversation)
         cleansed = self._call("CleanseAddress", conversation, **usps_mapping.cleanse_request(ship.recipient))
-        payload = usps_mapping.indicium_request(
+        payload = usps_mapping.ship_request(
             rate, ship, tx, to_cleanse_hash=cleansed.Address.CleanseHash, version="v135"
         )
         return self._call("CreateIndicium", conversation, **payload)

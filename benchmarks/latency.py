@@ -252,7 +252,7 @@ class ZeepMerchant:
             )
             self.token = cleansed.Authenticator
             tx = f"zeep-{self.username}-{thread}-{n}"
-            payload = usps_mapping.indicium_request(
+            payload = usps_mapping.ship_request(
                 self.rate, ship, tx, to_cleanse_hash=cleansed.Address.CleanseHash, version="v135"
             )
             label = self.service.CreateIndicium(Authenticator=self.token, **payload)

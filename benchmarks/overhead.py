@@ -314,7 +314,7 @@ def _cases(stack: str) -> list[tuple[str, dict[str, Callable[[], object]]]]:
     usps.buy(rate, ship, idempotency_key="record")
     cleanse_hash = usps.cleanse(ship.recipient).cleanse_hash
     client.purchase_postage(Decimal("10.00"), client.account().control_total, "record")
-    indicium_wire = usps_mapping.indicium_request(rate, ship, "ob-floor", to_cleanse_hash=cleanse_hash, version="v135")
+    indicium_wire = usps_mapping.ship_request(rate, ship, "ob-floor", to_cleanse_hash=cleanse_hash, version="v135")
 
     ups_box = UpsSandbox()
     ups_box.create_account("bench-app", "bench-secret", ["A1B2C3"])
@@ -339,9 +339,9 @@ def _cases(stack: str) -> list[tuple[str, dict[str, Callable[[], object]]]]:
     def sdk_indicium() -> object:
         """What UspsShipping.buy does for its CreateIndicium (buy also reads the account and cleanses)."""
         tx = f"ob-{next(ids)}"
-        payload = usps_mapping.indicium_request(rate, ship, tx, to_cleanse_hash=cleanse_hash, version="v135")
+        payload = usps_mapping.ship_request(rate, ship, tx, to_cleanse_hash=cleanse_hash, version="v135")
         response = client.call("CreateIndicium", payload, transaction_id=tx)
-        return usps_mapping.parse_indicium(response, rate)
+        return usps_mapping.parse_label(response, rate)
 
     def sdk_ups() -> object:
         return ups.buy(ups_rate, ship, idempotency_key=f"k-{next(ids)}")

@@ -16,9 +16,7 @@ from onebalance.accounts._status import (
     Restriction,
     SupportContact,
 )
-from onebalance.carriers._router import RateShop, Shipping
-from onebalance.carriers.usps._client import LabelVoid, UspsShipping
-from onebalance.carriers.usps._mapping import CleansedAddress
+from onebalance.carriers import CleansedAddress, LabelVoid, RateShop, Shipping, UspsShipping
 from onebalance.core._config import Timeout
 from onebalance.core._errors import (
     AccountClosed,

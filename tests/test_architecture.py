@@ -34,7 +34,6 @@ KNOWN_UPWARD: set[tuple[str, str]] = set()
 
 #: Module loops of today, each named by its modules (sorted), to be removed (never added to).
 KNOWN_LOOPS: set[tuple[str, ...]] = {
-    ("onebalance.carriers.usps._client", "onebalance.carriers.usps._voids"),
     ("onebalance.sandbox._auth", "onebalance.sandbox._core", "onebalance.sandbox._ledger", "onebalance.sandbox._store"),
     ("onebalance.sandbox._control", "onebalance.sandbox._sandbox"),
     ("onebalance.sandbox._pages", "onebalance.sandbox._usps"),
@@ -51,10 +50,8 @@ KNOWN_LOOPS: set[tuple[str, ...]] = {
 #: Imports of the project's modules inside a function, outside the CLI (whose commands load what
 #: they need when they run, for start-up time): each was a way round a loop. To be removed.
 KNOWN_LAZY: set[tuple[str, str]] = {
-    ("onebalance.accounts._accounts", "onebalance.carriers._router"),
     ("onebalance.accounts._accounts", "onebalance.carriers.fedex"),
     ("onebalance.accounts._accounts", "onebalance.carriers.ups"),
-    ("onebalance.accounts._accounts", "onebalance.carriers.usps._client"),
     ("onebalance.accounts._accounts", "onebalance.stores._labels"),
     ("onebalance.funding._postage", "onebalance.shipments"),
     ("onebalance.sandbox._pages", "onebalance.sandbox._usps"),

@@ -45,7 +45,7 @@ from onebalance import (
     UspsShipping,
     VoidRefused,
 )
-from onebalance.carriers.usps._client import integrator_tx_id
+from onebalance.carriers.usps import integrator_tx_id
 from onebalance.sandbox import DEMO_INTEGRATION_ID, FAULT_KINDS, Sandbox
 from onebalance.sandbox.fedex import FedexSandbox
 from onebalance.sandbox.ups import UpsSandbox

@@ -19,9 +19,9 @@ from onebalance import (
     PlanRestriction,
     PrintLimitExceeded,
     RemedyAction,
+    Shipping,
     ValidationError,
 )
-from onebalance.carriers._router import Shipping
 from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox
 
 PASSWORD = "Plan-passw0rd"

@@ -38,11 +38,11 @@ from onebalance import (
     OneBalanceError,
     PaymentMethodRefused,
     RegistrationForm,
+    Shipping,
     SqlitePostageRecords,
     StoreProfile,
     zeep_service,
 )
-from onebalance.carriers._router import Shipping
 from onebalance.cli import cli
 from onebalance.core._redact import LOGGERS, SECRET_ELEMENTS
 from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox

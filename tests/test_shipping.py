@@ -13,6 +13,7 @@ from carriers import (
     Address,
     Carrier,
     CarrierAccountPayment,
+    CarrierClient,
     OneBalancePayment,
     Parcel,
     ShipmentRequest,
@@ -21,8 +22,14 @@ from carriers import (
 )
 from carriers.fedex import FedexClient, FedexSettings
 from carriers.ups import UpsClient, UpsSettings
-from onebalance import Accounts, AuthenticationError, InMemoryCredentialStore, LabelNotFound, ValidationError
-from onebalance.carriers._router import Shipping
+from onebalance import (
+    Accounts,
+    AuthenticationError,
+    InMemoryCredentialStore,
+    LabelNotFound,
+    Shipping,
+    ValidationError,
+)
 from onebalance.sandbox.fedex import FedexSandbox
 from onebalance.sandbox.ups import UpsSandbox
 
@@ -64,6 +71,28 @@ def merchant(sandbox):
             ),
         )
         yield shipping, sandbox
+
+
+def test_every_carrier_client_implements_the_carrier_contract(merchant):
+    shipping, _ = merchant
+    assert shipping.carriers == (Carrier.USPS, Carrier.UPS, Carrier.FEDEX)
+    for carrier in shipping.carriers:
+        client = shipping.client(carrier)
+        assert isinstance(client, CarrierClient)
+        assert client.carrier is carrier
+    assert not isinstance(object(), CarrierClient)
+
+
+def test_a_usps_label_is_its_own_only_package(merchant):
+    shipping, _ = merchant
+    usps = shipping.client(Carrier.USPS)
+    rate = next(r for r in shipping.rates(SHIPMENT).rates if r.carrier is Carrier.USPS)
+    label = shipping.buy(rate, SHIPMENT, idempotency_key="one-package")
+    with pytest.raises(ValidationError, match="package"):  # refused before anything is sent
+        usps.void(label, "9400111899223197428490")
+    assert not label.voided
+    result = usps.void(label, label.tracking_number)
+    assert result.voided and result.packages == (label.tracking_number,)
 
 
 def test_rate_shop_across_three_carriers_with_cheapest_and_fastest(merchant):
@@ -129,7 +158,7 @@ def test_a_rate_with_the_wrong_payer_is_refused(merchant):
 def test_a_carrier_that_fails_does_not_hide_the_others(merchant, sandbox):
     shipping, _ = merchant
     sandbox.set_password("ship-all", "Changed-elsewhere9")
-    shipping._clients[Carrier.USPS].client._token = None  # force a new login, which is now refused
+    shipping.client(Carrier.USPS).client._token = None  # force a new login, which is now refused
     shop = shipping.rates(SHIPMENT)
     error = shop.errors[Carrier.USPS]
     assert isinstance(error, AuthenticationError)  # the exception itself, with its code

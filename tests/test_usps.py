@@ -15,6 +15,7 @@ from onebalance import (
     InsufficientFunds,
     LabelNotFound,
     PlanRestriction,
+    UspsShipping,
     VoidRefused,
 )
 from onebalance.sandbox import DEMO_INTEGRATION_ID
@@ -112,19 +113,16 @@ def test_a_repeat_of_a_label_bought_here_makes_no_call_and_never_refills(usps, s
     assert len(_prints(sandbox)) == 1
 
 
-def test_only_the_latest_labels_are_remembered_and_older_keys_are_replayed_by_the_service(usps, sandbox, wire_log):
-    usps._bought.size = 2
+def test_a_key_this_object_does_not_remember_is_replayed_by_the_service(usps, sandbox, wire_log):
     shipment = _shipment()
     rate = _priority(usps, shipment)
-    first = usps.buy(rate, shipment, idempotency_key="lru-1")
-    for key in ("lru-2", "lru-3"):
-        usps.buy(rate, shipment, idempotency_key=key)
-    assert len(usps._bought) == 2
+    first = usps.buy(rate, shipment, idempotency_key="replay-1")
+    elsewhere = UspsShipping(usps.postage)  # another process, or this one after a restart
     del wire_log[:]
-    again = usps.buy(rate, shipment, idempotency_key="lru-1")  # forgotten here: the service replays it
+    again = elsewhere.buy(rate, shipment, idempotency_key="replay-1")
     assert "CreateIndicium" in [op for direction, op, _ in wire_log if direction == "request"]
     assert again.tracking_number == first.tracking_number
-    assert len(_prints(sandbox)) == 3
+    assert len(_prints(sandbox)) == 1
     sandbox.check_ledger("shipper")
 
 
@@ -232,16 +230,15 @@ def test_tracking_a_voided_label_says_it_was_voided(usps, sandbox):
 def test_a_label_whose_image_cannot_be_fetched_is_reported_as_bought_not_as_failed(usps, sandbox, monkeypatch):
     from onebalance import OutcomeUnknown, RequestTimeout
     from onebalance.carriers.usps import _mapping as usps_mapping
-    from onebalance.carriers.usps._client import UspsShipping
 
-    def unreachable(self, urls, tx_id):
+    def unreachable(urls, tx_id):
         raise RequestTimeout("No answer from the label server", operation="CreateIndicium")
 
     shipment = _shipment()
     rate = _priority(usps, shipment)
     with monkeypatch.context() as patch:  # the service answers with the label's URL, which cannot be reached
         patch.setattr(usps_mapping, "image_data", lambda response: None)
-        patch.setattr(UspsShipping, "_fetch_image", unreachable)
+        patch.setattr(usps.proxy, "fetch_image", unreachable)
         with pytest.raises(OutcomeUnknown, match="bought and paid") as info:
             usps.buy(rate, shipment, idempotency_key="order-img")
     assert isinstance(info.value.cause, RequestTimeout)
@@ -256,7 +253,6 @@ def test_a_label_in_doubt_is_returned_even_when_its_own_debit_left_the_balance_s
     leaves less than another label costs; sending the same key again must return the label (the
     service replays it), not InsufficientFunds, which would tell the caller nothing was bought."""
     from onebalance import InMemoryPostageRecords, OneBalance, OutcomeUnknown, Postage, RetryPolicy
-    from onebalance.carriers.usps._client import UspsShipping
 
     sandbox.create_account("short", PASSWORD, balance="12.00")
     with sandbox.mock() as url:

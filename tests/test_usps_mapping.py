@@ -28,8 +28,9 @@ from carriers import (
     Weight,
 )
 from onebalance import ValidationError
+from onebalance.carriers.usps import _codes as codes
 from onebalance.carriers.usps import _mapping as usps
-from onebalance.carriers.usps._client import integrator_tx_id
+from onebalance.carriers.usps import integrator_tx_id
 from onebalance.swsim._soap._envelope import build, read_response
 from onebalance.swsim._soap._schema import Schema, swsim_schema
 from onebalance.swsim._soap._versions import VERSIONS, SwsimVersion
@@ -149,10 +150,10 @@ def test_tables_agree_with_the_wire_enumerations(schema: Schema, version: SwsimV
     services = enumeration(fields["ServiceType"].type)
     packages = enumeration(fields["PackageType"].type)
     assert {s for s in services if s.startswith("US-")} == version.usps_services
-    assert set(usps.PACKAGE_TYPES.values()) <= packages
-    assert usps.PACKAGE_TYPES[PackageType.MEDIUM_FLAT_RATE_BOX] == "Flat Rate Box"
-    assert usps.SERVICES["US-GA"] == "USPS Ground Advantage"
-    assert set(version.usps_services) <= set(usps.SERVICES)
+    assert set(codes.PACKAGE_TYPES.values()) <= packages
+    assert codes.PACKAGE_TYPES[PackageType.MEDIUM_FLAT_RATE_BOX] == "Flat Rate Box"
+    assert codes.SERVICES["US-GA"] == "USPS Ground Advantage"
+    assert set(version.usps_services) <= set(codes.SERVICES)
     assert ("US-GA" in version.usps_services) is (version.name == "v135")
 
 
@@ -161,7 +162,7 @@ def test_every_meaningful_tracking_event_type_has_a_status(schema: Schema) -> No
     event = events.particles[0].type  # type: ignore[union-attr]
     kinds = enumeration(event.particles[2].type)  # type: ignore[union-attr]
     silent = {"None", "USPS Event", "ErrorDataNotAvailable", "DeliveryStatusNotUpdated"}
-    unmapped = {k for k in kinds - silent if usps.status_for(k) is TrackingStatus.UNKNOWN}
+    unmapped = {k for k in kinds - silent if codes.status_for(k) is TrackingStatus.UNKNOWN}
     assert unmapped == set()
 
 
@@ -345,7 +346,7 @@ def test_the_chosen_rate_goes_back_as_it_came(
     got = rates_response(schema)
     rate = usps.parse_rates(got, OneBalancePayment(), {"signature"})
     priority = rate[0]
-    payload = usps.indicium_request(
+    payload = usps.ship_request(
         priority, shipment(reference="order 7"), "ob-1", to_cleanse_hash="c1eanse", cost_code_id=3, version=version
     )
     check_request(schema, real_swsim, "CreateIndicium", payload)
@@ -373,7 +374,7 @@ def read_request_rate(schema: Schema, payload: dict[str, Any]) -> dict[str, Any]
 
 def test_sample_label_request(schema: Schema, version: SwsimVersion, real_swsim: RealSwsimSchemas | None) -> None:
     rate = usps.parse_rates(rates_response(schema), OneBalancePayment())[0]
-    payload = usps.indicium_request(rate, shipment(), "ob-2", sample=True, image_type="Pdf", version=version)
+    payload = usps.ship_request(rate, shipment(), "ob-2", sample=True, image_type="Pdf", version=version)
     check_request(schema, real_swsim, "CreateIndicium", payload)
     assert payload["SampleOnly"] is True and payload["ImageType"] == "Pdf"
     assert "CleanseHash" not in payload["Rate"]["To"]
@@ -383,10 +384,10 @@ def test_a_rate_not_from_usps_rates_is_refused(schema: Schema, version: SwsimVer
     rate = usps.parse_rates(rates_response(schema), OneBalancePayment())[0]
     forged = rate.model_copy(update={"carrier_data": ()})
     with pytest.raises(ValidationError) as caught:
-        usps.indicium_request(forged, shipment(), "ob-3", version=version)
+        usps.ship_request(forged, shipment(), "ob-3", version=version)
     assert caught.value.field == "rate"
     with pytest.raises(ValidationError):
-        usps.indicium_request(rate, shipment(), "ob-3", image_type="Epl", version=version)
+        usps.ship_request(rate, shipment(), "ob-3", image_type="Epl", version=version)
 
 
 def indicium_response(schema: Schema, **extra: Any) -> dict[str, Any]:
@@ -406,10 +407,10 @@ def indicium_response(schema: Schema, **extra: Any) -> dict[str, Any]:
     return response(schema, "CreateIndicium", payload)
 
 
-def test_parse_indicium(schema: Schema) -> None:
+def test_parse_label(schema: Schema) -> None:
     rate = usps.parse_rates(rates_response(schema), OneBalancePayment(), {"signature"})[0]
     moment = datetime(2025, 3, 3, 15, tzinfo=timezone.utc)
-    label, balance = usps.parse_indicium(indicium_response(schema), rate, created_at=moment)
+    label, balance = usps.parse_label(indicium_response(schema), rate, created_at=moment)
     assert label.tracking_number == "9400100000000000000000"
     assert label.cost == Money("12.85")  # the actual Amount plus the add-on
     assert label.paid_by == OneBalancePayment()
@@ -424,10 +425,10 @@ def test_sample_label_costs_nothing_and_a_fetched_image_is_used(schema: Schema) 
     got = indicium_response(schema, ImageData=None, URL="https://labels.example/1.png https://labels.example/2.png")
     assert usps.image_data(got) is None
     assert usps.label_urls(got) == ["https://labels.example/1.png", "https://labels.example/2.png"]
-    label, _ = usps.parse_indicium(got, rate, image=b"fetched", sample=True)
+    label, _ = usps.parse_label(got, rate, image=b"fetched", sample=True)
     assert label.cost == Money("0.00") and label.label_image == b"fetched"
     with pytest.raises(ValidationError):
-        usps.parse_indicium(got, rate)
+        usps.parse_label(got, rate)
 
 
 def label(**changes: Any) -> Label:
@@ -447,8 +448,8 @@ def label(**changes: Any) -> Label:
 
 
 def test_cancel_request(schema: Schema, version: SwsimVersion, real_swsim: RealSwsimSchemas | None) -> None:
-    by_tx = usps.cancel_request(label(), version=version)
-    by_number = usps.cancel_request(label(carrier_reference=None), version=version)
+    by_tx = usps.void_request(label(), version=version)
+    by_number = usps.void_request(label(carrier_reference=None), version=version)
     if version.batch_cancel:
         assert by_tx == {"StampsTxIDs": {"guid": [STAMPS_TX]}}
         assert by_number == {"TrackingNumbers": {"string": ["9400100000000000000000"]}}
@@ -458,7 +459,7 @@ def test_cancel_request(schema: Schema, version: SwsimVersion, real_swsim: RealS
     check_request(schema, real_swsim, "CancelIndicium", by_tx)
     check_request(schema, real_swsim, "CancelIndicium", by_number)
     with pytest.raises(ValidationError):
-        usps.cancel_request(label(carrier_reference=None, tracking_number=None), version=version)
+        usps.void_request(label(carrier_reference=None, tracking_number=None), version=version)
 
 
 def test_cancel_requests_batch_on_v135_only(
@@ -466,7 +467,7 @@ def test_cancel_requests_batch_on_v135_only(
 ) -> None:
     labels = [label(), label(carrier_reference=None, tracking_number="9400100000000000000001")]
     labels += [label(carrier_reference=f"0d9c3a51-6c3e-4a4b-9f7a-{n:012d}") for n in range(60)]
-    batches = usps.cancel_requests(labels, version=version)
+    batches = usps.void_requests(labels, version=version)
     assert [p for positions, _ in batches for p in positions] == list(range(62))
     if not version.batch_cancel:
         assert len(batches) == 62 and all(len(positions) == 1 for positions, _ in batches)
@@ -557,7 +558,7 @@ def test_tracking_without_events(schema: Schema) -> None:
     ],
 )
 def test_status_for(kind: str, text: str, status: TrackingStatus) -> None:
-    assert usps.status_for(kind, text) is status
+    assert codes.status_for(kind, text) is status
 
 
 # -- idempotency -----------------------------------------------------------------------------------------

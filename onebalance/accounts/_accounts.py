@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import requests
 from pydantic import BaseModel, ConfigDict
 
+from onebalance.carriers import Shipping, UspsShipping
 from onebalance.core._config import Timeout
 from onebalance.core._errors import (
     AccountDisconnected,
@@ -42,10 +43,8 @@ from onebalance.swsim._soap._versions import ApiVersion
 from ._status import AccountState, Diagnosis, RemedyAction, SupportContact, assess
 
 if TYPE_CHECKING:
-    from onebalance.carriers._router import Shipping
     from onebalance.carriers.fedex import FedexClient, FedexSettings
     from onebalance.carriers.ups import UpsClient, UpsSettings
-    from onebalance.carriers.usps._client import UspsShipping
     from onebalance.stores._labels import LabelJournal
 
 
@@ -314,8 +313,6 @@ class Accounts:
 
     def usps(self, merchant_id: str) -> UspsShipping:
         """USPS labels for the merchant, paid from its One Balance: rates, labels, voids, tracking."""
-        from onebalance.carriers.usps._client import UspsShipping
-
         return UspsShipping(self.postage(merchant_id))
 
     # -- carriers --------------------------------------------------------------------------------
@@ -327,8 +324,6 @@ class Accounts:
         tokens are reused from one call to the next; purchases go through :attr:`labels`.
         ``charge_tolerance`` is the most a label may cost above its rate (see :class:`Shipping`).
         """
-        from onebalance.carriers._router import Shipping
-
         usps = self.usps(merchant_id)  # NotConnected / AccountDisconnected first
         stored = self._stored(merchant_id)
         return Shipping(

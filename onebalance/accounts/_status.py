@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 
 from pydantic import BaseModel, ConfigDict
 
-from onebalance.carriers.usps._plan import plan_limits
+from onebalance.carriers import plan_limits
 from onebalance.core._errors import (
     AccountClosed,
     AccountDisconnected,
@@ -393,7 +393,7 @@ def findings_for_account(account: Account) -> list[Finding]:
 
 def restrictions_for_account(account: Account) -> list[Restriction]:
     """The rights this user lacks (an invoiced account buys no postage at all: that is no restriction),
-    and what the account's plan forbids (:func:`onebalance.carriers.usps._plan.plan_limits`)."""
+    and what the account's plan forbids (:func:`onebalance.carriers.plan_limits`)."""
     found: list[Restriction] = []
     if not account.capabilities.can_purchase_postage and not account.capabilities.can_use_invoicing:
         found.append(

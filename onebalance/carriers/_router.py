@@ -14,7 +14,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
-from typing import Any, Protocol, cast
 
 from pydantic import BaseModel, ConfigDict
 
@@ -33,6 +32,7 @@ from onebalance.core._public import publish as _publish
 from onebalance.shipments import (
     Carrier,
     CarrierAccountPayment,
+    CarrierClient,
     Label,
     OneBalancePayment,
     Rate,
@@ -48,21 +48,12 @@ from onebalance.shipments._quote import check_quote, purchase_fingerprint
 from onebalance.shipments._recent import KeyUse, KeyUses, maybe_bought
 from onebalance.stores._labels import JournalEntry, LabelJournal
 
+from .usps._client import UspsShipping
+from .usps._mapping import SHIP as USPS_SHIP
+
 logger = logging.getLogger("onebalance")
 
-
-class CarrierClient(Protocol):
-    def rates(self, shipment: ShipmentRequest) -> list[Rate]: ...
-
-    def void(self, label: Label) -> VoidResult: ...
-
-    def track(self, tracking_number: str) -> Tracking: ...
-
-
-class _PackageVoid(Protocol):
-    """A carrier whose shipments have several packages (UPS, FedEx): a package is voided on its own."""
-
-    def void(self, label: Label, package: str | None = None) -> VoidResult: ...
+__all__ = ["RateShop", "Shipping"]
 
 
 class RateShop(BaseModel):
@@ -102,7 +93,9 @@ class RateShop(BaseModel):
 
 
 class Shipping:
-    """A merchant's carriers. Give any of ``usps`` (an :class:`UspsShipping`), ``ups`` and ``fedex``.
+    """A merchant's carriers. Give any of ``usps`` (an :class:`UspsShipping`), ``ups`` and ``fedex`` (a
+    :class:`~carriers.ups.UpsClient` and a :class:`~carriers.fedex.FedexClient`); each is a
+    :class:`~carriers.CarrierClient`, the contract the router rates, buys, voids and tracks through.
 
     With a ``journal`` (:class:`~onebalance.LabelJournal`) and the ``merchant_id``, every purchase
     is written down before it is sent, so an idempotency key holds across processes and restarts
@@ -119,7 +112,7 @@ class Shipping:
     def __init__(
         self,
         *,
-        usps: CarrierClient | None = None,
+        usps: UspsShipping | None = None,
         ups: CarrierClient | None = None,
         fedex: CarrierClient | None = None,
         journal: LabelJournal | None = None,
@@ -127,6 +120,7 @@ class Shipping:
         now: Callable[[], datetime] | None = None,
         charge_tolerance: Decimal | int | str | None = None,
     ) -> None:
+        self._usps = usps  # USPS takes more than the contract: a cost account, a key in doubt
         self._clients: dict[Carrier, CarrierClient] = {
             carrier: client
             for carrier, client in ((Carrier.USPS, usps), (Carrier.UPS, ups), (Carrier.FEDEX, fedex))
@@ -204,20 +198,16 @@ class Shipping:
             {**{n: getattr(shipment, n) for n in type(shipment).model_fields}, "idempotency_key": idempotency_key}
         )  # the key's format, checked before anything is written down or sent
         check_quote(rate, shipment)
-        extra: dict[str, Any] = {}
-        if cost_account is not None:
-            if rate.carrier is not Carrier.USPS:
-                raise ValidationError(
-                    "cost_account: cost accounts belong to the One Balance, so only USPS labels use them",
-                    field="cost_account",
-                )
-            extra["cost_account"] = cost_account
-        buy: Callable[..., Label] = client.buy  # type: ignore[attr-defined]
+        if cost_account is not None and rate.carrier is not Carrier.USPS:
+            raise ValidationError(
+                "cost_account: cost accounts belong to the One Balance, so only USPS labels use them",
+                field="cost_account",
+            )
         if self.journal is None or self.merchant_id is None:
             use = KeyUse(rate, shipment, self._now())
             self._uses.claim(idempotency_key, use)
             try:
-                label = buy(rate, shipment, idempotency_key=idempotency_key, **extra)
+                label = self._send(client, rate, shipment, idempotency_key, cost_account, after_unknown=False)
             except OneBalanceError as exc:
                 if not maybe_bought(exc):
                     self._uses.forget(idempotency_key, use)
@@ -245,10 +235,9 @@ class Shipping:
                 "before buying with a new key",
                 operation="buy",
             )
-        if not fresh:  # USPS: an earlier attempt's outcome is unknown; the service replays it if it happened
-            extra["after_unknown"] = True
         try:
-            label = buy(rate, shipment, idempotency_key=idempotency_key, **extra)
+            # not fresh (USPS): an earlier attempt's outcome is unknown; the service replays it if it happened
+            label = self._send(client, rate, shipment, idempotency_key, cost_account, after_unknown=not fresh)
         except OneBalanceError as exc:
             # A first attempt refused before sending, by the carrier, or with no connection at all bought
             # nothing. A repeat of one in doubt is known not bought only when the service refused the
@@ -259,6 +248,23 @@ class Shipping:
         _check_payment(label.carrier, label.paid_by)
         self.journal.finish(self.merchant_id, rate.carrier, idempotency_key, label)
         return self._within_tolerance(label, None)
+
+    def _send(
+        self,
+        client: CarrierClient,
+        rate: Rate,
+        shipment: ShipmentRequest,
+        key: str,
+        cost_account: int | str | None,
+        *,
+        after_unknown: bool,
+    ) -> Label:
+        """The carrier's ``buy``: through the contract, or with USPS's own arguments when they say something."""
+        if self._usps is not None and client is self._usps and (cost_account is not None or after_unknown):
+            return self._usps.buy(
+                rate, shipment, idempotency_key=key, cost_account=cost_account, after_unknown=after_unknown
+            )
+        return client.buy(rate, shipment, idempotency_key=key)
 
     def _within_tolerance(self, label: Label, entry: JournalEntry | None) -> Label:
         """``label``, unless it cost more above its quote than the tolerance: then void it and raise."""
@@ -296,7 +302,7 @@ class Shipping:
         one = package is not None and len(label.packages) > 1
         if package is not None:
             label.package(package)  # a number that is not one of the label's packages: refused, nothing sent
-        result = cast(_PackageVoid, client).void(label, package) if one else client.void(label)
+        result = client.void(label, package) if one else client.void(label)
         if not result.voided or self.journal is None or self.merchant_id is None:
             return result
         number = label.tracking_number or label.carrier_reference
@@ -382,11 +388,7 @@ def _refused(error: OneBalanceError) -> bool:
     The service replays a key it printed, so its refusal of the key means no label; a fault about
     the account or the session, or an error the SDK raised itself, says nothing about the key.
     """
-    return (
-        error.operation == "CreateIndicium"
-        and error.code is not None
-        and not isinstance(error, _NOT_ABOUT_THE_PURCHASE)
-    )
+    return error.operation == USPS_SHIP and error.code is not None and not isinstance(error, _NOT_ABOUT_THE_PURCHASE)
 
 
 def _tolerance(value: Decimal | int | str | None) -> Decimal | None:
@@ -437,6 +439,4 @@ def _check_payment(carrier: Carrier, payment: object) -> None:
         )
 
 
-_publish(
-    globals(), "onebalance", ("RateShop", "Shipping")
-)  # re-exported by onebalance, which loads this module on first use
+_publish(globals(), "onebalance", ("RateShop", "Shipping"))  # re-exported by onebalance

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 import click
 
-from onebalance.carriers._router import Shipping
+from onebalance.carriers import Shipping
 from onebalance.core._errors import ConfigurationError, CredentialStoreError, OneBalanceError, ValidationError
 from onebalance.shipments import (
     Address,

@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from onebalance.carriers._router import Shipping
+from onebalance.carriers import Shipping
 from onebalance.shipments import Carrier, Rate
 
 _FORMS = (

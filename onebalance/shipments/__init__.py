@@ -27,6 +27,7 @@ from onebalance.core._public import publish as _publish
 
 from ._address import Address
 from ._carrier import Carrier
+from ._contract import CarrierClient
 from ._label import Label, LabelFormat, PackageLabel, RefundStatus, VoidResult
 from ._money import Money
 from ._parcel import MAX_PARCEL_WEIGHT, PackageType, Parcel
@@ -41,6 +42,7 @@ __all__ = [
     "Address",
     "Carrier",
     "CarrierAccountPayment",
+    "CarrierClient",
     "Charge",
     "DimensionUnit",
     "Dimensions",

@@ -12,7 +12,7 @@ import requests
 from onebalance.core._config import Timeout
 from onebalance.core._errors import ClientClosed, ConfigurationError, ValidationError
 from onebalance.core._retry import RetryPolicy
-from onebalance.shipments import Label, Rate, ShipmentRequest, Tracking, VoidResult
+from onebalance.shipments import Carrier, Label, Rate, ShipmentRequest, Tracking, VoidResult
 from onebalance.shipments._label import tracking_number as clean_tracking_number
 from onebalance.shipments._quote import bind, check_quote, with_quote
 from onebalance.shipments._recent import KeyUse, OncePerKey, read_sold_label
@@ -42,6 +42,8 @@ class FedexClient:
     outcome stays unknown raises :class:`~onebalance.OutcomeUnknown` carrying the idempotency
     key; it is never sent again on the client's own (FedEx does not promise to recognise the key).
     """
+
+    carrier = Carrier.FEDEX
 
     def __init__(
         self,

@@ -12,6 +12,7 @@ import requests
 from onebalance.core._config import Timeout
 from onebalance.core._errors import ConfigurationError, ValidationError
 from onebalance.core._retry import RetryPolicy
+from onebalance.shipments._carrier import Carrier
 from onebalance.shipments._label import Label, VoidResult
 from onebalance.shipments._quote import bind, check_quote, with_quote
 from onebalance.shipments._rate import Rate
@@ -39,6 +40,8 @@ class UpsClient:
     outcome stays unknown raises :class:`~onebalance.OutcomeUnknown` carrying the idempotency
     key; it is never sent again on the client's own (UPS does not promise to recognise the key).
     """
+
+    carrier = Carrier.UPS
 
     def __init__(
         self,

@@ -1,2 +1,18 @@
-"""USPS labels paid from the One Balance (``UspsShipping``): the SWSIM shipping mapping, the plan's
-restrictions, voids."""
+"""USPS: labels paid from the merchant's One Balance, over SWSIM (v135 or v111).
+
+Laid out like every carrier's folder: :mod:`._settings` (what a USPS client is configured with: the
+merchant and the SWSIM version; the rest is its One Balance client's), :mod:`._mapping` (pure
+request/parse pairs: ``rate_request`` / ``parse_rates``, ``ship_request`` / ``parse_label``,
+``void_request`` / ``parse_void``, ``track_request`` / ``parse_tracking``, ``cleanse_request`` /
+``parse_cleanse``; the only place SWSIM's element names appear, its codes in :mod:`._codes`),
+:mod:`._proxy` (all I/O: the calls through the One Balance client, refills through
+:class:`~onebalance.Postage`) and :mod:`._client` (:class:`UspsShipping`, the carrier-neutral face,
+with the SDK's rules: plan restrictions, idempotency, refills before a label). :mod:`._plan` reads
+what the merchant's plan forbids; :mod:`._voids` voids several labels at once.
+"""
+
+from ._client import UspsShipping, integrator_tx_id
+from ._models import CleansedAddress, LabelVoid
+from ._plan import PlanLimit, plan_limits
+
+__all__ = ["CleansedAddress", "LabelVoid", "PlanLimit", "UspsShipping", "integrator_tx_id", "plan_limits"]

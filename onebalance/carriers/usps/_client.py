@@ -1,7 +1,7 @@
 """``UspsShipping``: USPS labels paid from the One Balance (CleanseAddress, GetRates, CreateIndicium,
 CancelIndicium, TrackShipment).
 
-All the wire spelling lives in :mod:`onebalance.carriers.usps._mapping`; this module only sends, in order, and applies
+All the wire spelling lives in :mod:`._mapping`, all the I/O in :mod:`._proxy`; this module applies
 the SDK's rules: the plan restriction is checked before anything is bought, the recipient is
 cleansed and its CleanseHash passed on, the label is paid for only after the auto-refill policy has
 run, and a purchase is made idempotent by an IntegratorTxID derived from the merchant and the
@@ -15,29 +15,30 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
-from onebalance.core._errors import (
-    InsufficientFunds,
-    OneBalanceError,
-    OutcomeUnknown,
-    ProtocolError,
-    TransportError,
-    ValidationError,
-)
+from onebalance.core._errors import InsufficientFunds, OneBalanceError, OutcomeUnknown, ProtocolError, ValidationError
 from onebalance.core._public import publish as _publish
-from onebalance.core._retry import Safety, Transient, run
-from onebalance.core._transport import send
 from onebalance.funding._postage import Postage
-from onebalance.shipments import Address, Label, OneBalancePayment, Rate, ShipmentRequest, Tracking, VoidResult
+from onebalance.shipments import (
+    Address,
+    Carrier,
+    Label,
+    OneBalancePayment,
+    Rate,
+    ShipmentRequest,
+    Tracking,
+    VoidResult,
+)
 from onebalance.shipments._quote import bind, check_quote, with_quote
 from onebalance.shipments._recent import KeyUse, KeyUses, RecentLabels, maybe_bought
 
 from . import _mapping, _plan
-from ._mapping import CleansedAddress
-from ._voids import LabelVoid, void_many, voided
+from ._models import CleansedAddress, LabelVoid
+from ._proxy import UspsProxy
+from ._voids import void_many, void_one
 
 logger = logging.getLogger("onebalance")
 
-__all__ = ["LabelVoid", "UspsShipping", "integrator_tx_id"]
+__all__ = ["UspsShipping", "integrator_tx_id"]
 
 
 def integrator_tx_id(merchant_id: str, idempotency_key: str) -> str:
@@ -66,7 +67,11 @@ class UspsShipping:
         label = usps.buy(rate, shipment, idempotency_key="order-1042")
     """
 
+    #: The carrier of the contract (:class:`~carriers.CarrierClient`).
+    carrier = Carrier.USPS
+
     def __init__(self, postage: Postage) -> None:
+        self.proxy = UspsProxy(postage)
         self.postage = postage
         self.client = postage.client
         self.merchant_id = postage.merchant_id
@@ -84,7 +89,7 @@ class UspsShipping:
     # -- addresses and rates -----------------------------------------------------------------------
     def cleanse(self, address: Address) -> CleansedAddress:
         """USPS standardisation of ``address`` (with the CleanseHash a label needs)."""
-        response = self.client.call("CleanseAddress", _mapping.cleanse_request(address))
+        response = self.proxy.call(_mapping.CLEANSE, _mapping.cleanse_request(address))
         return _mapping.parse_cleanse(response, address)
 
     def rates(self, shipment: ShipmentRequest) -> list[Rate]:
@@ -93,9 +98,10 @@ class UspsShipping:
         The rates the merchant's plan forbids (read from the account's capabilities) are marked
         with their ``restriction``: listed, never chosen as the cheapest or the fastest.
         """
-        response = self.client.call("GetRates", _mapping.rate_request(shipment, version=self.client.api_version))
+        request = _mapping.rate_request(shipment, version=self.proxy.settings.version)
+        response = self.proxy.call(_mapping.RATE, request)
         rates = bind(_mapping.parse_rates(response, OneBalancePayment(), shipment.options), shipment)
-        return _plan.mark_rates(rates, _plan.plan_limits(self.client.account().capabilities))
+        return _plan.mark_rates(rates, _plan.plan_limits(self.proxy.account().capabilities))
 
     # -- labels ------------------------------------------------------------------------------------
     def buy(
@@ -136,8 +142,8 @@ class UspsShipping:
         amount (``quoted_cost``) beside what was charged.
         """
         tx_id = integrator_tx_id(self.merchant_id, idempotency_key)
-        version = self.client.api_version
-        _mapping.indicium_request(rate, shipment, tx_id, image_type=image_type, version=version)  # bad input: no call
+        version = self.proxy.settings.version
+        _mapping.ship_request(rate, shipment, tx_id, image_type=image_type, version=version)  # bad input: no call
         check_quote(rate, shipment)
         use = KeyUse(rate, shipment, _now())
         self._uses.claim(idempotency_key, use)
@@ -165,7 +171,7 @@ class UspsShipping:
             logger.info("event=usps_label_replayed merchant=%s tx=%s", self.merchant_id, tx_id)
             return known
         in_doubt = after_unknown or tx_id in self._in_doubt
-        account = self.client.account()
+        account = self.proxy.account()
         # A key that may have printed is answered by the service, whatever the plan says now; any other
         # purchase the plan forbids is refused before any postage is bought for it or anything is sent.
         refused = None if in_doubt else _plan.refusal(rate, account.capabilities, transaction_id=tx_id)
@@ -173,13 +179,13 @@ class UspsShipping:
             raise refused
         cost_code_id = None
         if cost_account is not None or account.capabilities.must_use_cost_codes:
-            chosen = self.postage._cost_account(cost_account, account)
+            chosen = self.proxy.cost_account(cost_account, account)
             cost_code_id = chosen.id if chosen is not None else None
         cleansed = self.cleanse(shipment.recipient)
         if not sample and not in_doubt:
             # The account read above spares ensure_funds its first read (a refill re-reads it locked).
-            self.postage.ensure_funds(rate.total.amount, reason=f"a {rate.service_name} label", account=account)
-        payload = _mapping.indicium_request(
+            self.proxy.ensure_funds(rate.total.amount, reason=f"a {rate.service_name} label", account=account)
+        payload = _mapping.ship_request(
             rate,
             shipment,
             tx_id,
@@ -187,11 +193,11 @@ class UspsShipping:
             sample=sample,
             cost_code_id=cost_code_id,
             image_type=image_type,
-            version=self.client.api_version,
+            version=self.proxy.settings.version,
         )
         failure: OneBalanceError | None = None
         try:
-            response = self.client.call("CreateIndicium", payload, transaction_id=tx_id)
+            response = self.proxy.call(_mapping.SHIP, payload, transaction_id=tx_id)
         except OutcomeUnknown as exc:
             self._in_doubt.add(tx_id)
             failure = exc
@@ -218,7 +224,7 @@ class UspsShipping:
         if not _mapping.image_data(response):
             lost: OneBalanceError | None = None
             try:
-                image = self._fetch_image(_mapping.label_urls(response), tx_id)
+                image = self.proxy.fetch_image(_mapping.label_urls(response), tx_id)
             except OneBalanceError as exc:
                 lost = exc
             if lost is not None:
@@ -229,12 +235,12 @@ class UspsShipping:
                     "the same idempotency key to get the same label (it is not bought twice)",
                     idempotency_key=tx_id,
                     cause=lost,
-                    operation="CreateIndicium",
+                    operation=_mapping.SHIP,
                     transaction_id=tx_id,
                 )
         unreadable: OneBalanceError | None = None
         try:
-            label, balance = _mapping.parse_indicium(response, rate, image=image, image_type=image_type, sample=sample)
+            label, balance = _mapping.parse_label(response, rate, image=image, image_type=image_type, sample=sample)
         except (ProtocolError, ValidationError) as exc:
             unreadable = exc
         if unreadable is not None:
@@ -246,12 +252,12 @@ class UspsShipping:
                 "again with the same idempotency key to get the same label (it is not bought twice)",
                 idempotency_key=tx_id,
                 cause=unreadable,
-                operation="CreateIndicium",
+                operation=_mapping.SHIP,
                 transaction_id=tx_id,
             )
         self._in_doubt.discard(tx_id)
         if label.cost.amount > 0:
-            self.postage.debited(label.cost.amount, balance, username=account.username)
+            self.proxy.debited(label.cost.amount, balance, username=account.username)
         if cost_code_id is not None:
             label = label.model_copy(update={"cost_account_id": cost_code_id})
         label = with_quote(label, rate)
@@ -267,57 +273,17 @@ class UspsShipping:
         )
         return label
 
-    def _fetch_image(self, urls: list[str], tx_id: str) -> bytes | None:
-        """The first page of the label from its URL, with the client's session, timeouts and retry policy.
-
-        The label is paid for by then: a failure here is retried as a read, and if it persists the
-        error says so (buying again with the same key returns the same label, not a second one).
-        """
-        if not urls:
-            return None
-        transport = self.client._wire.transport
-
-        def fetch(attempt: int) -> bytes:
-            reply = send(
-                transport.session,
-                "GET",
-                urls[0],
-                service="the label server",
-                operation="CreateIndicium",
-                timeout=transport.timeout,
-            )
-            if reply.status == 200 and reply.body:
-                return reply.body
-            error = TransportError(
-                f"Could not fetch the label image (HTTP {reply.status})",
-                operation="CreateIndicium",
-                http_status=reply.status,
-                transaction_id=tx_id,
-            )
-            if reply.status == 429 or reply.status >= 500:
-                raise Transient(error, f"http_{reply.status}", sent=True)
-            raise error
-
-        try:
-            return run(self.client.retry, "CreateIndicium.image", fetch, safety=Safety.READ)
-        except TransportError as exc:
-            raise TransportError(
-                f"The label was bought but its image could not be fetched ({exc.message}); buy again with the "
-                "same idempotency_key to get it",
-                operation="CreateIndicium",
-                http_status=exc.http_status,
-                transaction_id=tx_id,
-            ) from None
-
-    def void(self, label: Label) -> VoidResult:
+    def void(self, label: Label, package: str | None = None) -> VoidResult:
         """Cancel ``label``. USPS refunds later (batched, days): the refund is ``pending``.
 
-        A sample label (no tracking, no cost) is voided with nothing to refund. Raises
-        :class:`VoidRefused` (too old, already used) or :class:`LabelNotFound` from the service.
+        A USPS label carries one package: ``package``, when given, must be its tracking number
+        (:class:`ValidationError` otherwise, before anything is sent). A sample label (no tracking,
+        no cost) is voided with nothing to refund. Raises :class:`VoidRefused` (too old, already
+        used) or :class:`LabelNotFound` from the service.
         """
-        payload = _mapping.cancel_request(label, version=self.client.api_version)
-        self.client.call("CancelIndicium", payload, transaction_id=label.carrier_reference)
-        return voided(label)
+        if package is not None:
+            label.package(package)
+        return void_one(self.proxy, label)
 
     def void_many(self, labels: Sequence[Label]) -> list[LabelVoid]:
         """Cancel several labels; one :class:`LabelVoid` per label, in order, each voided or with its error.
@@ -328,15 +294,13 @@ class UspsShipping:
         connection failed after sending) is not sent again: each of its labels carries that error
         (:class:`OutcomeUnknown`); :meth:`void` it again later. A label given twice is sent once.
         """
-        return void_many(self, labels)
+        return void_many(self.proxy, labels)
 
     def track(self, tracking_number: str) -> Tracking:
         """The parcel's USPS tracking, newest event first."""
         request = _mapping.track_request(tracking_number)
-        response = self.client.call("TrackShipment", request)
+        response = self.proxy.call(_mapping.TRACK, request)
         return _mapping.parse_tracking(response, request["TrackingNumber"])
 
 
-_publish(
-    globals(), "onebalance", ("CleansedAddress", "LabelVoid", "UspsShipping")
-)  # re-exported by onebalance, which loads this module on first use
+_publish(globals(), "onebalance", ("CleansedAddress", "LabelVoid", "UspsShipping"))  # re-exported by onebalance

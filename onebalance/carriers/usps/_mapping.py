@@ -1,29 +1,21 @@
 """USPS through SWSIM (v135 or v111): carrier-neutral models <-> SWSIM request and response dicts. No I/O.
 
-Each operation has a pair, in the karrio manner: ``rate_request`` / ``parse_rates``,
-``cleanse_request`` / ``parse_cleanse``, ``indicium_request`` / ``parse_indicium``,
-``cancel_request``, ``track_request`` / ``parse_tracking``. The dicts are what
-:meth:`onebalance.OneBalance.call` sends (everything but the Authenticator) and what it returns.
+One pair per operation, named as every carrier's mapping names them: ``rate_request`` /
+``parse_rates``, ``ship_request`` / ``parse_label``, ``void_request`` / ``parse_void``,
+``track_request`` / ``parse_tracking``, and USPS's own ``cleanse_request`` / ``parse_cleanse``. The
+dicts are what the One Balance client's ``call`` sends (but the Authenticator) and returns; the
+codes in them (services, packaging, add-ons, event types) are in :mod:`._codes`. On purpose:
 
-Choices made here, on purpose:
-
-* **One parcel per label.** CreateIndicium prints one label for one piece; a shipment with more
-  parcels is refused (rate and buy each parcel as its own shipment).
-* **Domestic only.** Both addresses must be in the ZIP code system (the US, its territories and
-  the freely associated states): international labels need customs forms, which are not sent yet.
-* **DeliverDays "n-m" → m.** The delivery promise is the slower end of the range, so a rate never
-  promises more than USPS does ("2-3" → 3, "1" → 1).
+* **One parcel per label**, **domestic only** (both addresses in the ZIP code system: international
+  labels need customs forms, not sent yet).
+* **DeliverDays "n-m" → m**: a rate never promises more than USPS does ("2-3" → 3, "1" → 1).
 * **Add-ons follow the shipment's options.** A rate is kept only when it offers an add-on for each
-  requested option (``signature`` → US-A-SC, ...); its total is ``Amount`` plus those add-ons,
-  whose amounts are listed in ``surcharges``. Every other add-on is dropped before buying, as
-  SWSIM asks ("pass the chosen Rate with unwanted AddOns removed").
-* **The rate travels in ``Rate.carrier_data``.** Every field of the SWSIM rate but ``From``/``To``
-  (rebuilt from the shipment, with the recipient's CleanseHash) is kept as text; the nested ones
-  (``AddOns``, ``Surcharges``, ``RequiresAllOf``) as JSON.
-* **The wire version is a parameter.** The functions that write a request take the client's
-  ``version``; what differs between v111 and v135 (Ground Advantage, array item names, batch
-  voids) is in :mod:`onebalance.swsim._dialect`. On v111, asking for US-GA (Ground Advantage, which came
-  in v135) is refused before anything is sent.
+  requested option (``signature`` → US-A-SC, ...); its total is ``Amount`` plus those add-ons
+  (its ``surcharges``). Every other add-on is dropped before buying, as SWSIM asks.
+* **The rate travels in ``Rate.carrier_data``**: every field of the SWSIM rate but ``From``/``To``
+  (rebuilt from the shipment, with the recipient's CleanseHash), as text; nested ones as JSON.
+* **The wire version is a parameter** (``version``) of every request; what differs between v111 and
+  v135 (Ground Advantage, array item names, batch voids) is in :mod:`onebalance.swsim._dialect`.
 """
 
 from __future__ import annotations
@@ -35,8 +27,6 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from onebalance.core._errors import OneBalanceError, ValidationError
 from onebalance.shipments import (
     Address,
@@ -45,102 +35,49 @@ from onebalance.shipments import (
     Label,
     Money,
     OneBalancePayment,
-    PackageType,
     Rate,
+    RefundStatus,
     ShipmentOption,
     ShipmentRequest,
     Tracking,
     TrackingEvent,
     TrackingStatus,
-    Weight,
+    VoidResult,
 )
 from onebalance.swsim import _dialect
 from onebalance.swsim._dialect import Version
 
+from ._codes import ADDON_FOR_OPTION, GUARANTEED, IMAGE_FORMATS, MAX_WEIGHT, PACKAGE_TYPES, SERVICES, status_for
+from ._models import CleansedAddress
+
 __all__ = [
-    "ADDON_FOR_OPTION",
-    "IMAGE_FORMATS",
-    "MAX_WEIGHT",
-    "PACKAGE_TYPES",
-    "PRIORITY_SERVICES",
-    "SERVICES",
-    "CleansedAddress",
+    "CLEANSE",
+    "RATE",
+    "SHIP",
+    "TRACK",
+    "VOID",
     "address_from_wire",
     "address_to_wire",
-    "cancel_request",
-    "cancel_requests",
-    "check_cancellable",
+    "check_voidable",
     "cleanse_request",
     "delivery_days",
     "image_data",
-    "indicium_request",
     "label_urls",
     "parse_cleanse",
-    "parse_indicium",
+    "parse_label",
     "parse_rates",
     "parse_tracking",
+    "parse_void",
     "rate_request",
     "rate_to_wire",
-    "status_for",
+    "ship_request",
     "track_request",
+    "void_request",
+    "void_requests",
 ]
 
-#: USPS service codes and their names.
-SERVICES: dict[str, str] = {
-    "US-FC": "USPS First-Class Mail",
-    "US-GA": "USPS Ground Advantage",
-    "US-PM": "USPS Priority Mail",
-    "US-XM": "USPS Priority Mail Express",
-    "US-PS": "USPS Parcel Select",
-    "US-MM": "USPS Media Mail",
-    "US-LM": "USPS Library Mail",
-    "US-BP": "USPS Bound Printed Matter",
-    "US-CM": "USPS Critical Mail",
-    "US-RG": "USPS Retail Ground",
-    "US-RETURN": "USPS Return",
-    "US-FCI": "USPS First-Class Mail International",
-    "US-PMI": "USPS Priority Mail International",
-    "US-EMI": "USPS Priority Mail Express International",
-}
-#: What an account without ``allow_all_mail_classes`` may print (SWSIM 0x00450208 otherwise).
-PRIORITY_SERVICES = frozenset({"US-PM", "US-XM"})
-#: Priority Mail Express is the one USPS service with a money-back delivery guarantee.
-_GUARANTEED = frozenset({"US-XM"})
-
-#: carriers.PackageType → SWSIM ``PackageTypeV11``. ENVELOPE, PAK and TUBE are UPS's and FedEx's.
-PACKAGE_TYPES: dict[PackageType, str] = {
-    PackageType.PACKAGE: "Package",
-    PackageType.POSTCARD: "Postcard",
-    PackageType.LETTER: "Letter",
-    PackageType.LARGE_ENVELOPE: "Large Envelope or Flat",
-    PackageType.THICK_ENVELOPE: "Thick Envelope",
-    PackageType.LARGE_PACKAGE: "Large Package",
-    PackageType.FLAT_RATE_ENVELOPE: "Flat Rate Envelope",
-    PackageType.LEGAL_FLAT_RATE_ENVELOPE: "Legal Flat Rate Envelope",
-    PackageType.FLAT_RATE_PADDED_ENVELOPE: "Flat Rate Padded Envelope",
-    PackageType.SMALL_FLAT_RATE_BOX: "Small Flat Rate Box",
-    PackageType.MEDIUM_FLAT_RATE_BOX: "Flat Rate Box",
-    PackageType.LARGE_FLAT_RATE_BOX: "Large Flat Rate Box",
-    PackageType.REGIONAL_RATE_BOX_A: "Regional Rate Box A",
-    PackageType.REGIONAL_RATE_BOX_B: "Regional Rate Box B",
-}
-
-#: Neutral shipment options → the SWSIM add-on codes that provide them, in order of preference.
-ADDON_FOR_OPTION: dict[ShipmentOption, tuple[str, ...]] = {
-    ShipmentOption.SIGNATURE: ("US-A-SC",),
-    ShipmentOption.ADULT_SIGNATURE: ("US-A-ASR",),
-    ShipmentOption.INSURANCE: ("SC-A-INS", "US-A-INS"),
-    ShipmentOption.HOLD_FOR_PICKUP: ("US-A-HFPU",),
-    ShipmentOption.CERTIFIED_MAIL: ("US-A-CM",),
-    ShipmentOption.RETURN_RECEIPT: ("US-A-RR",),
-    ShipmentOption.SATURDAY_DELIVERY: (),  # USPS delivers on Saturdays without an add-on
-}
-
-#: SWSIM ImageType → Label.label_format (the formats a Label can carry).
-IMAGE_FORMATS: dict[str, str] = {"Png": "PNG", "Gif": "GIF", "Pdf": "PDF", "Zpl": "ZPL"}
-
-#: USPS takes at most 70 lb in one piece.
-MAX_WEIGHT = Weight(70, "lb")
+#: The SWSIM operation of each pair.
+CLEANSE, RATE, SHIP, VOID, TRACK = "CleanseAddress", "GetRates", "CreateIndicium", "CancelIndicium", "TrackShipment"
 
 _ADDRESS_PARTS = ("From", "To")
 _NESTED = ("AddOns", "Surcharges", "RequiresAllOf")
@@ -176,17 +113,10 @@ def address_to_wire(address: Address, cleanse_hash: str | None = None) -> dict[s
         wire[f"Address{index}"] = line
     wire["City"] = address.city
     if address.uses_zip_codes:
-        if address.state:
-            wire["State"] = address.state
-        if address.zip5:
-            wire["ZIPCode"] = address.zip5
-        if address.zip4:
-            wire["ZIPCodeAddOn"] = address.zip4
+        parts = {"State": address.state, "ZIPCode": address.zip5, "ZIPCodeAddOn": address.zip4}
     else:
-        if address.state:
-            wire["Province"] = address.state
-        if address.postal_code:
-            wire["PostalCode"] = address.postal_code
+        parts = {"Province": address.state, "PostalCode": address.postal_code}
+    wire.update((name, value) for name, value in parts.items() if value)
     wire["Country"] = address.country
     if address.phone:
         wire["PhoneNumber"] = address.phone
@@ -220,27 +150,6 @@ def address_from_wire(wire: Mapping[str, Any], like: Address, *, fill: bool = Tr
         email=like.email,
         residential=like.residential,
     )
-
-
-class CleansedAddress(BaseModel):
-    """What USPS address standardisation said about an address.
-
-    ``address`` is the standardised form (the name, phone and email are the merchant's own);
-    ``match`` whether USPS matched the whole address, ``city_state_zip_ok`` whether at least the
-    city, state and ZIP agree. ``cleanse_hash`` goes into the label's To address (None when there
-    was no match); ``candidates`` are the addresses USPS suggests when it found several.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    address: Address
-    match: bool
-    city_state_zip_ok: bool
-    cleanse_hash: str | None = None
-    override_hash: str | None = None
-    is_po_box: bool | None = None
-    residential: bool | None = None
-    candidates: tuple[Address, ...] = ()
 
 
 def cleanse_request(address: Address) -> dict[str, Any]:
@@ -355,9 +264,7 @@ def _chosen_addons(wire_rate: Mapping[str, Any], options: Iterable[ShipmentOptio
 def _carrier_data(wire_rate: Mapping[str, Any], addons: list[dict[str, Any]]) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     for name, value in wire_rate.items():
-        if name in _ADDRESS_PARTS or value is None:
-            continue
-        if name == "AddOns":
+        if name in _ADDRESS_PARTS or name == "AddOns" or value is None:
             continue
         if name in _NESTED:
             pairs.append((name, json.dumps(value, default=_json_default, sort_keys=True)))
@@ -400,7 +307,7 @@ def parse_rates(
                 surcharges=tuple(charges),
                 delivery_days=delivery_days(wire_rate.get("DeliverDays")),
                 estimated_delivery=_iso_date(wire_rate.get("DeliveryDate")),
-                guaranteed=code in _GUARANTEED,
+                guaranteed=code in GUARANTEED,
                 payment=payment,
                 carrier_data=_carrier_data(wire_rate, addons),
             )
@@ -431,7 +338,7 @@ def rate_to_wire(
     return _dialect.nest_rate(wire, version)
 
 
-def indicium_request(
+def ship_request(
     rate: Rate,
     shipment: ShipmentRequest,
     integrator_tx_id: str,
@@ -474,7 +381,7 @@ def label_urls(response: Mapping[str, Any]) -> list[str]:
     return str(response.get("URL") or "").split()
 
 
-def parse_indicium(
+def parse_label(
     response: Mapping[str, Any],
     rate: Rate,
     *,
@@ -516,7 +423,7 @@ def parse_indicium(
     return label, balance
 
 
-def check_cancellable(label: Label) -> None:
+def check_voidable(label: Label) -> None:
     """Refuse a label CancelIndicium cannot name: not USPS's, or with neither StampsTxID nor tracking number."""
     if label.carrier is not Carrier.USPS:
         raise _fail("label", "is not a USPS label")
@@ -524,19 +431,34 @@ def check_cancellable(label: Label) -> None:
         raise _fail("label", "names neither a StampsTxID nor a tracking number")
 
 
-def cancel_requests(labels: Sequence[Label], *, version: Version) -> list[tuple[list[int], dict[str, Any]]]:
-    """CancelIndicium payloads for ``labels`` (each checked with :func:`check_cancellable`), with the
+def void_requests(labels: Sequence[Label], *, version: Version) -> list[tuple[list[int], dict[str, Any]]]:
+    """CancelIndicium payloads for ``labels`` (each checked with :func:`check_voidable`), with the
     positions in ``labels`` each covers: one per label on v111, batches on v135. A label is named by its
     StampsTxID (SWSIM's advice) or else its tracking number."""
     for label in labels:
-        check_cancellable(label)
+        check_voidable(label)
     refs = [(index, label.carrier_reference, label.tracking_number) for index, label in enumerate(labels)]
     return _dialect.cancel_requests(refs, version)
 
 
-def cancel_request(label: Label, *, version: Version) -> dict[str, Any]:
+def void_request(label: Label, *, version: Version) -> dict[str, Any]:
     """CancelIndicium for one ``label``."""
-    return cancel_requests([label], version=version)[0][1]
+    return void_requests([label], version=version)[0][1]
+
+
+def parse_void(label: Label) -> VoidResult:
+    """A void the service accepted (CancelIndicium answers nothing more): the refund is pending, as USPS
+    batches refunds (days); a sample label, which cost nothing, has nothing to refund."""
+    refund = label.cost if label.cost.amount > Decimal(0) else None
+    return VoidResult(
+        carrier=label.carrier,
+        tracking_number=label.tracking_number,
+        voided=True,
+        refund=refund,
+        refund_status=RefundStatus.PENDING if refund is not None else RefundStatus.NOT_APPLICABLE,
+        carrier_reference=label.carrier_reference,
+        packages=label.tracking_numbers,
+    )
 
 
 # -- tracking -------------------------------------------------------------------------------------------
@@ -545,74 +467,6 @@ def track_request(tracking_number: str) -> dict[str, Any]:
     if not number:
         raise _fail("tracking_number", "is required")
     return {"TrackingNumber": number}
-
-
-_STATUS_BY_TYPE: dict[str, TrackingStatus] = {}
-for _status, _names in (
-    (
-        TrackingStatus.PRE_TRANSIT,
-        "ShippingLabelCreated ElectronicNotification ManifestAcknowledgement",
-    ),
-    (
-        TrackingStatus.IN_TRANSIT,
-        "AcceptOrPickup AcceptedAtDestination ArrivalAtPickupPoint ArrivalAtUnit ArriveSortFacility_A1 "
-        "ArriveSortFacility_R1 ArriveSortFacility_U1 ArrivedAgentFacility ArrivedAtShippingPartner "
-        "ArrivedUSPSSortFacility AvailableForPickup CustomsClearance DepartSortFacility_L1 DepartSortFacility_T1 "
-        "DepartUSPSSortFacility DepartedAgentFacility DepartedFromShippingPartner DispatchedFromSortFacility "
-        "DispatchedToMilitary DispatchedToSortFacility Enroute ForeginReceipt Forwarded In_processAcceptance "
-        "MailConsigned OriginAcceptance PickedUp PickedUpAndProcessedByAgent PickedUpByAgent PickedUpByShippingPartner "
-        "ProcessedAtDestinationFacility Processed_BE Processed_RB Processed_RegisteredMailOnly_35 "
-        "Processed_RegisteredMailOnly_36 Processed_RegisteredMailOnly_38 Processed_RegisteredMailOnly_39 "
-        "Processed_RegisteredMailOnly_40 ReceivedAtOpeningUnit ShipmentAcceptance Sorting_ProcessingComplete "
-        "TenderedToAgentForFinalDelivery TenderedToPostalService USPSHandoffToShippingPartner",
-    ),
-    (TrackingStatus.OUT_FOR_DELIVERY, "OutForDelivery"),
-    (TrackingStatus.DELIVERED, "Delivered"),
-    (
-        TrackingStatus.RETURNED,
-        "ReturnToSender ReturnToSender_CO ReturnToSender_NotPickedUp ReturnedOtherReason "
-        "DeliveredByAgentToMerchant FinalDispositionByMerchant",
-    ),
-    (
-        TrackingStatus.EXCEPTION,
-        "AddresseeUnknown AttemptedNoticeLeft AttemptedNoticeLeft_H0 BusinessClosed CustomerRecall DeadLetter "
-        "DeadMail_DisposedByPostOffice DeadMail_SentToRecoveryCenter Deceased Delay DuplicateLabelID "
-        "ForwardingExpired InsufficientAddress Mis_shipped Missent MovedNoForwarding NoAuthorizedRecipientAvailable "
-        "NoSecureLocationAvailable NoSuchNumber NoticeLeft ReceptacleBlocked ReceptacleFull RecipientActionRequired "
-        "Refused ServiceDelay Unclaimed Undeliverable Vacant",
-    ),
-):
-    for _name in _names.split():
-        _STATUS_BY_TYPE[_name] = _status
-
-#: For the event types that say nothing (None, "USPS Event", ...): words of the event text, in order.
-_STATUS_BY_TEXT: tuple[tuple[str, TrackingStatus], ...] = (
-    ("voided", TrackingStatus.VOIDED),
-    ("label cancel", TrackingStatus.VOIDED),
-    ("out for delivery", TrackingStatus.OUT_FOR_DELIVERY),
-    ("return to sender", TrackingStatus.RETURNED),
-    ("returned", TrackingStatus.RETURNED),
-    ("delivered", TrackingStatus.DELIVERED),
-    ("label created", TrackingStatus.PRE_TRANSIT),
-    ("pre-shipment", TrackingStatus.PRE_TRANSIT),
-    ("electronic", TrackingStatus.PRE_TRANSIT),
-    ("notice left", TrackingStatus.EXCEPTION),
-    ("undeliverable", TrackingStatus.EXCEPTION),
-    ("delay", TrackingStatus.EXCEPTION),
-    ("in transit", TrackingStatus.IN_TRANSIT),
-    ("accept", TrackingStatus.IN_TRANSIT),
-    ("arrived", TrackingStatus.IN_TRANSIT),
-    ("departed", TrackingStatus.IN_TRANSIT),
-    ("processed", TrackingStatus.IN_TRANSIT),
-)
-
-
-def status_for(event_type: str | None, text: str | None = None) -> TrackingStatus:
-    """The neutral status of one SWSIM tracking event: by its type, else by the words of its text."""
-    if event_type in _STATUS_BY_TYPE:
-        return _STATUS_BY_TYPE[event_type]
-    lowered = (text or "").lower()
-    return next((status for words, status in _STATUS_BY_TEXT if words in lowered), TrackingStatus.UNKNOWN)
 
 
 def _aware(moment: datetime) -> datetime:

@@ -28,7 +28,7 @@ from onebalance.core._errors import PlanRestriction, PrintLimitExceeded, Service
 from onebalance.shipments import Carrier, Rate
 from onebalance.swsim._models import Capabilities
 
-from ._mapping import PRIORITY_SERVICES, SERVICES
+from ._codes import PRIORITY_SERVICES, SERVICES
 
 __all__ = ["MAIL_CLASS_CODE", "PER_PRINT_CODE", "PlanLimit", "mark_rates", "plan_limits", "refusal"]
 

@@ -1,0 +1,97 @@
+"""``UspsProxy``: all of USPS's I/O, through the merchant's One Balance.
+
+The SWSIM calls go through the merchant's One Balance client (its conversation, timeouts and retry
+policy); the label image, when CreateIndicium answers with a URL instead of the image, is fetched
+with that client's session; the postage (cost accounts, the refill before a label, the balance
+after it) goes through the merchant's :class:`~onebalance.Postage`. Nothing here decides anything.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from onebalance.core._errors import TransportError
+from onebalance.core._retry import Safety, Transient, run
+from onebalance.core._transport import send
+from onebalance.funding._postage import Postage
+from onebalance.swsim._models import Account, CostAccount
+
+from . import _mapping
+from ._settings import UspsSettings
+
+__all__ = ["UspsProxy"]
+
+
+class UspsProxy:
+    """USPS's calls for one merchant, through its :class:`~onebalance.Postage` and One Balance client."""
+
+    def __init__(self, postage: Postage) -> None:
+        self.postage = postage
+        self.client = postage.client
+        self.settings = UspsSettings(merchant_id=postage.merchant_id, version=postage.client.api_version)
+
+    # -- SWSIM ---------------------------------------------------------------------------------------
+    def call(self, operation: str, payload: dict[str, Any], *, transaction_id: str | None = None) -> dict[str, Any]:
+        """One SWSIM operation (``_mapping.RATE``...) with the mapping's ``payload``; its answer as a dict."""
+        return self.client.call(operation, payload, transaction_id=transaction_id)
+
+    def account(self) -> Account:
+        """The account as it is now: its balance and the capabilities the plan grants."""
+        return self.client.account()
+
+    def fetch_image(self, urls: list[str], tx_id: str) -> bytes | None:
+        """The first page of the label from its URL, with the client's session, timeouts and retry policy.
+
+        The label is paid for by then: a failure here is retried as a read, and if it persists the
+        error says so (buying again with the same key returns the same label, not a second one).
+        """
+        if not urls:
+            return None
+        transport = self.client._wire.transport
+
+        def fetch(attempt: int) -> bytes:
+            reply = send(
+                transport.session,
+                "GET",
+                urls[0],
+                service="the label server",
+                operation=_mapping.SHIP,
+                timeout=transport.timeout,
+            )
+            if reply.status == 200 and reply.body:
+                return reply.body
+            error = TransportError(
+                f"Could not fetch the label image (HTTP {reply.status})",
+                operation=_mapping.SHIP,
+                http_status=reply.status,
+                transaction_id=tx_id,
+            )
+            if reply.status == 429 or reply.status >= 500:
+                raise Transient(error, f"http_{reply.status}", sent=True)
+            raise error
+
+        try:
+            return run(self.client.retry, f"{_mapping.SHIP}.image", fetch, safety=Safety.READ)
+        except TransportError as exc:
+            raise TransportError(
+                f"The label was bought but its image could not be fetched ({exc.message}); buy again with the "
+                "same idempotency_key to get it",
+                operation=_mapping.SHIP,
+                http_status=exc.http_status,
+                transaction_id=tx_id,
+            ) from None
+
+    # -- postage -------------------------------------------------------------------------------------
+    def cost_account(self, wanted: int | str | None, account: Account) -> CostAccount | None:
+        """The cost account a print is charged to: ``wanted`` (id or name), or None when the plan lets
+        prints go without one (:class:`CostAccountRequired` when it does not)."""
+        return self.postage._cost_account(wanted, account)
+
+    def ensure_funds(self, amount: Decimal, *, reason: str, account: Account) -> None:
+        """Run the auto-refill policy for a purchase of ``amount`` (``account``: read just before)."""
+        self.postage.ensure_funds(amount, reason=reason, account=account)
+
+    def debited(self, amount: Decimal, balance: Decimal, *, username: str | None) -> None:
+        """Tell the funding side that a label cost ``amount`` and left ``balance``."""
+        self.postage.debited(amount, balance, username=username)
