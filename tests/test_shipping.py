@@ -25,9 +25,14 @@ from carriers.ups import UpsClient, UpsSettings
 from onebalance import (
     Accounts,
     AuthenticationError,
+    EncryptedFileCredentialStore,
     InMemoryCredentialStore,
     LabelNotFound,
+    PurchaseInProgress,
     Shipping,
+    SqliteLabelJournal,
+    SqlitePostageRecords,
+    StoredCredentials,
     ValidationError,
 )
 from onebalance.sandbox.fedex import FedexSandbox
@@ -168,9 +173,6 @@ def test_a_carrier_that_fails_does_not_hide_the_others(merchant, sandbox):
 
 
 # -- Accounts.shipping: the merchant's stored carrier accounts, the label journal ---------------------
-from onebalance import EncryptedFileCredentialStore, PurchaseInProgress, SqlitePostageRecords  # noqa: E402
-from onebalance.stores._credentials import StoredCredentials  # noqa: E402
-from onebalance.stores._labels import SqliteLabelJournal  # noqa: E402
 
 
 @pytest.fixture
@@ -366,7 +368,7 @@ def test_old_records_without_carrier_accounts_still_load():
 
 
 def test_a_record_dumped_without_its_carrier_secret_is_refused_loudly():
-    from onebalance.stores._credentials import UpsAccount
+    from onebalance import UpsAccount
 
     stored = StoredCredentials(
         integration_id="i",
