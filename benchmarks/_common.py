@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import gc
+import io
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -170,8 +171,7 @@ def _response(answer: Answer, sent: Sent) -> requests.Response:
     response = requests.Response()
     response.status_code = status
     response.headers = CaseInsensitiveDict({"Content-Type": content_type, "Content-Length": str(len(body))})
-    response._content = body
-    response._content_consumed = True  # read already: iter_content() (stream=True) yields it in slices
+    response.raw = io.BytesIO(body)  # read as a socket's body is: iter_content() (stream=True) reads it in chunks
     response.encoding = None
     response.url = sent.url
     return response

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import os
 import unicodedata
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -129,6 +131,10 @@ def decode_json(content: bytes, *, service: str, operation: str, status: int | N
         ) from None
 
 
+#: The sessions whose private CA bundle was logged (once each; a session's entry goes with it).
+_CA_WARNED: weakref.WeakSet[requests.Session] = weakref.WeakSet()
+
+
 def check_tls(session: requests.Session, *, service: str = "onebalance") -> None:
     """Refuse a session that would not verify TLS certificates; say so loudly when it uses a private CA.
 
@@ -143,13 +149,14 @@ def check_tls(session: requests.Session, *, service: str = "onebalance") -> None
     if isinstance(verify, str) and verify:
         if not os.path.exists(verify):
             raise ConfigurationError(f"{service}: the CA bundle {verify!r} given as session.verify does not exist")
-        if not getattr(session, "_onebalance_ca_warned", False):
+        if session not in _CA_WARNED:
             logger.warning(
                 "TLS: %s verifies certificates against the private CA bundle %s, not the system trust store",
                 service,
                 verify,
             )
-            session._onebalance_ca_warned = True  # type: ignore[attr-defined]
+            with contextlib.suppress(TypeError):  # a session that cannot be weakly referenced: warned each time
+                _CA_WARNED.add(session)
         return
     raise ConfigurationError(
         f"{service}: TLS verification is switched off on the session passed in (verify={verify!r}); "

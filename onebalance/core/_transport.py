@@ -4,6 +4,15 @@ A ``requests.Session`` is shared by all clients in the process unless one is pas
 that thousands of merchants' clients reuse the same keep-alive connections. :func:`send` is
 the one place where a ``requests`` failure becomes an SDK error (SWSIM, UPS and FedEx alike),
 classified for the retry policy (``_retry``).
+
+Only ``requests``' public API is used, and nothing is written into its objects: the body is read
+through ``Response.iter_content`` (bounded) and handed back apart from the response
+(:class:`HttpReply`); what is kept per session (the environment's settings) is kept here, in a
+table keyed weakly by the session. The fast path of :func:`_request` lays a request out as
+``Session.prepare_request`` of requests 2 does, with ``PreparedRequest``'s public ``prepare_*``
+methods; ``pyproject.toml`` bounds requests below 3 for it, and
+``tests/test_transport_env.py`` compares the two layouts, so that a release that lays requests out
+otherwise fails there first.
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -227,6 +237,8 @@ def _transient(exc: requests.RequestException, service: str, operation: str, tim
 _REQUEST_KEYWORDS = frozenset({"headers", "data", "json", "params", "auth", "cookies", "files", "hooks"})
 #: At most this many origins' settings are kept per session.
 _ENV_CACHE_SIZE = 64
+#: Each session's environment settings by origin (see :func:`_request`); a session's go with it.
+_ENV_SETTINGS: weakref.WeakKeyDictionary[requests.Session, dict[Any, Any]] = weakref.WeakKeyDictionary()
 
 
 def _request(
@@ -256,9 +268,9 @@ def _request(
         session.cert,
         tuple(proxies.items()) if proxies else (),
     )
-    cache: dict[Any, Any] | None = session.__dict__.get("_onebalance_env")
+    cache = _ENV_SETTINGS.get(session)
     if cache is None:
-        cache = session.__dict__.setdefault("_onebalance_env", {})
+        cache = _ENV_SETTINGS.setdefault(session, {})
     prepared = _prepare_plain(session, method, url, kwargs) if session is _shared else None
     if prepared is None:
         prepared = _prepare(session, method, url, kwargs)
