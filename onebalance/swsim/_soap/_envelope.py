@@ -14,7 +14,9 @@ from typing import Any
 
 from lxml import etree
 
-from ._schema import Complex, Operation, Schema, SchemaError, decode, encode_text
+from ._codec import decode, encode_text
+from ._schema import Schema
+from ._types import Complex, Operation, SchemaError
 from ._xml import FAULT_NS, SCHEMA_FAULT_NS, SOAP_ENV, UnsafeXML, localname, parse
 
 _ENV = f"{{{SOAP_ENV}}}Envelope"

@@ -1,0 +1,196 @@
+"""The compiled schema's objects: simple types and their rules, fields, choices, complex types, operations.
+
+:class:`~._schema.Schema` builds them from the WSDL; the codec (``_codec``) reads and writes values
+with them. Each type keeps what the codec needs precomputed when the WSDL is compiled: a simple
+type's reader (how its text is read, fastest first), a complex type's fields by name and by Clark
+tag, how often each particle must occur, and the lenient reader's table (see docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+#: xs integer types and their bounds (None: unbounded, but the text is capped in length).
+INTEGER_BOUNDS: dict[str, tuple[int, int] | None] = {
+    "byte": (-(2**7), 2**7 - 1),
+    "short": (-(2**15), 2**15 - 1),
+    "int": (-(2**31), 2**31 - 1),
+    "long": (-(2**63), 2**63 - 1),
+    "unsignedShort": (0, 2**16 - 1),
+    "unsignedInt": (0, 2**32 - 1),
+    "unsignedLong": (0, 2**64 - 1),
+    "integer": None,
+}
+#: The bases ``parse_simple`` turns into something other than the text itself.
+TYPED_BASES = frozenset(INTEGER_BOUNDS) | {"boolean", "decimal", "double", "float", "dateTime", "base64Binary"}
+
+
+class SchemaError(ValueError):
+    """A document or value does not fit the schema. ``element`` names where."""
+
+    def __init__(self, message: str, element: str = "") -> None:
+        super().__init__(message)
+        self.element = element
+
+
+#: How a simple type's text is read: as is (a string without facets), through ``BOOLEANS`` (a
+#: boolean without facets), checked and kept (a string with facets), as an integer or a decimal
+#: (without facets), or by ``parse_simple`` (everything else). Every fast way gives the same value
+#: as ``parse_simple`` and leaves what it would refuse to it.
+AS_IS, BOOLEAN, PARSED, CHECKED, INTEGER_VALUE, DECIMAL_VALUE = 0, 1, 2, 4, 5, 6
+#: A complex type's kind in the lenient reader's table.
+COMPLEX = 3
+BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+@dataclass(frozen=True, slots=True)
+class Simple:
+    name: str
+    base: str
+    enumeration: frozenset[str] | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: re.Pattern[str] | None = None
+    #: ``AS_IS``, ``BOOLEAN``, ``CHECKED``, ``INTEGER_VALUE``, ``DECIMAL_VALUE`` or ``PARSED``
+    #: (derived from the above), and an integer type's bounds.
+    reader: int = field(init=False, default=PARSED, compare=False)
+    bounds: tuple[int, int] | None = field(init=False, default=None, compare=False)
+    #: True when ``check`` has nothing to check.
+    unchecked: bool = field(init=False, default=False, compare=False)
+
+    def __post_init__(self) -> None:
+        unchecked = self.enumeration is None and self.min_length is None and self.max_length is None
+        unchecked = unchecked and self.pattern is None
+        reader = PARSED
+        if unchecked and self.base == "boolean":
+            reader = BOOLEAN
+        elif unchecked and self.base not in TYPED_BASES:
+            reader = AS_IS
+        elif self.base not in TYPED_BASES:
+            reader = CHECKED
+        elif unchecked and self.base in INTEGER_BOUNDS:
+            reader = INTEGER_VALUE
+            object.__setattr__(self, "bounds", INTEGER_BOUNDS[self.base])
+        elif unchecked and self.base == "decimal":
+            reader = DECIMAL_VALUE
+        object.__setattr__(self, "unchecked", unchecked)
+        object.__setattr__(self, "reader", reader)
+
+    def check(self, text: str, where: str) -> None:
+        if self.enumeration is not None and text not in self.enumeration:
+            raise SchemaError(
+                f"The value '{text}' is invalid according to its datatype '{self.name}' - "
+                "The Enumeration constraint failed.",
+                where,
+            )
+        if self.max_length is not None and len(text) > self.max_length:
+            raise SchemaError(
+                f"The '{where}' element is invalid - The actual length is greater than the MaxLength value.", where
+            )
+        if self.min_length is not None and len(text) < self.min_length:
+            raise SchemaError(
+                f"The '{where}' element is invalid - The actual length is less than the MinLength value.", where
+            )
+        if self.pattern is not None and not self.pattern.fullmatch(text):
+            raise SchemaError(f"The '{where}' element is invalid - The Pattern constraint failed.", where)
+
+
+@dataclass(slots=True)
+class Field:
+    name: str
+    ns: str
+    type_ref: tuple[str, str]
+    min_occurs: int = 1
+    max_occurs: int | None = 1
+    nillable: bool = False
+    type: Simple | Complex | None = None
+    #: Derived once the schema is compiled (see ``compile``): the Clark tag, whether it repeats,
+    #: and its start and end tags as text in its own default namespace.
+    tag: str = ""
+    repeats: bool = False
+    start: str = ""
+    end: str = ""
+
+    @property
+    def repeated(self) -> bool:
+        return self.max_occurs is None or self.max_occurs > 1
+
+    def compile(self) -> None:
+        self.tag = f"{{{self.ns}}}{self.name}"
+        self.repeats = self.repeated
+        self.start = f"<{self.name}>"
+        self.end = f"</{self.name}>"
+
+
+@dataclass(slots=True)
+class Choice:
+    options: list[Field]
+    min_occurs: int = 1
+    #: None: unbounded. A choice that repeats lets each option occur again (v135's CancelIndicium).
+    max_occurs: int | None = 1
+
+    @property
+    def repeats(self) -> bool:
+        return self.max_occurs is None or self.max_occurs > 1
+
+    @property
+    def required(self) -> bool:
+        """XSD: a choice whose every option may occur zero times is satisfied by nothing."""
+        return self.min_occurs > 0 and all(o.min_occurs > 0 for o in self.options)
+
+
+#: The lenient reader's view of a field: name, repeats, the other options of its choice, nillable,
+#: how to read it (``AS_IS``, ``BOOLEAN``, ``PARSED`` or ``COMPLEX``) and its type.
+Loose = tuple[str, bool, tuple[str, ...], bool, int, "Simple | Complex"]
+
+
+@dataclass(slots=True)
+class Complex:
+    name: str
+    particles: list[Field | Choice] = field(default_factory=list)
+    base: tuple[str, str] | None = None
+    by_name: dict[str, tuple[int, Field]] = field(default_factory=dict)
+    #: The same by Clark tag (``{ns}Name``), and how many times each particle must occur.
+    by_tag: dict[str, tuple[int, Field]] = field(default_factory=dict)
+    need: list[int] = field(default_factory=list)
+    #: For the lenient reader: each field by Clark tag with its particle's other options (a choice's
+    #: siblings, which may not also occur), and the required particles' names.
+    loose: dict[str, Loose] = field(default_factory=dict)
+    #: (index, name, minimum) of each required field, or (index, "", 1) of a required choice.
+    required_particles: list[tuple[int, str, int]] = field(default_factory=list)
+
+    def index(self) -> None:
+        self.by_name = {}
+        self.by_tag = {}
+        for i, p in enumerate(self.particles):
+            for f in p.options if isinstance(p, Choice) else [p]:
+                f.compile()
+                if isinstance(p, Choice) and p.repeats:
+                    f.repeats = True  # each option may come again, as a list
+                self.by_name[f.name] = (i, f)
+                self.by_tag[f.tag] = (i, f)
+        self.need = [int(p.required) if isinstance(p, Choice) else p.min_occurs for p in self.particles]
+        self.loose = {}
+        self.required_particles = []
+        for i, p in enumerate(self.particles):
+            options = p.options if isinstance(p, Choice) else [p]
+            for f in options:
+                assert f.type is not None
+                kind = COMPLEX if isinstance(f.type, Complex) else f.type.reader
+                repeated_choice = isinstance(p, Choice) and p.repeats
+                siblings = () if repeated_choice else tuple(o.name for o in options if o is not f)
+                self.loose[f.tag] = (f.name, f.repeats, siblings, f.nillable, kind, f.type)
+            if self.need[i]:
+                self.required_particles.append((i, "" if isinstance(p, Choice) else p.name, self.need[i]))
+
+    def lookup(self, name: str) -> tuple[int, Field] | None:
+        return self.by_name.get(name)
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    name: str
+    soap_action: str
+    input: Field
+    output: Field
