@@ -102,37 +102,34 @@ from onebalance.funding._notify import (
 from onebalance.funding._postage import Balance, History, HistoryEntry, Postage, Quote
 from onebalance.funding._refill_settle import RefillSettlement
 from onebalance.shipments._purchase_errors import ChargeAboveQuote, IdempotencyKeyReused, RateMismatch
-from onebalance.stores._credentials import (
+from onebalance.stores import (
+    AutoRefillSettings,
     CredentialStore,
     EncryptedFileCredentialStore,
     FedexAccount,
+    FundingSettings,
     InMemoryCredentialStore,
+    InMemoryLabelJournal,
+    InMemoryPostageRecords,
+    InMemoryRefillJournal,
+    InMemoryStore,
+    JournalEntry,
+    KeyRotation,
+    LabelJournal,
+    PostageRecords,
+    PostgresLabelJournal,
+    PostgresRefillJournal,
+    PostgresStore,
+    RefillEntry,
+    RefillJournal,
+    SqliteLabelJournal,
+    SqlitePostageRecords,
+    SqliteRefillJournal,
+    SqliteStore,
+    Store,
     StoredCredentials,
     UpsAccount,
 )
-from onebalance.stores._keys import KeyRotation
-from onebalance.stores._labels import (
-    InMemoryLabelJournal,
-    JournalEntry,
-    LabelJournal,
-    PostgresLabelJournal,
-    SqliteLabelJournal,
-)
-from onebalance.stores._records import (
-    AutoRefillSettings,
-    FundingSettings,
-    InMemoryPostageRecords,
-    PostageRecords,
-    SqlitePostageRecords,
-)
-from onebalance.stores._refills import (
-    InMemoryRefillJournal,
-    PostgresRefillJournal,
-    RefillEntry,
-    RefillJournal,
-    SqliteRefillJournal,
-)
-from onebalance.stores._store import InMemoryStore, PostgresStore, SqliteStore, Store
 from onebalance.swsim._client import OneBalance
 from onebalance.swsim._endpoints import PRODUCTION_ENDPOINT, TESTING_ENDPOINT
 from onebalance.swsim._inputs import (
@@ -329,5 +326,5 @@ __all__ = [
 ]
 
 # Tracebacks and reprs show onebalance.LabelNotFound, the name to import and catch. The names loaded
-# of the carrier layer and the label journals are published by their own modules too.
+# of the carrier layer are published by their own modules too.
 _publish(globals(), "onebalance", __all__)

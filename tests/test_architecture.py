@@ -38,13 +38,6 @@ KNOWN_LOOPS: set[tuple[str, ...]] = {
     ("onebalance.sandbox._control", "onebalance.sandbox._sandbox"),
     ("onebalance.sandbox._pages", "onebalance.sandbox._usps"),
     ("onebalance.sandbox.fedex._sandbox", "onebalance.sandbox.fedex._server"),
-    (
-        "onebalance.stores._credentials",
-        "onebalance.stores._labels",
-        "onebalance.stores._records",
-        "onebalance.stores._refills",
-        "onebalance.stores._store",
-    ),
 }
 
 #: Imports of the project's modules inside a function, outside the CLI (whose commands load what
@@ -52,12 +45,10 @@ KNOWN_LOOPS: set[tuple[str, ...]] = {
 KNOWN_LAZY: set[tuple[str, str]] = {
     ("onebalance.accounts._accounts", "onebalance.carriers.fedex"),
     ("onebalance.accounts._accounts", "onebalance.carriers.ups"),
-    ("onebalance.accounts._accounts", "onebalance.stores._labels"),
     ("onebalance.funding._postage", "onebalance.shipments"),
     ("onebalance.sandbox._pages", "onebalance.sandbox._usps"),
     ("onebalance.sandbox.fedex._sandbox", "onebalance.carriers.fedex"),
     ("onebalance.sandbox.ups._state", "onebalance.carriers.ups"),
-    ("onebalance.stores._store", "onebalance.stores._labels"),
     ("onebalance.swsim._mapping", "onebalance.swsim._inputs"),
 }
 

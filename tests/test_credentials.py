@@ -15,17 +15,21 @@ import pydantic
 import pytest
 from cryptography.fernet import Fernet
 
-from onebalance.core._errors import ConfigurationError, CredentialStoreError, ValidationError
-from onebalance.stores._credentials import (
-    KEY_ENV,
-    KEY_FILE_ENV,
+from onebalance import (
+    ConfigurationError,
     CredentialStore,
+    CredentialStoreError,
     EncryptedFileCredentialStore,
     InMemoryCredentialStore,
     StoredCredentials,
+    ValidationError,
 )
 
 from ._stores import store_spec, worker_context
+
+#: Where the keys come from when none are given (docs/stores.md, docs/accounts.md).
+KEY_ENV = "ONEBALANCE_CREDENTIALS_KEY"
+KEY_FILE_ENV = "ONEBALANCE_CREDENTIALS_KEY_FILE"
 
 PASSWORD = "Sup3r-Secret-Passw0rd!"
 USERNAME = "merchant-user-7731"

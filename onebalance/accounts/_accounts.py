@@ -29,10 +29,22 @@ from onebalance.core._errors import (
 from onebalance.core._retry import RetryPolicy
 from onebalance.funding._notify import Notifier, RefillProposal
 from onebalance.funding._postage import Postage
-from onebalance.stores._credentials import CarrierAccount, CredentialStore, FedexAccount, StoredCredentials, UpsAccount
-from onebalance.stores._records import InMemoryPostageRecords, PostageRecords, SqlitePostageRecords
-from onebalance.stores._refills import RefillJournal, journal_for
-from onebalance.stores._store import Store
+from onebalance.stores import (
+    CarrierAccount,
+    CredentialStore,
+    FedexAccount,
+    InMemoryLabelJournal,
+    InMemoryPostageRecords,
+    LabelJournal,
+    PostageRecords,
+    RefillJournal,
+    SqliteLabelJournal,
+    SqlitePostageRecords,
+    Store,
+    StoredCredentials,
+    UpsAccount,
+    journal_for,
+)
 from onebalance.swsim import _dialect, _mapping
 from onebalance.swsim._client import Concurrency, OneBalance
 from onebalance.swsim._endpoints import check_credentials
@@ -45,7 +57,6 @@ from ._status import AccountState, Diagnosis, RemedyAction, SupportContact, asse
 if TYPE_CHECKING:
     from onebalance.carriers.fedex import FedexClient, FedexSettings
     from onebalance.carriers.ups import UpsClient, UpsSettings
-    from onebalance.stores._labels import LabelJournal
 
 
 def _one_balance_part(stored: StoredCredentials) -> dict[str, Any]:
@@ -187,9 +198,6 @@ class Accounts:
         self.refill_prompt = refill_prompt
         self.notifiers = list(notifiers)
         if labels is None:
-            # Imported here: the journal imports ``carriers``, which imports this package's errors.
-            from onebalance.stores._labels import InMemoryLabelJournal, SqliteLabelJournal
-
             labels = (
                 SqliteLabelJournal(self.records.path)
                 if isinstance(self.records, SqlitePostageRecords)

@@ -46,7 +46,7 @@ from onebalance.shipments import (
 from onebalance.shipments._purchase_errors import ChargeAboveQuote, IdempotencyKeyReused
 from onebalance.shipments._quote import check_quote, purchase_fingerprint
 from onebalance.shipments._recent import KeyUse, KeyUses, maybe_bought
-from onebalance.stores._labels import JournalEntry, LabelJournal
+from onebalance.stores import JournalEntry, LabelJournal
 
 from .usps._client import UspsShipping
 from .usps._mapping import SHIP as USPS_SHIP

@@ -24,9 +24,8 @@ from onebalance.core._errors import (
     StoreError,
     ValidationError,
 )
-from onebalance.stores._credentials import _KEY_HELP, EncryptedFileCredentialStore
-from onebalance.stores._records import PostageRecords, SqlitePostageRecords
-from onebalance.stores._store import PostgresStore
+from onebalance.stores import KEY_HELP as _KEY_HELP
+from onebalance.stores import EncryptedFileCredentialStore, PostageRecords, PostgresStore, SqlitePostageRecords
 from onebalance.swsim._soap._versions import DEFAULT_VERSION, VERSIONS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ATTENTION, EXIT_CONFIG = 0, 1, 2, 3, 4

@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from onebalance.accounts._accounts import Accounts
 from onebalance.core._errors import AuthenticationFailed, OneBalanceError, UsernameTaken
 from onebalance.sandbox import Sandbox, SandboxControl
-from onebalance.stores._credentials import InMemoryCredentialStore
+from onebalance.stores import InMemoryCredentialStore
 from onebalance.swsim._client import OneBalance
 from onebalance.swsim._inputs import Codewords, CreditCard, RegistrationForm, StoreProfile
 from onebalance.swsim._models import Account
@@ -243,7 +243,7 @@ def _postage_steps(accounts: Accounts, merchant: str, control: SandboxControl, u
     from decimal import Decimal
 
     from onebalance.funding._notify import CallbackNotifier, RefillEvent, RefillProposal
-    from onebalance.stores._records import AutoRefillSettings
+    from onebalance.stores import AutoRefillSettings
 
     def prompt(proposal: RefillProposal) -> bool:
         click.echo(

@@ -24,8 +24,7 @@ import click
 from onebalance.core._errors import ConfigurationError, CredentialStoreError, OneBalanceError, ValidationError
 from onebalance.funding._postage import Postage, Quote, money
 from onebalance.funding._refill_settle import SETTLE_AFTER, RefillSettlement
-from onebalance.stores._records import AutoRefillSettings
-from onebalance.stores._refills import RefillEntry
+from onebalance.stores import AutoRefillSettings, RefillEntry
 from onebalance.swsim._receipts import Receipt
 
 from ._common import (

@@ -19,7 +19,7 @@ from onebalance.accounts._accounts import Accounts
 from onebalance.core._errors import OneBalanceError
 from onebalance.sandbox import DEMO_INTEGRATION_ID
 from onebalance.sandbox._control import SandboxControl
-from onebalance.stores._credentials import EncryptedFileCredentialStore
+from onebalance.stores import EncryptedFileCredentialStore
 
 
 def _key_file(path: Path) -> None:

@@ -43,7 +43,7 @@ from onebalance.shipments import (
     Weight,
 )
 from onebalance.shipments._shipment import MAX_PARCELS
-from onebalance.stores._labels import JournalEntry
+from onebalance.stores import JournalEntry
 
 from ._common import (
     EXIT_ATTENTION,

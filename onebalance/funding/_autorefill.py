@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from onebalance.core._errors import InsufficientFunds, OneBalanceError
-from onebalance.stores._records import MINIMUM_PURCHASE, AutoRefillSettings
+from onebalance.stores import MINIMUM_PURCHASE, AutoRefillSettings
 from onebalance.swsim._models import Account
 
 from ._notify import Notifier, RefillFailedEvent, RefillProposal, deliver

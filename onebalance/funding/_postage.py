@@ -39,8 +39,15 @@ from onebalance.core._errors import (
     UnknownCostAccount,
     ValidationError,
 )
-from onebalance.stores._records import MINIMUM_PURCHASE, AutoRefillSettings, FundingSettings, PostageRecords
-from onebalance.stores._refills import RefillEntry, RefillJournal, journal_for
+from onebalance.stores import (
+    MINIMUM_PURCHASE,
+    AutoRefillSettings,
+    FundingSettings,
+    PostageRecords,
+    RefillEntry,
+    RefillJournal,
+    journal_for,
+)
 from onebalance.swsim._client import OneBalance
 from onebalance.swsim._models import Account, AutoBuySettings, CostAccount
 from onebalance.swsim._receipts import Receipt, RefillKind
@@ -52,8 +59,7 @@ from ._refill_settle import SETTLE_AFTER, RefillSettlement, not_bought, settle
 
 if TYPE_CHECKING:
     from onebalance.shipments import Label
-    from onebalance.stores._labels import LabelJournal
-    from onebalance.stores._store import Store
+    from onebalance.stores import LabelJournal, Store
 
 logger = logging.getLogger("onebalance")
 CENT = Decimal("0.01")

@@ -64,8 +64,7 @@ from onebalance.core._errors import (
     StaleControlTotal,
     ValidationError,
 )
-from onebalance.stores._records import PostageRecords
-from onebalance.stores._refills import RefillEntry, RefillJournal
+from onebalance.stores import PostageRecords, RefillEntry, RefillJournal
 from onebalance.swsim._receipts import Receipt
 
 if TYPE_CHECKING:

@@ -11,24 +11,29 @@ each is kept under the purchase's IntegratorTxID, so a purchase confirmed twice 
 from __future__ import annotations
 
 import abc
-import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import tenacity
 from pydantic import Field, field_validator
 
-from onebalance.core._errors import AmountBelowMinimum, ConfigurationError, InvalidAmount, StoreError, ValidationError
+from onebalance.core._errors import AmountBelowMinimum, InvalidAmount, ValidationError
 from onebalance.swsim._inputs import _Input
 from onebalance.swsim._receipts import Receipt
 
-if TYPE_CHECKING:
-    from ._store import PostgresDatabase
+from ._postgres import PostgresDatabase
+from ._sqlite import SQLITE_BUSY_TIMEOUT, SqliteTables
+
+__all__ = [
+    "MINIMUM_PURCHASE",
+    "AutoRefillSettings",
+    "FundingSettings",
+    "InMemoryPostageRecords",
+    "PostageRecords",
+    "PostgresPostageRecords",
+    "SqlitePostageRecords",
+]
 
 MINIMUM_PURCHASE = Decimal("10.00")
 
@@ -146,114 +151,6 @@ class InMemoryPostageRecords(PostageRecords):
 
 # -- SQLite ------------------------------------------------------------------------------------------
 
-#: Seconds a connection waits for another process's write to finish before giving up.
-SQLITE_BUSY_TIMEOUT = 30.0
-
-
-def _open_sqlite(path: Path, *, busy_timeout: float = SQLITE_BUSY_TIMEOUT) -> sqlite3.Connection:
-    """A connection to ``path`` in autocommit mode, WAL journal, with a busy timeout.
-
-    WAL lets readers go on while one process writes; the busy timeout makes a writer wait for
-    another process's write instead of failing at once. The connection may be used from any
-    thread; callers serialise its use with a lock of their own.
-    """
-    conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=busy_timeout)
-    try:
-        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-        # Processes opening a new file together race to switch it to WAL, and SQLite answers the
-        # losers "database is locked" at once (no busy wait for a journal mode change): try again.
-        for attempt in tenacity.Retrying(
-            retry=tenacity.retry_if_exception(lambda e: isinstance(e, sqlite3.OperationalError) and "locked" in str(e)),
-            stop=tenacity.stop_after_delay(busy_timeout),
-            wait=tenacity.wait_exponential(multiplier=0.005, max=0.1) + tenacity.wait_random(0, 0.005),
-            reraise=True,
-        ):
-            with attempt:
-                conn.execute("PRAGMA journal_mode = WAL")
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
-@contextmanager
-def _sqlite_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT``: the write lock is taken first, so what is read stays true."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-
-
-def _migrate_sqlite(conn: sqlite3.Connection, component: str, steps: Sequence[Sequence[str]]) -> None:
-    """Apply the ``component``'s schema steps not applied yet, in order, each exactly once.
-
-    Each step is a list of statements; ``onebalance_schema`` remembers how many steps each component
-    has had. The whole check-and-apply holds the file's write lock, so processes opening the same new
-    file at once neither race nor apply a step twice.
-    """
-    if _schema_version(conn, component, len(steps)) == len(steps):
-        return  # up to date: nothing to write, no write lock taken
-    with _sqlite_transaction(conn):
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS onebalance_schema (component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
-        )
-        version = _schema_version(conn, component, len(steps))  # again, now that no one else can migrate
-        for step in steps[version:]:
-            for statement in step:
-                conn.execute(statement)
-        conn.execute("INSERT OR REPLACE INTO onebalance_schema VALUES (?, ?)", (component, len(steps)))
-
-
-def _schema_version(conn: sqlite3.Connection, component: str, known: int) -> int:
-    """How many of the ``component``'s steps the file has had (0 for a new file)."""
-    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'onebalance_schema'")
-    if exists.fetchone() is None:
-        return 0
-    row = conn.execute("SELECT version FROM onebalance_schema WHERE component = ?", (component,)).fetchone()
-    version = int(row[0]) if row else 0
-    if version > known:
-        raise ConfigurationError(
-            f"the {component} tables have schema version {version}; this onebalance knows up to {known}: "
-            "upgrade onebalance"
-        )
-    return version
-
-
-def _open_sqlite_tables(
-    path: Path, component: str, steps: Sequence[Sequence[str]], busy_timeout: float, what: str
-) -> sqlite3.Connection:
-    """A connection to ``path`` with the ``component``'s tables migrated, or :class:`ConfigurationError`."""
-    problem = ""
-    try:
-        conn = _open_sqlite(path, busy_timeout=busy_timeout)
-        try:
-            _migrate_sqlite(conn, component, steps)
-        except BaseException:
-            conn.close()
-            raise
-    except sqlite3.Error as exc:
-        problem = str(exc)
-    if problem:  # raised outside the except block: no driver exception chained to it
-        raise ConfigurationError(f"cannot use {path} as {what}: {problem}")
-    return conn
-
-
-@contextmanager
-def _store_errors(what: str) -> Iterator[None]:
-    """A database failure while the store is in use is a :class:`StoreError` (never a raw driver error)."""
-    problem = ""
-    try:
-        yield
-    except sqlite3.Error as exc:
-        problem = f"{type(exc).__name__}: {exc}"
-    if problem:
-        raise StoreError(f"cannot use {what}: {problem}") from None
-
-
 _RECORDS_STEPS: list[list[str]] = [
     [
         """CREATE TABLE IF NOT EXISTS receipts (
@@ -278,15 +175,20 @@ class SqlitePostageRecords(PostageRecords):
 
     def __init__(self, path: str | Path, *, busy_timeout: float = SQLITE_BUSY_TIMEOUT) -> None:
         self.path = Path(path)
-        self._conn = _open_sqlite_tables(self.path, "records", _RECORDS_STEPS, busy_timeout, "the postage records file")
-        self._lock = threading.Lock()
-        self._what = f"the postage records file {self.path}"
+        self._tables = SqliteTables(
+            self.path,
+            "records",
+            _RECORDS_STEPS,
+            busy_timeout,
+            "the postage records file",
+            f"the postage records file {self.path}",
+        )
 
     def __repr__(self) -> str:
         return f"SqlitePostageRecords(path={str(self.path)!r})"
 
     def add_receipt(self, receipt: Receipt) -> Receipt:
-        with self._lock, _store_errors(self._what), _sqlite_transaction(self._conn) as conn:
+        with self._tables.transaction() as conn:
             row = conn.execute(
                 "SELECT body FROM receipts WHERE integrator_tx_id = ?", (receipt.integrator_tx_id,)
             ).fetchone()
@@ -305,37 +207,32 @@ class SqlitePostageRecords(PostageRecords):
             return receipt
 
     def receipt_for(self, integrator_tx_id: str) -> Receipt | None:
-        with self._lock, _store_errors(self._what):
-            row = self._conn.execute(
-                "SELECT body FROM receipts WHERE integrator_tx_id = ?", (integrator_tx_id,)
-            ).fetchone()
+        with self._tables.connection() as conn:
+            row = conn.execute("SELECT body FROM receipts WHERE integrator_tx_id = ?", (integrator_tx_id,)).fetchone()
         return Receipt.model_validate_json(row[0]) if row else None
 
     def receipts(self, merchant_id: str, since: datetime | None = None, until: datetime | None = None) -> list[Receipt]:
-        with self._lock, _store_errors(self._what):
-            rows = self._conn.execute(
+        with self._tables.connection() as conn:
+            rows = conn.execute(
                 "SELECT body FROM receipts WHERE merchant_id = ? ORDER BY created_at", (merchant_id,)
             ).fetchall()
         return _between([Receipt.model_validate_json(r[0]) for r in rows], since, until)
 
     def settings(self, merchant_id: str) -> FundingSettings:
-        with self._lock, _store_errors(self._what):
-            row = self._conn.execute(
-                "SELECT body FROM funding_settings WHERE merchant_id = ?", (merchant_id,)
-            ).fetchone()
+        with self._tables.connection() as conn:
+            row = conn.execute("SELECT body FROM funding_settings WHERE merchant_id = ?", (merchant_id,)).fetchone()
         return FundingSettings.model_validate_json(row[0]) if row else FundingSettings()
 
     def put_settings(self, merchant_id: str, settings: FundingSettings) -> None:
         if not merchant_id:
             raise ValidationError("merchant_id must not be empty", field="merchant_id")
-        with self._lock, _store_errors(self._what):
-            self._conn.execute(
+        with self._tables.connection() as conn:
+            conn.execute(
                 "INSERT OR REPLACE INTO funding_settings VALUES (?, ?)", (merchant_id, settings.model_dump_json())
             )
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        self._tables.close()
 
 
 def _between(found: list[Receipt], since: datetime | None, until: datetime | None) -> list[Receipt]:

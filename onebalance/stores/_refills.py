@@ -36,19 +36,12 @@ from pydantic import BaseModel, ConfigDict
 from onebalance.core._errors import ValidationError
 from onebalance.swsim._receipts import Receipt, RefillKind
 
-from ._records import (
-    SQLITE_BUSY_TIMEOUT,
-    PostageRecords,
-    SqlitePostageRecords,
-    _open_sqlite_tables,
-    _sqlite_transaction,
-    _store_errors,
-)
+from ._postgres import PostgresDatabase
+from ._records import PostageRecords, SqlitePostageRecords
+from ._sqlite import SQLITE_BUSY_TIMEOUT, SqliteTables
 
 if TYPE_CHECKING:
     from psycopg import sql
-
-    from ._store import PostgresDatabase
 
 __all__ = [
     "InMemoryRefillJournal",
@@ -267,24 +260,28 @@ class SqliteRefillJournal(RefillJournal):
 
     def __init__(self, path: str | Path, *, busy_timeout: float = SQLITE_BUSY_TIMEOUT) -> None:
         self.path = Path(path)
-        self._conn = _open_sqlite_tables(self.path, "refills", _SQLITE_STEPS, busy_timeout, "the refill journal")
-        self._lock = threading.Lock()
-        self._what = f"the refill journal in {self.path}"
+        self._tables = SqliteTables(
+            self.path,
+            "refills",
+            _SQLITE_STEPS,
+            busy_timeout,
+            "the refill journal",
+            f"the refill journal in {self.path}",
+        )
 
     def __repr__(self) -> str:
         return f"SqliteRefillJournal(path={str(self.path)!r})"
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        self._tables.close()
 
     def _select(self, statement: str, values: tuple[Any, ...]) -> list[RefillEntry]:
-        with self._lock, _store_errors(self._what):
-            rows = self._conn.execute(statement, values).fetchall()
+        with self._tables.connection() as conn:
+            rows = conn.execute(statement, values).fetchall()
         return [_entry(*row) for row in rows]
 
     def start(self, entry: RefillEntry) -> RefillEntry:
-        with self._lock, _store_errors(self._what), _sqlite_transaction(self._conn) as conn:
+        with self._tables.transaction() as conn:
             conn.execute(
                 "INSERT INTO refill_journal (integrator_tx_id, merchant_id, started_at, body, state) "
                 "VALUES (?, ?, ?, ?, 'pending') ON CONFLICT (integrator_tx_id) DO UPDATE "
@@ -301,8 +298,8 @@ class SqliteRefillJournal(RefillJournal):
         self, integrator_tx_id: str, state: RefillState, at: datetime, reason: str | None = None
     ) -> RefillEntry | None:
         _check_outcome(state)
-        with self._lock, _store_errors(self._what):
-            self._conn.execute(
+        with self._tables.connection() as conn:
+            conn.execute(
                 "UPDATE refill_journal SET state = ?, settled_at = ?, reason = ? "
                 "WHERE integrator_tx_id = ? AND state = 'pending'",
                 (state, at.isoformat(), reason, integrator_tx_id),
