@@ -48,7 +48,7 @@ from lxml import etree
 from carriers import Carrier
 from carriers.ups import UpsClient, UpsSettings
 from onebalance import InMemoryPostageRecords, OneBalance, Postage, UspsShipping
-from onebalance.carriers.ups import mapping as ups_mapping
+from onebalance.carriers.ups import _mapping as ups_mapping
 from onebalance.carriers.usps import _mapping as usps_mapping
 from onebalance.sandbox import Sandbox
 from onebalance.sandbox.ups import UpsSandbox
@@ -326,7 +326,8 @@ def _cases(stack: str) -> list[tuple[str, dict[str, Callable[[], object]]]]:
     ups = UpsClient(settings, session=ups_session)
     ups_rate = next(r for r in ups.rates(ship) if r.carrier is Carrier.UPS)
     ups.buy(ups_rate, ship, idempotency_key="record")
-    ups_wire = ups_mapping.ship_request(ups_rate, ship, settings, context="floor")
+    ups_request = ups_mapping.ship_request(ups_rate, ship, settings, "floor")
+    ups_wire = dict(ups_request.payload or {})
     recorder.replaying = ups_recorder.replaying = True
     zeep = zeep_service(session)
     # The floor posts reading the environment once, as the SDK does (``EnvOnce``); the old floor
@@ -383,12 +384,8 @@ def _cases(stack: str) -> list[tuple[str, dict[str, Callable[[], object]]]]:
             "UPS ship",
             {
                 "sdk": sdk_ups,
-                "floor": lambda: floor_ups_ship(ups_poster, ups_mapping.ship_path(), ups_wire),
-                **(
-                    {"old_floor": lambda: floor_ups_ship(ups_session, ups_mapping.ship_path(), ups_wire)}
-                    if honest
-                    else {}
-                ),
+                "floor": lambda: floor_ups_ship(ups_poster, ups_request.path, ups_wire),
+                **({"old_floor": lambda: floor_ups_ship(ups_session, ups_request.path, ups_wire)} if honest else {}),
             },
         ),
     ]

@@ -495,7 +495,7 @@ def test_retry_concurrency_and_timeout_reach_every_client_accounts_builds(sandbo
         shipping = strict.shipping("m")
         ups, fedex = shipping.client("ups"), shipping.client("fedex")
         assert (ups.proxy.retry, ups.proxy.timeout) == (once, timeout)
-        assert (fedex._proxy.retry, fedex._proxy.timeout) == (once, timeout)
+        assert (fedex.proxy.retry, fedex.proxy.timeout) == (once, timeout)
         # The policy is obeyed, not just stored: one 503 is the end of it without retries...
         sandbox.faults.script("GetAccountInfo", "http_503", times=1)
         with pytest.raises(OneBalanceError):

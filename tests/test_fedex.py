@@ -9,6 +9,7 @@ resolved in the spec); the check is skipped, with the reason, when the specs are
 from __future__ import annotations
 
 import base64
+import copy
 import functools
 import json
 import logging
@@ -36,12 +37,14 @@ from carriers.fedex import FedexClient, FedexSettings
 from onebalance import (
     AuthenticationFailed,
     ConfigurationError,
+    OneBalanceError,
     ProtocolError,
     RetryPolicy,
+    Service,
     UnknownFault,
     ValidationError,
 )
-from onebalance.carriers.fedex import _mapping as mapping
+from onebalance.carriers.fedex import _mapping  # only to ask for another label image type
 from onebalance.sandbox.fedex import FedexSandbox, FedexSandboxCredentials
 from onebalance.shipments import _recent as recent
 
@@ -280,6 +283,7 @@ def test_wrong_credentials_are_refused(fedex: Fedex) -> None:
     with pytest.raises(AuthenticationFailed) as caught:
         client.rates(shipment())
     assert caught.value.code == "NOT.AUTHORIZED.ERROR" and caught.value.operation == "oauth"
+    assert caught.value.source is Service.FEDEX  # FedEx refused them, not the One Balance
     assert "not-the-secret" not in repr(caught.value) + str(caught.value)
 
 
@@ -318,8 +322,10 @@ def test_an_account_that_is_not_the_credentials_is_refused(fedex: Fedex) -> None
     assert caught.value.code == "SHIPMENT.ACCOUNTNUMBER.UNAUTHORIZED"
     assert caught.value.http_status == 403 and caught.value.field == "account_number"
     rate = fedex.client.rates(shipment())[0]
-    with pytest.raises(ValidationError, match="another FedEx account"):
+    assert caught.value.source is Service.FEDEX
+    with pytest.raises(ValidationError, match="another FedEx account") as refused:
         stranger.buy(rate, shipment(), "stranger-1")
+    assert refused.value.source is None  # the SDK's own refusal: nothing was sent
     foreign = rate.model_copy(update={"payment": CarrierAccountPayment(Carrier.FEDEX, "123456789")})
     with pytest.raises(ValidationError) as caught:
         stranger.buy(foreign, shipment(), "stranger-2")
@@ -357,7 +363,7 @@ def test_every_label_image_is_the_format_the_sandbox_claims(
     fedex: Fedex, monkeypatch: pytest.MonkeyPatch, image_type: str
 ) -> None:
     """The sandbox's "PNG" used to be the PNG magic followed by text: no viewer could open it."""
-    monkeypatch.setattr(mapping, "ship_request", functools.partial(mapping.ship_request, image_type=image_type))
+    monkeypatch.setattr(_mapping, "ship_request", functools.partial(_mapping.ship_request, image_type=image_type))
     rate = next(r for r in fedex.client.rates(shipment()) if r.service_code == "FEDEX_GROUND")
     label = fedex.client.buy(rate, shipment(), f"image-{image_type}")
     answer = next(b for d, op, _, b in fedex.seen.log if d == "response" and op == "POST /ship/v1/shipments")
@@ -369,18 +375,18 @@ def test_every_label_image_is_the_format_the_sandbox_claims(
 
 def test_a_payor_other_than_the_shipper_is_refused_by_the_sandbox(fedex: Fedex) -> None:
     rate = fedex.client.rates(shipment())[0]
-    payload = mapping.ship_request(rate, shipment(), "740561073")
+    fedex.client.buy(rate, shipment(), "payor-1")
+    sent = next(b for d, op, _, b in fedex.seen.log if d == "request" and op == "POST /ship/v1/shipments")
+    payload = copy.deepcopy(sent)
     payload["requestedShipment"]["shippingChargesPayment"]["payor"]["responsibleParty"]["accountNumber"]["value"] = (
         "999999999"
     )
-    token = fedex.client._proxy.token()
+    token = fedex.client.proxy.token().access_token
     fedex.seen.deliberate = True
-    reply = fedex.sandbox.handle(
-        "POST", "/ship/v1/shipments", {"Authorization": f"Bearer {token}"}, json.dumps(payload).encode()
-    )
-    assert reply.status == 400 and reply.json()["errors"][0]["code"] == "ACCOUNT.NUMBER.MISMATCH"
-    error = mapping.error_for(reply.status, reply.json(), "ship")
-    assert isinstance(error, ValidationError) and error.field == "account_number"
+    with pytest.raises(ValidationError) as caught:  # through the proxy: FedEx's refusal as the SDK's error
+        fedex.client.proxy.call("ship", "POST", "/ship/v1/shipments", payload, idempotency_key="payor-2")
+    assert caught.value.code == "ACCOUNT.NUMBER.MISMATCH" and caught.value.field == "account_number"
+    assert caught.value.source is Service.FEDEX
     payload["requestedShipment"]["shippingChargesPayment"] = {"paymentType": "RECIPIENT"}
     reply = fedex.sandbox.handle(
         "POST", "/ship/v1/shipments", {"Authorization": f"Bearer {token}"}, json.dumps(payload).encode()
@@ -390,7 +396,7 @@ def test_a_payor_other_than_the_shipper_is_refused_by_the_sandbox(fedex: Fedex) 
     reply = fedex.sandbox.handle("POST", "/ship/v1/shipments", {"Authorization": f"Bearer {token}"},
                                  json.dumps(payload).encode())  # fmt: skip
     assert reply.status == 400 and "shippingChargesPayment" in reply.json()["errors"][0]["message"]
-    assert fedex.sandbox.shipments() == []
+    assert len(fedex.sandbox.shipments()) == 1  # the first label only
 
 
 def test_buy_is_idempotent_in_the_client_and_in_the_sandbox(fedex: Fedex) -> None:
@@ -484,7 +490,7 @@ def test_sandbox_refuses_requests_as_fedex_does(fedex: Fedex) -> None:
     body = reply.json()
     assert reply.status == 401 and body["errors"][0]["code"] == "NOT.AUTHORIZED.ERROR"
     assert body["customerTransactionId"] == "c-1" and body["transactionId"]
-    token = fedex.client._proxy.token()
+    token = fedex.client.proxy.token().access_token
     auth = {"Authorization": f"Bearer {token}"}
     reply = fedex.sandbox.handle("POST", "/rate/v1/rates/quotes", auth, b'{"accountNumber": {"value": "12"}}')
     assert reply.status == 400 and reply.json()["errors"][0]["code"] == "ACCOUNTNUMBER.REGISTRATION.REQUIRED"
@@ -523,9 +529,18 @@ def test_control_api_over_http(fedex: Fedex) -> None:
     ],
 )
 def test_fedex_errors_map_to_the_sdks(status: int, code: str, expected: type[Exception]) -> None:
-    error = mapping.error_for(status, {"transactionId": "tx", "errors": [{"code": code, "message": "m"}]}, "ship")
-    assert type(error) is expected
+    settings = FedexSettings(client_id="id", client_secret="s", account_number="740561073",
+                             base_url="https://fedex.example.test")  # fmt: skip
+    with responses.RequestsMock() as mock:
+        mock.post("https://fedex.example.test/oauth/token", json={"access_token": "tok-abc", "expires_in": 3600})
+        answer = {"transactionId": "tx", "errors": [{"code": code, "message": "m"}]}
+        mock.post("https://fedex.example.test/rate/v1/rates/quotes", status=status, json=answer)
+        with pytest.raises(expected) as caught:
+            FedexClient(settings, retry=RetryPolicy.none()).rates(shipment())
+    error = caught.value
+    assert type(error) is expected and isinstance(error, OneBalanceError)
     assert error.code == code and error.http_status == status and error.transaction_id == "tx"
+    assert error.source is Service.FEDEX and error.operation == "rate"
 
 
 def test_a_body_that_is_not_json_is_a_protocol_error() -> None:
@@ -554,7 +569,7 @@ def test_secret_and_token_never_in_logs_or_reprs(fedex: Fedex, caplog: pytest.Lo
     for secret in [fedex.creds.client_secret, *tokens, encoded_label]:
         assert secret not in text
     shown = " ".join(
-        repr(x) for x in (fedex.client, fedex.client.settings, fedex.client._proxy, fedex.creds, label, rate)
+        repr(x) for x in (fedex.client, fedex.client.settings, fedex.client.proxy, fedex.creds, label, rate)
     )
     for secret in [fedex.creds.client_secret, *tokens]:
         assert secret not in shown
@@ -567,7 +582,8 @@ def test_spec_validator_catches_a_bad_request() -> None:
         pytest.skip(SPECS_MISSING)
     assert specs.errors("POST /ship/v1/shipments", None, {"requestedShipment": {}})
     assert specs.errors("POST /track/v1/trackingnumbers", None, {"trackingInfo": "x"})
-    assert not specs.errors("POST /track/v1/trackingnumbers", None, mapping.track_request("794600000001"))
+    asked = {"includeDetailedScans": True, "trackingInfo": [{"trackingNumberInfo": {"trackingNumber": "7946000001"}}]}
+    assert not specs.errors("POST /track/v1/trackingnumbers", None, asked)
     assert specs.errors("POST /rate/v1/rates/quotes", 200, {"output": {"rateReplyDetails": "none"}})
     assert specs.errors("PUT /ship/v1/shipments/cancel", 401, {"errors": "expired"})
     assert specs.errors("POST /ship/v1/shipments", 418, {})

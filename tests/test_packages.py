@@ -135,16 +135,18 @@ def test_fedex_a_package_is_cancelled_alone_then_the_rest_with_the_shipment(fede
 def test_ups_and_fedex_answers_map_each_packages_image_to_its_number() -> None:
     from datetime import datetime, timezone
 
+    from carriers.fedex import FedexSettings
     from carriers.ups import UpsSettings
     from onebalance.carriers.fedex import _mapping as fedex_mapping
-    from onebalance.carriers.ups import mapping as ups_mapping
+    from onebalance.carriers.ups import _mapping as ups_mapping
 
     def b64(data: bytes) -> str:
         return base64.b64encode(data).decode()
 
     now = datetime.now(timezone.utc)
     ups_settings = UpsSettings(client_id="c", client_secret="s", account_number="A1B2C3", base_url="https://x.test")
-    rate = ups_mapping.parse_rate_response(
+    fedex_settings = FedexSettings(client_id="c", client_secret="s", account_number="700000001")
+    rate = ups_mapping.parse_rates(
         {"RateResponse": {"RatedShipment": [{"Service": {"Code": "03"}, "TotalCharges": {"MonetaryValue": "41.10"}}]}},
         ups_settings,
     )[0]
@@ -184,8 +186,8 @@ def test_ups_and_fedex_answers_map_each_packages_image_to_its_number() -> None:
         }
     }  # fmt: skip
     for label, prefix in (
-        (ups_mapping.parse_ship_response(ups_answer, rate, ups_settings, now), b"GIF89a-"),
-        (fedex_mapping.parse_ship_response(fedex_answer, "700000001", created_at=now), b"PNG-"),
+        (ups_mapping.parse_label(ups_answer, rate, ups_settings, now), b"GIF89a-"),
+        (fedex_mapping.parse_label(fedex_answer, rate, fedex_settings, now), b"PNG-"),
     ):
         assert [p.label_image for p in label.packages] == [prefix + bytes([n]) for n in (1, 2, 3)]
         assert [n[-1] for n in label.tracking_numbers] == ["1", "2", "3"]

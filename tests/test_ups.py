@@ -7,10 +7,14 @@ OpenAPI specs in ../shared/specs/ups (skipped with a reason when they are absent
 from __future__ import annotations
 
 import base64
+import copy
 import functools
+import hashlib
+import importlib
 import json
 import logging
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -35,16 +39,18 @@ from carriers import (
     fastest,
 )
 from carriers.ups import UpsClient, UpsSettings
-from onebalance.carriers.ups import mapping
-from onebalance.core._errors import (
+from onebalance import (
     AuthenticationFailed,
     ConfigurationError,
     LabelNotFound,
+    OneBalance,
     PaymentMethodRefused,
     PermissionDenied,
+    Service,
     ValidationError,
     VoidRefused,
 )
+from onebalance.carriers.ups import _mapping  # only to ask for another label image format
 from onebalance.sandbox.ups import UpsReply, UpsSandbox
 from onebalance.shipments import _recent as recent
 
@@ -225,12 +231,12 @@ def test_token_is_fetched_once_cached_and_refreshed_before_expiry(ups: Ups, ship
     client = ups.client()
     client.rates(shipment)
     client.rates(shipment)
-    assert client.proxy.token_fetches == 1
+    assert client.tokens_fetched == 1
     token_calls = [p for p in ups.paths() if p[1] == "/security/v1/oauth/token"]
     assert token_calls == [("POST", "/security/v1/oauth/token", 200)]
     ups.sandbox.advance_clock(14399 - 30)  # inside the 60 s margin: refreshed before UPS would refuse it
     client.rates(shipment)
-    assert client.proxy.token_fetches == 2
+    assert client.tokens_fetched == 2
     assert all(status != 401 for _, _, status in ups.paths())
 
 
@@ -251,6 +257,25 @@ def test_wrong_secret_is_authentication_failed(ups: Ups, shipment: ShipmentReque
     with pytest.raises(AuthenticationFailed) as caught:
         client.rates(shipment)
     assert caught.value.http_status == 401 and caught.value.operation == "token"
+    assert caught.value.source is Service.UPS
+
+
+def test_a_ups_401_is_told_apart_from_a_one_balance_wrong_password(ups: Ups, shipment: ShipmentRequest) -> None:
+    """Both are AuthenticationFailed; ``source`` says which service refused (issue 15, item 6)."""
+    from onebalance.sandbox import DEMO_INTEGRATION_ID, DEMO_USERNAME, Sandbox
+
+    with pytest.raises(AuthenticationFailed) as from_ups:
+        UpsClient(ups.settings(secret="wrong")).rates(shipment)
+    sandbox = Sandbox()
+    with sandbox.mock() as url, pytest.raises(AuthenticationFailed) as from_onebalance:
+        OneBalance(integration_id=DEMO_INTEGRATION_ID, username=DEMO_USERNAME, password="Wrong-Passw0rd",
+                   endpoint=url).authenticate()  # fmt: skip
+    assert from_ups.value.source is Service.UPS
+    assert from_onebalance.value.source is Service.ONEBALANCE
+    # the proxy's own token call (what Accounts.connect_ups verifies with) says so too
+    with pytest.raises(AuthenticationFailed) as token_refused:
+        UpsClient(ups.settings(secret="wrong")).proxy.token()
+    assert token_refused.value.source is Service.UPS
 
 
 def test_rate_shopping(ups: Ups, shipment: ShipmentRequest) -> None:
@@ -291,7 +316,7 @@ def test_every_label_image_is_the_format_the_sandbox_claims(
     ups: Ups, shipment: ShipmentRequest, monkeypatch: pytest.MonkeyPatch, label_format: str
 ) -> None:
     """An EPL label used to be ZPL commands: a printer set for EPL2 would have printed garbage."""
-    monkeypatch.setattr(mapping, "ship_request", functools.partial(mapping.ship_request, label_format=label_format))
+    monkeypatch.setattr(_mapping, "ship_request", functools.partial(_mapping.ship_request, label_format=label_format))
     client = ups.client()
     label = client.buy(cheapest(client.rates(shipment)), shipment, idempotency_key=f"image-{label_format}")
     ship = next(e for e in ups.exchanges if e.target.endswith("/ship"))
@@ -304,15 +329,18 @@ def test_every_label_image_is_the_format_the_sandbox_claims(
 
 def test_mismatched_bill_shipper_account_is_refused(ups: Ups, shipment: ShipmentRequest) -> None:
     client = ups.client()
-    rate = cheapest(client.rates(shipment))
-    request = mapping.ship_request(rate, shipment, client.settings, context="k1")
+    client.buy(cheapest(client.rates(shipment)), shipment, "k0")
+    ship = next(e for e in ups.exchanges if e.target.endswith("/ship"))
+    request = copy.deepcopy(json.loads(ship.body))
     request["ShipmentRequest"]["Shipment"]["PaymentInformation"]["ShipmentCharge"][0]["BillShipper"][
         "AccountNumber"
     ] = "Z9Z9Z9"
+    request["ShipmentRequest"]["Request"]["TransactionReference"]["CustomerContext"] = "k1"
     with pytest.raises(PaymentMethodRefused) as caught:
-        client.proxy.call("POST", mapping.ship_path(), operation="ship", body=request)
+        client.proxy.call("ship", "POST", urlsplit(ship.target).path, request, idempotency_key="k1")
     assert caught.value.code == "111580" and caught.value.http_status == 400
-    assert ups.sandbox.shipments() == []
+    assert caught.value.source is Service.UPS
+    assert len(ups.sandbox.shipments()) == 1  # the first label only
 
 
 def test_shipper_number_of_another_account_is_refused(ups: Ups, shipment: ShipmentRequest) -> None:
@@ -337,7 +365,7 @@ def test_buy_is_idempotent(ups: Ups, shipment: ShipmentRequest) -> None:
     assert other.tracking_number == first.tracking_number
     assert len(ups.sandbox.shipments()) == 1
     ship = [e for e in ups.exchanges if e.target.endswith("/ship")]
-    assert {e.headers.get("transId") for e in ship} == {mapping.trans_id("order-42")}
+    assert {e.headers.get("transId") for e in ship} == {hashlib.sha256(b"order-42").hexdigest()[:32]}
     assert json.loads(ship[0].body)["ShipmentRequest"]["Request"]["TransactionReference"] == {
         "CustomerContext": "order-42"
     }
@@ -355,18 +383,16 @@ def test_buy_is_idempotent(ups: Ups, shipment: ShipmentRequest) -> None:
     ],
 )
 def test_options_become_ups_service_options(
-    shipment: ShipmentRequest, options: list[str], dcis: str | None, saturday: bool
+    ups: Ups, shipment: ShipmentRequest, options: list[str], dcis: str | None, saturday: bool
 ) -> None:
-    settings = UpsSettings(client_id=CLIENT_ID, client_secret=SECRET, account_number=SHIPPER)
     wanted = shipment.model_copy(update={"options": options})
-    rate = mapping.parse_rate_response(
-        {"RateResponse": {"RatedShipment": {"Service": {"Code": "03"}, "TotalCharges": {"MonetaryValue": "9.10"}}}},
-        settings,
-    )[0]
-    ship = mapping.ship_request(rate, wanted, settings, context="k")["ShipmentRequest"]["Shipment"]
+    client = ups.client()
+    client.buy(cheapest(client.rates(wanted)), wanted, "options-1")
+    sent = {urlsplit(e.target).path.split("/")[2]: json.loads(e.body) for e in ups.exchanges if "/api/" in e.target}
+    ship = sent["shipments"]["ShipmentRequest"]["Shipment"]
     package = ship["Package"][0]
     assert package.get("PackageServiceOptions") == ({"DeliveryConfirmation": {"DCISType": dcis}} if dcis else None)
-    rated = mapping.rate_request(wanted, settings)["RateRequest"]["Shipment"]
+    rated = sent["rating"]["RateRequest"]["Shipment"]
     for body in (ship, rated):
         assert body.get("ShipmentServiceOptions") == ({"SaturdayDeliveryIndicator": ""} if saturday else None)
 
@@ -375,8 +401,12 @@ def test_options_become_ups_service_options(
     ("value", "unit", "sent"),
     [("2", "lb", "2.0"), ("0.01", "lb", "0.1"), ("1E+2", "lb", "100.0"), ("30.05", "kg", "30.1"), ("3", "oz", "3.0")],
 )
-def test_weights_are_sent_as_plain_decimals_rounded_up_to_a_tenth(value: str, unit: str, sent: str) -> None:
-    weight = mapping._weight(Parcel(weight=Weight(value, unit)))
+def test_weights_are_sent_as_plain_decimals_rounded_up_to_a_tenth(
+    ups: Ups, shipment: ShipmentRequest, value: str, unit: str, sent: str
+) -> None:
+    ups.client().rates(shipment.model_copy(update={"parcels": [Parcel(weight=Weight(value, unit))]}))
+    rated = next(json.loads(e.body) for e in ups.exchanges if "/rating/" in e.target)
+    weight = rated["RateRequest"]["Shipment"]["Package"][0]["PackageWeight"]
     assert weight["Weight"] == sent and "E" not in weight["Weight"]
 
 
@@ -384,8 +414,8 @@ def test_options_ups_does_not_offer_are_refused(shipment: ShipmentRequest) -> No
     settings = UpsSettings(client_id=CLIENT_ID, client_secret=SECRET, account_number=SHIPPER)
     wanted = shipment.model_copy(update={"options": ["certified_mail", "signature", "hold_for_pickup"]})
     with pytest.raises(ValidationError, match="do not offer certified_mail, hold_for_pickup") as caught:
-        mapping.rate_request(wanted, settings)
-    assert caught.value.field == "options"
+        UpsClient(settings).rates(wanted)  # refused before anything is sent (no host answers here)
+    assert caught.value.field == "options" and caught.value.source is None
 
 
 def test_the_labels_a_client_keeps_stay_bounded(
@@ -472,9 +502,12 @@ def test_secret_and_token_never_logged_or_shown(
     tokens = [e.reply.json()["access_token"] for e in ups.exchanges if e.target.startswith("/security")]
     assert len(tokens) == 2
     assert "ups operation=ship" in caplog.text  # the log is there, just clean
-    logged = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("ups request operation=ship"))
-    sent = json.loads(logged.split(" body=", 1)[1])  # the request body, decoded from the bytes sent
-    assert sent == mapping.ship_request(cheapest(client.rates(shipment)), shipment, client.settings, context="s-1")
+    logged = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("ups operation=ship request="))
+    sent = json.loads(logged.split(" request=", 1)[1])  # the request body, the shipper number masked
+    ship = next(e for e in ups.exchanges if e.target.endswith("/ship"))
+    assert sent == json.loads(ship.body.decode().replace(SHIPPER, "****" + SHIPPER[-4:]))
+    answer = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("ups operation=ship status="))
+    assert '"GraphicImage":"<redacted>"' in answer  # no label image in the log
     shown = [caplog.text, repr(client.settings), str(client.settings), repr(client), repr(client.proxy)]
     shown += [repr(client.proxy.token()), repr(ups.sandbox.state.accounts[CLIENT_ID])]
     for text in shown:
@@ -514,8 +547,32 @@ def test_unsupported_packaging_is_refused_before_sending(shipment: ShipmentReque
     settings = UpsSettings(client_id="a", client_secret="b", account_number=SHIPPER)
     flat = shipment.model_copy(update={"parcels": (Parcel(weight=Weight(1), package_type="small_flat_rate_box"),)})
     with pytest.raises(ValidationError) as caught:
-        mapping.rate_request(flat, settings)
+        UpsClient(settings).rates(flat)
     assert caught.value.field == "parcels.0.package_type"
+
+
+def test_the_old_names_still_work_for_a_release_with_a_warning(ups: Ups, shipment: ShipmentRequest) -> None:
+    """``carriers.ups.mapping`` and ``UpsProxy.token_fetches`` are deprecated aliases (CHANGELOG.md)."""
+    import carriers.ups
+    import onebalance.carriers.ups
+
+    for package in (carriers.ups, onebalance.carriers.ups):  # as in a fresh process: not imported yet
+        sys.modules.pop(f"{package.__name__}.mapping", None)
+        vars(package).pop("mapping", None)
+    with pytest.warns(DeprecationWarning, match="deprecated"):
+        old = importlib.import_module("carriers.ups.mapping")
+    assert carriers.ups.mapping is old is onebalance.carriers.ups.mapping
+    assert old.ship_path() == "/api/shipments/v2409/ship" and old.trans_id("k") == hashlib.sha256(b"k").hexdigest()[:32]
+    settings = ups.settings()
+    body = old.rate_request(shipment, settings)
+    assert body["RateRequest"]["Shipment"]["Shipper"]["ShipperNumber"] == SHIPPER
+    client = ups.client()
+    rates = client.rates(shipment)
+    answer = next(e.reply.json() for e in ups.exchanges if "/rating/" in e.target)
+    parsed = old.parse_rate_response(answer, settings, shipment)
+    assert [r.service_code for r in parsed] == [r.service_code for r in rates]
+    with pytest.warns(DeprecationWarning, match="tokens_fetched"):
+        assert client.proxy.token_fetches == client.tokens_fetched == 1
 
 
 def test_spec_files_are_not_copied_into_the_package() -> None:

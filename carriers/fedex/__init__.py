@@ -5,7 +5,8 @@ from onebalance.carriers.fedex import (
     PRODUCTION_URL,
     SANDBOX_URL,
     FedexClient,
+    FedexProxy,
     FedexSettings,
 )
 
-__all__ = ["PRODUCTION_URL", "SANDBOX_URL", "FedexClient", "FedexSettings"]
+__all__ = ["PRODUCTION_URL", "SANDBOX_URL", "FedexClient", "FedexProxy", "FedexSettings"]

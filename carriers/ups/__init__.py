@@ -1,5 +1,6 @@
 """UPS labels billed to the merchant's own UPS account: the public name of
-:mod:`onebalance.carriers.ups` (this package only hands its names on)."""
+:mod:`onebalance.carriers.ups` (this package only hands its names on; ``carriers.ups.mapping``, the
+old public mapping, still imports for one release, with a ``DeprecationWarning``)."""
 
 from onebalance.carriers.ups import (
     CIE_URL,
@@ -7,7 +8,6 @@ from onebalance.carriers.ups import (
     UpsClient,
     UpsProxy,
     UpsSettings,
-    mapping,
 )
 
-__all__ = ["CIE_URL", "PRODUCTION_URL", "UpsClient", "UpsProxy", "UpsSettings", "mapping"]
+__all__ = ["CIE_URL", "PRODUCTION_URL", "UpsClient", "UpsProxy", "UpsSettings"]

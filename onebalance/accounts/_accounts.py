@@ -391,7 +391,7 @@ class Accounts:
         )
         account = self._carrier_account(merchant_id, FedexAccount, settings)
         if verify:
-            self._fedex_client(merchant_id, account)._proxy.token()
+            self._fedex_client(merchant_id, account).proxy.token()
         self._put_carrier(merchant_id, "fedex", account)
         return account
 

@@ -9,11 +9,16 @@
         rate = cheapest(fedex.rates(shipment))
         label = fedex.buy(rate, shipment, idempotency_key="order-1042")
 
-Karrio's layout: :mod:`._settings` (credentials and account), :mod:`._mapping` (pure
-request/parse pairs, no I/O), :mod:`._proxy` (all HTTP, the OAuth token cache), and the client.
+Laid out as UPS is, karrio-style: :class:`FedexSettings` (credentials and account), a pure
+mapping layer (``_mapping``: ``rate_request`` / ``parse_rates``, ``ship_request`` /
+``parse_label``, ``void_request`` / ``parse_void``, ``parse_error``; ``_mapping_tracking``:
+``track_request`` / ``parse_tracking``; no I/O), one proxy that does all HTTP
+(:class:`FedexProxy`, on the REST base shared with UPS: the OAuth token cache), and
+:class:`FedexClient`, the carrier-neutral face.
 """
 
 from ._client import FedexClient
+from ._proxy import FedexProxy
 from ._settings import PRODUCTION_URL, SANDBOX_URL, FedexSettings
 
-__all__ = ["PRODUCTION_URL", "SANDBOX_URL", "FedexClient", "FedexSettings"]
+__all__ = ["PRODUCTION_URL", "SANDBOX_URL", "FedexClient", "FedexProxy", "FedexSettings"]

@@ -1,24 +1,24 @@
 """The pure FedEx mapping layer: neutral models to FedEx JSON and back. No I/O, no clock.
 
-Each operation is a ``*_request`` / ``parse_*_response`` pair; :func:`error_for` turns a FedEx
-error answer (``{"transactionId", "errors": [{"code", "message"}]}``) into the SDK's errors.
-Wire names (camelCase) live only here.
+Pairs, karrio-style, named as UPS's (:class:`~onebalance.carriers._rest.RestMapping`):
+``rate_request`` / ``parse_rates``, ``ship_request`` / ``parse_label``, ``void_request`` /
+``parse_void`` (tracking: :mod:`._mapping_tracking`); ``token_request`` and ``headers`` for the
+proxy; :func:`parse_error` turns a FedEx error answer (``{"transactionId", "errors": [{"code",
+"message"}]}``) into the SDK's errors. Wire names (camelCase) live only here.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import functools
-import math
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from onebalance.core._errors import AuthenticationFailed, OneBalanceError, ProtocolError, UnknownFault, ValidationError
-from onebalance.core._redact import register_secret
+from onebalance.core._retry import Safety
 from onebalance.shipments import (
     Address,
     CarrierAccountPayment,
@@ -30,28 +30,24 @@ from onebalance.shipments import (
     PackageType,
     Rate,
     ShipmentRequest,
-    Tracking,
-    TrackingEvent,
-    TrackingStatus,
     VoidResult,
 )
 from onebalance.shipments._base import credentials_refused
 from onebalance.shipments._carrier import Carrier
 
-__all__ = [
-    "SERVICES",
-    "cancel_request",
-    "error_for",
-    "parse_cancel_response",
-    "parse_rate_response",
-    "parse_ship_response",
-    "parse_token_response",
-    "parse_track_response",
-    "rate_request",
-    "ship_request",
-    "token_request",
-    "track_request",
-]
+from .._rest._request import Request, void_result
+from ._settings import FedexSettings
+
+TOKEN_PATH = "/oauth/token"  # noqa: S105 - a URL path, not a password
+RATE_PATH = "/rate/v1/rates/quotes"
+SHIP_PATH = "/ship/v1/shipments"
+CANCEL_PATH = "/ship/v1/shipments/cancel"
+#: How each call may be retried: cancel as often as needed (a shipment is cancelled once),
+#: ship only when it never reached FedEx; cancel and ship move money.
+SAFETY: Mapping[str, Safety] = {"rate": Safety.READ, "track": Safety.READ, "oauth": Safety.READ, "cancel": Safety.KEYED}
+MONEY = frozenset({"ship", "cancel"})
+#: Keys whose values never show in DEBUG logs: the label images.
+REDACTED_KEYS = frozenset({"encodedLabel"})
 
 #: Service codes this layer knows by name (others pass through with FedEx's own name).
 SERVICES: dict[str, str] = {
@@ -67,25 +63,6 @@ _PACKAGING: dict[PackageType, str] = {
     PackageType.TUBE: "FEDEX_TUBE",
 }
 _IMAGE_TYPES: dict[str, LabelFormat] = {"PNG": "PNG", "PDF": "PDF", "ZPLII": "ZPL"}
-#: FedEx ``derivedCode`` → neutral status (karrio's mapping, CARRIERS.md §2.6).
-_STATUS: dict[str, TrackingStatus] = {
-    "OC": TrackingStatus.PRE_TRANSIT,
-    "IN": TrackingStatus.PRE_TRANSIT,
-    "PU": TrackingStatus.IN_TRANSIT,
-    "PX": TrackingStatus.IN_TRANSIT,
-    "IT": TrackingStatus.IN_TRANSIT,
-    "AR": TrackingStatus.IN_TRANSIT,
-    "DP": TrackingStatus.IN_TRANSIT,
-    "AF": TrackingStatus.IN_TRANSIT,
-    "OD": TrackingStatus.OUT_FOR_DELIVERY,
-    "DL": TrackingStatus.DELIVERED,
-    "DE": TrackingStatus.EXCEPTION,
-    "SE": TrackingStatus.EXCEPTION,
-    "CD": TrackingStatus.EXCEPTION,
-    "CA": TrackingStatus.VOIDED,  # "Shipment cancelled by sender"
-    "RS": TrackingStatus.RETURNED,
-    "RP": TrackingStatus.RETURNED,
-}
 #: FedEx codes about the account number: the merchant's settings, refused by FedEx.
 ACCOUNT_CODES = frozenset(
     {
@@ -97,32 +74,25 @@ ACCOUNT_CODES = frozenset(
 )
 
 
-#: A token is never trusted for longer than a day, whatever ``expires_in`` says (FedEx's last an hour).
-MAX_TOKEN_LIFETIME = 86400
+# -- OAuth and headers ----------------------------------------------------------------------------
+def token_request(settings: FedexSettings) -> Request:
+    """``POST /oauth/token``: the credentials in the form body (not Basic auth)."""
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": settings.client_id,
+        "client_secret": settings.client_secret.get_secret_value(),
+    }
+    return Request("oauth", "POST", TOKEN_PATH, form=form)
 
 
-# -- OAuth ----------------------------------------------------------------------------------------
-def token_request(client_id: str, client_secret: str) -> dict[str, str]:
-    """The form body of ``POST /oauth/token`` (credentials in the body, not Basic auth)."""
-    return {"grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret}
+def transaction_id(key: str) -> str:
+    """FedEx's ``x-customer-transaction-id`` for an idempotency key: the key itself."""
+    return key
 
 
-def parse_token_response(body: Mapping[str, Any]) -> tuple[str, int]:
-    """``(access_token, expires_in seconds)``."""
-    token = body.get("access_token")
-    expires_in = body.get("expires_in")
-    if not isinstance(token, str) or not token:
-        raise ProtocolError("FedEx's token answer has no access_token", operation="oauth")
-    # As UPS's: a number of seconds, 0 or more (a negative, infinite or boolean one is refused).
-    seconds = math.nan
-    if isinstance(expires_in, (int, float, str)) and not isinstance(expires_in, bool):
-        with contextlib.suppress(ValueError):
-            seconds = float(expires_in)
-    if not math.isfinite(seconds) or seconds < 0:
-        raise ProtocolError("FedEx's token answer has no valid expires_in", operation="oauth")
-    lifetime = int(min(seconds, MAX_TOKEN_LIFETIME))
-    register_secret(token, lifetime=lifetime)  # forgotten once long expired: the registry has no cap
-    return token, lifetime
+def headers(transaction_id: str) -> dict[str, str]:
+    """The headers of every API call (beside the bearer token)."""
+    return {"x-customer-transaction-id": transaction_id, "x-locale": "en_US"}
 
 
 # -- shared pieces --------------------------------------------------------------------------------
@@ -223,8 +193,9 @@ def _output(body: Mapping[str, Any], operation: str) -> Mapping[str, Any]:
 
 
 # -- rate -----------------------------------------------------------------------------------------
-def rate_request(shipment: ShipmentRequest, account_number: str) -> dict[str, Any]:
+def rate_request(shipment: ShipmentRequest, settings: FedexSettings) -> Request:
     """``POST /rate/v1/rates/quotes``: every service unless ``shipment.service`` names one."""
+    account_number = settings.account_number
     requested: dict[str, Any] = {
         "shipper": {"address": _address(shipment.shipper)},
         "recipient": {"address": _address(shipment.recipient)},
@@ -238,11 +209,12 @@ def rate_request(shipment: ShipmentRequest, account_number: str) -> dict[str, An
     }
     if shipment.service:
         requested["serviceType"] = shipment.service
-    return {
+    request = {
         "accountNumber": {"value": account_number},
         "rateRequestControlParameters": {"returnTransitTimes": True},
         "requestedShipment": requested,
     }
+    return Request("rate", "POST", RATE_PATH, request)
 
 
 def _delivery(detail: Mapping[str, Any]) -> tuple[int | None, date | None]:
@@ -266,9 +238,9 @@ _TRANSIT_DAYS = {
 }  # fmt: skip
 
 
-def parse_rate_response(body: Mapping[str, Any], account_number: str) -> list[Rate]:
+def parse_rates(body: Mapping[str, Any], settings: FedexSettings, shipment: ShipmentRequest) -> list[Rate]:
     """One :class:`Rate` per ``rateReplyDetails`` entry, priced by its ACCOUNT rate when present."""
-    payment = _payer(account_number)
+    payment = _payer(settings.account_number)
     rates = []
     for detail in _output(body, "rate").get("rateReplyDetails") or []:
         shipments = detail.get("ratedShipmentDetails") or []
@@ -305,9 +277,11 @@ def parse_rate_response(body: Mapping[str, Any], account_number: str) -> list[Ra
 
 # -- ship -----------------------------------------------------------------------------------------
 def ship_request(
-    rate: Rate, shipment: ShipmentRequest, account_number: str, *, image_type: str = "PNG"
-) -> dict[str, Any]:
-    """``POST /ship/v1/shipments`` for exactly ``rate``, billed (SENDER) to ``account_number``."""
+    rate: Rate, shipment: ShipmentRequest, settings: FedexSettings, key: str, *, image_type: str = "PNG"
+) -> Request:
+    """``POST /ship/v1/shipments`` for exactly ``rate``, billed (SENDER) to the settings' account
+    (the idempotency ``key`` travels as the ``x-customer-transaction-id`` header)."""
+    account_number = settings.account_number
     if rate.carrier is not Carrier.FEDEX:
         raise ValidationError("rate: this is not a FedEx rate", field="rate")
     payer = rate.payment
@@ -332,11 +306,12 @@ def ship_request(
         "totalPackageCount": len(shipment.parcels),
         "requestedPackageLineItems": _line_items(shipment, ship=True),
     }
-    return {
+    request = {
         "accountNumber": {"value": account_number},
         "labelResponseOptions": "LABEL",
         "requestedShipment": requested,
     }
+    return Request("ship", "POST", SHIP_PATH, request)
 
 
 def _documents(shipment: Mapping[str, Any]) -> list[tuple[str | None, Mapping[str, Any]]]:
@@ -385,7 +360,7 @@ def _packages(shipment: Mapping[str, Any], master: str) -> tuple[list[PackageLab
     return packages, str(by_number[master].get("docType") or "PNG")
 
 
-def parse_ship_response(body: Mapping[str, Any], account_number: str, *, created_at: datetime) -> Label:
+def parse_label(body: Mapping[str, Any], rate: Rate, settings: FedexSettings, now: datetime) -> Label:
     """The :class:`Label`: every package's tracking number and label image (base64-decoded), the
     master package's in the label's own fields; the shipment's cost; the payer."""
     shipments = _output(body, "ship").get("transactionShipments") or []
@@ -410,23 +385,23 @@ def parse_ship_response(body: Mapping[str, Any], account_number: str, *, created
         tracking_number=tracking,
         service_code=str(shipment.get("serviceType") or "UNKNOWN"),
         cost=cost,
-        paid_by=_payer(account_number),
+        paid_by=_payer(settings.account_number),
         label_image=packages[0].label_image,
         label_format=_IMAGE_TYPES.get(doc_type.upper(), "PNG"),
-        created_at=created_at,
+        created_at=now,
         carrier_reference=tracking,
         packages=tuple(packages),
     )
 
 
 # -- cancel ---------------------------------------------------------------------------------------
-def cancel_request(label: Label, account_number: str, package: str | None = None) -> dict[str, Any]:
+def void_request(label: Label, settings: FedexSettings, package: str | None = None) -> Request:
     """``PUT /ship/v1/shipments/cancel``: the whole shipment (its master tracking number with
     ``deletionControl`` DELETE_ALL_PACKAGES), or with ``package`` only that package (its own
     tracking number, without ``deletionControl``, whose one value cancels every package)."""
     if label.carrier is not Carrier.FEDEX or not label.tracking_number:
         raise ValidationError("label: this is not a FedEx label", field="label")
-    request: dict[str, Any] = {"accountNumber": {"value": account_number}}
+    request: dict[str, Any] = {"accountNumber": {"value": settings.account_number}}
     if package is None:
         request["trackingNumber"] = label.carrier_reference or label.tracking_number
         request["deletionControl"] = "DELETE_ALL_PACKAGES"
@@ -434,92 +409,22 @@ def cancel_request(label: Label, account_number: str, package: str | None = None
         request["trackingNumber"] = label.package_number(package)
     request["emailShipment"] = False
     request["senderCountryCode"] = "US"
-    return request
+    return Request("cancel", "PUT", CANCEL_PATH, request, repeat_refused=_already_cancelled)
 
 
-def parse_cancel_response(body: Mapping[str, Any], label: Label, package: str | None = None) -> VoidResult:
+def _already_cancelled(body: Any) -> bool:
+    """FedEx's answer to cancelling a shipment that is already cancelled."""
+    output = body.get("output") if isinstance(body, Mapping) else None
+    return (
+        isinstance(output, Mapping)
+        and output.get("cancelledShipment") is False
+        and output.get("cancelledHistory") is True
+    )
+
+
+def parse_void(body: Mapping[str, Any], label: Label, package: str | None = None) -> VoidResult:
     """Voided or not; billed to an account, so there is no refund to wait for."""
-    output = _output(body, "cancel")
-    voided = output.get("cancelledShipment") is True
-    asked = (label.package_number(package),) if package is not None else label.tracking_numbers
-    return VoidResult(
-        carrier=Carrier.FEDEX,
-        tracking_number=asked[0] if package is not None else label.tracking_number,
-        voided=voided,
-        carrier_reference=label.carrier_reference,
-        packages=asked if voided else (),
-    )
-
-
-# -- track ----------------------------------------------------------------------------------------
-def track_request(tracking_number: str) -> dict[str, Any]:
-    """``POST /track/v1/trackingnumbers`` for one number, with every scan."""
-    return {
-        "includeDetailedScans": True,
-        "trackingInfo": [{"trackingNumberInfo": {"trackingNumber": tracking_number}}],
-    }
-
-
-def _when(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
-
-
-def _status(code: Any) -> TrackingStatus:
-    return _STATUS.get(str(code or "").upper(), TrackingStatus.UNKNOWN)
-
-
-def parse_track_response(body: Mapping[str, Any], tracking_number: str) -> Tracking:
-    """The first result for the number; a per-number ``error`` (HTTP 200) becomes :class:`UnknownFault`."""
-    results = _output(body, "track").get("completeTrackResults") or []
-    tracks = (results[0].get("trackResults") or []) if results else []
-    if not tracks:
-        raise ProtocolError("FedEx's track answer has no trackResults", operation="track")
-    result = tracks[0]
-    error = result.get("error")
-    if isinstance(error, Mapping) and error.get("code"):
-        raise UnknownFault(
-            str(error.get("message") or "FedEx could not track this number"),
-            operation="track",
-            code=str(error["code"]),
-            http_status=200,
-            transaction_id=_text(body.get("transactionId")),
-        )
-    events = []
-    for scan in result.get("scanEvents") or []:
-        occurred = _when(scan.get("date"))
-        if occurred is None:
-            continue
-        place = scan.get("scanLocation") or {}
-        events.append(
-            TrackingEvent(
-                occurred_at=occurred,
-                status=_status(scan.get("derivedStatusCode")),
-                description=str(scan.get("eventDescription") or "")[:500],
-                city=place.get("city") or None,
-                state=place.get("stateOrProvinceCode") or None,
-                postal_code=place.get("postalCode") or None,
-                country=place.get("countryCode") or None,
-            )
-        )
-    latest = result.get("latestStatusDetail") or {}
-    estimated = None
-    for stamp in result.get("dateAndTimes") or []:
-        if stamp.get("type") == "ESTIMATED_DELIVERY":
-            moment = _when(stamp.get("dateTime"))
-            estimated = moment.date() if moment else None
-    return Tracking(
-        carrier=Carrier.FEDEX,
-        tracking_number=tracking_number,
-        status=_status(latest.get("derivedCode") or latest.get("code")),
-        events=tuple(events),
-        estimated_delivery=estimated,
-    )
+    return void_result(Carrier.FEDEX, label, package, voided=_output(body, "cancel").get("cancelledShipment") is True)
 
 
 # -- errors ---------------------------------------------------------------------------------------
@@ -527,7 +432,7 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def error_for(status: int, body: Any, operation: str) -> OneBalanceError:
+def parse_error(status: int, body: Any, operation: str, transaction_id: str | None = None) -> OneBalanceError:
     """The SDK error for a FedEx error answer (any non-2xx), mapped in this one place.
 
     401/403 → :class:`AuthenticationFailed`; an account-number code → :class:`ValidationError`
@@ -543,7 +448,7 @@ def error_for(status: int, body: Any, operation: str) -> OneBalanceError:
         "operation": operation,
         "code": code,
         "http_status": status,
-        "transaction_id": _text(body.get("transactionId")) if isinstance(body, Mapping) else None,
+        "transaction_id": (_text(body.get("transactionId")) if isinstance(body, Mapping) else None) or transaction_id,
     }
     if code in ACCOUNT_CODES:
         return ValidationError(f"account_number: {message}", field="account_number", **common)

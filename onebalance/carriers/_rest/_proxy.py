@@ -1,0 +1,285 @@
+"""All of a REST carrier's HTTP in one place: the OAuth token, JSON, the retry policy, logging, errors.
+
+The token (:mod:`._token`) is shared by every call of the proxy; a call answered 401 gets one
+retry with a freshly fetched token. Neither the secret nor the token is ever logged or shown in a
+``repr()``; request and answer bodies are logged at DEBUG with secrets and label images redacted
+and the account number masked as reprs show it (``****1073``), at most
+:data:`~onebalance.core._redact.MAX_LOGGED_BODY` characters of them.
+
+Transient failures (no connection, a timeout, 429, 5xx, a 2xx body that is not a JSON object) are
+retried by the SDK's one policy (``onebalance.core._retry``, a :class:`~onebalance.RetryPolicy`)
+as far as the carrier's ``safety`` table allows: rates, tracking and the token always; a void
+always (a shipment is voided once however often it is asked); a purchase only when the request
+never reached the carrier (no connection, 429), since neither UPS nor FedEx promises to recognise a
+repeated transaction id: any other failure of a purchase raises :class:`~onebalance.OutcomeUnknown`
+with the idempotency key rather than risk a second shipment.
+
+Every error a call or its answer raises carries the carrier as its ``source``
+(:meth:`RestProxy.answering`), so that a UPS 401 is told apart from a One Balance wrong password.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, ClassVar, Generic, TypeVar
+
+import requests
+
+from onebalance.core import _json
+from onebalance.core._config import Timeout, decode_json
+from onebalance.core._errors import OneBalanceError, OutcomeUnknown, ProtocolError, Service, clipped, from_service
+from onebalance.core._redact import MAX_LOGGED_BODY
+from onebalance.core._retry import RetryPolicy, Safety, Transient, run
+from onebalance.core._transport import HttpReply, check_session, send, shared_session
+
+from ._request import Request, RestMapping
+from ._settings import RestSettings
+from ._token import Token, TokenCache, read_token
+
+__all__ = ["REDACTED", "RestProxy"]
+
+S = TypeVar("S", bound=RestSettings)
+
+#: JSON keys every REST carrier's DEBUG lines redact, beside its mapping's own (label images).
+REDACTED = frozenset({"access_token", "client_secret", "client_id", "authorization"})
+
+
+def redact(value: Any, keys: frozenset[str]) -> Any:
+    """A copy of a JSON value with the values of ``keys`` replaced, for DEBUG logs."""
+    if isinstance(value, Mapping):
+        return {k: ("<redacted>" if k in keys else redact(v, keys)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v, keys) for v in value]
+    return value
+
+
+class RestProxy(Generic[S]):
+    """Sends one carrier's calls for one set of settings; safe to share between threads.
+
+    A carrier's subclass names its mapping (``mapping``: the token request, headers, how each
+    operation may be retried, ``parse_error``) and how long before expiry a token is replaced
+    (``refresh_margin``); the settings name the carrier. ``clock`` reads seconds
+    (``time.monotonic`` by default) for the token's expiry only.
+    """
+
+    mapping: ClassVar[RestMapping]
+    refresh_margin: ClassVar[float]
+
+    def __init__(
+        self,
+        settings: S,
+        timeout: Timeout | None = None,
+        session: requests.Session | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        #: The carrier, as errors (``source``) and messages name it.
+        self.service = Service(settings.carrier.value)
+        self.label = settings.label
+        check_session(session, service=self.label)
+        self.settings = settings
+        self.timeout = timeout or Timeout()
+        self.retry = retry if retry is not None else RetryPolicy()
+        self._session = session
+        self._clock = clock
+        self._tokens = TokenCache(self._fetch_token, clock, self.refresh_margin)
+        self._log = logging.getLogger(f"onebalance.carriers.{self.service.value}")
+        self._name = self.service.value  # the first word of each log line: "ups", "fedex"
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(base_url={self.settings.base_url!r}, client_id={self.settings.client_id!r}, "
+            f"has_token={self._tokens.held})"
+        )
+
+    @property
+    def session(self) -> requests.Session:
+        return self._session if self._session is not None else shared_session()
+
+    @property
+    def tokens_fetched(self) -> int:
+        """How many OAuth tokens this proxy has fetched (for monitoring the token cache)."""
+        return self._tokens.fetched
+
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        """Marks every SDK error raised inside as coming from this carrier (``error.source``)."""
+        try:
+            yield
+        except OneBalanceError as exc:
+            from_service(exc, self.service)
+            raise
+
+    # -- token -----------------------------------------------------------------------------------
+    def token(self, *, stale: Token | None = None) -> Token:
+        """A token valid for a while yet, fetched when needed; ``stale`` (one the carrier just
+        refused) is replaced even if it looks valid."""
+        with self.answering():
+            return self._tokens.get(stale=stale)
+
+    def forget_token(self) -> None:
+        self._tokens.forget()
+
+    def _fetch_token(self) -> Token:
+        request = self.mapping.token_request(self.settings)
+        headers = {**request.headers, "Accept": "application/json"}
+        reply = self._send(request, data=dict(request.form or {}), headers=headers, auth=request.auth)
+        body = self._decode(reply, request.operation, None, log=False)
+        return read_token(body, service=self.label, operation=request.operation, now=self._clock())
+
+    def _token_for(self, operation: str, *, stale: Token | None = None) -> Token:
+        try:
+            return self._tokens.get(stale=stale)
+        except Transient as exc:
+            # Only the token fetch failed: the operation itself was not sent.
+            raise Transient(exc.error, f"token_{exc.reason}", sent=False, retry_after=exc.retry_after) from None
+
+    # -- API calls -------------------------------------------------------------------------------
+    def send(self, request: Request, *, idempotency_key: str | None = None) -> dict[str, Any]:
+        """:meth:`call` for a request the mapping built."""
+        return self.call(
+            request.operation,
+            request.method,
+            request.path,
+            request.payload,
+            idempotency_key=idempotency_key,
+            repeat_refused=request.repeat_refused,
+        )
+
+    def call(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        payload: Mapping[str, Any] | None = None,
+        *,
+        idempotency_key: str | None = None,
+        repeat_refused: Callable[[Any], bool] | None = None,
+    ) -> dict[str, Any]:
+        """Send ``payload`` as JSON with a bearer token, retried as the policy and the operation allow.
+
+        A call answered 401 is sent once more with a fresh token; every attempt sends the same
+        transaction id (derived from ``idempotency_key``, else a new one). Returns the decoded JSON
+        object; raises the SDK's typed error for the carrier's error answers,
+        :class:`~onebalance.OutcomeUnknown` when a purchase or void may have happened.
+        """
+        key = idempotency_key or uuid.uuid4().hex
+        transaction_id = self.mapping.transaction_id(key)
+        request = Request(operation, method, path, payload, headers=self.mapping.headers(transaction_id))
+        data = _json.dumps(payload) if payload is not None else None
+        maybe_done = False
+
+        def attempt(number: int) -> dict[str, Any]:
+            nonlocal maybe_done
+            try:
+                body = self._authorized(request, data, transaction_id, number)
+            except Transient as exc:
+                maybe_done = maybe_done or exc.sent
+                raise
+            if maybe_done and repeat_refused is not None and repeat_refused(body):
+                raise OutcomeUnknown(
+                    f"{OutcomeUnknown.default_message}: {self.label} refused the repeat of a {operation} whose "
+                    "first answer was lost (perhaps because the first one went through)",
+                    operation=operation,
+                    idempotency_key=key,
+                    attempts=number,
+                )
+            return body
+
+        safety = self.mapping.SAFETY.get(operation, Safety.UNSAFE)
+        with self.answering():
+            return run(self.retry, operation, attempt, safety=safety, key=key, money=operation in self.mapping.MONEY)
+
+    def _authorized(self, request: Request, data: bytes | None, transaction_id: str, number: int) -> dict[str, Any]:
+        """One attempt, sent again once with a fresh token if the carrier refuses the token."""
+        token = self._token_for(request.operation)
+        for refreshed in (False, True):
+            headers = {**request.headers, "Authorization": f"Bearer {token.access_token}", "Accept": "application/json"}
+            if data is not None:
+                headers["Content-Type"] = "application/json"
+            reply = self._send(request, data=data, headers=headers, attempt=number)
+            if reply.status == 401 and not refreshed:
+                token = self._token_for(request.operation, stale=token)
+                continue
+            return self._decode(reply, request.operation, transaction_id)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- the wire ---------------------------------------------------------------------------------
+    def _send(
+        self,
+        request: Request,
+        *,
+        data: Any,
+        headers: dict[str, str],
+        auth: tuple[str, str] | None = None,
+        attempt: int = 1,
+    ) -> HttpReply:
+        log, operation = self._log, request.operation
+        if request.payload is not None and log.isEnabledFor(logging.DEBUG):
+            log.debug("%s operation=%s request=%s", self._name, operation, self._for_log(request.payload))
+        extra: dict[str, Any] = {"auth": auth} if auth is not None else {}
+        started = time.monotonic()
+        reply = send(
+            self.session,
+            request.method,
+            self.settings.base_url + request.path,
+            service=self.label,
+            operation=operation,
+            timeout=self.timeout,
+            data=data,
+            headers=headers,
+            **extra,
+        )
+        if log.isEnabledFor(logging.INFO):  # the arguments are not worked out for nothing
+            log.info(
+                "%s operation=%s method=%s path=%s status=%s duration_ms=%.0f attempt=%d",
+                self._name, operation, request.method, request.path, reply.status,
+                (time.monotonic() - started) * 1000, attempt,
+            )  # fmt: skip
+        return reply
+
+    def _decode(
+        self, reply: HttpReply, operation: str, transaction_id: str | None, *, log: bool = True
+    ) -> dict[str, Any]:
+        """The answer's JSON object; the carrier's typed error (``parse_error``); :class:`Transient`
+        for 429, 5xx and a 2xx that is not a JSON object."""
+        status = reply.status
+        try:
+            decoded = decode_json(reply.body, service=self.label, operation=operation, status=status)
+        except ProtocolError:
+            decoded = None
+        body: dict[str, Any] | None = decoded if isinstance(decoded, dict) else None
+        if log and self._log.isEnabledFor(logging.DEBUG):
+            shown = self._for_log(body) if body is not None else clipped(reply.text, MAX_LOGGED_BODY)
+            self._log.debug("%s operation=%s status=%s response=%s", self._name, operation, status, shown)
+        if 200 <= status < 300 and body is not None:
+            return body
+        error: OneBalanceError
+        if body is None:
+            error = ProtocolError(
+                f"{self.label} answered HTTP {status} with a body that is not a JSON object",
+                operation=operation,
+                http_status=status,
+                transaction_id=transaction_id,
+            )
+        else:
+            error = self.mapping.parse_error(status, body, operation, transaction_id)
+        if status == 429:
+            raise Transient(error, "throttled", sent=False, retry_after=reply.retry_after)
+        if status >= 500:
+            raise Transient(error, f"http_{status}", sent=True, retry_after=reply.retry_after)
+        if 200 <= status < 300:
+            raise Transient(error, "bad_body", sent=True)
+        raise error
+
+    def _for_log(self, body: Any) -> str:
+        """``body`` for a DEBUG line: secrets and label images redacted, the account number masked."""
+        keys = REDACTED | self.mapping.REDACTED_KEYS
+        text = _json.dumps(redact(body, keys)).decode()
+        settings = self.settings
+        return clipped(text.replace(settings.account_number, settings.masked_account), MAX_LOGGED_BODY)

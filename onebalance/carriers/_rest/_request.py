@@ -1,0 +1,121 @@
+"""A REST call as a carrier's mapping describes it, and the functions every REST mapping provides.
+
+Each carrier's ``_mapping`` module (rates, labels, voids, the token, errors) and
+``_mapping_tracking`` module (tracking) implement :class:`RestMapping` and
+:class:`TrackingMapping`: pure functions, no I/O, the only place the carrier's JSON keys appear.
+Every ``*_request`` returns a :class:`Request`; its ``parse_*`` partner reads the answer's body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from onebalance.core._errors import OneBalanceError
+from onebalance.core._retry import Safety
+from onebalance.shipments._carrier import Carrier
+from onebalance.shipments._label import Label, VoidResult
+from onebalance.shipments._rate import Rate
+from onebalance.shipments._shipment import ShipmentRequest
+from onebalance.shipments._tracking import Tracking
+
+__all__ = ["MAPPING_NAMES", "TRACKING_NAMES", "Request", "RestMapping", "TrackingMapping", "asked", "void_result"]
+
+#: What every carrier's ``_mapping`` module exports (:class:`RestMapping`), under the same names...
+MAPPING_NAMES = (
+    "MONEY",
+    "REDACTED_KEYS",
+    "SAFETY",
+    "headers",
+    "parse_error",
+    "parse_label",
+    "parse_rates",
+    "parse_void",
+    "rate_request",
+    "ship_request",
+    "token_request",
+    "transaction_id",
+    "void_request",
+)
+#: ...and its ``_mapping_tracking`` module (:class:`TrackingMapping`).
+TRACKING_NAMES = ("parse_tracking", "track_request")
+
+
+@dataclass(frozen=True)
+class Request:
+    """One call: ``operation`` (its name in logs, errors and the retry policy), the method, the path
+    (with its query), and a JSON ``payload`` or a ``form``. ``headers`` and ``auth`` (HTTP Basic)
+    are the token call's own; neither they nor the form show in ``repr()``."""
+
+    operation: str
+    method: str
+    path: str
+    payload: Mapping[str, Any] | None = None
+    form: Mapping[str, str] | None = field(default=None, repr=False)
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    auth: tuple[str, str] | None = field(default=None, repr=False)
+    #: An answer that a lost earlier attempt may explain (a void answered "already voided"): after an
+    #: attempt that may have reached the carrier, such an answer is :class:`~onebalance.OutcomeUnknown`.
+    repeat_refused: Callable[[Any], bool] | None = field(default=None, repr=False, compare=False)
+
+
+def asked(label: Label, package: str | None) -> tuple[str, ...]:
+    """The tracking numbers a void asks for: ``package``'s (one of the label's), else every package's."""
+    return (label.package_number(package),) if package is not None else label.tracking_numbers
+
+
+def void_result(carrier: Carrier, label: Label, package: str | None, *, voided: bool) -> VoidResult:
+    """What a void of ``label`` (or of its ``package``) did, as the carrier answered ``voided``."""
+    numbers = asked(label, package)
+    return VoidResult(
+        carrier=carrier,
+        tracking_number=numbers[0] if package is not None else label.tracking_number,
+        voided=voided,
+        carrier_reference=label.carrier_reference,
+        packages=numbers if voided else (),
+    )
+
+
+class RestMapping(Protocol):
+    """What a carrier's ``_mapping`` module provides (``settings``: the carrier's :class:`RestSettings`
+    subclass, typed ``Any`` because each module takes its own)."""
+
+    #: JSON keys whose values never show in DEBUG logs (label images).
+    REDACTED_KEYS: frozenset[str]
+    #: How each operation may be retried, as the carrier treats a repeat (any other: only when the
+    #: request never reached the carrier)...
+    SAFETY: Mapping[str, Safety]
+    #: ...and the operations that move money: an unresolved failure is OutcomeUnknown.
+    MONEY: frozenset[str]
+
+    def token_request(self, settings: Any) -> Request: ...
+
+    def transaction_id(self, key: str) -> str: ...
+
+    def headers(self, transaction_id: str) -> dict[str, str]: ...
+
+    def rate_request(self, shipment: ShipmentRequest, settings: Any) -> Request: ...
+
+    def parse_rates(self, body: Any, settings: Any, shipment: ShipmentRequest) -> list[Rate]: ...
+
+    def ship_request(self, rate: Rate, shipment: ShipmentRequest, settings: Any, key: str) -> Request: ...
+
+    def parse_label(self, body: Any, rate: Rate, settings: Any, now: datetime) -> Label: ...
+
+    def void_request(self, label: Label, settings: Any, package: str | None) -> Request: ...
+
+    def parse_void(self, body: Any, label: Label, package: str | None) -> VoidResult: ...
+
+    def parse_error(
+        self, status: int, body: Any, operation: str, transaction_id: str | None = None
+    ) -> OneBalanceError: ...
+
+
+class TrackingMapping(Protocol):
+    """What a carrier's ``_mapping_tracking`` module provides."""
+
+    def track_request(self, tracking_number: str) -> Request: ...
+
+    def parse_tracking(self, body: Any, tracking_number: str) -> Tracking: ...

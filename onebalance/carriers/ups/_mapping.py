@@ -1,0 +1,465 @@
+"""The UPS wire format: pure functions from the neutral models to UPS JSON and back. No I/O.
+
+Pairs, karrio-style, named as FedEx's (:class:`~onebalance.carriers._rest.RestMapping`):
+``rate_request`` / ``parse_rates``, ``ship_request`` / ``parse_label``, ``void_request`` /
+``parse_void`` (tracking: :mod:`._mapping_tracking`); ``token_request`` and ``headers`` for the
+proxy; ``parse_error`` turns UPS's error body (``{"response": {"errors": [{"code", "message"}]}}``)
+into the SDK's typed errors. UPS sends every scalar as a string and sometimes collapses
+one-element arrays to an object: the parsers accept both.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from typing import Any
+
+from onebalance.core._errors import (
+    AuthenticationFailed,
+    LabelNotFound,
+    OneBalanceError,
+    PaymentMethodRefused,
+    PermissionDenied,
+    ProtocolError,
+    SchemaViolation,
+    ServiceError,
+    UnknownFault,
+    ValidationError,
+    VoidRefused,
+)
+from onebalance.core._retry import Safety
+from onebalance.shipments._address import Address
+from onebalance.shipments._base import credentials_refused
+from onebalance.shipments._carrier import Carrier
+from onebalance.shipments._label import Label, PackageLabel, VoidResult
+from onebalance.shipments._money import Money
+from onebalance.shipments._parcel import PackageType, Parcel
+from onebalance.shipments._payment import CarrierAccountPayment
+from onebalance.shipments._rate import Charge, Rate
+from onebalance.shipments._shipment import ShipmentOption, ShipmentRequest
+
+from .._rest._request import Request, asked, void_result
+from ._settings import UpsSettings
+
+API_VERSION = "v2409"
+TOKEN_PATH = "/security/v1/oauth/token"  # noqa: S105 - a URL path, not a password
+RATE_PATH = f"/api/rating/{API_VERSION}/Shop"
+SHIP_PATH = f"/api/shipments/{API_VERSION}/ship"
+VOID_PATH = f"/api/shipments/{API_VERSION}/void/cancel/"
+#: UPS's ``transactionSrc`` header: who sends the request.
+TRANSACTION_SRC = "onebalance"
+#: How each call may be retried: void as often as needed (a shipment is voided once),
+#: ship only when it never reached UPS; void and ship move money.
+SAFETY: Mapping[str, Safety] = {"rate": Safety.READ, "track": Safety.READ, "token": Safety.READ, "void": Safety.KEYED}
+MONEY = frozenset({"ship", "void"})
+#: Keys whose values never show in DEBUG logs: the label images.
+REDACTED_KEYS = frozenset({"GraphicImage", "HTMLImage"})
+
+SERVICE_NAMES: dict[str, str] = {
+    "01": "UPS Next Day Air",
+    "02": "UPS 2nd Day Air",
+    "03": "UPS Ground",
+    "07": "UPS Worldwide Express",
+    "08": "UPS Worldwide Expedited",
+    "11": "UPS Standard",
+    "12": "UPS 3 Day Select",
+    "13": "UPS Next Day Air Saver",
+    "14": "UPS Next Day Air Early",
+    "54": "UPS Worldwide Express Plus",
+    "59": "UPS 2nd Day Air A.M.",
+    "65": "UPS Saver",
+}
+#: Neutral packaging → UPS packaging code (Rate ``PackagingType``, Ship ``Packaging``).
+PACKAGING_CODES: dict[PackageType, str] = {
+    PackageType.ENVELOPE: "01",
+    PackageType.PACKAGE: "02",
+    PackageType.TUBE: "03",
+    PackageType.PAK: "04",
+}
+#: ``isinstance(value, _MAPPING)`` is ``isinstance(value, Mapping)``, without the ABC's own check for a
+#: dict (what the JSON decoder makes): a fifth of the time.
+_MAPPING = (dict, Mapping)
+_TENTH = Decimal("0.1")
+_SUPPORTED_OPTIONS = {ShipmentOption.SIGNATURE, ShipmentOption.ADULT_SIGNATURE, ShipmentOption.SATURDAY_DELIVERY}
+_WEIGHT_UNITS = {"lb": "LBS", "kg": "KGS", "oz": "OZS"}
+_UNIT_NAMES = {"LBS": "Pounds", "KGS": "Kilograms", "OZS": "Ounces", "IN": "Inches", "CM": "Centimeters"}
+# -- helpers -----------------------------------------------------------------------------------------
+
+
+def _list(value: Any) -> list[Any]:
+    """UPS's "object or list": always a list."""
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _money(node: Any, field: str) -> Money:
+    if not isinstance(node, _MAPPING):
+        raise ProtocolError(f"UPS answer has no {field}")
+    value = node.get("MonetaryValue")
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise ProtocolError(f"UPS answer has an unreadable {field}")
+    try:
+        money = Money(Decimal(str(value).strip()), str(node.get("CurrencyCode") or "USD"))
+    except (InvalidOperation, ValueError, ArithmeticError, OneBalanceError):
+        raise ProtocolError(f"UPS answer has an unreadable {field}") from None
+    if money.amount < 0:
+        raise ProtocolError(f"UPS answer has a negative {field}")
+    return money
+
+
+@functools.lru_cache(maxsize=4096)
+def _payment(account_number: str) -> CarrierAccountPayment:
+    """``settings.payment`` (an immutable model), built once per account rather than per label."""
+    return CarrierAccountPayment(Carrier.UPS, account_number)
+
+
+def transaction_id(key: str) -> str:
+    """UPS's ``transId`` header (at most 32 characters) for an idempotency key: a digest of it."""
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def headers(transaction_id: str) -> dict[str, str]:
+    """The headers of every API call (beside the bearer token): who sends it and its ``transId``."""
+    return {"transactionSrc": TRANSACTION_SRC, "transId": transaction_id}
+
+
+def _address(address: Address, *, shipper_number: str | None = None) -> dict[str, Any]:
+    postal_code = address.postal_code.replace("-", "") if address.postal_code else None
+    fields = (
+        ("AddressLine", list(address.street_lines)),
+        ("City", address.city),
+        ("StateProvinceCode", address.state),
+        ("PostalCode", postal_code),
+        ("CountryCode", address.country),
+    )
+    wire: dict[str, Any] = {key: value for key, value in fields if value}  # UPS leaves out what is unknown
+    party: dict[str, Any] = {"Name": address.company or address.name, "Address": wire}
+    if address.company:
+        party["AttentionName"] = address.name
+    if address.phone:
+        party["Phone"] = {"Number": address.phone}
+    if shipper_number is not None:
+        party["ShipperNumber"] = shipper_number
+    return party
+
+
+def _ship_to(address: Address) -> dict[str, Any]:
+    party = _address(address)
+    if address.residential:
+        party["Address"]["ResidentialAddressIndicator"] = ""
+    return party
+
+
+def _weight(parcel: Parcel) -> dict[str, Any]:
+    unit = parcel.weight.unit
+    weight = parcel.weight if unit in _WEIGHT_UNITS else parcel.weight.to("kg")
+    value = weight.value.quantize(_TENTH, rounding=ROUND_CEILING)
+    code = _WEIGHT_UNITS[weight.unit]
+    # str() of a Decimal with exponent -1 is never in scientific notation: the same text as f"{value:f}".
+    return {"UnitOfMeasurement": {"Code": code, "Description": _UNIT_NAMES[code]}, "Weight": str(value)}
+
+
+def _packaging(parcel: Parcel, index: int) -> str:
+    code = PACKAGING_CODES.get(parcel.package_type)
+    if code is None:
+        raise ValidationError(
+            f"parcels.{index}.package_type: UPS does not offer {parcel.package_type.value} packaging",
+            field=f"parcels.{index}.package_type",
+        )
+    return code
+
+
+def _package(parcel: Parcel, index: int, packaging_key: str, options: frozenset[ShipmentOption]) -> dict[str, Any]:
+    package: dict[str, Any] = {packaging_key: {"Code": _packaging(parcel, index)}, "PackageWeight": _weight(parcel)}
+    if parcel.dimensions is not None:
+        dims = parcel.dimensions
+        # UPS takes whole units here (at most 3 characters), so each side is rounded up.
+        sides = [side.to_integral_value(rounding=ROUND_CEILING) for side in dims.sides]
+        package["Dimensions"] = {
+            "UnitOfMeasurement": {"Code": dims.unit.upper(), "Description": _UNIT_NAMES[dims.unit.upper()]},
+            "Length": f"{sides[0]:f}",
+            "Width": f"{sides[1]:f}",
+            "Height": f"{sides[2]:f}",
+        }
+    if packaging_key == "Packaging":
+        dcis = _dcis(options) if options else None  # no options (the usual case): no lookups
+        if dcis:
+            package["PackageServiceOptions"] = {"DeliveryConfirmation": {"DCISType": dcis}}
+        if parcel.reference:
+            package["ReferenceNumber"] = [{"Value": parcel.reference}]
+    return package
+
+
+def _dcis(options: frozenset[ShipmentOption]) -> str | None:
+    """The delivery confirmation a signature option asks for (adult signature first)."""
+    if ShipmentOption.ADULT_SIGNATURE in options:
+        return "3"
+    return "2" if ShipmentOption.SIGNATURE in options else None
+
+
+def _check_options(shipment: ShipmentRequest) -> None:
+    if shipment.options <= _SUPPORTED_OPTIONS:  # no options (the usual case): nothing to look up
+        return
+    unsupported = sorted(option.value for option in shipment.options - _SUPPORTED_OPTIONS)
+    if unsupported:
+        raise ValidationError(f"options: UPS labels here do not offer {', '.join(unsupported)}", field="options")
+
+
+def _shipment(shipment: ShipmentRequest, settings: UpsSettings, *, payment: str, packaging: str) -> dict[str, Any]:
+    """A Rate or Ship request's ``Shipment``: the parties, the payer (BillShipper) under ``payment``
+    and the packages (their packaging code under ``packaging``); options UPS lacks are refused."""
+    _check_options(shipment)
+    account = settings.account_number
+    body: dict[str, Any] = {
+        "Shipper": _address(shipment.shipper, shipper_number=account),
+        "ShipTo": _ship_to(shipment.recipient),
+        "ShipFrom": _address(shipment.shipper),
+        payment: {"ShipmentCharge": [{"Type": "01", "BillShipper": {"AccountNumber": account}}]},
+        "Package": [_package(p, i, packaging, shipment.options) for i, p in enumerate(shipment.parcels)],
+    }
+    if shipment.options and ShipmentOption.SATURDAY_DELIVERY in shipment.options:
+        body["ShipmentServiceOptions"] = {"SaturdayDeliveryIndicator": ""}
+    return body
+
+
+# -- OAuth -------------------------------------------------------------------------------------------
+
+
+def token_request(settings: UpsSettings) -> Request:
+    """The token call: the credentials in the Basic ``Authorization`` header, the shipper number in
+    ``x-merchant-id``, the grant type in the form."""
+    return Request(
+        "token",
+        "POST",
+        TOKEN_PATH,
+        form={"grant_type": "client_credentials"},
+        headers={"x-merchant-id": settings.account_number},
+        auth=(settings.client_id, settings.client_secret.get_secret_value()),
+    )
+
+
+# -- Rating ------------------------------------------------------------------------------------------
+
+
+def rate_request(shipment: ShipmentRequest, settings: UpsSettings, *, context: str | None = None) -> Request:
+    """A ``Shop`` request (every service), billed to the settings' shipper number."""
+    request: dict[str, Any] = {"RequestOption": "Shop"}
+    if context:
+        request["TransactionReference"] = {"CustomerContext": context}
+    body = _shipment(shipment, settings, payment="PaymentDetails", packaging="PackagingType")
+    body["NumOfPieces"] = str(len(shipment.parcels))
+    return Request("rate", "POST", RATE_PATH, {"RateRequest": {"Request": request, "Shipment": body}})
+
+
+def parse_rates(body: Any, settings: UpsSettings, shipment: ShipmentRequest | None = None) -> list[Rate]:
+    """Every rated service as a neutral :class:`Rate` paid by the merchant's UPS account.
+
+    With ``shipment.service`` set, only that service's rate is kept.
+    """
+    root = body.get("RateResponse") if isinstance(body, _MAPPING) else None
+    if not isinstance(root, _MAPPING):
+        raise ProtocolError("UPS rate answer has no RateResponse", operation="rate")
+    rates: list[Rate] = []
+    for rated in _list(root.get("RatedShipment")):
+        code = str((rated.get("Service") or {}).get("Code", ""))
+        if not code or (shipment is not None and shipment.service and shipment.service != code):
+            continue
+        negotiated = (rated.get("NegotiatedRateCharges") or {}).get("TotalCharge")
+        total = _money(negotiated or rated.get("TotalCharges"), "TotalCharges")
+        base = rated.get("BaseServiceCharge")
+        surcharges = [
+            Charge(_charge_name(item), _money(item, "ItemizedCharges"))
+            for item in _list(rated.get("ItemizedCharges"))
+            if isinstance(item, _MAPPING)
+        ]
+        guaranteed = rated.get("GuaranteedDelivery") or {}
+        days_text = str(guaranteed.get("BusinessDaysInTransit", "")).strip()
+        rates.append(
+            Rate(
+                carrier=Carrier.UPS,
+                service_code=code,
+                service_name=SERVICE_NAMES.get(code, f"UPS service {code}"),
+                total=total,
+                base=_money(base, "BaseServiceCharge") if base else None,
+                surcharges=tuple(surcharges),
+                delivery_days=int(days_text) if days_text.isdigit() else None,
+                guaranteed=bool(days_text),
+                payment=_payment(settings.account_number),
+                carrier_data=(("service_code", code), ("total", f"{total.amount:f}")),
+            )
+        )
+    return rates
+
+
+_CHARGE_NAMES = {"375": "Fuel surcharge", "270": "Residential surcharge", "120": "Delivery confirmation"}
+
+
+def _charge_name(item: Mapping[str, Any]) -> str:
+    code = str(item.get("Code", ""))
+    return _CHARGE_NAMES.get(code, f"UPS charge {code}" if code else "UPS charge")
+
+
+# -- Shipping ----------------------------------------------------------------------------------------
+
+
+def ship_request(
+    rate: Rate, shipment: ShipmentRequest, settings: UpsSettings, key: str, *, label_format: str = "GIF"
+) -> Request:
+    """A Ship request for ``rate``'s service, billed to the shipper's own account (BillShipper); the
+    idempotency ``key`` is its transaction reference (``CustomerContext``)."""
+    if rate.carrier is not Carrier.UPS:
+        raise ValidationError("rate: not a UPS rate", field="rate")
+    payer = getattr(rate.payment, "account_number", None)
+    if payer != settings.account_number:
+        raise ValidationError("rate: the rate is billed to another UPS account than this client's", field="rate")
+    body = _shipment(shipment, settings, payment="PaymentInformation", packaging="Packaging")
+    service = rate.data.get("service_code", rate.service_code)
+    body["Service"] = {"Code": service, "Description": SERVICE_NAMES.get(service, service)[:35]}
+    if shipment.reference:
+        body["ReferenceNumber"] = [{"Value": shipment.reference}]
+    request = {
+        "ShipmentRequest": {
+            "Request": {"RequestOption": "nonvalidate", "TransactionReference": {"CustomerContext": key}},
+            "Shipment": body,
+            "LabelSpecification": {
+                "LabelImageFormat": {"Code": label_format},
+                "HTTPUserAgent": "Mozilla/4.5",
+                "LabelStockSize": {"Height": "6", "Width": "4"},
+            },
+        }
+    }
+    return Request("ship", "POST", SHIP_PATH, request)
+
+
+def parse_label(body: Any, rate: Rate, settings: UpsSettings, now: datetime) -> Label:
+    """The bought :class:`Label`: every package's tracking number and image (base64 decoded), the
+    first package's in the label's own fields, and the whole shipment's cost."""
+    root = body.get("ShipmentResponse") if isinstance(body, _MAPPING) else None
+    results = root.get("ShipmentResults") if isinstance(root, _MAPPING) else None
+    if not isinstance(results, _MAPPING):
+        raise ProtocolError("UPS ship answer has no ShipmentResults", operation="ship")
+    results_list = [p for p in _list(results.get("PackageResults")) if isinstance(p, _MAPPING)]
+    if not results_list:
+        raise ProtocolError("UPS ship answer has no PackageResults", operation="ship")
+    packages = [_package_label(p) for p in results_list]
+    first_label = results_list[0].get("ShippingLabel") or {}
+    charges = results.get("ShipmentCharges") or {}
+    negotiated = (results.get("NegotiatedRateCharges") or {}).get("TotalCharge")
+    cost = _money(negotiated or charges.get("TotalCharges"), "TotalCharges")
+    image_format = str((first_label.get("ImageFormat") or {}).get("Code", "GIF")).upper()
+    first = packages[0]
+    return Label(
+        carrier=Carrier.UPS,
+        tracking_number=first.tracking_number,
+        service_code=rate.service_code,
+        cost=cost,
+        paid_by=_payment(settings.account_number),
+        label_image=first.label_image,
+        label_format=image_format if image_format in ("GIF", "PNG", "ZPL", "PDF") else "GIF",
+        created_at=now,
+        carrier_reference=str(results.get("ShipmentIdentificationNumber") or first.tracking_number),
+        packages=tuple(packages),
+    )
+
+
+def _package_label(package: Mapping[str, Any]) -> PackageLabel:
+    label = package.get("ShippingLabel") or {}
+    try:
+        image = base64.b64decode(str(label.get("GraphicImage", "")), validate=True)
+    except (binascii.Error, ValueError):
+        raise ProtocolError("UPS label image is not base64", operation="ship") from None
+    if not image:
+        raise ProtocolError("UPS ship answer has no label image", operation="ship")
+    return PackageLabel(tracking_number=str(package.get("TrackingNumber", "")), label_image=image)
+
+
+# -- Void --------------------------------------------------------------------------------------------
+
+
+def void_request(label: Label, settings: UpsSettings | None = None, package: str | None = None) -> Request:
+    """The whole shipment's void (its identification number in the path), or with ``package`` (one
+    of its tracking numbers) that package's only (``trackingnumber`` in the query)."""
+    reference = label.carrier_reference or label.tracking_number
+    if not reference:
+        raise ValidationError("label: has no UPS shipment identification number", field="label")
+    path = VOID_PATH + reference
+    if package is not None:
+        number = label.package_number(package)
+        path += f"?trackingnumber={number}"
+    return Request("void", "DELETE", path)
+
+
+def parse_void(body: Any, label: Label, package: str | None = None) -> VoidResult:
+    """Voided or not, with the packages UPS reports voided (status 1: voided or already voided).
+
+    ``PackageLevelResults`` is the spec's spelling; older answers say ``PackageLevelResult``, a lone
+    object or a list: both are read. An answer without package results covers what was asked.
+    """
+    root = body.get("VoidShipmentResponse") if isinstance(body, _MAPPING) else None
+    if not isinstance(root, _MAPPING):
+        raise ProtocolError("UPS void answer has no VoidShipmentResponse", operation="void")
+    status = ((root.get("SummaryResult") or {}).get("Status") or {}).get("Code")
+    results = [
+        r for r in _list(root.get("PackageLevelResults", root.get("PackageLevelResult"))) if isinstance(r, _MAPPING)
+    ]
+    codes = {str(r.get("TrackingNumber")): str((r.get("Status") or {}).get("Code")) for r in results}
+    refused = [number for number in asked(label, package) if codes.get(number) == "0"]
+    return void_result(Carrier.UPS, label, package, voided=str(status) == "1" and not refused)
+
+
+# -- errors ------------------------------------------------------------------------------------------
+
+#: UPS error codes → the SDK's closest error.
+_BY_CODE: dict[str, type[OneBalanceError]] = {
+    "250002": AuthenticationFailed,
+    "250003": AuthenticationFailed,
+    "10400": AuthenticationFailed,
+    "10401": AuthenticationFailed,
+    "111580": PaymentMethodRefused,
+    "120100": PermissionDenied,
+    "190102": VoidRefused,
+    "TV1002": ValidationError,
+    "TW0001": LabelNotFound,
+}
+
+
+def parse_error(status: int, body: Any, operation: str, transaction_id: str | None = None) -> OneBalanceError:
+    """UPS's error answer as a typed SDK error carrying the UPS code, the HTTP status and the operation."""
+    errors = []
+    if isinstance(body, _MAPPING):
+        errors = [e for e in _list((body.get("response") or {}).get("errors")) if isinstance(e, _MAPPING)]
+    first = errors[0] if errors else {}
+    code = str(first.get("code")) if first.get("code") is not None else None
+    message = str(first.get("message") or f"UPS answered HTTP {status}")[:300]
+    cls: type[OneBalanceError]
+    if code in _BY_CODE:
+        cls = _BY_CODE[code]
+    elif status == 401:
+        cls = AuthenticationFailed
+    elif status == 403:
+        cls = PermissionDenied
+    elif status == 404:
+        cls = LabelNotFound
+    elif status == 400 and code is not None:
+        cls = SchemaViolation if code.startswith("1200") else UnknownFault
+    elif status == 429 or code is not None:
+        cls = UnknownFault if code is not None else ServiceError
+    else:
+        cls = ServiceError
+    kwargs: dict[str, Any] = {
+        "operation": operation,
+        "code": code,
+        "http_status": status,
+        "transaction_id": transaction_id,
+    }
+    if cls is ValidationError:
+        return ValidationError(message, field="tracking_number", **kwargs)
+    if operation == "token" and status == 401 and code != "10400":  # 10400: no Basic auth header was sent
+        return credentials_refused("UPS", message, **kwargs)
+    return cls(message, **kwargs)
