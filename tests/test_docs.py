@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import onebalance
 import onebalance.core._errors
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,8 +24,8 @@ def test_the_error_tree_in_the_docs_is_the_one_in_the_code():
 
 def test_every_error_class_is_in_the_tree():
     tree = "\n".join(_tree(onebalance.core._errors.__doc__ or ""))
-    for name in onebalance.core._errors.__all__:
-        obj = getattr(onebalance.core._errors, name)
+    for name in onebalance.__all__:
+        obj = getattr(onebalance, name)
         if isinstance(obj, type) and issubclass(obj, Exception):
             assert re.search(rf"\b{name}\b", tree), name
 

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from onebalance import ProtocolError
 from onebalance.core import _json
 from onebalance.core._config import decode_json
-from onebalance.core._errors import ProtocolError
 
 
 def _before(content: bytes | str) -> Any:
