@@ -6,15 +6,19 @@ import contextlib
 import socket
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 import responses
 
 from onebalance import (
     AccountClosed,
+    AccountDisconnected,
     AccountLocked,
+    Accounts,
     AuthenticationFailed,
     ConnectError,
+    InMemoryCredentialStore,
     OneBalance,
     OneBalanceError,
     PasswordExpired,
@@ -140,6 +144,23 @@ def test_non_soap_answers_are_protocol_errors(status, body, content_type):
             _client().authenticate()
     assert info.value.http_status == status
     assert info.value.operation == "AuthenticateUser"
+
+
+def test_a_one_balance_refusal_raised_again_still_says_it_came_from_the_one_balance(sandbox):
+    """Stored credentials the One Balance refused: the refusal, and the SDK's refusing to send them again."""
+    creds = sandbox.create_demo_account()
+    with sandbox.mock() as url:
+        accounts = Accounts(integration_id=creds.integration_id, endpoint=url, store=InMemoryCredentialStore())
+        assert accounts.connect("shop-1", username=creds.username, password=creds.password).active
+        client = accounts.client("shop-1")
+        sandbox.set_password(creds.username, "Changed-elsewhere7")
+        sandbox.advance_clock(timedelta(hours=25))  # the conversation expired: the client logs in again
+        refusals = []
+        for call in (client.account, client.account, lambda: accounts.client("shop-1")):
+            with pytest.raises(AccountDisconnected) as info:
+                call()
+            refusals.append(info.value)
+    assert [r.source for r in refusals] == [Service.ONEBALANCE] * 3
 
 
 def test_a_response_of_another_operation_is_a_protocol_error(sandbox):

@@ -8,7 +8,7 @@ import enum
 import re
 from typing import Any
 
-from ._error_base import OneBalanceError
+from ._error_base import OneBalanceError, Service
 
 
 class ServiceError(OneBalanceError):
@@ -54,6 +54,8 @@ class AccountDisconnected(AuthenticationError):
         "The One Balance account is disconnected: its stored credentials were refused "
         "(the password was probably changed outside the platform)"
     )
+    #: Only the One Balance gives it: it says so whichever module raises it again.
+    source = Service.ONEBALANCE
 
 
 class AccountLocked(AuthenticationError):
@@ -153,6 +155,8 @@ class UsernameTaken(RegistrationError):
     """The username is taken; ``suggested_username`` is the service's alternative."""
 
     default_message = "The username is taken"
+    #: Only the One Balance gives it: it says so whichever module raises it again.
+    source = Service.ONEBALANCE
 
     def __init__(self, message: str | None = None, *, suggested_username: str | None = None, **kw: Any) -> None:
         self.suggested_username = suggested_username
@@ -173,6 +177,8 @@ class StaleControlTotal(ServiceError):
     """
 
     default_message = "Postage was printed or bought elsewhere since the balance was read; nothing was bought"
+    #: Only the One Balance gives it: it says so whichever module raises it again.
+    source = Service.ONEBALANCE
 
     def __init__(
         self, message: str | None = None, *, available_postage: Any = None, control_total: Any = None, **kw: Any
@@ -187,6 +193,8 @@ class PurchaseRejected(ServiceError):
     RejectedDueToFraud; ``rejection_reason`` is its text). Nothing was bought."""
 
     default_message = "The postage purchase was rejected"
+    #: Only the One Balance gives it: it says so whichever module raises it again.
+    source = Service.ONEBALANCE
 
     def __init__(
         self,
