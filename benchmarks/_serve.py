@@ -27,9 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox
-from onebalance.sandbox._core import Reply
-from onebalance.sandbox._server import SandboxServer
+from onebalance.sandbox import DEMO_INTEGRATION_ID, Reply, Sandbox, SandboxServer
 from onebalance.swsim._soap._envelope import build
 from onebalance.swsim._soap._schema import swsim_schema
 

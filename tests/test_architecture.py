@@ -33,12 +33,7 @@ LEVEL = {room: i for i, rooms in enumerate(LAYERS) for room in rooms}
 KNOWN_UPWARD: set[tuple[str, str]] = set()
 
 #: Module loops of today, each named by its modules (sorted), to be removed (never added to).
-KNOWN_LOOPS: set[tuple[str, ...]] = {
-    ("onebalance.sandbox._auth", "onebalance.sandbox._core", "onebalance.sandbox._ledger", "onebalance.sandbox._store"),
-    ("onebalance.sandbox._control", "onebalance.sandbox._sandbox"),
-    ("onebalance.sandbox._pages", "onebalance.sandbox._usps"),
-    ("onebalance.sandbox.fedex._sandbox", "onebalance.sandbox.fedex._server"),
-}
+KNOWN_LOOPS: set[tuple[str, ...]] = set()
 
 #: Imports of the project's modules inside a function, outside the CLI (whose commands load what
 #: they need when they run, for start-up time): each was a way round a loop. To be removed.
@@ -46,9 +41,6 @@ KNOWN_LAZY: set[tuple[str, str]] = {
     ("onebalance.accounts._accounts", "onebalance.carriers.fedex"),
     ("onebalance.accounts._accounts", "onebalance.carriers.ups"),
     ("onebalance.funding._postage", "onebalance.shipments"),
-    ("onebalance.sandbox._pages", "onebalance.sandbox._usps"),
-    ("onebalance.sandbox.fedex._sandbox", "onebalance.carriers.fedex"),
-    ("onebalance.sandbox.ups._state", "onebalance.carriers.ups"),
     ("onebalance.swsim._mapping", "onebalance.swsim._inputs"),
 }
 

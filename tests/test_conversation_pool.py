@@ -169,7 +169,8 @@ def test_credentials_calls_never_push_out_the_live_conversation(sandbox):
 
 
 def test_only_authenticate_user_refuses_credentials_alone():
-    from onebalance.sandbox._core import HANDLERS, Auth
+    from onebalance.sandbox.swsim._dispatch import Auth
+    from onebalance.sandbox.swsim._handlers import HANDLERS
 
     # Every other operation is either unauthenticated or takes an Authenticator or Credentials.
     assert [name for name, handler in HANDLERS.items() if handler.auth is Auth.LOGIN] == ["AuthenticateUser"]

@@ -19,8 +19,7 @@ from pathlib import Path
 import pytest
 
 from onebalance import Accounts, AutoRefillSettings, FundingSettings, RefillProposal, StoredCredentials
-from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox
-from onebalance.sandbox._control import SandboxControl
+from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox, SandboxControl
 
 from ._stores import StoreSpec, postgres_run_schema, store_spec, worker_context  # noqa: F401 - a fixture
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import socket
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import requests
 
 from onebalance import AccountClosed, AccountDisconnected, AccountLocked, AuthenticationFailed
 from onebalance.sandbox import AccountStatus, Sandbox
+from onebalance.sandbox.fedex import FedexSandbox
+from onebalance.sandbox.ups import UpsSandbox
 from onebalance.swsim._soap._envelope import body_child, read_fault
 
 from . import _wire
@@ -211,10 +215,25 @@ def test_integrations_survive_a_restart(tmp_path, make_sandbox):
     assert "11111111-2222-3333-4444-555555555555" in second.state.integrations
 
 
-def test_a_wildcard_bind_announces_a_reachable_url():
-    from onebalance.sandbox._server import _host_for_url
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
 
-    assert _host_for_url("0.0.0.0") == "127.0.0.1"
-    assert _host_for_url("::") == "[::1]"
-    assert _host_for_url("::1") == "[::1]"
-    assert _host_for_url("127.0.0.1") == "127.0.0.1"
+
+@pytest.mark.parametrize("kind", ["swsim", "ups", "fedex"])
+def test_a_wildcard_bind_announces_a_reachable_url_and_ipv6_hosts_are_served(kind):
+    box: Any = {"swsim": Sandbox, "ups": UpsSandbox, "fedex": FedexSandbox}[kind]()
+    with box.serve(host="0.0.0.0") as server:
+        assert server.url.startswith("http://127.0.0.1:")
+        assert requests.get(server.url.split("/swsim/")[0] + "/sandbox/control/ping", timeout=5).status_code == 200
+    if not _ipv6_loopback():
+        pytest.skip("no IPv6 loopback here")
+    with box.serve(host="::1") as server:
+        assert server.url.startswith("http://[::1]:")
+        assert requests.get(server.url.split("/swsim/")[0] + "/sandbox/control/ping", timeout=5).status_code == 200
+    if kind == "swsim":
+        box.close()

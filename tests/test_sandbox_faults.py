@@ -33,9 +33,8 @@ from onebalance import (
 )
 from onebalance.cli import cli
 from onebalance.core._config import Timeout
-from onebalance.sandbox import Sandbox
-from onebalance.sandbox._chaos import ACTING_KINDS, KINDS, Faults
-from onebalance.sandbox._control import SandboxControl
+from onebalance.sandbox import FAULT_KINDS as KINDS
+from onebalance.sandbox import Faults, Sandbox, SandboxControl
 from onebalance.sandbox.fedex import FedexSandbox
 from onebalance.sandbox.ups import UpsSandbox
 
@@ -49,6 +48,8 @@ STATUS = {"http_500": 500, "http_502": 502, "http_503": 503, "html": 502, "http_
 #: Quick retries (the policy itself is tested in test_retry.py); Retry-After: 1 is longer than allowed here.
 RETRY = RetryPolicy(attempts=2, backoff_base=0.01, backoff_max=0.05, retry_after_max=0.5)
 #: The kinds after which a client cannot know whether the service acted (every other: it did not).
+#: The kinds where the service runs the request before the fault hits (docs/sandbox.md, "Fault injection").
+ACTING_KINDS = frozenset({"reset_after", "timeout_after", "truncated"})
 MAYBE_ACTED = frozenset(KINDS) - {"refused", "http_429", "http_429_bare"}
 
 

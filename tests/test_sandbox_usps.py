@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 import requests
 
-from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox, SandboxControl, SandboxCredentials, _rates
+from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox, SandboxControl, SandboxCredentials
+from onebalance.sandbox.swsim import _rates
 from onebalance.swsim._soap._envelope import SoapFault
 
 from . import _wire

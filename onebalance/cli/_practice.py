@@ -17,8 +17,7 @@ import click
 
 from onebalance.accounts._accounts import Accounts
 from onebalance.core._errors import OneBalanceError
-from onebalance.sandbox import DEMO_INTEGRATION_ID
-from onebalance.sandbox._control import SandboxControl
+from onebalance.sandbox import DEMO_INTEGRATION_ID, SandboxControl
 from onebalance.stores import EncryptedFileCredentialStore
 
 

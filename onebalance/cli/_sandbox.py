@@ -11,11 +11,10 @@ from typing import Any
 
 import click
 
-from onebalance.sandbox import Sandbox, SandboxServer
+from onebalance.sandbox import FAULT_KINDS as KINDS
+from onebalance.sandbox import REQUEST_TIMEOUT, Faults, Sandbox, SandboxServer
 from onebalance.sandbox import fedex as fedex_sandbox
 from onebalance.sandbox import ups as ups_sandbox
-from onebalance.sandbox._chaos import KINDS, Faults
-from onebalance.sandbox._http import REQUEST_TIMEOUT
 from onebalance.sandbox.fedex import FedexSandbox, FedexSandboxServer
 from onebalance.sandbox.ups import UpsSandbox, UpsSandboxServer
 

@@ -17,16 +17,14 @@ Every movement of a balance is in ``sandbox.ledger(username)`` (``check_ledger``
 Transport faults (resets, timeouts, 5xx, truncated bodies...) are injected through ``sandbox.faults``.
 """
 
-from ._chaos import KINDS as FAULT_KINDS
-from ._chaos import Faults, FiredFault
-from ._clock import Clock
-from ._control import SandboxControl
-from ._core import Reply, WireObserver
-from ._mock import mock_all
-from ._payments import DECLINED_TEST_CARD
-from ._sandbox import IN_PROCESS_URL, Sandbox, SandboxCredentials
-from ._server import SOAP_PATH, SandboxServer
-from ._state import (
+from ._front._chaos import KINDS as FAULT_KINDS
+from ._front._chaos import Faults, FiredFault
+from ._front._control import SandboxControl
+from ._front._http import REQUEST_TIMEOUT
+from ._front._mock import mock_all
+from ._shared._clock import Clock
+from .swsim._dispatch import Reply, WireObserver
+from .swsim._models import (
     DEMO_INTEGRATION_ID,
     DEMO_PASSWORD,
     DEMO_USERNAME,
@@ -39,9 +37,12 @@ from ._state import (
     Label,
     LedgerEntry,
     PaymentMethod,
-    SandboxAccount,
     SandboxMessage,
 )
+from .swsim._payments import DECLINED_TEST_CARD
+from .swsim._sandbox import IN_PROCESS_URL, Sandbox, SandboxCredentials
+from .swsim._service import SOAP_PATH, SandboxServer
+from .swsim._state import SandboxAccount
 
 __all__ = [
     "DECLINED_TEST_CARD",
@@ -50,6 +51,7 @@ __all__ = [
     "DEMO_USERNAME",
     "FAULT_KINDS",
     "IN_PROCESS_URL",
+    "REQUEST_TIMEOUT",
     "SOAP_PATH",
     "AccountStatus",
     "AutoBuy",

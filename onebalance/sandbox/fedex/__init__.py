@@ -9,7 +9,8 @@
 ...     settings = creds.settings(server.url)
 
 The layout follows moto: state (``_state``), handlers (``_handlers``), wire format and errors
-(``_wire``), prices (``_rates``), and the two mounts (``_sandbox``, ``_server``).
+(``_wire``), prices (``_rates``), and the sandbox with its control API (``_sandbox``), mounted
+by the sandbox's one front.
 """
 
 from ._sandbox import (
@@ -20,9 +21,9 @@ from ._sandbox import (
     IN_PROCESS_URL,
     FedexSandbox,
     FedexSandboxCredentials,
+    FedexSandboxServer,
     Observer,
 )
-from ._server import FedexSandboxServer
 from ._wire import FedexReply
 
 __all__ = [

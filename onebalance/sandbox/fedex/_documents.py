@@ -14,8 +14,7 @@ import base64
 from datetime import timedelta
 from typing import Any
 
-from onebalance.sandbox import _images
-
+from .._shared import _images
 from ._state import FedexState, Project, Shipment
 from ._tracking import shipment_of
 from ._wire import FedexFault, success

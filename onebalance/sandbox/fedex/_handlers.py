@@ -18,8 +18,8 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from onebalance.core._json import loads as json_loads
-from onebalance.sandbox import _images
 
+from .._shared import _images
 from . import _documents, _rates, _tracking, _transit
 from ._state import FedexState, Project, Shipment, Token
 from ._wire import FedexFault, FedexReply, error_reply, json_reply, success

@@ -11,33 +11,28 @@ with a JSON object calls the :class:`FedexSandbox` method of that name (``create
 
 from __future__ import annotations
 
-import contextlib
 import re
 import secrets
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from typing import Any
 
+from onebalance.carriers.fedex import FedexSettings
 from onebalance.core._json import loads as json_loads
-from onebalance.sandbox._chaos import Answer, Faults, control_answer, control_arguments, in_process
-from onebalance.sandbox._clock import Clock
-from onebalance.sandbox._http import REQUEST_TIMEOUT
-from onebalance.sandbox._ledger import money
-from onebalance.sandbox._mock import shared_mock
-from onebalance.sandbox._vocabulary import LEGACY_ACTIONS, carrier_control, deprecated, forward, legacy_headers
 
+from .._front._chaos import Answer, Faults
+from .._front._control import Controls
+from .._front._inject import control_arguments
+from .._front._mount import Mountable
+from .._front._server import FrontServer
+from .._front._service import Request, RestService, respond
+from .._shared._clock import Clock
+from .._shared._vocabulary import LEGACY_ACTIONS, deprecated, forward, legacy_headers, money
 from . import _handlers
-from ._server import FedexSandboxServer, operation_of
 from ._state import FedexState, Project, Shipment
 from ._wire import FedexFault, FedexReply, error_reply, json_reply
-
-if TYPE_CHECKING:
-    import responses
-
-    from onebalance.carriers.fedex import FedexSettings
 
 __all__ = [
     "ACTIONS",
@@ -48,6 +43,7 @@ __all__ = [
     "IN_PROCESS_URL",
     "FedexSandbox",
     "FedexSandboxCredentials",
+    "FedexSandboxServer",
     "Observer",
     "operation_of",
 ]
@@ -79,8 +75,6 @@ class FedexSandboxCredentials:
 
     def settings(self, base_url: str) -> FedexSettings:
         """These credentials as :class:`carriers.fedex.FedexSettings` for ``base_url``."""
-        from onebalance.carriers.fedex import FedexSettings
-
         return FedexSettings(
             client_id=self.client_id,
             client_secret=self.client_secret,
@@ -89,19 +83,45 @@ class FedexSandboxCredentials:
         )
 
 
-class FedexSandbox:
+#: path -> the fault injection name of the call (see ``operation_of``).
+_OPERATIONS = {
+    "/oauth/token": "oauth",
+    "/rate/v1/rates/quotes": "rate",
+    "/ship/v1/shipments": "ship",
+    "/ship/v1/shipments/cancel": "void",
+    "/track/v1/trackingnumbers": "track",
+    "/track/v1/trackingdocuments": "track",
+}
+
+
+def operation_of(target: str) -> str | None:
+    """The fault injection name of a FedEx call: oauth, rate, ship, void or track (None: other)."""
+    return _OPERATIONS.get(target.split("?", 1)[0].rstrip("/"))
+
+
+class FedexSandboxServer(FrontServer):
+    """A running FedEx sandbox. ``url`` is the base URL to put in ``FedexSettings.base_url``."""
+
+
+class FedexSandbox(Mountable[FedexSandboxServer]):
     """A stateful FedEx REST simulator (OAuth, Rate, Ship, Cancel, Track).
 
     ``token_lifetime`` is the ``expires_in`` of every token (FedEx: 3600 s). Time is the sandbox's
     own :class:`Clock`: ``advance_clock`` it to expire tokens or move parcels along. Seed projects
     with ``create_account`` or ``create_demo_account``: the same words as the other sandboxes.
+    ``serve()``, ``mount()`` and ``mock()`` answer every request under their URL (the in-process
+    one, :data:`IN_PROCESS_URL`, by default).
     """
+
+    _server_class = FedexSandboxServer
+    _in_process_url = IN_PROCESS_URL
 
     def __init__(self, *, token_lifetime: int = 3600, observers: Sequence[Observer] = ()) -> None:
         self.state = FedexState(clock=Clock(), token_lifetime=token_lifetime)
         self.observers = list(observers)
-        #: Transport fault injection and added latency, in both mounts (see ``_chaos``).
+        #: Transport fault injection and added latency, in both mounts (see ``_front._chaos``).
         self.faults = Faults()
+        self._service = FedexService(self)
 
     @property
     def clock(self) -> Clock:
@@ -109,68 +129,9 @@ class FedexSandbox:
 
     # -- the one handler ---------------------------------------------------------------------------
     def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes = b"") -> FedexReply:
-        """Answer one request (``target``: path and query). Both mounts call this."""
-        method = method.upper()
-        path = urlsplit(target).path
-        if path.startswith(CONTROL_PREFIX):
-            return self._control(method, path[len(CONTROL_PREFIX) :], body)
-        operation = f"{method} {path}"
-        if self.observers and path != "/oauth/token":
-            sent = _parse(body)
-            for observer in self.observers:
-                observer("request", operation, None, sent)
-        reply = _handlers.handle(self.state, method, target, headers, body)
-        for observer in self.observers:
-            observer("response", operation, reply.status, reply.json())
-        return reply
-
-    # -- mounts ------------------------------------------------------------------------------------
-    def mount(self, mock: responses.RequestsMock, url: str = IN_PROCESS_URL) -> str:
-        """Answer every request under ``url`` through an existing ``responses`` mock. Returns ``url``."""
-        import responses as _responses
-
-        def callback(request: Any) -> Answer:
-            body = request.body or b""
-            parts = urlsplit(request.url)
-            target = parts.path + (f"?{parts.query}" if parts.query else "")
-            data = body.encode() if isinstance(body, str) else body
-            if self.faults.active:
-                return in_process(self.faults, operation_of(target), request, lambda: answer(request, target, data))
-            return answer(request, target, data)
-
-        def answer(request: Any, target: str, data: bytes) -> Answer:
-            reply = self.handle(request.method, target, dict(request.headers), data)
-            return reply.status, reply.headers, reply.body
-
-        pattern = re.compile(re.escape(url.rstrip("/")) + r"(/.*)?$")
-        for method in (_responses.GET, _responses.POST, _responses.PUT, _responses.DELETE):
-            mock.add_callback(method, pattern, callback=callback)
-        return url
-
-    @contextlib.contextmanager
-    def mock(self, url: str = IN_PROCESS_URL) -> Iterator[str]:
-        """Answer requests to ``url`` in-process, without sockets. Yields the base URL.
-
-        Sandboxes mocked at the same time (nested, or with ``mock_all``) all answer: they share
-        one ``responses`` mock. ValueError if another sandbox is mocked on ``url``'s host.
-        """
-        with shared_mock(self.mount, url) as mounted:
-            yield mounted
-
-    def serve(
-        self,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        *,
-        latency: float | None = None,
-        request_timeout: float = REQUEST_TIMEOUT,
-    ) -> FedexSandboxServer:
-        """Start a threaded HTTP server; use as a context manager or call ``stop()``.
-
-        ``latency`` sets ``faults.latency``: seconds added before every FedEx call;
-        ``request_timeout`` the seconds a connection has to deliver each whole request.
-        """
-        return FedexSandboxServer(self, host, port, latency=latency, request_timeout=request_timeout).start()
+        """Answer one request (``target``: path and query), control calls included."""
+        status, answer_headers, data = respond(self._service, Request(method.upper(), target, headers, body, ""))
+        return FedexReply(status, dict(answer_headers), data)
 
     # -- control API -------------------------------------------------------------------------------
     def create_account(
@@ -254,18 +215,12 @@ class FedexSandbox:
         with self.state.lock:
             return len(self.state.tokens)
 
-    def _control(self, method: str, action: str, body: bytes) -> FedexReply:
-        action = action.strip("/")
-        answer = control_answer(self.faults, method, action, body)
-        if answer is None and action in LEGACY_ACTIONS:
-            reply = self._legacy_control(method, action, body)
-            return FedexReply(reply.status, legacy_headers(action), reply.body)
-        if answer is None:
-            answer = carrier_control(
-                self, method, action, body, name="fedex", actions=ACTIONS, to_json=_control_json,
-                error_shape=_error_shape,
-            )  # fmt: skip
-        return FedexReply(answer[0], dict(answer[1]), answer[2])
+    def _legacy(self, method: str, action: str, body: bytes) -> Answer | None:
+        """The old control actions' answers (deprecated, see ``_vocabulary``); None for another action."""
+        if action not in LEGACY_ACTIONS:
+            return None
+        reply = self._legacy_control(method, action, body)
+        return reply.status, legacy_headers(action), reply.body
 
     def _legacy_control(self, method: str, action: str, body: bytes) -> FedexReply:
         """The actions' old names and answers (deprecated, see ``_vocabulary``)."""
@@ -328,3 +283,31 @@ def _parse(body: bytes) -> Any:
         return json_loads(body) if body else None
     except (ValueError, RecursionError):
         return None
+
+
+class FedexService(RestService):
+    """The front's view of a :class:`FedexSandbox`: every request the wire's, observed."""
+
+    name = "fedex"
+    max_body = 2 * 1024 * 1024
+
+    def __init__(self, sandbox: FedexSandbox) -> None:
+        super().__init__(sandbox)
+        self.sandbox = sandbox
+        self.controls = Controls("fedex", sandbox, ACTIONS, _control_json, _error_shape, legacy=sandbox._legacy)
+
+    def operation(self, request: Request) -> str | None:
+        return operation_of(request.target)
+
+    def respond(self, request: Request) -> Answer:
+        observers = self.sandbox.observers
+        path = request.path
+        operation = f"{request.method} {path}"
+        if observers and path != "/oauth/token":
+            sent = _parse(request.body)
+            for observer in observers:
+                observer("request", operation, None, sent)
+        reply = _handlers.handle(self.sandbox.state, request.method, request.target, request.headers, request.body)
+        for observer in observers:
+            observer("response", operation, reply.status, reply.json())
+        return reply.status, reply.headers, reply.body

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from onebalance.sandbox._clock import Clock
+from .._shared._clock import Clock
 
 __all__ = ["FedexState", "Project", "Shipment", "Token"]
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from onebalance.sandbox._clock import DAY_NAMES, add_business_days
-
+from .._shared._clock import DAY_NAMES, add_business_days
 from . import _rates
 
 __all__ = ["commit", "commitment", "operational_detail", "rate_commitment", "tracking_windows", "wanted"]

@@ -27,32 +27,28 @@ as they did, with a ``Deprecation: true`` header, for one release (see ``_vocabu
 
 from __future__ import annotations
 
-import contextlib
 import re
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from typing import Any
 
 from onebalance.core._json import dumps as json_dumps
-from onebalance.sandbox._chaos import Answer, Faults, control_answer, control_arguments, in_process, over_http
-from onebalance.sandbox._clock import Clock
-from onebalance.sandbox._http import REQUEST_TIMEOUT, BackgroundServer, BoundedHandler, BoundedServer
-from onebalance.sandbox._ledger import money
-from onebalance.sandbox._mock import shared_mock
-from onebalance.sandbox._vocabulary import LEGACY_ACTIONS, carrier_control, deprecated, forward, legacy_headers
 
+from .._front._chaos import Answer, Faults
+from .._front._control import Controls
+from .._front._inject import control_arguments
+from .._front._mount import Mountable
+from .._front._server import FrontServer
+from .._front._service import Request, RestService, respond
+from .._shared._clock import Clock
+from .._shared._vocabulary import LEGACY_ACTIONS, deprecated, forward, legacy_headers, money
 from ._state import UpsAccount, UpsShipment, UpsState
 from ._wire import Handler, UpsFault, UpsReply, error_body
 
-if TYPE_CHECKING:
-    import responses
-
 #: Where the in-process sandbox answers; the ``.test`` domain never resolves, so nothing leaks.
 IN_PROCESS_URL = "https://ups.sandbox.test"
-MAX_BODY = 8 * 1024 * 1024
 #: The control API over HTTP (see the module docstring).
 CONTROL_PREFIX = "/sandbox/control/"
 #: The control actions (:class:`UpsSandbox` methods of these names) besides ``ping`` and fault injection's.
@@ -81,16 +77,27 @@ def operation_of(method: str, target: str) -> str | None:
     return None
 
 
-class UpsSandbox:
+class UpsSandboxServer(FrontServer):
+    """A running UPS sandbox server; ``url`` is its base URL (give it to ``UpsSettings.base_url``)."""
+
+
+class UpsSandbox(Mountable[UpsSandboxServer]):
     """A stateful UPS simulator. Seed it with ``create_account`` (or ``create_demo_account``), move
-    its clock with ``advance_clock``: the same words as the One Balance and FedEx sandboxes."""
+    its clock with ``advance_clock``: the same words as the One Balance and FedEx sandboxes.
+
+    ``serve()``, ``mount()`` and ``mock()`` answer every request under their URL (the in-process
+    one, :data:`IN_PROCESS_URL`, by default)."""
+
+    _server_class = UpsSandboxServer
+    _in_process_url = IN_PROCESS_URL
 
     def __init__(self, *, clock: Clock | None = None) -> None:
         self.clock = clock or Clock()
         self.state = UpsState(clock=self.clock)
         self.handler = Handler(self.state)
-        #: Transport fault injection and added latency, in both mounts (see ``_chaos``).
+        #: Transport fault injection and added latency, in both mounts (see ``_front._chaos``).
         self.faults = Faults()
+        self._service = UpsService(self)
 
     # -- control API -----------------------------------------------------------------------------
     def create_account(
@@ -183,27 +190,19 @@ class UpsSandbox:
 
     # -- wire ------------------------------------------------------------------------------------
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes = b"") -> UpsReply:
-        """Answer one request (``target`` is the path and query)."""
-        path = urlsplit(target).path
-        if path.startswith(CONTROL_PREFIX):
-            return self._control(method.upper(), path[len(CONTROL_PREFIX) :].strip("/"), body)
-        return self.handler.handle(method, target, headers, body)
+        """Answer one request (``target`` is the path and query), control calls included."""
+        status, answer_headers, data = respond(self._service, Request(method.upper(), target, headers, body, ""))
+        return UpsReply(status, data, dict(answer_headers))
 
-    def _control(self, method: str, action: str, body: bytes) -> UpsReply:
-        answer = control_answer(self.faults, method, action, body)
-        if answer is None and action in LEGACY_ACTIONS:
-            try:
-                reply = self._legacy_control(method, action, body)
-            except UpsFault as fault:
-                reply = _json(fault.status, error_body(fault.code, fault.message))
-            return UpsReply(reply.status, reply.body, legacy_headers(action))
-        if answer is None:
-            answer = carrier_control(
-                self, method, action, body, name="ups", actions=ACTIONS, to_json=_control_json,
-                error_shape=lambda status, message: error_body("10404" if status == 404 else "10002", message),
-                echoed=("shipments", "requests"),
-            )  # fmt: skip
-        return UpsReply(answer[0], answer[2], dict(answer[1]))
+    def _legacy(self, method: str, action: str, body: bytes) -> Answer | None:
+        """The old control actions' answers (deprecated, see ``_vocabulary``); None for another action."""
+        if action not in LEGACY_ACTIONS:
+            return None
+        try:
+            reply = self._legacy_control(method, action, body)
+        except UpsFault as fault:
+            reply = _json(fault.status, error_body(fault.code, fault.message))
+        return reply.status, legacy_headers(action), reply.body
 
     def _legacy_control(self, method: str, action: str, body: bytes) -> UpsReply:
         """The actions' old names and answers (deprecated, see ``_vocabulary``)."""
@@ -231,53 +230,6 @@ class UpsSandbox:
         if client_id is not None and not isinstance(client_id, str):
             raise UpsFault(400, "10002", "client_id must be text")
         return _json(200, {"expired": self.expire_tokens(client_id)})
-
-    def mount(self, mock: responses.RequestsMock, url: str = IN_PROCESS_URL) -> str:
-        """Answer every request under ``url`` through an existing ``responses`` mock. Returns ``url``."""
-        import responses as _responses
-
-        def callback(request: Any) -> Answer:
-            body = request.body or b""
-            target = request.url[len(url) :] or "/"
-            data = body.encode() if isinstance(body, str) else body
-            if self.faults.active:
-                operation = operation_of(request.method, target)
-                return in_process(self.faults, operation, request, lambda: self._answer(request, target, data))
-            return self._answer(request, target, data)
-
-        pattern = re.compile(re.escape(url) + r"/.*")
-        for method in (_responses.GET, _responses.POST, _responses.DELETE, _responses.PUT):
-            mock.add_callback(method, pattern, callback=callback)
-        return url
-
-    def _answer(self, request: Any, target: str, data: bytes) -> Answer:
-        reply = self.handle(request.method, target, dict(request.headers), data)
-        return reply.status, reply.headers, reply.body
-
-    @contextlib.contextmanager
-    def mock(self, url: str = IN_PROCESS_URL) -> Iterator[str]:
-        """Answer requests to ``url`` in-process, without sockets. Yields the base URL.
-
-        Sandboxes mocked at the same time (nested, or with ``mock_all``) all answer: they share
-        one ``responses`` mock. ValueError if another sandbox is mocked on ``url``'s host.
-        """
-        with shared_mock(self.mount, url) as mounted:
-            yield mounted
-
-    def serve(
-        self,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        *,
-        latency: float | None = None,
-        request_timeout: float = REQUEST_TIMEOUT,
-    ) -> UpsSandboxServer:
-        """Start a threaded HTTP server; use as a context manager or call ``stop()``.
-
-        ``latency`` sets ``faults.latency``: seconds added before every UPS call;
-        ``request_timeout`` the seconds a connection has to deliver each whole request.
-        """
-        return UpsSandboxServer(self, host, port, latency=latency, request_timeout=request_timeout).start()
 
 
 def _json(status: int, body: Any) -> UpsReply:
@@ -319,55 +271,27 @@ def _shipment_json(shipment: UpsShipment) -> dict[str, Any]:
     }
 
 
-class _Handler(BoundedHandler):
-    server: _Server
+class UpsService(RestService):
+    """The front's view of a :class:`UpsSandbox`."""
 
-    def _answer(self) -> None:
-        body = self.read_body()
-        if body is None:
-            return
-        sandbox = self.server.sandbox
-        if sandbox.faults.active:
-            over_http(self, sandbox.faults, operation_of(self.command, self.path), body, self._run)
-            return
-        self.answer(*self._run(body))
+    name = "ups"
+    max_body = 8 * 1024 * 1024
 
-    def _run(self, body: bytes) -> Answer:
-        reply = self.server.sandbox.handle(self.command, self.path, dict(self.headers.items()), body)
+    def __init__(self, sandbox: UpsSandbox) -> None:
+        super().__init__(sandbox)
+        self.sandbox = sandbox
+        self.controls = Controls(
+            "ups", sandbox, ACTIONS, _control_json, echoed=("shipments", "requests"), legacy=sandbox._legacy,
+            error_shape=lambda status, message: error_body("10404" if status == 404 else "10002", message),
+        )  # fmt: skip
+
+    def operation(self, request: Request) -> str | None:
+        return operation_of(request.method, request.target)
+
+    def respond(self, request: Request) -> Answer:
+        reply = self.sandbox.handler.handle(request.method, request.target, request.headers, request.body)
         return reply.status, reply.headers, reply.body
 
     def refusal(self, status: int, message: str) -> tuple[dict[str, str], bytes]:
         code = "10413" if status == 413 else "10002"
         return {"Content-Type": "application/json"}, json_dumps(error_body(code, message[:1].upper() + message[1:]))
-
-    do_GET = do_POST = do_DELETE = do_PUT = _answer  # noqa: N815 - stdlib naming
-
-
-class _Server(BoundedServer):
-    def __init__(self, sandbox: UpsSandbox, host: str, port: int, *, request_timeout: float) -> None:
-        self.sandbox = sandbox
-        super().__init__((host, port), _Handler, request_timeout=request_timeout, max_body=MAX_BODY)
-        bound_host, bound_port = self.server_address[:2]
-        shown = "127.0.0.1" if bound_host in ("0.0.0.0", "") else str(bound_host)  # noqa: S104 - naming it
-        self.url = f"http://{shown}:{bound_port}"
-
-
-class UpsSandboxServer(BackgroundServer):
-    """A running UPS sandbox server; ``url`` is its base URL (give it to ``UpsSettings.base_url``)."""
-
-    thread_name = "ups-sandbox"
-
-    def __init__(
-        self,
-        sandbox: UpsSandbox,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        *,
-        latency: float | None = None,
-        request_timeout: float = REQUEST_TIMEOUT,
-    ) -> None:
-        self.sandbox = sandbox
-        if latency is not None:
-            sandbox.faults.latency = latency
-        server = _Server(sandbox, host, port, request_timeout=request_timeout)
-        super().__init__(server, server.url)

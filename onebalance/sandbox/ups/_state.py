@@ -6,12 +6,11 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from onebalance.sandbox._clock import Clock
+from onebalance.carriers.ups import UpsSettings
 
-if TYPE_CHECKING:
-    from onebalance.carriers.ups import UpsSettings
+from .._shared._clock import Clock
 
 #: How long a sandbox token lives, like UPS's ``"14399"``.
 TOKEN_LIFETIME = 14399
@@ -28,8 +27,6 @@ class UpsAccount:
     def settings(self, base_url: str, account_number: str | None = None) -> UpsSettings:
         """These credentials as :class:`carriers.ups.UpsSettings` for ``base_url``, billing
         ``account_number`` (by default the app's only shipper number; ValueError if it has several)."""
-        from onebalance.carriers.ups import UpsSettings
-
         if account_number is None:
             if len(self.shipper_numbers) != 1:
                 raise ValueError("this app bills several shipper numbers: say which one (account_number=...)")

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from onebalance.sandbox._clock import DAY_NAMES, add_business_days, next_business_day
+from .._shared._clock import DAY_NAMES, add_business_days, next_business_day
 
 __all__ = ["requested", "time_in_transit"]
 

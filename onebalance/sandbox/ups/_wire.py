@@ -20,8 +20,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from onebalance.core._json import dumps as json_dumps
 from onebalance.core._json import loads as json_loads
-from onebalance.sandbox import _images
 
+from .._shared import _images
 from . import _rates, _transit
 from ._state import TOKEN_LIFETIME, UpsShipment, UpsState, UpsToken
 

@@ -1,8 +1,8 @@
-"""The sandbox's state: plain models behind one lock (moto-style).
+"""The sandbox's models: what an account is made of (moto-style plain models).
 
-An account carries what GetAccountInfo reports plus what the simulator needs: its password and
-password history, the conditions that make up its status (locked, closed, holds, expired
-password, unverified phone, terms not accepted), codewords, a password reset or phone
+An account (``_state.SandboxAccount``) carries what GetAccountInfo reports plus what the
+simulator needs: its password and password history, the conditions that make up its status
+(locked, closed, holds, expired password, unverified phone, terms not accepted), codewords, a password reset or phone
 verification in progress, payment methods and live conversations, and its postage: the
 ledger every balance is explained by, the charges to its payment methods, auto-buy settings,
 cost codes, a purchase in progress, remembered purchase results (IntegratorTxID replays) and
@@ -17,9 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-from onebalance.swsim._rules import PASSWORD_HISTORY
+from pydantic import BaseModel, ConfigDict, Field
 
 #: A ready account every ``onebalance sandbox serve`` starts with. Fixed, documented, not secret.
 DEMO_INTEGRATION_ID = "0b1ba1a2-7e57-4d3e-9a5d-5a4db0c0ffee"
@@ -99,12 +97,12 @@ class Hold(str, enum.Enum):
     ACTIVITY_BLOCKED = "activity_blocked"
 
 
-_HOLD_STATUS = {
+HOLD_STATUS = {
     Hold.ADMIN_HOLD: AccountStatus.ADMIN_HOLD,
     Hold.ACTIVITY_BLOCKED: AccountStatus.ACTIVITY_BLOCKED,
     Hold.PAYMENT_HOLD: AccountStatus.PAYMENT_HOLD,
 }
-_STATUS_HOLD = {status: hold for hold, status in _HOLD_STATUS.items()}
+STATUS_HOLD = {status: hold for hold, status in HOLD_STATUS.items()}
 
 #: Consecutive failed logins that lock an account.
 LOCKOUT_AFTER = 5
@@ -375,176 +373,3 @@ class SandboxMessage(BaseModel):
     body: str
     code: str | None = None
     sent_at: datetime
-
-
-class SandboxAccount(BaseModel):
-    """One simulated account. ``status`` is derived from its conditions (see :class:`AccountStatus`).
-
-    ``status=`` is accepted when an account is made, and turns into the matching condition
-    (``PAYMENT_HOLD`` into a payment hold, ``LOCKED`` into ``locked``, ...).
-    """
-
-    model_config = ConfigDict(validate_assignment=False, extra="forbid")
-
-    integration_id: str
-    username: str
-    password: str
-    customer_id: int
-    meter_number: int
-    user_id: int
-    available_postage: Decimal = Decimal("0.00")
-    control_total: Decimal = Decimal("0.00")
-    max_postage_balance: Decimal = Decimal("500.00")
-    monthly_postage_purchase_limit: int = 10000
-    cost_code_limit: int = 10
-    max_users: int = 1
-    capabilities: dict[str, bool] = Field(default_factory=lambda: dict.fromkeys(DEFAULT_CAPABILITIES, True))
-    per_print_limit: Decimal = UNLIMITED_PER_PRINT
-    plan_id: int = 1
-    email: str = "merchant@example.com"
-    account_type: str = "OfficeBasedBusiness"
-    #: The physical address (GetAccountInfo's Address and MeterPhysicalAddress).
-    address: dict[str, Any] = Field(
-        default_factory=lambda: {
-            "FullName": "Demo Merchant",
-            "Company": "Demo Store",
-            "Address1": "1990 E Grand Ave",
-            "City": "El Segundo",
-            "State": "CA",
-            "ZIPCode": "90245",
-            "Country": "US",
-            "PhoneNumber": "3105551234",
-        }
-    )
-    mailing_address: dict[str, Any] | None = None
-    # -- status conditions -------------------------------------------------------------------
-    closed: bool = False
-    locked: bool = False
-    holds: list[Hold] = Field(default_factory=list)
-    password_expired: bool = False
-    phone_verified: bool = True
-    terms_accepted: bool = True
-    failed_logins: int = 0
-    # -- security --------------------------------------------------------------------------
-    #: The last passwords, the current one last (a new password may not be one of them).
-    password_history: list[str] = Field(default_factory=list)
-    codewords: Codewords | None = None
-    reset: PasswordReset | None = None
-    verification: PendingVerification | None = None
-    verification_phone: str | None = None
-    verification_extension: str | None = None
-    # -- payment ---------------------------------------------------------------------------
-    payment_methods: list[PaymentMethod] = Field(default_factory=list)
-    #: A SendPro Mailstation device: a credit card then pays a 3.5% administrative fee on purchases.
-    has_mailstation: bool = False
-    # -- postage ---------------------------------------------------------------------------
-    #: Every movement of the balance, oldest first; ``available_postage`` and ``control_total``
-    #: always equal the last entry's (see ``_ledger``).
-    ledger: list[LedgerEntry] = Field(default_factory=list)
-    #: What each purchase charged to a payment method, oldest first.
-    charges: list[Charge] = Field(default_factory=list)
-    auto_buy: AutoBuy | None = None
-    cost_codes: list[CostCode] = Field(default_factory=list)
-    next_purchase_outcome: PurchaseOutcome | None = None
-    pending_purchase: PendingPurchase | None = None
-    #: PurchasePostage results by IntegratorTxID (an account belongs to one integration), oldest first.
-    purchase_replays: dict[str, PurchaseReplay] = Field(default_factory=dict)
-    #: Labels CreateIndicium printed, oldest first, and its results by IntegratorTxID.
-    labels: list[Label] = Field(default_factory=list)
-    #: Added to the postage of every label printed (a re-rating at print time): ``set_label_surcharge``.
-    label_surcharge: Decimal = Decimal("0.00")
-    indicium_replays: dict[str, IndiciumReplay] = Field(default_factory=dict)
-    #: GetBalanceHistory queries by BalanceHistoryToken, oldest first.
-    history_queries: dict[str, HistoryQuery] = Field(default_factory=dict)
-    #: Opaque id of the account in the sandbox's web pages (GetURL).
-    page_id: str | None = None
-    last_login: datetime | None = None
-    conversations: list[Conversation] = Field(default_factory=list)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _status_to_conditions(cls, data: Any) -> Any:
-        """Accept ``status=`` (and state saved before the conditions existed)."""
-        if isinstance(data, dict) and "status" in data:
-            data = dict(data)
-            status = AccountStatus(data.pop("status"))
-            if status in _STATUS_HOLD:
-                data["holds"] = [*data.get("holds", ()), _STATUS_HOLD[status]]
-            else:
-                data.update(_STATUS_FIELDS.get(status, {}))
-        return data
-
-    @model_validator(mode="after")
-    def _history_has_the_password(self) -> SandboxAccount:
-        if not self.password_history or self.password_history[-1] != self.password:
-            self.password_history = [*self.password_history, self.password][-PASSWORD_HISTORY:]
-        return self
-
-    @property
-    def key(self) -> str:
-        return self.username.lower()
-
-    @property
-    def status(self) -> AccountStatus:
-        """What GetAccountInfo reports: the first condition that applies (see :class:`AccountStatus`)."""
-        if self.closed:
-            return AccountStatus.CLOSED
-        if self.locked:
-            return AccountStatus.LOCKED
-        for hold, status in _HOLD_STATUS.items():
-            if hold in self.holds:
-                return status
-        if self.password_expired:
-            return AccountStatus.PASSWORD_EXPIRED
-        if not self.phone_verified:
-            return AccountStatus.VERIFICATION_REQUIRED
-        if not self.terms_accepted:
-            return AccountStatus.TERMS_REQUIRED
-        return AccountStatus.ACTIVE
-
-    def set_status(self, status: AccountStatus) -> None:
-        """Put the account in ``status``'s condition; ``ACTIVE`` clears every condition."""
-        status = AccountStatus(status)
-        if status is AccountStatus.ACTIVE:
-            self.closed = self.locked = self.password_expired = False
-            self.phone_verified = self.terms_accepted = True
-            self.holds = []
-            self.failed_logins = 0
-        elif status in _STATUS_HOLD:
-            self.place_hold(_STATUS_HOLD[status])
-        else:
-            for name, value in _STATUS_FIELDS[status].items():
-                setattr(self, name, value)
-
-    def place_hold(self, hold: Hold | str) -> None:
-        hold = Hold(hold)
-        if hold not in self.holds:
-            self.holds.append(hold)
-
-    def lift_hold(self, hold: Hold | str) -> None:
-        hold = Hold(hold)
-        self.holds = [h for h in self.holds if h is not hold]
-
-    def change_password(self, password: str) -> None:
-        """A new password, remembered in the history; it ends an expiry and a reset in progress."""
-        self.password = password
-        self.password_history = [*self.password_history, password][-PASSWORD_HISTORY:]
-        self.password_expired = False
-        self.reset = None
-
-    @property
-    def default_payment_method(self) -> PaymentMethod | None:
-        return next((m for m in self.payment_methods if m.default), None)
-
-    def payment_method(self, method_id: str) -> PaymentMethod | None:
-        return next((m for m in self.payment_methods if m.id == method_id), None)
-
-
-_STATUS_FIELDS: dict[AccountStatus, dict[str, Any]] = {
-    AccountStatus.ACTIVE: {},
-    AccountStatus.CLOSED: {"closed": True},
-    AccountStatus.LOCKED: {"locked": True},
-    AccountStatus.PASSWORD_EXPIRED: {"password_expired": True},
-    AccountStatus.VERIFICATION_REQUIRED: {"phone_verified": False},
-    AccountStatus.TERMS_REQUIRED: {"terms_accepted": False},
-}

@@ -39,12 +39,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
-from ._core import SandboxState
-from ._state import Charge, EntryType, Hold, LedgerEntry, PurchaseReplay, RejectionCode, SandboxAccount
+from .._shared._vocabulary import CENT
+from ._models import Charge, EntryType, Hold, LedgerEntry, PurchaseReplay, RejectionCode
+from ._state import SandboxAccount, SandboxState
 
-CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 MINIMUM_PURCHASE = Decimal("10.00")
 MAILSTATION_FEE_RATE = Decimal("0.035")
@@ -53,17 +53,6 @@ BRAND = "Stamps.com"
 REPLAYS_KEPT = 1000
 HISTORY_QUERIES_KEPT = 50
 _FIRST_TRANSACTION_ID = 31000000
-
-
-def money(value: object, what: str = "amount") -> Decimal:
-    """``value`` (a Decimal, string, int or float) as a Decimal of whole cents; ValueError otherwise."""
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise ValueError(f"{what} is not a number: {value!r}") from None
-    if not amount.is_finite() or amount != amount.quantize(CENT):
-        raise ValueError(f"{what} must be a whole number of cents: {value!r}")
-    return amount.quantize(CENT)
 
 
 def is_cents(amount: Decimal) -> bool:

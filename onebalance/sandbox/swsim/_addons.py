@@ -28,8 +28,8 @@ from typing import Any
 
 from onebalance.swsim._soap._versions import SwsimVersion
 
-from . import _faults as faults
-from ._faults import SandboxFault
+from . import _errors as faults
+from ._errors import SandboxFault
 
 
 @dataclass(frozen=True)

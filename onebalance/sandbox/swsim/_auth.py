@@ -28,11 +28,12 @@ import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from . import _faults as faults
-from ._state import LOCKOUT_AFTER, Conversation, SandboxAccount
+from . import _errors as faults
+from ._models import LOCKOUT_AFTER, Conversation
+from ._state import SandboxAccount
 
 if TYPE_CHECKING:
-    from ._core import SandboxState
+    from ._state import SandboxState
 
 TOKEN_LIFETIME = timedelta(hours=24)
 #: Tokens remembered per conversation so that a reused one is told apart from garbage.

@@ -11,16 +11,14 @@ names (``add_account``, ``create_credentials``, ``advance``; the actions ``accou
 
 from __future__ import annotations
 
-import json
 import math
 import warnings
-from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import Any
+from decimal import Decimal, InvalidOperation
 
-from ._chaos import CONTROL_ACTIONS, Answer, control_arguments
+__all__ = ["CENT", "LEGACY_ACTIONS", "deprecated", "forward", "legacy_headers", "money"]
 
-__all__ = ["LEGACY_ACTIONS", "carrier_control", "deprecated", "forward", "legacy_headers"]
+CENT = Decimal("0.01")
 
 #: The carrier sandboxes' old control actions -> the name that replaces each.
 LEGACY_ACTIONS = {
@@ -51,6 +49,17 @@ def forward(delta: timedelta | float) -> timedelta:
     return delta
 
 
+def money(value: object, what: str = "amount") -> Decimal:
+    """``value`` (a Decimal, string, int or float) as a Decimal of whole cents; ValueError otherwise."""
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise ValueError(f"{what} is not a number: {value!r}") from None
+    if not amount.is_finite() or amount != amount.quantize(CENT):
+        raise ValueError(f"{what} must be a whole number of cents: {value!r}")
+    return amount.quantize(CENT)
+
+
 def legacy_headers(action: str) -> dict[str, str]:
     """The headers that mark an answer to an old action name (RFC 9745's ``Deprecation``)."""
     return {
@@ -58,46 +67,3 @@ def legacy_headers(action: str) -> dict[str, str]:
         "Deprecation": "true",
         "Link": f'</sandbox/control/{LEGACY_ACTIONS[action]}>; rel="successor-version"',
     }
-
-
-def carrier_control(
-    sandbox: Any,
-    method: str,
-    action: str,
-    body: bytes,
-    *,
-    name: str,
-    actions: tuple[str, ...],
-    to_json: Callable[[str, Any], Any],
-    error_shape: Callable[[int, str], Mapping[str, Any]],
-    echoed: tuple[str, ...] = (),
-) -> Answer:
-    """Answer a control action of a carrier sandbox the way the One Balance sandbox does: the
-    method of that name, with the JSON object's members as its arguments.
-
-    ``to_json(action, result)`` turns a method's result into JSON; ``error_shape(status, message)``
-    is the carrier's own error body, sent next to ``ok`` and ``error`` so a client that reads
-    either finds it. ``ping`` answers ``{"sandbox": name, "actions": [...]}``. The result of an
-    ``echoed`` action is also sent under the action's name, where it was before this vocabulary.
-    """
-    if action == "ping":
-        return _answer(200, {"ok": True, "result": {"sandbox": name, "actions": [*actions, *CONTROL_ACTIONS]}})
-    if action not in actions:
-        return _refusal(404, f"no control action {action!r}", error_shape)
-    if method != "POST":
-        return _refusal(405, "control actions are POST requests with a JSON body", error_shape)
-    try:
-        args = control_arguments(body)
-        result = getattr(sandbox, action)(**args)
-    except (TypeError, ValueError, KeyError) as exc:
-        return _refusal(400, f"{type(exc).__name__}: {exc}", error_shape)
-    result = to_json(action, result)
-    return _answer(200, {"ok": True, "result": result, **({action: result} if action in echoed else {})})
-
-
-def _refusal(status: int, message: str, error_shape: Callable[[int, str], Mapping[str, Any]]) -> Answer:
-    return _answer(status, {"ok": False, "error": message, **error_shape(status, message)})
-
-
-def _answer(status: int, payload: Mapping[str, Any]) -> Answer:
-    return status, {"Content-Type": "application/json"}, json.dumps(payload).encode()

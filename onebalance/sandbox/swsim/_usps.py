@@ -64,13 +64,15 @@ from typing import Any
 
 from onebalance.swsim._soap._versions import SwsimVersion
 
-from . import _addons, _images, _ledger, _rates
-from . import _faults as faults
-from ._core import ACCOUNT_HOOKS, Call, Reply, SandboxState, operation
-from ._faults import SandboxFault
-from ._pages import site
+from .._shared import _images
+from . import _addons, _ledger, _rates
+from . import _errors as faults
+from ._dispatch import Call, Reply
+from ._errors import SandboxFault
+from ._models import IndiciumReplay, Label, LedgerEntry
 from ._postage import _check_holds
-from ._state import IndiciumReplay, Label, LedgerEntry, SandboxAccount
+from ._state import SandboxAccount, SandboxState
+from ._urls import site
 
 _STATE_CODES = (
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC "
@@ -135,7 +137,6 @@ def _cleansed(state: SandboxState, address: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-@operation("CleanseAddress")
 def cleanse_address(call: Call) -> dict[str, Any]:
     address = normalise(call.request["Address"])
     domestic = (address.get("Country") or "US") == "US"
@@ -169,7 +170,6 @@ def cleanse_address(call: Call) -> dict[str, Any]:
 
 
 # -- GetRates --------------------------------------------------------------------------------------
-@operation("GetRates")
 def get_rates(call: Call) -> dict[str, Any]:
     request = call.request["Rate"]
     retired = _rates.retired(request.get("ServiceType"), request.get("PackageType"))
@@ -190,7 +190,6 @@ def get_rates(call: Call) -> dict[str, Any]:
 
 
 # -- CreateIndicium --------------------------------------------------------------------------------
-@operation("CreateIndicium")
 def create_indicium(call: Call) -> dict[str, Any]:
     account, request, state = call.user, call.request, call.state
     tx_id: str = request["IntegratorTxID"]
@@ -359,7 +358,6 @@ def _find(account: SandboxAccount, request: dict[str, Any]) -> Label:
 
 
 # -- CancelIndicium and refunds --------------------------------------------------------------------
-@operation("CancelIndicium")
 def cancel_indicium(call: Call) -> dict[str, Any]:
     account, state = call.user, call.state
     now = state.clock.now()
@@ -427,12 +425,10 @@ def approve_refunds(state: SandboxState, account: SandboxAccount, *, due_only: b
     return approved
 
 
-def _settle(state: SandboxState, account: SandboxAccount) -> None:
+def credit_due_refunds(state: SandboxState, account: SandboxAccount) -> None:
+    """Credit the account's refunds that came due (a hook of every authenticated call)."""
     if any(label.refund_status == "pending" for label in account.labels):
         approve_refunds(state, account, due_only=True)
-
-
-ACCOUNT_HOOKS.append(_settle)
 
 
 # -- TrackShipment ---------------------------------------------------------------------------------
@@ -450,7 +446,6 @@ def _event(when: datetime, text: str, kind: str, where: dict[str, Any]) -> dict[
     }
 
 
-@operation("TrackShipment")
 def track_shipment(call: Call) -> dict[str, Any]:
     label = _find(call.user, call.request)
     now = call.state.clock.now()

@@ -11,15 +11,50 @@ cannot answer on one host at once: ``responses`` would pick between them per req
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from requests.structures import CaseInsensitiveDict
+
+from ._chaos import Answer
+from ._inject import in_process
+from ._service import Request, Service
+
 if TYPE_CHECKING:
     import responses
 
-__all__ = ["mock_all", "shared_mock"]
+__all__ = ["mock_all", "mount_service", "shared_mock"]
+
+_METHODS = ("GET", "POST", "PUT", "DELETE")
+
+
+def mount_service(mock: responses.RequestsMock, service: Service, url: str) -> str:
+    """Answer every request under the base URL ``service.bind(url)`` gives through ``mock``, as the
+    server would: control calls to the control API, everything else through the service's fault
+    injection to the service. Returns ``url``."""
+    base = service.bind(url).rstrip("/")
+
+    def callback(request: Any) -> Answer:
+        body = request.body or b""
+        target = request.url[len(base) :]
+        call = Request(
+            request.method.upper(),
+            target if target.startswith("/") else "/" + target,
+            CaseInsensitiveDict(request.headers),
+            body.encode() if isinstance(body, str) else body,
+            url,
+        )
+        if service.faults.active:
+            return in_process(service.faults, service.operation(call), request, lambda: service.handle(call))
+        return service.handle(call)
+
+    pattern = re.compile(re.escape(base) + r"(?:[/?].*)?$")
+    for method in _METHODS:
+        mock.add_callback(method, pattern, callback=callback)
+    return url
 
 
 class _Shared:

@@ -40,11 +40,12 @@ from typing import Any
 
 from onebalance.swsim import _rules
 
-from . import _faults as faults
-from ._core import Auth, Call, SandboxState, operation
-from ._faults import SandboxFault
+from . import _errors as faults
+from ._dispatch import Call
+from ._errors import SandboxFault
+from ._models import Codewords, PendingVerification
 from ._payments import payment_method_from, refuse_declined, store
-from ._state import Codewords, PendingVerification, SandboxAccount
+from ._state import SandboxAccount, SandboxState
 
 PROMO_CODES = frozenset({"", "ONEBALANCE", "SANDBOX"})
 VERIFICATION_ATTEMPTS = 5
@@ -52,7 +53,6 @@ VERIFICATION_LIFETIME = timedelta(minutes=15)
 USERNAME_MAX = 40
 
 
-@operation("RegisterAccount", auth=Auth.NONE)
 def register_account(call: Call) -> dict[str, Any]:
     state, request = call.state, call.request
     if request["IntegrationID"].lower() not in state.integrations:
@@ -129,7 +129,6 @@ def _suggest(state: SandboxState, username: str) -> str:
 
 
 # -- phone verification ----------------------------------------------------------------------------
-@operation("StartAccountVerification")
 def start_account_verification(call: Call) -> dict[str, Any]:
     account, request = call.user, call.request
     given = request.get("PhoneNumber")
@@ -158,7 +157,6 @@ def start_account_verification(call: Call) -> dict[str, Any]:
     return {}
 
 
-@operation("FinishAccountVerification")
 def finish_account_verification(call: Call) -> dict[str, Any]:
     account = call.user
     pending = account.verification
@@ -186,7 +184,6 @@ def _bad_code(why: str) -> SandboxFault:
 
 
 # -- closing and recovering ------------------------------------------------------------------------
-@operation("CancelAccount")
 def cancel_account(call: Call) -> dict[str, Any]:
     """Close the account if the address details match its physical address.
 
@@ -222,7 +219,6 @@ def _fold(text: object) -> str:
     return " ".join(str(text or "").split()).casefold()
 
 
-@operation("RecoverUsername", auth=Auth.NONE)
 def recover_username(call: Call) -> dict[str, Any]:
     """Email the usernames of the open accounts with this address; the answer never says whether any."""
     email = _fold(call.request["EmailAddress"])

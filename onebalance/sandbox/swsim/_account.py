@@ -1,11 +1,4 @@
-"""Request handlers of the simulated One Balance service, one function per operation.
-
-Each returns the response element's fields (without the Authenticator, which the dispatcher
-adds) or raises :class:`SandboxFault`. This module holds the login and GetAccountInfo; the
-account operations live in ``_registration``, ``_passwords``, ``_payments`` and ``_pages``, the
-postage operations in ``_postage``, which are imported at the end so that importing this module
-registers every handler.
-"""
+"""The login (AuthenticateUser) and GetAccountInfo handlers (the table is ``_handlers``)."""
 
 from __future__ import annotations
 
@@ -14,12 +7,11 @@ from typing import Any
 
 from onebalance.swsim._soap._schema import Complex
 
-from . import _ledger
-from ._core import Auth, Call, operation
-from ._state import Hold, SandboxAccount
+from . import _ledger, _postage
+from ._dispatch import Call
+from ._models import Hold
 
 
-@operation("AuthenticateUser", auth=Auth.LOGIN)
 def authenticate_user(call: Call) -> dict[str, Any]:
     account = call.user
     previous = account.last_login
@@ -35,7 +27,6 @@ def authenticate_user(call: Call) -> dict[str, Any]:
     return result
 
 
-@operation("GetAccountInfo", allow_expired_password=True)
 def get_account_info(call: Call) -> dict[str, Any]:
     """The account as the service reports it.
 
@@ -145,19 +136,3 @@ def _field_type(ctype: Complex, name: str) -> Complex:
 
 def _naive(moment: datetime) -> datetime:
     return moment.replace(tzinfo=None) if moment.tzinfo else moment
-
-
-# Registers the account and postage operations' handlers.
-from . import _pages, _passwords, _payments, _postage, _registration, _usps  # noqa: E402
-
-__all__ = [
-    "SandboxAccount",
-    "_pages",
-    "_passwords",
-    "_payments",
-    "_postage",
-    "_registration",
-    "_usps",
-    "authenticate_user",
-    "get_account_info",
-]

@@ -23,28 +23,18 @@ import secrets
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from ._core import Call, Reply, operation
+from ._dispatch import Call, Reply
+from ._urls import LABELS_PREFIX, site
+from ._usps import serve_label
 
 if TYPE_CHECKING:
-    from ._core import SandboxState
-    from ._state import SandboxAccount
+    from ._state import SandboxAccount, SandboxState
 
-#: Where the pages are when the request reached the dispatcher directly (the in-process host).
-DEFAULT_SITE = "https://swsim.sandbox.onebalance.test"
-PAGES_PREFIX = "/sandbox/"
 TERMS_PATH = "/sandbox/terms"
-LABELS_PREFIX = "/sandbox/labels/"
 OTHER_PAGES = re.compile(r"/sandbox/pages/([A-Za-z0-9]+)")
 HTML = "text/html; charset=utf-8"
 
 
-def site(actor: str) -> str:
-    """The scheme and host of the endpoint URL ``actor``."""
-    parts = urlsplit(actor)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else DEFAULT_SITE
-
-
-@operation("GetURL")
 def get_url(call: Call) -> dict[str, Any]:
     account = call.user
     if account.page_id is None:
@@ -59,8 +49,6 @@ def serve_page(state: SandboxState, method: str, target: str) -> Reply:
     """Answer ``method`` (GET or POST) on ``target`` (a path with its query) under ``/sandbox/``."""
     parts = urlsplit(target)
     if method == "GET" and parts.path.startswith(LABELS_PREFIX):
-        from ._usps import serve_label
-
         with state.lock:
             label = serve_label(state, parts.path)
         if label is not None:

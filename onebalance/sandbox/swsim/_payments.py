@@ -23,10 +23,11 @@ from typing import Any
 
 from onebalance.swsim import _rules
 
-from . import _faults as faults
-from ._core import Call, SandboxState, operation
-from ._faults import SandboxFault
-from ._state import Hold, PaymentMethod, SandboxAccount
+from . import _errors as faults
+from ._dispatch import Call
+from ._errors import SandboxFault
+from ._models import Hold, PaymentMethod
+from ._state import SandboxAccount, SandboxState
 
 #: A card number that passes every check but is always declined (a documented test card).
 DECLINED_TEST_CARD = "4000000000000002"
@@ -110,7 +111,6 @@ def _on_wire(method: PaymentMethod) -> dict[str, Any]:
     }
 
 
-@operation("ListPaymentMethods")
 def list_payment_methods(call: Call) -> dict[str, Any]:
     """The account's payment methods; only the one asked for if PaymentMethodID is given."""
     wanted = call.request.get("PaymentMethodID")
@@ -118,7 +118,6 @@ def list_payment_methods(call: Call) -> dict[str, Any]:
     return {"PaymentMethods": {"PaymentMethod": [_on_wire(m) for m in methods]}}
 
 
-@operation("AddUserPaymentMethod")
 def add_user_payment_method(call: Call) -> dict[str, Any]:
     method = payment_method_from(call.request, call.state.clock.now().date())
     refuse_declined(method)
@@ -127,7 +126,6 @@ def add_user_payment_method(call: Call) -> dict[str, Any]:
     return {"PaymentMethodID": method.id}
 
 
-@operation("ChangeDefaultPaymentMethod")
 def change_default_payment_method(call: Call) -> dict[str, Any]:
     method = _find(call.user, call.request.get("PaymentMethodID"))
     make_default(call.user, method, call.state.clock.now().date())
@@ -135,7 +133,6 @@ def change_default_payment_method(call: Call) -> dict[str, Any]:
     return {}
 
 
-@operation("DeleteUserPaymentMethod")
 def delete_user_payment_method(call: Call) -> dict[str, Any]:
     account = call.user
     method = _find(account, call.request.get("PaymentMethodID"))

@@ -24,10 +24,10 @@ from typing import Any
 
 from onebalance.swsim import _rules
 
-from . import _faults as faults
-from ._core import Auth, Call, operation
-from ._faults import SandboxFault
-from ._state import Codewords, PasswordReset
+from . import _errors as faults
+from ._dispatch import Call
+from ._errors import SandboxFault
+from ._models import Codewords, PasswordReset
 
 CODEWORD_DESCRIPTIONS: dict[str, str] = {
     "MothersMaidenName": "What is your mother's maiden name?",
@@ -48,7 +48,6 @@ _TEMP_ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c no
 TEMP_PASSWORD_LENGTH = 12
 
 
-@operation("EnumCodeWordTypes", auth=Auth.NONE)
 def enum_codeword_types(call: Call) -> dict[str, Any]:
     """Every CodewordType but Undefined; ``Value`` is its position in the schema's enumeration."""
     return {
@@ -61,7 +60,6 @@ def enum_codeword_types(call: Call) -> dict[str, Any]:
     }
 
 
-@operation("SetCodeWords")
 def set_codewords(call: Call) -> dict[str, Any]:
     """Set (or replace) the codewords. All four fields are needed together (else 00490102)."""
     request = call.request
@@ -79,7 +77,6 @@ def set_codewords(call: Call) -> dict[str, Any]:
     return {}
 
 
-@operation("GetCodewordQuestions", auth=Auth.NONE)
 def get_codeword_questions(call: Call) -> dict[str, Any]:
     username = call.request["Username"]
     account = call.state.accounts.get(username.lower())
@@ -101,7 +98,6 @@ def _decoy_questions(username: str) -> tuple[str, str]:
     return types[first], types[second]
 
 
-@operation("StartPasswordReset", auth=Auth.NONE)
 def start_password_reset(call: Call) -> dict[str, Any]:
     request = call.request
     account = call.state.accounts.get(request["Username"].lower())
@@ -134,7 +130,6 @@ def _temporary_password(previous: tuple[str, ...]) -> str:
             return temp
 
 
-@operation("FinishPasswordReset", auth=Auth.NONE)
 def finish_password_reset(call: Call) -> dict[str, Any]:
     request = call.request
     account = call.state.accounts.get(request["Username"].lower())
@@ -152,7 +147,6 @@ def finish_password_reset(call: Call) -> dict[str, Any]:
     return {}
 
 
-@operation("ChangePassword", allow_expired_password=True)
 def change_password(call: Call) -> dict[str, Any]:
     request, account = call.request, call.user
     old = request.get("OldPassword")

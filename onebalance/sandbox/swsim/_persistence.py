@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import _ledger
-from ._state import OUTBOX_KEPT, SandboxAccount, SandboxMessage
+from ._models import OUTBOX_KEPT, SandboxMessage
+from ._state import SandboxAccount
 
 if TYPE_CHECKING:
-    from ._core import SandboxState
+    from ._state import SandboxState
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (username TEXT PRIMARY KEY, body TEXT NOT NULL);

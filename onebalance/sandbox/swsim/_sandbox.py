@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import ValidationError as PydanticValidationError
 
@@ -17,16 +16,15 @@ from onebalance.swsim import _rules
 from onebalance.swsim._soap._schema import swsim_schema, wsdl_bytes
 from onebalance.swsim._soap._versions import DEFAULT_VERSION, VERSIONS, SwsimVersion, swsim_version
 
-from . import _auth, _handlers, _ledger, _payments, _postage, _usps  # noqa: F401 - _handlers registers the handlers
-from ._chaos import Faults, in_process, soap_operation
-from ._clock import Clock
-from ._control import CONTROL_PREFIX, handle_control
-from ._core import Dispatcher, Reply, SandboxState, WireObserver
-from ._http import REQUEST_TIMEOUT
-from ._mock import shared_mock
-from ._pages import DEFAULT_SITE, PAGES_PREFIX, serve_page, site
-from ._server import SOAP_PATH, SOAP_PATHS, SandboxServer
-from ._state import (
+from .._front._chaos import Faults
+from .._front._control import CONTROL_PREFIX, answer_control
+from .._front._mount import Mountable
+from .._shared._clock import Clock
+from .._shared._vocabulary import forward, money
+from . import _auth, _ledger, _payments, _postage, _usps
+from ._dispatch import Dispatcher, Reply, WireObserver
+from ._handlers import ACCOUNT_HOOKS, HANDLERS
+from ._models import (
     DEMO_INTEGRATION_ID,
     DEMO_PASSWORD,
     DEMO_USERNAME,
@@ -41,14 +39,13 @@ from ._state import (
     LedgerEntry,
     PaymentMethod,
     PurchaseOutcome,
-    SandboxAccount,
     SandboxMessage,
 )
-from ._store import SqliteStore
-from ._vocabulary import forward
-
-if TYPE_CHECKING:
-    import responses
+from ._pages import serve_page
+from ._persistence import SqliteStore
+from ._service import SOAP_PATH, SandboxServer, SwsimService
+from ._state import SandboxAccount, SandboxState
+from ._urls import DEFAULT_SITE
 
 #: Where the in-process sandbox answers (the default version; each version at its own path on the
 #: same host); the ``.test`` domain never resolves, so nothing leaks.
@@ -81,7 +78,7 @@ class SandboxCredentials:
         )
 
 
-class Sandbox:
+class Sandbox(Mountable[SandboxServer]):
     """A stateful simulator of the One Balance (SWSIM v135 and v111) service.
 
     Each version has its dispatcher, all over the same state, answering at the version's own path;
@@ -112,14 +109,20 @@ class Sandbox:
         self.observers: list[WireObserver] = list(observers or [])
         #: One dispatcher per SWSIM version, over the same state; ``dispatcher`` is the default's (v135).
         self.dispatchers = {
-            name: Dispatcher(self.state, version=version, observers=self.observers)
+            name: Dispatcher(
+                self.state, handlers=HANDLERS, account_hooks=ACCOUNT_HOOKS, version=version, observers=self.observers
+            )
             for name, version in VERSIONS.items()
         }
         self.dispatcher = self.dispatchers[DEFAULT_VERSION.name]
         swsim_schema(DEFAULT_VERSION)  # the default contract compiled now, not on the first request (v111's then)
 
-        #: Transport fault injection and added latency, in both mounts (see ``_chaos``).
+        #: Transport fault injection and added latency, in both mounts (see ``_front._chaos``).
         self.faults = Faults()
+        self._service = SwsimService(self)
+
+    _server_class = SandboxServer
+    _in_process_url = IN_PROCESS_URL
 
     # -- wire ------------------------------------------------------------------------------------
     def handle(self, body: bytes, soap_action: str | None, *, api_version: str | SwsimVersion | None = None) -> Reply:
@@ -141,94 +144,19 @@ class Sandbox:
             data = _LOCATION.sub(lambda m: m.group(1) + url.encode() + m.group(2), data)
         return data
 
-    # -- mounting --------------------------------------------------------------------------------
-    def serve(
-        self,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        *,
-        latency: float | None = None,
-        request_timeout: float = REQUEST_TIMEOUT,
-    ) -> SandboxServer:
-        """Start a threaded HTTP server; use as a context manager or call ``stop()``.
-
-        ``latency`` sets ``faults.latency``: seconds added before every SOAP call;
-        ``request_timeout`` the seconds a connection has to deliver each whole request.
-        """
-        return SandboxServer(self, host, port, latency=latency, request_timeout=request_timeout).start()
-
-    def mount(self, mock: responses.RequestsMock, url: str = IN_PROCESS_URL) -> str:
-        """Answer requests to ``url`` through an existing ``responses`` mock. Returns ``url``.
-
-        When ``url`` ends with a version's path (``.../swsim/swsimv135.asmx``), every version answers
-        at its own path beside it (v111 at ``.../swsim/swsimv111.asmx``), each with its WSDL at
-        ``?wsdl``; any other ``url`` answers the default version (v135). The sandbox's web pages
-        (GetURL's answers, under ``/sandbox/`` on ``url``'s host) are answered too.
-        """
-        import responses as _responses
-
-        for name, endpoint in _endpoints(url).items():
-            self._mount_version(mock, endpoint, name)
-        page_callback = self._page_callback()
-        pages = re.compile(re.escape(site(url) + PAGES_PREFIX) + r".*")
-        mock.add_callback(_responses.GET, pages, callback=page_callback)
-        mock.add_callback(_responses.POST, pages, callback=page_callback)
-        return url
-
-    def _mount_version(self, mock: responses.RequestsMock, url: str, version: str) -> None:
-        import responses as _responses
-
-        def soap(request: Any) -> tuple[int, Mapping[str, str], bytes]:
-            body = request.body or b""
-            data = body.encode() if isinstance(body, str) else body
-            action = request.headers.get("SOAPAction")
-            if self.faults.active:
-                return in_process(self.faults, soap_operation(action), request, lambda: answer(data, action))
-            return answer(data, action)
-
-        def answer(data: bytes, action: str | None) -> tuple[int, Mapping[str, str], bytes]:
-            reply = self.handle(data, action, api_version=version)
-            return reply.status, {"Content-Type": reply.content_type}, reply.body
-
-        def wsdl(request: Any) -> tuple[int, dict[str, str], bytes]:
-            return 200, {"Content-Type": "text/xml; charset=utf-8"}, self.wsdl(url, api_version=version)
-
-        self.dispatchers[version].actor = url
-        mock.add_callback(_responses.POST, url, callback=soap)
-        mock.add_callback(_responses.GET, re.compile(re.escape(url) + r"\?(?i:wsdl)$"), callback=wsdl)
-
-    def _page_callback(self) -> Callable[[Any], tuple[int, dict[str, str], bytes]]:
-        def page(request: Any) -> tuple[int, dict[str, str], bytes]:
-            parts = request.url.split("/", 3)
-            body = request.body or b""
-            reply = self.page(
-                request.method,
-                "/" + (parts[3] if len(parts) > 3 else ""),
-                body.encode() if isinstance(body, str) else body,
-            )
-            return reply.status, {"Content-Type": reply.content_type}, reply.body
-
-        return page
-
     def page(self, method: str, target: str, body: bytes = b"") -> Reply:
         """Answer a request for one of the sandbox's web pages (``target``: path and query), or
         for the control API under ``/sandbox/control/`` (see ``_control``).
 
         These are the pages GetURL points at; both mounts route ``/sandbox/...`` here.
         """
-        if target.startswith(CONTROL_PREFIX):
-            return handle_control(self, method, target.split("?", 1)[0], body)
+        path = target.split("?", 1)[0]
+        if path.startswith(CONTROL_PREFIX):
+            status, headers, data = answer_control(
+                self._service.controls, self.faults, method, path[len(CONTROL_PREFIX) :], body
+            )
+            return Reply(status, data, headers["Content-Type"])
         return serve_page(self.state, method, target)
-
-    @contextlib.contextmanager
-    def mock(self, url: str = IN_PROCESS_URL) -> Iterator[str]:
-        """Answer requests to ``url`` in-process, without sockets. Yields the URL.
-
-        Sandboxes mocked at the same time (nested, or with ``mock_all``) all answer: they share
-        one ``responses`` mock. ValueError if another sandbox is mocked on ``url``'s host.
-        """
-        with shared_mock(self.mount, url) as mounted:
-            yield mounted
 
     # -- control API -----------------------------------------------------------------------------
     def add_integration(self, integration_id: str) -> None:
@@ -264,9 +192,9 @@ class Sandbox:
         with self.state.lock:
             if username.lower() in self.state.accounts:
                 raise ValueError(f"sandbox account {username!r} exists already")
-            opening = _ledger.money(fields.pop("available_postage", balance), "balance")
-            maximum = _ledger.money(max_postage_balance, "max_postage_balance")
-            control_total = _ledger.money(fields.pop("control_total", 0), "control_total")
+            opening = money(fields.pop("available_postage", balance), "balance")
+            maximum = money(max_postage_balance, "max_postage_balance")
+            control_total = money(fields.pop("control_total", 0), "control_total")
             if not 0 <= opening <= maximum or control_total < 0:
                 raise ValueError(f"a balance of {opening} (control total {control_total}) does not fit [0, {maximum}]")
             if "cost_codes" not in fields:
@@ -322,8 +250,8 @@ class Sandbox:
         """
         with self.state.lock:
             account = self._get(username)
-            amount = _ledger.money(available, "available")
-            total = None if control_total is None else _ledger.money(control_total, "control_total")
+            amount = money(available, "available")
+            total = None if control_total is None else money(control_total, "control_total")
             if not 0 <= amount <= account.max_postage_balance or (total is not None and total < 0):
                 raise ValueError(f"a balance of {amount} does not fit [0, {account.max_postage_balance}]")
             _ledger.set_balance(self.state, account, amount, total, "set_balance")
@@ -340,7 +268,7 @@ class Sandbox:
         """
         with self.state.lock:
             account = self._get(username)
-            entries = _ledger.debit_for_print(self.state, account, _ledger.money(amount), memo)
+            entries = _ledger.debit_for_print(self.state, account, money(amount), memo)
             self.state.flush()
             return [e.model_copy() for e in entries]
 
@@ -352,7 +280,7 @@ class Sandbox:
         """
         with self.state.lock:
             account = self._get(username)
-            value = _ledger.money(amount)
+            value = money(amount)
             if value <= 0:
                 raise ValueError(f"a refund is a positive amount, not {value}")
             if value > account.control_total:
@@ -373,7 +301,7 @@ class Sandbox:
     def credit(self, username: str, amount: Decimal | str | int, memo: str = "") -> LedgerEntry:
         """The provider credits postage (a promotion, a goodwill credit): a Credit entry of a positive
         ``amount``. ValueError if the balance would exceed its maximum."""
-        if _ledger.money(amount) <= 0:
+        if money(amount) <= 0:
             raise ValueError(f"a credit is a positive amount, not {amount}")
         return self._credit_or_adjust(username, "Credit", amount, memo)
 
@@ -382,7 +310,7 @@ class Sandbox:
     ) -> LedgerEntry:
         with self.state.lock:
             account = self._get(username)
-            value = _ledger.money(amount)
+            value = money(amount)
             if not value:
                 raise ValueError("an adjustment of 0.00 changes nothing")
             if not 0 <= account.available_postage + value <= account.max_postage_balance:
@@ -488,7 +416,7 @@ class Sandbox:
 
     def set_monthly_limit(self, username: str, amount: int | str) -> None:
         """Set MonthlyPostagePurchaseLimit (whole dollars; purchases and auto-buys of the calendar month count)."""
-        value = _ledger.money(amount, "the monthly limit")
+        value = money(amount, "the monthly limit")
         if value != value.to_integral_value() or value < 0:
             raise ValueError(f"the monthly limit is a whole, non-negative number of dollars, not {amount!r}")
         self._update(username, lambda a: setattr(a, "monthly_postage_purchase_limit", int(value)))
@@ -507,8 +435,8 @@ class Sandbox:
         """
         auto = AutoBuy(
             enabled=bool(enabled),
-            purchase_amount=_ledger.money(purchase_amount, "purchase_amount"),
-            trigger_amount=_ledger.money(trigger_amount, "trigger_amount"),
+            purchase_amount=money(purchase_amount, "purchase_amount"),
+            trigger_amount=money(trigger_amount, "trigger_amount"),
         )
         with self.state.lock:
             account = self._get(username)
@@ -524,7 +452,7 @@ class Sandbox:
         """Every label CreateIndicium prints for the account from now on costs ``amount`` more than
         its rate (a re-rating at print time: the Amount answered and debited includes it); "0.00"
         stops it. Sample labels stay free. ``ValueError`` for a negative amount."""
-        value = _ledger.money(amount, "the label surcharge")
+        value = money(amount, "the label surcharge")
         if value < 0:
             raise ValueError(f"the label surcharge cannot be negative, not {amount!r}")
         self._update(username, lambda a: setattr(a, "label_surcharge", value))
@@ -702,12 +630,3 @@ class Sandbox:
             return self.state.accounts[username.lower()]
         except KeyError:
             raise KeyError(f"no sandbox account {username!r}") from None
-
-
-def _endpoints(url: str) -> dict[str, str]:
-    """Where each version answers when the sandbox is mounted at ``url`` (see ``Sandbox.mount``)."""
-    found = _VERSION_PATH.search(url)
-    if found is None or found.group(1).lower() not in VERSIONS:
-        return {DEFAULT_VERSION.name: url}
-    base = url[: found.start()]
-    return {name: base + path for name, path in SOAP_PATHS.items()}

@@ -3,8 +3,8 @@
 There is one dispatcher per SWSIM version (v111, v135), each with its own contract, all over the
 same state: a handler sees the version in ``call.version`` and answers in that version's names.
 
-The XML is parsed and written outside the lock; only the handler runs under it. Handlers are
-registered per operation with the authentication they need (see ``_handlers``):
+The XML is parsed and written outside the lock; only the handler runs under it. Each operation's
+handler is listed, with the authentication it needs, in ``_handlers.HANDLERS``:
 
 * ``Auth.NONE``: no Authenticator in or out (RegisterAccount, the password reset, ...);
 * ``Auth.LOGIN``: AuthenticateUser, Credentials only;
@@ -17,23 +17,18 @@ registered per operation with the authentication they need (see ``_handlers``):
 from __future__ import annotations
 
 import enum
-import secrets
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 from onebalance.swsim._soap._envelope import MalformedResponse, build, build_fault, read_request
 from onebalance.swsim._soap._schema import Operation, Schema, SchemaError, swsim_schema
 from onebalance.swsim._soap._versions import SwsimVersion, swsim_version
 
 from . import _auth
-from . import _faults as faults
-from ._clock import Clock
-from ._state import OUTBOX_KEPT, Conversation, SandboxAccount, SandboxMessage
-
-if TYPE_CHECKING:
-    from ._store import SqliteStore
+from . import _errors as faults
+from ._models import Conversation
+from ._state import SandboxAccount, SandboxState
 
 #: The largest SOAP request the dispatcher parses (SWSIM requests are a few kilobytes). Every
 #: request is parsed by ``_soap._xml.parse``: DTDs, entities, over-deep or malformed XML are
@@ -74,95 +69,16 @@ Handler = Callable[[Call], dict[str, Any]]
 
 
 @dataclass(frozen=True)
-class Registered:
+class Route:
+    """An operation's handler and the authentication it needs (the table is ``_handlers.HANDLERS``)."""
+
     fn: Handler
-    auth: Auth
+    auth: Auth = Auth.REQUIRED
     allow_expired_password: bool = False
 
 
-HANDLERS: dict[str, Registered] = {}
-#: Run under the lock for the account of every authenticated call, before its handler (the
-#: delayed refunds of ``_usps`` are credited this way).
-ACCOUNT_HOOKS: list[Callable[[SandboxState, SandboxAccount], None]] = []
-
-
-def operation(
-    name: str, auth: Auth = Auth.REQUIRED, *, allow_expired_password: bool = False
-) -> Callable[[Handler], Handler]:
-    """Register ``fn`` as the handler of operation ``name``."""
-
-    def register(fn: Handler) -> Handler:
-        HANDLERS[name] = Registered(fn, auth, allow_expired_password)
-        return fn
-
-    return register
-
-
-@dataclass
-class SandboxState:
-    clock: Clock
-    accounts: dict[str, SandboxAccount] = field(default_factory=dict)
-    integrations: set[str] = field(default_factory=set)
-    tokens: dict[str, tuple[str, str, int]] = field(default_factory=dict)
-    counters: dict[str, int] = field(default_factory=dict)
-    lock: threading.RLock = field(default_factory=threading.RLock)
-    store: SqliteStore | None = None
-    dirty: set[str] = field(default_factory=set)
-    #: Every message sent (the last ``OUTBOX_KEPT``), oldest first; see ``send``.
-    outbox: list[SandboxMessage] = field(default_factory=list)
-    unsaved_messages: list[SandboxMessage] = field(default_factory=list)
-    #: The key of the sandbox's HMACs (CleanseHash, Mac); kept with ``--state``.
-    secret: str = field(default_factory=lambda: secrets.token_hex(16))
-
-    def touch(self, account: SandboxAccount) -> None:
-        self.dirty.add(account.key)
-
-    def send(
-        self,
-        channel: Literal["sms", "voice", "email"],
-        account: SandboxAccount,
-        to: str,
-        subject: str,
-        body: str,
-        code: str | None = None,
-    ) -> SandboxMessage:
-        """Send an SMS, voice call or email the sandbox way: it only lands in the outbox (``Sandbox.outbox``)."""
-        message = SandboxMessage(
-            channel=channel,
-            to=to,
-            username=account.username,
-            subject=subject,
-            body=body,
-            code=code,
-            sent_at=self.clock.now(),
-        )
-        self.outbox.append(message)
-        del self.outbox[:-OUTBOX_KEPT]
-        self.unsaved_messages.append(message)
-        return message
-
-    def add_account(self, **fields: Any) -> SandboxAccount:
-        """A new account with fresh customer, meter and user ids (``fields`` as for SandboxAccount)."""
-        account = SandboxAccount(
-            customer_id=self.next_id("customer", 100000),
-            meter_number=self.next_id("meter", 4000000),
-            user_id=self.next_id("user", 500000),
-            **fields,
-        )
-        self.accounts[account.key] = account
-        self.touch(account)
-        return account
-
-    def next_id(self, name: str, start: int) -> int:
-        value = self.counters.get(name, start) + 1
-        self.counters[name] = value
-        return value
-
-    def flush(self) -> None:
-        if self.store is not None and (self.dirty or self.unsaved_messages):
-            self.store.save(self, [self.accounts[k] for k in self.dirty if k in self.accounts])
-        self.dirty.clear()
-        self.unsaved_messages.clear()
+#: Run under the lock for the account of every authenticated call, before its handler.
+AccountHook = Callable[[SandboxState, SandboxAccount], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,10 +95,14 @@ class Dispatcher:
         self,
         state: SandboxState,
         *,
+        handlers: Mapping[str, Route],
+        account_hooks: Sequence[AccountHook] = (),
         version: SwsimVersion | str | None = None,
         observers: list[WireObserver] | None = None,
     ) -> None:
         self.state = state
+        self.handlers = handlers
+        self.account_hooks = account_hooks
         self.version = swsim_version(version)
         self.observers = observers if observers is not None else []
         self.actor = ""
@@ -224,7 +144,7 @@ class Dispatcher:
         return reply
 
     def _run(self, op: Operation, request: dict[str, Any]) -> Reply:
-        registered = HANDLERS.get(op.name)
+        registered = self.handlers.get(op.name)
         if registered is None:  # pragma: no cover - every WSDL operation has a handler
             return self._fault(
                 faults.SandboxFault("", f"{op.name} is not simulated", faultcode="soap:Server"), token=None, plain=True
@@ -236,7 +156,7 @@ class Dispatcher:
                 try:
                     self._authenticate(call, registered.auth)
                     if call.account is not None:
-                        for hook in ACCOUNT_HOOKS:
+                        for hook in self.account_hooks:
                             hook(self.state, call.account)
                     if (
                         call.account is not None

@@ -74,11 +74,13 @@ from typing import Any
 
 from onebalance.swsim._soap._versions import SwsimVersion
 
-from . import _faults as faults
+from .._shared._vocabulary import CENT
+from . import _errors as faults
 from . import _ledger
-from ._core import Call, SandboxState, operation
-from ._faults import SandboxFault
-from ._state import AutoBuy, EntryType, HistoryQuery, Hold, LedgerEntry, PendingPurchase, PurchaseReplay, SandboxAccount
+from ._dispatch import Call
+from ._errors import SandboxFault
+from ._models import AutoBuy, EntryType, HistoryQuery, Hold, LedgerEntry, PendingPurchase, PurchaseReplay
+from ._state import SandboxAccount, SandboxState
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 500
@@ -92,7 +94,6 @@ _XS_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:Z|[+-]\d{2}:\d{2})?")
 
 
 # -- PurchasePostage -------------------------------------------------------------------------------
-@operation("PurchasePostage")
 def purchase_postage(call: Call) -> dict[str, Any]:
     """Buy postage with the default payment method (see the module docstring for every rule)."""
     account, request = call.user, call.request
@@ -132,7 +133,7 @@ def _purchase(
             faults.PURCHASE_AMOUNT_OUT_OF_BOUNDS,
             f"Purchase postage amount out of bounds: {amount} (the minimum is $10.00, in whole cents).",
         )
-    amount = amount.quantize(_ledger.CENT)
+    amount = amount.quantize(CENT)
     if control_total != account.control_total:
         raise SandboxFault(
             faults.PURCHASE_STALE_CONTROL_TOTAL,
@@ -230,7 +231,6 @@ def processor_transaction_id(transaction_id: int) -> str:
 
 
 # -- SetAutoBuy ------------------------------------------------------------------------------------
-@operation("SetAutoBuy")
 def set_auto_buy(call: Call) -> dict[str, Any]:
     account = call.user
     settings = call.request["AutoBuySettings"]
@@ -283,13 +283,11 @@ def auto_buy_on_wire(account: SandboxAccount) -> dict[str, Any] | None:
 
 
 # -- EnumCostCodes ---------------------------------------------------------------------------------
-@operation("EnumCostCodes")
 def enum_cost_codes(call: Call) -> dict[str, Any]:
     return {"CostCodes": {"CostCodes": [{"id": c.id, "name": c.name} for c in call.user.cost_codes]}}
 
 
 # -- GetBalanceHistory -----------------------------------------------------------------------------
-@operation("GetBalanceHistory")
 def get_balance_history(call: Call) -> dict[str, Any]:
     account, request = call.user, call.request
     per_page = request.get("TransactionsPerPage")
@@ -318,7 +316,6 @@ def get_balance_history(call: Call) -> dict[str, Any]:
     }
 
 
-@operation("GetBalanceHistoryByToken")
 def get_balance_history_by_token(call: Call) -> dict[str, Any]:
     account, request = call.user, call.request
     token = request["BalanceHistoryToken"]
