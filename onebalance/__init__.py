@@ -6,7 +6,7 @@ labels are billed to the merchant's own carrier accounts. Import everything from
     from onebalance import OneBalance, TESTING_ENDPOINT
 """
 
-from onebalance.accounts._accounts import Accounts, Registration, RemedyReport, RemedyStep
+from onebalance.accounts._accounts import Accounts, Registration, RemedyInputs, RemedyReport, RemedyStep
 from onebalance.accounts._status import (
     AccountState,
     Diagnosis,
@@ -290,6 +290,7 @@ __all__ = [
     "RegistrationForm",
     "Remedy",
     "RemedyAction",
+    "RemedyInputs",
     "RemedyReport",
     "RemedyStep",
     "RequestTimeout",

@@ -25,6 +25,7 @@ from onebalance import (
     PaymentMethodRefused,
     RegistrationForm,
     RemedyAction,
+    RemedyInputs,
     StoreProfile,
     TermsNotAccepted,
     UsernameTaken,
@@ -188,6 +189,32 @@ def test_payment_hold_is_lifted_by_a_new_card(accounts, sandbox):
     assert report.active
     assert [s.action for s in report.steps] == [RemedyAction.REPLACE_PAYMENT_METHOD]
     assert report.steps[0].state_after is AccountState.ACTIVE
+
+
+def test_the_remedy_inputs_go_as_one_object_and_keep_their_secrets_out_of_the_repr(accounts, sandbox):
+    username = _register(accounts, sandbox)
+    sandbox.place_hold(username, "payment_hold")
+    inputs = RemedyInputs(
+        payment_method=CreditCard(**(CARD | {"number": "5555555555554444"})), new_password="Another-pass9"
+    )
+    assert "Another-pass9" not in repr(inputs) and "5555555555554444" not in repr(inputs)
+    with pytest.raises(ValidationError) as refused:
+        accounts.unsuspend("shop-1", inputs=inputs, password=PASSWORD)
+    assert refused.value.field == "inputs"
+    with pytest.raises(InvalidPassword):
+        accounts.unsuspend("shop-1", inputs=RemedyInputs(new_password="short"))
+    report = accounts.unsuspend("shop-1", inputs=inputs)
+    assert report.active
+    assert [s.action for s in report.steps] == [RemedyAction.REPLACE_PAYMENT_METHOD]
+
+
+def test_the_stored_credentials_are_read_through_accounts(accounts, sandbox):
+    with pytest.raises(NotConnected):
+        accounts.credentials("shop-1")
+    username = _register(accounts, sandbox)
+    stored = accounts.credentials("shop-1")
+    assert stored.username == username and stored.status == "connected"
+    assert PASSWORD not in repr(stored) and stored.ups is None
 
 
 def test_a_declined_replacement_card_leaves_the_hold(accounts, sandbox):

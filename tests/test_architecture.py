@@ -38,10 +38,7 @@ KNOWN_LOOPS: set[tuple[str, ...]] = set()
 #: Imports of the project's modules inside a function, outside the CLI (whose commands load what
 #: they need when they run, for start-up time): each was a way round a loop. To be removed.
 KNOWN_LAZY: set[tuple[str, str]] = {
-    ("onebalance.accounts._accounts", "onebalance.carriers.fedex"),
-    ("onebalance.accounts._accounts", "onebalance.carriers.ups"),
     ("onebalance.funding._postage", "onebalance.shipments"),
-    ("onebalance.swsim._mapping", "onebalance.swsim._inputs"),
 }
 
 

@@ -142,6 +142,19 @@ def test_cost_accounts(shop, sandbox, wire_log):
     assert _purchases_sent(wire_log) == 1
 
 
+def test_the_cost_account_a_charge_goes_to(shop, sandbox):
+    first = shop.cost_accounts()[0]
+    account = shop.client.account()
+    assert shop.cost_account(None, account) is None
+    assert shop.cost_account(first.name, account) == first
+    assert shop.cost_account(first.id, account) == first
+    with pytest.raises(UnknownCostAccount):
+        shop.cost_account("No Such Department", account)
+    sandbox.set_capability("shop", "MustUseCostCodes", True)
+    with pytest.raises(CostAccountRequired):
+        shop.cost_account(None, shop.client.account())
+
+
 @pytest.mark.parametrize(
     ("mailstation", "funding", "fee"),
     [

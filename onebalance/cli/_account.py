@@ -23,8 +23,7 @@ from typing import Any
 
 import click
 
-from onebalance.accounts._accounts import RemedyReport
-from onebalance.accounts._status import AccountState, Diagnosis, Remedy, RemedyAction
+from onebalance.accounts import AccountState, Diagnosis, Remedy, RemedyAction, RemedyInputs, RemedyReport
 from onebalance.core._errors import (
     CodewordAnswersRefused,
     ConfigurationError,
@@ -377,17 +376,18 @@ def unsuspend(
     password = _read_secret(password_stdin, "Current password")
     new_password = _read_secret(new_password_stdin, "New password")
 
+    inputs = RemedyInputs(
+        password=password,
+        new_password=new_password,
+        payment_method=payment,
+        codeword_answers=codeword_answers,
+        temporary_password=temporary_password,
+        verification_code=verification_code,
+        client_ip=client_ip,
+    )
+
     def run(m: str) -> RemedyReport:
-        return ctx.accounts().unsuspend(
-            m,
-            password=password,
-            new_password=new_password,
-            payment_method=payment,
-            codeword_answers=codeword_answers,
-            temporary_password=temporary_password,
-            verification_code=verification_code,
-            client_ip=client_ip,
-        )
+        return ctx.accounts().unsuspend(m, inputs=inputs)
 
     _finish(ctx, _run_each(ctx, ids, run, "unsuspending", workers, all_), detailed=False, many=all_)
 

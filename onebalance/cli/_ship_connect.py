@@ -142,7 +142,7 @@ def carriers(ctx: _Context, merchant_id: str) -> None:
     """The merchant's carriers and who pays for each one's labels."""
     accounts = ctx.accounts()
     shipping_of(ctx, merchant_id)  # the One Balance must be connected
-    stored = run(lambda: accounts._stored(merchant_id))
+    stored = run(lambda: accounts.credentials(merchant_id))
     rows: list[dict[str, Any]] = [{"carrier": "usps", "paid_by": "the One Balance", "account_number": None}]
     for name in ("ups", "fedex"):
         account = getattr(stored, name)

@@ -300,7 +300,10 @@ class Postage:
                 return cost_account
         raise UnknownCostAccount(f"No cost account {wanted!r} on this account", field="cost_account")
 
-    def _cost_account(self, wanted: int | str | None, account: Account) -> CostAccount | None:
+    def cost_account(self, wanted: int | str | None, account: Account) -> CostAccount | None:
+        """The cost account a charge goes to: ``wanted`` (an id or name, :class:`UnknownCostAccount` if
+        the account has none such), or none when ``wanted`` is None, unless ``account`` (as just read)
+        must use cost codes: then :class:`CostAccountRequired`."""
         if wanted is None:
             if account.capabilities.must_use_cost_codes:
                 raise CostAccountRequired(field="cost_account")
@@ -348,7 +351,7 @@ class Postage:
                 f"{account.username} may not buy postage (CanPurchasePostage is off for this user): ask the "
                 "account's administrator to add it, or to give this user the right"
             )
-        chosen = self._cost_account(cost_account, account)
+        chosen = self.cost_account(cost_account, account)
         balance = self._balance(account)
         if amount > balance.room:
             raise BalanceLimitExceeded(

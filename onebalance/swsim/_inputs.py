@@ -93,6 +93,17 @@ def check_password(password: str, field: str = "password") -> None:
         raise InvalidPassword(violation[1], code=violation[0], field=field)
 
 
+def ipv4(address: str) -> str:
+    """``address`` when it is an IPv4 address (what the service takes as the merchant's), else
+    :class:`ValidationError` naming ``client_ip``."""
+    try:
+        if ip_address(address).version == 4:
+            return address
+    except ValueError:
+        pass
+    raise ValidationError("client_ip must be the merchant's IPv4 address", field="client_ip")
+
+
 class CreditCard(_Input):
     """A credit card. The type is worked out from the number when not given."""
 

@@ -1,21 +1,35 @@
-"""Wire dicts (as decoded by the schema codec) to public models. Pure: no I/O."""
+"""The One Balance's wire spellings, in one place: wire dicts (as decoded by the schema codec) to
+public models, and the SDK's inputs to request dicts. Pure: no I/O.
+
+Every SWSIM element name the account and funding code needs is written here (and the version
+differences in ``_dialect``); the client, the accounts and the funding code pass models and
+plain values.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from . import _dialect
+from ._inputs import CreditCard, PaymentMethod
 from ._models import (
     Account,
     AutoBuySettings,
     BalanceTransaction,
     Capabilities,
+    CostAccount,
     LoginInfo,
     PaymentMethodInfo,
+    PostageBalance,
     PostalAddress,
+    PurchaseResult,
     Terms,
 )
+from ._soap._versions import SwsimVersion
 
 # The service's "no limit" sentinel for PerPrintLimit (decimal.MaxValue of .NET money).
 _UNLIMITED = Decimal("922337203685477.5807")
@@ -136,10 +150,8 @@ def address_to_wire(address: PostalAddress) -> dict[str, Any]:
     return {k: v for k, v in wire.items() if v is not None}
 
 
-def payment_to_wire(method: Any) -> dict[str, Any]:
+def payment_to_wire(method: PaymentMethod) -> dict[str, Any]:
     """``CreditCard`` or ``BankAccount`` (from ``_inputs``) as the request's payment choice."""
-    from ._inputs import CreditCard
-
     if isinstance(method, CreditCard):
         card: dict[str, Any] = {
             "CreditCardType": method.card_type,
@@ -197,3 +209,159 @@ def transactions_from_wire(wire: dict[str, Any]) -> list[BalanceTransaction]:
         for t in items
         if t
     ]
+
+
+def payment_secrets(wire: dict[str, Any]) -> tuple[str, ...]:
+    """The secret values of a payment choice built by :func:`payment_to_wire` (masked in every log)."""
+    inner = next(iter(wire.values()))
+    return tuple(str(inner[k]) for k in ("AccountNumber", "CVN", "RouteID") if inner.get(k))
+
+
+# -- payment methods as the funding code reads them ----------------------------------------------
+#: SWSIM BillingMethod values and the SDK's payment kinds (``PaymentKind`` values).
+#: EnterprisePaymentAccount is the Reserve Account and OMAS is Purchase Power (the names the
+#: provider's help pages use).
+_BILLING_KINDS = {
+    "CreditCard": "credit_card",
+    "ACH": "bank_account",
+    "EnterprisePaymentAccount": "reserve_account",
+    "OMAS": "purchase_power",
+    "Invoice": "invoice",
+}
+#: What a receipt calls a method with neither card type nor bank name.
+_BILLING_NAMES = {
+    "EnterprisePaymentAccount": "Reserve Account",
+    "OMAS": "Purchase Power",
+    "ACH": "bank account",
+    "Invoice": "invoice",
+}
+#: The default a postage purchase is paid with, most specific first.
+_POSTAGE_DEFAULTS = ("DefaultPostalPurchasePaymentMethod", "AllDefaultPaymentMethods")
+#: A payment method made the default for everything (AddUserPaymentMethod, ChangeDefaultPaymentMethod).
+_ALL_DEFAULTS = "AllDefaultPaymentMethods"
+
+
+def billing_kind(method: PaymentMethodInfo | None) -> str:
+    """The payment kind (a ``PaymentKind`` value) of ``method``'s BillingMethod; ``"unknown"`` if none."""
+    if method is None:
+        return "unknown"
+    return _BILLING_KINDS.get(method.billing_method or "", "unknown")
+
+
+def postage_payment_method(methods: Sequence[PaymentMethodInfo]) -> PaymentMethodInfo | None:
+    """The method that pays for postage: the postal-purchase default, else the all-purpose default."""
+    for wanted in _POSTAGE_DEFAULTS:
+        for method in methods:
+            if wanted in method.default_for:
+                return method
+    return methods[0] if len(methods) == 1 else None
+
+
+def describe_payment_method(method: PaymentMethodInfo | None) -> str:
+    """How quotes and receipts name ``method``: "Visa ending 1111", "Reserve Account"..."""
+    if method is None:
+        return "the payment method on file"
+    name = method.card_type or method.bank_name or _BILLING_NAMES.get(method.billing_method or "", "account")
+    return f"{name} ending {method.last4}" if method.last4 else name
+
+
+def add_payment_method_request(method: PaymentMethod, client_ip: str, *, make_default: bool) -> dict[str, Any]:
+    """AddUserPaymentMethod's fields for ``method``."""
+    request: dict[str, Any] = {"MachineInfo": {"IPAddress": client_ip}}
+    if make_default:
+        request["DefaultPaymentMethodType"] = _ALL_DEFAULTS
+    request.update(payment_to_wire(method))
+    return request
+
+
+def default_payment_method_request(payment_method_id: str, client_ip: str) -> dict[str, Any]:
+    return {
+        "MachineInfo": {"IPAddress": client_ip},
+        "PaymentType": _ALL_DEFAULTS,
+        "PaymentMethodID": payment_method_id,
+    }
+
+
+def payment_method_request(payment_method_id: str) -> dict[str, Any]:
+    """DeleteUserPaymentMethod: the method to delete."""
+    return {"PaymentMethodID": payment_method_id}
+
+
+def payment_method_id_from_wire(wire: dict[str, Any]) -> str:
+    return str(wire.get("PaymentMethodID") or "")
+
+
+# -- postage -------------------------------------------------------------------------------------
+def purchase_request(
+    amount: Decimal, control_total: Decimal, integrator_tx_id: str, send_email: bool | None
+) -> dict[str, Any]:
+    request: dict[str, Any] = {
+        "PurchaseAmount": amount,
+        "ControlTotal": control_total,
+        "IntegratorTxID": integrator_tx_id,
+    }
+    if send_email is not None:
+        request["SendEmail"] = send_email
+    return request
+
+
+def purchase_from_wire(wire: dict[str, Any], integrator_tx_id: str, version: str | SwsimVersion) -> PurchaseResult:
+    """PurchasePostage's answer (either version's) as a :class:`PurchaseResult`."""
+    balance = wire["PostageBalance"]
+    status = wire["PurchaseStatus"]
+    return PurchaseResult(
+        status=status,
+        transaction_id=wire["TransactionID"],
+        balance=PostageBalance(available_postage=balance["AvailablePostage"], control_total=balance["ControlTotal"]),
+        integrator_tx_id=integrator_tx_id,
+        rejection_reason=wire.get("RejectionReason") if status == "Rejected" else None,
+        **_dialect.purchase_fields(wire, version),
+    )
+
+
+def auto_buy_request(enabled: bool, purchase_amount: Decimal | None, trigger_amount: Decimal | None) -> dict[str, Any]:
+    """SetAutoBuy: the service's own auto-refill."""
+    settings: dict[str, Any] = {"AutoBuyEnabled": enabled}
+    if purchase_amount is not None:
+        settings["PurchaseAmount"] = purchase_amount
+    if trigger_amount is not None:
+        settings["TriggerAmount"] = trigger_amount
+    return {"AutoBuySettings": settings}
+
+
+def cost_accounts_from_wire(wire: dict[str, Any]) -> list[CostAccount]:
+    """EnumCostCodes' answer."""
+    items = (wire.get("CostCodes") or {}).get("CostCodes") or []
+    return [CostAccount(id=i["id"], name=i["name"]) for i in items if i]
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    """One page of GetBalanceHistory(ByToken): its lines, the token of the next page and the page count."""
+
+    transactions: list[BalanceTransaction]
+    token: str | None
+    pages: int
+
+
+def balance_history_request(since: date, until: date | None, types: Sequence[str], page_size: int) -> dict[str, Any]:
+    request: dict[str, Any] = {
+        "TransactionsPerPage": page_size,
+        "TransactionDateMin": since,
+        "Filters": {"TransactionType": list(types)},
+    }
+    if until is not None:
+        request["TransactionDateMax"] = until
+    return request
+
+
+def history_page_request(token: str | None, page: int) -> dict[str, Any]:
+    return {"BalanceHistoryToken": token, "PageNumber": page}
+
+
+def history_page_from_wire(wire: dict[str, Any]) -> HistoryPage:
+    return HistoryPage(
+        transactions=transactions_from_wire(wire),
+        token=wire.get("BalanceHistoryToken") or None,
+        pages=int(wire.get("TotalPages") or 1),
+    )

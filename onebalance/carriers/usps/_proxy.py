@@ -48,7 +48,7 @@ class UspsProxy:
         """
         if not urls:
             return None
-        transport = self.client._wire.transport
+        transport = self.client.transport
 
         def fetch(attempt: int) -> bytes:
             reply = send(
@@ -86,7 +86,7 @@ class UspsProxy:
     def cost_account(self, wanted: int | str | None, account: Account) -> CostAccount | None:
         """The cost account a print is charged to: ``wanted`` (id or name), or None when the plan lets
         prints go without one (:class:`CostAccountRequired` when it does not)."""
-        return self.postage._cost_account(wanted, account)
+        return self.postage.cost_account(wanted, account)
 
     def ensure_funds(self, amount: Decimal, *, reason: str, account: Account) -> None:
         """Run the auto-refill policy for a purchase of ``amount`` (``account``: read just before)."""
