@@ -22,7 +22,7 @@ from carriers import Address, PackageType, Parcel, ShipmentRequest, Weight
 from onebalance import Accounts, InMemoryCredentialStore, ServiceRetired
 from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox
 from onebalance.sandbox._shared import _images
-from onebalance.sandbox.swsim._usps import IMAGE_TYPES
+from onebalance.sandbox.swsim._labels import IMAGE_TYPES
 
 from ._images import check_image
 from .test_sandbox_usps import FROM, SHOP, TO, call, code, print_label, rate

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from . import _account, _pages, _passwords, _payments, _postage, _registration, _usps
+from . import _account, _addresses, _labels, _pages, _passwords, _payments, _postage, _registration
 from ._dispatch import AccountHook, Auth, Route
 
 __all__ = ["ACCOUNT_HOOKS", "HANDLERS"]
@@ -45,13 +45,13 @@ HANDLERS: Mapping[str, Route] = {
     "GetBalanceHistory": Route(_postage.get_balance_history),
     "GetBalanceHistoryByToken": Route(_postage.get_balance_history_by_token),
     # mail: addresses, rates, labels, tracking
-    "CleanseAddress": Route(_usps.cleanse_address),
-    "GetRates": Route(_usps.get_rates),
-    "CreateIndicium": Route(_usps.create_indicium),
-    "CancelIndicium": Route(_usps.cancel_indicium),
-    "TrackShipment": Route(_usps.track_shipment),
+    "CleanseAddress": Route(_addresses.cleanse_address),
+    "GetRates": Route(_labels.get_rates),
+    "CreateIndicium": Route(_labels.create_indicium),
+    "CancelIndicium": Route(_labels.cancel_indicium),
+    "TrackShipment": Route(_labels.track_shipment),
 }
 
 #: Run under the lock for the account of every authenticated call, before its handler: refunds
 #: of voided labels that came due are credited.
-ACCOUNT_HOOKS: tuple[AccountHook, ...] = (_usps.credit_due_refunds,)
+ACCOUNT_HOOKS: tuple[AccountHook, ...] = (_labels.credit_due_refunds,)

@@ -296,7 +296,7 @@ class PurchaseReplay(BaseModel):
 
 
 class Label(BaseModel):
-    """A label CreateIndicium printed (see ``_usps``). ``refund_status``: "" while valid,
+    """A label CreateIndicium printed (see ``_labels``). ``refund_status``: "" while valid,
     "pending" once voided (the refund not credited yet), "approved" once credited, "none" for a
     voided sample label (nothing to refund)."""
 

@@ -6,7 +6,7 @@ came in on; ``DEFAULT_SITE`` when it came straight through ``Sandbox.handle``):
 * ``SetTermsGeneral``: ``<site>/sandbox/terms?account=<page id>``. ``GET`` shows a small HTML
   page with an "I accept" form; ``POST`` accepts the general terms (``Terms.TermsGP`` becomes
   true, and AccountStatus leaves ``TermsRequired``).
-* CreateIndicium's label URLs, ``<site>/sandbox/labels/<StampsTxID>.png`` (see ``_usps``).
+* CreateIndicium's label URLs, ``<site>/sandbox/labels/<StampsTxID>.png`` (see ``_labels``).
 * any other UrlType: ``<site>/sandbox/pages/<UrlType>?account=<page id>``, a page that only says
   which page it stands for.
 
@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from ._dispatch import Call, Reply
+from ._labels import serve_label
 from ._urls import LABELS_PREFIX, site
-from ._usps import serve_label
 
 if TYPE_CHECKING:
     from ._state import SandboxAccount, SandboxState
