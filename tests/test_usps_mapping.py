@@ -30,6 +30,7 @@ from carriers import (
 from onebalance import ValidationError
 from onebalance.carriers.usps import _codes as codes
 from onebalance.carriers.usps import _mapping as usps
+from onebalance.carriers.usps import _mapping_tracking as usps_tracking
 from onebalance.carriers.usps import integrator_tx_id
 from onebalance.swsim._soap._envelope import build, read_response
 from onebalance.swsim._soap._schema import Schema, swsim_schema
@@ -162,7 +163,7 @@ def test_every_meaningful_tracking_event_type_has_a_status(schema: Schema) -> No
     event = events.particles[0].type  # type: ignore[union-attr]
     kinds = enumeration(event.particles[2].type)  # type: ignore[union-attr]
     silent = {"None", "USPS Event", "ErrorDataNotAvailable", "DeliveryStatusNotUpdated"}
-    unmapped = {k for k in kinds - silent if codes.status_for(k) is TrackingStatus.UNKNOWN}
+    unmapped = {k for k in kinds - silent if usps_tracking.status_for(k) is TrackingStatus.UNKNOWN}
     assert unmapped == set()
 
 
@@ -496,11 +497,11 @@ def event(moment: str, kind: str, text: str) -> dict[str, Any]:
 
 
 def test_track_request(schema: Schema, real_swsim: RealSwsimSchemas | None) -> None:
-    payload = usps.track_request(" 9400 1000 0000 ")
+    payload = usps_tracking.track_request(" 9400 1000 0000 ")
     assert payload == {"TrackingNumber": "940010000000"}
     check_request(schema, real_swsim, "TrackShipment", payload)
     with pytest.raises(ValidationError):
-        usps.track_request("  ")
+        usps_tracking.track_request("  ")
 
 
 def test_parse_tracking(schema: Schema) -> None:
@@ -520,7 +521,7 @@ def test_parse_tracking(schema: Schema) -> None:
             "ExpectedDeliveryDate": datetime(2025, 3, 5),
         },
     )
-    tracking = usps.parse_tracking(got, "9400100000000000000000")
+    tracking = usps_tracking.parse_tracking(got, "9400100000000000000000")
     assert [e.status for e in tracking.events] == [
         TrackingStatus.UNKNOWN,
         TrackingStatus.DELIVERED,
@@ -540,7 +541,7 @@ def test_tracking_without_events(schema: Schema) -> None:
         "TrackShipment",
         {"TrackingEvents": {}, "GuaranteedDeliveryDate": datetime(1, 1, 1), "ExpectedDeliveryDate": datetime(1, 1, 1)},
     )
-    tracking = usps.parse_tracking(got, "9400100000000000000000")
+    tracking = usps_tracking.parse_tracking(got, "9400100000000000000000")
     assert tracking.status is TrackingStatus.UNKNOWN and tracking.events == ()
     assert tracking.estimated_delivery is None
 
@@ -558,7 +559,7 @@ def test_tracking_without_events(schema: Schema) -> None:
     ],
 )
 def test_status_for(kind: str, text: str, status: TrackingStatus) -> None:
-    assert codes.status_for(kind, text) is status
+    assert usps_tracking.status_for(kind, text) is status
 
 
 # -- idempotency -----------------------------------------------------------------------------------------

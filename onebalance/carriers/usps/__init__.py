@@ -3,8 +3,9 @@
 Laid out like every carrier's folder: :mod:`._settings` (what a USPS client is configured with: the
 merchant and the SWSIM version; the rest is its One Balance client's), :mod:`._mapping` (pure
 request/parse pairs: ``rate_request`` / ``parse_rates``, ``ship_request`` / ``parse_label``,
-``void_request`` / ``parse_void``, ``track_request`` / ``parse_tracking``, ``cleanse_request`` /
-``parse_cleanse``; the only place SWSIM's element names appear, its codes in :mod:`._codes`),
+``void_request`` / ``parse_void``, ``cleanse_request`` / ``parse_cleanse``, and in
+:mod:`._mapping_tracking` ``track_request`` / ``parse_tracking``; with :mod:`._codes`, USPS's code
+tables, the only place SWSIM's shipping spellings appear),
 :mod:`._proxy` (all I/O: the calls through the One Balance client, refills through
 :class:`~onebalance.Postage`) and :mod:`._client` (:class:`UspsShipping`, the carrier-neutral face,
 with the SDK's rules: plan restrictions, idempotency, refills before a label). :mod:`._plan` reads

@@ -31,7 +31,7 @@ from onebalance.shipments import (
 from onebalance.shipments._quote import bind, check_quote, with_quote
 from onebalance.shipments._recent import KeyUse, KeyUses, RecentLabels, maybe_bought
 
-from . import _mapping, _plan
+from . import _mapping, _mapping_tracking, _plan
 from ._models import CleansedAddress, LabelVoid
 from ._proxy import UspsProxy
 from ._voids import void_many, void_one
@@ -298,9 +298,8 @@ class UspsShipping:
 
     def track(self, tracking_number: str) -> Tracking:
         """The parcel's USPS tracking, newest event first."""
-        request = _mapping.track_request(tracking_number)
-        response = self.proxy.call(_mapping.TRACK, request)
-        return _mapping.parse_tracking(response, request["TrackingNumber"])
+        response = self.proxy.call(_mapping_tracking.TRACK, _mapping_tracking.track_request(tracking_number))
+        return _mapping_tracking.parse_tracking(response, tracking_number)
 
 
 _publish(globals(), "onebalance", ("CleansedAddress", "LabelVoid", "UspsShipping"))  # re-exported by onebalance

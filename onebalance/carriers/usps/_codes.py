@@ -1,13 +1,13 @@
 """USPS's codes as SWSIM spells them, beside the carrier-neutral values they stand for. Tables, no I/O.
 
-Services (``US-PM``), packaging (``PackageTypeV11``), add-ons for each shipment option, label image
-types and tracking event types. Only the mapping (:mod:`._mapping`) and the plan's restrictions
-(:mod:`._plan`, by service code) read them.
+Services (``US-PM``), packaging (``PackageTypeV11``), add-ons for each shipment option and label image
+types (the tracking event types are in :mod:`._mapping_tracking`). Only the mapping and the plan's
+restrictions (:mod:`._plan`, by service code) read them.
 """
 
 from __future__ import annotations
 
-from onebalance.shipments import PackageType, ShipmentOption, TrackingStatus, Weight
+from onebalance.shipments import PackageType, ShipmentOption, Weight
 
 __all__ = [
     "ADDON_FOR_OPTION",
@@ -17,7 +17,6 @@ __all__ = [
     "PACKAGE_TYPES",
     "PRIORITY_SERVICES",
     "SERVICES",
-    "status_for",
 ]
 
 #: USPS service codes and their names.
@@ -76,71 +75,3 @@ IMAGE_FORMATS: dict[str, str] = {"Png": "PNG", "Gif": "GIF", "Pdf": "PDF", "Zpl"
 
 #: USPS takes at most 70 lb in one piece.
 MAX_WEIGHT = Weight(70, "lb")
-
-#: SWSIM's TrackingEventType values, by the neutral status each means.
-_STATUS_BY_TYPE: dict[str, TrackingStatus] = {}
-for _status, _names in (
-    (
-        TrackingStatus.PRE_TRANSIT,
-        "ShippingLabelCreated ElectronicNotification ManifestAcknowledgement",
-    ),
-    (
-        TrackingStatus.IN_TRANSIT,
-        "AcceptOrPickup AcceptedAtDestination ArrivalAtPickupPoint ArrivalAtUnit ArriveSortFacility_A1 "
-        "ArriveSortFacility_R1 ArriveSortFacility_U1 ArrivedAgentFacility ArrivedAtShippingPartner "
-        "ArrivedUSPSSortFacility AvailableForPickup CustomsClearance DepartSortFacility_L1 DepartSortFacility_T1 "
-        "DepartUSPSSortFacility DepartedAgentFacility DepartedFromShippingPartner DispatchedFromSortFacility "
-        "DispatchedToMilitary DispatchedToSortFacility Enroute ForeginReceipt Forwarded In_processAcceptance "
-        "MailConsigned OriginAcceptance PickedUp PickedUpAndProcessedByAgent PickedUpByAgent PickedUpByShippingPartner "
-        "ProcessedAtDestinationFacility Processed_BE Processed_RB Processed_RegisteredMailOnly_35 "
-        "Processed_RegisteredMailOnly_36 Processed_RegisteredMailOnly_38 Processed_RegisteredMailOnly_39 "
-        "Processed_RegisteredMailOnly_40 ReceivedAtOpeningUnit ShipmentAcceptance Sorting_ProcessingComplete "
-        "TenderedToAgentForFinalDelivery TenderedToPostalService USPSHandoffToShippingPartner",
-    ),
-    (TrackingStatus.OUT_FOR_DELIVERY, "OutForDelivery"),
-    (TrackingStatus.DELIVERED, "Delivered"),
-    (
-        TrackingStatus.RETURNED,
-        "ReturnToSender ReturnToSender_CO ReturnToSender_NotPickedUp ReturnedOtherReason "
-        "DeliveredByAgentToMerchant FinalDispositionByMerchant",
-    ),
-    (
-        TrackingStatus.EXCEPTION,
-        "AddresseeUnknown AttemptedNoticeLeft AttemptedNoticeLeft_H0 BusinessClosed CustomerRecall DeadLetter "
-        "DeadMail_DisposedByPostOffice DeadMail_SentToRecoveryCenter Deceased Delay DuplicateLabelID "
-        "ForwardingExpired InsufficientAddress Mis_shipped Missent MovedNoForwarding NoAuthorizedRecipientAvailable "
-        "NoSecureLocationAvailable NoSuchNumber NoticeLeft ReceptacleBlocked ReceptacleFull RecipientActionRequired "
-        "Refused ServiceDelay Unclaimed Undeliverable Vacant",
-    ),
-):
-    for _name in _names.split():
-        _STATUS_BY_TYPE[_name] = _status
-
-#: For the event types that say nothing (None, "USPS Event", ...): words of the event text, in order.
-_STATUS_BY_TEXT: tuple[tuple[str, TrackingStatus], ...] = (
-    ("voided", TrackingStatus.VOIDED),
-    ("label cancel", TrackingStatus.VOIDED),
-    ("out for delivery", TrackingStatus.OUT_FOR_DELIVERY),
-    ("return to sender", TrackingStatus.RETURNED),
-    ("returned", TrackingStatus.RETURNED),
-    ("delivered", TrackingStatus.DELIVERED),
-    ("label created", TrackingStatus.PRE_TRANSIT),
-    ("pre-shipment", TrackingStatus.PRE_TRANSIT),
-    ("electronic", TrackingStatus.PRE_TRANSIT),
-    ("notice left", TrackingStatus.EXCEPTION),
-    ("undeliverable", TrackingStatus.EXCEPTION),
-    ("delay", TrackingStatus.EXCEPTION),
-    ("in transit", TrackingStatus.IN_TRANSIT),
-    ("accept", TrackingStatus.IN_TRANSIT),
-    ("arrived", TrackingStatus.IN_TRANSIT),
-    ("departed", TrackingStatus.IN_TRANSIT),
-    ("processed", TrackingStatus.IN_TRANSIT),
-)
-
-
-def status_for(event_type: str | None, text: str | None = None) -> TrackingStatus:
-    """The neutral status of one SWSIM tracking event: by its type, else by the words of its text."""
-    if event_type in _STATUS_BY_TYPE:
-        return _STATUS_BY_TYPE[event_type]
-    lowered = (text or "").lower()
-    return next((status for words, status in _STATUS_BY_TEXT if words in lowered), TrackingStatus.UNKNOWN)

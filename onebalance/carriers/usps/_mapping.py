@@ -2,9 +2,10 @@
 
 One pair per operation, named as every carrier's mapping names them: ``rate_request`` /
 ``parse_rates``, ``ship_request`` / ``parse_label``, ``void_request`` / ``parse_void``,
-``track_request`` / ``parse_tracking``, and USPS's own ``cleanse_request`` / ``parse_cleanse``. The
-dicts are what the One Balance client's ``call`` sends (but the Authenticator) and returns; the
-codes in them (services, packaging, add-ons, event types) are in :mod:`._codes`. On purpose:
+``track_request`` / ``parse_tracking`` (in :mod:`._mapping_tracking`), and USPS's own
+``cleanse_request`` / ``parse_cleanse``. The dicts are what the One Balance client's ``call`` sends
+(but the Authenticator) and returns; the codes in them (services, packaging, add-ons) are in
+:mod:`._codes`. On purpose:
 
 * **One parcel per label**, **domestic only** (both addresses in the ZIP code system: international
   labels need customs forms, not sent yet).
@@ -39,22 +40,18 @@ from onebalance.shipments import (
     RefundStatus,
     ShipmentOption,
     ShipmentRequest,
-    Tracking,
-    TrackingEvent,
-    TrackingStatus,
     VoidResult,
 )
 from onebalance.swsim import _dialect
 from onebalance.swsim._dialect import Version
 
-from ._codes import ADDON_FOR_OPTION, GUARANTEED, IMAGE_FORMATS, MAX_WEIGHT, PACKAGE_TYPES, SERVICES, status_for
+from ._codes import ADDON_FOR_OPTION, GUARANTEED, IMAGE_FORMATS, MAX_WEIGHT, PACKAGE_TYPES, SERVICES
 from ._models import CleansedAddress
 
 __all__ = [
     "CLEANSE",
     "RATE",
     "SHIP",
-    "TRACK",
     "VOID",
     "address_from_wire",
     "address_to_wire",
@@ -62,22 +59,21 @@ __all__ = [
     "cleanse_request",
     "delivery_days",
     "image_data",
+    "iso_date",
     "label_urls",
     "parse_cleanse",
     "parse_label",
     "parse_rates",
-    "parse_tracking",
     "parse_void",
     "rate_request",
     "rate_to_wire",
     "ship_request",
-    "track_request",
     "void_request",
     "void_requests",
 ]
 
 #: The SWSIM operation of each pair.
-CLEANSE, RATE, SHIP, VOID, TRACK = "CleanseAddress", "GetRates", "CreateIndicium", "CancelIndicium", "TrackShipment"
+CLEANSE, RATE, SHIP, VOID = "CleanseAddress", "GetRates", "CreateIndicium", "CancelIndicium"
 
 _ADDRESS_PARTS = ("From", "To")
 _NESTED = ("AddOns", "Surcharges", "RequiresAllOf")
@@ -233,7 +229,8 @@ def delivery_days(text: Any) -> int | None:
     return min(max(numbers), 365) if numbers else None
 
 
-def _iso_date(value: Any) -> date | None:
+def iso_date(value: Any) -> date | None:
+    """A SWSIM date (or date-time) as a date; None for none, an unreadable one or SWSIM's year-1 placeholder."""
     if isinstance(value, datetime):
         return value.date() if value.year > 1 else None
     if isinstance(value, date):
@@ -306,7 +303,7 @@ def parse_rates(
                 base=base,
                 surcharges=tuple(charges),
                 delivery_days=delivery_days(wire_rate.get("DeliverDays")),
-                estimated_delivery=_iso_date(wire_rate.get("DeliveryDate")),
+                estimated_delivery=iso_date(wire_rate.get("DeliveryDate")),
                 guaranteed=code in GUARANTEED,
                 payment=payment,
                 carrier_data=_carrier_data(wire_rate, addons),
@@ -458,47 +455,4 @@ def parse_void(label: Label) -> VoidResult:
         refund_status=RefundStatus.PENDING if refund is not None else RefundStatus.NOT_APPLICABLE,
         carrier_reference=label.carrier_reference,
         packages=label.tracking_numbers,
-    )
-
-
-# -- tracking -------------------------------------------------------------------------------------------
-def track_request(tracking_number: str) -> dict[str, Any]:
-    number = re.sub(r"\s", "", tracking_number or "")
-    if not number:
-        raise _fail("tracking_number", "is required")
-    return {"TrackingNumber": number}
-
-
-def _aware(moment: datetime) -> datetime:
-    """SWSIM times are read as UTC (the decoder turns offsets into naive UTC)."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
-
-
-def parse_tracking(response: Mapping[str, Any], tracking_number: str) -> Tracking:
-    """TrackShipment's events, newest first; the status is the newest event's that means something."""
-    events: list[TrackingEvent] = []
-    for item in (response.get("TrackingEvents") or {}).get("TrackingEvent", []):
-        moment = item.get("Timestamp")
-        if not isinstance(moment, datetime):
-            continue
-        text = str(item.get("Event") or "")
-        events.append(
-            TrackingEvent(
-                occurred_at=_aware(moment),
-                status=status_for(item.get("TrackingEventType"), text),
-                description=text[:500],
-                city=item.get("City") or None,
-                state=item.get("State") or None,
-                postal_code=item.get("Zip") or None,
-                country=item.get("Country") or None,
-            )
-        )
-    ordered = sorted(events, key=lambda e: e.occurred_at, reverse=True)
-    status = next((e.status for e in ordered if e.status is not TrackingStatus.UNKNOWN), TrackingStatus.UNKNOWN)
-    return Tracking(
-        carrier=Carrier.USPS,
-        tracking_number=tracking_number,
-        status=status,
-        events=tuple(ordered),
-        estimated_delivery=_iso_date(response.get("ExpectedDeliveryDate")),
     )
