@@ -23,8 +23,7 @@ from ._front._control import SandboxControl
 from ._front._http import REQUEST_TIMEOUT
 from ._front._mock import mock_all
 from ._shared._clock import Clock
-from .swsim._dispatch import Reply, WireObserver
-from .swsim._models import (
+from .swsim._account_models import (
     DEMO_INTEGRATION_ID,
     DEMO_PASSWORD,
     DEMO_USERNAME,
@@ -39,6 +38,7 @@ from .swsim._models import (
     PaymentMethod,
     SandboxMessage,
 )
+from .swsim._dispatch import Reply, WireObserver
 from .swsim._payments import DECLINED_TEST_CARD
 from .swsim._sandbox import IN_PROCESS_URL, Sandbox, SandboxCredentials
 from .swsim._service import SOAP_PATH, SandboxServer

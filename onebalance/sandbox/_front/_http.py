@@ -1,8 +1,8 @@
-"""What every sandbox HTTP server shares: bounded reading of requests, and the server's lifecycle.
+"""The limits every request to the sandbox's server is read within, and the server's lifecycle.
 
-The three servers (SWSIM, UPS, FedEx) each have their own handler, but all of them read and
-answer through :class:`BoundedHandler` and run on a :class:`BoundedServer`, so one set of limits
-holds for all three (see ``docs/security.md``, "Sandbox server limits"):
+The front's one server (``_server``) reads and answers every request, whichever service
+(SWSIM, UPS, FedEx) it is for, through :class:`BoundedHandler` and runs on a
+:class:`BoundedServer`, so one set of limits holds for all three (see ``docs/security.md``, "Sandbox server limits"):
 
 * **A whole request within a deadline.** Each request (its line, headers and body) must arrive
   within ``request_timeout`` seconds (``REQUEST_TIMEOUT`` by default) of the server starting to

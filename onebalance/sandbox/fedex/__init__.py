@@ -8,13 +8,14 @@
 >>> with sandbox.serve() as server:      # a real HTTP server on 127.0.0.1
 ...     settings = creds.settings(server.url)
 
-The layout follows moto: state (``_state``), handlers (``_handlers``), wire format and errors
-(``_wire``), prices (``_rates``), and the sandbox with its control API (``_sandbox``), mounted
-by the sandbox's one front.
+The layout follows moto, as the other sandboxes': state (``_state``), handlers and their table
+(``_handlers``, with ``_tracking`` and ``_documents``), wire format (``_wire``), errors
+(``_errors``), prices and transit (``_rates``, ``_transit``), and the sandbox with its control
+API and its plug into the sandbox's one front (``_sandbox``).
 """
 
+from .._front._control import CONTROL_PREFIX
 from ._sandbox import (
-    CONTROL_PREFIX,
     DEMO_ACCOUNT_NUMBER,
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,

@@ -15,9 +15,10 @@ from datetime import timedelta
 from typing import Any
 
 from .._shared import _images
+from ._errors import FedexFault
 from ._state import FedexState, Project, Shipment
 from ._tracking import shipment_of
-from ._wire import FedexFault, success
+from ._wire import success
 
 __all__ = ["tracking_documents"]
 

@@ -21,8 +21,9 @@ from onebalance.core._json import loads as json_loads
 
 from .._shared import _images
 from . import _documents, _rates, _tracking, _transit
+from ._errors import FedexFault, error_reply
 from ._state import FedexState, Project, Shipment, Token
-from ._wire import FedexFault, FedexReply, error_reply, json_reply, success
+from ._wire import FedexReply, json_reply, success
 
 __all__ = ["handle"]
 

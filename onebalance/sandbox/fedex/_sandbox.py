@@ -31,12 +31,12 @@ from .._front._service import Request, RestService, respond
 from .._shared._clock import Clock
 from .._shared._vocabulary import LEGACY_ACTIONS, deprecated, forward, legacy_headers, money
 from . import _handlers
+from ._errors import FedexFault, error_reply
 from ._state import FedexState, Project, Shipment
-from ._wire import FedexFault, FedexReply, error_reply, json_reply
+from ._wire import FedexReply, json_reply
 
 __all__ = [
     "ACTIONS",
-    "CONTROL_PREFIX",
     "DEMO_ACCOUNT_NUMBER",
     "DEMO_CLIENT_ID",
     "DEMO_CLIENT_SECRET",
@@ -50,9 +50,6 @@ __all__ = [
 
 #: Where the in-process sandbox answers; ``.test`` never resolves, so nothing leaks.
 IN_PROCESS_URL = "https://fedex.sandbox.test"
-#: The control API over HTTP (see the module docstring), with fault injection's ``script_fault``,
-#: ``random_faults``, ``clear_faults``, ``fired_faults`` and ``set_latency``.
-CONTROL_PREFIX = "/sandbox/control/"
 #: The control actions (:class:`FedexSandbox` methods of these names) besides ``ping`` and fault injection's.
 ACTIONS = ("create_account", "create_demo_account", "advance_clock", "expire_tokens", "shipments", "set_surcharge")
 #: The documented demo project of ``onebalance sandbox serve``, the demo and the pytest fixtures (not secret).
@@ -216,14 +213,14 @@ class FedexSandbox(Mountable[FedexSandboxServer]):
             return len(self.state.tokens)
 
     def _legacy(self, method: str, action: str, body: bytes) -> Answer | None:
-        """The old control actions' answers (deprecated, see ``_vocabulary``); None for another action."""
+        """The old control actions' answers (deprecated, see ``_shared._vocabulary``); None for another action."""
         if action not in LEGACY_ACTIONS:
             return None
         reply = self._legacy_control(method, action, body)
         return reply.status, legacy_headers(action), reply.body
 
     def _legacy_control(self, method: str, action: str, body: bytes) -> FedexReply:
-        """The actions' old names and answers (deprecated, see ``_vocabulary``)."""
+        """The actions' old names and answers (deprecated, see ``_shared._vocabulary``)."""
         try:
             data = control_arguments(body) if body.strip() else {}
         except ValueError:

@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from . import _rates, _transit
+from ._errors import FedexFault
 from ._state import FedexState, Shipment
-from ._wire import FedexFault, success
+from ._wire import success
 
 __all__ = ["DEPARTED_AFTER", "OUT_FOR_DELIVERY_BEFORE", "PICKUP_AFTER", "cancel", "shipment_of", "track"]
 

@@ -1,4 +1,4 @@
-"""FedEx's wire format for the sandbox: replies, and errors as FedEx spells them."""
+"""FedEx's wire format for the sandbox: replies, and the envelope every answer shares."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from onebalance.core._json import dumps as json_dumps
 from onebalance.core._json import loads as json_loads
 
-__all__ = ["FedexFault", "FedexReply", "error_reply", "json_reply"]
+__all__ = ["FedexReply", "envelope", "json_reply", "success"]
 
 
 @dataclass(frozen=True)
@@ -23,17 +23,7 @@ class FedexReply:
         return json_loads(self.body) if self.body else None
 
 
-class FedexFault(Exception):
-    """An error answer: HTTP status, FedEx code and message."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-
-
-def _envelope(customer_transaction_id: str | None) -> dict[str, Any]:
+def envelope(customer_transaction_id: str | None) -> dict[str, Any]:
     envelope: dict[str, Any] = {"transactionId": str(uuid.uuid4())}
     if customer_transaction_id:
         envelope["customerTransactionId"] = customer_transaction_id
@@ -45,9 +35,4 @@ def json_reply(status: int, body: Mapping[str, Any]) -> FedexReply:
 
 
 def success(output: Mapping[str, Any], customer_transaction_id: str | None) -> dict[str, Any]:
-    return {**_envelope(customer_transaction_id), "output": dict(output)}
-
-
-def error_reply(fault: FedexFault, customer_transaction_id: str | None) -> FedexReply:
-    body = {**_envelope(customer_transaction_id), "errors": [{"code": fault.code, "message": fault.message}]}
-    return json_reply(fault.status, body)
+    return {**envelope(customer_transaction_id), "output": dict(output)}

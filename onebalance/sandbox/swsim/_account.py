@@ -8,8 +8,8 @@ from typing import Any
 from onebalance.swsim._soap._schema import Complex
 
 from . import _ledger, _postage
+from ._account_models import Hold
 from ._dispatch import Call
-from ._models import Hold
 
 
 def authenticate_user(call: Call) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from . import _errors as faults
-from ._models import LOCKOUT_AFTER, Conversation
+from ._account_models import LOCKOUT_AFTER, Conversation
 from ._state import SandboxAccount
 
 if TYPE_CHECKING:

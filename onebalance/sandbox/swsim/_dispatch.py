@@ -27,7 +27,7 @@ from onebalance.swsim._soap._versions import SwsimVersion, swsim_version
 
 from . import _auth
 from . import _errors as faults
-from ._models import Conversation
+from ._account_models import Conversation
 from ._state import SandboxAccount, SandboxState
 
 #: The largest SOAP request the dispatcher parses (SWSIM requests are a few kilobytes). Every

@@ -56,10 +56,10 @@ from onebalance.swsim._soap._versions import SwsimVersion
 from .._shared import _images
 from . import _addons, _ledger, _rates
 from . import _errors as faults
+from ._account_models import IndiciumReplay, Label, LedgerEntry
 from ._addresses import cleanse_hash, normalise, valid_place
 from ._dispatch import Call, Reply
 from ._errors import SandboxFault
-from ._models import IndiciumReplay, Label, LedgerEntry
 from ._postage import _check_holds
 from ._state import SandboxAccount, SandboxState
 from ._urls import site

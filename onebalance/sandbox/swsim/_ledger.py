@@ -42,7 +42,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from .._shared._vocabulary import CENT
-from ._models import Charge, EntryType, Hold, LedgerEntry, PurchaseReplay, RejectionCode
+from ._account_models import Charge, EntryType, Hold, LedgerEntry, PurchaseReplay, RejectionCode
 from ._state import SandboxAccount, SandboxState
 
 ZERO = Decimal("0.00")

@@ -25,9 +25,9 @@ from typing import Any
 from onebalance.swsim import _rules
 
 from . import _errors as faults
+from ._account_models import Codewords, PasswordReset
 from ._dispatch import Call
 from ._errors import SandboxFault
-from ._models import Codewords, PasswordReset
 
 CODEWORD_DESCRIPTIONS: dict[str, str] = {
     "MothersMaidenName": "What is your mother's maiden name?",

@@ -24,9 +24,9 @@ from typing import Any
 from onebalance.swsim import _rules
 
 from . import _errors as faults
+from ._account_models import Hold, PaymentMethod
 from ._dispatch import Call
 from ._errors import SandboxFault
-from ._models import Hold, PaymentMethod
 from ._state import SandboxAccount, SandboxState
 
 #: A card number that passes every check but is always declined (a documented test card).

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import _ledger
-from ._models import OUTBOX_KEPT, SandboxMessage
+from ._account_models import OUTBOX_KEPT, SandboxMessage
 from ._state import SandboxAccount
 
 if TYPE_CHECKING:

@@ -77,9 +77,9 @@ from onebalance.swsim._soap._versions import SwsimVersion
 from .._shared._vocabulary import CENT
 from . import _errors as faults
 from . import _ledger
+from ._account_models import AutoBuy, EntryType, HistoryQuery, Hold, LedgerEntry, PendingPurchase, PurchaseReplay
 from ._dispatch import Call
 from ._errors import SandboxFault
-from ._models import AutoBuy, EntryType, HistoryQuery, Hold, LedgerEntry, PendingPurchase, PurchaseReplay
 from ._state import SandboxAccount, SandboxState
 
 DEFAULT_PER_PAGE = 50

@@ -10,8 +10,17 @@ from pydantic import ValidationError as PydanticValidationError
 
 from .._shared._vocabulary import money
 from . import _labels, _ledger, _payments, _postage
-from ._controls import AccountControls
-from ._models import AutoBuy, BillingMethod, Charge, CostCode, Label, LedgerEntry, PaymentMethod, PurchaseOutcome
+from ._account_controls import AccountControls
+from ._account_models import (
+    AutoBuy,
+    BillingMethod,
+    Charge,
+    CostCode,
+    Label,
+    LedgerEntry,
+    PaymentMethod,
+    PurchaseOutcome,
+)
 
 #: ``add_funding_account`` kinds and the BillingMethod they pay with.
 FUNDING_ACCOUNTS: dict[str, BillingMethod] = {"reserve_account": "EnterprisePaymentAccount", "purchase_power": "OMAS"}

@@ -41,9 +41,9 @@ from typing import Any
 from onebalance.swsim import _rules
 
 from . import _errors as faults
+from ._account_models import Codewords, PendingVerification
 from ._dispatch import Call
 from ._errors import SandboxFault
-from ._models import Codewords, PendingVerification
 from ._payments import payment_method_from, refuse_declined, store
 from ._state import SandboxAccount, SandboxState
 

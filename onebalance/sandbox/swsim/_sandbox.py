@@ -1,5 +1,5 @@
 """The public face of the simulated One Balance service: the :class:`Sandbox` (its wire, its
-accounts and outbox; its other control methods are in ``_controls`` and ``_postage_controls``)."""
+accounts and outbox; its other control methods are in ``_account_controls`` and ``_postage_controls``)."""
 
 from __future__ import annotations
 
@@ -20,9 +20,7 @@ from .._front._mount import Mountable
 from .._shared._clock import Clock
 from .._shared._vocabulary import forward, money
 from . import _auth, _ledger
-from ._dispatch import Dispatcher, Reply, WireObserver
-from ._handlers import ACCOUNT_HOOKS, HANDLERS
-from ._models import (
+from ._account_models import (
     DEMO_INTEGRATION_ID,
     DEMO_PASSWORD,
     DEMO_USERNAME,
@@ -31,6 +29,8 @@ from ._models import (
     PaymentMethod,
     SandboxMessage,
 )
+from ._dispatch import Dispatcher, Reply, WireObserver
+from ._handlers import ACCOUNT_HOOKS, HANDLERS
 from ._pages import serve_page
 from ._persistence import SqliteStore
 from ._postage_controls import PostageControls

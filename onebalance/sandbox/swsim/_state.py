@@ -1,7 +1,7 @@
 """The sandbox's state (moto-style): every account behind one lock, on a movable clock.
 
 :class:`SandboxState` holds the accounts, the integrations, the live tokens, the counters, the
-outbox and the HMAC key; :class:`SandboxAccount` is one account (its parts are in ``_models``).
+outbox and the HMAC key; :class:`SandboxAccount` is one account (its parts are in ``_account_models``).
 With ``--state FILE`` a :class:`StateStore` (``_persistence``) keeps it across restarts.
 """
 
@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from onebalance.swsim._rules import PASSWORD_HISTORY
 
 from .._shared._clock import Clock
-from ._models import (
+from ._account_models import (
     DEFAULT_CAPABILITIES,
     HOLD_STATUS,
     OUTBOX_KEPT,

@@ -13,8 +13,8 @@ One handler (``UpsSandbox.handle(method, target, headers, body)``) answers every
 (:data:`CONTROL_PREFIX`) for the same over HTTP.
 """
 
+from .._front._control import CONTROL_PREFIX
 from ._sandbox import (
-    CONTROL_PREFIX,
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
     DEMO_SHIPPER_NUMBER,

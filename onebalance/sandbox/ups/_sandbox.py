@@ -19,10 +19,10 @@ error shape ``{"response": {"errors": [{"code", "message"}]}}``), as the One Bal
   additional handling charge; ``"0.00"`` stops it);
 * ``ping`` -> ``{"sandbox": "ups", "actions": [...]}``;
 * fault injection's ``script_fault``, ``random_faults``, ``clear_faults``, ``fired_faults`` and
-  ``set_latency``, shared by the three sandboxes (see ``_chaos``).
+  ``set_latency``, shared by the three sandboxes (see ``_front._chaos``).
 
 The old actions ``account`` (201), ``advance`` ``{"seconds"}`` and ``expire-tokens`` still answer
-as they did, with a ``Deprecation: true`` header, for one release (see ``_vocabulary``).
+as they did, with a ``Deprecation: true`` header, for one release (see ``_shared._vocabulary``).
 """
 
 from __future__ import annotations
@@ -44,13 +44,13 @@ from .._front._server import FrontServer
 from .._front._service import Request, RestService, respond
 from .._shared._clock import Clock
 from .._shared._vocabulary import LEGACY_ACTIONS, deprecated, forward, legacy_headers, money
+from ._errors import UpsFault, error_body
+from ._handlers import Handler
 from ._state import UpsAccount, UpsShipment, UpsState
-from ._wire import Handler, UpsFault, UpsReply, error_body
+from ._wire import UpsReply
 
 #: Where the in-process sandbox answers; the ``.test`` domain never resolves, so nothing leaks.
 IN_PROCESS_URL = "https://ups.sandbox.test"
-#: The control API over HTTP (see the module docstring).
-CONTROL_PREFIX = "/sandbox/control/"
 #: The control actions (:class:`UpsSandbox` methods of these names) besides ``ping`` and fault injection's.
 ACTIONS = (
     "create_account", "create_demo_account", "advance_clock", "expire_tokens", "shipments", "requests",
@@ -195,7 +195,7 @@ class UpsSandbox(Mountable[UpsSandboxServer]):
         return UpsReply(status, data, dict(answer_headers))
 
     def _legacy(self, method: str, action: str, body: bytes) -> Answer | None:
-        """The old control actions' answers (deprecated, see ``_vocabulary``); None for another action."""
+        """The old control actions' answers (deprecated, see ``_shared._vocabulary``); None for another action."""
         if action not in LEGACY_ACTIONS:
             return None
         try:
@@ -205,7 +205,7 @@ class UpsSandbox(Mountable[UpsSandboxServer]):
         return reply.status, legacy_headers(action), reply.body
 
     def _legacy_control(self, method: str, action: str, body: bytes) -> UpsReply:
-        """The actions' old names and answers (deprecated, see ``_vocabulary``)."""
+        """The actions' old names and answers (deprecated, see ``_shared._vocabulary``)."""
         try:
             data = control_arguments(body) if body.strip() else {}
         except ValueError:

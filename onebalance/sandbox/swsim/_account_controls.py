@@ -8,7 +8,7 @@ from collections.abc import Callable
 from onebalance.swsim import _rules
 
 from .._shared._clock import Clock
-from ._models import AccountStatus, Codewords, Hold
+from ._account_models import AccountStatus, Codewords, Hold
 from ._state import SandboxAccount, SandboxState
 
 
