@@ -89,18 +89,22 @@ from onebalance.core._errors import (
 from onebalance.core._public import publish as _publish
 from onebalance.core._redact import install as _install_redaction
 from onebalance.core._retry import RetryPolicy
-from onebalance.funding._fees import PaymentKind
-from onebalance.funding._notify import (
+from onebalance.funding import (
+    Balance,
     CallbackNotifier,
     EmailNotifier,
+    History,
+    HistoryEntry,
     LowBalanceEvent,
     Notifier,
+    PaymentKind,
+    Postage,
+    Quote,
     RefillEvent,
     RefillFailedEvent,
     RefillProposal,
+    RefillSettlement,
 )
-from onebalance.funding._postage import Balance, History, HistoryEntry, Postage, Quote
-from onebalance.funding._refill_settle import RefillSettlement
 from onebalance.shipments._purchase_errors import ChargeAboveQuote, IdempotencyKeyReused, RateMismatch
 from onebalance.stores import (
     AutoRefillSettings,

@@ -37,9 +37,7 @@ KNOWN_LOOPS: set[tuple[str, ...]] = set()
 
 #: Imports of the project's modules inside a function, outside the CLI (whose commands load what
 #: they need when they run, for start-up time): each was a way round a loop. To be removed.
-KNOWN_LAZY: set[tuple[str, str]] = {
-    ("onebalance.funding._postage", "onebalance.shipments"),
-}
+KNOWN_LAZY: set[tuple[str, str]] = set()
 
 
 def _module_name(path: Path) -> str:

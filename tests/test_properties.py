@@ -43,7 +43,7 @@ from onebalance import (
     Timeout,
 )
 from onebalance.cli import cli
-from onebalance.funding._postage import money
+from onebalance.funding import money
 
 settings.register_profile("onebalance-fast", max_examples=30, deadline=None)
 settings.register_profile("onebalance-long", max_examples=1200, deadline=None)

@@ -25,7 +25,7 @@ from onebalance import (
     RefillEvent,
     RefillFailedEvent,
 )
-from onebalance.funding._autorefill import BACKOFF_FIRST, plan_refill
+from onebalance.funding import BACKOFF_FIRST, plan_refill
 from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox
 
 D = Decimal

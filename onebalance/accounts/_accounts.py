@@ -20,8 +20,7 @@ from onebalance.carriers import Shipping, UspsShipping
 from onebalance.core._config import Timeout
 from onebalance.core._errors import ConfigurationError, ValidationError
 from onebalance.core._retry import RetryPolicy
-from onebalance.funding._notify import Notifier, RefillProposal
-from onebalance.funding._postage import Postage
+from onebalance.funding import Notifier, Postage, RefillProposal
 from onebalance.stores import (
     CredentialStore,
     FedexAccount,

@@ -22,8 +22,7 @@ from typing import Any
 import click
 
 from onebalance.core._errors import ConfigurationError, CredentialStoreError, OneBalanceError, ValidationError
-from onebalance.funding._postage import Postage, Quote, money
-from onebalance.funding._refill_settle import SETTLE_AFTER, RefillSettlement
+from onebalance.funding import SETTLE_AFTER, Postage, Quote, RefillSettlement, money
 from onebalance.stores import AutoRefillSettings, RefillEntry
 from onebalance.swsim._receipts import Receipt
 

@@ -29,19 +29,58 @@ from onebalance.stores import MINIMUM_PURCHASE, AutoRefillSettings
 from onebalance.swsim._models import Account
 
 from ._notify import Notifier, RefillFailedEvent, RefillProposal, deliver
+from ._quotes import Quote
 
 __all__ = [
     "BACKOFF_FIRST",
     "BACKOFF_LONGEST",
+    "REFILL_ATTEMPTS",
     "RefillBackoff",
     "RefillPlan",
     "backoff_for",
     "plan_refill",
+    "process_refill_lock",
+    "proposal",
+    "refill_due",
     "report_failure",
     "shortfall_error",
 ]
 
 logger = logging.getLogger("onebalance")
+
+#: Tries of an auto-refill whose purchase met a stale ControlTotal (labels printed meanwhile).
+REFILL_ATTEMPTS = 3
+
+#: Without a store: one lock per account for refills in this process, so racing label purchases
+#: refill once. A :class:`~onebalance.Store` gives a lock shared by every process instead.
+_refill_locks: dict[str, threading.Lock] = {}
+_refill_locks_guard = threading.Lock()
+
+
+def process_refill_lock(key: str) -> threading.Lock:
+    """The refill lock of the account ``key`` names, in this process."""
+    with _refill_locks_guard:
+        return _refill_locks.setdefault(key, threading.Lock())
+
+
+def refill_due(policy: AutoRefillSettings, account: Account, cost: Decimal) -> bool:
+    """Whether paying ``cost`` would take the balance below the policy's threshold."""
+    return policy.enabled and account.available_postage - cost < policy.threshold
+
+
+def proposal(quote: Quote, account: Account, needed: Decimal, policy: AutoRefillSettings) -> RefillProposal:
+    """The refill ``quote`` put to the prompt hook (or proposed by :class:`InsufficientFunds`)."""
+    return RefillProposal(
+        merchant_id=quote.merchant_id,
+        amount=quote.amount,
+        fee=quote.fee,
+        total_charged=quote.total_charged,
+        balance=account.available_postage,
+        needed=needed,
+        threshold=policy.threshold,
+        cost_account=quote.cost_account.name if quote.cost_account else None,
+    )
+
 
 #: The wait after a first failed refill; each failure in a row doubles it, up to BACKOFF_LONGEST.
 BACKOFF_FIRST = timedelta(minutes=5)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from decimal import ROUND_HALF_UP, Decimal
 
+from onebalance.swsim import _mapping
 from onebalance.swsim._models import PaymentMethodInfo
 
 CARD_FEE_RATE = Decimal("0.035")
@@ -26,30 +27,9 @@ class PaymentKind(str, enum.Enum):
     UNKNOWN = "unknown"
 
 
-#: SWSIM BillingMethod values. EnterprisePaymentAccount is the Reserve Account and OMAS is
-#: Purchase Power (the names the provider's help pages use).
-_BILLING = {
-    "CreditCard": PaymentKind.CREDIT_CARD,
-    "ACH": PaymentKind.BANK_ACCOUNT,
-    "EnterprisePaymentAccount": PaymentKind.RESERVE_ACCOUNT,
-    "OMAS": PaymentKind.PURCHASE_POWER,
-    "Invoice": PaymentKind.INVOICE,
-}
-
-
 def payment_kind(method: PaymentMethodInfo | None) -> PaymentKind:
-    if method is None:
-        return PaymentKind.UNKNOWN
-    return _BILLING.get(method.billing_method or "", PaymentKind.UNKNOWN)
-
-
-def postage_payment_method(methods: list[PaymentMethodInfo]) -> PaymentMethodInfo | None:
-    """The method that pays for postage: the postal-purchase default, else the all-purpose default."""
-    for wanted in ("DefaultPostalPurchasePaymentMethod", "AllDefaultPaymentMethods"):
-        for method in methods:
-            if wanted in method.default_for:
-                return method
-    return methods[0] if len(methods) == 1 else None
+    """What kind of payment ``method`` is (its SWSIM BillingMethod, read by the mapping)."""
+    return PaymentKind(_mapping.billing_kind(method))
 
 
 def administrative_fee(amount: Decimal, kind: PaymentKind, *, has_mailstation: bool) -> Decimal:

@@ -4,36 +4,28 @@ Every rule is checked before anything is bought (the $10 minimum, the account's 
 the monthly purchase limit, admin rights, cost accounts); the purchase then carries the
 ControlTotal last seen and an IntegratorTxID fixed by the quote, so confirming twice never buys
 twice and a stale ControlTotal is reported with the refreshed balance instead of buying again.
+
+``Postage`` composes the concerns kept apart: ``_quotes`` (the rules and the price), ``_purchase``
+(the journalled purchase), ``_refill_settle`` (purchases cut off mid-way), ``_autorefill`` (what
+the SDK's auto-refill buys, its back-off and lock), ``_history`` (the history joined with the
+receipts and labels) and ``_notify`` (the notices).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
-import threading
-import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Literal
-
-from pydantic import BaseModel, ConfigDict
+from decimal import Decimal
+from typing import Literal
 
 from onebalance.core._errors import (
-    AmountBelowMinimum,
-    BalanceLimitExceeded,
     ConfigurationError,
     CostAccountRequired,
     InsufficientFunds,
-    InvalidAmount,
     InvalidAutoBuySettings,
-    InvoicedAccount,
-    MonthlyLimitExceeded,
     OneBalanceError,
-    PermissionDenied,
-    PurchaseRejected,
     RefillLockTimeout,
     StaleControlTotal,
     UnknownCostAccount,
@@ -43,190 +35,46 @@ from onebalance.stores import (
     MINIMUM_PURCHASE,
     AutoRefillSettings,
     FundingSettings,
+    LabelJournal,
     PostageRecords,
     RefillEntry,
     RefillJournal,
+    Store,
     journal_for,
 )
 from onebalance.swsim._client import OneBalance
 from onebalance.swsim._models import Account, AutoBuySettings, CostAccount
 from onebalance.swsim._receipts import Receipt, RefillKind
 
-from ._autorefill import RefillPlan, backoff_for, plan_refill, report_failure, shortfall_error
-from ._fees import administrative_fee, payment_kind, postage_payment_method
+from ._autorefill import (
+    REFILL_ATTEMPTS,
+    RefillPlan,
+    backoff_for,
+    plan_refill,
+    process_refill_lock,
+    proposal,
+    refill_due,
+    report_failure,
+    shortfall_error,
+)
+from ._history import History, HistoryType, cost_account_name, join_history, usps_prints
 from ._notify import LowBalanceEvent, Notifier, RefillEvent, RefillProposal, deliver
-from ._refill_settle import SETTLE_AFTER, RefillSettlement, not_bought, settle
+from ._purchase import purchase
+from ._quotes import (
+    Balance,
+    Quote,
+    balance_of,
+    check_monthly_limit,
+    check_purchase,
+    check_room,
+    money,
+    new_quote,
+)
+from ._refill_settle import SETTLE_AFTER, RefillSettlement, settle
 
-if TYPE_CHECKING:
-    from onebalance.shipments import Label
-    from onebalance.stores import LabelJournal, Store
+__all__ = ["Postage"]
 
 logger = logging.getLogger("onebalance")
-CENT = Decimal("0.01")
-_FRIENDLY = {
-    "EnterprisePaymentAccount": "Reserve Account",
-    "OMAS": "Purchase Power",
-    "ACH": "bank account",
-    "Invoice": "invoice",
-}
-
-#: Without a store: one lock per account for refills in this process, so racing label purchases
-#: refill once. A :class:`~onebalance.Store` gives a lock shared by every process instead.
-_refill_locks: dict[str, threading.Lock] = {}
-_refill_locks_guard = threading.Lock()
-
-
-def _refill_lock(key: str) -> threading.Lock:
-    with _refill_locks_guard:
-        return _refill_locks.setdefault(key, threading.Lock())
-
-
-#: Tries of an auto-refill whose purchase met a stale ControlTotal (labels printed meanwhile).
-_REFILL_ATTEMPTS = 3
-
-
-def money(value: Decimal | int | str, field: str = "amount") -> Decimal:
-    """A positive amount of dollars with at most two decimals, or :class:`InvalidAmount`."""
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise InvalidAmount(f"{field} must be an amount of dollars such as 25.00", field=field) from None
-    try:
-        valid = amount.is_finite() and amount > 0 and amount == amount.quantize(CENT)
-    except InvalidOperation:  # too many digits to quantize (1e999)
-        valid = False
-    if not valid:
-        raise InvalidAmount(f"{field} must be a positive amount of dollars with at most two decimals", field=field)
-    return amount.quantize(CENT)
-
-
-class Balance(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    available_postage: Decimal
-    control_total: Decimal
-    max_postage_balance: Decimal
-    low_balance_threshold: Decimal | None = None
-
-    @property
-    def low(self) -> bool:
-        return self.low_balance_threshold is not None and self.available_postage < self.low_balance_threshold
-
-    @property
-    def room(self) -> Decimal:
-        """How much postage can still be added before the maximum."""
-        return max(Decimal("0.00"), self.max_postage_balance - self.available_postage)
-
-
-class Quote(BaseModel):
-    """A purchase ready to confirm: what will be added, the fee, the total charged, and the checks passed."""
-
-    model_config = ConfigDict(frozen=True)
-
-    quote_id: str
-    merchant_id: str
-    username: str
-    kind: RefillKind
-    amount: Decimal
-    fee: Decimal
-    total_charged: Decimal
-    payment_method: str
-    payment_kind: str
-    cost_account: CostAccount | None = None
-    balance_before: Decimal
-    balance_after: Decimal
-    control_total: Decimal
-    max_postage_balance: Decimal
-    created_at: datetime
-
-    @property
-    def integrator_tx_id(self) -> str:
-        return f"onebalance-{self.quote_id}"
-
-    def refill_entry(self, started_at: datetime) -> RefillEntry:
-        """The purchase as the refill journal writes it down before sending it."""
-        return RefillEntry(
-            merchant_id=self.merchant_id,
-            integrator_tx_id=self.integrator_tx_id,
-            receipt_id=f"R-{self.quote_id[:12].upper()}",
-            username=self.username,
-            kind=self.kind,
-            amount=self.amount,
-            fee=self.fee,
-            total_charged=self.total_charged,
-            payment_method=self.payment_method,
-            payment_kind=self.payment_kind,
-            cost_account=self.cost_account.name if self.cost_account else None,
-            control_total=self.control_total,
-            started_at=started_at,
-        )
-
-    def text(self) -> str:
-        lines = [
-            f"Add ${self.amount:,.2f} of postage to {self.username}",
-            f"  fee            ${self.fee:,.2f}",
-            f"  total charged  ${self.total_charged:,.2f} to {self.payment_method}",
-            f"  balance        ${self.balance_before:,.2f} -> ${self.balance_after:,.2f} "
-            f"(maximum ${self.max_postage_balance:,.2f})",
-        ]
-        if self.cost_account:
-            lines.append(f"  cost account   {self.cost_account.name}")
-        return "\n".join(lines)
-
-
-HistoryType = Literal["Purchase", "Credit", "Print", "Adjustment", "Refund"]
-
-
-class HistoryEntry(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    date: datetime
-    type: str
-    cost: Decimal
-    credit: Decimal
-    balance: Decimal
-    purchase_type: str | None = None
-    receipt_id: str | None = None
-    cost_account: str | None = None
-
-
-class History(BaseModel):
-    """Purchases, prints, refunds and adjustments, newest first, with the running balance.
-
-    Iterating a history iterates its entries (``for entry in history``), and ``len`` counts them.
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    merchant_id: str
-    since: date
-    until: date | None
-    entries: tuple[HistoryEntry, ...]
-
-    def __iter__(self) -> Iterator[HistoryEntry]:  # type: ignore[override]
-        return iter(self.entries)
-
-    def __len__(self) -> int:
-        return len(self.entries)
-
-    def csv(self) -> str:
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["date", "type", "cost", "credit", "balance", "purchase_type", "receipt_id", "cost_account"])
-        for e in self.entries:
-            writer.writerow(
-                [
-                    e.date.isoformat(),
-                    e.type,
-                    f"{e.cost:.2f}",
-                    f"{e.credit:.2f}",
-                    f"{e.balance:.2f}",
-                    e.purchase_type or "",
-                    e.receipt_id or "",
-                    e.cost_account or "",
-                ]
-            )
-        return out.getvalue()
 
 
 class Postage:
@@ -283,12 +131,7 @@ class Postage:
         return self._balance(account)
 
     def _balance(self, account: Account) -> Balance:
-        return Balance(
-            available_postage=account.available_postage,
-            control_total=account.control_total,
-            max_postage_balance=account.max_postage_balance,
-            low_balance_threshold=self.settings.low_balance_threshold,
-        )
+        return balance_of(account, self.settings.low_balance_threshold)
 
     def cost_accounts(self) -> list[CostAccount]:
         return self.client.cost_accounts()
@@ -339,59 +182,21 @@ class Postage:
         return self._quote(money(amount), kind=kind, cost_account=cost_account, account=self.client.account())
 
     def _quote(self, amount: Decimal, *, kind: RefillKind, cost_account: int | str | None, account: Account) -> Quote:
-        if amount < MINIMUM_PURCHASE:
-            raise AmountBelowMinimum(
-                f"The minimum postage purchase is ${MINIMUM_PURCHASE}; ${amount} was asked for", field="amount"
-            )
-        caps = account.capabilities
-        if caps.can_use_invoicing:
-            raise InvoicedAccount()
-        if not caps.can_purchase_postage:
-            raise PermissionDenied(
-                f"{account.username} may not buy postage (CanPurchasePostage is off for this user): ask the "
-                "account's administrator to add it, or to give this user the right"
-            )
+        check_purchase(amount, account)
         chosen = self.cost_account(cost_account, account)
-        balance = self._balance(account)
-        if amount > balance.room:
-            raise BalanceLimitExceeded(
-                f"Adding ${amount:,.2f} would take the balance to ${account.available_postage + amount:,.2f}, above "
-                f"the account's maximum of ${account.max_postage_balance:,.2f}; at most ${balance.room:,.2f} can "
-                "be added now",
-                field="amount",
-            )
+        check_room(amount, account, self._balance(account))
         limit = Decimal(account.monthly_postage_purchase_limit)
         if limit > 0:
-            bought = self.month_to_date()
-            if bought + amount > limit:
-                raise MonthlyLimitExceeded(
-                    f"${bought:,.2f} bought this month; ${amount:,.2f} more would pass the monthly limit of "
-                    f"${limit:,.2f}",
-                    field="amount",
-                )
-        method = postage_payment_method(self.client.payment_methods())
-        kind_of_payment = payment_kind(method)
-        fee = administrative_fee(amount, kind_of_payment, has_mailstation=self.settings.has_mailstation)
-        described = "the payment method on file"
-        if method is not None:
-            name = method.card_type or method.bank_name or _FRIENDLY.get(method.billing_method or "", "account")
-            described = f"{name} ending {method.last4}" if method.last4 else name
-        return Quote(
-            quote_id=uuid.uuid4().hex,
-            merchant_id=self.merchant_id,
-            username=account.username,
+            check_monthly_limit(amount, self.month_to_date(), limit)
+        return new_quote(
+            self.merchant_id,
+            account,
+            amount,
             kind=kind,
-            amount=amount,
-            fee=fee,
-            total_charged=amount + fee,
-            payment_method=described,
-            payment_kind=kind_of_payment.value,
             cost_account=chosen,
-            balance_before=account.available_postage,
-            balance_after=account.available_postage + amount,
-            control_total=account.control_total,
-            max_postage_balance=account.max_postage_balance,
-            created_at=self._now(),
+            methods=self.client.payment_methods(),
+            has_mailstation=self.settings.has_mailstation,
+            now=self._now(),
         )
 
     def month_to_date(self) -> Decimal:
@@ -407,59 +212,7 @@ class Postage:
         done = self.records.receipt_for(quote.integrator_tx_id)
         if done is not None and done.status == "Success":
             return done
-        # Written down before it is sent: a purchase cut off mid-way (a crash, a lost answer) stays
-        # pending in the journal, for settle() to resolve, instead of being lost with this process.
-        entry = self.refills.start(quote.refill_entry(self._now()))
-        # A pending purchase is asked about again with the same IntegratorTxID: the service answers
-        # with its current state, and never buys twice.
-        try:
-            result = self.client.purchase_postage(quote.amount, quote.control_total, quote.integrator_tx_id)
-        except StaleControlTotal as exc:
-            self.refills.finish(entry.integrator_tx_id, "not_bought", self._now(), f"{type(exc).__name__}: {exc}")
-            fresh = self.client.account()
-            raise StaleControlTotal(
-                f"{StaleControlTotal.default_message}. The balance is now ${fresh.available_postage:,.2f}: "
-                "quote again to buy",
-                available_postage=fresh.available_postage,
-                control_total=fresh.control_total,
-                operation=exc.operation,
-                code=exc.code,
-                http_status=exc.http_status,
-                faultstring=exc.faultstring,
-                transaction_id=quote.integrator_tx_id,
-            ) from None
-        except OneBalanceError as exc:
-            if not_bought(exc):  # refused, or never sent; anything else may have bought: it stays pending
-                self.refills.finish(entry.integrator_tx_id, "not_bought", self._now(), f"{type(exc).__name__}: {exc}")
-            raise
-        if result.status == "Rejected":
-            reason = result.rejection_reason or result.rejection_code or "no reason given"
-            self.refills.finish(entry.integrator_tx_id, "not_bought", self._now(), f"rejected: {reason}")
-            raise PurchaseRejected(
-                rejection_code=result.rejection_code,
-                rejection_reason=result.rejection_reason,
-                operation="PurchasePostage",
-                transaction_id=quote.integrator_tx_id,
-            )
-        receipt = self.records.add_receipt(
-            entry.receipt(
-                status=result.status,
-                transaction_id=result.transaction_id,
-                balance_after=result.balance.available_postage,
-                control_total_after=result.balance.control_total,
-                created_at=self._now(),
-                processor_transaction_id=result.processor_transaction_id,
-            )
-        )
-        if receipt.status == "Success":  # Pending / Processing: still pending, until bought again or settled
-            self.refills.finish(entry.integrator_tx_id, "bought", self._now())
-        logger.info(
-            "op=add_postage merchant=%s amount=%s status=%s transaction=%s",
-            self.merchant_id,
-            quote.amount,
-            result.status,
-            result.transaction_id,
-        )
+        receipt = purchase(self.client, self.records, self.refills, quote, self._now)
         if receipt.status == "Success":
             self._warn_if_low(receipt.balance_after, quote.username)
         return receipt
@@ -595,7 +348,7 @@ class Postage:
         if account is None:
             account = self.client.account()
         policy = self.settings.auto_refill
-        if policy is None or not _refill_due(policy, account, cost):
+        if policy is None or not refill_due(policy, account, cost):
             if cost > account.available_postage:
                 raise InsufficientFunds(needed=cost, available=account.available_postage, operation="ensure_funds")
             return None
@@ -607,12 +360,12 @@ class Postage:
         receipt = None
         try:
             with self._refill_guard():
-                for attempt in range(1, _REFILL_ATTEMPTS + 1):
+                for attempt in range(1, REFILL_ATTEMPTS + 1):
                     # Read again under the lock: a worker that waited here while another refilled sees
                     # the refill, and does not buy a second one.
                     account = self.client.account()
                     fresh = self.settings.auto_refill
-                    if fresh is None or not _refill_due(fresh, account, cost):
+                    if fresh is None or not refill_due(fresh, account, cost):
                         break
                     policy = fresh
                     try:
@@ -621,7 +374,7 @@ class Postage:
                     except StaleControlTotal:
                         # Labels printed elsewhere meanwhile; the service bought nothing. Decide again
                         # on the fresh balance (still holding the lock).
-                        if attempt == _REFILL_ATTEMPTS:
+                        if attempt == REFILL_ATTEMPTS:
                             raise
                         logger.info("event=auto_refill_stale merchant=%s attempt=%s", self.merchant_id, attempt)
         except InsufficientFunds:
@@ -642,7 +395,7 @@ class Postage:
         """The merchant's refill lock: the store's (every process) or, without one, this process's."""
         if self.store is not None:
             return self.store.refill_lock(self.merchant_id)
-        return _refill_lock(f"{self.client.endpoint}|{self.client.username}")
+        return process_refill_lock(f"{self.client.endpoint}|{self.client.username}")
 
     def _auto_refill(
         self, policy: AutoRefillSettings, account: Account, needed: Decimal, reason: str
@@ -666,7 +419,7 @@ class Postage:
         quote = self._quote(amount, kind="auto_refill", cost_account=policy.cost_account_id, account=account)
         # More than the merchant configured is shown to the prompt hook, when there is one, first.
         ask = policy.prompt_before_refill or (not plan.enough and self.prompt is not None)
-        if ask and (self.prompt is None or not self.prompt(self._proposal(quote, account, needed, policy))):
+        if ask and (self.prompt is None or not self.prompt(proposal(quote, account, needed, policy))):
             logger.info("event=auto_refill_declined merchant=%s amount=%s", self.merchant_id, amount)
             return None
         receipt = self.buy(quote)
@@ -684,30 +437,18 @@ class Postage:
         )
         return receipt
 
-    def _proposal(self, quote: Quote, account: Account, needed: Decimal, policy: AutoRefillSettings) -> RefillProposal:
-        return RefillProposal(
-            merchant_id=self.merchant_id,
-            amount=quote.amount,
-            fee=quote.fee,
-            total_charged=quote.total_charged,
-            balance=account.available_postage,
-            needed=needed,
-            threshold=policy.threshold,
-            cost_account=quote.cost_account.name if quote.cost_account else None,
-        )
-
     def _shortfall(
         self, policy: AutoRefillSettings, account: Account, needed: Decimal, plan: RefillPlan
     ) -> InsufficientFunds:
         """The policy's amount would not pay for the label: the error proposes what would."""
         assert plan.covering is not None
-        proposal = None
+        proposed = None
         try:
             quote = self._quote(plan.covering, kind="auto_refill", cost_account=policy.cost_account_id, account=account)
-            proposal = self._proposal(quote, account, needed, policy)
+            proposed = proposal(quote, account, needed, policy)
         except OneBalanceError as exc:  # that purchase would be refused too: the error proposes nothing
             logger.info("event=auto_refill_proposal_refused merchant=%s error=%s", self.merchant_id, type(exc).__name__)
-        return shortfall_error(self.merchant_id, account.available_postage, needed, plan, proposal)
+        return shortfall_error(self.merchant_id, account.available_postage, needed, plan, proposed)
 
     def _refill_failed(
         self, error: OneBalanceError, policy: AutoRefillSettings, account: Account, needed: Decimal
@@ -739,80 +480,14 @@ class Postage:
         labels in :attr:`labels` (the journal), by amount and time (within 10 minutes); cost account
         names come from EnumCostCodes. A print the SDK did not buy shows no cost account.
         """
-        from onebalance.shipments import Carrier
-
         today = self._now().date()
         since = since or today - timedelta(days=30)
         lines = self.client.balance_history(since, until, tuple(types) if types else ("All",))
         receipts = list(self.records.receipts(self.merchant_id))
-        by_amount: dict[Decimal, list[Receipt]] = {}
-        for r in receipts:
-            by_amount.setdefault(r.amount, []).append(r)
-        prints: dict[Decimal, list[Label]] = {}  # every USPS label the SDK bought, by cost, oldest first
-        if self.labels is not None:
-            for entry in self.labels.entries(self.merchant_id, Carrier.USPS):
-                if entry.label is not None and entry.label.cost.amount > 0:
-                    prints.setdefault(entry.label.cost.amount, []).append(entry.label)
-        for same_cost in prints.values():
-            same_cost.sort(key=lambda p: p.created_at)
+        prints = usps_prints(self.labels, self.merchant_id)
         names: dict[int, str] = {}
         if cost_account is not None or any(p.cost_account_id is not None for ps in prints.values() for p in ps):
             names = {c.id: c.name for c in self.cost_accounts()}
-        wanted = None
-        if cost_account is not None:
-            match = [
-                name for id_, name in names.items() if cost_account in (id_, name) or str(cost_account) == str(id_)
-            ]
-            if not match:
-                raise UnknownCostAccount(f"No cost account {cost_account!r} on this account", field="cost_account")
-            wanted = match[0]
-        # Prints and labels are paired oldest first, each print with the earliest unpaired label of the
-        # same cost bought within 10 minutes of it: labels of equal cost pair in the order they were bought.
-        print_accounts: dict[int, str] = {}
-        # The service lists newest first: at equal times, the later line is the older one.
-        for index, line in sorted(enumerate(lines), key=lambda item: (_aware(item[1].date), -item[0])):
-            pool = prints.get(line.cost) if line.type == "Print" else None
-            if not pool:
-                continue
-            moment = _aware(line.date)
-            near = [p for p in pool if abs((moment - p.created_at).total_seconds()) < 600]
-            if near:
-                printed = near[0]
-                pool.remove(printed)
-                if printed.cost_account_id is not None:
-                    print_accounts[index] = names.get(printed.cost_account_id, str(printed.cost_account_id))
-        entries = []
-        for index, line in enumerate(lines):
-            receipt = None
-            print_cost_account = print_accounts.get(index)
-            if line.type == "Purchase":
-                candidates = [
-                    r
-                    for r in by_amount.get(line.credit, [])
-                    if abs((_aware(line.date) - r.created_at).total_seconds()) < 600
-                ]
-                if candidates:
-                    receipt = min(candidates, key=lambda r: abs((_aware(line.date) - r.created_at).total_seconds()))
-                    by_amount[line.credit].remove(receipt)
-            row = HistoryEntry(
-                date=_aware(line.date),
-                type=line.type,
-                cost=line.cost,
-                credit=line.credit,
-                balance=line.balance,
-                purchase_type=line.purchase_type,
-                receipt_id=receipt.receipt_id if receipt else None,
-                cost_account=receipt.cost_account if receipt else print_cost_account,
-            )
-            if wanted is None or row.cost_account == wanted:
-                entries.append(row)
-        return History(merchant_id=self.merchant_id, since=since, until=until, entries=tuple(entries))
-
-
-def _refill_due(policy: AutoRefillSettings, account: Account, cost: Decimal) -> bool:
-    """Whether paying ``cost`` would take the balance below the policy's threshold."""
-    return policy.enabled and account.available_postage - cost < policy.threshold
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        wanted = cost_account_name(cost_account, names) if cost_account is not None else None
+        entries = join_history(lines, receipts, prints, names, wanted)
+        return History(merchant_id=self.merchant_id, since=since, until=until, entries=entries)
