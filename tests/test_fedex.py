@@ -548,8 +548,9 @@ def test_a_body_that_is_not_json_is_a_protocol_error() -> None:
                              base_url="https://fedex.example.test")  # fmt: skip
     with responses.RequestsMock() as mock:
         mock.post("https://fedex.example.test/oauth/token", body="<html>busy</html>", status=503)
-        with pytest.raises(ProtocolError):
+        with pytest.raises(ProtocolError) as caught:
             FedexClient(settings, retry=RetryPolicy.none()).rates(shipment())  # retries: tests/test_retry.py
+    assert caught.value.source is None  # no answer FedEx refused with: the SDK's own, as for the One Balance
 
 
 def test_secret_and_token_never_in_logs_or_reprs(fedex: Fedex, caplog: pytest.LogCaptureFixture) -> None:

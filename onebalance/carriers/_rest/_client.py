@@ -2,8 +2,8 @@
 
 A carrier's client is a subclass naming its proxy and its two mapping modules; every operation
 is the same three steps: the mapping builds the request (bad input is refused here, before
-anything is sent, with ``source`` None), the proxy sends it, the mapping reads the answer (its
-errors carry the carrier as ``source``).
+anything is sent, with ``source`` None), the proxy sends it, the mapping reads the answer (the
+carrier's refusals carry it as ``source``).
 """
 
 from __future__ import annotations

@@ -14,8 +14,10 @@ never reached the carrier (no connection, 429), since neither UPS nor FedEx prom
 repeated transaction id: any other failure of a purchase raises :class:`~onebalance.OutcomeUnknown`
 with the idempotency key rather than risk a second shipment.
 
-Every error a call or its answer raises carries the carrier as its ``source``
-(:meth:`RestProxy.answering`), so that a UPS 401 is told apart from a One Balance wrong password.
+Every error by which the carrier refused a call carries the carrier as its ``source``
+(:meth:`RestProxy.answering`), so that a UPS 401 is told apart from a One Balance wrong password;
+a connection that failed or an answer that could not be read (:class:`~onebalance.TransportError`)
+has none, as the SDK's own refusals have none.
 """
 
 from __future__ import annotations
@@ -31,7 +33,15 @@ import requests
 
 from onebalance.core import _json
 from onebalance.core._config import Timeout, decode_json
-from onebalance.core._errors import OneBalanceError, OutcomeUnknown, ProtocolError, Service, clipped, from_service
+from onebalance.core._errors import (
+    OneBalanceError,
+    OutcomeUnknown,
+    ProtocolError,
+    Service,
+    TransportError,
+    clipped,
+    from_service,
+)
 from onebalance.core._redact import MAX_LOGGED_BODY
 from onebalance.core._retry import RetryPolicy, Safety, Transient, run
 from onebalance.core._transport import HttpReply, check_session, send, shared_session
@@ -108,11 +118,15 @@ class RestProxy(Generic[S]):
 
     @contextmanager
     def answering(self) -> Iterator[None]:
-        """Marks every SDK error raised inside as coming from this carrier (``error.source``)."""
+        """Marks the errors raised inside by which the carrier refused (its error answers, its refusals
+        inside a 200 such as an unknown tracking number) as coming from it (``error.source``); a
+        :class:`~onebalance.TransportError` (no connection, no readable answer, an outcome unknown)
+        is the SDK's own and names none, as for the One Balance."""
         try:
             yield
         except OneBalanceError as exc:
-            from_service(exc, self.service)
+            if not isinstance(exc, TransportError):
+                from_service(exc, self.service)
             raise
 
     # -- token -----------------------------------------------------------------------------------
