@@ -64,6 +64,25 @@ def test_mock_all_mounts_them_together() -> None:
         assert FedexClient(fedex.create_demo_account().settings(fedex_url)).rates(SHIPMENT)
 
 
+def test_one_server_serves_the_three_each_at_its_path() -> None:
+    """The front behind every serve(): one server routes by path to each service, and to each one's
+    control API (``FrontServer`` has no public face of its own: each sandbox's serve() is it)."""
+    from onebalance.sandbox._front._server import FrontServer
+
+    sandbox, ups, fedex = Sandbox(), UpsSandbox(), FedexSandbox()
+    with FrontServer(sandbox, also=[("/ups", ups), ("/fedex", fedex)]) as server:
+        ups_url, fedex_url = server.mounted["/ups"], server.mounted["/fedex"]
+        assert ups_url == server.url.split("/swsim/")[0] + "/ups"
+        assert one_balance(server.url, sandbox).account().available_postage == Decimal("100.00")
+        assert UpsClient(ups.create_demo_account().settings(ups_url)).rates(SHIPMENT)
+        assert FedexClient(fedex.create_demo_account().settings(fedex_url)).rates(SHIPMENT)
+        assert SandboxControl(server.url).call("ping")["sandbox"] == "onebalance"  # SWSIM's, at the root
+        for url, name in ((ups_url, "ups"), (fedex_url, "fedex")):
+            ping = requests.post(url + "/sandbox/control/ping", timeout=5).json()
+            assert ping["result"]["sandbox"] == name
+        assert requests.get(server.url.split("/swsim/")[0] + "/upsnot/x", timeout=5).status_code == 404
+
+
 def test_two_sandboxes_on_one_host_are_refused_and_the_first_keeps_answering() -> None:
     first, second = UpsSandbox(), UpsSandbox()
     with first.mock() as url:
