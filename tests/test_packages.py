@@ -133,23 +133,24 @@ def test_fedex_a_package_is_cancelled_alone_then_the_rest_with_the_shipment(fede
 
 # -- the mapping layers: each package's own image goes with its own number ---------------------------
 def test_ups_and_fedex_answers_map_each_packages_image_to_its_number() -> None:
-    from datetime import datetime, timezone
+    """Through the clients, with the carriers' answers as given (the FedEx pieces out of order)."""
+    import responses
 
-    from carriers.fedex import FedexSettings
-    from carriers.ups import UpsSettings
-    from onebalance.carriers.fedex import _mapping as fedex_mapping
-    from onebalance.carriers.ups import _mapping as ups_mapping
+    from carriers.fedex import FedexClient, FedexSettings
+    from carriers.ups import UpsClient, UpsSettings
 
     def b64(data: bytes) -> str:
         return base64.b64encode(data).decode()
 
-    now = datetime.now(timezone.utc)
-    ups_settings = UpsSettings(client_id="c", client_secret="s", account_number="A1B2C3", base_url="https://x.test")
-    fedex_settings = FedexSettings(client_id="c", client_secret="s", account_number="700000001")
-    rate = ups_mapping.parse_rates(
-        {"RateResponse": {"RatedShipment": [{"Service": {"Code": "03"}, "TotalCharges": {"MonetaryValue": "41.10"}}]}},
-        ups_settings,
-    )[0]
+    host = "https://carriers.example.test"
+    ups_client = UpsClient(UpsSettings(client_id="c", client_secret="s", account_number="A1B2C3", base_url=host))
+    fedex_client = FedexClient(
+        FedexSettings(client_id="c", client_secret="s", account_number="700000001", base_url=host)
+    )
+    ups_rates = {"RateResponse": {"RatedShipment": [{"Service": {"Code": "03"},
+                                                     "TotalCharges": {"MonetaryValue": "41.10"}}]}}  # fmt: skip
+    fedex_rates = {"output": {"rateReplyDetails": [{"serviceType": "FEDEX_GROUND", "ratedShipmentDetails": [
+        {"rateType": "ACCOUNT", "totalNetCharge": 41.1, "currency": "USD"}]}]}}  # fmt: skip
     ups_answer = {
         "ShipmentResponse": {
             "ShipmentResults": {
@@ -185,10 +186,19 @@ def test_ups_and_fedex_answers_map_each_packages_image_to_its_number() -> None:
             ]
         }
     }  # fmt: skip
-    for label, prefix in (
-        (ups_mapping.parse_label(ups_answer, rate, ups_settings, now), b"GIF89a-"),
-        (fedex_mapping.parse_label(fedex_answer, rate, fedex_settings, now), b"PNG-"),
-    ):
+    shipment = three_parcels()
+    with responses.RequestsMock() as mock:
+        mock.post(host + "/security/v1/oauth/token", json={"access_token": "ups-token-1", "expires_in": "14399"})
+        mock.post(host + "/oauth/token", json={"access_token": "fedex-token-1", "expires_in": 3600})
+        mock.post(host + "/api/rating/v2409/Shop", json=ups_rates)
+        mock.post(host + "/api/shipments/v2409/ship", json=ups_answer)
+        mock.post(host + "/rate/v1/rates/quotes", json=fedex_rates)
+        mock.post(host + "/ship/v1/shipments", json=fedex_answer)
+        bought = [
+            (client.buy(cheapest(client.rates(shipment)), shipment, "multi-1"), prefix)
+            for client, prefix in ((ups_client, b"GIF89a-"), (fedex_client, b"PNG-"))
+        ]
+    for label, prefix in bought:
         assert [p.label_image for p in label.packages] == [prefix + bytes([n]) for n in (1, 2, 3)]
         assert [n[-1] for n in label.tracking_numbers] == ["1", "2", "3"]
         assert label.label_image == prefix + b"\x01"
