@@ -21,26 +21,7 @@ from onebalance.shipments._rate import Rate
 from onebalance.shipments._shipment import ShipmentRequest
 from onebalance.shipments._tracking import Tracking
 
-__all__ = ["MAPPING_NAMES", "TRACKING_NAMES", "Request", "RestMapping", "TrackingMapping", "asked", "void_result"]
-
-#: What every carrier's ``_mapping`` module exports (:class:`RestMapping`), under the same names...
-MAPPING_NAMES = (
-    "MONEY",
-    "REDACTED_KEYS",
-    "SAFETY",
-    "headers",
-    "parse_error",
-    "parse_label",
-    "parse_rates",
-    "parse_void",
-    "rate_request",
-    "ship_request",
-    "token_request",
-    "transaction_id",
-    "void_request",
-)
-#: ...and its ``_mapping_tracking`` module (:class:`TrackingMapping`).
-TRACKING_NAMES = ("parse_tracking", "track_request")
+__all__ = ["Request", "RestMapping", "TrackingMapping", "asked", "void_result"]
 
 
 @dataclass(frozen=True)
