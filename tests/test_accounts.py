@@ -517,8 +517,8 @@ def test_retry_concurrency_and_timeout_reach_every_client_accounts_builds(sandbo
             "m", client_id="fx-id", client_secret="fx-secret", account_number="700000001", base_url=fedex_url
         )
         client = strict.client("m")
-        assert (client.concurrency, client._wire.retry) == ("credentials", once)
-        assert client._wire.transport.timeout == timeout
+        assert (client.concurrency, client.retry) == ("credentials", once)
+        assert client.timeout == timeout
         shipping = strict.shipping("m")
         ups, fedex = shipping.client("ups"), shipping.client("fedex")
         assert (ups.proxy.retry, ups.proxy.timeout) == (once, timeout)

@@ -92,7 +92,7 @@ def test_every_call_has_connect_and_read_timeouts():
 
 def test_clients_share_one_session_and_one_parsed_wsdl():
     a, b = OneBalance(**GOOD), OneBalance(**(GOOD | {"username": "other"}))
-    assert a._wire.transport.session is b._wire.transport.session
+    assert a.transport.session is b.transport.session
     assert a._wire.schema is b._wire.schema
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from onebalance import (
+    Account,
     AccountClosed,
     AccountDisconnected,
     AccountLocked,
@@ -14,18 +15,20 @@ from onebalance import (
     ActivityBlocked,
     AdminHold,
     AuthenticationFailed,
+    Capabilities,
     CapabilityDisabled,
     ConnectError,
     NotConnected,
     PasswordExpired,
     PasswordResetRequired,
     PaymentHold,
+    PostalAddress,
     RemedyAction,
+    Terms,
     UnknownFault,
 )
 from onebalance.accounts._status import assess
 from onebalance.swsim._faults import error_for_fault
-from onebalance.swsim._models import Account, Capabilities, PostalAddress, Terms
 
 
 def _account(**changes) -> Account:

@@ -17,9 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from carriers import Address, Parcel, ShipmentRequest, Weight
-from onebalance import BankAccount, CreditCard, RegistrationForm, StoreProfile, ValidationError
+from onebalance import BankAccount, CreditCard, PostalAddress, RegistrationForm, StoreProfile, ValidationError
 from onebalance.core._text import REFUSED_CATEGORIES, SPACES, TRIMMED, one_line
-from onebalance.swsim._models import PostalAddress
 
 CATEGORIES = sorted(REFUSED_CATEGORIES)
 ADDRESS = {"name": "Ada Lovelace", "street_lines": ["1 Main St"], "city": "Springfield", "state": "IL",

@@ -379,7 +379,7 @@ class Accounts:
     # -- the account's end -----------------------------------------------------------------------
     def terms_url(self, merchant_id: str) -> str:
         """The provider's page where the merchant accepts the terms of service."""
-        return self.client(merchant_id).page_url("SetTermsGeneral")
+        return self.client(merchant_id).page_url()  # the terms page is the default
 
     def close(self, merchant_id: str, *, address: str, city: str, state: str, zip_code: str) -> None:
         """Close the account (CancelAccount) and forget its credentials."""

@@ -114,7 +114,7 @@ class Remedies:
         terms_url = None
         if not account.terms.general:
             try:
-                terms_url = client.page_url("SetTermsGeneral", with_credentials=True)
+                terms_url = client.page_url(with_credentials=True)  # the terms page is the default
             except OneBalanceError:
                 terms_url = None
         return assess(merchant_id, account, terms_url=terms_url, support=support, now=self._now())

@@ -31,6 +31,7 @@ from onebalance.core._errors import (
     SuspensionReason,
     TransportError,
 )
+from onebalance.swsim import _mapping
 from onebalance.swsim._models import Account
 
 
@@ -326,28 +327,6 @@ _SUSPENSION_STATES = {
     SuspensionReason.CAPABILITY_DISABLED: AccountState.CAPABILITIES_OFF,
 }
 
-#: AccountStatus values are not documented. These (compared without case, spaces or
-#: underscores) are read as states; any other value than "active" is reported as UNKNOWN so
-#: that a person looks at it, rather than taken for an active account.
-_STATUS_VALUES = {
-    "active": AccountState.ACTIVE,
-    "closed": AccountState.CLOSED,
-    "cancelled": AccountState.CLOSED,
-    "locked": AccountState.LOCKED,
-    "lockedout": AccountState.LOCKED,
-    "adminhold": AccountState.ADMIN_HOLD,
-    "accountinadminhold": AccountState.ADMIN_HOLD,
-    "paymenthold": AccountState.PAYMENT_HOLD,
-    "accountonpaymenthold": AccountState.PAYMENT_HOLD,
-    "activityblocked": AccountState.ACTIVITY_BLOCKED,
-    "blocked": AccountState.ACTIVITY_BLOCKED,
-    "suspended": AccountState.ACTIVITY_BLOCKED,
-    "passwordexpired": AccountState.PASSWORD_EXPIRED,
-    "passwordreset": AccountState.PASSWORD_RESET,
-    "verificationrequired": AccountState.VERIFICATION_REQUIRED,
-    "termsrequired": AccountState.TERMS_NOT_ACCEPTED,
-}
-
 
 def state_for_error(error: OneBalanceError) -> AccountState:
     if isinstance(error, PermissionDenied):
@@ -375,12 +354,12 @@ def state_for_error(error: OneBalanceError) -> AccountState:
 
 def findings_for_account(account: Account) -> list[Finding]:
     found: list[Finding] = []
-    status = (account.account_status or "").replace(" ", "").replace("_", "").replace("-", "").lower()
-    if status:
-        state = _STATUS_VALUES.get(status, AccountState.UNKNOWN)
+    reported = _mapping.account_state(account.account_status)
+    if reported is not None:
+        state = AccountState(reported)
         if state is not AccountState.ACTIVE:
             found.append(Finding(state=state, detail=f"the service reports AccountStatus {account.account_status!r}"))
-    if account.resubmit_status != "NOT_IN_RESUBMISSION":
+    if _mapping.in_resubmission(account.resubmit_status):
         found.append(
             Finding(state=AccountState.PAYMENT_HOLD, detail=f"a payment is in resubmission ({account.resubmit_status})")
         )

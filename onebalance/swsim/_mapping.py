@@ -124,6 +124,43 @@ def account_from_wire(wire: dict[str, Any]) -> Account:
     )
 
 
+#: AccountStatus values are not documented. These (compared without case, spaces, dashes or
+#: underscores) are read as account states (``AccountState`` values); any other value than
+#: "active" is reported as "unknown" so that a person looks at it, rather than taken for an active
+#: account.
+_STATUS_VALUES = {
+    "active": "active",
+    "closed": "closed",
+    "cancelled": "closed",
+    "locked": "locked",
+    "lockedout": "locked",
+    "adminhold": "admin_hold",
+    "accountinadminhold": "admin_hold",
+    "paymenthold": "payment_hold",
+    "accountonpaymenthold": "payment_hold",
+    "activityblocked": "activity_blocked",
+    "blocked": "activity_blocked",
+    "suspended": "activity_blocked",
+    "passwordexpired": "password_expired",
+    "passwordreset": "password_reset",
+    "verificationrequired": "verification_required",
+    "termsrequired": "terms_not_accepted",
+}
+
+
+def account_state(account_status: str | None) -> str | None:
+    """The account state (an ``AccountState`` value) an AccountStatus reports; None when it reports none."""
+    status = (account_status or "").replace(" ", "").replace("_", "").replace("-", "").lower()
+    if not status:
+        return None
+    return _STATUS_VALUES.get(status, "unknown")
+
+
+def in_resubmission(resubmit_status: str) -> bool:
+    """Whether a ResubmitStatus says a payment is being resubmitted (a payment hold)."""
+    return resubmit_status != "NOT_IN_RESUBMISSION"
+
+
 def login_from_wire(wire: dict[str, Any]) -> LoginInfo:
     return LoginInfo(
         last_login_time=wire.get("LastLoginTime"),
