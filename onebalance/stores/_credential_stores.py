@@ -41,7 +41,7 @@ from cryptography.fernet import Fernet
 from onebalance.core._errors import ConfigurationError, CredentialStoreError
 
 from ._credential_models import CredentialStore, StoredCredentials, valid_credentials, valid_merchant_id
-from ._files import check_private
+from ._files import read_private
 from ._keys import KeyRotation, Sealer
 
 if sys.platform != "win32":
@@ -211,23 +211,16 @@ class EncryptedFileCredentialStore(CredentialStore):
     def _read(self) -> dict[str, str]:
         """The records as stored (merchant id -> token). Call with the lock held."""
         path = self._path
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except FileNotFoundError:
-            return {}
-        except OSError as exc:
-            raise CredentialStoreError(f"cannot read the credential store {path}: {exc.strerror}") from None
-        with os.fdopen(fd, "rb") as f:
-            check_private(
-                os.fstat(f.fileno()),
-                path,
-                "the credential store",
-                not_regular=CredentialStoreError(f"the credential store {path} is not a regular file"),
-                fix="check who may have read it, then set mode 0600",
-            )
-            data = f.read()
+        data = read_private(
+            path,
+            "the credential store",
+            cannot_read=lambda reason: CredentialStoreError(f"cannot read the credential store {path}: {reason}"),
+            not_regular=CredentialStoreError(f"the credential store {path} is not a regular file"),
+            missing=b"",
+            fix="check who may have read it, then set mode 0600",
+        )
         if not data.strip():
-            return {}  # an empty file (made with touch and chmod 600) is an empty store
+            return {}  # a missing file, or an empty one (made with touch and chmod 600), is an empty store
         document: Any = None
         with suppress(ValueError):  # JSONDecodeError and UnicodeDecodeError
             document = json.loads(data)

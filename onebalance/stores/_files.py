@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 from onebalance.core._errors import ConfigurationError
 
-__all__ = ["check_private", "private_file"]
+__all__ = ["check_private", "private_file", "read_private"]
 
 
 def check_private(
@@ -28,6 +29,32 @@ def check_private(
         raise ConfigurationError(
             f"{name} {path} has mode {stat.S_IMODE(info.st_mode):04o}: {why}; {fix} (chmod 600 {path})"
         )
+
+
+def read_private(
+    path: Path,
+    name: str,
+    *,
+    cannot_read: Callable[[str], Exception],
+    not_regular: Exception,
+    missing: bytes | None = None,
+    why: str = "it must not be accessible by group or others",
+    fix: str = "set mode 0600",
+) -> bytes:
+    """What ``path`` holds, checked as :func:`check_private` says on the descriptor read from.
+
+    A file that cannot be opened raises ``cannot_read(reason)``; a missing one reads as ``missing``
+    when that is given.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError as exc:
+        if missing is not None and isinstance(exc, FileNotFoundError):
+            return missing
+        raise cannot_read(exc.strerror or type(exc).__name__) from None
+    with os.fdopen(fd, "rb") as f:
+        check_private(os.fstat(f.fileno()), path, name, not_regular=not_regular, why=why, fix=fix)
+        return f.read()
 
 
 def _create_private(path: Path) -> os.stat_result:

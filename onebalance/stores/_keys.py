@@ -23,7 +23,7 @@ from pydantic import ValidationError as PydanticValidationError
 from onebalance.core._errors import ConfigurationError, CredentialStoreError
 
 from ._credential_models import StoredCredentials
-from ._files import check_private
+from ._files import read_private
 
 __all__ = ["KEY_ENV", "KEY_FILE_ENV", "KEY_HELP", "KeyRotation", "Sealer"]
 
@@ -44,19 +44,13 @@ _MERCHANT_KEY = "_merchant_id"
 
 def _read_key_file(path: Path) -> list[str]:
     """The keys in a key file (one per line, blank lines and ``#`` comments skipped); mode must be 0600."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError as exc:
-        raise ConfigurationError(f"the key file {path} cannot be read: {exc.strerror}") from None
-    with os.fdopen(fd, "rb") as f:
-        check_private(
-            os.fstat(f.fileno()),
-            path,
-            "the key file",
-            not_regular=ConfigurationError(f"the key file {path} is not a regular file"),
-            why="it must not be readable or writable by group or others",
-        )
-        data = f.read()
+    data = read_private(
+        path,
+        "the key file",
+        cannot_read=lambda reason: ConfigurationError(f"the key file {path} cannot be read: {reason}"),
+        not_regular=ConfigurationError(f"the key file {path} is not a regular file"),
+        why="it must not be readable or writable by group or others",
+    )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
