@@ -36,11 +36,16 @@ from onebalance.stores import (
     UpsAccount,
     journal_for,
 )
-from onebalance.swsim._client import Concurrency, OneBalance
-from onebalance.swsim._endpoints import check_credentials
-from onebalance.swsim._inputs import Codewords, PaymentMethod, RegistrationForm
-from onebalance.swsim._platform import Platform
-from onebalance.swsim._soap._versions import ApiVersion
+from onebalance.swsim import (
+    ApiVersion,
+    Codewords,
+    Concurrency,
+    OneBalance,
+    PaymentMethod,
+    Platform,
+    RegistrationForm,
+    check_credentials,
+)
 
 from ._clients import MerchantClients
 from ._connections import Connections

@@ -14,8 +14,7 @@ from onebalance.core._config import Timeout
 from onebalance.core._errors import AccountDisconnected, NotConnected
 from onebalance.core._retry import RetryPolicy
 from onebalance.stores import CredentialStore, StoredCredentials
-from onebalance.swsim._client import Concurrency, OneBalance
-from onebalance.swsim._soap._versions import ApiVersion
+from onebalance.swsim import ApiVersion, Concurrency, OneBalance
 
 __all__ = ["MerchantClients", "refused_error"]
 

@@ -7,8 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from onebalance.core._errors import ValidationError
-from onebalance.swsim._inputs import Codewords, RegistrationForm
-from onebalance.swsim._platform import Platform
+from onebalance.swsim import Codewords, Platform, RegistrationForm
 
 from ._clients import MerchantClients
 

@@ -10,8 +10,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from onebalance.core._errors import NotConnected, OneBalanceError, ValidationError
-from onebalance.swsim._inputs import PaymentMethod, check_password, generate_password, ipv4
-from onebalance.swsim._platform import Platform
+from onebalance.swsim import PaymentMethod, Platform, check_password, generate_password, ipv4
 
 from ._clients import MerchantClients, refused_error
 from ._status import AccountState, Diagnosis, RemedyAction, SupportContact, assess

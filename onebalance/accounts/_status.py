@@ -31,8 +31,7 @@ from onebalance.core._errors import (
     SuspensionReason,
     TransportError,
 )
-from onebalance.swsim import _mapping
-from onebalance.swsim._models import Account
+from onebalance.swsim import Account, account_state, in_resubmission
 
 
 class AccountState(str, enum.Enum):
@@ -354,12 +353,12 @@ def state_for_error(error: OneBalanceError) -> AccountState:
 
 def findings_for_account(account: Account) -> list[Finding]:
     found: list[Finding] = []
-    reported = _mapping.account_state(account.account_status)
+    reported = account_state(account.account_status)
     if reported is not None:
         state = AccountState(reported)
         if state is not AccountState.ACTIVE:
             found.append(Finding(state=state, detail=f"the service reports AccountStatus {account.account_status!r}"))
-    if _mapping.in_resubmission(account.resubmit_status):
+    if in_resubmission(account.resubmit_status):
         found.append(
             Finding(state=AccountState.PAYMENT_HOLD, detail=f"a payment is in resubmission ({account.resubmit_status})")
         )

@@ -31,7 +31,7 @@ from onebalance.core._errors import (
     OneBalanceError,
     TemporaryPasswordRefused,
 )
-from onebalance.swsim._inputs import BankAccount, CreditCard
+from onebalance.swsim import BankAccount, CreditCard
 
 from ._bulk import EXIT_INTERRUPTED, Bulk, workers_option
 from ._common import (

@@ -24,7 +24,7 @@ import click
 from onebalance.core._errors import ConfigurationError, CredentialStoreError, OneBalanceError, ValidationError
 from onebalance.funding import SETTLE_AFTER, Postage, Quote, RefillSettlement, money
 from onebalance.stores import AutoRefillSettings, RefillEntry
-from onebalance.swsim._receipts import Receipt
+from onebalance.swsim import Receipt
 
 from ._common import (
     EXIT_ATTENTION,

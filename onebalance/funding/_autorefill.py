@@ -26,7 +26,7 @@ from decimal import Decimal
 
 from onebalance.core._errors import InsufficientFunds, OneBalanceError
 from onebalance.stores import MINIMUM_PURCHASE, AutoRefillSettings
-from onebalance.swsim._models import Account
+from onebalance.swsim import Account
 
 from ._notify import Notifier, RefillFailedEvent, RefillProposal, deliver
 from ._quotes import Quote

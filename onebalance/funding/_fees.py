@@ -11,8 +11,7 @@ from __future__ import annotations
 import enum
 from decimal import ROUND_HALF_UP, Decimal
 
-from onebalance.swsim import _mapping
-from onebalance.swsim._models import PaymentMethodInfo
+from onebalance.swsim import PaymentMethodInfo, billing_kind
 
 CARD_FEE_RATE = Decimal("0.035")
 CENT = Decimal("0.01")
@@ -29,7 +28,7 @@ class PaymentKind(str, enum.Enum):
 
 def payment_kind(method: PaymentMethodInfo | None) -> PaymentKind:
     """What kind of payment ``method`` is (its SWSIM BillingMethod, read by the mapping)."""
-    return PaymentKind(_mapping.billing_kind(method))
+    return PaymentKind(billing_kind(method))
 
 
 def administrative_fee(amount: Decimal, kind: PaymentKind, *, has_mailstation: bool) -> Decimal:

@@ -19,8 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from onebalance.core._errors import UnknownCostAccount
 from onebalance.shipments import Carrier, Label
 from onebalance.stores import LabelJournal
-from onebalance.swsim._models import BalanceTransaction
-from onebalance.swsim._receipts import Receipt
+from onebalance.swsim import BalanceTransaction, Receipt
 
 __all__ = ["History", "HistoryEntry", "HistoryType", "cost_account_name", "join_history", "usps_prints"]
 

@@ -17,7 +17,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from onebalance.swsim._receipts import Receipt
+from onebalance.swsim import Receipt
 
 logger = logging.getLogger("onebalance")
 

@@ -42,9 +42,7 @@ from onebalance.stores import (
     Store,
     journal_for,
 )
-from onebalance.swsim._client import OneBalance
-from onebalance.swsim._models import Account, AutoBuySettings, CostAccount
-from onebalance.swsim._receipts import Receipt, RefillKind
+from onebalance.swsim import Account, AutoBuySettings, CostAccount, OneBalance, Receipt, RefillKind
 
 from ._autorefill import (
     REFILL_ATTEMPTS,

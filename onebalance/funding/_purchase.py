@@ -14,8 +14,7 @@ from datetime import datetime
 
 from onebalance.core._errors import OneBalanceError, PurchaseRejected, StaleControlTotal
 from onebalance.stores import PostageRecords, RefillJournal
-from onebalance.swsim._client import OneBalance
-from onebalance.swsim._receipts import Receipt
+from onebalance.swsim import OneBalance, Receipt
 
 from ._quotes import Quote
 from ._refill_settle import not_bought

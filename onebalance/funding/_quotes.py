@@ -23,9 +23,14 @@ from onebalance.core._errors import (
     PermissionDenied,
 )
 from onebalance.stores import MINIMUM_PURCHASE, RefillEntry
-from onebalance.swsim import _mapping
-from onebalance.swsim._models import Account, CostAccount, PaymentMethodInfo
-from onebalance.swsim._receipts import RefillKind
+from onebalance.swsim import (
+    Account,
+    CostAccount,
+    PaymentMethodInfo,
+    RefillKind,
+    describe_payment_method,
+    postage_payment_method,
+)
 
 from ._fees import administrative_fee, payment_kind
 
@@ -190,7 +195,7 @@ def new_quote(
     now: datetime,
 ) -> Quote:
     """The quote of a checked purchase, priced for the method that pays for postage among ``methods``."""
-    method = _mapping.postage_payment_method(methods)
+    method = postage_payment_method(methods)
     kind_of_payment = payment_kind(method)
     fee = administrative_fee(amount, kind_of_payment, has_mailstation=has_mailstation)
     return Quote(
@@ -201,7 +206,7 @@ def new_quote(
         amount=amount,
         fee=fee,
         total_charged=amount + fee,
-        payment_method=_mapping.describe_payment_method(method),
+        payment_method=describe_payment_method(method),
         payment_kind=kind_of_payment.value,
         cost_account=cost_account,
         balance_before=account.available_postage,

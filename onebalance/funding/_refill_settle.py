@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -65,10 +65,7 @@ from onebalance.core._errors import (
     ValidationError,
 )
 from onebalance.stores import PostageRecords, RefillEntry, RefillJournal
-from onebalance.swsim._receipts import Receipt
-
-if TYPE_CHECKING:
-    from onebalance.swsim._client import OneBalance
+from onebalance.swsim import OneBalance, Receipt
 
 __all__ = ["SETTLE_AFTER", "RefillSettlement", "not_bought", "settle"]
 
