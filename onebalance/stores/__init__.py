@@ -4,7 +4,8 @@ bundles them (in memory, SQLite or PostgreSQL).
 The room's face: other rooms import these names from here. Inside, lowest first:
 
 - ``_sqlite``, ``_postgres``: the SQL plumbing (connections, transactions, schema steps, errors;
-  PostgreSQL's pools and migrations). They know no store.
+  PostgreSQL's pools and migrations), and ``_sql``, what a store written once for both is given.
+  They know no store.
 - ``_files``, ``_keys``, ``_credential_models``: private files, the encryption keys, the credential
   models and the ``CredentialStore`` interface.
 - ``_credential_stores`` (in memory, encrypted file), ``_credential_tables`` (SQLite, PostgreSQL),

@@ -14,16 +14,16 @@ the other reads it. A database failure is a :class:`~onebalance.StoreError`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from onebalance.shipments import Carrier, Label
 from onebalance.shipments._label_codec import label_from_json, label_to_json
 
 from ._labels import JournalEntry, LabelJournal, claimed, cutoff, pending_of
 from ._postgres import PostgresDatabase
+from ._sql import Tables
 from ._sqlite import SQLITE_BUSY_TIMEOUT, SqliteTables
 
 __all__ = ["PostgresLabelJournal", "SqliteLabelJournal"]
@@ -82,34 +82,6 @@ _STATEMENTS = {
 }
 
 
-class _Cursor(Protocol):
-    @property
-    def rowcount(self) -> int: ...
-
-    def fetchone(self) -> Any: ...
-
-    def fetchall(self) -> list[Any]: ...
-
-
-class _Connection(Protocol):
-    def execute(self, statement: Any, values: Any, /) -> _Cursor: ...
-
-
-class _Tables(Protocol):
-    """Where the table is: :class:`SqliteTables` or :class:`PostgresDatabase`."""
-
-    @property
-    def row_lock(self) -> str: ...
-
-    def sql(self, text: str) -> Any: ...
-
-    def time(self, value: datetime) -> Any: ...
-
-    def connection(self) -> AbstractContextManager[_Connection]: ...
-
-    def transaction(self) -> AbstractContextManager[_Connection]: ...
-
-
 def _entry(row: tuple[Any, ...]) -> JournalEntry:
     merchant_id, carrier, key, service, started, label, voided, fingerprint = row
     return JournalEntry(
@@ -127,7 +99,7 @@ def _entry(row: tuple[Any, ...]) -> JournalEntry:
 class _TableLabelJournal(LabelJournal):
     """The journal over a ``label_journal`` table (see the module docstring)."""
 
-    def __init__(self, tables: _Tables) -> None:
+    def __init__(self, tables: Tables) -> None:
         self._tables = tables
         self._sql = {name: tables.sql(text) for name, text in _STATEMENTS.items()}
         self._sql["label"] = tables.sql(_STATEMENTS["label"] + tables.row_lock)

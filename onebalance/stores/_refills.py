@@ -29,7 +29,7 @@ import weakref
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -38,10 +38,8 @@ from onebalance.swsim._receipts import Receipt, RefillKind
 
 from ._postgres import PostgresDatabase
 from ._records import PostageRecords, SqlitePostageRecords
+from ._sql import Tables
 from ._sqlite import SQLITE_BUSY_TIMEOUT, SqliteTables
-
-if TYPE_CHECKING:
-    from psycopg import sql
 
 __all__ = [
     "InMemoryRefillJournal",
@@ -250,130 +248,40 @@ _SQLITE_STEPS: list[list[str]] = [
 ]
 
 
-class SqliteRefillJournal(RefillJournal):
-    """The journal in a SQLite file (WAL): a table ``refill_journal``, so it shares the store's file
-    (or the postage records file). Safe for several threads and processes: an entry is claimed by
-    one ``INSERT OR IGNORE`` on its IntegratorTxID, and every change is one statement.
+_SELECT = "SELECT body, state, settled_at, reason FROM {refill_journal} "
 
-    A database failure while in use is a :class:`~onebalance.StoreError`.
-    """
+#: Written once for both databases (see ``_sql``).
+_STATEMENTS = {
+    # A not_bought entry is made pending again (its purchase is about to be sent again); any other stays.
+    "start": "INSERT INTO {refill_journal} AS kept (integrator_tx_id, merchant_id, started_at, body, state) "
+    "VALUES (%s, %s, %s, %s, 'pending') ON CONFLICT (integrator_tx_id) DO UPDATE "
+    "SET state = 'pending', settled_at = NULL, reason = NULL WHERE kept.state = 'not_bought'",
+    "finish": "UPDATE {refill_journal} SET state = %s, settled_at = %s, reason = %s "
+    "WHERE integrator_tx_id = %s AND state = 'pending'",
+    "one": _SELECT + "WHERE integrator_tx_id = %s",
+    "by_merchant": _SELECT + "WHERE merchant_id = %s",
+    # The times are compared and ordered in Python, as datetimes (SQLite keeps them as ISO text).
+    "pending": _SELECT + "WHERE state = 'pending' AND (CAST(%s AS text) IS NULL OR merchant_id = CAST(%s AS text))",
+}
 
-    def __init__(self, path: str | Path, *, busy_timeout: float = SQLITE_BUSY_TIMEOUT) -> None:
-        self.path = Path(path)
-        self._tables = SqliteTables(
-            self.path,
-            "refills",
-            _SQLITE_STEPS,
-            busy_timeout,
-            "the refill journal",
-            f"the refill journal in {self.path}",
-        )
 
-    def __repr__(self) -> str:
-        return f"SqliteRefillJournal(path={str(self.path)!r})"
+class _TableRefillJournal(RefillJournal):
+    """The journal over a ``refill_journal`` table, in SQLite or PostgreSQL (``_sql.Tables``): an
+    entry is claimed by one insert on its IntegratorTxID, and every change is one statement."""
 
-    def close(self) -> None:
-        self._tables.close()
+    def __init__(self, tables: Tables) -> None:
+        self._tables = tables
+        self._sql = {name: tables.sql(text) for name, text in _STATEMENTS.items()}
 
-    def _select(self, statement: str, values: tuple[Any, ...]) -> list[RefillEntry]:
+    def _rows(self, statement: str, values: tuple[Any, ...]) -> list[RefillEntry]:
         with self._tables.connection() as conn:
-            rows = conn.execute(statement, values).fetchall()
-        return [_entry(*row) for row in rows]
+            return [_entry(*row) for row in conn.execute(self._sql[statement], values).fetchall()]
 
     def start(self, entry: RefillEntry) -> RefillEntry:
+        values = (entry.integrator_tx_id, entry.merchant_id, self._tables.time(entry.started_at), _body(entry))
         with self._tables.transaction() as conn:
-            conn.execute(
-                "INSERT INTO refill_journal (integrator_tx_id, merchant_id, started_at, body, state) "
-                "VALUES (?, ?, ?, ?, 'pending') ON CONFLICT (integrator_tx_id) DO UPDATE "
-                "SET state = 'pending', settled_at = NULL, reason = NULL WHERE state = 'not_bought'",
-                (entry.integrator_tx_id, entry.merchant_id, entry.started_at.isoformat(), _body(entry)),
-            )
-            row = conn.execute(
-                "SELECT body, state, settled_at, reason FROM refill_journal WHERE integrator_tx_id = ?",
-                (entry.integrator_tx_id,),
-            ).fetchone()
-        return _entry(*row)
-
-    def finish(
-        self, integrator_tx_id: str, state: RefillState, at: datetime, reason: str | None = None
-    ) -> RefillEntry | None:
-        _check_outcome(state)
-        with self._tables.connection() as conn:
-            conn.execute(
-                "UPDATE refill_journal SET state = ?, settled_at = ?, reason = ? "
-                "WHERE integrator_tx_id = ? AND state = 'pending'",
-                (state, at.isoformat(), reason, integrator_tx_id),
-            )
-        return self.get(integrator_tx_id)
-
-    def get(self, integrator_tx_id: str) -> RefillEntry | None:
-        found = self._select(
-            "SELECT body, state, settled_at, reason FROM refill_journal WHERE integrator_tx_id = ?", (integrator_tx_id,)
-        )
-        return found[0] if found else None
-
-    def entries(self, merchant_id: str) -> list[RefillEntry]:
-        found = self._select(
-            "SELECT body, state, settled_at, reason FROM refill_journal WHERE merchant_id = ?", (merchant_id,)
-        )
-        # ordered as datetimes, not as the ISO text they are kept in
-        return sorted(found, key=lambda e: (e.started_at, e.integrator_tx_id))
-
-    def pending(self, merchant_id: str | None = None, *, started_before: datetime | None = None) -> list[RefillEntry]:
-        _cutoff(started_before)
-        found = self._select(
-            "SELECT body, state, settled_at, reason FROM refill_journal "
-            "WHERE state = 'pending' AND (? IS NULL OR merchant_id = ?)",
-            (merchant_id, merchant_id),
-        )
-        return _pending(found, started_before)
-
-
-class PostgresRefillJournal(RefillJournal):
-    """The journal in PostgreSQL: the ``refill_journal`` table of a :class:`~onebalance.PostgresStore`'s
-    schema (made by the store's migrations); the store's ``refills``. Its primary key is the
-    IntegratorTxID; every change is one statement. A database failure is a
-    :class:`~onebalance.StoreError`.
-    """
-
-    def __init__(self, db: PostgresDatabase) -> None:
-        self._db = db
-        self._start = db.sql(
-            """INSERT INTO {refill_journal} AS kept (integrator_tx_id, merchant_id, started_at, body, state)
-            VALUES (%s, %s, %s, %s, 'pending')
-            ON CONFLICT (integrator_tx_id) DO UPDATE SET state = 'pending', settled_at = NULL, reason = NULL
-                WHERE kept.state = 'not_bought'
-            RETURNING body, state, settled_at, reason"""
-        )
-        self._one = db.sql("SELECT body, state, settled_at, reason FROM {refill_journal} WHERE integrator_tx_id = %s")
-        self._finish = db.sql(
-            """UPDATE {refill_journal} SET state = %s, settled_at = %s, reason = %s
-            WHERE integrator_tx_id = %s AND state = 'pending' RETURNING body, state, settled_at, reason"""
-        )
-        self._by_merchant = db.sql(
-            "SELECT body, state, settled_at, reason FROM {refill_journal} WHERE merchant_id = %s "
-            "ORDER BY started_at, integrator_tx_id"
-        )
-        self._pending = db.sql(
-            """SELECT body, state, settled_at, reason FROM {refill_journal}
-            WHERE state = 'pending' AND (%s::text IS NULL OR merchant_id = %s::text)
-            AND (%s::timestamptz IS NULL OR started_at < %s::timestamptz)"""
-        )
-
-    def __repr__(self) -> str:
-        return f"PostgresRefillJournal({self._db.describe()})"
-
-    def _rows(self, statement: sql.Composed, values: tuple[Any, ...]) -> list[RefillEntry]:
-        with self._db.connection() as conn:
-            return [_entry(*row) for row in conn.execute(statement, values).fetchall()]
-
-    def start(self, entry: RefillEntry) -> RefillEntry:
-        values = (entry.integrator_tx_id, entry.merchant_id, entry.started_at, _body(entry))
-        with self._db.connection() as conn:
-            row = (
-                conn.execute(self._start, values).fetchone()
-                or conn.execute(self._one, (entry.integrator_tx_id,)).fetchone()
-            )
+            conn.execute(self._sql["start"], values)
+            row = conn.execute(self._sql["one"], (entry.integrator_tx_id,)).fetchone()
         assert row is not None  # entries are never deleted
         return _entry(*row)
 
@@ -381,24 +289,64 @@ class PostgresRefillJournal(RefillJournal):
         self, integrator_tx_id: str, state: RefillState, at: datetime, reason: str | None = None
     ) -> RefillEntry | None:
         _check_outcome(state)
-        with self._db.connection() as conn:
-            row = (
-                conn.execute(self._finish, (state, at, reason, integrator_tx_id)).fetchone()
-                or conn.execute(self._one, (integrator_tx_id,)).fetchone()
-            )
+        with self._tables.connection() as conn:
+            conn.execute(self._sql["finish"], (state, self._tables.time(at), reason, integrator_tx_id))
+            row = conn.execute(self._sql["one"], (integrator_tx_id,)).fetchone()
         return _entry(*row) if row else None
 
     def get(self, integrator_tx_id: str) -> RefillEntry | None:
-        found = self._rows(self._one, (integrator_tx_id,))
+        found = self._rows("one", (integrator_tx_id,))
         return found[0] if found else None
 
     def entries(self, merchant_id: str) -> list[RefillEntry]:
-        return self._rows(self._by_merchant, (merchant_id,))
+        return sorted(self._rows("by_merchant", (merchant_id,)), key=lambda e: (e.started_at, e.integrator_tx_id))
 
     def pending(self, merchant_id: str | None = None, *, started_before: datetime | None = None) -> list[RefillEntry]:
         _cutoff(started_before)
-        found = self._rows(self._pending, (merchant_id, merchant_id, started_before, started_before))
-        return _pending(found, started_before)
+        return _pending(self._rows("pending", (merchant_id, merchant_id)), started_before)
+
+
+class SqliteRefillJournal(_TableRefillJournal):
+    """The journal in a SQLite file (WAL): a table ``refill_journal``, so it shares the store's file
+    (or the postage records file). Safe for several threads and processes: an entry is claimed by
+    one insert on its IntegratorTxID, and every change is one statement.
+
+    A database failure while in use is a :class:`~onebalance.StoreError`.
+    """
+
+    def __init__(self, path: str | Path, *, busy_timeout: float = SQLITE_BUSY_TIMEOUT) -> None:
+        self.path = Path(path)
+        tables = SqliteTables(
+            self.path,
+            "refills",
+            _SQLITE_STEPS,
+            busy_timeout,
+            "the refill journal",
+            f"the refill journal in {self.path}",
+        )
+        super().__init__(tables)
+        self._file = tables
+
+    def __repr__(self) -> str:
+        return f"SqliteRefillJournal(path={str(self.path)!r})"
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class PostgresRefillJournal(_TableRefillJournal):
+    """The journal in PostgreSQL: the ``refill_journal`` table of a :class:`~onebalance.PostgresStore`'s
+    schema (made by the store's migrations); the store's ``refills``. Its primary key is the
+    IntegratorTxID; every change is one statement. A database failure is a
+    :class:`~onebalance.StoreError`.
+    """
+
+    def __init__(self, db: PostgresDatabase) -> None:
+        super().__init__(db)
+        self._db = db
+
+    def __repr__(self) -> str:
+        return f"PostgresRefillJournal({self._db.describe()})"
 
 
 #: The journal of records given without one (one per records object, so every Postage on them shares it).
