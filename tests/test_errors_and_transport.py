@@ -144,6 +144,7 @@ def test_non_soap_answers_are_protocol_errors(status, body, content_type):
             _client().authenticate()
     assert info.value.http_status == status
     assert info.value.operation == "AuthenticateUser"
+    assert info.value.source is None  # no readable answer: a TransportError names no service (UPS's neither)
 
 
 def test_a_one_balance_refusal_raised_again_still_says_it_came_from_the_one_balance(sandbox):
@@ -187,6 +188,7 @@ def test_connection_refused_is_a_connect_error():
     with pytest.raises(ConnectError) as info:
         _client(f"http://127.0.0.1:{port}/swsim/swsimv111.asmx").authenticate()
     assert info.value.operation == "AuthenticateUser"
+    assert info.value.source is None and "One Balance" in info.value.message  # the message names the service
 
 
 @pytest.fixture
