@@ -73,6 +73,8 @@ class Label(CarrierModel):
     with its own tracking number and label image; ``cost`` is what the whole shipment cost. The
     first package is the label's own ``tracking_number`` and ``label_image`` (a one-package label
     has just that one, filled in when not given), so code written for one package keeps working.
+
+    ``is_return`` is True for a return label (bought for a ``ShipmentRequest`` with ``is_return``).
     """
 
     carrier: Carrier
@@ -90,6 +92,7 @@ class Label(CarrierModel):
     )
     quoted_cost: Money | None = Field(default=None, description="What the rate the label was bought with said.")
     packages: tuple[PackageLabel, ...] = ()
+    is_return: bool = False
 
     @model_validator(mode="before")
     @classmethod

@@ -22,7 +22,8 @@ def _b64(data: bytes) -> str:
 
 
 def label_to_json(label: Label) -> str:
-    data = label.model_dump(mode="json", exclude={"label_image", "packages"})
+    kept_apart = {"label_image", "packages"} if label.is_return else {"label_image", "packages", "is_return"}
+    data = label.model_dump(mode="json", exclude=kept_apart)
     data["label_image"] = _b64(label.label_image)
     packages = label.packages
     if len(packages) > 1 or packages[0].voided:

@@ -40,7 +40,7 @@ __all__ = ["QUOTED_PARTS", "bind", "check_quote", "differences", "purchase_finge
 logger = logging.getLogger("onebalance")
 
 #: The parts of a shipment a rate is bound to (the service is checked against the rate's own).
-QUOTED_PARTS = ("shipper", "recipient", "parcels", "ship_date", "options")
+QUOTED_PARTS = ("shipper", "recipient", "parcels", "ship_date", "options", "is_return")
 #: The version of the fingerprint's recipe, so that a new recipe never matches an old digest by chance.
 _RECIPE = "v1"
 

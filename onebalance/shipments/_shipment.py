@@ -60,6 +60,11 @@ class ShipmentRequest(CarrierModel):
     ask for every service. ``options`` are neutral names (``{"signature", "insurance"}``);
     insurance needs a ``declared_value`` on every parcel. ``idempotency_key`` (1 to 64 of
     ``A-Z a-z 0-9 _ . -``) makes buying the label safe to retry.
+
+    ``is_return`` asks for a return label: the parcel travels back from the customer to the
+    merchant. The addresses say where the parcel goes, as for any label: ``shipper`` is the customer
+    sending it back, ``recipient`` the merchant receiving it. Who pays does not change: a USPS return
+    is paid from the merchant's One Balance, a UPS or FedEx return is billed to the merchant's account.
     """
 
     shipper: Address
@@ -70,6 +75,7 @@ class ShipmentRequest(CarrierModel):
     options: frozenset[ShipmentOption] = frozenset()
     reference: str | None = None
     idempotency_key: str | None = None
+    is_return: bool = False
 
     @field_validator("parcels", mode="before")
     @classmethod

@@ -148,6 +148,7 @@ _BY_CODE: dict[str, type[OneBalanceError]] = {
     "002b0905": ValidationError,  # GetBalanceHistoryByToken: unknown or forgotten token
     "002b0906": ValidationError,  # GetRates/CreateIndicium: no rate for that service and package
     "002b0908": ValidationError,  # CreateIndicium: an add-on the rate does not offer (the sandbox's code)
+    "002b0909": ValidationError,  # CreateIndicium: a return label USPS does not sell (the sandbox's code)
 }
 
 

@@ -144,6 +144,8 @@ class RestClient(Generic[S, P]):
                 label = read_sold_label(
                     self.proxy.label, key, lambda: self.mapping.parse_label(body, rate, self.settings, now)
                 )
+            if shipment.is_return:
+                label = label.model_copy(update={"is_return": True})
             return with_quote(label, rate)
 
         return self._purchases.buy(key, purchase, use)

@@ -36,6 +36,7 @@ from onebalance.shipments._base import credentials_refused
 from onebalance.shipments._carrier import Carrier
 
 from .._rest._request import Request, void_result
+from ._mapping_returns import check_return, mark_return
 from ._settings import FedexSettings
 
 TOKEN_PATH = "/oauth/token"  # noqa: S105 - a URL path, not a password
@@ -195,6 +196,7 @@ def _output(body: Mapping[str, Any], operation: str) -> Mapping[str, Any]:
 # -- rate -----------------------------------------------------------------------------------------
 def rate_request(shipment: ShipmentRequest, settings: FedexSettings) -> Request:
     """``POST /rate/v1/rates/quotes``: every service unless ``shipment.service`` names one."""
+    check_return(shipment)
     account_number = settings.account_number
     requested: dict[str, Any] = {
         "shipper": {"address": _address(shipment.shipper)},
@@ -306,6 +308,7 @@ def ship_request(
         "totalPackageCount": len(shipment.parcels),
         "requestedPackageLineItems": _line_items(shipment, ship=True),
     }
+    mark_return(requested, shipment)
     request = {
         "accountNumber": {"value": account_number},
         "labelResponseOptions": "LABEL",

@@ -44,6 +44,7 @@ from onebalance.shipments._rate import Charge, Rate
 from onebalance.shipments._shipment import ShipmentOption, ShipmentRequest
 
 from .._rest._request import Request, asked, void_result
+from ._mapping_returns import billed_party, check_return_void, mark_return
 from ._settings import UpsSettings
 
 API_VERSION = "v2409"
@@ -217,7 +218,7 @@ def _shipment(shipment: ShipmentRequest, settings: UpsSettings, *, payment: str,
     _check_options(shipment)
     account = settings.account_number
     body: dict[str, Any] = {
-        "Shipper": _address(shipment.shipper, shipper_number=account),
+        "Shipper": _address(billed_party(shipment), shipper_number=account),
         "ShipTo": _ship_to(shipment.recipient),
         "ShipFrom": _address(shipment.shipper),
         payment: {"ShipmentCharge": [{"Type": "01", "BillShipper": {"AccountNumber": account}}]},
@@ -323,6 +324,7 @@ def ship_request(
     body["Service"] = {"Code": service, "Description": SERVICE_NAMES.get(service, service)[:35]}
     if shipment.reference:
         body["ReferenceNumber"] = [{"Value": shipment.reference}]
+    mark_return(body, shipment)
     request = {
         "ShipmentRequest": {
             "Request": {"RequestOption": "nonvalidate", "TransactionReference": {"CustomerContext": key}},
@@ -385,6 +387,7 @@ def _package_label(package: Mapping[str, Any]) -> PackageLabel:
 def void_request(label: Label, settings: UpsSettings | None = None, package: str | None = None) -> Request:
     """The whole shipment's void (its identification number in the path), or with ``package`` (one
     of its tracking numbers) that package's only (``trackingnumber`` in the query)."""
+    check_return_void(label, package)
     reference = label.carrier_reference or label.tracking_number
     if not reference:
         raise ValidationError("label: has no UPS shipment identification number", field="label")

@@ -32,6 +32,7 @@ from onebalance.shipments._quote import bind, check_quote, with_quote
 from onebalance.shipments._recent import KeyUse, KeyUses, RecentLabels, maybe_bought
 
 from . import _mapping, _mapping_tracking, _plan
+from ._mapping_returns import returnable
 from ._models import CleansedAddress, LabelVoid
 from ._proxy import UspsProxy
 from ._voids import void_many, void_one
@@ -96,11 +97,13 @@ class UspsShipping:
         """Every USPS rate for ``shipment`` (or only ``shipment.service``), cheapest first.
 
         The rates the merchant's plan forbids (read from the account's capabilities) are marked
-        with their ``restriction``: listed, never chosen as the cheapest or the fastest.
+        with their ``restriction``: listed, never chosen as the cheapest or the fastest. For a
+        return (``shipment.is_return``) only the services USPS sells as return service are listed.
         """
         request = _mapping.rate_request(shipment, version=self.proxy.settings.version)
         response = self.proxy.call(_mapping.RATE, request)
-        rates = bind(_mapping.parse_rates(response, OneBalancePayment(), shipment.options), shipment)
+        parsed = returnable(_mapping.parse_rates(response, OneBalancePayment(), shipment.options), shipment)
+        rates = bind(parsed, shipment)
         return _plan.mark_rates(rates, _plan.plan_limits(self.proxy.account().capabilities))
 
     # -- labels ------------------------------------------------------------------------------------
@@ -261,6 +264,8 @@ class UspsShipping:
         if cost_code_id is not None:
             label = label.model_copy(update={"cost_account_id": cost_code_id})
         label = with_quote(label, rate)
+        if shipment.is_return:
+            label = label.model_copy(update={"is_return": True})
         self._bought.put(tx_id, label)
         logger.info(
             "event=usps_label merchant=%s service=%s cost=%s sample=%s balance=%s tx=%s",

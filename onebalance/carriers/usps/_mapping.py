@@ -46,6 +46,7 @@ from onebalance.swsim import _dialect
 from onebalance.swsim._dialect import Version
 
 from ._codes import ADDON_FOR_OPTION, GUARANTEED, IMAGE_FORMATS, MAX_WEIGHT, PACKAGE_TYPES, SERVICES
+from ._mapping_returns import check_return, mark_return
 from ._models import CleansedAddress
 
 __all__ = [
@@ -198,6 +199,7 @@ def _check_shipment(shipment: ShipmentRequest, version: Version) -> None:
         raise _fail("parcels.0.package_type", f"USPS has no {parcel.package_type} packaging")
     if shipment.service is not None:
         _dialect.check_usps_service(shipment.service, "service", version)
+    check_return(shipment)
 
 
 def rate_request(shipment: ShipmentRequest, *, version: Version) -> dict[str, Any]:
@@ -348,13 +350,14 @@ def ship_request(
 ) -> dict[str, Any]:
     """CreateIndicium buying ``rate`` for ``shipment``, with the label image in the response."""
     _check_shipment(shipment, version)
+    check_return(shipment, rate.service_code)
     if image_type not in IMAGE_FORMATS:
         raise _fail("image_type", f"must be one of {', '.join(IMAGE_FORMATS)}")
     if not 1 <= len(integrator_tx_id) <= 128:
         raise _fail("integrator_tx_id", "must be 1 to 128 characters")
     request: dict[str, Any] = {
         "IntegratorTxID": integrator_tx_id,
-        "Rate": rate_to_wire(rate, shipment, to_cleanse_hash, version=version),
+        "Rate": mark_return(rate_to_wire(rate, shipment, to_cleanse_hash, version=version), shipment),
     }
     if sample:
         request["SampleOnly"] = True

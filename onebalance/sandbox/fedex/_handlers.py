@@ -20,7 +20,7 @@ from urllib.parse import parse_qs
 from onebalance.core._json import loads as json_loads
 
 from .._shared import _images
-from . import _documents, _rates, _tracking, _transit
+from . import _documents, _rates, _returns, _tracking, _transit
 from ._errors import FedexFault, error_reply
 from ._state import FedexState, Project, Shipment, Token
 from ._wire import FedexReply, json_reply, success
@@ -306,6 +306,7 @@ def _ship(state: FedexState, project: Project, payload: dict[str, Any], customer
     weights = _pounds(requested.get("requestedPackageLineItems"))
     if not _fits(service, weights):
         raise FedexFault(400, "PACKAGE.WEIGHT.EXCEEDED", "The package weight exceeds the service's maximum.")
+    returned = _returns.check_return(requested)
     zone = _rates.zone(str(origin.get("postalCode") or ""), str(destination.get("postalCode") or ""))
     ship_date = _date(requested.get("shipDatestamp"), state)
     detail = _rate_detail(service, str(requested["packagingType"]), weights, zone, ship_date)
@@ -387,6 +388,7 @@ def _ship(state: FedexState, project: Project, payload: dict[str, Any], customer
         customer_transaction_id=customer_id,
         response=response,
         package_numbers=numbers,
+        is_return=returned,
     )
     for number in numbers:
         state.packages[number] = tracking

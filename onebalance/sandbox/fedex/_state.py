@@ -48,6 +48,8 @@ class Shipment:
     cancelled_at: datetime | None = None
     package_numbers: list[str] = field(default_factory=list)
     cancelled_packages: dict[str, datetime] = field(default_factory=dict)
+    #: A return shipment (special service RETURN_SHIPMENT, a printed return label).
+    is_return: bool = False
 
     def cancelled(self, number: str) -> datetime | None:
         """When the package was cancelled (on its own or with the whole shipment), or None."""

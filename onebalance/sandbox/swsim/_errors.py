@@ -21,6 +21,9 @@ Code        When
             Ground Advantage in July 2023); the message names the retired service.
 002b0908    CreateIndicium: an add-on the rate does not offer, or two that exclude each
             other (see ``_addons``).
+002b0909    CreateIndicium: a return label (``Rate.PrintLayout`` ``Return...``) USPS does not
+            sell: a service without return service, a letter or card, or an address outside
+            the ZIP code system.
 ==========  =============================================================================
 
 TrackShipment of an unknown label (or another account's) answers 00450202, the code
@@ -75,6 +78,7 @@ MESSAGES: dict[str, str] = {
     "002b0906": "No rate matches the service type, package type and weight.",
     "002b0907": "USPS no longer sells this service for this package.",
     "002b0908": "The add-on is not available for this rate.",
+    "002b0909": "Return labels are not available for this service, mail piece or address.",
     "002b0a01": "The postage amount exceeds the account's per-print limit.",
     "00450140": "Invalid destination address.",
     "00450163": "The destination address does not match its CleanseHash.",
@@ -128,6 +132,7 @@ UNKNOWN_HISTORY_TOKEN = "002b0905"  # noqa: S105 - an error code
 NO_SUCH_RATE = "002b0906"
 SERVICE_RETIRED = "002b0907"
 ADDON_NOT_AVAILABLE = "002b0908"
+NO_RETURN_SERVICE = "002b0909"
 # Labels (NOTES section 4).
 PER_PRINT_LIMIT = "002b0a01"
 INVALID_DESTINATION = "00450140"

@@ -24,7 +24,10 @@ cost_code_id), a 22-digit tracking number (9400 First-Class / Parcel Select / Gr
 9405 Priority, 9470 Express), a StampsTxID and ``<site>/sandbox/labels/<StampsTxID>.<ext>`` (410
 once voided): a real image in the ImageType asked for (``IMAGE_TYPES``: PNG by default, GIF, PDF,
 ZPL, EPL2, JPEG, BMP; see ``_images``). With ReturnImageData the image comes as ImageData and the
-URL is empty.
+URL is empty. A return label (``Rate.PrintLayout`` starting ``Return``) needs a service with
+return service (US-XM, US-PM, US-GA, US-PS), a parcel and both addresses in the ZIP code system
+(002b0909 otherwise, checked after the address); it is then printed, paid, tracked and voided as
+any other label.
 
 **CancelIndicium** names one label on v111 (StampsTxID | TrackingNumber) and any number on v135
 (StampsTxIDs and TrackingNumbers arrays; none at all: 00450202). Each label named: unknown or
@@ -67,6 +70,10 @@ from ._urls import site
 CANCEL_WINDOW = timedelta(hours=240)
 REFUND_DELAY = timedelta(hours=24)
 TRACKING_PREFIX = {"US-PM": "9405", "US-XM": "9470"}
+#: The services USPS sells as return service (Priority Mail Express, Priority Mail, Ground Advantage,
+#: Parcel Select Ground), and the mail pieces it does not take back.
+RETURN_SERVICES = ("US-XM", "US-PM", "US-GA", "US-PS")
+NOT_RETURNABLE = ("Postcard", "Letter", "Large Envelope or Flat")
 LABEL_PATH = re.compile(r"/sandbox/labels/([0-9a-fA-F-]{36})\.(png|gif|pdf|zpl|epl|jpg|bmp)")
 #: CreateIndicium's ImageType -> (file extension, Content-Type, the image): each label is the format
 #: it was asked in (``_images``); the monochrome and print-once variants are the plain format.
@@ -124,6 +131,15 @@ def create_indicium(call: Call) -> dict[str, Any]:
     return _indicium_response(label, call.version)
 
 
+def _check_return(rate_in: dict[str, Any], to: dict[str, Any]) -> None:
+    """A return label: a service with return service, a parcel, both addresses in the ZIP code system."""
+    sender = normalise(rate_in.get("From") or {})
+    domestic = all((place.get("Country") or "US") == "US" and place.get("ZIPCode") for place in (sender, to))
+    piece = rate_in.get("PackageType") or "Package"
+    if rate_in.get("ServiceType") not in RETURN_SERVICES or piece in NOT_RETURNABLE or not domestic:
+        raise SandboxFault(faults.NO_RETURN_SERVICE)
+
+
 def _remember(account: SandboxAccount, tx_id: str, replay: IndiciumReplay) -> None:
     account.indicium_replays[tx_id] = replay
     for old in list(account.indicium_replays)[: -_ledger.REPLAYS_KEPT]:
@@ -148,6 +164,8 @@ def _create(call: Call) -> Label:
         raise SandboxFault(faults.INVALID_DESTINATION)
     if service in (None, "Unknown"):
         raise SandboxFault(faults.NO_SUCH_RATE)
+    if str(rate_in.get("PrintLayout") or "").startswith("Return"):
+        _check_return(rate_in, to)
     retired = _rates.retired(service, rate_in.get("PackageType") or "Package")
     if retired is not None:
         raise SandboxFault(faults.SERVICE_RETIRED, retired)

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 from onebalance.core._json import loads as json_loads
 
 from .._shared import _images
-from . import _rates, _transit
+from . import _rates, _returns, _transit
 from ._errors import UpsFault, error_body, missing
 from ._state import TOKEN_LIFETIME, UpsShipment, UpsState, UpsToken
 from ._wire import UpsReply, as_list, dig, json_reply, money_json, status_ok
@@ -271,6 +271,7 @@ class Handler:
         if label_format not in LABEL_IMAGES:
             raise UpsFault(400, "120500", "Missing or invalid label image format")
         pounds = self._packages(shipment, "Packaging")
+        _returns.check_return(shipment)
         context = dig(request, "Request", "TransactionReference", "CustomerContext")
         if isinstance(context, str) and context:
             existing = self.state.by_context.get((client_id, shipper, context))
@@ -332,6 +333,7 @@ class Handler:
             label_format=label_format,
             context=context if isinstance(context, str) else None,
             response=response,
+            is_return=_returns.is_return(shipment),
         )
         self.state.shipments[record.identification_number] = record
         for number in numbers:
@@ -357,6 +359,7 @@ class Handler:
             or not set(asked) <= set(record.tracking_numbers)
         ):
             raise UpsFault(400, "190102", "No shipment found within the allowed void period")
+        _returns.check_return_void(record.is_return, tracking)
         numbers = list(dict.fromkeys(asked)) if asked else list(record.tracking_numbers)
         for number in numbers:  # voiding again answers "Voided" as well ("Voided or Already Voided")
             record.voided_packages.setdefault(number, now)

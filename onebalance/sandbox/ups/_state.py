@@ -71,6 +71,8 @@ class UpsShipment:
     #: Packages voided one by one (``?trackingnumber=``), and when; the shipment is voided once all are.
     voided_packages: dict[str, datetime] = field(default_factory=dict)
     response: dict[str, Any] = field(default_factory=dict)
+    #: A return shipment (``ReturnService``): voided whole only.
+    is_return: bool = False
 
     @property
     def voided(self) -> bool:
