@@ -15,15 +15,12 @@ from carriers import Address, OneBalancePayment, PackageType, Parcel, ShipmentRe
 from onebalance import Accounts, InMemoryCredentialStore, RateMismatch, ValidationError
 from onebalance.carriers.usps import _mapping
 
-CUSTOMER = Address(name="Ada", street_lines=["350 5th Ave"], city="New York", state="NY", postal_code="10118")
-MERCHANT = Address(name="Acme Returns", street_lines=["1 Main St"], city="Austin", state="TX", postal_code="78701")
-RETURN = ShipmentRequest(
-    shipper=CUSTOMER,
-    recipient=MERCHANT,
-    parcels=[Parcel(weight=Weight(value="2", unit="lb"))],
-    ship_date=date.today(),
-    is_return=True,
-)
+#: The customer sends the parcel back (the shipper) to the merchant (the recipient).
+PARTIES = {
+    "shipper": Address(name="Ada", street_lines=["350 5th Ave"], city="New York", state="NY", postal_code="10118"),
+    "recipient": Address(name="Acme", street_lines=["1 Main St"], city="Austin", state="TX", postal_code="78701"),
+}
+RETURN = ShipmentRequest(**PARTIES, parcels=[Parcel(weight=Weight("2", "lb"))], ship_date=date.today(), is_return=True)
 
 
 @pytest.fixture(params=["v135", "v111"])
