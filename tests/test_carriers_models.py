@@ -668,9 +668,32 @@ def test_all_clients_together_keep_label_images_within_the_process_budget(monkey
     held = _recent._SHELF.bytes
     del first
     gc.collect()
+    assert second.image_bytes == 100  # the next use of the shelf forgets what the collected client kept
     assert _recent._SHELF.bytes == held - 100  # the client is gone: so are its labels
     second.clear()
     assert len(second) == 0 and second.image_bytes == 0
+
+
+def test_a_client_collected_while_the_shelf_is_held_does_not_hang_the_thread():
+    """Garbage collection may finalise a client inside any ``with`` of the shelf's lock, in the same
+    thread (it hung a worker once, in a teardown): the finaliser only notes the owner is gone."""
+    import threading
+
+    from onebalance.shipments import _recent
+
+    gone = _recent.RecentLabels()
+    gone.put("a", label(label_image=b"g" * 10))
+    finished = threading.Event()
+
+    def collected_mid_operation() -> None:
+        with _recent._SHELF.lock:
+            _recent._SHELF.drop_owner(gone._owner)  # what weakref.finalize runs when the client is collected
+        finished.set()
+
+    threading.Thread(target=collected_mid_operation, daemon=True).start()
+    assert finished.wait(10), "the finaliser waited for a lock its own thread held"
+    survivor = _recent.RecentLabels()
+    assert len(survivor) == 0 and gone._owner not in _recent._SHELF.owners  # forgotten at the next use
 
 
 def test_an_answer_to_a_purchase_that_cannot_be_read_is_an_unknown_outcome() -> None:

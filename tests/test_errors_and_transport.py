@@ -118,7 +118,10 @@ def test_a_one_balance_refusal_says_it_came_from_the_one_balance(sandbox):
         )
         with pytest.raises(AuthenticationFailed) as info:
             client.authenticate()
+        with pytest.raises(AuthenticationFailed, match="not sent again") as again:
+            client.account()  # the refused password is not sent again: the same refusal, still the One Balance's
     assert info.value.source is Service.ONEBALANCE
+    assert again.value.source is Service.ONEBALANCE
     assert "source='onebalance'" in repr(info.value)
     with pytest.raises(ValidationError) as refused:
         client.start_phone_verification("Fax")  # type: ignore[arg-type]  # refused before sending

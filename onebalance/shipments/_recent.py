@@ -9,7 +9,7 @@ import itertools
 import os
 import threading
 import weakref
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from datetime import datetime
 
@@ -53,6 +53,8 @@ class _Shelf:
         self.owner_bytes: dict[int, int] = {}
         self.order: OrderedDict[tuple[int, str], None] = OrderedDict()
         self.bytes = 0
+        #: Owners garbage-collected since the lock was last held (appending needs no lock).
+        self.gone: deque[int] = deque()
 
     def forget(self, owner: int, key: str) -> None:
         """Drop one label (the lock held)."""
@@ -63,8 +65,16 @@ class _Shelf:
         self.bytes -= size
 
     def drop_owner(self, owner: int) -> None:
-        """Forget every label of an owner that is gone (called when it is garbage-collected)."""
-        with self.lock:
+        """Note that an owner is gone (called when it is garbage-collected); its labels are forgotten
+        by the next holder of the lock. Collection may run in any thread at any moment, even inside
+        a ``with self.lock`` of the same thread, so this never takes the lock: taking it there would
+        wait forever for ourselves."""
+        self.gone.append(owner)
+
+    def purge(self) -> None:
+        """Forget the labels of the owners that are gone (the lock held)."""
+        while self.gone:
+            owner = self.gone.popleft()
             for key in list(self.owners.get(owner, ())):
                 self.forget(owner, key)
             self.owners.pop(owner, None)
@@ -100,28 +110,38 @@ class RecentLabels:
         self.max_bytes = RECENT_LABEL_BYTES if max_bytes is None else max_bytes
         self._owner = owner = next(_owner_ids)
         with _SHELF.lock:
+            if _SHELF.gone:
+                _SHELF.purge()
             _SHELF.owners[owner] = OrderedDict()
             _SHELF.owner_bytes[owner] = 0
         weakref.finalize(self, _SHELF.drop_owner, owner)
 
     def __len__(self) -> int:
         with _SHELF.lock:
+            if _SHELF.gone:
+                _SHELF.purge()
             return len(_SHELF.owners[self._owner])
 
     def __contains__(self, key: str) -> bool:
         with _SHELF.lock:
+            if _SHELF.gone:
+                _SHELF.purge()
             return key in _SHELF.owners[self._owner]
 
     @property
     def image_bytes(self) -> int:
         """The bytes of the label images kept."""
         with _SHELF.lock:
+            if _SHELF.gone:
+                _SHELF.purge()
             return _SHELF.owner_bytes[self._owner]
 
     def get(self, key: str) -> Label | None:
         """The label bought with ``key``, if it is still kept (it becomes the most recent)."""
         owner = self._owner
         with _SHELF.lock:
+            if _SHELF.gone:
+                _SHELF.purge()
             labels = _SHELF.owners[owner]
             label = labels.get(key)
             if label is not None:
@@ -133,6 +153,8 @@ class RecentLabels:
         """Keep ``label`` as the most recent, forgetting the least recent ones past the bounds."""
         owner, shelf = self._owner, _SHELF
         with shelf.lock:
+            if shelf.gone:
+                shelf.purge()
             labels = shelf.owners[owner]
             if key in labels:
                 shelf.forget(owner, key)
@@ -151,6 +173,8 @@ class RecentLabels:
     def clear(self) -> None:
         owner = self._owner
         with _SHELF.lock:
+            if _SHELF.gone:
+                _SHELF.purge()
             for key in list(_SHELF.owners[owner]):
                 _SHELF.forget(owner, key)
 

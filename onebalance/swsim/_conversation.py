@@ -280,6 +280,7 @@ class Conversation:
                 operation=operation,
                 code=refused.code,
                 faultstring=refused.faultstring,
+                source=refused.source,
             )
 
     def _secrets(self) -> tuple[str, ...]:
