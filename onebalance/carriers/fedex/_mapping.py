@@ -36,6 +36,7 @@ from onebalance.shipments._base import credentials_refused
 from onebalance.shipments._carrier import Carrier
 
 from .._rest._request import Request, void_result
+from . import _mapping_international as international
 from ._mapping_returns import check_return, mark_return
 from ._settings import FedexSettings
 
@@ -56,6 +57,8 @@ SERVICES: dict[str, str] = {
     "FEDEX_2_DAY": "FedEx 2Day",
     "STANDARD_OVERNIGHT": "FedEx Standard Overnight",
     "PRIORITY_OVERNIGHT": "FedEx Priority Overnight",
+    "FEDEX_INTERNATIONAL_PRIORITY": "FedEx International Priority",
+    "INTERNATIONAL_ECONOMY": "FedEx International Economy",
 }
 _PACKAGING: dict[PackageType, str] = {
     PackageType.PACKAGE: "YOUR_PACKAGING",
@@ -197,6 +200,9 @@ def _output(body: Mapping[str, Any], operation: str) -> Mapping[str, Any]:
 def rate_request(shipment: ShipmentRequest, settings: FedexSettings) -> Request:
     """``POST /rate/v1/rates/quotes``: every service unless ``shipment.service`` names one."""
     check_return(shipment)
+    if shipment.service:
+        international.check_service(shipment, shipment.service)
+    international.check_abroad(shipment)
     account_number = settings.account_number
     requested: dict[str, Any] = {
         "shipper": {"address": _address(shipment.shipper)},
@@ -258,6 +264,8 @@ def parse_rates(body: Mapping[str, Any], settings: FedexSettings, shipment: Ship
         base = chosen.get("totalBaseCharge")
         days, when = _delivery(detail)
         service = str(detail.get("serviceType") or "")
+        if not international.serves(shipment, service):
+            continue
         packaging = str(detail.get("packagingType") or "YOUR_PACKAGING")
         rates.append(
             Rate(
@@ -293,6 +301,8 @@ def ship_request(
         if not party.phone:
             raise ValidationError(f"{field}.phone: FedEx needs a phone number on every label", field=f"{field}.phone")
     data = rate.data
+    international.check_service(shipment, data.get("service_type", rate.service_code), field="rate")
+    international.check_abroad(shipment)
     weight = sum((p.weight.pounds for p in shipment.parcels), Decimal(0))
     requested: dict[str, Any] = {
         "shipDatestamp": shipment.ship_date.isoformat(),

@@ -44,6 +44,7 @@ from onebalance.shipments._rate import Charge, Rate
 from onebalance.shipments._shipment import ShipmentOption, ShipmentRequest
 
 from .._rest._request import Request, asked, void_result
+from . import _mapping_international as international
 from ._mapping_returns import billed_party, check_return_void, mark_return
 from ._settings import UpsSettings
 
@@ -74,6 +75,10 @@ SERVICE_NAMES: dict[str, str] = {
     "54": "UPS Worldwide Express Plus",
     "59": "UPS 2nd Day Air A.M.",
     "65": "UPS Saver",
+    "17": "UPS Worldwide Economy DDU",
+    "72": "UPS Worldwide Economy DDP",
+    "74": "UPS Express 12:00",
+    "96": "UPS Worldwide Express Freight",
 }
 #: Neutral packaging → UPS packaging code (Rate ``PackagingType``, Ship ``Packaging``).
 PACKAGING_CODES: dict[PackageType, str] = {
@@ -250,6 +255,8 @@ def token_request(settings: UpsSettings) -> Request:
 
 def rate_request(shipment: ShipmentRequest, settings: UpsSettings, *, context: str | None = None) -> Request:
     """A ``Shop`` request (every service), billed to the settings' shipper number."""
+    if shipment.service:
+        international.check_service(shipment, shipment.service, SERVICE_NAMES)
     request: dict[str, Any] = {"RequestOption": "Shop"}
     if context:
         request["TransactionReference"] = {"CustomerContext": context}
@@ -270,6 +277,8 @@ def parse_rates(body: Any, settings: UpsSettings, shipment: ShipmentRequest | No
     for rated in _list(root.get("RatedShipment")):
         code = str((rated.get("Service") or {}).get("Code", ""))
         if not code or (shipment is not None and shipment.service and shipment.service != code):
+            continue
+        if shipment is not None and not international.serves(shipment, code):
             continue
         negotiated = (rated.get("NegotiatedRateCharges") or {}).get("TotalCharge")
         total = _money(negotiated or rated.get("TotalCharges"), "TotalCharges")
@@ -319,8 +328,10 @@ def ship_request(
     payer = getattr(rate.payment, "account_number", None)
     if payer != settings.account_number:
         raise ValidationError("rate: the rate is billed to another UPS account than this client's", field="rate")
-    body = _shipment(shipment, settings, payment="PaymentInformation", packaging="Packaging")
     service = rate.data.get("service_code", rate.service_code)
+    international.check_service(shipment, service, SERVICE_NAMES, field="rate")
+    international.check_abroad(shipment)
+    body = _shipment(shipment, settings, payment="PaymentInformation", packaging="Packaging")
     body["Service"] = {"Code": service, "Description": SERVICE_NAMES.get(service, service)[:35]}
     if shipment.reference:
         body["ReferenceNumber"] = [{"Value": shipment.reference}]

@@ -95,6 +95,8 @@ BMP = _bmp(_LABEL)
 PDF = _pdf()
 #: The letter FedEx's trackingdocuments answers for a delivered package (SIGNATURE_PROOF_OF_DELIVERY).
 PROOF_OF_DELIVERY_PDF = _pdf(b"SIGNATURE PROOF OF DELIVERY")
+#: The commercial invoice UPS and FedEx return with a label abroad.
+COMMERCIAL_INVOICE_PDF = _pdf(b"COMMERCIAL INVOICE")
 #: A 1x1 white GIF89a and an 8x8 white baseline JPEG (JFIF).
 GIF = base64.b64decode("R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==")
 JPEG = base64.b64decode(

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs
 from onebalance.core._json import loads as json_loads
 
 from .._shared import _images
-from . import _documents, _rates, _returns, _tracking, _transit
+from . import _documents, _international, _rates, _returns, _tracking, _transit
 from ._errors import FedexFault, error_reply
 from ._state import FedexState, Project, Shipment, Token
 from ._wire import FedexReply, json_reply, success
@@ -220,12 +220,16 @@ def _rate(state: FedexState, project: Project, payload: dict[str, Any], customer
         raise FedexFault(400, "PICKUPTYPE.INVALID", "The pickup type is not valid.")
     _payment(requested, account, required=False)
     weights = _pounds(requested.get("requestedPackageLineItems"))
-    zone = _rates.zone(str(origin["postalCode"]), str(destination["postalCode"]))
+    zone = _international.zone(origin, destination)
     ship_date = _date(requested.get("shipDateStamp"), state)
     packaging = str(requested.get("packagingType") or "YOUR_PACKAGING")
+    asked = _service(requested, required=False)
+    if len(asked) == 1:
+        _international.check_service(asked[0], origin, destination)
+    _international.check_rate(requested, origin, destination)
     details = []
-    for service in _service(requested, required=False):
-        if not _fits(service, weights):
+    for service in asked:
+        if not _fits(service, weights) or service not in _international.services(origin, destination):
             continue
         details.append(
             _rate_detail(service, packaging, weights, zone, ship_date)
@@ -303,11 +307,13 @@ def _ship(state: FedexState, project: Project, payload: dict[str, Any], customer
     if image_type not in _IMAGE_TYPES:
         raise FedexFault(400, "LABEL.IMAGETYPE.INVALID", "The label image type is not valid.")
     [service] = _service(requested, required=True)
+    _international.check_service(service, origin, destination)
     weights = _pounds(requested.get("requestedPackageLineItems"))
     if not _fits(service, weights):
         raise FedexFault(400, "PACKAGE.WEIGHT.EXCEEDED", "The package weight exceeds the service's maximum.")
     returned = _returns.check_return(requested)
-    zone = _rates.zone(str(origin.get("postalCode") or ""), str(destination.get("postalCode") or ""))
+    _international.check_ship(requested, origin, destination, account)
+    zone = _international.zone(origin, destination)
     ship_date = _date(requested.get("shipDatestamp"), state)
     detail = _rate_detail(service, str(requested["packagingType"]), weights, zone, ship_date)
     rated = detail["ratedShipmentDetails"][0]
@@ -319,6 +325,7 @@ def _ship(state: FedexState, project: Project, payload: dict[str, Any], customer
     numbers = [str(state.next_tracking + i) for i in range(len(weights))]
     state.next_tracking += len(weights)
     tracking = numbers[0]  # the master: the first package's number
+    documents = _international.documents(requested, str(options), tracking)
     image = base64.b64encode(_IMAGE_TYPES[image_type]).decode()
     pieces = []
     for sequence, (number, weight) in enumerate(zip(numbers, weights, strict=True), start=1):
@@ -348,6 +355,7 @@ def _ship(state: FedexState, project: Project, payload: dict[str, Any], customer
                 "serviceName": detail["serviceName"],
                 "shipDatestamp": ship_date.date().isoformat(),
                 "pieceResponses": pieces,
+                **({"shipmentDocuments": documents} if documents else {}),
                 "completedShipmentDetail": {
                     "masterTrackingId": {"trackingIdType": "FEDEX", "trackingNumber": tracking},
                     "carrierCode": "FDXG" if service == "FEDEX_GROUND" else "FDXE",

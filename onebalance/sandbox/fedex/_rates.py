@@ -26,6 +26,23 @@ SERVICES: dict[str, tuple[str, Decimal, Decimal, Decimal, int | None, Decimal]] 
         1,
         Decimal(150),
     ),
+    # abroad (``_international``: which go where; the zone is the destination's, ``_abroad.zone``)
+    "INTERNATIONAL_ECONOMY": (
+        "FedEx International Economy",
+        Decimal("48.00"),
+        Decimal("3.90"),
+        Decimal("2.70"),
+        5,
+        Decimal(150),
+    ),
+    "FEDEX_INTERNATIONAL_PRIORITY": (
+        "FedEx International Priority",
+        Decimal("62.00"),
+        Decimal("4.80"),
+        Decimal("3.20"),
+        3,
+        Decimal(150),
+    ),
 }
 FUEL_PERCENT = Decimal("0.12")
 CENT = Decimal("0.01")

@@ -24,6 +24,8 @@ SERVICE_DETAILS = {
     "STANDARD_OVERNIGHT": ("05", "SOS", time(17, 0)),
     "FEDEX_2_DAY": ("03", "E2", time(16, 30)),
     "FEDEX_GROUND": ("92", "FXG", time(20, 0)),
+    "FEDEX_INTERNATIONAL_PRIORITY": ("01", "IP", time(18, 0)),
+    "INTERNATIONAL_ECONOMY": ("03", "IE", time(18, 0)),
 }
 _WORDS = ("ONE_DAY", "TWO_DAYS", "THREE_DAYS", "FOUR_DAYS", "FIVE_DAYS", "SIX_DAYS", "SEVEN_DAYS")
 #: How far either side of the tracked delivery time the estimated window reaches.

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 from onebalance.core._json import loads as json_loads
 
 from .._shared import _images
-from . import _rates, _returns, _transit
+from . import _international, _rates, _returns, _transit
 from ._errors import UpsFault, error_body, missing
 from ._state import TOKEN_LIFETIME, UpsShipment, UpsState, UpsToken
 from ._wire import UpsReply, as_list, dig, json_reply, money_json, status_ok
@@ -210,12 +210,13 @@ class Handler:
         if dig(shipment, "Shipper", "ShipperNumber") is not None or dig(shipment, "PaymentDetails") is not None:
             self._shipper_and_payer(client_id, shipment, "PaymentDetails")
         pounds = self._packages(shipment, "PackagingType")
-        zone = _rates.zone(origin.get("postalCode", ""), destination.get("postalCode", ""))
+        zone = _international.zone(origin, destination)
+        available = _international.services(origin, destination)
         if option.startswith("shop"):
-            services = list(_rates.SERVICES)
+            services = available
         else:
             code = dig(shipment, "Service", "Code")
-            if code not in _rates.SERVICES:
+            if code not in available:
                 raise UpsFault(400, "111210", "The requested service is unavailable between the selected locations")
             services = [str(code)]
         transit = _transit.requested(option, additional_info, shipment)
@@ -267,6 +268,7 @@ class Handler:
         service = dig(shipment, "Service", "Code")
         if service not in _rates.SERVICES:
             raise UpsFault(400, "120101", "Missing or invalid service code")
+        form = _international.check_ship(shipment, origin, destination, str(service), shipper)
         label_format = str(dig(request, "LabelSpecification", "LabelImageFormat", "Code") or "GIF").upper()
         if label_format not in LABEL_IMAGES:
             raise UpsFault(400, "120500", "Missing or invalid label image format")
@@ -277,7 +279,7 @@ class Handler:
             existing = self.state.by_context.get((client_id, shipper, context))
             if existing is not None:
                 return json_reply(200, self.state.shipments[existing].response)
-        zone = _rates.zone(origin.get("postalCode", ""), destination.get("postalCode", ""))
+        zone = _international.zone(origin, destination)
         base, fuel = self._quote(str(service), pounds, zone)
         extra = self.state.surcharge  # billed above the rate, as UPS does for additional handling
         total = base + fuel + extra
@@ -319,6 +321,8 @@ class Handler:
                 },
             }
         }
+        if form is not None:  # the commercial invoice of a shipment abroad
+            response["ShipmentResponse"]["ShipmentResults"]["Form"] = form
         record = UpsShipment(
             identification_number=numbers[0],
             tracking_numbers=numbers,

@@ -10,6 +10,12 @@ SERVICES: dict[str, tuple[str, Decimal, Decimal, Decimal, int | None]] = {
     "12": ("UPS 3 Day Select", Decimal("18.00"), Decimal("1.80"), Decimal("1.40"), 3),
     "02": ("UPS 2nd Day Air", Decimal("24.00"), Decimal("2.40"), Decimal("1.90"), 2),
     "01": ("UPS Next Day Air", Decimal("42.00"), Decimal("3.90"), Decimal("2.80"), 1),
+    # abroad (``_international``: which go where; the zone is the destination's, ``_abroad.zone``)
+    "11": ("UPS Standard", Decimal("19.50"), Decimal("1.60"), Decimal("1.20"), None),
+    "08": ("UPS Worldwide Expedited", Decimal("46.00"), Decimal("3.70"), Decimal("2.60"), 4),
+    "65": ("UPS Worldwide Saver", Decimal("54.00"), Decimal("4.30"), Decimal("2.90"), 3),
+    "07": ("UPS Worldwide Express", Decimal("58.00"), Decimal("4.60"), Decimal("3.10"), 2),
+    "54": ("UPS Worldwide Express Plus", Decimal("88.00"), Decimal("5.20"), Decimal("3.40"), 1),
 }
 FUEL_RATE = Decimal("0.125")
 FUEL_CODE = "375"

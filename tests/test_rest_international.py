@@ -1,0 +1,276 @@
+"""UPS and FedEx abroad: services by destination, customs (UPS's international forms and duties billing,
+FedEx's customs clearance detail), the commercial invoice kept on the label, and the refusals.
+
+Every exchange goes through the ``ups`` and ``fedex`` fixtures of test_ups and test_fedex, which
+validate each request and answer against the carriers' real OpenAPI specs in ../shared/specs.
+"""
+
+# ruff: noqa: F811 - the fixtures imported below are the tests' parameters
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from carriers.ups import UpsClient
+
+# the fixtures that record every exchange and check it against the real specs (and what they give)
+from .test_fedex import Fedex, exchanges, fedex  # noqa: F401
+from .test_ups import SHIPPER, Ups, ups  # noqa: F401
+
+LONDON = {"AddressLine": ["10 Downing St"], "City": "London", "PostalCode": "SW1A2AA", "CountryCode": "GB"}
+TORONTO = {"AddressLine": ["1 Front St W"], "City": "Toronto", "StateProvinceCode": "ON", "PostalCode": "M5J2N1",
+           "CountryCode": "CA"}  # fmt: skip
+EL_SEGUNDO = {"AddressLine": ["1 Main St"], "City": "El Segundo", "StateProvinceCode": "CA", "PostalCode": "90245",
+              "CountryCode": "US"}  # fmt: skip
+AUSTIN = {"AddressLine": ["9 Elm St"], "City": "Austin", "StateProvinceCode": "TX", "PostalCode": "78701",
+          "CountryCode": "US"}  # fmt: skip
+
+POUNDS = {"UnitOfMeasurement": {"Code": "LBS", "Description": "Pounds"}, "Weight": "2.5"}
+
+
+# -- UPS, on the wire ----------------------------------------------------------------------------------
+def _ups_token(ups: Ups) -> dict[str, str]:
+    client: UpsClient = ups.client()
+    return {"Authorization": f"Bearer {client.proxy.token().access_token}", "transId": "t1", "transactionSrc": "test"}
+
+
+def _ups_shipment(ship_to: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "Shipper": {"Name": "Acme", "ShipperNumber": SHIPPER, "Address": EL_SEGUNDO},
+        "ShipTo": {"Name": "Jane Doe", "Address": ship_to},
+        "ShipFrom": {"Name": "Acme", "Address": EL_SEGUNDO},
+        **extra,
+    }
+
+
+def _ups_rate(ups: Ups, ship_to: dict[str, Any]) -> Any:
+    shipment = _ups_shipment(
+        ship_to,
+        PaymentDetails={"ShipmentCharge": [{"Type": "01", "BillShipper": {"AccountNumber": SHIPPER}}]},
+        Package=[{"PackagingType": {"Code": "02"}, "PackageWeight": POUNDS}],
+    )
+    body = {"RateRequest": {"Request": {"RequestOption": "Shop"}, "Shipment": shipment}}
+    return ups.sandbox.handle("POST", "/api/rating/v2409/Shop", _ups_token(ups), json.dumps(body).encode())
+
+
+def _ups_forms() -> dict[str, Any]:
+    return {
+        "FormType": ["01"],
+        "Product": [
+            {
+                "Description": ["Cotton T-shirts"],
+                "Unit": {"Number": "2", "Value": "15.00", "UnitOfMeasurement": {"Code": "PCS"}},
+                "CommodityCode": "610910",
+                "OriginCountryCode": "US",
+            }
+        ],
+        "InvoiceNumber": "INV-1",
+        "InvoiceDate": "20261123",
+        "ReasonForExport": "SALE",
+        "CurrencyCode": "USD",
+    }
+
+
+def _ups_ship(ups: Ups, ship_to: dict[str, Any], service: str, **changes: Any) -> Any:
+    charges = [{"Type": "01", "BillShipper": {"AccountNumber": SHIPPER}}]
+    shipment = _ups_shipment(
+        ship_to,
+        Description="Cotton T-shirts",
+        PaymentInformation={"ShipmentCharge": charges},
+        Service={"Code": service},
+        Package=[{"Packaging": {"Code": "02"}, "PackageWeight": POUNDS}],
+        ShipmentServiceOptions={"InternationalForms": _ups_forms()},
+    )  # fmt: skip
+    for key, value in changes.items():
+        if value is None:
+            shipment.pop(key, None)
+        else:
+            shipment[key] = value
+    body = {
+        "ShipmentRequest": {
+            "Request": {"RequestOption": "nonvalidate"},
+            "Shipment": shipment,
+            "LabelSpecification": {
+                "LabelImageFormat": {"Code": "GIF"},
+                "LabelStockSize": {"Height": "6", "Width": "4"},
+            },
+        }
+    }
+    return ups.sandbox.handle("POST", "/api/shipments/v2409/ship", _ups_token(ups), json.dumps(body).encode())
+
+
+def _codes(reply: Any) -> list[str]:
+    return [rated["Service"]["Code"] for rated in reply.json()["RateResponse"]["RatedShipment"]]
+
+
+def _ups_error(reply: Any) -> tuple[int, str, str]:
+    error = reply.json()["response"]["errors"][0]
+    return reply.status, error["code"], error["message"]
+
+
+def test_ups_sandbox_rates_by_destination(ups: Ups) -> None:
+    assert _codes(_ups_rate(ups, AUSTIN)) == ["03", "12", "02", "01"]
+    assert _codes(_ups_rate(ups, LONDON)) == ["08", "65", "07", "54"]
+    assert _codes(_ups_rate(ups, TORONTO)) == ["11", "08", "65", "07", "54"]  # UPS Standard to Canada
+
+
+def test_ups_sandbox_refuses_ground_abroad_and_a_shipment_abroad_without_customs(ups: Ups) -> None:
+    assert _ups_error(_ups_ship(ups, LONDON, "03"))[:2] == (400, "121210")
+    status, code, message = _ups_error(_ups_ship(ups, LONDON, "07", ShipmentServiceOptions=None))
+    assert (status, code) == (400, "120002") and "InternationalForms" in message
+    assert "Description" in _ups_error(_ups_ship(ups, LONDON, "07", Description=None))[2]
+    forms = _ups_forms()
+    forms["Product"][0]["Unit"]["Value"] = "0"
+    assert (
+        "Unit Value"
+        in _ups_error(_ups_ship(ups, LONDON, "07", ShipmentServiceOptions={"InternationalForms": forms}))[2]
+    )
+    assert "InvoiceLineTotal" in _ups_error(_ups_ship(ups, TORONTO, "11"))[2]  # US to Canada
+    assert not ups.sandbox.shipments()
+
+
+def test_ups_sandbox_bills_duties_abroad_only_to_the_shipper_or_a_named_receiver(ups: Ups) -> None:
+    def charges(*duties: dict[str, Any]) -> dict[str, Any]:
+        return {"ShipmentCharge": [{"Type": "01", "BillShipper": {"AccountNumber": SHIPPER}}, *duties]}
+
+    sender = {"Type": "02", "BillShipper": {"AccountNumber": SHIPPER}}
+    assert _ups_error(_ups_ship(ups, AUSTIN, "03", PaymentInformation=charges(sender)))[:2] == (400, "120414")
+    other = {"Type": "02", "BillShipper": {"AccountNumber": "Z9Z9Z9"}}
+    assert _ups_error(_ups_ship(ups, LONDON, "07", PaymentInformation=charges(other)))[:2] == (400, "111580")
+    reply = _ups_ship(ups, LONDON, "07", PaymentInformation=charges(sender))
+    assert reply.status == 200
+    form = reply.json()["ShipmentResponse"]["ShipmentResults"]["Form"]
+    assert form["Code"] == "01" and form["Image"]["ImageFormat"]["Code"] == "PDF"
+    receiver = {"Type": "02", "BillReceiver": {"AccountNumber": "R1R2R3"}}
+    assert _ups_ship(ups, LONDON, "65", PaymentInformation=charges(receiver)).status == 200
+    assert _ups_ship(ups, AUSTIN, "03").status == 200  # forms inside the US: ignored, no Form back
+    assert len(ups.sandbox.shipments()) == 3
+
+
+# -- FedEx, on the wire ----------------------------------------------------------------------------------
+def _fedex_party(address: dict[str, Any]) -> dict[str, Any]:
+    wire = {"streetLines": address["AddressLine"], "city": address["City"], "countryCode": address["CountryCode"],
+            "postalCode": address["PostalCode"]}  # fmt: skip
+    if "StateProvinceCode" in address:
+        wire["stateOrProvinceCode"] = address["StateProvinceCode"]
+    return {"address": wire, "contact": {"personName": "Jane Doe", "phoneNumber": "2175550100"}}
+
+
+def _fedex_customs(fedex: Fedex, **changes: Any) -> dict[str, Any]:
+    customs: dict[str, Any] = {
+        "commercialInvoice": {"shipmentPurpose": "SOLD"},
+        "dutiesPayment": {"paymentType": "SENDER"},
+        "commodities": [
+            {
+                "description": "Cotton T-shirts",
+                "countryOfManufacture": "US",
+                "quantity": 2,
+                "quantityUnits": "PCS",
+                "customsValue": {"amount": 30.0, "currency": "USD"},
+                "weight": {"units": "KG", "value": 0.5},
+                "harmonizedCode": "610910",
+            }
+        ],
+        "totalCustomsValue": {"amount": 30.0, "currency": "USD"},
+    }
+    customs.update(changes)
+    return customs
+
+
+def _fedex_call(fedex: Fedex, path: str, payload: dict[str, Any]) -> Any:
+    token = fedex.client.proxy.token().access_token
+    headers = {"Authorization": f"Bearer {token}"}
+    return fedex.sandbox.handle("POST", path, headers, json.dumps(payload).encode())
+
+
+def _fedex_rate(fedex: Fedex, to: dict[str, Any], customs: dict[str, Any] | None, service: str | None = None) -> Any:
+    requested: dict[str, Any] = {
+        "shipper": {"address": _fedex_party(EL_SEGUNDO)["address"]},
+        "recipient": {"address": _fedex_party(to)["address"]},
+        "pickupType": "DROPOFF_AT_FEDEX_LOCATION",
+        "requestedPackageLineItems": [{"weight": {"units": "KG", "value": 1.2}}],
+    }
+    if customs is not None:
+        requested["customsClearanceDetail"] = customs
+    if service is not None:
+        requested["serviceType"] = service
+    payload = {"accountNumber": {"value": fedex.creds.account_number}, "requestedShipment": requested}
+    return _fedex_call(fedex, "/rate/v1/rates/quotes", payload)
+
+
+def _fedex_ship(fedex: Fedex, to: dict[str, Any], service: str, customs: dict[str, Any] | None) -> Any:
+    requested: dict[str, Any] = {
+        "pickupType": "DROPOFF_AT_FEDEX_LOCATION",
+        "serviceType": service,
+        "packagingType": "YOUR_PACKAGING",
+        "totalWeight": 2.7,
+        "shipper": _fedex_party(EL_SEGUNDO),
+        "recipients": [_fedex_party(to)],
+        "shippingChargesPayment": {"paymentType": "SENDER"},
+        "labelSpecification": {"imageType": "PDF", "labelStockType": "PAPER_4X6"},
+        "shippingDocumentSpecification": {
+            "shippingDocumentTypes": ["COMMERCIAL_INVOICE"],
+            "commercialInvoiceDetail": {"documentFormat": {"docType": "PDF", "stockType": "PAPER_LETTER"}},
+        },
+        "requestedPackageLineItems": [{"sequenceNumber": 1, "weight": {"units": "KG", "value": 1.2}}],
+    }
+    if customs is not None:
+        requested["customsClearanceDetail"] = customs
+    payload = {"accountNumber": {"value": fedex.creds.account_number}, "labelResponseOptions": "LABEL",
+               "requestedShipment": requested}  # fmt: skip
+    return _fedex_call(fedex, "/ship/v1/shipments", payload)
+
+
+def _fedex_error(reply: Any) -> tuple[int, str]:
+    return reply.status, reply.json()["errors"][0]["code"]
+
+
+def test_fedex_sandbox_rates_by_destination_and_wants_commodities_abroad(fedex: Fedex) -> None:
+    def services(reply: Any) -> list[str]:
+        assert reply.status == 200, reply.json()
+        return [d["serviceType"] for d in reply.json()["output"]["rateReplyDetails"]]
+
+    assert services(_fedex_rate(fedex, AUSTIN, None)) == ["FEDEX_GROUND", "FEDEX_2_DAY", "STANDARD_OVERNIGHT",
+                                                          "PRIORITY_OVERNIGHT"]  # fmt: skip
+    assert services(_fedex_rate(fedex, LONDON, _fedex_customs(fedex))) == [
+        "INTERNATIONAL_ECONOMY",
+        "FEDEX_INTERNATIONAL_PRIORITY",
+    ]
+    assert services(_fedex_rate(fedex, TORONTO, _fedex_customs(fedex)))[0] == "FEDEX_GROUND"  # International Ground
+    assert _fedex_error(_fedex_rate(fedex, LONDON, None)) == (400, "RATE.CUSTOMCLEARANCEDETAIL.INVALID")
+    assert _fedex_error(_fedex_rate(fedex, LONDON, _fedex_customs(fedex), "FEDEX_2_DAY")) == (
+        400,
+        "SERVICE.TYPE.INVALID",
+    )
+
+
+def test_fedex_sandbox_checks_customs_abroad_and_returns_the_commercial_invoice(fedex: Fedex) -> None:
+    assert _fedex_error(_fedex_ship(fedex, LONDON, "FEDEX_GROUND", _fedex_customs(fedex))) == (
+        400,
+        "SERVICE.TYPE.INVALID",
+    )
+    assert _fedex_error(_fedex_ship(fedex, LONDON, "INTERNATIONAL_ECONOMY", None)) == (
+        400,
+        "SHIPMENT.CUSTOMCLEARANCEDETAIL.INVALID",
+    )
+    bad_total = _fedex_customs(fedex, totalCustomsValue={"amount": 31.0, "currency": "USD"})
+    assert (
+        _fedex_error(_fedex_ship(fedex, LONDON, "INTERNATIONAL_ECONOMY", bad_total))[1] == "TOTALCUSTOMSVALUE.INVALID"
+    )
+    other = {"paymentType": "SENDER", "payor": {"responsibleParty": {"accountNumber": {"value": "999999999"}}}}
+    mismatch = _fedex_customs(fedex, dutiesPayment=other)
+    assert _fedex_error(_fedex_ship(fedex, LONDON, "INTERNATIONAL_ECONOMY", mismatch))[1] == "ACCOUNT.NUMBER.MISMATCH"
+    pounds = _fedex_customs(fedex)
+    pounds["commodities"] = copy.deepcopy(pounds["commodities"])
+    pounds["commodities"][0]["description"] = ""
+    assert (
+        _fedex_error(_fedex_ship(fedex, LONDON, "INTERNATIONAL_ECONOMY", pounds))[1] == "COMMODITY.DESCRIPTION.REQUIRED"
+    )
+    assert not fedex.sandbox.shipments()
+    recipient = _fedex_customs(fedex, dutiesPayment={"paymentType": "RECIPIENT"})
+    reply = _fedex_ship(fedex, LONDON, "FEDEX_INTERNATIONAL_PRIORITY", recipient)
+    assert reply.status == 200, reply.json()
+    (shipment,) = reply.json()["output"]["transactionShipments"]
+    (invoice,) = shipment["shipmentDocuments"]
+    assert invoice["contentType"] == "COMMERCIAL_INVOICE" and invoice["docType"] == "PDF"
