@@ -560,7 +560,7 @@ def test_reset_password_with_wrong_answers_fails_and_sends_nothing(support):
     result = support("reset-password", "shop-locked", "--codeword-answers", "Fido", "Rome")
     assert result.exit_code == EXIT_FAILED
     error, hint = result.stderr.splitlines()
-    assert error.startswith("Error: CodewordAnswersRefused: The codeword answers are wrong")
+    assert error.startswith("Error: One Balance: CodewordAnswersRefused: The codeword answers are wrong")
     assert "username or password" not in result.stderr
     assert hint.startswith("next: check the answers with the merchant (`onebalance account reset-password shop-locked`")
     assert "Fido" not in result.output
@@ -575,7 +575,7 @@ def test_reset_password_with_a_wrong_temporary_password_says_so(support):
     assert support("reset-password", "shop-locked", "--codeword-answers", *ANSWERS).exit_code == EXIT_OK
     result = support("reset-password", "shop-locked", "--temporary-password", "Not-the-temp1")
     assert result.exit_code == EXIT_FAILED
-    assert result.stderr.startswith("Error: TemporaryPasswordRefused: The temporary password is wrong")
+    assert result.stderr.startswith("Error: One Balance: TemporaryPasswordRefused: The temporary password is wrong")
     assert "next: ask the merchant for the temporary password" in result.stderr
     assert support.password_of("shop-locked") == "Locked-Passw0rd1"
     assert support.sandbox.account(username).password == "Locked-Passw0rd1"

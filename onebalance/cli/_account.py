@@ -44,6 +44,7 @@ from ._common import (
     _Context,
     _fail,
     common_options,
+    error_line,
     merchant_id_argument,
 )
 
@@ -187,7 +188,7 @@ def _finish(
     else:
         for merchant_id, result in results:
             if isinstance(result, OneBalanceError):
-                click.echo(f"merchant {merchant_id}\n  error:   {type(result).__name__}: {result}")
+                click.echo(f"merchant {merchant_id}\n  error:   {error_line(result)}")
                 continue
             if isinstance(result, RemedyReport):
                 click.echo(f"merchant {merchant_id}: {result.before.state.value} -> {result.after.state.value}")
@@ -439,18 +440,18 @@ def reset_password(
     except CodewordAnswersRefused as exc:
         _fail(
             EXIT_FAILED,
-            f"{type(exc).__name__}: {exc}\nnext: check the answers with the merchant (`onebalance account "
+            f"{error_line(exc)}\nnext: check the answers with the merchant (`onebalance account "
             f"reset-password {merchant_id}` shows the questions; case does not matter), then run again with "
             "--codeword-answers",
         )
     except TemporaryPasswordRefused as exc:
         _fail(
             EXIT_FAILED,
-            f"{type(exc).__name__}: {exc}\nnext: ask the merchant for the temporary password in the latest reset "
+            f"{error_line(exc)}\nnext: ask the merchant for the temporary password in the latest reset "
             "email, then run again with --temporary-password",
         )
     except OneBalanceError as exc:
-        _fail(EXIT_FAILED, f"{type(exc).__name__}: {exc}")
+        _fail(EXIT_FAILED, error_line(exc))
 
 
 @account.command()
@@ -475,7 +476,7 @@ def close(ctx: _Context, merchant_id: str, address: str, city: str, state: str, 
     try:
         ctx.accounts().close(merchant_id, address=address, city=city, state=state, zip_code=zip_code)
     except OneBalanceError as exc:
-        _fail(EXIT_FAILED, f"{type(exc).__name__}: {exc}")
+        _fail(EXIT_FAILED, error_line(exc))
     _message(ctx, {"merchant_id": merchant_id, "closed": True})
 
 

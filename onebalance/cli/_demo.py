@@ -22,7 +22,7 @@ from onebalance.swsim._inputs import Codewords, CreditCard, RegistrationForm, St
 from onebalance.swsim._models import Account
 from onebalance.swsim._soap._versions import ApiVersion, swsim_version
 
-from ._common import api_version_option
+from ._common import api_version_option, error_line
 
 
 def _step(title: str) -> None:
@@ -110,7 +110,7 @@ def _walk(url: str, integration_id: str, username: str, password: str, version: 
             click.echo()
             click.echo("(registration and suspension are shown only against a onebalance sandbox)")
     except OneBalanceError as exc:
-        raise click.ClickException(f"{type(exc).__name__}: {exc}") from None
+        raise click.ClickException(error_line(exc)) from None
     click.echo()
     click.secho("Demo finished.", fg="green")
 
@@ -153,7 +153,7 @@ def _session_steps(
         try:
             wrong.account()
         except AuthenticationFailed as exc:
-            click.echo(f"  {type(exc).__name__}: {exc}")
+            click.echo(f"  {error_line(exc)}")
 
 
 def _account_steps(url: str, integration_id: str, control: SandboxControl, version: ApiVersion) -> None:

@@ -35,6 +35,7 @@ from ._common import (
     _Context,
     _fail,
     common_options,
+    error_line,
     merchant_id_argument,
     minutes_since,
     needs_journal,
@@ -67,7 +68,7 @@ def _postage(ctx: _Context, merchant_id: str) -> Postage:
     except (ConfigurationError, CredentialStoreError) as exc:
         _fail(EXIT_CONFIG, str(exc))
     except OneBalanceError as exc:
-        _fail(EXIT_FAILED, f"{type(exc).__name__}: {exc}")
+        _fail(EXIT_FAILED, error_line(exc))
 
 
 def _out(ctx: _Context, data: dict[str, Any], text: str) -> None:
@@ -78,11 +79,11 @@ def _run(fn: Any) -> Any:
     try:
         return fn()
     except ValidationError as exc:
-        _fail(EXIT_USAGE, f"{type(exc).__name__}: {exc}")
+        _fail(EXIT_USAGE, error_line(exc))
     except (ConfigurationError, CredentialStoreError) as exc:
         _fail(EXIT_CONFIG, str(exc))
     except OneBalanceError as exc:
-        _fail(EXIT_FAILED, f"{type(exc).__name__}: {exc}")
+        _fail(EXIT_FAILED, error_line(exc))
 
 
 @postage.command()

@@ -20,6 +20,8 @@ from onebalance.core._errors import OneBalanceError
 from onebalance.sandbox import DEMO_INTEGRATION_ID, SandboxControl
 from onebalance.stores import EncryptedFileCredentialStore
 
+from ._common import error_line
+
 
 def _key_file(path: Path) -> None:
     """A new key file (mode 0600), unless the directory has one already (its store stays readable)."""
@@ -90,7 +92,7 @@ def practice(
         accounts = Accounts(integration_id=DEMO_INTEGRATION_ID, endpoint=endpoint, store=store)
         diagnosis = accounts.connect(merchant_id, username=username, password=password)
     except OneBalanceError as exc:
-        raise click.ClickException(f"{type(exc).__name__}: {exc}") from None
+        raise click.ClickException(error_line(exc)) from None
     variables = {
         "ONEBALANCE_CREDENTIALS_STORE": str(store_path.resolve()),
         "ONEBALANCE_CREDENTIALS_KEY_FILE": str(key_file.resolve()),
