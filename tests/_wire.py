@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from onebalance.sandbox import Sandbox, SandboxCredentials
-from onebalance.swsim._soap._envelope import SoapFault, build, read_response
-from onebalance.swsim._soap._schema import swsim_schema
+
+from ._soap import SoapFault, build, read_response, swsim_schema
 
 
 def call(sandbox: Sandbox, operation: str, payload: dict[str, Any], *, version: str | None = None) -> dict[str, Any]:

@@ -9,8 +9,7 @@ from decimal import Decimal
 import pytest
 from lxml import etree
 
-from onebalance.swsim._soap._codec import decode, encode
-from onebalance.swsim._soap._schema import SchemaError, swsim_schema
+from ._soap import SchemaError, decode, encode, swsim_schema
 
 NS = "http://stamps.com/xml/namespace/2021/01/swsim/SwsimV111"
 
@@ -113,7 +112,7 @@ def test_lenient_decoding_passes_over_unknown_elements_but_not_missing_ones():
     ],
 )
 def test_numbers_out_of_their_xsd_range_or_form_are_refused(type_name, field, text):
-    from onebalance.swsim._soap._codec import parse_simple
+    from ._soap import parse_simple
 
     found = swsim_schema("v111").complex_type(type_name).lookup(field)
     assert found is not None

@@ -9,9 +9,8 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from onebalance import OneBalance, ValidationError
-from onebalance.swsim._soap._codec import decode
-from onebalance.swsim._soap._envelope import body_child, build
-from onebalance.swsim._soap._schema import SchemaError, swsim_schema
+
+from ._soap import SchemaError, body_child, build, decode, swsim_schema
 
 NS = "http://stamps.com/xml/namespace/2021/01/swsim/SwsimV111"
 INTEGRATION = "0b1ba1a2-7e57-4d3e-9a5d-5a4db0c0ffee"

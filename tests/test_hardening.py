@@ -30,8 +30,8 @@ from onebalance import (
 from onebalance.cli import cli
 from onebalance.sandbox import DEMO_INTEGRATION_ID, DEMO_PASSWORD, DEMO_USERNAME, IN_PROCESS_URL, Sandbox
 from onebalance.sandbox.fedex import FedexSandbox
-from onebalance.swsim._soap._envelope import build_fault
 
+from ._soap import build_fault
 from .test_fedex import shipment
 
 FEDEX_URL = "https://apis-sandbox.fedex.test"

@@ -31,7 +31,8 @@ from onebalance.core._config import MAX_RESPONSE_BYTES, check_tls, decode_json, 
 from onebalance.sandbox import Sandbox
 from onebalance.sandbox.fedex import FedexSandbox
 from onebalance.sandbox.ups import UpsSandbox
-from onebalance.swsim._soap._xml import MAX_XML_BYTES, UnsafeXML, parse
+
+from ._soap import MAX_XML_BYTES, UnsafeXML, parse
 
 #: Malformed answers are retried like any transient failure; these tests check the final error, not the waits.
 NO_WAIT = RetryPolicy(attempts=2, backoff_base=0, backoff_max=0)

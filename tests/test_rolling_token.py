@@ -18,10 +18,9 @@ from onebalance import (
     InvalidIntegrationId,
 )
 from onebalance.sandbox import IN_PROCESS_URL
-from onebalance.swsim._soap._envelope import build, build_fault
-from onebalance.swsim._soap._schema import swsim_schema
 
 from . import _wire
+from ._soap import build, build_fault, swsim_schema
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ from onebalance import AccountClosed, AccountDisconnected, AccountLocked, Authen
 from onebalance.sandbox import AccountStatus, Sandbox
 from onebalance.sandbox.fedex import FedexSandbox
 from onebalance.sandbox.ups import UpsSandbox
-from onebalance.swsim._soap._envelope import body_child, read_fault
 
 from . import _wire
+from ._soap import body_child, read_fault
 
 
 def test_control_api_changes_what_the_client_sees(sandbox, client):
@@ -84,7 +84,7 @@ def test_wsdl_is_served_in_both_modes_pointing_at_the_endpoint(endpoint):
 def test_each_path_answers_its_own_version_only(endpoint):
     """The v135 path does not answer a v111 request (nor the v111 path a v135 one): the real service
     answers each version's SOAPActions at that version's path only."""
-    from onebalance.swsim._soap._versions import VERSIONS
+    from ._soap import VERSIONS
 
     for here, other in (("v135", "v111"), ("v111", "v135")):
         url = endpoint.url.replace("swsimv135", f"swsim{here}")

@@ -22,9 +22,9 @@ from onebalance.sandbox import (
     SandboxAccount,
     SandboxCredentials,
 )
-from onebalance.swsim._soap._envelope import SoapFault
 
 from . import _wire
+from ._soap import SoapFault
 
 CARD = {
     "CreditCardType": "Visa",
@@ -249,9 +249,7 @@ def test_registration_faults(sandbox, overrides, code):
 def test_v135_states_the_lengths_in_its_schema(sandbox, overrides):
     """v135's RegisterAccount limits UserName (40), Password (6-20) and PromoCode (50) in the schema: a
     schema violation (soap:Client, 00490102), before any rule of the service."""
-    from onebalance.swsim._soap._envelope import body_child, build, read_fault
-    from onebalance.swsim._soap._schema import swsim_schema
-    from onebalance.swsim._soap._versions import VERSIONS
+    from ._soap import VERSIONS, body_child, build, read_fault, swsim_schema
 
     # Written with v111's schema (the SDK's own encoder refuses it for v135), in v135's namespace.
     old, new = VERSIONS["v111"].namespace, VERSIONS["v135"].namespace

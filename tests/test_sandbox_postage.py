@@ -18,10 +18,9 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from onebalance.sandbox import DEMO_INTEGRATION_ID, PaymentMethod, Sandbox, SandboxControl, SandboxCredentials
-from onebalance.swsim._soap._envelope import SoapFault, body_child, build
-from onebalance.swsim._soap._schema import swsim_schema
 
 from . import _wire
+from ._soap import SoapFault, body_child, build, swsim_schema
 
 SHOP, PASSWORD = "shop", "Shop-Passw0rd"
 D = Decimal

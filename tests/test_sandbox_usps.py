@@ -16,9 +16,9 @@ import requests
 
 from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox, SandboxControl, SandboxCredentials
 from onebalance.sandbox.swsim import _rates
-from onebalance.swsim._soap._envelope import SoapFault
 
 from . import _wire
+from ._soap import SoapFault
 
 SHOP, PASSWORD = "shop", "Shop-Passw0rd"
 D = Decimal

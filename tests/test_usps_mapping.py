@@ -32,10 +32,8 @@ from onebalance.carriers.usps import _codes as codes
 from onebalance.carriers.usps import _mapping as usps
 from onebalance.carriers.usps import _mapping_tracking as usps_tracking
 from onebalance.carriers.usps import integrator_tx_id
-from onebalance.swsim._soap._envelope import build, read_response
-from onebalance.swsim._soap._schema import Schema, swsim_schema
-from onebalance.swsim._soap._versions import VERSIONS, SwsimVersion
 
+from ._soap import VERSIONS, Schema, SwsimVersion, build, read_response, swsim_schema
 from ._specs import RealSwsimSchemas
 
 PNG = b"\x89PNG\r\n\x1a\n-label-"
@@ -365,7 +363,7 @@ def test_the_chosen_rate_goes_back_as_it_came(
 
 
 def read_request_rate(schema: Schema, payload: dict[str, Any]) -> dict[str, Any]:
-    from onebalance.swsim._soap._envelope import read_request
+    from ._soap import read_request
 
     op = schema.operations["CreateIndicium"]
     _, decoded = read_request(schema, request_bytes(schema, "CreateIndicium", payload), op.soap_action)

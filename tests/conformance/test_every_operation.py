@@ -12,7 +12,8 @@ import pytest
 
 from onebalance import Accounts, Codewords, CreditCard, InMemoryCredentialStore, RegistrationForm, StoreProfile
 from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox, SandboxCredentials
-from onebalance.swsim._soap._schema import swsim_schema
+
+from .._soap import swsim_schema
 
 
 @pytest.fixture(params=[("v135", "inprocess"), ("v135", "server"), ("v111", "inprocess")], ids="-".join)

@@ -16,8 +16,8 @@ import zeep.exceptions
 from lxml import etree
 
 from onebalance.sandbox import Sandbox, SandboxCredentials, SandboxServer
-from onebalance.swsim._soap._versions import VERSIONS, SwsimVersion
 
+from .._soap import VERSIONS, SwsimVersion
 from .._specs import REAL_WSDLS, SPECS_MISSING
 
 pytestmark = [pytest.mark.conformance]

@@ -24,10 +24,8 @@ from lxml import etree
 
 import onebalance
 from onebalance.sandbox import Reply, Sandbox, SandboxCredentials
-from onebalance.swsim._soap._envelope import build
-from onebalance.swsim._soap._schema import swsim_schema
-from onebalance.swsim._soap._versions import DEFAULT_VERSION, VERSIONS, SwsimVersion
 
+from .._soap import DEFAULT_VERSION, VERSIONS, SwsimVersion, build, swsim_schema
 from .._specs import SOAP_ENV, RealSwsimSchemas, fault_errors
 
 pytestmark = pytest.mark.conformance

@@ -13,9 +13,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from onebalance.swsim._soap._schema import Complex, Field, Simple, swsim_schema
-from onebalance.swsim._soap._versions import VERSIONS, SwsimVersion
-
+from .._soap import VERSIONS, Complex, Field, Simple, SwsimVersion, swsim_schema
 from .._specs import REAL_WSDLS, ROOT, SPECS_MISSING, XS
 
 pytestmark = [pytest.mark.conformance]
