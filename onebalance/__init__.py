@@ -105,6 +105,7 @@ from onebalance.funding import (
     RefillProposal,
     RefillSettlement,
 )
+from onebalance.shipments import LabelFormatUnavailable
 from onebalance.shipments._purchase_errors import ChargeAboveQuote, IdempotencyKeyReused, RateMismatch
 from onebalance.stores import (
     AutoRefillSettings,
@@ -241,6 +242,7 @@ __all__ = [
     "KeyRotation",
     "LabelJournal",
     "LabelVoid",
+    "LabelFormatUnavailable",
     "LabelNotFound",
     "LoginInfo",
     "LowBalanceEvent",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import functools
 import json
 import logging
 from collections.abc import Callable, Iterator
@@ -26,6 +25,7 @@ from carriers import (
     Address,
     Carrier,
     CarrierAccountPayment,
+    LabelSpec,
     Parcel,
     ShipmentRequest,
     TrackingStatus,
@@ -37,6 +37,7 @@ from carriers.fedex import FedexClient, FedexSettings
 from onebalance import (
     AuthenticationFailed,
     ConfigurationError,
+    LabelFormatUnavailable,
     OneBalanceError,
     ProtocolError,
     RetryPolicy,
@@ -44,7 +45,6 @@ from onebalance import (
     UnknownFault,
     ValidationError,
 )
-from onebalance.carriers.fedex import _mapping  # only to ask for another label image type
 from onebalance.sandbox.fedex import FedexSandbox, FedexSandboxCredentials
 from onebalance.shipments import _recent as recent
 
@@ -358,19 +358,63 @@ def test_buy_bills_the_senders_account_and_decodes_the_label(fedex: Fedex) -> No
     assert caught.value.field == "recipient.phone"
 
 
-@pytest.mark.parametrize("image_type", ["PNG", "PDF", "ZPLII", "EPL2"])
+@pytest.mark.parametrize(
+    ("spec", "image_type", "stock_type"),
+    [
+        (None, "PNG", "PAPER_4X6"),
+        (LabelSpec(format="PDF"), "PDF", "PAPER_4X6"),
+        (LabelSpec(format="pdf", size="letter"), "PDF", "PAPER_LETTER"),
+        (LabelSpec(format="ZPL", size="4x6"), "ZPLII", "STOCK_4X6"),
+        (LabelSpec(format="EPL"), "EPL2", "STOCK_4X6"),
+    ],
+)
 def test_every_label_image_is_the_format_the_sandbox_claims(
-    fedex: Fedex, monkeypatch: pytest.MonkeyPatch, image_type: str
+    fedex: Fedex, spec: LabelSpec | None, image_type: str, stock_type: str
 ) -> None:
-    """The sandbox's "PNG" used to be the PNG magic followed by text: no viewer could open it."""
-    monkeypatch.setattr(_mapping, "ship_request", functools.partial(_mapping.ship_request, image_type=image_type))
+    """The sandbox's "PNG" used to be the PNG magic followed by text: no viewer could open it; an EPL2
+    label used to be called PNG, and ZPL was asked on paper stock."""
     rate = next(r for r in fedex.client.rates(shipment()) if r.service_code == "FEDEX_GROUND")
-    label = fedex.client.buy(rate, shipment(), f"image-{image_type}")
+    label = fedex.client.buy(rate, shipment(), f"image-{image_type}", label_spec=spec)
+    sent = next(b for d, op, _, b in fedex.seen.log if d == "request" and op == "POST /ship/v1/shipments")
+    assert sent["requestedShipment"]["labelSpecification"] == {"imageType": image_type, "labelStockType": stock_type}
     answer = next(b for d, op, _, b in fedex.seen.log if d == "response" and op == "POST /ship/v1/shipments")
     [document] = answer["output"]["transactionShipments"][0]["pieceResponses"][0]["packageDocuments"]
     assert document["docType"] == image_type
     assert base64.b64decode(document["encodedLabel"]) == label.label_image
+    assert label.label_size == (spec.size if spec and spec.size else "4x6")
+    check_image(label.label_format, label.label_image)
     check_image(image_type, label.label_image)
+    if stock_type == "PAPER_LETTER":
+        assert b"/MediaBox [0 0 612 792]" in label.label_image
+
+
+@pytest.mark.parametrize(("spec", "field"), [(LabelSpec(format="GIF"), "label_format"),
+                         (LabelSpec(format="PNG", size="letter"), "label_size"),
+                         (LabelSpec(format="ZPL", size="letter"), "label_size")])  # fmt: skip
+def test_a_format_or_size_fedex_does_not_print_is_refused_before_anything_is_sent(
+    fedex: Fedex, spec: LabelSpec, field: str
+) -> None:
+    rate = fedex.client.rates(shipment())[0]
+    with pytest.raises(LabelFormatUnavailable) as refused:
+        fedex.client.buy(rate, shipment(), "k", label_spec=spec)
+    assert refused.value.field == field and refused.value.carrier is Carrier.FEDEX
+    assert LabelSpec(format="PDF", size="letter") in refused.value.offered
+    assert fedex.seen.statuses("POST /ship/v1/shipments") == [] and fedex.sandbox.shipments() == []
+
+
+@pytest.mark.parametrize(("image_type", "stock_type"), [("ZPLII", "PAPER_4X6"), ("PDF", "STOCK_4X6"),
+                         ("GIF", "PAPER_4X6")])  # fmt: skip
+def test_the_sandbox_refuses_a_label_fedex_refuses(fedex: Fedex, image_type: str, stock_type: str) -> None:
+    rate = fedex.client.rates(shipment())[0]
+    fedex.client.buy(rate, shipment(), "label-1")
+    sent = next(b for d, op, _, b in fedex.seen.log if d == "request" and op == "POST /ship/v1/shipments")
+    payload = copy.deepcopy(sent)
+    payload["requestedShipment"]["labelSpecification"] = {"imageType": image_type, "labelStockType": stock_type}
+    fedex.seen.deliberate = True  # GIF is not an imageType of the spec
+    with pytest.raises(ValidationError) as caught:
+        fedex.client.proxy.call("ship", "POST", "/ship/v1/shipments", payload, idempotency_key="label-2")
+    assert caught.value.code in ("LABEL.STOCKTYPE.INVALID", "LABEL.IMAGETYPE.INVALID")
+    assert caught.value.source is Service.FEDEX and len(fedex.sandbox.shipments()) == 1
 
 
 def test_a_payor_other_than_the_shipper_is_refused_by_the_sandbox(fedex: Fedex) -> None:

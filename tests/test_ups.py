@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import functools
 import hashlib
 import importlib
 import json
@@ -31,6 +30,7 @@ from carriers import (
     Carrier,
     CarrierAccountPayment,
     Dimensions,
+    LabelSpec,
     Parcel,
     ShipmentRequest,
     TrackingStatus,
@@ -42,15 +42,16 @@ from carriers.ups import UpsClient, UpsSettings
 from onebalance import (
     AuthenticationFailed,
     ConfigurationError,
+    LabelFormatUnavailable,
     LabelNotFound,
     OneBalance,
     PaymentMethodRefused,
     PermissionDenied,
     Service,
+    ServiceError,
     ValidationError,
     VoidRefused,
 )
-from onebalance.carriers.ups import _mapping  # only to ask for another label image format
 from onebalance.sandbox.ups import UpsReply, UpsSandbox
 from onebalance.shipments import _recent as recent
 
@@ -311,20 +312,66 @@ def test_buy_is_billed_to_the_shippers_own_account(ups: Ups, shipment: ShipmentR
     assert [s.shipper_number for s in ups.sandbox.shipments()] == [SHIPPER]
 
 
-@pytest.mark.parametrize("label_format", ["GIF", "PNG", "ZPL", "EPL"])
+@pytest.mark.parametrize("label_format", ["GIF", "ZPL", "EPL"])
 def test_every_label_image_is_the_format_the_sandbox_claims(
-    ups: Ups, shipment: ShipmentRequest, monkeypatch: pytest.MonkeyPatch, label_format: str
+    ups: Ups, shipment: ShipmentRequest, label_format: str
 ) -> None:
-    """An EPL label used to be ZPL commands: a printer set for EPL2 would have printed garbage."""
-    monkeypatch.setattr(_mapping, "ship_request", functools.partial(_mapping.ship_request, label_format=label_format))
+    """An EPL label used to be ZPL commands (a printer set for EPL2 would have printed garbage), and
+    the SDK used to call an EPL label GIF."""
     client = ups.client()
-    label = client.buy(cheapest(client.rates(shipment)), shipment, idempotency_key=f"image-{label_format}")
+    rate = cheapest(client.rates(shipment))
+    label = client.buy(
+        rate, shipment, idempotency_key=f"image-{label_format}", label_spec=LabelSpec(format=label_format)
+    )
     ship = next(e for e in ups.exchanges if e.target.endswith("/ship"))
+    sent = json.loads(ship.body)["ShipmentRequest"]["LabelSpecification"]
+    assert sent["LabelImageFormat"] == {"Code": label_format}
+    assert sent["LabelStockSize"] == {"Height": "6", "Width": "4"}
     package = ship.reply.json()["ShipmentResponse"]["ShipmentResults"]["PackageResults"]
     shipping_label = (package[0] if isinstance(package, list) else package)["ShippingLabel"]
     assert shipping_label["ImageFormat"]["Code"] == label_format
     check_image(label_format, base64.b64decode(shipping_label["GraphicImage"]))
-    check_image(label_format, label.label_image)
+    assert label.label_format == label_format and label.label_size == "4x6"
+    check_image(label.label_format, label.label_image)
+
+
+@pytest.mark.parametrize(("label_format", "label_size", "field"), [("PDF", None, "label_format"),
+                         ("PNG", None, "label_format"), ("GIF", "letter", "label_size")])  # fmt: skip
+def test_a_format_or_size_ups_does_not_print_is_refused_before_anything_is_sent(
+    ups: Ups, shipment: ShipmentRequest, label_format: str, label_size: str | None, field: str
+) -> None:
+    client = ups.client()
+    rate = cheapest(client.rates(shipment))
+    with pytest.raises(LabelFormatUnavailable) as refused:
+        client.buy(rate, shipment, idempotency_key="k", label_spec=LabelSpec(format=label_format, size=label_size))
+    assert refused.value.field == field and refused.value.carrier is Carrier.UPS
+    assert {(o.format, o.size) for o in refused.value.offered} == {("GIF", "4x6"), ("ZPL", "4x6"), ("EPL", "4x6")}
+    assert not any(e.target.endswith("/ship") for e in ups.exchanges) and not ups.sandbox.shipments()
+
+
+@pytest.mark.parametrize(
+    ("code", "stock"), [("ZPL", {"Height": "5", "Width": "4"}), ("PDF", {"Height": "6", "Width": "4"}), ("EPL", None)]
+)
+def test_the_sandbox_refuses_a_label_format_or_stock_ups_refuses(
+    ups: Ups, shipment: ShipmentRequest, code: str, stock: dict[str, str] | None
+) -> None:
+    client = ups.client()
+    client.buy(cheapest(client.rates(shipment)), shipment, "k0")
+    ship = next(e for e in ups.exchanges if e.target.endswith("/ship"))
+    request = copy.deepcopy(json.loads(ship.body))
+    specification = request["ShipmentRequest"]["LabelSpecification"]
+    specification["LabelImageFormat"]["Code"] = code
+    if stock is None:
+        del specification["LabelStockSize"]
+    else:
+        specification["LabelStockSize"] = stock
+    request["ShipmentRequest"]["Request"]["TransactionReference"]["CustomerContext"] = "k1"
+    with pytest.raises(ServiceError) as caught:
+        client.proxy.call("ship", "POST", urlsplit(ship.target).path, request, idempotency_key="k1")
+    if stock is None:
+        ups.exchanges.pop()  # this request breaks the spec on purpose: LabelStockSize is required
+    assert caught.value.http_status == 400 and caught.value.source is Service.UPS
+    assert len(ups.sandbox.shipments()) == 1
 
 
 def test_mismatched_bill_shipper_account_is_refused(ups: Ups, shipment: ShipmentRequest) -> None:

@@ -17,8 +17,10 @@ import pytest
 
 from carriers import (
     Address,
+    Carrier,
     Dimensions,
     Label,
+    LabelSpec,
     Money,
     OneBalancePayment,
     PackageType,
@@ -27,7 +29,7 @@ from carriers import (
     TrackingStatus,
     Weight,
 )
-from onebalance import ValidationError
+from onebalance import LabelFormatUnavailable, ValidationError
 from onebalance.carriers.usps import _codes as codes
 from onebalance.carriers.usps import _mapping as usps
 from onebalance.carriers.usps import _mapping_tracking as usps_tracking
@@ -373,10 +375,24 @@ def read_request_rate(schema: Schema, payload: dict[str, Any]) -> dict[str, Any]
 
 def test_sample_label_request(schema: Schema, version: SwsimVersion, real_swsim: RealSwsimSchemas | None) -> None:
     rate = usps.parse_rates(rates_response(schema), OneBalancePayment())[0]
-    payload = usps.ship_request(rate, shipment(), "ob-2", sample=True, image_type="Pdf", version=version)
+    spec = LabelSpec(format="PDF", size="letter")
+    payload = usps.ship_request(rate, shipment(), "ob-2", sample=True, label_spec=spec, version=version)
     check_request(schema, real_swsim, "CreateIndicium", payload)
-    assert payload["SampleOnly"] is True and payload["ImageType"] == "Pdf"
+    assert payload["SampleOnly"] is True and payload["ImageType"] == "Pdf" and payload["PaperSize"] == "Letter85x11"
     assert "CleanseHash" not in payload["Rate"]["To"]
+
+
+def test_every_label_format_usps_prints_is_sent_as_the_real_contract_of_each_version_allows(
+    schema: Schema, version: SwsimVersion, real_swsim: RealSwsimSchemas | None
+) -> None:
+    rate = usps.parse_rates(rates_response(schema), OneBalancePayment())[0]
+    for n, ((label_format, size), (image_type, paper)) in enumerate(codes.LABEL_FORMATS.items()):
+        spec = LabelSpec(format=label_format, size=size)
+        payload = usps.ship_request(rate, shipment(), f"ob-{n}", label_spec=spec, version=version)
+        check_request(schema, real_swsim, "CreateIndicium", payload)  # ImageType and PaperSizeV1 of this version
+        assert (payload["ImageType"], payload["PaperSize"]) == (image_type, paper)
+    default = usps.ship_request(rate, shipment(), "ob-d", version=version)
+    assert (default["ImageType"], default["PaperSize"]) == ("Png", "LabelSize")
 
 
 def test_a_rate_not_from_usps_rates_is_refused(schema: Schema, version: SwsimVersion) -> None:
@@ -385,8 +401,9 @@ def test_a_rate_not_from_usps_rates_is_refused(schema: Schema, version: SwsimVer
     with pytest.raises(ValidationError) as caught:
         usps.ship_request(forged, shipment(), "ob-3", version=version)
     assert caught.value.field == "rate"
-    with pytest.raises(ValidationError):
-        usps.ship_request(rate, shipment(), "ob-3", image_type="Epl", version=version)
+    with pytest.raises(LabelFormatUnavailable) as refused:
+        usps.ship_request(rate, shipment(), "ob-3", label_spec=LabelSpec(format="ZPL", size="letter"), version=version)
+    assert refused.value.field == "label_size" and refused.value.carrier is Carrier.USPS
 
 
 def indicium_response(schema: Schema, **extra: Any) -> dict[str, Any]:

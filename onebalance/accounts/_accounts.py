@@ -21,6 +21,7 @@ from onebalance.core._config import Timeout
 from onebalance.core._errors import ConfigurationError, ValidationError
 from onebalance.core._retry import RetryPolicy
 from onebalance.funding import Notifier, Postage, RefillProposal
+from onebalance.shipments import LabelSpec
 from onebalance.stores import (
     CredentialStore,
     FedexAccount,
@@ -191,13 +192,21 @@ class Accounts:
         return UspsShipping(self.postage(merchant_id))
 
     # -- carriers --------------------------------------------------------------------------------
-    def shipping(self, merchant_id: str, *, charge_tolerance: Decimal | int | str | None = None) -> Shipping:
+    def shipping(
+        self,
+        merchant_id: str,
+        *,
+        charge_tolerance: Decimal | int | str | None = None,
+        label_format: LabelSpec | str | None = None,
+        label_size: str | None = None,
+    ) -> Shipping:
         """The merchant's carriers behind one router: USPS (paid from the One Balance) always, and UPS
         and FedEx when their accounts are connected (:meth:`connect_ups`, :meth:`connect_fedex`).
 
         The carrier clients are cached per merchant like the One Balance client, so their OAuth
         tokens are reused from one call to the next; purchases go through :attr:`labels`.
-        ``charge_tolerance`` is the most a label may cost above its rate (see :class:`Shipping`).
+        ``charge_tolerance`` is the most a label may cost above its rate, ``label_format`` and
+        ``label_size`` how its labels are printed unless a purchase says otherwise (see :class:`Shipping`).
         """
         usps = self.usps(merchant_id)  # NotConnected / AccountDisconnected first
         ups, fedex = self._connections.carrier_clients(merchant_id, self.credentials(merchant_id))
@@ -209,6 +218,8 @@ class Accounts:
             merchant_id=merchant_id,
             now=self._now,
             charge_tolerance=charge_tolerance,
+            label_format=label_format,
+            label_size=label_size,
         )
 
     def connect_ups(

@@ -34,6 +34,7 @@ from onebalance.shipments import (
     CarrierAccountPayment,
     CarrierClient,
     Label,
+    LabelSpec,
     OneBalancePayment,
     Rate,
     ShipmentRequest,
@@ -43,6 +44,7 @@ from onebalance.shipments import (
     cheapest,
     fastest,
 )
+from onebalance.shipments._label_spec import label_spec
 from onebalance.shipments._purchase_errors import ChargeAboveQuote, IdempotencyKeyReused
 from onebalance.shipments._quote import check_quote, purchase_fingerprint
 from onebalance.shipments._recent import KeyUse, KeyUses, maybe_bought
@@ -107,6 +109,11 @@ class Shipping:
     ``charge_tolerance`` (an amount, e.g. ``Decimal("1.00")``; None: no limit) is the most a label
     may cost above its rate: a carrier that charges more (a surcharge, a re-rating) gets the label
     voided at once and :class:`~onebalance.ChargeAboveQuote` raised (see :meth:`buy`).
+
+    ``label_format`` (``"PDF"``, ``"PNG"``, ``"ZPL"``, ``"GIF"``, ``"EPL"``, or a whole
+    :class:`~carriers.LabelSpec`) and ``label_size`` (``"4x6"``, ``"letter"``) are how the labels
+    are printed unless a purchase says otherwise (None: each carrier's default, PNG or GIF on 4x6);
+    see docs/shipping.md for what each carrier prints.
     """
 
     def __init__(
@@ -119,6 +126,8 @@ class Shipping:
         merchant_id: str | None = None,
         now: Callable[[], datetime] | None = None,
         charge_tolerance: Decimal | int | str | None = None,
+        label_format: LabelSpec | str | None = None,
+        label_size: str | None = None,
     ) -> None:
         self._usps = usps  # USPS takes more than the contract: a cost account, a key in doubt
         self._clients: dict[Carrier, CarrierClient] = {
@@ -133,6 +142,8 @@ class Shipping:
         self.journal = journal
         self.merchant_id = merchant_id
         self.charge_tolerance = _tolerance(charge_tolerance)
+        #: How labels are printed unless a purchase says otherwise (None: each carrier's default).
+        self.label_spec = label_spec(label_format, label_size)
         self._now = now or (lambda: datetime.now(timezone.utc))
         self._uses = KeyUses()  # without a journal: the purchase each recent key named
 
@@ -169,7 +180,14 @@ class Shipping:
         return RateShop(rates=tuple(sorted(rates, key=lambda r: r.total.amount)), errors=errors)
 
     def buy(
-        self, rate: Rate, shipment: ShipmentRequest, *, idempotency_key: str, cost_account: int | str | None = None
+        self,
+        rate: Rate,
+        shipment: ShipmentRequest,
+        *,
+        idempotency_key: str,
+        cost_account: int | str | None = None,
+        label_format: LabelSpec | str | None = None,
+        label_size: str | None = None,
     ) -> Label:
         """Buy ``rate`` from its carrier. The same ``idempotency_key`` never buys a second label.
 
@@ -189,8 +207,15 @@ class Shipping:
         label (already bought: the charge is only known then) is voided at once, the void noted in
         the journal, and :class:`ChargeAboveQuote` raised with the label and what the void did;
         the same key raises it again.
+
+        ``label_format`` and ``label_size`` print this label otherwise than the router's defaults
+        (each field not given is the router's, then the carrier's default). A format or size the
+        carrier does not print raises :class:`~onebalance.LabelFormatUnavailable` before anything is
+        sent. A key bought before returns its label as it was printed.
         """
         client = self._client(rate.carrier)
+        spec = label_spec(label_format, label_size)
+        spec = spec.over(self.label_spec) if spec is not None else self.label_spec
         _check_payment(rate.carrier, rate.payment)
         if not isinstance(idempotency_key, str) or not idempotency_key.strip():
             raise ValidationError("idempotency_key: is required to buy a label", field="idempotency_key")
@@ -207,7 +232,7 @@ class Shipping:
             use = KeyUse(rate, shipment, self._now())
             self._uses.claim(idempotency_key, use)
             try:
-                label = self._send(client, rate, shipment, idempotency_key, cost_account, after_unknown=False)
+                label = self._send(client, rate, shipment, idempotency_key, cost_account, spec, after_unknown=False)
             except OneBalanceError as exc:
                 if not maybe_bought(exc):
                     self._uses.forget(idempotency_key, use)
@@ -237,7 +262,7 @@ class Shipping:
             )
         try:
             # not fresh (USPS): an earlier attempt's outcome is unknown; the service replays it if it happened
-            label = self._send(client, rate, shipment, idempotency_key, cost_account, after_unknown=not fresh)
+            label = self._send(client, rate, shipment, idempotency_key, cost_account, spec, after_unknown=not fresh)
         except OneBalanceError as exc:
             # A first attempt refused before sending, by the carrier, or with no connection at all bought
             # nothing. A repeat of one in doubt is known not bought only when the service refused the
@@ -256,15 +281,21 @@ class Shipping:
         shipment: ShipmentRequest,
         key: str,
         cost_account: int | str | None,
+        spec: LabelSpec | None,
         *,
         after_unknown: bool,
     ) -> Label:
         """The carrier's ``buy``: through the contract, or with USPS's own arguments when they say something."""
         if self._usps is not None and client is self._usps and (cost_account is not None or after_unknown):
             return self._usps.buy(
-                rate, shipment, idempotency_key=key, cost_account=cost_account, after_unknown=after_unknown
+                rate,
+                shipment,
+                idempotency_key=key,
+                cost_account=cost_account,
+                after_unknown=after_unknown,
+                label_spec=spec,
             )
-        return client.buy(rate, shipment, idempotency_key=key)
+        return client.buy(rate, shipment, idempotency_key=key, label_spec=spec)
 
     def _within_tolerance(self, label: Label, entry: JournalEntry | None) -> Label:
         """``label``, unless it cost more above its quote than the tolerance: then void it and raise."""

@@ -28,7 +28,8 @@ from onebalance.core._public import publish as _publish
 from ._address import Address
 from ._carrier import Carrier
 from ._contract import CarrierClient
-from ._label import Label, LabelFormat, PackageLabel, RefundStatus, VoidResult
+from ._label import Label, LabelFormat, LabelSize, PackageLabel, RefundStatus, VoidResult
+from ._label_spec import LabelFormatUnavailable, LabelSpec
 from ._money import Money
 from ._parcel import MAX_PARCEL_WEIGHT, PackageType, Parcel
 from ._payment import CarrierAccountPayment, OneBalancePayment, Payment, payer_description
@@ -48,6 +49,9 @@ __all__ = [
     "Dimensions",
     "Label",
     "LabelFormat",
+    "LabelFormatUnavailable",
+    "LabelSize",
+    "LabelSpec",
     "Money",
     "OneBalancePayment",
     "PackageLabel",

@@ -12,6 +12,7 @@ from typing import Protocol, runtime_checkable
 
 from ._carrier import Carrier
 from ._label import Label, VoidResult
+from ._label_spec import LabelSpec
 from ._rate import Rate
 from ._shipment import ShipmentRequest
 from ._tracking import Tracking
@@ -36,8 +37,14 @@ class CarrierClient(Protocol):
         """Every service's price for ``shipment`` (or only ``shipment.service``'s), cheapest first."""
         ...
 
-    def buy(self, rate: Rate, shipment: ShipmentRequest, *, idempotency_key: str) -> Label:
-        """Buy ``rate``'s label; the same ``idempotency_key`` never buys a second one."""
+    def buy(
+        self, rate: Rate, shipment: ShipmentRequest, *, idempotency_key: str, label_spec: LabelSpec | None = None
+    ) -> Label:
+        """Buy ``rate``'s label; the same ``idempotency_key`` never buys a second one.
+
+        ``label_spec`` is the format and size to print it in (None, or a field left None: the
+        carrier's default); one the carrier does not print is refused with
+        :class:`~onebalance.LabelFormatUnavailable` before anything is sent."""
         ...
 
     def void(self, label: Label, package: str | None = None) -> VoidResult:

@@ -15,9 +15,13 @@ from ._carrier import Carrier
 from ._money import Money, non_negative
 from ._payment import Payment, check_payer
 
-__all__ = ["Label", "LabelFormat", "PackageLabel", "RefundStatus", "VoidResult"]
+__all__ = ["Label", "LabelFormat", "LabelSize", "PackageLabel", "RefundStatus", "VoidResult"]
 
-LabelFormat = Literal["PNG", "PDF", "ZPL", "GIF"]
+#: The formats a label comes in: images and documents (PNG, PDF, GIF) and thermal printer programs
+#: (ZPL II for Zebra printers, EPL2 for Eltron/Zebra EPL printers).
+LabelFormat = Literal["PNG", "PDF", "ZPL", "GIF", "EPL"]
+#: The sizes a label comes in: a 4x6 in thermal label (or a 4x6 image), or a US letter sheet.
+LabelSize = Literal["4x6", "letter"]
 _TRACKING = re.compile(r"[A-Za-z0-9\-]{1,64}")
 _SPACE = re.compile(r"\s")
 #: The label's own fields that are its first package's too.
@@ -69,6 +73,9 @@ class Label(CarrierModel):
     ``cost`` is what the carrier charged; ``quoted_cost`` what the rate it was bought with said (set
     by every carrier client's ``buy``), and :attr:`above_quote` the difference when it charged more.
 
+    ``label_format`` is the format of the image (its bytes really are that format), ``label_size``
+    the size it was printed in (4x6 or a letter sheet; None on labels bought before sizes were asked).
+
     ``packages`` lists every package of the shipment, in the order of the request's parcels, each
     with its own tracking number and label image; ``cost`` is what the whole shipment cost. The
     first package is the label's own ``tracking_number`` and ``label_image`` (a one-package label
@@ -85,6 +92,9 @@ class Label(CarrierModel):
     label_image: bytes = Field(min_length=1)
     label_format: LabelFormat
     created_at: datetime
+    label_size: LabelSize | None = Field(
+        default=None, description="The size the label was printed in (None: not said)."
+    )
     carrier_reference: str | None = Field(default=None, max_length=128)
     voided: bool = False
     cost_account_id: int | None = Field(
@@ -112,6 +122,11 @@ class Label(CarrierModel):
     @classmethod
     def _format(cls, value: Any) -> Any:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("label_size", mode="before")
+    @classmethod
+    def _size(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _consistent(self) -> Label:

@@ -22,6 +22,7 @@ from onebalance.core._retry import RetryPolicy
 from onebalance.shipments._carrier import Carrier
 from onebalance.shipments._label import Label, VoidResult
 from onebalance.shipments._label import tracking_number as clean_tracking_number
+from onebalance.shipments._label_spec import LabelSpec
 from onebalance.shipments._quote import bind, check_quote, with_quote
 from onebalance.shipments._rate import Rate
 from onebalance.shipments._recent import KeyUse, OncePerKey, read_sold_label
@@ -120,8 +121,17 @@ class RestClient(Generic[S, P]):
         with self.proxy.answering():
             return bind(self.mapping.parse_rates(body, self.settings, shipment), shipment)
 
-    def buy(self, rate: Rate, shipment: ShipmentRequest, idempotency_key: str | None = None) -> Label:
-        """Buy ``rate``'s label, billed to the merchant's own account.
+    def buy(
+        self,
+        rate: Rate,
+        shipment: ShipmentRequest,
+        idempotency_key: str | None = None,
+        *,
+        label_spec: LabelSpec | None = None,
+    ) -> Label:
+        """Buy ``rate``'s label, billed to the merchant's own account, in ``label_spec``'s format and
+        size (None: the carrier's default; one it does not print: :class:`~onebalance.LabelFormatUnavailable`,
+        nothing sent).
 
         The key defaults to ``shipment.idempotency_key``, then to a fresh one. A rate quoted for
         another shipment is refused (:class:`~onebalance.RateMismatch`), and so is a key this
@@ -134,7 +144,7 @@ class RestClient(Generic[S, P]):
             raise ValidationError("idempotency_key: must be a string", field="idempotency_key")
         check_idempotency_key(key)
         check_quote(rate, shipment)
-        request = self.mapping.ship_request(rate, shipment, self.settings, key)
+        request = self.mapping.ship_request(rate, shipment, self.settings, key, label_spec)
         use = KeyUse(rate, shipment, self._now())
 
         def purchase() -> Label:
@@ -142,7 +152,7 @@ class RestClient(Generic[S, P]):
             now = self._now()
             with self.proxy.answering():
                 label = read_sold_label(
-                    self.proxy.label, key, lambda: self.mapping.parse_label(body, rate, self.settings, now)
+                    self.proxy.label, key, lambda: self.mapping.parse_label(body, rate, self.settings, now, label_spec)
                 )
             if shipment.is_return:
                 label = label.model_copy(update={"is_return": True})

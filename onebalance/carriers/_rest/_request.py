@@ -17,6 +17,7 @@ from onebalance.core._errors import OneBalanceError
 from onebalance.core._retry import Safety
 from onebalance.shipments._carrier import Carrier
 from onebalance.shipments._label import Label, VoidResult
+from onebalance.shipments._label_spec import LabelSpec
 from onebalance.shipments._rate import Rate
 from onebalance.shipments._shipment import ShipmentRequest
 from onebalance.shipments._tracking import Tracking
@@ -81,9 +82,13 @@ class RestMapping(Protocol):
 
     def parse_rates(self, body: Any, settings: Any, shipment: ShipmentRequest) -> list[Rate]: ...
 
-    def ship_request(self, rate: Rate, shipment: ShipmentRequest, settings: Any, key: str) -> Request: ...
+    def ship_request(
+        self, rate: Rate, shipment: ShipmentRequest, settings: Any, key: str, label_spec: LabelSpec | None = None
+    ) -> Request: ...
 
-    def parse_label(self, body: Any, rate: Rate, settings: Any, now: datetime) -> Label: ...
+    def parse_label(
+        self, body: Any, rate: Rate, settings: Any, now: datetime, label_spec: LabelSpec | None = None
+    ) -> Label: ...
 
     def void_request(self, label: Label, settings: Any, package: str | None) -> Request: ...
 

@@ -25,6 +25,8 @@ from onebalance.shipments import (
     Charge,
     Label,
     LabelFormat,
+    LabelSize,
+    LabelSpec,
     Money,
     PackageLabel,
     PackageType,
@@ -34,6 +36,7 @@ from onebalance.shipments import (
 )
 from onebalance.shipments._base import credentials_refused
 from onebalance.shipments._carrier import Carrier
+from onebalance.shipments._label_spec import choose
 
 from .._rest._request import Request, void_result
 from . import _mapping_international as international
@@ -66,7 +69,17 @@ _PACKAGING: dict[PackageType, str] = {
     PackageType.PAK: "FEDEX_PAK",
     PackageType.TUBE: "FEDEX_TUBE",
 }
-_IMAGE_TYPES: dict[str, LabelFormat] = {"PNG": "PNG", "PDF": "PDF", "ZPLII": "ZPL"}
+#: What FedEx prints (labelSpecification imageType, labelStockType): PDF and PNG on paper (PDF also a
+#: whole letter sheet), ZPL II and EPL2 on 4x6 thermal stock (FedEx prints thermal formats on STOCK_
+#: types, images on PAPER_ ones).
+LABEL_FORMATS: dict[tuple[LabelFormat, LabelSize], tuple[str, str]] = {
+    ("PDF", "4x6"): ("PDF", "PAPER_4X6"),
+    ("PDF", "letter"): ("PDF", "PAPER_LETTER"),
+    ("PNG", "4x6"): ("PNG", "PAPER_4X6"),
+    ("ZPL", "4x6"): ("ZPLII", "STOCK_4X6"),
+    ("EPL", "4x6"): ("EPL2", "STOCK_4X6"),
+}
+_IMAGE_TYPES: dict[str, LabelFormat] = {"PNG": "PNG", "PDF": "PDF", "ZPLII": "ZPL", "EPL2": "EPL"}
 #: FedEx codes about the account number: the merchant's settings, refused by FedEx.
 ACCOUNT_CODES = frozenset(
     {
@@ -287,10 +300,12 @@ def parse_rates(body: Mapping[str, Any], settings: FedexSettings, shipment: Ship
 
 # -- ship -----------------------------------------------------------------------------------------
 def ship_request(
-    rate: Rate, shipment: ShipmentRequest, settings: FedexSettings, key: str, *, image_type: str = "PNG"
+    rate: Rate, shipment: ShipmentRequest, settings: FedexSettings, key: str, label_spec: LabelSpec | None = None
 ) -> Request:
     """``POST /ship/v1/shipments`` for exactly ``rate``, billed (SENDER) to the settings' account
-    (the idempotency ``key`` travels as the ``x-customer-transaction-id`` header)."""
+    (the idempotency ``key`` travels as the ``x-customer-transaction-id`` header); the label in
+    ``label_spec``'s format and size (:data:`LABEL_FORMATS`; PNG 4x6 by default)."""
+    _, _, (image_type, stock_type) = choose(label_spec, Carrier.FEDEX, LABEL_FORMATS, "PNG")
     account_number = settings.account_number
     if rate.carrier is not Carrier.FEDEX:
         raise ValidationError("rate: this is not a FedEx rate", field="rate")
@@ -313,7 +328,7 @@ def ship_request(
         "shipper": _party(shipment.shipper),
         "recipients": [_party(shipment.recipient)],
         "shippingChargesPayment": _payment(account_number),
-        "labelSpecification": {"imageType": image_type, "labelStockType": "PAPER_4X6"},
+        "labelSpecification": {"imageType": image_type, "labelStockType": stock_type},
         "rateRequestType": ["ACCOUNT"],
         "totalPackageCount": len(shipment.parcels),
         "requestedPackageLineItems": _line_items(shipment, ship=True),
@@ -373,9 +388,12 @@ def _packages(shipment: Mapping[str, Any], master: str) -> tuple[list[PackageLab
     return packages, str(by_number[master].get("docType") or "PNG")
 
 
-def parse_label(body: Mapping[str, Any], rate: Rate, settings: FedexSettings, now: datetime) -> Label:
+def parse_label(
+    body: Mapping[str, Any], rate: Rate, settings: FedexSettings, now: datetime, label_spec: LabelSpec | None = None
+) -> Label:
     """The :class:`Label`: every package's tracking number and label image (base64-decoded), the
-    master package's in the label's own fields; the shipment's cost; the payer."""
+    master package's in the label's own fields, in the format FedEx says it is (``docType``) and
+    the size asked (``label_spec``); the shipment's cost; the payer."""
     shipments = _output(body, "ship").get("transactionShipments") or []
     if not shipments:
         raise ProtocolError("FedEx's ship answer has no transactionShipments", operation="ship")
@@ -384,6 +402,10 @@ def parse_label(body: Mapping[str, Any], rate: Rate, settings: FedexSettings, no
     if not tracking:
         raise ProtocolError("FedEx's ship answer has no tracking number or no label", operation="ship")
     packages, doc_type = _packages(shipment, tracking)
+    label_format = _IMAGE_TYPES.get(doc_type.upper())
+    if label_format is None:
+        raise ProtocolError("FedEx answered a label in a format the SDK did not ask for", operation="ship")
+    _, label_size, _ = choose(label_spec, Carrier.FEDEX, LABEL_FORMATS, "PNG")
     details = ((shipment.get("completedShipmentDetail") or {}).get("shipmentRating") or {}).get(
         "shipmentRateDetails"
     ) or []
@@ -400,7 +422,8 @@ def parse_label(body: Mapping[str, Any], rate: Rate, settings: FedexSettings, no
         cost=cost,
         paid_by=_payer(settings.account_number),
         label_image=packages[0].label_image,
-        label_format=_IMAGE_TYPES.get(doc_type.upper(), "PNG"),
+        label_format=label_format,
+        label_size=label_size,
         created_at=now,
         carrier_reference=tracking,
         packages=tuple(packages),

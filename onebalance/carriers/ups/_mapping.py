@@ -36,7 +36,8 @@ from onebalance.core._retry import Safety
 from onebalance.shipments._address import Address
 from onebalance.shipments._base import credentials_refused
 from onebalance.shipments._carrier import Carrier
-from onebalance.shipments._label import Label, PackageLabel, VoidResult
+from onebalance.shipments._label import Label, LabelFormat, LabelSize, PackageLabel, VoidResult
+from onebalance.shipments._label_spec import LabelSpec, choose
 from onebalance.shipments._money import Money
 from onebalance.shipments._parcel import PackageType, Parcel
 from onebalance.shipments._payment import CarrierAccountPayment
@@ -59,6 +60,16 @@ TRANSACTION_SRC = "onebalance"
 #: ship only when it never reached UPS; void and ship move money.
 SAFETY: Mapping[str, Safety] = {"rate": Safety.READ, "track": Safety.READ, "token": Safety.READ, "void": Safety.KEYED}
 MONEY = frozenset({"ship", "void"})
+#: What UPS prints (LabelImageFormat code, LabelStockSize height x width in inches): GIF, and ZPL and
+#: EPL2 for thermal printers, each on 4x6 stock (UPS scales a 4x8 request down to 4x6; SPL, Sato's
+#: language, has no neutral name; Shipping.yaml lists no PDF or PNG).
+LABEL_FORMATS: dict[tuple[LabelFormat, LabelSize], tuple[str, tuple[str, str]]] = {
+    ("GIF", "4x6"): ("GIF", ("6", "4")),
+    ("ZPL", "4x6"): ("ZPL", ("6", "4")),
+    ("EPL", "4x6"): ("EPL", ("6", "4")),
+}
+#: The ImageFormat codes of UPS's answers -> the label's format (PNG: UPS answers it when asked, karrio saw).
+_IMAGE_FORMATS: dict[str, LabelFormat] = {"GIF": "GIF", "PNG": "PNG", "ZPL": "ZPL", "EPL": "EPL"}
 #: Keys whose values never show in DEBUG logs: the label images.
 REDACTED_KEYS = frozenset({"GraphicImage", "HTMLImage"})
 
@@ -319,10 +330,12 @@ def _charge_name(item: Mapping[str, Any]) -> str:
 
 
 def ship_request(
-    rate: Rate, shipment: ShipmentRequest, settings: UpsSettings, key: str, *, label_format: str = "GIF"
+    rate: Rate, shipment: ShipmentRequest, settings: UpsSettings, key: str, label_spec: LabelSpec | None = None
 ) -> Request:
     """A Ship request for ``rate``'s service, billed to the shipper's own account (BillShipper); the
-    idempotency ``key`` is its transaction reference (``CustomerContext``)."""
+    idempotency ``key`` is its transaction reference (``CustomerContext``); the label in ``label_spec``'s
+    format and size (:data:`LABEL_FORMATS`; GIF 4x6 by default)."""
+    _, _, (code, (height, width)) = choose(label_spec, Carrier.UPS, LABEL_FORMATS, "GIF")
     if rate.carrier is not Carrier.UPS:
         raise ValidationError("rate: not a UPS rate", field="rate")
     payer = getattr(rate.payment, "account_number", None)
@@ -341,18 +354,21 @@ def ship_request(
             "Request": {"RequestOption": "nonvalidate", "TransactionReference": {"CustomerContext": key}},
             "Shipment": body,
             "LabelSpecification": {
-                "LabelImageFormat": {"Code": label_format},
+                "LabelImageFormat": {"Code": code},
                 "HTTPUserAgent": "Mozilla/4.5",
-                "LabelStockSize": {"Height": "6", "Width": "4"},
+                "LabelStockSize": {"Height": height, "Width": width},
             },
         }
     }
     return Request("ship", "POST", SHIP_PATH, request)
 
 
-def parse_label(body: Any, rate: Rate, settings: UpsSettings, now: datetime) -> Label:
+def parse_label(
+    body: Any, rate: Rate, settings: UpsSettings, now: datetime, label_spec: LabelSpec | None = None
+) -> Label:
     """The bought :class:`Label`: every package's tracking number and image (base64 decoded), the
-    first package's in the label's own fields, and the whole shipment's cost."""
+    first package's in the label's own fields, and the whole shipment's cost; its format is the one
+    UPS says the image is (``ImageFormat``), its size the one asked (``label_spec``)."""
     root = body.get("ShipmentResponse") if isinstance(body, _MAPPING) else None
     results = root.get("ShipmentResults") if isinstance(root, _MAPPING) else None
     if not isinstance(results, _MAPPING):
@@ -365,7 +381,10 @@ def parse_label(body: Any, rate: Rate, settings: UpsSettings, now: datetime) -> 
     charges = results.get("ShipmentCharges") or {}
     negotiated = (results.get("NegotiatedRateCharges") or {}).get("TotalCharge")
     cost = _money(negotiated or charges.get("TotalCharges"), "TotalCharges")
-    image_format = str((first_label.get("ImageFormat") or {}).get("Code", "GIF")).upper()
+    image_format = _IMAGE_FORMATS.get(str((first_label.get("ImageFormat") or {}).get("Code", "GIF")).upper())
+    if image_format is None:
+        raise ProtocolError("UPS answered a label in a format the SDK did not ask for", operation="ship")
+    _, size, _ = choose(label_spec, Carrier.UPS, LABEL_FORMATS, "GIF")
     first = packages[0]
     return Label(
         carrier=Carrier.UPS,
@@ -374,7 +393,8 @@ def parse_label(body: Any, rate: Rate, settings: UpsSettings, now: datetime) -> 
         cost=cost,
         paid_by=_payment(settings.account_number),
         label_image=first.label_image,
-        label_format=image_format if image_format in ("GIF", "PNG", "ZPL", "PDF") else "GIF",
+        label_format=image_format,
+        label_size=size,
         created_at=now,
         carrier_reference=str(results.get("ShipmentIdentificationNumber") or first.tracking_number),
         packages=tuple(packages),

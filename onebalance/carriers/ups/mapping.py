@@ -14,6 +14,7 @@ from typing import Any
 
 from onebalance.core._errors import OneBalanceError
 from onebalance.shipments._label import Label, VoidResult
+from onebalance.shipments._label_spec import LabelSpec
 from onebalance.shipments._rate import Rate
 from onebalance.shipments._shipment import ShipmentRequest
 from onebalance.shipments._tracking import Tracking
@@ -87,7 +88,8 @@ def ship_path() -> str:
 def ship_request(
     rate: Rate, shipment: ShipmentRequest, settings: UpsSettings, *, context: str, label_format: str = "GIF"
 ) -> dict[str, Any]:
-    return _body(_mapping.ship_request(rate, shipment, settings, context, label_format=label_format).payload)
+    spec = LabelSpec(format=label_format)
+    return _body(_mapping.ship_request(rate, shipment, settings, context, spec).payload)
 
 
 def parse_ship_response(body: Any, rate: Rate, settings: UpsSettings, now: datetime) -> Label:

@@ -22,6 +22,7 @@ from onebalance.shipments import (
     Address,
     Carrier,
     Label,
+    LabelSpec,
     OneBalancePayment,
     Rate,
     ShipmentRequest,
@@ -115,8 +116,9 @@ class UspsShipping:
         idempotency_key: str,
         sample: bool = False,
         cost_account: int | str | None = None,
-        image_type: str = "Png",
+        image_type: str | None = None,
         after_unknown: bool = False,
+        label_spec: LabelSpec | None = None,
     ) -> Label:
         """Buy the label for ``rate`` (from :meth:`rates`) and return it with its image.
 
@@ -143,15 +145,23 @@ class UspsShipping:
         (:class:`RateMismatch`), and so is a key used lately for another purchase
         (:class:`IdempotencyKeyReused`), before anything is sent. The label carries the rate's
         amount (``quoted_cost``) beside what was charged.
+
+        ``label_spec`` is the label's format and size (PNG 4x6 by default; PNG, GIF and PDF also on a
+        letter sheet, ZPL and EPL2 on 4x6 thermal stock); ``image_type`` (SWSIM's ``"Pdf"``...) is the
+        older way to name the format. One USPS does not print raises
+        :class:`~onebalance.LabelFormatUnavailable` before anything is sent.
         """
         tx_id = integrator_tx_id(self.merchant_id, idempotency_key)
         version = self.proxy.settings.version
-        _mapping.ship_request(rate, shipment, tx_id, image_type=image_type, version=version)  # bad input: no call
+        if image_type is not None and label_spec is not None:
+            raise ValidationError("image_type: give label_spec or image_type, not both", field="image_type")
+        spec = label_spec if image_type is None else _mapping.label_spec(image_type)
+        _mapping.ship_request(rate, shipment, tx_id, label_spec=spec, version=version)  # bad input: no call
         check_quote(rate, shipment)
         use = KeyUse(rate, shipment, _now())
         self._uses.claim(idempotency_key, use)
         try:
-            label = self._buy(rate, shipment, tx_id, sample, cost_account, image_type, after_unknown)
+            label = self._buy(rate, shipment, tx_id, sample, cost_account, spec, after_unknown)
         except OneBalanceError as exc:
             if not maybe_bought(exc):
                 self._uses.forget(idempotency_key, use)
@@ -166,7 +176,7 @@ class UspsShipping:
         tx_id: str,
         sample: bool,
         cost_account: int | str | None,
-        image_type: str,
+        spec: LabelSpec | None,
         after_unknown: bool,
     ) -> Label:
         known = self._bought.get(tx_id)
@@ -195,7 +205,7 @@ class UspsShipping:
             to_cleanse_hash=cleansed.cleanse_hash,
             sample=sample,
             cost_code_id=cost_code_id,
-            image_type=image_type,
+            label_spec=spec,
             version=self.proxy.settings.version,
         )
         failure: OneBalanceError | None = None
@@ -243,7 +253,7 @@ class UspsShipping:
                 )
         unreadable: OneBalanceError | None = None
         try:
-            label, balance = _mapping.parse_label(response, rate, image=image, image_type=image_type, sample=sample)
+            label, balance = _mapping.parse_label(response, rate, image=image, label_spec=spec, sample=sample)
         except (ProtocolError, ValidationError) as exc:
             unreadable = exc
         if unreadable is not None:

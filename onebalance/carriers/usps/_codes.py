@@ -7,12 +7,13 @@ restrictions (:mod:`._plan`, by service code) read them.
 
 from __future__ import annotations
 
-from onebalance.shipments import PackageType, ShipmentOption, Weight
+from onebalance.shipments import LabelFormat, LabelSize, PackageType, ShipmentOption, Weight
 
 __all__ = [
     "ADDON_FOR_OPTION",
     "GUARANTEED",
     "IMAGE_FORMATS",
+    "LABEL_FORMATS",
     "MAX_WEIGHT",
     "PACKAGE_TYPES",
     "PRIORITY_SERVICES",
@@ -71,7 +72,20 @@ ADDON_FOR_OPTION: dict[ShipmentOption, tuple[str, ...]] = {
 }
 
 #: SWSIM ImageType → Label.label_format (the formats a Label can carry).
-IMAGE_FORMATS: dict[str, str] = {"Png": "PNG", "Gif": "GIF", "Pdf": "PDF", "Zpl": "ZPL"}
+IMAGE_FORMATS: dict[str, LabelFormat] = {"Png": "PNG", "Gif": "GIF", "Pdf": "PDF", "Zpl": "ZPL", "Epl": "EPL"}
+#: What USPS prints through SWSIM (ImageType, PaperSize): PNG, GIF and PDF as a 4x6 label or on a letter
+#: sheet, ZPL and EPL2 on 4x6 thermal stock. v111 and v135 list the same ImageType and PaperSizeV1
+#: values (both WSDLs are checked in the tests), so one table serves both versions.
+LABEL_FORMATS: dict[tuple[LabelFormat, LabelSize], tuple[str, str]] = {
+    ("PNG", "4x6"): ("Png", "LabelSize"),
+    ("PNG", "letter"): ("Png", "Letter85x11"),
+    ("PDF", "4x6"): ("Pdf", "LabelSize"),
+    ("PDF", "letter"): ("Pdf", "Letter85x11"),
+    ("GIF", "4x6"): ("Gif", "LabelSize"),
+    ("GIF", "letter"): ("Gif", "Letter85x11"),
+    ("ZPL", "4x6"): ("Zpl", "LabelSize"),
+    ("EPL", "4x6"): ("Epl", "LabelSize"),
+}
 
 #: USPS takes at most 70 lb in one piece.
 MAX_WEIGHT = Weight(70, "lb")

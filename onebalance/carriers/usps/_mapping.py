@@ -34,6 +34,7 @@ from onebalance.shipments import (
     Carrier,
     Charge,
     Label,
+    LabelSpec,
     Money,
     OneBalancePayment,
     Rate,
@@ -42,10 +43,11 @@ from onebalance.shipments import (
     ShipmentRequest,
     VoidResult,
 )
+from onebalance.shipments._label_spec import choose
 from onebalance.swsim import _dialect
 from onebalance.swsim._dialect import Version
 
-from ._codes import ADDON_FOR_OPTION, GUARANTEED, IMAGE_FORMATS, MAX_WEIGHT, PACKAGE_TYPES, SERVICES
+from ._codes import ADDON_FOR_OPTION, GUARANTEED, IMAGE_FORMATS, LABEL_FORMATS, MAX_WEIGHT, PACKAGE_TYPES, SERVICES
 from ._mapping_returns import check_return, mark_return
 from ._models import CleansedAddress
 
@@ -61,6 +63,7 @@ __all__ = [
     "delivery_days",
     "image_data",
     "iso_date",
+    "label_spec",
     "label_urls",
     "parse_cleanse",
     "parse_label",
@@ -344,15 +347,15 @@ def ship_request(
     to_cleanse_hash: str | None = None,
     sample: bool = False,
     cost_code_id: int | None = None,
-    image_type: str = "Png",
+    label_spec: LabelSpec | None = None,
     *,
     version: Version,
 ) -> dict[str, Any]:
-    """CreateIndicium buying ``rate`` for ``shipment``, with the label image in the response."""
+    """CreateIndicium buying ``rate`` for ``shipment``, with the label image in the response, in
+    ``label_spec``'s format and size (:data:`LABEL_FORMATS`; PNG 4x6 by default)."""
     _check_shipment(shipment, version)
     check_return(shipment, rate.service_code)
-    if image_type not in IMAGE_FORMATS:
-        raise _fail("image_type", f"must be one of {', '.join(IMAGE_FORMATS)}")
+    _, _, (image_type, paper_size) = choose(label_spec, Carrier.USPS, LABEL_FORMATS, "PNG")
     if not 1 <= len(integrator_tx_id) <= 128:
         raise _fail("integrator_tx_id", "must be 1 to 128 characters")
     request: dict[str, Any] = {
@@ -367,7 +370,17 @@ def ship_request(
     if cost_code_id is not None:
         request["cost_code_id"] = cost_code_id
     request["ReturnImageData"] = True
+    request["PaperSize"] = paper_size
     return request
+
+
+def label_spec(image_type: str | None) -> LabelSpec | None:
+    """The spec an SWSIM ``ImageType`` (``"Pdf"``, UspsShipping.buy's ``image_type``) names."""
+    if image_type is None:
+        return None
+    if image_type not in IMAGE_FORMATS:
+        raise _fail("image_type", f"must be one of {', '.join(IMAGE_FORMATS)}")
+    return LabelSpec(format=IMAGE_FORMATS[image_type])
 
 
 def image_data(response: Mapping[str, Any]) -> bytes | None:
@@ -386,7 +399,7 @@ def parse_label(
     rate: Rate,
     *,
     image: bytes | None = None,
-    image_type: str = "Png",
+    label_spec: LabelSpec | None = None,
     sample: bool = False,
     created_at: datetime | None = None,
 ) -> tuple[Label, Decimal]:
@@ -394,8 +407,10 @@ def parse_label(
 
     The cost is the response rate's ``Amount`` (the actual price) plus its add-ons. ``image`` is
     the label fetched from its URL when the response carried no image data. A ``sample`` label
-    (SampleOnly) cost nothing.
+    (SampleOnly) cost nothing. The label is in the format and size ``label_spec`` asked for (SWSIM's
+    answer does not repeat them).
     """
+    label_format, label_size, _ = choose(label_spec, Carrier.USPS, LABEL_FORMATS, "PNG")
     label_image = image_data(response) or image
     if not label_image:
         raise _fail("label_image", "the label has no image: neither ImageData nor a fetched URL")
@@ -415,7 +430,8 @@ def parse_label(
         cost=cost,
         paid_by=OneBalancePayment(),
         label_image=label_image,
-        label_format=IMAGE_FORMATS.get(image_type, "PNG"),
+        label_format=label_format,
+        label_size=label_size,
         created_at=created_at or datetime.now(timezone.utc),
         carrier_reference=response.get("StampsTxID"),
     )

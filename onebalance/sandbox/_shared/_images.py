@@ -13,7 +13,7 @@ import base64
 import struct
 import zlib
 
-__all__ = ["BMP", "EPL", "GIF", "JPEG", "PDF", "PNG", "PROOF_OF_DELIVERY_PDF", "ZPL"]
+__all__ = ["BMP", "EPL", "GIF", "JPEG", "PDF", "PDF_LETTER", "PNG", "PROOF_OF_DELIVERY_PDF", "ZPL"]
 
 WIDTH, HEIGHT = 200, 300
 
@@ -66,14 +66,16 @@ def _bmp(rows: list[bytes]) -> bytes:
     return b"BM" + struct.pack("<IHHI", offset + len(pixels), 0, 0, offset) + info + palette + pixels
 
 
-def _pdf(title: bytes = b"SANDBOX LABEL") -> bytes:
-    """A one-page 4x6 in PDF (288 x 432 pt): the title in Helvetica and a frame."""
-    content = b"2 w 6 6 276 420 re S BT /F1 18 Tf 24 396 Td (%s) Tj ET" % title
+def _pdf(title: bytes = b"SANDBOX LABEL", *, letter: bool = False) -> bytes:
+    """A one-page 4x6 in PDF (288 x 432 pt): the title in Helvetica and a frame; with ``letter``, the
+    4x6 label at the top of a US letter page (612 x 792 pt)."""
+    top = 792 if letter else 432
+    content = b"2 w 6 %d 276 420 re S BT /F1 18 Tf 24 %d Td (%s) Tj ET" % (top - 426, top - 36, title)
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 288 432] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents 4 0 R " % (612 if letter else 288, top)
+        + b"/Resources << /Font << /F1 5 0 R >> >> >>",
         b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
@@ -93,6 +95,8 @@ _LABEL = _rows()
 PNG = _png(_LABEL)
 BMP = _bmp(_LABEL)
 PDF = _pdf()
+#: A label printed on a US letter sheet (USPS PaperSize Letter85x11, FedEx PAPER_LETTER).
+PDF_LETTER = _pdf(letter=True)
 #: The letter FedEx's trackingdocuments answers for a delivered package (SIGNATURE_PROOF_OF_DELIVERY).
 PROOF_OF_DELIVERY_PDF = _pdf(b"SIGNATURE PROOF OF DELIVERY")
 #: The commercial invoice UPS and FedEx return with a label abroad.

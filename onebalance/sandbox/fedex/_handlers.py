@@ -34,6 +34,10 @@ MAX_PACKAGES = 200
 _PICKUP_TYPES = frozenset({"CONTACT_FEDEX_TO_SCHEDULE", "DROPOFF_AT_FEDEX_LOCATION", "USE_SCHEDULED_PICKUP"})
 #: labelSpecification.imageType -> the label's image, real files of that format (``_images``).
 _IMAGE_TYPES = {"PNG": _images.PNG, "PDF": _images.PDF, "ZPLII": _images.ZPL, "EPL2": _images.EPL}
+#: FedEx prints its thermal formats on label stock (STOCK_ types) and its images on paper (PAPER_ types).
+_THERMAL = frozenset({"ZPLII", "EPL2"})
+#: The sheet stock types: a PDF on them is a letter page.
+_SHEETS = frozenset({"PAPER_LETTER", "PAPER_85X11_TOP_HALF_LABEL", "PAPER_85X11_BOTTOM_HALF_LABEL"})
 
 Handler = Callable[[FedexState, Project, dict[str, Any], str | None], dict[str, Any]]
 
@@ -303,9 +307,11 @@ def _ship(state: FedexState, project: Project, payload: dict[str, Any], customer
     _get(requested, "packagingType")
     _payment(requested, account, required=True)
     image_type = _get(requested, "labelSpecification.imageType")
-    _get(requested, "labelSpecification.labelStockType")
+    stock_type = str(_get(requested, "labelSpecification.labelStockType"))
     if image_type not in _IMAGE_TYPES:
         raise FedexFault(400, "LABEL.IMAGETYPE.INVALID", "The label image type is not valid.")
+    if stock_type.startswith("STOCK_") != (image_type in _THERMAL):
+        raise FedexFault(400, "LABEL.STOCKTYPE.INVALID", "The label stock type is not valid for the image type.")
     [service] = _service(requested, required=True)
     _international.check_service(service, origin, destination)
     weights = _pounds(requested.get("requestedPackageLineItems"))
@@ -326,7 +332,8 @@ def _ship(state: FedexState, project: Project, payload: dict[str, Any], customer
     state.next_tracking += len(weights)
     tracking = numbers[0]  # the master: the first package's number
     documents = _international.documents(requested, str(options), tracking)
-    image = base64.b64encode(_IMAGE_TYPES[image_type]).decode()
+    sheet = image_type == "PDF" and stock_type in _SHEETS
+    image = base64.b64encode(_images.PDF_LETTER if sheet else _IMAGE_TYPES[image_type]).decode()
     pieces = []
     for sequence, (number, weight) in enumerate(zip(numbers, weights, strict=True), start=1):
         base, _fuel, total = _rates.price(service, weight, zone)

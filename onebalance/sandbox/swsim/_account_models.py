@@ -323,6 +323,7 @@ class Label(BaseModel):
     url: str = ""
     image_data: bool = False
     image_type: str = "Auto"  # CreateIndicium's ImageType: the format of the label's image
+    paper_size: str = "Default"  # CreateIndicium's PaperSize: a PDF on Letter85x11 is a letter page
     available_after: Decimal = Decimal("0.00")
     control_total_after: Decimal = Decimal("0.00")
 

@@ -222,6 +222,7 @@ def _create(call: Call) -> Label:
         url="" if image_data else f"{site(call.actor)}/sandbox/labels/{stamps_tx_id}.{extension}",
         image_data=image_data,
         image_type=image_type,
+        paper_size=str(request.get("PaperSize") or "Default"),
         available_after=available,
         control_total_after=control_total,
     )
@@ -432,4 +433,7 @@ def serve_label(state: SandboxState, path: str) -> Reply | None:
 
 
 def _image(label: Label) -> tuple[str, str, bytes]:
-    return IMAGE_TYPES.get(label.image_type, IMAGE_TYPES["Auto"])
+    found = IMAGE_TYPES.get(label.image_type, IMAGE_TYPES["Auto"])
+    if found[0] == "pdf" and label.paper_size == "Letter85x11":
+        return (*found[:2], _images.PDF_LETTER)
+    return found

@@ -35,6 +35,8 @@ _TRACKING = re.compile(r"1Z[A-Z0-9]{16}")
 #: LabelImageFormat -> the label's image, real files of that format (``_images``). UPS also prints
 #: SPL labels; the sandbox makes none and answers 120500 for SPL, as for an unknown format.
 LABEL_IMAGES = {"GIF": _images.GIF, "PNG": _images.PNG, "ZPL": _images.ZPL, "EPL": _images.EPL}
+#: The thermal printer formats, whose LabelStockSize UPS checks.
+THERMAL = frozenset({"ZPL", "EPL"})
 
 
 class Handler:
@@ -272,6 +274,11 @@ class Handler:
         label_format = str(dig(request, "LabelSpecification", "LabelImageFormat", "Code") or "GIF").upper()
         if label_format not in LABEL_IMAGES:
             raise UpsFault(400, "120500", "Missing or invalid label image format")
+        stock = dig(request, "LabelSpecification", "LabelStockSize")
+        if not isinstance(stock, Mapping) or (
+            label_format in THERMAL and (stock.get("Height") not in ("6", "8") or stock.get("Width") != "4")
+        ):  # required by Shipping.yaml; EPL2, ZPL and SPL stock is 4x6 or 4x8 in
+            raise missing("label stock size")
         pounds = self._packages(shipment, "Packaging")
         _returns.check_return(shipment)
         context = dig(request, "Request", "TransactionReference", "CustomerContext")
