@@ -18,6 +18,7 @@
     │   ├── UnknownCostAccount              no such cost account
     │   ├── IdempotencyKeyReused            a label's idempotency key already named another purchase
     │   ├── RateMismatch                    a rate bought for another shipment than it was quoted for
+    │   ├── LabelFormatUnavailable          a label format or size the carrier does not print
     │   ├── InvalidAutoBuySettings          0045018d, 0045018e, 0045018f
     │   └── InvoicedAccount                 0045018b, 00560106 invoiced accounts do not buy postage
     ├── PermissionDenied            8004800b, 0045018a, 0045018c the user lacks the right: ask the administrator
@@ -76,7 +77,8 @@ which service an error came from (:class:`Service`; ``None`` for the SDK's own r
 Import them from here. The classes live by family: the base and the SDK's own or the exchange's errors
 in ``_error_base``, what a service refused (``ServiceError``) in ``_service_errors``; the label
 purchase errors (IdempotencyKeyReused, RateMismatch, ChargeAboveQuote) in
-``onebalance.shipments._purchase_errors``. Which fault code is which class is each service's own
+``onebalance.shipments._purchase_errors``, LabelFormatUnavailable in ``onebalance.shipments._label_spec``.
+Which fault code is which class is each service's own
 mapping's: ``onebalance.swsim._faults`` for the One Balance, the carriers' mapping modules for UPS
 and FedEx.
 """
