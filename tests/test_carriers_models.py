@@ -21,6 +21,8 @@ from carriers import (
     Carrier,
     CarrierAccountPayment,
     Charge,
+    Customs,
+    CustomsLine,
     Dimensions,
     Label,
     Money,
@@ -412,9 +414,13 @@ def test_shipment_refusals_name_the_field_by_its_full_path():
 
 
 def test_international_and_territories():
-    assert request(
-        recipient=Address(name="A", street_lines="1", city="Paris", postal_code="75001", country="FR")
-    ).is_international
+    paris = Address(name="A", street_lines="1", city="Paris", postal_code="75001", country="FR")
+    gift = Customs(
+        contents_type="gift",
+        lines=[CustomsLine(description="Book", quantity=1, value=Money(10), weight=Weight(1), origin_country="US")],
+        invoice_total=Money(10),
+    )
+    assert request(recipient=paris, customs=gift).is_international
     assert not request(
         recipient=Address(name="A", street_lines="1", city="San Juan", postal_code="00901", country="PR")
     ).is_international

@@ -8,6 +8,7 @@ The PostgreSQL runs need ONEBALANCE_TEST_POSTGRES_DSN (see tests/_stores.py).
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import sqlite3
 import threading
@@ -23,11 +24,13 @@ from carriers import (
     Address,
     Carrier,
     CarrierAccountPayment,
+    DocumentKind,
     Label,
     Money,
     OneBalancePayment,
     Parcel,
     ShipmentRequest,
+    ShippingDocument,
     Weight,
 )
 from onebalance import (
@@ -156,6 +159,39 @@ def test_a_finished_purchase_keeps_its_label_whole(store: Store) -> None:
     replay, fresh = journal.start("m1", Carrier.UPS, "order-2", "03", T0 + timedelta(hours=1))
     assert not fresh and replay.label == bought
     assert journal.get("m1", Carrier.UPS, "missing") is None
+
+
+def test_a_label_keeps_its_documents_in_every_store(store: Store) -> None:
+    journal = store.labels
+    documents = (
+        ShippingDocument(kind=DocumentKind.COMMERCIAL_INVOICE, format="PDF", data=b"%PDF-1.7 \x00\xff invoice"),
+        ShippingDocument(kind=DocumentKind.CUSTOMS_FORM, format="PNG", data=b"\x89PNG\r\n form"),
+    )
+    bought = label().model_copy(update={"documents": documents})
+    journal.start("m1", Carrier.UPS, "abroad", "07", T0)
+    journal.finish("m1", Carrier.UPS, "abroad", bought)
+    entry = journal.get("m1", Carrier.UPS, "abroad")
+    assert entry is not None and entry.label == bought and entry.label.documents == documents
+    voided = journal.mark_package_voided("m1", Carrier.UPS, "abroad", "1ZA1B2C30300000001", T0)
+    assert voided is not None and voided.documents == documents  # a change of the label keeps them
+
+
+def test_a_row_written_before_documents_reads_as_a_label_without_any(tmp_path: Path) -> None:
+    path = tmp_path / "records.sqlite"
+    journal = SqliteLabelJournal(path)
+    try:
+        journal.finish("m1", Carrier.UPS, "old", label())
+    finally:
+        journal.close()
+    with sqlite3.connect(path) as conn:
+        (text,) = conn.execute("SELECT label FROM label_journal WHERE idempotency_key = 'old'").fetchone()
+    assert "documents" not in json.loads(text)  # the row as an older version wrote it
+    journal = SqliteLabelJournal(path)
+    try:
+        entry = journal.get("m1", Carrier.UPS, "old")
+        assert entry is not None and entry.label == label() and entry.label.documents == ()
+    finally:
+        journal.close()
 
 
 def test_finish_without_start_still_records_the_label(store: Store) -> None:

@@ -18,6 +18,8 @@ import pytest
 from carriers import (
     Address,
     Carrier,
+    Customs,
+    CustomsLine,
     Dimensions,
     Label,
     LabelSpec,
@@ -278,7 +280,18 @@ def test_rate_request_for_one_service_in_centimetres_with_insurance(
         ({"parcels": [Parcel(weight=Weight(71))]}, "parcels.0.weight"),
         ({"parcels": [Parcel(weight=Weight(1), package_type="pak")]}, "parcels.0.package_type"),
         (
-            {"recipient": Address(name="A", street_lines="1 Rue", city="Paris", postal_code="75001", country="FR")},
+            {
+                "recipient": Address(name="A", street_lines="1 Rue", city="Paris", postal_code="75001", country="FR"),
+                "customs": Customs(
+                    contents_type="gift",
+                    lines=[
+                        CustomsLine(
+                            description="Book", quantity=1, value=Money(10), weight=Weight(1), origin_country="US"
+                        )
+                    ],
+                    invoice_total=Money(10),
+                ),
+            },
             "recipient.country",
         ),
     ],

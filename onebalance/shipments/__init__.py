@@ -1,4 +1,4 @@
-"""Carrier-neutral shipping models: address, parcel, shipment, rate, label, tracking, payment.
+"""Carrier-neutral shipping models: address, parcel, shipment, customs, rate, label, tracking, payment.
 
 Nothing here knows any one carrier's wire format: USPS (postage from the One Balance), UPS and
 FedEx (billed to the merchant's own accounts) each have a mapping layer that turns these models
@@ -28,6 +28,8 @@ from onebalance.core._public import publish as _publish
 from ._address import Address
 from ._carrier import Carrier
 from ._contract import CarrierClient
+from ._customs import ContentsType, Customs, CustomsLine, DutiesPayer, NonDelivery
+from ._documents import DocumentKind, ShippingDocument
 from ._label import Label, LabelFormat, LabelSize, PackageLabel, RefundStatus, VoidResult
 from ._label_spec import LabelFormatUnavailable, LabelSpec
 from ._money import Money
@@ -45,14 +47,20 @@ __all__ = [
     "CarrierAccountPayment",
     "CarrierClient",
     "Charge",
+    "ContentsType",
+    "Customs",
+    "CustomsLine",
     "DimensionUnit",
     "Dimensions",
+    "DocumentKind",
+    "DutiesPayer",
     "Label",
     "LabelFormat",
     "LabelFormatUnavailable",
     "LabelSize",
     "LabelSpec",
     "Money",
+    "NonDelivery",
     "OneBalancePayment",
     "PackageLabel",
     "PackageType",
@@ -62,6 +70,7 @@ __all__ = [
     "RefundStatus",
     "ShipmentOption",
     "ShipmentRequest",
+    "ShippingDocument",
     "Tracking",
     "TrackingEvent",
     "TrackingStatus",

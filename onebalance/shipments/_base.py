@@ -19,7 +19,7 @@ from typing_extensions import Self
 
 from onebalance.core._errors import AuthenticationFailed, OneBalanceError, ValidationError
 
-__all__ = ["CarrierModel", "credentials_refused", "fail", "to_decimal", "translate"]
+__all__ = ["CarrierModel", "credentials_refused", "fail", "one_or_more", "to_decimal", "translate"]
 
 
 def credentials_refused(carrier: str, said: str, **common: Any) -> AuthenticationFailed:
@@ -36,6 +36,19 @@ def credentials_refused(carrier: str, said: str, **common: Any) -> Authenticatio
 def fail(field: str, text: str, cls: type[ValidationError] = ValidationError) -> NoReturn:
     """Raise ``cls`` for ``field`` with the message ``"<field>: <text>"``."""
     raise cls(f"{field}: {text}", field=field)
+
+
+def one_or_more(value: Any, field: str, item: type | tuple[type, ...], most: int, empty: str, many: str) -> Any:
+    """A list field's input: one ``item`` becomes a one-item tuple; a list or tuple must hold 1 to
+    ``most`` (else ``fail`` with ``empty`` or ``many``); anything else is left to pydantic."""
+    if isinstance(value, item):
+        return (value,)
+    if isinstance(value, (list, tuple)):
+        if not value:
+            fail(field, empty)
+        if len(value) > most:
+            fail(field, many)
+    return value
 
 
 def to_decimal(value: Any, field: str, cls: type[ValidationError] = ValidationError, *, floats: bool = True) -> Decimal:

@@ -12,6 +12,7 @@ from pydantic import Field, field_validator, model_validator
 
 from ._base import CarrierModel, fail
 from ._carrier import Carrier
+from ._documents import ShippingDocument
 from ._money import Money, non_negative
 from ._payment import Payment, check_payer
 
@@ -82,6 +83,9 @@ class Label(CarrierModel):
     has just that one, filled in when not given), so code written for one package keeps working.
 
     ``is_return`` is True for a return label (bought for a ``ShipmentRequest`` with ``is_return``).
+
+    ``documents`` are what the carrier handed back with the label to go with the parcel: the customs
+    form of a USPS label abroad, the commercial invoice of a UPS or FedEx one.
     """
 
     carrier: Carrier
@@ -103,6 +107,7 @@ class Label(CarrierModel):
     quoted_cost: Money | None = Field(default=None, description="What the rate the label was bought with said.")
     packages: tuple[PackageLabel, ...] = ()
     is_return: bool = False
+    documents: tuple[ShippingDocument, ...] = ()
 
     @model_validator(mode="before")
     @classmethod

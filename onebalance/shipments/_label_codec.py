@@ -4,6 +4,8 @@ Images travel as base64. Every package of a multi-package shipment is kept (``pa
 one's tracking number, its own image and whether it was voided on its own); the first package's
 image is the label's own and is not written twice. A one-package label that was never voided on
 its own is written as before packages existed, so older rows and newer ones read the same way.
+The documents that came back with the label (``documents``: kind, format, base64 data) are written
+only when there are some, so a row written before documents existed reads as a label without any.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import base64
 import json
 from typing import Any
 
-from . import Label
+from ._documents import ShippingDocument
+from ._label import Label
 
 __all__ = ["label_from_json", "label_to_json"]
 
@@ -22,7 +25,7 @@ def _b64(data: bytes) -> str:
 
 
 def label_to_json(label: Label) -> str:
-    kept_apart = {"label_image", "packages"} if label.is_return else {"label_image", "packages", "is_return"}
+    kept_apart = {"label_image", "packages", "documents"} | (set() if label.is_return else {"is_return"})
     data = label.model_dump(mode="json", exclude=kept_apart)
     data["label_image"] = _b64(label.label_image)
     packages = label.packages
@@ -32,7 +35,13 @@ def label_to_json(label: Label) -> str:
             | ({"label_image": _b64(p.label_image)} if i else {})
             for i, p in enumerate(packages)
         ]
+    if label.documents:
+        data["documents"] = [_document(d) for d in label.documents]
     return json.dumps(data, separators=(",", ":"))
+
+
+def _document(document: ShippingDocument) -> dict[str, str]:
+    return {"kind": document.kind.value, "format": document.format, "data": _b64(document.data)}
 
 
 def label_from_json(text: str) -> Label:
@@ -43,4 +52,7 @@ def label_from_json(text: str) -> Label:
         data["packages"] = [
             {**p, "label_image": base64.b64decode(p["label_image"]) if "label_image" in p else image} for p in packages
         ]
+    documents = data.get("documents")
+    if documents:
+        data["documents"] = [{**d, "data": base64.b64decode(d["data"])} for d in documents]
     return Label.model_validate(data)

@@ -7,7 +7,7 @@ such as XK (Kosovo) are not in it; carriers spell those differently, so they wou
 
 from __future__ import annotations
 
-__all__ = ["CA_PROVINCES", "COUNTRIES", "US_STATES", "ZIP_COUNTRIES"]
+__all__ = ["CA_PROVINCES", "COUNTRIES", "EU_COUNTRIES", "US_STATES", "ZIP_COUNTRIES"]
 
 
 def _codes(*rows: str) -> frozenset[str]:
@@ -41,3 +41,9 @@ CA_PROVINCES: frozenset[str] = _codes("AB BC MB NB NL NS NT NU ON PE QC SK YT")
 #: Countries (ISO codes) whose mail is addressed with US ZIP codes: the US, its territories and the
 #: freely associated states served by USPS.
 ZIP_COUNTRIES: frozenset[str] = _codes("US PR VI GU AS MP FM MH PW")
+
+#: The 27 member states of the European Union: one customs territory (no customs between them), and
+#: the destinations whose import rules the customs checks apply (``shipments/_customs.py``).
+EU_COUNTRIES: frozenset[str] = _codes(
+    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK",
+)

@@ -16,9 +16,10 @@ from pydantic import field_validator, model_validator
 from onebalance.core._text import one_line
 
 from ._address import Address
-from ._base import CarrierModel, fail
+from ._base import CarrierModel, fail, one_or_more
+from ._customs import Customs, check_customs, crosses_customs_border
 from ._parcel import REFERENCE_MAX, Parcel
-from ._units import Weight
+from ._units import Weight, total_weight
 
 __all__ = ["ShipmentOption", "ShipmentRequest"]
 
@@ -65,6 +66,12 @@ class ShipmentRequest(CarrierModel):
     merchant. The addresses say where the parcel goes, as for any label: ``shipper`` is the customer
     sending it back, ``recipient`` the merchant receiving it. Who pays does not change: a USPS return
     is paid from the merchant's One Balance, a UPS or FedEx return is billed to the merchant's account.
+
+    ``customs`` is required for a shipment that goes through customs (:attr:`needs_customs`: abroad,
+    but not between two EU countries); a domestic shipment may carry it too
+    (USPS asks for a customs form to military APO/FPO/DPO addresses and to the freely associated
+    states). With customs, the rules that need the whole shipment are checked too
+    (HS codes into the EU, tax ids, the lines' weight; docs/shipping.md lists them).
     """
 
     shipper: Address
@@ -76,18 +83,13 @@ class ShipmentRequest(CarrierModel):
     reference: str | None = None
     idempotency_key: str | None = None
     is_return: bool = False
+    customs: Customs | None = None
 
     @field_validator("parcels", mode="before")
     @classmethod
     def _parcels(cls, value: Any) -> Any:
-        if isinstance(value, Parcel):
-            return (value,)
-        if isinstance(value, (list, tuple)):
-            if not value:
-                fail("parcels", "at least one parcel is required")
-            if len(value) > MAX_PARCELS:
-                fail("parcels", f"at most {MAX_PARCELS} parcels go in one shipment")
-        return value
+        many = f"at most {MAX_PARCELS} parcels go in one shipment"
+        return one_or_more(value, "parcels", Parcel, MAX_PARCELS, "at least one parcel is required", many)
 
     @field_validator("service", mode="before")
     @classmethod
@@ -134,6 +136,20 @@ class ShipmentRequest(CarrierModel):
                     fail(f"parcels.{index}.declared_value", "is required for insurance")
         return self
 
+    @model_validator(mode="after")
+    def _customs_where_needed(self) -> ShipmentRequest:
+        origin, destination = self.shipper.country, self.recipient.country
+        if self.customs is None:
+            if self.needs_customs:
+                fail(
+                    "customs",
+                    f"is required for a shipment from {origin} to {destination}: what the parcels hold, "
+                    "their value and who pays the duties (carriers.Customs)",
+                )
+            return self
+        check_customs(self.customs, origin=origin, destination=destination, parcels_weight=self.total_weight)
+        return self
+
     def check(self, *, today: date) -> ShipmentRequest:
         """Refuse a ship date in the past; ``today`` is the shipper's date (passed in: no hidden clock)."""
         if self.ship_date < today:
@@ -147,9 +163,12 @@ class ShipmentRequest(CarrierModel):
         return not both_zip and self.shipper.country != self.recipient.country
 
     @property
+    def needs_customs(self) -> bool:
+        """Whether the parcels go through customs: abroad (:attr:`is_international`), but not from
+        one country of the European Union to another (one customs territory)."""
+        return self.is_international and crosses_customs_border(self.shipper.country, self.recipient.country)
+
+    @property
     def total_weight(self) -> Weight:
         """The weight of every parcel together, in the first parcel's unit."""
-        total = self.parcels[0].weight
-        for parcel in self.parcels[1:]:
-            total = total + parcel.weight
-        return total
+        return total_weight(p.weight for p in self.parcels)

@@ -12,6 +12,7 @@ Two weights (or two sets of dimensions) are equal when they are the same physica
 from __future__ import annotations
 
 import decimal
+from collections.abc import Iterable
 from decimal import ROUND_CEILING, Decimal
 from typing import Any, Literal
 
@@ -19,7 +20,7 @@ from pydantic import ValidationInfo, field_validator, model_validator
 
 from ._base import CarrierModel, fail, to_decimal
 
-__all__ = ["DimensionUnit", "Dimensions", "Weight", "WeightUnit"]
+__all__ = ["DimensionUnit", "Dimensions", "Weight", "WeightUnit", "total_weight"]
 
 WeightUnit = Literal["lb", "oz", "kg", "g"]
 DimensionUnit = Literal["in", "cm"]
@@ -248,3 +249,12 @@ class Dimensions(CarrierModel):
 
     def __str__(self) -> str:
         return f"{self.length} x {self.width} x {self.height} {self.unit}"
+
+
+def total_weight(weights: Iterable[Weight]) -> Weight:
+    """The weights together (at least one), in the first one's unit."""
+    items = iter(weights)
+    total = next(items)
+    for weight in items:
+        total = total + weight
+    return total
