@@ -24,6 +24,7 @@ from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox
 from onebalance.sandbox.fedex import FedexSandbox
 from onebalance.sandbox.ups import UpsSandbox
 
+from ._images import check_image
 from ._stores import StoreSpec, postgres_run_schema, store_spec  # noqa: F401 - a fixture
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 4
@@ -735,3 +736,27 @@ def test_an_error_line_names_the_service_that_refused(shell, tmp_path):
     assert refused.stderr.startswith("Error: One Balance: PaymentHold: "), refused.stderr
     own = shell(*buy, "--idempotency-key", " ")
     assert own.stderr.startswith("Error: ValidationError: "), own.stderr
+
+
+def test_buy_prints_the_label_in_the_format_and_size_asked_and_refuses_one_the_carrier_does_not(shell, tmp_path):
+    shell.connect_all()
+    cases = [("usps", "US-PM", "pdf", "letter", "PDF"), ("ups", "03", "ZPL", None, "ZPL"),
+             ("fedex", "FEDEX_GROUND", "epl", "4x6", "EPL")]  # fmt: skip
+    for carrier, service, label_format, size, expected in cases:
+        out = tmp_path / f"{carrier}.label"
+        args = ["buy", MERCHANT, *SHIPMENT, "--carrier", carrier, "--service", service, "--idempotency-key",
+                f"fmt-{carrier}", "--label-out", str(out), "--format", label_format]  # fmt: skip
+        result = shell(*args, *(["--size", size] if size else []))
+        assert result.exit_code == EXIT_OK, result.output
+        assert f"({expected} {size or '4x6'}, {len(out.read_bytes())} bytes)" in result.stdout
+        check_image(expected, out.read_bytes())
+        again = json.loads(shell("--json", *args, *(["--size", size] if size else [])).stdout)
+        assert (again["label_format"], again["label_size"]) == (expected, size or "4x6")
+    refused = shell("buy", MERCHANT, *SHIPMENT, "--carrier", "ups", "--service", "03", "--idempotency-key", "fmt-pdf",
+                    "--label-out", str(tmp_path / "ups.pdf"), "--format", "PDF")  # fmt: skip
+    assert refused.exit_code == EXIT_USAGE and "UPS does not print PDF labels" in refused.stderr
+    assert "GIF 4x6" in refused.stderr and not (tmp_path / "ups.pdf").exists()
+    unknown = shell("buy", MERCHANT, *SHIPMENT, "--carrier", "usps", "--service", "US-PM", "--idempotency-key", "x",
+                    "--label-out", str(tmp_path / "x.tif"), "--format", "TIFF")  # fmt: skip
+    assert unknown.exit_code == EXIT_USAGE and "TIFF" in unknown.stderr
+    assert len(shell.ups.shipments()) == 1 and len(shell.fedex.shipments()) == 1

@@ -18,8 +18,10 @@ from ._packages import label_files, package_lines, packages_json, void_subject
 from ._ship_options import (
     CARRIER_CHOICE,
     CARRIER_OVERRIDE,
+    FORMAT_CHOICE,
     REQUIRED_KEYS,
     SHIPMENT_KEYS,
+    SIZE_CHOICE,
     as_carrier,
     dollars,
     label_json,
@@ -117,6 +119,16 @@ def rates(ctx: _Context, /, merchant_id: str, service: str | None, **options: An
     "--label-out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Write the label here."
 )
 @click.option("--cost-account", help="USPS: the One Balance cost account (id or name) to charge the print to.")
+@click.option(
+    "--format",
+    "label_format",
+    type=FORMAT_CHOICE,
+    help="The label's format (default: the carrier's, PNG or GIF): PDF, PNG, GIF, ZPL (Zebra) or EPL (EPL2). "
+    "One the carrier does not print is refused before anything is bought.",
+)
+@click.option(
+    "--size", "label_size", type=SIZE_CHOICE, help="The label's size: 4x6 (default) or letter (a sheet: PDF, PNG, GIF)."
+)
 @click.pass_obj
 def buy(
     ctx: _Context,
@@ -129,9 +141,13 @@ def buy(
     idempotency_key: str,
     label_out: Path,
     cost_account: str | None,
+    label_format: str | None,
+    label_size: str | None,
     **options: Any,
 ) -> None:
     """Buy one label and write it to --label-out; prints the tracking number, cost and who paid.
+
+    --format and --size choose how it is printed (see the shipping guide for what each carrier prints).
 
     The shipment is either given by its options with --carrier and --service, or taken with the rate
     from an earlier `ship rates --json` output (--from-rates FILE --rate ID).
@@ -191,7 +207,16 @@ def buy(
     journal = ctx.accounts().labels
     earlier = run(lambda: journal.get(merchant_id, chosen, idempotency_key))
     replayed = earlier is not None and earlier.label is not None
-    label: Label = run(lambda: shipping.buy(rate, shipment, idempotency_key=idempotency_key, cost_account=cost))
+    label: Label = run(
+        lambda: shipping.buy(
+            rate,
+            shipment,
+            idempotency_key=idempotency_key,
+            cost_account=cost,
+            label_format=label_format,
+            label_size=label_size,
+        )
+    )
     files = label_files(label, label_out)
     data = label_json(label) | {
         "idempotency_key": idempotency_key,
@@ -223,7 +248,8 @@ def buy(
     try:
         for written, package in zip(files, label.packages, strict=True):
             written.write_bytes(package.label_image)
-            lines.append(f"label written to  {written} ({label.label_format}, {len(package.label_image)} bytes)")
+            kind = f"{label.label_format} {label.label_size}" if label.label_size else label.label_format
+            lines.append(f"label written to  {written} ({kind}, {len(package.label_image)} bytes)")
     except OSError as exc:
         out(ctx, data, "\n".join(lines))
         _fail(

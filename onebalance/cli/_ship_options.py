@@ -8,13 +8,24 @@ import json
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 import click
 
 from onebalance.carriers import Shipping
 from onebalance.core._errors import ConfigurationError, CredentialStoreError, OneBalanceError, ValidationError
-from onebalance.shipments import Address, Carrier, Dimensions, Label, Parcel, Rate, ShipmentRequest, Weight
+from onebalance.shipments import (
+    Address,
+    Carrier,
+    Dimensions,
+    Label,
+    LabelFormat,
+    LabelSize,
+    Parcel,
+    Rate,
+    ShipmentRequest,
+    Weight,
+)
 from onebalance.shipments._shipment import MAX_PARCELS
 
 from ._common import EXIT_CONFIG, EXIT_FAILED, EXIT_USAGE, _Context, _fail, error_line, needs_journal
@@ -24,6 +35,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 
 CARRIER_CHOICE = click.Choice(["usps", "ups", "fedex"], case_sensitive=False)
+#: ``--format`` and ``--size`` of ``ship buy``: the label formats and sizes of ``carriers.LabelSpec``.
+FORMAT_CHOICE = click.Choice(get_args(LabelFormat), case_sensitive=False)
+SIZE_CHOICE = click.Choice(get_args(LabelSize), case_sensitive=False)
 CARRIER_OVERRIDE = click.option(
     "--carrier",
     type=CARRIER_CHOICE,
@@ -202,6 +216,7 @@ def label_json(label: Label) -> dict[str, Any]:
         "currency": label.cost.currency,
         "paid_by": label.paid_by.payer_description(),
         "label_format": label.label_format,
+        "label_size": label.label_size,
         "created_at": label.created_at.isoformat(),
         "cost_account_id": label.cost_account_id,
     }
