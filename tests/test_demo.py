@@ -67,6 +67,7 @@ def test_demo_on_the_embedded_sandbox(codes):
     assert "(speaking SWSIM v135)" in result.output
     [usps_label] = [line for line in result.output.splitlines() if "paid by one balance" in line]
     assert "USPS Ground Advantage" in usps_label  # the cheapest USPS service for the parcel, on v135
+    assert "return label: USPS" in result.output  # the customer sends a parcel back, paid from the One Balance
 
 
 def test_demo_on_v111_still_runs(codes):

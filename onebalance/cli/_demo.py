@@ -379,3 +379,15 @@ def _shipping_steps(accounts: Accounts, merchant: str) -> None:
         click.echo(f"  One Balance: ${balance:,.2f} -> ${after:,.2f} (only the USPS label debited it)")
         voided = shipping.void(labels[1])
         click.echo(f"  voided the UPS label {voided.tracking_number}: {'done' if voided.voided else 'refused'}")
+        # A return: the customer (the shipper) sends the parcel back to the merchant (the recipient).
+        returned = shipment.model_copy(
+            update={"shipper": shipment.recipient, "recipient": shipment.shipper, "is_return": True}
+        )
+        back = min(
+            (r for r in shipping.rates(returned).rates if r.carrier is Carrier.USPS), key=lambda r: r.total.amount
+        )
+        label = shipping.buy(back, returned, idempotency_key="demo-return-usps")
+        click.echo(
+            f"  return label: USPS {back.service_name} {label.tracking_number} ${label.cost.amount:,.2f}, "
+            "from the customer back to the merchant, paid from the One Balance"
+        )

@@ -163,6 +163,7 @@ def buy(
         try:
             values, picked, service = read_rates(rates_file, merchant_id, wanted_rate)
             values.setdefault("parcels", None)  # saved before --parcels existed: one parcel
+            values.setdefault("is_return", None)  # saved before --return existed: an outbound label
         except RatesFileError as exc:
             _fail(EXIT_USAGE, f"--from-rates: {exc}; nothing was bought")
         if set(values) != set(SHIPMENT_KEYS):
@@ -225,7 +226,7 @@ def buy(
         "packages": packages_json(label, files),
     }
     lines = [
-        f"{label.carrier.display_name} {label.service_code} label "
+        f"{label.carrier.display_name} {label.service_code} {'return ' if label.is_return else ''}label "
         + ("already bought with this idempotency key: nothing was charged again" if replayed else "bought"),
         f"tracking number   {label.tracking_number or '(none for this mail class)'}",
         f"label id          {label.carrier_reference or '-'}",

@@ -103,6 +103,14 @@ def _address_options(side: str, who: str, required: bool) -> Callable[[F], F]:
 
 
 def shipment_options(fn: F, required: bool = True) -> F:
+    fn = click.option(
+        "--return",
+        "is_return",
+        is_flag=True,
+        default=None,
+        help="A return label: --from-* is the customer sending the parcel back, --to-* the merchant receiving it "
+        "(paid as any label: USPS from the One Balance, UPS and FedEx billed to the merchant's account).",
+    )(fn)
     fn = click.option("--ship-date", type=click.DateTime(["%Y-%m-%d"]), help="Default: today.")(fn)
     fn = click.option("--height", help="Inches.")(fn)
     fn = click.option("--width", help="Inches.")(fn)
@@ -133,7 +141,7 @@ SHIPMENT_KEYS = (
     *(f"{side}_{part}" for side in ("from", "to") for part in ("name", "company", "street", "city", "state", "zip")),
     "from_phone",
     "to_phone",
-    *("weight_oz", "weight_lb", "length", "width", "height", "ship_date", "parcels"),
+    *("weight_oz", "weight_lb", "length", "width", "height", "ship_date", "parcels", "is_return"),
 )
 
 
@@ -181,6 +189,7 @@ def shipment_from(values: dict[str, Any], service: str | None = None) -> Shipmen
             parcels=[Parcel(weight=weight, dimensions=dimensions)] * (values.get("parcels") or 1),
             ship_date=ship_date,
             service=service,
+            is_return=bool(values.get("is_return")),
         )
         if shipment.is_international:
             raise ValidationError("recipient.country: only domestic shipments are supported", field="recipient")
@@ -219,4 +228,5 @@ def label_json(label: Label) -> dict[str, Any]:
         "label_size": label.label_size,
         "created_at": label.created_at.isoformat(),
         "cost_account_id": label.cost_account_id,
+        "is_return": label.is_return,
     }
