@@ -5,18 +5,38 @@ Every exchange goes through the ``ups`` and ``fedex`` fixtures of test_ups and t
 validate each request and answer against the carriers' real OpenAPI specs in ../shared/specs.
 """
 
-# ruff: noqa: F811 - the fixtures imported below are the tests' parameters
 from __future__ import annotations
 
 import copy
 import json
+from datetime import date
 from typing import Any
 
-from carriers.ups import UpsClient
+import pytest
 
-# the fixtures that record every exchange and check it against the real specs (and what they give)
-from .test_fedex import Fedex, exchanges, fedex  # noqa: F401
-from .test_ups import SHIPPER, Ups, ups  # noqa: F401
+from carriers import (
+    Address,
+    ContentsType,
+    Customs,
+    CustomsLine,
+    DocumentKind,
+    DutiesPayer,
+    Money,
+    Parcel,
+    ShipmentRequest,
+    Weight,
+    cheapest,
+)
+from carriers.ups import UpsClient
+from onebalance import Shipping, ValidationError
+
+from . import test_fedex, test_ups
+from ._images import check_image
+from .test_fedex import Fedex
+from .test_ups import SHIPPER, Ups
+
+#: The fixtures: sandboxes whose every exchange is checked against the carriers' OpenAPI specs.
+ups, fedex, exchanges = test_ups.ups, test_fedex.fedex, test_fedex.exchanges
 
 LONDON = {"AddressLine": ["10 Downing St"], "City": "London", "PostalCode": "SW1A2AA", "CountryCode": "GB"}
 TORONTO = {"AddressLine": ["1 Front St W"], "City": "Toronto", "StateProvinceCode": "ON", "PostalCode": "M5J2N1",
@@ -274,3 +294,155 @@ def test_fedex_sandbox_checks_customs_abroad_and_returns_the_commercial_invoice(
     (shipment,) = reply.json()["output"]["transactionShipments"]
     (invoice,) = shipment["shipmentDocuments"]
     assert invoice["contentType"] == "COMMERCIAL_INVOICE" and invoice["docType"] == "PDF"
+
+
+# -- through the SDK -------------------------------------------------------------------------------------
+SHIPPER_ADDRESS = Address(name="Ann Shipper", company="Acme", street_lines="1 Main St", city="El Segundo", state="CA",
+                          postal_code="90245", phone="3105550100")  # fmt: skip
+LONDON_ADDRESS = Address(name="Jane Doe", street_lines="10 Downing St", city="London", postal_code="SW1A 2AA",
+                         country="GB", phone="442079460000")  # fmt: skip
+TORONTO_ADDRESS = Address(name="Joe Roe", street_lines="1 Front St W", city="Toronto", state="ON",
+                          postal_code="M5J 2N1", country="CA", phone="4165550100")  # fmt: skip
+
+
+def abroad(
+    recipient: Address = LONDON_ADDRESS,
+    duties: DutiesPayer = DutiesPayer.SENDER,
+    contents: ContentsType = ContentsType.MERCHANDISE,
+    **changes: Any,
+) -> ShipmentRequest:
+    value = Money("0" if contents is ContentsType.DOCUMENTS else "30.00", "USD")
+    line = CustomsLine(description="Cotton T-shirts", quantity=2, value=value, weight=Weight("1", "lb"),
+                       hs_tariff_number="6109.10", origin_country="US")  # fmt: skip
+    customs = Customs(contents_type=contents, lines=[line], invoice_total=value, duties_payer=duties,
+                      invoice_number="INV-1042", recipient_tax_id="GB123456789")  # fmt: skip
+    data: dict[str, Any] = {
+        "shipper": SHIPPER_ADDRESS,
+        "recipient": recipient,
+        "parcels": [Parcel(weight=Weight("2.5", "lb"))],
+        "ship_date": date.today(),
+        "customs": customs,
+        **changes,
+    }
+    return ShipmentRequest(**data)
+
+
+def _sent_ups_ship(ups: Ups) -> dict[str, Any]:
+    bodies = [e.body for e in ups.exchanges if e.method == "POST" and e.target.endswith("/ship")]
+    return json.loads(bodies[-1])["ShipmentRequest"]["Shipment"]  # type: ignore[no-any-return]
+
+
+def _check_invoice(label: Any) -> None:
+    (document,) = label.documents
+    assert document.kind is DocumentKind.COMMERCIAL_INVOICE and document.format == "PDF"
+    check_image("PDF", document.data)
+
+
+def test_ups_sells_worldwide_services_abroad_and_keeps_the_invoice(ups: Ups) -> None:
+    client = ups.client()
+    rates = client.rates(abroad())
+    assert {r.service_code for r in rates} == {"08", "65", "07", "54"}
+    label = client.buy(cheapest(rates), abroad(), "intl-1")
+    _check_invoice(label)
+    sent = _sent_ups_ship(ups)
+    assert sent["Description"] == "Cotton T-shirts" and sent["ShipTo"]["TaxIdentificationNumber"] == "GB123456789"
+    forms = sent["ShipmentServiceOptions"]["InternationalForms"]
+    assert forms["FormType"] == ["01"] and forms["InvoiceNumber"] == "INV-1042" and forms["ReasonForExport"] == "SALE"
+    (product,) = forms["Product"]
+    assert product["Unit"]["Number"] == "2" and product["Unit"]["Value"] == "15"
+    assert product["CommodityCode"] == "610910" and product["OriginCountryCode"] == "US"
+    duties = [c for c in sent["PaymentInformation"]["ShipmentCharge"] if c["Type"] == "02"]
+    assert duties == [{"Type": "02", "BillShipper": {"AccountNumber": SHIPPER}}]  # the sender pays (DDP)
+
+
+def test_ups_recipient_pays_duties_and_documents_go_without_invoice(ups: Ups) -> None:
+    client = ups.client()
+    shipment = abroad(duties=DutiesPayer.RECIPIENT)
+    client.buy(cheapest(client.rates(shipment)), shipment, "intl-2")
+    assert [c["Type"] for c in _sent_ups_ship(ups)["PaymentInformation"]["ShipmentCharge"]] == ["01"]
+    papers = abroad(contents=ContentsType.DOCUMENTS)
+    label = client.buy(cheapest(client.rates(papers)), papers, "intl-3")
+    sent = _sent_ups_ship(ups)
+    assert "DocumentsOnlyIndicator" in sent and "ShipmentServiceOptions" not in sent and label.documents == ()
+
+
+def test_ups_standard_to_canada_carries_the_invoice_total(ups: Ups) -> None:
+    client = ups.client()
+    shipment = abroad(TORONTO_ADDRESS)
+    rates = client.rates(shipment)
+    assert "11" in {r.service_code for r in rates}
+    label = client.buy(next(r for r in rates if r.service_code == "11"), shipment, "intl-4")
+    _check_invoice(label)
+    assert _sent_ups_ship(ups)["InvoiceLineTotal"] == {"CurrencyCode": "USD", "MonetaryValue": "30"}
+
+
+def test_ups_refuses_domestic_services_abroad_and_labels_without_customs_before_sending(ups: Ups) -> None:
+    client = ups.client()
+    with pytest.raises(ValidationError) as caught:
+        client.rates(abroad(service="03"))
+    assert caught.value.field == "service" and caught.value.source is None
+    domestic = ShipmentRequest(shipper=SHIPPER_ADDRESS, recipient=SHIPPER_ADDRESS.model_copy(update={"city": "Irvine"}),
+                               parcels=[Parcel(weight=Weight("2.5", "lb"))], ship_date=date.today())  # fmt: skip
+    ground = next(r for r in client.rates(domestic) if r.service_code == "03").model_copy(update={"quoted_for": None})
+    with pytest.raises(ValidationError) as caught:
+        client.buy(ground, abroad(), "intl-5")
+    assert caught.value.field == "rate" and "only inside the US" in str(caught.value)
+    worldwide = client.rates(abroad())[0].model_copy(update={"quoted_for": None})
+    with pytest.raises(ValidationError) as caught:
+        client.buy(worldwide, abroad().model_copy(update={"customs": None}), "intl-6")
+    assert caught.value.field == "customs"
+    assert not [e for e in ups.exchanges if e.target.endswith("/ship")]
+
+
+def _sent_fedex(fedex: Fedex, operation: str) -> dict[str, Any]:
+    bodies = [b for d, op, _, b in fedex.seen.log if d == "request" and op == operation]
+    return bodies[-1]["requestedShipment"]  # type: ignore[no-any-return]
+
+
+def test_fedex_sells_international_services_abroad_and_keeps_the_invoice(fedex: Fedex) -> None:
+    rates = fedex.client.rates(abroad())
+    assert {r.service_code for r in rates} == {"INTERNATIONAL_ECONOMY", "FEDEX_INTERNATIONAL_PRIORITY"}
+    assert _sent_fedex(fedex, "POST /rate/v1/rates/quotes")["customsClearanceDetail"]["commodities"]
+    label = fedex.client.buy(cheapest(rates), abroad(), "intl-1")
+    _check_invoice(label)
+    sent = _sent_fedex(fedex, "POST /ship/v1/shipments")
+    customs = sent["customsClearanceDetail"]
+    assert customs["dutiesPayment"]["paymentType"] == "SENDER"
+    assert customs["dutiesPayment"]["payor"]["responsibleParty"]["accountNumber"]["value"] == fedex.creds.account_number
+    assert customs["totalCustomsValue"] == {"amount": 30.0, "currency": "USD"}
+    (commodity,) = customs["commodities"]
+    assert commodity["harmonizedCode"] == "610910" and commodity["weight"] == {"units": "KG", "value": 0.5}
+    assert sent["requestedPackageLineItems"][0]["weight"]["units"] == "KG"
+    assert sent["recipients"][0]["tins"][0]["number"] == "GB123456789"
+    assert sent["shippingDocumentSpecification"]["shippingDocumentTypes"] == ["COMMERCIAL_INVOICE"]
+
+
+def test_fedex_recipient_pays_duties_and_ground_goes_to_canada(fedex: Fedex) -> None:
+    shipment = abroad(duties=DutiesPayer.RECIPIENT)
+    fedex.client.buy(cheapest(fedex.client.rates(shipment)), shipment, "intl-2")
+    assert _sent_fedex(fedex, "POST /ship/v1/shipments")["customsClearanceDetail"]["dutiesPayment"] == {
+        "paymentType": "RECIPIENT"
+    }
+    canada = abroad(TORONTO_ADDRESS)
+    ground = next(r for r in fedex.client.rates(canada) if r.service_code == "FEDEX_GROUND")
+    _check_invoice(fedex.client.buy(ground, canada, "intl-3"))
+
+
+def test_fedex_refuses_domestic_services_abroad_and_shipments_without_customs_before_sending(fedex: Fedex) -> None:
+    with pytest.raises(ValidationError) as caught:
+        fedex.client.rates(abroad(service="FEDEX_2_DAY"))
+    assert caught.value.field == "service" and caught.value.source is None
+    with pytest.raises(ValidationError) as caught:
+        fedex.client.rates(abroad().model_copy(update={"customs": None}))
+    assert caught.value.field == "customs"
+    assert not fedex.seen.log
+
+
+@pytest.mark.parametrize(("ups", "fedex"), [("in_process", "mock")], indirect=True)  # one mock serves both
+def test_the_rate_shop_offers_international_services_abroad(ups: Ups, fedex: Fedex) -> None:
+    shop = Shipping(ups=ups.client(), fedex=fedex.client).rates(abroad())
+    assert not shop.errors
+    assert {(r.carrier.value, r.service_code) for r in shop.rates} == {
+        ("ups", "08"), ("ups", "65"), ("ups", "07"), ("ups", "54"),
+        ("fedex", "INTERNATIONAL_ECONOMY"), ("fedex", "FEDEX_INTERNATIONAL_PRIORITY"),
+    }  # fmt: skip

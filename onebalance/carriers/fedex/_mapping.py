@@ -230,6 +230,7 @@ def rate_request(shipment: ShipmentRequest, settings: FedexSettings) -> Request:
     }
     if shipment.service:
         requested["serviceType"] = shipment.service
+    international.add_rate_customs(requested, shipment, account_number)
     request = {
         "accountNumber": {"value": account_number},
         "rateRequestControlParameters": {"returnTransitTimes": True},
@@ -334,6 +335,7 @@ def ship_request(
         "requestedPackageLineItems": _line_items(shipment, ship=True),
     }
     mark_return(requested, shipment)
+    international.add_customs(requested, shipment, account_number, key)
     request = {
         "accountNumber": {"value": account_number},
         "labelResponseOptions": "LABEL",
@@ -427,6 +429,7 @@ def parse_label(
         created_at=now,
         carrier_reference=tracking,
         packages=tuple(packages),
+        documents=international.parse_documents(shipment),
     )
 
 

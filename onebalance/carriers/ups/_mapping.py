@@ -273,6 +273,7 @@ def rate_request(shipment: ShipmentRequest, settings: UpsSettings, *, context: s
         request["TransactionReference"] = {"CustomerContext": context}
     body = _shipment(shipment, settings, payment="PaymentDetails", packaging="PackagingType")
     body["NumOfPieces"] = str(len(shipment.parcels))
+    international.add_invoice_total(body, shipment)
     return Request("rate", "POST", RATE_PATH, {"RateRequest": {"Request": request, "Shipment": body}})
 
 
@@ -349,6 +350,7 @@ def ship_request(
     if shipment.reference:
         body["ReferenceNumber"] = [{"Value": shipment.reference}]
     mark_return(body, shipment)
+    international.add_customs(body, shipment, settings.account_number, key)
     request = {
         "ShipmentRequest": {
             "Request": {"RequestOption": "nonvalidate", "TransactionReference": {"CustomerContext": key}},
@@ -398,6 +400,7 @@ def parse_label(
         created_at=now,
         carrier_reference=str(results.get("ShipmentIdentificationNumber") or first.tracking_number),
         packages=tuple(packages),
+        documents=international.parse_documents(results),
     )
 
 
