@@ -446,3 +446,17 @@ def test_the_rate_shop_offers_international_services_abroad(ups: Ups, fedex: Fed
         ("ups", "08"), ("ups", "65"), ("ups", "07"), ("ups", "54"),
         ("fedex", "INTERNATIONAL_ECONOMY"), ("fedex", "FEDEX_INTERNATIONAL_PRIORITY"),
     }  # fmt: skip
+
+
+def test_ups_between_two_eu_countries_needs_no_customs(ups: Ups) -> None:
+    berlin = Address(name="Acme GmbH", street_lines="Unter den Linden 1", city="Berlin", postal_code="10117",
+                     country="DE", phone="49301234567")  # fmt: skip
+    paris = Address(name="Jean Dupont", street_lines="1 Rue de Rivoli", city="Paris", postal_code="75001",
+                    country="FR", phone="33123456789")  # fmt: skip
+    shipment = ShipmentRequest(shipper=berlin, recipient=paris, parcels=[Parcel(weight=Weight("1", "kg"))],
+                               ship_date=date.today())  # fmt: skip
+    client = ups.client()
+    label = client.buy(cheapest(client.rates(shipment)), shipment, "eu-1")
+    sent = _sent_ups_ship(ups)
+    assert "ShipmentServiceOptions" not in sent and label.documents == ()
+    assert [c["Type"] for c in sent["PaymentInformation"]["ShipmentCharge"]] == ["01"]

@@ -6,7 +6,8 @@ territories in the ZIP code system count as one country). Before anything is sen
 * a domestic-only service (FEDEX_2_DAY, the overnights, Home Delivery, Ground Economy; FEDEX_GROUND
   except to Canada, where it is FedEx International Ground) for a shipment abroad, and an
   international service for a shipment inside the US, are refused (``service``);
-* a shipment abroad without ``shipment.customs`` is refused (``customs``), for rates too: FedEx's
+* a shipment through customs (``needs_customs``: abroad, but not between two EU countries) without
+  ``shipment.customs`` is refused (``customs``), for rates too: FedEx's
   Rate API needs the commodities to rate a shipment abroad (rate-api.json: "Customs commodity data
   is required for international and intra-country rating").
 
@@ -106,7 +107,7 @@ def check_service(shipment: ShipmentRequest, service: str, field: str = "service
 
 def check_abroad(shipment: ShipmentRequest) -> None:
     """Refuse a shipment abroad without customs data, before anything is sent."""
-    if shipment.is_international and shipment.customs is None:
+    if shipment.needs_customs and shipment.customs is None:
         raise ValidationError(
             f"customs: FedEx needs customs data to rate or ship to {shipment.recipient.country} "
             "(shipment.customs: the contents, their lines and values, who pays duties)",
@@ -164,7 +165,7 @@ def add_rate_customs(requested: dict[str, Any], shipment: ShipmentRequest, accou
     """A rate request's customs (FedEx rates a shipment abroad only with its commodities); the
     duties payment only when the sender pays (the Rate spec knows no other payment type)."""
     customs = shipment.customs
-    if customs is None or not shipment.is_international:
+    if customs is None or not shipment.needs_customs:
         return
     _kilogram_packages(requested, shipment)
     detail: dict[str, Any] = {"commodities": _commodities(customs)}
@@ -181,7 +182,7 @@ def _kilogram_packages(requested: dict[str, Any], shipment: ShipmentRequest) -> 
 def add_customs(requested: dict[str, Any], shipment: ShipmentRequest, account: str, invoice_number: str) -> None:
     """What a Ship request's ``requestedShipment`` carries abroad (nothing inside one country)."""
     customs = shipment.customs
-    if customs is None or not shipment.is_international:
+    if customs is None or not shipment.needs_customs:
         return
     _kilogram_packages(requested, shipment)
     invoice: dict[str, Any] = {

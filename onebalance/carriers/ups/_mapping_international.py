@@ -7,14 +7,15 @@ US to PR is). Before anything is sent:
 * a domestic-only service (Ground ``03``, the air services ``01 02 12 13 14 59``) for a shipment
   abroad, and a worldwide service for a shipment inside the US, are refused
   (:class:`~onebalance.ValidationError` on ``service``);
-* a label abroad without ``shipment.customs`` is refused (``customs``), and a tax id longer than
+* a label through customs (:attr:`~carriers.ShipmentRequest.needs_customs`: abroad, but not
+  between two EU countries) without ``shipment.customs`` is refused (``customs``), and a tax id longer than
   UPS's 15 characters. Rates abroad need no customs: UPS Rating prices a shipment abroad without
   them (from the US to Canada it is given the invoice total, ``InvoiceLineTotal``, as UPS asks).
 
 Rates keep only the services that go where the shipment goes (UPS's Shop answers so; a service
 that does not is left out rather than sold).
 
-A label abroad carries (:func:`add_customs`): the description of goods (``Shipment.Description``,
+A label through customs carries (:func:`add_customs`): the description of goods (``Shipment.Description``,
 the lines' descriptions), the tax ids, and the commercial invoice in
 ``ShipmentServiceOptions.InternationalForms`` (FormType 01: one ``Product`` per customs line with
 its quantity, unit value, HS code and origin; the invoice number, the ship date, the reason for
@@ -82,7 +83,7 @@ def check_service(shipment: ShipmentRequest, service: str, names: dict[str, str]
 
 def check_abroad(shipment: ShipmentRequest) -> None:
     """Refuse a label abroad without customs data, before anything is sent."""
-    if shipment.is_international and shipment.customs is None:
+    if shipment.needs_customs and shipment.customs is None:
         raise ValidationError(
             f"customs: a UPS label to {shipment.recipient.country} needs customs data "
             "(shipment.customs: the contents, their lines and values, who pays duties)",
@@ -150,7 +151,7 @@ def add_customs(shipment_body: dict[str, Any], shipment: ShipmentRequest, accoun
     """What a Ship request's ``Shipment`` carries abroad: the description, the tax ids, the invoice
     and the duties charge (nothing for a shipment that stays inside one country)."""
     customs = shipment.customs
-    if customs is None or not shipment.is_international:
+    if customs is None or not shipment.needs_customs:
         return
     shipper_tax_id = _tax_id(customs.sender_tax_id, "customs.sender_tax_id")
     recipient_tax_id = _tax_id(customs.recipient_tax_id, "customs.recipient_tax_id")

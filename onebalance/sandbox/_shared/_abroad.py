@@ -7,7 +7,7 @@ zone of the destination: the neighbours (Canada, Mexico), Europe, and the rest o
 
 from __future__ import annotations
 
-__all__ = ["EUROPE", "NEIGHBOURS", "ZIP_SYSTEM", "domestic", "zone"]
+__all__ = ["EU", "EUROPE", "NEIGHBOURS", "ZIP_SYSTEM", "domestic", "through_customs", "zone"]
 
 #: The countries in the US ZIP code system.
 ZIP_SYSTEM = frozenset({"US", "PR", "VI", "GU", "AS", "MP", "FM", "MH", "PW"})
@@ -16,6 +16,16 @@ EUROPE = frozenset(
     {"AT", "BE", "BG", "CH", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GB", "GR", "HR", "HU", "IE",
      "IS", "IT", "LI", "LT", "LU", "LV", "MC", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI", "SK"}
 )  # fmt: skip
+
+
+#: The European Union: one customs territory (UPS calls a shipment inside it "qualified domestic").
+EU = EUROPE - {"CH", "GB", "IS", "LI", "MC", "NO"}
+
+
+def through_customs(origin_country: str, destination_country: str) -> bool:
+    """Whether a shipment goes through customs: abroad, but not from one EU country to another."""
+    both_eu = origin_country in EU and destination_country in EU
+    return not domestic(origin_country, destination_country) and not both_eu
 
 
 def domestic(origin_country: str, destination_country: str) -> bool:

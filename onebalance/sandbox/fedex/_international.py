@@ -71,7 +71,8 @@ def check_service(service: str, origin: dict[str, Any], destination: dict[str, A
 
 
 def _abroad_of(origin: dict[str, Any], destination: dict[str, Any]) -> bool:
-    return not _abroad.domestic(*_countries(origin, destination))
+    """Whether the shipment goes through customs (abroad, but not between two EU countries)."""
+    return _abroad.through_customs(*_countries(origin, destination))
 
 
 def check_rate(requested: dict[str, Any], origin: dict[str, Any], destination: dict[str, Any]) -> None:

@@ -12,7 +12,8 @@ As UPS does:
   value and origin, the invoice number and date, the reason for export, the currency), unless it
   is documents only (``DocumentsOnlyIndicator``) or all UPS Letters; US to Canada also needs
   ``Shipment.InvoiceLineTotal``. The answer's ``ShipmentResults.Form`` is the invoice, a PDF.
-* A duties and taxes charge (``ShipmentCharge`` type 02) is invalid inside one country; billed to
+* A duties and taxes charge (``ShipmentCharge`` type 02) is invalid inside one country (and
+  between two EU countries, which need no customs either); billed to
   the shipper, its account is the shipper's; billed to the receiver, it names the receiver's
   account. Without one, the receiver pays duties on delivery.
 """
@@ -73,9 +74,9 @@ def check_ship(
     ``Form`` (the commercial invoice) for a shipment abroad, else None."""
     if service not in services(origin, destination):
         raise UpsFault(400, "121210", "The requested service is unavailable between the selected locations.")
-    domestic = _abroad.domestic(*_countries(origin, destination))
-    _check_duties(shipment, shipper, domestic=domestic)
-    if domestic:
+    customs = _abroad.through_customs(*_countries(origin, destination))
+    _check_duties(shipment, shipper, domestic=not customs)
+    if not customs:
         return None
     packages = as_list(dig(shipment, "Package"))
     letters = bool(packages) and all(dig(p, "Packaging", "Code") == "01" for p in packages)
