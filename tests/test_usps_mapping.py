@@ -292,7 +292,23 @@ def test_rate_request_for_one_service_in_centimetres_with_insurance(
                     invoice_total=Money(10),
                 ),
             },
-            "recipient.country",
+            "customs.duties_payer",  # USPS mail abroad is delivered duties unpaid
+        ),
+        (
+            {
+                "shipper": Address(name="A", street_lines="1 Rue", city="Paris", postal_code="75001", country="FR"),
+                "customs": Customs(
+                    contents_type="gift",
+                    lines=[
+                        CustomsLine(
+                            description="Book", quantity=1, value=Money(10), weight=Weight(1), origin_country="US"
+                        )
+                    ],
+                    invoice_total=Money(10),
+                    duties_payer="recipient",
+                ),
+            },
+            "shipper.country",
         ),
     ],
 )

@@ -149,6 +149,8 @@ _BY_CODE: dict[str, type[OneBalanceError]] = {
     "002b0906": ValidationError,  # GetRates/CreateIndicium: no rate for that service and package
     "002b0908": ValidationError,  # CreateIndicium: an add-on the rate does not offer (the sandbox's code)
     "002b0909": ValidationError,  # CreateIndicium: a return label USPS does not sell (the sandbox's code)
+    "002b090a": ValidationError,  # CreateIndicium abroad: Customs missing or incomplete (the sandbox's code)
+    "002b090b": ValidationError,  # GetRates/CreateIndicium: a service that does not go there (the sandbox's code)
 }
 
 

@@ -33,6 +33,7 @@ from onebalance.shipments._quote import bind, check_quote, with_quote
 from onebalance.shipments._recent import KeyUse, KeyUses, RecentLabels, maybe_bought
 
 from . import _mapping, _mapping_tracking, _plan
+from . import _mapping_international as _international
 from ._mapping_returns import returnable
 from ._models import CleansedAddress, LabelVoid
 from ._proxy import UspsProxy
@@ -194,7 +195,9 @@ class UspsShipping:
         if cost_account is not None or account.capabilities.must_use_cost_codes:
             chosen = self.proxy.cost_account(cost_account, account)
             cost_code_id = chosen.id if chosen is not None else None
-        cleansed = self.cleanse(shipment.recipient)
+        # USPS standardises US addresses only: a recipient abroad goes as it is, without a CleanseHash.
+        domestic = not _international.abroad(shipment.recipient)
+        cleansed = self.cleanse(shipment.recipient) if domestic else None
         if not sample and not in_doubt:
             # The account read above spares ensure_funds its first read (a refill re-reads it locked).
             self.proxy.ensure_funds(rate.total.amount, reason=f"a {rate.service_name} label", account=account)
@@ -202,7 +205,7 @@ class UspsShipping:
             rate,
             shipment,
             tx_id,
-            to_cleanse_hash=cleansed.cleanse_hash,
+            to_cleanse_hash=cleansed.cleanse_hash if cleansed is not None else None,
             sample=sample,
             cost_code_id=cost_code_id,
             label_spec=spec,
@@ -233,27 +236,15 @@ class UspsShipping:
                 )
         if failure is not None:
             raise failure
-        image = None
-        if not _mapping.image_data(response):
-            lost: OneBalanceError | None = None
-            try:
-                image = self.proxy.fetch_image(_mapping.label_urls(response), tx_id)
-            except OneBalanceError as exc:
-                lost = exc
-            if lost is not None:
-                self._in_doubt.add(tx_id)
-                # Bought and paid: the caller must not take this for a purchase that did not happen.
-                raise OutcomeUnknown(
-                    "The label was bought and paid for, but its image could not be fetched: buy again with "
-                    "the same idempotency key to get the same label (it is not bought twice)",
-                    idempotency_key=tx_id,
-                    cause=lost,
-                    operation=_mapping.SHIP,
-                    transaction_id=tx_id,
-                )
+        image = None if _mapping.image_data(response) else self._fetch(_mapping.label_urls(response), tx_id, "image")
+        form_url = _international.form_url(response)
+        form = self._fetch([form_url], tx_id, "customs form") if form_url else None
         unreadable: OneBalanceError | None = None
         try:
-            label, balance = _mapping.parse_label(response, rate, image=image, label_spec=spec, sample=sample)
+            documents = _international.customs_form(form, form_url)
+            label, balance = _mapping.parse_label(
+                response, rate, image=image, label_spec=spec, sample=sample, documents=documents
+            )
         except (ProtocolError, ValidationError) as exc:
             unreadable = exc
         if unreadable is not None:
@@ -287,6 +278,25 @@ class UspsShipping:
             tx_id,
         )
         return label
+
+    def _fetch(self, urls: list[str], tx_id: str, what: str) -> bytes | None:
+        """A page of the label bought as ``tx_id`` from its URL (its image, its customs form): bought and
+        paid by then, so a failure is :class:`OutcomeUnknown` (buying again with the key returns it)."""
+        lost: OneBalanceError | None = None
+        try:
+            return self.proxy.fetch_image(urls, tx_id)
+        except OneBalanceError as exc:
+            lost = exc
+        self._in_doubt.add(tx_id)
+        # Bought and paid: the caller must not take this for a purchase that did not happen.
+        raise OutcomeUnknown(
+            f"The label was bought and paid for, but its {what} could not be fetched: buy again with "
+            "the same idempotency key to get the same label (it is not bought twice)",
+            idempotency_key=tx_id,
+            cause=lost,
+            operation=_mapping.SHIP,
+            transaction_id=tx_id,
+        )
 
     def void(self, label: Label, package: str | None = None) -> VoidResult:
         """Cancel ``label``. USPS refunds later (batched, days): the refund is ``pending``.

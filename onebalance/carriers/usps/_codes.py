@@ -13,6 +13,7 @@ __all__ = [
     "ADDON_FOR_OPTION",
     "GUARANTEED",
     "IMAGE_FORMATS",
+    "INTERNATIONAL_SERVICES",
     "LABEL_FORMATS",
     "MAX_WEIGHT",
     "PACKAGE_TYPES",
@@ -37,6 +38,8 @@ SERVICES: dict[str, str] = {
     "US-PMI": "USPS Priority Mail International",
     "US-EMI": "USPS Priority Mail Express International",
 }
+#: The services that go abroad (and only abroad).
+INTERNATIONAL_SERVICES = frozenset({"US-FCI", "US-PMI", "US-EMI"})
 #: What an account without ``allow_all_mail_classes`` may print (SWSIM 0x00450208 otherwise).
 PRIORITY_SERVICES = frozenset({"US-PM", "US-XM"})
 #: Priority Mail Express is the one USPS service with a money-back delivery guarantee.

@@ -7,8 +7,8 @@ One pair per operation, named as every carrier's mapping names them: ``rate_requ
 (but the Authenticator) and returns; the codes in them (services, packaging, add-ons) are in
 :mod:`._codes`. On purpose:
 
-* **One parcel per label**, **domestic only** (both addresses in the ZIP code system: international
-  labels need customs forms, not sent yet).
+* **One parcel per label**, **from the US**; a recipient abroad takes the international services and
+  customs (:mod:`._mapping_customs`).
 * **DeliverDays "n-m" → m**: a rate never promises more than USPS does ("2-3" → 3, "1" → 1).
 * **Add-ons follow the shipment's options.** A rate is kept only when it offers an add-on for each
   requested option (``signature`` → US-A-SC, ...); its total is ``Amount`` plus those add-ons
@@ -41,12 +41,14 @@ from onebalance.shipments import (
     RefundStatus,
     ShipmentOption,
     ShipmentRequest,
+    ShippingDocument,
     VoidResult,
 )
 from onebalance.shipments._label_spec import choose
 from onebalance.swsim import _dialect
 from onebalance.swsim._dialect import Version
 
+from . import _mapping_international as _international
 from ._codes import ADDON_FOR_OPTION, GUARANTEED, IMAGE_FORMATS, LABEL_FORMATS, MAX_WEIGHT, PACKAGE_TYPES, SERVICES
 from ._mapping_returns import check_return, mark_return
 from ._models import CleansedAddress
@@ -194,7 +196,6 @@ def _check_shipment(shipment: ShipmentRequest, version: Version) -> None:
     if len(shipment.parcels) != 1:
         raise _fail("parcels", "a USPS label carries one parcel: rate and buy each parcel as its own shipment")
     _domestic(shipment.shipper, "shipper")
-    _domestic(shipment.recipient, "recipient")
     parcel = shipment.parcels[0]
     if parcel.weight > MAX_WEIGHT:
         raise _fail("parcels.0.weight", f"USPS takes at most {MAX_WEIGHT} in one piece")
@@ -203,6 +204,8 @@ def _check_shipment(shipment: ShipmentRequest, version: Version) -> None:
     if shipment.service is not None:
         _dialect.check_usps_service(shipment.service, "service", version)
     check_return(shipment)
+    _international.check_destination(shipment.service, shipment.recipient, "service")
+    _international.check_customs(shipment)
 
 
 def rate_request(shipment: ShipmentRequest, *, version: Version) -> dict[str, Any]:
@@ -334,6 +337,7 @@ def rate_to_wire(
     if rate.carrier is not Carrier.USPS or data.get("ServiceType") != rate.service_code:
         raise _fail("rate", "is not a USPS rate from UspsShipping.rates()")
     _dialect.check_usps_service(rate.service_code, "rate.service_code", version)
+    _international.check_destination(rate.service_code, shipment.recipient, "rate.service_code")
     wire: dict[str, Any] = {name: (json.loads(value) if name in _NESTED else value) for name, value in data.items()}
     wire["From"] = address_to_wire(shipment.shipper)
     wire["To"] = address_to_wire(shipment.recipient, to_cleanse_hash)
@@ -361,6 +365,7 @@ def ship_request(
     request: dict[str, Any] = {
         "IntegratorTxID": integrator_tx_id,
         "Rate": mark_return(rate_to_wire(rate, shipment, to_cleanse_hash, version=version), shipment),
+        **_international.customs_request(shipment),
     }
     if sample:
         request["SampleOnly"] = True
@@ -402,13 +407,14 @@ def parse_label(
     label_spec: LabelSpec | None = None,
     sample: bool = False,
     created_at: datetime | None = None,
+    documents: tuple[ShippingDocument, ...] = (),
 ) -> tuple[Label, Decimal]:
     """The bought label and the postage balance after it.
 
     The cost is the response rate's ``Amount`` (the actual price) plus its add-ons. ``image`` is
     the label fetched from its URL when the response carried no image data. A ``sample`` label
-    (SampleOnly) cost nothing. The label is in the format and size ``label_spec`` asked for (SWSIM's
-    answer does not repeat them).
+    (SampleOnly) cost nothing. ``documents`` go with it (a label abroad: its customs form). The
+    label is in the format and size ``label_spec`` asked for (SWSIM's answer does not repeat them).
     """
     label_format, label_size, _ = choose(label_spec, Carrier.USPS, LABEL_FORMATS, "PNG")
     label_image = image_data(response) or image
@@ -434,6 +440,7 @@ def parse_label(
         label_size=label_size,
         created_at=created_at or datetime.now(timezone.utc),
         carrier_reference=response.get("StampsTxID"),
+        documents=documents,
     )
     balance = Decimal(response["PostageBalance"]["AvailablePostage"])
     return label, balance

@@ -321,6 +321,8 @@ class Label(BaseModel):
     from_address: dict[str, Any] = Field(default_factory=dict)
     to_address: dict[str, Any] = Field(default_factory=dict)
     url: str = ""
+    #: The customs form's URL (labels abroad: CreateIndicium's FormURL), "" for a domestic label.
+    form_url: str = ""
     image_data: bool = False
     image_type: str = "Auto"  # CreateIndicium's ImageType: the format of the label's image
     paper_size: str = "Default"  # CreateIndicium's PaperSize: a PDF on Letter85x11 is a letter page

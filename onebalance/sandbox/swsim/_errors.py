@@ -24,6 +24,10 @@ Code        When
 002b0909    CreateIndicium: a return label (``Rate.PrintLayout`` ``Return...``) USPS does not
             sell: a service without return service, a letter or card, or an address outside
             the ZIP code system.
+002b090a    CreateIndicium to a destination abroad: no Customs, or Customs that cannot make
+            the customs form (see ``_international``); the message names what is missing.
+002b090b    GetRates / CreateIndicium: a service that does not go to the destination (a
+            domestic service abroad, an international one to a US address).
 ==========  =============================================================================
 
 TrackShipment of an unknown label (or another account's) answers 00450202, the code
@@ -79,6 +83,8 @@ MESSAGES: dict[str, str] = {
     "002b0907": "USPS no longer sells this service for this package.",
     "002b0908": "The add-on is not available for this rate.",
     "002b0909": "Return labels are not available for this service, mail piece or address.",
+    "002b090a": "Customs information is required for international mail.",
+    "002b090b": "The service does not go to this destination.",
     "002b0a01": "The postage amount exceeds the account's per-print limit.",
     "00450140": "Invalid destination address.",
     "00450163": "The destination address does not match its CleanseHash.",
@@ -133,6 +139,8 @@ NO_SUCH_RATE = "002b0906"
 SERVICE_RETIRED = "002b0907"
 ADDON_NOT_AVAILABLE = "002b0908"
 NO_RETURN_SERVICE = "002b0909"
+CUSTOMS_REQUIRED = "002b090a"
+SERVICE_NOT_FOR_DESTINATION = "002b090b"
 # Labels (NOTES section 4).
 PER_PRINT_LIMIT = "002b0a01"
 INVALID_DESTINATION = "00450140"

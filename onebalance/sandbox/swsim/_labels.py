@@ -1,7 +1,8 @@
 """USPS labels: GetRates, CreateIndicium, CancelIndicium, TrackShipment, and the label images.
 
 **GetRates** answers the price table of ``_rates`` (the services of the version's ServiceType:
-US-GA on v135 only), each rate with the add-ons of ``_addons``. ServiceType/PackageType
+US-GA on v135 only), each rate with the add-ons of ``_addons``; for a destination abroad, the
+international services of ``_international`` (a service that does not go there: 002b090b). ServiceType/PackageType
 ``Unknown`` or omitted match everything; nothing matching is a success without rates, except when
 both are given: fault 002b0906. A service USPS retired for the package (``US-FC`` for a parcel,
 ``US-RG``; see ``_rates``) is fault 002b0907, at GetRates and at CreateIndicium alike, on both
@@ -12,7 +13,9 @@ versions.
 00450191 / 00560201; CanPrintShipping false 80048011; AllowAllMailClasses false and a service
 other than US-PM / US-XM 00450208; the To address (``Rate.To``): with a CleanseHash it must be
 the sandbox's HMAC of that address (00450163), without one its state and ZIP must be valid
-(00450140); the rate is recomputed from the table (002b0906 if there is none; the Amount sent is
+(00450140); abroad, its street, city and country (00450140), a service that goes there (002b090b)
+and the ``Customs`` of ``_international`` (002b090a; the label then has its customs form at
+``FormURL``); the rate is recomputed from the table (002b0906 if there is none; the Amount sent is
 ignored and the sandbox's is charged and returned, plus the account's label surcharge, set by
 ``Sandbox.set_label_surcharge``, to re-rate labels above their quote); Amount above Capabilities PerPrintLimit
 002b0a01; the balance. When the balance is short and auto-buy is enabled, the service-side
@@ -57,7 +60,7 @@ from typing import Any
 from onebalance.swsim._soap._versions import SwsimVersion
 
 from .._shared import _images
-from . import _addons, _ledger, _rates
+from . import _addons, _international, _ledger, _rates
 from . import _errors as faults
 from ._account_models import IndiciumReplay, Label, LedgerEntry
 from ._addresses import cleanse_hash, normalise, valid_place
@@ -74,7 +77,7 @@ TRACKING_PREFIX = {"US-PM": "9405", "US-XM": "9470"}
 #: Parcel Select Ground), and the mail pieces it does not take back.
 RETURN_SERVICES = ("US-XM", "US-PM", "US-GA", "US-PS")
 NOT_RETURNABLE = ("Postcard", "Letter", "Large Envelope or Flat")
-LABEL_PATH = re.compile(r"/sandbox/labels/([0-9a-fA-F-]{36})\.(png|gif|pdf|zpl|epl|jpg|bmp)")
+LABEL_PATH = re.compile(r"/sandbox/labels/([0-9a-fA-F-]{36})(-customs)?\.(png|gif|pdf|zpl|epl|jpg|bmp)")
 #: CreateIndicium's ImageType -> (file extension, Content-Type, the image): each label is the format
 #: it was asked in (``_images``); the monochrome and print-once variants are the plain format.
 IMAGE_TYPES: dict[str, tuple[str, str, bytes]] = {
@@ -94,7 +97,12 @@ def get_rates(call: Call) -> dict[str, Any]:
     retired = _rates.retired(request.get("ServiceType"), request.get("PackageType"))
     if retired is not None:
         raise SandboxFault(faults.SERVICE_RETIRED, retired)
-    found = _rates.rates(request, call.version.usps_services)
+    to = request.get("To") or {}
+    _international.check_service(request.get("ServiceType"), to)
+    if _international.abroad(to):
+        found = _international.rates(request, call.version.usps_services)
+    else:
+        found = _rates.rates(request, call.version.usps_services)
     insured = request.get("InsuredValue")
     for rate in found:
         if insured is not None:
@@ -156,22 +164,27 @@ def _create(call: Call) -> Label:
     if not account.capabilities.get("AllowAllMailClasses", False) and service not in ("US-PM", "US-XM"):
         raise SandboxFault(faults.MAIL_CLASS_NOT_ALLOWED)
     to = normalise(rate_in.get("To") or {})
+    abroad = _international.abroad(to)
     given_hash = to.get("CleanseHash")
     if given_hash:
         if not hmac.compare_digest(str(given_hash).encode(), cleanse_hash(state, to).encode()):
             raise SandboxFault(faults.CLEANSE_HASH_MISMATCH)
+    elif abroad:
+        _international.check_destination(to)
     elif (to.get("Country") or "US") != "US" or not all(valid_place(to)):
         raise SandboxFault(faults.INVALID_DESTINATION)
     if service in (None, "Unknown"):
         raise SandboxFault(faults.NO_SUCH_RATE)
     if str(rate_in.get("PrintLayout") or "").startswith("Return"):
         _check_return(rate_in, to)
+    _international.check_service(service, to)
     retired = _rates.retired(service, rate_in.get("PackageType") or "Package")
     if retired is not None:
         raise SandboxFault(faults.SERVICE_RETIRED, retired)
-    found = _rates.rates(
-        {**rate_in, "PackageType": rate_in.get("PackageType") or "Package"}, call.version.usps_services
-    )
+    if abroad:
+        _international.check_customs(request.get("Customs"), rate_in)
+    priced = _international.rates if abroad else _rates.rates
+    found = priced({**rate_in, "PackageType": rate_in.get("PackageType") or "Package"}, call.version.usps_services)
     if not found:
         raise SandboxFault(faults.NO_SUCH_RATE)
     rate = found[0]
@@ -190,6 +203,8 @@ def _create(call: Call) -> Label:
             raise SandboxFault(faults.INSUFFICIENT_POSTAGE)
     seq = state.next_id("label", 0)
     tracking = f"{TRACKING_PREFIX.get(service, '9400')}{seq:010d}{account.meter_number % 10**8:08d}"
+    if abroad:
+        tracking = _international.s10(_international.S10_PREFIX[str(service)], seq * 1000 + account.meter_number % 1000)
     if sample:
         tracking = "SAMPLE" + tracking
     stamps_tx_id = str(uuid.uuid4())
@@ -212,7 +227,7 @@ def _create(call: Call) -> Label:
         amount=amount,
         service_type=str(service),
         package_type=rate["PackageType"],
-        deliver_days=_rates.deliver_days(str(service)),
+        deliver_days=_international.deliver_days(str(service)) if abroad else _rates.deliver_days(str(service)),
         created_at=state.clock.now(),
         sample=sample,
         cost_code_id=cost_code,
@@ -220,6 +235,7 @@ def _create(call: Call) -> Label:
         from_address=normalise(rate_in.get("From") or {}),
         to_address=to,
         url="" if image_data else f"{site(call.actor)}/sandbox/labels/{stamps_tx_id}.{extension}",
+        form_url=f"{site(call.actor)}/sandbox/labels/{stamps_tx_id}-customs.pdf" if abroad else "",
         image_data=image_data,
         image_type=image_type,
         paper_size=str(request.get("PaperSize") or "Default"),
@@ -268,6 +284,8 @@ def _indicium_response(label: Label, version: SwsimVersion) -> dict[str, Any]:
     }
     if label.image_data:
         result["ImageData"] = {"base64Binary": [_image(label)[2]]}
+    if label.form_url:
+        result["FormURL"] = label.form_url
     return result
 
 
@@ -401,7 +419,9 @@ def track_shipment(call: Call) -> dict[str, Any]:
         "TrackingEvents": {"TrackingEvent": events},
         "GuaranteedDeliveryDate": delivered if label.service_type == "US-XM" and not label.voided else None,
         "ExpectedDeliveryDate": None if label.voided else delivered,
-        "ServiceDescription": _rates.SERVICES[label.service_type].description,
+        "ServiceDescription": (
+            _rates.SERVICES.get(label.service_type) or _international.SERVICES[label.service_type]
+        ).description,
         "Carrier": "USPS",
         "DestinationInfo": {
             "DestinationCity": destination.get("City") or "",
@@ -419,12 +439,12 @@ def serve_label(state: SandboxState, path: str) -> Reply | None:
     m = LABEL_PATH.fullmatch(path)
     if m is None:
         return None
-    wanted = m.group(1).lower()
+    wanted, form = m.group(1).lower(), bool(m.group(2))
     for account in state.accounts.values():
         for label in account.labels:
             if label.stamps_tx_id == wanted:
-                extension, content_type, image = _image(label)
-                if extension != m.group(2):
+                extension, content_type, image = _international.form(label) if form else _image(label)
+                if extension != m.group(3) or (form and not label.form_url):
                     break
                 if label.voided:
                     return Reply(410, b"this label was voided", "text/plain")
