@@ -49,6 +49,7 @@ from onebalance import (
     ValidationError,
 )
 from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox
+from onebalance.sandbox._shared._images import PDF_LETTER
 from onebalance.sandbox.ups import UpsSandbox
 
 from ._stores import StoreSpec, postgres_run_schema, store_spec, worker_context  # noqa: F401 - a fixture
@@ -67,8 +68,9 @@ def label(number: str = "1ZA1B2C30300000001", *, carrier: Carrier = Carrier.UPS,
         carrier_reference=f"REF-{number[-4:]}",
         cost=Money(amount=Decimal("12.34")),
         paid_by=paid_by,
-        label_image=b"%PDF-1.4 \x00\xff binary",
+        label_image=PDF_LETTER,  # a real PDF (binary bytes in its header) on a letter page, as it claims
         label_format="PDF",
+        label_size="letter",
         created_at=T0 + timedelta(seconds=5),
     )
 
