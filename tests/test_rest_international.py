@@ -147,6 +147,11 @@ def test_ups_sandbox_refuses_ground_abroad_and_a_shipment_abroad_without_customs
         in _ups_error(_ups_ship(ups, LONDON, "07", ShipmentServiceOptions={"InternationalForms": forms}))[2]
     )
     assert "InvoiceLineTotal" in _ups_error(_ups_ship(ups, TORONTO, "11"))[2]  # US to Canada
+    partial = {**_ups_forms(), "FormType": ["05"]}  # the partial invoice is for returns only
+    assert (
+        "returns only"
+        in _ups_error(_ups_ship(ups, LONDON, "07", ShipmentServiceOptions={"InternationalForms": partial}))[2]
+    )
     assert not ups.sandbox.shipments()
 
 
@@ -460,3 +465,19 @@ def test_ups_between_two_eu_countries_needs_no_customs(ups: Ups) -> None:
     sent = _sent_ups_ship(ups)
     assert "ShipmentServiceOptions" not in sent and label.documents == ()
     assert [c["Type"] for c in sent["PaymentInformation"]["ShipmentCharge"]] == ["01"]
+
+
+def test_ups_return_from_abroad_takes_the_partial_invoice(ups: Ups) -> None:
+    line = CustomsLine(description="Cotton T-shirts", quantity=2, value=Money("30.00"), weight=Weight("1", "lb"),
+                       origin_country="US")  # fmt: skip
+    customs = Customs(contents_type=ContentsType.RETURN, lines=[line], invoice_total=Money("30.00"))
+    returned = ShipmentRequest(shipper=LONDON_ADDRESS, recipient=SHIPPER_ADDRESS, is_return=True, customs=customs,
+                               parcels=[Parcel(weight=Weight("2.5", "lb"))], ship_date=date.today())  # fmt: skip
+    client = ups.client()
+    rates = client.rates(returned)
+    assert {r.service_code for r in rates} == {"08", "65", "07", "54"}  # priced from the customer abroad
+    label = client.buy(cheapest(rates), returned, "return-1")
+    assert label.is_return
+    _check_invoice(label)
+    forms = _sent_ups_ship(ups)["ShipmentServiceOptions"]["InternationalForms"]
+    assert forms["FormType"] == ["05"] and forms["ReasonForExport"] == "RETURN"

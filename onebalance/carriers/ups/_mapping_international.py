@@ -19,7 +19,8 @@ A label through customs carries (:func:`add_customs`): the description of goods 
 the lines' descriptions), the tax ids, and the commercial invoice in
 ``ShipmentServiceOptions.InternationalForms`` (FormType 01: one ``Product`` per customs line with
 its quantity, unit value, HS code and origin; the invoice number, the ship date, the reason for
-export from the contents type, the currency, the incoterm as ``TermsOfShipment``). Documents of no
+export from the contents type, the currency, the incoterm as ``TermsOfShipment``; a return from
+abroad the partial invoice, FormType 05, the only invoice UPS takes with return service). Documents of no
 commercial value go as ``DocumentsOnlyIndicator``, without an invoice. Duties and taxes: paid by
 the sender, a ``ShipmentCharge`` of type 02 billed to the shipper's own account (BillShipper);
 paid by the recipient, no type 02 charge, so UPS bills the receiver on delivery. The invoice UPS
@@ -156,8 +157,8 @@ def add_customs(shipment_body: dict[str, Any], shipment: ShipmentRequest, accoun
     shipper_tax_id = _tax_id(customs.sender_tax_id, "customs.sender_tax_id")
     recipient_tax_id = _tax_id(customs.recipient_tax_id, "customs.recipient_tax_id")
     shipment_body["Description"] = _description(customs)
-    if shipper_tax_id:
-        shipment_body["Shipper"]["TaxIdentificationNumber"] = shipper_tax_id
+    if shipper_tax_id:  # a return's sender is the customer, UPS's ShipFrom (the Shipper is the merchant)
+        shipment_body["ShipFrom" if shipment.is_return else "Shipper"]["TaxIdentificationNumber"] = shipper_tax_id
     if recipient_tax_id:
         shipment_body["ShipTo"]["TaxIdentificationNumber"] = recipient_tax_id
     add_invoice_total(shipment_body, shipment)
@@ -188,7 +189,7 @@ def _invoice(customs: Customs, shipment: ShipmentRequest, invoice_number: str) -
             product["CommodityCode"] = line.hs_tariff_number
         products.append(product)
     forms: dict[str, Any] = {
-        "FormType": ["01"],
+        "FormType": ["05" if shipment.is_return else "01"],  # a return takes the partial invoice only
         "Product": products,
         "InvoiceNumber": (customs.invoice_number or invoice_number)[:35],
         "InvoiceDate": shipment.ship_date.strftime("%Y%m%d"),

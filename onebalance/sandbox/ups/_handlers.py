@@ -212,8 +212,9 @@ class Handler:
         if dig(shipment, "Shipper", "ShipperNumber") is not None or dig(shipment, "PaymentDetails") is not None:
             self._shipper_and_payer(client_id, shipment, "PaymentDetails")
         pounds = self._packages(shipment, "PackagingType")
-        zone = _international.zone(origin, destination)
-        available = _international.services(origin, destination)
+        start = _international.ship_from(shipment, origin)
+        zone = _international.zone(start, destination)
+        available = _international.services(start, destination)
         if option.startswith("shop"):
             services = available
         else:
@@ -270,7 +271,8 @@ class Handler:
         service = dig(shipment, "Service", "Code")
         if service not in _rates.SERVICES:
             raise UpsFault(400, "120101", "Missing or invalid service code")
-        form = _international.check_ship(shipment, origin, destination, str(service), shipper)
+        start = _international.ship_from(shipment, origin)
+        form = _international.check_ship(shipment, start, destination, str(service), shipper)
         label_format = str(dig(request, "LabelSpecification", "LabelImageFormat", "Code") or "GIF").upper()
         if label_format not in LABEL_IMAGES:
             raise UpsFault(400, "120500", "Missing or invalid label image format")
@@ -286,7 +288,7 @@ class Handler:
             existing = self.state.by_context.get((client_id, shipper, context))
             if existing is not None:
                 return json_reply(200, self.state.shipments[existing].response)
-        zone = _international.zone(origin, destination)
+        zone = _international.zone(start, destination)
         base, fuel = self._quote(str(service), pounds, zone)
         extra = self.state.surcharge  # billed above the rate, as UPS does for additional handling
         total = base + fuel + extra

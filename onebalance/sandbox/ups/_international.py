@@ -32,7 +32,7 @@ from . import _rates
 from ._errors import UpsFault, missing
 from ._wire import as_list, dig
 
-__all__ = ["check_ship", "services", "zone"]
+__all__ = ["check_ship", "services", "ship_from", "zone"]
 
 DOMESTIC = ("03", "12", "02", "01")
 WORLDWIDE = ("08", "65", "07", "54")
@@ -44,6 +44,15 @@ _DIGITS = re.compile(r"\d{1,7}")
 
 def _countries(origin: Mapping[str, str], destination: Mapping[str, str]) -> tuple[str, str]:
     return origin["countryCode"], destination["countryCode"]
+
+
+def ship_from(shipment: Mapping[str, Any], shipper: Mapping[str, str]) -> Mapping[str, str]:
+    """Where the parcel starts, as Rating says ("from the ShipFrom to the ShipTo addresses"): the
+    ``ShipFrom`` address when there is one (a return's customer), else the shipper's."""
+    address = dig(shipment, "ShipFrom", "Address")
+    if not isinstance(address, Mapping) or not address.get("CountryCode"):
+        return shipper
+    return {"countryCode": str(address["CountryCode"]), "postalCode": str(address.get("PostalCode") or "")}
 
 
 def services(origin: Mapping[str, str], destination: Mapping[str, str]) -> list[str]:
@@ -71,7 +80,9 @@ def check_ship(
     shipment: Mapping[str, Any], origin: Mapping[str, str], destination: Mapping[str, str], service: str, shipper: str
 ) -> dict[str, Any] | None:
     """Refuse what UPS refuses of a Ship request's service, duties and customs; the answer's
-    ``Form`` (the commercial invoice) for a shipment abroad, else None."""
+    ``Form`` (the commercial invoice) for a shipment abroad, else None. A return (``ReturnService``)
+    starts at its ``ShipFrom`` (the customer), and takes only the partial invoice (FormType 05)."""
+    returned = "ReturnService" in shipment
     if service not in services(origin, destination):
         raise UpsFault(400, "121210", "The requested service is unavailable between the selected locations.")
     customs = _abroad.through_customs(*_countries(origin, destination))
@@ -85,7 +96,12 @@ def check_ship(
     if not dig(shipment, "Description"):
         raise missing("Shipment Description (required for a shipment abroad)")
     forms = dig(shipment, "ShipmentServiceOptions", "InternationalForms")
-    if not isinstance(forms, Mapping) or "01" not in as_list(forms.get("FormType")):
+    kinds = as_list(forms.get("FormType")) if isinstance(forms, Mapping) else []
+    if returned and not (kinds and set(kinds) <= {"05", "10"}):
+        raise missing("InternationalForms FormType: a return takes 05 (partial invoice) or 10 only")
+    if not returned and "05" in kinds:
+        raise missing("InternationalForms FormType: 05 (partial invoice) is for returns only")
+    if not isinstance(forms, Mapping) or not ({"01", "05"} & set(kinds)):
         raise missing("InternationalForms: a shipment abroad needs the commercial invoice (FormType 01)")
     _check_invoice(forms)
     to_canada = origin["countryCode"] in _abroad.ZIP_SYSTEM and destination["countryCode"] == "CA"
