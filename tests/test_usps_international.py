@@ -24,7 +24,7 @@ from carriers import (
     ShipmentRequest,
     Weight,
 )
-from onebalance import Accounts, InMemoryCredentialStore, ValidationError
+from onebalance import Accounts, InMemoryCredentialStore, PlanRestriction, ValidationError
 from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox, SandboxCredentials
 from onebalance.swsim._soap._envelope import SoapFault
 
@@ -308,3 +308,18 @@ def test_a_rate_for_another_destination_is_refused_at_buy(usps: Any, wire_log: l
         usps.buy(rate, _shipment(UK_RECIPIENT), idempotency_key="wrong-way")
     assert caught.value.field == "rate.service_code"
     assert not _requests(wire_log, "CreateIndicium")
+
+
+def test_a_plan_without_international_mail_marks_the_rates_and_refuses_the_label(
+    usps: Any, sandbox: Sandbox, box: Sandbox, version: str, wire_log: list
+) -> None:
+    sandbox.set_capability("shipper", "CanPrintInternational", False)
+    shipment = _shipment(UK_RECIPIENT)
+    rates = usps.rates(shipment)
+    assert rates and all("CanPrintInternational" in (r.restriction or "") for r in rates)
+    with pytest.raises(PlanRestriction):
+        usps.buy(rates[0], shipment, idempotency_key="no-intl")
+    assert not _requests(wire_log, "CreateIndicium")
+    # and the service refuses it too
+    box.set_capability(SHOP, "CanPrintInternational", False)
+    assert fault(box, "CreateIndicium", version, **buy(box, version, "plan-1")).code == "00450208"

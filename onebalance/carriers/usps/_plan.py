@@ -28,7 +28,7 @@ from onebalance.core._errors import PlanRestriction, PrintLimitExceeded, Service
 from onebalance.shipments import Carrier, Rate
 from onebalance.swsim._models import Capabilities
 
-from ._codes import PRIORITY_SERVICES, SERVICES
+from ._codes import INTERNATIONAL_SERVICES, PRIORITY_SERVICES, SERVICES
 
 __all__ = ["MAIL_CLASS_CODE", "PER_PRINT_CODE", "PlanLimit", "mark_rates", "plan_limits", "refusal"]
 
@@ -74,6 +74,17 @@ def plan_limits(capabilities: Capabilities) -> tuple[PlanLimit, ...]:
                 detail=f"the plan allows only {names} (AllowAllMailClasses is off)",
                 cannot=f"print any USPS service but {names}: the plan does not allow them (AllowAllMailClasses is off)",
                 services=PRIORITY_SERVICES,
+            )
+        )
+    if not capabilities.can_print_international:
+        limits.append(
+            PlanLimit(
+                capability="CanPrintInternational",
+                code=MAIL_CLASS_CODE,
+                detail="the plan does not allow international mail (CanPrintInternational is off)",
+                cannot="print USPS labels abroad: the plan does not allow international mail (CanPrintInternational "
+                "is off)",
+                services=frozenset(SERVICES) - INTERNATIONAL_SERVICES,
             )
         )
     if capabilities.per_print_limit is not None:

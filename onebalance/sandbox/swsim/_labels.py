@@ -11,11 +11,12 @@ versions.
 **CreateIndicium** repeats the stored result of an IntegratorTxID already seen by the account
 (the same response, faults included; no second debit). Otherwise, in order: holds 00450190 /
 00450191 / 00560201; CanPrintShipping false 80048011; AllowAllMailClasses false and a service
-other than US-PM / US-XM 00450208; the To address (``Rate.To``): with a CleanseHash it must be
-the sandbox's HMAC of that address (00450163), without one its state and ZIP must be valid
-(00450140); abroad, its street, city and country (00450140), a service that goes there (002b090b)
-and the ``Customs`` of ``_international`` (002b090a; the label then has its customs form at
-``FormURL``); the rate is recomputed from the table (002b0906 if there is none; the Amount sent is
+other than US-PM / US-XM 00450208 (an international service without CanPrintInternational, too);
+the To address (``Rate.To``): with a CleanseHash it must be the sandbox's HMAC of that address
+(00450163), without one its state and ZIP must be valid (00450140); abroad, its street, city and
+country (00450140), a service that goes there (002b090b) and the ``Customs`` of ``_international``
+(002b090a; the label then has its customs form at ``FormURL``); the rate is recomputed from the
+table (002b0906 if there is none; the Amount sent is
 ignored and the sandbox's is charged and returned, plus the account's label surcharge, set by
 ``Sandbox.set_label_surcharge``, to re-rate labels above their quote); Amount above Capabilities PerPrintLimit
 002b0a01; the balance. When the balance is short and auto-buy is enabled, the service-side
@@ -163,6 +164,8 @@ def _create(call: Call) -> Label:
         raise SandboxFault(faults.PRINT_DISABLED)
     if not account.capabilities.get("AllowAllMailClasses", False) and service not in ("US-PM", "US-XM"):
         raise SandboxFault(faults.MAIL_CLASS_NOT_ALLOWED)
+    if service in _international.SERVICES and not account.capabilities.get("CanPrintInternational", False):
+        raise SandboxFault(faults.MAIL_CLASS_NOT_ALLOWED, "The account's plan does not allow international mail.")
     to = normalise(rate_in.get("To") or {})
     abroad = _international.abroad(to)
     given_hash = to.get("CleanseHash")
