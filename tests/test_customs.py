@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from carriers import (
+    Carrier,
     CarrierAccountPayment,
     ContentsType,
     Customs,
@@ -28,8 +29,9 @@ from carriers import (
 )
 from onebalance import InvalidAmount, ValidationError
 from onebalance.shipments._label_codec import label_from_json, label_to_json
+from onebalance.shipments._quote import bind, check_quote, purchase_fingerprint
 
-from .test_carriers_models import refused
+from .test_carriers_models import rate, refused
 
 EL_SEGUNDO = {"name": "Acme", "street_lines": ["1990 E Grand Ave"], "city": "El Segundo", "state": "CA",
               "postal_code": "90245"}  # fmt: skip
@@ -79,6 +81,9 @@ def test_a_shipment_abroad_with_its_customs() -> None:
     assert abroad.customs is not None
     first = abroad.customs.lines[0]
     assert first.hs_tariff_number == "610910" and first.origin_country == "US" and first.quantity == 2
+    assert first.unit_value == Decimal("15.000000")
+    thirds = CustomsLine(description="Pens", quantity=3, value=Money("10.00"), weight=Weight(1), origin_country="US")
+    assert thirds.unit_value == Decimal("3.333333")
     assert abroad.customs.contents_type is ContentsType.MERCHANDISE
     assert abroad.customs.duties_payer is DutiesPayer.SENDER and abroad.customs.non_delivery is NonDelivery.RETURN
     assert abroad.customs.total_weight == Weight("0.5", "kg")
@@ -238,6 +243,16 @@ def test_a_shipment_with_customs_goes_through_json_and_back() -> None:
     assert json.loads(text)["customs"]["lines"][0]["value"] == {"amount": "30.00", "currency": "USD"}
     assert ShipmentRequest.model_validate_json(text) == abroad
     assert ShipmentRequest.model_validate(json.loads(text)) == abroad
+
+
+def test_a_rate_is_not_bound_to_the_customs_but_the_purchase_is() -> None:
+    quoted = shipment()
+    (bound,) = bind([rate(carrier=Carrier.UPS, code="07")], quoted)
+    corrected = shipment(customs=customs(lines=[line(description="Organic cotton T-shirt")]))
+    check_quote(bound, corrected)  # a corrected description needs no new rate
+    assert purchase_fingerprint(bound, corrected) != purchase_fingerprint(bound, quoted)
+    domestic = shipment(recipient=EL_SEGUNDO | {"city": "Austin", "state": "TX", "postal_code": "78701"}, customs=None)
+    assert "customs" not in domestic.model_dump(exclude_defaults=True)  # older fingerprints unchanged
 
 
 # -- the documents that come back with a label --------------------------------------------------------

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import enum
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from pydantic import ValidationInfo, field_validator, model_validator
@@ -75,6 +75,8 @@ EORI_EXPORT_COUNTRIES: frozenset[str] = EU_COUNTRIES | {"GB"}
 #: CPF of a person or CNPJ of a company, asked for by every courier and by Correios).
 RECIPIENT_TAX_ID_COUNTRIES: frozenset[str] = frozenset({"BR"})
 
+#: UPS takes a unit value of up to six decimals.
+_UNIT_VALUE = Decimal("0.000001")
 _HS = re.compile(r"\d+(?:\.\d+)*")
 _TAX_ID = re.compile(r"[A-Z0-9][A-Z0-9./\-]*")
 _EORI = re.compile(r"[A-Z]{2}[A-Z0-9]{1,15}")
@@ -198,6 +200,12 @@ class CustomsLine(CarrierModel):
         if self.value.is_negative:
             fail("value", "must not be negative", InvalidAmount)
         return self
+
+    @property
+    def unit_value(self) -> Decimal:
+        """The value of one unit (``value / quantity``, in the line's currency), rounded half up to six
+        decimals: what UPS (``Product/Unit/Value``) and FedEx (``unitPrice``) ask for."""
+        return (self.value.amount / self.quantity).quantize(_UNIT_VALUE, rounding=ROUND_HALF_UP)
 
 
 class Customs(CarrierModel):
