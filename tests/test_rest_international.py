@@ -481,3 +481,18 @@ def test_ups_return_from_abroad_takes_the_partial_invoice(ups: Ups) -> None:
     _check_invoice(label)
     forms = _sent_ups_ship(ups)["ShipmentServiceOptions"]["InternationalForms"]
     assert forms["FormType"] == ["05"] and forms["ReasonForExport"] == "RETURN"
+
+
+def test_fedex_return_from_abroad_carries_its_customs(fedex: Fedex) -> None:
+    line = CustomsLine(description="Cotton T-shirts", quantity=2, value=Money("30.00"), weight=Weight("1", "lb"),
+                       origin_country="US")  # fmt: skip
+    customs = Customs(contents_type=ContentsType.RETURN, lines=[line], invoice_total=Money("30.00"))
+    returned = ShipmentRequest(shipper=LONDON_ADDRESS, recipient=SHIPPER_ADDRESS, is_return=True, customs=customs,
+                               parcels=[Parcel(weight=Weight("2.5", "lb"))], ship_date=date.today())  # fmt: skip
+    rates = fedex.client.rates(returned)
+    assert {r.service_code for r in rates} == {"INTERNATIONAL_ECONOMY", "FEDEX_INTERNATIONAL_PRIORITY"}
+    label = fedex.client.buy(cheapest(rates), returned, "return-1")
+    assert label.is_return
+    _check_invoice(label)
+    invoice = _sent_fedex(fedex, "POST /ship/v1/shipments")["customsClearanceDetail"]["commercialInvoice"]
+    assert invoice["shipmentPurpose"] == "REPAIR_AND_RETURN"
