@@ -24,7 +24,14 @@ from carriers import (
     ShipmentRequest,
     Weight,
 )
-from onebalance import Accounts, InMemoryCredentialStore, PlanRestriction, ValidationError
+from onebalance import (
+    Accounts,
+    InMemoryCredentialStore,
+    OutcomeUnknown,
+    PlanRestriction,
+    RequestTimeout,
+    ValidationError,
+)
 from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox, SandboxCredentials
 from onebalance.swsim._soap._envelope import SoapFault
 
@@ -323,3 +330,25 @@ def test_a_plan_without_international_mail_marks_the_rates_and_refuses_the_label
     # and the service refuses it too
     box.set_capability(SHOP, "CanPrintInternational", False)
     assert fault(box, "CreateIndicium", version, **buy(box, version, "plan-1")).code == "00450208"
+
+
+def test_a_customs_form_that_cannot_be_fetched_leaves_the_label_bought_not_failed(
+    usps: Any, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fetch = usps.proxy.fetch_image
+
+    def no_form(urls: list[str], tx_id: str) -> bytes | None:
+        if urls[0].endswith("-customs.pdf"):
+            raise RequestTimeout("No answer from the form server", operation="CreateIndicium")
+        return fetch(urls, tx_id)
+
+    shipment = _shipment(UK_RECIPIENT, "US-PMI")
+    rate = usps.rates(shipment)[0]
+    with monkeypatch.context() as patch:
+        patch.setattr(usps.proxy, "fetch_image", no_form)
+        with pytest.raises(OutcomeUnknown, match="customs form could not be fetched"):
+            usps.buy(rate, shipment, idempotency_key="intl-lost-form")
+    prints = [e for e in sandbox.ledger("shipper") if e.type == "Print"]
+    label = usps.buy(rate, shipment, idempotency_key="intl-lost-form")  # the same key: the label, its form
+    assert label.documents and label.documents[0].data.startswith(b"%PDF-")
+    assert [e for e in sandbox.ledger("shipper") if e.type == "Print"] == prints  # paid once

@@ -273,41 +273,23 @@ def test_rate_request_for_one_service_in_centimetres_with_insurance(
     assert rate["InsuredValue"] == Decimal("80.00")
 
 
+PARIS = Address(name="A", street_lines="1 Rue", city="Paris", postal_code="75001", country="FR")
+BOOK = Customs(
+    contents_type="gift",
+    lines=[CustomsLine(description="Book", quantity=1, value=Money(10), weight=Weight(1), origin_country="US")],
+    invoice_total=Money(10),
+)
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
         ({"parcels": [Parcel(weight=Weight(1)), Parcel(weight=Weight(1))]}, "parcels"),
         ({"parcels": [Parcel(weight=Weight(71))]}, "parcels.0.weight"),
         ({"parcels": [Parcel(weight=Weight(1), package_type="pak")]}, "parcels.0.package_type"),
+        ({"recipient": PARIS, "customs": BOOK}, "customs.duties_payer"),  # USPS abroad: duties unpaid
         (
-            {
-                "recipient": Address(name="A", street_lines="1 Rue", city="Paris", postal_code="75001", country="FR"),
-                "customs": Customs(
-                    contents_type="gift",
-                    lines=[
-                        CustomsLine(
-                            description="Book", quantity=1, value=Money(10), weight=Weight(1), origin_country="US"
-                        )
-                    ],
-                    invoice_total=Money(10),
-                ),
-            },
-            "customs.duties_payer",  # USPS mail abroad is delivered duties unpaid
-        ),
-        (
-            {
-                "shipper": Address(name="A", street_lines="1 Rue", city="Paris", postal_code="75001", country="FR"),
-                "customs": Customs(
-                    contents_type="gift",
-                    lines=[
-                        CustomsLine(
-                            description="Book", quantity=1, value=Money(10), weight=Weight(1), origin_country="US"
-                        )
-                    ],
-                    invoice_total=Money(10),
-                    duties_payer="recipient",
-                ),
-            },
+            {"shipper": PARIS, "customs": BOOK.model_copy(update={"duties_payer": "recipient"})},
             "shipper.country",
         ),
     ],

@@ -47,7 +47,7 @@ from .._shared import _images
 from . import _errors as faults
 from ._account_models import Label
 from ._errors import SandboxFault
-from ._rates import CENT, LETTER_FLAT_OUNCES, Service, ounces
+from ._rates import CENT, LETTER_FLAT_OUNCES, Service, ounces, rate_entry
 
 #: Countries USPS addresses with ZIP codes: mail there is domestic.
 DOMESTIC_COUNTRIES = frozenset({"US", "PR", "VI", "GU", "AS", "MP", "FM", "MH", "PW"})
@@ -161,22 +161,7 @@ def rates(request: dict[str, Any], offered: frozenset[str]) -> list[dict[str, An
             amount = price(service, package, weight, group(country))
             if amount is None:
                 continue
-            rate: dict[str, Any] = {
-                "From": request.get("From") or {},
-                "To": to,
-                "Amount": amount,
-                "ServiceType": service.code,
-                "ServiceDescription": f"{service.description} - {package}",
-                "DeliverDays": f"{service.days[0]}-{service.days[1]}",
-                "WeightLb": request.get("WeightLb") if request.get("WeightLb") is not None else 0.0,
-                "WeightOz": request.get("WeightOz") if request.get("WeightOz") is not None else 0.0,
-                "PackageType": package,
-            }
-            for echoed in ("Length", "Width", "Height", "ShipDate"):
-                if request.get(echoed) is not None:
-                    rate[echoed] = request[echoed]
-            rate["EffectiveWeightInOunces"] = math.ceil(weight)
-            out.append(rate)
+            out.append(rate_entry(request, service, package, amount))
     return out
 
 

@@ -190,30 +190,36 @@ def rates(request: dict[str, Any], offered: frozenset[str]) -> list[dict[str, An
             amount = price(service, package, weight, z or 1)
             if amount is None:
                 continue
-            rate: dict[str, Any] = {
-                "From": request.get("From") or {},
-                "To": to,
-                "Amount": amount,
-            }
-            if z is None and package not in FLAT_RATES.get(service.code, {}):
-                rate["MaxAmount"] = price(service, package, weight, 8)
-            rate.update(
-                {
-                    "ServiceType": service.code,
-                    "ServiceDescription": f"{service.description} - {package}",
-                    "DeliverDays": f"{service.days[0]}-{service.days[1]}",
-                    "WeightLb": request.get("WeightLb") if request.get("WeightLb") is not None else 0.0,
-                    "WeightOz": request.get("WeightOz") if request.get("WeightOz") is not None else 0.0,
-                    "PackageType": package,
-                }
-            )
-            for echoed in ("Length", "Width", "Height", "ShipDate"):
-                if request.get(echoed) is not None:
-                    rate[echoed] = request[echoed]
-            rate["EffectiveWeightInOunces"] = math.ceil(weight)
+            zoned = z is None and package not in FLAT_RATES.get(service.code, {})
+            rate = rate_entry(request, service, package, amount, price(service, package, weight, 8) if zoned else None)
             rate["Zone"] = z or 1
             out.append(rate)
     return out
+
+
+def rate_entry(
+    request: dict[str, Any], service: Service, package: str, amount: Decimal, max_amount: Decimal | None = None
+) -> dict[str, Any]:
+    """One rate of GetRates' answer: ``service`` for ``package`` at ``amount``, echoing the request's
+    addresses, weight, dimensions and ship date."""
+    rate: dict[str, Any] = {"From": request.get("From") or {}, "To": request.get("To") or {}, "Amount": amount}
+    if max_amount is not None:
+        rate["MaxAmount"] = max_amount
+    rate.update(
+        {
+            "ServiceType": service.code,
+            "ServiceDescription": f"{service.description} - {package}",
+            "DeliverDays": f"{service.days[0]}-{service.days[1]}",
+            "WeightLb": request.get("WeightLb") if request.get("WeightLb") is not None else 0.0,
+            "WeightOz": request.get("WeightOz") if request.get("WeightOz") is not None else 0.0,
+            "PackageType": package,
+        }
+    )
+    for echoed in ("Length", "Width", "Height", "ShipDate"):
+        if request.get(echoed) is not None:
+            rate[echoed] = request[echoed]
+    rate["EffectiveWeightInOunces"] = math.ceil(ounces(request))
+    return rate
 
 
 def deliver_days(service_type: str) -> int:
