@@ -123,7 +123,7 @@ PURPOSES = {
     ContentsType.RETURN: "REPAIR_AND_RETURN",
     ContentsType.DOCUMENTS: "NOT_SOLD",
 }
-_TENTH, _CENT = Decimal("0.1"), Decimal("0.01")
+_TENTH = Decimal("0.1")
 
 
 def _kilograms(weight: Any) -> float:
@@ -146,7 +146,7 @@ def _commodities(customs: Customs) -> list[dict[str, Any]]:
             "quantityUnits": "PCS",
             "numberOfPieces": line.quantity,
             "customsValue": _money(line.value.amount, currency),
-            "unitPrice": _money((line.value.amount / line.quantity).quantize(_CENT), currency),
+            "unitPrice": _money(line.unit_value, currency),
             "weight": {"units": "KG", "value": _kilograms(line.weight)},
         }
         if line.hs_tariff_number:

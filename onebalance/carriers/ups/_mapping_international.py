@@ -104,7 +104,6 @@ REASONS = {
 TERMS_OF_SHIPMENT = frozenset({"CFR", "CIF", "CIP", "CPT", "DDP", "DAP", "EXW", "FAS", "FCA", "FOB"})
 #: UPS's limits: a description of goods, a product description line, a tax id.
 DESCRIPTION_MAX, PRODUCT_LINE_MAX, TAX_ID_MAX = 50, 35, 15
-_UNIT_VALUE = Decimal("0.000001")
 
 
 def _lines(text: str, width: int, count: int) -> list[str]:
@@ -175,12 +174,11 @@ def add_customs(shipment_body: dict[str, Any], shipment: ShipmentRequest, accoun
 def _invoice(customs: Customs, shipment: ShipmentRequest, invoice_number: str) -> dict[str, Any]:
     products = []
     for line in customs.lines:
-        unit = (line.value.amount / line.quantity).quantize(_UNIT_VALUE)
         product: dict[str, Any] = {
             "Description": _lines(line.description, PRODUCT_LINE_MAX, 3),
             "Unit": {
                 "Number": str(line.quantity),
-                "Value": f"{unit.normalize():f}",
+                "Value": f"{line.unit_value.normalize():f}",
                 "UnitOfMeasurement": {"Code": "PCS"},
             },
             "OriginCountryCode": line.origin_country,
