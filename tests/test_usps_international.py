@@ -352,3 +352,22 @@ def test_a_customs_form_that_cannot_be_fetched_leaves_the_label_bought_not_faile
     label = usps.buy(rate, shipment, idempotency_key="intl-lost-form")  # the same key: the label, its form
     assert label.documents and label.documents[0].data.startswith(b"%PDF-")
     assert [e for e in sandbox.ledger("shipper") if e.type == "Print"] == prints  # paid once
+
+
+def test_an_international_label_over_http(sandbox: Sandbox, version: str, wire_log: list) -> None:
+    """The same purchase through ``serve()``: the customs form is fetched from the sandbox's own server."""
+    sandbox.create_account("remote", PASSWORD, balance="200.00")
+    with sandbox.serve() as server:
+        accounts = Accounts(
+            integration_id=DEMO_INTEGRATION_ID,
+            endpoint=server.url,
+            store=InMemoryCredentialStore(),
+            api_version=version,
+        )
+        accounts.connect("m2", username="remote", password=PASSWORD)
+        usps = accounts.usps("m2")
+        shipment = _shipment(UK_RECIPIENT, "US-EMI")
+        label = usps.buy(usps.rates(shipment)[0], shipment, idempotency_key="intl-http")
+    assert label.tracking_number.startswith("EA")
+    assert label.documents[0].data.startswith(b"%PDF-")
+    assert _requests(wire_log, "CreateIndicium")
