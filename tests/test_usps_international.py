@@ -371,3 +371,14 @@ def test_an_international_label_over_http(sandbox: Sandbox, version: str, wire_l
     assert label.tracking_number.startswith("EA")
     assert label.documents[0].data.startswith(b"%PDF-")
     assert _requests(wire_log, "CreateIndicium")
+
+
+def test_a_domestic_shipment_may_carry_customs_whoever_pays_duties(usps: Any, wire_log: list) -> None:
+    """Customs data on a shipment inside the ZIP code system (e.g. to an APO address) is sent as it is:
+    no duties are due there, so the default duties payer is not refused."""
+    customs = GIFTS.model_copy(update={"duties_payer": DutiesPayer.SENDER, "incoterm": None})
+    shipment = _shipment(US_RECIPIENT, "US-PM", customs)
+    label = usps.buy(usps.rates(shipment)[0], shipment, idempotency_key="home-customs")
+    assert label.documents == ()
+    (sent,) = _requests(wire_log, "CreateIndicium")
+    assert b"<Customs>" in sent

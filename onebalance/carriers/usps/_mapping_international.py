@@ -109,7 +109,8 @@ def check_customs(shipment: ShipmentRequest) -> None:
         return
     if customs.invoice_total.currency != "USD":
         raise _fail("customs.invoice_total", "USPS customs forms declare values in US dollars (USD)")
-    if customs.duties_payer is DutiesPayer.SENDER or customs.incoterm == "DDP":
+    duties_paid = customs.duties_payer is DutiesPayer.SENDER or customs.incoterm == "DDP"
+    if duties_paid and abroad(shipment.recipient):  # mail inside the ZIP code system (APO/FPO) pays none
         raise _fail(
             "customs.duties_payer",
             "USPS mail abroad is delivered duties unpaid: the recipient pays the duties and taxes "
