@@ -28,8 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from onebalance.sandbox import DEMO_INTEGRATION_ID, Reply, Sandbox, SandboxServer
-from onebalance.swsim._soap._envelope import build
-from onebalance.swsim._soap._schema import swsim_schema
+from onebalance.swsim import build, swsim_schema
 
 PASSWORD = "Bench-passw0rd"
 

@@ -6,19 +6,22 @@ labels are billed to the merchant's own carrier accounts. Import everything from
     from onebalance import OneBalance, TESTING_ENDPOINT
 """
 
-from onebalance.accounts._accounts import Accounts, Registration, RemedyInputs, RemedyReport, RemedyStep
-from onebalance.accounts._status import (
+from onebalance.accounts import (
+    Accounts,
     AccountState,
     Diagnosis,
     Finding,
+    Registration,
     Remedy,
     RemedyAction,
+    RemedyInputs,
+    RemedyReport,
+    RemedyStep,
     Restriction,
     SupportContact,
 )
 from onebalance.carriers import CleansedAddress, LabelVoid, RateShop, Shipping, UspsShipping
-from onebalance.core._config import Timeout
-from onebalance.core._errors import (
+from onebalance.core import (
     AccountClosed,
     AccountDisconnected,
     AccountLocked,
@@ -69,6 +72,7 @@ from onebalance.core._errors import (
     RefillLockTimeout,
     RegistrationError,
     RequestTimeout,
+    RetryPolicy,
     SchemaViolation,
     Service,
     ServiceError,
@@ -78,6 +82,7 @@ from onebalance.core._errors import (
     SuspensionReason,
     TemporaryPasswordRefused,
     TermsNotAccepted,
+    Timeout,
     TransportError,
     UnknownCostAccount,
     UnknownFault,
@@ -86,9 +91,8 @@ from onebalance.core._errors import (
     VerificationFailed,
     VoidRefused,
 )
-from onebalance.core._public import publish as _publish
-from onebalance.core._redact import install as _install_redaction
-from onebalance.core._retry import RetryPolicy
+from onebalance.core import install as _install_redaction
+from onebalance.core import publish as _publish
 from onebalance.funding import (
     Balance,
     CallbackNotifier,
@@ -105,8 +109,7 @@ from onebalance.funding import (
     RefillProposal,
     RefillSettlement,
 )
-from onebalance.shipments import LabelFormatUnavailable
-from onebalance.shipments._purchase_errors import ChargeAboveQuote, IdempotencyKeyReused, RateMismatch
+from onebalance.shipments import ChargeAboveQuote, IdempotencyKeyReused, LabelFormatUnavailable, RateMismatch
 from onebalance.stores import (
     AutoRefillSettings,
     CredentialStore,
@@ -135,34 +138,33 @@ from onebalance.stores import (
     StoredCredentials,
     UpsAccount,
 )
-from onebalance.swsim._client import OneBalance
-from onebalance.swsim._endpoints import PRODUCTION_ENDPOINT, TESTING_ENDPOINT
-from onebalance.swsim._inputs import (
-    BankAccount,
-    Codewords,
-    CreditCard,
-    RegistrationForm,
-    StoreProfile,
-    generate_password,
-)
-from onebalance.swsim._models import (
+from onebalance.swsim import DEFAULT_VERSION as _DEFAULT_VERSION
+from onebalance.swsim import (
+    PRODUCTION_ENDPOINT,
+    TESTING_ENDPOINT,
     Account,
+    ApiVersion,
     AutoBuySettings,
     BalanceTransaction,
+    BankAccount,
     Capabilities,
+    Codewords,
     CostAccount,
+    CreditCard,
     LoginInfo,
+    OneBalance,
     PaymentMethodInfo,
     PostageBalance,
     PostalAddress,
     PurchaseResult,
+    Receipt,
+    RegistrationForm,
+    StoreProfile,
     Terms,
+    generate_password,
+    zeep_service,
 )
-from onebalance.swsim._receipts import Receipt
-from onebalance.swsim._soap._versions import DEFAULT_VERSION as _DEFAULT_VERSION
-from onebalance.swsim._soap._versions import VERSIONS as _VERSIONS
-from onebalance.swsim._soap._versions import ApiVersion
-from onebalance.swsim._soap._zeep import zeep_service
+from onebalance.swsim import VERSIONS as _VERSIONS
 
 from ._version import __version__
 

@@ -22,3 +22,5 @@ __all__ = [
     "Restriction",
     "SupportContact",
 ]
+
+# The names other rooms use (they import them from here, not from the modules).

@@ -17,9 +17,7 @@ from typing import Literal
 import requests
 
 from onebalance.carriers import Shipping, UspsShipping
-from onebalance.core._config import Timeout
-from onebalance.core._errors import ConfigurationError, ValidationError
-from onebalance.core._retry import RetryPolicy
+from onebalance.core import ConfigurationError, RetryPolicy, Timeout, ValidationError
 from onebalance.funding import Notifier, Postage, RefillProposal
 from onebalance.shipments import LabelSpec
 from onebalance.stores import (

@@ -10,9 +10,7 @@ from typing import Any, Literal
 
 import requests
 
-from onebalance.core._config import Timeout
-from onebalance.core._errors import AccountDisconnected, NotConnected
-from onebalance.core._retry import RetryPolicy
+from onebalance.core import AccountDisconnected, NotConnected, RetryPolicy, Timeout
 from onebalance.stores import CredentialStore, StoredCredentials
 from onebalance.swsim import ApiVersion, Concurrency, OneBalance
 

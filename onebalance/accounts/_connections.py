@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from onebalance.carriers.fedex import SANDBOX_URL, FedexClient, FedexSettings
 from onebalance.carriers.ups import CIE_URL, UpsClient, UpsSettings
-from onebalance.core._errors import ConfigurationError, ValidationError
+from onebalance.core import ConfigurationError, ValidationError
 from onebalance.stores import CarrierAccount, FedexAccount, StoredCredentials, UpsAccount
 
 from ._clients import MerchantClients

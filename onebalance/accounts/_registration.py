@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from onebalance.core._errors import ValidationError
+from onebalance.core import ValidationError
 from onebalance.swsim import Codewords, Platform, RegistrationForm
 
 from ._clients import MerchantClients

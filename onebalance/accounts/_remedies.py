@@ -9,7 +9,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from onebalance.core._errors import NotConnected, OneBalanceError, ValidationError
+from onebalance.core import NotConnected, OneBalanceError, ValidationError
 from onebalance.swsim import PaymentMethod, Platform, check_password, generate_password, ipv4
 
 from ._clients import MerchantClients, refused_error

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pydantic import BaseModel, ConfigDict
 
 from onebalance.carriers import plan_limits
-from onebalance.core._errors import (
+from onebalance.core import (
     AccountClosed,
     AccountDisconnected,
     AccountLocked,

@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 from pydantic import BaseModel, ConfigDict
 
-from onebalance.core._errors import (
+from onebalance.core import (
     AccountSuspended,
     AuthenticationError,
     ConfigurationError,
@@ -28,11 +28,15 @@ from onebalance.core._errors import (
     UnknownFault,
     ValidationError,
 )
-from onebalance.core._public import publish as _publish
+from onebalance.core import publish as _publish
 from onebalance.shipments import (
     Carrier,
     CarrierAccountPayment,
     CarrierClient,
+    ChargeAboveQuote,
+    IdempotencyKeyReused,
+    KeyUse,
+    KeyUses,
     Label,
     LabelSpec,
     OneBalancePayment,
@@ -42,12 +46,12 @@ from onebalance.shipments import (
     TrackingStatus,
     VoidResult,
     cheapest,
+    check_quote,
     fastest,
+    label_spec,
+    maybe_bought,
+    purchase_fingerprint,
 )
-from onebalance.shipments._label_spec import label_spec
-from onebalance.shipments._purchase_errors import ChargeAboveQuote, IdempotencyKeyReused
-from onebalance.shipments._quote import check_quote, purchase_fingerprint
-from onebalance.shipments._recent import KeyUse, KeyUses, maybe_bought
 from onebalance.stores import JournalEntry, LabelJournal
 
 from .usps._client import UspsShipping

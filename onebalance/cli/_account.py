@@ -24,7 +24,7 @@ from typing import Any
 import click
 
 from onebalance.accounts import AccountState, Diagnosis, Remedy, RemedyAction, RemedyInputs, RemedyReport
-from onebalance.core._errors import (
+from onebalance.core import (
     CodewordAnswersRefused,
     ConfigurationError,
     CredentialStoreError,

@@ -17,7 +17,7 @@ from typing import Generic, TypeVar
 
 import click
 
-from onebalance.core._transport import POOL_SIZE
+from onebalance.core import POOL_SIZE
 
 T = TypeVar("T")
 

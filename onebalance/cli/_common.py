@@ -15,8 +15,8 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from onebalance.accounts._accounts import Accounts
-from onebalance.core._errors import (
+from onebalance.accounts import Accounts
+from onebalance.core import (
     ConfigurationError,
     CredentialStoreError,
     OneBalanceError,
@@ -26,7 +26,7 @@ from onebalance.core._errors import (
 )
 from onebalance.stores import KEY_HELP as _KEY_HELP
 from onebalance.stores import EncryptedFileCredentialStore, PostageRecords, PostgresStore, SqlitePostageRecords
-from onebalance.swsim._soap._versions import DEFAULT_VERSION, VERSIONS
+from onebalance.swsim import DEFAULT_VERSION, VERSIONS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ATTENTION, EXIT_CONFIG = 0, 1, 2, 3, 4
 #: Where ``--api-version`` leaves its value in the click context (read by ``_Context``).

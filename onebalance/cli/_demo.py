@@ -13,14 +13,20 @@ from collections.abc import Iterator
 import click
 from pydantic import SecretStr
 
-from onebalance.accounts._accounts import Accounts
-from onebalance.core._errors import AuthenticationFailed, OneBalanceError, UsernameTaken
+from onebalance.accounts import Accounts
+from onebalance.core import AuthenticationFailed, OneBalanceError, UsernameTaken
 from onebalance.sandbox import Sandbox, SandboxControl
 from onebalance.stores import InMemoryCredentialStore
-from onebalance.swsim._client import OneBalance
-from onebalance.swsim._inputs import Codewords, CreditCard, RegistrationForm, StoreProfile
-from onebalance.swsim._models import Account
-from onebalance.swsim._soap._versions import ApiVersion, swsim_version
+from onebalance.swsim import (
+    Account,
+    ApiVersion,
+    Codewords,
+    CreditCard,
+    OneBalance,
+    RegistrationForm,
+    StoreProfile,
+    swsim_version,
+)
 
 from ._common import api_version_option, error_line
 
@@ -242,7 +248,7 @@ def _account_steps(url: str, integration_id: str, control: SandboxControl, versi
 def _postage_steps(accounts: Accounts, merchant: str, control: SandboxControl, username: str) -> None:
     from decimal import Decimal
 
-    from onebalance.funding._notify import CallbackNotifier, RefillEvent, RefillProposal
+    from onebalance.funding import CallbackNotifier, RefillEvent, RefillProposal
     from onebalance.stores import AutoRefillSettings
 
     def prompt(proposal: RefillProposal) -> bool:

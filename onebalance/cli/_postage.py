@@ -21,7 +21,7 @@ from typing import Any
 
 import click
 
-from onebalance.core._errors import ConfigurationError, CredentialStoreError, OneBalanceError, ValidationError
+from onebalance.core import ConfigurationError, CredentialStoreError, OneBalanceError, ValidationError
 from onebalance.funding import SETTLE_AFTER, Postage, Quote, RefillSettlement, money
 from onebalance.stores import AutoRefillSettings, RefillEntry
 from onebalance.swsim import Receipt

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import click
 
-from onebalance.accounts._accounts import Accounts
-from onebalance.core._errors import OneBalanceError
+from onebalance.accounts import Accounts
+from onebalance.core import OneBalanceError
 from onebalance.sandbox import DEMO_INTEGRATION_ID, SandboxControl
 from onebalance.stores import EncryptedFileCredentialStore
 

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from onebalance.carriers import Shipping
-from onebalance.core._errors import OneBalanceError
+from onebalance.core import OneBalanceError
 from onebalance.shipments import Carrier, Label, Rate, ShipmentRequest, TrackingStatus, VoidResult
 
 from ._common import EXIT_FAILED, EXIT_USAGE, _Context, _fail, merchant_id_argument

@@ -13,8 +13,9 @@ from typing import Any, TypeVar, get_args
 import click
 
 from onebalance.carriers import Shipping
-from onebalance.core._errors import ConfigurationError, CredentialStoreError, OneBalanceError, ValidationError
+from onebalance.core import ConfigurationError, CredentialStoreError, OneBalanceError, ValidationError
 from onebalance.shipments import (
+    MAX_PARCELS,
     Address,
     Carrier,
     Dimensions,
@@ -26,7 +27,6 @@ from onebalance.shipments import (
     ShipmentRequest,
     Weight,
 )
-from onebalance.shipments._shipment import MAX_PARCELS
 
 from ._common import EXIT_CONFIG, EXIT_FAILED, EXIT_USAGE, _Context, _fail, error_line, needs_journal
 from ._ship_refs import rate_id

@@ -46,3 +46,5 @@ __all__ = [
     "money",
     "plan_refill",
 ]
+
+# The names other rooms use (they import them from here, not from the modules).

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from onebalance.core._errors import InsufficientFunds, OneBalanceError
+from onebalance.core import InsufficientFunds, OneBalanceError
 from onebalance.stores import MINIMUM_PURCHASE, AutoRefillSettings
 from onebalance.swsim import Account
 

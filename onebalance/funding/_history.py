@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from onebalance.core._errors import UnknownCostAccount
+from onebalance.core import UnknownCostAccount
 from onebalance.shipments import Carrier, Label
 from onebalance.stores import LabelJournal
 from onebalance.swsim import BalanceTransaction, Receipt

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Literal
 
-from onebalance.core._errors import (
+from onebalance.core import (
     ConfigurationError,
     CostAccountRequired,
     InsufficientFunds,

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from onebalance.core._errors import OneBalanceError, PurchaseRejected, StaleControlTotal
+from onebalance.core import OneBalanceError, PurchaseRejected, StaleControlTotal
 from onebalance.stores import PostageRecords, RefillJournal
 from onebalance.swsim import OneBalance, Receipt
 

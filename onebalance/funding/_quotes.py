@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from pydantic import BaseModel, ConfigDict
 
-from onebalance.core._errors import (
+from onebalance.core import (
     AmountBelowMinimum,
     BalanceLimitExceeded,
     InvalidAmount,

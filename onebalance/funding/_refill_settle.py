@@ -46,7 +46,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from onebalance.core._errors import (
+from onebalance.core import (
     AccountSuspended,
     AuthenticationError,
     BalanceLimitExceeded,

@@ -23,7 +23,7 @@ path (``recipient.postal_code``); results are frozen. Money is Decimal, never fl
     )
 """
 
-from onebalance.core._public import publish as _publish
+from onebalance.core import publish as _publish
 
 from ._address import Address
 from ._carrier import Carrier
@@ -81,5 +81,29 @@ __all__ = [
     "fastest",
     "payer_description",
 ]
+
+
+# The names other rooms use (they import them from here, not from the modules).
+from ._base import credentials_refused as credentials_refused
+from ._label import tracking_number as tracking_number
+from ._label_codec import label_from_json as label_from_json
+from ._label_codec import label_to_json as label_to_json
+from ._label_spec import choose as choose
+from ._label_spec import label_spec as label_spec
+from ._purchase_errors import ChargeAboveQuote as ChargeAboveQuote
+from ._purchase_errors import IdempotencyKeyReused as IdempotencyKeyReused
+from ._purchase_errors import RateMismatch as RateMismatch
+from ._quote import bind as bind
+from ._quote import check_quote as check_quote
+from ._quote import purchase_fingerprint as purchase_fingerprint
+from ._quote import with_quote as with_quote
+from ._recent import KeyUse as KeyUse
+from ._recent import KeyUses as KeyUses
+from ._recent import OncePerKey as OncePerKey
+from ._recent import RecentLabels as RecentLabels
+from ._recent import maybe_bought as maybe_bought
+from ._recent import read_sold_label as read_sold_label
+from ._shipment import MAX_PARCELS as MAX_PARCELS
+from ._shipment import check_idempotency_key as check_idempotency_key
 
 _publish(globals(), "carriers", __all__)  # carriers.Address, not onebalance.shipments._address.Address

@@ -31,7 +31,7 @@ from typing import Any
 
 from pydantic import ValidationInfo, field_validator, model_validator
 
-from onebalance.core._text import one_line
+from onebalance.core import one_line
 
 from ._base import CarrierModel, fail
 from ._regions import CA_PROVINCES, COUNTRIES, US_STATES, ZIP_COUNTRIES

@@ -17,7 +17,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict
 from typing_extensions import Self
 
-from onebalance.core._errors import AuthenticationFailed, OneBalanceError, ValidationError
+from onebalance.core import AuthenticationFailed, OneBalanceError, ValidationError
 
 __all__ = ["CarrierModel", "credentials_refused", "fail", "one_or_more", "to_decimal", "translate"]
 

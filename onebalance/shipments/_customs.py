@@ -36,8 +36,7 @@ from typing import Any
 
 from pydantic import ValidationInfo, field_validator, model_validator
 
-from onebalance.core._errors import InvalidAmount
-from onebalance.core._text import one_line
+from onebalance.core import InvalidAmount, one_line
 
 from ._base import CarrierModel, fail, one_or_more
 from ._money import Money

@@ -13,7 +13,7 @@ from typing import Any, TypeVar, get_args
 
 from pydantic import field_validator
 
-from onebalance.core._errors import ValidationError
+from onebalance.core import ValidationError
 
 from ._base import CarrierModel
 from ._carrier import Carrier

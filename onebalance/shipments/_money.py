@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import field_validator
 
-from onebalance.core._errors import InvalidAmount, ValidationError
+from onebalance.core import InvalidAmount, ValidationError
 
 from ._base import CarrierModel, fail, to_decimal
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import field_validator, model_validator
 
-from onebalance.core._text import one_line
+from onebalance.core import one_line
 
 from ._base import CarrierModel, fail
 from ._money import Money, non_negative

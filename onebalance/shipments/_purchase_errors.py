@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from onebalance.core._errors import OneBalanceError, ValidationError
+from onebalance.core import OneBalanceError, ValidationError
 
 if TYPE_CHECKING:  # the models live in ``carriers``, which imports this module
     from . import Carrier, Label, Money, VoidResult

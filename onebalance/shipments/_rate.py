@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from onebalance.core._errors import ValidationError
+from onebalance.core import ValidationError
 
 from ._base import CarrierModel, fail
 from ._carrier import Carrier

@@ -13,7 +13,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from datetime import datetime
 
-from onebalance.core._errors import OneBalanceError, OutcomeUnknown, ProtocolError, RequestTimeout, ValidationError
+from onebalance.core import OneBalanceError, OutcomeUnknown, ProtocolError, RequestTimeout, ValidationError
 
 from ._label import Label
 from ._purchase_errors import IdempotencyKeyReused

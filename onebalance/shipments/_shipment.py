@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import field_validator, model_validator
 
-from onebalance.core._text import one_line
+from onebalance.core import one_line
 
 from ._address import Address
 from ._base import CarrierModel, fail, one_or_more

@@ -79,3 +79,5 @@ __all__ = [
     "UpsAccount",
     "journal_for",
 ]
+
+# The names other rooms use (they import them from here, not from the modules).

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
-from onebalance.core._errors import ValidationError
+from onebalance.core import ValidationError
 
 __all__ = [
     "CarrierAccount",

@@ -38,7 +38,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 
-from onebalance.core._errors import ConfigurationError, CredentialStoreError
+from onebalance.core import ConfigurationError, CredentialStoreError
 
 from ._credential_models import CredentialStore, StoredCredentials, valid_credentials, valid_merchant_id
 from ._files import read_private

@@ -7,7 +7,7 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
-from onebalance.core._errors import ConfigurationError
+from onebalance.core import ConfigurationError
 
 __all__ = ["check_private", "private_file", "read_private"]
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from pydantic import ValidationError as PydanticValidationError
 
-from onebalance.core._errors import ConfigurationError, CredentialStoreError
+from onebalance.core import ConfigurationError, CredentialStoreError
 
 from ._credential_models import StoredCredentials
 from ._files import read_private

@@ -18,8 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from onebalance.shipments import Carrier, Label
-from onebalance.shipments._label_codec import label_from_json, label_to_json
+from onebalance.shipments import Carrier, Label, label_from_json, label_to_json
 
 from ._labels import JournalEntry, LabelJournal, claimed, cutoff, pending_of
 from ._postgres import PostgresDatabase

@@ -35,7 +35,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from onebalance.core._errors import ValidationError
+from onebalance.core import ValidationError
 from onebalance.shipments import Carrier, Label
 
 __all__ = ["InMemoryLabelJournal", "JournalEntry", "LabelJournal", "claimed", "cutoff", "pending_of"]

@@ -22,7 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from onebalance.core._errors import RefillLockTimeout, StoreError
+from onebalance.core import RefillLockTimeout, StoreError
 
 from ._postgres import PostgresDatabase, advisory_key, driver_problem
 from ._sqlite import SqliteTables

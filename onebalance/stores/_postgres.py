@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from onebalance.core._errors import ConfigurationError, StoreError
+from onebalance.core import ConfigurationError, StoreError
 
 if TYPE_CHECKING:
     import psycopg

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
-from onebalance.core._errors import AmountBelowMinimum, InvalidAmount, ValidationError
+from onebalance.core import AmountBelowMinimum, InvalidAmount, ValidationError
+from onebalance.swsim import Receipt
 from onebalance.swsim._inputs import _Input
-from onebalance.swsim._receipts import Receipt
 
 from ._postgres import PostgresDatabase
 from ._sqlite import SQLITE_BUSY_TIMEOUT, SqliteTables

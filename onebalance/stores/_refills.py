@@ -33,8 +33,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from onebalance.core._errors import ValidationError
-from onebalance.swsim._receipts import Receipt, RefillKind
+from onebalance.core import ValidationError
+from onebalance.swsim import Receipt, RefillKind
 
 from ._postgres import PostgresDatabase
 from ._records import PostageRecords, SqlitePostageRecords

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import tenacity
 
-from onebalance.core._errors import ConfigurationError, StoreError
+from onebalance.core import ConfigurationError, StoreError
 
 __all__ = [
     "SQLITE_BUSY_TIMEOUT",

@@ -34,7 +34,7 @@ from types import TracebackType
 
 from typing_extensions import Self
 
-from onebalance.core._errors import ConfigurationError
+from onebalance.core import ConfigurationError
 
 from ._credential_models import CredentialStore, valid_merchant_id
 from ._credential_stores import InMemoryCredentialStore

@@ -4,8 +4,8 @@ fault mapping (``_faults``), the per-account client (``OneBalance`` in ``_client
 the wire spellings (``_mapping``: accounts, payment methods, postage; ``_access_mapping``: credentials,
 registration, passwords), the models, the input rules and the validated inputs.
 
-The room's face: what other rooms use of it. The codec (``_soap``) is the sandbox's too, and is
-imported from its modules.
+The room's face: what other rooms use of it, the codec (``_soap``) included, which the sandbox
+speaks SWSIM with too.
 """
 
 from ._client import Concurrency, OneBalance
@@ -76,3 +76,24 @@ __all__ = [
     "ipv4",
     "postage_payment_method",
 ]
+
+# The names other rooms use (they import them from here, not from the modules).
+from ._dialect import Version as Version
+from ._rules import PASSWORD_HISTORY as PASSWORD_HISTORY
+from ._soap._envelope import MalformedResponse as MalformedResponse
+from ._soap._envelope import build as build
+from ._soap._envelope import build_fault as build_fault
+from ._soap._envelope import read_request as read_request
+from ._soap._schema import Complex as Complex
+from ._soap._schema import Operation as Operation
+from ._soap._schema import Schema as Schema
+from ._soap._schema import SchemaError as SchemaError
+from ._soap._schema import swsim_schema as swsim_schema
+from ._soap._schema import wsdl_bytes as wsdl_bytes
+from ._soap._versions import DEFAULT_VERSION as DEFAULT_VERSION
+from ._soap._versions import VERSIONS as VERSIONS
+from ._soap._versions import SwsimVersion as SwsimVersion
+from ._soap._versions import swsim_version as swsim_version
+from ._soap._zeep import zeep_service as zeep_service
+
+# The names other rooms use (they import them from here, not from the modules).

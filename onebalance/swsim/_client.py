@@ -18,10 +18,17 @@ from typing import Any, Literal
 import requests
 from pydantic import SecretStr
 
-from onebalance.core._config import Timeout
-from onebalance.core._errors import ClientClosed, ConfigurationError, OneBalanceError, ValidationError
-from onebalance.core._retry import RetryPolicy, Safety, run
-from onebalance.core._transport import Transport
+from onebalance.core import (
+    ClientClosed,
+    ConfigurationError,
+    OneBalanceError,
+    RetryPolicy,
+    Safety,
+    Timeout,
+    Transport,
+    ValidationError,
+    run,
+)
 from onebalance.swsim._soap._versions import ApiVersion
 
 from . import _access_mapping, _mapping

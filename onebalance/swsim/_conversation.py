@@ -42,7 +42,8 @@ from typing import Any, Literal
 
 from pydantic import SecretStr
 
-from onebalance.core._errors import (
+from onebalance.core import (
+    MONEY,
     AccountDisconnected,
     AuthenticationFailed,
     ClientClosed,
@@ -51,9 +52,12 @@ from onebalance.core._errors import (
     OneBalanceError,
     OutcomeUnknown,
     PurchaseInProgress,
+    RetryPolicy,
+    Transient,
     VoidRefused,
+    run,
+    swsim_safety,
 )
-from onebalance.core._retry import MONEY, RetryPolicy, Transient, run, swsim_safety
 
 from . import _access_mapping, _mapping
 from ._exchange import Wire, WireFault

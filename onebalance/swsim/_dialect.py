@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from onebalance.core._errors import ValidationError
+from onebalance.core import ValidationError
 from onebalance.swsim._soap._versions import SwsimVersion, swsim_version
 
 __all__ = [

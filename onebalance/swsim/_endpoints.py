@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit, urlunsplit
 
-from onebalance.core._errors import ConfigurationError
-from onebalance.core._redact import register_secret
+from onebalance.core import ConfigurationError, register_secret
 
 from ._soap._versions import DEFAULT_VERSION, VERSIONS, SwsimVersion
 

@@ -15,11 +15,23 @@ from typing import Any
 
 import requests
 
-from onebalance.core._config import Timeout, check_endpoint
-from onebalance.core._errors import OneBalanceError, ProtocolError, ValidationError, clipped
-from onebalance.core._redact import MAX_LOGGED_BODY, redact_xml, scrub
-from onebalance.core._retry import MONEY, RetryPolicy, Transient, run, swsim_safety
-from onebalance.core._transport import Transport
+from onebalance.core import (
+    MAX_LOGGED_BODY,
+    MONEY,
+    OneBalanceError,
+    ProtocolError,
+    RetryPolicy,
+    Timeout,
+    Transient,
+    Transport,
+    ValidationError,
+    check_endpoint,
+    clipped,
+    redact_xml,
+    run,
+    scrub,
+    swsim_safety,
+)
 from onebalance.swsim._soap._envelope import MalformedResponse, SoapFault, build, read_response
 from onebalance.swsim._soap._schema import Schema, SchemaError, swsim_schema
 from onebalance.swsim._soap._versions import SwsimVersion, swsim_version

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from onebalance.core._errors import (
+from onebalance.core import (
     AccountClosed,
     AccountLocked,
     ActivityBlocked,

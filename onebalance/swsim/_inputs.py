@@ -16,15 +16,15 @@ from typing import Any, Literal
 import pydantic
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator, model_validator
 
-from onebalance.core._errors import (
+from onebalance.core import (
     InvalidCodewords,
     InvalidPassword,
     InvalidPaymentMethod,
     OneBalanceError,
     TermsNotAccepted,
     ValidationError,
+    one_line,
 )
-from onebalance.core._text import one_line
 
 from . import _rules
 from ._models import PostalAddress

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from onebalance.core._errors import ProtocolError
+from onebalance.core import ProtocolError
 
 
 def _reported(value: Decimal) -> Decimal:

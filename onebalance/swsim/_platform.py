@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import requests
 
-from onebalance.core._config import Timeout
-from onebalance.core._errors import UsernameTaken
-from onebalance.core._retry import RetryPolicy
+from onebalance.core import RetryPolicy, Timeout, UsernameTaken
 from onebalance.swsim._soap._versions import ApiVersion
 
 from . import _access_mapping

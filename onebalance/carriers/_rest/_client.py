@@ -16,18 +16,24 @@ from typing import Any, Generic, TypeVar
 
 import requests
 
-from onebalance.core._config import Timeout
-from onebalance.core._errors import ClientClosed, ConfigurationError, ValidationError
-from onebalance.core._retry import RetryPolicy
-from onebalance.shipments._carrier import Carrier
-from onebalance.shipments._label import Label, VoidResult
-from onebalance.shipments._label import tracking_number as clean_tracking_number
-from onebalance.shipments._label_spec import LabelSpec
-from onebalance.shipments._quote import bind, check_quote, with_quote
-from onebalance.shipments._rate import Rate
-from onebalance.shipments._recent import KeyUse, OncePerKey, read_sold_label
-from onebalance.shipments._shipment import ShipmentRequest, check_idempotency_key
-from onebalance.shipments._tracking import Tracking
+from onebalance.core import ClientClosed, ConfigurationError, RetryPolicy, Timeout, ValidationError
+from onebalance.shipments import (
+    Carrier,
+    KeyUse,
+    Label,
+    LabelSpec,
+    OncePerKey,
+    Rate,
+    ShipmentRequest,
+    Tracking,
+    VoidResult,
+    bind,
+    check_idempotency_key,
+    check_quote,
+    read_sold_label,
+    with_quote,
+)
+from onebalance.shipments import tracking_number as clean_tracking_number
 
 from ._proxy import RestProxy
 from ._request import RestMapping, TrackingMapping

@@ -31,20 +31,27 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 import requests
 
-from onebalance.core import _json
-from onebalance.core._config import Timeout, decode_json
-from onebalance.core._errors import (
+from onebalance.core import (
+    MAX_LOGGED_BODY,
+    HttpReply,
     OneBalanceError,
     OutcomeUnknown,
     ProtocolError,
+    RetryPolicy,
+    Safety,
     Service,
+    Timeout,
+    Transient,
     TransportError,
+    _json,
+    check_session,
     clipped,
+    decode_json,
     from_service,
+    run,
+    send,
+    shared_session,
 )
-from onebalance.core._redact import MAX_LOGGED_BODY
-from onebalance.core._retry import RetryPolicy, Safety, Transient, run
-from onebalance.core._transport import HttpReply, check_session, send, shared_session
 
 from ._request import Request, RestMapping
 from ._settings import RestSettings

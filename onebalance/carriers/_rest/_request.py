@@ -13,14 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from onebalance.core._errors import OneBalanceError
-from onebalance.core._retry import Safety
-from onebalance.shipments._carrier import Carrier
-from onebalance.shipments._label import Label, VoidResult
-from onebalance.shipments._label_spec import LabelSpec
-from onebalance.shipments._rate import Rate
-from onebalance.shipments._shipment import ShipmentRequest
-from onebalance.shipments._tracking import Tracking
+from onebalance.core import OneBalanceError, Safety
+from onebalance.shipments import Carrier, Label, LabelSpec, Rate, ShipmentRequest, Tracking, VoidResult
 
 __all__ = ["Request", "RestMapping", "TrackingMapping", "asked", "void_result"]
 

@@ -14,11 +14,8 @@ from typing import Any, ClassVar
 import pydantic
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 
-from onebalance.core._config import check_client_id, check_endpoint
-from onebalance.core._errors import ConfigurationError
-from onebalance.core._redact import register_secret
-from onebalance.shipments._carrier import Carrier
-from onebalance.shipments._payment import CarrierAccountPayment
+from onebalance.core import ConfigurationError, check_client_id, check_endpoint, register_secret
+from onebalance.shipments import Carrier, CarrierAccountPayment
 
 __all__ = ["RestSettings"]
 

@@ -15,8 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from onebalance.core._errors import ProtocolError
-from onebalance.core._redact import register_secret
+from onebalance.core import ProtocolError, register_secret
 
 __all__ = ["MAX_TOKEN_LIFETIME", "Token", "TokenCache", "read_token"]
 

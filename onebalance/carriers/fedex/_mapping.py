@@ -17,10 +17,10 @@ from datetime import date, datetime
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from onebalance.core._errors import AuthenticationFailed, OneBalanceError, ProtocolError, UnknownFault, ValidationError
-from onebalance.core._retry import Safety
+from onebalance.core import AuthenticationFailed, OneBalanceError, ProtocolError, Safety, UnknownFault, ValidationError
 from onebalance.shipments import (
     Address,
+    Carrier,
     CarrierAccountPayment,
     Charge,
     Label,
@@ -33,10 +33,9 @@ from onebalance.shipments import (
     Rate,
     ShipmentRequest,
     VoidResult,
+    choose,
+    credentials_refused,
 )
-from onebalance.shipments._base import credentials_refused
-from onebalance.shipments._carrier import Carrier
-from onebalance.shipments._label_spec import choose
 
 from .._rest._request import Request, void_result
 from . import _mapping_international as international

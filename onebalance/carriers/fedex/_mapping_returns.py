@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from onebalance.core._errors import ValidationError
-from onebalance.shipments._shipment import ShipmentRequest
+from onebalance.core import ValidationError
+from onebalance.shipments import ShipmentRequest
 
 __all__ = ["check_return", "mark_return"]
 

@@ -7,9 +7,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from onebalance.core._errors import ProtocolError, UnknownFault
-from onebalance.shipments import Tracking, TrackingEvent, TrackingStatus
-from onebalance.shipments._carrier import Carrier
+from onebalance.core import ProtocolError, UnknownFault
+from onebalance.shipments import Carrier, Tracking, TrackingEvent, TrackingStatus
 
 from .._rest._request import Request
 from ._mapping import _output, _text

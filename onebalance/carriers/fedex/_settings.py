@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from onebalance.core._errors import ConfigurationError
-from onebalance.shipments._carrier import Carrier
+from onebalance.core import ConfigurationError
+from onebalance.shipments import Carrier
 
 from .._rest._settings import RestSettings
 

@@ -19,30 +19,40 @@ from datetime import datetime
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from typing import Any
 
-from onebalance.core._errors import (
+from onebalance.core import (
     AuthenticationFailed,
     LabelNotFound,
     OneBalanceError,
     PaymentMethodRefused,
     PermissionDenied,
     ProtocolError,
+    Safety,
     SchemaViolation,
     ServiceError,
     UnknownFault,
     ValidationError,
     VoidRefused,
 )
-from onebalance.core._retry import Safety
-from onebalance.shipments._address import Address
-from onebalance.shipments._base import credentials_refused
-from onebalance.shipments._carrier import Carrier
-from onebalance.shipments._label import Label, LabelFormat, LabelSize, PackageLabel, VoidResult
-from onebalance.shipments._label_spec import LabelSpec, choose
-from onebalance.shipments._money import Money
-from onebalance.shipments._parcel import PackageType, Parcel
-from onebalance.shipments._payment import CarrierAccountPayment
-from onebalance.shipments._rate import Charge, Rate
-from onebalance.shipments._shipment import ShipmentOption, ShipmentRequest
+from onebalance.shipments import (
+    Address,
+    Carrier,
+    CarrierAccountPayment,
+    Charge,
+    Label,
+    LabelFormat,
+    LabelSize,
+    LabelSpec,
+    Money,
+    PackageLabel,
+    PackageType,
+    Parcel,
+    Rate,
+    ShipmentOption,
+    ShipmentRequest,
+    VoidResult,
+    choose,
+    credentials_refused,
+)
 
 from .._rest._request import Request, asked, void_result
 from . import _mapping_international as international

@@ -35,7 +35,7 @@ from collections.abc import Mapping
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from onebalance.core._errors import ProtocolError, ValidationError
+from onebalance.core import ProtocolError, ValidationError
 from onebalance.shipments import ContentsType, Customs, DocumentKind, DutiesPayer, ShipmentRequest, ShippingDocument
 
 __all__ = [

@@ -17,10 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from onebalance.core._errors import ValidationError
-from onebalance.shipments._address import Address
-from onebalance.shipments._label import Label
-from onebalance.shipments._shipment import ShipmentRequest
+from onebalance.core import ValidationError
+from onebalance.shipments import Address, Label, ShipmentRequest
 
 __all__ = ["PRINT_RETURN_LABEL", "billed_party", "check_return_void", "mark_return"]
 

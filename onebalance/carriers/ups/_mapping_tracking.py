@@ -7,9 +7,8 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from onebalance.core._errors import LabelNotFound, ProtocolError, ValidationError
-from onebalance.shipments._carrier import Carrier
-from onebalance.shipments._tracking import Tracking, TrackingEvent, TrackingStatus
+from onebalance.core import LabelNotFound, ProtocolError, ValidationError
+from onebalance.shipments import Carrier, Tracking, TrackingEvent, TrackingStatus
 
 from .._rest._request import Request
 from ._mapping import _MAPPING, _list

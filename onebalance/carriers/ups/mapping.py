@@ -12,12 +12,8 @@ import warnings
 from datetime import datetime
 from typing import Any
 
-from onebalance.core._errors import OneBalanceError
-from onebalance.shipments._label import Label, VoidResult
-from onebalance.shipments._label_spec import LabelSpec
-from onebalance.shipments._rate import Rate
-from onebalance.shipments._shipment import ShipmentRequest
-from onebalance.shipments._tracking import Tracking
+from onebalance.core import OneBalanceError
+from onebalance.shipments import Label, LabelSpec, Rate, ShipmentRequest, Tracking, VoidResult
 
 from .._rest._token import Token, read_token
 from . import _mapping, _mapping_tracking

@@ -15,22 +15,27 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
-from onebalance.core._errors import InsufficientFunds, OneBalanceError, OutcomeUnknown, ProtocolError, ValidationError
-from onebalance.core._public import publish as _publish
-from onebalance.funding._postage import Postage
+from onebalance.core import InsufficientFunds, OneBalanceError, OutcomeUnknown, ProtocolError, ValidationError
+from onebalance.core import publish as _publish
+from onebalance.funding import Postage
 from onebalance.shipments import (
     Address,
     Carrier,
+    KeyUse,
+    KeyUses,
     Label,
     LabelSpec,
     OneBalancePayment,
     Rate,
+    RecentLabels,
     ShipmentRequest,
     Tracking,
     VoidResult,
+    bind,
+    check_quote,
+    maybe_bought,
+    with_quote,
 )
-from onebalance.shipments._quote import bind, check_quote, with_quote
-from onebalance.shipments._recent import KeyUse, KeyUses, RecentLabels, maybe_bought
 
 from . import _mapping, _mapping_tracking, _plan
 from . import _mapping_international as _international

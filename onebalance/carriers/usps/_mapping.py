@@ -28,7 +28,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from onebalance.core._errors import OneBalanceError, ValidationError
+from onebalance.core import OneBalanceError, ValidationError
 from onebalance.shipments import (
     Address,
     Carrier,
@@ -43,10 +43,9 @@ from onebalance.shipments import (
     ShipmentRequest,
     ShippingDocument,
     VoidResult,
+    choose,
 )
-from onebalance.shipments._label_spec import choose
-from onebalance.swsim import _dialect
-from onebalance.swsim._dialect import Version
+from onebalance.swsim import Version, _dialect
 
 from . import _mapping_international as _international
 from ._codes import ADDON_FOR_OPTION, GUARANTEED, IMAGE_FORMATS, LABEL_FORMATS, MAX_WEIGHT, PACKAGE_TYPES, SERVICES

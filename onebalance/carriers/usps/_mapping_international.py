@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
-from onebalance.core._errors import ValidationError
+from onebalance.core import ValidationError
 from onebalance.shipments import (
     Address,
     ContentsType,

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from onebalance.core._errors import ValidationError
+from onebalance.core import ValidationError
 from onebalance.shipments import PackageType, Rate, ShipmentRequest
 
 __all__ = ["RETURN_LAYOUT", "RETURN_SERVICES", "check_return", "mark_return", "returnable"]

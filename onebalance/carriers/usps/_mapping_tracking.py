@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from onebalance.core._errors import ValidationError
+from onebalance.core import ValidationError
 from onebalance.shipments import Carrier, Tracking, TrackingEvent, TrackingStatus
 
 from ._mapping import iso_date

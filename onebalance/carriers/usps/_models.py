@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 
-from onebalance.core._errors import OneBalanceError
+from onebalance.core import OneBalanceError
 from onebalance.shipments import Address, Label, VoidResult
 
 __all__ = ["CleansedAddress", "LabelVoid"]

@@ -24,9 +24,9 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
-from onebalance.core._errors import PlanRestriction, PrintLimitExceeded, ServiceError
+from onebalance.core import PlanRestriction, PrintLimitExceeded, ServiceError
 from onebalance.shipments import Carrier, Rate
-from onebalance.swsim._models import Capabilities
+from onebalance.swsim import Capabilities
 
 from ._codes import INTERNATIONAL_SERVICES, PRIORITY_SERVICES, SERVICES
 

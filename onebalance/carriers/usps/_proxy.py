@@ -11,11 +11,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from onebalance.core._errors import TransportError
-from onebalance.core._retry import Safety, Transient, run
-from onebalance.core._transport import send
-from onebalance.funding._postage import Postage
-from onebalance.swsim._models import Account, CostAccount
+from onebalance.core import Safety, Transient, TransportError, run, send
+from onebalance.funding import Postage
+from onebalance.swsim import Account, CostAccount
 
 from . import _mapping
 from ._settings import UspsSettings

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from onebalance.swsim._dialect import Version
+from onebalance.swsim import Version
 
 __all__ = ["UspsSettings"]
 

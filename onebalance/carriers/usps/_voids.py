@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from onebalance.core._errors import LabelNotFound, OneBalanceError, ValidationError, VoidRefused
+from onebalance.core import LabelNotFound, OneBalanceError, ValidationError, VoidRefused
 from onebalance.shipments import Label, VoidResult
 
 from . import _mapping

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs
 
-from onebalance.core._json import loads as json_loads
+from onebalance.core import loads as json_loads
 
 from .._shared import _images
 from . import _documents, _international, _rates, _returns, _tracking, _transit

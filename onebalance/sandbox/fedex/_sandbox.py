@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from onebalance.carriers.fedex import FedexSettings
-from onebalance.core._json import loads as json_loads
+from onebalance.core import loads as json_loads
 
 from .._front._chaos import Answer, Faults
 from .._front._control import Controls

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from onebalance.core._json import dumps as json_dumps
-from onebalance.core._json import loads as json_loads
+from onebalance.core import dumps as json_dumps
+from onebalance.core import loads as json_loads
 
 __all__ = ["FedexReply", "envelope", "json_reply", "success"]
 

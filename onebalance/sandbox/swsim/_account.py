@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from onebalance.swsim._soap._schema import Complex
+from onebalance.swsim import Complex
 
 from . import _ledger, _postage
 from ._account_models import Hold

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from onebalance.swsim._soap._versions import SwsimVersion
+from onebalance.swsim import SwsimVersion
 
 from . import _errors as faults
 from ._errors import SandboxFault

@@ -21,9 +21,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from onebalance.swsim._soap._envelope import MalformedResponse, build, build_fault, read_request
-from onebalance.swsim._soap._schema import Operation, Schema, SchemaError, swsim_schema
-from onebalance.swsim._soap._versions import SwsimVersion, swsim_version
+from onebalance.swsim import (
+    MalformedResponse,
+    Operation,
+    Schema,
+    SchemaError,
+    SwsimVersion,
+    build,
+    build_fault,
+    read_request,
+    swsim_schema,
+    swsim_version,
+)
 
 from . import _auth
 from . import _errors as faults

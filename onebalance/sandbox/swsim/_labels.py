@@ -58,7 +58,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from onebalance.swsim._soap._versions import SwsimVersion
+from onebalance.swsim import SwsimVersion
 
 from .._shared import _images
 from . import _addons, _international, _ledger, _rates

@@ -72,7 +72,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from onebalance.swsim._soap._versions import SwsimVersion
+from onebalance.swsim import SwsimVersion
 
 from .._shared._vocabulary import CENT
 from . import _errors as faults

@@ -11,8 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from onebalance.swsim._soap._schema import swsim_schema, wsdl_bytes
-from onebalance.swsim._soap._versions import DEFAULT_VERSION, VERSIONS, SwsimVersion, swsim_version
+from onebalance.swsim import DEFAULT_VERSION, VERSIONS, SwsimVersion, swsim_schema, swsim_version, wsdl_bytes
 
 from .._front._chaos import Faults
 from .._front._control import CONTROL_PREFIX, answer_control

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from onebalance.swsim._soap._versions import DEFAULT_VERSION, VERSIONS, SwsimVersion
+from onebalance.swsim import DEFAULT_VERSION, VERSIONS, SwsimVersion
 
 from .._front._chaos import Answer, Faults
 from .._front._control import Controls

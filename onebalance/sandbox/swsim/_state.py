@@ -17,7 +17,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from onebalance.swsim._rules import PASSWORD_HISTORY
+from onebalance.swsim import PASSWORD_HISTORY
 
 from .._shared._clock import Clock
 from ._account_models import (

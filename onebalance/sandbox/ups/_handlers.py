@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from onebalance.core._json import loads as json_loads
+from onebalance.core import loads as json_loads
 
 from .._shared import _images
 from . import _international, _rates, _returns, _transit

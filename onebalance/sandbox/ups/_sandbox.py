@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from onebalance.core._json import dumps as json_dumps
+from onebalance.core import dumps as json_dumps
 
 from .._front._chaos import Answer, Faults
 from .._front._control import Controls

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from onebalance.core._json import dumps as json_dumps
-from onebalance.core._json import loads as json_loads
+from onebalance.core import dumps as json_dumps
+from onebalance.core import loads as json_loads
 
 __all__ = ["UpsReply", "as_list", "dig", "json_reply", "money_json", "status_ok"]
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from onebalance.core._errors import ConfigurationError
+from onebalance.core import ConfigurationError
 
 __all__ = ["DEFAULT_VERSION", "VERSIONS", "ApiVersion", "SwsimVersion", "swsim_version"]
 

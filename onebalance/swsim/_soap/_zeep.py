@@ -13,8 +13,7 @@ from typing import Any
 
 import requests
 
-from onebalance.core._config import Timeout, check_endpoint
-from onebalance.core._transport import shared_session
+from onebalance.core import Timeout, check_endpoint, shared_session
 
 from .._endpoints import versioned_endpoint
 from ._schema import wsdl_bytes
