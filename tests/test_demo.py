@@ -39,15 +39,19 @@ def codes(monkeypatch) -> list[str]:
 
 
 def _check(output: str, codes: list[str]) -> None:
-    for step in range(1, 15):
+    for step in range(1, 16):
         assert f"== {step}." in output, step
     assert "total charged  $51.75" in output  # a 3.5% fee on the $50.00 default refill
     assert "notice sent: Postage refilled: $100.00" in output
     assert output.count("receipt R-") >= 3  # the history links both refills to their receipts
     assert "cheapest:" in output
     assert "(only the USPS label debited it)" in output
+    abroad = output.split("== 15.", 1)[1]  # one label abroad per carrier, its customs document kept
+    assert [line.split()[0] for line in abroad.splitlines() if "$" in line] == ["USPS", "UPS", "FEDEX"]
+    assert abroad.count("kept with the label: customs form, PDF") == 1
+    assert abroad.count("kept with the label: commercial invoice, PDF") == 2
     assert "paid by one balance" in output
-    assert output.count("paid by carrier account") == 2
+    assert output.count("paid by carrier account") == 4
     assert "demo-ups-secret" not in output
     assert "demo-fedex-secret" not in output
     assert "state:   payment_hold" in output
@@ -65,7 +69,7 @@ def test_demo_on_the_embedded_sandbox(codes):
     assert result.exit_code == 0, result.output
     _check(result.output, codes)
     assert "(speaking SWSIM v135)" in result.output
-    [usps_label] = [line for line in result.output.splitlines() if "paid by one balance" in line]
+    [usps_label] = [line for line in result.output.split("== 15.")[0].splitlines() if "paid by one balance" in line]
     assert "USPS Ground Advantage" in usps_label  # the cheapest USPS service for the parcel, on v135
     assert "return label: USPS" in result.output  # the customer sends a parcel back, paid from the One Balance
 
@@ -75,7 +79,7 @@ def test_demo_on_v111_still_runs(codes):
     assert result.exit_code == 0, result.output
     _check(result.output, codes)
     assert "(speaking SWSIM v111)" in result.output
-    [usps_label] = [line for line in result.output.splitlines() if "paid by one balance" in line]
+    [usps_label] = [line for line in result.output.split("== 15.")[0].splitlines() if "paid by one balance" in line]
     assert "Ground Advantage" not in usps_label and "USPS" in usps_label
 
 

@@ -304,13 +304,14 @@ def _postage_steps(accounts: Accounts, merchant: str, control: SandboxControl, u
 
 
 def _shipping_steps(accounts: Accounts, merchant: str) -> None:
-    """Steps 13-14: a rate shop across USPS (One Balance), UPS and FedEx (the merchant's own accounts),
-    one label from each, and a void. UPS and FedEx run on embedded sandboxes."""
+    """Steps 13-15: a rate shop across USPS (One Balance), UPS and FedEx (the merchant's own accounts),
+    one label from each, a void, a return label, and one label abroad from each carrier with its
+    customs document. UPS and FedEx run on embedded sandboxes."""
     from datetime import date
 
     from onebalance.sandbox.fedex import FedexSandbox
     from onebalance.sandbox.ups import UpsSandbox
-    from onebalance.shipments import Address, Carrier, Parcel, ShipmentRequest, Weight
+    from onebalance.shipments import Address, Carrier, Customs, CustomsLine, Money, Parcel, ShipmentRequest, Weight
 
     from ._sandbox import FEDEX_DEMO, UPS_DEMO
 
@@ -397,3 +398,56 @@ def _shipping_steps(accounts: Accounts, merchant: str) -> None:
             f"  return label: USPS {back.service_name} {label.tracking_number} ${label.cost.amount:,.2f}, "
             "from the customer back to the merchant, paid from the One Balance"
         )
+
+        _step("15. One label abroad from each carrier (to London), its customs document kept with the label")
+        customs = Customs(
+            contents_type="merchandise",
+            lines=[
+                CustomsLine(
+                    description="Cotton T-shirt",
+                    quantity=2,
+                    value=Money("30.00"),
+                    weight=Weight(value="0.5", unit="kg"),
+                    hs_tariff_number="6109.10",
+                    origin_country="US",
+                )
+            ],
+            invoice_total=Money("30.00"),
+            duties_payer="recipient",  # USPS mail abroad is always delivered duties unpaid
+            incoterm="DAP",
+            invoice_number="INV-1001",
+        )
+        abroad = shipment.model_copy(
+            update={
+                "recipient": Address(
+                    name="Ann Buyer",
+                    street_lines=["10 Downing St"],
+                    city="London",
+                    postal_code="SW1A 2AA",
+                    country="GB",
+                    phone="442079460000",
+                ),
+                "customs": customs,
+            }
+        )
+        # UPS and FedEx may bill the duties to the merchant instead (delivered duty paid).
+        paid = abroad.model_copy(
+            update={"customs": customs.model_copy(update={"duties_payer": "sender", "incoterm": "DDP"})}
+        )
+        for carrier, request, duties in (
+            (Carrier.USPS, abroad, "the recipient (DAP)"),
+            (Carrier.UPS, paid, "the merchant (DDP)"),
+            (Carrier.FEDEX, paid, "the merchant (DDP)"),
+        ):
+            rate = min((r for r in shipping.rates(request).rates if r.carrier is carrier), key=lambda r: r.total.amount)
+            label = shipping.buy(rate, request, idempotency_key=f"demo-intl-{carrier.value}")
+            click.echo(
+                f"  {carrier.value.upper():<6} {rate.service_name:<36} {label.tracking_number}  "
+                f"${label.cost.amount:,.2f}  paid by {label.paid_by.kind.replace('_', ' ')}"
+            )
+            for doc in label.documents:
+                kind = doc.kind.value.replace("_", " ")
+                click.echo(
+                    f"         duties paid by {duties}; kept with the label: {kind}, {doc.format}, "
+                    f"{len(doc.data):,} bytes"
+                )
