@@ -760,3 +760,99 @@ def test_buy_prints_the_label_in_the_format_and_size_asked_and_refuses_one_the_c
                     "--label-out", str(tmp_path / "x.tif"), "--format", "TIFF")  # fmt: skip
     assert unknown.exit_code == EXIT_USAGE and "TIFF" in unknown.stderr
     assert len(shell.ups.shipments()) == 1 and len(shell.fedex.shipments()) == 1
+
+
+# -- abroad: --to-country and --customs -----------------------------------------------------------------
+ABROAD = [
+    *SHIPMENT[: SHIPMENT.index("--to-name")],
+    "--to-name", "Jane Doe", "--to-street", "10 Downing St", "--to-city", "London", "--to-zip", "SW1A 2AA",
+    "--to-country", "GB", "--to-phone", "442079460000", "--weight-lb", "2",
+]  # fmt: skip
+CUSTOMS = {
+    "contents_type": "merchandise",
+    "lines": [
+        {
+            "description": "Cotton T-shirts",
+            "quantity": 2,
+            "value": {"amount": "30.00", "currency": "USD"},
+            "weight": {"value": "1", "unit": "lb"},
+            "hs_tariff_number": "6109.10",
+            "origin_country": "US",
+        }
+    ],
+    "invoice_total": {"amount": "30.00", "currency": "USD"},
+    "duties_payer": "recipient",  # USPS mail abroad is delivered duties unpaid
+}
+
+
+def _customs_file(tmp_path: Path, data: object = CUSTOMS) -> str:
+    path = tmp_path / "customs.json"
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+def test_rates_abroad_list_only_international_services_and_a_saved_rate_buys_with_its_customs(shell, tmp_path):
+    shell.connect_all()
+    customs = _customs_file(tmp_path)
+    result = shell("--json", "rates", MERCHANT, *ABROAD, "--customs", customs)
+    assert result.exit_code == EXIT_OK, result.output
+    data = json.loads(result.stdout)
+    services = {(r["carrier"], r["service"]) for r in data["rates"]}
+    assert {c for c, _ in services} == {"usps", "ups", "fedex"}
+    domestic = {("usps", "US-PM"), ("usps", "US-GA"), ("ups", "03"), ("fedex", "FEDEX_GROUND")}
+    assert not services & domestic, services
+    assert {s for c, s in services if c == "usps"} <= {"US-FCI", "US-PMI", "US-EMI"}
+    assert data["shipment"]["to_country"] == "GB" and data["shipment"]["customs"]["lines"][0]["quantity"] == 2
+
+    rates_file = tmp_path / "rates.json"
+    rates_file.write_text(result.stdout)
+    ups = next(r["rate_id"] for r in data["rates"] if r["carrier"] == "ups")
+    label_out = tmp_path / "abroad.gif"
+    bought = shell("--json", "buy", MERCHANT, "--from-rates", str(rates_file), "--rate", ups,
+                   "--idempotency-key", "abroad-1", "--label-out", str(label_out))  # fmt: skip
+    assert bought.exit_code == EXIT_OK, bought.output
+    documents = json.loads(bought.stdout)["documents"]
+    assert [d["kind"] for d in documents] == ["commercial_invoice"]
+    written = Path(documents[0]["file"])
+    assert written == tmp_path / f"abroad.gif.commercial_invoice.{documents[0]['format'].lower()}"
+    assert written.stat().st_size == documents[0]["bytes"] > 0
+
+
+def test_buy_usps_abroad_with_customs_writes_the_customs_form_beside_the_label(shell, tmp_path):
+    label_out = tmp_path / "paris.gif"
+    result = shell("buy", MERCHANT, *ABROAD, "--customs", _customs_file(tmp_path), "--carrier", "usps", "--service",
+                   "US-PMI", "--idempotency-key", "usps-abroad", "--label-out", str(label_out))  # fmt: skip
+    assert result.exit_code == EXIT_OK, result.output
+    form = next(tmp_path.glob("paris.gif.customs_form.*"))
+    assert f"customs_form written to {form}" in result.stdout
+    assert form.stat().st_size > 0 and label_out.stat().st_size > 0
+    assert shell.balance() < Decimal("100.00")
+
+
+@pytest.mark.parametrize(
+    ("customs", "message"),
+    [
+        (None, "--customs: is required for a shipment from US to GB"),
+        ({**CUSTOMS, "invoice_total": {"amount": "31.00", "currency": "USD"}}, "invoice_total: must be the sum"),
+        ({**CUSTOMS, "lines": [{**CUSTOMS["lines"][0], "quantity": 0}]}, "lines.0.quantity: must be between"),  # type: ignore[index]
+        ("{not json", "bad.json: Invalid JSON"),
+    ],
+)
+def test_abroad_without_customs_or_with_a_bad_customs_file_exits_2_and_sends_nothing(shell, tmp_path, customs, message):
+    shell.connect_all()
+    given: list[str] = []
+    if isinstance(customs, str):
+        (tmp_path / "bad.json").write_text(customs)
+        given = ["--customs", str(tmp_path / "bad.json")]
+    elif customs is not None:
+        given = ["--customs", _customs_file(tmp_path, customs)]
+    before = len(shell.mock.calls)
+    for args in (
+        ["rates", MERCHANT, *ABROAD, *given],
+        ["buy", MERCHANT, *ABROAD, *given, "--carrier", "ups", "--service", "07", "--idempotency-key", "k",
+         "--label-out", str(tmp_path / "x.gif")],
+    ):  # fmt: skip
+        result = shell(*args)
+        assert result.exit_code == EXIT_USAGE, result.output
+        assert message in result.stderr, result.stderr
+    assert len(shell.mock.calls) == before  # nothing sent

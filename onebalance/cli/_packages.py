@@ -8,7 +8,7 @@ from typing import Any
 
 from onebalance.shipments import Label, VoidResult
 
-__all__ = ["label_files", "package_lines", "packages_json", "void_subject"]
+__all__ = ["document_files", "label_files", "package_lines", "packages_json", "void_subject"]
 
 
 def label_files(label: Label, label_out: Path) -> list[Path]:
@@ -17,6 +17,19 @@ def label_files(label: Label, label_out: Path) -> list[Path]:
     return [label_out] + [
         label_out.with_name(f"{label_out.stem}-{n}{label_out.suffix}") for n in range(2, len(label.packages) + 1)
     ]
+
+
+def document_files(label: Label, label_out: Path) -> list[Path]:
+    """Where each document that came with the label goes: beside the label, named by its kind and format
+    (``order-7.gif.customs_form.pdf``); a second one of a kind gets ``-2`` (``...commercial_invoice-2.pdf``)."""
+    files: list[Path] = []
+    for document in label.documents:
+        kind = document.kind.value
+        same = sum(1 for f in files if f.name.startswith(f"{label_out.name}.{kind}"))
+        files.append(
+            label_out.with_name(f"{label_out.name}.{kind}{f'-{same + 1}' if same else ''}.{document.format.lower()}")
+        )
+    return files
 
 
 def packages_json(label: Label, files: list[Path] | None = None) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from onebalance.core import OneBalanceError
 from onebalance.shipments import Carrier, Label, Rate, ShipmentRequest, TrackingStatus, VoidResult
 
 from ._common import EXIT_FAILED, EXIT_USAGE, _Context, _fail, merchant_id_argument
-from ._packages import label_files, package_lines, packages_json, void_subject
+from ._packages import document_files, label_files, package_lines, packages_json, void_subject
 from ._ship_options import (
     CARRIER_CHOICE,
     CARRIER_OVERRIDE,
@@ -54,6 +54,8 @@ def rates(ctx: _Context, /, merchant_id: str, service: str | None, **options: An
         "from_street": list(values["from_street"]),
         "to_street": list(values["to_street"]),
         "ship_date": shipment.ship_date.isoformat(),
+        "to_country": shipment.recipient.country,
+        "customs": shipment.customs.model_dump(mode="json") if shipment.customs else None,
     }
     shipping = shipping_of(ctx, merchant_id)
     shop = run(lambda: shipping.rates(shipment))
@@ -164,6 +166,8 @@ def buy(
             values, picked, service = read_rates(rates_file, merchant_id, wanted_rate)
             values.setdefault("parcels", None)  # saved before --parcels existed: one parcel
             values.setdefault("is_return", None)  # saved before --return existed: an outbound label
+            values.setdefault("to_country", None)  # saved before --to-country existed: in the US
+            values.setdefault("customs", None)
         except RatesFileError as exc:
             _fail(EXIT_USAGE, f"--from-rates: {exc}; nothing was bought")
         if set(values) != set(SHIPMENT_KEYS):
@@ -219,11 +223,16 @@ def buy(
         )
     )
     files = label_files(label, label_out)
+    documents = document_files(label, label_out)
     data = label_json(label) | {
         "idempotency_key": idempotency_key,
         "label_file": str(label_out),
         "replayed": replayed,
         "packages": packages_json(label, files),
+        "documents": [
+            {"kind": d.kind.value, "format": d.format, "bytes": len(d.data), "file": str(f)}
+            for d, f in zip(label.documents, documents, strict=True)
+        ],
     }
     lines = [
         f"{label.carrier.display_name} {label.service_code} {'return ' if label.is_return else ''}label "
@@ -251,12 +260,15 @@ def buy(
             written.write_bytes(package.label_image)
             kind = f"{label.label_format} {label.label_size}" if label.label_size else label.label_format
             lines.append(f"label written to  {written} ({kind}, {len(package.label_image)} bytes)")
+        for written, document in zip(documents, label.documents, strict=True):
+            written.write_bytes(document.data)
+            lines.append(f"{document.kind.value} written to {written} ({document.format}, {len(document.data)} bytes)")
     except OSError as exc:
         out(ctx, data, "\n".join(lines))
         _fail(
             EXIT_FAILED,
-            f"bought, but the label could not be written to {written}: {exc.strerror}; run the same command "
-            "again (same --idempotency-key) to get it without buying again",
+            f"bought, but the label or its documents could not be written to {written}: {exc.strerror}; run the "
+            "same command again (same --idempotency-key) to get it without buying again",
         )
     out(ctx, data, "\n".join(lines))
 

@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, TypeVar, get_args
 
 import click
@@ -18,6 +19,7 @@ from onebalance.shipments import (
     MAX_PARCELS,
     Address,
     Carrier,
+    Customs,
     Dimensions,
     Label,
     LabelFormat,
@@ -80,6 +82,8 @@ def dollars(amount: Decimal) -> str:
 
 # -- the shipment from options -------------------------------------------------------------------------
 def _address_options(side: str, who: str, required: bool) -> Callable[[F], F]:
+    abroad = side == "to"  # the recipient may be abroad: state and postal code as its country has them
+
     def decorate(fn: F) -> F:
         options = [
             click.option(f"--{side}-name", required=required, help=f"The {who}'s name."),
@@ -88,13 +92,27 @@ def _address_options(side: str, who: str, required: bool) -> Callable[[F], F]:
                 f"--{side}-street", multiple=True, required=required, help="A street line (repeat for a second line)."
             ),
             click.option(f"--{side}-city", required=required),
-            click.option(f"--{side}-state", required=required, help="Two-letter state code."),
-            click.option(f"--{side}-zip", required=required, help="ZIP or ZIP+4."),
+            click.option(
+                f"--{side}-state",
+                required=required and not abroad,
+                help="Two-letter state code" + (" (abroad: the province or region, if any)." if abroad else "."),
+            ),
+            click.option(
+                f"--{side}-zip",
+                required=required and not abroad,
+                help="ZIP or ZIP+4" + (" (abroad: the postal code, free-form; Canada A1A 1A1)." if abroad else "."),
+            ),
             click.option(
                 f"--{side}-phone",
                 help=f"The {who}'s phone" + (" (UPS and FedEx want one)." if side == "from" else "."),
             ),
         ]
+        if abroad:
+            options.append(
+                click.option(
+                    "--to-country", help="The recipient's country, ISO 3166-1 alpha-2 (GB, CA, DE...; default US)."
+                )
+            )
         for option in reversed(options):
             fn = option(fn)
         return fn
@@ -110,6 +128,12 @@ def shipment_options(fn: F, required: bool = True) -> F:
         default=None,
         help="A return label: --from-* is the customer sending the parcel back, --to-* the merchant receiving it "
         "(paid as any label: USPS from the One Balance, UPS and FedEx billed to the merchant's account).",
+    )(fn)
+    fn = click.option(
+        "--customs",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Abroad: a JSON file holding the customs data (a carriers.Customs: contents_type, lines, "
+        "invoice_total...; see the support guide). Required where the parcel goes through customs.",
     )(fn)
     fn = click.option("--ship-date", type=click.DateTime(["%Y-%m-%d"]), help="Default: today.")(fn)
     fn = click.option("--height", help="Inches.")(fn)
@@ -132,8 +156,9 @@ def shipment_options_or_rates(fn: F) -> F:
 
 
 #: The options a shipment cannot do without (``buy`` checks them itself, as ``--from-rates`` replaces them).
-REQUIRED_KEYS = tuple(
-    f"{side}_{part}" for side in ("from", "to") for part in ("name", "street", "city", "state", "zip")
+REQUIRED_KEYS = (
+    *(f"from_{part}" for part in ("name", "street", "city", "state", "zip")),
+    *(f"to_{part}" for part in ("name", "street", "city")),
 )
 
 
@@ -141,6 +166,8 @@ SHIPMENT_KEYS = (
     *(f"{side}_{part}" for side in ("from", "to") for part in ("name", "company", "street", "city", "state", "zip")),
     "from_phone",
     "to_phone",
+    "to_country",
+    "customs",
     *("weight_oz", "weight_lb", "length", "width", "height", "ship_date", "parcels", "is_return"),
 )
 
@@ -170,8 +197,21 @@ def shipment_from(values: dict[str, Any], service: str | None = None) -> Shipmen
             city=values[f"{side}_city"],
             state=values[f"{side}_state"],
             postal_code=values[f"{side}_zip"],
+            country=values.get(f"{side}_country") or "US",
             phone=values[f"{side}_phone"],
         )
+
+    def customs() -> Customs | None:
+        given = values.get("customs")
+        if given is None or isinstance(given, dict):  # a saved rates file holds the customs as JSON
+            return None if given is None else Customs.model_validate(given)
+        try:
+            return Customs.model_validate_json(Path(given).read_bytes())
+        except OSError as exc:
+            raise ValidationError(f"--customs: cannot read {given}: {exc.strerror}", field="customs") from None
+        except ValidationError as exc:
+            field = f"customs.{exc.field}" if exc.field else "customs"
+            raise ValidationError(f"--customs {given}: {exc.message}", field=field) from None
 
     def build() -> ShipmentRequest:
         oz, lb = values["weight_oz"], values["weight_lb"]
@@ -183,16 +223,21 @@ def shipment_from(values: dict[str, Any], service: str | None = None) -> Shipmen
             raise ValidationError("dimensions: give --length, --width and --height together", field="dimensions")
         dimensions = Dimensions(*sides) if sides[0] is not None else None
         ship_date = values["ship_date"].date() if values["ship_date"] else date.today()
-        shipment = ShipmentRequest(
-            shipper=address("from"),
-            recipient=address("to"),
-            parcels=[Parcel(weight=weight, dimensions=dimensions)] * (values.get("parcels") or 1),
-            ship_date=ship_date,
-            service=service,
-            is_return=bool(values.get("is_return")),
-        )
-        if shipment.is_international:
-            raise ValidationError("recipient.country: only domestic shipments are supported", field="recipient")
+        declared = customs()
+        try:
+            shipment = ShipmentRequest(
+                shipper=address("from"),
+                recipient=address("to"),
+                parcels=[Parcel(weight=weight, dimensions=dimensions)] * (values.get("parcels") or 1),
+                ship_date=ship_date,
+                service=service,
+                is_return=bool(values.get("is_return")),
+                customs=declared,
+            )
+        except ValidationError as exc:
+            if exc.field != "customs":
+                raise
+            raise ValidationError(f"--customs: {exc.message.split(': ', 1)[-1]}", field="customs") from None
         return shipment.check(today=date.today())
 
     return run(build)
