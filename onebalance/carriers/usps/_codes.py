@@ -34,7 +34,7 @@ SERVICES: dict[str, str] = {
     "US-CM": "USPS Critical Mail",
     "US-RG": "USPS Retail Ground",
     "US-RETURN": "USPS Return",
-    "US-FCI": "USPS First-Class Mail International",
+    "US-FCI": "USPS First-Class Package International",
     "US-PMI": "USPS Priority Mail International",
     "US-EMI": "USPS Priority Mail Express International",
 }
