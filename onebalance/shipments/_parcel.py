@@ -26,6 +26,19 @@ MAX_PARCEL_WEIGHT = Weight(150, "lb")
 REFERENCE_MAX = 35
 
 
+def reference_text(value: Any) -> Any:
+    """A parcel's or shipment's ``reference``: one printed line of at most :data:`REFERENCE_MAX`
+    characters; empty is none."""
+    if isinstance(value, str):
+        value, problem = one_line(value)
+        if problem is not None:
+            fail("reference", problem)
+        value = value or None
+        if value is not None and len(value) > REFERENCE_MAX:
+            fail("reference", f"must be at most {REFERENCE_MAX} characters")
+    return value
+
+
 class PackageType(str, enum.Enum):
     """The kind of packaging, carrier-neutral."""
 
@@ -78,14 +91,7 @@ class Parcel(CarrierModel):
     @field_validator("reference", mode="before")
     @classmethod
     def _reference(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value, problem = one_line(value)
-            if problem is not None:
-                fail("reference", problem)
-            value = value or None
-            if value is not None and len(value) > REFERENCE_MAX:
-                fail("reference", f"must be at most {REFERENCE_MAX} characters")
-        return value
+        return reference_text(value)
 
     @model_validator(mode="after")
     def _limits(self) -> Parcel:

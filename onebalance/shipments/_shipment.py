@@ -13,12 +13,10 @@ from typing import Any
 
 from pydantic import field_validator, model_validator
 
-from onebalance.core import one_line
-
 from ._address import Address
 from ._base import CarrierModel, fail, one_or_more
 from ._customs import Customs, check_customs, crosses_customs_border
-from ._parcel import REFERENCE_MAX, Parcel
+from ._parcel import Parcel, reference_text
 from ._units import Weight, total_weight
 
 __all__ = ["ShipmentOption", "ShipmentRequest"]
@@ -112,14 +110,7 @@ class ShipmentRequest(CarrierModel):
     @field_validator("reference", mode="before")
     @classmethod
     def _reference(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value, problem = one_line(value)
-            if problem is not None:
-                fail("reference", problem)
-            value = value or None
-            if value is not None and len(value) > REFERENCE_MAX:
-                fail("reference", f"must be at most {REFERENCE_MAX} characters")
-        return value
+        return reference_text(value)
 
     @field_validator("idempotency_key", mode="before")
     @classmethod
