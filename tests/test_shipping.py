@@ -448,3 +448,15 @@ def test_a_voided_label_its_carrier_no_longer_knows_tracks_as_voided_from_the_jo
     assert (tracking.status, tracking.events) == (TrackingStatus.VOIDED, ())
     with pytest.raises(LabelNotFound):  # a number the journal does not have as voided is still not found
         shipping.track("ups", "1ZA1B2C30300000999")
+
+
+def test_usps_accessor_refuses_a_merchant_without_usps() -> None:
+    from onebalance.carriers import Shipping
+    from onebalance.core import ValidationError
+
+    class _Other:
+        carrier = "ups"
+
+    shipping = Shipping(ups=_Other())  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="no USPS account"):
+        _ = shipping.usps

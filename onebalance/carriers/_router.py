@@ -163,6 +163,14 @@ class Shipping:
     def carriers(self) -> tuple[Carrier, ...]:
         return tuple(self._clients)
 
+    @property
+    def usps(self) -> UspsShipping:
+        """The USPS client, for what only USPS offers beside the contract (address checks, the end of
+        the day); :class:`ValidationError` if the merchant has no USPS (One Balance) connected."""
+        if self._usps is None:
+            raise ValidationError("this merchant has no USPS account connected", field="carrier")
+        return self._usps
+
     def rates(self, shipment: ShipmentRequest) -> RateShop:
         """Ask every carrier at once; a carrier that fails does not hide the others' rates."""
 
