@@ -36,10 +36,10 @@ from onebalance.sandbox import DEMO_INTEGRATION_ID, IN_PROCESS_URL
 PROFILE = StoreProfile(
     store_name="Acme Widgets",
     owner_name="Ada Lovelace",
-    address1="1 Main St",
+    street_lines=("1 Main St",),
     city="Austin",
     state="TX",
-    zip_code="78701",
+    postal_code="78701",
     email="ada@acme.example",
     phone="(512) 555-0100",
 )
@@ -96,9 +96,9 @@ def test_register_with_phone_verification_gives_a_connected_account(accounts, sa
 
 def test_a_form_is_prefilled_from_the_store_and_editable(sandbox, accounts):
     form = _form()
-    assert (form.full_name, form.city, form.phone) == ("Ada Lovelace", "Austin", "5125550100")
+    assert (form.name, form.city, form.phone) == ("Ada Lovelace", "Austin", "5125550100")
     form.username = "acme-shop"
-    form.address2 = "Suite 200"
+    form.street_lines = (*form.street_lines, "Suite 200")
     assert accounts.register("shop-2", form).username == "acme-shop"
     assert sandbox.account("acme-shop").address["Address2"] == "Suite 200"
 
@@ -150,10 +150,10 @@ BAD_INPUTS = [
         InvalidPaymentMethod,
         None,
     ),
-    (lambda: _form(address1="PO Box 123"), ValidationError, "002b0808"),
+    (lambda: _form(street_lines=("PO Box 123",)), ValidationError, "002b0808"),
     (lambda: _form(email="not-an-email"), ValidationError, None),
     (lambda: _form(phone="555"), ValidationError, None),
-    (lambda: _form(zip_code="7870"), ValidationError, None),
+    (lambda: _form(postal_code="7870"), ValidationError, None),
     (lambda: _form(username="bad name!"), ValidationError, None),
     (lambda: _form(client_ip=None), ValidationError, None),
 ]

@@ -245,12 +245,13 @@ def test_quote_json_and_a_cost_account(clerk):
     result = clerk("--json", "quote", MERCHANT, "25.00", "--cost-account", "Marketing")
     assert result.exit_code == EXIT_OK, result.output
     data = json.loads(result.stdout)
-    assert (data["amount"], data["fee"], data["total_charged"], data["balance_after"]) == (
+    assert (data["amount"], data["fee"], data["total"], data["balance_after"]) == (
         "25.00",
         "0.00",
         "25.00",
         "75.00",
     )
+    assert data["total_charged"] == data["total"]  # the old key, kept beside the new one for one release
     assert data["cost_account"]["name"] == "Marketing"
     by_id = clerk("quote", MERCHANT, "25.00", "--cost-account", str(data["cost_account"]["id"]))
     assert "  cost account   Marketing" in by_id.stdout
@@ -841,6 +842,7 @@ def test_a_refill_killed_mid_purchase_is_listed_then_settled_once(clerk):
     assert data["count"] == 1
     (row,) = data["pending"]
     assert (row["merchant_id"], row["amount"], row["kind"], row["state"]) == (MERCHANT, "100.00", "manual", "pending")
+    assert row["total"] == row["total_charged"] == "100.00"  # total_charged: the old key, for one release
     key = row["integrator_tx_id"]
 
     young = clerk("settle", MERCHANT)  # sent seconds ago: its worker might still be waiting for the answer

@@ -63,7 +63,7 @@ def _purchases_sent(wire_log) -> int:
 
 def test_quote_then_confirm_buys_once_and_issues_a_receipt(shop, sandbox, wire_log):
     quote = shop.quote("100.00")
-    assert (quote.amount, quote.fee, quote.total_charged) == (D("100.00"), D("0.00"), D("100.00"))
+    assert (quote.amount, quote.fee, quote.total) == (D("100.00"), D("0.00"), D("100.00"))
     assert (quote.balance_before, quote.balance_after) == (D("50.00"), D("150.00"))
     assert _purchases_sent(wire_log) == 0  # a quote buys nothing
     receipt = shop.buy(quote)
@@ -170,9 +170,9 @@ def test_the_administrative_fee(shop, sandbox, mailstation, funding, fee):
     if funding:
         sandbox.add_funding_account("shop", funding)
     quote = shop.quote("100.00")
-    assert (quote.fee, quote.total_charged) == (fee, D("100.00") + fee)
+    assert (quote.fee, quote.total) == (fee, D("100.00") + fee)
     receipt = shop.buy(quote)
-    assert (receipt.fee, receipt.total_charged) == (fee, D("100.00") + fee)
+    assert (receipt.fee, receipt.total) == (fee, D("100.00") + fee)
     charge = sandbox.charges("shop")[-1]
     assert (D(str(charge.fee)), D(str(charge.total))) == (fee, D("100.00") + fee)
 

@@ -106,10 +106,10 @@ MODELS: dict[str, tuple[Callable[..., Any], st.SearchStrategy[dict[str, Any]]]] 
             owner_name="Ada",
             city="Austin",
             state="TX",
-            zip_code="78701",
+            postal_code="78701",
             email="a@b.example",
             phone="5125550100",
-            address1="1 Main St",
+            street_lines=("1 Main St",),
         ),
     ),
     "FundingSettings": (
@@ -155,7 +155,7 @@ SECRET_MODELS: dict[str, tuple[Callable[..., Any], Callable[[str], st.SearchStra
             email="a@b.example",
             terms_accepted=True,
             client_ip="203.0.113.7",
-            zip_code="78701",
+            postal_code="78701",
         ),
     ),
     "UpsSettings": (

@@ -62,7 +62,7 @@ def entry(key: str = "onebalance-a", *, merchant: str = MERCHANT, started: datet
         kind="auto_refill",
         amount=D("100.00"),
         fee=D("3.50"),
-        total_charged=D("103.50"),
+        total=D("103.50"),
         payment_method="Visa ending 1111",
         payment_kind="credit_card",
         cost_account="Warehouse",

@@ -65,10 +65,10 @@ FEDEX_SECRET = "fedex-client-secret-leak-3d4e5f"
 PROFILE = StoreProfile(
     store_name="Leaky Widgets",
     owner_name="Ada Lovelace",
-    address1="1 Main St",
+    street_lines=("1 Main St",),
     city="Austin",
     state="TX",
-    zip_code="78701",
+    postal_code="78701",
     email="ada@leaky.example",
     phone="(512) 555-0100",
 )

@@ -77,7 +77,7 @@ def receipt(
         status=status,
         amount=D(amount),
         fee=D("0.00"),
-        total_charged=D(amount),
+        total=D(amount),
         payment_method="Visa ending 1111",
         payment_kind="credit_card",
         transaction_id=transaction_id,

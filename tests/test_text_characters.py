@@ -104,19 +104,25 @@ def test_shipment_and_parcel_references_refuse_them_too():
 
 @pytest.mark.parametrize("char", ["\x00", "\x1b", "\u202e", "\ufeff", "\u2029"])
 def test_the_one_balance_registration_and_payment_inputs_refuse_them(char):
-    assert refusal(lambda: RegistrationForm(full_name=f"Ada{char}X")).field == "full_name"
+    assert refusal(lambda: RegistrationForm(name=f"Ada{char}X")).field == "name"
     form = RegistrationForm(company="Acme\n")
     assert form.company == "Acme"
-    for name in ("company", "address1", "address2", "city"):
+    for name in ("company", "city"):
         assert refusal(lambda name=name: setattr(form, name, f"x{char}y")).field == name
+    for lines, field in (((f"x{char}y",), "street_lines.0"), (("1 Main St", f"x{char}y"), "street_lines.1")):
+        assert refusal(lambda lines=lines: setattr(form, "street_lines", lines)).field == field
     assert form.company == "Acme"  # a refused assignment changes nothing
-    profile = {"store_name": "Acme", "owner_name": "Ada", "address1": "1 Main St", "city": "Austin",
-               "state": "TX", "zip_code": "78701", "email": "ada@example.com", "phone": "5125550100"}  # fmt: skip
-    for name in ("store_name", "owner_name", "address1", "city"):
+    profile = {"store_name": "Acme", "owner_name": "Ada", "street_lines": ("1 Main St",), "city": "Austin",
+               "state": "TX", "postal_code": "78701", "email": "ada@example.com", "phone": "5125550100"}  # fmt: skip
+    for name in ("store_name", "owner_name", "city"):
         assert refusal(lambda name=name: StoreProfile(**{**profile, name: f"x{char}y"})).field == name
+    assert refusal(lambda: StoreProfile(**{**profile, "street_lines": (f"x{char}y",)})).field == "street_lines.0"
     bank = {"bank_name": "First Bank", "routing_number": "011000015", "account_number": "123456789",
             "holder_name": "Ada"}  # fmt: skip
     assert refusal(lambda: BankAccount(**{**bank, "holder_name": f"Ada{char}"})).field == "holder_name"
     card = {"number": "4111111111111111", "expiration_month": 12, "expiration_year": date.today().year + 2}
-    billing = PostalAddress(full_name=f"Ada{char}", address1="1 Main St", city="Austin")
-    assert refusal(lambda: CreditCard(**card, billing_address=billing)).field == "billing_address.full_name"
+    billing = PostalAddress(name=f"Ada{char}", street_lines=("1 Main St",), city="Austin")
+    assert refusal(lambda: CreditCard(**card, billing_address=billing)).field == "billing_address.name"
+    billing = PostalAddress(name="Ada", street_lines=("1 Main St", f"Suite{char}2"), city="Austin")
+    field = refusal(lambda: CreditCard(**card, billing_address=billing)).field
+    assert field == "billing_address.street_lines.1"

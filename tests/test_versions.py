@@ -27,10 +27,10 @@ from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox
 PROFILE = StoreProfile(
     store_name="Version Co",
     owner_name="Ada Lovelace",
-    address1="2 Navy Way",
+    street_lines=("2 Navy Way",),
     city="Arlington",
     state="VA",
-    zip_code="22202",
+    postal_code="22202",
     email="ada@versions.example",
     phone="7035550100",
 )

@@ -25,6 +25,7 @@ import click
 
 from onebalance.accounts import AccountState, Diagnosis, Remedy, RemedyAction, RemedyInputs, RemedyReport
 from onebalance.core import (
+    WITH_OLD_NAMES,
     CodewordAnswersRefused,
     ConfigurationError,
     CredentialStoreError,
@@ -165,7 +166,7 @@ def _diagnosis_of(result: Result) -> Diagnosis | None:
 def _as_json(merchant_id: str, result: Result) -> dict[str, Any]:
     if isinstance(result, OneBalanceError):
         return {"merchant_id": merchant_id, "error": type(result).__name__, "message": str(result), "code": result.code}
-    data = result.model_dump(mode="json")
+    data = result.model_dump(mode="json", context=WITH_OLD_NAMES)
     data["active"] = result.active
     data["next"] = _next_steps(merchant_id, result.after if isinstance(result, RemedyReport) else result)
     return data

@@ -176,19 +176,19 @@ def _account_steps(url: str, integration_id: str, control: SandboxControl, versi
     profile = StoreProfile(
         store_name="Acme Widgets",
         owner_name="Ada Lovelace",
-        address1="1990 E Grand Ave",
+        street_lines=("1990 E Grand Ave",),
         city="El Segundo",
         state="CA",
-        zip_code="90245",
+        postal_code="90245",
         email="ada@acme.example",
         phone="(310) 555-0142",
     )
     form = RegistrationForm.from_store(profile)
     click.echo(
-        f"  pre-filled: {form.full_name}, {form.company}, {form.address1}, {form.city} {form.state} "
-        f"{form.zip_code}, {form.email}, {form.phone}"
+        f"  pre-filled: {form.name}, {form.company}, {form.street_lines[0]}, {form.city} {form.state} "
+        f"{form.postal_code}, {form.email}, {form.phone}"
     )
-    form.address2 = "Suite 200"
+    form.street_lines = (*form.street_lines, "Suite 200")
     form.password = SecretStr("Widgets-2026")  # the merchant's choice
     form.payment = CreditCard(number="4111 1111 1111 1111", expiration_month=12, expiration_year=2031, cvn="737")
     form.codewords = Codewords(question1="PetsName", answer1="Rex", question2="BirthCity", answer2="Springfield")

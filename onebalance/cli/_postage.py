@@ -21,7 +21,7 @@ from typing import Any
 
 import click
 
-from onebalance.core import ConfigurationError, CredentialStoreError, OneBalanceError, ValidationError
+from onebalance.core import WITH_OLD_NAMES, ConfigurationError, CredentialStoreError, OneBalanceError, ValidationError
 from onebalance.funding import SETTLE_AFTER, Postage, Quote, RefillSettlement, money
 from onebalance.stores import AutoRefillSettings, RefillEntry
 from onebalance.swsim import Receipt
@@ -106,7 +106,11 @@ def balance(ctx: _Context, merchant_id: str) -> None:
             f"\nauto-refill        ${settings.auto_refill.amount:,.2f} when below "
             f"${settings.auto_refill.threshold:,.2f}"
         )
-    _out(ctx, current.model_dump(mode="json") | {"room": str(current.room), "low": current.low}, text)
+    _out(
+        ctx,
+        current.model_dump(mode="json", context=WITH_OLD_NAMES) | {"room": str(current.room), "low": current.low},
+        text,
+    )
 
 
 def _amount_args(fn: Any) -> Any:
@@ -134,7 +138,7 @@ def quote(
 ) -> None:
     """Price a purchase and check it against every rule; nothing is bought."""
     result = _quote(_postage(ctx, merchant_id), amount, use_last, use_default, cost_account)
-    _out(ctx, result.model_dump(mode="json"), result.text())
+    _out(ctx, result.model_dump(mode="json", context=WITH_OLD_NAMES), result.text())
 
 
 @postage.command()
@@ -164,7 +168,9 @@ def add(
         if not confirmed:
             _fail(EXIT_USAGE, "not bought (confirm, or pass --yes)")
     receipt: Receipt = _run(lambda: funding.buy(offer))
-    _out(ctx, receipt.model_dump(mode="json"), receipt.text())  # the receipt first: the money has moved
+    _out(
+        ctx, receipt.model_dump(mode="json", context=WITH_OLD_NAMES), receipt.text()
+    )  # the receipt first: the money has moved
     if receipt_pdf is not None:
         try:
             receipt_pdf.write_bytes(receipt.pdf())
@@ -207,7 +213,7 @@ def auto_refill(
         result = _run(lambda: funding.set_auto_buy(enable, purchase_amount=amount, trigger_amount=threshold))
         _out(
             ctx,
-            result.model_dump(mode="json"),
+            result.model_dump(mode="json", context=WITH_OLD_NAMES),
             f"service auto-buy: on, ${result.purchase_amount:,.2f} below ${result.trigger_amount:,.2f}"
             if result.enabled
             else "service auto-buy: off",
@@ -247,7 +253,7 @@ def auto_refill(
         charged = f", charged to cost account {names.get(current.cost_account_id, '?')} ({current.cost_account_id})"
     _out(
         ctx,
-        current.model_dump(mode="json"),
+        current.model_dump(mode="json", context=WITH_OLD_NAMES),
         f"auto-refill: {'on' if current.enabled else 'off'}, ${current.amount:,.2f} when a label would take the "
         f"balance below ${current.threshold:,.2f}"
         + charged
@@ -282,7 +288,7 @@ def settings(
         current = funding.settings
     _out(
         ctx,
-        current.model_dump(mode="json"),
+        current.model_dump(mode="json", context=WITH_OLD_NAMES),
         f"mailstation        {'yes' if current.has_mailstation else 'no'}\n"
         f"default refill     ${current.default_refill_amount:,.2f}\n"
         f"low-balance alert  " + (f"${current.low_balance_threshold:,.2f}" if current.low_balance_threshold else "off"),
@@ -333,7 +339,7 @@ def history(
     if csv_path:
         Path(csv_path).write_text(found.csv())
     if ctx.as_json:
-        click.echo(json.dumps(found.model_dump(mode="json"), indent=2))
+        click.echo(json.dumps(found.model_dump(mode="json", context=WITH_OLD_NAMES), indent=2))
         return
     click.echo(f"{'date':<16} {'type':<11} {'cost':>9} {'credit':>9} {'balance':>9}  receipt")
     for e in found.entries:
@@ -354,7 +360,8 @@ def _refill_json(entry: RefillEntry, now: datetime) -> dict[str, Any]:
         "integrator_tx_id": entry.integrator_tx_id,
         "kind": entry.kind,
         "amount": f"{entry.amount:.2f}",
-        "total_charged": f"{entry.total_charged:.2f}",
+        "total": f"{entry.total:.2f}",
+        "total_charged": f"{entry.total:.2f}",  # the old key of total, for one release (as WITH_OLD_NAMES)
         "started_at": entry.started_at.isoformat(),
         "age_minutes": minutes_since(entry.started_at, now),
         "state": entry.state,

@@ -84,6 +84,10 @@ from ._redact import install as install
 from ._redact import redact_xml as redact_xml
 from ._redact import register_secret as register_secret
 from ._redact import scrub as scrub
+from ._renames import STORED as STORED
+from ._renames import WITH_OLD_NAMES as WITH_OLD_NAMES
+from ._renames import OldName as OldName
+from ._renames import Renamed as Renamed
 from ._retry import MONEY as MONEY
 from ._retry import RetryPolicy as RetryPolicy
 from ._retry import Safety as Safety

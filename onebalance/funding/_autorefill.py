@@ -74,7 +74,7 @@ def proposal(quote: Quote, account: Account, needed: Decimal, policy: AutoRefill
         merchant_id=quote.merchant_id,
         amount=quote.amount,
         fee=quote.fee,
-        total_charged=quote.total_charged,
+        total=quote.total,
         balance=account.available_postage,
         needed=needed,
         threshold=policy.threshold,

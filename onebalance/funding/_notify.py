@@ -13,24 +13,27 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from email.message import EmailMessage
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from onebalance.core import OldName, Renamed
 from onebalance.swsim import Receipt
 
 logger = logging.getLogger("onebalance")
 
 
-class RefillProposal(BaseModel):
+class RefillProposal(Renamed):
     """What an auto-refill is about to buy; the prompt hook approves (True) or declines (False) it."""
 
     model_config = ConfigDict(frozen=True)
+    __old_names__: ClassVar[tuple[OldName, ...]] = (OldName("total_charged", "total"),)
 
     merchant_id: str
     amount: Decimal
     fee: Decimal
-    total_charged: Decimal
+    total: Decimal
+    """The amount plus the fee: what the payment method is charged."""
     balance: Decimal
     needed: Decimal
     threshold: Decimal

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -20,7 +21,9 @@ from onebalance.core import (
     InvalidAmount,
     InvoicedAccount,
     MonthlyLimitExceeded,
+    OldName,
     PermissionDenied,
+    Renamed,
 )
 from onebalance.stores import MINIMUM_PURCHASE, RefillEntry
 from onebalance.swsim import (
@@ -82,10 +85,11 @@ class Balance(BaseModel):
         return max(Decimal("0.00"), self.max_postage_balance - self.available_postage)
 
 
-class Quote(BaseModel):
+class Quote(Renamed):
     """A purchase ready to confirm: what will be added, the fee, the total charged, and the checks passed."""
 
     model_config = ConfigDict(frozen=True)
+    __old_names__: ClassVar[tuple[OldName, ...]] = (OldName("total_charged", "total"),)
 
     quote_id: str
     merchant_id: str
@@ -93,7 +97,8 @@ class Quote(BaseModel):
     kind: RefillKind
     amount: Decimal
     fee: Decimal
-    total_charged: Decimal
+    total: Decimal
+    """The amount plus the fee: what the payment method is charged."""
     payment_method: str
     payment_kind: str
     cost_account: CostAccount | None = None
@@ -117,7 +122,7 @@ class Quote(BaseModel):
             kind=self.kind,
             amount=self.amount,
             fee=self.fee,
-            total_charged=self.total_charged,
+            total=self.total,
             payment_method=self.payment_method,
             payment_kind=self.payment_kind,
             cost_account=self.cost_account.name if self.cost_account else None,
@@ -129,7 +134,7 @@ class Quote(BaseModel):
         lines = [
             f"Add ${self.amount:,.2f} of postage to {self.username}",
             f"  fee            ${self.fee:,.2f}",
-            f"  total charged  ${self.total_charged:,.2f} to {self.payment_method}",
+            f"  total charged  ${self.total:,.2f} to {self.payment_method}",
             f"  balance        ${self.balance_before:,.2f} -> ${self.balance_after:,.2f} "
             f"(maximum ${self.max_postage_balance:,.2f})",
         ]
@@ -205,7 +210,7 @@ def new_quote(
         kind=kind,
         amount=amount,
         fee=fee,
-        total_charged=amount + fee,
+        total=amount + fee,
         payment_method=describe_payment_method(method),
         payment_kind=kind_of_payment.value,
         cost_account=cost_account,

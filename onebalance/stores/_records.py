@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
-from onebalance.core import AmountBelowMinimum, InvalidAmount, ValidationError
+from onebalance.core import STORED, AmountBelowMinimum, InvalidAmount, ValidationError
 from onebalance.swsim import Receipt
 from onebalance.swsim._inputs import _Input
 
@@ -111,6 +111,11 @@ class PostageRecords(abc.ABC):
         return done[-1] if done else None
 
 
+def _receipt(body: str | bytes) -> Receipt:
+    """A kept receipt; one kept by an earlier release, under the fields' old names, loads too."""
+    return Receipt.model_validate_json(body, context=STORED)
+
+
 def _settles(kept: Receipt, new: Receipt) -> bool:
     """A receipt kept while the purchase was pending gives way to one that says how it ended."""
     return kept.status in ("Pending", "Processing") and new.status != kept.status
@@ -192,7 +197,7 @@ class SqlitePostageRecords(PostageRecords):
             row = conn.execute(
                 "SELECT body FROM receipts WHERE integrator_tx_id = ?", (receipt.integrator_tx_id,)
             ).fetchone()
-            kept = Receipt.model_validate_json(row[0]) if row else None
+            kept = _receipt(row[0]) if row else None
             if kept is not None and not _settles(kept, receipt):
                 return kept
             conn.execute(
@@ -209,14 +214,14 @@ class SqlitePostageRecords(PostageRecords):
     def receipt_for(self, integrator_tx_id: str) -> Receipt | None:
         with self._tables.connection() as conn:
             row = conn.execute("SELECT body FROM receipts WHERE integrator_tx_id = ?", (integrator_tx_id,)).fetchone()
-        return Receipt.model_validate_json(row[0]) if row else None
+        return _receipt(row[0]) if row else None
 
     def receipts(self, merchant_id: str, since: datetime | None = None, until: datetime | None = None) -> list[Receipt]:
         with self._tables.connection() as conn:
             rows = conn.execute(
                 "SELECT body FROM receipts WHERE merchant_id = ? ORDER BY created_at", (merchant_id,)
             ).fetchall()
-        return _between([Receipt.model_validate_json(r[0]) for r in rows], since, until)
+        return _between([_receipt(r[0]) for r in rows], since, until)
 
     def settings(self, merchant_id: str) -> FundingSettings:
         with self._tables.connection() as conn:
@@ -291,17 +296,17 @@ class PostgresPostageRecords(PostageRecords):
             if row is None:  # kept already, and not replaced
                 row = conn.execute(self._one, (receipt.integrator_tx_id,)).fetchone()
         assert row is not None
-        return Receipt.model_validate_json(row[0])
+        return _receipt(row[0])
 
     def receipt_for(self, integrator_tx_id: str) -> Receipt | None:
         with self._db.connection() as conn:
             row = conn.execute(self._one, (integrator_tx_id,)).fetchone()
-        return Receipt.model_validate_json(row[0]) if row else None
+        return _receipt(row[0]) if row else None
 
     def receipts(self, merchant_id: str, since: datetime | None = None, until: datetime | None = None) -> list[Receipt]:
         with self._db.connection() as conn:
             rows = conn.execute(self._by_merchant, (merchant_id,)).fetchall()
-        return _between([Receipt.model_validate_json(r[0]) for r in rows], since, until)
+        return _between([_receipt(r[0]) for r in rows], since, until)
 
     def settings(self, merchant_id: str) -> FundingSettings:
         with self._db.connection() as conn:

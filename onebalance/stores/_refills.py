@@ -29,11 +29,11 @@ import weakref
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
-from onebalance.core import ValidationError
+from onebalance.core import STORED, OldName, Renamed, ValidationError
 from onebalance.swsim import Receipt, RefillKind
 
 from ._postgres import PostgresDatabase
@@ -53,10 +53,11 @@ __all__ = [
 RefillState = Literal["pending", "bought", "not_bought"]
 
 
-class RefillEntry(BaseModel):
+class RefillEntry(Renamed):
     """One postage purchase as the SDK sent it, and what became of it."""
 
     model_config = ConfigDict(frozen=True)
+    __old_names__: ClassVar[tuple[OldName, ...]] = (OldName("total_charged", "total"),)
 
     merchant_id: str
     integrator_tx_id: str
@@ -66,7 +67,8 @@ class RefillEntry(BaseModel):
     kind: RefillKind
     amount: Decimal
     fee: Decimal
-    total_charged: Decimal
+    total: Decimal
+    """The amount plus the fee: what the payment method is charged."""
     payment_method: str
     payment_kind: str
     cost_account: str | None = None
@@ -102,7 +104,7 @@ class RefillEntry(BaseModel):
             kind=self.kind,
             amount=self.amount,
             fee=self.fee,
-            total_charged=self.total_charged,
+            total=self.total,
             payment_method=self.payment_method,
             payment_kind=self.payment_kind,
             cost_account=self.cost_account,
@@ -125,7 +127,7 @@ def _body(entry: RefillEntry) -> str:
 def _entry(body: str, state: str, settled_at: Any, reason: str | None) -> RefillEntry:
     if isinstance(settled_at, str):
         settled_at = datetime.fromisoformat(settled_at)
-    return RefillEntry.model_validate_json(body).model_copy(
+    return RefillEntry.model_validate_json(body, context=STORED).model_copy(
         update={"state": state, "settled_at": settled_at, "reason": reason}
     )
 

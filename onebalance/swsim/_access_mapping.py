@@ -11,7 +11,7 @@ from typing import Any
 
 from . import _dialect
 from ._inputs import Codewords, RegistrationForm
-from ._mapping import payment_to_wire
+from ._mapping import payment_to_wire, street_line
 from ._soap._versions import SwsimVersion
 
 
@@ -137,13 +137,13 @@ def registration_to_wire(
         "PhysicalAddress": {
             k: v
             for k, v in {
-                "FullName": form.full_name,
+                "FullName": form.name,
                 "Company": form.company,
-                "Address1": form.address1,
-                "Address2": form.address2,
+                "Address1": street_line(form.street_lines, 0),
+                "Address2": street_line(form.street_lines, 1),
                 "City": form.city,
                 "State": form.state,
-                "ZIPCode": form.zip_code[:5] if form.zip_code else None,
+                "ZIPCode": form.postal_code[:5] if form.postal_code else None,
                 "Country": "US",
                 "PhoneNumber": form.phone,
                 "EmailAddress": form.email,

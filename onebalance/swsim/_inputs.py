@@ -11,7 +11,7 @@ import secrets
 import string
 from datetime import date
 from ipaddress import ip_address
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator, model_validator
@@ -20,18 +20,22 @@ from onebalance.core import (
     InvalidCodewords,
     InvalidPassword,
     InvalidPaymentMethod,
+    OldName,
     OneBalanceError,
+    Renamed,
     TermsNotAccepted,
     ValidationError,
     one_line,
 )
 
 from . import _rules
-from ._models import PostalAddress
+from ._models import ADDRESS_OLD_NAMES, NAME_OLD_NAME, PostalAddress
 from ._rules import CodewordType
 
-#: The text fields of a billing address that are printed lines.
-_ADDRESS_TEXT = ("full_name", "company", "address1", "address2", "city")
+#: The text fields of a billing address that are printed lines (and its street lines, each one).
+_ADDRESS_TEXT = ("name", "company", "city")
+#: The service's addresses have two street lines (Address1, Address2).
+STREET_LINES_MAX = 2
 
 CardType = Literal["Visa", "MasterCard", "AmericanExpress", "Discover"]
 AccountType = Literal["Individual", "HomeOffice", "HomeBasedBusiness", "OfficeBasedBusiness"]
@@ -61,6 +65,22 @@ def _line(value: Any, field: str) -> Any:
 def _lines(model: BaseModel, fields: tuple[str, ...], prefix: str = "") -> None:
     for name in fields:
         _line(getattr(model, name), prefix + name)
+
+
+def checked_lines(value: Any, *, required: bool, field: str = "street_lines") -> tuple[str, ...]:
+    """An address's street lines (``field``): one line (a string) or a list of them, each a printed
+    line (``_line``); empty lines dropped; at most :data:`STREET_LINES_MAX`; at least one if ``required``."""
+    raw = [value] if isinstance(value, str) or value is None else value
+    if not isinstance(raw, (list, tuple)):
+        raise ValidationError(f"{field}: must be one or two lines of text", field=field)
+    if not all(line is None or isinstance(line, str) for line in raw):
+        raise ValidationError(f"{field}: must be one or two lines of text", field=field)
+    lines = tuple(text for i, line in enumerate(raw) if (text := _line(line, f"{field}.{i}")))
+    if required and not lines:
+        raise ValidationError(f"{field}: at least one street line is required", field=field)
+    if len(lines) > STREET_LINES_MAX:
+        raise ValidationError(f"{field}: at most {STREET_LINES_MAX} street lines", field=field)
+    return lines
 
 
 class _Input(BaseModel):
@@ -124,6 +144,7 @@ class CreditCard(_Input):
     def _check(self) -> CreditCard:
         if self.billing_address is not None:
             _lines(self.billing_address, _ADDRESS_TEXT, "billing_address.")
+            checked_lines(self.billing_address.street_lines, required=False, field="billing_address.street_lines")
         number = self.number.get_secret_value()
         card_type: str | None = self.card_type or next(
             (name for name, pattern in _rules.CARD_PREFIXES.items() if pattern.fullmatch(number)), None
@@ -196,27 +217,38 @@ class Codewords(_Input):
         return self
 
 
-class StoreProfile(_Input):
-    """What the platform already knows about the merchant's store, to pre-fill a registration."""
+class StoreProfile(_Input, Renamed):
+    """What the platform already knows about the merchant's store, to pre-fill a registration.
+
+    The address is spelled as ``carriers.Address``'s: ``street_lines`` and ``postal_code``.
+    """
+
+    __old_names__: ClassVar[tuple[OldName, ...]] = ADDRESS_OLD_NAMES
 
     store_name: str
     owner_name: str
-    address1: str
-    address2: str | None = None
+    street_lines: tuple[str, ...]
+    """One or two lines (a string is one line)."""
     city: str
     state: str
-    zip_code: str
+    postal_code: str
+    """The ZIP code (or ZIP+4)."""
     email: str
     phone: str
     country: str = "US"
 
-    @field_validator("store_name", "owner_name", "address1", "address2", "city", mode="before")
+    @field_validator("store_name", "owner_name", "city", mode="before")
     @classmethod
     def _text(cls, value: Any, info: pydantic.ValidationInfo) -> Any:
         return _line(value, str(info.field_name))
 
+    @field_validator("street_lines", mode="before")
+    @classmethod
+    def _street_lines(cls, value: Any) -> tuple[str, ...]:
+        return checked_lines(value, required=True)
 
-class RegistrationForm(BaseModel):
+
+class RegistrationForm(Renamed):
     """A One Balance registration. Pre-fill it with :meth:`from_store`, edit it, then submit it.
 
     Every field is checked as it is set; :meth:`check` checks the whole form before anything is
@@ -224,17 +256,20 @@ class RegistrationForm(BaseModel):
     """
 
     model_config = ConfigDict(validate_assignment=True, extra="forbid", str_strip_whitespace=True)
+    __old_names__: ClassVar[tuple[OldName, ...]] = (NAME_OLD_NAME, *ADDRESS_OLD_NAMES)
 
     username: str | None = None
     password: SecretStr | None = None
     email: str | None = None
-    full_name: str | None = None
+    name: str | None = None
+    """The account holder's full name."""
     company: str | None = None
-    address1: str | None = None
-    address2: str | None = None
+    street_lines: tuple[str, ...] = ()
+    """One or two lines (a string is one line), never a PO box."""
     city: str | None = None
     state: str | None = None
-    zip_code: str | None = None
+    postal_code: str | None = None
+    """A ZIP or ZIP+4."""
     phone: str | None = None
     account_type: AccountType = "OfficeBasedBusiness"
     codewords: Codewords | None = None
@@ -273,23 +308,34 @@ class RegistrationForm(BaseModel):
         values: dict[str, Any] = {
             "username": base,
             "email": profile.email,
-            "full_name": profile.owner_name,
+            "name": profile.owner_name,
             "company": profile.store_name[:50],
-            "address1": profile.address1,
-            "address2": profile.address2,
+            "street_lines": profile.street_lines,
             "city": profile.city,
             "state": profile.state,
-            "zip_code": profile.zip_code,
+            "postal_code": profile.postal_code,
             "phone": profile.phone,
         }
         values.update(overrides)
         return cls(**values)
 
     # -- field rules -----------------------------------------------------------------------------
-    @field_validator("full_name", "company", "address1", "address2", "city", mode="before")
+    @field_validator("name", "company", "city", mode="before")
     @classmethod
     def _text(cls, value: Any, info: pydantic.ValidationInfo) -> Any:
         return _line(value, str(info.field_name))
+
+    @field_validator("street_lines", mode="before")
+    @classmethod
+    def _street_lines(cls, value: Any) -> tuple[str, ...]:
+        lines = checked_lines(value, required=False)
+        if any(_rules.is_po_box(line) for line in lines):
+            raise ValidationError(
+                "The physical address must not be a PO box.",
+                code=_rules.PO_BOX_IN_PHYSICAL_ADDRESS,
+                field="street_lines",
+            )
+        return lines
 
     @field_validator("username")
     @classmethod
@@ -329,20 +375,11 @@ class RegistrationForm(BaseModel):
             raise ValidationError("The state must be a 2-letter code.", field="state")
         return value.upper() if value else value
 
-    @field_validator("zip_code")
+    @field_validator("postal_code")
     @classmethod
     def _zip(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"\d{5}(-?\d{4})?", value):
-            raise ValidationError("The ZIP code must be 5 digits (or ZIP+4).", field="zip_code")
-        return value
-
-    @field_validator("address1", "address2")
-    @classmethod
-    def _not_po_box(cls, value: str | None) -> str | None:
-        if value and _rules.is_po_box(value):
-            raise ValidationError(
-                "The physical address must not be a PO box.", code=_rules.PO_BOX_IN_PHYSICAL_ADDRESS, field="address1"
-            )
+            raise ValidationError("The ZIP code must be 5 digits (or ZIP+4).", field="postal_code")
         return value
 
     @field_validator("client_ip")
@@ -363,15 +400,15 @@ class RegistrationForm(BaseModel):
             "username",
             "password",
             "email",
-            "full_name",
-            "address1",
+            "name",
+            "street_lines",
             "city",
             "state",
-            "zip_code",
+            "postal_code",
             "phone",
             "client_ip",
         ):
-            if getattr(self, name) in (None, ""):
+            if getattr(self, name) in (None, "", ()):
                 raise ValidationError(f"{name} is required", field=name)
         if not self.terms_accepted:
             raise TermsNotAccepted(field="terms_accepted")

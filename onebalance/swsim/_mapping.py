@@ -57,14 +57,13 @@ _CAPABILITY_FIELDS = {
 def address_from_wire(wire: dict[str, Any] | None) -> PostalAddress:
     wire = wire or {}
     return PostalAddress(
-        full_name=wire.get("FullName"),
+        name=wire.get("FullName"),
         company=wire.get("Company"),
-        address1=wire.get("Address1"),
-        address2=wire.get("Address2"),
+        street_lines=tuple(line for line in (wire.get("Address1"), wire.get("Address2")) if line),
         city=wire.get("City"),
         state=wire.get("State"),
-        zip_code=wire.get("ZIPCode"),
-        zip_code_add_on=wire.get("ZIPCodeAddOn"),
+        postal_code=wire.get("ZIPCode"),
+        zip4=wire.get("ZIPCodeAddOn"),
         country=wire.get("Country"),
         phone=wire.get("PhoneNumber"),
         email=wire.get("EmailAddress"),
@@ -170,16 +169,21 @@ def login_from_wire(wire: dict[str, Any]) -> LoginInfo:
     )
 
 
+def street_line(lines: tuple[str, ...], index: int) -> str | None:
+    """``Address1`` (index 0) or ``Address2`` (1) of an address's street lines."""
+    return lines[index] if len(lines) > index else None
+
+
 def address_to_wire(address: PostalAddress) -> dict[str, Any]:
     wire = {
-        "FullName": address.full_name,
+        "FullName": address.name,
         "Company": address.company,
-        "Address1": address.address1,
-        "Address2": address.address2,
+        "Address1": street_line(address.street_lines, 0),
+        "Address2": street_line(address.street_lines, 1),
         "City": address.city,
         "State": address.state,
-        "ZIPCode": address.zip_code,
-        "ZIPCodeAddOn": address.zip_code_add_on,
+        "ZIPCode": address.postal_code,
+        "ZIPCodeAddOn": address.zip4,
         "Country": address.country,
         "PhoneNumber": address.phone,
         "EmailAddress": address.email,

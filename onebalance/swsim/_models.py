@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from onebalance.core import ProtocolError
+from onebalance.core import OldName, ProtocolError, Renamed
 
 
 def _reported(value: Decimal) -> Decimal:
@@ -26,17 +26,35 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class PostalAddress(_Model):
-    """A postal address as the service keeps it (contact or meter address)."""
+#: The old names of the address fields (until the next release), in ``carriers.Address``'s spelling now.
+ADDRESS_OLD_NAMES = (
+    OldName("address1", "street_lines", 0),
+    OldName("address2", "street_lines", 1),
+    OldName("zip_code", "postal_code"),
+)
+#: ... and of the addressee's name, where the model has one (``carriers.Address.name``).
+NAME_OLD_NAME = OldName("full_name", "name")
 
-    full_name: str | None = None
+
+class PostalAddress(_Model, Renamed):
+    """A postal address as the service keeps it (contact or meter address), spelled as ``carriers.Address``."""
+
+    __old_names__: ClassVar[tuple[OldName, ...]] = (
+        NAME_OLD_NAME,
+        *ADDRESS_OLD_NAMES,
+        OldName("zip_code_add_on", "zip4"),
+    )
+
+    name: str | None = None
     company: str | None = None
-    address1: str | None = None
-    address2: str | None = None
+    street_lines: tuple[str, ...] = ()
+    """One or two lines, as the service keeps them."""
     city: str | None = None
     state: str | None = None
-    zip_code: str | None = None
-    zip_code_add_on: str | None = None
+    postal_code: str | None = None
+    """The ZIP code."""
+    zip4: str | None = None
+    """The ZIP+4 add-on (four digits), as ``carriers.Address.zip4``."""
     country: str | None = None
     phone: str | None = None
     email: str | None = None

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
+
+from onebalance.core import OldName, Renamed
 
 RefillKind = Literal["manual", "last", "default", "auto_refill"]
 
 
-class Receipt(BaseModel):
+class Receipt(Renamed):
     """One postage purchase: what was bought, what it cost, how it was paid, and the balance after."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+    __old_names__: ClassVar[tuple[OldName, ...]] = (OldName("total_charged", "total"),)
 
     receipt_id: str
     merchant_id: str
@@ -24,7 +27,8 @@ class Receipt(BaseModel):
     kind: RefillKind = "manual"
     amount: Decimal
     fee: Decimal
-    total_charged: Decimal
+    total: Decimal
+    """The amount plus the fee: what the payment method is charged."""
     payment_method: str
     payment_kind: str
     cost_account: str | None = None
@@ -47,7 +51,7 @@ class Receipt(BaseModel):
             f"Refill           {_KIND_TEXT[self.kind]}",
             f"Postage added    ${self.amount:,.2f}",
             f"Fee              ${self.fee:,.2f}",
-            f"Total charged    ${self.total_charged:,.2f}",
+            f"Total charged    ${self.total:,.2f}",
             f"Paid with        {self.payment_method}",
         ]
         if self.cost_account:

@@ -36,10 +36,10 @@ def test_the_sdk_exercises_every_operation_of_its_wsdl(sandbox, versioned, wire_
     profile = StoreProfile(
         store_name="Conformance Co",
         owner_name="Grace Hopper",
-        address1="2 Navy Way",
+        street_lines=("2 Navy Way",),
         city="Arlington",
         state="VA",
-        zip_code="22202",
+        postal_code="22202",
         email="grace@conf.example",
         phone="7035550100",
     )
