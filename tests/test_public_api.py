@@ -86,3 +86,25 @@ def test_iterating_a_history_iterates_its_entries():
     history = onebalance.History(merchant_id="m", since=date(2026, 1, 1), until=None, entries=(entry, entry))
     assert list(history) == [entry, entry]
     assert len(history) == 2
+
+
+def test_carrier_pickups_are_public():
+    """USPS carrier pickups (issue 17): the client, its models and its errors, from onebalance and the carriers room."""
+    import onebalance.carriers
+
+    names = {
+        "UspsPickups",
+        "PickupRequest",
+        "PickupPackages",
+        "PickupContact",
+        "Pickup",
+        "PickupAvailability",
+        "PickupStatus",
+        "PackageLocation",
+    }
+    errors = {"PickupUnavailable", "PickupDateInPast", "PickupNotFound", "PickupRefused"}
+    assert names | errors <= set(onebalance.__all__)
+    assert names <= set(onebalance.carriers.__all__)
+    assert all(getattr(onebalance, n).__module__ == "onebalance" for n in names | errors)
+    assert issubclass(onebalance.PickupDateInPast, onebalance.ValidationError)
+    assert issubclass(onebalance.PickupUnavailable, onebalance.ServiceError)

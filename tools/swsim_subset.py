@@ -60,6 +60,12 @@ OPERATIONS = [
     "CreateIndicium",
     "CancelIndicium",
     "TrackShipment",
+    # USPS carrier pickups
+    "CheckCarrierPickupAvailability",
+    "ScheduleCarrierPickup",
+    "ModifyCarrierPickup",
+    "CancelCarrierPickup",
+    "GetCarrierPickupList",
 ]
 
 WSDL = "http://schemas.xmlsoap.org/wsdl/"

@@ -11,9 +11,39 @@ from onebalance.shipments import CarrierClient
 from ._router import RateShop, Shipping
 from .fedex import FedexClient
 from .ups import UpsClient
-from .usps import CleansedAddress, LabelVoid, PlanLimit, UspsShipping, plan_limits
+from .usps import (
+    CleansedAddress,
+    LabelVoid,
+    PackageLocation,
+    Pickup,
+    PickupAvailability,
+    PickupContact,
+    PickupPackages,
+    PickupRequest,
+    PickupStatus,
+    PlanLimit,
+    UspsPickups,
+    UspsShipping,
+    plan_limits,
+)
 
-__all__ = ["CleansedAddress", "LabelVoid", "PlanLimit", "RateShop", "Shipping", "UspsShipping", "plan_limits"]
+__all__ = [
+    "CleansedAddress",
+    "LabelVoid",
+    "PackageLocation",
+    "Pickup",
+    "PickupAvailability",
+    "PickupContact",
+    "PickupPackages",
+    "PickupRequest",
+    "PickupStatus",
+    "PlanLimit",
+    "RateShop",
+    "Shipping",
+    "UspsPickups",
+    "UspsShipping",
+    "plan_limits",
+]
 
 #: mypy holds each carrier's client to the contract here, signatures and all.
 _CONTRACT: tuple[type[CarrierClient], ...] = (UspsShipping, UpsClient, FedexClient)

@@ -50,6 +50,10 @@ from ._errors import PasswordResetRequired as PasswordResetRequired
 from ._errors import PaymentHold as PaymentHold
 from ._errors import PaymentMethodRefused as PaymentMethodRefused
 from ._errors import PermissionDenied as PermissionDenied
+from ._errors import PickupDateInPast as PickupDateInPast
+from ._errors import PickupNotFound as PickupNotFound
+from ._errors import PickupRefused as PickupRefused
+from ._errors import PickupUnavailable as PickupUnavailable
 from ._errors import PlanRestriction as PlanRestriction
 from ._errors import PrintLimitExceeded as PrintLimitExceeded
 from ._errors import ProtocolError as ProtocolError

@@ -127,6 +127,13 @@ class TermsNotAccepted(ValidationError):
     default_message = "The merchant must accept the terms of service before registering"
 
 
+class PickupDateInPast(ValidationError):
+    """A carrier pickup asked for a day before today (refused before anything is sent; the service's
+    own refusal of a past day is this class too)."""
+
+    default_message = "The pickup date is in the past"
+
+
 class CredentialStoreError(OneBalanceError):
     default_message = "The credential store cannot be read or written"
 

@@ -19,6 +19,7 @@
     │   ├── IdempotencyKeyReused            a label's idempotency key already named another purchase
     │   ├── RateMismatch                    a rate bought for another shipment than it was quoted for
     │   ├── LabelFormatUnavailable          a label format or size the carrier does not print
+    │   ├── PickupDateInPast                a carrier pickup asked for a day before today (002b0c02)
     │   ├── InvalidAutoBuySettings          0045018d, 0045018e, 0045018f
     │   └── InvoicedAccount                 0045018b, 00560106 invoiced accounts do not buy postage
     ├── PermissionDenied            8004800b, 0045018a, 0045018c the user lacks the right: ask the administrator
@@ -65,6 +66,9 @@
         ├── AddressError                    00450140, 00450163, 00450121 the destination address is not valid
         ├── LabelNotFound                   00450202 no such label on this account
         ├── VoidRefused                     00450201 too old, 00450205 refund not allowed
+        ├── PickupUnavailable               002b0c01 no USPS carrier pickup at the address
+        ├── PickupNotFound                  002b0c03 no such carrier pickup on this account
+        ├── PickupRefused                   002b0c04, 002b0c05 cancelled already, its day has come, booked there already
         ├── PrintLimitExceeded              002b0a01, 8004043e, 80040442 over the per-print limit
         ├── VerificationFailed              the phone verification code was refused
         ├── PasswordResetError              002b0501 not in reset, 002b060c codewords never set
@@ -105,6 +109,7 @@ from ._error_base import (
     OneBalanceError,
     OutcomeUnknown,
     PermissionDenied,
+    PickupDateInPast,
     ProtocolError,
     RefillLockTimeout,
     RequestTimeout,
@@ -142,6 +147,9 @@ from ._service_errors import (
     PasswordResetRequired,
     PaymentHold,
     PaymentMethodRefused,
+    PickupNotFound,
+    PickupRefused,
+    PickupUnavailable,
     PlanRestriction,
     PrintLimitExceeded,
     PurchaseInProgress,
@@ -208,6 +216,10 @@ __all__ = [
     "PaymentHold",
     "PaymentMethodRefused",
     "PermissionDenied",
+    "PickupDateInPast",
+    "PickupNotFound",
+    "PickupRefused",
+    "PickupUnavailable",
     "PlanRestriction",
     "PrintLimitExceeded",
     "ProtocolError",

@@ -136,6 +136,8 @@ _SWSIM: dict[str, Safety] = {
             "GetURL",
             "GetCodewordQuestions",
             "GetSupportedCountries",
+            "CheckCarrierPickupAvailability",
+            "GetCarrierPickupList",
         ),
         Safety.READ,
     ),

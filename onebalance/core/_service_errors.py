@@ -270,6 +270,25 @@ class VoidRefused(ServiceError):
     default_message = "The label cannot be voided"
 
 
+class PickupUnavailable(ServiceError):
+    """USPS has no carrier pickup at this address: book none there (take the parcels to a Post Office)."""
+
+    default_message = "USPS carrier pickup is not available at this address"
+
+
+class PickupNotFound(ServiceError):
+    """No carrier pickup with this confirmation number on this account."""
+
+    default_message = "No such carrier pickup on this account"
+
+
+class PickupRefused(ServiceError):
+    """The carrier pickup cannot be booked, changed or cancelled: it was cancelled already, its day has come,
+    or another pickup is booked at the address that day (change that one). The service's text says which."""
+
+    default_message = "The carrier pickup was refused"
+
+
 class PrintLimitExceeded(ServiceError):
     default_message = "The label costs more than the account's per-print limit"
 

@@ -84,7 +84,9 @@ __all__ = [
 
 
 # The names other rooms use (they import them from here, not from the modules).
+from ._base import CarrierModel as CarrierModel
 from ._base import credentials_refused as credentials_refused
+from ._base import fail as fail
 from ._label import tracking_number as tracking_number
 from ._label_codec import label_from_json as label_from_json
 from ._label_codec import label_to_json as label_to_json

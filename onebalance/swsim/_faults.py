@@ -42,6 +42,10 @@ from onebalance.core import (
     PaymentHold,
     PaymentMethodRefused,
     PermissionDenied,
+    PickupDateInPast,
+    PickupNotFound,
+    PickupRefused,
+    PickupUnavailable,
     PlanRestriction,
     PrintLimitExceeded,
     PurchaseInProgress,
@@ -151,6 +155,13 @@ _BY_CODE: dict[str, type[OneBalanceError]] = {
     "002b0909": ValidationError,  # CreateIndicium: a return label USPS does not sell (the sandbox's code)
     "002b090a": ValidationError,  # CreateIndicium abroad: Customs missing or incomplete (the sandbox's code)
     "002b090b": ValidationError,  # GetRates/CreateIndicium: a service that does not go there (the sandbox's code)
+    # Carrier pickups: the sandbox's codes (the real service's are not public).
+    "002b0c01": PickupUnavailable,  # no carrier pickup at the address
+    "002b0c02": PickupDateInPast,  # CheckCarrierPickupAvailability: a Date before today
+    "002b0c03": PickupNotFound,  # no pickup with that ConfirmationNumber on the account
+    "002b0c04": PickupRefused,  # cancelled already, or its day has come
+    "002b0c05": PickupRefused,  # a pickup is booked at the address that day already
+    "002b0c06": ValidationError,  # no pieces, no weight, or Other without SpecialInstruction
 }
 
 
@@ -175,6 +186,8 @@ _SERVICE_TEXT_MATTERS = (
     ServiceRetired,
     AddressError,
     VoidRefused,
+    PickupUnavailable,
+    PickupRefused,
 )
 
 

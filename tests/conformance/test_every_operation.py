@@ -93,6 +93,16 @@ def test_the_sdk_exercises_every_operation_of_its_wsdl(sandbox, versioned, wire_
     usps.track(label.tracking_number)
     usps.void(label)
     assert [outcome.voided for outcome in usps.void_many([label, other])] == [False, True]
+    from onebalance import PickupPackages, PickupRequest
+
+    pickup_at = to.model_copy(update={"name": "Ada Byron", "phone": "2125550100"})
+    usps.pickups.available(pickup_at)
+    pickup = usps.pickups.schedule(
+        PickupRequest(address=pickup_at, packages=PickupPackages(priority_mail=1, total_weight_lb=2))
+    )
+    usps.pickups.modify(pickup.confirmation_number, packages=PickupPackages(priority_mail=2, total_weight_lb=4))
+    assert [p.confirmation_number for p in usps.pickups.list()] == [pickup.confirmation_number]
+    usps.pickups.cancel(pickup.confirmation_number)
     accounts.diagnose("m")
     accounts.close("m", address="2 Navy Way", city="Arlington", state="VA", zip_code="22202")
 

@@ -210,3 +210,42 @@ def test_rate_an_8_oz_parcel_and_buy_its_label(
     else:
         service.CancelIndicium(Authenticator=tracked.Authenticator, StampsTxID=bought.StampsTxID)
     assert sandbox.account(creds.username).labels[-1].voided
+
+
+def test_carrier_pickups_with_the_real_contract(service: Any, creds: SandboxCredentials, sandbox: Sandbox) -> None:
+    """A zeep client of the real WSDL checks, books, changes, lists and cancels a carrier pickup; the
+    sandbox's refusals (a ZIP without pickup, cancelling twice) are SWSIM faults it reads."""
+    token = service.AuthenticateUser(Credentials=credentials(creds)).Authenticator
+    address = {"Address": "1990 E Grand Ave", "City": "El Segundo", "State": "CA", "ZIP": "90245"}
+    checked = service.CheckCarrierPickupAvailability(Authenticator=token, Address=address)
+    assert checked.PickupDate and checked.PickUpDayOfWeek and checked.EstimatedAmount == Decimal("0")
+    packages = {"NumberOfPriorityMailPieces": 2, "TotalWeightOfPackagesLbs": 6, "PackageLocation": "FrontDoor"}
+    booked = service.ScheduleCarrierPickup(
+        Authenticator=checked.Authenticator,
+        ContactInformation={"FirstName": "Ada", "LastName": "Lovelace", "PhoneNumber": "3105550142"},
+        Address=address,
+        PackageInformation=packages,
+    )
+    assert booked.ConfirmationNumber.startswith("WTC") and booked.PickupDate == checked.PickupDate
+    changed = service.ModifyCarrierPickup(
+        Authenticator=booked.Authenticator,
+        PackageInformation={**packages, "NumberOfPriorityMailPieces": 3},
+        ConfirmationNumber=booked.ConfirmationNumber,
+    )
+    assert changed.PickupStatus == "Modified"
+    listed = service.GetCarrierPickupList(Authenticator=changed.Authenticator)
+    (only,) = listed.Pickups.CarrierPickupInformation
+    assert only.ConfirmationNumber == booked.ConfirmationNumber
+    assert only.PackageInformation.NumberOfPriorityMailPieces == 3
+    cancelled = service.CancelCarrierPickup(
+        Authenticator=listed.Authenticator, ConfirmationNumber=booked.ConfirmationNumber
+    )
+    assert cancelled.PickupStatus == "Cancelled"
+    with pytest.raises(zeep.exceptions.Fault) as twice:
+        service.CancelCarrierPickup(Credentials=credentials(creds), ConfirmationNumber=booked.ConfirmationNumber)
+    assert fault_code(twice.value) == "002b0c04"
+    with pytest.raises(zeep.exceptions.Fault) as remote:
+        service.CheckCarrierPickupAvailability(
+            Credentials=credentials(creds), Address={**address, "ZIP": "99950", "State": "AK"}
+        )
+    assert fault_code(remote.value) == "002b0c01"

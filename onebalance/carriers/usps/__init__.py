@@ -9,11 +9,38 @@ tables, the only place SWSIM's shipping spellings appear),
 :mod:`._proxy` (all I/O: the calls through the One Balance client, refills through
 :class:`~onebalance.Postage`) and :mod:`._client` (:class:`UspsShipping`, the carrier-neutral face,
 with the SDK's rules: plan restrictions, idempotency, refills before a label). :mod:`._plan` reads
-what the merchant's plan forbids; :mod:`._voids` voids several labels at once.
+what the merchant's plan forbids; :mod:`._voids` voids several labels at once. Carrier pickups
+(``UspsShipping.pickups``): :mod:`._pickups` (:class:`UspsPickups`), their models in
+:mod:`._pickup_models` and their wire spelling in :mod:`._mapping_pickups`.
 """
 
 from ._client import UspsShipping, integrator_tx_id
 from ._models import CleansedAddress, LabelVoid
+from ._pickup_models import (
+    PackageLocation,
+    Pickup,
+    PickupAvailability,
+    PickupContact,
+    PickupPackages,
+    PickupRequest,
+    PickupStatus,
+)
+from ._pickups import UspsPickups
 from ._plan import PlanLimit, plan_limits
 
-__all__ = ["CleansedAddress", "LabelVoid", "PlanLimit", "UspsShipping", "integrator_tx_id", "plan_limits"]
+__all__ = [
+    "CleansedAddress",
+    "LabelVoid",
+    "PackageLocation",
+    "Pickup",
+    "PickupAvailability",
+    "PickupContact",
+    "PickupPackages",
+    "PickupRequest",
+    "PickupStatus",
+    "PlanLimit",
+    "UspsPickups",
+    "UspsShipping",
+    "integrator_tx_id",
+    "plan_limits",
+]

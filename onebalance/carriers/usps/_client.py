@@ -41,6 +41,7 @@ from . import _mapping, _mapping_tracking, _plan
 from . import _mapping_international as _international
 from ._mapping_returns import returnable
 from ._models import CleansedAddress, LabelVoid
+from ._pickups import UspsPickups
 from ._proxy import UspsProxy
 from ._voids import void_many, void_one
 
@@ -90,6 +91,8 @@ class UspsShipping:
         self._bought = RecentLabels()  # thread-safe on its own
         #: The purchase each recent key named: a key is not reused for another one.
         self._uses = KeyUses()
+        #: USPS carrier pickups: check, book, change, cancel, list (:class:`UspsPickups`).
+        self.pickups = UspsPickups(self.proxy)
 
     def __repr__(self) -> str:
         return f"UspsShipping(merchant_id={self.merchant_id!r})"

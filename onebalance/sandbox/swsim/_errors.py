@@ -28,6 +28,16 @@ Code        When
             the customs form (see ``_international``); the message names what is missing.
 002b090b    GetRates / CreateIndicium: a service that does not go to the destination (a
             domestic service abroad, an international one to a US address).
+002b0c01    Carrier pickups: no pickup at the address (a ZIP without the service, or not a
+            ZIP code of the state).
+002b0c02    CheckCarrierPickupAvailability: a Date before today.
+002b0c03    ModifyCarrierPickup / CancelCarrierPickup: no such ConfirmationNumber on the
+            account.
+002b0c04    ModifyCarrierPickup / CancelCarrierPickup: the pickup is cancelled already, or
+            its day has come.
+002b0c05    ScheduleCarrierPickup: a pickup is booked at the address that day already.
+002b0c06    ScheduleCarrierPickup / ModifyCarrierPickup: no piece, a negative count, less
+            than 1 lb, Other without SpecialInstruction, or nothing to change.
 ==========  =============================================================================
 
 TrackShipment of an unknown label (or another account's) answers 00450202, the code
@@ -86,6 +96,12 @@ MESSAGES: dict[str, str] = {
     "002b090a": "Customs information is required for international mail.",
     "002b090b": "The service does not go to this destination.",
     "002b0a01": "The postage amount exceeds the account's per-print limit.",
+    "002b0c01": "Carrier pickup is not available at this address.",
+    "002b0c02": "The pickup date is in the past.",
+    "002b0c03": "No carrier pickup with this confirmation number.",
+    "002b0c04": "The carrier pickup can no longer be changed.",
+    "002b0c05": "A carrier pickup is already scheduled at this address for that day.",
+    "002b0c06": "The pickup's package information is not valid.",
     "00450140": "Invalid destination address.",
     "00450163": "The destination address does not match its CleanseHash.",
     "00450201": "The indicium is too old to be refunded (240 hours).",
@@ -141,6 +157,13 @@ ADDON_NOT_AVAILABLE = "002b0908"
 NO_RETURN_SERVICE = "002b0909"
 CUSTOMS_REQUIRED = "002b090a"
 SERVICE_NOT_FOR_DESTINATION = "002b090b"
+# Carrier pickups (chosen by the sandbox, see the module docstring).
+PICKUP_UNAVAILABLE = "002b0c01"
+PICKUP_DATE_PAST = "002b0c02"
+NO_SUCH_PICKUP = "002b0c03"
+PICKUP_NOT_CHANGEABLE = "002b0c04"
+PICKUP_EXISTS = "002b0c05"
+PICKUP_PACKAGES_INVALID = "002b0c06"
 # Labels (NOTES section 4).
 PER_PRINT_LIMIT = "002b0a01"
 INVALID_DESTINATION = "00450140"

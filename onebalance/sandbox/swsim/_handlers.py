@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from . import _account, _addresses, _labels, _pages, _passwords, _payments, _postage, _registration
+from . import _account, _addresses, _labels, _pages, _passwords, _payments, _pickups, _postage, _registration
 from ._dispatch import AccountHook, Auth, Route
 
 __all__ = ["ACCOUNT_HOOKS", "HANDLERS"]
@@ -50,6 +50,12 @@ HANDLERS: Mapping[str, Route] = {
     "CreateIndicium": Route(_labels.create_indicium),
     "CancelIndicium": Route(_labels.cancel_indicium),
     "TrackShipment": Route(_labels.track_shipment),
+    # carrier pickups
+    "CheckCarrierPickupAvailability": Route(_pickups.check_carrier_pickup_availability),
+    "ScheduleCarrierPickup": Route(_pickups.schedule_carrier_pickup),
+    "ModifyCarrierPickup": Route(_pickups.modify_carrier_pickup),
+    "CancelCarrierPickup": Route(_pickups.cancel_carrier_pickup),
+    "GetCarrierPickupList": Route(_pickups.get_carrier_pickup_list),
 }
 
 #: Run under the lock for the account of every authenticated call, before its handler: refunds

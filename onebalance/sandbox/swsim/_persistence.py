@@ -1,10 +1,10 @@
 """``--state FILE``: the sandbox's state in SQLite, so that it survives a restart.
 
 It keeps the accounts (everything on ``SandboxAccount``: their ledgers, charges, auto-buy
-settings, cost codes, purchase replays and balance-history queries among it), the known
-integrations, the id counters, the clock offset and the outbox (its last ``OUTBOX_KEPT``
-messages). An account saved before ledgers existed gets an opening Adjustment that explains
-its balance when it is loaded.
+settings, cost codes, purchase replays, balance-history queries and carrier pickups among it), the
+known integrations, the ZIP codes without carrier pickup, the id counters, the clock offset and the
+outbox (its last ``OUTBOX_KEPT`` messages). An account saved before ledgers existed gets an opening
+Adjustment that explains its balance when it is loaded.
 """
 
 from __future__ import annotations
@@ -51,6 +51,8 @@ class SqliteStore:
         state.counters.update(json.loads(meta.get("counters", "{}")))
         if "secret" in meta:
             state.secret = meta["secret"]
+        if "no_pickup_zips" in meta:
+            state.no_pickup_zips = set(json.loads(meta["no_pickup_zips"]))
         if "clock_offset" in meta:
             state.clock.advance(timedelta(seconds=float(meta["clock_offset"])) - state.clock.offset)
         for account in state.accounts.values():
@@ -63,6 +65,7 @@ class SqliteStore:
             ("counters", json.dumps(state.counters)),
             ("clock_offset", str(state.clock.offset.total_seconds())),
             ("secret", state.secret),
+            ("no_pickup_zips", json.dumps(sorted(state.no_pickup_zips))),
         ]
         with self._lock:
             self._conn.execute("BEGIN")

@@ -32,6 +32,7 @@ from ._dispatch import Dispatcher, Reply, WireObserver
 from ._handlers import ACCOUNT_HOOKS, HANDLERS
 from ._pages import serve_page
 from ._persistence import SqliteStore
+from ._pickups import PickupControls
 from ._postage_controls import PostageControls
 from ._service import SOAP_PATH, SandboxServer, SwsimService
 from ._state import SandboxAccount, SandboxState
@@ -65,7 +66,7 @@ class SandboxCredentials:
         )
 
 
-class Sandbox(Mountable[SandboxServer], PostageControls):
+class Sandbox(Mountable[SandboxServer], PostageControls, PickupControls):
     """A stateful simulator of the One Balance (SWSIM v135 and v111) service.
 
     Each version has its dispatcher, all over the same state, answering at the version's own path;

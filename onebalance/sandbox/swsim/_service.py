@@ -44,6 +44,8 @@ ACTIONS = (
     "add_funding_account", "set_next_purchase_outcome", "set_cost_codes", "set_monthly_limit", "set_auto_buy",
     # labels
     "set_label_surcharge", "approve_refunds", "labels", "label",
+    # carrier pickups
+    "set_pickup_service", "pickup_zips_without_service", "pickups",
 )  # fmt: skip
 
 

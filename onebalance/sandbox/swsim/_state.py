@@ -45,6 +45,7 @@ from ._account_models import (
     PurchaseReplay,
     SandboxMessage,
 )
+from ._pickup_state import NO_PICKUP_ZIPS, SandboxPickup
 
 
 class StateStore(Protocol):
@@ -132,6 +133,8 @@ class SandboxAccount(BaseModel):
     #: Added to the postage of every label printed (a re-rating at print time): ``set_label_surcharge``.
     label_surcharge: Decimal = Decimal("0.00")
     indicium_replays: dict[str, IndiciumReplay] = Field(default_factory=dict)
+    #: Carrier pickups ScheduleCarrierPickup booked, oldest first (cancelled and past ones kept).
+    pickups: list[SandboxPickup] = Field(default_factory=list)
     #: GetBalanceHistory queries by BalanceHistoryToken, oldest first.
     history_queries: dict[str, HistoryQuery] = Field(default_factory=dict)
     #: Opaque id of the account in the sandbox's web pages (GetURL).
@@ -243,6 +246,8 @@ class SandboxState:
     unsaved_messages: list[SandboxMessage] = field(default_factory=list)
     #: The key of the sandbox's HMACs (CleanseHash, Mac); kept with ``--state``.
     secret: str = field(default_factory=lambda: secrets.token_hex(16))
+    #: ZIP codes where USPS has no carrier pickup (``Sandbox.set_pickup_service``); kept with ``--state``.
+    no_pickup_zips: set[str] = field(default_factory=lambda: set(NO_PICKUP_ZIPS))
 
     def touch(self, account: SandboxAccount) -> None:
         self.dirty.add(account.key)
