@@ -63,12 +63,12 @@ class UspsPickups:
         kept = self.proxy.account().address
         try:
             return Address(
-                name=kept.full_name or kept.company or "",
+                name=kept.name or kept.company or "",
                 company=kept.company or None,
-                street_lines=[line for line in (kept.address1, kept.address2) if line],
+                street_lines=list(kept.street_lines),
                 city=kept.city or "",
                 state=kept.state,
-                postal_code=kept.zip_code,
+                postal_code=f"{kept.postal_code}-{kept.zip4}" if kept.postal_code and kept.zip4 else kept.postal_code,
                 country=kept.country or "US",
                 phone=kept.phone or None,
                 email=kept.email or None,
