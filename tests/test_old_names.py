@@ -22,6 +22,9 @@ import pytest
 import carriers
 import onebalance
 from onebalance import (
+    BalanceTransaction,
+    HistoryEntry,
+    LoginInfo,
     PostalAddress,
     Quote,
     Receipt,
@@ -45,6 +48,8 @@ RETIRED = {
     "zip_code": "postal_code",
     "zip_code_add_on": "zip4",
     "full_name": "name",
+    "date": "occurred_at",
+    "last_login_time": "last_login_at",
 }
 
 MONEY = {"amount": D("100.00"), "fee": D("3.50")}
@@ -106,6 +111,15 @@ CASES: dict[type[pydantic.BaseModel], tuple[dict[str, Any], dict[str, Any]]] = {
         {"city": "Austin", "state": "TX"},
         {"full_name": "Ada", "address1": "1 Main St", "address2": "Suite 2", "zip_code": "78701"},
     ),
+    BalanceTransaction: (
+        {"type": "Purchase", "cost": D("0"), "credit": D("10"), "balance": D("10")},
+        {"date": T0},
+    ),
+    HistoryEntry: (
+        {"type": "Purchase", "cost": D("0"), "credit": D("10"), "balance": D("10")},
+        {"date": T0},
+    ),
+    LoginInfo: ({}, {"last_login_time": T0}),
 }  # fmt: skip
 
 

@@ -416,7 +416,7 @@ def test_a_pending_purchase_settles_without_a_second_charge(shop, sandbox):
 def test_history_with_an_unknown_cost_account_is_refused(shop):
     with pytest.raises(UnknownCostAccount):
         shop.history(cost_account="Nowhere")
-    assert all(e.date.tzinfo is not None for e in shop.history().entries)
+    assert all(e.occurred_at.tzinfo is not None for e in shop.history().entries)
 
 
 def test_a_refill_met_by_a_label_printed_meanwhile_is_decided_again(shop, sandbox, wire_log):

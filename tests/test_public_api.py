@@ -77,7 +77,7 @@ def test_iterating_a_history_iterates_its_entries():
     from decimal import Decimal
 
     entry = onebalance.HistoryEntry(
-        date=datetime(2026, 1, 2, tzinfo=timezone.utc),
+        occurred_at=datetime(2026, 1, 2, tzinfo=timezone.utc),
         type="Purchase",
         cost=Decimal("0"),
         credit=Decimal("10.00"),

@@ -298,7 +298,7 @@ def _postage_steps(accounts: Accounts, merchant: str, control: SandboxControl, u
     for entry in funding.history().entries:
         link = f"  receipt {entry.receipt_id}" if entry.receipt_id else ""
         click.echo(
-            f"  {entry.date:%Y-%m-%d %H:%M}  {entry.type:<10} {entry.cost:>8.2f} {entry.credit:>8.2f} "
+            f"  {entry.occurred_at:%Y-%m-%d %H:%M}  {entry.type:<10} {entry.cost:>8.2f} {entry.credit:>8.2f} "
             f"{entry.balance:>8.2f}{link}"
         )
 

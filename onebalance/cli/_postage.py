@@ -344,7 +344,7 @@ def history(
     click.echo(f"{'date':<16} {'type':<11} {'cost':>9} {'credit':>9} {'balance':>9}  receipt")
     for e in found.entries:
         click.echo(
-            f"{e.date:%Y-%m-%d %H:%M} {e.type:<11} {e.cost:>9.2f} {e.credit:>9.2f} {e.balance:>9.2f}  "
+            f"{e.occurred_at:%Y-%m-%d %H:%M} {e.type:<11} {e.cost:>9.2f} {e.credit:>9.2f} {e.balance:>9.2f}  "
             f"{e.receipt_id or ''}{' (' + e.cost_account + ')' if e.cost_account else ''}"
         )
 

@@ -12,11 +12,11 @@ import io
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from onebalance.core import UnknownCostAccount
+from onebalance.core import OldName, Renamed, UnknownCostAccount
 from onebalance.shipments import Carrier, Label
 from onebalance.stores import LabelJournal
 from onebalance.swsim import BalanceTransaction, Receipt
@@ -26,10 +26,14 @@ __all__ = ["History", "HistoryEntry", "HistoryType", "cost_account_name", "join_
 HistoryType = Literal["Purchase", "Credit", "Print", "Adjustment", "Refund"]
 
 
-class HistoryEntry(BaseModel):
-    model_config = ConfigDict(frozen=True)
+class HistoryEntry(Renamed):
+    """One line of the history: a purchase, print, refund or adjustment, with the balance after it."""
 
-    date: datetime
+    model_config = ConfigDict(frozen=True)
+    __old_names__: ClassVar[tuple[OldName, ...]] = (OldName("date", "occurred_at"),)
+
+    occurred_at: datetime
+    """When it happened (aware, UTC)."""
     type: str
     cost: Decimal
     credit: Decimal
@@ -65,7 +69,7 @@ class History(BaseModel):
         for e in self.entries:
             writer.writerow(
                 [
-                    e.date.isoformat(),
+                    e.occurred_at.isoformat(),
                     e.type,
                     f"{e.cost:.2f}",
                     f"{e.credit:.2f}",
@@ -114,11 +118,11 @@ def join_history(
     # same cost bought within 10 minutes of it: labels of equal cost pair in the order they were bought.
     print_accounts: dict[int, str] = {}
     # The service lists newest first: at equal times, the later line is the older one.
-    for index, line in sorted(enumerate(lines), key=lambda item: (_aware(item[1].date), -item[0])):
+    for index, line in sorted(enumerate(lines), key=lambda item: (_aware(item[1].occurred_at), -item[0])):
         pool = prints.get(line.cost) if line.type == "Print" else None
         if not pool:
             continue
-        moment = _aware(line.date)
+        moment = _aware(line.occurred_at)
         near = [p for p in pool if abs((moment - p.created_at).total_seconds()) < 600]
         if near:
             printed = near[0]
@@ -133,13 +137,13 @@ def join_history(
             candidates = [
                 r
                 for r in by_amount.get(line.credit, [])
-                if abs((_aware(line.date) - r.created_at).total_seconds()) < 600
+                if abs((_aware(line.occurred_at) - r.created_at).total_seconds()) < 600
             ]
             if candidates:
-                receipt = min(candidates, key=lambda r: abs((_aware(line.date) - r.created_at).total_seconds()))
+                receipt = min(candidates, key=lambda r: abs((_aware(line.occurred_at) - r.created_at).total_seconds()))
                 by_amount[line.credit].remove(receipt)
         row = HistoryEntry(
-            date=_aware(line.date),
+            occurred_at=_aware(line.occurred_at),
             type=line.type,
             cost=line.cost,
             credit=line.credit,

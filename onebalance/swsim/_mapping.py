@@ -162,7 +162,7 @@ def in_resubmission(resubmit_status: str) -> bool:
 
 def login_from_wire(wire: dict[str, Any]) -> LoginInfo:
     return LoginInfo(
-        last_login_time=wire.get("LastLoginTime"),
+        last_login_at=wire.get("LastLoginTime"),
         password_expired=wire.get("PasswordExpired", False),
         codewords_set=wire.get("CodewordsSet", True),
         banner_text=wire.get("LoginBannerText", ""),
@@ -239,7 +239,7 @@ def transactions_from_wire(wire: dict[str, Any]) -> list[BalanceTransaction]:
     items = (wire.get("Transactions") or {}).get("Transaction") or []
     return [
         BalanceTransaction(
-            date=t["Date"],
+            occurred_at=t["Date"],
             type=t["Type"],
             cost=t["Cost"],
             credit=t["Credit"],

@@ -135,10 +135,13 @@ class Account(_Model):
     customer_group: str | None = Field(default=None, description="SWSIM v135: the account's customer group.")
 
 
-class LoginInfo(_Model):
+class LoginInfo(_Model, Renamed):
     """What AuthenticateUser said about the user besides the token."""
 
-    last_login_time: datetime | None = None
+    __old_names__: ClassVar[tuple[OldName, ...]] = (OldName("last_login_time", "last_login_at"),)
+
+    last_login_at: datetime | None = None
+    """The user's login before this one; None on a first login."""
     password_expired: bool = False
     codewords_set: bool = True
     banner_text: str = ""
@@ -187,10 +190,13 @@ class PurchaseResult(_Model):
     )
 
 
-class BalanceTransaction(_Model):
+class BalanceTransaction(_Model, Renamed):
     """One line of the service's balance history (GetBalanceHistory)."""
 
-    date: datetime
+    __old_names__: ClassVar[tuple[OldName, ...]] = (OldName("date", "occurred_at"),)
+
+    occurred_at: datetime
+    """When the transaction happened."""
     type: str
     cost: Decimal
     credit: Decimal
