@@ -66,6 +66,10 @@ OPERATIONS = [
     "ModifyCarrierPickup",
     "CancelCarrierPickup",
     "GetCarrierPickupList",
+    # USPS end of day: reprints and the shipment list
+    "ReprintIndicium",
+    "GetShipmentList",
+    "GetShipmentListByToken",
 ]
 
 WSDL = "http://schemas.xmlsoap.org/wsdl/"
@@ -100,17 +104,18 @@ def generate(version: str, real_path: Path, out_path: Path) -> int:
     real = etree.parse(str(real_path), parser).getroot()
     tns = real.get("targetNamespace")
     schemas = {s.get("targetNamespace"): s for s in real.findall("wsdl:types/s:schema", NS)}
-    index: dict[tuple[str, str], etree._Element] = {}
+    # Elements and types are two symbol spaces: ReprintIndiciumResponse is both an element and a type.
+    index: dict[tuple[str, str, str], etree._Element] = {}
     for ns, schema in schemas.items():
         for child in schema:
             if child.get("name"):
-                index[(ns, child.get("name"))] = child
+                index[(_kind(child), ns, child.get("name"))] = child
 
-    wanted: list[tuple[str, str]] = []
-    seen: set[tuple[str, str]] = set()
+    wanted: list[tuple[str, str, str]] = []
+    seen: set[tuple[str, str, str]] = set()
 
-    def reach(key: tuple[str, str]) -> None:
-        if key in seen or key[0] == XS:
+    def reach(key: tuple[str, str, str]) -> None:
+        if key in seen or key[1] == XS:
             return
         seen.add(key)
         node = index[key]
@@ -118,11 +123,11 @@ def generate(version: str, real_path: Path, out_path: Path) -> int:
         for sub in node.iter():
             for attr in ("type", "base"):
                 if sub.get(attr):
-                    reach(_qname(sub, sub.get(attr)))
+                    reach(("type", *_qname(sub, sub.get(attr))))
 
     for op in OPERATIONS:
-        reach((tns, op))
-        reach((tns, op + "Response"))
+        reach(("element", tns, op))
+        reach(("element", tns, op + "Response"))
 
     out = etree.Element(real.tag, nsmap=real.nsmap)
     out.set("targetNamespace", tns)
@@ -134,14 +139,14 @@ def generate(version: str, real_path: Path, out_path: Path) -> int:
     ))
     types = etree.SubElement(out, f"{{{WSDL}}}types")
     for ns, schema in schemas.items():
-        members = [index[k] for k in wanted if k[0] == ns]
+        members = [index[k] for k in wanted if k[1] == ns]
         if not members:
             continue
         new_schema = etree.SubElement(types, schema.tag, nsmap=schema.nsmap)
         for attr, val in schema.attrib.items():
             new_schema.set(attr, val)
         for imp in schema.findall("s:import", NS):
-            if any(k[0] == imp.get("namespace") for k in wanted):
+            if any(k[1] == imp.get("namespace") for k in wanted):
                 new_schema.append(_clean(imp))
         order = {id(n): i for i, n in enumerate(schema)}
         for node in sorted(members, key=lambda n: order[id(n)]):
@@ -175,6 +180,11 @@ def generate(version: str, real_path: Path, out_path: Path) -> int:
     shown = out_path.relative_to(ROOT) if out_path.is_relative_to(ROOT) else out_path
     print(f"wrote {shown} ({len(wanted)} schema components, {len(OPERATIONS)} operations)")
     return 0
+
+
+def _kind(node: etree._Element) -> str:
+    """``element`` for a global element, ``type`` for a complex or simple type."""
+    return "element" if etree.QName(node).localname == "element" else "type"
 
 
 def _clean(node: etree._Element) -> etree._Element:

@@ -15,8 +15,9 @@ Exit codes as for ``onebalance account``: 0 done, 1 failed, 2 usage or refused i
 sent), 3 ``pending`` found purchases to reconcile, 4 configuration.
 
 The commands are kept by group: ``_ship_connect`` (the carrier accounts), ``_ship_labels`` (rates,
-buy, void, track), ``_ship_pending`` (pending, settle), ``_ship_pickups`` (the ``pickup`` group: USPS carrier pickups);
-``_ship_options`` holds what they share.
+buy, void, track), ``_ship_history`` (list, reprint: the end of the day), ``_ship_pending`` (pending,
+settle), ``_ship_pickups`` (the ``pickup`` group: USPS carrier pickups); ``_ship_options`` holds what they
+share.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import click
 
 from ._common import SupportGroup, _Context, common_options, records_option
 from ._ship_connect import carriers, connect_fedex, connect_ups, disconnect
+from ._ship_history import reprint, shipment_list
 from ._ship_labels import buy, rates, track, void
 from ._ship_pending import pending, settle
 from ._ship_pickups import pickup
@@ -51,7 +53,21 @@ def ship(
     ctx.obj = _Context(store, key_file, endpoint, integration_id, as_json, store_dsn, store_schema, records_path)
 
 
-for _command in (connect_ups, connect_fedex, disconnect, carriers, rates, buy, void, track, pending, settle, pickup):
+for _command in (
+    connect_ups,
+    connect_fedex,
+    disconnect,
+    carriers,
+    rates,
+    buy,
+    void,
+    track,
+    reprint,
+    shipment_list,
+    pending,
+    settle,
+    pickup,
+):
     ship.add_command(_command)
 
 

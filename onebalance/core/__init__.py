@@ -61,6 +61,7 @@ from ._errors import PurchaseInProgress as PurchaseInProgress
 from ._errors import PurchaseRejected as PurchaseRejected
 from ._errors import RefillLockTimeout as RefillLockTimeout
 from ._errors import RegistrationError as RegistrationError
+from ._errors import ReprintRefused as ReprintRefused
 from ._errors import RequestTimeout as RequestTimeout
 from ._errors import SchemaViolation as SchemaViolation
 from ._errors import Service as Service

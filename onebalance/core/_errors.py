@@ -69,6 +69,7 @@
         ├── PickupUnavailable               002b0c01 no USPS carrier pickup at the address
         ├── PickupNotFound                  002b0c03 no such carrier pickup on this account
         ├── PickupRefused                   002b0c04, 002b0c05 cancelled already, its day has come, booked there already
+        ├── ReprintRefused                  002b0920 voided, 002b0921 past its ship date: no reprint
         ├── PrintLimitExceeded              002b0a01, 8004043e, 80040442 over the per-print limit
         ├── VerificationFailed              the phone verification code was refused
         ├── PasswordResetError              002b0501 not in reset, 002b060c codewords never set
@@ -155,6 +156,7 @@ from ._service_errors import (
     PurchaseInProgress,
     PurchaseRejected,
     RegistrationError,
+    ReprintRefused,
     SchemaViolation,
     ServiceError,
     ServiceRetired,
@@ -226,6 +228,7 @@ __all__ = [
     "PurchaseInProgress",
     "PurchaseRejected",
     "RegistrationError",
+    "ReprintRefused",
     "RequestTimeout",
     "SchemaViolation",
     "ServiceRetired",

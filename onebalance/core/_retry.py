@@ -138,6 +138,9 @@ _SWSIM: dict[str, Safety] = {
             "GetSupportedCountries",
             "CheckCarrierPickupAvailability",
             "GetCarrierPickupList",
+            "ReprintIndicium",  # prints the same label again, charges nothing
+            "GetShipmentList",
+            "GetShipmentListByToken",
         ),
         Safety.READ,
     ),

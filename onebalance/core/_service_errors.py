@@ -289,6 +289,12 @@ class PickupRefused(ServiceError):
     default_message = "The carrier pickup was refused"
 
 
+class ReprintRefused(ServiceError):
+    """The label cannot be printed again: it was voided, or its ship date has passed."""
+
+    default_message = "The label cannot be printed again"
+
+
 class PrintLimitExceeded(ServiceError):
     default_message = "The label costs more than the account's per-print limit"
 

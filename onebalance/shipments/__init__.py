@@ -32,6 +32,7 @@ from ._customs import ContentsType, Customs, CustomsLine, DutiesPayer, NonDelive
 from ._documents import DocumentKind, ShippingDocument
 from ._label import Label, LabelFormat, LabelSize, PackageLabel, RefundStatus, VoidResult
 from ._label_spec import LabelFormatUnavailable, LabelSpec
+from ._listing import ShipmentPage, ShipmentRecord, ShipmentStatus
 from ._money import Money
 from ._parcel import MAX_PARCEL_WEIGHT, PackageType, Parcel
 from ._payment import CarrierAccountPayment, OneBalancePayment, Payment, payer_description
@@ -69,7 +70,10 @@ __all__ = [
     "Rate",
     "RefundStatus",
     "ShipmentOption",
+    "ShipmentPage",
+    "ShipmentRecord",
     "ShipmentRequest",
+    "ShipmentStatus",
     "ShippingDocument",
     "Tracking",
     "TrackingEvent",
@@ -92,6 +96,7 @@ from ._label_codec import label_from_json as label_from_json
 from ._label_codec import label_to_json as label_to_json
 from ._label_spec import choose as choose
 from ._label_spec import label_spec as label_spec
+from ._listing import shipment_statuses as shipment_statuses
 from ._purchase_errors import ChargeAboveQuote as ChargeAboveQuote
 from ._purchase_errors import IdempotencyKeyReused as IdempotencyKeyReused
 from ._purchase_errors import RateMismatch as RateMismatch

@@ -50,6 +50,7 @@ from onebalance.core import (
     PrintLimitExceeded,
     PurchaseInProgress,
     RegistrationError,
+    ReprintRefused,
     SchemaViolation,
     Service,
     ServiceRetired,
@@ -132,6 +133,8 @@ _BY_CODE: dict[str, type[OneBalanceError]] = {
     "003c0102": VoidRefused,
     "00450205": VoidRefused,
     "003c0101": VoidRefused,
+    "002b0920": ReprintRefused,  # ReprintIndicium: the label was voided (the sandbox's code)
+    "002b0921": ReprintRefused,  # ReprintIndicium: the label's ship date has passed (the sandbox's code)
     "80040810": VoidRefused,
     "8004043b": VoidRefused,
     "002b0a01": PrintLimitExceeded,
@@ -154,6 +157,7 @@ _BY_CODE: dict[str, type[OneBalanceError]] = {
     "002b0908": ValidationError,  # CreateIndicium: an add-on the rate does not offer (the sandbox's code)
     "002b0909": ValidationError,  # CreateIndicium: a return label USPS does not sell (the sandbox's code)
     "002b090a": ValidationError,  # CreateIndicium abroad: Customs missing or incomplete (the sandbox's code)
+    "002b0922": ValidationError,  # GetShipmentListByToken: unknown or forgotten token (the sandbox's code)
     "002b090b": ValidationError,  # GetRates/CreateIndicium: a service that does not go there (the sandbox's code)
     # Carrier pickups: the sandbox's codes (the real service's are not public).
     "002b0c01": PickupUnavailable,  # no carrier pickup at the address
@@ -188,6 +192,7 @@ _SERVICE_TEXT_MATTERS = (
     VoidRefused,
     PickupUnavailable,
     PickupRefused,
+    ReprintRefused,
 )
 
 

@@ -91,6 +91,8 @@ def test_the_sdk_exercises_every_operation_of_its_wsdl(sandbox, versioned, wire_
     label = usps.buy(rate, shipment, idempotency_key="conformance-1")
     other = usps.buy(rates[-1], shipment, idempotency_key="conformance-2")
     usps.track(label.tracking_number)
+    usps.reprint(label)
+    assert len(list(usps.shipments(date.today(), page_size=1))) == 2  # GetShipmentList, then ByToken
     usps.void(label)
     assert [outcome.voided for outcome in usps.void_many([label, other])] == [False, True]
     from onebalance import PickupPackages, PickupRequest

@@ -249,3 +249,65 @@ def test_carrier_pickups_with_the_real_contract(service: Any, creds: SandboxCred
             Credentials=credentials(creds), Address={**address, "ZIP": "99950", "State": "AK"}
         )
     assert fault_code(remote.value) == "002b0c01"
+
+
+def test_reprint_a_label_and_list_the_shipments(
+    service: Any, creds: SandboxCredentials, version: SwsimVersion, sandbox: Sandbox
+) -> None:
+    """ReprintIndicium (its fields inside indiciumRequest) prints the label again for nothing, in ZPL;
+    GetShipmentList and GetShipmentListByToken list it; a voided label is refused (002b0920)."""
+    from datetime import date
+
+    token = service.AuthenticateUser(Credentials=credentials(creds)).Authenticator
+    place = {"FullName": "Ada", "Address1": "350 5th Ave", "City": "New York", "State": "NY", "ZIPCode": "10118"}
+    rated = service.GetRates(
+        Authenticator=token,
+        Rate={"From": place, "To": place, "WeightLb": 1, "PackageType": "Package", "ShipDate": date.today()},
+    )
+    chosen = next(rate for rate in rated.Rates.Rate if rate.ServiceType == "US-PM")
+    chosen.AddOns = None
+    bought = service.CreateIndicium(Authenticator=rated.Authenticator, IntegratorTxID="zeep-reprint", Rate=chosen)
+    ledger = list(sandbox.ledger(creds.username))
+    again = service.ReprintIndicium(
+        indiciumRequest={
+            "Authenticator": bought.Authenticator,
+            "StampsTxId": bought.StampsTxID,
+            "ImageType": "Zpl",
+            "RotationDegrees": 0,
+            "StartRow": 0,
+            "StartColumn": 0,
+            "ReturnImageData": True,
+        }
+    )
+    assert again.TrackingNumber == bought.TrackingNumber and again.ServiceType == "Priority"
+    assert again.Amount == bought.Rate.Amount and again.ImageData.base64Binary[0].startswith(b"^XA")
+    assert sandbox.ledger(creds.username) == ledger
+    listed = service.GetShipmentList(
+        Authenticator=again.Authenticator, ShipmentsPerPage=1, Filters={"PrintDateMin": date.today()}
+    )
+    assert listed.TotalPages == 1
+    (shipment,) = listed.Shipments[f"Shipment{'V39' if version.name == 'v135' else 'V32'}"]
+    assert shipment.TrackingNumber == bought.TrackingNumber and shipment.ShipmentStatus == "Printed"
+    page = service.GetShipmentListByToken(
+        Authenticator=listed.Authenticator, ShipmentListToken=listed.ShipmentListToken, PageNumber=2
+    )
+    assert page.ShipmentsPerPage == 1 and page.Shipments is None
+    service.CancelIndicium(
+        **(
+            {"_value_1": [{"StampsTxIDs": {"guid": [bought.StampsTxID]}}]}
+            if version.batch_cancel
+            else {"StampsTxID": bought.StampsTxID}
+        ),
+        Authenticator=page.Authenticator,
+    )
+    with pytest.raises(zeep.exceptions.Fault) as refused:
+        service.ReprintIndicium(
+            indiciumRequest={
+                "Credentials": credentials(creds),
+                "TrackingNumber": bought.TrackingNumber,
+                "RotationDegrees": 0,
+                "StartRow": 0,
+                "StartColumn": 0,
+            }
+        )
+    assert fault_code(refused.value) == "002b0920"

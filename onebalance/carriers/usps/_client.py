@@ -1,5 +1,5 @@
 """``UspsShipping``: USPS labels paid from the One Balance (CleanseAddress, GetRates, CreateIndicium,
-CancelIndicium, TrackShipment).
+CancelIndicium, TrackShipment; ReprintIndicium in ``_reprints``, GetShipmentList in ``_listing``).
 
 All the wire spelling lives in :mod:`._mapping`, all the I/O in :mod:`._proxy`; this module applies
 the SDK's rules: the plan restriction is checked before anything is bought, the recipient is
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
-from datetime import datetime, timezone
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime, timezone
 
 from onebalance.core import InsufficientFunds, OneBalanceError, OutcomeUnknown, ProtocolError, ValidationError
 from onebalance.core import publish as _publish
@@ -28,6 +28,8 @@ from onebalance.shipments import (
     OneBalancePayment,
     Rate,
     RecentLabels,
+    ShipmentPage,
+    ShipmentRecord,
     ShipmentRequest,
     Tracking,
     VoidResult,
@@ -37,12 +39,13 @@ from onebalance.shipments import (
     with_quote,
 )
 
-from . import _mapping, _mapping_tracking, _plan
+from . import _listing, _mapping, _mapping_tracking, _plan
 from . import _mapping_international as _international
 from ._mapping_returns import returnable
 from ._models import CleansedAddress, LabelVoid
 from ._pickups import UspsPickups
 from ._proxy import UspsProxy
+from ._reprints import reprint
 from ._voids import void_many, void_one
 
 logger = logging.getLogger("onebalance")
@@ -328,6 +331,57 @@ class UspsShipping:
         (:class:`OutcomeUnknown`); :meth:`void` it again later. A label given twice is sent once.
         """
         return void_many(self.proxy, labels)
+
+    def reprint(self, label: Label | str, label_spec: LabelSpec | None = None) -> Label:
+        """The same label printed again (ReprintIndicium), without a new charge: ``label`` (a
+        :class:`Label` bought here or kept in a journal, or its tracking number) with a new image in
+        ``label_spec``'s format and size (the label's own by default; PNG 4x6 from a tracking number).
+
+        Nothing moves the balance or the postage history. A label known to be voided is refused with
+        :class:`ReprintRefused` before anything is sent, and so is a format USPS does not print
+        (:class:`LabelFormatUnavailable`); the service refuses a label voided elsewhere or past its ship
+        date (:class:`ReprintRefused`) and one it does not know (:class:`LabelNotFound`).
+        """
+        return reprint(self.proxy, label, label_spec)
+
+    def shipments(
+        self,
+        start: date | datetime | str,
+        end: date | datetime | str | None = None,
+        *,
+        status: _listing.StatusFilter = None,
+        tracking_number: str | None = None,
+        page_size: int = 50,
+    ) -> Iterator[ShipmentRecord]:
+        """Every label printed from ``start`` to ``end`` (inclusive; None: to now), newest first, as
+        :class:`ShipmentRecord` objects, fetched a page (``page_size``, 1 to 500) at a time as the
+        iteration goes (like stripe's ``auto_paging_iter``).
+
+        ``status`` (one :class:`ShipmentStatus` or several) and ``tracking_number`` keep only the
+        records that match. The range, the page size and the statuses are checked here, before
+        anything is sent (:class:`ValidationError`: an inverted range names ``end``).
+        """
+        return _listing.records(self.proxy, _listing.query(start, end, status, tracking_number, page_size))
+
+    def shipment_page(
+        self,
+        start: date | datetime | str | None = None,
+        end: date | datetime | str | None = None,
+        *,
+        status: _listing.StatusFilter = None,
+        tracking_number: str | None = None,
+        page_size: int = 50,
+        cursor: str | None = None,
+    ) -> ShipmentPage:
+        """One page of the list :meth:`shipments` walks: the first page of the query, or, given the
+        ``cursor`` of a page (:attr:`ShipmentPage.cursor`), the next one (the cursor carries the query).
+        The filters apply to each page, so a page may hold fewer than ``page_size`` records, even none,
+        while more follow (``has_more``)."""
+        if cursor is not None:
+            if start is not None or end is not None or status is not None or tracking_number is not None:
+                raise ValidationError("cursor: give a cursor or a query, not both", field="cursor")
+            return _listing.page(self.proxy, None, cursor)
+        return _listing.page(self.proxy, _listing.query(start, end, status, tracking_number, page_size), None)
 
     def track(self, tracking_number: str) -> Tracking:
         """The parcel's USPS tracking, newest event first."""

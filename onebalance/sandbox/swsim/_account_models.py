@@ -295,6 +295,30 @@ class PurchaseReplay(BaseModel):
     fault_message: str | None = None
 
 
+class Reprint(BaseModel):
+    """A label printed again by ReprintIndicium (see ``_reprints``): in what, and when. Its image is at
+    ``<site>/sandbox/reprints/<StampsTxID>/<number>.<ext>``, ``number`` counting from 1."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    image_type: str
+    paper_size: str = "Default"
+    printed_at: datetime
+
+
+class ShipmentListQuery(BaseModel):
+    """A GetShipmentList query behind a ShipmentListToken (see ``_listing``): the labels it found
+    then (their ids, newest first), shown as they are when a page is asked for."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    per_page: int
+    label_ids: list[int]
+    #: IncludeFields: the fields of each shipment asked for (empty: every field).
+    include: list[str] = Field(default_factory=list)
+    created_at: datetime
+
+
 class Label(BaseModel):
     """A label CreateIndicium printed (see ``_labels``). ``refund_status``: "" while valid,
     "pending" once voided (the refund not credited yet), "approved" once credited, "none" for a
@@ -328,6 +352,8 @@ class Label(BaseModel):
     paper_size: str = "Default"  # CreateIndicium's PaperSize: a PDF on Letter85x11 is a letter page
     available_after: Decimal = Decimal("0.00")
     control_total_after: Decimal = Decimal("0.00")
+    #: ReprintIndicium's prints of it, oldest first.
+    reprints: list[Reprint] = Field(default_factory=list)
 
     @property
     def voided(self) -> bool:

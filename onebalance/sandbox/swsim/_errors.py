@@ -38,6 +38,10 @@ Code        When
 002b0c05    ScheduleCarrierPickup: a pickup is booked at the address that day already.
 002b0c06    ScheduleCarrierPickup / ModifyCarrierPickup: no piece, a negative count, less
             than 1 lb, Other without SpecialInstruction, or nothing to change.
+002b0920    ReprintIndicium: the label was voided.
+002b0921    ReprintIndicium: the label's ship date has passed (see ``_reprints``).
+002b0922    GetShipmentListByToken: the ShipmentListToken is unknown (never issued to this
+            account, or one of its older than the last 50 queries).
 ==========  =============================================================================
 
 TrackShipment of an unknown label (or another account's) answers 00450202, the code
@@ -95,6 +99,9 @@ MESSAGES: dict[str, str] = {
     "002b0909": "Return labels are not available for this service, mail piece or address.",
     "002b090a": "Customs information is required for international mail.",
     "002b090b": "The service does not go to this destination.",
+    "002b0920": "The label was voided and cannot be printed again.",
+    "002b0921": "The label's ship date has passed: it cannot be printed again.",
+    "002b0922": "Unknown shipment list token.",
     "002b0a01": "The postage amount exceeds the account's per-print limit.",
     "002b0c01": "Carrier pickup is not available at this address.",
     "002b0c02": "The pickup date is in the past.",
@@ -164,6 +171,9 @@ NO_SUCH_PICKUP = "002b0c03"
 PICKUP_NOT_CHANGEABLE = "002b0c04"
 PICKUP_EXISTS = "002b0c05"
 PICKUP_PACKAGES_INVALID = "002b0c06"
+REPRINT_VOIDED = "002b0920"
+REPRINT_TOO_LATE = "002b0921"
+UNKNOWN_SHIPMENT_TOKEN = "002b0922"  # noqa: S105 - an error code
 # Labels (NOTES section 4).
 PER_PRINT_LIMIT = "002b0a01"
 INVALID_DESTINATION = "00450140"

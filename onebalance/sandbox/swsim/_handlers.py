@@ -9,7 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from . import _account, _addresses, _labels, _pages, _passwords, _payments, _pickups, _postage, _registration
+from . import (
+    _account,
+    _addresses,
+    _labels,
+    _listing,
+    _pages,
+    _passwords,
+    _payments,
+    _pickups,
+    _postage,
+    _registration,
+    _reprints,
+)
 from ._dispatch import AccountHook, Auth, Route
 
 __all__ = ["ACCOUNT_HOOKS", "HANDLERS"]
@@ -56,6 +68,10 @@ HANDLERS: Mapping[str, Route] = {
     "ModifyCarrierPickup": Route(_pickups.modify_carrier_pickup),
     "CancelCarrierPickup": Route(_pickups.cancel_carrier_pickup),
     "GetCarrierPickupList": Route(_pickups.get_carrier_pickup_list),
+    # the end of the day: reprints, the shipment list
+    "ReprintIndicium": Route(_reprints.reprint_indicium),
+    "GetShipmentList": Route(_listing.get_shipment_list),
+    "GetShipmentListByToken": Route(_listing.get_shipment_list_by_token),
 }
 
 #: Run under the lock for the account of every authenticated call, before its handler: refunds

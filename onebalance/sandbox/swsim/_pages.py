@@ -6,7 +6,8 @@ came in on; ``DEFAULT_SITE`` when it came straight through ``Sandbox.handle``):
 * ``SetTermsGeneral``: ``<site>/sandbox/terms?account=<page id>``. ``GET`` shows a small HTML
   page with an "I accept" form; ``POST`` accepts the general terms (``Terms.TermsGP`` becomes
   true, and AccountStatus leaves ``TermsRequired``).
-* CreateIndicium's label URLs, ``<site>/sandbox/labels/<StampsTxID>.png`` (see ``_labels``).
+* CreateIndicium's label URLs, ``<site>/sandbox/labels/<StampsTxID>.png`` (see ``_labels``), and
+  ReprintIndicium's, ``<site>/sandbox/reprints/<StampsTxID>/<n>.png`` (see ``_reprints``).
 * any other UrlType: ``<site>/sandbox/pages/<UrlType>?account=<page id>``, a page that only says
   which page it stands for.
 
@@ -25,6 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from ._dispatch import Call, Reply
 from ._labels import serve_label
+from ._reprints import REPRINTS_PREFIX, serve_reprint
 from ._urls import LABELS_PREFIX, site
 
 if TYPE_CHECKING:
@@ -53,6 +55,9 @@ def serve_page(state: SandboxState, method: str, target: str) -> Reply:
             label = serve_label(state, parts.path)
         if label is not None:
             return label
+    if method == "GET" and parts.path.startswith(REPRINTS_PREFIX):
+        with state.lock:
+            return serve_reprint(state, parts.path)
     page_id = (parse_qs(parts.query).get("account") or [""])[0]
     with state.lock:
         account = _by_page_id(state, page_id)

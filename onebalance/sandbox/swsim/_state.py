@@ -44,6 +44,7 @@ from ._account_models import (
     PurchaseOutcome,
     PurchaseReplay,
     SandboxMessage,
+    ShipmentListQuery,
 )
 from ._pickup_state import NO_PICKUP_ZIPS, SandboxPickup
 
@@ -137,6 +138,8 @@ class SandboxAccount(BaseModel):
     pickups: list[SandboxPickup] = Field(default_factory=list)
     #: GetBalanceHistory queries by BalanceHistoryToken, oldest first.
     history_queries: dict[str, HistoryQuery] = Field(default_factory=dict)
+    #: GetShipmentList queries by ShipmentListToken, oldest first.
+    shipment_queries: dict[str, ShipmentListQuery] = Field(default_factory=dict)
     #: Opaque id of the account in the sandbox's web pages (GetURL).
     page_id: str | None = None
     last_login: datetime | None = None

@@ -60,14 +60,32 @@ _HEAD = f"<?xml version='1.0' encoding='utf-8'?>\n<soap:Envelope xmlns:soap=\"{S
 _TAIL = "</soap:Body></soap:Envelope>"
 
 
+#: Operations whose request and response hold their fields one element down (ReprintIndicium's
+#: ``indiciumRequest`` and ``ReprintIndiciumResult``, the Authenticator included): :func:`build` wraps
+#: and the readers unwrap them, so that the client and the sandbox see them flat like any other.
+WRAPPED: dict[str, tuple[str, str]] = {"ReprintIndicium": ("indiciumRequest", "ReprintIndiciumResult")}
+
+
+def _unwrapped(op: Operation, decoded: dict[str, Any], *, response: bool) -> dict[str, Any]:
+    wrapper = WRAPPED.get(op.name)
+    if wrapper is None:
+        return decoded
+    inner = decoded.get(wrapper[1] if response else wrapper[0])
+    return dict(inner) if isinstance(inner, Mapping) else {}
+
+
 def build(schema: Schema, op: Operation, payload: Mapping[str, Any], *, response: bool) -> bytes:
-    """Serialize ``payload`` as the request (or response) element of ``op``.
+    """Serialize ``payload`` as the request (or response) element of ``op`` (one of :data:`WRAPPED`:
+    inside its wrapper).
 
     The envelope is written as text around the codec's output: the same bytes lxml would
     write for the tree, at a fraction of the cost.
     """
     element = op.output if response else op.input
     assert isinstance(element.type, Complex)
+    wrapper = WRAPPED.get(op.name)
+    if wrapper is not None:
+        payload = {wrapper[1] if response else wrapper[0]: payload}
     content = encode_text(payload, element.type, element.ns)
     name = element.name
     if content:
@@ -158,7 +176,7 @@ def read_response(op: Operation, data: bytes, *, strict: bool = True) -> dict[st
         raise MalformedResponse(f"expected {op.output.name}, got {localname(node.tag)}")
     assert isinstance(op.output.type, Complex)
     try:
-        return decode(node, op.output.type, strict=strict)
+        return _unwrapped(op, decode(node, op.output.type, strict=strict), response=True)
     except SchemaError as exc:
         raise MalformedResponse(f"{op.output.name} does not fit the schema: {exc}") from None
 
@@ -173,4 +191,4 @@ def read_request(schema: Schema, data: bytes, soap_action: str | None) -> tuple[
     if node.tag != f"{{{op.input.ns}}}{op.input.name}":
         raise SchemaError(f"The element '{localname(node.tag)}' is not expected for {op.name}.", localname(node.tag))
     assert isinstance(op.input.type, Complex)
-    return op, decode(node, op.input.type)
+    return op, _unwrapped(op, decode(node, op.input.type), response=False)
