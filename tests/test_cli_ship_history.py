@@ -11,8 +11,11 @@ import io
 import json
 from datetime import date, timedelta
 
+from . import test_cli_ship
 from ._images import check_image
-from .test_cli_ship import EXIT_FAILED, EXIT_OK, EXIT_USAGE, MERCHANT, SHIPMENT, shell  # noqa: F401 - a fixture
+from .test_cli_ship import EXIT_FAILED, EXIT_OK, EXIT_USAGE, MERCHANT, SHIPMENT
+
+shell = test_cli_ship.shell  # the fixture: the CLI against the sandboxes
 
 
 def _buy(shell, key: str) -> dict:
