@@ -12,8 +12,10 @@ import pytest
 from lxml import etree
 
 from carriers import Address, OneBalancePayment, PackageType, Parcel, ShipmentRequest, Weight
-from onebalance import Accounts, InMemoryCredentialStore, RateMismatch, ValidationError
+from onebalance import RateMismatch, ValidationError
 from onebalance.carriers.usps import _mapping
+
+from ._usps import usps_merchant
 
 #: The customer sends the parcel back (the shipper) to the merchant (the recipient).
 PARTIES = {
@@ -25,16 +27,7 @@ RETURN = ShipmentRequest(**PARTIES, parcels=[Parcel(weight=Weight("2", "lb"))], 
 
 @pytest.fixture(params=["v135", "v111"])
 def usps(request, sandbox):
-    sandbox.create_account("returns", "Returns-passw0rd", balance="100.00")
-    with sandbox.mock() as url:
-        creds = sandbox.create_demo_account()
-        accounts = Accounts(
-            integration_id=creds.integration_id,
-            endpoint=url,
-            store=InMemoryCredentialStore(),
-            api_version=request.param,
-        )
-        accounts.connect("m", username="returns", password="Returns-passw0rd")
+    with usps_merchant(sandbox, "returns", "Returns-passw0rd", request.param) as (accounts, _):
         yield accounts.usps("m"), request.param
 
 

@@ -12,8 +12,6 @@ import pytest
 
 from carriers import Address, LabelSpec, Parcel, ShipmentRequest, Weight
 from onebalance import (
-    Accounts,
-    InMemoryCredentialStore,
     LabelFormatUnavailable,
     LabelNotFound,
     ReprintRefused,
@@ -23,6 +21,7 @@ from onebalance.carriers.usps import _mapping_reprints
 
 from ._images import check_image
 from ._soap import VERSIONS, build, read_request, read_response, swsim_schema
+from ._usps import usps_merchant
 
 ADA = Address(name="Ada", street_lines=["350 5th Ave"], city="New York", state="NY", postal_code="10118")
 ACME = Address(name="Acme", street_lines=["1 Main St"], city="Austin", state="TX", postal_code="78701")
@@ -33,16 +32,7 @@ SHIPMENT = ShipmentRequest(
 
 @pytest.fixture(params=["v135", "v111"])
 def usps(request, sandbox):
-    sandbox.create_account("reprints", "Reprint-passw0rd", balance="100.00")
-    with sandbox.mock() as url:
-        creds = sandbox.create_demo_account()
-        accounts = Accounts(
-            integration_id=creds.integration_id,
-            endpoint=url,
-            store=InMemoryCredentialStore(),
-            api_version=request.param,
-        )
-        accounts.connect("m", username="reprints", password="Reprint-passw0rd")
+    with usps_merchant(sandbox, "reprints", "Reprint-passw0rd", request.param) as (accounts, url):
         yield accounts, accounts.usps("m"), request.param, url
 
 

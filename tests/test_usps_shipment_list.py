@@ -11,7 +11,9 @@ from decimal import Decimal
 import pytest
 
 from carriers import Address, Parcel, RefundStatus, ShipmentPage, ShipmentRequest, ShipmentStatus, Weight
-from onebalance import Accounts, InMemoryCredentialStore, ValidationError
+from onebalance import ValidationError
+
+from ._usps import usps_merchant
 
 ADA = Address(name="Ada", street_lines=["350 5th Ave"], city="New York", state="NY", postal_code="10118")
 ACME = Address(name="Acme", street_lines=["1 Main St"], city="Austin", state="TX", postal_code="78701")
@@ -20,16 +22,7 @@ TODAY = date.today()
 
 @pytest.fixture(params=["v135", "v111"])
 def usps(request, sandbox):
-    sandbox.create_account("lister", "Lister-passw0rd", balance="200.00")
-    with sandbox.mock() as url:
-        creds = sandbox.create_demo_account()
-        accounts = Accounts(
-            integration_id=creds.integration_id,
-            endpoint=url,
-            store=InMemoryCredentialStore(),
-            api_version=request.param,
-        )
-        accounts.connect("m", username="lister", password="Lister-passw0rd")
+    with usps_merchant(sandbox, "lister", "Lister-passw0rd", request.param, balance="200.00") as (accounts, _):
         yield accounts.usps("m"), request.param
 
 
