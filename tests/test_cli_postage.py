@@ -559,7 +559,7 @@ def test_auto_refill_service_needs_enable_or_disable_and_refuses_what_the_servic
     for threshold, amount, message in [
         ("20", "5", "at least $10.00"),
         ("450", "100", "must not exceed the maximum balance"),
-        ("x", "50", "trigger_amount must be an amount"),
+        ("x", "50", "threshold must be an amount"),
     ]:
         result = clerk("auto-refill", MERCHANT, "--service", "--enable", "--threshold", threshold, "--amount", amount)
         assert result.exit_code == EXIT_USAGE, result.output

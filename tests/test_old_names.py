@@ -22,8 +22,11 @@ import pytest
 import carriers
 import onebalance
 from onebalance import (
+    Accounts,
+    AutoBuySettings,
     BalanceTransaction,
     HistoryEntry,
+    InMemoryCredentialStore,
     LoginInfo,
     PostalAddress,
     Quote,
@@ -35,6 +38,7 @@ from onebalance import (
     ValidationError,
 )
 from onebalance.core import WITH_OLD_NAMES, Renamed
+from onebalance.sandbox import DEMO_INTEGRATION_ID
 
 from ._stores import StoreSpec, postgres_run_schema, store_spec  # noqa: F401 - a fixture
 
@@ -50,6 +54,8 @@ RETIRED = {
     "full_name": "name",
     "date": "occurred_at",
     "last_login_time": "last_login_at",
+    "purchase_amount": "amount",
+    "trigger_amount": "threshold",
 }
 
 MONEY = {"amount": D("100.00"), "fee": D("3.50")}
@@ -120,6 +126,7 @@ CASES: dict[type[pydantic.BaseModel], tuple[dict[str, Any], dict[str, Any]]] = {
         {"date": T0},
     ),
     LoginInfo: ({}, {"last_login_time": T0}),
+    AutoBuySettings: ({"enabled": True}, {"purchase_amount": D("100.00"), "trigger_amount": D("20.00")}),
 }  # fmt: skip
 
 
@@ -207,6 +214,32 @@ def test_a_name_given_twice_is_refused():
     assert refused.value.field == "postal_code"
     with pytest.warns(DeprecationWarning), pytest.raises(pydantic.ValidationError, match="given twice"):
         RefillProposal(**CASES[RefillProposal][0], total=D("1"), total_charged=D("1"))
+
+
+def test_set_auto_buy_takes_its_old_keywords_and_warns(sandbox):
+    """The methods whose keywords name AutoBuySettings' fields take the old keywords the same way."""
+    sandbox.create_account("shop", "Shop-passw0rd", balance="50.00")
+    with sandbox.mock() as url:
+        accounts = Accounts(integration_id=DEMO_INTEGRATION_ID, endpoint=url, store=InMemoryCredentialStore())
+        accounts.connect("m1", username="shop", password="Shop-passw0rd")
+        postage = accounts.postage("m1")
+        with pytest.warns(DeprecationWarning) as caught:
+            settings = postage.set_auto_buy(True, purchase_amount="100.00", trigger_amount="20.00")
+        assert (settings.enabled, settings.amount, settings.threshold) == (True, D("100.00"), D("20.00"))
+        assert [str(w.message).split(";")[0] for w in caught] == [
+            "Postage.set_auto_buy.purchase_amount is the old name of amount",
+            "Postage.set_auto_buy.trigger_amount is the old name of threshold",
+        ]
+        assert {w.filename for w in caught} == {__file__}
+        client = accounts.client("m1")
+        with pytest.warns(
+            DeprecationWarning, match="OneBalance.set_auto_buy.trigger_amount is the old name of threshold"
+        ):
+            client.set_auto_buy(True, D("50.00"), trigger_amount=D("10.00"))
+        assert client.account().auto_buy == AutoBuySettings(enabled=True, amount=D("50.00"), threshold=D("10.00"))
+        with pytest.warns(DeprecationWarning), pytest.raises(ValidationError) as refused:
+            postage.set_auto_buy(True, amount="100.00", purchase_amount="100.00", threshold="20.00")
+        assert refused.value.field == "amount"
 
 
 def test_the_cli_json_writes_the_old_keys_beside_the_new_for_one_release():

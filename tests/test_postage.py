@@ -232,13 +232,13 @@ def test_v111_says_why_with_a_rejection_code_and_v135_keeps_the_processor_id(san
 
 def test_the_services_auto_buy_setting(shop, sandbox):
     with pytest.raises(InvalidAutoBuySettings) as low:  # the class the service's own refusal maps to
-        shop.set_auto_buy(True, purchase_amount="5.00", trigger_amount="20.00")
+        shop.set_auto_buy(True, amount="5.00", threshold="20.00")
     assert low.value.code == "0045018e"
     with pytest.raises(InvalidAutoBuySettings) as high:
-        shop.set_auto_buy(True, purchase_amount="400.00", trigger_amount="150.00")
+        shop.set_auto_buy(True, amount="400.00", threshold="150.00")
     assert high.value.code == "0045018f"
-    settings = shop.set_auto_buy(True, purchase_amount="100.00", trigger_amount="20.00")
-    assert (settings.enabled, settings.purchase_amount, settings.trigger_amount) == (True, D("100.00"), D("20.00"))
+    settings = shop.set_auto_buy(True, amount="100.00", threshold="20.00")
+    assert (settings.enabled, settings.amount, settings.threshold) == (True, D("100.00"), D("20.00"))
     sandbox.print_postage("shop", "40.00")  # 10.00 left: below the trigger, the service buys 100.00
     assert shop.balance().available_postage == D("110.00")
     assert shop.set_auto_buy(False).enabled is False

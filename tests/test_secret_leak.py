@@ -264,7 +264,7 @@ def test_no_secret_reaches_logs_errors_reprs_or_cli_output(keep: _Keep, tmp_path
         quote = funding.quote("25.00")
         seen.show("postage", quote, funding.buy(quote), funding.balance())
         seen.show("auto-refill", funding.update_settings(auto_refill={"threshold": "20.00", "amount": "50.00"}))
-        seen.show("auto-buy", funding.set_auto_buy(True, purchase_amount="50.00", trigger_amount="10.00"))
+        seen.show("auto-buy", funding.set_auto_buy(True, amount="50.00", threshold="10.00"))
         seen.show("history", funding.history(), funding.history().csv())
 
         # -- USPS, UPS, FedEx directly, then through the router ----------------------------------------

@@ -210,11 +210,11 @@ def auto_refill(
     if service:
         if enable is None:
             raise click.UsageError("--service needs --enable or --disable")
-        result = _run(lambda: funding.set_auto_buy(enable, purchase_amount=amount, trigger_amount=threshold))
+        result = _run(lambda: funding.set_auto_buy(enable, amount=amount, threshold=threshold))
         _out(
             ctx,
             result.model_dump(mode="json", context=WITH_OLD_NAMES),
-            f"service auto-buy: on, ${result.purchase_amount:,.2f} below ${result.trigger_amount:,.2f}"
+            f"service auto-buy: on, ${result.amount:,.2f} below ${result.threshold:,.2f}"
             if result.enabled
             else "service auto-buy: off",
         )

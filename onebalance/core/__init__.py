@@ -93,6 +93,7 @@ from ._renames import STORED as STORED
 from ._renames import WITH_OLD_NAMES as WITH_OLD_NAMES
 from ._renames import OldName as OldName
 from ._renames import Renamed as Renamed
+from ._renames import old_keywords as old_keywords
 from ._retry import MONEY as MONEY
 from ._retry import RetryPolicy as RetryPolicy
 from ._retry import Safety as Safety

@@ -8,6 +8,9 @@ old name for one release. A model lists its old names in ``__old_names__`` and d
   the old key), mapped to the new field before any field is checked;
 - the old attribute, read (``quote.total_charged``) and, on a model that is not frozen, set.
 
+A method whose keywords name the same fields (``set_auto_buy(purchase_amount=...)``) takes its old
+keywords the same way, through :func:`old_keywords`.
+
 Nothing else knows the old names: ``model_fields``, the docs and ``model_dump`` hold the new ones only.
 Two kinds of old name: a field renamed (``total_charged`` -> ``total``), and a field that became one
 item of a tuple (``address1``, ``address2`` -> ``street_lines[0]``, ``street_lines[1]``).
@@ -23,11 +26,13 @@ the mapping of ``STORED`` records stays for as long as such records may be on di
 
 from __future__ import annotations
 
+import functools
 import sys
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, ParamSpec, TypeVar
 
 import pydantic
 from pydantic import (
@@ -41,7 +46,10 @@ from pydantic import (
 
 from ._errors import ValidationError
 
-__all__ = ["STORED", "WITH_OLD_NAMES", "OldName", "Renamed"]
+__all__ = ["STORED", "WITH_OLD_NAMES", "OldName", "Renamed", "old_keywords"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _STORED_KEY = "onebalance.stored"
 _OLD_KEYS_KEY = "onebalance.old_names"
@@ -64,13 +72,13 @@ class OldName:
     item: int | None = None
 
 
-def _warn(model: type, name: OldName) -> None:
+def _warn(owner: str, name: OldName) -> None:
     new = name.new if name.item is None else f"{name.new}[{name.item}]"
     frame, level = sys._getframe(1), 2  # stacklevel 2 is the caller of this function
     while frame.f_back is not None and frame.f_code.co_filename.startswith(_INSIDE):
         frame, level = frame.f_back, level + 1
     warnings.warn(
-        f"{model.__name__}.{name.old} is the old name of {new}; it goes in the next release",
+        f"{owner}.{name.old} is the old name of {new}; it goes in the next release",
         DeprecationWarning,
         stacklevel=level,
     )
@@ -84,15 +92,15 @@ def _lines(items: dict[int, Any]) -> tuple[Any, ...]:
     return tuple(items[i] for i in sorted(items) if items[i] not in (None, ""))
 
 
-def new_names(model: type[Renamed], data: dict[str, Any], *, warn: bool) -> dict[str, Any]:
-    """``data`` with each old key of ``model`` under its new name."""
+def new_names(owner: str, names: tuple[OldName, ...], data: dict[str, Any], *, warn: bool) -> dict[str, Any]:
+    """``data`` with each old key of ``names`` under its new name; ``owner`` is what a warning names."""
     data = dict(data)
     items: dict[str, dict[int, Any]] = {}
-    for name in model.__old_names__:
+    for name in names:
         if name.old not in data:
             continue
         if warn:
-            _warn(model, name)
+            _warn(owner, name)
         if name.new in data:
             raise ValidationError(
                 f"{name.new}: given twice ({name.old} is its old name); give {name.new} only", field=name.new
@@ -107,14 +115,30 @@ def new_names(model: type[Renamed], data: dict[str, Any], *, warn: bool) -> dict
     return data
 
 
+def old_keywords(*names: OldName) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """A function (or method) whose keywords were renamed: the old keywords still work for one
+    release, with the same warning as a model's old names."""
+
+    def decorate(function: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(function)
+        def call(*args: P.args, **kwargs: P.kwargs) -> R:
+            if any(name.old in kwargs for name in names):
+                kwargs = new_names(function.__qualname__, names, kwargs, warn=True)  # type: ignore[assignment]
+            return function(*args, **kwargs)
+
+        return call
+
+    return decorate
+
+
 def _attribute(model: type, name: OldName) -> property:
     def read(self: BaseModel) -> Any:
-        _warn(model, name)
+        _warn(model.__name__, name)
         value = getattr(self, name.new)
         return value if name.item is None else _item(value, name.item)
 
     def write(self: BaseModel, value: Any) -> None:
-        _warn(model, name)
+        _warn(model.__name__, name)
         if name.item is not None:
             lines = dict(enumerate(getattr(self, name.new)))
             lines[name.item] = value
@@ -140,7 +164,7 @@ class Renamed(BaseModel):
     def _from_old_names(cls, data: Any, info: ValidationInfo) -> Any:
         if not cls.__old_names__ or not isinstance(data, dict):
             return data
-        return new_names(cls, data, warn=not (info.context or {}).get(_STORED_KEY))
+        return new_names(cls.__name__, cls.__old_names__, data, warn=not (info.context or {}).get(_STORED_KEY))
 
     # No return annotation: pydantic would take it as the serialized type (Any would blank the JSON schema).
     @model_serializer(mode="wrap")

@@ -30,6 +30,7 @@ from onebalance.core import (
     StaleControlTotal,
     UnknownCostAccount,
     ValidationError,
+    old_keywords,
 )
 from onebalance.stores import (
     MINIMUM_PURCHASE,
@@ -42,7 +43,7 @@ from onebalance.stores import (
     Store,
     journal_for,
 )
-from onebalance.swsim import Account, AutoBuySettings, CostAccount, OneBalance, Receipt, RefillKind
+from onebalance.swsim import AUTO_BUY_OLD_NAMES, Account, AutoBuySettings, CostAccount, OneBalance, Receipt, RefillKind
 
 from ._autorefill import (
     REFILL_ATTEMPTS,
@@ -276,35 +277,37 @@ class Postage:
             )
 
     # -- the service's auto-buy ------------------------------------------------------------------
+    @old_keywords(*AUTO_BUY_OLD_NAMES)
     def set_auto_buy(
         self,
         enabled: bool,
         *,
-        purchase_amount: Decimal | int | str | None = None,
-        trigger_amount: Decimal | int | str | None = None,
+        amount: Decimal | int | str | None = None,
+        threshold: Decimal | int | str | None = None,
     ) -> AutoBuySettings:
-        """Set the service's own auto-refill; checked as the service would, then read back."""
-        purchase = money(purchase_amount, "purchase_amount") if purchase_amount is not None else None
-        trigger = money(trigger_amount, "trigger_amount") if trigger_amount is not None else None
+        """Set the service's own auto-refill: buy ``amount`` whenever the balance falls below
+        ``threshold``; checked as the service would, then read back."""
+        purchase = money(amount, "amount") if amount is not None else None
+        trigger = money(threshold, "threshold") if threshold is not None else None
         if enabled:
             if purchase is None or trigger is None:
                 raise ValidationError(
-                    "an enabled auto-refill needs purchase_amount and trigger_amount",
-                    field="purchase_amount" if purchase is None else "trigger_amount",
+                    "an enabled auto-refill needs amount and threshold",
+                    field="amount" if purchase is None else "threshold",
                 )
             if purchase < MINIMUM_PURCHASE:
                 raise InvalidAutoBuySettings(
                     f"The auto-refill amount must be at least ${MINIMUM_PURCHASE}",
                     code="0045018e",
-                    field="purchase_amount",
+                    field="amount",
                 )
             account = self.client.account()
             if purchase + trigger > account.max_postage_balance:
                 raise InvalidAutoBuySettings(
-                    f"Trigger plus purchase (${trigger + purchase:,.2f}) must not exceed the maximum balance of "
+                    f"Threshold plus amount (${trigger + purchase:,.2f}) must not exceed the maximum balance of "
                     f"${account.max_postage_balance:,.2f}",
                     code="0045018f",
-                    field="purchase_amount",
+                    field="amount",
                 )
         self.client.set_auto_buy(enabled, purchase, trigger)
         settings = self.client.account().auto_buy

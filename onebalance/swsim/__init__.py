@@ -23,6 +23,7 @@ from ._inputs import (
 )
 from ._mapping import account_state, billing_kind, describe_payment_method, in_resubmission, postage_payment_method
 from ._models import (
+    AUTO_BUY_OLD_NAMES,
     Account,
     AutoBuySettings,
     BalanceTransaction,
@@ -40,6 +41,7 @@ from ._receipts import Receipt, RefillKind
 from ._soap._versions import ApiVersion
 
 __all__ = [
+    "AUTO_BUY_OLD_NAMES",
     "PRODUCTION_ENDPOINT",
     "TESTING_ENDPOINT",
     "Account",

@@ -27,6 +27,7 @@ from onebalance.core import (
     Timeout,
     Transport,
     ValidationError,
+    old_keywords,
     run,
 )
 from onebalance.swsim._soap._versions import ApiVersion
@@ -36,7 +37,15 @@ from ._conversation import Concurrency, Conversation
 from ._endpoints import check_credentials
 from ._exchange import Wire
 from ._inputs import Codewords, PaymentMethod, check_password, ipv4
-from ._models import Account, BalanceTransaction, CostAccount, LoginInfo, PaymentMethodInfo, PurchaseResult
+from ._models import (
+    AUTO_BUY_OLD_NAMES,
+    Account,
+    BalanceTransaction,
+    CostAccount,
+    LoginInfo,
+    PaymentMethodInfo,
+    PurchaseResult,
+)
 from ._rules import normalize_phone
 
 __all__ = ["Concurrency", "OneBalance"]
@@ -250,12 +259,11 @@ class OneBalance(Conversation):
         response = self.call("PurchasePostage", request, transaction_id=integrator_tx_id)
         return _mapping.purchase_from_wire(response, integrator_tx_id, self.api_version)
 
-    def set_auto_buy(
-        self, enabled: bool, purchase_amount: Decimal | None = None, trigger_amount: Decimal | None = None
-    ) -> None:
-        """The service's own auto-refill (SetAutoBuy): buy ``purchase_amount`` when the balance falls below
-        ``trigger_amount``."""
-        self.call("SetAutoBuy", _mapping.auto_buy_request(enabled, purchase_amount, trigger_amount))
+    @old_keywords(*AUTO_BUY_OLD_NAMES)
+    def set_auto_buy(self, enabled: bool, amount: Decimal | None = None, threshold: Decimal | None = None) -> None:
+        """The service's own auto-refill (SetAutoBuy): buy ``amount`` when the balance falls below
+        ``threshold``."""
+        self.call("SetAutoBuy", _mapping.auto_buy_request(enabled, amount, threshold))
 
     def cost_accounts(self) -> list[CostAccount]:
         return _mapping.cost_accounts_from_wire(self.call("EnumCostCodes", {}))

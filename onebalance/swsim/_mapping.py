@@ -104,8 +104,8 @@ def account_from_wire(wire: dict[str, Any]) -> Account:
         if auto is None
         else AutoBuySettings(
             enabled=auto["AutoBuyEnabled"],
-            purchase_amount=auto.get("PurchaseAmount", Decimal("0")),
-            trigger_amount=auto.get("TriggerAmount", Decimal("0")),
+            amount=auto.get("PurchaseAmount", Decimal("0")),
+            threshold=auto.get("TriggerAmount", Decimal("0")),
         ),
         terms=Terms(
             general=terms.get("TermsGP", False),
@@ -360,13 +360,13 @@ def purchase_from_wire(wire: dict[str, Any], integrator_tx_id: str, version: str
     )
 
 
-def auto_buy_request(enabled: bool, purchase_amount: Decimal | None, trigger_amount: Decimal | None) -> dict[str, Any]:
+def auto_buy_request(enabled: bool, amount: Decimal | None, threshold: Decimal | None) -> dict[str, Any]:
     """SetAutoBuy: the service's own auto-refill."""
     settings: dict[str, Any] = {"AutoBuyEnabled": enabled}
-    if purchase_amount is not None:
-        settings["PurchaseAmount"] = purchase_amount
-    if trigger_amount is not None:
-        settings["TriggerAmount"] = trigger_amount
+    if amount is not None:
+        settings["PurchaseAmount"] = amount
+    if threshold is not None:
+        settings["TriggerAmount"] = threshold
     return {"AutoBuySettings": settings}
 
 

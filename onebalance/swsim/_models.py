@@ -87,12 +87,20 @@ class Capabilities(_Model):
     flags: dict[str, bool] = Field(default_factory=dict)
 
 
-class AutoBuySettings(_Model):
+#: The old names of the auto-buy's amount and threshold (until the next release), as ``AutoRefillSettings`` says.
+AUTO_BUY_OLD_NAMES = (OldName("purchase_amount", "amount"), OldName("trigger_amount", "threshold"))
+
+
+class AutoBuySettings(_Model, Renamed):
     """The service's own auto-refill setting (SetAutoBuy / AccountInfo.AutoBuySettings)."""
 
+    __old_names__: ClassVar[tuple[OldName, ...]] = AUTO_BUY_OLD_NAMES
+
     enabled: bool
-    purchase_amount: Decimal = Decimal("0")
-    trigger_amount: Decimal = Decimal("0")
+    amount: Decimal = Decimal("0")
+    """The postage the service buys (its PurchaseAmount)."""
+    threshold: Decimal = Decimal("0")
+    """The balance below which it buys (its TriggerAmount)."""
 
 
 class Terms(_Model):

@@ -72,7 +72,7 @@ def test_the_sdk_exercises_every_operation_of_its_wsdl(sandbox, versioned, wire_
     accounts.recover_username("grace@conf.example")
     postage = accounts.postage("m")
     postage.add("25.00", cost_account=postage.cost_accounts()[0].id if postage.cost_accounts() else None)
-    postage.set_auto_buy(True, purchase_amount="50.00", trigger_amount="10.00")
+    postage.set_auto_buy(True, amount="50.00", threshold="10.00")
     for amount in ("10.00", "11.00", "12.00"):
         postage.add(amount)
     assert len(postage.client.balance_history(postage._now().date().replace(day=1), page_size=2)) >= 4
