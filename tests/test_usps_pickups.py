@@ -25,6 +25,7 @@ from onebalance import (
     PickupUnavailable,
     Service,
     Shipping,
+    TransportError,
     UspsPickups,
     ValidationError,
 )
@@ -50,7 +51,7 @@ PACKAGES = PickupPackages(priority_mail=2, ground_advantage=3, total_weight_lb=1
 
 @pytest.fixture(params=["v135", "v111"])
 def pickups(request: pytest.FixtureRequest, sandbox: Sandbox) -> Iterator[UspsPickups]:
-    sandbox.create_account("picker", PASSWORD, balance="50.00")
+    sandbox.create_account("picker", PASSWORD, balance="200.00")
     with sandbox.mock() as url:
         accounts = Accounts(
             integration_id=DEMO_INTEGRATION_ID,
@@ -352,3 +353,58 @@ def test_pickups_and_pickup_service_survive_a_restart(tmp_path, make_sandbox) ->
         pickups.cancel(booked.confirmation_number)
         again = pickups.schedule(PickupRequest(address=SHOP, packages=PACKAGES))
         assert again.confirmation_number != booked.confirmation_number  # the counter survived too
+
+
+def test_a_booking_whose_answer_is_lost_is_not_sent_again(pickups: UspsPickups, sandbox: Sandbox, wire_log) -> None:
+    """The connection drops after the service booked: the SDK does not book again on its own, the list
+    shows the one pickup, and booking again is refused naming it (never two trucks)."""
+    sandbox.faults.script("ScheduleCarrierPickup", "reset_after", times=1)
+    with pytest.raises(TransportError):
+        pickups.schedule(PickupRequest(address=SHOP, packages=PACKAGES))
+    assert _sent(wire_log, "ScheduleCarrierPickup") == 1
+    (booked,) = pickups.list()
+    with pytest.raises(PickupRefused, match=booked.confirmation_number):
+        pickups.schedule(PickupRequest(address=SHOP, packages=PACKAGES))
+    assert len(sandbox.pickups("picker")) == 1
+
+
+def test_reads_are_retried_after_a_dropped_connection(pickups: UspsPickups, sandbox: Sandbox, wire_log) -> None:
+    sandbox.faults.script("CheckCarrierPickupAvailability", "reset_after", times=1)
+    sandbox.faults.script("GetCarrierPickupList", "http_503", times=1)
+    assert pickups.available(SHOP).pickup_date
+    assert pickups.list() == []
+    assert _sent(wire_log, "CheckCarrierPickupAvailability") == 2
+
+
+def test_packages_for_the_days_labels(pickups: UspsPickups, sandbox: Sandbox) -> None:
+    """One piece per USPS label not voided, by its service; the caller gives the weight."""
+    from carriers import Parcel, ShipmentRequest, Weight
+
+    accounts = Accounts(
+        integration_id=DEMO_INTEGRATION_ID,
+        endpoint=pickups.proxy.client.endpoint,
+        store=InMemoryCredentialStore(),
+        now=sandbox.clock.now,
+        api_version=pickups.proxy.settings.version,
+    )
+    accounts.connect("m1", username="picker", password=PASSWORD)
+    usps = accounts.usps("m1")
+    to = Address(name="Grace Hopper", street_lines=["2 Navy Way"], city="Arlington", state="VA", postal_code="22202")
+    shipment = ShipmentRequest(
+        shipper=SHOP,
+        recipient=to,
+        parcels=[Parcel(weight=Weight(value="2", unit="lb"))],
+        ship_date=sandbox.clock.now().date(),
+    )
+    rates = {rate.service_code: rate for rate in usps.rates(shipment)}
+    labels = [
+        usps.buy(rates[code], shipment, idempotency_key=f"day-{i}")
+        for i, code in enumerate(["US-PM", "US-PM", "US-XM"])
+    ]
+    usps.void(labels[1])
+    voided = labels[1].model_copy(update={"voided": True})
+    packages = pickups.packages_for([labels[0], voided, labels[2]], total_weight_lb=5, location="mail_room")
+    assert (packages.priority_mail, packages.priority_mail_express, packages.count) == (1, 1, 2)
+    assert packages.location is PackageLocation.MAIL_ROOM and packages.total_weight_lb == 5
+    with pytest.raises(ValidationError, match="at least one piece"):
+        pickups.packages_for([voided], total_weight_lb=1)

@@ -11,13 +11,13 @@ only the availability check takes a ``Date``. Ground Advantage pieces go as ``Nu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from onebalance.core import OneBalanceError, ProtocolError
-from onebalance.shipments import Address
+from onebalance.shipments import Address, Carrier, Label
 
 from ._pickup_models import (
     PackageLocation,
@@ -74,6 +74,30 @@ COUNTS: dict[str, str] = {
     "parcel_select": "NumberOfParcelSelectPieces",
     "other": "NumberOfOtherPieces",
 }
+
+
+#: The PickupPackages count a USPS label's service goes in (any other service: ``other``).
+PIECES_BY_SERVICE: dict[str, str] = {
+    "US-XM": "priority_mail_express",
+    "US-PM": "priority_mail",
+    "US-GA": "ground_advantage",
+    "US-FC": "ground_advantage",
+    "US-PS": "parcel_select",
+    "US-EMI": "international",
+    "US-PMI": "international",
+    "US-FCI": "international",
+}
+
+
+def pieces_of(labels: Iterable[Label]) -> dict[str, int]:
+    """The PickupPackages counts of ``labels``: each USPS label not voided is one piece of its service
+    (labels of other carriers, and voided ones, are not USPS's to pick up)."""
+    counts: dict[str, int] = {}
+    for label in labels:
+        if label.carrier is Carrier.USPS and not label.voided:
+            field = PIECES_BY_SERVICE.get(label.service_code, "other")
+            counts[field] = counts.get(field, 0) + 1
+    return counts
 
 
 # -- requests ----------------------------------------------------------------------------------------

@@ -13,14 +13,23 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from onebalance.core import PickupDateInPast, ValidationError
 from onebalance.core import publish as _publish
-from onebalance.shipments import Address
+from onebalance.shipments import Address, Label
 
 from . import _mapping_pickups as _mapping
-from ._pickup_models import Pickup, PickupAvailability, PickupContact, PickupPackages, PickupRequest, pickup_today
+from ._pickup_models import (
+    PackageLocation,
+    Pickup,
+    PickupAvailability,
+    PickupContact,
+    PickupPackages,
+    PickupRequest,
+    pickup_today,
+)
 from ._proxy import UspsProxy
 
 logger = logging.getLogger("onebalance")
@@ -56,6 +65,25 @@ class UspsPickups:
 
     def __repr__(self) -> str:
         return f"UspsPickups(merchant_id={self.proxy.settings.merchant_id!r})"
+
+    def packages_for(
+        self,
+        labels: Iterable[Label],
+        *,
+        total_weight_lb: int,
+        location: PackageLocation | str = PackageLocation.FRONT_DOOR,
+        instructions: str | None = None,
+    ) -> PickupPackages:
+        """The :class:`PickupPackages` for the parcels of ``labels`` (the day's, say): one piece per USPS label
+        not voided, counted by its service (other carriers' labels are left out); the labels do not know
+        the parcels' weight, so ``total_weight_lb`` is the caller's (whole pounds, rounded up).
+        :class:`ValidationError` (``packages``) when no USPS label is left to pick up."""
+        return PickupPackages(
+            **_mapping.pieces_of(labels),
+            total_weight_lb=total_weight_lb,
+            location=PackageLocation(location),
+            instructions=instructions,
+        )
 
     def account_address(self) -> Address:
         """The One Balance account's own address (GetAccountInfo's), the usual place for a pickup.
