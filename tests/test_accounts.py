@@ -308,7 +308,7 @@ def test_verification_required_sends_a_code_then_finishes_with_it(accounts, sand
 
 def test_closed_accounts_need_a_new_one(accounts, sandbox, endpoint):
     username = _register(accounts, sandbox)
-    accounts.close("shop-1", address="1 Main St", city="Austin", state="TX", zip_code="78701")
+    accounts.close("shop-1", address="1 Main St", city="Austin", state="TX", postal_code="78701")
     assert accounts.store.get("shop-1") is None
     with pytest.raises(NotConnected):
         accounts.client("shop-1")
@@ -330,7 +330,7 @@ def _stored(sandbox, username, url):
 def test_closing_needs_the_right_address(accounts, sandbox):
     _register(accounts, sandbox)
     with pytest.raises(OneBalanceError):
-        accounts.close("shop-1", address="2 Other Rd", city="Austin", state="TX", zip_code="78701")
+        accounts.close("shop-1", address="2 Other Rd", city="Austin", state="TX", postal_code="78701")
     assert accounts.diagnose("shop-1").active
 
 

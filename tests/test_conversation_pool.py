@@ -210,7 +210,7 @@ def test_every_operation_works_with_credentials(sandbox, client_for, wire_log):
         client.set_default_payment_method(added)
         client.change_password("Brand-new-passw0rd")
         assert client.account().username == creds.username
-        client.cancel_account(address="1990 E Grand Ave", city="El Segundo", state="CA", zip_code="90245")
+        client.cancel_account(address="1990 E Grand Ave", city="El Segundo", state="CA", postal_code="90245")
     assert sandbox.account(creds.username).closed
     assert _requests(wire_log, "AuthenticateUser") == []
     assert _faults(wire_log) == []

@@ -216,30 +216,44 @@ def test_a_name_given_twice_is_refused():
         RefillProposal(**CASES[RefillProposal][0], total=D("1"), total_charged=D("1"))
 
 
-def test_set_auto_buy_takes_its_old_keywords_and_warns(sandbox):
-    """The methods whose keywords name AutoBuySettings' fields take the old keywords the same way."""
+@pytest.fixture
+def accounts(sandbox) -> Iterator[Accounts]:
+    """Merchant m1 connected to a sandbox account, mounted in-process."""
     sandbox.create_account("shop", "Shop-passw0rd", balance="50.00")
     with sandbox.mock() as url:
         accounts = Accounts(integration_id=DEMO_INTEGRATION_ID, endpoint=url, store=InMemoryCredentialStore())
         accounts.connect("m1", username="shop", password="Shop-passw0rd")
-        postage = accounts.postage("m1")
-        with pytest.warns(DeprecationWarning) as caught:
-            settings = postage.set_auto_buy(True, purchase_amount="100.00", trigger_amount="20.00")
-        assert (settings.enabled, settings.amount, settings.threshold) == (True, D("100.00"), D("20.00"))
-        assert [str(w.message).split(";")[0] for w in caught] == [
-            "Postage.set_auto_buy.purchase_amount is the old name of amount",
-            "Postage.set_auto_buy.trigger_amount is the old name of threshold",
-        ]
-        assert {w.filename for w in caught} == {__file__}
-        client = accounts.client("m1")
-        with pytest.warns(
-            DeprecationWarning, match="OneBalance.set_auto_buy.trigger_amount is the old name of threshold"
-        ):
-            client.set_auto_buy(True, D("50.00"), trigger_amount=D("10.00"))
-        assert client.account().auto_buy == AutoBuySettings(enabled=True, amount=D("50.00"), threshold=D("10.00"))
-        with pytest.warns(DeprecationWarning), pytest.raises(ValidationError) as refused:
-            postage.set_auto_buy(True, amount="100.00", purchase_amount="100.00", threshold="20.00")
-        assert refused.value.field == "amount"
+        yield accounts
+
+
+def test_set_auto_buy_takes_its_old_keywords_and_warns(accounts):
+    """The methods whose keywords name AutoBuySettings' fields take the old keywords the same way."""
+    postage = accounts.postage("m1")
+    with pytest.warns(DeprecationWarning) as caught:
+        settings = postage.set_auto_buy(True, purchase_amount="100.00", trigger_amount="20.00")
+    assert (settings.enabled, settings.amount, settings.threshold) == (True, D("100.00"), D("20.00"))
+    assert [str(w.message).split(";")[0] for w in caught] == [
+        "Postage.set_auto_buy.purchase_amount is the old name of amount",
+        "Postage.set_auto_buy.trigger_amount is the old name of threshold",
+    ]
+    assert {w.filename for w in caught} == {__file__}
+    client = accounts.client("m1")
+    with pytest.warns(DeprecationWarning, match="OneBalance.set_auto_buy.trigger_amount is the old name of thr"):
+        client.set_auto_buy(True, D("50.00"), trigger_amount=D("10.00"))
+    assert client.account().auto_buy == AutoBuySettings(enabled=True, amount=D("50.00"), threshold=D("10.00"))
+    with pytest.warns(DeprecationWarning), pytest.raises(ValidationError) as refused:
+        postage.set_auto_buy(True, amount="100.00", purchase_amount="100.00", threshold="20.00")
+    assert refused.value.field == "amount"
+
+
+def test_closing_an_account_takes_the_old_zip_code_keyword_and_warns(accounts):
+    where = accounts.client("m1").account().address
+    assert where.street_lines and where.postal_code
+    with pytest.warns(DeprecationWarning, match="Accounts.close.zip_code is the old name of postal_code"):
+        accounts.close(
+            "m1", address=where.street_lines[0], city=where.city, state=where.state, zip_code=where.postal_code
+        )
+    assert accounts.store.get("m1") is None
 
 
 def test_the_cli_json_writes_the_old_keys_beside_the_new_for_one_release():

@@ -17,7 +17,7 @@ from typing import Literal
 import requests
 
 from onebalance.carriers import Shipping, UspsShipping
-from onebalance.core import ConfigurationError, RetryPolicy, Timeout, ValidationError
+from onebalance.core import ConfigurationError, RetryPolicy, Timeout, ValidationError, old_keywords
 from onebalance.funding import Notifier, Postage, RefillProposal
 from onebalance.shipments import LabelSpec
 from onebalance.stores import (
@@ -36,6 +36,7 @@ from onebalance.stores import (
     journal_for,
 )
 from onebalance.swsim import (
+    ZIP_OLD_NAME,
     ApiVersion,
     Codewords,
     Concurrency,
@@ -395,9 +396,11 @@ class Accounts:
         """The provider's page where the merchant accepts the terms of service."""
         return self.client(merchant_id).page_url()  # the terms page is the default
 
-    def close(self, merchant_id: str, *, address: str, city: str, state: str, zip_code: str) -> None:
-        """Close the account (CancelAccount) and forget its credentials."""
-        self.client(merchant_id).cancel_account(address=address, city=city, state=state, zip_code=zip_code)
+    @old_keywords(ZIP_OLD_NAME)
+    def close(self, merchant_id: str, *, address: str, city: str, state: str, postal_code: str) -> None:
+        """Close the account (CancelAccount) and forget its credentials; the account's physical
+        address (``address`` its street line) confirms it."""
+        self.client(merchant_id).cancel_account(address=address, city=city, state=state, postal_code=postal_code)
         self.store.delete(merchant_id)
         self._clients.forget(merchant_id)
         self._connections.forget(merchant_id)

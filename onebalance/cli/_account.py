@@ -460,10 +460,10 @@ def reset_password(
 @click.option("--address", required=True, help="The account's street address, as confirmation.")
 @click.option("--city", required=True)
 @click.option("--state", required=True)
-@click.option("--zip", "zip_code", required=True)
+@click.option("--zip", "postal_code", required=True)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_obj
-def close(ctx: _Context, merchant_id: str, address: str, city: str, state: str, zip_code: str, yes: bool) -> None:
+def close(ctx: _Context, merchant_id: str, address: str, city: str, state: str, postal_code: str, yes: bool) -> None:
     """Close the account (it cannot be reopened) and forget its credentials."""
     if not yes:
         try:
@@ -475,7 +475,7 @@ def close(ctx: _Context, merchant_id: str, address: str, city: str, state: str, 
         if not confirmed:
             _fail(EXIT_USAGE, "not closed (confirm, or pass --yes)")
     try:
-        ctx.accounts().close(merchant_id, address=address, city=city, state=state, zip_code=zip_code)
+        ctx.accounts().close(merchant_id, address=address, city=city, state=state, postal_code=postal_code)
     except OneBalanceError as exc:
         _fail(EXIT_FAILED, error_line(exc))
     _message(ctx, {"merchant_id": merchant_id, "closed": True})

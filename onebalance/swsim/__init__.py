@@ -24,6 +24,7 @@ from ._inputs import (
 from ._mapping import account_state, billing_kind, describe_payment_method, in_resubmission, postage_payment_method
 from ._models import (
     AUTO_BUY_OLD_NAMES,
+    ZIP_OLD_NAME,
     Account,
     AutoBuySettings,
     BalanceTransaction,
@@ -42,6 +43,7 @@ from ._soap._versions import ApiVersion
 
 __all__ = [
     "AUTO_BUY_OLD_NAMES",
+    "ZIP_OLD_NAME",
     "PRODUCTION_ENDPOINT",
     "TESTING_ENDPOINT",
     "Account",

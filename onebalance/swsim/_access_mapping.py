@@ -105,8 +105,8 @@ def page_from_wire(wire: dict[str, Any]) -> str:
     return str(wire.get("URL") or "")
 
 
-def cancel_account_request(address: str, city: str, state: str, zip_code: str) -> dict[str, Any]:
-    return {"Address": address, "City": city, "State": state, "Zip": zip_code}
+def cancel_account_request(address: str, city: str, state: str, postal_code: str) -> dict[str, Any]:
+    return {"Address": address, "City": city, "State": state, "Zip": postal_code}
 
 
 # -- registration --------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from ._exchange import Wire
 from ._inputs import Codewords, PaymentMethod, check_password, ipv4
 from ._models import (
     AUTO_BUY_OLD_NAMES,
+    ZIP_OLD_NAME,
     Account,
     BalanceTransaction,
     CostAccount,
@@ -294,9 +295,11 @@ class OneBalance(Conversation):
             return _access_mapping.page_from_wire(self.call_with_credentials("GetURL", request))
         return _access_mapping.page_from_wire(self.call("GetURL", request))
 
-    def cancel_account(self, *, address: str, city: str, state: str, zip_code: str) -> None:
-        """Close the account. The service asks for the account's physical address as confirmation."""
-        self.call("CancelAccount", _access_mapping.cancel_account_request(address, city, state, zip_code))
+    @old_keywords(ZIP_OLD_NAME)
+    def cancel_account(self, *, address: str, city: str, state: str, postal_code: str) -> None:
+        """Close the account. The service asks for the account's physical address as confirmation:
+        ``address`` is its street line."""
+        self.call("CancelAccount", _access_mapping.cancel_account_request(address, city, state, postal_code))
         with self._lock:
             self._token = None
 

@@ -27,11 +27,8 @@ class _Model(BaseModel):
 
 
 #: The old names of the address fields (until the next release), in ``carriers.Address``'s spelling now.
-ADDRESS_OLD_NAMES = (
-    OldName("address1", "street_lines", 0),
-    OldName("address2", "street_lines", 1),
-    OldName("zip_code", "postal_code"),
-)
+ZIP_OLD_NAME = OldName("zip_code", "postal_code")
+ADDRESS_OLD_NAMES = (OldName("address1", "street_lines", 0), OldName("address2", "street_lines", 1), ZIP_OLD_NAME)
 #: ... and of the addressee's name, where the model has one (``carriers.Address.name``).
 NAME_OLD_NAME = OldName("full_name", "name")
 

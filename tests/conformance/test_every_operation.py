@@ -106,7 +106,7 @@ def test_the_sdk_exercises_every_operation_of_its_wsdl(sandbox, versioned, wire_
     assert [p.confirmation_number for p in usps.pickups.list()] == [pickup.confirmation_number]
     usps.pickups.cancel(pickup.confirmation_number)
     accounts.diagnose("m")
-    accounts.close("m", address="2 Navy Way", city="Arlington", state="VA", zip_code="22202")
+    accounts.close("m", address="2 Navy Way", city="Arlington", state="VA", postal_code="22202")
 
     seen = {op for direction, op, _ in wire_log if direction == "request" and op}
     assert seen == set(swsim_schema(version).operations)
