@@ -6,35 +6,11 @@ labels are billed to the merchant's own carrier accounts. Import everything from
     from onebalance import OneBalance, TESTING_ENDPOINT
 """
 
-from onebalance.accounts import (
-    Accounts,
-    AccountState,
-    Diagnosis,
-    Finding,
-    Registration,
-    Remedy,
-    RemedyAction,
-    RemedyInputs,
-    RemedyReport,
-    RemedyStep,
-    Restriction,
-    SupportContact,
-)
-from onebalance.carriers import (
-    CleansedAddress,
-    LabelVoid,
-    PackageLocation,
-    Pickup,
-    PickupAvailability,
-    PickupContact,
-    PickupPackages,
-    PickupRequest,
-    PickupStatus,
-    RateShop,
-    Shipping,
-    UspsPickups,
-    UspsShipping,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from onebalance.core import (
     AccountClosed,
     AccountDisconnected,
@@ -112,84 +88,223 @@ from onebalance.core import (
 )
 from onebalance.core import install as _install_redaction
 from onebalance.core import publish as _publish
-from onebalance.funding import (
-    Balance,
-    CallbackNotifier,
-    EmailNotifier,
-    History,
-    HistoryEntry,
-    LowBalanceEvent,
-    Notifier,
-    PaymentKind,
-    Postage,
-    Quote,
-    RefillEvent,
-    RefillFailedEvent,
-    RefillProposal,
-    RefillSettlement,
-)
-from onebalance.shipments import ChargeAboveQuote, IdempotencyKeyReused, LabelFormatUnavailable, RateMismatch
-from onebalance.stores import (
-    AutoRefillSettings,
-    CredentialStore,
-    EncryptedFileCredentialStore,
-    FedexAccount,
-    FundingSettings,
-    InMemoryCredentialStore,
-    InMemoryLabelJournal,
-    InMemoryPostageRecords,
-    InMemoryRefillJournal,
-    InMemoryStore,
-    JournalEntry,
-    KeyRotation,
-    LabelJournal,
-    PostageRecords,
-    PostgresLabelJournal,
-    PostgresRefillJournal,
-    PostgresStore,
-    RefillEntry,
-    RefillJournal,
-    SqliteLabelJournal,
-    SqlitePostageRecords,
-    SqliteRefillJournal,
-    SqliteStore,
-    Store,
-    StoredCredentials,
-    UpsAccount,
-)
-from onebalance.swsim import DEFAULT_VERSION as _DEFAULT_VERSION
-from onebalance.swsim import (
-    PRODUCTION_ENDPOINT,
-    TESTING_ENDPOINT,
-    Account,
-    ApiVersion,
-    AutoBuySettings,
-    BalanceTransaction,
-    BankAccount,
-    Capabilities,
-    Codewords,
-    CostAccount,
-    CreditCard,
-    LoginInfo,
-    OneBalance,
-    PaymentMethodInfo,
-    PostageBalance,
-    PostalAddress,
-    PurchaseResult,
-    Receipt,
-    RegistrationForm,
-    StoreProfile,
-    Terms,
-    generate_password,
-    zeep_service,
-)
-from onebalance.swsim import VERSIONS as _VERSIONS
 
 from ._version import __version__
 
-#: The SWSIM versions the SDK speaks (``api_version=``), and the default one.
-API_VERSIONS: tuple[str, ...] = tuple(_VERSIONS)
-DEFAULT_API_VERSION: str = _DEFAULT_VERSION.name
+if TYPE_CHECKING:  # the names loaded on first use (``_LAZY``), for type checkers and documentation
+    from onebalance.accounts import (
+        Accounts,
+        AccountState,
+        Diagnosis,
+        Finding,
+        Registration,
+        Remedy,
+        RemedyAction,
+        RemedyInputs,
+        RemedyReport,
+        RemedyStep,
+        Restriction,
+        SupportContact,
+    )
+    from onebalance.carriers import (
+        CleansedAddress,
+        LabelVoid,
+        PackageLocation,
+        Pickup,
+        PickupAvailability,
+        PickupContact,
+        PickupPackages,
+        PickupRequest,
+        PickupStatus,
+        RateShop,
+        Shipping,
+        UspsPickups,
+        UspsShipping,
+    )
+    from onebalance.funding import (
+        Balance,
+        CallbackNotifier,
+        EmailNotifier,
+        History,
+        HistoryEntry,
+        LowBalanceEvent,
+        Notifier,
+        PaymentKind,
+        Postage,
+        Quote,
+        RefillEvent,
+        RefillFailedEvent,
+        RefillProposal,
+        RefillSettlement,
+    )
+    from onebalance.shipments import ChargeAboveQuote, IdempotencyKeyReused, LabelFormatUnavailable, RateMismatch
+    from onebalance.stores import (
+        AutoRefillSettings,
+        CredentialStore,
+        EncryptedFileCredentialStore,
+        FedexAccount,
+        FundingSettings,
+        InMemoryCredentialStore,
+        InMemoryLabelJournal,
+        InMemoryPostageRecords,
+        InMemoryRefillJournal,
+        InMemoryStore,
+        JournalEntry,
+        KeyRotation,
+        LabelJournal,
+        PostageRecords,
+        PostgresLabelJournal,
+        PostgresRefillJournal,
+        PostgresStore,
+        RefillEntry,
+        RefillJournal,
+        SqliteLabelJournal,
+        SqlitePostageRecords,
+        SqliteRefillJournal,
+        SqliteStore,
+        Store,
+        StoredCredentials,
+        UpsAccount,
+    )
+    from onebalance.swsim import (
+        PRODUCTION_ENDPOINT,
+        TESTING_ENDPOINT,
+        Account,
+        ApiVersion,
+        AutoBuySettings,
+        BalanceTransaction,
+        BankAccount,
+        Capabilities,
+        Codewords,
+        CostAccount,
+        CreditCard,
+        LoginInfo,
+        OneBalance,
+        PaymentMethodInfo,
+        PostageBalance,
+        PostalAddress,
+        PurchaseResult,
+        Receipt,
+        RegistrationForm,
+        StoreProfile,
+        Terms,
+        generate_password,
+        zeep_service,
+    )
+
+#: The names of the rooms above ``core``, each imported with its room the first time it is used
+#: (see ``__getattr__``); ``tests/test_public_api.py`` checks this table against the imports above.
+_LAZY: dict[str, tuple[str, ...]] = {
+    "onebalance.accounts": (
+        "Accounts",
+        "AccountState",
+        "Diagnosis",
+        "Finding",
+        "Registration",
+        "Remedy",
+        "RemedyAction",
+        "RemedyInputs",
+        "RemedyReport",
+        "RemedyStep",
+        "Restriction",
+        "SupportContact",
+    ),
+    "onebalance.carriers": (
+        "CleansedAddress",
+        "LabelVoid",
+        "PackageLocation",
+        "Pickup",
+        "PickupAvailability",
+        "PickupContact",
+        "PickupPackages",
+        "PickupRequest",
+        "PickupStatus",
+        "RateShop",
+        "Shipping",
+        "UspsPickups",
+        "UspsShipping",
+    ),
+    "onebalance.funding": (
+        "Balance",
+        "CallbackNotifier",
+        "EmailNotifier",
+        "History",
+        "HistoryEntry",
+        "LowBalanceEvent",
+        "Notifier",
+        "PaymentKind",
+        "Postage",
+        "Quote",
+        "RefillEvent",
+        "RefillFailedEvent",
+        "RefillProposal",
+        "RefillSettlement",
+    ),
+    "onebalance.shipments": (
+        "ChargeAboveQuote",
+        "IdempotencyKeyReused",
+        "LabelFormatUnavailable",
+        "RateMismatch",
+    ),
+    "onebalance.stores": (
+        "AutoRefillSettings",
+        "CredentialStore",
+        "EncryptedFileCredentialStore",
+        "FedexAccount",
+        "FundingSettings",
+        "InMemoryCredentialStore",
+        "InMemoryLabelJournal",
+        "InMemoryPostageRecords",
+        "InMemoryRefillJournal",
+        "InMemoryStore",
+        "JournalEntry",
+        "KeyRotation",
+        "LabelJournal",
+        "PostageRecords",
+        "PostgresLabelJournal",
+        "PostgresRefillJournal",
+        "PostgresStore",
+        "RefillEntry",
+        "RefillJournal",
+        "SqliteLabelJournal",
+        "SqlitePostageRecords",
+        "SqliteRefillJournal",
+        "SqliteStore",
+        "Store",
+        "StoredCredentials",
+        "UpsAccount",
+    ),
+    "onebalance.swsim": (
+        "PRODUCTION_ENDPOINT",
+        "TESTING_ENDPOINT",
+        "Account",
+        "ApiVersion",
+        "AutoBuySettings",
+        "BalanceTransaction",
+        "BankAccount",
+        "Capabilities",
+        "Codewords",
+        "CostAccount",
+        "CreditCard",
+        "LoginInfo",
+        "OneBalance",
+        "PaymentMethodInfo",
+        "PostageBalance",
+        "PostalAddress",
+        "PurchaseResult",
+        "Receipt",
+        "RegistrationForm",
+        "StoreProfile",
+        "Terms",
+        "generate_password",
+        "zeep_service",
+    ),
+}
+
+if TYPE_CHECKING:
+    #: The SWSIM versions the SDK speaks (``api_version=``), and the default one (loaded with ``swsim``).
+    API_VERSIONS: tuple[str, ...]
+    DEFAULT_API_VERSION: str
 
 # Secrets are masked in every record of the SDK's loggers (and zeep's and urllib3's) from import on;
 # only a filter is added: levels and handlers stay as the application configured them.
@@ -366,6 +481,51 @@ __all__ = [
     "__version__",
 ]
 
-# Tracebacks and reprs show onebalance.LabelNotFound, the name to import and catch. The names loaded
-# of the carrier layer are published by their own modules too.
+# Tracebacks and reprs show onebalance.LabelNotFound, the name to import and catch. The names of the
+# rooms above core are published when their room is loaded (``_load``); those of the carrier layer
+# are published by their own modules too.
 _publish(globals(), "onebalance", __all__)
+
+#: The rooms, which ``onebalance.<room>`` reaches once imported (as it did when the face imported them all).
+_ROOMS = frozenset(("accounts", "carriers", "funding", "shipments", "stores", "swsim"))
+
+
+def _load(room: str) -> None:
+    """Import ``room`` (a package of ``_LAZY``) and put all of its names of this face here, published."""
+    module = importlib.import_module(room)
+    names = _LAZY[room]
+    namespace = globals()
+    for name in names:
+        namespace[name] = getattr(module, name)
+    if room == "onebalance.swsim":
+        namespace["API_VERSIONS"] = tuple(module.VERSIONS)
+        namespace["DEFAULT_API_VERSION"] = module.DEFAULT_VERSION.name
+    _publish(namespace, "onebalance", names)
+
+
+#: Which room each name loaded on first use comes from.
+_ROOM_OF = {name: room for room, names in _LAZY.items() for name in names}
+_ROOM_OF.update(API_VERSIONS="onebalance.swsim", DEFAULT_API_VERSION="onebalance.swsim")
+
+
+def __getattr__(name: str) -> Any:
+    """Load a name of the rooms above ``core`` on first use (PEP 562).
+
+    ``import onebalance`` imports the errors, the settings and the transport (``core``) and installs
+    the log redaction; the models, clients and stores (pydantic, the WSDL's types, the carriers)
+    are imported with their room the first time one of its names is used, so that a process that
+    only catches the SDK's errors, or starts a command line, does not pay for them. Importing a room
+    is the same code as before: nothing is imported inside another function, and the import graph
+    ``tests/test_architecture.py`` reads includes these names (the ``TYPE_CHECKING`` block).
+    """
+    room = _ROOM_OF.get(name)
+    if room is not None:
+        _load(room)
+        return globals()[name]
+    if name in _ROOMS:
+        return importlib.import_module(f"onebalance.{name}")
+    raise AttributeError(f"module 'onebalance' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

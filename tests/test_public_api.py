@@ -108,3 +108,70 @@ def test_carrier_pickups_are_public():
     assert all(getattr(onebalance, n).__module__ == "onebalance" for n in names | errors)
     assert issubclass(onebalance.PickupDateInPast, onebalance.ValidationError)
     assert issubclass(onebalance.PickupUnavailable, onebalance.ServiceError)
+
+
+# -- the face loads the rooms above core on first use (issue 19: import time) -------------------------
+def _fresh(code: str) -> str:
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+
+
+def test_import_onebalance_leaves_the_heavy_rooms_for_their_first_use():
+    """``import onebalance`` imports core (the errors, settings, transport) and masks secrets in logs;
+    pydantic, lxml, zeep and the rooms with models wait until one of their names is used."""
+    out = _fresh(
+        "import logging, sys, onebalance\n"
+        "heavy = ['pydantic', 'lxml', 'zeep', 'onebalance.swsim', 'onebalance.shipments', 'onebalance.stores',\n"
+        "         'onebalance.funding', 'onebalance.carriers', 'onebalance.accounts', 'onebalance.sandbox']\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+        "print(any(type(f).__module__.startswith('onebalance') for f in logging.getLogger('onebalance').filters))\n"
+        "module = onebalance.OneBalance.__module__\n"
+        "print(module, *[room in sys.modules for room in ('onebalance.swsim', 'onebalance.accounts')])\n"
+    )
+    assert out.splitlines() == ["[]", "True", "onebalance True False"]
+
+
+def test_the_lazy_table_is_the_typed_imports():
+    """Every name of ``_LAZY`` is imported from the same room under ``TYPE_CHECKING`` (what mypy, the
+    docs and tests/test_architecture.py read), and the face's names are exactly ``__all__``."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(onebalance.__file__).read_text(encoding="utf-8"))
+    typed: dict[str, set[str]] = {}
+    eager: set[str] = {"__version__"}
+    for node in tree.body:
+        if isinstance(node, ast.If):  # if TYPE_CHECKING:
+            for inner in node.body:
+                if isinstance(inner, ast.ImportFrom):
+                    typed.setdefault(inner.module or "", set()).update(a.name for a in inner.names)
+                elif isinstance(inner, ast.AnnAssign):
+                    eager.add(inner.target.id)  # type: ignore[attr-defined]
+        elif isinstance(node, ast.ImportFrom) and node.module == "onebalance.core":
+            eager.update(a.asname or a.name for a in node.names if not (a.asname or "").startswith("_"))
+    assert {room: set(names) for room, names in onebalance._LAZY.items()} == typed
+    lazy = {name for names in onebalance._LAZY.values() for name in names}
+    assert not lazy & eager
+    assert lazy | eager == set(onebalance.__all__)
+
+
+def test_a_lazy_name_is_published_pickled_and_listed():
+    out = _fresh(
+        "import pickle, onebalance\n"
+        "print('Shipping' in dir(onebalance), 'Shipping' in vars(onebalance))\n"
+        "error = pickle.loads(pickle.dumps(onebalance.RateMismatch('not this shipment')))\n"
+        "print(type(error).__module__, type(error).__name__, 'Shipping' in vars(onebalance))\n"
+        "print(repr(onebalance.RateShop), onebalance.carriers.__name__)\n"
+        "try:\n"
+        "    onebalance.NoSuchName\n"
+        "except AttributeError as exc:\n"
+        "    print(exc)\n"
+    )
+    assert out.splitlines() == [
+        "True False",
+        "onebalance RateMismatch False",
+        "<class 'onebalance.RateShop'> onebalance.carriers",
+        "module 'onebalance' has no attribute 'NoSuchName'",
+    ]
