@@ -110,6 +110,8 @@ def test_money_refuses_floats_fractions_of_a_cent_and_bad_currencies():
     refused(lambda: Money("9.455"), "amount", InvalidAmount)
     refused(lambda: Money("ten"), "amount", InvalidAmount)
     refused(lambda: Money("NaN"), "amount", InvalidAmount)
+    refused(lambda: Money("1E1000000"), "amount", InvalidAmount)  # beyond what abs() can hold: too large
+    refused(lambda: Money.rounded("-1E1000000"), "amount", InvalidAmount)
     refused(lambda: Money("1", "US"), "currency")
     refused(lambda: Money("1", "US1"), "currency")
 

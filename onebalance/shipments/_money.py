@@ -43,7 +43,7 @@ class Money(CarrierModel):
     @classmethod
     def _amount(cls, value: Any) -> Decimal:
         amount = to_decimal(value, "amount", InvalidAmount, floats=False)
-        if abs(amount) >= _LIMIT:
+        if not -_LIMIT < amount < _LIMIT:  # compared, not abs(): abs() of 1E1000000 overflows the context
             fail("amount", "is too large", InvalidAmount)
         cents = amount.quantize(CENT)
         if amount != cents:
@@ -63,7 +63,7 @@ class Money(CarrierModel):
     def rounded(cls, amount: Decimal | int | str, currency: str = "USD") -> Money:
         """Money from an amount that may carry fractions of a cent, rounded half up to the cent."""
         value = to_decimal(amount, "amount", InvalidAmount, floats=False)
-        return cls(value.quantize(CENT, rounding=ROUND_HALF_UP) if abs(value) < _LIMIT else value, currency)
+        return cls(value.quantize(CENT, rounding=ROUND_HALF_UP) if -_LIMIT < value < _LIMIT else value, currency)
 
     @classmethod
     def zero(cls, currency: str = "USD") -> Money:
