@@ -4,6 +4,8 @@ Every other room builds on these; they import nothing else of the SDK.
 """
 
 # The names other rooms use (they import them from here, not from the modules).
+from typing import TYPE_CHECKING, Any
+
 from ._config import Timeout as Timeout
 from ._config import check_client_id as check_client_id
 from ._config import check_endpoint as check_endpoint
@@ -89,11 +91,6 @@ from ._redact import install as install
 from ._redact import redact_xml as redact_xml
 from ._redact import register_secret as register_secret
 from ._redact import scrub as scrub
-from ._renames import STORED as STORED
-from ._renames import WITH_OLD_NAMES as WITH_OLD_NAMES
-from ._renames import OldName as OldName
-from ._renames import Renamed as Renamed
-from ._renames import old_keywords as old_keywords
 from ._retry import MONEY as MONEY
 from ._retry import RetryPolicy as RetryPolicy
 from ._retry import Safety as Safety
@@ -107,3 +104,26 @@ from ._transport import Transport as Transport
 from ._transport import check_session as check_session
 from ._transport import send as send
 from ._transport import shared_session as shared_session
+
+if TYPE_CHECKING:  # loaded on first use (``__getattr__``): pydantic, which ``import onebalance`` leaves out
+    from ._renames import STORED as STORED
+    from ._renames import WITH_OLD_NAMES as WITH_OLD_NAMES
+    from ._renames import OldName as OldName
+    from ._renames import Renamed as Renamed
+    from ._renames import old_keywords as old_keywords
+
+#: The names of ``_renames`` (a pydantic mixin for the models): imported with it the first time one
+#: is used, which the rooms with models do when they are imported. ``import onebalance`` imports this
+#: room only, and pydantic costs more to import than this room's other modules together (issue 19).
+_ON_FIRST_USE = frozenset(("STORED", "WITH_OLD_NAMES", "OldName", "Renamed", "old_keywords"))
+
+
+def __getattr__(name: str) -> Any:
+    """``Renamed`` and its companions, imported from ``_renames`` on first use (PEP 562)."""
+    if name in _ON_FIRST_USE:
+        import onebalance.core._renames as renames  # deferred for start-up: tests/test_architecture.py
+
+        value = getattr(renames, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'onebalance.core' has no attribute {name!r}")
