@@ -93,7 +93,7 @@ def main() -> None:
             check=True,
             env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
         )
-        phases = out.stdout.split()
+        phases = out.stdout.splitlines()
         totals = _totals(Path(tmp))
     # Dumps: [before the first marker], then for each phase: [its calls], [until the next start marker].
     per_call = {phase: totals[1 + 2 * i] / args.calls for i, phase in enumerate(phases)}
