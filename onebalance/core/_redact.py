@@ -23,7 +23,6 @@ import os
 import re
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterable
 
 MASK = "***"
@@ -165,8 +164,11 @@ class SecretRegistry:
 
     def __init__(self, limit: int | None = None) -> None:
         self._limit = limit
-        self._values: OrderedDict[str, None] = OrderedDict()
-        self._index: dict[str, list[str]] = {}
+        # A plain dict (insertion-ordered) and, per first characters, one value or a list of them longest
+        # first: about 120 bytes less per value than an OrderedDict and a list each (a platform
+        # registers every merchant's password).
+        self._values: dict[str, None] = {}
+        self._index: dict[str, str | list[str]] = {}
         self._longest_first: tuple[str, ...] | None = ()
         self._expires: dict[str, float] = {}  # values registered with a lifetime: when they may be forgotten
         self._next_purge = 0.0
@@ -188,7 +190,8 @@ class SecretRegistry:
             if self._expires and now >= self._next_purge:
                 self._purge(now)
             if value in self._values:
-                self._values.move_to_end(value)
+                del self._values[value]  # the most recently registered last
+                self._values[value] = None
                 if lifetime is None:
                     self._expires.pop(value, None)
                 elif value in self._expires:
@@ -197,11 +200,19 @@ class SecretRegistry:
             self._values[value] = None
             if lifetime is not None:
                 self._expires[value] = now + lifetime + EXPIRED_GRACE
-            bucket = self._index.setdefault(value[:MIN_SECRET_LENGTH], [])
-            bisect.insort(bucket, value, key=_minus_len)  # longest first
+            key = value[:MIN_SECRET_LENGTH]
+            bucket = self._index.get(key)
+            if bucket is None:
+                self._index[key] = value
+            elif isinstance(bucket, str):
+                self._index[key] = sorted((bucket, value), key=_minus_len)  # longest first
+            else:
+                bisect.insort(bucket, value, key=_minus_len)
             if self._limit is not None:
                 while len(self._values) > self._limit:
-                    self._forget(self._values.popitem(last=False)[0])
+                    oldest = next(iter(self._values))
+                    del self._values[oldest]
+                    self._forget(oldest)
             self._longest_first = None  # rebuilt by the next mask() that needs it
 
     def _forget(self, value: str) -> None:
@@ -209,9 +220,12 @@ class SecretRegistry:
         self._expires.pop(value, None)
         key = value[:MIN_SECRET_LENGTH]
         bucket = self._index[key]
-        bucket.remove(value)
-        if not bucket:
+        if isinstance(bucket, str):
             del self._index[key]
+            return
+        bucket.remove(value)
+        if len(bucket) == 1:
+            self._index[key] = bucket[0]
 
     def _purge(self, now: float) -> None:
         expired = [value for value, until in self._expires.items() if until <= now]
@@ -248,7 +262,7 @@ class SecretRegistry:
         while i < end:
             bucket = index.get(text[i : i + MIN_SECRET_LENGTH])
             if bucket is not None:
-                for value in tuple(bucket):
+                for value in (bucket,) if isinstance(bucket, str) else tuple(bucket):
                     if text.startswith(value, i):
                         out.append(text[start:i])
                         out.append(MASK)

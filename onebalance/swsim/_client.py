@@ -102,7 +102,7 @@ class OneBalance(Conversation):
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise ConfigurationError("retry must be a RetryPolicy")
         super().__init__(
-            Wire(endpoint, timeout=timeout, session=session, retry=retry, version=api_version),
+            Wire.shared(endpoint, timeout=timeout, session=session, retry=retry, version=api_version),
             integration_id=integration_id,
             username=username,
             password=password,

@@ -34,6 +34,7 @@ the service answers a repeated IntegratorTxID with the first result, so nothing 
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -291,11 +292,21 @@ class Conversation:
         return (self._password.get_secret_value(), self._token or "")
 
 
+#: The conditions the password gates wait on, shared round-robin: a condition with its lock costs
+#: about 1.2 KiB, which each of a platform's thousands of clients used to hold. A gate's state is its
+#: own; the condition's lock is held only to count, never across a call, and it is notified only when
+#: a password change is waiting or has ended.
+_CONDITIONS = tuple(threading.Condition() for _ in range(64))
+_NEXT_CONDITION = itertools.count()
+
+
 class _PasswordGate:
     """Calls that send the password share the gate; a password change holds it alone."""
 
+    __slots__ = ("_changing", "_cond", "_sharing")
+
     def __init__(self) -> None:
-        self._cond = threading.Condition()
+        self._cond = _CONDITIONS[next(_NEXT_CONDITION) % len(_CONDITIONS)]
         self._sharing = 0
         self._changing = False
 
@@ -309,7 +320,8 @@ class _PasswordGate:
         finally:
             with self._cond:
                 self._sharing -= 1
-                self._cond.notify_all()
+                if self._changing:  # a password change waits for the calls sharing the gate
+                    self._cond.notify_all()
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:

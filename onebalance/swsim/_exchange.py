@@ -10,7 +10,9 @@ for the caller's retry loop (``_retry.run``); :meth:`Wire.call` runs that loop i
 from __future__ import annotations
 
 import logging
+import threading
 import time
+import weakref
 from typing import Any
 
 import requests
@@ -26,6 +28,7 @@ from onebalance.core import (
     Transport,
     ValidationError,
     check_endpoint,
+    check_session,
     clipped,
     redact_xml,
     run,
@@ -49,6 +52,12 @@ def _garbled(exc: MalformedResponse, output: str) -> bool:
     if isinstance(exc.__context__, UnsafeXML):
         return str(exc).startswith("malformed XML")  # cut short or not XML; a DTD or entities: refused
     return not str(exc).startswith(("expected ", f"{output} does not fit"))
+
+
+#: The Wires in use, by their settings (:meth:`Wire.shared`); one goes with its last client. The Wire
+#: keeps the session and the policy it was keyed by alive, so their ``id`` cannot be reused meanwhile.
+_SHARED: weakref.WeakValueDictionary[tuple[object, ...], Wire] = weakref.WeakValueDictionary()
+_SHARED_LOCK = threading.Lock()
 
 
 class WireFault(Exception):
@@ -76,6 +85,34 @@ class Wire:
         self.transport = Transport(session, timeout)
         self.schema: Schema = swsim_schema(self.version)
         self.retry = retry if retry is not None else RetryPolicy()
+
+    @classmethod
+    def shared(
+        cls,
+        endpoint: str,
+        *,
+        timeout: Timeout | None = None,
+        session: requests.Session | None = None,
+        retry: RetryPolicy | None = None,
+        version: str | SwsimVersion | None = None,
+    ) -> Wire:
+        """The Wire of these settings, one for every client made with them while any of them lives.
+
+        A Wire holds nothing of an account (the endpoint, the version's compiled schema, the transport,
+        the retry policy), so the thousands of merchants of a platform share one, as zeep users share
+        one service. A caller's session is checked (TLS) every time, and keys the Wire by identity.
+        """
+        check_session(session)
+        key: tuple[object, ...] = (endpoint, swsim_version(version).name, timeout, id(session), session is None, retry)
+        try:
+            hash(key)
+        except TypeError:  # a RetryPolicy holding something unhashable: one Wire per policy object
+            key = (*key[:-1], id(retry))
+        with _SHARED_LOCK:
+            wire = _SHARED.get(key)
+            if wire is None:
+                wire = _SHARED[key] = cls(endpoint, timeout=timeout, session=session, retry=retry, version=version)
+            return wire
 
     def exchange(
         self,
