@@ -96,6 +96,46 @@ def test_clients_share_one_session_and_one_parsed_wsdl():
     assert a._wire.schema is b._wire.schema
 
 
+def test_clients_with_the_same_settings_share_one_wire_and_only_those():
+    """A platform's thousands of merchants share one Wire (nothing of an account is in it); a client
+    made with another timeout, session, retry policy or version has its own, and it goes with them."""
+    import gc
+    import weakref
+
+    import requests
+
+    from onebalance import RetryPolicy
+
+    a, b = OneBalance(**GOOD), OneBalance(**(GOOD | {"username": "other"}))
+    assert a._wire is b._wire and a.username != b.username
+    session = requests.Session()
+    others = [
+        OneBalance(**GOOD, timeout=Timeout(connect=2, read=7)),
+        OneBalance(**GOOD, session=session),
+        OneBalance(**GOOD, retry=RetryPolicy.none()),
+        OneBalance(**GOOD, api_version="v111"),
+    ]
+    assert len({id(c._wire) for c in [a, *others]}) == 5
+    assert OneBalance(**GOOD, session=session)._wire is others[1]._wire
+    assert OneBalance(**GOOD, session=requests.Session())._wire is not others[1]._wire
+    assert others[0].timeout.as_tuple() == (2, 7) and others[1].transport.session is session
+    assert others[3].endpoint != a.endpoint  # the v111 path
+    gone = weakref.ref(others[0]._wire)
+    del others
+    gc.collect()
+    assert gone() is None
+
+
+def test_a_session_made_unsafe_after_a_first_client_is_still_refused():
+    import requests
+
+    session = requests.Session()
+    OneBalance(**GOOD, session=session)
+    session.verify = False
+    with pytest.raises(ConfigurationError):
+        OneBalance(**GOOD, session=session)
+
+
 def test_a_session_with_tls_verification_off_is_refused():
     import requests
 

@@ -215,3 +215,50 @@ def test_every_operation_works_with_credentials(sandbox, client_for, wire_log):
     assert _requests(wire_log, "AuthenticateUser") == []
     assert _faults(wire_log) == []
     assert not [b for d, o, b in wire_log if d == "request" and o != "AuthenticateUser" and b"Authenticator>" in b]
+
+
+def test_the_password_gate_waits_for_the_calls_sharing_it_and_only_those():
+    """A password change waits for the calls that send the password (on the same client), and those
+    wait for the change; gates share their conditions (issue 19: memory per client), not their state."""
+    import threading
+
+    from onebalance.swsim._conversation import _CONDITIONS, _PasswordGate
+
+    gates = [_PasswordGate() for _ in range(len(_CONDITIONS) + 1)]
+    gate, neighbour = gates[0], gates[-1]
+    assert gate._cond is neighbour._cond  # the same condition, round-robin
+    sharing, changing, changed, neighbour_done = (threading.Event() for _ in range(4))
+    release = threading.Event()
+
+    def call() -> None:
+        with gate.shared():
+            sharing.set()
+            release.wait(10)
+
+    def change() -> None:
+        with gate.exclusive():
+            changing.set()
+        changed.set()
+
+    def neighbour_call() -> None:
+        with neighbour.shared():
+            neighbour_done.set()
+
+    threading.Thread(target=call).start()
+    assert sharing.wait(10)
+    changer = threading.Thread(target=change)
+    changer.start()
+    for _ in range(10_000):  # until the change has begun waiting (it holds the gate's flag)
+        if gate._changing:
+            break
+        release.wait(0.001)
+    assert gate._changing
+    other = threading.Thread(target=neighbour_call)
+    other.start()
+    assert neighbour_done.wait(10)  # another client's gate is not held up by this one's change
+    assert not changing.is_set()  # the change waits for the call sharing the gate
+    release.set()
+    changer.join(10)
+    assert changing.is_set() and changed.is_set()
+    with gate.shared():  # and the gate is open again
+        pass
