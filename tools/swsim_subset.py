@@ -70,6 +70,8 @@ OPERATIONS = [
     "ReprintIndicium",
     "GetShipmentList",
     "GetShipmentListByToken",
+    # the end of the day: SCAN forms
+    "CreateManifest",
 ]
 
 WSDL = "http://schemas.xmlsoap.org/wsdl/"

@@ -14,6 +14,7 @@ from .ups import UpsClient
 from .usps import (
     CleansedAddress,
     LabelVoid,
+    LeftOutLabel,
     PackageLocation,
     Pickup,
     PickupAvailability,
@@ -22,6 +23,7 @@ from .usps import (
     PickupRequest,
     PickupStatus,
     PlanLimit,
+    ScanForm,
     UspsPickups,
     UspsShipping,
     plan_limits,
@@ -41,6 +43,8 @@ __all__ = [
     "RateShop",
     "Shipping",
     "UspsPickups",
+    "LeftOutLabel",
+    "ScanForm",
     "UspsShipping",
     "plan_limits",
 ]

@@ -16,8 +16,8 @@ sent), 3 ``pending`` found purchases to reconcile, 4 configuration.
 
 The commands are kept by group: ``_ship_connect`` (the carrier accounts), ``_ship_labels`` (rates,
 buy, void, track), ``_ship_history`` (list, reprint: the end of the day), ``_ship_pending`` (pending,
-settle), ``_ship_pickups`` (the ``pickup`` group: USPS carrier pickups); ``_ship_options`` holds what they
-share.
+settle), ``_ship_pickups`` (the ``pickup`` group: USPS carrier pickups), ``_ship_scanform`` (the USPS SCAN
+form of a day); ``_ship_options`` holds what they share.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from ._ship_history import reprint, shipment_list
 from ._ship_labels import buy, rates, track, void
 from ._ship_pending import pending, settle
 from ._ship_pickups import pickup
+from ._ship_scanform import scan_form
 
 
 @click.group(cls=SupportGroup)
@@ -67,6 +68,7 @@ for _command in (
     pending,
     settle,
     pickup,
+    scan_form,
 ):
     ship.add_command(_command)
 

@@ -32,6 +32,7 @@ from ._errors import ConversationOutOfSync as ConversationOutOfSync
 from ._errors import ConversationSuperseded as ConversationSuperseded
 from ._errors import CostAccountRequired as CostAccountRequired
 from ._errors import CredentialStoreError as CredentialStoreError
+from ._errors import FaultDetail as FaultDetail
 from ._errors import InsufficientFunds as InsufficientFunds
 from ._errors import InvalidAmount as InvalidAmount
 from ._errors import InvalidAuthenticator as InvalidAuthenticator
@@ -65,6 +66,7 @@ from ._errors import RefillLockTimeout as RefillLockTimeout
 from ._errors import RegistrationError as RegistrationError
 from ._errors import ReprintRefused as ReprintRefused
 from ._errors import RequestTimeout as RequestTimeout
+from ._errors import ScanFormRefused as ScanFormRefused
 from ._errors import SchemaViolation as SchemaViolation
 from ._errors import Service as Service
 from ._errors import ServiceError as ServiceError

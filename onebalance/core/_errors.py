@@ -70,6 +70,7 @@
         ├── PickupNotFound                  002b0c03 no such carrier pickup on this account
         ├── PickupRefused                   002b0c04, 002b0c05 cancelled already, its day has come, booked there already
         ├── ReprintRefused                  002b0920 voided, 002b0921 past its ship date: no reprint
+        ├── ScanFormRefused                 00450d02 already on a form, 002b0910-002b0912 (carries ``details``)
         ├── PrintLimitExceeded              002b0a01, 8004043e, 80040442 over the per-print limit
         ├── VerificationFailed              the phone verification code was refused
         ├── PasswordResetError              002b0501 not in reset, 002b060c codewords never set
@@ -139,6 +140,7 @@ from ._service_errors import (
     ConversationError,
     ConversationOutOfSync,
     ConversationSuperseded,
+    FaultDetail,
     InsufficientFunds,
     InvalidAuthenticator,
     InvalidIntegrationId,
@@ -157,6 +159,7 @@ from ._service_errors import (
     PurchaseRejected,
     RegistrationError,
     ReprintRefused,
+    ScanFormRefused,
     SchemaViolation,
     ServiceError,
     ServiceRetired,
@@ -196,6 +199,7 @@ __all__ = [
     "ConversationSuperseded",
     "CostAccountRequired",
     "CredentialStoreError",
+    "FaultDetail",
     "RefillLockTimeout",
     "StoreError",
     "InsufficientFunds",
@@ -230,6 +234,7 @@ __all__ = [
     "RegistrationError",
     "ReprintRefused",
     "RequestTimeout",
+    "ScanFormRefused",
     "SchemaViolation",
     "ServiceRetired",
     "ServiceError",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import enum
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from ._error_base import OneBalanceError, Service
@@ -293,6 +294,27 @@ class ReprintRefused(ServiceError):
     """The label cannot be printed again: it was voided, or its ship date has passed."""
 
     default_message = "The label cannot be printed again"
+
+
+@dataclass(frozen=True)
+class FaultDetail:
+    """One of several errors a fault lists: its ``code``, what it is about (``context``: the StampsTxID
+    or tracking number of a label) and the service's ``message``."""
+
+    code: str
+    context: str
+    message: str
+
+
+class ScanFormRefused(ServiceError):
+    """USPS made no SCAN form. ``details`` lists each label it refused (already on a form, voided, of
+    another ship date) with the reason; with no details, there was no label to put on a form."""
+
+    default_message = "USPS made no SCAN form"
+
+    def __init__(self, message: str | None = None, *, details: tuple[FaultDetail, ...] = (), **kw: Any) -> None:
+        self.details = tuple(details)
+        super().__init__(message, **kw)
 
 
 class PrintLimitExceeded(ServiceError):

@@ -22,6 +22,7 @@ from ._inputs import (
     ipv4,
 )
 from ._mapping import account_state, billing_kind, describe_payment_method, in_resubmission, postage_payment_method
+from ._mapping import address_to_wire as postal_address_to_wire
 from ._models import (
     AUTO_BUY_OLD_NAMES,
     ZIP_OLD_NAME,
@@ -79,6 +80,7 @@ __all__ = [
     "in_resubmission",
     "ipv4",
     "postage_payment_method",
+    "postal_address_to_wire",
 ]
 
 # The names other rooms use (they import them from here, not from the modules).

@@ -180,6 +180,7 @@ class Wire:
                 operation=operation,
                 http_status=reply.status,
                 transaction_id=transaction_id,
+                details=tuple((c, ctx, scrub(text, secrets)) for c, ctx, text in fault.details),
             )
             raise WireFault(error, fault.authenticator)
         assert malformed is not None

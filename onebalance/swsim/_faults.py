@@ -25,6 +25,7 @@ from onebalance.core import (
     CodewordAnswersRefused,
     ConversationOutOfSync,
     ConversationSuperseded,
+    FaultDetail,
     InsufficientFunds,
     InvalidAmount,
     InvalidAuthenticator,
@@ -51,6 +52,7 @@ from onebalance.core import (
     PurchaseInProgress,
     RegistrationError,
     ReprintRefused,
+    ScanFormRefused,
     SchemaViolation,
     Service,
     ServiceRetired,
@@ -166,6 +168,12 @@ _BY_CODE: dict[str, type[OneBalanceError]] = {
     "002b0c04": PickupRefused,  # cancelled already, or its day has come
     "002b0c05": PickupRefused,  # a pickup is booked at the address that day already
     "002b0c06": ValidationError,  # no pieces, no weight, or Other without SpecialInstruction
+    # CreateManifest (SCAN forms): 00450d02 is the service's; the others are the sandbox's codes.
+    "00450d02": ScanFormRefused,  # a label already on a SCAN form
+    "002b0910": ScanFormRefused,  # no label of that ship date left to put on a form
+    "002b0911": ScanFormRefused,  # a voided (or sample) label
+    "002b0912": ScanFormRefused,  # a label of another ship date
+    "002b0913": VoidRefused,  # CancelIndicium: the label is on a SCAN form (the sandbox's code)
 }
 
 
@@ -174,6 +182,8 @@ _BY_CODE: dict[str, type[OneBalanceError]] = {
 _BY_OPERATION_CODE: dict[tuple[str, str], type[OneBalanceError]] = {
     ("StartPasswordReset", "002b0601"): CodewordAnswersRefused,
     ("FinishPasswordReset", "002b0601"): TemporaryPasswordRefused,
+    # CreateManifest lists each label it cannot find among the labels it refuses, one error each.
+    ("CreateManifest", "00450202"): ScanFormRefused,
 }
 
 
@@ -193,6 +203,7 @@ _SERVICE_TEXT_MATTERS = (
     PickupUnavailable,
     PickupRefused,
     ReprintRefused,
+    ScanFormRefused,
 )
 
 
@@ -204,8 +215,12 @@ def error_for_fault(
     operation: str | None,
     http_status: int | None,
     transaction_id: str | None = None,
+    details: tuple[tuple[str, str | None, str], ...] = (),
 ) -> OneBalanceError:
-    """The one place where a SWSIM fault becomes a typed error, marked as the One Balance's (``source``)."""
+    """The one place where a SWSIM fault becomes a typed error, marked as the One Balance's (``source``).
+
+    ``details``: the errors a fault lists one by one ((code, context, text) each, CreateManifest's
+    refused labels); a :class:`ScanFormRefused` carries them as :class:`FaultDetail`."""
     cls: type[OneBalanceError]
     if code is not None and (operation or "", code.lower()) in _BY_OPERATION_CODE:
         cls = _BY_OPERATION_CODE[(operation or "", code.lower())]
@@ -217,7 +232,7 @@ def error_for_fault(
         cls = UnknownFault
     detail = re.sub(r"\s*\[0x[0-9a-fA-F]{8}\]\s*$", "", faultstring or "").strip()
     message = f"{cls.default_message}: {detail}" if detail and issubclass(cls, _SERVICE_TEXT_MATTERS) else None
-    return cls(
+    error = cls(
         message,
         source=Service.ONEBALANCE,
         faultstring=faultstring,
@@ -226,3 +241,6 @@ def error_for_fault(
         http_status=http_status,
         transaction_id=transaction_id,
     )
+    if isinstance(error, ScanFormRefused):
+        error.details = tuple(FaultDetail(c, context, text) for c, context, text in details if context)
+    return error

@@ -105,6 +105,10 @@ def test_the_sdk_exercises_every_operation_of_its_wsdl(sandbox, versioned, wire_
     usps.pickups.modify(pickup.confirmation_number, packages=PickupPackages(priority_mail=2, total_weight_lb=4))
     assert [p.confirmation_number for p in usps.pickups.list()] == [pickup.confirmation_number]
     usps.pickups.cancel(pickup.confirmation_number)
+    kept = usps.buy(rate, shipment, idempotency_key="conformance-3")
+    form = usps.scan_form([kept, other], ship_date=shipment.ship_date)  # the voided one is left out
+    assert form.tracking_numbers == (kept.tracking_number,)
+    assert [item.tracking_number for item in form.left_out] == [other.tracking_number]
     accounts.diagnose("m")
     accounts.close("m", address="2 Navy Way", city="Arlington", state="VA", postal_code="22202")
 

@@ -11,10 +11,13 @@ tables, the only place SWSIM's shipping spellings appear),
 with the SDK's rules: plan restrictions, idempotency, refills before a label). :mod:`._plan` reads
 what the merchant's plan forbids; :mod:`._voids` voids several labels at once. Carrier pickups
 (``UspsShipping.pickups``): :mod:`._pickups` (:class:`UspsPickups`), their models in
-:mod:`._pickup_models` and their wire spelling in :mod:`._mapping_pickups`.
+:mod:`._pickup_models` and their wire spelling in :mod:`._mapping_pickups`. SCAN forms
+(``UspsShipping.scan_form``): :mod:`._manifests`, their models in :mod:`._manifest_models` and
+their wire spelling in :mod:`._mapping_manifests`.
 """
 
 from ._client import UspsShipping, integrator_tx_id
+from ._manifest_models import LeftOutLabel, ScanForm
 from ._models import CleansedAddress, LabelVoid
 from ._pickup_models import (
     PackageLocation,
@@ -40,6 +43,8 @@ __all__ = [
     "PickupStatus",
     "PlanLimit",
     "UspsPickups",
+    "LeftOutLabel",
+    "ScanForm",
     "UspsShipping",
     "integrator_tx_id",
     "plan_limits",

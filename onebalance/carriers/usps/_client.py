@@ -41,6 +41,8 @@ from onebalance.shipments import (
 
 from . import _listing, _mapping, _mapping_tracking, _plan
 from . import _mapping_international as _international
+from ._manifest_models import ScanForm
+from ._manifests import scan_form
 from ._mapping_returns import returnable
 from ._models import CleansedAddress, LabelVoid
 from ._pickups import UspsPickups
@@ -382,6 +384,28 @@ class UspsShipping:
                 raise ValidationError("cursor: give a cursor or a query, not both", field="cursor")
             return _listing.page(self.proxy, None, cursor)
         return _listing.page(self.proxy, _listing.query(start, end, status, tracking_number, page_size), None)
+
+    # -- the end of the day ------------------------------------------------------------------------
+    def scan_form(
+        self,
+        labels: Sequence[Label | str] | None = None,
+        *,
+        ship_date: date | None = None,
+        from_address: Address | None = None,
+    ) -> ScanForm:
+        """A SCAN form (CreateManifest) for the day's USPS labels: one barcode the carrier scans for all.
+
+        Without ``labels``, for every label of ``ship_date`` (today by default) not on a form yet; with
+        them (labels or tracking numbers), for those. A label named that cannot go on the form (already
+        on one, voided, of another ship date) is left out and listed in ``left_out`` with the reason;
+        when none can, or the day has no label left, :class:`~onebalance.ScanFormRefused` (its
+        ``details`` name each label refused). ``from_address`` is where the packages are handed over
+        (the account's address by default). Bad input (a label of another carrier, a malformed
+        tracking number) is a :class:`ValidationError` before anything is sent. The form's PDF is on
+        ``pdf``. A label on a form can no longer be voided.
+        """
+        day = ship_date if ship_date is not None else date.today()
+        return scan_form(self.proxy, labels, ship_date=day, from_address=from_address)
 
     def track(self, tracking_number: str) -> Tracking:
         """The parcel's USPS tracking, newest event first."""

@@ -46,31 +46,8 @@ class UspsProxy:
         """
         if not urls:
             return None
-        transport = self.client.transport
-
-        def fetch(attempt: int) -> bytes:
-            reply = send(
-                transport.session,
-                "GET",
-                urls[0],
-                service="the label server",
-                operation=_mapping.SHIP,
-                timeout=transport.timeout,
-            )
-            if reply.status == 200 and reply.body:
-                return reply.body
-            error = TransportError(
-                f"Could not fetch the label image (HTTP {reply.status})",
-                operation=_mapping.SHIP,
-                http_status=reply.status,
-                transaction_id=tx_id,
-            )
-            if reply.status == 429 or reply.status >= 500:
-                raise Transient(error, f"http_{reply.status}", sent=True)
-            raise error
-
         try:
-            return run(self.client.retry, f"{_mapping.SHIP}.image", fetch, safety=Safety.READ)
+            return self.fetch(urls[0], operation=_mapping.SHIP, what="the label image", transaction_id=tx_id)
         except TransportError as exc:
             raise TransportError(
                 f"The label was bought but its image could not be fetched ({exc.message}); buy again with the "
@@ -79,6 +56,34 @@ class UspsProxy:
                 http_status=exc.http_status,
                 transaction_id=tx_id,
             ) from None
+
+    def fetch(self, url: str, *, operation: str, what: str, transaction_id: str | None = None) -> bytes:
+        """A document the service made (a label image, a SCAN form) from its URL, with the client's
+        session, timeouts and retry policy, retried as a read; :class:`TransportError` if it fails."""
+        transport = self.client.transport
+
+        def fetch(attempt: int) -> bytes:
+            reply = send(
+                transport.session,
+                "GET",
+                url,
+                service="the label server",
+                operation=operation,
+                timeout=transport.timeout,
+            )
+            if reply.status == 200 and reply.body:
+                return reply.body
+            error = TransportError(
+                f"Could not fetch {what} (HTTP {reply.status})",
+                operation=operation,
+                http_status=reply.status,
+                transaction_id=transaction_id,
+            )
+            if reply.status == 429 or reply.status >= 500:
+                raise Transient(error, f"http_{reply.status}", sent=True)
+            raise error
+
+        return run(self.client.retry, f"{operation}.document", fetch, safety=Safety.READ)
 
     # -- postage -------------------------------------------------------------------------------------
     def cost_account(self, wanted: int | str | None, account: Account) -> CostAccount | None:

@@ -354,10 +354,26 @@ class Label(BaseModel):
     control_total_after: Decimal = Decimal("0.00")
     #: ReprintIndicium's prints of it, oldest first.
     reprints: list[Reprint] = Field(default_factory=list)
+    #: The SCAN form the label is on (``_manifests``), None while it is on none.
+    scan_form_id: str | None = None
 
     @property
     def voided(self) -> bool:
         return self.voided_at is not None
+
+
+class ScanFormRecord(BaseModel):
+    """A SCAN form CreateManifest made (see ``_manifests``): the labels it covers, by StampsTxID."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    ship_date: date
+    created_at: datetime
+    integrator_tx_id: str | None = None
+    stamps_tx_ids: list[str] = Field(default_factory=list)
+    tracking_numbers: list[str] = Field(default_factory=list)
+    from_address: dict[str, Any] = Field(default_factory=dict)
 
 
 class IndiciumReplay(BaseModel):

@@ -219,6 +219,7 @@ class Dispatcher:
                 faultcode=fault.faultcode,
                 actor=self.actor,
                 authenticator=token,
+                details=() if plain else fault.details,
             ),
         )
 

@@ -42,7 +42,17 @@ Code        When
 002b0921    ReprintIndicium: the label's ship date has passed (see ``_reprints``).
 002b0922    GetShipmentListByToken: the ShipmentListToken is unknown (never issued to this
             account, or one of its older than the last 50 queries).
+002b0910    CreateManifest without labels named: no label of the ship date is left to put
+            on a SCAN form (none printed, or all voided or on a form already).
+002b0911    CreateManifest: a label named was voided (or is a sample): one error per label.
+002b0912    CreateManifest: a label named is of another ship date: one error per label.
+002b0913    CancelIndicium: the label is on a SCAN form and can no longer be voided.
 ==========  =============================================================================
+
+CreateManifest refuses the labels named that cannot go on a form all at once, in one fault whose
+detail holds one ``sdcerror`` per label (its code, and the label as it was named in ``context``):
+00450d02 (the service's own code) for a label already on a SCAN form, 00450202 for one it does not
+know, 002b0911 and 002b0912 above.
 
 TrackShipment of an unknown label (or another account's) answers 00450202, the code
 CancelIndicium uses for the same situation.
@@ -102,6 +112,11 @@ MESSAGES: dict[str, str] = {
     "002b0920": "The label was voided and cannot be printed again.",
     "002b0921": "The label's ship date has passed: it cannot be printed again.",
     "002b0922": "Unknown shipment list token.",
+    "002b0910": "There are no labels of this ship date to put on a SCAN form.",
+    "002b0911": "The label was voided (or is a sample) and cannot go on a SCAN form.",
+    "002b0912": "The label is of another ship date than the SCAN form.",
+    "002b0913": "The label is on a SCAN form and can no longer be voided.",
+    "00450d02": "The label is already included on a SCAN form.",
     "002b0a01": "The postage amount exceeds the account's per-print limit.",
     "002b0c01": "Carrier pickup is not available at this address.",
     "002b0c02": "The pickup date is in the past.",
@@ -174,6 +189,12 @@ PICKUP_PACKAGES_INVALID = "002b0c06"
 REPRINT_VOIDED = "002b0920"
 REPRINT_TOO_LATE = "002b0921"
 UNKNOWN_SHIPMENT_TOKEN = "002b0922"  # noqa: S105 - an error code
+NOTHING_TO_MANIFEST = "002b0910"
+NOT_MAILABLE = "002b0911"
+OTHER_SHIP_DATE = "002b0912"
+ON_SCAN_FORM = "002b0913"
+# SCAN forms (NOTES section 5: several sdcerror children, each with its context).
+ALREADY_ON_SCAN_FORM = "00450d02"
 # Labels (NOTES section 4).
 PER_PRINT_LIMIT = "002b0a01"
 INVALID_DESTINATION = "00450140"
@@ -190,8 +211,16 @@ class SandboxFault(Exception):
     """A fault the simulated service answers with (HTTP 500, ``soap:Fault``)."""
 
     def __init__(
-        self, code: str, message: str | None = None, *, faultcode: str = "soap:Server", schema: bool = False
+        self,
+        code: str,
+        message: str | None = None,
+        *,
+        faultcode: str = "soap:Server",
+        schema: bool = False,
+        details: tuple[tuple[str, str, str], ...] = (),
     ) -> None:
+        #: One error per item refused ((code, context, text) each): CreateManifest's labels.
+        self.details = details
         self.code = code
         self.message = message or MESSAGES.get(code, "The request failed.")
         self.faultcode = faultcode

@@ -14,6 +14,7 @@ from . import (
     _addresses,
     _labels,
     _listing,
+    _manifests,
     _pages,
     _passwords,
     _payments,
@@ -72,6 +73,8 @@ HANDLERS: Mapping[str, Route] = {
     "ReprintIndicium": Route(_reprints.reprint_indicium),
     "GetShipmentList": Route(_listing.get_shipment_list),
     "GetShipmentListByToken": Route(_listing.get_shipment_list_by_token),
+    # the end of the day
+    "CreateManifest": Route(_manifests.create_manifest),
 }
 
 #: Run under the lock for the account of every authenticated call, before its handler: refunds

@@ -35,12 +35,12 @@ any other label.
 
 **CancelIndicium** names one label on v111 (StampsTxID | TrackingNumber) and any number on v135
 (StampsTxIDs and TrackingNumbers arrays; none at all: 00450202). Each label named: unknown or
-another account's 00450202; already voided 00450205; older than 240 h 00450201. A batch is all or
-nothing: the first label refused faults the whole call and nothing is voided (a label named twice
-counts once). Otherwise the labels are voided at once and their refunds are pending (a sample
-label: voided, nothing to refund). A pending refund is credited (a Refund entry) by
-``Sandbox.approve_refunds``, or by itself on the account's first authenticated call 24 h or
-more after the void. A refund that would take the balance over its maximum stays pending.
+another account's 00450202; already voided 00450205; on a SCAN form 002b0913 (``_manifests``);
+older than 240 h 00450201. A batch is all or nothing: the first label refused faults the whole
+call and nothing is voided (a label named twice counts once). Otherwise the labels are voided at
+once and their refunds are pending (a sample label: voided, nothing to refund). A pending refund
+is credited (a Refund entry) by ``Sandbox.approve_refunds``, or by itself on the account's first
+authenticated call 24 h or more after the void. A refund that would take the balance over its maximum stays pending.
 
 **TrackShipment** (unknown label: 00450202) reports, newest first: "Shipping Label Created" at
 creation, "Accepted" 6 h later, "In Transit" at 24 h, "Out for Delivery" after the DeliverDays
@@ -320,6 +320,8 @@ def cancel_indicium(call: Call) -> dict[str, Any]:
             continue
         if label.voided:
             raise SandboxFault(faults.REFUND_NOT_ALLOWED)
+        if label.scan_form_id is not None:
+            raise SandboxFault(faults.ON_SCAN_FORM)
         if now - label.created_at > CANCEL_WINDOW:
             raise SandboxFault(faults.CANCEL_TOO_OLD)
         labels.append(label)

@@ -15,7 +15,8 @@ Each shipment (``ShipmentV32`` on v111, ``ShipmentV39`` on v135) carries the fie
 after printing, Delivered when TrackShipment says so; once voided: Pending Refund, Refunded when
 credited, Voided for a sample); PrintDate; MailDate (the ship date); DeliveredDate; TrackingNumber;
 Service (ServiceType, Amount: what it cost); FromZIPCode; ShipTo; PackageInfo; References (the
-username); RefundType ``E-refund`` once voided.
+username); RefundType ``E-refund`` once voided; ScanFormId once the label is on a SCAN form
+(``_manifests``).
 """
 
 from __future__ import annotations
@@ -140,6 +141,7 @@ def _shipment(call: Call, account: SandboxAccount, label: Label, now: datetime, 
         "PackageInfo": _package(label),
         "References": {"UserName": account.username},
         "RefundType": "E-refund" if label.voided else None,
+        "ScanFormId": label.scan_form_id,
     }
     return {name: value for name, value in item.items() if value is not None and (not include or name in include)}
 

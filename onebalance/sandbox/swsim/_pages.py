@@ -8,6 +8,7 @@ came in on; ``DEFAULT_SITE`` when it came straight through ``Sandbox.handle``):
   true, and AccountStatus leaves ``TermsRequired``).
 * CreateIndicium's label URLs, ``<site>/sandbox/labels/<StampsTxID>.png`` (see ``_labels``), and
   ReprintIndicium's, ``<site>/sandbox/reprints/<StampsTxID>/<n>.png`` (see ``_reprints``).
+* CreateManifest's SCAN forms, ``<site>/sandbox/scanforms/<ManifestId>.pdf`` (see ``_manifests``).
 * any other UrlType: ``<site>/sandbox/pages/<UrlType>?account=<page id>``, a page that only says
   which page it stands for.
 
@@ -26,6 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from ._dispatch import Call, Reply
 from ._labels import serve_label
+from ._manifests import serve_form
 from ._reprints import REPRINTS_PREFIX, serve_reprint
 from ._urls import LABELS_PREFIX, site
 
@@ -58,6 +60,11 @@ def serve_page(state: SandboxState, method: str, target: str) -> Reply:
     if method == "GET" and parts.path.startswith(REPRINTS_PREFIX):
         with state.lock:
             return serve_reprint(state, parts.path)
+    if method == "GET":
+        with state.lock:
+            form = serve_form(state, parts.path)
+        if form is not None:
+            return form
     page_id = (parse_qs(parts.query).get("account") or [""])[0]
     with state.lock:
         account = _by_page_id(state, page_id)

@@ -20,6 +20,7 @@ from ._account_models import (
     LedgerEntry,
     PaymentMethod,
     PurchaseOutcome,
+    ScanFormRecord,
 )
 
 #: ``add_funding_account`` kinds and the BillingMethod they pay with.
@@ -244,6 +245,11 @@ class PostageControls(AccountControls):
         """Copies of the labels CreateIndicium printed for the account, oldest first."""
         with self.state.lock:
             return [label.model_copy() for label in self._get(username).labels]
+
+    def scan_forms(self, username: str) -> list[ScanFormRecord]:
+        """Copies of the SCAN forms CreateManifest made for the account, oldest first (each with its labels)."""
+        with self.state.lock:
+            return [form.model_copy(deep=True) for form in self._get(username).scan_forms]
 
     def label(self, username: str, stamps_tx_id: str) -> Label:
         """A copy of one label by its StampsTxID; KeyError if the account has none such."""

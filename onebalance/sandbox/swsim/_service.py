@@ -46,6 +46,8 @@ ACTIONS = (
     "set_label_surcharge", "approve_refunds", "labels", "label",
     # carrier pickups
     "set_pickup_service", "pickup_zips_without_service", "pickups",
+    # the end of the day
+    "scan_forms",
 )  # fmt: skip
 
 

@@ -44,6 +44,7 @@ from ._account_models import (
     PurchaseOutcome,
     PurchaseReplay,
     SandboxMessage,
+    ScanFormRecord,
     ShipmentListQuery,
 )
 from ._pickup_state import NO_PICKUP_ZIPS, SandboxPickup
@@ -136,6 +137,8 @@ class SandboxAccount(BaseModel):
     indicium_replays: dict[str, IndiciumReplay] = Field(default_factory=dict)
     #: Carrier pickups ScheduleCarrierPickup booked, oldest first (cancelled and past ones kept).
     pickups: list[SandboxPickup] = Field(default_factory=list)
+    #: The SCAN forms CreateManifest made, oldest first (each label on one knows its form too).
+    scan_forms: list[ScanFormRecord] = Field(default_factory=list)
     #: GetBalanceHistory queries by BalanceHistoryToken, oldest first.
     history_queries: dict[str, HistoryQuery] = Field(default_factory=dict)
     #: GetShipmentList queries by ShipmentListToken, oldest first.

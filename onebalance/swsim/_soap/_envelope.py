@@ -3,13 +3,15 @@
 A SWSIM fault is HTTP 500 with ``soap:Fault``: ``faultcode`` (``soap:Server`` for business
 errors, ``soap:Client`` for schema or SOAPAction problems), ``faultstring`` ending in the hex
 code, ``faultactor``, and a ``detail`` holding ``sdcerror@code`` (8 hex digits) and, where the
-service advanced the conversation before failing, a replacement ``authenticator``.
+service advanced the conversation before failing, a replacement ``authenticator``. Some faults
+(CreateManifest's) list several errors: one ``sdcerror`` each, with its ``code`` and a ``context``
+attribute (the StampsTxID or tracking number it is about); they are the fault's ``details``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lxml import etree
@@ -25,17 +27,28 @@ _FAULT = f"{{{SOAP_ENV}}}Fault"
 _HEX8 = re.compile(r"[0-9a-fA-F]{8}")
 
 
+#: One of the errors a fault lists: (code, context, text); ``context`` names what it is about, or None.
+Detail = tuple[str, "str | None", str]
+
+
 class SoapFault(Exception):
-    """A ``soap:Fault`` read off the wire. ``code`` is the 8-hex-digit SWSIM code, lower case."""
+    """A ``soap:Fault`` read off the wire. ``code`` is the 8-hex-digit SWSIM code, lower case;
+    ``details`` every error the fault's detail lists with a ``context`` (several for CreateManifest)."""
 
     def __init__(
-        self, faultcode: str, faultstring: str, code: str | None = None, authenticator: str | None = None
+        self,
+        faultcode: str,
+        faultstring: str,
+        code: str | None = None,
+        authenticator: str | None = None,
+        details: tuple[Detail, ...] = (),
     ) -> None:
         super().__init__(faultstring)
         self.faultcode = faultcode
         self.faultstring = faultstring
         self.code = code
         self.authenticator = authenticator
+        self.details = details
 
     def __str__(self) -> str:
         return f"{self.faultcode}: {self.faultstring}"
@@ -103,15 +116,21 @@ def build_fault(
     actor: str = "",
     authenticator: str | None = None,
     schema_violation: bool = False,
+    details: Sequence[Detail] = (),
 ) -> bytes:
-    """A SWSIM-style fault envelope (sent with HTTP 500)."""
+    """A SWSIM-style fault envelope (sent with HTTP 500); ``details``: one ``sdcerror`` each (with its
+    ``context``), in place of the one of ``code``."""
     env, body = _envelope()
     fault = etree.SubElement(body, _FAULT)
     etree.SubElement(fault, "faultcode").text = faultcode
     etree.SubElement(fault, "faultstring").text = faultstring
     etree.SubElement(fault, "faultactor").text = actor
     detail = etree.SubElement(fault, "detail")
-    if code is not None:
+    for item_code, context, text in details:
+        attributes = {"code": item_code} if context is None else {"code": item_code, "context": context}
+        err = etree.SubElement(detail, f"{{{FAULT_NS}}}sdcerror", attributes, nsmap=_default_ns(FAULT_NS))
+        err.text = text
+    if code is not None and not details:
         if schema_violation:
             etree.SubElement(
                 detail, f"{{{SCHEMA_FAULT_NS}}}stamps_exception", {"code": code}, nsmap=_default_ns(SCHEMA_FAULT_NS)
@@ -146,6 +165,7 @@ def read_fault(node: etree._Element) -> SoapFault:
     faultstring = (node.findtext("faultstring") or "").strip()
     code: str | None = None
     authenticator: str | None = None
+    details: list[Detail] = []
     detail = node.find("detail")
     if detail is not None:
         for child in detail:
@@ -154,13 +174,16 @@ def read_fault(node: etree._Element) -> SoapFault:
             name = localname(child.tag)
             if name == "authenticator" and child.text:
                 authenticator = child.text.strip()
-            elif code is None and child.get("code") and _HEX8.fullmatch(child.get("code", "").strip()):
-                code = child.get("code", "").strip().lower()
+            elif child.get("code") and _HEX8.fullmatch(child.get("code", "").strip()):
+                item = child.get("code", "").strip().lower()
+                code = item if code is None else code
+                if child.get("context") is not None:
+                    details.append((item, child.get("context", "").strip(), (child.text or "").strip()))
     if code is None:
         m = re.search(r"\[0x([0-9a-fA-F]{8})\]", faultstring)
         if m:
             code = m.group(1).lower()
-    return SoapFault(faultcode, faultstring, code, authenticator)
+    return SoapFault(faultcode, faultstring, code, authenticator, tuple(details))
 
 
 def read_response(op: Operation, data: bytes, *, strict: bool = True) -> dict[str, Any]:
