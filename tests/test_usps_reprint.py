@@ -168,3 +168,23 @@ def test_the_codec_wraps_reprint_bodies_in_their_wrapper_elements():
 
 
 _REQUIRED = {"RotationDegrees": 0, "StartRow": 0, "StartColumn": 0}
+
+
+def test_a_reprint_answered_with_a_url_is_fetched_from_it(usps, sandbox, monkeypatch):
+    """Should the service answer with the Url and no ImageData, the image is fetched from the Url; a
+    Url that fails says the reprint can be asked for again (it is free)."""
+    from onebalance import TransportError
+
+    _, client, version, _ = usps
+    label = _buy(client, f"fetched-{version}")
+    sent = client.proxy.call
+
+    def without_image_data(operation, payload, **kw):
+        return sent(operation, {**payload, "ReturnImageData": False}, **kw)
+
+    monkeypatch.setattr(client.proxy, "call", without_image_data)
+    again = client.reprint(label, LabelSpec(format="GIF"))
+    assert again.label_format == "GIF" and _is(again.label_image, "GIF")
+    monkeypatch.setattr(client.proxy, "fetch_image", lambda urls, tx: (_ for _ in ()).throw(TransportError("gone")))
+    with pytest.raises(TransportError, match="reprint it again"):
+        client.reprint(label)

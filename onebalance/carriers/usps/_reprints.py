@@ -52,8 +52,9 @@ def _fetch(proxy: UspsProxy, urls: list[str], reference: str | None) -> bytes | 
         return proxy.fetch_image(urls, reference or "")
     except OneBalanceError as exc:
         lost = exc
+    status = f"HTTP {lost.http_status}" if lost.http_status else type(lost).__name__
     raise TransportError(
-        f"The label was printed again but its image could not be fetched ({lost.message}); reprint it again "
+        f"The label was printed again but its image could not be fetched ({status}); reprint it again "
         "(a reprint is never charged)",
         operation=REPRINT,
         http_status=lost.http_status,
