@@ -450,6 +450,20 @@ def test_a_voided_label_its_carrier_no_longer_knows_tracks_as_voided_from_the_jo
         shipping.track("ups", "1ZA1B2C30300000999")
 
 
+def test_the_journal_lists_and_finds_a_voided_label_as_voided(platform):
+    accounts, *_ = platform
+    shipping = accounts.shipping("m")
+    rate = shipping.rates(SHIPMENT).cheapest
+    assert rate is not None
+    kept = shipping.buy(rate, SHIPMENT, idempotency_key="void-me")
+    other = shipping.buy(rate, SHIPMENT, idempotency_key="keep-me")
+    assert shipping.void(kept).voided
+    listed = {label.tracking_number: label.voided for label in shipping.labels()}
+    assert listed == {kept.tracking_number: True, other.tracking_number: False}
+    found = shipping.find_label(kept.carrier, kept.tracking_number)
+    assert found is not None and found.voided
+
+
 def test_usps_accessor_refuses_a_merchant_without_usps() -> None:
     from onebalance.carriers import Shipping
     from onebalance.core import ValidationError

@@ -363,14 +363,14 @@ class Shipping:
         if self.journal is None or self.merchant_id is None:
             return []
         wanted = None if carrier is None else _carrier(carrier)
-        return [e.label for e in self.journal.entries(self.merchant_id, wanted) if e.label is not None]
+        return [label for e in self.journal.entries(self.merchant_id, wanted) if (label := _kept(e)) is not None]
 
     def find_label(self, carrier: Carrier | str, number: str) -> Label | None:
         """A label from the journal by its tracking number or carrier reference (label id)."""
         if self.journal is None or self.merchant_id is None:
             return None
         entry = self.journal.find(self.merchant_id, _carrier(carrier), number)
-        return entry.label if entry is not None else None
+        return _kept(entry) if entry is not None else None
 
     def track(self, carrier: Carrier | str, tracking_number: str) -> Tracking:
         """Where the parcel is: any package's tracking number (a shipment's first or another). A voided
@@ -412,6 +412,13 @@ class Shipping:
             raise ValidationError(
                 f"this merchant has no {carrier.value.upper()} account connected", field="carrier"
             ) from None
+
+
+def _kept(entry: JournalEntry) -> Label | None:
+    """The label of a journal entry as it stands: ``voided`` once the whole purchase was voided."""
+    if entry.label is None or entry.voided_at is None or entry.label.voided:
+        return entry.label
+    return entry.label.model_copy(update={"voided": True})
 
 
 def _carrier(value: Carrier | str) -> Carrier:
