@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import responses
 from click.testing import CliRunner
@@ -39,14 +41,14 @@ def codes(monkeypatch) -> list[str]:
 
 
 def _check(output: str, codes: list[str]) -> None:
-    for step in range(1, 16):
+    for step in range(1, 17):
         assert f"== {step}." in output, step
     assert "total charged  $51.75" in output  # a 3.5% fee on the $50.00 default refill
     assert "notice sent: Postage refilled: $100.00" in output
     assert output.count("receipt R-") >= 3  # the history links both refills to their receipts
     assert "cheapest:" in output
     assert "(only the USPS label debited it)" in output
-    abroad = output.split("== 15.", 1)[1]  # one label abroad per carrier, its customs document kept
+    abroad = output.split("== 15.", 1)[1].split("== 16.")[0]  # one label abroad per carrier, its customs document kept
     assert [line.split()[0] for line in abroad.splitlines() if "$" in line] == ["USPS", "UPS", "FEDEX"]
     assert abroad.count("kept with the label: customs form, PDF") == 1
     assert abroad.count("kept with the label: commercial invoice, PDF") == 2
@@ -72,6 +74,12 @@ def test_demo_on_the_embedded_sandbox(codes):
     [usps_label] = [line for line in result.output.split("== 15.")[0].splitlines() if "paid by one balance" in line]
     assert "USPS Ground Advantage" in usps_label  # the cheapest USPS service for the parcel, on v135
     assert "return label: USPS" in result.output  # the customer sends a parcel back, paid from the One Balance
+    end_of_day = result.output.split("== 16.")[1]
+    assert re.search(r"SCAN form SF\d+ for \d{4}-\d\d-\d\d: .*\(PDF [\d,]+ bytes\)", end_of_day)
+    assert re.search(r"pickup WTC\d+ booked for \w+ \d{4}-\d\d-\d\d: 3 USPS piece", end_of_day)
+    assert "reprinted 94" in end_of_day and "(ZPL," in end_of_day
+    before, after = re.search(r"One Balance: \$([\d.,]+) -> \$([\d.,]+)", end_of_day).groups()  # type: ignore[union-attr]
+    assert before == after  # a reprint, the list, the form and the pickup charge nothing
 
 
 def test_demo_on_v111_still_runs(codes):

@@ -38,8 +38,8 @@ def test_readme_gives_exactly_two_setup_commands():
 
 
 def test_the_quick_start_lists_every_step_of_the_demo():
-    demo = (ROOT / "onebalance" / "cli" / "_demo.py").read_text()
-    steps = sorted({int(n) for n in re.findall(r'_step\(\s*f?"(\d+)\.', demo)})
+    demo = "".join(p.read_text() for p in (ROOT / "onebalance" / "cli").glob("_demo*.py"))
+    steps = sorted({int(n) for n in re.findall(r'\b_?step\(\s*f?"(\d+)\.', demo)})
     assert steps == list(range(1, len(steps) + 1))
     page = (ROOT / "docs" / "quickstart.md").read_text().split("## The demo", 1)[1]
     listed = [int(n) for n in re.findall(r"^(\d+)\. ", page, re.M)]

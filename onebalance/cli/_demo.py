@@ -29,11 +29,8 @@ from onebalance.swsim import (
 )
 
 from ._common import api_version_option, error_line
-
-
-def _step(title: str) -> None:
-    click.echo()
-    click.secho(f"== {title}", bold=True)
+from ._demo_endofday import end_of_day_steps
+from ._demo_steps import step as _step
 
 
 def account_summary(account: Account) -> str:
@@ -304,9 +301,9 @@ def _postage_steps(accounts: Accounts, merchant: str, control: SandboxControl, u
 
 
 def _shipping_steps(accounts: Accounts, merchant: str) -> None:
-    """Steps 13-15: a rate shop across USPS (One Balance), UPS and FedEx (the merchant's own accounts),
-    one label from each, a void, a return label, and one label abroad from each carrier with its
-    customs document. UPS and FedEx run on embedded sandboxes."""
+    """Steps 13-16: a rate shop across USPS (One Balance), UPS and FedEx (the merchant's own accounts),
+    one label from each, a void, a return label, one label abroad from each carrier with its
+    customs document, and the end of the USPS day. UPS and FedEx run on embedded sandboxes."""
     from datetime import date
 
     from onebalance.sandbox.fedex import FedexSandbox
@@ -451,3 +448,5 @@ def _shipping_steps(accounts: Accounts, merchant: str) -> None:
                     f"         duties paid by {duties}; kept with the label: {kind}, {doc.format}, "
                     f"{len(doc.data):,} bytes"
                 )
+
+        end_of_day_steps(shipping, shipment, lambda: accounts.postage(merchant).balance().available_postage)
