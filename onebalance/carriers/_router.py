@@ -15,8 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 
-from pydantic import BaseModel, ConfigDict
-
 from onebalance.core import (
     AccountSuspended,
     AuthenticationError,
@@ -30,6 +28,7 @@ from onebalance.core import (
 )
 from onebalance.core import publish as _publish
 from onebalance.shipments import (
+    Address,
     Carrier,
     CarrierAccountPayment,
     CarrierClient,
@@ -45,57 +44,21 @@ from onebalance.shipments import (
     Tracking,
     TrackingStatus,
     VoidResult,
-    cheapest,
     check_quote,
-    fastest,
     label_spec,
     maybe_bought,
     purchase_fingerprint,
 )
 from onebalance.stores import JournalEntry, LabelJournal
 
+from ._rateshop import RateShop, checked_shipment
 from .usps._client import UspsShipping
 from .usps._mapping import SHIP as USPS_SHIP
+from .usps._models import CleansedAddress
 
 logger = logging.getLogger("onebalance")
 
 __all__ = ["RateShop", "Shipping"]
-
-
-class RateShop(BaseModel):
-    """Every carrier's rates for one shipment, cheapest first.
-
-    A carrier that failed is in ``errors`` with the error it raised (a :class:`OneBalanceError`, with
-    its ``code``, ``http_status`` and ``operation``); :attr:`error_messages` has them as text.
-
-    Rates the merchant's plan forbids stay in ``rates``, marked (``rate.restriction``), so the
-    merchant sees them; ``cheapest`` and ``fastest`` are chosen among the ``allowed`` ones only.
-    """
-
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
-
-    rates: tuple[Rate, ...]
-    errors: dict[Carrier, OneBalanceError]
-
-    @property
-    def error_messages(self) -> dict[Carrier, str]:
-        """Each failed carrier's error as one line: ``"AuthenticationFailed: ..."``."""
-        return {carrier: f"{type(error).__name__}: {error}" for carrier, error in self.errors.items()}
-
-    @property
-    def allowed(self) -> tuple[Rate, ...]:
-        """The rates the merchant's plan allows, cheapest first."""
-        return tuple(rate for rate in self.rates if rate.allowed)
-
-    @property
-    def cheapest(self) -> Rate | None:
-        allowed = self.allowed
-        return cheapest(allowed) if allowed else None
-
-    @property
-    def fastest(self) -> Rate | None:
-        allowed = self.allowed
-        return fastest(allowed) if allowed else None
 
 
 class Shipping:
@@ -171,8 +134,26 @@ class Shipping:
             raise ValidationError("this merchant has no USPS account connected", field="carrier")
         return self._usps
 
-    def rates(self, shipment: ShipmentRequest) -> RateShop:
-        """Ask every carrier at once; a carrier that fails does not hide the others' rates."""
+    def check_address(self, address: Address) -> CleansedAddress:
+        """Check a US address with USPS (one CleanseAddress, through the One Balance): see
+        :meth:`UspsShipping.check_address`. A label to it later carries the check's CleanseHash
+        without checking again."""
+        return self.usps.check_address(address)
+
+    def rates(self, shipment: ShipmentRequest, *, check_address: bool = False) -> RateShop:
+        """Ask every carrier at once; a carrier that fails does not hide the others' rates.
+
+        ``check_address=True`` checks the recipient with USPS first (one CleanseAddress, before any
+        rate is asked; a recipient abroad is not checked): when USPS matched it, every carrier rates
+        the corrected address, the rates are quoted for that shipment (``shop.shipment``: buy with
+        it), and a USPS label for it carries the check's CleanseHash without a second check. The
+        check is in ``shop.address_check`` (ambiguous: its candidates, the shipment as given).
+        Raises :class:`AddressNotFound` when USPS knows no such address (nothing rated), and
+        :class:`ValidationError` when the merchant has no USPS connected.
+        """
+        check = None
+        if check_address:
+            shipment, check = checked_shipment(self.usps, shipment)
 
         def ask(carrier: Carrier) -> tuple[Carrier, list[Rate] | OneBalanceError]:
             try:
@@ -189,7 +170,12 @@ class Shipping:
                 errors[carrier] = answer
             else:
                 rates.extend(answer)
-        return RateShop(rates=tuple(sorted(rates, key=lambda r: r.total.amount)), errors=errors)
+        return RateShop(
+            rates=tuple(sorted(rates, key=lambda r: r.total.amount)),
+            errors=errors,
+            shipment=shipment,
+            address_check=check,
+        )
 
     def buy(
         self,
@@ -489,4 +475,4 @@ def _check_payment(carrier: Carrier, payment: object) -> None:
         )
 
 
-_publish(globals(), "onebalance", ("RateShop", "Shipping"))  # re-exported by onebalance
+_publish(globals(), "onebalance", ("Shipping",))  # re-exported by onebalance

@@ -17,7 +17,7 @@ sent), 3 ``pending`` found purchases to reconcile, 4 configuration.
 The commands are kept by group: ``_ship_connect`` (the carrier accounts), ``_ship_labels`` (rates,
 buy, void, track), ``_ship_history`` (list, reprint: the end of the day), ``_ship_pending`` (pending,
 settle), ``_ship_pickups`` (the ``pickup`` group: USPS carrier pickups), ``_ship_scanform`` (the USPS SCAN
-form of a day); ``_ship_options`` holds what they share.
+form of a day), ``_ship_address`` (check-address); ``_ship_options`` holds what they share.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from pathlib import Path
 import click
 
 from ._common import SupportGroup, _Context, common_options, records_option
+from ._ship_address import check_address
 from ._ship_connect import carriers, connect_fedex, connect_ups, disconnect
 from ._ship_history import reprint, shipment_list
 from ._ship_labels import buy, rates, track, void
@@ -71,6 +72,7 @@ for _command in (
     scan_form,
 ):
     ship.add_command(_command)
+ship.add_command(check_address)
 
 
 __all__ = ["ship"]

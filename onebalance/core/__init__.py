@@ -16,6 +16,7 @@ from ._errors import AccountLocked as AccountLocked
 from ._errors import AccountSuspended as AccountSuspended
 from ._errors import ActivityBlocked as ActivityBlocked
 from ._errors import AddressError as AddressError
+from ._errors import AddressNotFound as AddressNotFound
 from ._errors import AdminHold as AdminHold
 from ._errors import AmountBelowMinimum as AmountBelowMinimum
 from ._errors import AuthenticationError as AuthenticationError

@@ -64,6 +64,7 @@
         ├── PlanRestriction                 00450208 the account's plan does not allow the service
         ├── ServiceRetired                  002b0907 USPS no longer sells the service (carries ``service``)
         ├── AddressError                    00450140, 00450163, 00450121 the destination address is not valid
+        │   └── AddressNotFound             (CleanseAddress matched nothing) USPS could not find the address
         ├── LabelNotFound                   00450202 no such label on this account
         ├── VoidRefused                     00450201 too old, 00450205 refund not allowed
         ├── PickupUnavailable               002b0c01 no USPS carrier pickup at the address
@@ -131,6 +132,7 @@ from ._service_errors import (
     AccountSuspended,
     ActivityBlocked,
     AddressError,
+    AddressNotFound,
     AdminHold,
     AuthenticationError,
     AuthenticationFailed,
@@ -183,6 +185,7 @@ __all__ = [
     "AccountSuspended",
     "ActivityBlocked",
     "AddressError",
+    "AddressNotFound",
     "AdminHold",
     "AmountBelowMinimum",
     "AuthenticationError",

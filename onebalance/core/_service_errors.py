@@ -263,6 +263,17 @@ class AddressError(ServiceError):
     default_message = "The destination address is not valid for USPS"
 
 
+class AddressNotFound(AddressError):
+    """USPS found no address like the one checked (CleanseAddress matched nothing and suggested
+    nothing). ``city_state_zip_ok`` says whether at least the city, state and ZIP agree."""
+
+    default_message = "USPS could not find the address"
+
+    def __init__(self, message: str | None = None, *, city_state_zip_ok: bool = False, **kw: Any) -> None:
+        self.city_state_zip_ok = city_state_zip_ok
+        super().__init__(message, **kw)
+
+
 class LabelNotFound(ServiceError):
     default_message = "No such label on this account"
 

@@ -7,7 +7,7 @@ composes the rest), ``_quotes`` (the rules and the price), ``_fees`` (the admini
 ``_autorefill`` (the SDK's auto-refill: amount, back-off, lock), ``_history`` and ``_notify``.
 """
 
-from ._autorefill import BACKOFF_FIRST, BACKOFF_LONGEST, RefillPlan, plan_refill
+from ._autorefill import BACKOFF_FIRST, BACKOFF_LONGEST, RefillPlan, plan_refill, refill_due
 from ._fees import PaymentKind
 from ._history import History, HistoryEntry, HistoryType
 from ._notify import (
@@ -45,6 +45,7 @@ __all__ = [
     "RefillSettlement",
     "money",
     "plan_refill",
+    "refill_due",
 ]
 
 # The names other rooms use (they import them from here, not from the modules).

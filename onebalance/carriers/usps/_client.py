@@ -10,12 +10,21 @@ caller's key, so a retried or repeated ``buy`` never prints (or pays for) a seco
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, timezone
+from typing import Any
 
-from onebalance.core import InsufficientFunds, OneBalanceError, OutcomeUnknown, ProtocolError, ValidationError
+from onebalance.core import (
+    AddressNotFound,
+    InsufficientFunds,
+    OneBalanceError,
+    OutcomeUnknown,
+    ProtocolError,
+    ValidationError,
+)
 from onebalance.core import publish as _publish
 from onebalance.funding import Postage
 from onebalance.shipments import (
@@ -38,6 +47,7 @@ from onebalance.shipments import (
     maybe_bought,
     with_quote,
 )
+from onebalance.swsim import Account
 
 from . import _listing, _mapping, _mapping_tracking, _plan
 from . import _mapping_international as _international
@@ -65,6 +75,27 @@ def integrator_tx_id(merchant_id: str, idempotency_key: str) -> str:
         raise ValidationError("idempotency_key: is required to buy a label", field="idempotency_key")
     digest = hashlib.sha256(f"usps-label|{merchant_id}|{idempotency_key}".encode()).hexdigest()
     return f"ob-{digest[:40]}"
+
+
+def second_tx_id(tx_id: str) -> str:
+    """The purchase's second IntegratorTxID, used only once the service refused the first one for
+    want of postage (see ``UspsShipping._print``)."""
+    return f"{tx_id}-2"
+
+
+def _spent(exc: InsufficientFunds, rate: Rate, account: Account, sent_id: str) -> InsufficientFunds:
+    """The service refused both of a key's IntegratorTxIDs for want of postage: the key is spent."""
+    return InsufficientFunds(
+        f"{InsufficientFunds.default_message}: this idempotency key printed nothing, and the service refuses it "
+        "now for want of postage (it keeps refusing it): add postage, then buy with a new idempotency key",
+        needed=rate.total.amount,
+        available=account.available_postage,
+        operation=exc.operation,
+        code=exc.code,
+        http_status=exc.http_status,
+        faultstring=exc.faultstring,
+        transaction_id=sent_id,
+    )
 
 
 def _now() -> datetime:
@@ -104,9 +135,35 @@ class UspsShipping:
 
     # -- addresses and rates -----------------------------------------------------------------------
     def cleanse(self, address: Address) -> CleansedAddress:
-        """USPS standardisation of ``address`` (with the CleanseHash a label needs)."""
+        """USPS standardisation of ``address`` (with the CleanseHash a label needs), whatever it says:
+        one CleanseAddress. A match is kept for a while, so that a label to that address (as given or
+        as corrected) carries its CleanseHash without checking it again."""
         response = self.proxy.call(_mapping.CLEANSE, _mapping.cleanse_request(address))
-        return _mapping.parse_cleanse(response, address)
+        result = _mapping.parse_cleanse(response, address)
+        self.proxy.known.checked(address, result)
+        return result
+
+    def check_address(self, address: Address) -> CleansedAddress:
+        """Check a US address with USPS (one CleanseAddress): the corrected address, whether USPS
+        matched it, whether it is residential, and the candidates when it could not choose
+        (``result.ambiguous``).
+
+        An address outside the US ZIP code system raises :class:`ValidationError` before anything is
+        sent; one USPS matched nothing in and suggested nothing for, :class:`AddressNotFound`.
+        """
+        result = self.cleanse(address)
+        if not result.match and not result.candidates:
+            where = (
+                "the city, state and ZIP agree, but not the street"
+                if result.city_state_zip_ok
+                else ("not even the city, state and ZIP agree")
+            )
+            raise AddressNotFound(
+                f"{AddressNotFound.default_message}: {address.one_line()} ({where})",
+                city_state_zip_ok=result.city_state_zip_ok,
+                operation=_mapping.CLEANSE,
+            )
+        return result
 
     def rates(self, shipment: ShipmentRequest) -> list[Rate]:
         """Every USPS rate for ``shipment`` (or only ``shipment.service``), cheapest first.
@@ -119,7 +176,8 @@ class UspsShipping:
         response = self.proxy.call(_mapping.RATE, request)
         parsed = returnable(_mapping.parse_rates(response, OneBalancePayment(), shipment.options), shipment)
         rates = bind(parsed, shipment)
-        return _plan.mark_rates(rates, _plan.plan_limits(self.proxy.account().capabilities))
+        account, _ = self.proxy.known_account()  # the plan as last read: no GetAccountInfo per rate shop
+        return _plan.mark_rates(rates, _plan.plan_limits(account.capabilities))
 
     # -- labels ------------------------------------------------------------------------------------
     def buy(
@@ -198,7 +256,8 @@ class UspsShipping:
             logger.info("event=usps_label_replayed merchant=%s tx=%s", self.merchant_id, tx_id)
             return known
         in_doubt = after_unknown or tx_id in self._in_doubt
-        account = self.proxy.account()
+        # The account as last known: its plan, and its balance as the last answer that carried it left it.
+        account, fresh = self.proxy.known_account()
         # A key that may have printed is answered by the service, whatever the plan says now; any other
         # purchase the plan forbids is refused before any postage is bought for it or anything is sent.
         refused = None if in_doubt else _plan.refusal(rate, account.capabilities, transaction_id=tx_id)
@@ -209,46 +268,26 @@ class UspsShipping:
             chosen = self.proxy.cost_account(cost_account, account)
             cost_code_id = chosen.id if chosen is not None else None
         # USPS standardises US addresses only: a recipient abroad goes as it is, without a CleanseHash.
-        domestic = not _international.abroad(shipment.recipient)
-        cleansed = self.cleanse(shipment.recipient) if domestic else None
+        cleansed = None if _international.abroad(shipment.recipient) else self._checked(shipment.recipient)
+        if cleansed is not None and cleansed.cleanse_hash:
+            # The CleanseHash is of the address as USPS wrote it: the label goes there.
+            shipment = shipment.model_copy(update={"recipient": cleansed.address})
         if not sample and not in_doubt:
+            if not fresh and not self.proxy.pays_without_refill(rate.total.amount, account):
+                account = self.proxy.account()  # the known balance may be short or due a refill: read it
             # The account read above spares ensure_funds its first read (a refill re-reads it locked).
             self.proxy.ensure_funds(rate.total.amount, reason=f"a {rate.service_name} label", account=account)
-        payload = _mapping.ship_request(
+        payload = functools.partial(
+            _mapping.ship_request,
             rate,
             shipment,
-            tx_id,
             to_cleanse_hash=cleansed.cleanse_hash if cleansed is not None else None,
             sample=sample,
             cost_code_id=cost_code_id,
             label_spec=spec,
             version=self.proxy.settings.version,
         )
-        failure: OneBalanceError | None = None
-        try:
-            response = self.proxy.call(_mapping.SHIP, payload, transaction_id=tx_id)
-        except OutcomeUnknown as exc:
-            self._in_doubt.add(tx_id)
-            failure = exc
-        except InsufficientFunds as exc:
-            failure = exc
-            if in_doubt:
-                # The service replays a key it printed: refused, this one printed nothing, ever.
-                self._in_doubt.discard(tx_id)
-                failure = InsufficientFunds(
-                    f"{InsufficientFunds.default_message}: the earlier attempt with this idempotency key printed "
-                    "nothing, and the service refuses the key now for want of postage (it keeps refusing it): add "
-                    "postage, then buy with a new idempotency key",
-                    needed=rate.total.amount,
-                    available=account.available_postage,
-                    operation=exc.operation,
-                    code=exc.code,
-                    http_status=exc.http_status,
-                    faultstring=exc.faultstring,
-                    transaction_id=tx_id,
-                )
-        if failure is not None:
-            raise failure
+        response, account = self._print(payload, rate, tx_id, in_doubt=in_doubt or sample, account=account)
         image = None if _mapping.image_data(response) else self._fetch(_mapping.label_urls(response), tx_id, "image")
         form_url = _international.form_url(response)
         form = self._fetch([form_url], tx_id, "customs form") if form_url else None
@@ -273,6 +312,9 @@ class UspsShipping:
                 transaction_id=tx_id,
             )
         self._in_doubt.discard(tx_id)
+        after = _mapping.balance_after(response)
+        if after is not None:
+            self.proxy.known.balance(*after)  # the next label's funds check needs no GetAccountInfo
         if label.cost.amount > 0:
             self.proxy.debited(label.cost.amount, balance, username=account.username)
         if cost_code_id is not None:
@@ -291,6 +333,45 @@ class UspsShipping:
             tx_id,
         )
         return label
+
+    def _checked(self, address: Address) -> CleansedAddress:
+        """USPS's check of ``address``: a match made lately (no call), else a CleanseAddress."""
+        known = self.proxy.known.check(address)
+        return known if known is not None else self.cleanse(address)
+
+    def _print(
+        self, payload: Callable[..., dict[str, Any]], rate: Rate, tx_id: str, *, in_doubt: bool, account: Account
+    ) -> tuple[dict[str, Any], Account]:
+        """CreateIndicium under the purchase's IntegratorTxID; the answer, and the account as last read.
+
+        The funds check before it may rest on a known balance that labels printed elsewhere have since
+        spent. When the service refuses the first IntegratorTxID for want of postage, it printed nothing
+        under it, ever (it answers that id with that refusal from then on): the balance is read again,
+        the auto-refill policy runs on it (a key in doubt: not), and the purchase goes once more under
+        the key's second IntegratorTxID (:func:`second_tx_id`), which a key in doubt also resolves
+        through. Only a refusal of the first id leads to the second, so the two never both print.
+        """
+        for sent_id in (tx_id, second_tx_id(tx_id)):
+            failure: OneBalanceError | None = None
+            try:
+                return self.proxy.call(_mapping.SHIP, payload(sent_id), transaction_id=sent_id), account
+            except OutcomeUnknown as exc:
+                self._in_doubt.add(tx_id)
+                failure = exc
+            except InsufficientFunds as exc:
+                self.proxy.known.forget()
+                if sent_id != tx_id:
+                    self._in_doubt.discard(tx_id)
+                    failure = _spent(exc, rate, account, sent_id)
+                elif not in_doubt:
+                    account = self.proxy.account()
+                    self.proxy.ensure_funds(rate.total.amount, reason=f"a {rate.service_name} label", account=account)
+            except OneBalanceError as exc:
+                self.proxy.known.forget()  # refused: what the plan allows may have changed
+                failure = exc
+            if failure is not None:
+                raise failure
+        raise AssertionError("unreachable: the second IntegratorTxID answers or raises")
 
     def _fetch(self, urls: list[str], tx_id: str, what: str) -> bytes | None:
         """A page of the label bought as ``tx_id`` from its URL (its image, its customs form): bought and

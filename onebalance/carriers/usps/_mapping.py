@@ -28,9 +28,8 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from onebalance.core import OneBalanceError, ValidationError
+from onebalance.core import ValidationError
 from onebalance.shipments import (
-    Address,
     Carrier,
     Charge,
     Label,
@@ -49,8 +48,8 @@ from onebalance.swsim import Version, _dialect
 
 from . import _mapping_international as _international
 from ._codes import ADDON_FOR_OPTION, GUARANTEED, IMAGE_FORMATS, LABEL_FORMATS, MAX_WEIGHT, PACKAGE_TYPES, SERVICES
+from ._mapping_address import CLEANSE, address_from_wire, address_to_wire, cleanse_request, domestic, parse_cleanse
 from ._mapping_returns import check_return, mark_return
-from ._models import CleansedAddress
 
 __all__ = [
     "CLEANSE",
@@ -59,6 +58,7 @@ __all__ = [
     "VOID",
     "address_from_wire",
     "address_to_wire",
+    "balance_after",
     "check_voidable",
     "cleanse_request",
     "delivery_days",
@@ -78,7 +78,7 @@ __all__ = [
 ]
 
 #: The SWSIM operation of each pair.
-CLEANSE, RATE, SHIP, VOID = "CleanseAddress", "GetRates", "CreateIndicium", "CancelIndicium"
+RATE, SHIP, VOID = "GetRates", "CreateIndicium", "CancelIndicium"
 
 _ADDRESS_PARTS = ("From", "To")
 _NESTED = ("AddOns", "Surcharges", "RequiresAllOf")
@@ -104,97 +104,11 @@ def _json_default(value: Any) -> Any:
     raise TypeError(type(value).__name__)
 
 
-# -- addresses ---------------------------------------------------------------------------------------
-def address_to_wire(address: Address, cleanse_hash: str | None = None) -> dict[str, Any]:
-    """An SWSIM ``Address``; ``cleanse_hash`` is what CleanseAddress returned for it."""
-    wire: dict[str, Any] = {"FullName": address.name}
-    if address.company:
-        wire["Company"] = address.company
-    for index, line in enumerate(address.street_lines, start=1):
-        wire[f"Address{index}"] = line
-    wire["City"] = address.city
-    if address.uses_zip_codes:
-        parts = {"State": address.state, "ZIPCode": address.zip5, "ZIPCodeAddOn": address.zip4}
-    else:
-        parts = {"Province": address.state, "PostalCode": address.postal_code}
-    wire.update((name, value) for name, value in parts.items() if value)
-    wire["Country"] = address.country
-    if address.phone:
-        wire["PhoneNumber"] = address.phone
-    if cleanse_hash:
-        wire["CleanseHash"] = cleanse_hash
-    if address.email:
-        wire["EmailAddress"] = address.email
-    return wire
-
-
-def address_from_wire(wire: Mapping[str, Any], like: Address, *, fill: bool = True) -> Address:
-    """An SWSIM ``Address`` as a carriers :class:`Address`.
-
-    The name, phone and email come from ``like`` when the wire leaves them out; with ``fill`` the
-    street, city, state and postal code do too (not for candidates: a partial one stays partial).
-    """
-    base = like if fill else None
-    lines = [wire.get(f"Address{i}") for i in (1, 2, 3)]
-    street = [line for line in lines if line] or (list(base.street_lines) if base else [])
-    zip5, zip4 = wire.get("ZIPCode"), wire.get("ZIPCodeAddOn")
-    postal = (f"{zip5}-{zip4}" if zip4 else zip5) if zip5 else wire.get("PostalCode")
-    return Address(
-        name=wire.get("FullName") or like.name,
-        company=wire.get("Company") or like.company,
-        street_lines=street,
-        city=wire.get("City") or (base.city if base else None),
-        state=wire.get("State") or wire.get("Province") or (base.state if base else None),
-        postal_code=postal or (base.postal_code if base else None),
-        country=wire.get("Country") or like.country,
-        phone=like.phone,
-        email=like.email,
-        residential=like.residential,
-    )
-
-
-def cleanse_request(address: Address) -> dict[str, Any]:
-    """CleanseAddress for ``address``."""
-    _domestic(address, "address")
-    return {"Address": address_to_wire(address)}
-
-
-def parse_cleanse(response: Mapping[str, Any], original: Address) -> CleansedAddress:
-    """A CleanseAddress response; ``original`` is the address that was sent."""
-    wire = response.get("Address") or {}
-    residential = {"Yes": True, "No": False}.get(str(response.get("ResidentialDeliveryIndicator")))
-    address = address_from_wire(wire, original)
-    if residential is not None:
-        address = address.model_copy(update={"residential": residential})
-    candidates: list[Address] = []
-    for item in (response.get("CandidateAddresses") or {}).get("Address", []):
-        try:
-            candidates.append(address_from_wire(item, original, fill=False))
-        except OneBalanceError:
-            continue  # a partial suggestion the models cannot hold
-    match = bool(response.get("AddressMatch"))
-    return CleansedAddress(
-        address=address,
-        match=match,
-        city_state_zip_ok=bool(response.get("CityStateZipOK")),
-        cleanse_hash=wire.get("CleanseHash") or None,
-        override_hash=wire.get("OverrideHash") or None,
-        is_po_box=response.get("IsPOBox"),
-        residential=residential,
-        candidates=tuple(candidates),
-    )
-
-
 # -- rates ----------------------------------------------------------------------------------------------
-def _domestic(address: Address, field: str) -> None:
-    if not address.uses_zip_codes:
-        raise _fail(f"{field}.country", "USPS labels from One Balance go to and from US ZIP codes only")
-
-
 def _check_shipment(shipment: ShipmentRequest, version: Version) -> None:
     if len(shipment.parcels) != 1:
         raise _fail("parcels", "a USPS label carries one parcel: rate and buy each parcel as its own shipment")
-    _domestic(shipment.shipper, "shipper")
+    domestic(shipment.shipper, "shipper")
     parcel = shipment.parcels[0]
     if parcel.weight > MAX_WEIGHT:
         raise _fail("parcels.0.weight", f"USPS takes at most {MAX_WEIGHT} in one piece")
@@ -443,6 +357,15 @@ def parse_label(
     )
     balance = Decimal(response["PostageBalance"]["AvailablePostage"])
     return label, balance
+
+
+def balance_after(response: Mapping[str, Any]) -> tuple[Decimal, Decimal] | None:
+    """The PostageBalance an answer carries (CreateIndicium's): (AvailablePostage, ControlTotal), or None."""
+    balance = response.get("PostageBalance") or {}
+    try:
+        return Decimal(balance["AvailablePostage"]), Decimal(balance["ControlTotal"])
+    except (KeyError, TypeError, ArithmeticError):
+        return None
 
 
 def check_voidable(label: Label) -> None:

@@ -14,12 +14,16 @@ __all__ = ["CleansedAddress", "LabelVoid"]
 
 
 class CleansedAddress(BaseModel):
-    """What USPS address standardisation said about an address.
+    """What USPS address standardisation (CleanseAddress) said about an address: the result of
+    :meth:`Shipping.check_address` and :meth:`UspsShipping.check_address`.
 
-    ``address`` is the standardised form (the name, phone and email are the merchant's own);
-    ``match`` whether USPS matched the whole address, ``city_state_zip_ok`` whether at least the
-    city, state and ZIP agree. ``cleanse_hash`` goes into the label's To address (None when there
-    was no match); ``candidates`` are the addresses USPS suggests when it found several.
+    ``address`` is the corrected, standardised form when USPS matched it (the name, phone and email
+    are the merchant's own; ``address.residential`` set when USPS said), the address as sent
+    otherwise. ``match`` whether USPS matched the whole address, ``city_state_zip_ok`` whether at
+    least the city, state and ZIP agree. ``residential``: True for a residential delivery point,
+    False for a commercial one, None when USPS did not say (``Unknown``). ``cleanse_hash`` goes into
+    the label's To address (None when there was no match); ``candidates`` are the addresses USPS
+    suggests when it could not choose (:attr:`ambiguous`): show them, and check the one picked.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -32,6 +36,20 @@ class CleansedAddress(BaseModel):
     is_po_box: bool | None = None
     residential: bool | None = None
     candidates: tuple[Address, ...] = ()
+
+    @property
+    def ambiguous(self) -> bool:
+        """USPS could not match the address as given but suggests ``candidates`` to choose from."""
+        return not self.match and bool(self.candidates)
+
+    def corrected(self, original: Address) -> bool:
+        """Whether USPS changed ``original`` (the address checked) in more than case and spacing."""
+
+        def plain(address: Address) -> tuple[str, ...]:
+            parts = (*address.street_lines, address.city or "", address.state or "", address.zip5 or "")
+            return tuple(" ".join(part.upper().split()) for part in parts)
+
+        return self.match and plain(self.address) != plain(original)
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,11 @@ from decimal import Decimal
 from typing import Any
 
 from onebalance.core import Safety, Transient, TransportError, run, send
-from onebalance.funding import Postage
+from onebalance.funding import Postage, refill_due
 from onebalance.swsim import Account, CostAccount
 
 from . import _mapping
+from ._known import Known, known_for
 from ._settings import UspsSettings
 
 __all__ = ["UspsProxy"]
@@ -28,6 +29,8 @@ class UspsProxy:
         self.postage = postage
         self.client = postage.client
         self.settings = UspsSettings(merchant_id=postage.merchant_id, version=postage.client.api_version)
+        #: What the client's last answers said (the account, address checks), shared by its threads.
+        self.known: Known = known_for(postage.client)
 
     # -- SWSIM ---------------------------------------------------------------------------------------
     def call(self, operation: str, payload: dict[str, Any], *, transaction_id: str | None = None) -> dict[str, Any]:
@@ -35,8 +38,13 @@ class UspsProxy:
         return self.client.call(operation, payload, transaction_id=transaction_id)
 
     def account(self) -> Account:
-        """The account as it is now: its balance and the capabilities the plan grants."""
-        return self.client.account()
+        """The account as it is now (GetAccountInfo): its balance and the capabilities the plan grants."""
+        return self.known.read(self.client.account())
+
+    def known_account(self) -> tuple[Account, bool]:
+        """The account as last known (no call), else as it is now; and whether it was just read."""
+        known = self.known.account()
+        return (known, False) if known is not None else (self.account(), True)
 
     def fetch_image(self, urls: list[str], tx_id: str) -> bytes | None:
         """The first page of the label from its URL, with the client's session, timeouts and retry policy.
@@ -90,6 +98,11 @@ class UspsProxy:
         """The cost account a print is charged to: ``wanted`` (id or name), or None when the plan lets
         prints go without one (:class:`CostAccountRequired` when it does not)."""
         return self.postage.cost_account(wanted, account)
+
+    def pays_without_refill(self, amount: Decimal, account: Account) -> bool:
+        """Whether ``account``'s balance pays ``amount`` and stays above the auto-refill threshold."""
+        policy = self.postage.settings.auto_refill
+        return amount <= account.available_postage and not (policy is not None and refill_due(policy, account, amount))
 
     def ensure_funds(self, amount: Decimal, *, reason: str, account: Account) -> None:
         """Run the auto-refill policy for a purchase of ``amount`` (``account``: read just before)."""
