@@ -11,6 +11,8 @@
 4. the sandbox's speed: requests per second over HTTP and operations per second in-process;
 5. the naive baseline (zeep by hand: a client and a session per merchant) beside 1 to 3, and zeep
    used well (a shared Document, one shared service with per-merchant tokens) beside 2 and 3.
+6. round trips per label and per rate shop for each carrier, and a USPS label's latency at 50 ms and
+   150 ms a round trip (``roundtrips.py``).
 
 Every timed figure is repeated until its best runs agree within 10 % (or says they did not), and
 the load average is printed before and after each item (issue 19, item 4).
@@ -81,7 +83,7 @@ def table(rows: list[Row]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a short run (fewer iterations, shorter windows)")
-    parser.add_argument("--only", default="1,2,3,4", help="which items to run (5 runs beside each), e.g. 1,4")
+    parser.add_argument("--only", default="1,2,3,4,6", help="which items to run (5 runs beside each), e.g. 1,4")
     args = parser.parse_args()
     only = {s.strip() for s in args.only.split(",")}
     print(f"machine: {machine()}", flush=True)
@@ -97,6 +99,11 @@ def main() -> None:
         rows += module.run(args.quick)
         after = load_average()
         loads.append(f"item {item}: load average {before:.2f} before, {after:.2f} after")
+        print(loads[-1], flush=True)
+    if "6" in only:  # 6: round trips per label and per rate shop, a label's latency (roundtrips.py)
+        before = load_average()
+        rows += importlib.import_module("roundtrips").run(args.quick)
+        loads.append(f"item 6: load average {before:.2f} before, {load_average():.2f} after")
         print(loads[-1], flush=True)
     print()
     print(table(rows))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -211,3 +212,17 @@ def test_threads_on_one_merchant_keep_the_known_balance_the_services(platform, s
     sent = [op for direction, op, _ in wire_log if direction == "request"]
     assert sent.count("CreateIndicium") == 7 and sent.count("CleanseAddress") == 1
     sandbox.check_ledger("trips")
+
+
+def test_the_round_trip_benchmark_counts_what_this_page_says(monkeypatch):
+    """benchmarks/roundtrips.py counts each carrier's requests per step (docs/performance.md shows them)."""
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import roundtrips
+
+    found = roundtrips.counts()
+    assert found["rate shop"] == roundtrips.Trips(["GetRates"], 1, 1)
+    assert found["USPS label (address checked)"] == roundtrips.Trips(["CreateIndicium"], 0, 0)
+    assert found["USPS label (address not checked)"] == roundtrips.Trips(["CleanseAddress", "CreateIndicium"], 0, 0)
+    assert found["rate shop, check_address=True"] == roundtrips.Trips(["CleanseAddress", "GetRates"], 1, 1)
+    assert found["USPS label after it"] == roundtrips.Trips(["CreateIndicium"], 0, 0)
+    assert found["UPS label"] == roundtrips.Trips([], 1, 0) and found["FedEx label"] == roundtrips.Trips([], 0, 1)

@@ -23,8 +23,7 @@ def checked_shipment(usps: UspsShipping, shipment: ShipmentRequest) -> tuple[Shi
         return shipment, None
     check = usps.check_address(shipment.recipient)
     if check.match and check.address != shipment.recipient:
-        fields = {name: getattr(shipment, name) for name in type(shipment).model_fields}
-        shipment = ShipmentRequest.model_validate({**fields, "recipient": check.address})
+        shipment = shipment.model_copy(update={"recipient": check.address})  # validated again
     return shipment, check
 
 
