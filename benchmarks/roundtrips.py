@@ -88,9 +88,8 @@ class Platform:
         self.mock = mock
         url, ups_url, fedex_url = self.swsim.mount(mock), self.ups.mount(mock), self.fedex.mount(mock)
         self.hosts = {"ups": ups_url, "fedex": fedex_url}
-        self.accounts = Accounts(
-            integration_id=self.swsim.create_demo_account().integration_id, endpoint=url, store=InMemoryCredentialStore()
-        )
+        integration_id = self.swsim.create_demo_account().integration_id
+        self.accounts = Accounts(integration_id=integration_id, endpoint=url, store=InMemoryCredentialStore())
         self.accounts.connect("m", username="trips", password=PASSWORD)
         self.accounts.connect_ups(
             "m", client_id="ups-id", client_secret="ups-secret", account_number="A1B2C3", base_url=ups_url
@@ -138,7 +137,8 @@ def counts() -> dict[str, Trips]:
         found["FedEx label"] = buy("fedex", shop, _to(1), "fedex")
         shop = shipping("m").rates(_to(2))
         found["USPS label (address not checked)"] = buy("usps", shop, _to(2), "unchecked")
-        checked, found["rate shop, check_address=True"] = p.step(lambda: shipping("m").rates(_to(3), check_address=True))
+        checked, trips = p.step(lambda: shipping("m").rates(_to(3), check_address=True))
+        found["rate shop, check_address=True"] = trips
         found["USPS label after it"] = buy("usps", checked, checked.shipment, "after-check")
         p.swsim.check_ledger("trips")
     return found
@@ -196,7 +196,7 @@ def latencies(quick: bool) -> list[tuple[float, str, int, Stable]]:
                 flow(next(number))
                 trips = counter.read()[0] - before
 
-                def timed(flow: Callable[[int], object] = flow) -> float:
+                def timed(flow: Callable[[int], object] = flow, number: Iterator[int] = number) -> float:
                     started = time.perf_counter()
                     flow(next(number))
                     return time.perf_counter() - started
