@@ -25,7 +25,8 @@ from onebalance import (
     PlanRestriction,
 )
 from onebalance.carriers.usps import _known
-from onebalance.carriers.usps._client import integrator_tx_id, second_tx_id
+from onebalance.carriers.usps._client import integrator_tx_id
+from onebalance.carriers.usps._once import second_tx_id
 from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox
 
 PASSWORD = "Trips-passw0rd"

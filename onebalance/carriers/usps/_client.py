@@ -13,13 +13,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timezone
-from typing import Any
 
 from onebalance.core import (
     AddressNotFound,
-    InsufficientFunds,
     OneBalanceError,
     OutcomeUnknown,
     ProtocolError,
@@ -47,7 +45,6 @@ from onebalance.shipments import (
     maybe_bought,
     with_quote,
 )
-from onebalance.swsim import Account
 
 from . import _listing, _mapping, _mapping_tracking, _plan
 from . import _mapping_international as _international
@@ -55,6 +52,7 @@ from ._manifest_models import ScanForm
 from ._manifests import scan_form
 from ._mapping_returns import returnable
 from ._models import CleansedAddress, LabelVoid
+from ._once import print_once
 from ._pickups import UspsPickups
 from ._proxy import UspsProxy
 from ._reprints import reprint
@@ -75,27 +73,6 @@ def integrator_tx_id(merchant_id: str, idempotency_key: str) -> str:
         raise ValidationError("idempotency_key: is required to buy a label", field="idempotency_key")
     digest = hashlib.sha256(f"usps-label|{merchant_id}|{idempotency_key}".encode()).hexdigest()
     return f"ob-{digest[:40]}"
-
-
-def second_tx_id(tx_id: str) -> str:
-    """The purchase's second IntegratorTxID, used only once the service refused the first one for
-    want of postage (see ``UspsShipping._print``)."""
-    return f"{tx_id}-2"
-
-
-def _spent(exc: InsufficientFunds, rate: Rate, account: Account, sent_id: str) -> InsufficientFunds:
-    """The service refused both of a key's IntegratorTxIDs for want of postage: the key is spent."""
-    return InsufficientFunds(
-        f"{InsufficientFunds.default_message}: this idempotency key printed nothing, and the service refuses it "
-        "now for want of postage (it keeps refusing it): add postage, then buy with a new idempotency key",
-        needed=rate.total.amount,
-        available=account.available_postage,
-        operation=exc.operation,
-        code=exc.code,
-        http_status=exc.http_status,
-        faultstring=exc.faultstring,
-        transaction_id=sent_id,
-    )
 
 
 def _now() -> datetime:
@@ -287,7 +264,9 @@ class UspsShipping:
             label_spec=spec,
             version=self.proxy.settings.version,
         )
-        response, account = self._print(payload, rate, tx_id, in_doubt=in_doubt or sample, account=account)
+        response, account = print_once(
+            self.proxy, payload, rate, tx_id, in_doubt=in_doubt or sample, account=account, doubts=self._in_doubt
+        )
         image = None if _mapping.image_data(response) else self._fetch(_mapping.label_urls(response), tx_id, "image")
         form_url = _international.form_url(response)
         form = self._fetch([form_url], tx_id, "customs form") if form_url else None
@@ -338,40 +317,6 @@ class UspsShipping:
         """USPS's check of ``address``: a match made lately (no call), else a CleanseAddress."""
         known = self.proxy.known.check(address)
         return known if known is not None else self.cleanse(address)
-
-    def _print(
-        self, payload: Callable[..., dict[str, Any]], rate: Rate, tx_id: str, *, in_doubt: bool, account: Account
-    ) -> tuple[dict[str, Any], Account]:
-        """CreateIndicium under the purchase's IntegratorTxID; the answer, and the account as last read.
-
-        The funds check before it may rest on a known balance that labels printed elsewhere have since
-        spent. When the service refuses the first IntegratorTxID for want of postage, it printed nothing
-        under it, ever (it answers that id with that refusal from then on): the balance is read again,
-        the auto-refill policy runs on it (a key in doubt: not), and the purchase goes once more under
-        the key's second IntegratorTxID (:func:`second_tx_id`), which a key in doubt also resolves
-        through. Only a refusal of the first id leads to the second, so the two never both print.
-        """
-        for sent_id in (tx_id, second_tx_id(tx_id)):
-            failure: OneBalanceError | None = None
-            try:
-                return self.proxy.call(_mapping.SHIP, payload(sent_id), transaction_id=sent_id), account
-            except OutcomeUnknown as exc:
-                self._in_doubt.add(tx_id)
-                failure = exc
-            except InsufficientFunds as exc:
-                self.proxy.known.forget()
-                if sent_id != tx_id:
-                    self._in_doubt.discard(tx_id)
-                    failure = _spent(exc, rate, account, sent_id)
-                elif not in_doubt:
-                    account = self.proxy.account()
-                    self.proxy.ensure_funds(rate.total.amount, reason=f"a {rate.service_name} label", account=account)
-            except OneBalanceError as exc:
-                self.proxy.known.forget()  # refused: what the plan allows may have changed
-                failure = exc
-            if failure is not None:
-                raise failure
-        raise AssertionError("unreachable: the second IntegratorTxID answers or raises")
 
     def _fetch(self, urls: list[str], tx_id: str, what: str) -> bytes | None:
         """A page of the label bought as ``tx_id`` from its URL (its image, its customs form): bought and
