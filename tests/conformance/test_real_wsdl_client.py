@@ -311,3 +311,22 @@ def test_reprint_a_label_and_list_the_shipments(
             }
         )
     assert fault_code(refused.value) == "002b0920"
+
+
+def test_cleanse_address_matched_corrected_ambiguous_and_not_found(service: Any, creds: SandboxCredentials) -> None:
+    """A zeep client of the real WSDL checks addresses: a misspelled suffix corrected and matched with
+    its CleanseHash and residential indicator, an ambiguous street with its candidates, a street not
+    found; every answer read by the real contract (ResidentialDeliveryIndicator among its values)."""
+    token = service.AuthenticateUser(Credentials=credentials(creds)).Authenticator
+    place = {"FullName": "Ada", "City": "New York", "State": "NY", "ZIPCode": "10118"}
+    matched = service.CleanseAddress(Authenticator=token, Address={**place, "Address1": "350 Fifth Avenu"})
+    assert matched.AddressMatch is True and matched.CityStateZipOK is True
+    assert matched.Address.Address1 == "350 FIFTH AVE" and matched.Address.CleanseHash
+    assert matched.ResidentialDeliveryIndicator == "Yes" and len(matched.Address.ZIPCodeAddOn) == 4
+    ambiguous = service.CleanseAddress(Authenticator=matched.Authenticator, Address={**place, "Address1": "100 Main"})
+    assert ambiguous.AddressMatch is False and ambiguous.CityStateZipOK is True
+    assert [a.Address1 for a in ambiguous.CandidateAddresses.Address] == ["100 MAIN ST", "100 MAIN AVE"]
+    assert all(a.CleanseHash for a in ambiguous.CandidateAddresses.Address)
+    assert ambiguous.ResidentialDeliveryIndicator == "Unknown"
+    missing = service.CleanseAddress(Authenticator=ambiguous.Authenticator, Address={**place, "Address1": "Nowhere"})
+    assert missing.AddressMatch is False and not (missing.CandidateAddresses and missing.CandidateAddresses.Address)
