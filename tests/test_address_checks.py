@@ -27,7 +27,7 @@ from onebalance import (
 from onebalance.sandbox.fedex import FedexSandbox
 from onebalance.sandbox.ups import UpsSandbox
 
-from .test_cli_ship import EXIT_FAILED, EXIT_OK, EXIT_USAGE, MERCHANT, Shell
+from .test_cli_ship import EXIT_FAILED, EXIT_OK, EXIT_USAGE, MERCHANT, SHIPMENT, Shell
 from .test_usps_international import GIFTS
 
 PASSWORD = "Check-passw0rd"
@@ -190,3 +190,20 @@ def test_cli_check_address_text_json_and_exit_codes(shell, wire_log):
     bad_state = _check(shell, "1 Main St", state="ZZ")
     assert bad_state.exit_code == EXIT_USAGE and "--state" in bad_state.stderr
     assert not [op for direction, op, _ in wire_log if direction == "request"]  # refused input: nothing sent
+
+
+def test_cli_rates_check_address_rates_and_saves_the_corrected_recipient(shell, tmp_path):
+    args = [a if a != "350 5th Ave" else "350 Fifth Avenu" for a in SHIPMENT]
+    shop = shell("--json", "rates", MERCHANT, *args, "--check-address")
+    assert shop.exit_code == EXIT_OK, shop.output
+    assert "address check: matched:     350 FIFTH AVE" in shop.stderr
+    data = json.loads(shop.stdout)
+    assert data["address_check"]["matched"] is True and data["address_check"]["corrected"] is True
+    assert data["shipment"]["to_street"] == ["350 FIFTH AVE"] and data["shipment"]["to_zip"].startswith("10118-")
+    saved = tmp_path / "rates.json"
+    saved.write_text(shop.stdout)
+    label = shell("buy", MERCHANT, "--from-rates", str(saved), "--rate", "usps:US-PM", "--idempotency-key", "chk-1",
+                  "--label-out", str(tmp_path / "label.png"))  # fmt: skip
+    assert label.exit_code == EXIT_OK, label.output
+    plain = shell("--json", "rates", MERCHANT, *SHIPMENT)
+    assert json.loads(plain.stdout)["address_check"] is None and "address check" not in plain.stderr

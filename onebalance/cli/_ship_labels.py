@@ -15,6 +15,7 @@ from onebalance.shipments import Carrier, Label, Rate, ShipmentRequest, Tracking
 
 from ._common import EXIT_FAILED, EXIT_USAGE, _Context, _fail, merchant_id_argument
 from ._packages import document_files, label_files, package_lines, packages_json, void_subject
+from ._ship_address import check_json, check_text
 from ._ship_options import (
     CARRIER_CHOICE,
     CARRIER_OVERRIDE,
@@ -42,8 +43,13 @@ from ._ship_refs import RatesFileError, find_carrier, rate_id, read_rates
 @merchant_id_argument()
 @shipment_options
 @click.option("--service", help="Only this service (a carrier's code: US-PM, 03, FEDEX_GROUND...).")
+@click.option(
+    "--check-address",
+    is_flag=True,
+    help="Check the recipient with USPS first (one CleanseAddress): every carrier rates the corrected address.",
+)
 @click.pass_obj
-def rates(ctx: _Context, /, merchant_id: str, service: str | None, **options: Any) -> None:
+def rates(ctx: _Context, /, merchant_id: str, service: str | None, check_address: bool, **options: Any) -> None:
     """A rate shop across all the merchant's carriers; the cheapest and the fastest are marked.
 
     Save the --json output to buy one of its rates later: `ship buy MERCHANT_ID --from-rates FILE --rate ID`.
@@ -58,7 +64,18 @@ def rates(ctx: _Context, /, merchant_id: str, service: str | None, **options: An
         "customs": shipment.customs.model_dump(mode="json") if shipment.customs else None,
     }
     shipping = shipping_of(ctx, merchant_id)
-    shop = run(lambda: shipping.rates(shipment))
+    shop = run(lambda: shipping.rates(shipment, check_address=check_address))
+    check = shop.address_check
+    if check is not None:
+        click.echo(f"address check: {check_text(check, shipment.recipient)}", err=True)
+        if shop.shipment is not None and shop.shipment.recipient != shipment.recipient:
+            to = shop.shipment.recipient  # the rates are for the corrected address: --from-rates buys for it
+            saved |= {
+                "to_street": list(to.street_lines),
+                "to_city": to.city,
+                "to_state": to.state,
+                "to_zip": to.postal_code,
+            }
     for carrier, message in shop.error_messages.items():
         click.echo(f"warning: {carrier.display_name}: {message}", err=True)
     cheapest, fastest = shop.cheapest, shop.fastest
@@ -72,6 +89,7 @@ def rates(ctx: _Context, /, merchant_id: str, service: str | None, **options: An
                 "cheapest": rate_json(cheapest) if cheapest else None,
                 "fastest": rate_json(fastest) if fastest else None,
                 "errors": {c.value: message for c, message in shop.error_messages.items()},
+                "address_check": check_json(check, shipment.recipient) if check is not None else None,
             },
             "",
         )
