@@ -66,17 +66,21 @@ def shared_service(endpoint: str, transport: Any = None) -> Any:
 class ZeepAccount:
     """One merchant over a shared zeep service: its credentials and its rolling Authenticator."""
 
-    __slots__ = ("credentials", "lock", "service", "token")
+    __slots__ = ("checked", "credentials", "lock", "service", "token")
 
     def __init__(self, service: Any, integration_id: str, username: str, password: str) -> None:
         self.service = service
         self.credentials = {"IntegrationID": integration_id, "Username": username, "Password": password}
         self.token: str | None = None
         self.lock = threading.Lock()
+        #: The SDK's tactics for a label: the account read once, and each recipient's CleanseHash
+        #: kept from its first check (None until the first purchase: nothing more per merchant).
+        self.checked: dict[str, str] | None = None
 
     def buy(self, rate: Rate, tx: str) -> Any:
-        """GetAccountInfo, CleanseAddress, CreateIndicium (the SDK's three calls) for one label: on
-        the conversation when this thread gets it, with Credentials when another thread has it."""
+        """One label with the SDK's tactics: GetAccountInfo and CleanseAddress the first time (the
+        account and the recipient are known afterwards, as the SDK knows them), then CreateIndicium
+        alone: on the conversation when this thread gets it, with Credentials when another thread has it."""
         if self.lock.acquire(blocking=False):
             try:
                 return self._buy(rate, tx, conversation=True)
@@ -109,9 +113,14 @@ class ZeepAccount:
 
     def _buy(self, rate: Rate, tx: str, conversation: bool) -> Any:
         ship = shipment()
-        self._call("GetAccountInfo", conversation)
-        cleansed = self._call("CleanseAddress", conversation, **usps_mapping.cleanse_request(ship.recipient))
-        payload = usps_mapping.ship_request(
-            rate, ship, tx, to_cleanse_hash=cleansed.Address.CleanseHash, version="v135"
-        )
+        key = ship.recipient.model_dump_json()
+        checked = self.checked
+        if checked is None:
+            self._call("GetAccountInfo", conversation)
+            checked = self.checked = {}
+        cleanse_hash = checked.get(key)
+        if cleanse_hash is None:
+            cleansed = self._call("CleanseAddress", conversation, **usps_mapping.cleanse_request(ship.recipient))
+            cleanse_hash = checked[key] = cleansed.Address.CleanseHash
+        payload = usps_mapping.ship_request(rate, ship, tx, to_cleanse_hash=cleanse_hash, version="v135")
         return self._call("CreateIndicium", conversation, **payload)
