@@ -146,6 +146,8 @@ def encode(parent: etree._Element, value: Mapping[str, Any], ctype: Complex) -> 
 
 
 def _encode_into(out: list[str], value: Mapping[str, Any], ctype: Complex, ns: str) -> None:
+    if len(value) * 2 < len(ctype.particles) and _encode_keys(out, value, ctype, ns):
+        return
     for particle in ctype.particles:
         if isinstance(particle, Choice):
             chosen = [f for f in particle.options if value.get(f.name) is not None]
@@ -189,6 +191,54 @@ def _encode_into(out: list[str], value: Mapping[str, Any], ctype: Complex, ns: s
     extra = [key for key in value if key not in by_name]
     if extra:
         raise SchemaError(f"{ctype.name} has no element {sorted(extra)[0]}", sorted(extra)[0])
+
+
+def _encode_keys(out: list[str], value: Mapping[str, Any], ctype: Complex, ns: str) -> bool:
+    """``_encode_into``'s fast way for a value giving few of its type's fields (a CreateIndicium's
+    50 particles, a rate's 39, an address's 28): walks the keys given, in schema order, instead of
+    every particle. It writes the same text; it declines (False, nothing written) when the value
+    has a field the type has not, lacks a required field or chooses wrongly, so that the walk over
+    every particle raises the same error as always, at the same place."""
+    rank = ctype.rank
+    if not ctype.required_names <= value.keys() or not rank.keys() >= value.keys():
+        return False
+    for choice, names in ctype.choices:
+        given = sum(1 for name in names if value.get(name) is not None)
+        if (given > 1 and not choice.repeats) or (not given and choice.required):
+            return False
+    for name in sorted(value, key=rank.__getitem__):
+        item = value[name]
+        _, particle, in_choice = rank[name]
+        if in_choice:
+            if item is not None:
+                _encode_field(out, particle, item, ns)
+            continue
+        if item is None:
+            if particle.nillable and particle.min_occurs:
+                out.append(f'<{name}{_xmlns(particle, ns)} xmlns:xsi="{XSI}" xsi:nil="true"/>')
+            elif particle.min_occurs:
+                raise SchemaError(f"{ctype.name}.{name} is required", name)
+            continue
+        ftype = particle.type
+        if (
+            isinstance(ftype, Simple)
+            and particle.ns == ns
+            and not (particle.repeats and isinstance(item, (list, tuple)))
+        ):
+            if item is True:
+                text = "true"
+            elif item is False:
+                text = "false"
+            else:
+                text = item if type(item) is str else format_simple(item, ftype)
+            if not ftype.unchecked:
+                ftype.check(text, name)
+            if _XML_SPECIAL.search(text):
+                text = _escape(text, name)
+            out.append(particle.start + text + particle.end)
+            continue
+        _encode_field(out, particle, item, ns)
+    return True
 
 
 def _xmlns(f: Field, ns: str) -> str:

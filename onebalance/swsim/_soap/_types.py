@@ -159,6 +159,12 @@ class Complex:
     loose: dict[str, Loose] = field(default_factory=dict)
     #: (index, name, minimum) of each required field, or (index, "", 1) of a required choice.
     required_particles: list[tuple[int, str, int]] = field(default_factory=list)
+    #: For the writer's fast way (``_codec._encode_keys``): each field by name with its place in
+    #: schema order (choices' options in their order) and whether it is a choice's option; the
+    #: required fields' names; the choices, with their options' names.
+    rank: dict[str, tuple[int, Field, bool]] = field(default_factory=dict)
+    required_names: frozenset[str] = frozenset()
+    choices: list[tuple[Choice, tuple[str, ...]]] = field(default_factory=list)
 
     def index(self) -> None:
         self.by_name = {}
@@ -183,6 +189,19 @@ class Complex:
                 self.loose[f.tag] = (f.name, f.repeats, siblings, f.nillable, kind, f.type)
             if self.need[i]:
                 self.required_particles.append((i, "" if isinstance(p, Choice) else p.name, self.need[i]))
+        self.rank = {}
+        self.choices = []
+        required = []
+        for p in self.particles:
+            if isinstance(p, Choice):
+                self.choices.append((p, tuple(o.name for o in p.options)))
+                for o in p.options:
+                    self.rank[o.name] = (len(self.rank), o, True)
+            else:
+                self.rank[p.name] = (len(self.rank), p, False)
+                if p.min_occurs:
+                    required.append(p.name)
+        self.required_names = frozenset(required)
 
     def lookup(self, name: str) -> tuple[int, Field] | None:
         return self.by_name.get(name)
