@@ -231,17 +231,17 @@ def test_the_password_gate_waits_for_the_calls_sharing_it_and_only_those():
     release = threading.Event()
 
     def call() -> None:
-        with gate.shared():
+        with gate._gate_shared():
             sharing.set()
             release.wait(10)
 
     def change() -> None:
-        with gate.exclusive():
+        with gate._gate_exclusive():
             changing.set()
         changed.set()
 
     def neighbour_call() -> None:
-        with neighbour.shared():
+        with neighbour._gate_shared():
             neighbour_done.set()
 
     threading.Thread(target=call).start()
@@ -260,5 +260,29 @@ def test_the_password_gate_waits_for_the_calls_sharing_it_and_only_those():
     release.set()
     changer.join(10)
     assert changing.is_set() and changed.is_set()
-    with gate.shared():  # and the gate is open again
+    with gate._gate_shared():  # and the gate is open again
         pass
+
+
+def test_a_clients_locks_are_made_on_first_use_once_for_all_threads(served: Served) -> None:
+    """Issue 19 (memory per merchant): an idle client holds no lock; the threads that need one
+    first all get the same one, so the conversation is still used by one thread at a time."""
+    creds = served.creds
+    client = OneBalance(
+        integration_id=creds.integration_id, username=creds.username, password=creds.password, endpoint=creds.url
+    )
+    assert client._lock is None and client._probe is None
+    assert creds.password not in repr(client)
+    assert client.password.get_secret_value() == creds.password
+    start = threading.Barrier(THREADS)
+
+    def first_use(name: str) -> Any:
+        start.wait(10)
+        return client._new_lock(name)
+
+    for name in ("_lock", "_probe"):
+        with ThreadPoolExecutor(THREADS) as pool:
+            locks = list(pool.map(first_use, [name] * THREADS))
+        assert all(lock is locks[0] for lock in locks)
+        assert getattr(client, name) is locks[0]
+    assert client.account().available_postage >= 0

@@ -80,6 +80,8 @@ class OneBalance(Conversation):
     ``on_credentials_refused`` is called once when that happens.
     """
 
+    __slots__ = ("api_version", "client_ip", "endpoint")
+
     def __init__(
         self,
         *,
@@ -142,7 +144,7 @@ class OneBalance(Conversation):
 
     def authenticate(self) -> LoginInfo:
         """Log in now (otherwise the first call does). Starts a new conversation."""
-        with self._lock:
+        with self._lock or self._new_lock("_lock"):
             if self._closed:
                 raise ClientClosed(operation="AuthenticateUser")
             return run(self.retry, "AuthenticateUser", lambda n: self._login(n), safety=Safety.READ)
@@ -152,7 +154,7 @@ class OneBalance(Conversation):
 
         The shared connection pool stays open for the process's other clients.
         """
-        with self._lock:
+        with self._lock or self._new_lock("_lock"):
             self._token = None
             self._closed = True
 
@@ -208,22 +210,22 @@ class OneBalance(Conversation):
         """Change the password (the service wants the current one too); the client then uses the new one."""
         check_password(new_password, field="new_password")
         # No call may send the old password while it changes (each would count as a failed login).
-        with self._lock, self._gate.exclusive():
+        with self._lock or self._new_lock("_lock"), self._gate_exclusive():
             if self._closed:
                 raise ClientClosed(operation="ChangePassword")
             self._run(
                 "ChangePassword",
-                _access_mapping.change_password_request(self._password.get_secret_value(), new_password),
+                _access_mapping.change_password_request(self._password, new_password),
                 conversation=not self._use_credentials,
                 transaction_id=None,
                 secrets=(new_password,),
             )
-            self._password = SecretStr(new_password)
+            self._password = new_password
 
     @property
     def password(self) -> SecretStr:
         """The password this client logs in with (for saving after a change)."""
-        return self._password
+        return SecretStr(self._password)
 
     def payment_methods(self) -> list[PaymentMethodInfo]:
         return _mapping.payment_methods_from_wire(self.call("ListPaymentMethods", {}))
@@ -300,7 +302,7 @@ class OneBalance(Conversation):
         """Close the account. The service asks for the account's physical address as confirmation:
         ``address`` is its street line."""
         self.call("CancelAccount", _access_mapping.cancel_account_request(address, city, state, postal_code))
-        with self._lock:
+        with self._lock or self._new_lock("_lock"):
             self._token = None
 
     # -- engine ----------------------------------------------------------------------------------
@@ -322,7 +324,7 @@ class OneBalance(Conversation):
         if self._closed:
             raise ClientClosed(operation=operation)
         if not self._established:
-            with self._probe:
+            with self._probe or self._new_lock("_probe"):
                 if not self._established:
                     return self._routed(operation, payload, transaction_id, secrets)
         return self._routed(operation, payload, transaction_id, secrets)
@@ -335,5 +337,5 @@ class OneBalance(Conversation):
         """
         if self._closed:
             raise ClientClosed(operation=operation)
-        with self._gate.shared():
+        with self._gate_shared():
             return self._run(operation, payload, conversation=False, transaction_id=None, secrets=())

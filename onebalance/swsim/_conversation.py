@@ -36,12 +36,11 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
-
-from pydantic import SecretStr
 
 from onebalance.core import (
     MONEY,
@@ -71,9 +70,92 @@ __all__ = ["Concurrency", "Conversation"]
 Concurrency = Literal["auto", "conversation", "credentials"]
 
 
-class Conversation:
+#: Held while a client creates one of its locks, the first time it needs it (see ``_new_lock``).
+_CREATING = threading.Lock()
+
+
+def _after_fork_in_child() -> None:
+    global _CREATING
+    _CREATING = threading.Lock()  # a parent thread may have held it when the process forked
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+#: The conditions the password gates wait on, shared round-robin: a condition with its lock costs
+#: about 1.2 KiB, which each of a platform's thousands of clients used to hold. A gate's state is its
+#: own; the condition's lock is held only to count, never across a call, and it is notified only when
+#: a password change is waiting or has ended.
+_CONDITIONS = tuple(threading.Condition() for _ in range(64))
+_NEXT_CONDITION = itertools.count()
+
+
+class _PasswordGate:
+    """Calls that send the password share the gate; a password change holds it alone. A client
+    is its own gate (its base class: three slots of its own rather than an object each)."""
+
+    __slots__ = ("_changing", "_cond", "_sharing")
+
+    def __init__(self) -> None:
+        self._cond = _CONDITIONS[next(_NEXT_CONDITION) % len(_CONDITIONS)]
+        self._sharing = 0
+        self._changing = False
+
+    @contextmanager
+    def _gate_shared(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._changing)
+            self._sharing += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._sharing -= 1
+                if self._changing:  # a password change waits for the calls sharing the gate
+                    self._cond.notify_all()
+
+    @contextmanager
+    def _gate_exclusive(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._changing)
+            self._changing = True
+            self._cond.wait_for(lambda: self._sharing == 0)
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._changing = False
+                self._cond.notify_all()
+
+
+class Conversation(_PasswordGate):
     """One account's conversation with the service: how each call is authenticated (the rolling
-    token or Credentials), sent and retried. :class:`~onebalance.OneBalance` adds the operations."""
+    token or Credentials), sent and retried. :class:`~onebalance.OneBalance` adds the operations.
+
+    Its fields are slots, and its two locks are made the first time they are needed: a platform
+    holds thousands of clients, most of them idle (docs/performance.md). A lock is read as
+    ``self._lock or self._new_lock("_lock")``: one attribute read on every call, as before.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_closed",
+        "_established",
+        "_lock",
+        "_password",
+        "_probe",
+        "_refused",
+        "_token",
+        "_use_credentials",
+        "_verified",
+        "_wire",
+        "concurrency",
+        "integration_id",
+        "login_info",
+        "on_credentials_refused",
+        "username",
+    )
 
     def __init__(
         self,
@@ -86,24 +168,27 @@ class Conversation:
         credentials_verified: bool,
         on_credentials_refused: Callable[[OneBalanceError], None] | None,
     ) -> None:
+        super().__init__()
         self._wire = wire
         self.concurrency: Concurrency = concurrency
         self.integration_id = integration_id.strip()
         self.username = username
-        self._password = SecretStr(password)
+        #: The password as given: a slot, not a ``SecretStr`` of its own (80 bytes a client); the
+        #: client's repr leaves it out, ``password`` hands it out as a ``SecretStr``.
+        self._password = password
         self._verified = credentials_verified
         self._refused: OneBalanceError | None = None
         #: Called once when the service refuses these credentials (they are not sent again).
         self.on_credentials_refused = on_credentials_refused
         self._token: str | None = None
-        #: Held by the one thread using the rolling token (and by password changes).
-        self._lock = threading.RLock()
-        #: Held by the first call(s), until one proves the credentials, so a wrong password goes out once.
-        self._probe = threading.RLock()
+        #: Held by the one thread using the rolling token (and by password changes); made on first use.
+        self._lock: threading.RLock | None = None
+        #: Held by the first call(s), until one proves the credentials, so a wrong password goes out
+        #: once; made on first use.
+        self._probe: threading.RLock | None = None
         self._established = False
         #: Set in auto mode once the conversation was superseded: Credentials from then on.
         self._use_credentials = concurrency == "credentials"
-        self._gate = _PasswordGate()
         self._closed = False
         self.login_info: LoginInfo | None = None
 
@@ -111,12 +196,23 @@ class Conversation:
     def retry(self) -> RetryPolicy:
         return self._wire.retry
 
+    def _new_lock(self, name: str) -> threading.RLock:
+        """The lock in slot ``name`` (``"_lock"`` or ``"_probe"``), made if it is not yet: under
+        ``_CREATING``, so that two threads needing it first get the same one."""
+        with _CREATING:
+            lock: threading.RLock | None = getattr(self, name)
+            if lock is None:
+                lock = threading.RLock()
+                setattr(self, name, lock)
+            return lock
+
     def _routed(
         self, operation: str, payload: dict[str, Any], transaction_id: str | None, secrets: tuple[str, ...]
     ) -> dict[str, Any]:
         if not self._use_credentials:
             blocking = self.concurrency == "conversation" or not self._established
-            if self._lock.acquire(blocking=blocking):
+            lock = self._lock or self._new_lock("_lock")
+            if lock.acquire(blocking=blocking):
                 try:
                     if not self._use_credentials:
                         if self._closed:
@@ -125,8 +221,8 @@ class Conversation:
                             operation, payload, conversation=True, transaction_id=transaction_id, secrets=secrets
                         )
                 finally:
-                    self._lock.release()
-        with self._gate.shared():
+                    lock.release()
+        with self._gate_shared():
             return self._run(operation, payload, conversation=False, transaction_id=transaction_id, secrets=secrets)
 
     def _run(
@@ -243,9 +339,7 @@ class Conversation:
         return response
 
     def _credentials(self) -> dict[str, str]:
-        return _access_mapping.credentials_to_wire(
-            self.integration_id, self.username, self._password.get_secret_value()
-        )
+        return _access_mapping.credentials_to_wire(self.integration_id, self.username, self._password)
 
     def _login(self, attempt: int = 1) -> LoginInfo:
         self._token = None
@@ -289,49 +383,4 @@ class Conversation:
             )
 
     def _secrets(self) -> tuple[str, ...]:
-        return (self._password.get_secret_value(), self._token or "")
-
-
-#: The conditions the password gates wait on, shared round-robin: a condition with its lock costs
-#: about 1.2 KiB, which each of a platform's thousands of clients used to hold. A gate's state is its
-#: own; the condition's lock is held only to count, never across a call, and it is notified only when
-#: a password change is waiting or has ended.
-_CONDITIONS = tuple(threading.Condition() for _ in range(64))
-_NEXT_CONDITION = itertools.count()
-
-
-class _PasswordGate:
-    """Calls that send the password share the gate; a password change holds it alone."""
-
-    __slots__ = ("_changing", "_cond", "_sharing")
-
-    def __init__(self) -> None:
-        self._cond = _CONDITIONS[next(_NEXT_CONDITION) % len(_CONDITIONS)]
-        self._sharing = 0
-        self._changing = False
-
-    @contextmanager
-    def shared(self) -> Iterator[None]:
-        with self._cond:
-            self._cond.wait_for(lambda: not self._changing)
-            self._sharing += 1
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._sharing -= 1
-                if self._changing:  # a password change waits for the calls sharing the gate
-                    self._cond.notify_all()
-
-    @contextmanager
-    def exclusive(self) -> Iterator[None]:
-        with self._cond:
-            self._cond.wait_for(lambda: not self._changing)
-            self._changing = True
-            self._cond.wait_for(lambda: self._sharing == 0)
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._changing = False
-                self._cond.notify_all()
+        return (self._password, self._token or "")
