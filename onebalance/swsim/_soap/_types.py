@@ -159,10 +159,12 @@ class Complex:
     loose: dict[str, Loose] = field(default_factory=dict)
     #: (index, name, minimum) of each required field, or (index, "", 1) of a required choice.
     required_particles: list[tuple[int, str, int]] = field(default_factory=list)
-    #: For the writer's fast way (``_codec._encode_keys``): each field by name with its place in
-    #: schema order (choices' options in their order) and whether it is a choice's option; the
-    #: required fields' names; the choices, with their options' names.
-    rank: dict[str, tuple[int, Field, bool]] = field(default_factory=dict)
+    #: For the writer (``_codec._encode_into``): each field by name with its place in schema order
+    #: (choices' options in their order), its choice (None: a particle of its own) and the names of
+    #: the choice's options when it is the first of them (else ``()``); every field's name in that
+    #: order; the required fields' names; the choices, with their options' names.
+    rank: dict[str, tuple[int, Field, Choice | None, tuple[str, ...]]] = field(default_factory=dict)
+    names: tuple[str, ...] = ()
     required_names: frozenset[str] = frozenset()
     choices: list[tuple[Choice, tuple[str, ...]]] = field(default_factory=list)
 
@@ -194,14 +196,16 @@ class Complex:
         required = []
         for p in self.particles:
             if isinstance(p, Choice):
-                self.choices.append((p, tuple(o.name for o in p.options)))
+                names = tuple(o.name for o in p.options)
+                self.choices.append((p, names))
                 for o in p.options:
-                    self.rank[o.name] = (len(self.rank), o, True)
+                    self.rank[o.name] = (len(self.rank), o, p, names if o is p.options[0] else ())
             else:
-                self.rank[p.name] = (len(self.rank), p, False)
+                self.rank[p.name] = (len(self.rank), p, None, ())
                 if p.min_occurs:
                     required.append(p.name)
         self.required_names = frozenset(required)
+        self.names = tuple(self.rank)
 
     def lookup(self, name: str) -> tuple[int, Field] | None:
         return self.by_name.get(name)
