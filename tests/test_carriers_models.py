@@ -103,6 +103,11 @@ def test_money_is_whole_cents_in_a_currency():
     assert Money.rounded("1.005") == Money("1.01")
     assert Money.total([Money("1.10"), Money("2.20")]) == Money("3.30")
     assert Money.total([], "EUR") == Money("0", "EUR")
+    # One Money for the sum; what an addition refuses is still refused, the first refusal first.
+    assert Money.total([Money("1", "CAD"), Money("2.05", "CAD")]) == Money("3.05", "CAD")
+    refused(lambda: Money.total([Money("1.00"), Money("1.00", "CAD")]), "currency")
+    big = Money("999999999999.99")
+    refused(lambda: Money.total([big, big, Money("-999999999999.99")]), "amount", InvalidAmount)
 
 
 def test_money_refuses_floats_fractions_of_a_cent_and_bad_currencies():

@@ -54,6 +54,12 @@ def test_https_everywhere_and_plain_http_only_on_local_hosts(endpoint):
     assert OneBalance(**(GOOD | {"endpoint": endpoint})).endpoint == endpoint
 
 
+@pytest.mark.parametrize("endpoint", [[], {}, None, b"https://swsim.stamps.com/swsim/swsimv135.asmx"])
+def test_an_endpoint_that_is_not_text_is_a_configuration_error(endpoint):
+    with pytest.raises(ConfigurationError, match="endpoint must be a URL"):
+        OneBalance(**(GOOD | {"endpoint": endpoint}))
+
+
 def test_the_endpoints_follow_the_chosen_version():
     assert TESTING_ENDPOINT == "https://swsim.testing.stamps.com/swsim/swsimv135.asmx"
     assert PRODUCTION_ENDPOINT == "https://swsim.stamps.com/swsim/swsimv135.asmx"

@@ -27,6 +27,7 @@ __all__ = ["Money"]
 CENT = Decimal("0.01")
 #: Far beyond any postage or freight bill; keeps every amount exact in Decimal's default context.
 _LIMIT = Decimal("1000000000000")
+_ZERO = Decimal("0.00")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
 
@@ -73,8 +74,22 @@ class Money(CarrierModel):
     def total(cls, amounts: Iterable[Money], currency: str = "USD") -> Money:
         """The sum of ``amounts`` (all in one currency); ``zero(currency)`` when there are none."""
         items = list(amounts)
-        result = cls.zero(items[0].currency if items else currency)
+        if not items:
+            return cls.zero(currency)
+        # One Money for the sum rather than one per addition (a label's cost is a total), when
+        # nothing on the way would refuse: the same currency throughout, every partial sum in range.
+        first = items[0]
+        amount = _ZERO
         for item in items:
+            if not isinstance(item, Money) or item.currency != first.currency:
+                break
+            amount += item.amount
+            if not -_LIMIT < amount < _LIMIT:
+                break
+        else:
+            return Money(amount, first.currency)
+        result = cls.zero(first.currency)
+        for item in items:  # what each addition refuses, as it always did
             result = result + item
         return result
 

@@ -103,6 +103,8 @@ class Wire:
         one service. A caller's session is checked (TLS) every time, and keys the Wire by identity.
         """
         check_session(session)
+        if not isinstance(endpoint, str):
+            check_endpoint(endpoint)  # ConfigurationError, before an unhashable endpoint reaches the key
         key: tuple[object, ...] = (endpoint, swsim_version(version).name, timeout, id(session), session is None, retry)
         try:
             hash(key)
