@@ -4,7 +4,7 @@ forms, and the faults listing each label refused) is checked against the real WS
 teardown (the ``wire_log`` fixture); a zeep client built from each real WSDL makes a form too.
 
 The ledger: a form charges nothing, holds the labels it covers (and each of them knows its form),
-never holds a voided label, and a label on a form can no longer be voided."""
+never holds a voided label, and a label on a form can be voided only until USPS accepts it."""
 
 from __future__ import annotations
 
@@ -152,15 +152,18 @@ def test_when_every_label_named_is_refused_no_form_is_made(usps, sandbox, wire_l
     assert _sent(wire_log) == 1
 
 
-def test_a_label_on_a_form_can_no_longer_be_voided(usps, sandbox, wire_log):
+def test_a_label_on_a_form_is_voided_until_usps_accepts_it(usps, sandbox, wire_log):
     today = _today(sandbox)
-    label = _buy(usps, "on-form", today)
-    usps.scan_form([label], ship_date=today)
+    early, late = _buy(usps, "on-form-early", today), _buy(usps, "on-form-late", today)
+    usps.scan_form([early, late], ship_date=today)
+    assert usps.void(early).voided  # not scanned in yet: voided, its refund pending as any other
+    assert sandbox.advance_clock(timedelta(hours=6))
+    label = late
     balance = sandbox.account("shipper").available_postage
     with pytest.raises(VoidRefused) as refused:
         usps.void(label)
     assert refused.value.code == "002b0913"
-    assert sandbox.labels("shipper")[0].voided_at is None
+    assert next(lb for lb in sandbox.labels("shipper") if lb.tracking_number == label.tracking_number).voided_at is None
     assert sandbox.account("shipper").available_postage == balance  # nothing refunded, nothing pending
     assert [outcome.voided for outcome in usps.void_many([label])] == [False]
 

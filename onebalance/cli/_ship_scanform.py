@@ -48,7 +48,8 @@ def scan_form(
     out_file: Path | None,
 ) -> None:
     """Close a USPS day: one SCAN form (PS Form 5630) for the day's labels, for the carrier to scan
-    once; its PDF is written to a file. Labels on a form can no longer be voided."""
+    once; its PDF is written to a file. A label on a form can be voided until USPS
+    accepts it."""
     if out_file is not None and out_file.exists() and not out_file.is_file():
         _fail(EXIT_USAGE, f"--out {out_file} is not a file")
     shipping = shipping_of(ctx, merchant_id)

@@ -428,7 +428,8 @@ class UspsShipping:
         ``details`` name each label refused). ``from_address`` is where the packages are handed over
         (the account's address by default). Bad input (a label of another carrier, a malformed
         tracking number) is a :class:`ValidationError` before anything is sent. The form's PDF is on
-        ``pdf``. A label on a form can no longer be voided.
+        ``pdf``. A label on a form can be voided until USPS accepts it (the form then no longer stands
+        for that parcel: hand it over to be scanned on its own, or leave it out of the pickup).
         """
         day = ship_date if ship_date is not None else date.today()
         return scan_form(self.proxy, labels, ship_date=day, from_address=from_address)

@@ -46,7 +46,7 @@ Code        When
             on a SCAN form (none printed, or all voided or on a form already).
 002b0911    CreateManifest: a label named was voided (or is a sample): one error per label.
 002b0912    CreateManifest: a label named is of another ship date: one error per label.
-002b0913    CancelIndicium: the label is on a SCAN form and can no longer be voided.
+002b0913    CancelIndicium: the label is on a SCAN form and USPS has accepted it: it can no longer be voided.
 ==========  =============================================================================
 
 CreateManifest refuses the labels named that cannot go on a form all at once, in one fault whose
@@ -115,7 +115,7 @@ MESSAGES: dict[str, str] = {
     "002b0910": "There are no labels of this ship date to put on a SCAN form.",
     "002b0911": "The label was voided (or is a sample) and cannot go on a SCAN form.",
     "002b0912": "The label is of another ship date than the SCAN form.",
-    "002b0913": "The label is on a SCAN form and can no longer be voided.",
+    "002b0913": "The label is on a SCAN form and USPS has accepted it: it can no longer be voided.",
     "00450d02": "The label is already included on a SCAN form.",
     "002b0a01": "The postage amount exceeds the account's per-print limit.",
     "002b0c01": "Carrier pickup is not available at this address.",

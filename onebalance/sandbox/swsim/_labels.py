@@ -35,7 +35,8 @@ any other label.
 
 **CancelIndicium** names one label on v111 (StampsTxID | TrackingNumber) and any number on v135
 (StampsTxIDs and TrackingNumbers arrays; none at all: 00450202). Each label named: unknown or
-another account's 00450202; already voided 00450205; on a SCAN form 002b0913 (``_manifests``);
+another account's 00450202; already voided 00450205; on a SCAN form and accepted (6 h after
+printing, as tracking says) 002b0913 (``_manifests``);
 older than 240 h 00450201. A batch is all or nothing: the first label refused faults the whole
 call and nothing is voided (a label named twice counts once). Otherwise the labels are voided at
 once and their refunds are pending (a sample label: voided, nothing to refund). A pending refund
@@ -72,6 +73,9 @@ from ._state import SandboxAccount, SandboxState
 from ._urls import site
 
 CANCEL_WINDOW = timedelta(hours=240)
+#: When the carrier scans a label in ("Accepted" in its tracking): a label on a SCAN form can be
+#: voided until then, as Stamps.com lets it be (the form then no longer stands for that parcel).
+ACCEPTED_AFTER = timedelta(hours=6)
 REFUND_DELAY = timedelta(hours=24)
 TRACKING_PREFIX = {"US-PM": "9405", "US-XM": "9470"}
 #: The services USPS sells as return service (Priority Mail Express, Priority Mail, Ground Advantage,
@@ -320,8 +324,8 @@ def cancel_indicium(call: Call) -> dict[str, Any]:
             continue
         if label.voided:
             raise SandboxFault(faults.REFUND_NOT_ALLOWED)
-        if label.scan_form_id is not None:
-            raise SandboxFault(faults.ON_SCAN_FORM)
+        if label.scan_form_id is not None and now >= label.created_at + ACCEPTED_AFTER:
+            raise SandboxFault(faults.ON_SCAN_FORM)  # on a form and scanned in: the carrier has it
         if now - label.created_at > CANCEL_WINDOW:
             raise SandboxFault(faults.CANCEL_TOO_OLD)
         labels.append(label)
@@ -412,7 +416,7 @@ def track_shipment(call: Call) -> dict[str, Any]:
         events.append(_event(label.voided_at, "Label voided", "None", origin))
     else:
         for when, text, kind, where in (
-            (start + timedelta(hours=6), "Accepted", "AcceptOrPickup", origin),
+            (start + ACCEPTED_AFTER, "Accepted", "AcceptOrPickup", origin),
             (start + timedelta(hours=24), "In Transit", "Enroute", origin),
             (out_for_delivery, "Out for Delivery", "OutForDelivery", destination),
             (delivered, "Delivered", "Delivered", destination),

@@ -13,7 +13,8 @@ account's labels of ``ShipDate`` (the sandbox clock's day when it is nil or left
   when there is none: 002b0910.
 
 A form holds the labels it covers (``SandboxAccount.scan_forms``) and each of them knows its form
-(``Label.scan_form_id``): it goes on no other form, and CancelIndicium refuses to void it (002b0913).
+(``Label.scan_form_id``): it goes on no other form, and once USPS has accepted it (6 h after
+printing) CancelIndicium refuses to void it (002b0913).
 The answer lists one ``EndOfDayManifest`` (PickupCarrier Usps, ManifestType ScanForm, its
 ``ManifestId`` and ``ManifestUrl``, ``<site>/sandbox/scanforms/<id>.pdf``: a real one-page PDF, on
 letter paper, whatever ``ImageType`` asked). The IntegratorTxID is echoed; it makes no replay (the
