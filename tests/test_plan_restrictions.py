@@ -101,6 +101,22 @@ def test_cheapest_and_fastest_never_choose_a_forbidden_rate(accounts: Accounts, 
     assert shop.rates and shop.cheapest is None and shop.fastest is None
 
 
+def test_an_account_with_usps_printing_blocked_is_refused_before_anything_is_sent(
+    accounts: Accounts, sandbox: Sandbox
+) -> None:
+    merchant = _merchant(accounts, sandbox, balance="100.00", capabilities={"BlockUSPSPrint": True})  # v135
+    usps = accounts.usps(merchant)
+    shop = Shipping(usps=usps).rates(SHIPMENT)
+    assert shop.rates and not shop.allowed and shop.cheapest is None  # listed, none may be bought
+    assert all("BlockUSPSPrint" in (r.restriction or "") for r in shop.rates)
+    with pytest.raises(PlanRestriction, match="blocked"):
+        usps.buy(shop.rates[0], SHIPMENT, idempotency_key="blocked")
+    with pytest.raises(PlanRestriction, match="blocked"):  # the service refuses it too (the check skipped)
+        usps.buy(shop.rates[0], SHIPMENT, idempotency_key="blocked-2", after_unknown=True)
+    assert sandbox.account("planned").available_postage == Decimal("100.00") and not sandbox.labels("planned")
+    assert [r.capability for r in accounts.diagnose(merchant).restrictions] == ["BlockUSPSPrint"]
+
+
 def test_diagnose_lists_the_plans_restrictions(accounts: Accounts, sandbox: Sandbox) -> None:
     merchant = _merchant(
         accounts,

@@ -65,6 +65,16 @@ class PlanLimit(BaseModel):
 def plan_limits(capabilities: Capabilities) -> tuple[PlanLimit, ...]:
     """What the plan forbids, from the account's capabilities (empty: nothing)."""
     limits = []
+    if capabilities.block_usps_print:
+        limits.append(
+            PlanLimit(
+                capability="BlockUSPSPrint",
+                code=MAIL_CLASS_CODE,
+                detail="USPS labels are blocked on this account (BlockUSPSPrint)",
+                cannot="print USPS labels: they are blocked on this account (BlockUSPSPrint)",
+                services=frozenset(),
+            )
+        )
     if not capabilities.allow_all_mail_classes:
         names = " and ".join(SERVICES[code].removeprefix("USPS ") for code in sorted(PRIORITY_SERVICES))
         limits.append(

@@ -11,7 +11,8 @@ versions.
 **CreateIndicium** repeats the stored result of an IntegratorTxID already seen by the account
 (the same response, faults included; no second debit). Otherwise, in order: holds 00450190 /
 00450191 / 00560201; CanPrintShipping false 80048011; AllowAllMailClasses false and a service
-other than US-PM / US-XM 00450208 (an international service without CanPrintInternational, too);
+other than US-PM / US-XM 00450208 (an international service without CanPrintInternational, and any
+label with BlockUSPSPrint, too);
 the To address (``Rate.To``): with a CleanseHash it must be the sandbox's HMAC of that address
 (00450163), without one its state and ZIP must be valid (00450140); abroad, its street, city and
 country (00450140), a service that goes there (002b090b) and the ``Customs`` of ``_international``
@@ -166,6 +167,8 @@ def _create(call: Call) -> Label:
     _check_holds(account)
     if not account.capabilities.get("CanPrintShipping", False):
         raise SandboxFault(faults.PRINT_DISABLED)
+    if account.capabilities.get("BlockUSPSPrint", False):
+        raise SandboxFault(faults.MAIL_CLASS_NOT_ALLOWED, "USPS labels are blocked on this account (BlockUSPSPrint).")
     if not account.capabilities.get("AllowAllMailClasses", False) and service not in ("US-PM", "US-XM"):
         raise SandboxFault(faults.MAIL_CLASS_NOT_ALLOWED)
     if service in _international.SERVICES and not account.capabilities.get("CanPrintInternational", False):
