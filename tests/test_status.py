@@ -33,6 +33,7 @@ from onebalance.swsim._faults import error_for_fault
 
 def _account(**changes) -> Account:
     caps = {name: True for name in Capabilities.model_fields if name not in ("per_print_limit", "flags")}
+    caps["block_usps_print"] = False  # every permission given, the one prohibition not
     values = dict(
         customer_id=1,
         meter_number=2,
