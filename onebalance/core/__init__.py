@@ -88,6 +88,7 @@ from ._errors import clipped as clipped
 from ._errors import from_service as from_service
 from ._json import dumps as dumps
 from ._json import loads as loads
+from ._per_object import PerObject as PerObject
 from ._public import publish as publish
 from ._redact import MAX_LOGGED_BODY as MAX_LOGGED_BODY
 from ._redact import install as install

@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import logging
 import threading
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from onebalance.core import InsufficientFunds, OneBalanceError
+from onebalance.core import InsufficientFunds, OneBalanceError, PerObject
 from onebalance.stores import MINIMUM_PURCHASE, AutoRefillSettings
 from onebalance.swsim import Account
 
@@ -139,17 +138,8 @@ class RefillBackoff:
             self._failures, self._until = 0, None
 
 
-_backoffs: weakref.WeakKeyDictionary[object, RefillBackoff] = weakref.WeakKeyDictionary()
-_backoffs_guard = threading.Lock()
-
-
-def backoff_for(client: object) -> RefillBackoff:
-    """The back-off of the account behind ``client`` (a OneBalance), kept as long as the client is."""
-    with _backoffs_guard:
-        found = _backoffs.get(client)
-        if found is None:
-            found = _backoffs[client] = RefillBackoff()
-        return found
+#: The back-off of the account behind a client (a OneBalance), kept as long as the client is.
+backoff_for: PerObject[object, RefillBackoff] = PerObject(lambda _client: RefillBackoff())
 
 
 def shortfall_error(

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import abc
 import threading
-import weakref
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -33,7 +32,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import ConfigDict
 
-from onebalance.core import STORED, OldName, Renamed, ValidationError
+from onebalance.core import STORED, OldName, PerObject, Renamed, ValidationError
 from onebalance.swsim import Receipt, RefillKind
 
 from ._postgres import PostgresDatabase
@@ -351,20 +350,13 @@ class PostgresRefillJournal(_TableRefillJournal):
         return f"PostgresRefillJournal({self._db.describe()})"
 
 
-#: The journal of records given without one (one per records object, so every Postage on them shares it).
-_journals: weakref.WeakKeyDictionary[PostageRecords, RefillJournal] = weakref.WeakKeyDictionary()
-_journals_guard = threading.Lock()
+def _journal(records: PostageRecords) -> RefillJournal:
+    if isinstance(records, SqlitePostageRecords):
+        return SqliteRefillJournal(records.path)
+    return InMemoryRefillJournal()
 
 
-def journal_for(records: PostageRecords) -> RefillJournal:
-    """The refill journal that goes with ``records``: a table of the same SQLite file for
-    :class:`~onebalance.SqlitePostageRecords`, else one in memory (the same one each time)."""
-    with _journals_guard:
-        journal = _journals.get(records)
-        if journal is None:
-            if isinstance(records, SqlitePostageRecords):
-                journal = SqliteRefillJournal(records.path)
-            else:
-                journal = InMemoryRefillJournal()
-            _journals[records] = journal
-        return journal
+#: The refill journal that goes with records given without one: a table of the same SQLite file for
+#: :class:`~onebalance.SqlitePostageRecords`, else one in memory (one per records object, so every
+#: Postage on them shares it).
+journal_for: PerObject[PostageRecords, RefillJournal] = PerObject(_journal)

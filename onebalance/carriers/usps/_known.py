@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import threading
 import time
-import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from decimal import Decimal
 
+from onebalance.core import PerObject
 from onebalance.shipments import Address
 from onebalance.swsim import Account
 
@@ -118,14 +118,5 @@ class Known:
                 self._checks.popitem(last=False)
 
 
-_known: weakref.WeakKeyDictionary[object, Known] = weakref.WeakKeyDictionary()
-_known_guard = threading.Lock()
-
-
-def known_for(client: object) -> Known:
-    """What is known of the account behind ``client`` (a OneBalance), kept as long as the client is."""
-    with _known_guard:
-        found = _known.get(client)
-        if found is None:
-            found = _known[client] = Known()
-        return found
+#: What is known of the account behind a client (a OneBalance), kept as long as the client is.
+known_for: PerObject[object, Known] = PerObject(lambda _client: Known())

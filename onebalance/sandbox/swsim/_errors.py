@@ -186,14 +186,16 @@ NO_SUCH_PICKUP = "002b0c03"
 PICKUP_NOT_CHANGEABLE = "002b0c04"
 PICKUP_EXISTS = "002b0c05"
 PICKUP_PACKAGES_INVALID = "002b0c06"
+# Reprints and the shipment list (chosen by the sandbox).
 REPRINT_VOIDED = "002b0920"
 REPRINT_TOO_LATE = "002b0921"
 UNKNOWN_SHIPMENT_TOKEN = "002b0922"  # noqa: S105 - an error code
+# SCAN forms and voids of labels on them (chosen by the sandbox).
 NOTHING_TO_MANIFEST = "002b0910"
 NOT_MAILABLE = "002b0911"
 OTHER_SHIP_DATE = "002b0912"
 ON_SCAN_FORM = "002b0913"
-# SCAN forms (NOTES section 5: several sdcerror children, each with its context).
+# SCAN forms, the real code (NOTES section 5: several sdcerror children, each with its context).
 ALREADY_ON_SCAN_FORM = "00450d02"
 # Labels (NOTES section 4).
 PER_PRINT_LIMIT = "002b0a01"
