@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import requests
 
-from onebalance.sandbox import DEMO_INTEGRATION_ID, Sandbox, SandboxControl, SandboxCredentials
+from onebalance.sandbox import DEMO_INTEGRATION_ID, Clock, Sandbox, SandboxControl, SandboxCredentials
 from onebalance.sandbox.swsim import _rates
 
 from . import _wire
@@ -236,6 +236,47 @@ def test_refund_credited_a_day_later_and_cancel_window(box: Sandbox) -> None:
     sample = print_label(box, "d-3", SampleOnly=True)
     void(box, sample["StampsTxID"])
     assert box.label(SHOP, sample["StampsTxID"]).refund_status == "none"
+
+
+def test_pending_refunds_come_due_across_many_labels_and_a_restart(
+    make_sandbox: Callable[..., Sandbox], tmp_path: Any
+) -> None:
+    """The refunds waiting are kept as labels are voided and credited, not looked for among every
+    label printed on each call: each comes due once, in any order, and still after the sandbox
+    restarts from its saved state (which keeps no such list)."""
+    clock = Clock()
+    first = make_sandbox(state_path=tmp_path / "state.db", clock=clock)
+    first.create_account(SHOP, PASSWORD, balance="100.00")
+    labels = [print_label(first, f"m-{i}") for i in range(6)]
+    void(first, labels[4]["StampsTxID"], labels[1]["StampsTxID"])
+    clock.advance(timedelta(hours=12))
+    void(first, labels[2]["StampsTxID"])
+    clock.advance(timedelta(hours=12))
+    call(first, "GetRates", Rate=rate())  # the first two are due, the third is not
+    assert [first.label(SHOP, lb["StampsTxID"]).refund_status for lb in labels] == [
+        "",
+        "approved",
+        "pending",
+        "",
+        "approved",
+        "",
+    ]
+    first.close()
+    again = make_sandbox(state_path=tmp_path / "state.db", clock=clock)
+    void(again, labels[5]["StampsTxID"])
+    clock.advance(timedelta(hours=12))
+    call(again, "GetRates", Rate=rate())
+    assert [again.label(SHOP, lb["StampsTxID"]).refund_status for lb in labels] == [
+        "",
+        "approved",
+        "approved",
+        "",
+        "approved",
+        "pending",
+    ]
+    assert [r.stamps_tx_id for r in again.approve_refunds(SHOP)] == [labels[5]["StampsTxID"]]
+    assert again.approve_refunds(SHOP) == []
+    again.check_ledger(SHOP)
 
 
 def test_other_accounts_labels_are_not_found(box: Sandbox) -> None:

@@ -156,8 +156,7 @@ def _check_return(rate_in: dict[str, Any], to: dict[str, Any]) -> None:
 
 def _remember(account: SandboxAccount, tx_id: str, replay: IndiciumReplay) -> None:
     account.indicium_replays[tx_id] = replay
-    for old in list(account.indicium_replays)[: -_ledger.REPLAYS_KEPT]:
-        del account.indicium_replays[old]
+    _ledger.keep_newest(account.indicium_replays, _ledger.REPLAYS_KEPT)
 
 
 def _create(call: Call) -> Label:
@@ -336,7 +335,7 @@ def cancel_indicium(call: Call) -> dict[str, Any]:
         raise SandboxFault(faults.NO_SUCH_TRANSACTION)
     for label in labels:
         label.voided_at = now
-        label.refund_status = "none" if label.sample else "pending"
+        account.refund_pending(label, "none" if label.sample else "pending")
         if call.request.get("SendEmail") and not label.sample:
             state.send(
                 "email",
@@ -365,8 +364,8 @@ def approve_refunds(state: SandboxState, account: SandboxAccount, *, due_only: b
     """Credit the pending refunds (only those 24 h past their void when ``due_only``)."""
     now = state.clock.now()
     approved: list[Label] = []
-    for label in account.labels:
-        if label.refund_status != "pending" or label.voided_at is None:
+    for label in account.pending_refunds():
+        if label.voided_at is None:
             continue
         if due_only and now - label.voided_at < REFUND_DELAY:
             continue
@@ -378,7 +377,7 @@ def approve_refunds(state: SandboxState, account: SandboxAccount, *, due_only: b
         entry: LedgerEntry = _ledger.post(
             state, account, "Refund", credit=label.amount, memo=f"refund of label {label.tracking_number}"
         )
-        label.refund_status = "approved"
+        account.refund_pending(label, "approved")
         label.refunded_at = entry.date
         approved.append(label)
     if approved:
@@ -388,7 +387,7 @@ def approve_refunds(state: SandboxState, account: SandboxAccount, *, due_only: b
 
 def credit_due_refunds(state: SandboxState, account: SandboxAccount) -> None:
     """Credit the account's refunds that came due (a hook of every authenticated call)."""
-    if any(label.refund_status == "pending" for label in account.labels):
+    if account.pending_refunds():
         approve_refunds(state, account, due_only=True)
 
 

@@ -40,6 +40,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from .._shared._vocabulary import CENT
 from ._account_models import Charge, EntryType, Hold, LedgerEntry, PurchaseReplay, RejectionCode
@@ -53,6 +54,12 @@ BRAND = "Stamps.com"
 REPLAYS_KEPT = 1000
 HISTORY_QUERIES_KEPT = 50
 _FIRST_TRANSACTION_ID = 31000000
+
+
+def keep_newest(entries: dict[str, Any], kept: int) -> None:
+    """Forget the oldest of ``entries`` (insertion order) beyond the ``kept`` newest, without copying the rest."""
+    while len(entries) > kept:
+        del entries[next(iter(entries))]
 
 
 def is_cents(amount: Decimal) -> bool:
@@ -281,8 +288,7 @@ def debit_for_print(state: SandboxState, account: SandboxAccount, amount: Decima
 def remember(account: SandboxAccount, integrator_tx_id: str, replay: PurchaseReplay) -> None:
     account.purchase_replays.pop(integrator_tx_id, None)
     account.purchase_replays[integrator_tx_id] = replay
-    for old in list(account.purchase_replays)[:-REPLAYS_KEPT]:
-        del account.purchase_replays[old]
+    keep_newest(account.purchase_replays, REPLAYS_KEPT)
 
 
 def settle_pending(state: SandboxState, account: SandboxAccount) -> None:

@@ -62,8 +62,7 @@ def get_shipment_list(call: Call) -> dict[str, Any]:
     )
     token = secrets.token_urlsafe(18)
     account.shipment_queries[token] = query
-    for old in list(account.shipment_queries)[: -_ledger.HISTORY_QUERIES_KEPT]:
-        del account.shipment_queries[old]
+    _ledger.keep_newest(account.shipment_queries, _ledger.HISTORY_QUERIES_KEPT)
     call.state.touch(account)
     return {"ShipmentListToken": token, "TotalPages": _pages(query), **_page(call, query, 1)}
 

@@ -303,8 +303,7 @@ def get_balance_history(call: Call) -> dict[str, Any]:
     )
     token = secrets.token_urlsafe(18)
     account.history_queries[token] = query
-    for old in list(account.history_queries)[: -_ledger.HISTORY_QUERIES_KEPT]:
-        del account.history_queries[old]
+    _ledger.keep_newest(account.history_queries, _ledger.HISTORY_QUERIES_KEPT)
     call.state.touch(account)
     entries = _matching(account, query)
     pages = -(-len(entries) // query.per_page)

@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from onebalance.swsim import PASSWORD_HISTORY
 
@@ -147,6 +147,10 @@ class SandboxAccount(BaseModel):
     page_id: str | None = None
     last_login: datetime | None = None
     conversations: list[Conversation] = Field(default_factory=list)
+    #: The labels whose refund is pending, by StampsTxID, in the order they were voided; ``None`` until
+    #: first needed (one scan of ``labels``), then kept by :meth:`refund_pending`. Every authenticated
+    #: call looks for refunds come due: without this, a scan of every label the account ever printed.
+    _pending_refunds: dict[str, Label] | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
     @classmethod
@@ -170,6 +174,21 @@ class SandboxAccount(BaseModel):
     @property
     def key(self) -> str:
         return self.username.lower()
+
+    def pending_refunds(self) -> list[Label]:
+        """The labels whose refund is pending (voided, not yet credited)."""
+        if self._pending_refunds is None:
+            self._pending_refunds = {lb.stamps_tx_id: lb for lb in self.labels if lb.refund_status == "pending"}
+        return list(self._pending_refunds.values())
+
+    def refund_pending(self, label: Label, status: Literal["pending", "approved", "none"]) -> None:
+        """Set ``label``'s refund status, keeping :meth:`pending_refunds` true."""
+        label.refund_status = status
+        if self._pending_refunds is not None:
+            if status == "pending":
+                self._pending_refunds[label.stamps_tx_id] = label
+            else:
+                self._pending_refunds.pop(label.stamps_tx_id, None)
 
     @property
     def status(self) -> AccountStatus:
