@@ -255,3 +255,39 @@ def test_nothing_is_written_into_the_sessions_objects(recorded, tmp_path):
     _post(session, "https://swsim.example/a")
     assert vars(session) == before
     assert len(adapter.sent) == 2
+
+
+def test_the_sdks_adapter_works_out_each_origins_pool_key_once(monkeypatch, tmp_path):
+    """With a CA bundle path (``REQUESTS_CA_BUNDLE``), ``requests`` would ``stat`` it on every
+    request to choose the pool's settings; the SDK's adapter chooses them once per origin, verify
+    and client certificate, and they are what ``requests`` itself chooses."""
+    import os
+
+    from onebalance.core._deadline import DeadlineAdapter
+
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    looked: list[str] = []
+    isdir = os.path.isdir
+    monkeypatch.setattr(os.path, "isdir", lambda path: looked.append(str(path)) or isdir(path))
+    ours, theirs = DeadlineAdapter(), HTTPAdapter()
+
+    def key(adapter: HTTPAdapter, url: str, verify: Any, cert: Any = None) -> Any:
+        prepared = requests.Request("POST", url, data=b"x").prepare()
+        return adapter.build_connection_pool_key_attributes(prepared, verify, cert)
+
+    first = key(ours, "https://swsim.example:8443/swsim/a.asmx", str(bundle))
+    assert first == key(theirs, "https://swsim.example:8443/swsim/a.asmx", str(bundle))
+    assert first[1]["ca_certs"] == str(bundle) and first[0]["port"] == 8443
+    looked.clear()
+    first[1]["ca_certs"] = "changed by the pool manager"
+    again = key(ours, "https://swsim.example:8443/other/path?q=1", str(bundle))
+    assert again[1]["ca_certs"] == str(bundle) and looked == []  # the same origin: nothing looked up again
+    # Another origin, another verify or a client certificate: its own key, as requests makes it.
+    for url, verify, cert in (
+        ("https://ups.example/ship", str(bundle), None),
+        ("https://swsim.example:8443/a", str(tmp_path), None),
+        ("https://swsim.example:8443/a", True, ("c.pem", "k.pem")),
+        ("https://swsim.example:8443/a", True, ["c.pem", "k.pem"]),  # unhashable: worked out each time
+    ):
+        assert key(ours, url, verify, cert) == key(theirs, url, verify, cert)

@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
 
+from requests import PreparedRequest
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -193,8 +194,42 @@ class _HTTPSPool(HTTPSConnectionPool):
 _POOLS = {"http": _HTTPPool, "https": _HTTPSPool}
 
 
+#: At most this many (origin, verify, cert) pool keys are kept per adapter.
+_POOL_KEYS_KEPT = 64
+
+
 class DeadlineAdapter(HTTPAdapter):
-    """``HTTPAdapter`` whose connections hand their socket to the current attempt's watch."""
+    """``HTTPAdapter`` whose connections hand their socket to the current attempt's watch.
+
+    It also keeps the connection-pool key of each origin: ``requests`` works it out on every
+    request (the URL parsed again and, when ``verify`` is a CA bundle's path, as it is whenever
+    ``REQUESTS_CA_BUNDLE`` is set, a ``stat`` of that path), the same answer each time. A
+    ``stat`` lets every other thread take the interpreter before this one goes on. The key is
+    made once per origin, ``verify`` and client certificate (as the transport reads the
+    environment once per origin): a CA bundle path that becomes a directory later is not seen.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._pool_keys: dict[tuple[str, Any, Any], Any] = {}
+        super().__init__(*args, **kwargs)
+
+    def build_connection_pool_key_attributes(
+        self, request: PreparedRequest, verify: bool | str, cert: str | tuple[str, str] | None = None
+    ) -> Any:
+        url = request.url or ""
+        slash = url.find("/", url.find("://") + 3)
+        key = (url if slash < 0 else url[:slash], verify, cert)
+        try:
+            made = self._pool_keys.get(key)
+        except TypeError:  # an unhashable setting (a cert given as a list...): no cache
+            return super().build_connection_pool_key_attributes(request, verify, cert)
+        if made is None:
+            made = super().build_connection_pool_key_attributes(request, verify, cert)
+            if len(self._pool_keys) >= _POOL_KEYS_KEPT:
+                self._pool_keys.clear()
+            self._pool_keys[key] = made
+        host_params, pool_kwargs = made
+        return host_params.copy(), pool_kwargs.copy()  # the pool manager may keep or change them
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
