@@ -40,6 +40,7 @@ from typing import Any
 import _zeep
 import requests
 from _common import WSDL, Row, Stable, shipment, until_stable
+from _floor_client import FloorClient
 from _serve import CallCounter
 from sandbox_speed import server
 
@@ -332,10 +333,32 @@ def run(quick: bool) -> list[Row]:
             pid,
         )
 
+        # The floor: the cheapest correct client over requests, Credentials in every call.
+        floor = FloorClient(info["url"], rate, shipment(), one.cleanse(shipment().recipient).cleanse_hash)
+        logins = [
+            {"IntegrationID": info["integration_id"], "Username": name, "Password": info["password"]}
+            for name in info["usernames"]
+        ]
+        floor_calls = _calls_per(counter, lambda: floor.buy(logins[0], "floor-probe"))
+        floor_many = drive(
+            [(lambda n, i=i: floor.buy(logins[i], f"fl-a-{i}-{n}")) for i in range(THREADS)],
+            counter,
+            floor_calls,
+            seconds,
+            pid,
+        )
+        floor_one = drive(
+            [(lambda n, i=i: floor.buy(logins[0], f"fl-b-{i}-{n}")) for i in range(THREADS)],
+            counter,
+            floor_calls,
+            seconds,
+            pid,
+        )
+
     rows = []
-    for label, sdk, naive, well, procs in (
-        ("(a) 32 accounts", sdk_many, zeep_many, well_many, procs_many),
-        ("(b) one account", sdk_one, zeep_one, well_one, procs_one),
+    for label, sdk, naive, well, procs, bare in (
+        ("(a) 32 accounts", sdk_many, zeep_many, well_many, procs_many, floor_many),
+        ("(b) one account", sdk_one, zeep_one, well_one, procs_one, floor_one),
     ):
         ratio = sdk.rate / ideal
         # A thread's cycle: its calls (as long as the server took to answer them) and everything else:
@@ -347,6 +370,9 @@ def run(quick: bool) -> list[Row]:
                 f"{label}: label purchases/s / ideal",
                 f"{ratio:.2f} ({sdk.rate:,.1f}/s)",
                 f"ideal {ideal:,.1f}/s = {THREADS} threads / ({calls} calls x {LATENCY * 1000:.0f} ms); "
+                f"the floor (text, requests, {floor_calls} call(s) a label) {bare.rate:,.1f}/s = "
+                f"{bare.rate / ideal:.2f} (client {bare.client_cpu:.2f} core, spread {_note(bare)}), the sdk = "
+                f"{sdk.rate / bare.rate if bare.rate else 0:.2f}x the floor; "
                 f"zeep used well (one service, the SDK's tactics, {well_calls} call(s) a label) {well.rate:,.1f}/s "
                 f"= {well.rate / ideal:.2f} (spread {_note(well)}); naive zeep ({naive_calls} calls a label) "
                 f"{naive.rate:,.1f}/s = {naive.rate / ideal:.2f}; "

@@ -52,6 +52,7 @@ from onebalance.carriers.ups import _mapping as ups_mapping
 from onebalance.carriers.usps import _mapping as usps_mapping
 from onebalance.sandbox import Sandbox
 from onebalance.sandbox.ups import UpsSandbox
+from onebalance.swsim import build, swsim_schema
 
 NS = "http://stamps.com/xml/namespace/2023/07/swsim/SwsimV135"
 ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -120,6 +121,31 @@ _PURCHASE_TEXT = _TEMPLATE.format(
 )
 
 
+def schema_ordered(operation: str, wire: Mapping[str, Any]) -> dict[str, Any]:
+    """``wire`` laid out once as the schema orders it (the mapping's dicts keep the order they were
+    filled in; a SOAP server refuses elements out of their sequence): written once by the SDK's
+    codec, read back as nested dicts of wire text (repeated elements as lists). Done at set-up,
+    never per call, so it costs the floor nothing."""
+    schema = swsim_schema("v135")
+    envelope = build(schema, schema.operations[operation], {"Authenticator": TOKEN, **wire}, response=False)
+
+    def read(node: etree._Element) -> Any:
+        if len(node) == 0:
+            return node.text or ""
+        out: dict[str, Any] = {}
+        for child in node:
+            name, value = _local(child.tag), read(child)
+            if name in out:
+                out[name] = [*out[name], value] if isinstance(out[name], list) else [out[name], value]
+            else:
+                out[name] = value
+        return out
+
+    fields = read(etree.fromstring(envelope)[0][0])
+    del fields["Authenticator"]
+    return fields
+
+
 class EnvOnce:
     """A hand-written client's ``post`` that reads the environment once, as the SDK does.
 
@@ -138,9 +164,9 @@ class EnvOnce:
         return session.send(prepared, timeout=timeout, allow_redirects=False, **self.settings)
 
 
-def hand_post(session: Any, operation: str, envelope: bytes) -> etree._Element:
+def hand_post(session: Any, operation: str, envelope: bytes, url: str = URL) -> etree._Element:
     reply = session.post(
-        URL,
+        url,
         data=envelope,
         headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{NS}/{operation}"'},
         timeout=(5, 30),
@@ -223,11 +249,19 @@ def floor_purchase(session: Any, tx: str, old: bool = False) -> dict[str, Any]:
     }
 
 
-def floor_indicium(session: Any, wire: Mapping[str, Any], old: bool = False) -> dict[str, Any]:
+def floor_indicium(
+    session: Any,
+    wire: Mapping[str, Any],
+    old: bool = False,
+    auth: Mapping[str, Any] | None = None,
+    url: str = URL,
+) -> dict[str, Any]:
     """CreateIndicium by hand, from the request's fields already laid out as the wire wants them,
-    written as text (``old``: as an lxml tree)."""
+    written as text (``old``: as an lxml tree). ``auth``: the Authenticator (a canned one by
+    default) or the Credentials (item 3's floor, against a real server)."""
     write = hand_envelope if old else text_envelope
-    node = hand_post(session, "CreateIndicium", write("CreateIndicium", {"Authenticator": "token", **wire}))
+    fields = {**(auth or {"Authenticator": TOKEN}), **wire}
+    node = hand_post(session, "CreateIndicium", write("CreateIndicium", fields), url)
     rate = node.find(_Q + "Rate")
     assert rate is not None
     addons = rate.find(_Q + "AddOns")
@@ -315,6 +349,7 @@ def _cases(stack: str) -> list[tuple[str, dict[str, Callable[[], object]]]]:
     cleanse_hash = usps.cleanse(ship.recipient).cleanse_hash
     client.purchase_postage(Decimal("10.00"), client.account().control_total, "record")
     indicium_wire = usps_mapping.ship_request(rate, ship, "ob-floor", to_cleanse_hash=cleanse_hash, version="v135")
+    floor_wire = schema_ordered("CreateIndicium", indicium_wire)
 
     ups_box = UpsSandbox()
     ups_box.create_account("bench-app", "bench-secret", ["A1B2C3"])
@@ -375,8 +410,8 @@ def _cases(stack: str) -> list[tuple[str, dict[str, Callable[[], object]]]]:
             "CreateIndicium",
             {
                 "sdk": sdk_indicium,
-                "floor": lambda: floor_indicium(poster, indicium_wire),
-                "old_floor": lambda: floor_indicium(session, indicium_wire, old=True),
+                "floor": lambda: floor_indicium(poster, floor_wire),
+                "old_floor": lambda: floor_indicium(session, floor_wire, old=True),
                 "naive": lambda: zeep.CreateIndicium(Authenticator="token", **indicium_wire),
             },
         ),

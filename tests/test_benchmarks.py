@@ -192,6 +192,36 @@ def test_item3_a_purchase_makes_one_call_and_the_server_counts_them() -> None:
         assert account.token not in (None, "ended-conversation")
 
 
+def test_item3_the_floor_buys_a_label_with_one_valid_call(require_real_swsim: Any) -> None:
+    """Item 3's floor (the cheapest correct client over requests) makes one CreateIndicium a label,
+    a request the real v135 WSDL accepts (its fields in the schema's order, as item 1's floor
+    sends too), and reads the label from the answer."""
+    import latency
+    from _common import shipment
+    from _floor_client import FloorClient
+    from sandbox_speed import server
+
+    with server("--accounts", "1") as info:
+        counter = latency._counter(info)
+        usps = latency._merchant(info, info["usernames"][0])
+        rate = latency._priority(usps)
+        floor = FloorClient(info["url"], rate, shipment(), usps.cleanse(shipment().recipient).cleanse_hash)
+        login = {
+            "IntegrationID": info["integration_id"],
+            "Username": info["usernames"][0],
+            "Password": info["password"],
+        }
+        sent: list[bytes] = []
+        post = floor.poster.post
+        floor.poster.post = lambda url, data, **kw: sent.append(data) or post(url, data=data, **kw)  # type: ignore[method-assign]
+        before = counter.read()[0]
+        first, second = floor.buy(login, "floor-1"), floor.buy(login, "floor-2")
+        assert counter.read()[0] - before == 2
+        assert first["tracking_number"] != second["tracking_number"] and first["cost"] == rate.total.amount
+        assert first["image"].startswith(b"\x89PNG")
+    assert not require_real_swsim.errors(sent[0])
+
+
 def test_repeats_stop_when_the_best_runs_agree_and_say_when_they_do_not() -> None:
     """Issue 19, item 4: a figure is repeated until its best runs agree within 10 %, a bounded
     number of times, and says when they did not."""
