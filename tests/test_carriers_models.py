@@ -433,6 +433,20 @@ def test_international_and_territories():
     ).is_international
 
 
+def test_a_shipment_readdressed_is_the_one_a_validated_copy_gives():
+    """``readdressed`` skips the checks a recipient in the same country cannot change: the same shipment
+    as ``model_copy(update=...)`` (which validates everything again); another country is validated."""
+    corrected = us_address(name="Bob", street_lines=["1 MAIN ST"], city="AUSTIN", state="TX", postal_code="78701-1234")
+    for shipment in (request(), request(options={"signature"}, reference="order 7", is_return=True)):
+        fast, slow = shipment.readdressed(corrected), shipment.model_copy(update={"recipient": corrected})
+        assert fast == slow and fast.recipient is corrected and fast.model_dump() == slow.model_dump()
+        assert shipment.recipient != corrected  # the original is untouched
+    paris = Address(name="A", street_lines="1", city="Paris", postal_code="75001", country="FR")
+    refused(lambda: request().readdressed(paris), "customs")  # abroad: customs are required
+    territory = Address(name="A", street_lines="1", city="San Juan", postal_code="00901", country="PR")
+    assert not request().readdressed(territory).is_international
+
+
 # -- rates ----------------------------------------------------------------------------------------
 
 

@@ -440,6 +440,23 @@ def test_a_purchase_fingerprint_is_stable_and_names_what_is_bought() -> None:
     assert len({base, *other}) == 7
 
 
+def test_the_form_of_a_quoted_shipment_is_worked_out_once_per_object_and_forgotten_with_it() -> None:
+    import gc
+
+    from onebalance.shipments._quote import _quoted_form, differences, shipment_form
+
+    quoted = SHIPMENT.model_copy(update={"reference": "quoted"})
+    assert _quoted_form(quoted) is _quoted_form(quoted) and _quoted_form(quoted) == shipment_form(quoted)
+    assert differences(quoted, HEAVIER) == ("parcels.0.weight",) == differences(quoted, HEAVIER)
+    # Equal shipments written apart (2 lb and 2.000 lb) are other objects: each has its own form.
+    apart = SHIPMENT.model_copy(update={"parcels": [Parcel(weight=Weight("2.000", "lb"))]})
+    assert _quoted_form(apart) == shipment_form(apart) and differences(apart, quoted) == ()
+    kept = len(_quoted_form)
+    del quoted, apart
+    gc.collect()
+    assert len(_quoted_form) == kept - 2
+
+
 def _fedex_payer() -> Any:
     from carriers import CarrierAccountPayment
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import weakref
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -85,9 +86,43 @@ def _diff(left: Any, right: Any, path: str) -> Iterator[str]:
         yield path
 
 
+class _QuotedForms:
+    """The canonical form of each shipment a rate was quoted for (``Rate.quoted_for``), worked out
+    once: every purchase of its rates with another shipment object compares against it. Kept by the
+    shipment object, not by equality (two equal shipments may be written apart: 2 and 2.0), and
+    forgotten with it. A shipment is frozen, so its form does not change. Thread-safe: each step is
+    one dict operation; two threads may both work out a form, the same one."""
+
+    def __init__(self) -> None:
+        self._forms: dict[int, tuple[weakref.ref[ShipmentRequest], dict[str, Any]]] = {}
+
+    def __call__(self, shipment: ShipmentRequest) -> dict[str, Any]:
+        key = id(shipment)
+        found = self._forms.get(key)
+        if found is not None and found[0]() is shipment:
+            return found[1]
+        form = shipment_form(shipment)
+        self._forms[key] = (weakref.ref(shipment, lambda ref: self._gone(key, ref)), form)
+        return form
+
+    def _gone(self, key: int, ref: weakref.ref[ShipmentRequest]) -> None:
+        found = self._forms.get(key)
+        if found is not None and found[0] is ref:
+            self._forms.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._forms)
+
+
+_quoted_form = _QuotedForms()
+
+
 def differences(quoted: ShipmentRequest, shipment: ShipmentRequest) -> tuple[str, ...]:
-    """What differs between two shipments, as field paths (``parcels.0.weight``, ``recipient.postal_code``)."""
-    left, right = shipment_form(quoted), shipment_form(shipment)
+    """What differs between two shipments, as field paths (``parcels.0.weight``, ``recipient.postal_code``).
+
+    ``quoted`` is the shipment a rate was quoted for: its form is worked out once (it is read only).
+    """
+    left, right = _quoted_form(quoted), shipment_form(shipment)
     if left == right:
         return ()
     return tuple(found for part in QUOTED_PARTS for found in _diff(left.get(part), right.get(part), part))

@@ -11,7 +11,7 @@ import re
 from datetime import date
 from typing import Any
 
-from pydantic import field_validator, model_validator
+from pydantic import BaseModel, field_validator, model_validator
 
 from ._address import Address
 from ._base import CarrierModel, fail, one_or_more
@@ -129,6 +129,7 @@ class ShipmentRequest(CarrierModel):
 
     @model_validator(mode="after")
     def _customs_where_needed(self) -> ShipmentRequest:
+        # The only check that reads the recipient, and only its country: :meth:`readdressed` relies on it.
         origin, destination = self.shipper.country, self.recipient.country
         if self.customs is None:
             if self.needs_customs:
@@ -140,6 +141,18 @@ class ShipmentRequest(CarrierModel):
             return self
         check_customs(self.customs, origin=origin, destination=destination, parcels_weight=self.total_weight)
         return self
+
+    def readdressed(self, recipient: Address) -> ShipmentRequest:
+        """This shipment sent to ``recipient`` (the same place as the carrier writes it, after an address check).
+
+        The same as ``model_copy(update={"recipient": recipient})``, a shipment validated like any
+        other, without running again the checks whose inputs did not change: ``recipient`` is an
+        :class:`Address` (validated when it was made) and the one check that reads the recipient
+        reads only its country, so a recipient in the same country is put in place as it is.
+        """
+        if type(recipient) is not Address or recipient.country != self.recipient.country:
+            return self.model_copy(update={"recipient": recipient})
+        return BaseModel.model_copy(self, update={"recipient": recipient})
 
     def check(self, *, today: date) -> ShipmentRequest:
         """Refuse a ship date in the past; ``today`` is the shipper's date (passed in: no hidden clock)."""

@@ -87,6 +87,10 @@ class FundingSettings(_Input):
     auto_refill: AutoRefillSettings | None = None
 
 
+#: A merchant's settings until it sets its own (frozen: one for all; read three times a label).
+_DEFAULT_SETTINGS = FundingSettings()
+
+
 class PostageRecords(abc.ABC):
     @abc.abstractmethod
     def add_receipt(self, receipt: Receipt) -> Receipt:
@@ -145,7 +149,8 @@ class InMemoryPostageRecords(PostageRecords):
 
     def settings(self, merchant_id: str) -> FundingSettings:
         with self._lock:
-            return self._settings.get(merchant_id, FundingSettings())
+            found = self._settings.get(merchant_id)
+        return found if found is not None else _DEFAULT_SETTINGS
 
     def put_settings(self, merchant_id: str, settings: FundingSettings) -> None:
         if not merchant_id:
@@ -226,7 +231,7 @@ class SqlitePostageRecords(PostageRecords):
     def settings(self, merchant_id: str) -> FundingSettings:
         with self._tables.connection() as conn:
             row = conn.execute("SELECT body FROM funding_settings WHERE merchant_id = ?", (merchant_id,)).fetchone()
-        return FundingSettings.model_validate_json(row[0]) if row else FundingSettings()
+        return FundingSettings.model_validate_json(row[0]) if row else _DEFAULT_SETTINGS
 
     def put_settings(self, merchant_id: str, settings: FundingSettings) -> None:
         if not merchant_id:
@@ -311,7 +316,7 @@ class PostgresPostageRecords(PostageRecords):
     def settings(self, merchant_id: str) -> FundingSettings:
         with self._db.connection() as conn:
             row = conn.execute(self._get_settings, (merchant_id,)).fetchone()
-        return FundingSettings.model_validate_json(row[0]) if row else FundingSettings()
+        return FundingSettings.model_validate_json(row[0]) if row else _DEFAULT_SETTINGS
 
     def put_settings(self, merchant_id: str, settings: FundingSettings) -> None:
         if not merchant_id:

@@ -248,7 +248,7 @@ class UspsShipping:
         cleansed = None if _international.abroad(shipment.recipient) else self._checked(shipment.recipient)
         if cleansed is not None and cleansed.cleanse_hash:
             # The CleanseHash is of the address as USPS wrote it: the label goes there.
-            shipment = shipment.model_copy(update={"recipient": cleansed.address})
+            shipment = shipment.readdressed(cleansed.address)
         if not sample and not in_doubt:
             if not fresh and not self.proxy.pays_without_refill(rate.total.amount, account):
                 account = self.proxy.account()  # the known balance may be short or due a refill: read it
