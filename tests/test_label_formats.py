@@ -18,7 +18,11 @@ import responses
 
 from carriers import Address, Carrier, LabelSpec, Parcel, ShipmentRequest, Weight
 from onebalance import Accounts, InMemoryCredentialStore, LabelFormatUnavailable, Shipping, ValidationError
+from onebalance.carriers.fedex._mapping import LABEL_FORMATS as FEDEX_FORMATS
+from onebalance.carriers.ups._mapping import LABEL_FORMATS as UPS_FORMATS
+from onebalance.carriers.usps._codes import LABEL_FORMATS as USPS_FORMATS
 from onebalance.sandbox import Sandbox
+from onebalance.shipments import choose
 from onebalance.sandbox.fedex import FedexSandbox
 from onebalance.sandbox.ups import UpsSandbox
 
@@ -194,3 +198,27 @@ def test_usps_image_type_still_names_the_format_but_not_beside_a_spec(merchant: 
     with pytest.raises(ValidationError) as unknown:
         usps.buy(rate, SHIPMENT, idempotency_key="jpg", image_type="Jpg")
     assert unknown.value.field == "image_type"
+
+
+def _the_rule(spec: LabelSpec, offers: Any, default: str) -> Any:
+    """``choose``'s rule written plainly: the format (else the default), the size (else 4x6 when the
+    format comes in it, else its first size); None when the carrier does not print that."""
+    label_format = spec.format or default
+    sizes = [size for fmt, size in offers if fmt == label_format]
+    label_size = spec.size or ("4x6" if "4x6" in sizes or not sizes else sizes[0])
+    found = offers.get((label_format, label_size))
+    return None if found is None else (label_format, label_size, found)
+
+
+@pytest.mark.parametrize("offers", [UPS_FORMATS, FEDEX_FORMATS, USPS_FORMATS, {("PDF", "letter"): "L", ("PNG", "4x6"): "P"}])
+def test_choose_follows_its_rule_with_and_without_a_spec(offers: Any) -> None:
+    """``choose`` without a spec (its fast path: no LabelSpec built) and with one gives what the rule says."""
+    specs = [LabelSpec(format=fmt, size=size) for fmt, size in offers] + [LabelSpec(format=fmt) for fmt, _ in offers]
+    for default in ("PNG", "GIF", "PDF", "ZPL"):
+        for spec in (None, LabelSpec(), *specs, LabelSpec(size="letter"), LabelSpec(format="EPL", size="letter")):
+            expected = _the_rule(spec or LabelSpec(), offers, default)
+            if expected is None:
+                with pytest.raises(LabelFormatUnavailable):
+                    choose(spec, Carrier.UPS, offers, default)
+            else:
+                assert choose(spec, Carrier.UPS, offers, default) == expected

@@ -109,10 +109,15 @@ def choose(
     """The format, size and the carrier's wire value for ``spec`` from the carrier's ``offers``
     (what it prints, in the order it lists them); a field left None is ``default_format`` and 4x6
     (else the format's first size). :class:`LabelFormatUnavailable` when the carrier does not print it."""
-    wanted = spec or LabelSpec()
-    label_format = wanted.format or default_format
-    sizes = [size for fmt, size in offers if fmt == label_format]
-    label_size = wanted.size or ("4x6" if "4x6" in sizes or not sizes else sizes[0])
+    # No spec (the usual case) is the default format in 4x6, without building an empty LabelSpec.
+    label_format = (spec.format if spec is not None else None) or default_format
+    label_size = spec.size if spec is not None else None
+    if label_size is None:
+        found = offers.get((label_format, "4x6"))  # 4x6 first, else the format's first size
+        if found is not None:
+            return label_format, "4x6", found
+        sizes = [size for fmt, size in offers if fmt == label_format]
+        label_size = sizes[0] if sizes else "4x6"
     found = offers.get((label_format, label_size))
     if found is None:
         offered = tuple(LabelSpec(format=fmt, size=size) for fmt, size in offers)
