@@ -25,8 +25,8 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from typing import Any, ClassVar, Generic, TypeVar
 
 import requests
@@ -74,6 +74,24 @@ def redact(value: Any, keys: frozenset[str]) -> Any:
     return value
 
 
+class _Answering:
+    """:meth:`RestProxy.answering`'s context manager: the errors leaving it, but the SDK's own
+    transport errors, name ``service`` as their source. Stateless, so one serves every call."""
+
+    __slots__ = ("service",)
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, exc: BaseException | None, traceback: object) -> bool:
+        if isinstance(exc, OneBalanceError) and not isinstance(exc, TransportError):
+            from_service(exc, self.service)
+        return False  # the error goes on
+
+
 class RestProxy(Generic[S]):
     """Sends one carrier's calls for one set of settings; safe to share between threads.
 
@@ -107,6 +125,7 @@ class RestProxy(Generic[S]):
         self._tokens = TokenCache(self._fetch_token, clock, self.refresh_margin)
         self._log = logging.getLogger(f"onebalance.carriers.{self.service.value}")
         self._name = self.service.value  # the first word of each log line: "ups", "fedex"
+        self._answering = _Answering(self.service)  # one object: a generator per call cost a tenth of send
 
     def __repr__(self) -> str:
         return (
@@ -123,24 +142,18 @@ class RestProxy(Generic[S]):
         """How many OAuth tokens this proxy has fetched (for monitoring the token cache)."""
         return self._tokens.fetched
 
-    @contextmanager
-    def answering(self) -> Iterator[None]:
+    def answering(self) -> AbstractContextManager[None]:
         """Marks the errors raised inside by which the carrier refused (its error answers, its refusals
         inside a 200 such as an unknown tracking number) as coming from it (``error.source``); a
         :class:`~onebalance.TransportError` (no connection, no readable answer, an outcome unknown)
         is the SDK's own and names none, as for the One Balance."""
-        try:
-            yield
-        except OneBalanceError as exc:
-            if not isinstance(exc, TransportError):
-                from_service(exc, self.service)
-            raise
+        return self._answering
 
     # -- token -----------------------------------------------------------------------------------
     def token(self, *, stale: Token | None = None) -> Token:
         """A token valid for a while yet, fetched when needed; ``stale`` (one the carrier just
         refused) is replaced even if it looks valid."""
-        with self.answering():
+        with self._answering:
             return self._tokens.get(stale=stale)
 
     def forget_token(self) -> None:
@@ -162,43 +175,29 @@ class RestProxy(Generic[S]):
 
     # -- API calls -------------------------------------------------------------------------------
     def send(self, request: Request, *, idempotency_key: str | None = None) -> dict[str, Any]:
-        """:meth:`call` for a request the mapping built."""
-        return self.call(
-            request.operation,
-            request.method,
-            request.path,
-            request.payload,
-            idempotency_key=idempotency_key,
-            repeat_refused=request.repeat_refused,
-        )
-
-    def call(
-        self,
-        operation: str,
-        method: str,
-        path: str,
-        payload: Mapping[str, Any] | None = None,
-        *,
-        idempotency_key: str | None = None,
-        repeat_refused: Callable[[Any], bool] | None = None,
-    ) -> dict[str, Any]:
-        """Send ``payload`` as JSON with a bearer token, retried as the policy and the operation allow.
+        """Send the request the mapping built (its JSON ``payload``) with a bearer token, retried as
+        the policy and the operation allow.
 
         A call answered 401 is sent once more with a fresh token; every attempt sends the same
         transaction id (derived from ``idempotency_key``, else a new one). Returns the decoded JSON
         object; raises the SDK's typed error for the carrier's error answers,
         :class:`~onebalance.OutcomeUnknown` when a purchase or void may have happened.
         """
+        operation, payload, repeat_refused = request.operation, request.payload, request.repeat_refused
         key = idempotency_key or uuid.uuid4().hex
         transaction_id = self.mapping.transaction_id(key)
-        request = Request(operation, method, path, payload, headers=self.mapping.headers(transaction_id))
-        data = _json.dumps(payload) if payload is not None else None
+        # The headers every attempt sends but the token's, made once per call.
+        headers = {**self.mapping.headers(transaction_id), "Accept": "application/json"}
+        data = None
+        if payload is not None:
+            headers["Content-Type"] = "application/json"
+            data = _json.dumps(payload)
         maybe_done = False
 
         def attempt(number: int) -> dict[str, Any]:
             nonlocal maybe_done
             try:
-                body = self._authorized(request, data, transaction_id, number)
+                body = self._authorized(request, data, headers, transaction_id, number)
             except Transient as exc:
                 maybe_done = maybe_done or exc.sent
                 raise
@@ -213,17 +212,31 @@ class RestProxy(Generic[S]):
             return body
 
         safety = self.mapping.SAFETY.get(operation, Safety.UNSAFE)
-        with self.answering():
+        with self._answering:
             return run(self.retry, operation, attempt, safety=safety, key=key, money=operation in self.mapping.MONEY)
 
-    def _authorized(self, request: Request, data: bytes | None, transaction_id: str, number: int) -> dict[str, Any]:
+    def call(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        payload: Mapping[str, Any] | None = None,
+        *,
+        idempotency_key: str | None = None,
+        repeat_refused: Callable[[Any], bool] | None = None,
+    ) -> dict[str, Any]:
+        """:meth:`send` for a request given by its parts."""
+        request = Request(operation, method, path, payload, repeat_refused=repeat_refused)
+        return self.send(request, idempotency_key=idempotency_key)
+
+    def _authorized(
+        self, request: Request, data: bytes | None, headers: Mapping[str, str], transaction_id: str, number: int
+    ) -> dict[str, Any]:
         """One attempt, sent again once with a fresh token if the carrier refuses the token."""
         token = self._token_for(request.operation)
         for refreshed in (False, True):
-            headers = {**request.headers, "Authorization": f"Bearer {token.access_token}", "Accept": "application/json"}
-            if data is not None:
-                headers["Content-Type"] = "application/json"
-            reply = self._send(request, data=data, headers=headers, attempt=number)
+            sent = {**headers, "Authorization": f"Bearer {token.access_token}"}
+            reply = self._send(request, data=data, headers=sent, attempt=number)
             if reply.status == 401 and not refreshed:
                 token = self._token_for(request.operation, stale=token)
                 continue
