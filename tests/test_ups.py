@@ -709,6 +709,12 @@ def test_a_charge_above_the_rate_is_on_the_label_and_a_rate_is_bought_only_for_i
     label = client.buy(rate, shipment, "surcharged-1")
     assert label.quoted_cost == rate.total and label.cost == rate.total + Money("4.20")
     assert label.above_quote == Money("4.20")
+    # The mapping sets the quote (no copy); a label without it gets it from with_quote, the same label.
+    from onebalance.shipments import with_quote
+
+    plain = label.model_copy(update={"quoted_cost": None})
+    assert plain.quoted_cost is None and with_quote(plain, rate) == label == with_quote(label, rate)
+    assert with_quote(label, rate) is label
     [made] = ups.sandbox.shipments()
     assert made.total == label.cost.amount
     with pytest.raises(ValueError, match="negative"):

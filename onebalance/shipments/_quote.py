@@ -159,8 +159,11 @@ def purchase_fingerprint(rate: Rate, shipment: ShipmentRequest) -> str:
 
 
 def with_quote(label: Label, rate: Rate) -> Label:
-    """``label`` carrying ``rate``'s amount as its ``quoted_cost``; a charge above it is logged at WARNING."""
-    marked = BaseModel.model_copy(label, update={"quoted_cost": rate.total})
+    """``label`` carrying ``rate``'s amount as its ``quoted_cost``; a charge above it is logged at WARNING.
+
+    A label the mapping already built with that amount (UPS's, FedEx's) is not copied again."""
+    quoted = rate.total
+    marked = label if label.quoted_cost is quoted else BaseModel.model_copy(label, update={"quoted_cost": quoted})
     above = marked.above_quote
     if above is not None:
         logger.warning(

@@ -394,7 +394,7 @@ def parse_label(
 ) -> Label:
     """The :class:`Label`: every package's tracking number and label image (base64-decoded), the
     master package's in the label's own fields, in the format FedEx says it is (``docType``) and
-    the size asked (``label_spec``); the shipment's cost; the payer."""
+    the size asked (``label_spec``); the shipment's cost; the payer; ``rate``'s amount as ``quoted_cost``."""
     shipments = _output(body, "ship").get("transactionShipments") or []
     if not shipments:
         raise ProtocolError("FedEx's ship answer has no transactionShipments", operation="ship")
@@ -426,6 +426,7 @@ def parse_label(
         label_format=label_format,
         label_size=label_size,
         created_at=now,
+        quoted_cost=rate.total,  # what buy sets (with_quote): set here, no copy made
         carrier_reference=tracking,
         packages=tuple(packages),
         documents=international.parse_documents(shipment),

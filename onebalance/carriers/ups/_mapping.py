@@ -380,7 +380,8 @@ def parse_label(
 ) -> Label:
     """The bought :class:`Label`: every package's tracking number and image (base64 decoded), the
     first package's in the label's own fields, and the whole shipment's cost; its format is the one
-    UPS says the image is (``ImageFormat``), its size the one asked (``label_spec``)."""
+    UPS says the image is (``ImageFormat``), its size the one asked (``label_spec``); ``quoted_cost`` is
+    ``rate``'s amount."""
     root = body.get("ShipmentResponse") if isinstance(body, _MAPPING) else None
     results = root.get("ShipmentResults") if isinstance(root, _MAPPING) else None
     if not isinstance(results, _MAPPING):
@@ -408,6 +409,7 @@ def parse_label(
         label_format=image_format,
         label_size=size,
         created_at=now,
+        quoted_cost=rate.total,  # what buy sets (with_quote): set here, no copy made
         carrier_reference=str(results.get("ShipmentIdentificationNumber") or first.tracking_number),
         packages=tuple(packages),
         documents=international.parse_documents(results),
