@@ -22,9 +22,9 @@ from onebalance.carriers.fedex._mapping import LABEL_FORMATS as FEDEX_FORMATS
 from onebalance.carriers.ups._mapping import LABEL_FORMATS as UPS_FORMATS
 from onebalance.carriers.usps._codes import LABEL_FORMATS as USPS_FORMATS
 from onebalance.sandbox import Sandbox
-from onebalance.shipments import choose
 from onebalance.sandbox.fedex import FedexSandbox
 from onebalance.sandbox.ups import UpsSandbox
+from onebalance.shipments import choose
 
 from ._images import check_image
 
@@ -210,7 +210,9 @@ def _the_rule(spec: LabelSpec, offers: Any, default: str) -> Any:
     return None if found is None else (label_format, label_size, found)
 
 
-@pytest.mark.parametrize("offers", [UPS_FORMATS, FEDEX_FORMATS, USPS_FORMATS, {("PDF", "letter"): "L", ("PNG", "4x6"): "P"}])
+@pytest.mark.parametrize(
+    "offers", [UPS_FORMATS, FEDEX_FORMATS, USPS_FORMATS, {("PDF", "letter"): "L", ("PNG", "4x6"): "P"}]
+)
 def test_choose_follows_its_rule_with_and_without_a_spec(offers: Any) -> None:
     """``choose`` without a spec (its fast path: no LabelSpec built) and with one gives what the rule says."""
     specs = [LabelSpec(format=fmt, size=size) for fmt, size in offers] + [LabelSpec(format=fmt) for fmt, _ in offers]

@@ -86,10 +86,9 @@ class _Answering:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: object, exc: BaseException | None, traceback: object) -> bool:
+    def __exit__(self, kind: object, exc: BaseException | None, traceback: object) -> None:
         if isinstance(exc, OneBalanceError) and not isinstance(exc, TransportError):
-            from_service(exc, self.service)
-        return False  # the error goes on
+            from_service(exc, self.service)  # and the error goes on
 
 
 class RestProxy(Generic[S]):
