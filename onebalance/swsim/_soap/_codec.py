@@ -1,17 +1,17 @@
 """Values to and from the wire, in schema order: the hot path of every call.
 
 :func:`encode_text` writes a dict as XML text in schema order (:func:`encode` appends it to an
-lxml element) and :func:`decode` turns elements back into a dict of Python values, checking
-order, occurrence, enumerations, lengths and patterns on the way (:class:`~._types.SchemaError`
-for what the schema does not allow). ``format_simple`` and ``parse_simple`` are one simple value's
-text and back. Both directions read the types' precomputed tables (``_types``).
+lxml element; both are the writer's, ``_writer``) and :func:`decode` turns elements back into a
+dict of Python values, checking order, occurrence, enumerations, lengths and patterns on the way
+(:class:`~._types.SchemaError` for what the schema does not allow). ``format_simple`` and
+``parse_simple`` are one simple value's text and back. Both directions read the types'
+precomputed tables (``_types``).
 """
 
 from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Mapping
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -29,10 +29,10 @@ from ._types import (
     INTEGER_VALUE,
     Choice,
     Complex,
-    Field,
     SchemaError,
     Simple,
 )
+from ._writer import encode, encode_text, format_simple
 from ._xml import XSI
 
 __all__ = ["decode", "encode", "encode_text", "format_simple", "parse_simple"]
@@ -43,20 +43,6 @@ _DOUBLE = re.compile(r"[+-]?(?:\d{1,40}(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?")
 
 
 # -- values ----------------------------------------------------------------------------------------
-def format_simple(value: Any, simple: Simple) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(timezone.utc).replace(tzinfo=None)
-        return str(value.isoformat())
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode("ascii")
-    return str(value)
-
-
 _DT = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?")
 
 
@@ -113,135 +99,7 @@ def parse_simple(text: str, simple: Simple, where: str) -> Any:
     return text
 
 
-# -- encode / decode -------------------------------------------------------------------------------
-#: Characters XML 1.0 cannot carry at all (lxml refuses them too), and those text must escape.
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_XML_SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def _escape(text: str, where: str) -> str:
-    """``text`` as element content, escaped the way lxml writes it."""
-    if _XML_INVALID.search(text):
-        raise SchemaError(f"The '{where}' element is invalid - XML cannot carry NUL or control characters.", where)
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
-
-
-def encode_text(value: Mapping[str, Any], ctype: Complex, ns: str) -> str:
-    """``value``'s fields as XML text in schema order, for an element whose default namespace is ``ns``.
-
-    Writing the text directly costs a fraction of building an lxml tree and serializing it
-    (a GetAccountInfo response has some 160 elements); the bytes are what lxml would write.
-    """
-    out: list[str] = []
-    _encode_into(out, value, ctype, ns)
-    return "".join(out)
-
-
-def encode(parent: etree._Element, value: Mapping[str, Any], ctype: Complex) -> None:
-    """Append ``value``'s fields to ``parent`` as child elements, in schema order."""
-    first = next((p if isinstance(p, Field) else p.options[0] for p in ctype.particles), None)
-    ns = first.ns if first is not None else ""
-    fragment = etree.fromstring(f'<w xmlns="{ns}">{encode_text(value, ctype, ns)}</w>')
-    parent.extend(list(fragment))
-
-
-def _encode_into(out: list[str], value: Mapping[str, Any], ctype: Complex, ns: str) -> None:
-    rank = ctype.rank
-    # A value giving few of its type's fields (a CreateIndicium's 6 of 50 particles, its rate's 12
-    # of 39) is walked by its own keys, in schema order, once ``_fits`` has found nothing to refuse
-    # in its shape; any other by every field of its type, raising the first error in schema order.
-    given = len(value) * 2 < len(ctype.particles) and _fits(value, ctype)
-    get = value.get
-    for name in sorted(value, key=rank.__getitem__) if given else ctype.names:
-        _, particle, choice, options = rank[name]
-        item = get(name)
-        if choice is not None:
-            if options:  # the choice's first option: the choice is checked once, here
-                chosen = [option for option in options if value.get(option) is not None]
-                if len(chosen) > 1 and not choice.repeats:
-                    raise SchemaError(f"only one of {list(options)} may be given", ctype.name)
-                if not chosen and choice.required:
-                    raise SchemaError(f"one of {list(options)} is required", ctype.name)
-            if item is not None:
-                _encode_field(out, particle, item, ns)
-            continue
-        if item is None:
-            if particle.nillable and name in value and particle.min_occurs:
-                out.append(f'<{name}{_xmlns(particle, ns)} xmlns:xsi="{XSI}" xsi:nil="true"/>')
-            elif particle.min_occurs:
-                raise SchemaError(f"{ctype.name}.{name} is required", name)
-            continue
-        ftype = particle.type
-        if (
-            isinstance(ftype, Simple)
-            and particle.ns == ns
-            and not (particle.repeats and isinstance(item, (list, tuple)))
-        ):
-            # The common case, inline: one simple value in the parent's namespace.
-            if item is True:
-                text = "true"
-            elif item is False:
-                text = "false"
-            else:
-                text = item if type(item) is str else format_simple(item, ftype)
-            if not ftype.unchecked:
-                ftype.check(text, name)
-            if _XML_SPECIAL.search(text):
-                text = _escape(text, name)
-            out.append(particle.start + text + particle.end)
-            continue
-        _encode_field(out, particle, item, ns)
-    if not given:
-        extra = [key for key in value if key not in rank]
-        if extra:
-            raise SchemaError(f"{ctype.name} has no element {sorted(extra)[0]}", sorted(extra)[0])
-
-
-def _fits(value: Mapping[str, Any], ctype: Complex) -> bool:
-    """Whether ``value`` has only fields of ``ctype``, all its required fields, and one option of
-    each choice that wants one: then walking its keys in schema order writes what walking every
-    field would, and raises the same errors (those of its values)."""
-    if not ctype.required_names <= value.keys() or not ctype.rank.keys() >= value.keys():
-        return False
-    for choice, names in ctype.choices:
-        given = 0
-        for name in names:
-            if value.get(name) is not None:
-                given += 1
-        if (given > 1 and not choice.repeats) or (not given and choice.required):
-            return False
-    return True
-
-
-def _xmlns(f: Field, ns: str) -> str:
-    return "" if f.ns == ns else f' xmlns="{f.ns}"'
-
-
-def _encode_field(out: list[str], f: Field, item: Any, ns: str) -> None:
-    items = item if f.repeats and isinstance(item, (list, tuple)) else (item,)
-    name = f.name
-    ftype = f.type
-    start = f.start if f.ns == ns else f"<{name}{_xmlns(f, ns)}>"
-    end = f.end
-    for one in items:
-        if isinstance(ftype, Complex):
-            out.append(start)
-            mark = len(out)
-            _encode_into(out, one, ftype, f.ns)
-            if len(out) == mark:
-                out[-1] = start[:-1] + "/>"
-            else:
-                out.append(end)
-            continue
-        assert ftype is not None
-        text = one if type(one) is str else format_simple(one, ftype)
-        if not ftype.unchecked:
-            ftype.check(text, name)
-        if _XML_SPECIAL.search(text):
-            text = _escape(text, name)
-        out.append(start + text + end)
-
-
+# -- decode ---------------------------------------------------------------------------------------
 def decode(node: etree._Element, ctype: Complex, *, strict: bool = True) -> dict[str, Any]:
     """Read ``node``'s children as ``ctype``, refusing what the schema does not allow.
 

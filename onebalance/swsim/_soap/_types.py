@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 #: xs integer types and their bounds (None: unbounded, but the text is capped in length).
 INTEGER_BOUNDS: dict[str, tuple[int, int] | None] = {
@@ -140,6 +141,40 @@ class Choice:
         return self.min_occurs > 0 and all(o.min_occurs > 0 for o in self.options)
 
 
+#: How the fast writer (``_writer._fast_into``) writes a field of a complex type (``Complex.plan``): one
+#: simple value, unchecked (``W_TEXT``), checked by its length (``W_LENGTH``), by its enumeration
+#: (``W_ENUM``) or by ``Simple.check`` (``W_CHECK``); a complex value (``W_NODE``); a field that repeats
+#: (``W_OTHER``, as is a field of another namespace than its parent's: see ``_writer._walk``).
+W_TEXT, W_LENGTH, W_ENUM, W_CHECK, W_NODE, W_OTHER = 0, 1, 2, 3, 4, 5
+#: A field in the fast writer's plan: its kind, start and end tags, type, the limit its kind checks
+#: (lengths (least, most), the enumeration, or None), the field, and whether a None may not be passed over.
+Write = tuple[int, str, str, "Simple | Complex", Any, "Field", bool]
+#: A walk of the fast writer: the namespace it was made for, and the fields of a value's keys in
+#: schema order, each with its plan (``_writer._walk``).
+Walk = tuple[str, tuple[tuple[str, int, str, str, "Simple | Complex", Any, "Field", bool], ...]]
+_NO_MORE = 2**63
+
+
+def _write(f: Field, choice: Choice | None) -> Write:
+    ftype = f.type
+    assert ftype is not None
+    kind: int
+    limit: Any = None
+    if f.repeats:
+        kind = W_OTHER
+    elif isinstance(ftype, Complex):
+        kind = W_NODE
+    elif ftype.unchecked:
+        kind = W_TEXT
+    elif ftype.enumeration is None and ftype.pattern is None:
+        kind, limit = W_LENGTH, (ftype.min_length or 0, _NO_MORE if ftype.max_length is None else ftype.max_length)
+    elif ftype.pattern is None and ftype.min_length is None and ftype.max_length is None:
+        kind, limit = W_ENUM, ftype.enumeration
+    else:
+        kind = W_CHECK
+    return (kind, f.start, f.end, ftype, limit, f, choice is None and f.min_occurs > 0)
+
+
 #: The lenient reader's view of a field: name, repeats, the other options of its choice, nillable,
 #: how to read it (``AS_IS``, ``BOOLEAN``, ``PARSED`` or ``COMPLEX``) and its type.
 Loose = tuple[str, bool, tuple[str, ...], bool, int, "Simple | Complex"]
@@ -159,7 +194,7 @@ class Complex:
     loose: dict[str, Loose] = field(default_factory=dict)
     #: (index, name, minimum) of each required field, or (index, "", 1) of a required choice.
     required_particles: list[tuple[int, str, int]] = field(default_factory=list)
-    #: For the writer (``_codec._encode_into``): each field by name with its place in schema order
+    #: For the careful writer (``_writer._encode_into``): each field by name with its place in schema order
     #: (choices' options in their order), its choice (None: a particle of its own) and the names of
     #: the choice's options when it is the first of them (else ``()``); every field's name in that
     #: order; the required fields' names; the choices, with their options' names.
@@ -167,6 +202,12 @@ class Complex:
     names: tuple[str, ...] = ()
     required_names: frozenset[str] = frozenset()
     choices: list[tuple[Choice, tuple[str, ...]]] = field(default_factory=list)
+    #: For the fast writer: each field's place in schema order, and how it is written, by name.
+    order: dict[str, int] = field(default_factory=dict)
+    plan: dict[str, Write] = field(default_factory=dict)
+    #: The fast writer's walks: for each set of keys (in a value's order) its values came with, those
+    #: fields in schema order with their plans (``_writer._walk``).
+    walks: dict[tuple[str, ...], Walk] = field(default_factory=dict, compare=False, repr=False)
 
     def index(self) -> None:
         self.by_name = {}
@@ -206,6 +247,8 @@ class Complex:
                     required.append(p.name)
         self.required_names = frozenset(required)
         self.names = tuple(self.rank)
+        self.order = {name: place for name, (place, _, _, _) in self.rank.items()}
+        self.plan = {name: _write(f, choice) for name, (_, f, choice, _) in self.rank.items()}
 
     def lookup(self, name: str) -> tuple[int, Field] | None:
         return self.by_name.get(name)
