@@ -16,8 +16,10 @@ from onebalance import (
     LabelNotFound,
     PlanRestriction,
     UspsShipping,
+    ValidationError,
     VoidRefused,
 )
+from onebalance.carriers.usps._proxy import UspsProxy
 from onebalance.sandbox import DEMO_INTEGRATION_ID
 
 D = Decimal
@@ -111,6 +113,43 @@ def test_a_repeat_of_a_label_bought_here_makes_no_call_and_never_refills(usps, s
     assert wire_log == []
     assert sandbox.account("shipper").available_postage == D("1.00")
     assert len(_prints(sandbox)) == 1
+
+
+def test_a_label_worked_out_before_anything_is_sent_sends_what_one_worked_out_after_reading_does(
+    usps, sandbox, wire_log, monkeypatch
+):
+    """With the account and the recipient's check known, ``buy`` builds its CreateIndicium first (bad input
+    raises before anything is sent, as always); without them, after reading them: the same request."""
+    sent: list[dict] = []
+    call = UspsProxy.call
+
+    def spy(self, operation, payload, *, transaction_id=None):
+        if operation == "CreateIndicium":
+            sent.append({name: value for name, value in payload.items() if name != "IntegratorTxID"})
+        return call(self, operation, payload, transaction_id=transaction_id)
+
+    monkeypatch.setattr(UspsProxy, "call", spy)
+    rate = _priority(usps, _shipment())
+    usps.cleanse(RECIPIENT)  # the rate shop read the account; the recipient is checked
+
+    def requests():
+        return [op for direction, op, _ in wire_log if direction == "request"]
+
+    del wire_log[:]
+    two = _shipment().model_copy(update={"parcels": [Parcel(weight=Weight(1)), Parcel(weight=Weight(1))]})
+    with pytest.raises(ValidationError, match="one parcel"):  # before the quote's check, too
+        usps.buy(rate, two, idempotency_key="two-parcels")
+    assert requests() == []
+    known = usps.buy(rate, _shipment(), idempotency_key="known-1")
+    assert requests() == ["CreateIndicium"]
+    usps.proxy.known.forget()
+    monkeypatch.setattr(usps.proxy.known, "check", lambda address: None)
+    del wire_log[:]
+    read = usps.buy(rate, _shipment(), idempotency_key="read-1")
+    assert requests() == ["GetAccountInfo", "CleanseAddress", "CreateIndicium"]
+    assert len(sent) == 2 and sent[0] == sent[1] and sent[0]["Rate"]["To"]["CleanseHash"]
+    assert known.cost == read.cost and known.quoted_cost == read.quoted_cost
+    assert len(_prints(sandbox)) == 2
 
 
 def test_a_key_this_object_does_not_remember_is_replayed_by_the_service(usps, sandbox, wire_log):

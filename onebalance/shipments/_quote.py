@@ -110,9 +110,6 @@ class _QuotedForms:
         if found is not None and found[0] is ref:
             self._forms.pop(key, None)
 
-    def __len__(self) -> int:
-        return len(self._forms)
-
 
 _quoted_form = _QuotedForms()
 

@@ -45,6 +45,7 @@ from onebalance.shipments import (
     maybe_bought,
     with_quote,
 )
+from onebalance.swsim import Account
 
 from . import _listing, _mapping, _mapping_tracking, _plan
 from . import _mapping_international as _international
@@ -52,7 +53,7 @@ from ._manifest_models import ScanForm
 from ._manifests import scan_form
 from ._mapping_returns import returnable
 from ._models import CleansedAddress, LabelVoid
-from ._once import print_once
+from ._once import Order, print_once
 from ._pickups import UspsPickups
 from ._proxy import UspsProxy
 from ._reprints import reprint
@@ -201,22 +202,68 @@ class UspsShipping:
         :class:`~onebalance.LabelFormatUnavailable` before anything is sent.
         """
         tx_id = integrator_tx_id(self.merchant_id, idempotency_key)
-        version = self.proxy.settings.version
         if image_type is not None and label_spec is not None:
             raise ValidationError("image_type: give label_spec or image_type, not both", field="image_type")
         spec = label_spec if image_type is None else _mapping.label_spec(image_type)
-        _mapping.ship_request(rate, shipment, tx_id, label_spec=spec, version=version)  # bad input: no call
+        # Bad input raises here, before anything is sent: the request itself when all it needs is known,
+        # else the request as given.
+        order = self._order(rate, shipment, tx_id, sample, spec) if cost_account is None else None
+        if order is None:
+            _mapping.ship_request(rate, shipment, tx_id, label_spec=spec, version=self.proxy.settings.version)
         check_quote(rate, shipment)
         use = KeyUse(rate, shipment, _now())
         self._uses.claim(idempotency_key, use)
         try:
-            label = self._buy(rate, shipment, tx_id, sample, cost_account, spec, after_unknown)
+            label = self._buy(rate, shipment, tx_id, sample, cost_account, spec, after_unknown, order)
         except OneBalanceError as exc:
             if not maybe_bought(exc):
                 self._uses.forget(idempotency_key, use)
             raise
         self._uses.bought(idempotency_key, label)
         return label
+
+    def _order(
+        self, rate: Rate, shipment: ShipmentRequest, tx_id: str, sample: bool, spec: LabelSpec | None
+    ) -> Order | None:
+        """The purchase's CreateIndicium when all it needs is known without a call (the account, the
+        recipient's check or a recipient abroad; no cost account named); else None."""
+        account = self.proxy.known.account()
+        if account is None or account.capabilities.must_use_cost_codes:
+            return None
+        cleansed = None
+        if not _international.abroad(shipment.recipient):
+            cleansed = self.proxy.known.check(shipment.recipient)
+            if cleansed is None:
+                return None
+        return self._ordered(rate, shipment, tx_id, sample, None, spec, account, cleansed)
+
+    def _ordered(
+        self,
+        rate: Rate,
+        shipment: ShipmentRequest,
+        tx_id: str,
+        sample: bool,
+        cost_code_id: int | None,
+        spec: LabelSpec | None,
+        account: Account,
+        cleansed: CleansedAddress | None,
+    ) -> Order:
+        """The purchase's CreateIndicium from what it rests on (bad input raises here)."""
+        to_cleanse_hash = cleansed.cleanse_hash if cleansed is not None else None
+        if cleansed is not None and to_cleanse_hash:
+            # The CleanseHash is of the address as USPS wrote it: the label goes there.
+            shipment = shipment.readdressed(cleansed.address)
+        payload = functools.partial(
+            _mapping.ship_request,
+            rate,
+            shipment,
+            to_cleanse_hash=to_cleanse_hash,
+            sample=sample,
+            cost_code_id=cost_code_id,
+            label_spec=spec,
+            version=self.proxy.settings.version,
+        )
+        return Order(account, shipment, cost_code_id, payload, payload(tx_id))
 
     def _buy(
         self,
@@ -227,6 +274,7 @@ class UspsShipping:
         cost_account: int | str | None,
         spec: LabelSpec | None,
         after_unknown: bool,
+        order: Order | None,
     ) -> Label:
         known = self._bought.get(tx_id)
         if known is not None:
@@ -234,38 +282,28 @@ class UspsShipping:
             return known
         in_doubt = after_unknown or tx_id in self._in_doubt
         # The account as last known: its plan, and its balance as the last answer that carried it left it.
-        account, fresh = self.proxy.known_account()
+        account, fresh = (order.account, False) if order is not None else self.proxy.known_account()
         # A key that may have printed is answered by the service, whatever the plan says now; any other
         # purchase the plan forbids is refused before any postage is bought for it or anything is sent.
         refused = None if in_doubt else _plan.refusal(rate, account.capabilities, transaction_id=tx_id)
         if refused is not None:
             raise refused
-        cost_code_id = None
-        if cost_account is not None or account.capabilities.must_use_cost_codes:
-            chosen = self.proxy.cost_account(cost_account, account)
-            cost_code_id = chosen.id if chosen is not None else None
-        # USPS standardises US addresses only: a recipient abroad goes as it is, without a CleanseHash.
-        cleansed = None if _international.abroad(shipment.recipient) else self._checked(shipment.recipient)
-        if cleansed is not None and cleansed.cleanse_hash:
-            # The CleanseHash is of the address as USPS wrote it: the label goes there.
-            shipment = shipment.readdressed(cleansed.address)
+        if order is None:
+            cost_code_id = None
+            if cost_account is not None or account.capabilities.must_use_cost_codes:
+                chosen = self.proxy.cost_account(cost_account, account)
+                cost_code_id = chosen.id if chosen is not None else None
+            # USPS standardises US addresses only: a recipient abroad goes as it is, without a CleanseHash.
+            cleansed = None if _international.abroad(shipment.recipient) else self._checked(shipment.recipient)
+            order = self._ordered(rate, shipment, tx_id, sample, cost_code_id, spec, account, cleansed)
+        shipment, cost_code_id = order.shipment, order.cost_code_id
         if not sample and not in_doubt:
             if not fresh and not self.proxy.pays_without_refill(rate.total.amount, account):
                 account = self.proxy.account()  # the known balance may be short or due a refill: read it
             # The account read above spares ensure_funds its first read (a refill re-reads it locked).
             self.proxy.ensure_funds(rate.total.amount, reason=f"a {rate.service_name} label", account=account)
-        payload = functools.partial(
-            _mapping.ship_request,
-            rate,
-            shipment,
-            to_cleanse_hash=cleansed.cleanse_hash if cleansed is not None else None,
-            sample=sample,
-            cost_code_id=cost_code_id,
-            label_spec=spec,
-            version=self.proxy.settings.version,
-        )
         response, account = print_once(
-            self.proxy, payload, rate, tx_id, in_doubt=in_doubt or sample, account=account, doubts=self._in_doubt
+            self.proxy, order, rate, tx_id, in_doubt=in_doubt or sample, account=account, doubts=self._in_doubt
         )
         image = None if _mapping.image_data(response) else self._fetch(_mapping.label_urls(response), tx_id, "image")
         form_url = _international.form_url(response)

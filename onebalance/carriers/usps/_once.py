@@ -12,16 +12,33 @@ refusal of the first id leads to the second, so the two never both print.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from onebalance.core import InsufficientFunds, OneBalanceError, OutcomeUnknown
-from onebalance.shipments import Rate
+from onebalance.shipments import Rate, ShipmentRequest
 from onebalance.swsim import Account
 
 from . import _mapping
 from ._proxy import UspsProxy
 
-__all__ = ["print_once", "second_tx_id"]
+__all__ = ["Order", "print_once", "second_tx_id"]
+
+
+@dataclass(frozen=True)
+class Order:
+    """A purchase's CreateIndicium, worked out before anything is sent for it."""
+
+    #: The account it rests on: its plan, and its balance as last known.
+    account: Account
+    #: The shipment as it goes: its recipient as USPS wrote it when USPS checked it.
+    shipment: ShipmentRequest
+    #: The cost account the label is charged to, if any.
+    cost_code_id: int | None
+    #: The request for an IntegratorTxID...
+    payload: Callable[[str], dict[str, Any]]
+    #: ...and the request for the purchase's first one, built (bad input raised then).
+    request: dict[str, Any]
 
 
 def second_tx_id(tx_id: str) -> str:
@@ -32,7 +49,7 @@ def second_tx_id(tx_id: str) -> str:
 
 def print_once(
     proxy: UspsProxy,
-    payload: Callable[[str], dict[str, Any]],
+    order: Order,
     rate: Rate,
     tx_id: str,
     *,
@@ -40,13 +57,14 @@ def print_once(
     account: Account,
     doubts: set[str],
 ) -> tuple[dict[str, Any], Account]:
-    """CreateIndicium (``payload`` of an IntegratorTxID) for the purchase ``tx_id``; its answer, and
+    """CreateIndicium (``order``'s request for an IntegratorTxID) for the purchase ``tx_id``; its answer, and
     the account as last read. ``doubts`` holds the purchases whose outcome is unknown: ``tx_id`` is
     added when the answer is lost, and removed when both ids are refused (the key printed nothing)."""
     for sent_id in (tx_id, second_tx_id(tx_id)):
         failure: OneBalanceError | None = None
         try:
-            return proxy.call(_mapping.SHIP, payload(sent_id), transaction_id=sent_id), account
+            request = order.request if sent_id == tx_id else order.payload(sent_id)
+            return proxy.call(_mapping.SHIP, request, transaction_id=sent_id), account
         except OutcomeUnknown as exc:
             doubts.add(tx_id)
             failure = exc
