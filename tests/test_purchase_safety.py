@@ -446,16 +446,43 @@ def test_the_form_of_a_quoted_shipment_is_worked_out_once_per_object_and_forgott
     from onebalance.shipments._quote import _quoted_form, differences, shipment_form
 
     quoted = SHIPMENT.model_copy(update={"reference": "quoted"})
-    assert _quoted_form(quoted) is _quoted_form(quoted) and _quoted_form(quoted) == shipment_form(quoted)
+    assert _quoted_form(quoted) is _quoted_form(quoted) and _quoted_form(quoted).form == shipment_form(quoted)
     assert differences(quoted, HEAVIER) == ("parcels.0.weight",) == differences(quoted, HEAVIER)
     # Equal shipments written apart (2 lb and 2.000 lb) are other objects: each has its own form.
     apart = SHIPMENT.model_copy(update={"parcels": [Parcel(weight=Weight("2.000", "lb"))]})
-    assert _quoted_form(apart) == shipment_form(apart) and differences(apart, quoted) == ()
+    assert _quoted_form(apart).form == shipment_form(apart) and differences(apart, quoted) == ()
     forms = _quoted_form._forms
     assert {id(quoted), id(apart)} <= set(forms)
     del quoted, apart
     gc.collect()
-    assert all(ref() is not None for ref, _ in list(forms.values()))  # a shipment gone, its form too
+    assert all(entry.ref() is not None for entry in list(forms.values()))  # a shipment gone, its form too
+
+
+def test_a_shipment_written_as_the_quoted_one_is_the_same_and_any_other_is_compared_by_its_form() -> None:
+    """``differences`` skips working out the form of a shipment whose JSON text is the quoted one's: the
+    answer is the one the forms give, for shipments written the same and for shipments written apart."""
+    from onebalance.shipments._quote import differences, shipment_form
+
+    def by_forms(quoted: ShipmentRequest, shipment: ShipmentRequest) -> bool:
+        return shipment_form(quoted) == shipment_form(shipment)
+
+    quoted = SHIPMENT.model_copy(update={"options": frozenset({"signature", "saturday_delivery"})})
+    written_the_same = ShipmentRequest.model_validate_json(quoted.model_dump_json())
+    assert written_the_same is not quoted and written_the_same.model_dump_json() == quoted.model_dump_json()
+    variants = [
+        written_the_same,
+        quoted.model_copy(update={"reference": "order 7", "idempotency_key": "k-7"}),  # names it: the same
+        quoted.model_copy(update={"parcels": [Parcel(weight=Weight("32", "oz"))]}),  # the same parcel
+        quoted.model_copy(update={"parcels": [Parcel(weight=Weight("2.000", "lb"))]}),
+        quoted.model_copy(update={"options": frozenset({"saturday_delivery", "signature"})}),
+        quoted.model_copy(update={"parcels": [Parcel(weight=Weight("2.001", "lb"))]}),
+        quoted.model_copy(update={"options": frozenset({"signature"})}),
+        quoted.model_copy(update={"is_return": True}),
+        quoted.model_copy(update={"recipient": SHIPPER}),
+    ]
+    for shipment in variants:
+        assert (differences(quoted, shipment) == ()) == by_forms(quoted, shipment), shipment
+    assert [differences(quoted, s) == () for s in variants] == [True] * 5 + [False] * 4
 
 
 def _fedex_payer() -> Any:

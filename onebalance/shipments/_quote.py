@@ -27,7 +27,7 @@ import logging
 import weakref
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
@@ -86,6 +86,21 @@ def _diff(left: Any, right: Any, path: str) -> Iterator[str]:
         yield path
 
 
+def _text(shipment: ShipmentRequest) -> bytes:
+    """``shipment.model_dump_json()``, as bytes (what pydantic's serializer writes, without the wrapper)."""
+    return shipment.__pydantic_serializer__.to_json(shipment)
+
+
+class _Quoted(NamedTuple):
+    """A shipment a rate was quoted for, as :func:`differences` compares against it."""
+
+    ref: weakref.ref[ShipmentRequest]
+    #: Its canonical form (:func:`shipment_form`).
+    form: dict[str, Any]
+    #: Its JSON text, every field written: a shipment written the same has the same form.
+    text: bytes
+
+
 class _QuotedForms:
     """The canonical form of each shipment a rate was quoted for (``Rate.quoted_for``), worked out
     once: every purchase of its rates with another shipment object compares against it. Kept by the
@@ -94,20 +109,20 @@ class _QuotedForms:
     one dict operation; two threads may both work out a form, the same one."""
 
     def __init__(self) -> None:
-        self._forms: dict[int, tuple[weakref.ref[ShipmentRequest], dict[str, Any]]] = {}
+        self._forms: dict[int, _Quoted] = {}
 
-    def __call__(self, shipment: ShipmentRequest) -> dict[str, Any]:
+    def __call__(self, shipment: ShipmentRequest) -> _Quoted:
         key = id(shipment)
         found = self._forms.get(key)
-        if found is not None and found[0]() is shipment:
-            return found[1]
-        form = shipment_form(shipment)
-        self._forms[key] = (weakref.ref(shipment, lambda ref: self._gone(key, ref)), form)
-        return form
+        if found is not None and found.ref() is shipment:
+            return found
+        ref = weakref.ref(shipment, lambda ref: self._gone(key, ref))
+        found = self._forms[key] = _Quoted(ref, shipment_form(shipment), _text(shipment))
+        return found
 
     def _gone(self, key: int, ref: weakref.ref[ShipmentRequest]) -> None:
         found = self._forms.get(key)
-        if found is not None and found[0] is ref:
+        if found is not None and found.ref is ref:
             self._forms.pop(key, None)
 
 
@@ -118,8 +133,15 @@ def differences(quoted: ShipmentRequest, shipment: ShipmentRequest) -> tuple[str
     """What differs between two shipments, as field paths (``parcels.0.weight``, ``recipient.postal_code``).
 
     ``quoted`` is the shipment a rate was quoted for: its form is worked out once (it is read only).
+    A shipment whose JSON text is the quoted one's has its form: the form is made of the same dump
+    (values left at their defaults left out: a value written the same is the same value, its
+    default or not) and of the weights and dimensions, whose values and units are in the text (a
+    Decimal is written exactly); so nothing differs, and the form is not worked out again.
     """
-    left, right = _quoted_form(quoted), shipment_form(shipment)
+    known = _quoted_form(quoted)
+    if _text(shipment) == known.text:
+        return ()
+    left, right = known.form, shipment_form(shipment)
     if left == right:
         return ()
     return tuple(found for part in QUOTED_PARTS for found in _diff(left.get(part), right.get(part), part))
