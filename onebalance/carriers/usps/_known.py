@@ -43,8 +43,9 @@ CHECKS_KEPT = 1024
 CHECK_TTL = 24 * 3600.0
 
 
-def _address_key(address: Address) -> str:
-    return address.model_dump_json()
+def _address_key(address: Address) -> bytes:
+    """The address's JSON text (``model_dump_json()``, as pydantic's serializer writes it, without the wrapper)."""
+    return address.__pydantic_serializer__.to_json(address)
 
 
 class Known:
@@ -55,7 +56,7 @@ class Known:
         self._lock = threading.Lock()
         self._account: Account | None = None
         self._read_at = 0.0
-        self._checks: OrderedDict[str, tuple[float, CleansedAddress]] = OrderedDict()
+        self._checks: OrderedDict[bytes, tuple[float, CleansedAddress]] = OrderedDict()
 
     # -- the account -----------------------------------------------------------------------------
     def account(self) -> Account | None:
