@@ -105,6 +105,10 @@ def test_money_is_whole_cents_in_a_currency():
     assert Money.total([], "EUR") == Money("0", "EUR")
     # One Money for the sum; what an addition refuses is still refused, the first refusal first.
     assert Money.total([Money("1", "CAD"), Money("2.05", "CAD")]) == Money("3.05", "CAD")
+    for one in (Money("12.88"), Money("0"), Money("-0.00"), Money("-3.10", "CAD"), Money("999999999999.99")):
+        alone = Money.total([one])  # the sum of one amount: what adding it to zero gave
+        assert alone == Money(Decimal("0.00") + one.amount, one.currency)
+        assert str(alone.amount) == str(Decimal("0.00") + one.amount)
     refused(lambda: Money.total([Money("1.00"), Money("1.00", "CAD")]), "currency")
     big = Money("999999999999.99")
     refused(lambda: Money.total([big, big, Money("-999999999999.99")]), "amount", InvalidAmount)

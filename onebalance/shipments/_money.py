@@ -76,6 +76,12 @@ class Money(CarrierModel):
         items = list(amounts)
         if not items:
             return cls.zero(currency)
+        if len(items) == 1:
+            only = items[0]
+            # One amount is its own sum (whole cents, in range: what its own validation made sure of),
+            # and a Money cannot change: the same one, but for a negative zero (0.00 + -0.00 is 0.00).
+            if type(only) is Money and not only.amount.is_signed():
+                return only
         # One Money for the sum rather than one per addition (a label's cost is a total), when
         # nothing on the way would refuse: the same currency throughout, every partial sum in range.
         first = items[0]

@@ -42,6 +42,9 @@ class SchemaError(ValueError):
 AS_IS, BOOLEAN, PARSED, CHECKED, INTEGER_VALUE, DECIMAL_VALUE = 0, 1, 2, 4, 5, 6
 #: A complex type's kind in the lenient reader's table.
 COMPLEX = 3
+#: The lenient reader's finer ways (``Complex.loose``): a string checked by its length only, or its
+#: enumeration only, against the limit beside it; a double or float, or base64 bytes, without facets.
+LENGTH_CHECKED, ENUM_CHECKED, DOUBLE_VALUE, BYTES_VALUE = 7, 8, 9, 10
 BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
 
@@ -176,8 +179,25 @@ def _write(f: Field, choice: Choice | None) -> Write:
 
 
 #: The lenient reader's view of a field: name, repeats, the other options of its choice, nillable,
-#: how to read it (``AS_IS``, ``BOOLEAN``, ``PARSED`` or ``COMPLEX``) and its type.
-Loose = tuple[str, bool, tuple[str, ...], bool, int, "Simple | Complex"]
+#: how to read it (``COMPLEX``, a simple type's ``reader`` or one of the finer ways), its type, and
+#: the limit a finer way checks (lengths (least, most), the enumeration) or None.
+Loose = tuple[str, bool, tuple[str, ...], bool, int, "Simple | Complex", Any]
+
+
+def _loose(ftype: Simple | Complex) -> tuple[int, Any]:
+    """How the lenient reader reads a value of ``ftype``, and the limit it checks."""
+    if isinstance(ftype, Complex):
+        return COMPLEX, None
+    if ftype.reader == CHECKED and ftype.pattern is None:
+        if ftype.enumeration is None:
+            return LENGTH_CHECKED, (ftype.min_length or 0, _NO_MORE if ftype.max_length is None else ftype.max_length)
+        if ftype.min_length is None and ftype.max_length is None:
+            return ENUM_CHECKED, ftype.enumeration
+    if ftype.unchecked and ftype.base in ("double", "float"):
+        return DOUBLE_VALUE, None
+    if ftype.unchecked and ftype.base == "base64Binary":
+        return BYTES_VALUE, None
+    return ftype.reader, None
 
 
 @dataclass(slots=True)
@@ -194,6 +214,9 @@ class Complex:
     loose: dict[str, Loose] = field(default_factory=dict)
     #: (index, name, minimum) of each required field, or (index, "", 1) of a required choice.
     required_particles: list[tuple[int, str, int]] = field(default_factory=list)
+    #: Their names, when each is a field that must occur once (no required choice, no minimum above
+    #: one): the lenient reader then checks them all at once. None otherwise.
+    required_fields: frozenset[str] | None = None
     #: For the careful writer (``_writer._encode_into``): each field by name with its place in schema order
     #: (choices' options in their order), its choice (None: a particle of its own) and the names of
     #: the choice's options when it is the first of them (else ``()``); every field's name in that
@@ -226,12 +249,14 @@ class Complex:
             options = p.options if isinstance(p, Choice) else [p]
             for f in options:
                 assert f.type is not None
-                kind = COMPLEX if isinstance(f.type, Complex) else f.type.reader
+                kind, limit = _loose(f.type)
                 repeated_choice = isinstance(p, Choice) and p.repeats
                 siblings = () if repeated_choice else tuple(o.name for o in options if o is not f)
-                self.loose[f.tag] = (f.name, f.repeats, siblings, f.nillable, kind, f.type)
+                self.loose[f.tag] = (f.name, f.repeats, siblings, f.nillable, kind, f.type, limit)
             if self.need[i]:
                 self.required_particles.append((i, "" if isinstance(p, Choice) else p.name, self.need[i]))
+        plain = all(name and minimum == 1 for _, name, minimum in self.required_particles)
+        self.required_fields = frozenset(name for _, name, _ in self.required_particles) if plain else None
         self.rank = {}
         self.choices = []
         required = []
