@@ -673,6 +673,52 @@ def test_recent_labels_forget_the_least_recent_past_a_count_or_a_size():
     assert len(alone) == 0 and alone.image_bytes == 0
 
 
+def test_once_per_key_buys_a_key_once_its_first_attempt_and_after_a_failure_alike():
+    """A key's first attempt (its lock new: no second look) and a later one (after a failure that
+    freed the key: the lock kept, the key claimed and the labels looked at again) buy once; a
+    thread with the same key waits and gets the first's label; another purchase is refused."""
+    import threading
+
+    from onebalance import IdempotencyKeyReused
+    from onebalance.shipments._recent import KeyUse, OncePerKey
+
+    once, bought, shipment, ups = OncePerKey(), label(), request(), rate(carrier=Carrier.UPS, code="03")
+    now = datetime(2030, 1, 2, tzinfo=UTC)
+    entered, go, calls = threading.Event(), threading.Event(), []
+
+    def slow() -> object:
+        calls.append("slow")
+        entered.set()
+        assert go.wait(5)
+        return bought
+
+    first = KeyUse(ups, shipment, now)
+    results: list[object] = []
+    worker = threading.Thread(target=lambda: results.append(once.buy("k1", slow, first)))
+    worker.start()
+    assert entered.wait(5)
+    waiter = threading.Thread(target=lambda: results.append(once.buy("k1", slow, KeyUse(ups, shipment, now))))
+    waiter.start()
+    go.set()
+    worker.join(5)
+    waiter.join(5)
+    assert results == [bought, bought] and results[0] is results[1] and calls == ["slow"]
+    with pytest.raises(IdempotencyKeyReused):
+        once.buy("k1", slow, KeyUse(rate(carrier=Carrier.UPS, code="01"), shipment, now))
+
+    def refused_purchase() -> object:
+        calls.append("refused")
+        raise ValidationError("refused by the carrier")
+
+    with pytest.raises(ValidationError):
+        once.buy("k2", refused_purchase, KeyUse(ups, shipment, now))
+    other = KeyUse(rate(carrier=Carrier.UPS, code="01"), shipment, now)  # the key was freed: another purchase
+    assert once.buy("k2", lambda: bought, other) is bought
+    assert once.buy("k2", slow, other) is bought and calls == ["slow", "refused"]
+    with pytest.raises(IdempotencyKeyReused):
+        once.buy("k2", slow, KeyUse(ups, shipment, now))
+
+
 def test_all_clients_together_keep_label_images_within_the_process_budget(monkeypatch):
     """Thousands of merchants' clients share one process: past the process-wide budget the least
     recent label of any client is forgotten, and a client that is gone releases its labels."""

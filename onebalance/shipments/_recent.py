@@ -290,15 +290,23 @@ class OncePerKey:
             if known is not None:
                 return known
             key_lock = self._locks.get(key)
+            fresh = key_lock is None
             if key_lock is None:
+                # The key's first attempt (the usual case): its lock is taken before anyone can see
+                # it (a new lock never waits), so no other attempt ran between the checks above and
+                # the purchase. A failed attempt leaves its lock, so a key freed by one is never fresh.
                 key_lock = self._locks[key] = threading.Lock()
-        with key_lock:
-            if use is not None:
-                self.uses.claim(key, use)  # again: the key may have been freed and taken meanwhile
-            with self._lock:
-                known = self.labels.get(key)
-            if known is not None:
-                return known
+                key_lock.acquire()
+        if not fresh:
+            key_lock.acquire()
+        try:
+            if not fresh:
+                if use is not None:
+                    self.uses.claim(key, use)  # again: the key may have been freed and taken meanwhile
+                with self._lock:
+                    known = self.labels.get(key)
+                if known is not None:
+                    return known
             try:
                 label = purchase()
             except OneBalanceError as exc:
@@ -310,6 +318,8 @@ class OncePerKey:
                 self._locks.pop(key, None)
             self.uses.bought(key, label)
             return label
+        finally:
+            key_lock.release()
 
     def clear(self) -> None:
         """Forget the labels (a purchase under way still finishes)."""
