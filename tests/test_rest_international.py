@@ -496,3 +496,35 @@ def test_fedex_return_from_abroad_carries_its_customs(fedex: Fedex) -> None:
     _check_invoice(label)
     invoice = _sent_fedex(fedex, "POST /ship/v1/shipments")["customsClearanceDetail"]["commercialInvoice"]
     assert invoice["shipmentPurpose"] == "REPAIR_AND_RETURN"
+
+
+def test_ups_serves_follows_its_rule_for_every_service_and_route() -> None:
+    """``serves`` (tested by service code first) says what the rule says: abroad, no domestic-only
+    service; inside the US and its territories, no worldwide one; inside France, any."""
+    from onebalance.carriers.ups import _mapping_international as ups_international
+
+    berlin = Address(name="Acme GmbH", street_lines="Unter den Linden 1", city="Berlin", postal_code="10117",
+                     country="DE", phone="49301234567")  # fmt: skip
+    paris = Address(name="Jean Dupont", street_lines="1 Rue de Rivoli", city="Paris", postal_code="75001",
+                    country="FR", phone="33123456789")  # fmt: skip
+    san_juan = Address(name="Ana Ruiz", street_lines="1 Calle Luna", city="San Juan", state="PR", postal_code="00901",
+                       phone="7875550100")  # fmt: skip
+    parcels = [Parcel(weight=Weight("1", "kg"))]
+    routes = [
+        ShipmentRequest(shipper=SHIPPER_ADDRESS, recipient=san_juan, parcels=parcels, ship_date=date.today()),
+        ShipmentRequest(shipper=berlin, recipient=paris, parcels=parcels, ship_date=date.today()),
+        ShipmentRequest(shipper=paris, recipient=paris.model_copy(update={"name": "Anne"}), parcels=parcels,
+                        ship_date=date.today()),  # fmt: skip
+        abroad(),
+        abroad(TORONTO_ADDRESS),
+    ]
+    codes = sorted(ups_international.DOMESTIC_SERVICES | ups_international.INTERNATIONAL_SERVICES | {"99"})
+    for shipment in routes:
+        for code in codes:
+            if shipment.is_international:
+                expected = code not in ups_international.DOMESTIC_SERVICES
+            elif shipment.shipper.uses_zip_codes:
+                expected = code not in ups_international.INTERNATIONAL_SERVICES
+            else:
+                expected = True
+            assert ups_international.serves(shipment, code) is expected, (shipment.recipient.country, code)

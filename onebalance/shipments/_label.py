@@ -138,12 +138,14 @@ class Label(CarrierModel):
         non_negative(self.cost, "cost")
         aware(self.created_at, "created_at")
         check_payer(self.carrier, self.paid_by, "paid_by")
-        first = self.packages[0]
+        packages = self.packages
+        first = packages[0]
         if first.tracking_number != self.tracking_number or first.label_image != self.label_image:
             fail("packages.0", "must be the label's own tracking number and image (the shipment's first package)")
-        numbers = [p.tracking_number for p in self.packages]
-        if len(numbers) > 1 and (None in numbers or len(set(numbers)) != len(numbers)):
-            fail("packages", "each package of a shipment has a tracking number of its own")
+        if len(packages) > 1:  # one package (the usual case): nothing to compare
+            numbers = [p.tracking_number for p in packages]
+            if None in numbers or len(set(numbers)) != len(numbers):
+                fail("packages", "each package of a shipment has a tracking number of its own")
         return self
 
     @property

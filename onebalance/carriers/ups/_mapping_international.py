@@ -58,10 +58,10 @@ INTERNATIONAL_SERVICES = frozenset({"07", "08", "11", "17", "54", "65", "72", "7
 
 def serves(shipment: ShipmentRequest, service: str) -> bool:
     """Whether ``service`` goes where ``shipment`` goes (unknown codes: as UPS says)."""
-    if shipment.is_international:
-        return service not in DOMESTIC_SERVICES
-    if shipment.shipper.uses_zip_codes:  # inside the US: the worldwide services are not sold
-        return service not in INTERNATIONAL_SERVICES
+    if service in DOMESTIC_SERVICES:
+        return not shipment.is_international
+    if service in INTERNATIONAL_SERVICES:  # inside the US, the worldwide services are not sold
+        return shipment.is_international or not shipment.shipper.uses_zip_codes
     return True
 
 
