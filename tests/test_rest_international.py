@@ -509,12 +509,11 @@ def test_ups_serves_follows_its_rule_for_every_service_and_route() -> None:
                     country="FR", phone="33123456789")  # fmt: skip
     san_juan = Address(name="Ana Ruiz", street_lines="1 Calle Luna", city="San Juan", state="PR", postal_code="00901",
                        phone="7875550100")  # fmt: skip
-    parcels = [Parcel(weight=Weight("1", "kg"))]
+    sent: dict[str, Any] = {"parcels": [Parcel(weight=Weight("1", "kg"))], "ship_date": date.today()}
     routes = [
-        ShipmentRequest(shipper=SHIPPER_ADDRESS, recipient=san_juan, parcels=parcels, ship_date=date.today()),
-        ShipmentRequest(shipper=berlin, recipient=paris, parcels=parcels, ship_date=date.today()),
-        ShipmentRequest(shipper=paris, recipient=paris.model_copy(update={"name": "Anne"}), parcels=parcels,
-                        ship_date=date.today()),  # fmt: skip
+        ShipmentRequest(shipper=SHIPPER_ADDRESS, recipient=san_juan, **sent),
+        ShipmentRequest(shipper=berlin, recipient=paris, **sent),
+        ShipmentRequest(shipper=paris, recipient=paris.model_copy(update={"name": "Anne"}), **sent),
         abroad(),
         abroad(TORONTO_ADDRESS),
     ]

@@ -164,7 +164,10 @@ class Label(CarrierModel):
     @property
     def image_bytes(self) -> int:
         """The bytes of every package's label image together."""
-        return sum(len(p.label_image) for p in self.packages)
+        packages = self.packages
+        if len(packages) == 1:  # the usual case, without a generator
+            return len(packages[0].label_image)
+        return sum(len(p.label_image) for p in packages)
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Label:
         """A copy; a one-package label given a new tracking number or image gets its package renewed."""

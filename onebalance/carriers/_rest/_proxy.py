@@ -257,8 +257,9 @@ class RestProxy(Generic[S]):
             log.debug("%s operation=%s request=%s", self._name, operation, self._for_log(request.payload))
         extra: dict[str, Any] = {"auth": auth} if auth is not None else {}
         started = time.monotonic()
+        session = self._session
         reply = send(
-            self.session,
+            session if session is not None else shared_session(),
             request.method,
             self.settings.base_url + request.path,
             service=self.label,

@@ -189,19 +189,22 @@ def _ship_to(address: Address) -> dict[str, Any]:
 
 
 def _weight(parcel: Parcel) -> dict[str, Any]:
-    unit = parcel.weight.unit
-    weight = parcel.weight if unit in _WEIGHT_UNITS else parcel.weight.to("kg")
+    weight = parcel.weight
+    code = _WEIGHT_UNITS.get(weight.unit)
+    if code is None:
+        weight = weight.to("kg")
+        code = _WEIGHT_UNITS[weight.unit]
     value = weight.value.quantize(_TENTH, rounding=ROUND_CEILING)
-    code = _WEIGHT_UNITS[weight.unit]
     # str() of a Decimal with exponent -1 is never in scientific notation: the same text as f"{value:f}".
     return {"UnitOfMeasurement": {"Code": code, "Description": _UNIT_NAMES[code]}, "Weight": str(value)}
 
 
 def _packaging(parcel: Parcel, index: int) -> str:
-    code = PACKAGING_CODES.get(parcel.package_type)
+    package_type = parcel.package_type
+    code = PACKAGING_CODES.get(package_type)
     if code is None:
         raise ValidationError(
-            f"parcels.{index}.package_type: UPS does not offer {parcel.package_type.value} packaging",
+            f"parcels.{index}.package_type: UPS does not offer {package_type.value} packaging",
             field=f"parcels.{index}.package_type",
         )
     return code
@@ -209,8 +212,8 @@ def _packaging(parcel: Parcel, index: int) -> str:
 
 def _package(parcel: Parcel, index: int, packaging_key: str, options: frozenset[ShipmentOption]) -> dict[str, Any]:
     package: dict[str, Any] = {packaging_key: {"Code": _packaging(parcel, index)}, "PackageWeight": _weight(parcel)}
-    if parcel.dimensions is not None:
-        dims = parcel.dimensions
+    dims = parcel.dimensions
+    if dims is not None:
         # UPS takes whole units here (at most 3 characters), so each side is rounded up.
         sides = [side.to_integral_value(rounding=ROUND_CEILING) for side in dims.sides]
         package["Dimensions"] = {
