@@ -125,6 +125,23 @@ def test_money_refuses_floats_fractions_of_a_cent_and_bad_currencies():
     refused(lambda: Money("1", "US1"), "currency")
 
 
+def test_money_from_a_decimal_and_usd_as_from_any_spelling():
+    """A finite Decimal and "USD" (the fast paths) give what the other spellings give; the same refusals."""
+    for amount in (Decimal("9.5"), Decimal("-0.10"), Decimal("3"), Decimal("1.000")):
+        for currency in ("USD", " usd ", "Usd"):
+            money = Money(amount, currency)
+            assert money == Money(str(amount), "usd") and money.amount == amount.quantize(Decimal("0.01"))
+            assert type(money.currency) is str and money.currency == "USD"
+    for bad in (Decimal("NaN"), Decimal("Infinity"), Decimal("-Infinity"), Decimal("1E12"), Decimal("0.001")):
+        refused(lambda bad=bad: Money(bad), "amount", InvalidAmount)
+
+    class Code(str):
+        pass
+
+    assert type(Money("1", Code("USD")).currency) is str
+    refused(lambda: Money("1", "USD "[:2]), "currency")
+
+
 def test_money_arithmetic_and_comparison_need_the_same_currency():
     assert Money("1.10") + Money("2.20") == Money("3.30")
     assert Money("1.00") - Money("2.50") == Money("-1.50")

@@ -43,7 +43,9 @@ class Money(CarrierModel):
     @field_validator("amount", mode="before")
     @classmethod
     def _amount(cls, value: Any) -> Decimal:
-        amount = to_decimal(value, "amount", InvalidAmount, floats=False)
+        # A finite Decimal (what the mappings give) needs none of to_decimal's conversions.
+        is_decimal = type(value) is Decimal and value.is_finite()
+        amount = value if is_decimal else to_decimal(value, "amount", InvalidAmount, floats=False)
         if not -_LIMIT < amount < _LIMIT:  # compared, not abs(): abs() of 1E1000000 overflows the context
             fail("amount", "is too large", InvalidAmount)
         cents = amount.quantize(CENT)
@@ -54,6 +56,8 @@ class Money(CarrierModel):
     @field_validator("currency", mode="before")
     @classmethod
     def _currency(cls, value: Any) -> str:
+        if value == "USD" and type(value) is str:  # the default, already a code
+            return value
         code = str(value).strip().upper() if isinstance(value, str) else ""
         if not _CURRENCY.fullmatch(code):
             fail("currency", "must be a three-letter ISO 4217 code such as USD")
