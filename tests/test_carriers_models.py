@@ -811,3 +811,17 @@ def test_an_answer_to_a_purchase_that_cannot_be_read_is_an_unknown_outcome() -> 
         assert caught.value.cause is failure
         assert caught.value.__context__ is None  # raised outside the except block: nothing rides along
         assert "check the merchant's UPS account" in str(caught.value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(one=weights, other=weights)
+def test_weights_compare_as_their_grams_do(one, other):
+    """Comparing reads the values in one unit, or the grams as multiplied: what comparing ``grams`` gives."""
+    assert (one == other) is (one.grams == other.grams)
+    assert (one < other) is (one.grams < other.grams)
+    assert (one <= other) is (one.grams <= other.grams)
+    assert (one > other) is (one.grams > other.grams)
+    assert (one >= other) is (one.grams >= other.grams)
+    assert hash(one) == hash(one.grams)
+    same = Weight(other.value, one.unit)  # the same unit: the values alone
+    assert (one < same) is (one.grams < same.grams) and (one == same) is (one.grams == same.grams)

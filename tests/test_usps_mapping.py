@@ -187,6 +187,25 @@ def test_address_to_wire_splits_zip_plus_four_and_carries_the_cleanse_hash() -> 
     }
 
 
+def test_address_to_wire_abroad_and_with_three_lines() -> None:
+    abroad = Address(
+        name="Ada", street_lines=["1 Rue A", "Bât 2", "Étage 3"], city="Paris", postal_code="75001", country="FR"
+    )
+    assert usps.address_to_wire(abroad) == {
+        "FullName": "Ada",
+        "Address1": "1 Rue A",
+        "Address2": "Bât 2",
+        "Address3": "Étage 3",
+        "City": "Paris",
+        "PostalCode": "75001",
+        "Country": "FR",
+    }
+    bare = Address(name="Jo", street_lines=["9 Elm St"], city="Austin", state="TX", postal_code="78701")
+    assert list(usps.address_to_wire(bare)) == ["FullName", "Address1", "City", "State", "ZIPCode", "Country"]
+    with pytest.raises(ValidationError):  # SWSIM's Address has three street lines, and so has an Address
+        Address(name="Jo", street_lines=["1", "2", "3", "4"], city="Austin", state="TX", postal_code="78701")
+
+
 def test_cleanse_request_and_response(schema: Schema, real_swsim: RealSwsimSchemas | None) -> None:
     original = shipment().recipient
     check_request(schema, real_swsim, "CleanseAddress", usps.cleanse_request(original))

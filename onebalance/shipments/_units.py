@@ -131,25 +131,37 @@ class Weight(CarrierModel):
         return int(pounds), ounces.quantize(step)
 
     # -- physical equality and ordering --------------------------------------------------------
+    def _sizes(self, other: Weight) -> tuple[Decimal, Decimal]:
+        """Numbers that compare as the two weights do: their values in one unit, else their grams as the
+        products come (the same numbers as ``grams``, which only tidies how they are written)."""
+        if self.unit == other.unit:
+            return self.value, other.value
+        return _EXACT.multiply(self.value, _GRAMS[self.unit]), _EXACT.multiply(other.value, _GRAMS[other.unit])
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Weight):
             return NotImplemented
-        return self.grams == other.grams
+        mine, theirs = self._sizes(other)
+        return mine == theirs
 
     def __hash__(self) -> int:
-        return hash(self.grams)
+        return hash(_EXACT.multiply(self.value, _GRAMS[self.unit]))  # a Decimal's hash is its number's
 
     def __lt__(self, other: Weight) -> bool:
-        return self.grams < other.grams
+        mine, theirs = self._sizes(other)
+        return mine < theirs
 
     def __le__(self, other: Weight) -> bool:
-        return self.grams <= other.grams
+        mine, theirs = self._sizes(other)
+        return mine <= theirs
 
     def __gt__(self, other: Weight) -> bool:
-        return self.grams > other.grams
+        mine, theirs = self._sizes(other)
+        return mine > theirs
 
     def __ge__(self, other: Weight) -> bool:
-        return self.grams >= other.grams
+        mine, theirs = self._sizes(other)
+        return mine >= theirs
 
     def __add__(self, other: Weight) -> Weight:
         """The sum, in this weight's unit."""

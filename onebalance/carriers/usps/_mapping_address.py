@@ -33,19 +33,30 @@ def domestic(
 
 
 # -- addresses ---------------------------------------------------------------------------------------
+#: The SWSIM Address's street lines (an ``Address`` holds at most three: ``STREET_LINES_MAX``).
+_STREET = ("Address1", "Address2", "Address3")
+
+
 def address_to_wire(address: Address, cleanse_hash: str | None = None) -> dict[str, Any]:
     """An SWSIM ``Address``; ``cleanse_hash`` is what CleanseAddress returned for it."""
     wire: dict[str, Any] = {"FullName": address.name}
     if address.company:
         wire["Company"] = address.company
-    for index, line in enumerate(address.street_lines, start=1):
-        wire[f"Address{index}"] = line
+    wire.update(zip(_STREET, address.street_lines, strict=False))  # one to three lines
     wire["City"] = address.city
     if address.uses_zip_codes:
-        parts = {"State": address.state, "ZIPCode": address.zip5, "ZIPCodeAddOn": address.zip4}
+        state, zip5, zip4 = address.state, address.zip5, address.zip4
+        if state:
+            wire["State"] = state
+        if zip5:
+            wire["ZIPCode"] = zip5
+        if zip4:
+            wire["ZIPCodeAddOn"] = zip4
     else:
-        parts = {"Province": address.state, "PostalCode": address.postal_code}
-    wire.update((name, value) for name, value in parts.items() if value)
+        if address.state:
+            wire["Province"] = address.state
+        if address.postal_code:
+            wire["PostalCode"] = address.postal_code
     wire["Country"] = address.country
     if address.phone:
         wire["PhoneNumber"] = address.phone

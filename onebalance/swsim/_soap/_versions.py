@@ -114,6 +114,9 @@ def swsim_version(value: str | SwsimVersion | None = None) -> SwsimVersion:
     if isinstance(value, SwsimVersion):
         return value
     if isinstance(value, str):
+        found = VERSIONS.get(value)  # the usual spelling ("v135"), without the normalizing below
+        if found is not None:
+            return found
         key = value.strip().lower()
         key = key if key.startswith("v") else f"v{key}"
         if key in VERSIONS:
