@@ -12,6 +12,7 @@ import weakref
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from onebalance.core import OneBalanceError, OutcomeUnknown, ProtocolError, RequestTimeout, ValidationError
 
@@ -327,8 +328,8 @@ class OncePerKey:
             self.labels.clear()
 
 
-def read_sold_label(carrier: str, key: str, parse: Callable[[], Label]) -> Label:
-    """``parse()``: the label read from the carrier's answer to a purchase it accepted.
+def read_sold_label(carrier: str, key: str, parse: Callable[..., Label], *args: Any) -> Label:
+    """``parse(*args)``: the label read from the carrier's answer to a purchase it accepted.
 
     By then the carrier has sold and billed the label. An answer the SDK cannot turn into a
     :class:`Label` (a part missing, a tracking number or an amount outside the model's checks)
@@ -338,7 +339,7 @@ def read_sold_label(carrier: str, key: str, parse: Callable[[], Label]) -> Label
     """
     failure: OneBalanceError | None = None
     try:
-        return parse()
+        return parse(*args)
     except (ProtocolError, ValidationError) as exc:
         failure = exc
     raise OutcomeUnknown(

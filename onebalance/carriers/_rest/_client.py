@@ -144,7 +144,8 @@ class RestClient(Generic[S, P]):
         client used lately for another purchase (:class:`~onebalance.IdempotencyKeyReused`), before
         anything is sent. The label carries the rate's amount (``quoted_cost``) beside the charge.
         """
-        self._check_open()
+        if self._closed:
+            raise ClientClosed()
         key = idempotency_key or shipment.idempotency_key or uuid.uuid4().hex
         if not isinstance(key, str):
             raise ValidationError("idempotency_key: must be a string", field="idempotency_key")
@@ -157,9 +158,8 @@ class RestClient(Generic[S, P]):
             body = self.proxy.send(request, idempotency_key=key)
             now = self._now()
             with self.proxy.answering():
-                label = read_sold_label(
-                    self.proxy.label, key, lambda: self.mapping.parse_label(body, rate, self.settings, now, label_spec)
-                )
+                parse = self.mapping.parse_label
+                label = read_sold_label(self.proxy.label, key, parse, body, rate, self.settings, now, label_spec)
             if shipment.is_return:
                 label = label.model_copy(update={"is_return": True})
             return with_quote(label, rate)

@@ -253,7 +253,8 @@ class RestProxy(Generic[S]):
         attempt: int = 1,
     ) -> HttpReply:
         log, operation = self._log, request.operation
-        if request.payload is not None and log.isEnabledFor(logging.DEBUG):
+        info = log.isEnabledFor(logging.INFO)  # off (the usual case): DEBUG is off too, one question asked
+        if info and request.payload is not None and log.isEnabledFor(logging.DEBUG):
             log.debug("%s operation=%s request=%s", self._name, operation, self._for_log(request.payload))
         extra: dict[str, Any] = {"auth": auth} if auth is not None else {}
         started = time.monotonic()
@@ -269,7 +270,7 @@ class RestProxy(Generic[S]):
             headers=headers,
             **extra,
         )
-        if log.isEnabledFor(logging.INFO):  # the arguments are not worked out for nothing
+        if info:  # the arguments are not worked out for nothing
             log.info(
                 "%s operation=%s method=%s path=%s status=%s duration_ms=%.0f attempt=%d",
                 self._name, operation, request.method, request.path, reply.status,
