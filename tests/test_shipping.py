@@ -322,6 +322,22 @@ def test_the_same_key_buys_one_label_across_processes(platform):
         accounts.shipping("m").buy(other, SHIPMENT, idempotency_key="order-7-ups")
 
 
+def test_a_key_of_the_wrong_format_is_refused_before_anything_is_written_down_or_sent(platform, sandbox):
+    """The error the shipment's own ``idempotency_key`` field gives, with nothing in the journal or the ledger."""
+    accounts, *_ = platform
+    shipping = accounts.shipping("m")
+    rate = next(r for r in shipping.rates(SHIPMENT).rates if r.carrier is Carrier.USPS)
+    for key in ("has space", "k" * 65, "é"):
+        with pytest.raises(ValidationError) as caught:
+            shipping.buy(rate, SHIPMENT, idempotency_key=key)
+        with pytest.raises(ValidationError) as by_model:
+            SHIPMENT.model_copy(update={"idempotency_key": key})
+        assert (type(caught.value), str(caught.value), caught.value.field) == (
+            type(by_model.value), str(by_model.value), "idempotency_key"
+        )  # fmt: skip
+    assert shipping.labels() == [] and not [e for e in sandbox.ledger("ship-m") if e.type == "Print"]
+
+
 def test_a_purchase_with_an_unknown_outcome_is_never_sent_again(platform, tmp_path):
     accounts, _, ups_box, ups_url, *_ = platform
     accounts.connect_ups("m", client_id="ups-id", client_secret="ups-secret", account_number="A1B2C3", base_url=ups_url)

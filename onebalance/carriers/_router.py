@@ -44,6 +44,7 @@ from onebalance.shipments import (
     Tracking,
     TrackingStatus,
     VoidResult,
+    check_idempotency_key,
     check_quote,
     label_spec,
     maybe_bought,
@@ -217,9 +218,9 @@ class Shipping:
         _check_payment(rate.carrier, rate.payment)
         if not isinstance(idempotency_key, str) or not idempotency_key.strip():
             raise ValidationError("idempotency_key: is required to buy a label", field="idempotency_key")
-        ShipmentRequest.model_validate(
-            {**{n: getattr(shipment, n) for n in type(shipment).model_fields}, "idempotency_key": idempotency_key}
-        )  # the key's format, checked before anything is written down or sent
+        # The key's format, checked before anything is written down or sent (the error the shipment's
+        # ``idempotency_key`` field gives: the shipment itself was validated when it was made).
+        check_idempotency_key(idempotency_key)
         check_quote(rate, shipment)
         if cost_account is not None and rate.carrier is not Carrier.USPS:
             raise ValidationError(
