@@ -140,3 +140,37 @@ def test_a_repeated_choice_takes_each_option_again():
     single = swsim_schema("v111").operations["CancelIndicium"].input.type
     with pytest.raises(SchemaError, match="only one of"):  # v111's choice is taken once
         encode(etree.Element("x"), {"Authenticator": "t", "TrackingNumber": "9400", "StampsTxID": GUIDS[0]}, single)
+
+
+ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (f'<soap:Envelope xmlns:soap="{ENV}"/>', "without a Body"),
+        (f'<soap:Envelope xmlns:soap="{ENV}"><soap:Body/></soap:Envelope>', "exactly one element"),
+        (f'<soap:Envelope xmlns:soap="{ENV}"><soap:Body><a/><b/></soap:Body></soap:Envelope>', "exactly one element"),
+        (f'<soap:Envelope xmlns:soap="{ENV}"><Body><a/></Body></soap:Envelope>', "without a Body"),
+        (f'<Envelope xmlns="{NS}"><soap:Body xmlns:soap="{ENV}"><a/></soap:Body></Envelope>', "not a SOAP 1.1"),
+        (f'<soap:Envelope xmlns:soap="{ENV}"><soap:Body><Other xmlns="{NS}"/></soap:Body></soap:Envelope>', "expected"),
+    ],
+)
+def test_an_answer_that_is_not_one_envelope_of_the_operation_is_malformed(body, problem):
+    from onebalance.swsim._soap._envelope import MalformedResponse
+
+    from ._soap import read_response
+
+    op = swsim_schema("v111").operations["GetAccountInfo"]
+    with pytest.raises(MalformedResponse, match=problem):
+        read_response(op, body.encode(), strict=False)
+
+
+def test_the_body_element_is_found_after_a_header_and_among_comments():
+    from ._soap import body_child
+
+    data = (
+        f'<soap:Envelope xmlns:soap="{ENV}"><soap:Header><x/></soap:Header><!-- note -->'
+        f"<soap:Body><!-- a --><Answer xmlns='{NS}'/><?pi x?></soap:Body></soap:Envelope>"
+    )
+    assert body_child(data.encode()).tag == f"{{{NS}}}Answer"

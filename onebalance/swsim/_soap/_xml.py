@@ -55,8 +55,8 @@ def parse(data: bytes) -> etree._Element:
         raise UnsafeXML(f"malformed XML: {exc.msg}") from None
     except ValueError as exc:
         raise UnsafeXML(f"malformed XML: {exc}") from None
-    tree = root.getroottree()
-    if tree.docinfo.internalDTD is not None or tree.docinfo.system_url or tree.docinfo.public_id:
+    info = root.getroottree().docinfo  # one DocInfo read three times (each ``.docinfo`` makes a new one)
+    if info.internalDTD is not None or info.system_url or info.public_id:
         raise UnsafeXML("XML with a DTD is refused")  # a declaration in UTF-16/32, which the byte scan cannot see
     return root
 
