@@ -204,6 +204,8 @@ def _invoice(customs: Customs, shipment: ShipmentRequest, invoice_number: str) -
 def parse_documents(results: Mapping[str, Any]) -> tuple[ShippingDocument, ...]:
     """The commercial invoice UPS returned (``ShipmentResults.Form``), if any."""
     form = results.get("Form")
+    if form is None:  # no invoice (a label at home): none of the checks below
+        return ()
     image = form.get("Image") if isinstance(form, Mapping) else None
     if not isinstance(image, Mapping) or not image.get("GraphicImage"):
         return ()
