@@ -719,3 +719,23 @@ def test_a_charge_above_the_rate_is_on_the_label_and_a_rate_is_bought_only_for_i
     assert made.total == label.cost.amount
     with pytest.raises(ValueError, match="negative"):
         ups.sandbox.set_surcharge("-1")
+
+
+def test_a_rest_request_is_a_frozen_value_made_by_its_own_init() -> None:
+    """``Request.__init__`` (one write instead of a frozen dataclass's one per field) takes the
+    fields in their order; the request stays a frozen, comparable value whose repr hides the secrets."""
+    import dataclasses
+    import inspect
+
+    from onebalance.carriers._rest._request import Request
+
+    assert list(inspect.signature(Request).parameters) == [f.name for f in dataclasses.fields(Request)]
+    token = Request("token", "POST", "/t", form={"grant_type": "x"}, headers={"h": "v"}, auth=("id", "secret"))
+    assert (token.operation, token.method, token.path, token.payload) == ("token", "POST", "/t", None)
+    assert token.form == {"grant_type": "x"} and token.headers == {"h": "v"} and token.auth == ("id", "secret")
+    assert "secret" not in repr(token) and "grant_type" not in repr(token)
+    ship = Request("ship", "POST", "/s", {"a": 1}, repeat_refused=bool)
+    assert dict(ship.headers) == {} and ship.repeat_refused is bool and ship.form is None and ship.auth is None
+    assert ship == Request("ship", "POST", "/s", {"a": 1}) and dataclasses.replace(ship, path="/v").path == "/v"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ship.path = "/elsewhere"  # type: ignore[misc]
