@@ -227,6 +227,28 @@ def test_a_call_that_succeeds_at_once_builds_no_retry_machinery(monkeypatch, cap
     ]
 
 
+def test_each_exchange_is_logged_at_info_and_its_bodies_at_debug(swsim, demo_client, caplog):
+    client = demo_client()
+    caplog.set_level(logging.WARNING, logger="onebalance")
+    client.account()
+    assert not [r for r in caplog.records if r.getMessage().startswith("op=GetAccountInfo")]
+    caplog.set_level(logging.INFO, logger="onebalance")
+    client.account()
+    lines = [r.getMessage() for r in caplog.records]
+    assert any(
+        line.startswith("op=GetAccountInfo endpoint=") and "status=200 duration_ms=" in line and "attempt=1" in line
+        for line in lines
+    )
+    assert not any(" request=" in line or " response=" in line for line in lines)
+    caplog.clear()
+    caplog.set_level(logging.DEBUG, logger="onebalance")
+    client.account()
+    lines = [r.getMessage() for r in caplog.records]
+    assert any(line.startswith("op=GetAccountInfo request=") for line in lines)
+    assert any(line.startswith("op=GetAccountInfo response=") for line in lines)
+    assert any(line.startswith("op=GetAccountInfo endpoint=") for line in lines)
+
+
 # -- reads ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize("step", ["refuse", "throttle", "html503", "lose", "reset", "cut"])
 def test_a_read_is_retried_on_every_transient_failure(swsim, demo_client, wire_log, step):

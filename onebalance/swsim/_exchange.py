@@ -136,20 +136,24 @@ class Wire:
             refused = exc
         if refused is not None:
             raise ValidationError(scrub(str(refused), secrets), field=refused.element or None, operation=operation)
-        if logger.isEnabledFor(logging.DEBUG):
+        # The logger is asked once: with INFO off (the usual case), DEBUG is off too and nothing is timed.
+        info = logger.isEnabledFor(logging.INFO)
+        debug = info and logger.isEnabledFor(logging.DEBUG)
+        if debug:
             text = scrub(redact_xml(body.decode("utf-8", "replace")), secrets)
             logger.debug("op=%s request=%s", operation, clipped(text, MAX_LOGGED_BODY))
-        started = time.perf_counter()
+        started = time.perf_counter() if info else 0.0
         reply = self.transport.post(self.endpoint, body, op.soap_action, operation=operation)
-        logger.info(
-            "op=%s endpoint=%s status=%s duration_ms=%.1f attempt=%d",
-            operation,
-            self.endpoint,
-            reply.status,
-            (time.perf_counter() - started) * 1000,
-            attempt,
-        )
-        if logger.isEnabledFor(logging.DEBUG):
+        if info:
+            logger.info(
+                "op=%s endpoint=%s status=%s duration_ms=%.1f attempt=%d",
+                operation,
+                self.endpoint,
+                reply.status,
+                (time.perf_counter() - started) * 1000,
+                attempt,
+            )
+        if debug:
             text = scrub(redact_xml(reply.body.decode("utf-8", "replace")), secrets)
             logger.debug("op=%s response=%s", operation, clipped(text, MAX_LOGGED_BODY))
         if reply.status == 429:

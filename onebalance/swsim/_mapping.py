@@ -24,7 +24,6 @@ from ._models import (
     CostAccount,
     LoginInfo,
     PaymentMethodInfo,
-    PostageBalance,
     PostalAddress,
     PurchaseResult,
     Terms,
@@ -353,7 +352,7 @@ def purchase_from_wire(wire: dict[str, Any], integrator_tx_id: str, version: str
     return PurchaseResult(
         status=status,
         transaction_id=wire["TransactionID"],
-        balance=PostageBalance(available_postage=balance["AvailablePostage"], control_total=balance["ControlTotal"]),
+        balance={"available_postage": balance["AvailablePostage"], "control_total": balance["ControlTotal"]},
         integrator_tx_id=integrator_tx_id,
         rejection_reason=wire.get("RejectionReason") if status == "Rejected" else None,
         **_dialect.purchase_fields(wire, version),

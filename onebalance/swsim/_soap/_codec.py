@@ -211,7 +211,8 @@ def _decode_loose(node: etree._Element, ctype: Complex) -> dict[str, Any]:
                     value = parse_simple(child.text or "", ftype, name)  # type: ignore[arg-type]
             elif kind == INTEGER_VALUE:
                 text = value
-                value = int(text) if _INTEGER.fullmatch(text) else None
+                # Unsigned digits are told without the pattern (``isdecimal`` takes what ``\d`` takes).
+                value = int(text) if (text.isdecimal() and len(text) <= 40) or _INTEGER.fullmatch(text) else None
                 bounds = ftype.bounds  # type: ignore[union-attr]
                 if value is None or (bounds is not None and not bounds[0] <= value <= bounds[1]):
                     value = parse_simple(text, ftype, name)  # type: ignore[arg-type]  # raises the schema error
