@@ -225,3 +225,39 @@ def test_a_redirect_from_ups_or_fedex_is_a_protocol_error(carrier):
             client.rates(shipment())
     assert info.value.http_status == 302
     assert len(server.requests) == 1
+
+
+def test_the_deadline_thread_sleeps_through_calls_that_end_in_time_and_cuts_one_that_does_not(monkeypatch):
+    """The deadline watchdog is woken only by a watch that ends sooner than the one it sleeps
+    toward, never by calls that finish in time: woken at every call, the hand-offs of its lock
+    with the calling thread cost more than a call's own work."""
+    from onebalance.core import _deadline
+
+    dog = _deadline._Watchdog()
+    monkeypatch.setattr(_deadline, "_dog", dog)
+    wakes = []
+    notify = dog.wake.notify
+    monkeypatch.setattr(dog.wake, "notify", lambda n=1: (wakes.append(1), notify(n)))
+    now = time.monotonic()
+    for i in range(40):  # calls that end in time, the thread free to run between them: never woken
+        with _deadline.watch(now + 60 + i / 1000):
+            pass
+        time.sleep(0.002)
+    assert dog.thread is not None and wakes == []
+    reader, writer = socket.socketpair()
+    try:
+        with _deadline.watch(time.monotonic() + 0.2) as short:  # sooner than the thread looks: woken
+            short.attach(reader)
+            assert wakes == [1]
+            with _deadline.watch(time.monotonic() + 30):  # later than the short one: not woken again
+                pass
+            assert wakes == [1]
+            reader.settimeout(5)
+            started = time.monotonic()
+            assert reader.recv(1) == b""  # the watchdog shut the socket down at the short watch's end
+            assert 0.1 < time.monotonic() - started < 4
+        assert short.fired
+    finally:
+        reader.close()
+        writer.close()
+    assert len(dog.heap) <= 42  # done watches wait for their end or the next sweep, no longer

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import math
 import os
 import socket
 import threading
@@ -96,7 +97,13 @@ class Watch:
 
 
 class _Watchdog:
-    """One daemon thread per process, started at the first watch, with a heap of watches by end."""
+    """One daemon thread per process, started at the first watch, with a heap of watches by end.
+
+    The thread sleeps until the earliest end in the heap and is woken only by a watch that ends
+    sooner than that (``until``). A watch done early stays in the heap until its end (or until
+    ``add`` sweeps the done ones out): were the thread woken to drop it, every call would wake it,
+    and a call's own lock hand-offs with it would cost more than the call's work.
+    """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -104,6 +111,8 @@ class _Watchdog:
         self.heap: list[Watch] = []
         self.finished = 0  # watches done but still in the heap (dropped when due, or on compaction)
         self.thread: threading.Thread | None = None
+        #: The instant the thread sleeps until (``inf``: until woken); read under ``lock``.
+        self.until = math.inf
 
     def add(self, item: Watch) -> None:
         with self.lock:
@@ -115,18 +124,21 @@ class _Watchdog:
             if self.thread is None:
                 self.thread = threading.Thread(target=self._run, name="onebalance-deadlines", daemon=True)
                 self.thread.start()
-            elif self.heap[0] is item:
+            elif item.ends < self.until:  # sooner than the thread will look: wake it
+                self.until = item.ends
                 self.wake.notify()
 
     def _run(self) -> None:
         with self.lock:
             while True:
                 if not self.heap:
+                    self.until = math.inf
                     self.wake.wait()
                     continue
                 first = self.heap[0]
                 left = first.ends - time.monotonic()
-                if left > 0 and not first.done:
+                if left > 0:
+                    self.until = first.ends
                     self.wake.wait(left)
                     continue
                 heapq.heappop(self.heap)
