@@ -150,17 +150,30 @@ class EnvOnce:
     """A hand-written client's ``post`` that reads the environment once, as the SDK does.
 
     ``session.post`` reads the proxy settings and the CA bundle from the environment on every
-    call; the SDK reads them once per session and origin (``onebalance/core/_transport.py``). This
-    reads them once, at construction, then prepares and sends each request as ``Session.request``
-    would with those settings."""
+    call, and ``prepare_request`` merges cookies, auth and hooks and reads ``~/.netrc``; the SDK
+    reads the environment and ``~/.netrc`` once per session and origin
+    (``onebalance/core/_transport.py``) and lays a plain request out directly. This does the same:
+    the settings read once, at construction, and each request laid out directly (the URL
+    prepared once, the session's headers and the request's, the body and its length), then sent
+    as ``Session.request`` would send it with those settings."""
 
     def __init__(self, session: requests.Session, url: str) -> None:
         self.session = session
         self.settings = session.merge_environment_settings(url, {}, None, None, None)
+        self.urls: dict[str, str] = {}
 
     def post(self, url: str, data: bytes, headers: Mapping[str, str], timeout: tuple[float, float]) -> Any:
         session = self.session
-        prepared = session.prepare_request(requests.Request("POST", url, data=data, headers=dict(headers)))
+        prepared = requests.PreparedRequest()
+        prepared.method = "POST"
+        known = self.urls.get(url)
+        if known is None:
+            prepared.prepare_url(url, None)
+            known = self.urls[url] = prepared.url or url
+        prepared.url = known
+        prepared.prepare_headers({**session.headers, **headers})
+        prepared.headers["Content-Length"] = str(len(data))
+        prepared.body = data
         return session.send(prepared, timeout=timeout, allow_redirects=False, **self.settings)
 
 

@@ -108,13 +108,18 @@ def test_item1_the_floor_reads_the_environment_once_as_the_sdk_does(monkeypatch:
         return merge(self, *args)
 
     monkeypatch.setattr(requests.Session, "merge_environment_settings", counted)
-    session = canned_session(lambda sent: (200, b"{}", "application/json"))
+    sent: list[Any] = []
+    session = canned_session(lambda one: (sent.append(one), (200, b"{}", "application/json"))[1])
     poster = overhead.EnvOnce(session, overhead.UPS_URL)
     for _ in range(3):
-        assert poster.post(overhead.UPS_URL + "/x", data=b"{}", headers={}, timeout=(5, 30)).status_code == 200
+        assert poster.post(overhead.UPS_URL + "/x", data=b"{}", headers={"A": "1"}, timeout=(5, 30)).status_code == 200
     assert len(reads) == 1  # the old floor, session.post, reads it on every call
-    session.post(overhead.UPS_URL + "/x", data=b"{}")
+    session.post(overhead.UPS_URL + "/x", data=b"{}", headers={"A": "1"})
     assert len(reads) == 2
+    # laid out directly, the floor's request is the one requests' own preparation makes
+    floor, full = sent[0], sent[-1]
+    assert (floor.method, floor.url, floor.body) == (full.method, full.url, full.body)
+    assert dict(floor.headers) == dict(full.headers)
 
 
 def test_item2_clients_are_built_for_distinct_merchants() -> None:

@@ -291,3 +291,60 @@ def test_the_sdks_adapter_works_out_each_origins_pool_key_once(monkeypatch, tmp_
         ("https://swsim.example:8443/a", True, ["c.pem", "k.pem"]),  # unhashable: worked out each time
     ):
         assert key(ours, url, verify, cert) == key(theirs, url, verify, cert)
+
+
+class _Keeping(_Recording):
+    """Records each prepared request too."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests: list[requests.PreparedRequest] = []
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        self.requests.append(request)
+        return super().send(request, **kwargs)
+
+
+def test_a_session_passed_in_is_laid_out_directly_once_its_origin_is_known(monkeypatch, tmp_path):
+    """A platform's own session gets the SDK's direct layout from its second request to an origin
+    (``prepare_request`` merges cookies, auth and hooks and reads ``~/.netrc`` on every call),
+    the same request as ``requests`` lays out; unless ``~/.netrc`` holds a login for the host, or
+    the session prepares its requests its own way: then every request is prepared in full."""
+    from onebalance.core import _transport
+
+    full: list[str] = []
+    prepare = _transport._prepare
+    monkeypatch.setattr(_transport, "_prepare", lambda session, *args: full.append(args[1]) or prepare(session, *args))
+
+    def sent_through(session: requests.Session, url: str) -> list[requests.PreparedRequest]:
+        adapter = _Keeping()
+        session.mount("https://", adapter)
+        for _ in range(3):
+            _post(session, url)
+        return adapter.requests
+
+    plain = requests.Session()
+    plain.headers["X-Platform"] = "shop-42"
+    first, second, third = sent_through(plain, "https://swsim.example/a")
+    assert full == ["https://swsim.example/a"]  # the first request only
+    for later in (second, third):
+        assert (later.method, later.url, later.body) == (first.method, first.url, first.body)
+        assert dict(later.headers) == dict(first.headers) and later.headers["X-Platform"] == "shop-42"
+
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine ups.example login platform password s3cret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    full.clear()
+    logged_in = sent_through(requests.Session(), "https://ups.example/a")
+    assert len(full) == 3 and all(r.headers["Authorization"].startswith("Basic ") for r in logged_in)
+
+    class Own(requests.Session):
+        def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
+            prepared = super().prepare_request(request)
+            prepared.headers["X-Signed"] = "yes"
+            return prepared
+
+    full.clear()
+    own = sent_through(Own(), "https://swsim.example/a")
+    assert len(full) == 3 and all(r.headers["X-Signed"] == "yes" for r in own)

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.structures import CaseInsensitiveDict
+from requests.utils import get_netrc_auth
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
 from . import _deadline
@@ -252,8 +253,11 @@ def _request(
     and origin (scheme, host and port), and again whenever the session's own ``proxies``,
     ``verify``, ``cert`` or ``trust_env`` change; the request is then prepared and sent as
     ``Session.request`` would. The environment is thus read at the first call to each origin:
-    variables set later are not seen by that session. A session whose ``request`` is overridden
-    (instrumented, or a test double) is called as is.
+    variables set later are not seen by that session. So is ``~/.netrc``: from a session's second
+    request to an origin for which it holds no login, the request is laid out directly
+    (:func:`_prepare_plain`) as on the SDK's own session. A session whose ``request`` is
+    overridden (instrumented, or a test double) is called as is; one whose ``prepare_request`` is
+    overridden has every request prepared by it.
     """
     if type(session).request is not requests.Session.request or not _REQUEST_KEYWORDS.issuperset(kwargs):
         hooks = {"response": [*session.hooks.get("response", []), _refuse_redirect]}
@@ -271,20 +275,25 @@ def _request(
     cache = _ENV_SETTINGS.get(session)
     if cache is None:
         cache = _ENV_SETTINGS.setdefault(session, {})
-    prepared = _prepare_plain(session, method, url, kwargs) if session is _shared else None
+    try:
+        known = cache.get(key)
+    except TypeError:  # an unhashable setting (a cert given as a list...): no cache
+        known = None
+        key = None
+    # The request laid out directly (``_prepare_plain``) on the SDK's own session, and on a session
+    # passed in once its first request to the origin showed that ``~/.netrc`` adds nothing to it.
+    plain = session is _shared or (known is not None and known[1])
+    prepared = _prepare_plain(session, method, url, kwargs) if plain else None
     if prepared is None:
         prepared = _prepare(session, method, url, kwargs)
-    try:
-        settings = cache.get(key)
-    except TypeError:  # an unhashable setting (a cert given as a list...): no cache
-        settings = None
-        key = None
-    if settings is None:
+    if known is None:
         settings = session.merge_environment_settings(prepared.url, {}, True, None, None)
+        known = (settings, _plain_is_enough(session, prepared.url or url))
         if key is not None:
             if len(cache) >= _ENV_CACHE_SIZE:
                 cache.clear()
-            cache[key] = settings
+            cache[key] = known
+    settings = known[0]
     prepared.register_hook("response", _refuse_redirect)  # type: ignore[no-untyped-call]
     return session.send(
         prepared,
@@ -295,6 +304,15 @@ def _request(
         verify=settings["verify"],
         cert=settings["cert"],
     )
+
+
+def _plain_is_enough(session: requests.Session, url: str) -> bool:
+    """Whether ``session``'s requests to ``url``'s origin may be laid out by ``_prepare_plain``: its
+    class prepares as ``requests.Session`` does, and ``~/.netrc`` (read when the session trusts
+    the environment) holds no login for the host. Read once per origin, as the environment is."""
+    if type(session).prepare_request is not requests.Session.prepare_request:
+        return False
+    return not (session.trust_env and get_netrc_auth(url))
 
 
 class _Redirected(Exception):
@@ -320,13 +338,14 @@ _PREPARED_URLS: dict[str, str] = {}
 def _prepare_plain(
     session: requests.Session, method: str, url: str, kwargs: dict[str, Any]
 ) -> requests.PreparedRequest | None:
-    """The request of the SDK's own session, prepared without ``Session.prepare_request``.
+    """The request of a plain session, prepared without ``Session.prepare_request``.
 
     That one merges cookies, params, auth and hooks and looks for a ``~/.netrc`` entry on every
     call (two ``stat`` calls and a file read): a fifth of a call's CPU. The SDK's own session has
-    none of these, so a request with only headers and a bytes body (or none), other keywords
-    ``None``, is laid out directly, with the session's headers, exactly as ``prepare_request``
-    would lay it out. Anything else (cookies the service set, a body that is not bytes, other
+    none of these (nor, once its first request to an origin showed no ``~/.netrc`` login, does a
+    plain session passed in: :func:`_request`), so a request with only headers and a bytes body
+    (or none), other keywords ``None``, is laid out directly, with the session's headers, exactly
+    as ``prepare_request`` would lay it out. Anything else (cookies the service set, a body that is not bytes, other
     keywords with a value): ``None`` here, and the full path.
     """
     data = kwargs.get("data")
