@@ -49,6 +49,15 @@ def shipment() -> ShipmentRequest:
     )
 
 
+def pooled_session(pool: int) -> requests.Session:
+    """A ``requests.Session`` keeping ``pool`` connections per host (one per thread of item 3)."""
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
 @dataclass
 class Row:
     """One line of the table: ``measured`` against ``target`` (``met`` None: no target, for information)."""

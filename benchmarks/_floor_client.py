@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import requests
+from _common import pooled_session
 from overhead import EnvOnce, floor_indicium, schema_ordered
-from requests.adapters import HTTPAdapter
 
 from carriers import Rate, ShipmentRequest
 from onebalance.carriers.usps import _mapping as usps_mapping
@@ -27,12 +26,8 @@ class FloorClient:
     """One session for every merchant; a merchant is its Credentials."""
 
     def __init__(self, url: str, rate: Rate, ship: ShipmentRequest, cleanse_hash: str | None) -> None:
-        session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=POOL)
-        session.mount("https://", adapter)
-        session.mount("http://", adapter)
         self.url = url
-        self.poster = EnvOnce(session, url)
+        self.poster = EnvOnce(pooled_session(POOL), url)
         wire = usps_mapping.ship_request(rate, ship, "floor", to_cleanse_hash=cleanse_hash, version="v135")
         self.wire = schema_ordered("CreateIndicium", wire)
 

@@ -19,9 +19,7 @@ import threading
 from functools import cache
 from typing import Any
 
-import requests
-from _common import WSDL, shipment
-from requests.adapters import HTTPAdapter
+from _common import WSDL, pooled_session, shipment
 
 from carriers import Rate
 from onebalance.carriers.usps import _mapping as usps_mapping
@@ -36,11 +34,7 @@ def shared_transport(pool: int = POOL) -> Any:
     """One ``requests.Session`` (a pool as large as the threads) in one zeep ``Transport``."""
     from zeep.transports import Transport
 
-    session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return Transport(session=session, operation_timeout=30)
+    return Transport(session=pooled_session(pool), operation_timeout=30)
 
 
 @cache

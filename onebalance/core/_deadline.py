@@ -32,7 +32,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-__all__ = ["DeadlineAdapter", "Watch", "call_deadline", "call_ends_at", "watch"]
+__all__ = ["DeadlineAdapter", "Watch", "call_deadline", "call_ends_at", "origin", "watch"]
 
 #: The monotonic instant by which the current call (all its attempts) must end, if any.
 _call_ends: ContextVar[float | None] = ContextVar("onebalance_call_ends", default=None)
@@ -206,6 +206,12 @@ class _HTTPSPool(HTTPSConnectionPool):
 _POOLS = {"http": _HTTPPool, "https": _HTTPSPool}
 
 
+def origin(url: str) -> str:
+    """``url`` up to its path: the scheme, host and port (``https://host:8443``), as written."""
+    slash = url.find("/", url.find("://") + 3)
+    return url if slash < 0 else url[:slash]
+
+
 #: At most this many (origin, verify, cert) pool keys are kept per adapter.
 _POOL_KEYS_KEPT = 64
 
@@ -228,9 +234,7 @@ class DeadlineAdapter(HTTPAdapter):
     def build_connection_pool_key_attributes(
         self, request: PreparedRequest, verify: bool | str, cert: str | tuple[str, str] | None = None
     ) -> Any:
-        url = request.url or ""
-        slash = url.find("/", url.find("://") + 3)
-        key = (url if slash < 0 else url[:slash], verify, cert)
+        key = (origin(request.url or ""), verify, cert)
         try:
             made = self._pool_keys.get(key)
         except TypeError:  # an unhashable setting (a cert given as a list...): no cache

@@ -35,7 +35,7 @@ from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnection
 
 from . import _deadline
 from ._config import Timeout, check_tls, read_body
-from ._deadline import DeadlineAdapter, call_ends_at
+from ._deadline import DeadlineAdapter, call_ends_at, origin
 from ._errors import ConnectError, ProtocolError, RequestTimeout, TransportError
 from ._retry import Transient, retry_after_seconds
 
@@ -262,11 +262,9 @@ def _request(
     if type(session).request is not requests.Session.request or not _REQUEST_KEYWORDS.issuperset(kwargs):
         hooks = {"response": [*session.hooks.get("response", []), _refuse_redirect]}
         return session.request(method, url, timeout=timeout, allow_redirects=False, stream=True, hooks=hooks, **kwargs)
-    slash = url.find("/", url.find("://") + 3)
-    origin = url if slash < 0 else url[:slash]
     proxies = session.proxies
     key: Any = (
-        origin,
+        origin(url),
         session.trust_env,
         session.verify,
         session.cert,
