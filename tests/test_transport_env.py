@@ -223,7 +223,29 @@ def test_the_sdks_own_session_lays_out_a_request_exactly_as_prepare_request_woul
         full = _transport._prepare(session, method, address, values)
         assert fast is not None, (method, values)
         assert (fast.method, fast.url, fast.body) == (full.method, full.url, full.body), (method, values)
-        assert dict(fast.headers) == dict(full.headers), (method, values)
+        assert list(fast.headers.items()) == list(full.headers.items()), (method, values)
+
+
+def test_a_plain_session_gets_its_headers_merged_as_prepare_request_merges_them() -> None:
+    """Headers spelt otherwise than the session's replace them in place; a None removes one (either way
+    it is spelt); the order and spelling of what is sent are requests' own."""
+    from onebalance.core import _transport
+
+    session = requests.Session()
+    session.headers["X-Platform"] = "shop"
+    url = "https://swsim.testing.stamps.com/swsim/swsimv111.asmx"
+    for headers in (
+        {"accept": "application/json", "Content-Type": "text/xml"},  # the session's Accept, spelt otherwise
+        {"ACCEPT": "text/xml", "x-platform": "other"},
+        {"user-agent": None, "SOAPAction": '"urn:x"'},  # None removes the session's User-Agent
+        {"X-Platform": None, "Accept": None},
+        {"Connection": "close", "connection": "keep-alive"},  # the request's own two spellings: the last wins
+    ):
+        values: dict[str, Any] = {"headers": headers, "data": b"<x/>"}
+        fast = _transport._prepare_plain(session, "POST", url, values)
+        full = _transport._prepare(session, "POST", url, values)
+        assert fast is not None
+        assert list(fast.headers.items()) == list(full.headers.items()), headers
 
 
 def test_the_full_preparation_is_used_when_the_session_has_cookies_auth_or_other_keywords() -> None:

@@ -24,7 +24,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any
 
 from requests import PreparedRequest
@@ -32,7 +32,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-__all__ = ["DeadlineAdapter", "Watch", "call_deadline", "call_ends_at", "origin", "watch"]
+__all__ = ["DeadlineAdapter", "Watch", "begin_call", "call_deadline", "call_ends_at", "end_call", "origin", "watch"]
 
 #: The monotonic instant by which the current call (all its attempts) must end, if any.
 _call_ends: ContextVar[float | None] = ContextVar("onebalance_call_ends", default=None)
@@ -43,15 +43,26 @@ _current: ContextVar[Watch | None] = ContextVar("onebalance_watch", default=None
 @contextlib.contextmanager
 def call_deadline(seconds: float) -> Iterator[float]:
     """Within the block, every attempt ends at most ``seconds`` from now (an enclosing call's end holds too)."""
+    token = begin_call(seconds)
+    try:
+        yield _call_ends.get()  # type: ignore[misc]  # set by begin_call
+    finally:
+        end_call(token)
+
+
+def begin_call(seconds: float) -> Token[float | None]:
+    """What :func:`call_deadline` does on entry, for the retry loop's hot path (no generator):
+    every attempt from now on ends at most ``seconds`` from now; give the token to :func:`end_call`."""
     ends = time.monotonic() + seconds
     outer = _call_ends.get()
     if outer is not None and outer < ends:
         ends = outer
-    token = _call_ends.set(ends)
-    try:
-        yield ends
-    finally:
-        _call_ends.reset(token)
+    return _call_ends.set(ends)
+
+
+def end_call(token: Token[float | None]) -> None:
+    """The end of the call :func:`begin_call` began: the enclosing call's end (if any) holds again."""
+    _call_ends.reset(token)
 
 
 def call_ends_at() -> float | None:

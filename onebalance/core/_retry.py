@@ -53,7 +53,7 @@ from tenacity import (
 )
 from tenacity.stop import stop_base
 
-from ._deadline import call_deadline
+from ._deadline import begin_call, end_call
 from ._errors import ConfigurationError, OneBalanceError, OutcomeUnknown
 
 logger = logging.getLogger("onebalance")
@@ -197,8 +197,11 @@ def run(
     ``key`` is the idempotency key every attempt sends (IntegratorTxID, transaction id), carried
     by :class:`OutcomeUnknown`. ``money``: the operation moves money.
     """
-    with call_deadline(policy.deadline):
+    token = begin_call(policy.deadline)  # call_deadline's work, without a generator (every call runs this)
+    try:
         return _run(policy, operation, attempt, safety=safety, key=key, money=money)
+    finally:
+        end_call(token)
 
 
 def _run(

@@ -292,7 +292,7 @@ def _request(
                 cache.clear()
             cache[key] = known
     settings = known[0]
-    prepared.register_hook("response", _refuse_redirect)  # type: ignore[no-untyped-call]
+    prepared.hooks["response"].append(_refuse_redirect)  # what register_hook does, without its isinstance(Callable)
     return session.send(
         prepared,
         timeout=timeout,
@@ -329,6 +329,8 @@ def _refuse_redirect(response: requests.Response, *args: Any, **kwargs: Any) -> 
         raise _Redirected(response.status_code, response.headers.get("Location", ""))
 
 
+#: The keywords a request laid out directly (:func:`_prepare_plain`) may carry with a value.
+_PLAIN_KEYWORDS = frozenset({"headers", "data"})
 #: url -> the url as ``requests`` prepares it (IDNA, quoting), for :func:`_prepare_plain`.
 _PREPARED_URLS: dict[str, str] = {}
 
@@ -353,7 +355,10 @@ def _prepare_plain(
         or session.params
         or any(session.hooks.values())
         or not (data is None or isinstance(data, bytes))
-        or any(value is not None for name, value in kwargs.items() if name not in ("headers", "data"))
+        or (
+            not _PLAIN_KEYWORDS.issuperset(kwargs)  # the usual case: only headers and data, nothing to look at
+            and any(value is not None for name, value in kwargs.items() if name not in _PLAIN_KEYWORDS)
+        )
     ):
         return None
     prepared_url = _PREPARED_URLS.get(url)
@@ -366,9 +371,14 @@ def _prepare_plain(
     prepared = requests.PreparedRequest()
     prepared.method = method.upper()
     prepared.url = prepared_url
-    headers: CaseInsensitiveDict[Any] = CaseInsensitiveDict(session.headers)
-    headers.update(kwargs.get("headers") or {})
-    prepared.prepare_headers({k: v for k, v in headers.items() if v is not None})  # None removes, as in requests
+    merged = {**session.headers, **(kwargs.get("headers") or {})}
+    if None in merged.values():  # None removes a header, as in requests: merged without case, then dropped
+        headers: CaseInsensitiveDict[Any] = CaseInsensitiveDict(session.headers)
+        headers.update(kwargs.get("headers") or {})
+        merged = {k: v for k, v in headers.items() if v is not None}
+    # Without a None, the plain merge is what requests' merge gives: prepare_headers keys the headers without
+    # case, so a request header spelt otherwise than the session's replaces it in place, as update() does.
+    prepared.prepare_headers(merged)
     if data:
         prepared.headers["Content-Length"] = str(len(data))
         prepared.body = data
