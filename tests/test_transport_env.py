@@ -248,6 +248,25 @@ def test_a_plain_session_gets_its_headers_merged_as_prepare_request_merges_them(
         assert list(fast.headers.items()) == list(full.headers.items()), headers
 
 
+def test_a_header_requests_refuses_is_refused_on_the_direct_layout_too() -> None:
+    """requests' check of each header runs once per (name, value): a bad one is refused every time,
+    with requests' own InvalidHeader (which the transport reports as a TransportError)."""
+    from onebalance.core import _transport
+
+    session = requests.Session()
+    url = "https://swsim.testing.stamps.com/swsim/swsimv111.asmx"
+    for bad in ({"X-Note": "a\r\nInjected: yes"}, {" X-Lead": "a"}, {"X-Number": 5}, {"X-List": ["a"]}):
+        for _ in range(2):  # the second time too: nothing bad is remembered as checked
+            with pytest.raises(requests.exceptions.InvalidHeader):
+                _transport._prepare(session, "POST", url, {"headers": bad, "data": b"<x/>"})
+            with pytest.raises(requests.exceptions.InvalidHeader):
+                _transport._prepare_plain(session, "POST", url, {"headers": bad, "data": b"<x/>"})
+    good = {"X-Note": "fine"}
+    for _ in range(2):  # checked once, then known: laid out the same both times
+        fast = _transport._prepare_plain(session, "POST", url, {"headers": good, "data": b"<x/>"})
+        assert fast is not None and fast.headers["X-Note"] == "fine"
+
+
 def test_the_full_preparation_is_used_when_the_session_has_cookies_auth_or_other_keywords() -> None:
     from onebalance.core import _transport
 

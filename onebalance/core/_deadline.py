@@ -34,6 +34,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 __all__ = ["DeadlineAdapter", "Watch", "begin_call", "call_deadline", "call_ends_at", "end_call", "origin", "watch"]
 
+_push = heapq.heappush
 #: The monotonic instant by which the current call (all its attempts) must end, if any.
 _call_ends: ContextVar[float | None] = ContextVar("onebalance_call_ends", default=None)
 #: The watch of the request the current thread is sending, for the connection to announce its socket.
@@ -71,15 +72,19 @@ def call_ends_at() -> float | None:
 
 
 class Watch:
-    """One attempt under the watchdog: its end, its socket once known, and whether it was cut."""
+    """One attempt under the watchdog: its end, its socket once known, and whether it was cut.
 
-    __slots__ = ("_token", "done", "ends", "fired", "sock")
+    Used as a context manager (:func:`watch`): entering puts it under the watchdog and makes it the
+    current thread's watch, leaving marks it done. Every call of the SDK makes one, so each step is
+    as short as it can be: the socket, ``fired`` and ``done`` start as class attributes.
+    """
+
+    sock: socket.socket | None = None
+    fired = False
+    done = False
 
     def __init__(self, ends: float) -> None:
         self.ends = ends
-        self.sock: socket.socket | None = None
-        self.fired = False
-        self.done = False
 
     def __lt__(self, other: Watch) -> bool:
         return self.ends < other.ends
@@ -96,15 +101,17 @@ class Watch:
                 _shutdown(sock)
 
     def __enter__(self) -> Watch:
+        _dog.add(self)
         self._token = _current.set(self)
         return self
 
     def __exit__(self, *exc: object) -> None:
         _current.reset(self._token)
-        with _dog.lock:
+        dog = _dog
+        with dog.lock:
             self.done = True
             self.sock = None
-            _dog.finished += 1
+            dog.finished += 1
 
 
 class _Watchdog:
@@ -127,15 +134,17 @@ class _Watchdog:
 
     def add(self, item: Watch) -> None:
         with self.lock:
-            if self.finished > 1024 and self.finished * 2 > len(self.heap):
-                self.heap = [w for w in self.heap if not w.done]
-                heapq.heapify(self.heap)
+            heap = self.heap
+            if self.finished > 1024 and self.finished * 2 > len(heap):
+                heap = self.heap = [w for w in heap if not w.done]
+                heapq.heapify(heap)
                 self.finished = 0
-            heapq.heappush(self.heap, item)
-            if self.thread is None:
-                self.thread = threading.Thread(target=self._run, name="onebalance-deadlines", daemon=True)
-                self.thread.start()
-            elif item.ends < self.until:  # sooner than the thread will look: wake it
+            _push(heap, item)
+            if item.ends < self.until:  # sooner than the thread will look (inf: not started, or idle)
+                if self.thread is None:
+                    self.thread = threading.Thread(target=self._run, name="onebalance-deadlines", daemon=True)
+                    self.thread.start()
+                    return
                 self.until = item.ends
                 self.wake.notify()
 
@@ -180,11 +189,8 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-def watch(ends: float) -> Watch:
-    """Put an attempt that must end by ``ends`` (monotonic) under the watchdog; use it as a context manager."""
-    item = Watch(ends)
-    _dog.add(item)
-    return item
+#: An attempt that must end by ``ends`` (monotonic), put under the watchdog for the ``with`` block.
+watch = Watch
 
 
 # -- the SDK's own session: its connections announce their socket before reading the answer -----------

@@ -30,16 +30,17 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.structures import CaseInsensitiveDict
-from requests.utils import get_netrc_auth
+from requests.utils import check_header_validity, get_netrc_auth, to_native_string
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
-from . import _deadline
 from ._config import Timeout, check_tls, read_body
-from ._deadline import DeadlineAdapter, call_ends_at, origin
+from ._deadline import DeadlineAdapter, Watch, call_ends_at, origin
 from ._errors import ConnectError, ProtocolError, RequestTimeout, TransportError
 from ._retry import Transient, retry_after_seconds
 
 logger = logging.getLogger("onebalance")
+#: The class whose ``debuglevel`` makes http.client print every request (looked at on every call).
+_HTTPConnection = http.client.HTTPConnection
 
 _shared: requests.Session | None = None
 _shared_lock = threading.Lock()
@@ -126,7 +127,7 @@ def send(
     ``sent`` says whether the request may have reached ``service``); a TLS verification failure
     or a malformed request raises the SDK's error at once. Raw ``requests`` errors never escape.
     """
-    if http.client.HTTPConnection.debuglevel > 0:
+    if _HTTPConnection.debuglevel > 0:
         _warn_debuglevel()
     now = time.monotonic()
     ends = now + timeout.total
@@ -134,16 +135,19 @@ def send(
     if call_ends is not None and call_ends < ends:
         ends = call_ends
     left = ends - now
-    if left <= 0:
-        raise Transient(
-            RequestTimeout(f"No time left for {service} within the call's deadline", operation=operation),
-            "deadline",
-            sent=False,
-        )
+    connect, read = timeout.connect, timeout.read
+    if left < connect or left < read:
+        if left <= 0:
+            raise Transient(
+                RequestTimeout(f"No time left for {service} within the call's deadline", operation=operation),
+                "deadline",
+                sent=False,
+            )
+        connect, read = min(connect, left), min(read, left)
     failure: requests.RequestException | None = None
-    with _deadline.watch(ends) as watched:
+    with Watch(ends) as watched:
         try:
-            response = _request(session, method, url, (min(timeout.connect, left), min(timeout.read, left)), kwargs)
+            response = _request(session, method, url, (connect, read), kwargs)
             if watched.sock is None:  # a session passed in: its socket is known once the headers are in
                 watched.attach(_socket_of(response))
             if 300 <= response.status_code < 400:  # a session whose own ``request`` dropped the hook
@@ -378,7 +382,7 @@ def _prepare_plain(
         merged = {k: v for k, v in headers.items() if v is not None}
     # Without a None, the plain merge is what requests' merge gives: prepare_headers keys the headers without
     # case, so a request header spelt otherwise than the session's replaces it in place, as update() does.
-    prepared.prepare_headers(merged)
+    prepared.headers = _headers_of(merged)
     if data:
         prepared.headers["Content-Length"] = str(len(data))
         prepared.body = data
@@ -387,6 +391,32 @@ def _prepare_plain(
         if prepared.method not in ("GET", "HEAD") and prepared.headers.get("Content-Length") is None:
             prepared.headers["Content-Length"] = "0"
     return prepared
+
+
+#: Header (name, value) pairs ``requests`` found valid; cleared when it holds ``_VALID_KEPT`` (a header
+#: that changes on every call, such as UPS's transId, must not make it grow).
+_VALID_HEADERS: set[tuple[Any, Any]] = set()
+_VALID_KEPT = 1024
+
+
+def _headers_of(merged: Mapping[str, Any]) -> CaseInsensitiveDict[Any]:
+    """What ``PreparedRequest.prepare_headers(merged)`` makes, with ``requests``' own check of each
+    header (``check_header_validity``: two regular expressions, a third of a request's preparation)
+    run once per (name, value) rather than on every request: the same headers, the same refusals."""
+    headers: CaseInsensitiveDict[Any] = CaseInsensitiveDict()
+    valid = _VALID_HEADERS
+    for header in merged.items():
+        try:
+            known = header in valid
+        except TypeError:  # an unhashable value: requests refuses it below
+            known = False
+        if not known:
+            check_header_validity(header)
+            if len(valid) >= _VALID_KEPT:
+                valid.clear()
+            valid.add(header)
+        headers[to_native_string(header[0])] = header[1]  # type: ignore[no-untyped-call]
+    return headers
 
 
 def _prepare(session: requests.Session, method: str, url: str, kwargs: dict[str, Any]) -> requests.PreparedRequest:
