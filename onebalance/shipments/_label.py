@@ -6,15 +6,15 @@ import enum
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import Field, field_validator, model_validator
 
-from ._base import CarrierModel, fail
+from ._base import CarrierModel, built, fail
 from ._carrier import Carrier
 from ._documents import ShippingDocument
 from ._money import Money, non_negative
-from ._payment import Payment, check_payer
+from ._payment import CarrierAccountPayment, OneBalancePayment, Payment, check_payer
 
 __all__ = ["Label", "LabelFormat", "LabelSize", "PackageLabel", "RefundStatus", "VoidResult"]
 
@@ -27,6 +27,26 @@ _TRACKING = re.compile(r"[A-Za-z0-9\-]{1,64}")
 _SPACE = re.compile(r"\s")
 #: The label's own fields that are its first package's too.
 _OWN = frozenset({"tracking_number", "label_image"})
+_FORMATS = frozenset(get_args(LabelFormat))
+_SIZES = frozenset(get_args(LabelSize))
+_PAYMENTS = (OneBalancePayment, CarrierAccountPayment)
+#: The fields :meth:`Label.bought` names (and the packages it fills in), as validation would record them.
+_BOUGHT = frozenset(
+    {
+        "carrier",
+        "tracking_number",
+        "service_code",
+        "cost",
+        "paid_by",
+        "label_image",
+        "label_format",
+        "label_size",
+        "created_at",
+        "carrier_reference",
+        "documents",
+        "packages",
+    }
+)
 
 
 def tracking_number(value: Any, field: str = "tracking_number") -> Any:
@@ -108,6 +128,96 @@ class Label(CarrierModel):
     packages: tuple[PackageLabel, ...] = ()
     is_return: bool = False
     documents: tuple[ShippingDocument, ...] = ()
+
+    @classmethod
+    def bought(
+        cls,
+        *,
+        carrier: Carrier,
+        tracking_number: str | None,
+        service_code: str,
+        cost: Money,
+        paid_by: OneBalancePayment | CarrierAccountPayment,
+        label_image: bytes,
+        label_format: LabelFormat,
+        label_size: LabelSize | None,
+        created_at: datetime,
+        carrier_reference: str | None,
+        documents: tuple[ShippingDocument, ...] = (),
+    ) -> Label:
+        """The one-package label a carrier's answer describes: ``Label(...)`` of the same fields.
+
+        When every field is already in its final form (what a mapping's answer mostly gives: a
+        tracking number without spaces, a format in capitals, validated models), nothing is left for
+        validation to convert or refuse, and the label is made as validation would make it, without
+        its six Python validators; anything else takes ``Label(...)`` itself, with its errors.
+        ``tests/test_fast_models.py`` compares the two on drawn inputs, good and bad.
+        """
+        if (
+            type(carrier) is Carrier
+            and (tracking_number is None or (type(tracking_number) is str and _TRACKING.fullmatch(tracking_number)))
+            and type(service_code) is str
+            and 1 <= len(service_code) <= 64
+            and service_code.strip() == service_code
+            and type(cost) is Money
+            and not cost.is_negative
+            and type(paid_by) in _PAYMENTS
+            and paid_by.carrier == carrier
+            and type(label_image) is bytes
+            and label_image
+            and type(label_format) is str
+            and label_format in _FORMATS
+            and (label_size is None or (type(label_size) is str and label_size in _SIZES))
+            and type(created_at) is datetime
+            and created_at.utcoffset() is not None
+            and (
+                carrier_reference is None
+                or (
+                    type(carrier_reference) is str
+                    and len(carrier_reference) <= 128
+                    and carrier_reference.strip() == carrier_reference
+                )
+            )
+            and type(documents) is tuple
+            and all(type(document) is ShippingDocument for document in documents)
+        ):
+            package = built(
+                PackageLabel,
+                {"tracking_number": tracking_number, "label_image": label_image, "voided": False},
+                {"tracking_number", "label_image"},
+            )
+            values = {
+                "carrier": carrier,
+                "tracking_number": tracking_number,
+                "service_code": service_code,
+                "cost": cost,
+                "paid_by": paid_by,
+                "label_image": label_image,
+                "label_format": label_format,
+                "created_at": created_at,
+                "label_size": label_size,
+                "carrier_reference": carrier_reference,
+                "voided": False,
+                "cost_account_id": None,
+                "quoted_cost": None,
+                "packages": (package,),
+                "is_return": False,
+                "documents": documents,
+            }
+            return built(cls, values, set(_BOUGHT))
+        return cls(
+            carrier=carrier,
+            tracking_number=tracking_number,
+            service_code=service_code,
+            cost=cost,
+            paid_by=paid_by,
+            label_image=label_image,
+            label_format=label_format,
+            label_size=label_size,
+            created_at=created_at,
+            carrier_reference=carrier_reference,
+            documents=documents,
+        )
 
     @model_validator(mode="before")
     @classmethod

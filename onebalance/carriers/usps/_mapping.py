@@ -83,6 +83,8 @@ RATE, SHIP, VOID = "GetRates", "CreateIndicium", "CancelIndicium"
 _ADDRESS_PARTS = ("From", "To")
 _NESTED = ("AddOns", "Surcharges", "RequiresAllOf")
 _DAYS = re.compile(r"\d+")
+#: Who pays every USPS label: one instance for them all (a model cannot change).
+_ONE_BALANCE = OneBalancePayment()
 
 
 def _fail(field: str, text: str) -> ValidationError:
@@ -251,7 +253,10 @@ def rate_to_wire(
         raise _fail("rate", "is not a USPS rate from UspsShipping.rates()")
     _dialect.check_usps_service(rate.service_code, "rate.service_code", version)
     _international.check_destination(rate.service_code, shipment.recipient, "rate.service_code")
-    wire: dict[str, Any] = {name: (json.loads(value) if name in _NESTED else value) for name, value in data.items()}
+    for name in _NESTED:  # ``data`` is a copy of its own: its nested parts read back in place, in their order
+        if name in data:
+            data[name] = json.loads(data[name])
+    wire: dict[str, Any] = data
     wire["From"] = address_to_wire(shipment.shipper)
     wire["To"] = address_to_wire(shipment.recipient, to_cleanse_hash)
     return _dialect.nest_rate(wire, version)
@@ -278,8 +283,9 @@ def ship_request(
     request: dict[str, Any] = {
         "IntegratorTxID": integrator_tx_id,
         "Rate": mark_return(rate_to_wire(rate, shipment, to_cleanse_hash, version=version), shipment),
-        **_international.customs_request(shipment),
     }
+    if shipment.customs is not None:  # checked by _check_shipment above (customs_request would check again)
+        request.update(_international.customs_elements(shipment.customs, shipment.shipper))
     if sample:
         request["SampleOnly"] = True
     request["ImageType"] = image_type
@@ -303,8 +309,10 @@ def label_spec(image_type: str | None) -> LabelSpec | None:
 
 def image_data(response: Mapping[str, Any]) -> bytes | None:
     """The first page of the label image, when the response carries it (``ReturnImageData``)."""
-    pages = (response.get("ImageData") or {}).get("base64Binary", [])
-    return next((page for page in pages if page), None)
+    for page in (response.get("ImageData") or {}).get("base64Binary", []):
+        if page:
+            return page  # type: ignore[no-any-return]
+    return None
 
 
 def label_urls(response: Mapping[str, Any]) -> list[str]:
@@ -340,14 +348,17 @@ def parse_label(
     elif amount is None:
         cost = rate.total
     else:
-        addons = _dialect.items(wire_rate.get("AddOns"))
-        cost = Money.total([Money.rounded(amount), *(Money.rounded(a["Amount"]) for a in addons if a.get("Amount"))])
-    label = Label(
+        amounts = [Money.rounded(amount)]
+        for addon in _dialect.items(wire_rate.get("AddOns")):
+            if addon.get("Amount"):
+                amounts.append(Money.rounded(addon["Amount"]))
+        cost = Money.total(amounts)
+    label = Label.bought(
         carrier=Carrier.USPS,
         tracking_number=response.get("TrackingNumber") or None,
         service_code=wire_rate.get("ServiceType") or rate.service_code,
         cost=cost,
-        paid_by=OneBalancePayment(),
+        paid_by=_ONE_BALANCE,
         label_image=label_image,
         label_format=label_format,
         label_size=label_size,

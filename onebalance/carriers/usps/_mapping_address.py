@@ -39,31 +39,34 @@ _STREET = ("Address1", "Address2", "Address3")
 
 def address_to_wire(address: Address, cleanse_hash: str | None = None) -> dict[str, Any]:
     """An SWSIM ``Address``; ``cleanse_hash`` is what CleanseAddress returned for it."""
+    # Each field read once (a label reads two addresses, every time).
     wire: dict[str, Any] = {"FullName": address.name}
-    if address.company:
-        wire["Company"] = address.company
+    company, state, postal = address.company, address.state, address.postal_code
+    if company:
+        wire["Company"] = company
     wire.update(zip(_STREET, address.street_lines, strict=False))  # one to three lines
     wire["City"] = address.city
     if address.uses_zip_codes:
-        state, zip5, zip4 = address.state, address.zip5, address.zip4
         if state:
             wire["State"] = state
-        if zip5:
-            wire["ZIPCode"] = zip5
-        if zip4:
-            wire["ZIPCodeAddOn"] = zip4
+        if postal:  # Address.zip5 and zip4, of an address in the ZIP code system
+            wire["ZIPCode"] = postal[:5]
+            if len(postal) == 10:
+                wire["ZIPCodeAddOn"] = postal[6:]
     else:
-        if address.state:
-            wire["Province"] = address.state
-        if address.postal_code:
-            wire["PostalCode"] = address.postal_code
+        if state:
+            wire["Province"] = state
+        if postal:
+            wire["PostalCode"] = postal
     wire["Country"] = address.country
-    if address.phone:
-        wire["PhoneNumber"] = address.phone
+    phone = address.phone
+    if phone:
+        wire["PhoneNumber"] = phone
     if cleanse_hash:
         wire["CleanseHash"] = cleanse_hash
-    if address.email:
-        wire["EmailAddress"] = address.email
+    email = address.email
+    if email:
+        wire["EmailAddress"] = email
     return wire
 
 

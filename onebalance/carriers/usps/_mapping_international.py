@@ -49,6 +49,7 @@ __all__ = [
     "abroad",
     "check_customs",
     "check_destination",
+    "customs_elements",
     "customs_form",
     "customs_request",
     "customs_to_wire",
@@ -85,14 +86,15 @@ def check_destination(service: str | None, recipient: Address, field: str) -> No
     if service is None:
         return
     international = service in INTERNATIONAL_SERVICES
-    if abroad(recipient) and not international:
+    far = abroad(recipient)
+    if far and not international:
         raise _fail(
             field,
             f"{service} is a domestic USPS service: it does not go to {recipient.country}; use US-FCI "
             "(First-Class Package International), US-PMI (Priority Mail International) or US-EMI (Priority "
             "Mail Express International)",
         )
-    if not abroad(recipient) and international:
+    if not far and international:
         raise _fail(field, f"{service} is an international USPS service: it does not go to a US address")
 
 
@@ -174,10 +176,12 @@ def customs_request(shipment: ShipmentRequest) -> dict[str, Any]:
     check_customs(shipment)
     if shipment.customs is None:
         return {}
-    return {
-        "Customs": customs_to_wire(shipment.customs, shipment.shipper),
-        "nonDeliveryOption": NON_DELIVERY[shipment.customs.non_delivery],
-    }
+    return customs_elements(shipment.customs, shipment.shipper)
+
+
+def customs_elements(customs: Customs, shipper: Address) -> dict[str, Any]:
+    """CreateIndicium's ``Customs`` and ``nonDeliveryOption`` for customs :func:`check_customs` passed."""
+    return {"Customs": customs_to_wire(customs, shipper), "nonDeliveryOption": NON_DELIVERY[customs.non_delivery]}
 
 
 def form_url(response: Mapping[str, Any]) -> str | None:
