@@ -198,29 +198,33 @@ def run(
     by :class:`OutcomeUnknown`. ``money``: the operation moves money.
     """
     token = begin_call(policy.deadline)  # call_deadline's work, without a generator (every call runs this)
+    started = time.monotonic()
     try:
-        return _run(policy, operation, attempt, safety=safety, key=key, money=money)
+        try:
+            # The fast path: the first attempt is called directly; the tenacity machinery (``_again``)
+            # is built only after a transient failure (most calls succeed at once).
+            return attempt(1)
+        except Transient as exc:
+            first = exc
+        # Outside the ``except``: what the retries raise must not carry this failure as its context.
+        return _again(policy, operation, attempt, first, started, safety=safety, key=key, money=money)
     finally:
         end_call(token)
 
 
-def _run(
+def _again(
     policy: RetryPolicy,
     operation: str,
     attempt: Callable[[int], T],
+    first: Transient,
+    started: float,
     *,
     safety: Safety,
     key: str | None,
     money: bool,
 ) -> T:
-    started = time.monotonic()
+    """The attempts after a first one (made at ``started``) failed with ``first``."""
     made = 1
-    try:
-        # The fast path: the first attempt is called directly; the tenacity machinery below is built
-        # only after a transient failure (most calls succeed at once).
-        return attempt(1)
-    except Transient as exc:
-        first = exc
     received = first.sent  # whether the service may have acted on one of the attempts
 
     def retryable(exc: BaseException) -> bool:
