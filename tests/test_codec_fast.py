@@ -12,16 +12,18 @@ booleans, numbers, None, nested values, lists), required fields left out."""
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from onebalance.swsim._soap import _writer
+from onebalance.swsim._soap import _codec, _writer
 from onebalance.swsim._soap._types import INTEGER_BOUNDS, Choice, Complex, Simple
+from onebalance.swsim._soap._xml import XSI
 
 from ._soap import VERSIONS, SchemaError, decode, swsim_schema
 
@@ -198,3 +200,90 @@ def test_numbers_are_read_by_the_lenient_reader_as_by_the_strict_one(field, text
     from_to = "<From/><To/>"
     node = etree.fromstring(f'<Rate xmlns="{ns}">{from_to}<{field}>{text}</{field}></Rate>')
     assert _read(node, ctype, strict=False) == _read(node, ctype, strict=True)
+
+
+def _flag_types() -> list[Complex]:
+    """The types of flags of both versions: the ones the answers use, an older one, one with no other field."""
+    found = []
+    for version in VERSIONS:
+        schema = swsim_schema(version)
+        for name in ("CapabilitiesV50", "CapabilitiesV41", "CapabilitiesV30", "Terms"):
+            if (schema.target_namespace, name) in schema._complex:
+                found.append(schema.complex_type(name))
+    assert all(ctype.flags for ctype in found)
+    return found
+
+
+FLAG_TEXTS = st.sampled_from(["true", "false", "1", "0"])
+ODD_TEXTS = st.sampled_from(["", " true", "True", "maybe", "922337203685477.5807", "12.5x"])
+
+
+@st.composite
+def _flag_document(draw: st.DrawFn) -> tuple[Complex, etree._Element]:
+    """A type of flags and an element of it as the service sends it (every field, good texts, mostly in
+    schema order), then a few changes, each of which the careful loop must be left to judge: a text
+    good or bad, none, nil, an element twice, left out or unknown to the schema, a comment."""
+    ctype = draw(st.sampled_from(_flag_types()))
+    ns = next(iter(ctype.loose)).partition("}")[0][1:]
+    tags = list(ctype.loose)
+    if draw(st.booleans()):
+        tags = draw(st.permutations(tags))
+    node = etree.Element(f"{{{ns}}}Root", nsmap={None: ns})
+    for tag in tags:
+        etree.SubElement(node, tag).text = draw(FLAG_TEXTS) if tag in ctype.flags else "12.50"
+    comments = 0
+    for _ in range(draw(st.integers(0, 3))):
+        change = draw(st.sampled_from(["text", "none", "nil", "twice", "out", "unknown", "comment"]))
+        at = draw(st.integers(0, len(node) - 1)) if len(node) else 0
+        if not len(node) or change == "unknown":
+            node.insert(at, etree.Element(f"{{{ns}}}NotInTheSchema"))
+        elif change == "text":
+            node[at].text = draw(st.one_of(FLAG_TEXTS, ODD_TEXTS))
+        elif change == "none":
+            node[at].text = None
+        elif change == "nil":
+            node[at].set(f"{{{XSI}}}nil", draw(st.sampled_from(["true", "false"])))
+            if draw(st.booleans()):
+                node[at].text = None
+        elif change == "twice":
+            node.insert(draw(st.integers(0, len(node))), copy.copy(node[at]))
+        elif change == "out":
+            del node[at]
+        else:
+            comments += 1
+    for _ in range(comments):  # last: the changes above are made to elements only
+        node.insert(draw(st.integers(0, len(node))), etree.Comment("a comment"))
+    return ctype, node
+
+
+def _outcome(node: etree._Element, ctype: Complex) -> tuple[str, Any]:
+    try:
+        return ("value", decode(node, ctype, strict=False))
+    except SchemaError as exc:
+        return ("refused", (str(exc), exc.element))
+
+
+@settings(max_examples=600)
+@given(document=_flag_document())
+def test_flags_read_in_one_pass_are_read_as_by_the_careful_loop(document):
+    ctype, node = document
+    careful = copy.copy(ctype)
+    careful.flags = {}  # no one pass: the careful loop reads every element
+    assert _outcome(node, ctype) == _outcome(node, careful)
+    read = _codec._read_flags(node, ctype)
+    event("one pass" if read is not None else "careful loop")
+
+
+def test_the_capabilities_the_service_sends_take_the_one_pass():
+    schema = swsim_schema("v135")
+    ctype = schema.complex_type("CapabilitiesV50")
+    assert len(ctype.flags) > 100
+    ns = schema.operations["GetAccountInfo"].output.ns
+    fields = "".join(f"<{name}>true</{name}>" for name in ctype.flags.values())
+    node = etree.fromstring(f'<Capabilities xmlns="{ns}">{fields}<PerPrintLimit>5.00</PerPrintLimit></Capabilities>')
+    read = _codec._read_flags(node, ctype)
+    assert read is not None
+    assert _outcome(node, ctype) == (
+        "value",
+        {**dict.fromkeys(ctype.flags.values(), True), "PerPrintLimit": Decimal("5.00")},
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -178,8 +179,13 @@ _XSI_NIL = f"{{{XSI}}}nil"
 def _decode_loose(node: etree._Element, ctype: Complex) -> dict[str, Any]:
     """``decode(strict=False)``: the same checks but order, in one tight loop (the client's hot path)."""
     out: dict[str, Any] = {}
+    children: Iterable[etree._Element] = node
+    if ctype.flags:
+        read = _read_flags(node, ctype)
+        if read is not None:
+            out, children = read  # the loop below reads the few other elements
     loose = ctype.loose
-    for child in node:
+    for child in children:
         found = loose.get(child.tag)  # comments have a function for a tag: never found
         if found is None:
             continue
@@ -247,6 +253,30 @@ def _decode_loose(node: etree._Element, ctype: Complex) -> dict[str, Any]:
             if not any(o.name in out for o in particle.options):
                 _check_min(ctype, index, 0)
     return out
+
+
+def _read_flags(node: etree._Element, ctype: Complex) -> tuple[dict[str, Any], list[etree._Element]] | None:
+    """A type of flags (``Complex.flags``) read in one pass, and its other elements, for the loop to read.
+
+    None when anything is unusual, for the careful loop to read it all (and refuse what it refuses): a
+    text ``BOOLEANS`` does not hold (a ``KeyError``), a flag that repeats or an element the schema
+    does not know (the counts differ), a flag sent nil. Otherwise it gives what the loop would (the
+    other fields' keys come after the flags').
+    """
+    flags = ctype.flags
+    try:
+        out = {flags[tag]: BOOLEANS[child.text] for child in node if (tag := child.tag) in flags}  # type: ignore[index]
+    except KeyError:
+        return None
+    others = ctype.flag_others
+    rest = list(node.iterchildren(*others)) if others else []
+    if len(out) + len(rest) != len(node):
+        return None
+    if ctype.flag_nillable:
+        for child in node.iterchildren(*ctype.flag_nillable):
+            if child.get(_XSI_NIL) == "true":
+                return None
+    return out, rest
 
 
 def _check_min(ctype: Complex, index: int, count: int) -> None:

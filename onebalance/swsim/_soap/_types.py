@@ -156,6 +156,8 @@ Write = tuple[int, str, str, "Simple | Complex", Any, "Field", bool]
 #: schema order, each with its plan (``_writer._walk``).
 Walk = tuple[str, tuple[tuple[str, int, str, str, "Simple | Complex", Any, "Field", bool], ...]]
 _NO_MORE = 2**63
+#: The fewest boolean fields a type has for its flags to be read in one pass (``Complex.flags``).
+_FEWEST_FLAGS = 4
 
 
 def _write(f: Field, choice: Choice | None) -> Write:
@@ -217,6 +219,12 @@ class Complex:
     #: Their names, when each is a field that must occur once (no required choice, no minimum above
     #: one): the lenient reader then checks them all at once. None otherwise.
     required_fields: frozenset[str] | None = None
+    #: For a type of flags (Capabilities: 119 booleans and one decimal): its boolean fields (of their own
+    #: particle, not repeated) by Clark tag, read in one pass (``_codec._read_flags``); the tags of its
+    #: other fields and of its nillable flags. Empty when the type is not mostly such booleans.
+    flags: dict[str, str] = field(default_factory=dict)
+    flag_others: tuple[str, ...] = ()
+    flag_nillable: tuple[str, ...] = ()
     #: For the careful writer (``_writer._encode_into``): each field by name with its place in schema order
     #: (choices' options in their order), its choice (None: a particle of its own) and the names of
     #: the choice's options when it is the first of them (else ``()``); every field's name in that
@@ -255,6 +263,7 @@ class Complex:
                 self.loose[f.tag] = (f.name, f.repeats, siblings, f.nillable, kind, f.type, limit)
             if self.need[i]:
                 self.required_particles.append((i, "" if isinstance(p, Choice) else p.name, self.need[i]))
+        self._index_flags()
         plain = all(name and minimum == 1 for _, name, minimum in self.required_particles)
         self.required_fields = frozenset(name for _, name, _ in self.required_particles) if plain else None
         self.rank = {}
@@ -274,6 +283,21 @@ class Complex:
         self.names = tuple(self.rank)
         self.order = {name: place for name, (place, _, _, _) in self.rank.items()}
         self.plan = {name: _write(f, choice) for name, (_, f, choice, _) in self.rank.items()}
+
+    def _index_flags(self) -> None:
+        flags: dict[str, str] = {}
+        nillable = []
+        for p in self.particles:
+            if isinstance(p, Field) and not p.repeats and self.loose[p.tag][4] == BOOLEAN:
+                flags[p.tag] = p.name
+                if p.nillable:
+                    nillable.append(p.tag)
+        others = tuple(tag for tag in self.loose if tag not in flags)
+        # One pass pays where flags are most of the type: the other fields take a second (lxml's, in C).
+        if len(flags) >= _FEWEST_FLAGS and len(others) * 4 <= len(flags):
+            self.flags, self.flag_others, self.flag_nillable = flags, others, tuple(nillable)
+        else:
+            self.flags, self.flag_others, self.flag_nillable = {}, (), ()
 
     def lookup(self, name: str) -> tuple[int, Field] | None:
         return self.by_name.get(name)
