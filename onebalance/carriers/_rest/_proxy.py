@@ -165,13 +165,6 @@ class RestProxy(Generic[S]):
         body = self._decode(reply, request.operation, None, log=False)
         return read_token(body, service=self.label, operation=request.operation, now=self._clock())
 
-    def _token_for(self, operation: str, *, stale: Token | None = None) -> Token:
-        try:
-            return self._tokens.get(stale=stale)
-        except Transient as exc:
-            # Only the token fetch failed: the operation itself was not sent.
-            raise Transient(exc.error, f"token_{exc.reason}", sent=False, retry_after=exc.retry_after) from None
-
     # -- API calls -------------------------------------------------------------------------------
     def send(self, request: Request, *, idempotency_key: str | None = None) -> dict[str, Any]:
         """Send the request the mapping built (its JSON ``payload``) with a bearer token, retried as
@@ -184,19 +177,24 @@ class RestProxy(Generic[S]):
         """
         operation, payload, repeat_refused = request.operation, request.payload, request.repeat_refused
         key = idempotency_key or uuid.uuid4().hex
-        transaction_id = self.mapping.transaction_id(key)
-        # The headers every attempt sends but the token's, made once per call.
-        headers = {**self.mapping.headers(transaction_id), "Accept": "application/json"}
+        mapping = self.mapping
+        transaction_id = mapping.transaction_id(key)
+        # What every attempt sends but the token, worked out once per call: the headers, the body,
+        # the URL, and whether the log lines are wanted (off, the usual case: nothing else is asked).
+        headers = {**mapping.headers(transaction_id), "Accept": "application/json"}
         data = None
         if payload is not None:
             headers["Content-Type"] = "application/json"
             data = _json.dumps(payload)
+        url = self.settings.base_url + request.path
+        info = self._log.isEnabledFor(logging.INFO)
+        debug = info and self._log.isEnabledFor(logging.DEBUG)  # off with INFO off: one question asked
         maybe_done = False
 
         def attempt(number: int) -> dict[str, Any]:
             nonlocal maybe_done
             try:
-                body = self._authorized(request, data, headers, transaction_id, number)
+                body = self._authorized(request, url, data, headers, transaction_id, number, info, debug)
             except Transient as exc:
                 maybe_done = maybe_done or exc.sent
                 raise
@@ -210,9 +208,19 @@ class RestProxy(Generic[S]):
                 )
             return body
 
-        safety = self.mapping.SAFETY.get(operation, Safety.UNSAFE)
-        with self._answering:
-            return run(self.retry, operation, attempt, safety=safety, key=key, money=operation in self.mapping.MONEY)
+        try:
+            return run(
+                self.retry,
+                operation,
+                attempt,
+                safety=mapping.SAFETY.get(operation, Safety.UNSAFE),
+                key=key,
+                money=operation in mapping.MONEY,
+            )
+        except OneBalanceError as exc:  # what answering() does, without a context manager's two calls
+            if not isinstance(exc, TransportError):
+                from_service(exc, self.service)
+            raise
 
     def call(
         self,
@@ -229,17 +237,60 @@ class RestProxy(Generic[S]):
         return self.send(request, idempotency_key=idempotency_key)
 
     def _authorized(
-        self, request: Request, data: bytes | None, headers: Mapping[str, str], transaction_id: str, number: int
+        self,
+        request: Request,
+        url: str,
+        data: bytes | None,
+        headers: dict[str, str],
+        transaction_id: str,
+        number: int,
+        info: bool,
+        debug: bool,
     ) -> dict[str, Any]:
-        """One attempt, sent again once with a fresh token if the carrier refuses the token."""
-        token = self._token_for(request.operation)
+        """One attempt, sent again once with a fresh token if the carrier refuses the token; ``info``
+        and ``debug``: whether those log lines are wanted."""
+        operation, log = request.operation, self._log
+        stale: Token | None = None
         for refreshed in (False, True):
-            sent = {**headers, "Authorization": f"Bearer {token.access_token}"}
-            reply = self._send(request, data=data, headers=sent, attempt=number)
-            if reply.status == 401 and not refreshed:
-                token = self._token_for(request.operation, stale=token)
+            try:
+                token = self._tokens.get(stale=stale)
+            except Transient as exc:
+                # Only the token fetch failed: the operation itself was not sent.
+                raise Transient(exc.error, f"token_{exc.reason}", sent=False, retry_after=exc.retry_after) from None
+            if debug and request.payload is not None:
+                log.debug("%s operation=%s request=%s", self._name, operation, self._for_log(request.payload))
+            started = time.monotonic()
+            session = self._session
+            reply = send(
+                session if session is not None else shared_session(),
+                request.method,
+                url,
+                service=self.label,
+                operation=operation,
+                timeout=self.timeout,
+                data=data,
+                headers={**headers, "Authorization": f"Bearer {token.access_token}"},
+            )
+            status = reply.status
+            if info:  # the arguments are not worked out for nothing
+                log.info(
+                    "%s operation=%s method=%s path=%s status=%s duration_ms=%.0f attempt=%d",
+                    self._name, operation, request.method, request.path, status,
+                    (time.monotonic() - started) * 1000, number,
+                )  # fmt: skip
+            if status == 401 and not refreshed:
+                stale = token
                 continue
-            return self._decode(reply, request.operation, transaction_id)
+            if 200 <= status < 300 and not debug:
+                # The usual answer, read here; anything else (an error, a body that is not a JSON
+                # object, a DEBUG line to write) is read again the careful way, by _decode.
+                try:
+                    decoded = _json.loads(reply.body, constants=False)
+                except (ValueError, RecursionError, TypeError):
+                    decoded = None
+                if type(decoded) is dict:
+                    return decoded
+            return self._decode(reply, operation, transaction_id)
         raise AssertionError("unreachable")  # pragma: no cover
 
     # -- the wire ---------------------------------------------------------------------------------

@@ -63,30 +63,33 @@ class TokenCache:
         self._fetch = fetch
         self._clock = clock
         self._margin = margin
-        self._token: Token | None = None
+        #: The token and the instant it stops being fresh, in one attribute: read without the lock,
+        #: the two always belong together.
+        self._held: tuple[Token, float] | None = None
         self._lock = threading.Lock()
         self.fetched = 0
 
-    def _fresh(self, token: Token) -> bool:
-        return self._clock() < token.expires_at - min(self._margin, token.lifetime / 2)
+    def _fresh_until(self, token: Token) -> float:
+        return token.expires_at - min(self._margin, token.lifetime / 2)
 
     def get(self, *, stale: Token | None = None) -> Token:
         """A token good for a while yet; ``stale`` (one the carrier just refused) is replaced."""
-        current = self._token  # the usual case, without the lock: a token still good for a while
-        if stale is None and current is not None and self._fresh(current):
-            return current
+        held = self._held  # the usual case, without the lock: a token still good for a while
+        if stale is None and held is not None and self._clock() < held[1]:
+            return held[0]
         with self._lock:
-            current = self._token
-            if current is not None and current is not stale and self._fresh(current):
-                return current
-            self._token = current = self._fetch()
+            held = self._held
+            if held is not None and held[0] is not stale and self._clock() < held[1]:
+                return held[0]
+            current = self._fetch()
+            self._held = (current, self._fresh_until(current))
             self.fetched += 1
             return current
 
     def forget(self) -> None:
         with self._lock:
-            self._token = None
+            self._held = None
 
     @property
     def held(self) -> bool:
-        return self._token is not None
+        return self._held is not None
