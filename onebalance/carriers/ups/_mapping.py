@@ -78,6 +78,13 @@ LABEL_FORMATS: dict[tuple[LabelFormat, LabelSize], tuple[str, tuple[str, str]]] 
     ("ZPL", "4x6"): ("ZPL", ("6", "4")),
     ("EPL", "4x6"): ("EPL", ("6", "4")),
 }
+#: ``choose``'s arguments for UPS, and what it gives for no spec (GIF, 4x6).
+_CHOICE: tuple[Carrier, dict[tuple[LabelFormat, LabelSize], tuple[str, tuple[str, str]]], LabelFormat] = (
+    Carrier.UPS,
+    LABEL_FORMATS,
+    "GIF",
+)
+_NO_SPEC = choose(None, *_CHOICE)
 #: The ImageFormat codes of UPS's answers -> the label's format (PNG: UPS answers it when asked, karrio saw).
 _IMAGE_FORMATS: dict[str, LabelFormat] = {"GIF": "GIF", "PNG": "PNG", "ZPL": "ZPL", "EPL": "EPL"}
 #: Keys whose values never show in DEBUG logs: the label images.
@@ -113,7 +120,8 @@ PACKAGING_CODES: dict[PackageType, str] = {
 _MAPPING = (dict, Mapping)
 _TENTH = Decimal("0.1")
 _SUPPORTED_OPTIONS = {ShipmentOption.SIGNATURE, ShipmentOption.ADULT_SIGNATURE, ShipmentOption.SATURDAY_DELIVERY}
-_WEIGHT_UNITS = {"lb": "LBS", "kg": "KGS", "oz": "OZS"}
+#: A weight unit -> UPS's code and its name.
+_WEIGHT_UNITS = {"lb": ("LBS", "Pounds"), "kg": ("KGS", "Kilograms"), "oz": ("OZS", "Ounces")}
 _UNIT_NAMES = {"LBS": "Pounds", "KGS": "Kilograms", "OZS": "Ounces", "IN": "Inches", "CM": "Centimeters"}
 # -- helpers -----------------------------------------------------------------------------------------
 
@@ -156,24 +164,31 @@ def headers(transaction_id: str) -> dict[str, str]:
     return {"transactionSrc": TRANSACTION_SRC, "transId": transaction_id}
 
 
-def _address(address: Address, *, shipper_number: str | None = None) -> dict[str, Any]:
-    # Each field read once: reading a model's attribute costs several times a local's.
-    lines, city, state, postal_code = address.street_lines, address.city, address.state, address.postal_code
-    country, name, company, phone = address.country, address.name, address.company, address.phone
-    wire: dict[str, Any] = {}  # UPS leaves out what is unknown
-    if lines:
-        wire["AddressLine"] = list(lines)
-    if city:
-        wire["City"] = city
-    if state:
-        wire["StateProvinceCode"] = state
-    if postal_code and (postal_code := postal_code.replace("-", "")):
-        wire["PostalCode"] = postal_code
-    if country:
-        wire["CountryCode"] = country
-    party: dict[str, Any] = {"Name": company or name, "Address": wire}
+def _address(address: Address, *, shipper_number: str | None = None, ship_to: bool = False) -> dict[str, Any]:
+    """A party (``Shipper``, ``ShipTo``, ``ShipFrom``); ``ship_to``: the recipient, whose address says
+    whether it is residential."""
+    # Each field read once: reading a model's attribute costs several times a local's. The street,
+    # the city and the country are never empty (the model requires them); UPS leaves out what is unknown.
+    state, postal_code, company, phone = address.state, address.postal_code, address.company, address.phone
+    if postal_code:
+        postal_code = postal_code.replace("-", "")
+    wire: dict[str, Any] = {
+        "AddressLine": list(address.street_lines),
+        "City": address.city,
+        "StateProvinceCode": state,
+        "PostalCode": postal_code,
+        "CountryCode": address.country,
+    }
+    if not state:
+        del wire["StateProvinceCode"]
+    if not postal_code:
+        del wire["PostalCode"]
+    if ship_to and address.residential:
+        wire["ResidentialAddressIndicator"] = ""
     if company:
-        party["AttentionName"] = name
+        party: dict[str, Any] = {"Name": company, "Address": wire, "AttentionName": address.name}
+    else:
+        party = {"Name": address.name, "Address": wire}
     if phone:
         party["Phone"] = {"Number": phone}
     if shipper_number is not None:
@@ -181,22 +196,15 @@ def _address(address: Address, *, shipper_number: str | None = None) -> dict[str
     return party
 
 
-def _ship_to(address: Address) -> dict[str, Any]:
-    party = _address(address)
-    if address.residential:
-        party["Address"]["ResidentialAddressIndicator"] = ""
-    return party
-
-
 def _weight(parcel: Parcel) -> dict[str, Any]:
     weight = parcel.weight
-    code = _WEIGHT_UNITS.get(weight.unit)
-    if code is None:
+    unit = _WEIGHT_UNITS.get(weight.unit)
+    if unit is None:
         weight = weight.to("kg")
-        code = _WEIGHT_UNITS[weight.unit]
+        unit = _WEIGHT_UNITS[weight.unit]
     value = weight.value.quantize(_TENTH, rounding=ROUND_CEILING)
     # str() of a Decimal with exponent -1 is never in scientific notation: the same text as f"{value:f}".
-    return {"UnitOfMeasurement": {"Code": code, "Description": _UNIT_NAMES[code]}, "Weight": str(value)}
+    return {"UnitOfMeasurement": {"Code": unit[0], "Description": unit[1]}, "Weight": str(value)}
 
 
 def _packaging(parcel: Parcel, index: int) -> str:
@@ -226,8 +234,9 @@ def _package(parcel: Parcel, index: int, packaging_key: str, options: frozenset[
         dcis = _dcis(options) if options else None  # no options (the usual case): no lookups
         if dcis:
             package["PackageServiceOptions"] = {"DeliveryConfirmation": {"DCISType": dcis}}
-        if parcel.reference:
-            package["ReferenceNumber"] = [{"Value": parcel.reference}]
+        reference = parcel.reference
+        if reference:
+            package["ReferenceNumber"] = [{"Value": reference}]
     return package
 
 
@@ -238,10 +247,8 @@ def _dcis(options: frozenset[ShipmentOption]) -> str | None:
     return "2" if ShipmentOption.SIGNATURE in options else None
 
 
-def _check_options(shipment: ShipmentRequest) -> None:
-    if shipment.options <= _SUPPORTED_OPTIONS:  # no options (the usual case): nothing to look up
-        return
-    unsupported = sorted(option.value for option in shipment.options - _SUPPORTED_OPTIONS)
+def _refuse_options(options: frozenset[ShipmentOption]) -> None:
+    unsupported = sorted(option.value for option in options - _SUPPORTED_OPTIONS)
     if unsupported:
         raise ValidationError(f"options: UPS labels here do not offer {', '.join(unsupported)}", field="options")
 
@@ -249,16 +256,23 @@ def _check_options(shipment: ShipmentRequest) -> None:
 def _shipment(shipment: ShipmentRequest, settings: UpsSettings, *, payment: str, packaging: str) -> dict[str, Any]:
     """A Rate or Ship request's ``Shipment``: the parties, the payer (BillShipper) under ``payment``
     and the packages (their packaging code under ``packaging``); options UPS lacks are refused."""
-    _check_options(shipment)
+    options = shipment.options
+    if not options <= _SUPPORTED_OPTIONS:  # no options (the usual case) are supported ones
+        _refuse_options(options)
     account = settings.account_number
+    parcels = shipment.parcels
     body: dict[str, Any] = {
         "Shipper": _address(billed_party(shipment), shipper_number=account),
-        "ShipTo": _ship_to(shipment.recipient),
+        "ShipTo": _address(shipment.recipient, ship_to=True),
         "ShipFrom": _address(shipment.shipper),
         payment: {"ShipmentCharge": [{"Type": "01", "BillShipper": {"AccountNumber": account}}]},
-        "Package": [_package(p, i, packaging, shipment.options) for i, p in enumerate(shipment.parcels)],
+        "Package": (
+            [_package(parcels[0], 0, packaging, options)]  # one parcel (the usual case): no loop
+            if len(parcels) == 1
+            else [_package(p, i, packaging, options) for i, p in enumerate(parcels)]
+        ),
     }
-    if shipment.options and ShipmentOption.SATURDAY_DELIVERY in shipment.options:
+    if options and ShipmentOption.SATURDAY_DELIVERY in options:
         body["ShipmentServiceOptions"] = {"SaturdayDeliveryIndicator": ""}
     return body
 
@@ -354,21 +368,29 @@ def ship_request(
     """A Ship request for ``rate``'s service, billed to the shipper's own account (BillShipper); the
     idempotency ``key`` is its transaction reference (``CustomerContext``); the label in ``label_spec``'s
     format and size (:data:`LABEL_FORMATS`; GIF 4x6 by default)."""
-    _, _, (code, (height, width)) = choose(label_spec, Carrier.UPS, LABEL_FORMATS, "GIF")
+    # No spec (the usual case): what choose gives for none, without asking it.
+    _, _, (code, (height, width)) = _NO_SPEC if label_spec is None else choose(label_spec, *_CHOICE)
     if rate.carrier is not Carrier.UPS:
         raise ValidationError("rate: not a UPS rate", field="rate")
-    payer = getattr(rate.payment, "account_number", None)
-    if payer != settings.account_number:
+    account = settings.account_number
+    if getattr(rate.payment, "account_number", None) != account:
         raise ValidationError("rate: the rate is billed to another UPS account than this client's", field="rate")
-    service = rate.data.get("service_code", rate.service_code)
-    international.check_service(shipment, service, SERVICE_NAMES, field="rate")
-    international.check_abroad(shipment)
+    service = dict(rate.carrier_data).get("service_code", rate.service_code)
+    # At home with a service sold at home (the usual case), the checks below have nothing to refuse.
+    abroad = shipment.is_international
+    if abroad or service not in international.DOMESTIC_SERVICES:
+        international.check_service(shipment, service, SERVICE_NAMES, field="rate")
+    if abroad:
+        international.check_abroad(shipment)
     body = _shipment(shipment, settings, payment="PaymentInformation", packaging="Packaging")
     body["Service"] = {"Code": service, "Description": SERVICE_NAMES.get(service, service)[:35]}
-    if shipment.reference:
-        body["ReferenceNumber"] = [{"Value": shipment.reference}]
-    mark_return(body, shipment)
-    international.add_customs(body, shipment, settings.account_number, key)
+    reference = shipment.reference
+    if reference:
+        body["ReferenceNumber"] = [{"Value": reference}]
+    if shipment.is_return:
+        mark_return(body, shipment)
+    if abroad:
+        international.add_customs(body, shipment, account, key)
     request = {
         "ShipmentRequest": {
             "Request": {"RequestOption": "nonvalidate", "TransactionReference": {"CustomerContext": key}},
@@ -394,7 +416,9 @@ def parse_label(
     results = root.get("ShipmentResults") if isinstance(root, _MAPPING) else None
     if not isinstance(results, _MAPPING):
         raise ProtocolError("UPS ship answer has no ShipmentResults", operation="ship")
-    results_list = [p for p in _list(results.get("PackageResults")) if isinstance(p, _MAPPING)]
+    found = results.get("PackageResults")
+    # One package (the usual case) is UPS's lone object: no list to filter.
+    results_list = [found] if isinstance(found, dict) else [p for p in _list(found) if isinstance(p, _MAPPING)]
     if not results_list:
         raise ProtocolError("UPS ship answer has no PackageResults", operation="ship")
     packages = [_package_label(p) for p in results_list]
@@ -405,7 +429,7 @@ def parse_label(
     image_format = _IMAGE_FORMATS.get(str((first_label.get("ImageFormat") or {}).get("Code", "GIF")).upper())
     if image_format is None:
         raise ProtocolError("UPS answered a label in a format the SDK did not ask for", operation="ship")
-    _, size, _ = choose(label_spec, Carrier.UPS, LABEL_FORMATS, "GIF")
+    size = _NO_SPEC[1] if label_spec is None else choose(label_spec, *_CHOICE)[1]
     first = packages[0]
     return Label(
         carrier=Carrier.UPS,
