@@ -110,10 +110,12 @@ class RecentLabels:
         self.size = RECENT_LABELS if size is None else size
         self.max_bytes = RECENT_LABEL_BYTES if max_bytes is None else max_bytes
         self._owner = owner = next(_owner_ids)
+        #: This owner's labels on the shelf (the same dict for its whole life), for :meth:`get`'s miss.
+        self._labels: OrderedDict[str, Label] = OrderedDict()
         with _SHELF.lock:
             if _SHELF.gone:
                 _SHELF.purge()
-            _SHELF.owners[owner] = OrderedDict()
+            _SHELF.owners[owner] = self._labels
             _SHELF.owner_bytes[owner] = 0
         weakref.finalize(self, _SHELF.drop_owner, owner)
 
@@ -139,6 +141,10 @@ class RecentLabels:
 
     def get(self, key: str) -> Label | None:
         """The label bought with ``key``, if it is still kept (it becomes the most recent)."""
+        if key not in self._labels:
+            # A key not kept (a purchase's first attempt: the usual case) changes nothing: one lookup,
+            # atomic as every dict operation, answers without the lock (gone owners wait for the next).
+            return None
         owner = self._owner
         with _SHELF.lock:
             if _SHELF.gone:
@@ -153,6 +159,7 @@ class RecentLabels:
     def put(self, key: str, label: Label) -> None:
         """Keep ``label`` as the most recent, forgetting the least recent ones past the bounds."""
         owner, shelf = self._owner, _SHELF
+        size = label.image_bytes
         with shelf.lock:
             if shelf.gone:
                 shelf.purge()
@@ -161,15 +168,17 @@ class RecentLabels:
                 shelf.forget(owner, key)
             labels[key] = label
             shelf.order[(owner, key)] = None
-            size = label.image_bytes
-            shelf.owner_bytes[owner] += size
+            held = shelf.owner_bytes[owner] + size
+            shelf.owner_bytes[owner] = held
             shelf.bytes += size
-            while len(labels) > 1 and (len(labels) > self.size or shelf.owner_bytes[owner] > self.max_bytes):
-                shelf.forget(owner, next(iter(labels)))
-            budget = PROCESS_LABEL_BYTES
-            while shelf.bytes > budget and len(shelf.order) > 1:
-                oldest_owner, oldest_key = next(iter(shelf.order))
-                shelf.forget(oldest_owner, oldest_key)
+            # Within the bounds (the usual case): nothing to forget, no loop entered.
+            if len(labels) > self.size or held > self.max_bytes:
+                while len(labels) > 1 and (len(labels) > self.size or shelf.owner_bytes[owner] > self.max_bytes):
+                    shelf.forget(owner, next(iter(labels)))
+            if shelf.bytes > PROCESS_LABEL_BYTES:
+                while shelf.bytes > PROCESS_LABEL_BYTES and len(shelf.order) > 1:
+                    oldest_owner, oldest_key = next(iter(shelf.order))
+                    shelf.forget(oldest_owner, oldest_key)
 
     def clear(self) -> None:
         owner = self._owner

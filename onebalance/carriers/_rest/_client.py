@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 
 import requests
 
-from onebalance.core import ClientClosed, ConfigurationError, RetryPolicy, Timeout, ValidationError
+from onebalance.core import ClientClosed, ConfigurationError, OneBalanceError, RetryPolicy, Timeout, ValidationError
 from onebalance.shipments import (
     Carrier,
     KeyUse,
@@ -35,7 +35,7 @@ from onebalance.shipments import (
 )
 from onebalance.shipments import tracking_number as clean_tracking_number
 
-from ._proxy import RestProxy
+from ._proxy import RestProxy, refused_by
 from ._request import RestMapping, TrackingMapping
 from ._settings import RestSettings
 
@@ -151,15 +151,18 @@ class RestClient(Generic[S, P]):
             raise ValidationError("idempotency_key: must be a string", field="idempotency_key")
         check_idempotency_key(key)
         check_quote(rate, shipment)
-        request = self.mapping.ship_request(rate, shipment, self.settings, key, label_spec)
-        use = KeyUse(rate, shipment, self._now())
+        settings, proxy, parse, clock = self.settings, self.proxy, self.mapping.parse_label, self._clock
+        request = self.mapping.ship_request(rate, shipment, settings, key, label_spec)
+        use = KeyUse(rate, shipment, datetime.fromtimestamp(clock(), timezone.utc))
 
         def purchase() -> Label:
-            body = self.proxy.send(request, idempotency_key=key)
-            now = self._now()
-            with self.proxy.answering():
-                parse = self.mapping.parse_label
-                label = read_sold_label(self.proxy.label, key, parse, body, rate, self.settings, now, label_spec)
+            body = proxy.send(request, idempotency_key=key)
+            now = datetime.fromtimestamp(clock(), timezone.utc)
+            try:
+                label = read_sold_label(proxy.label, key, parse, body, rate, settings, now, label_spec)
+            except OneBalanceError as exc:  # what proxy.answering() does, without a context manager
+                refused_by(exc, proxy.service)
+                raise
             if shipment.is_return:
                 label = label.model_copy(update={"is_return": True})
             return with_quote(label, rate)

@@ -57,7 +57,7 @@ from ._request import Request, RestMapping
 from ._settings import RestSettings
 from ._token import Token, TokenCache, read_token
 
-__all__ = ["REDACTED", "RestProxy"]
+__all__ = ["REDACTED", "RestProxy", "refused_by"]
 
 S = TypeVar("S", bound=RestSettings)
 
@@ -87,8 +87,15 @@ class _Answering:
         return None
 
     def __exit__(self, kind: object, exc: BaseException | None, traceback: object) -> None:
-        if isinstance(exc, OneBalanceError) and not isinstance(exc, TransportError):
-            from_service(exc, self.service)  # and the error goes on
+        if isinstance(exc, OneBalanceError):
+            refused_by(exc, self.service)  # and the error goes on
+
+
+def refused_by(error: OneBalanceError, service: Service) -> None:
+    """Mark ``error`` as ``service``'s (its ``source``), unless it is the SDK's own transport error:
+    what :meth:`RestProxy.answering` does to the errors leaving it, for a caller's ``except``."""
+    if not isinstance(error, TransportError):
+        from_service(error, service)
 
 
 class RestProxy(Generic[S]):
@@ -218,8 +225,7 @@ class RestProxy(Generic[S]):
                 money=operation in mapping.MONEY,
             )
         except OneBalanceError as exc:  # what answering() does, without a context manager's two calls
-            if not isinstance(exc, TransportError):
-                from_service(exc, self.service)
+            refused_by(exc, self.service)
             raise
 
     def call(
