@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from onebalance import InvalidAmount, OneBalanceError
 from onebalance.shipments import Carrier, CarrierAccountPayment, Label, Money, OneBalancePayment, ShippingDocument
-from onebalance.shipments._base import to_decimal
+from onebalance.shipments._base import CarrierModel, to_decimal
 
 EXAMPLES = 1500 if os.environ.get("ONEBALANCE_HYPOTHESIS") == "long" else 300
 CENT, LIMIT = Decimal("0.01"), Decimal("1000000000000")
@@ -70,7 +70,7 @@ def _same(fast: Callable[[], Any], careful: Callable[[], Any]) -> None:
 def _careful_rounded(amount: Any, currency: Any = "USD") -> Money:
     """``Money.rounded`` as it was before its fast path."""
     value = to_decimal(amount, "amount", InvalidAmount, floats=False)
-    return Money(value.quantize(CENT, rounding=ROUND_HALF_UP) if -LIMIT < value < LIMIT else value, currency)
+    return _careful_money(value.quantize(CENT, rounding=ROUND_HALF_UP) if -LIMIT < value < LIMIT else value, currency)
 
 
 _AMOUNTS = st.one_of(
@@ -80,12 +80,30 @@ _AMOUNTS = st.one_of(
         [Decimal("999999999999.995"), Decimal("999999999999.994"), Decimal("-999999999999.995"), Decimal("-0.004")]
     ),
     st.sampled_from([Decimal("-0"), Decimal("1E+30"), Decimal("-1E1000000"), Decimal("12.885"), Decimal("0E-7")]),
+    st.decimals(min_value=-LIMIT - 1, max_value=LIMIT + 1, places=2),
+    st.sampled_from(
+        [Decimal("12.8"), Decimal("1.2300"), Decimal("1E+2"), Decimal("-0.00"), Decimal("999999999999.99")]
+    ),
     st.integers(),
     st.text(max_size=12),
     st.floats(),
     st.booleans(),
 )
 _CURRENCIES = st.one_of(st.sampled_from(["USD", "usd", " USD", "CAD", "US"]), st.text(max_size=4), st.none())
+
+
+def _careful_money(amount: Any, currency: Any = "USD") -> Money:
+    """``Money(amount, currency)`` as it was before its fast path: validated."""
+    money = Money.__new__(Money)
+    CarrierModel.__init__(money, amount=amount, currency=currency)
+    return money
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(_AMOUNTS, _CURRENCIES)
+def test_money_is_what_validation_gives(amount: Any, currency: Any) -> None:
+    _same(lambda: Money(amount, currency), lambda: _careful_money(amount, currency))
+    _same(lambda: Money(amount), lambda: _careful_money(amount))
 
 
 @settings(max_examples=EXAMPLES, deadline=None)

@@ -19,7 +19,7 @@ from typing_extensions import Self
 
 from onebalance.core import AuthenticationFailed, OneBalanceError, ValidationError
 
-__all__ = ["CarrierModel", "built", "credentials_refused", "fail", "one_or_more", "to_decimal", "translate"]
+__all__ = ["CarrierModel", "built", "credentials_refused", "fail", "fill", "one_or_more", "to_decimal", "translate"]
 
 M = TypeVar("M", bound=BaseModel)
 _set = object.__setattr__
@@ -159,8 +159,13 @@ def built(cls: type[M], values: dict[str, Any], fields_set: set[str]) -> M:
     for anything else, and a test compares it with that validation field by field (``tests/test_fast_models.py``),
     which is also what notices if pydantic ever lays its models out otherwise."""
     model = cls.__new__(cls)
+    fill(model, values, fields_set)
+    return model
+
+
+def fill(model: BaseModel, values: dict[str, Any], fields_set: set[str]) -> None:
+    """What validation sets on ``model`` for ``values`` already valid (:func:`built`, from ``__init__``)."""
     _set(model, "__dict__", values)
     _set(model, "__pydantic_fields_set__", fields_set)
     _set(model, "__pydantic_extra__", None)
     _set(model, "__pydantic_private__", None)
-    return model

@@ -20,7 +20,7 @@ from pydantic import field_validator
 
 from onebalance.core import InvalidAmount, ValidationError
 
-from ._base import CarrierModel, built, fail, to_decimal
+from ._base import CarrierModel, fail, fill, to_decimal
 
 __all__ = ["Money"]
 
@@ -38,6 +38,20 @@ class Money(CarrierModel):
     currency: str = "USD"
 
     def __init__(self, amount: Decimal | int | str, currency: str = "USD") -> None:
+        # A finite Decimal of whole cents in range, in US dollars (what the mappings and the sums give):
+        # nothing for validation to convert or refuse, so the fields are set as validation sets them.
+        if (
+            type(amount) is Decimal
+            and amount.is_finite()
+            and -_LIMIT < amount < _LIMIT
+            and currency == "USD"
+            and type(currency) is str
+            and type(self) is Money
+        ):
+            cents = amount.quantize(CENT)
+            if amount == cents:
+                fill(self, {"amount": cents, "currency": "USD"}, {"amount", "currency"})
+                return
         super().__init__(amount=amount, currency=currency)
 
     @field_validator("amount", mode="before")
@@ -67,20 +81,12 @@ class Money(CarrierModel):
     @classmethod
     def rounded(cls, amount: Decimal | int | str, currency: str = "USD") -> Money:
         """Money from an amount that may carry fractions of a cent, rounded half up to the cent."""
-        # A finite Decimal in dollars (what the mappings hold) rounds to whole cents in range: nothing
-        # left for validation to convert or refuse, so the Money is made as validation would make it.
-        if (
-            type(amount) is Decimal
-            and amount.is_finite()
-            and -_LIMIT < amount < _LIMIT
-            and currency == "USD"
-            and type(currency) is str
-            and cls is Money
-        ):
-            cents = amount.quantize(CENT, rounding=ROUND_HALF_UP)
-            if -_LIMIT < cents < _LIMIT:
-                return built(Money, {"amount": cents, "currency": "USD"}, {"amount", "currency"})
-        value = to_decimal(amount, "amount", InvalidAmount, floats=False)
+        # A finite Decimal (what the mappings hold) needs none of to_decimal's conversions; rounded, it
+        # takes Money's own way for whole cents.
+        if type(amount) is Decimal and amount.is_finite():
+            value = amount
+        else:
+            value = to_decimal(amount, "amount", InvalidAmount, floats=False)
         return cls(value.quantize(CENT, rounding=ROUND_HALF_UP) if -_LIMIT < value < _LIMIT else value, currency)
 
     @classmethod

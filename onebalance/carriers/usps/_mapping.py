@@ -33,6 +33,8 @@ from onebalance.shipments import (
     Carrier,
     Charge,
     Label,
+    LabelFormat,
+    LabelSize,
     LabelSpec,
     Money,
     OneBalancePayment,
@@ -277,7 +279,7 @@ def ship_request(
     ``label_spec``'s format and size (:data:`LABEL_FORMATS`; PNG 4x6 by default)."""
     _check_shipment(shipment, version)
     check_return(shipment, rate.service_code)
-    _, _, (image_type, paper_size) = choose(label_spec, Carrier.USPS, LABEL_FORMATS, "PNG")
+    _, _, (image_type, paper_size) = _DEFAULT_PRINT if label_spec is None else _print(label_spec)
     if not 1 <= len(integrator_tx_id) <= 128:
         raise _fail("integrator_tx_id", "must be 1 to 128 characters")
     request: dict[str, Any] = {
@@ -296,6 +298,15 @@ def ship_request(
     request["ReturnImageData"] = True
     request["PaperSize"] = paper_size
     return request
+
+
+def _print(spec: LabelSpec | None) -> tuple[LabelFormat, LabelSize, tuple[str, str]]:
+    """The format and size ``spec`` asks for, and SWSIM's ImageType and PaperSize for them."""
+    return choose(spec, Carrier.USPS, LABEL_FORMATS, "PNG")
+
+
+#: What a label is printed as when no spec asks otherwise (the usual case: looked up once).
+_DEFAULT_PRINT = _print(None)
 
 
 def label_spec(image_type: str | None) -> LabelSpec | None:
@@ -337,7 +348,7 @@ def parse_label(
     (SampleOnly) cost nothing. ``documents`` go with it (a label abroad: its customs form). The
     label is in the format and size ``label_spec`` asked for (SWSIM's answer does not repeat them).
     """
-    label_format, label_size, _ = choose(label_spec, Carrier.USPS, LABEL_FORMATS, "PNG")
+    label_format, label_size, _ = _DEFAULT_PRINT if label_spec is None else _print(label_spec)
     label_image = image_data(response) or image
     if not label_image:
         raise _fail("label_image", "the label has no image: neither ImageData nor a fetched URL")
@@ -348,11 +359,14 @@ def parse_label(
     elif amount is None:
         cost = rate.total
     else:
-        amounts = [Money.rounded(amount)]
-        for addon in _dialect.items(wire_rate.get("AddOns")):
-            if addon.get("Amount"):
-                amounts.append(Money.rounded(addon["Amount"]))
-        cost = Money.total(amounts)
+        cost = Money.rounded(amount)
+        addons = wire_rate.get("AddOns")
+        if addons or cost.amount.is_signed():  # the sum of one amount is that amount, but for -0.00 (0.00)
+            amounts = [cost]
+            for addon in _dialect.items(addons):
+                if addon.get("Amount"):
+                    amounts.append(Money.rounded(addon["Amount"]))
+            cost = Money.total(amounts)
     label = Label.bought(
         carrier=Carrier.USPS,
         tracking_number=response.get("TrackingNumber") or None,
