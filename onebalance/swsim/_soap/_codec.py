@@ -184,62 +184,58 @@ def _decode_loose(node: etree._Element, ctype: Complex) -> dict[str, Any]:
         read = _read_flags(node, ctype)
         if read is not None:
             out, children = read  # the loop below reads the few other elements
-    loose = ctype.loose
+    reads = ctype.reads
     for child in children:
-        found = loose.get(child.tag)  # comments have a function for a tag: never found
+        found = reads.get(child.tag)  # comments have a function for a tag: never found
         if found is None:
             continue
-        name, repeats, siblings, nillable, kind, ftype, limit = found
-        if not repeats and (name in out or (siblings and any(s in out for s in siblings))):
-            what = "more than one of a choice" if siblings else f"invalid child element '{name}' (repeated)"
-            raise SchemaError(f"The element '{ctype.name}' has {what}.", name)
+        name, kind, ftype, limit, unusual = found
         value: Any
-        if nillable and child.get(_XSI_NIL) == "true":
-            value = None
-        elif kind == COMPLEX:
-            value = _decode_loose(child, ftype)  # type: ignore[arg-type]
-        else:
-            # A fast way below gives what ``parse_simple`` (or ``check``) would, or leaves it to raise.
+        if unusual is not None:  # a field that repeats, is one of a choice or may be nil: rarer
+            repeats, siblings, nillable = unusual
+            if not repeats and (name in out or (siblings and any(s in out for s in siblings))):
+                what = "more than one of a choice" if siblings else f"invalid child element '{name}' (repeated)"
+                raise SchemaError(f"The element '{ctype.name}' has {what}.", name)
+            if nillable and child.get(_XSI_NIL) == "true":
+                _put(out, name, None, repeats)
+                continue
+        elif name in out:
+            raise SchemaError(f"The element '{ctype.name}' has invalid child element '{name}' (repeated).", name)
+        # The kinds most frequent in the service's answers first. A fast way below gives what
+        # ``parse_simple`` (or ``check``) would, or leaves it to raise.
+        if kind == AS_IS:
             value = child.text or ""
-            if kind == AS_IS:
-                pass
-            elif kind == LENGTH_CHECKED:
-                if not limit[0] <= len(value) <= limit[1]:
-                    ftype.check(value, name)  # type: ignore[union-attr]
-            elif kind == DECIMAL_VALUE:
-                value = Decimal(value) if _DECIMAL.fullmatch(value) else parse_simple(value, ftype, name)  # type: ignore[arg-type]
-            elif kind == ENUM_CHECKED:
-                if value not in limit:
-                    ftype.check(value, name)  # type: ignore[union-attr]
-            elif kind == BOOLEAN:
-                value = BOOLEANS.get(value)
-                if value is None:
-                    value = parse_simple(child.text or "", ftype, name)  # type: ignore[arg-type]
-            elif kind == INTEGER_VALUE:
-                text = value
-                # Unsigned digits are told without the pattern (``isdecimal`` takes what ``\d`` takes).
-                value = int(text) if (text.isdecimal() and len(text) <= 40) or _INTEGER.fullmatch(text) else None
-                bounds = ftype.bounds  # type: ignore[union-attr]
-                if value is None or (bounds is not None and not bounds[0] <= value <= bounds[1]):
-                    value = parse_simple(text, ftype, name)  # type: ignore[arg-type]  # raises the schema error
-            elif kind == CHECKED:
+        elif kind == LENGTH_CHECKED:
+            value = child.text or ""
+            if len(value) not in limit:
                 ftype.check(value, name)  # type: ignore[union-attr]
-            elif kind == DOUBLE_VALUE:
-                value = Decimal(value) if _DOUBLE.fullmatch(value) else parse_simple(value, ftype, name)  # type: ignore[arg-type]
-            elif kind == BYTES_VALUE:
-                try:
-                    value = base64.b64decode(value, validate=True)
-                except ValueError:
-                    value = parse_simple(value, ftype, name)  # type: ignore[arg-type]  # raises the schema error
+        elif kind == INTEGER_VALUE:
+            value = child.text or ""
+            # Unsigned digits are told without the pattern (``isdecimal`` takes what ``\d`` takes); a
+            # sign, a value out of bounds or no number at all is left to ``parse_simple``.
+            if value.isdecimal() and len(value) <= 40 and (number := int(value)) in limit:
+                value = number
             else:
                 value = parse_simple(value, ftype, name)  # type: ignore[arg-type]
-        if repeats:
-            if name in out:
-                out[name].append(value)
-            else:
-                out[name] = [value]
+        elif kind == COMPLEX:
+            value = _decode_loose(child, ftype)  # type: ignore[arg-type]
+        elif kind == DECIMAL_VALUE:
+            value = child.text or ""
+            value = Decimal(value) if _DECIMAL.fullmatch(value) else parse_simple(value, ftype, name)  # type: ignore[arg-type]
+        elif kind == ENUM_CHECKED:
+            value = child.text or ""
+            if value not in limit:
+                ftype.check(value, name)  # type: ignore[union-attr]
+        elif kind == BOOLEAN:
+            value = BOOLEANS.get(child.text or "")
+            if value is None:
+                value = parse_simple(child.text or "", ftype, name)  # type: ignore[arg-type]
         else:
+            value = _rarer(child.text or "", kind, ftype, name)  # type: ignore[arg-type]
+        if unusual is None:
             out[name] = value
+        else:
+            _put(out, name, value, unusual[0])
     required = ctype.required_fields
     if required is not None and required <= out.keys():
         return out
@@ -253,6 +249,30 @@ def _decode_loose(node: etree._Element, ctype: Complex) -> dict[str, Any]:
             if not any(o.name in out for o in particle.options):
                 _check_min(ctype, index, 0)
     return out
+
+
+def _rarer(text: str, kind: int, ftype: Simple, name: str) -> Any:
+    """The lenient reader's value of a simple type of the kinds rare in answers."""
+    if kind == CHECKED:
+        ftype.check(text, name)
+        return text
+    if kind == DOUBLE_VALUE:
+        return Decimal(text) if _DOUBLE.fullmatch(text) else parse_simple(text, ftype, name)
+    if kind == BYTES_VALUE:
+        try:
+            return base64.b64decode(text, validate=True)
+        except ValueError:
+            return parse_simple(text, ftype, name)  # raises the schema error
+    return parse_simple(text, ftype, name)
+
+
+def _put(out: dict[str, Any], name: str, value: Any, repeats: bool) -> None:
+    if not repeats:
+        out[name] = value
+    elif name in out:
+        out[name].append(value)
+    else:
+        out[name] = [value]
 
 
 def _read_flags(node: etree._Element, ctype: Complex) -> tuple[dict[str, Any], list[etree._Element]] | None:

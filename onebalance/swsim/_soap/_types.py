@@ -182,8 +182,11 @@ def _write(f: Field, choice: Choice | None) -> Write:
 
 #: The lenient reader's view of a field: name, repeats, the other options of its choice, nillable,
 #: how to read it (``COMPLEX``, a simple type's ``reader`` or one of the finer ways), its type, and
-#: the limit a finer way checks (lengths (least, most), the enumeration) or None.
+#: the limit a finer way checks (the lengths or an integer's bounds as a range, the enumeration) or None.
 Loose = tuple[str, bool, tuple[str, ...], bool, int, "Simple | Complex", Any]
+#: The lenient reader's table (``Complex.reads``): name, how to read it, type, limit, and None or (repeats,
+#: the other options of its choice, nillable).
+Read = tuple[str, int, "Simple | Complex", Any, "tuple[bool, tuple[str, ...], bool] | None"]
 
 
 def _loose(ftype: Simple | Complex) -> tuple[int, Any]:
@@ -191,10 +194,14 @@ def _loose(ftype: Simple | Complex) -> tuple[int, Any]:
     if isinstance(ftype, Complex):
         return COMPLEX, None
     if ftype.reader == CHECKED and ftype.pattern is None:
-        if ftype.enumeration is None:
-            return LENGTH_CHECKED, (ftype.min_length or 0, _NO_MORE if ftype.max_length is None else ftype.max_length)
+        if ftype.enumeration is None:  # the lengths allowed, as a range: ``in`` is one test, in C
+            most = _NO_MORE if ftype.max_length is None else ftype.max_length
+            return LENGTH_CHECKED, range(ftype.min_length or 0, most + 1)
         if ftype.min_length is None and ftype.max_length is None:
             return ENUM_CHECKED, ftype.enumeration
+    if ftype.reader == INTEGER_VALUE:  # its bounds as a range (unbounded: what 40 digits can write)
+        least, most = ftype.bounds or (-(10**40), 10**40)
+        return INTEGER_VALUE, range(least, most + 1)
     if ftype.unchecked and ftype.base in ("double", "float"):
         return DOUBLE_VALUE, None
     if ftype.unchecked and ftype.base == "base64Binary":
@@ -214,6 +221,10 @@ class Complex:
     #: For the lenient reader: each field by Clark tag with its particle's other options (a choice's
     #: siblings, which may not also occur), and the required particles' names.
     loose: dict[str, Loose] = field(default_factory=dict)
+    #: The same as the lenient reader reads it, each field by Clark tag: name, kind, type, limit, and
+    #: None for a field of its own particle that occurs once and may not be nil (most fields), else
+    #: whether it repeats, its choice's other options, whether it may be nil.
+    reads: dict[str, Read] = field(default_factory=dict)
     #: (index, name, minimum) of each required field, or (index, "", 1) of a required choice.
     required_particles: list[tuple[int, str, int]] = field(default_factory=list)
     #: Their names, when each is a field that must occur once (no required choice, no minimum above
@@ -252,6 +263,7 @@ class Complex:
                 self.by_tag[f.tag] = (i, f)
         self.need = [int(p.required) if isinstance(p, Choice) else p.min_occurs for p in self.particles]
         self.loose = {}
+        self.reads = {}
         self.required_particles = []
         for i, p in enumerate(self.particles):
             options = p.options if isinstance(p, Choice) else [p]
@@ -261,6 +273,8 @@ class Complex:
                 repeated_choice = isinstance(p, Choice) and p.repeats
                 siblings = () if repeated_choice else tuple(o.name for o in options if o is not f)
                 self.loose[f.tag] = (f.name, f.repeats, siblings, f.nillable, kind, f.type, limit)
+                unusual = (f.repeats, siblings, f.nillable) if f.repeats or siblings or f.nillable else None
+                self.reads[f.tag] = (f.name, kind, f.type, limit, unusual)
             if self.need[i]:
                 self.required_particles.append((i, "" if isinstance(p, Choice) else p.name, self.need[i]))
         self._index_flags()
