@@ -160,7 +160,7 @@ class Label(CarrierModel):
             and 1 <= len(service_code) <= 64
             and service_code.strip() == service_code
             and type(cost) is Money
-            and not cost.is_negative
+            and not cost.amount < 0
             and type(paid_by) in _PAYMENTS
             and paid_by.carrier == carrier
             and type(label_image) is bytes
@@ -179,7 +179,7 @@ class Label(CarrierModel):
                 )
             )
             and type(documents) is tuple
-            and all(type(document) is ShippingDocument for document in documents)
+            and (not documents or all(type(document) is ShippingDocument for document in documents))
         ):
             package = built(
                 PackageLabel,

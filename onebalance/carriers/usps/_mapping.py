@@ -118,10 +118,12 @@ def _check_shipment(shipment: ShipmentRequest, version: Version) -> None:
         raise _fail("parcels.0.weight", f"USPS takes at most {MAX_WEIGHT} in one piece")
     if parcel.package_type not in PACKAGE_TYPES:
         raise _fail("parcels.0.package_type", f"USPS has no {parcel.package_type} packaging")
-    if shipment.service is not None:
-        _dialect.check_usps_service(shipment.service, "service", version)
+    service = shipment.service
+    if service is not None:
+        _dialect.check_usps_service(service, "service", version)
     check_return(shipment)
-    _international.check_destination(shipment.service, shipment.recipient, "service")
+    if service is not None:  # (a shipment without one goes anywhere a rate's service goes)
+        _international.check_destination(service, shipment.recipient, "service")
     _international.check_customs(shipment)
 
 
@@ -255,13 +257,16 @@ def rate_to_wire(
         raise _fail("rate", "is not a USPS rate from UspsShipping.rates()")
     _dialect.check_usps_service(rate.service_code, "rate.service_code", version)
     _international.check_destination(rate.service_code, shipment.recipient, "rate.service_code")
+    nested = False
     for name in _NESTED:  # ``data`` is a copy of its own: its nested parts read back in place, in their order
         if name in data:
             data[name] = json.loads(data[name])
+            nested = True
     wire: dict[str, Any] = data
     wire["From"] = address_to_wire(shipment.shipper)
     wire["To"] = address_to_wire(shipment.recipient, to_cleanse_hash)
-    return _dialect.nest_rate(wire, version)
+    # nest_rate names the nested arrays' items as the version does; a rate without any it would only copy.
+    return _dialect.nest_rate(wire, version) if nested else wire
 
 
 def ship_request(
