@@ -74,9 +74,22 @@ def capabilities_from_wire(wire: dict[str, Any]) -> Capabilities:
     return Capabilities(
         **{name: bool(wire.get(wire_name, False)) for name, wire_name in _CAPABILITY_FIELDS.items()},
         per_print_limit=None if limit is None or limit >= _UNLIMITED else limit,
-        # Every value that is a bool (a bool is True or False: no call of ``isinstance`` for each of some 120).
-        flags={k: v for k, v in wire.items() if v is True or v is False},
+        flags=_flags(wire),
     )
+
+
+#: What ``_flags`` asks of the values left: that each is a bool.
+_ONLY_BOOLS = {bool}
+
+
+def _flags(wire: dict[str, Any]) -> dict[str, bool]:
+    """Every value of ``wire`` that is a bool, in order: the flags but PerPrintLimit, as a copy when
+    each is (as the service sends them; told in C, not by a test of each of some 120 in Python)."""
+    flags = dict(wire)
+    limit = flags.pop("PerPrintLimit", None)
+    if limit is True or limit is False or not set(map(type, flags.values())) <= _ONLY_BOOLS:
+        flags = {k: v for k, v in wire.items() if v is True or v is False}  # a flag sent nil (None)...
+    return flags
 
 
 def account_from_wire(wire: dict[str, Any]) -> Account:
