@@ -263,15 +263,21 @@ def _outcome(node: etree._Element, ctype: Complex) -> tuple[str, Any]:
         return ("refused", (str(exc), exc.element))
 
 
+def _as_the_careful_loop(document: tuple[Complex, etree._Element], table: str) -> None:
+    """``document`` is read as the careful loop reads it, with the one pass of ``table`` (``flags``,
+    ``texts``) or without it (the table emptied)."""
+    ctype, node = document
+    careful = copy.copy(ctype)
+    setattr(careful, table, {})
+    assert _outcome(node, ctype) == _outcome(node, careful)
+    read = getattr(_codec, f"_read_{table}")(node, ctype)
+    event("one pass" if read is not None else "careful loop")
+
+
 @settings(max_examples=600)
 @given(document=_flag_document())
 def test_flags_read_in_one_pass_are_read_as_by_the_careful_loop(document):
-    ctype, node = document
-    careful = copy.copy(ctype)
-    careful.flags = {}  # no one pass: the careful loop reads every element
-    assert _outcome(node, ctype) == _outcome(node, careful)
-    read = _codec._read_flags(node, ctype)
-    event("one pass" if read is not None else "careful loop")
+    _as_the_careful_loop(document, "flags")
 
 
 def test_the_capabilities_the_service_sends_take_the_one_pass():
@@ -287,3 +293,39 @@ def test_the_capabilities_the_service_sends_take_the_one_pass():
         "value",
         {**dict.fromkeys(ctype.flags.values(), True), "PerPrintLimit": Decimal("5.00")},
     )
+
+
+def _text_types() -> list[Complex]:
+    """The types of texts of both versions (addresses, pickup contacts...)."""
+    found = [ctype for version in VERSIONS for ctype in swsim_schema(version)._complex.values() if ctype.texts]
+    assert {ctype.name for ctype in found} >= {"Address", "CarrierPickupAddressV3"}
+    return found
+
+
+@st.composite
+def _text_document(draw: st.DrawFn) -> tuple[Complex, etree._Element]:
+    """A type of texts and an element of it: some of its fields, in any order, with texts of lengths it
+    allows or not, empty, twice, unknown to the schema, a comment."""
+    ctype = draw(st.sampled_from(_text_types()))
+    ns = next(iter(ctype.reads)).partition("}")[0][1:]
+    tags = draw(st.lists(st.sampled_from(list(ctype.reads)), max_size=12))
+    node = etree.Element(f"{{{ns}}}Root", nsmap={None: ns})
+    for tag in tags:
+        lengths = ctype.text_lengths[ctype.texts[tag]]
+        text = draw(st.text("ab &<\u00e9", min_size=1, max_size=3))
+        if draw(st.integers(0, 5)) == 0:
+            text = draw(st.sampled_from(["", "x" * 60, "y" * 200]))
+        elif draw(st.integers(0, 3)) == 0 and lengths.stop < 1000:
+            text = "z" * draw(st.sampled_from([lengths.start, max(lengths.start, lengths.stop - 1), lengths.stop]))
+        etree.SubElement(node, tag).text = text or None
+    if draw(st.integers(0, 4)) == 0:
+        node.insert(draw(st.integers(0, len(node))), etree.Element(f"{{{ns}}}NotInTheSchema"))
+    if draw(st.integers(0, 9)) == 0:
+        node.insert(draw(st.integers(0, len(node))), etree.Comment("a comment"))
+    return ctype, node
+
+
+@settings(max_examples=600)
+@given(document=_text_document())
+def test_texts_read_in_one_pass_are_read_as_by_the_careful_loop(document):
+    _as_the_careful_loop(document, "texts")

@@ -184,6 +184,10 @@ def _decode_loose(node: etree._Element, ctype: Complex) -> dict[str, Any]:
         read = _read_flags(node, ctype)
         if read is not None:
             out, children = read  # the loop below reads the few other elements
+    elif ctype.texts:
+        texts = _read_texts(node, ctype)
+        if texts is not None:
+            out, children = texts, ()  # all read: the required fields checked below
     reads = ctype.reads
     for child in children:
         found = reads.get(child.tag)  # comments have a function for a tag: never found
@@ -297,6 +301,24 @@ def _read_flags(node: etree._Element, ctype: Complex) -> tuple[dict[str, Any], l
             if child.get(_XSI_NIL) == "true":
                 return None
     return out, rest
+
+
+def _read_texts(node: etree._Element, ctype: Complex) -> dict[str, Any] | None:
+    """A type of texts (``Complex.texts``) read in one pass.
+
+    None when anything is unusual, for the careful loop to read it all (and refuse what it refuses): a
+    field twice, an element the schema does not know (the counts differ), an empty one (its text is
+    None, which the loop reads as ""), a text of a length its type does not allow.
+    """
+    names = ctype.texts
+    out = {names[tag]: child.text for child in node if (tag := child.tag) in names}
+    if len(out) != len(node) or None in out.values():
+        return None
+    lengths = ctype.text_lengths
+    for name, text in out.items():
+        if len(text) not in lengths[name]:  # type: ignore[arg-type]  # never None: told above
+            return None
+    return out
 
 
 def _check_min(ctype: Complex, index: int, count: int) -> None:

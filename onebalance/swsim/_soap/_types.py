@@ -150,14 +150,17 @@ class Choice:
 #: (``W_OTHER``, as is a field of another namespace than its parent's: see ``_writer._walk``).
 W_TEXT, W_LENGTH, W_ENUM, W_CHECK, W_NODE, W_OTHER = 0, 1, 2, 3, 4, 5
 #: A field in the fast writer's plan: its kind, start and end tags, type, the limit its kind checks
-#: (lengths (least, most), the enumeration, or None), the field, and whether a None may not be passed over.
+#: (the lengths allowed as a range, the enumeration, or None), the field, and whether a None may not be passed over.
 Write = tuple[int, str, str, "Simple | Complex", Any, "Field", bool]
 #: A walk of the fast writer: the namespace it was made for, and the fields of a value's keys in
 #: schema order, each with its plan (``_writer._walk``).
 Walk = tuple[str, tuple[tuple[str, int, str, str, "Simple | Complex", Any, "Field", bool], ...]]
 _NO_MORE = 2**63
-#: The fewest boolean fields a type has for its flags to be read in one pass (``Complex.flags``).
+#: The fewest boolean fields a type has for its flags to be read in one pass (``Complex.flags``), and
+#: the fewest string fields for its texts to be (``Complex.texts``).
 _FEWEST_FLAGS = 4
+#: Any length: a text read as is.
+_ANY_LENGTH = range(_NO_MORE)
 
 
 def _write(f: Field, choice: Choice | None) -> Write:
@@ -172,7 +175,8 @@ def _write(f: Field, choice: Choice | None) -> Write:
     elif ftype.unchecked:
         kind = W_TEXT
     elif ftype.enumeration is None and ftype.pattern is None:
-        kind, limit = W_LENGTH, (ftype.min_length or 0, _NO_MORE if ftype.max_length is None else ftype.max_length)
+        most = _NO_MORE if ftype.max_length is None else ftype.max_length
+        kind, limit = W_LENGTH, range(ftype.min_length or 0, most + 1)  # ``in`` is one test, in C
     elif ftype.pattern is None and ftype.min_length is None and ftype.max_length is None:
         kind, limit = W_ENUM, ftype.enumeration
     else:
@@ -236,6 +240,11 @@ class Complex:
     flags: dict[str, str] = field(default_factory=dict)
     flag_others: tuple[str, ...] = ()
     flag_nillable: tuple[str, ...] = ()
+    #: For a type of texts (an address: strings, some with limits to their length, each of its own
+    #: particle, once, never nil): each field's name by Clark tag, read in one pass
+    #: (``_codec._read_texts``), and the lengths each field's text may have, by name. Empty otherwise.
+    texts: dict[str, str] = field(default_factory=dict)
+    text_lengths: dict[str, range] = field(default_factory=dict)
     #: For the careful writer (``_writer._encode_into``): each field by name with its place in schema order
     #: (choices' options in their order), its choice (None: a particle of its own) and the names of
     #: the choice's options when it is the first of them (else ``()``); every field's name in that
@@ -278,6 +287,7 @@ class Complex:
             if self.need[i]:
                 self.required_particles.append((i, "" if isinstance(p, Choice) else p.name, self.need[i]))
         self._index_flags()
+        self._index_texts()
         plain = all(name and minimum == 1 for _, name, minimum in self.required_particles)
         self.required_fields = frozenset(name for _, name, _ in self.required_particles) if plain else None
         self.rank = {}
@@ -312,6 +322,18 @@ class Complex:
             self.flags, self.flag_others, self.flag_nillable = flags, others, tuple(nillable)
         else:
             self.flags, self.flag_others, self.flag_nillable = {}, (), ()
+
+    def _index_texts(self) -> None:
+        texts: dict[str, str] = {}
+        lengths: dict[str, range] = {}
+        for tag, (name, kind, _, limit, unusual) in self.reads.items():
+            if unusual is not None or kind not in (AS_IS, LENGTH_CHECKED):
+                texts, lengths = {}, {}
+                break
+            texts[tag] = name
+            lengths[name] = limit if kind == LENGTH_CHECKED else _ANY_LENGTH
+        # One pass pays for a type of several fields (a handful of elements a call).
+        self.texts, self.text_lengths = (texts, lengths) if len(texts) >= _FEWEST_FLAGS else ({}, {})
 
     def lookup(self, name: str) -> tuple[int, Field] | None:
         return self.by_name.get(name)

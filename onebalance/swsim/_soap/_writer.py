@@ -254,7 +254,7 @@ def _fast_into(out: list[str], texts: list[str], value: Mapping[str, Any], ctype
         if kind == W_TEXT:
             pass
         elif kind == W_LENGTH:
-            if not limit[0] <= len(text) <= limit[1]:
+            if len(text) not in limit:
                 raise _Unusual
         elif kind == W_ENUM:
             if text not in limit:
