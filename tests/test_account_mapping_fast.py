@@ -38,3 +38,9 @@ def test_the_flags_the_service_sends_are_copied_whole():
     capabilities = capabilities_from_wire(wire)
     assert capabilities.flags == {"CanPrintShipping": True, "IsIBIPEnabled": False}
     assert capabilities.per_print_limit is None and capabilities.can_print_shipping
+
+
+@given(first=st.sampled_from([None, "", "1990 E Grand Ave"]), second=st.sampled_from([None, "", "Suite 2"]))
+def test_an_address_keeps_its_street_lines_that_are_not_empty_in_order(first, second):
+    wire = {name: line for name, line in (("Address1", first), ("Address2", second)) if line is not None}
+    assert _mapping.address_from_wire(wire).street_lines == tuple(line for line in (first, second) if line)

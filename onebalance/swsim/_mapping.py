@@ -55,10 +55,12 @@ _CAPABILITY_FIELDS = {
 
 def address_from_wire(wire: dict[str, Any] | None) -> PostalAddress:
     wire = wire or {}
+    first, second = wire.get("Address1"), wire.get("Address2")
     return PostalAddress(
         name=wire.get("FullName"),
         company=wire.get("Company"),
-        street_lines=tuple(line for line in (wire.get("Address1"), wire.get("Address2")) if line),
+        # The lines that are not empty, in order (without a generator's frame: two lines at most).
+        street_lines=((first, second) if second else (first,)) if first else ((second,) if second else ()),
         city=wire.get("City"),
         state=wire.get("State"),
         postal_code=wire.get("ZIPCode"),
