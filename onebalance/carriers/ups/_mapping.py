@@ -50,6 +50,7 @@ from onebalance.shipments import (
     ShipmentOption,
     ShipmentRequest,
     VoidResult,
+    Weight,
     choose,
     credentials_refused,
 )
@@ -167,28 +168,31 @@ def headers(transaction_id: str) -> dict[str, str]:
 def _address(address: Address, *, shipper_number: str | None = None, ship_to: bool = False) -> dict[str, Any]:
     """A party (``Shipper``, ``ShipTo``, ``ShipFrom``); ``ship_to``: the recipient, whose address says
     whether it is residential."""
-    # Each field read once: reading a model's attribute costs several times a local's. The street,
-    # the city and the country are never empty (the model requires them); UPS leaves out what is unknown.
-    state, postal_code, company, phone = address.state, address.postal_code, address.company, address.phone
+    # The fields read from the model's __dict__ (where pydantic keeps them): a model's attribute goes
+    # through BaseModel.__getattr__'s slow path, three times a dict's item. The street, the city and
+    # the country are never empty (the model requires them); UPS leaves out what is unknown.
+    fields = address.__dict__
+    state, postal_code = fields["state"], fields["postal_code"]
     if postal_code:
         postal_code = postal_code.replace("-", "")
     wire: dict[str, Any] = {
-        "AddressLine": list(address.street_lines),
-        "City": address.city,
+        "AddressLine": list(fields["street_lines"]),
+        "City": fields["city"],
         "StateProvinceCode": state,
         "PostalCode": postal_code,
-        "CountryCode": address.country,
+        "CountryCode": fields["country"],
     }
     if not state:
         del wire["StateProvinceCode"]
     if not postal_code:
         del wire["PostalCode"]
-    if ship_to and address.residential:
+    if ship_to and fields["residential"]:
         wire["ResidentialAddressIndicator"] = ""
+    company, phone = fields["company"], fields["phone"]
     if company:
-        party: dict[str, Any] = {"Name": company, "Address": wire, "AttentionName": address.name}
+        party: dict[str, Any] = {"Name": company, "Address": wire, "AttentionName": fields["name"]}
     else:
-        party = {"Name": address.name, "Address": wire}
+        party = {"Name": fields["name"], "Address": wire}
     if phone:
         party["Phone"] = {"Number": phone}
     if shipper_number is not None:
@@ -196,8 +200,7 @@ def _address(address: Address, *, shipper_number: str | None = None, ship_to: bo
     return party
 
 
-def _weight(parcel: Parcel) -> dict[str, Any]:
-    weight = parcel.weight
+def _weight(weight: Weight) -> dict[str, Any]:
     unit = _WEIGHT_UNITS.get(weight.unit)
     if unit is None:
         weight = weight.to("kg")
@@ -207,8 +210,7 @@ def _weight(parcel: Parcel) -> dict[str, Any]:
     return {"UnitOfMeasurement": {"Code": unit[0], "Description": unit[1]}, "Weight": str(value)}
 
 
-def _packaging(parcel: Parcel, index: int) -> str:
-    package_type = parcel.package_type
+def _packaging(package_type: PackageType, index: int) -> str:
     code = PACKAGING_CODES.get(package_type)
     if code is None:
         raise ValidationError(
@@ -219,8 +221,12 @@ def _packaging(parcel: Parcel, index: int) -> str:
 
 
 def _package(parcel: Parcel, index: int, packaging_key: str, options: frozenset[ShipmentOption]) -> dict[str, Any]:
-    package: dict[str, Any] = {packaging_key: {"Code": _packaging(parcel, index)}, "PackageWeight": _weight(parcel)}
-    dims = parcel.dimensions
+    fields = parcel.__dict__  # the fields, each read as a dict's item (see _address)
+    package: dict[str, Any] = {
+        packaging_key: {"Code": _packaging(fields["package_type"], index)},
+        "PackageWeight": _weight(fields["weight"]),
+    }
+    dims = fields["dimensions"]
     if dims is not None:
         # UPS takes whole units here (at most 3 characters), so each side is rounded up.
         sides = [side.to_integral_value(rounding=ROUND_CEILING) for side in dims.sides]
@@ -234,7 +240,7 @@ def _package(parcel: Parcel, index: int, packaging_key: str, options: frozenset[
         dcis = _dcis(options) if options else None  # no options (the usual case): no lookups
         if dcis:
             package["PackageServiceOptions"] = {"DeliveryConfirmation": {"DCISType": dcis}}
-        reference = parcel.reference
+        reference = fields["reference"]
         if reference:
             package["ReferenceNumber"] = [{"Value": reference}]
     return package
@@ -256,15 +262,16 @@ def _refuse_options(options: frozenset[ShipmentOption]) -> None:
 def _shipment(shipment: ShipmentRequest, settings: UpsSettings, *, payment: str, packaging: str) -> dict[str, Any]:
     """A Rate or Ship request's ``Shipment``: the parties, the payer (BillShipper) under ``payment``
     and the packages (their packaging code under ``packaging``); options UPS lacks are refused."""
-    options = shipment.options
+    fields = shipment.__dict__  # the fields, each read as a dict's item (see _address)
+    options = fields["options"]
     if not options <= _SUPPORTED_OPTIONS:  # no options (the usual case) are supported ones
         _refuse_options(options)
     account = settings.account_number
-    parcels = shipment.parcels
+    parcels = fields["parcels"]
     body: dict[str, Any] = {
         "Shipper": _address(billed_party(shipment), shipper_number=account),
-        "ShipTo": _address(shipment.recipient, ship_to=True),
-        "ShipFrom": _address(shipment.shipper),
+        "ShipTo": _address(fields["recipient"], ship_to=True),
+        "ShipFrom": _address(fields["shipper"]),
         payment: {"ShipmentCharge": [{"Type": "01", "BillShipper": {"AccountNumber": account}}]},
         "Package": (
             [_package(parcels[0], 0, packaging, options)]  # one parcel (the usual case): no loop
@@ -370,12 +377,13 @@ def ship_request(
     format and size (:data:`LABEL_FORMATS`; GIF 4x6 by default)."""
     # No spec (the usual case): what choose gives for none, without asking it.
     _, _, (code, (height, width)) = _NO_SPEC if label_spec is None else choose(label_spec, *_CHOICE)
-    if rate.carrier is not Carrier.UPS:
+    quoted = rate.__dict__  # the fields, each read as a dict's item (see _address)
+    if quoted["carrier"] is not Carrier.UPS:
         raise ValidationError("rate: not a UPS rate", field="rate")
     account = settings.account_number
-    if getattr(rate.payment, "account_number", None) != account:
+    if getattr(quoted["payment"], "account_number", None) != account:
         raise ValidationError("rate: the rate is billed to another UPS account than this client's", field="rate")
-    service = dict(rate.carrier_data).get("service_code", rate.service_code)
+    service = dict(quoted["carrier_data"]).get("service_code", quoted["service_code"])
     # At home with a service sold at home (the usual case), the checks below have nothing to refuse.
     abroad = shipment.is_international
     if abroad or service not in international.DOMESTIC_SERVICES:
@@ -384,10 +392,11 @@ def ship_request(
         international.check_abroad(shipment)
     body = _shipment(shipment, settings, payment="PaymentInformation", packaging="Packaging")
     body["Service"] = {"Code": service, "Description": SERVICE_NAMES.get(service, service)[:35]}
-    reference = shipment.reference
+    fields = shipment.__dict__
+    reference = fields["reference"]
     if reference:
         body["ReferenceNumber"] = [{"Value": reference}]
-    if shipment.is_return:
+    if fields["is_return"]:
         mark_return(body, shipment)
     if abroad:
         international.add_customs(body, shipment, account, key)
