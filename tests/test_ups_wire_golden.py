@@ -237,3 +237,18 @@ def test_the_golden_file_covers_both_ways() -> None:
 
 if __name__ == "__main__":  # pragma: no cover - made again only on purpose
     GOLDEN.write_text(json.dumps(_everything(), indent=1, sort_keys=True) + "\n")
+
+
+def test_one_package_in_a_list_is_read_as_the_lone_object() -> None:
+    """UPS sends one package as a lone object or as a list of one: both read alike, good or bad."""
+    for name, body, spec in answer_cases():
+        results = body.get("ShipmentResponse", {}).get("ShipmentResults") if isinstance(body, dict) else None
+        if not isinstance(results, dict) or not isinstance(results.get("PackageResults"), dict):
+            continue
+        listed = {"ShipmentResponse": {"ShipmentResults": {**results, "PackageResults": [results["PackageResults"]]}}}
+        assert read(listed, spec) == read(body, spec), name
+    lone_text = {"ShipmentResponse": {"ShipmentResults": {"PackageResults": ["x"]}}}
+    assert read(lone_text, None) == {
+        "error": "ProtocolError",
+        "message": "UPS ship answer has no PackageResults (operation ship)",
+    }

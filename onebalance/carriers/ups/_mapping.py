@@ -19,6 +19,8 @@ from datetime import datetime
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from typing import Any
 
+from pydantic import BaseModel
+
 from onebalance.core import (
     AuthenticationFailed,
     LabelNotFound,
@@ -53,6 +55,7 @@ from onebalance.shipments import (
     Weight,
     choose,
     credentials_refused,
+    tracking_number,
 )
 
 from .._rest._request import Request, asked, void_result
@@ -426,18 +429,16 @@ def parse_label(
     if not isinstance(results, _MAPPING):
         raise ProtocolError("UPS ship answer has no ShipmentResults", operation="ship")
     found = results.get("PackageResults")
-    # One package (the usual case) is UPS's lone object: no list to filter.
-    results_list = [found] if isinstance(found, dict) else [p for p in _list(found) if isinstance(p, _MAPPING)]
+    if type(found) is list and len(found) == 1:
+        found = found[0]  # one package in a list: as UPS's lone object (anything else in it: as before)
+    if isinstance(found, dict):  # one package (the usual case): Label.bought's fast way
+        return _one_package_label(results, found, rate, settings, now, label_spec)
+    results_list = [p for p in _list(found) if isinstance(p, _MAPPING)]
     if not results_list:
         raise ProtocolError("UPS ship answer has no PackageResults", operation="ship")
     packages = [_package_label(p) for p in results_list]
-    first_label = results_list[0].get("ShippingLabel") or {}
-    charges = results.get("ShipmentCharges") or {}
-    negotiated = (results.get("NegotiatedRateCharges") or {}).get("TotalCharge")
-    cost = _money(negotiated or charges.get("TotalCharges"), "TotalCharges")
-    image_format = _IMAGE_FORMATS.get(str((first_label.get("ImageFormat") or {}).get("Code", "GIF")).upper())
-    if image_format is None:
-        raise ProtocolError("UPS answered a label in a format the SDK did not ask for", operation="ship")
+    cost = _cost(results)
+    image_format = _image_format(results_list[0])
     size = _NO_SPEC[1] if label_spec is None else choose(label_spec, *_CHOICE)[1]
     first = packages[0]
     return Label(
@@ -457,7 +458,55 @@ def parse_label(
     )
 
 
-def _package_label(package: Mapping[str, Any]) -> PackageLabel:
+def _one_package_label(
+    results: Mapping[str, Any],
+    package: Mapping[str, Any],
+    rate: Rate,
+    settings: UpsSettings,
+    now: datetime,
+    label_spec: LabelSpec | None,
+) -> Label:
+    """:func:`parse_label` of a one-package answer, read in the same order (the image, the tracking
+    number, the cost, the format) with the same errors, the label made by :meth:`Label.bought`."""
+    image = _image(package)
+    number = tracking_number(str(package.get("TrackingNumber", "")))  # PackageLabel's cleaning and refusal
+    cost = _cost(results)
+    image_format = _image_format(package)
+    label = Label.bought(
+        carrier=Carrier.UPS,
+        tracking_number=number,
+        service_code=rate.service_code,
+        cost=cost,
+        paid_by=_payment(settings.account_number),
+        label_image=image,
+        label_format=image_format,
+        label_size=_NO_SPEC[1] if label_spec is None else choose(label_spec, *_CHOICE)[1],
+        created_at=now,
+        carrier_reference=str(results.get("ShipmentIdentificationNumber") or number),
+        documents=international.parse_documents(results),
+    )
+    # The rate's amount, what buy sets (with_quote) as it sets it: an amount already validated, no
+    # check of the label reads it.
+    return BaseModel.model_copy(label, update={"quoted_cost": rate.total})
+
+
+def _cost(results: Mapping[str, Any]) -> Money:
+    """The whole shipment's cost: the negotiated rate, else the published one."""
+    charges = results.get("ShipmentCharges") or {}
+    negotiated = (results.get("NegotiatedRateCharges") or {}).get("TotalCharge")
+    return _money(negotiated or charges.get("TotalCharges"), "TotalCharges")
+
+
+def _image_format(package: Mapping[str, Any]) -> LabelFormat:
+    """The format UPS says the first package's image is in (GIF when it does not say)."""
+    label = package.get("ShippingLabel") or {}
+    image_format = _IMAGE_FORMATS.get(str((label.get("ImageFormat") or {}).get("Code", "GIF")).upper())
+    if image_format is None:
+        raise ProtocolError("UPS answered a label in a format the SDK did not ask for", operation="ship")
+    return image_format
+
+
+def _image(package: Mapping[str, Any]) -> bytes:
     label = package.get("ShippingLabel") or {}
     try:
         image = base64.b64decode(str(label.get("GraphicImage", "")), validate=True)
@@ -465,6 +514,11 @@ def _package_label(package: Mapping[str, Any]) -> PackageLabel:
         raise ProtocolError("UPS label image is not base64", operation="ship") from None
     if not image:
         raise ProtocolError("UPS ship answer has no label image", operation="ship")
+    return image
+
+
+def _package_label(package: Mapping[str, Any]) -> PackageLabel:
+    image = _image(package)
     return PackageLabel(tracking_number=str(package.get("TrackingNumber", "")), label_image=image)
 
 
