@@ -389,7 +389,7 @@ def _cases(stack: str) -> list[tuple[str, dict[str, Callable[[], object]]]]:
         """What UspsShipping.buy does for its CreateIndicium (buy also reads the account and cleanses)."""
         tx = f"ob-{next(ids)}"
         payload = usps_mapping.ship_request(rate, ship, tx, to_cleanse_hash=cleanse_hash, version="v135")
-        response = client.call("CreateIndicium", payload, transaction_id=tx)
+        response = client.call("CreateIndicium", payload, transaction_id=tx, reads=usps_mapping.LABEL_READS)
         return usps_mapping.parse_label(response, rate)
 
     def sdk_ups() -> object:

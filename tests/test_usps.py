@@ -123,10 +123,10 @@ def test_a_label_worked_out_before_anything_is_sent_sends_what_one_worked_out_af
     sent: list[dict] = []
     call = UspsProxy.call
 
-    def spy(self, operation, payload, *, transaction_id=None):
+    def spy(self, operation, payload, *, transaction_id=None, reads=None):
         if operation == "CreateIndicium":
             sent.append({name: value for name, value in payload.items() if name != "IntegratorTxID"})
-        return call(self, operation, payload, transaction_id=transaction_id)
+        return call(self, operation, payload, transaction_id=transaction_id, reads=reads)
 
     monkeypatch.setattr(UspsProxy, "call", spy)
     rate = _priority(usps, _shipment())

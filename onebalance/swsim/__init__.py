@@ -41,6 +41,7 @@ from ._models import (
 from ._platform import Platform, RegistrationAnswer
 from ._receipts import Receipt, RefillKind
 from ._soap._versions import ApiVersion
+from ._soap._views import Reads
 
 __all__ = [
     "AUTO_BUY_OLD_NAMES",
@@ -68,6 +69,7 @@ __all__ = [
     "Receipt",
     "RefillKind",
     "RegistrationAnswer",
+    "Reads",
     "RegistrationForm",
     "StoreProfile",
     "Terms",

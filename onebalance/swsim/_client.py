@@ -31,6 +31,7 @@ from onebalance.core import (
     run,
 )
 from onebalance.swsim._soap._versions import ApiVersion
+from onebalance.swsim._soap._views import Reads
 
 from . import _access_mapping, _mapping
 from ._conversation import Concurrency, Conversation
@@ -313,11 +314,15 @@ class OneBalance(Conversation):
         *,
         transaction_id: str | None = None,
         secrets: tuple[str, ...] = (),
+        reads: Reads | None = None,
     ) -> dict[str, Any]:
         """Run an authenticated SWSIM operation and return its decoded response.
 
         ``payload`` holds the request's fields other than the Authenticator or Credentials;
         ``transaction_id`` is the operation's idempotency key (IntegratorTxID), if it has one.
+        ``reads`` (a :class:`~onebalance.swsim.Reads`) names the fields of the answer the caller
+        uses: only those are decoded and checked, and the rest is passed over unread (the whole
+        answer by default).
         The call goes over the conversation or with Credentials as ``concurrency`` says, and is
         retried as the retry policy and the operation's kind allow.
         """
@@ -326,8 +331,8 @@ class OneBalance(Conversation):
         if not self._established:
             with self._probe or self._new_lock("_probe"):
                 if not self._established:
-                    return self._routed(operation, payload, transaction_id, secrets)
-        return self._routed(operation, payload, transaction_id, secrets)
+                    return self._routed(operation, payload, transaction_id, secrets, reads)
+        return self._routed(operation, payload, transaction_id, secrets, reads)
 
     def call_with_credentials(self, operation: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Run an operation authenticated with Credentials instead of the conversation token.

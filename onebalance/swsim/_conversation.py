@@ -62,6 +62,7 @@ from onebalance.core import (
 from . import _access_mapping, _mapping
 from ._exchange import Wire, WireFault
 from ._models import LoginInfo
+from ._soap._views import Reads
 
 logger = logging.getLogger("onebalance")
 
@@ -207,7 +208,12 @@ class Conversation(_PasswordGate):
             return lock
 
     def _routed(
-        self, operation: str, payload: dict[str, Any], transaction_id: str | None, secrets: tuple[str, ...]
+        self,
+        operation: str,
+        payload: dict[str, Any],
+        transaction_id: str | None,
+        secrets: tuple[str, ...],
+        reads: Reads | None = None,
     ) -> dict[str, Any]:
         if not self._use_credentials:
             blocking = self.concurrency == "conversation" or not self._established
@@ -218,12 +224,19 @@ class Conversation(_PasswordGate):
                         if self._closed:
                             raise ClientClosed(operation=operation)
                         return self._run(
-                            operation, payload, conversation=True, transaction_id=transaction_id, secrets=secrets
+                            operation,
+                            payload,
+                            conversation=True,
+                            transaction_id=transaction_id,
+                            secrets=secrets,
+                            reads=reads,
                         )
                 finally:
                     lock.release()
         with self._gate_shared():
-            return self._run(operation, payload, conversation=False, transaction_id=transaction_id, secrets=secrets)
+            return self._run(
+                operation, payload, conversation=False, transaction_id=transaction_id, secrets=secrets, reads=reads
+            )
 
     def _run(
         self,
@@ -233,8 +246,10 @@ class Conversation(_PasswordGate):
         conversation: bool,
         transaction_id: str | None,
         secrets: tuple[str, ...],
+        reads: Reads | None = None,
     ) -> dict[str, Any]:
-        """The retry loop around one operation; ``conversation``: on the rolling token (the lock is held)."""
+        """The retry loop around one operation; ``conversation``: on the rolling token (the lock is held);
+        ``reads``: the fields of the answer to read (all by default)."""
         money = operation in MONEY
         maybe_done = False  # an earlier attempt may have reached the service
 
@@ -242,8 +257,8 @@ class Conversation(_PasswordGate):
             nonlocal maybe_done
             try:
                 if conversation and not self._use_credentials:
-                    return self._conversation_attempt(operation, payload, transaction_id, secrets, number)
-                return self._credentials_attempt(operation, payload, transaction_id, secrets, number)
+                    return self._conversation_attempt(operation, payload, transaction_id, secrets, number, reads)
+                return self._credentials_attempt(operation, payload, transaction_id, secrets, number, reads)
             except Transient as exc:
                 maybe_done = maybe_done or exc.sent
                 raise
@@ -269,6 +284,7 @@ class Conversation(_PasswordGate):
         transaction_id: str | None,
         secrets: tuple[str, ...],
         number: int,
+        reads: Reads | None = None,
     ) -> dict[str, Any]:
         for reauthenticated in (False, True):
             if self._token is None:
@@ -285,6 +301,7 @@ class Conversation(_PasswordGate):
                     secrets=self._secrets() + secrets,
                     transaction_id=transaction_id,
                     attempt=number,
+                    reads=reads,
                 )
             except Transient as exc:
                 if exc.sent:
@@ -301,7 +318,7 @@ class Conversation(_PasswordGate):
                 if isinstance(fault.error, ConversationSuperseded) and self.concurrency == "auto":
                     logger.info("op=%s event=use_credentials reason=ConversationSuperseded", operation)
                     self._use_credentials = True
-                    return self._credentials_attempt(operation, payload, transaction_id, secrets, number)
+                    return self._credentials_attempt(operation, payload, transaction_id, secrets, number, reads)
                 logger.info(
                     "op=%s event=reauthenticate reason=%s code=%s",
                     operation,
@@ -321,6 +338,7 @@ class Conversation(_PasswordGate):
         transaction_id: str | None,
         secrets: tuple[str, ...],
         number: int,
+        reads: Reads | None = None,
     ) -> dict[str, Any]:
         self._check_not_refused(operation)
         try:
@@ -330,6 +348,7 @@ class Conversation(_PasswordGate):
                 secrets=self._secrets() + secrets,
                 transaction_id=transaction_id,
                 attempt=number,
+                reads=reads,
             )
         except WireFault as fault:
             raise self._login_error(fault.error) from None

@@ -38,6 +38,7 @@ from onebalance.core import (
 from onebalance.swsim._soap._envelope import MalformedResponse, SoapFault, build, read_response
 from onebalance.swsim._soap._schema import Schema, SchemaError, swsim_schema
 from onebalance.swsim._soap._versions import SwsimVersion, swsim_version
+from onebalance.swsim._soap._views import Reads
 from onebalance.swsim._soap._xml import UnsafeXML
 
 from ._endpoints import versioned_endpoint
@@ -124,8 +125,10 @@ class Wire:
         secrets: tuple[str, ...] = (),
         transaction_id: str | None = None,
         attempt: int = 1,
+        reads: Reads | None = None,
     ) -> dict[str, Any]:
-        """Send ``operation`` with ``payload``; the decoded response, or :class:`WireFault` / an SDK error."""
+        """Send ``operation`` with ``payload``; the decoded response (``reads``: only those fields of it),
+        or :class:`WireFault` / an SDK error."""
         op = self.schema.operations[operation]
         # Errors are raised after the ``except`` blocks, never inside them: the caught exception would
         # ride along as ``__context__`` with unscrubbed text (a secret from the payload or the fault).
@@ -173,7 +176,7 @@ class Wire:
         try:
             if reply.status not in (200, 500):
                 raise MalformedResponse(f"HTTP {reply.status}")
-            return read_response(op, reply.body, strict=False)
+            return read_response(op, reply.body, strict=False, reads=reads)
         except SoapFault as exc:
             fault = exc
         except MalformedResponse as exc:

@@ -46,7 +46,7 @@ from onebalance.shipments import (
     VoidResult,
     choose,
 )
-from onebalance.swsim import Version, _dialect
+from onebalance.swsim import Reads, Version, _dialect
 
 from . import _mapping_international as _international
 from ._codes import ADDON_FOR_OPTION, GUARANTEED, IMAGE_FORMATS, LABEL_FORMATS, MAX_WEIGHT, PACKAGE_TYPES, SERVICES
@@ -55,6 +55,7 @@ from ._mapping_returns import check_return, mark_return
 
 __all__ = [
     "CLEANSE",
+    "LABEL_READS",
     "RATE",
     "SHIP",
     "VOID",
@@ -81,6 +82,18 @@ __all__ = [
 
 #: The SWSIM operation of each pair.
 RATE, SHIP, VOID = "GetRates", "CreateIndicium", "CancelIndicium"
+#: What a purchase reads of CreateIndicium's answer (``image_data``, ``label_urls``, ``parse_label``,
+#: ``balance_after``, the customs form's ``FormURL``): of the rate it echoes (its addresses, weights,
+#: dates...), only what the label costs and its service. The rest is passed over unread.
+LABEL_READS = Reads(
+    "TrackingNumber",
+    "StampsTxID",
+    "URL",
+    "FormURL",
+    "ImageData",
+    "PostageBalance",
+    Rate=Reads("Amount", "ServiceType", "AddOns"),
+)
 
 _ADDRESS_PARTS = ("From", "To")
 _NESTED = ("AddOns", "Surcharges", "RequiresAllOf")

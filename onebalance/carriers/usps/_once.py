@@ -64,7 +64,7 @@ def print_once(
         failure: OneBalanceError | None = None
         try:
             request = order.request if sent_id == tx_id else order.payload(sent_id)
-            return proxy.call(_mapping.SHIP, request, transaction_id=sent_id), account
+            return proxy.call(_mapping.SHIP, request, transaction_id=sent_id, reads=_mapping.LABEL_READS), account
         except OutcomeUnknown as exc:
             doubts.add(tx_id)
             failure = exc

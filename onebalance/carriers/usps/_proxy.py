@@ -13,7 +13,7 @@ from typing import Any
 
 from onebalance.core import Safety, Transient, TransportError, run, send
 from onebalance.funding import Postage, refill_due
-from onebalance.swsim import Account, CostAccount
+from onebalance.swsim import Account, CostAccount, Reads
 
 from . import _mapping
 from ._known import Known, known_for
@@ -33,9 +33,12 @@ class UspsProxy:
         self.known: Known = known_for(postage.client)
 
     # -- SWSIM ---------------------------------------------------------------------------------------
-    def call(self, operation: str, payload: dict[str, Any], *, transaction_id: str | None = None) -> dict[str, Any]:
-        """One SWSIM operation (``_mapping.RATE``...) with the mapping's ``payload``; its answer as a dict."""
-        return self.client.call(operation, payload, transaction_id=transaction_id)
+    def call(
+        self, operation: str, payload: dict[str, Any], *, transaction_id: str | None = None, reads: Reads | None = None
+    ) -> dict[str, Any]:
+        """One SWSIM operation (``_mapping.RATE``...) with the mapping's ``payload``; its answer as a dict
+        (``reads``: only the fields the mapping reads of it, such as ``_mapping.LABEL_READS``)."""
+        return self.client.call(operation, payload, transaction_id=transaction_id, reads=reads)
 
     def account(self) -> Account:
         """The account as it is now (GetAccountInfo): its balance and the capabilities the plan grants."""

@@ -19,6 +19,7 @@ from lxml import etree
 from ._codec import decode, encode_text
 from ._schema import Schema
 from ._types import Complex, Operation, SchemaError
+from ._views import Reads
 from ._xml import FAULT_NS, SCHEMA_FAULT_NS, SOAP_ENV, UnsafeXML, localname, parse
 
 _ENV = f"{{{SOAP_ENV}}}Envelope"
@@ -187,10 +188,11 @@ def read_fault(node: etree._Element) -> SoapFault:
     return SoapFault(faultcode, faultstring, code, authenticator, tuple(details))
 
 
-def read_response(op: Operation, data: bytes, *, strict: bool = True) -> dict[str, Any]:
+def read_response(op: Operation, data: bytes, *, strict: bool = True, reads: Reads | None = None) -> dict[str, Any]:
     """Decode a response of ``op``; a ``soap:Fault`` is raised as :class:`SoapFault`.
 
-    The client reads with ``strict=False``: elements a later service version adds are passed over.
+    The client reads with ``strict=False``: elements a later service version adds are passed over;
+    with ``reads``, so are the fields it does not name (``_views``).
     """
     node = body_child(data)
     tag = node.tag
@@ -198,9 +200,13 @@ def read_response(op: Operation, data: bytes, *, strict: bool = True) -> dict[st
         raise read_fault(node)
     if tag != op.output.tag:
         raise MalformedResponse(f"expected {op.output.name}, got {localname(tag)}")
-    assert isinstance(op.output.type, Complex)
+    ctype = op.output.type
+    assert isinstance(ctype, Complex)
+    if reads is not None:
+        ctype = reads.view(ctype)
+        strict = False  # a view is read leniently: what it leaves out is passed over
     try:
-        return _unwrapped(op, decode(node, op.output.type, strict=strict), response=True)
+        return _unwrapped(op, decode(node, ctype, strict=strict), response=True)
     except SchemaError as exc:
         raise MalformedResponse(f"{op.output.name} does not fit the schema: {exc}") from None
 
