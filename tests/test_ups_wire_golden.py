@@ -29,6 +29,7 @@ from carriers import (
     CustomsLine,
     Dimensions,
     DutiesPayer,
+    Label,
     LabelSpec,
     Money,
     PackageType,
@@ -252,3 +253,21 @@ def test_one_package_in_a_list_is_read_as_the_lone_object() -> None:
         "error": "ProtocolError",
         "message": "UPS ship answer has no PackageResults (operation ship)",
     }
+
+
+def test_a_one_package_label_is_the_label_validation_makes() -> None:
+    """The fast way's label against ``Label(...)`` of the fields parse_label always named: equal, the
+    same fields set, the fields in the same order."""
+    named = {"carrier", "tracking_number", "service_code", "cost", "paid_by", "label_image", "label_format",
+             "label_size", "created_at", "quoted_cost", "carrier_reference", "packages", "documents"}  # fmt: skip
+    checked = 0
+    for _name, body, spec in answer_cases():
+        try:
+            label = _mapping.parse_label(body, _rate("03"), SETTINGS, NOW, spec)
+        except OneBalanceError:
+            continue
+        careful = Label(**{field: getattr(label, field) for field in named})
+        assert label == careful and label.model_fields_set == careful.model_fields_set == named
+        assert list(label.__dict__) == list(careful.__dict__) and label.quoted_cost == _rate("03").total
+        checked += 1
+    assert checked >= 20

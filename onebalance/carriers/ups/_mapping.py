@@ -19,8 +19,6 @@ from datetime import datetime
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from typing import Any
 
-from pydantic import BaseModel
-
 from onebalance.core import (
     AuthenticationFailed,
     LabelNotFound,
@@ -485,9 +483,12 @@ def _one_package_label(
         carrier_reference=str(results.get("ShipmentIdentificationNumber") or number),
         documents=international.parse_documents(results),
     )
-    # The rate's amount, what buy sets (with_quote) as it sets it: an amount already validated, no
-    # check of the label reads it.
-    return BaseModel.model_copy(label, update={"quoted_cost": rate.total})
+    # The rate's amount, what buy sets (with_quote): an amount already validated, which no check of the
+    # label reads. Set as BaseModel.model_copy(update=...) sets it on its copy, on the label just made,
+    # which no one else holds yet: the same label as Label(..., quoted_cost=...), without a copy.
+    label.__dict__["quoted_cost"] = rate.total
+    label.__pydantic_fields_set__.add("quoted_cost")
+    return label
 
 
 def _cost(results: Mapping[str, Any]) -> Money:
