@@ -144,8 +144,10 @@ class Label(CarrierModel):
         created_at: datetime,
         carrier_reference: str | None,
         documents: tuple[ShippingDocument, ...] = (),
+        quoted_cost: Money | None = None,
     ) -> Label:
-        """The one-package label a carrier's answer describes: ``Label(...)`` of the same fields.
+        """The one-package label a carrier's answer describes: ``Label(...)`` of the same fields
+        (``quoted_cost``: what the rate it was bought with said, as every carrier's ``buy`` sets it).
 
         When every field is already in its final form (what a mapping's answer mostly gives: a
         tracking number without spaces, a format in capitals, validated models), nothing is left for
@@ -180,6 +182,7 @@ class Label(CarrierModel):
             )
             and type(documents) is tuple
             and (not documents or all(type(document) is ShippingDocument for document in documents))
+            and (quoted_cost is None or type(quoted_cost) is Money)
         ):
             package = built(
                 PackageLabel,
@@ -199,12 +202,12 @@ class Label(CarrierModel):
                 "carrier_reference": carrier_reference,
                 "voided": False,
                 "cost_account_id": None,
-                "quoted_cost": None,
+                "quoted_cost": quoted_cost,
                 "packages": (package,),
                 "is_return": False,
                 "documents": documents,
             }
-            return built(cls, values, set(_BOUGHT))
+            return built(cls, values, set(_BOUGHT) if quoted_cost is None else {*_BOUGHT, "quoted_cost"})
         return cls(
             carrier=carrier,
             tracking_number=tracking_number,
@@ -217,6 +220,7 @@ class Label(CarrierModel):
             created_at=created_at,
             carrier_reference=carrier_reference,
             documents=documents,
+            **({} if quoted_cost is None else {"quoted_cost": quoted_cost}),
         )
 
     @model_validator(mode="before")
