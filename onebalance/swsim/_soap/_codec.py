@@ -304,19 +304,19 @@ def _read_flags(node: etree._Element, ctype: Complex) -> tuple[dict[str, Any], l
 
 
 def _read_texts(node: etree._Element, ctype: Complex) -> dict[str, Any] | None:
-    """A type of texts (``Complex.texts``) read in one pass.
+    """A type of texts (``Complex.texts``) read in one pass, each text as the loop reads it.
 
     None when anything is unusual, for the careful loop to read it all (and refuse what it refuses): a
-    field twice, an element the schema does not know (the counts differ), an empty one (its text is
-    None, which the loop reads as ""), a text of a length its type does not allow.
+    field twice, an element the schema does not know (the counts differ), a text of a length its type
+    does not allow.
     """
     names = ctype.texts
-    out = {names[tag]: child.text for child in node if (tag := child.tag) in names}
-    if len(out) != len(node) or None in out.values():
+    out = {names[tag]: child.text or "" for child in node if (tag := child.tag) in names}
+    if len(out) != len(node):
         return None
-    lengths = ctype.text_lengths
-    for name, text in out.items():
-        if len(text) not in lengths[name]:  # type: ignore[arg-type]  # never None: told above
+    for name, lengths in ctype.text_lengths.items():  # the fields whose length is limited
+        text = out.get(name)
+        if text is not None and len(text) not in lengths:
             return None
     return out
 

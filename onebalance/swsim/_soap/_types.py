@@ -159,8 +159,6 @@ _NO_MORE = 2**63
 #: The fewest boolean fields a type has for its flags to be read in one pass (``Complex.flags``), and
 #: the fewest string fields for its texts to be (``Complex.texts``).
 _FEWEST_FLAGS = 4
-#: Any length: a text read as is.
-_ANY_LENGTH = range(_NO_MORE)
 
 
 def _write(f: Field, choice: Choice | None) -> Write:
@@ -242,7 +240,7 @@ class Complex:
     flag_nillable: tuple[str, ...] = ()
     #: For a type of texts (an address: strings, some with limits to their length, each of its own
     #: particle, once, never nil): each field's name by Clark tag, read in one pass
-    #: (``_codec._read_texts``), and the lengths each field's text may have, by name. Empty otherwise.
+    #: (``_codec._read_texts``), and the lengths the limited ones' texts may have, by name. Empty otherwise.
     texts: dict[str, str] = field(default_factory=dict)
     text_lengths: dict[str, range] = field(default_factory=dict)
     #: For the careful writer (``_writer._encode_into``): each field by name with its place in schema order
@@ -331,7 +329,8 @@ class Complex:
                 texts, lengths = {}, {}
                 break
             texts[tag] = name
-            lengths[name] = limit if kind == LENGTH_CHECKED else _ANY_LENGTH
+            if kind == LENGTH_CHECKED:
+                lengths[name] = limit
         # One pass pays for a type of several fields (a handful of elements a call).
         self.texts, self.text_lengths = (texts, lengths) if len(texts) >= _FEWEST_FLAGS else ({}, {})
 
