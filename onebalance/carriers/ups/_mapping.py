@@ -470,7 +470,7 @@ def _one_package_label(
     number = tracking_number(str(package.get("TrackingNumber", "")))  # PackageLabel's cleaning and refusal
     cost = _cost(results)
     image_format = _image_format(package)
-    label = Label.bought(
+    return Label.bought(
         carrier=Carrier.UPS,
         tracking_number=number,
         service_code=rate.service_code,
@@ -482,13 +482,8 @@ def _one_package_label(
         created_at=now,
         carrier_reference=str(results.get("ShipmentIdentificationNumber") or number),
         documents=international.parse_documents(results),
+        quoted_cost=rate.total,  # what buy sets (with_quote): set here, no copy made
     )
-    # The rate's amount, what buy sets (with_quote): an amount already validated, which no check of the
-    # label reads. Set as BaseModel.model_copy(update=...) sets it on its copy, on the label just made,
-    # which no one else holds yet: the same label as Label(..., quoted_cost=...), without a copy.
-    label.__dict__["quoted_cost"] = rate.total
-    label.__pydantic_fields_set__.add("quoted_cost")
-    return label
 
 
 def _cost(results: Mapping[str, Any]) -> Money:
