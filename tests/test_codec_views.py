@@ -103,3 +103,27 @@ def test_reads_that_name_what_the_answer_lacks_are_refused() -> None:
     with pytest.raises(ValueError, match="StampsTxID has no fields"):
         Reads(StampsTxID=Reads("Amount")).view(answer)
     assert repr(usps_mapping.LABEL_READS).startswith("Reads('FormURL', ")
+
+
+def test_reads_the_answer_lacks_are_refused_before_anything_is_sent(
+    usps: Any,  # noqa: F811  (the fixture)
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A typo in what a caller reads must not cost a label: refused before the request goes out."""
+    from onebalance import ValidationError
+
+    client = usps.proxy.client
+    client.account()  # the conversation is established
+    sent: list[str] = []
+    post = type(client._wire.transport).post
+
+    def spy(self: Any, url: str, body: bytes, soap_action: str, *, operation: str) -> Any:
+        sent.append(operation)
+        return post(self, url, body, soap_action, operation=operation)
+
+    monkeypatch.setattr(type(client._wire.transport), "post", spy)
+    with pytest.raises(ValidationError, match="reads: GetAccountInfoResponse has no field Balance") as info:
+        client.call("GetAccountInfo", {}, reads=Reads("Balance"))
+    assert info.value.field == "reads" and sent == []
+    assert set(client.call("GetAccountInfo", {}, reads=Reads("AccountInfo"))) == {"AccountInfo"}
+    assert sent == ["GetAccountInfo"]

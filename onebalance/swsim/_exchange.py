@@ -130,6 +130,17 @@ class Wire:
         """Send ``operation`` with ``payload``; the decoded response (``reads``: only those fields of it),
         or :class:`WireFault` / an SDK error."""
         op = self.schema.operations[operation]
+        if reads is not None:
+            # Reads naming what the answer lacks are refused now, before anything is sent (a purchase
+            # would otherwise be paid for and its answer left unread).
+            try:
+                reads.view(op.output.type)  # type: ignore[arg-type]  # an operation's answer is a Complex
+            except ValueError as exc:
+                unreadable = str(exc)
+            else:
+                unreadable = ""
+            if unreadable:
+                raise ValidationError(f"reads: {unreadable}", field="reads", operation=operation)
         # Errors are raised after the ``except`` blocks, never inside them: the caught exception would
         # ride along as ``__context__`` with unscrubbed text (a secret from the payload or the fault).
         refused: SchemaError | None = None
