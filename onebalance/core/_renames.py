@@ -152,17 +152,21 @@ class Renamed(BaseModel):
     """A model some of whose fields had other names: ``__old_names__`` lists them (see the module)."""
 
     __old_names__: ClassVar[tuple[OldName, ...]] = ()
+    #: The old keys of ``__old_names__``, looked for at once in what a model is given.
+    __old_keys__: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
         for name in cls.__dict__.get("__old_names__", ()):
             setattr(cls, name.old, _attribute(cls, name))
+        cls.__old_keys__ = frozenset(name.old for name in cls.__old_names__)
 
     @model_validator(mode="before")
     @classmethod
     def _from_old_names(cls, data: Any, info: ValidationInfo) -> Any:
-        if not cls.__old_names__ or not isinstance(data, dict):
+        # The usual case, data without an old key, is told in one set operation: nothing to rename.
+        if not isinstance(data, dict) or data.keys().isdisjoint(cls.__old_keys__):
             return data
         return new_names(cls.__name__, cls.__old_names__, data, warn=not (info.context or {}).get(_STORED_KEY))
 
