@@ -255,7 +255,7 @@ class RestProxy(Generic[S]):
     ) -> dict[str, Any]:
         """One attempt, sent again once with a fresh token if the carrier refuses the token; ``info``
         and ``debug``: whether those log lines are wanted."""
-        operation, log = request.operation, self._log
+        operation = request.operation
         stale: Token | None = None
         for refreshed in (False, True):
             try:
@@ -263,27 +263,9 @@ class RestProxy(Generic[S]):
             except Transient as exc:
                 # Only the token fetch failed: the operation itself was not sent.
                 raise Transient(exc.error, f"token_{exc.reason}", sent=False, retry_after=exc.retry_after) from None
-            if debug and request.payload is not None:
-                log.debug("%s operation=%s request=%s", self._name, operation, self._for_log(request.payload))
-            started = time.monotonic()
-            session = self._session
-            reply = send(
-                session if session is not None else shared_session(),
-                request.method,
-                url,
-                service=self.label,
-                operation=operation,
-                timeout=self.timeout,
-                data=data,
-                headers={**headers, "Authorization": f"Bearer {token.access_token}"},
-            )
+            sent = {**headers, "Authorization": f"Bearer {token.access_token}"}
+            reply = self._send(request, data=data, headers=sent, attempt=number, url=url, info=info, debug=debug)
             status = reply.status
-            if info:  # the arguments are not worked out for nothing
-                log.info(
-                    "%s operation=%s method=%s path=%s status=%s duration_ms=%.0f attempt=%d",
-                    self._name, operation, request.method, request.path, status,
-                    (time.monotonic() - started) * 1000, number,
-                )  # fmt: skip
             if status == 401 and not refreshed:
                 stale = token
                 continue
@@ -308,10 +290,17 @@ class RestProxy(Generic[S]):
         headers: dict[str, str],
         auth: tuple[str, str] | None = None,
         attempt: int = 1,
+        url: str | None = None,
+        info: bool | None = None,
+        debug: bool = False,
     ) -> HttpReply:
+        """One HTTP exchange of ``request``, logged; ``url``, ``info`` and ``debug`` (whether those log
+        lines are wanted) as a call worked them out, else worked out here."""
         log, operation = self._log, request.operation
-        info = log.isEnabledFor(logging.INFO)  # off (the usual case): DEBUG is off too, one question asked
-        if info and request.payload is not None and log.isEnabledFor(logging.DEBUG):
+        if info is None:
+            info = log.isEnabledFor(logging.INFO)  # off (the usual case): DEBUG is off too, one question asked
+            debug = info and log.isEnabledFor(logging.DEBUG)
+        if debug and request.payload is not None:
             log.debug("%s operation=%s request=%s", self._name, operation, self._for_log(request.payload))
         extra: dict[str, Any] = {"auth": auth} if auth is not None else {}
         started = time.monotonic()
@@ -319,7 +308,7 @@ class RestProxy(Generic[S]):
         reply = send(
             session if session is not None else shared_session(),
             request.method,
-            self.settings.base_url + request.path,
+            url or self.settings.base_url + request.path,
             service=self.label,
             operation=operation,
             timeout=self.timeout,

@@ -16,7 +16,7 @@ import functools
 import hashlib
 from collections.abc import Mapping
 from datetime import datetime
-from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from onebalance.core import (
@@ -34,7 +34,6 @@ from onebalance.core import (
     VoidRefused,
 )
 from onebalance.shipments import (
-    Address,
     Carrier,
     CarrierAccountPayment,
     Charge,
@@ -44,13 +43,9 @@ from onebalance.shipments import (
     LabelSpec,
     Money,
     PackageLabel,
-    PackageType,
-    Parcel,
     Rate,
-    ShipmentOption,
     ShipmentRequest,
     VoidResult,
-    Weight,
     choose,
     credentials_refused,
     tracking_number,
@@ -58,7 +53,8 @@ from onebalance.shipments import (
 
 from .._rest._request import Request, asked, void_result
 from . import _mapping_international as international
-from ._mapping_returns import billed_party, check_return_void, mark_return
+from ._mapping_returns import check_return_void, mark_return
+from ._mapping_shipment import shipment_body
 from ._settings import UpsSettings
 
 API_VERSION = "v2409"
@@ -110,21 +106,9 @@ SERVICE_NAMES: dict[str, str] = {
     "74": "UPS Express 12:00",
     "96": "UPS Worldwide Express Freight",
 }
-#: Neutral packaging → UPS packaging code (Rate ``PackagingType``, Ship ``Packaging``).
-PACKAGING_CODES: dict[PackageType, str] = {
-    PackageType.ENVELOPE: "01",
-    PackageType.PACKAGE: "02",
-    PackageType.TUBE: "03",
-    PackageType.PAK: "04",
-}
 #: ``isinstance(value, _MAPPING)`` is ``isinstance(value, Mapping)``, without the ABC's own check for a
 #: dict (what the JSON decoder makes): a fifth of the time.
 _MAPPING = (dict, Mapping)
-_TENTH = Decimal("0.1")
-_SUPPORTED_OPTIONS = {ShipmentOption.SIGNATURE, ShipmentOption.ADULT_SIGNATURE, ShipmentOption.SATURDAY_DELIVERY}
-#: A weight unit -> UPS's code and its name.
-_WEIGHT_UNITS = {"lb": ("LBS", "Pounds"), "kg": ("KGS", "Kilograms"), "oz": ("OZS", "Ounces")}
-_UNIT_NAMES = {"LBS": "Pounds", "KGS": "Kilograms", "OZS": "Ounces", "IN": "Inches", "CM": "Centimeters"}
 # -- helpers -----------------------------------------------------------------------------------------
 
 
@@ -166,125 +150,6 @@ def headers(transaction_id: str) -> dict[str, str]:
     return {"transactionSrc": TRANSACTION_SRC, "transId": transaction_id}
 
 
-def _address(address: Address, *, shipper_number: str | None = None, ship_to: bool = False) -> dict[str, Any]:
-    """A party (``Shipper``, ``ShipTo``, ``ShipFrom``); ``ship_to``: the recipient, whose address says
-    whether it is residential."""
-    # The fields read from the model's __dict__ (where pydantic keeps them): a model's attribute goes
-    # through BaseModel.__getattr__'s slow path, three times a dict's item. The street, the city and
-    # the country are never empty (the model requires them); UPS leaves out what is unknown.
-    fields = address.__dict__
-    state, postal_code = fields["state"], fields["postal_code"]
-    if postal_code:
-        postal_code = postal_code.replace("-", "")
-    wire: dict[str, Any] = {
-        "AddressLine": list(fields["street_lines"]),
-        "City": fields["city"],
-        "StateProvinceCode": state,
-        "PostalCode": postal_code,
-        "CountryCode": fields["country"],
-    }
-    if not state:
-        del wire["StateProvinceCode"]
-    if not postal_code:
-        del wire["PostalCode"]
-    if ship_to and fields["residential"]:
-        wire["ResidentialAddressIndicator"] = ""
-    company, phone = fields["company"], fields["phone"]
-    if company:
-        party: dict[str, Any] = {"Name": company, "Address": wire, "AttentionName": fields["name"]}
-    else:
-        party = {"Name": fields["name"], "Address": wire}
-    if phone:
-        party["Phone"] = {"Number": phone}
-    if shipper_number is not None:
-        party["ShipperNumber"] = shipper_number
-    return party
-
-
-def _weight(weight: Weight) -> dict[str, Any]:
-    unit = _WEIGHT_UNITS.get(weight.unit)
-    if unit is None:
-        weight = weight.to("kg")
-        unit = _WEIGHT_UNITS[weight.unit]
-    value = weight.value.quantize(_TENTH, rounding=ROUND_CEILING)
-    # str() of a Decimal with exponent -1 is never in scientific notation: the same text as f"{value:f}".
-    return {"UnitOfMeasurement": {"Code": unit[0], "Description": unit[1]}, "Weight": str(value)}
-
-
-def _packaging(package_type: PackageType, index: int) -> str:
-    code = PACKAGING_CODES.get(package_type)
-    if code is None:
-        raise ValidationError(
-            f"parcels.{index}.package_type: UPS does not offer {package_type.value} packaging",
-            field=f"parcels.{index}.package_type",
-        )
-    return code
-
-
-def _package(parcel: Parcel, index: int, packaging_key: str, options: frozenset[ShipmentOption]) -> dict[str, Any]:
-    fields = parcel.__dict__  # the fields, each read as a dict's item (see _address)
-    package: dict[str, Any] = {
-        packaging_key: {"Code": _packaging(fields["package_type"], index)},
-        "PackageWeight": _weight(fields["weight"]),
-    }
-    dims = fields["dimensions"]
-    if dims is not None:
-        # UPS takes whole units here (at most 3 characters), so each side is rounded up.
-        sides = [side.to_integral_value(rounding=ROUND_CEILING) for side in dims.sides]
-        package["Dimensions"] = {
-            "UnitOfMeasurement": {"Code": dims.unit.upper(), "Description": _UNIT_NAMES[dims.unit.upper()]},
-            "Length": f"{sides[0]:f}",
-            "Width": f"{sides[1]:f}",
-            "Height": f"{sides[2]:f}",
-        }
-    if packaging_key == "Packaging":
-        dcis = _dcis(options) if options else None  # no options (the usual case): no lookups
-        if dcis:
-            package["PackageServiceOptions"] = {"DeliveryConfirmation": {"DCISType": dcis}}
-        reference = fields["reference"]
-        if reference:
-            package["ReferenceNumber"] = [{"Value": reference}]
-    return package
-
-
-def _dcis(options: frozenset[ShipmentOption]) -> str | None:
-    """The delivery confirmation a signature option asks for (adult signature first)."""
-    if ShipmentOption.ADULT_SIGNATURE in options:
-        return "3"
-    return "2" if ShipmentOption.SIGNATURE in options else None
-
-
-def _refuse_options(options: frozenset[ShipmentOption]) -> None:
-    unsupported = sorted(option.value for option in options - _SUPPORTED_OPTIONS)
-    if unsupported:
-        raise ValidationError(f"options: UPS labels here do not offer {', '.join(unsupported)}", field="options")
-
-
-def _shipment(shipment: ShipmentRequest, settings: UpsSettings, *, payment: str, packaging: str) -> dict[str, Any]:
-    """A Rate or Ship request's ``Shipment``: the parties, the payer (BillShipper) under ``payment``
-    and the packages (their packaging code under ``packaging``); options UPS lacks are refused."""
-    fields = shipment.__dict__  # the fields, each read as a dict's item (see _address)
-    options = fields["options"]
-    if not options <= _SUPPORTED_OPTIONS:  # no options (the usual case) are supported ones
-        _refuse_options(options)
-    account = settings.account_number
-    parcels = fields["parcels"]
-    body: dict[str, Any] = {
-        "Shipper": _address(billed_party(shipment), shipper_number=account),
-        "ShipTo": _address(fields["recipient"], ship_to=True),
-        "ShipFrom": _address(fields["shipper"]),
-        payment: {"ShipmentCharge": [{"Type": "01", "BillShipper": {"AccountNumber": account}}]},
-        "Package": (
-            [_package(parcels[0], 0, packaging, options)]  # one parcel (the usual case): no loop
-            if len(parcels) == 1
-            else [_package(p, i, packaging, options) for i, p in enumerate(parcels)]
-        ),
-    }
-    if options and ShipmentOption.SATURDAY_DELIVERY in options:
-        body["ShipmentServiceOptions"] = {"SaturdayDeliveryIndicator": ""}
-    return body
-
-
 # -- OAuth -------------------------------------------------------------------------------------------
 
 
@@ -311,7 +176,7 @@ def rate_request(shipment: ShipmentRequest, settings: UpsSettings, *, context: s
     request: dict[str, Any] = {"RequestOption": "Shop"}
     if context:
         request["TransactionReference"] = {"CustomerContext": context}
-    body = _shipment(shipment, settings, payment="PaymentDetails", packaging="PackagingType")
+    body = shipment_body(shipment, settings, payment="PaymentDetails", packaging="PackagingType")
     body["NumOfPieces"] = str(len(shipment.parcels))
     international.add_invoice_total(body, shipment)
     return Request("rate", "POST", RATE_PATH, {"RateRequest": {"Request": request, "Shipment": body}})
@@ -378,7 +243,7 @@ def ship_request(
     format and size (:data:`LABEL_FORMATS`; GIF 4x6 by default)."""
     # No spec (the usual case): what choose gives for none, without asking it.
     _, _, (code, (height, width)) = _NO_SPEC if label_spec is None else choose(label_spec, *_CHOICE)
-    quoted = rate.__dict__  # the fields, each read as a dict's item (see _address)
+    quoted = rate.__dict__  # the fields, each read as a dict's item (see _mapping_shipment._address)
     if quoted["carrier"] is not Carrier.UPS:
         raise ValidationError("rate: not a UPS rate", field="rate")
     account = settings.account_number
@@ -391,7 +256,7 @@ def ship_request(
         international.check_service(shipment, service, SERVICE_NAMES, field="rate")
     if abroad:
         international.check_abroad(shipment)
-    body = _shipment(shipment, settings, payment="PaymentInformation", packaging="Packaging")
+    body = shipment_body(shipment, settings, payment="PaymentInformation", packaging="Packaging")
     body["Service"] = {"Code": service, "Description": SERVICE_NAMES.get(service, service)[:35]}
     fields = shipment.__dict__
     reference = fields["reference"]
@@ -437,7 +302,7 @@ def parse_label(
     packages = [_package_label(p) for p in results_list]
     cost = _cost(results)
     image_format = _image_format(results_list[0])
-    size = _NO_SPEC[1] if label_spec is None else choose(label_spec, *_CHOICE)[1]
+    size = _label_size(label_spec)
     first = packages[0]
     return Label(
         carrier=Carrier.UPS,
@@ -478,12 +343,17 @@ def _one_package_label(
         paid_by=_payment(settings.account_number),
         label_image=image,
         label_format=image_format,
-        label_size=_NO_SPEC[1] if label_spec is None else choose(label_spec, *_CHOICE)[1],
+        label_size=_label_size(label_spec),
         created_at=now,
         carrier_reference=str(results.get("ShipmentIdentificationNumber") or number),
         documents=international.parse_documents(results),
         quoted_cost=rate.total,  # what buy sets (with_quote): set here, no copy made
     )
+
+
+def _label_size(label_spec: LabelSpec | None) -> LabelSize | None:
+    """The size the label was asked in (``choose``'s; 4x6 for no spec, without asking it)."""
+    return _NO_SPEC[1] if label_spec is None else choose(label_spec, *_CHOICE)[1]
 
 
 def _cost(results: Mapping[str, Any]) -> Money:

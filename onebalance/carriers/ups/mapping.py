@@ -17,7 +17,8 @@ from onebalance.shipments import Label, LabelSpec, Rate, ShipmentRequest, Tracki
 
 from .._rest._token import Token, read_token
 from . import _mapping, _mapping_tracking
-from ._mapping import API_VERSION, PACKAGING_CODES, SERVICE_NAMES
+from ._mapping import API_VERSION, SERVICE_NAMES
+from ._mapping_shipment import PACKAGING_CODES
 from ._settings import UpsSettings
 
 __all__ = [
